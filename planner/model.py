@@ -1,0 +1,179 @@
+"""The normalized tables every stage passes on: Inputs (what the tenant has) and their columns.
+
+Every ingest module returns the same two tables, whatever the file format, so the engine never
+needs to know where a number came from beyond the ``source`` and ``location`` columns it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+# The five capacity types of the domain (DOMAIN.md section 1). Pools of a rule set draw on them.
+CAPACITY_TYPES: tuple[str, ...] = (
+    "dataverse_database",
+    "dataverse_file",
+    "dataverse_log",
+    "operations_database",
+    "operations_file",
+)
+
+# Environment types of the inventory template (DESIGN.md section 5).
+ENVIRONMENT_TYPES: tuple[str, ...] = (
+    "production",
+    "sandbox",
+    "addon_sandbox",
+    "cloud_hosted_dev",
+    "dataverse_production",
+    "dataverse_sandbox",
+    "default",
+    "developer",
+    "trial",
+    "teams",
+)
+
+POWER_PLATFORM_STATES: tuple[str, ...] = ("none", "initial", "integrated", "linked_existing")
+
+USAGE_COLUMNS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
+ACTUAL_COLUMNS = tuple(f"{t}_actual_gb" for t in CAPACITY_TYPES)
+GROWTH_COLUMNS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
+
+# License table: one row per SKU line of an export. ``quantity`` is the purchased (enabled) units,
+# plus warning units when the user asked for them. ``start_month`` is an offset from month 0 (what-if
+# changes add rows that start later); quantities of rows with the same SKU add up.
+LICENSE_COLUMNS: tuple[str, ...] = (
+    "sku",  # part number as written in the file, trimmed
+    "sku_id",  # GUID in lower case, or "" when the file has none
+    "display_name",  # "" when the file has none
+    "quantity",  # int
+    "warning_units",  # int (0 when absent)
+    "consumed_units",  # int, or -1 when the file does not say
+    "source",  # file the row came from
+    "location",  # "row 4", "value[2]", "Sheet1!A5"
+    "start_month",  # int offset from month 0
+)
+
+# Environment table: one row per environment. Usage and growth are floats in GB; NaN means blank
+# ("use the rule set's planning estimate" for usage, "no growth given" for growth).
+ENVIRONMENT_COLUMNS: tuple[str, ...] = (
+    "name",
+    "type",  # one of ENVIRONMENT_TYPES
+    "tier",  # float 1..5 or NaN
+    "power_platform",  # one of POWER_PLATFORM_STATES, or "" (the type's default)
+    "linked_to",  # name of a standalone Dataverse row, or ""
+    "org_url",  # Dataverse organization URL, or ""
+    *USAGE_COLUMNS,
+    *ACTUAL_COLUMNS,
+    *GROWTH_COLUMNS,
+    "source",
+    "location",
+    "start_month",  # int offset: the month the environment appears
+    "end_month",  # int offset: the first month it is gone (a large number when it stays)
+)
+
+NEVER = 10_000  # end_month of an environment that is never deleted
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """One file the user gave, and what capplan took it to be."""
+
+    path: str
+    kind: str  # "licenses" | "environments"
+    format: str  # e.g. "graph-subscribedSkus-json", "inventory-csv"
+    rows: int
+
+
+@dataclass(frozen=True)
+class Inputs:
+    licenses: pd.DataFrame
+    environments: pd.DataFrame
+    sources: tuple[InputSource, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
+
+    def with_tables(
+        self, licenses: pd.DataFrame | None = None, environments: pd.DataFrame | None = None
+    ) -> Inputs:
+        return replace(
+            self,
+            licenses=self.licenses if licenses is None else licenses,
+            environments=self.environments if environments is None else environments,
+        )
+
+
+def empty_licenses() -> pd.DataFrame:
+    return license_frame([])
+
+
+def empty_environments() -> pd.DataFrame:
+    return environment_frame([])
+
+
+def license_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build a license table from dicts, filling absent columns and fixing dtypes."""
+    frame = pd.DataFrame(rows, columns=list(LICENSE_COLUMNS))
+    defaults = {
+        "sku_id": "",
+        "display_name": "",
+        "warning_units": 0,
+        "consumed_units": -1,
+        "location": "",
+        "source": "",
+        "start_month": 0,
+    }
+    for column, value in defaults.items():
+        frame[column] = frame[column].fillna(value) if len(frame) else frame[column]
+    for column in ("quantity", "warning_units", "consumed_units", "start_month"):
+        frame[column] = frame[column].astype("int64")
+    for column in ("sku", "sku_id", "display_name", "source", "location"):
+        frame[column] = frame[column].astype(object)
+    return frame
+
+
+def environment_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build an environment table from dicts, filling absent columns and fixing dtypes."""
+    frame = pd.DataFrame(rows, columns=list(ENVIRONMENT_COLUMNS))
+    for column in ("power_platform", "linked_to", "org_url", "source", "location"):
+        frame[column] = frame[column].fillna("").astype(object)
+    for column in ("tier", *USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS):
+        frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+    frame["start_month"] = frame["start_month"].fillna(0).astype("int64")
+    frame["end_month"] = frame["end_month"].fillna(NEVER).astype("int64")
+    frame["name"] = frame["name"].astype(object)
+    frame["type"] = frame["type"].astype(object)
+    return frame
+
+
+def combine(parts: list[Inputs]) -> Inputs:
+    """Merge what several files gave into one Inputs."""
+    licenses = [p.licenses for p in parts if len(p.licenses)]
+    environments = [p.environments for p in parts if len(p.environments)]
+    return Inputs(
+        licenses=pd.concat(licenses, ignore_index=True) if licenses else empty_licenses(),
+        environments=(
+            pd.concat(environments, ignore_index=True) if environments else empty_environments()
+        ),
+        sources=tuple(s for p in parts for s in p.sources),
+        notes=tuple(n for p in parts for n in p.notes),
+    )
+
+
+__all__ = [
+    "ACTUAL_COLUMNS",
+    "CAPACITY_TYPES",
+    "ENVIRONMENT_COLUMNS",
+    "ENVIRONMENT_TYPES",
+    "GROWTH_COLUMNS",
+    "LICENSE_COLUMNS",
+    "NEVER",
+    "POWER_PLATFORM_STATES",
+    "USAGE_COLUMNS",
+    "InputSource",
+    "Inputs",
+    "combine",
+    "empty_environments",
+    "empty_licenses",
+    "environment_frame",
+    "license_frame",
+]
