@@ -39,9 +39,9 @@ USAGE_COLUMNS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
 ACTUAL_COLUMNS = tuple(f"{t}_actual_gb" for t in CAPACITY_TYPES)
 GROWTH_COLUMNS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
 
-# License table: one row per SKU line of an export. ``quantity`` is the purchased (enabled) units,
-# plus warning units when the user asked for them. ``start_month`` is an offset from month 0 (what-if
-# changes add rows that start later); quantities of rows with the same SKU add up.
+# License table: one row per SKU line of an export. ``quantity`` is the purchased (enabled)
+# units, plus warning units when the user asked for them. ``start_month`` is an offset from
+# month 0 (what-if changes add rows that start later); rows of the same SKU add up.
 LICENSE_COLUMNS: tuple[str, ...] = (
     "sku",  # part number as written in the file, trimmed
     "sku_id",  # GUID in lower case, or "" when the file has none

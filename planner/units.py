@@ -20,10 +20,10 @@ def parse_amount(text: str) -> float:
     Raises ValueError with a reason a person can act on; callers add the file and entry.
     """
     if not isinstance(text, str):
-        raise ValueError(f"an amount is written as a string with its unit, like \"10 GB\", not {text!r}")
+        raise ValueError(f'an amount is a string with its unit, like "10 GB", not {text!r}')
     match = _AMOUNT.match(text)
     if not match:
-        raise ValueError(f"{text!r} is not an amount with a unit, like \"250 MB\" or \"10 GB\"")
+        raise ValueError(f'{text!r} is not an amount with a unit, like "250 MB" or "10 GB"')
     number, unit = match.groups()
     factor = _UNITS_IN_GB.get(unit.upper())
     if factor is None:

@@ -1,0 +1,846 @@
+"""Rule sets: entitlements, planning estimates, thresholds and prices, loaded from TOML data.
+
+No number of Microsoft's lives in Python code: every amount is read from a rules file, with its
+unit, source and confidence, into frozen dataclasses. A malformed file raises ``RulesError`` that
+names the file, the line and the entry, and says what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from planner.errors import InputError, RulesError
+from planner.model import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
+from planner.months import format_month, parse_month
+from planner.resources import bundled_dir
+from planner.units import parse_amount
+
+ROLES = (
+    "base",
+    "attach",
+    "activity",
+    "device",
+    "team_member",
+    "capacity_addon",
+    "sandbox_addon",
+    "other",
+)
+CONFIDENCES = ("documented", "secondary", "assumed")
+COMBINE_MODES = ("max", "sum")
+ESTIMATE_PROFILES = (
+    "initial",
+    "integrated",
+    "linked_existing",
+    "dataverse",
+    "default",
+    "operations",
+)
+POWER_PLATFORM_SKUS = ("Production", "Sandbox", "Default", "Developer", "Trial", "Teams")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number from the rules, with where it came from."""
+
+    gb: float
+    text: str  # as written, e.g. "250 MB"
+    source: Source
+    confidence: str
+    rule: str  # where it sits in the rules, e.g. "licenses[DYN365_FINANCE].per_license.database"
+    note: str = ""
+
+    @property
+    def assumed(self) -> bool:
+        return self.confidence == "assumed"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    value: float
+    source: Source
+    confidence: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    title: str
+    draws_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Borrowing:
+    lender: str
+    borrower: str
+    source: Source
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    warning_remaining: Ratio
+    critical_remaining: Ratio
+    provisioning_minimum: Amount
+
+
+@dataclass(frozen=True)
+class Consumption:
+    counted_power_platform_skus: frozenset[str]
+    minimum_capacity_type: str
+    minimum: Amount
+    default_included: Mapping[str, Amount]
+    estimates: Mapping[str, Mapping[str, Amount]]  # profile -> capacity type -> amount
+
+
+@dataclass(frozen=True)
+class EnvironmentType:
+    name: str
+    power_platform_sku: str
+    default_power_platform: str
+    lcs_managed: bool
+    operations_capacity: bool
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    tenant_default: Mapping[str, Amount]
+    minimum_base_licenses: int | None
+    included_sandboxes: int | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class License:
+    sku: str
+    guid: str
+    names: tuple[str, ...]
+    role: str
+    family: str
+    tier: int | None
+    per_license: Mapping[str, Amount]
+    per_base_user: Mapping[str, Amount]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Addon:
+    pool: str
+    sku: str
+    unit: Amount
+    price_usd_per_month: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    title: str
+    effective_from: str
+    defaults_combine: str
+    description: str
+    path: str
+    sources: Mapping[str, Source]
+    pools: tuple[Pool, ...]
+    borrowing: tuple[Borrowing, ...]
+    thresholds: Thresholds
+    consumption: Consumption
+    environment_types: Mapping[str, EnvironmentType]
+    families: Mapping[str, Family]
+    licenses: tuple[License, ...]
+    relevant_patterns: tuple[str, ...]
+    addons: Mapping[str, Addon]
+    _by_sku: Mapping[str, License] = field(default_factory=dict, repr=False)
+    _by_guid: Mapping[str, License] = field(default_factory=dict, repr=False)
+
+    @property
+    def pool_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.pools)
+
+    def pool_of(self, capacity_type: str) -> str:
+        for pool in self.pools:
+            if capacity_type in pool.draws_on:
+                return pool.name
+        raise KeyError(capacity_type)
+
+    def find_license(self, sku: str, guid: str = "") -> License | None:
+        """The rule for a SKU: by GUID where the rules know it, else by part number (any case)."""
+        if guid:
+            found = self._by_guid.get(guid.strip().lower())
+            if found is not None:
+                return found
+        return self._by_sku.get(sku.strip().casefold())
+
+    def looks_relevant(self, sku: str) -> bool:
+        return any(re.search(p, sku.strip(), re.IGNORECASE) for p in self.relevant_patterns)
+
+    def all_amounts(self) -> Iterable[Amount]:
+        for family in self.families.values():
+            yield from family.tenant_default.values()
+        for lic in self.licenses:
+            yield from lic.per_license.values()
+            yield from lic.per_base_user.values()
+        yield self.consumption.minimum
+        yield from self.consumption.default_included.values()
+        for profile in self.consumption.estimates.values():
+            yield from profile.values()
+        yield self.thresholds.provisioning_minimum
+        for addon in self.addons.values():
+            yield addon.unit
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+class _Reader:
+    """Walks the parsed TOML with a path, so every error can name its entry and line."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, where: tuple[Any, ...], message: str, expected: str | None = None) -> RulesError:
+        entry = _entry_name(where)
+        line = _find_line(self.lines, where)
+        location = f"line {line}, {entry}" if line else entry
+        return RulesError(message, file=self.path, location=location, expected=expected)
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: tuple[Any, ...],
+        kind: type | tuple[type, ...],
+        *,
+        required: bool = True,
+        default: Any = None,
+        expected: str | None = None,
+    ) -> Any:
+        if key not in table:
+            if required:
+                raise self.fail(where, f"'{key}' is missing", expected or f"a '{key}' entry")
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise self.fail(
+                (*where, key),
+                f"'{key}' is {type(value).__name__} {value!r}",
+                expected or f"a {getattr(kind, '__name__', kind)}",
+            )
+        return value
+
+    def unknown_keys(
+        self, table: Mapping[str, Any], allowed: Iterable[str], where: tuple[Any, ...]
+    ) -> None:
+        allowed = set(allowed)
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    (*where, key),
+                    f"unknown key '{key}'",
+                    "one of " + ", ".join(sorted(allowed)),
+                )
+
+
+def _entry_name(where: tuple[Any, ...]) -> str:
+    text = ""
+    for part in where:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _find_line(lines: list[str], where: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of an entry (tomllib does not keep positions)."""
+    position = 0
+    table_path: list[str] = []
+    for index, part in enumerate(where):
+        if isinstance(part, int):
+            header = "[[" + ".".join(table_path) + "]]"
+            seen = -1
+            for number, line in enumerate(lines):
+                if line.strip() == header:
+                    seen += 1
+                    if seen == part:
+                        position = number
+                        break
+            continue
+        table_path.append(str(part))
+        key = re.escape(str(part))
+        pattern = re.compile(rf'(^\s*|[{{,.\[]\s*)"?{key}"?\s*(=|\]|\.)')
+        for number in range(position, len(lines)):
+            if pattern.search(lines[number]):
+                position = number
+                break
+        else:
+            return position + 1 if index else None
+    return position + 1
+
+
+def _amount(
+    reader: _Reader,
+    raw: Any,
+    where: tuple[Any, ...],
+    rule: str,
+    sources: Mapping[str, Source],
+    inherited: Mapping[str, Any],
+) -> Amount:
+    """An amount is "10 GB" (source and confidence from the entry around it) or a table."""
+    if isinstance(raw, str):
+        table: Mapping[str, Any] = {"amount": raw}
+    elif isinstance(raw, dict):
+        table = raw
+        reader.unknown_keys(table, ("amount", "source", "confidence", "note"), where)
+    else:
+        raise reader.fail(where, f"amount is {raw!r}", 'a string like "10 GB" or a table')
+    text = reader.get(table, "amount", where, str, expected='an amount like "10 GB"')
+    try:
+        gb = parse_amount(text)
+    except ValueError as exc:
+        raise reader.fail(where, str(exc), 'an amount like "250 MB" or "10 GB"') from None
+    source_id = table.get("source", inherited.get("source"))
+    confidence = table.get("confidence", inherited.get("confidence"))
+    note = table.get("note", inherited.get("note", ""))
+    if source_id is None:
+        raise reader.fail(where, "the amount has no source", "source = an id from [sources]")
+    if source_id not in sources:
+        raise reader.fail(
+            where, f"source '{source_id}' is not defined", "one of " + ", ".join(sorted(sources))
+        )
+    if confidence not in CONFIDENCES:
+        raise reader.fail(
+            where, f"confidence is {confidence!r}", "one of " + ", ".join(CONFIDENCES)
+        )
+    return Amount(
+        gb=gb,
+        text=text,
+        source=sources[source_id],
+        confidence=confidence,
+        rule=rule,
+        note=str(note),
+    )
+
+
+def _amounts(
+    reader: _Reader,
+    raw: Any,
+    where: tuple[Any, ...],
+    rule: str,
+    sources: Mapping[str, Source],
+    inherited: Mapping[str, Any],
+    allowed_keys: Iterable[str],
+    what: str,
+) -> dict[str, Amount]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise reader.fail(where, f"{what} is {raw!r}", "a table of amounts")
+    allowed = tuple(allowed_keys)
+    out: dict[str, Amount] = {}
+    for key, value in raw.items():
+        if key not in allowed:
+            raise reader.fail(
+                (*where, key), f"'{key}' is not a {what} key", "one of " + ", ".join(allowed)
+            )
+        out[key] = _amount(reader, value, (*where, key), f"{rule}.{key}", sources, inherited)
+    return out
+
+
+def load_ruleset_text(text: str, path: str) -> RuleSet:
+    """Parse and validate one rules file's text; ``path`` is only used in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"not valid TOML: {exc}", file=path) from None
+    reader = _Reader(path, text)
+    top = ()
+    reader.unknown_keys(
+        data,
+        (
+            "id",
+            "title",
+            "effective_from",
+            "defaults_combine",
+            "description",
+            "sources",
+            "pools",
+            "borrowing",
+            "thresholds",
+            "consumption",
+            "environment_types",
+            "families",
+            "licenses",
+            "catalogue",
+            "addons",
+        ),
+        top,
+    )
+    ruleset_id = reader.get(data, "id", top, str)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", ruleset_id):
+        raise reader.fail(("id",), f"id {ruleset_id!r}", "lower-case letters, digits, '-', '.'")
+    effective_from = reader.get(data, "effective_from", top, str, expected="YYYY-MM")
+    try:
+        effective_from = format_month(parse_month(effective_from, what="effective_from"))
+    except InputError as exc:
+        raise reader.fail(("effective_from",), exc.message, "YYYY-MM") from None
+    combine = reader.get(data, "defaults_combine", top, str)
+    if combine not in COMBINE_MODES:
+        raise reader.fail(("defaults_combine",), f"'{combine}'", "max or sum")
+
+    sources: dict[str, Source] = {}
+    for key, value in reader.get(data, "sources", top, dict).items():
+        where = ("sources", key)
+        if not isinstance(value, dict):
+            raise reader.fail(where, f"source {key!r} is not a table", "title and url")
+        reader.unknown_keys(value, ("title", "url"), where)
+        sources[key] = Source(
+            id=key,
+            title=reader.get(value, "title", where, str),
+            url=reader.get(value, "url", where, str),
+        )
+
+    pools: list[Pool] = []
+    drawn: dict[str, str] = {}
+    for index, value in enumerate(reader.get(data, "pools", top, list)):
+        where = ("pools", index)
+        reader.unknown_keys(value, ("name", "title", "draws_on"), where)
+        name = reader.get(value, "name", where, str)
+        draws_on = tuple(reader.get(value, "draws_on", where, list))
+        for capacity_type in draws_on:
+            if capacity_type not in CAPACITY_TYPES:
+                raise reader.fail(
+                    (*where, "draws_on"),
+                    f"'{capacity_type}' is not a capacity type",
+                    "one of " + ", ".join(CAPACITY_TYPES),
+                )
+            if capacity_type in drawn:
+                raise reader.fail(
+                    (*where, "draws_on"),
+                    f"'{capacity_type}' is drawn on by pools '{drawn[capacity_type]}' and '{name}'",
+                    "each capacity type in exactly one pool",
+                )
+            drawn[capacity_type] = name
+        pools.append(
+            Pool(name=name, title=reader.get(value, "title", where, str), draws_on=draws_on)
+        )
+    missing = [t for t in CAPACITY_TYPES if t not in drawn]
+    if missing:
+        raise reader.fail(
+            ("pools",),
+            "capacity types " + ", ".join(missing) + " are in no pool",
+            "every capacity type drawn on by one pool",
+        )
+    pool_names = tuple(p.name for p in pools)
+
+    borrowing: list[Borrowing] = []
+    for index, value in enumerate(
+        reader.get(data, "borrowing", top, list, required=False, default=[])
+    ):
+        where = ("borrowing", index)
+        reader.unknown_keys(value, ("lender", "borrower", "source", "confidence"), where)
+        lender = reader.get(value, "lender", where, str)
+        borrower = reader.get(value, "borrower", where, str)
+        for role_name, pool in (("lender", lender), ("borrower", borrower)):
+            if pool not in pool_names:
+                raise reader.fail(
+                    (*where, role_name), f"'{pool}' is not a pool", ", ".join(pool_names)
+                )
+        source_id = reader.get(value, "source", where, str)
+        if source_id not in sources:
+            raise reader.fail((*where, "source"), f"source '{source_id}' is not defined")
+        borrowing.append(
+            Borrowing(
+                lender, borrower, sources[source_id], reader.get(value, "confidence", where, str)
+            )
+        )
+
+    thresholds_raw = reader.get(data, "thresholds", top, dict)
+    where = ("thresholds",)
+    reader.unknown_keys(
+        thresholds_raw, ("warning_remaining", "critical_remaining", "provisioning_minimum"), where
+    )
+
+    def ratio(key: str) -> Ratio:
+        raw = reader.get(thresholds_raw, key, where, dict)
+        value = reader.get(raw, "value", (*where, key), float)
+        if not 0.0 <= value < 1.0:
+            raise reader.fail((*where, key), f"value {value}", "a fraction from 0 to 1, like 0.15")
+        source_id = reader.get(raw, "source", (*where, key), str)
+        if source_id not in sources:
+            raise reader.fail((*where, key), f"source '{source_id}' is not defined")
+        return Ratio(
+            value,
+            sources[source_id],
+            reader.get(raw, "confidence", (*where, key), str),
+            f"thresholds.{key}",
+        )
+
+    thresholds = Thresholds(
+        warning_remaining=ratio("warning_remaining"),
+        critical_remaining=ratio("critical_remaining"),
+        provisioning_minimum=_amount(
+            reader,
+            reader.get(thresholds_raw, "provisioning_minimum", where, dict),
+            (*where, "provisioning_minimum"),
+            "thresholds.provisioning_minimum",
+            sources,
+            {},
+        ),
+    )
+
+    consumption_raw = reader.get(data, "consumption", top, dict)
+    where = ("consumption",)
+    reader.unknown_keys(
+        consumption_raw,
+        ("counted_power_platform_skus", "minimum", "default_included", "estimates"),
+        where,
+    )
+    counted = reader.get(consumption_raw, "counted_power_platform_skus", where, list)
+    for sku in counted:
+        if sku not in POWER_PLATFORM_SKUS:
+            raise reader.fail(
+                (*where, "counted_power_platform_skus"),
+                f"'{sku}'",
+                "one of " + ", ".join(POWER_PLATFORM_SKUS),
+            )
+    minimum_raw = dict(reader.get(consumption_raw, "minimum", where, dict))
+    minimum_type = minimum_raw.pop("capacity_type", None)
+    if minimum_type not in CAPACITY_TYPES:
+        raise reader.fail(
+            (*where, "minimum"),
+            f"capacity_type {minimum_type!r}",
+            "one of " + ", ".join(CAPACITY_TYPES),
+        )
+    estimates_raw = reader.get(consumption_raw, "estimates", where, dict)
+    estimates: dict[str, dict[str, Amount]] = {}
+    for profile in ESTIMATE_PROFILES:
+        if profile not in estimates_raw:
+            raise reader.fail(
+                (*where, "estimates"),
+                f"estimate profile '{profile}' is missing",
+                "profiles " + ", ".join(ESTIMATE_PROFILES) + " (a profile may be empty)",
+            )
+    for profile, raw in estimates_raw.items():
+        if profile not in ESTIMATE_PROFILES:
+            raise reader.fail(
+                (*where, "estimates", profile),
+                f"unknown estimate profile '{profile}'",
+                "one of " + ", ".join(ESTIMATE_PROFILES),
+            )
+        estimates[profile] = _amounts(
+            reader,
+            raw,
+            (*where, "estimates", profile),
+            f"consumption.estimates.{profile}",
+            sources,
+            {},
+            CAPACITY_TYPES,
+            "capacity type",
+        )
+    consumption = Consumption(
+        counted_power_platform_skus=frozenset(counted),
+        minimum_capacity_type=minimum_type,
+        minimum=_amount(
+            reader, minimum_raw, (*where, "minimum"), "consumption.minimum", sources, {}
+        ),
+        default_included=_amounts(
+            reader,
+            reader.get(consumption_raw, "default_included", where, dict),
+            (*where, "default_included"),
+            "consumption.default_included",
+            sources,
+            {},
+            CAPACITY_TYPES,
+            "capacity type",
+        ),
+        estimates=estimates,
+    )
+
+    environment_types: dict[str, EnvironmentType] = {}
+    types_raw = reader.get(data, "environment_types", top, dict)
+    for name in ENVIRONMENT_TYPES:
+        if name not in types_raw:
+            raise reader.fail(
+                ("environment_types",),
+                f"environment type '{name}' is missing",
+                "every inventory type: " + ", ".join(ENVIRONMENT_TYPES),
+            )
+    for name, raw in types_raw.items():
+        where = ("environment_types", name)
+        if name not in ENVIRONMENT_TYPES:
+            raise reader.fail(
+                where, f"unknown environment type '{name}'", ", ".join(ENVIRONMENT_TYPES)
+            )
+        reader.unknown_keys(
+            raw,
+            ("power_platform_sku", "default_power_platform", "lcs_managed", "operations_capacity"),
+            where,
+        )
+        sku = reader.get(raw, "power_platform_sku", where, str)
+        if sku not in POWER_PLATFORM_SKUS:
+            raise reader.fail(
+                (*where, "power_platform_sku"), f"'{sku}'", ", ".join(POWER_PLATFORM_SKUS)
+            )
+        default_state = reader.get(
+            raw, "default_power_platform", where, str, required=False, default="none"
+        )
+        if default_state not in POWER_PLATFORM_STATES:
+            raise reader.fail(
+                (*where, "default_power_platform"),
+                f"'{default_state}'",
+                ", ".join(POWER_PLATFORM_STATES),
+            )
+        environment_types[name] = EnvironmentType(
+            name=name,
+            power_platform_sku=sku,
+            default_power_platform=default_state,
+            lcs_managed=reader.get(raw, "lcs_managed", where, bool, required=False, default=False),
+            operations_capacity=reader.get(
+                raw, "operations_capacity", where, bool, required=False, default=False
+            ),
+        )
+
+    families: dict[str, Family] = {}
+    for name, raw in reader.get(data, "families", top, dict).items():
+        where = ("families", name)
+        reader.unknown_keys(
+            raw,
+            (
+                "title",
+                "tenant_default",
+                "source",
+                "confidence",
+                "note",
+                "minimum_base_licenses",
+                "included_sandboxes",
+            ),
+            where,
+        )
+        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
+        families[name] = Family(
+            name=name,
+            title=reader.get(raw, "title", where, str),
+            tenant_default=_amounts(
+                reader,
+                raw.get("tenant_default"),
+                (*where, "tenant_default"),
+                f"families.{name}.tenant_default",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            ),
+            minimum_base_licenses=reader.get(
+                raw, "minimum_base_licenses", where, int, required=False
+            ),
+            included_sandboxes=reader.get(raw, "included_sandboxes", where, int, required=False),
+            note=str(raw.get("note", "")),
+        )
+
+    licenses: list[License] = []
+    by_sku: dict[str, License] = {}
+    by_guid: dict[str, License] = {}
+    for index, raw in enumerate(reader.get(data, "licenses", top, list)):
+        where = ("licenses", index)
+        reader.unknown_keys(
+            raw,
+            (
+                "sku",
+                "guid",
+                "names",
+                "role",
+                "family",
+                "tier",
+                "per_license",
+                "per_base_user",
+                "source",
+                "confidence",
+                "note",
+            ),
+            where,
+        )
+        sku = reader.get(raw, "sku", where, str).strip()
+        role = reader.get(raw, "role", where, str)
+        if role not in ROLES:
+            raise reader.fail(
+                (*where, "role"), f"role '{role}' of {sku}", "one of " + ", ".join(ROLES)
+            )
+        family = reader.get(raw, "family", where, str)
+        if family not in families:
+            raise reader.fail(
+                (*where, "family"),
+                f"family '{family}' of {sku} is not defined",
+                "one of " + ", ".join(sorted(families)),
+            )
+        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
+        rule = f"licenses[{sku}]"
+        tier = reader.get(raw, "tier", where, int, required=False)
+        if tier is not None and not 1 <= tier <= 5:
+            raise reader.fail((*where, "tier"), f"tier {tier}", "1 to 5")
+        license_rule = License(
+            sku=sku,
+            guid=reader.get(raw, "guid", where, str, required=False, default="").strip().lower(),
+            names=tuple(reader.get(raw, "names", where, list, required=False, default=[])),
+            role=role,
+            family=family,
+            tier=tier,
+            per_license=_amounts(
+                reader,
+                raw.get("per_license"),
+                (*where, "per_license"),
+                f"{rule}.per_license",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            ),
+            per_base_user=_amounts(
+                reader,
+                raw.get("per_base_user"),
+                (*where, "per_base_user"),
+                f"{rule}.per_base_user",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            ),
+            note=str(raw.get("note", "")),
+        )
+        if role in ("attach", "team_member") and license_rule.per_license:
+            raise reader.fail(
+                (*where, "per_license"),
+                f"{role} license {sku} accrues capacity",
+                f"no per_license amounts for role {role}",
+            )
+        key = sku.casefold()
+        if key in by_sku:
+            raise reader.fail((*where, "sku"), f"SKU {sku} is listed twice", "each SKU once")
+        by_sku[key] = license_rule
+        if license_rule.guid:
+            by_guid[license_rule.guid] = license_rule
+        licenses.append(license_rule)
+
+    catalogue = reader.get(data, "catalogue", top, dict, required=False, default={})
+    patterns = tuple(
+        reader.get(catalogue, "relevant_patterns", ("catalogue",), list, required=False, default=[])
+    )
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise reader.fail(
+                ("catalogue", "relevant_patterns"),
+                f"pattern {pattern!r}: {exc}",
+                "a regular expression",
+            ) from None
+
+    addons: dict[str, Addon] = {}
+    for pool, raw in reader.get(data, "addons", top, dict).items():
+        where = ("addons", pool)
+        if pool not in pool_names:
+            raise reader.fail(where, f"'{pool}' is not a pool", ", ".join(pool_names))
+        reader.unknown_keys(
+            raw, ("sku", "unit", "price_usd_per_month", "source", "confidence", "note"), where
+        )
+        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
+        unit = _amount(
+            reader, raw.get("unit"), (*where, "unit"), f"addons.{pool}.unit", sources, inherited
+        )
+        if unit.gb <= 0:
+            raise reader.fail((*where, "unit"), f"unit {unit.text}", "a positive amount")
+        price = reader.get(raw, "price_usd_per_month", where, float, required=False)
+        if price is not None and price < 0:
+            raise reader.fail((*where, "price_usd_per_month"), f"price {price}", "zero or more")
+        addons[pool] = Addon(
+            pool=pool,
+            sku=reader.get(raw, "sku", where, str),
+            unit=unit,
+            price_usd_per_month=price,
+            note=str(raw.get("note", "")),
+        )
+
+    return RuleSet(
+        id=ruleset_id,
+        title=reader.get(data, "title", top, str),
+        effective_from=effective_from,
+        defaults_combine=combine,
+        description=str(data.get("description", "")).strip(),
+        path=path,
+        sources=sources,
+        pools=tuple(pools),
+        borrowing=tuple(borrowing),
+        thresholds=thresholds,
+        consumption=consumption,
+        environment_types=environment_types,
+        families=families,
+        licenses=tuple(licenses),
+        relevant_patterns=patterns,
+        addons=addons,
+        _by_sku=by_sku,
+        _by_guid=by_guid,
+    )
+
+
+def load_ruleset_file(path: str | Path) -> RuleSet:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("rules file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read rules file: {exc}", file=str(path)) from None
+    return load_ruleset_text(text, str(path))
+
+
+@lru_cache(maxsize=1)
+def bundled_rulesets() -> tuple[RuleSet, ...]:
+    """The rule sets that ship with capplan, oldest first."""
+    folder = bundled_dir("rules")
+    found = [load_ruleset_file(p) for p in sorted(folder.glob("*.toml"))]
+    return tuple(sorted(found, key=lambda r: (parse_month(r.effective_from), r.id)))
+
+
+def resolve_ruleset(choice: str | None, as_of: str) -> RuleSet:
+    """``--rules ID|PATH``, or the newest bundled rule set effective at ``as_of``."""
+    available = bundled_rulesets()
+    if choice:
+        by_id = {r.id: r for r in available}
+        if choice in by_id:
+            return by_id[choice]
+        candidate = Path(choice)
+        if candidate.suffix.lower() == ".toml" or candidate.exists():
+            return load_ruleset_file(candidate)
+        raise InputError(
+            f"--rules {choice!r} is neither a bundled rule set nor a file",
+            expected="one of " + ", ".join(by_id) + ", or the path of a .toml rules file",
+        )
+    month = parse_month(as_of, what="--as-of")
+    effective = [r for r in available if parse_month(r.effective_from) <= month]
+    if not effective:
+        oldest = available[0]
+        raise InputError(
+            f"no bundled rule set is effective at {as_of}"
+            f" (the oldest starts {oldest.effective_from})",
+            expected=f"--as-of {oldest.effective_from} or later, or --rules {oldest.id}",
+        )
+    return effective[-1]
