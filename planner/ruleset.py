@@ -100,6 +100,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class Consumption:
     counted_power_platform_skus: frozenset[str]
+    no_dataverse_profiles: frozenset[str]
     minimum_capacity_type: str
     minimum: Amount
     default_included: Mapping[str, Amount]
@@ -557,8 +558,19 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             CAPACITY_TYPES,
             "capacity type",
         )
+    no_dataverse = reader.get(
+        consumption_raw, "no_dataverse_profiles", where, list, required=False, default=[]
+    )
+    for profile in no_dataverse:
+        if profile not in ESTIMATE_PROFILES:
+            raise reader.fail(
+                (*where, "no_dataverse_profiles"),
+                f"unknown estimate profile '{profile}'",
+                "one of " + ", ".join(ESTIMATE_PROFILES),
+            )
     consumption = Consumption(
         counted_power_platform_skus=frozenset(counted),
+        no_dataverse_profiles=frozenset(no_dataverse),
         minimum_capacity_type=minimum_type,
         minimum=_amount(
             reader, minimum_raw, (*where, "minimum"), "consumption.minimum", sources, {}

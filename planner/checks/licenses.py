@@ -1,0 +1,56 @@
+"""Findings about the license export and the rule set's numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from planner.checks import Finding, check
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+
+
+@check("UNKNOWN_SKU", "warning")
+def unknown_sku(plan: Plan) -> Iterator[Finding]:
+    """A SKU looks like Dynamics 365, Power Platform or Dataverse but the rule set does not list it.
+
+    Its capacity is not counted. Add it to a copy of the rule set (``--rules PATH``) with its role
+    and amounts, or confirm that it accrues nothing.
+    """
+    unknown = plan.licenses[plan.licenses["status"] == "unknown"]
+    for sku, rows in unknown.groupby("sku", sort=True):
+        quantity = int(rows["quantity"].sum())
+        where = ", ".join(
+            sorted(
+                {
+                    f"{s} {loc}".strip()
+                    for s, loc in zip(rows["source"], rows["location"], strict=True)
+                }
+            )
+        )
+        yield Finding(
+            "UNKNOWN_SKU",
+            "warning",
+            str(sku),
+            f"{sku} ({quantity} units, {where}) is not in rule set {plan.ruleset.id}; its capacity "
+            "is not counted. Add it to your own rules file with its role and amounts "
+            "if it accrues any.",
+        )
+
+
+@check("ASSUMED_VALUE", "info")
+def assumed_value(plan: Plan) -> Iterator[Finding]:
+    """The plan uses a number no public source gives (confidence ``assumed`` in the rule set).
+
+    Each one is listed under assumptions with its reason; replace it with your contract's figure in
+    your own rules file if you know it.
+    """
+    for row in plan.assumptions.itertuples(index=False):
+        subject = next((v for v in (row.sku, row.pool) if isinstance(v, str)), "tenant")
+        yield Finding(
+            "ASSUMED_VALUE",
+            "info",
+            str(subject),
+            f"{row.value} for {row.pool} is assumed ({row.rule}): {row.reason}",
+        )

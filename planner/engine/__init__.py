@@ -1,0 +1,1 @@
+"""The engine: pure functions from Inputs and a RuleSet to entitlement, consumption, forecast."""

@@ -1,0 +1,196 @@
+"""The Plan: one result model that every renderer reads, and ``plan()``, the library entry point.
+
+Data flows one way: inputs (already ingested) -> engine (entitlement, consumption, forecast) ->
+checks (findings) -> renderers. Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from planner.checks import Finding, run_checks
+from planner.engine.consumption import Consumption, compute_consumption
+from planner.engine.entitlement import Entitlement, compute_entitlement
+from planner.engine.forecast import Forecast, compute_forecast
+from planner.errors import InputError
+from planner.model import Inputs
+from planner.months import current_month, format_month, month_labels, parse_month
+from planner.ruleset import RuleSet, resolve_ruleset
+from planner.units import MB_PER_GB
+
+MAX_MONTHS = 120
+ASSUMPTION_COLUMNS = ("pool", "sku", "value", "reason", "rule", "environments")
+
+
+@dataclass(frozen=True)
+class Plan:
+    ruleset: RuleSet
+    as_of: str
+    months: int
+    inputs: Inputs
+    licenses: pd.DataFrame  # every license row, classified (known / unknown / not_relevant)
+    environments: pd.DataFrame  # inventory rows with resolved Power Platform state
+    capacity: pd.DataFrame  # month 0 per pool
+    entitlement: pd.DataFrame  # month-0 entitlement lines
+    consumption: pd.DataFrame  # month-0 consumption lines
+    forecast: Forecast
+    shortfalls: pd.DataFrame
+    assumptions: pd.DataFrame
+    entitlement_detail: Entitlement
+    consumption_detail: Consumption
+    findings: tuple[Finding, ...] = ()
+    changes: tuple = field(default=())  # planned changes of a what-if scenario
+
+
+def validate_horizon(as_of: str | None, months: int) -> str:
+    month = as_of or current_month()
+    parse_month(month, what="--as-of")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
+        raise InputError(
+            f"--months {months!r} is not a usable horizon",
+            expected=f"a whole number of months from 1 to {MAX_MONTHS}",
+        )
+    return format_month(parse_month(month))
+
+
+def plan(
+    inputs: Inputs | Sequence[str | Path],
+    *,
+    rules: str | RuleSet | None = None,
+    as_of: str | None = None,
+    months: int = 24,
+    include_warning_units: bool = False,
+) -> Plan:
+    """Plan capacity for a tenant: entitlement, consumption, monthly forecast, findings.
+
+    ``inputs`` is an :class:`Inputs` or a list of file paths (license exports and environment
+    lists in any supported format). ``rules`` is a bundled rule set id, a rules file path, a
+    loaded RuleSet, or None for the newest bundled rule set effective at ``as_of``.
+    """
+    as_of = validate_horizon(as_of, months)
+    if not isinstance(inputs, Inputs):
+        from planner.ingest import load_inputs
+
+        inputs = load_inputs(list(inputs), include_warning_units=include_warning_units)
+    ruleset = rules if isinstance(rules, RuleSet) else resolve_ruleset(rules, as_of)
+    return build_plan(inputs, ruleset, as_of, months)
+
+
+def build_plan(inputs: Inputs, ruleset: RuleSet, as_of: str, months: int) -> Plan:
+    labels = month_labels(as_of, months)
+    entitlement = compute_entitlement(inputs.licenses, ruleset, months)
+    consumption = compute_consumption(inputs.environments, ruleset, months)
+    forecast = compute_forecast(entitlement.by_pool, consumption.by_pool, labels, ruleset)
+    capacity = pd.DataFrame(
+        {
+            "pool": list(ruleset.pool_names),
+            "entitled_gb": forecast.entitled[:, 0],
+            "consumed_gb": forecast.consumed[:, 0],
+            "borrowed_gb": forecast.borrowed[:, 0],
+            "lent_gb": forecast.lent[:, 0],
+            "available_gb": forecast.available[:, 0],
+            "status": forecast.status[:, 0],
+        }
+    )
+    result = Plan(
+        ruleset=ruleset,
+        as_of=as_of,
+        months=months,
+        inputs=inputs,
+        licenses=entitlement.licenses,
+        environments=consumption.environments,
+        capacity=capacity,
+        entitlement=entitlement.lines,
+        consumption=consumption.lines,
+        forecast=forecast,
+        shortfalls=forecast.shortfalls,
+        assumptions=collect_assumptions(ruleset, entitlement, consumption),
+        entitlement_detail=entitlement,
+        consumption_detail=consumption,
+    )
+    return replace(result, findings=run_checks(result))
+
+
+def collect_assumptions(
+    ruleset: RuleSet, entitlement: Entitlement, consumption: Consumption
+) -> pd.DataFrame:
+    """Every assumed number the plan used, once per rule, with the reason and who it touched."""
+    rows: list[dict] = []
+    meta = entitlement.line_meta
+    held = entitlement.line_units.max(axis=1, initial=0) > 0
+    for line, used in zip(meta.itertuples(index=False), held, strict=True):
+        # An assumed amount shapes the plan whenever its license is held or its default granted,
+        # even when the amount is zero.
+        if line.confidence != "assumed" or not used:
+            continue
+        rows.append(
+            {
+                "pool": line.pool,
+                "sku": line.sku or None,
+                "value": _amount_text(line.per_unit_gb) + _per(line.kind),
+                "reason": line.note or "no public source gives this number",
+                "rule": line.rule,
+                "environments": [],
+            }
+        )
+    estimates = consumption.estimates_used
+    flagged = estimates[estimates["confidence"].isin(["assumed", "unknown"])]
+    for (rule, pool), group in flagged.groupby(["rule", "pool"], sort=True):
+        confidence = group["confidence"].iloc[0]
+        rows.append(
+            {
+                "pool": pool,
+                "sku": None,
+                "value": (
+                    "unknown, counted as 0 GB"
+                    if confidence == "unknown"
+                    else _amount_text(float(group["gb"].iloc[0])) + " per environment"
+                ),
+                "reason": (
+                    "no measured usage and no planning estimate in the rule set"
+                    if confidence == "unknown"
+                    else (group["note"].iloc[0] or "no public source gives this number")
+                ),
+                "rule": rule,
+                "environments": sorted(group["environment"].astype(str)),
+            }
+        )
+    granted = sorted(
+        {f for f in entitlement.licenses.loc[entitlement.licenses["role"] == "base", "family"]}
+    )
+    with_defaults = [f for f in granted if ruleset.families[f].tenant_default]
+    if len(with_defaults) > 1:
+        rows.append(
+            {
+                "pool": None,
+                "sku": None,
+                "value": f"defaults_combine = {ruleset.defaults_combine}",
+                "reason": (
+                    "the sources do not settle whether tenant defaults of different families "
+                    f"({', '.join(with_defaults)}) add up or only the largest applies"
+                ),
+                "rule": "defaults_combine",
+                "environments": [],
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
+
+
+def _amount_text(gb: float) -> str:
+    if gb and gb < 1:
+        return f"{gb * MB_PER_GB:g} MB"
+    return f"{gb:g} GB"
+
+
+def _per(kind: str) -> str:
+    return {
+        "tenant_default": " per tenant",
+        "per_license": " per license",
+        "capacity_addon": " per unit",
+        "sandbox_addon": " per sandbox",
+        "per_base_user": " per sandbox and user",
+    }.get(kind, "")
