@@ -513,7 +513,13 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
     where = ("consumption",)
     reader.unknown_keys(
         consumption_raw,
-        ("counted_power_platform_skus", "minimum", "default_included", "estimates"),
+        (
+            "counted_power_platform_skus",
+            "no_dataverse_profiles",
+            "minimum",
+            "default_included",
+            "estimates",
+        ),
         where,
     )
     counted = reader.get(consumption_raw, "counted_power_platform_skus", where, list)

@@ -1,0 +1,314 @@
+"""The ``capplan`` command line: parse options, call the library, pick a renderer.
+
+No domain logic lives here. Exit status: 0 success; 1 the ``--fail-on`` threshold was met (all
+output written first); 2 bad input or usage; 3 ``verify`` could not tell; 70 an internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from planner import __version__
+from planner.errors import InputError
+
+EXIT_FAIL_ON = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+class CapplanGroup(click.Group):
+    """Turns InputError into one clear message and exit 2, and anything unexpected into exit 70."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            click.echo(f"capplan: error: {error.render()}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # a bug of ours: short message, traceback only with --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(
+                f"capplan: internal error: {type(error).__name__}: {error}\n"
+                "  This is a bug in capplan. Please report it with the command you ran"
+                " (run again with --debug for the traceback).",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=CapplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="capplan")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Plan Dataverse and finance and operations storage capacity.
+
+    Feed capplan the tenant's license export and environment list; it tells you what you are
+    entitled to, what you consume, when you run out and what to buy.
+
+    \b
+    Example:
+      capplan forecast samples/licenses-graph.json samples/environments-inventory.csv
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that plans: inputs, rule set, horizon, CI gate."""
+    decorators = [
+        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False)),
+        click.option(
+            "--licenses",
+            "license_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="A license export (its format is still detected). Repeatable.",
+        ),
+        click.option(
+            "--environments",
+            "environment_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="An environment list (its format is still detected). Repeatable.",
+        ),
+        click.option(
+            "--rules",
+            metavar="ID|PATH",
+            help="Rule set id (see 'capplan rules list') or a rules file. "
+            "Default: the newest bundled rule set effective at --as-of.",
+        ),
+        click.option(
+            "--as-of", metavar="YYYY-MM", help="Month 0 of the plan. Default: this month."
+        ),
+        click.option(
+            "--months",
+            default=24,
+            show_default=True,
+            type=int,
+            help="Horizon in months (1 to 120).",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["never", "warning", "shortfall"]),
+            default="never",
+            show_default=True,
+            help="Exit 1 after writing all output when a shortfall (or a warning or error "
+            "finding) is found.",
+        ),
+        click.option(
+            "--include-warning-units",
+            is_flag=True,
+            help="Count licenses in their grace period (warning units) as purchased.",
+        ),
+        click.option("--sheet", help="Worksheet to read when a workbook has several candidates."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def load_plan(options: dict[str, Any]) -> Any:
+    from planner.ingest import load_inputs
+    from planner.plan import build_plan, validate_horizon
+    from planner.ruleset import resolve_ruleset
+
+    as_of = validate_horizon(options["as_of"], options["months"])
+    paths = [*options["inputs"], *options["license_files"], *options["environment_files"]]
+    if not paths:
+        raise InputError(
+            "no input files given",
+            expected="a license export and an environment list, e.g. "
+            "capplan forecast licenses.json environments.csv",
+        )
+    inputs = load_inputs(
+        list(options["inputs"]),
+        licenses=list(options["license_files"]),
+        environments=list(options["environment_files"]),
+        include_warning_units=options["include_warning_units"],
+        sheet=options["sheet"],
+    )
+    ruleset = resolve_ruleset(options["rules"], as_of)
+    return build_plan(inputs, ruleset, as_of, options["months"])
+
+
+def input_paths(options: dict[str, Any]) -> list[str]:
+    return [*options["inputs"], *options["license_files"], *options["environment_files"]]
+
+
+def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:
+    """Why the --fail-on threshold is met, or None."""
+    if fail_on == "never":
+        return None
+    for plan in plans:
+        if len(plan.shortfalls):
+            pools = ", ".join(plan.shortfalls["pool"])
+            return f"shortfall within the horizon in {pools}"
+        if fail_on == "warning":
+            serious = [f for f in plan.findings if f.severity in ("warning", "error")]
+            if serious:
+                codes = ", ".join(sorted({f.code for f in serious}))
+                return f"{len(serious)} warning or error findings ({codes})"
+    return None
+
+
+def finish(plans: Sequence[Any], fail_on: str) -> None:
+    reason = fail_on_reason(plans, fail_on)
+    if reason:
+        click.echo(f"capplan: --fail-on {fail_on}: {reason}", err=True)
+        sys.exit(EXIT_FAIL_ON)
+
+
+def with_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass every option as one dict, so the commands share the loading code."""
+
+    @functools.wraps(function)
+    def wrapper(**options: Any) -> Any:
+        return function(options)
+
+    return wrapper
+
+
+@cli.command()
+@input_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for scripts (schema_version 1), markdown for a CI summary.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@with_options
+def forecast(options: dict[str, Any]) -> None:
+    """Print the capacity plan: entitlement, consumption, forecast, shortfalls, findings.
+
+    INPUT files are license exports (Graph subscribedSkus JSON, Get-MgSubscribedSku or
+    Get-MsolAccountSku CSV/XLSX, a sku,quantity sheet) and environment lists (the inventory
+    template, the admin API environment list, the LCS environment list), in any mix; the
+    format is detected from the content.
+
+    \b
+    Examples:
+      capplan forecast samples/licenses-graph.json samples/environments-inventory.csv
+      capplan forecast samples/*.csv --rules split-2023 --as-of 2026-01 --months 36
+      capplan forecast lic.json env.csv --format json > plan.json
+      capplan forecast lic.json env.csv --format markdown --fail-on shortfall
+    """
+    from planner.output import atomic_write_text, check_not_input
+    from planner.report.json_report import render_json
+    from planner.report.text import render_markdown, render_table
+
+    if options["output"]:
+        check_not_input(options["output"], input_paths(options), "--output")
+    plan = load_plan(options)
+    output_format = options["output_format"]
+    if output_format == "json":
+        text = render_json(plan)
+    elif output_format == "markdown":
+        text = render_markdown(plan)
+    else:
+        colour = not options["output"] and sys.stdout.isatty()
+        text = render_table(plan, colour=colour)
+    if options["output"]:
+        atomic_write_text(options["output"], text)
+    else:
+        click.echo(text, nl=False)
+    finish([plan], options["fail_on"])
+
+
+@cli.group()
+def rules() -> None:
+    """List, show and check rule sets.
+
+    \b
+    Examples:
+      capplan rules list
+      capplan rules show pooled-2025-12
+      capplan rules show split-2023 --format json
+      capplan rules check my-rules.toml
+    """
+
+
+@rules.command("list")
+def rules_list() -> None:
+    """List the bundled rule sets and the month each takes effect."""
+    from planner.ruleset import bundled_rulesets
+
+    rows = bundled_rulesets()
+    width = max(len(r.id) for r in rows)
+    for ruleset in rows:
+        click.echo(
+            f"{ruleset.id.ljust(width)}  from {ruleset.effective_from}  "
+            f"pools: {', '.join(ruleset.pool_names)}  defaults: {ruleset.defaults_combine}\n"
+            f"{' ' * width}  {ruleset.title}"
+        )
+
+
+@rules.command("show")
+@click.argument("ruleset_id", required=False, metavar="[ID|PATH]")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--as-of", metavar="YYYY-MM", help="Without ID: the rule set effective then.")
+def rules_show(ruleset_id: str | None, output_format: str, as_of: str | None) -> None:
+    """Show one rule set: pools, borrowing, licenses and every amount with its source.
+
+    \b
+    Examples:
+      capplan rules show
+      capplan rules show split-2023 --format json
+    """
+    from planner.months import current_month
+    from planner.report.rules_view import rules_json, rules_table
+    from planner.ruleset import resolve_ruleset
+
+    ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
+    click.echo(rules_json(ruleset) if output_format == "json" else rules_table(ruleset), nl=False)
+
+
+@rules.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def rules_check(path: str) -> None:
+    """Validate a rules file; errors name the line and the entry.
+
+    \b
+    Example:
+      capplan rules check my-rules.toml
+    """
+    from planner.ruleset import load_ruleset_file
+
+    ruleset = load_ruleset_file(path)
+    assumed = sum(1 for amount in ruleset.all_amounts() if amount.assumed)
+    click.echo(
+        f"{path}: ok, rule set {ruleset.id} from {ruleset.effective_from}: "
+        f"{len(ruleset.pools)} pools, {len(ruleset.licenses)} licenses, "
+        f"{assumed} assumed amounts"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
+
+
+if __name__ == "__main__":
+    main()
