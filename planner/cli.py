@@ -306,6 +306,100 @@ def rules_check(path: str) -> None:
     )
 
 
+@cli.command()
+@click.option("--url", "org_url", metavar="ORG_URL", help="Dataverse organization URL to check.")
+@click.option(
+    "--token-env",
+    default="DATAVERSE_TOKEN",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding the bearer token (never printed).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False),
+    help="Check every row of this inventory (CSV) that has an org_url.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    help="With --inventory: the new inventory to write (never the input).",
+)
+def verify(
+    org_url: str | None,
+    token_env: str,
+    output_format: str,
+    timeout: float,
+    inventory: str | None,
+    out_path: str | None,
+) -> None:
+    """Ask Dataverse whether an environment is linked to finance and operations.
+
+    Calls RetrieveFinanceAndOperationsIntegrationDetails on the organization and reports the
+    linked finance and operations URL, tenant and environment id. Status is linked, not_linked
+    or unknown; exit status 0 when known, 3 when unknown. https is required except to loopback
+    addresses.
+
+    \b
+    Examples:
+      DATAVERSE_TOKEN=... capplan verify --url https://contoso.crm.dynamics.com
+      capplan verify --url https://contoso.crm.dynamics.com --format json
+      capplan verify --inventory environments.csv --out environments-verified.csv
+    """
+    from planner import verify as verifying
+
+    if inventory:
+        if not out_path:
+            raise InputError(
+                "--inventory needs --out, the new inventory to write",
+                expected="--out FILE (a new file, not the input)",
+            )
+        from planner.inventory_io import read_rows, write_rows
+        from planner.output import check_not_input
+
+        check_not_input(out_path, [inventory], "--out")
+        rows = read_rows(inventory)
+        tokens: dict[str, str] = {}
+
+        def token_for(url: str) -> str:
+            if url not in tokens:
+                tokens[url] = verifying.resolve_token(url, token_env)
+            return tokens[url]
+
+        checked = verifying.verify_inventory(rows, token_for, file=inventory, timeout=timeout)
+        write_rows(out_path, checked)
+        states = [
+            row["power_platform_verified"] for row in checked if row["power_platform_verified"]
+        ]
+        counts = {state: states.count(state) for state in ("linked", "not_linked", "unknown")}
+        click.echo(
+            f"{out_path}: {len(states)} environments checked: {counts['linked']} linked, "
+            f"{counts['not_linked']} not linked, {counts['unknown']} unknown"
+        )
+        sys.exit(verifying.EXIT_UNKNOWN if counts["unknown"] else verifying.EXIT_KNOWN)
+    if not org_url:
+        raise InputError(
+            "no organization URL given",
+            expected="--url https://<org>.crm.dynamics.com, or --inventory FILE --out FILE",
+        )
+    token = verifying.resolve_token(org_url, token_env)
+    result = verifying.check_integration(org_url, token, timeout=timeout)
+    text = (
+        verifying.render_json(result) if output_format == "json" else verifying.render_table(result)
+    )
+    click.echo(text, nl=False)
+    sys.exit(verifying.exit_status(result))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
 

@@ -123,7 +123,7 @@ def license_frame(rows: list[dict]) -> pd.DataFrame:
         "start_month": 0,
     }
     for column, value in defaults.items():
-        frame[column] = frame[column].fillna(value) if len(frame) else frame[column]
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), value)
     for column in ("quantity", "warning_units", "consumed_units", "start_month"):
         frame[column] = frame[column].astype("int64")
     for column in ("sku", "sku_id", "display_name", "source", "location"):
@@ -135,7 +135,7 @@ def environment_frame(rows: list[dict]) -> pd.DataFrame:
     """Build an environment table from dicts, filling absent columns and fixing dtypes."""
     frame = pd.DataFrame(rows, columns=list(ENVIRONMENT_COLUMNS))
     for column in ("power_platform", "linked_to", "org_url", "source", "location"):
-        frame[column] = frame[column].fillna("").astype(object)
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     for column in ("tier", *USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS):
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
     frame["start_month"] = frame["start_month"].fillna(0).astype("int64")

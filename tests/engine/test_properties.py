@@ -1,0 +1,184 @@
+"""Invariants of the engine, checked on generated tenants (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from builders import make_plan
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.engine.forecast import borrow
+from planner.model import ENVIRONMENT_TYPES
+from planner.ruleset import bundled_rulesets, resolve_ruleset
+
+RULE_SETS = [r.id for r in bundled_rulesets()]
+SKUS = [
+    "DYN365_FINANCE",
+    "DYN365_SCM",
+    "DYN365_RETAIL",
+    "DYN365_HUMAN_RESOURCES",
+    "DYN365_FINANCE_PREMIUM",
+    "Dyn365_Operations_Activity",
+    "Dynamics_365_for_Operations_Devices",
+    "DYN365_ENTERPRISE_SALES",
+    "POWERAPPS_PER_APP",
+    "CDS_DB_CAPACITY",
+    "CDS_FILE_CAPACITY",
+    "CDS_LOG_CAPACITY",
+    "Dynamics_365_for_Operations_Sandbox_Tier2_SKU",
+    "Dynamics_365_for_Operations_Sandbox_Tier4_SKU",
+    "DYN365_SCM_ATTACH",
+    "DYN365_TEAM_MEMBERS",
+]
+FNO_TYPES = ("production", "sandbox", "addon_sandbox")
+USAGE = st.one_of(st.none(), st.floats(min_value=0, max_value=500, allow_nan=False))
+GROWTH = st.one_of(st.none(), st.floats(min_value=0, max_value=20, allow_nan=False))
+
+license_rows = st.lists(
+    st.builds(
+        lambda sku, quantity, start: {"sku": sku, "quantity": quantity, "start_month": start},
+        st.sampled_from(SKUS),
+        st.integers(min_value=0, max_value=300),
+        st.integers(min_value=0, max_value=5),
+    ),
+    max_size=8,
+)
+
+
+@st.composite
+def environment_rows(draw: st.DrawFn) -> list[dict]:
+    count = draw(st.integers(min_value=0, max_value=6))
+    rows = []
+    for index in range(count):
+        kind = draw(st.sampled_from(ENVIRONMENT_TYPES))
+        row: dict = {"name": f"env{index}", "type": kind}
+        if kind in FNO_TYPES:
+            row["power_platform"] = draw(st.sampled_from(["", "none", "initial", "integrated"]))
+        for capacity_type in (
+            "dataverse_database",
+            "dataverse_file",
+            "dataverse_log",
+            "operations_database",
+            "operations_file",
+        ):
+            row[f"{capacity_type}_gb"] = draw(USAGE)
+            row[f"{capacity_type}_growth_gb_per_month"] = draw(GROWTH)
+        rows.append(row)
+    return rows
+
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(license_rows, st.sampled_from(SKUS), st.integers(1, 200), st.sampled_from(RULE_SETS))
+def test_adding_licenses_never_lowers_entitlement(rows, sku, extra, rules) -> None:
+    before = make_plan(rows, rules=rules, months=6)
+    after = make_plan([*rows, {"sku": sku, "quantity": extra}], rules=rules, months=6)
+    assert (after.forecast.entitled >= before.forecast.entitled - 1e-9).all()
+
+
+@SETTINGS
+@given(
+    license_rows,
+    st.sampled_from(
+        [
+            "DYN365_SCM_ATTACH",
+            "DYN365_FINANCE_ATTACH",
+            "DYN365_TEAM_MEMBERS",
+            "DYN365_ENTERPRISE_TEAM_MEMBERS",
+        ]
+    ),
+    st.integers(1, 500),
+    st.sampled_from(RULE_SETS),
+)
+def test_attach_and_team_members_never_change_entitlement(rows, sku, extra, rules) -> None:
+    before = make_plan(rows, rules=rules, months=3)
+    after = make_plan([*rows, {"sku": sku, "quantity": extra}], rules=rules, months=3)
+    np.testing.assert_allclose(after.forecast.entitled, before.forecast.entitled)
+
+
+@SETTINGS
+@given(license_rows, st.integers(2, 5), st.integers(1, 10))
+def test_addon_sandbox_never_adds_dataverse_under_split(rows, tier, count) -> None:
+    sku = f"Dynamics_365_for_Operations_Sandbox_Tier{tier}_SKU"
+    before = make_plan(rows, rules="split-2023", months=3)
+    after = make_plan([*rows, {"sku": sku, "quantity": count}], rules="split-2023", months=3)
+    for position, pool in enumerate(before.ruleset.pool_names):
+        if pool.startswith("dataverse_"):
+            np.testing.assert_allclose(
+                after.forecast.entitled[position], before.forecast.entitled[position]
+            )
+
+
+@SETTINGS
+@given(license_rows, environment_rows(), st.sampled_from(RULE_SETS))
+def test_lines_always_sum_to_totals(rows, environments, rules) -> None:
+    plan = make_plan(rows, environments, rules=rules, months=4)
+    capacity = plan.capacity.set_index("pool")
+    for lines, column in ((plan.entitlement, "entitled_gb"), (plan.consumption, "consumed_gb")):
+        sums = lines.groupby("pool")["gb"].sum() if len(lines) else pd.Series(dtype=float)
+        for pool in plan.ruleset.pool_names:
+            assert abs(sums.get(pool, 0.0) - capacity.loc[pool, column]) < 1e-6
+
+
+@SETTINGS
+@given(environment_rows(), st.sampled_from(RULE_SETS))
+def test_integrated_never_consumes_less_than_initial(environments, rules) -> None:
+    fno = [dict(r) for r in environments if r["type"] in FNO_TYPES]
+    initial = [{**r, "power_platform": "initial"} for r in fno]
+    integrated = [{**r, "power_platform": "integrated"} for r in fno]
+    a = make_plan([], initial, rules=rules, months=4)
+    b = make_plan([], integrated, rules=rules, months=4)
+    assert (b.forecast.consumed >= a.forecast.consumed - 1e-9).all()
+
+
+@SETTINGS
+@given(
+    st.lists(st.floats(min_value=-1000, max_value=1000, allow_nan=False), min_size=3, max_size=3),
+    st.sampled_from(RULE_SETS),
+)
+def test_borrowing_never_lowers_a_lender_below_zero(values, rules) -> None:
+    ruleset = resolve_ruleset(rules, "2026-12")
+    available = np.resize(np.array(values), (len(ruleset.pool_names), 1))
+    after, borrowed, lent = borrow(available, ruleset)
+    lenders = lent[:, 0] > 0
+    assert (after[lenders, 0] >= -1e-9).all()
+    # Borrowing moves capacity; it never creates or destroys any.
+    assert abs(after.sum() - available.sum()) < 1e-6
+    assert abs(borrowed.sum() - lent.sum()) < 1e-6
+
+
+def _first_shortfall(plan) -> int | None:
+    over = (plan.forecast.available < -1e-9).any(axis=0)
+    return int(np.argmax(over)) if over.any() else None
+
+
+@SETTINGS
+@given(
+    license_rows,
+    environment_rows(),
+    st.floats(min_value=0.01, max_value=50, allow_nan=False),
+    st.sampled_from(RULE_SETS),
+)
+def test_more_growth_never_delays_a_shortfall(rows, environments, extra, rules) -> None:
+    slower = make_plan(rows, environments, rules=rules, months=12)
+    faster_rows = [
+        {
+            **r,
+            "operations_database_growth_gb_per_month": (
+                r["operations_database_growth_gb_per_month"] or 0
+            )
+            + extra,
+            "dataverse_database_growth_gb_per_month": (
+                r["dataverse_database_growth_gb_per_month"] or 0
+            )
+            + extra,
+        }
+        for r in environments
+    ]
+    faster = make_plan(rows, faster_rows, rules=rules, months=12)
+    first_slow, first_fast = _first_shortfall(slower), _first_shortfall(faster)
+    if first_slow is not None:
+        assert first_fast is not None and first_fast <= first_slow
