@@ -1,0 +1,649 @@
+"""Live check of a Power Platform integration link (the library half of ``capplan verify``).
+
+One GET to the Dataverse Web API function ``RetrieveFinanceAndOperationsIntegrationDetails``
+tells whether a Dataverse environment is linked to a finance and operations environment. The
+answer is one of three statuses:
+
+* ``linked``: the function answered with the URL, tenant and id of the linked environment;
+* ``not_linked``: the function answered with error ``0x80048d0b`` *and* a message saying the
+  instance is not integrated with finance and operations (the code alone is generic);
+* ``unknown``: anything else (refused token, throttling that does not stop, timeouts, bodies that
+  do not look like the documented ones). ``unknown`` is never a guess in either direction.
+
+The bearer token is only ever put in the ``Authorization`` header. It is kept out of results,
+messages, exceptions and reprs; any text that comes back from the server is scrubbed of it too.
+Nothing here reads or writes files; the CLI does that.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from planner import __version__
+from planner.errors import InputError
+
+Status = Literal["linked", "not_linked", "unknown"]
+
+API_PATH = "/api/data/v9.1/RetrieveFinanceAndOperationsIntegrationDetails"
+NOT_INTEGRATED_CODE = "0x80048d0b"
+DEFAULT_TOKEN_ENV = "DATAVERSE_TOKEN"
+AZURE_EXTRA = "capplan[azure]"
+
+EXIT_KNOWN = 0  # linked or not_linked: the answer is known
+EXIT_UNKNOWN = 3  # the check could not tell
+
+RETRY_STATUSES = frozenset({429, 503})
+DEFAULT_MAX_WAIT = 30.0  # seconds: the longest single wait between retries
+
+# Keys of ``VerifyResult.to_dict()``: the JSON contract of ``capplan verify --format json``.
+CONTRACT_KEYS: tuple[str, ...] = (
+    "status",
+    "finance_operations_url",
+    "tenant_id",
+    "environment_id",
+    "error_code",
+    "message",
+)
+
+# Columns ``verify_inventory`` adds to each inventory row.
+VERIFY_COLUMNS: tuple[str, ...] = (
+    "power_platform_verified",  # "linked" | "not_linked" | "unknown", or "" when not checked
+    "finance_operations_url",  # the linked environment's URL, or ""
+    "verify_message",  # why, in a sentence, or "" when not checked
+)
+
+_MAX_SERVER_TEXT = 300  # characters of a server-provided message we repeat
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What the integration check found. Holds no credentials."""
+
+    status: Status
+    finance_operations_url: str | None = None
+    tenant_id: str | None = None
+    environment_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+    http_status: int | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.status != "unknown"
+
+    def to_dict(self, *, include_http_status: bool = False) -> dict[str, Any]:
+        """The contract keys, in contract order (plus ``http_status`` when asked)."""
+        data: dict[str, Any] = {key: getattr(self, key) for key in CONTRACT_KEYS}
+        if include_http_status:
+            data["http_status"] = self.http_status
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# URL handling
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1 (also IPv4-mapped), the only http targets."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+# Labels of letters, digits and hyphens (non-ASCII letters allowed for international names),
+# separated by single dots.
+_HOST_NAME = re.compile(r"(?:[^\W_](?:[^\W_]|-)*\.)*[^\W_](?:[^\W_]|-)*\.?")
+
+
+def _shown_url(raw: str) -> str:
+    """The URL as we may repeat it: stripped, with any user:password part masked."""
+    text = raw.strip()
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@?#]*@", r"\1***@", text)
+
+
+def normalise_org_url(org_url: str) -> str:
+    """Check an organization URL and return it without a trailing slash.
+
+    https is required, except to loopback hosts. Raises :class:`InputError` naming the URL and
+    what is expected when it is malformed or not allowed.
+    """
+    expected = "the environment URL, like https://contoso.crm.dynamics.com"
+    if not isinstance(org_url, str) or not org_url.strip():
+        raise InputError("the organization URL is empty", expected=expected)
+    raw = org_url.strip()
+    shown = _shown_url(raw)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise InputError(
+            f"organization URL {shown!r} contains spaces or control characters", expected=expected
+        )
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(
+            f"organization URL {shown!r} is malformed ({exc})", expected=expected
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"organization URL {shown!r} is not an http(s) URL", expected=expected)
+    host = parts.hostname or ""
+    if not host:
+        raise InputError(f"organization URL {shown!r} has no host name", expected=expected)
+    if parts.username is not None or parts.password is not None:
+        raise InputError(
+            f"organization URL {shown!r} carries a user name or password",
+            expected=expected + " (the token goes in the environment variable, not the URL)",
+        )
+    if parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise InputError(f"organization URL {shown!r} has a query or fragment", expected=expected)
+    path = parts.path.rstrip("/")
+    if "/api/data" in path.lower():
+        raise InputError(
+            f"organization URL {shown!r} already points into the Web API",
+            expected=expected + " (without /api/data/...)",
+        )
+    if scheme == "http" and not is_loopback_host(host):
+        raise InputError(
+            f"organization URL {shown!r} uses plain http",
+            expected="an https URL (plain http is only allowed to localhost, 127.0.0.0/8 or ::1)",
+        )
+    if ":" not in host and not _HOST_NAME.fullmatch(host):
+        raise InputError(
+            f"organization URL {shown!r} has an invalid host name {host!r}", expected=expected
+        )
+    if port is not None and not 0 < port < 65536:
+        raise InputError(f"organization URL {shown!r} has an invalid port", expected=expected)
+    host_part = f"[{host}]" if ":" in host else host
+    netloc = f"{host_part}:{port}" if port is not None else host_part
+    normalised = f"{scheme}://{netloc}{path}"
+    try:
+        httpx.URL(normalised + API_PATH)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise InputError(
+            f"organization URL {shown!r} is malformed ({exc})", expected=expected
+        ) from None
+    return normalised
+
+
+# --------------------------------------------------------------------------------------------
+# Token handling
+
+
+def token_from_environment(
+    name: str = DEFAULT_TOKEN_ENV, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The bearer token from environment variable ``name``, or None when unset or blank."""
+    value = (os.environ if environ is None else environ).get(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def resolve_token(
+    org_url: str,
+    name: str = DEFAULT_TOKEN_ENV,
+    *,
+    environ: Mapping[str, str] | None = None,
+    credential_factory: Callable[[], Any] | None = None,
+) -> str:
+    """A bearer token for ``org_url``: from variable ``name``, else from Azure Identity.
+
+    Azure Identity (the optional extra) is used only when the variable is not set; it asks
+    ``DefaultAzureCredential`` for the scope ``<org_url>/.default``. When neither gives a token,
+    raises :class:`InputError` telling the user what to do.
+    """
+    token = token_from_environment(name, environ=environ)
+    if token is not None:
+        return token
+    base = normalise_org_url(org_url)
+    if credential_factory is None:
+        try:
+            from azure.identity import DefaultAzureCredential  # type: ignore[import-not-found]
+        except ImportError:
+            raise InputError(
+                f"no bearer token: environment variable {name} is not set",
+                expected=f"set {name} to a Dataverse access token, or install the extra "
+                f"{AZURE_EXTRA} to sign in with Azure Identity",
+            ) from None
+        credential_factory = DefaultAzureCredential
+    try:
+        credential = credential_factory()
+        access = credential.get_token(f"{base}/.default")
+        token = getattr(access, "token", None)
+    except Exception as exc:  # any credential failure becomes one clear message
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(
+            f"no bearer token: {name} is not set and Azure Identity could not get one "
+            f"({first_line[:_MAX_SERVER_TEXT]})",
+            expected=f"set {name} to a Dataverse access token, or sign in so that Azure "
+            "Identity can get one",
+        ) from None
+    if not isinstance(token, str) or not token.strip():
+        raise InputError(
+            f"no bearer token: {name} is not set and Azure Identity returned none",
+            expected=f"set {name} to a Dataverse access token",
+        )
+    return token.strip()
+
+
+def _clean_token(token: str) -> str:
+    if not isinstance(token, str) or not token.strip():
+        raise InputError("the bearer token is empty", expected="a Dataverse access token")
+    value = token.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    if not value or any(ch.isspace() or ord(ch) < 33 or ord(ch) > 126 for ch in value):
+        # Never echo the token: say what is wrong with it, not what it is.
+        raise InputError(
+            "the bearer token contains spaces, control or non-ASCII characters",
+            expected="a Dataverse access token (one line, no quotes)",
+        )
+    return value
+
+
+def _scrub(text: str, token: str) -> str:
+    """Remove the token from text that might contain it (server echoes, exception text)."""
+    if token and token in text:
+        text = text.replace(token, "***")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Retry-After
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+def _wait_for(response: httpx.Response, attempt: int, max_wait: float) -> float:
+    advised = parse_retry_after(response.headers.get("Retry-After"))
+    wait = advised if advised is not None else float(2**attempt)  # 1, 2, 4, ... without advice
+    return max(0.0, min(wait, max_wait))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading answers
+
+
+def _lookup(mapping: Mapping[str, Any], key: str) -> Any:
+    """mapping[key], falling back to a case-insensitive match; None when absent."""
+    if key in mapping:
+        return mapping[key]
+    lowered = key.lower()
+    for name, value in mapping.items():
+        if isinstance(name, str) and name.lower() == lowered:
+            return value
+    return None
+
+
+def _unwrap(body: Any) -> Any:
+    """Lenient OData unwrapping: {"value": {...}} or {"value": [{...}]} -> the inner object."""
+    if isinstance(body, dict) and _lookup(body, "Url") is None:
+        inner = _lookup(body, "value")
+        if isinstance(inner, list) and len(inner) == 1:
+            inner = inner[0]
+        if isinstance(inner, dict):
+            return inner
+    return body
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_SERVER_TEXT else text[: _MAX_SERVER_TEXT - 3] + "..."
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def normalise_message(message: str) -> str:
+    """Lower case, straight apostrophes, single spaces, no trailing period."""
+    text = " ".join(message.translate(_QUOTES).lower().split())
+    return text.rstrip(" .!")
+
+
+_NOT_INTEGRATED = re.compile(r"(?:\bnot|n't)\s+(?:yet\s+)?integrated\b")
+_FINANCE_OPERATIONS = re.compile(r"\bfinance\s+(?:and|&)\s+operations\b")
+
+
+def is_not_integrated_message(message: str) -> bool:
+    """Does the message say the instance is not integrated with finance and operations?"""
+    text = normalise_message(message)
+    return bool(_NOT_INTEGRATED.search(text) and _FINANCE_OPERATIONS.search(text))
+
+
+def _error_detail(body: Any) -> tuple[str | None, str | None]:
+    """(code, message) of a Dataverse/OData error body, or (None, None)."""
+    if not isinstance(body, dict):
+        return None, None
+    error = _lookup(body, "error")
+    if not isinstance(error, dict):
+        return None, None
+    code = _lookup(error, "code")
+    message = _lookup(error, "message")
+    if isinstance(message, dict):  # old OData v3 shape: {"message": {"value": "..."}}
+        message = _lookup(message, "value")
+    code_text = str(code).strip() if isinstance(code, str | int) and str(code).strip() else None
+    message_text = message.strip() if isinstance(message, str) and message.strip() else None
+    return code_text, message_text
+
+
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)  # bytes: UTF-8/16/32 and a BOM are detected
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+_NOT_JSON = object()
+
+
+def _interpret_success(response: httpx.Response, token: str) -> VerifyResult:
+    status = response.status_code
+    body = _unwrap(_json_body(response))
+    if body is _NOT_JSON or not isinstance(body, dict):
+        what = "is not JSON" if body is _NOT_JSON else "is not a JSON object"
+        return VerifyResult(
+            "unknown",
+            message=f"the server answered HTTP {status} but the body {what}",
+            http_status=status,
+        )
+    fields: dict[str, str] = {}
+    missing: list[str] = []
+    for key in ("Url", "TenantId", "Id"):
+        value = _lookup(body, key)
+        if isinstance(value, str) and value.strip():
+            fields[key] = _scrub(value.strip(), token)
+        else:
+            missing.append(key)
+    if missing:
+        code, message = _error_detail(body)
+        detail = f"; server said {code}: {_short(_scrub(message or '', token))}" if code else ""
+        return VerifyResult(
+            "unknown",
+            error_code=code,
+            message=f"the server answered HTTP {status} without "
+            f"{' / '.join(missing)} in the body{detail}",
+            http_status=status,
+        )
+    return VerifyResult(
+        "linked",
+        finance_operations_url=fields["Url"],
+        tenant_id=fields["TenantId"],
+        environment_id=fields["Id"],
+        message=f"linked to the finance and operations environment {fields['Url']}",
+        http_status=status,
+    )
+
+
+def _interpret_error(response: httpx.Response, token: str) -> VerifyResult:
+    status = response.status_code
+    body = _json_body(response)
+    code, server_message = _error_detail(body)
+    said = _short(_scrub(server_message, token)) if server_message else None
+    if status in (401, 403):
+        reason = "not valid or expired" if status == 401 else "not allowed to call this function"
+        return VerifyResult(
+            "unknown",
+            error_code=code,
+            message=f"the token was refused (HTTP {status}: {reason})",
+            http_status=status,
+        )
+    if code is None:
+        shape = "no JSON body" if body is _NOT_JSON else "no error code in the body"
+        return VerifyResult(
+            "unknown", message=f"the server answered HTTP {status} with {shape}", http_status=status
+        )
+    if code.lower() == NOT_INTEGRATED_CODE and said and is_not_integrated_message(said):
+        return VerifyResult(
+            "not_linked",
+            error_code=code,
+            message="the Dataverse environment is not linked to a finance and operations "
+            f"environment (server said: {said})",
+            http_status=status,
+        )
+    return VerifyResult(
+        "unknown",
+        error_code=code,
+        message=f"the server answered HTTP {status} with error {code}"
+        + (f": {said}" if said else " and no message"),
+        http_status=status,
+    )
+
+
+def interpret_response(response: httpx.Response, token: str = "") -> VerifyResult:
+    """Turn one (final) answer of the function into a result."""
+    status = response.status_code
+    if status == 200:
+        return _interpret_success(response, token)
+    if 300 <= status < 400:
+        where = response.headers.get("Location")
+        target = f" to {_short(_scrub(where, token))}" if where else ""
+        return VerifyResult(
+            "unknown",
+            message=f"the server redirected (HTTP {status}){target}; check the organization URL",
+            http_status=status,
+        )
+    if status < 400:
+        return VerifyResult(
+            "unknown", message=f"unexpected answer HTTP {status}", http_status=status
+        )
+    return _interpret_error(response, token)
+
+
+# --------------------------------------------------------------------------------------------
+# The check
+
+
+def check_integration(
+    org_url: str,
+    token: str,
+    *,
+    timeout: float = 10.0,
+    max_retries: int = 3,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_wait: float = DEFAULT_MAX_WAIT,
+) -> VerifyResult:
+    """Ask Dataverse whether ``org_url`` is linked to a finance and operations environment.
+
+    Raises :class:`InputError` for a malformed URL, plain http to a non-loopback host or an
+    unusable token (before any network call). Every other failure is a result with status
+    ``unknown`` and a message. 429 and 503 are retried up to ``max_retries`` times, waiting as
+    Retry-After says (each wait capped at ``max_wait`` seconds).
+    """
+    base = normalise_org_url(org_url)
+    bearer = _clean_token(token)
+    if max_retries < 0:
+        raise ValueError("max_retries must be >= 0")
+    url = base + API_PATH
+    headers = {
+        "Authorization": f"Bearer {bearer}",
+        "Accept": "application/json",
+        "OData-MaxVersion": "4.0",
+        "OData-Version": "4.0",
+        "User-Agent": f"capplan/{__version__}",
+    }
+    own_client = client is None
+    if client is None:
+        host = urlsplit(base).hostname or ""
+        # Environment proxies are for the outside world; a loopback target is reached directly.
+        client = httpx.Client(
+            timeout=timeout, follow_redirects=False, trust_env=not is_loopback_host(host)
+        )
+    try:
+        return _run(client, url, headers, bearer, timeout, max_retries, sleep, max_wait)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _run(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    token: str,
+    timeout: float,
+    max_retries: int,
+    sleep: Callable[[float], None],
+    max_wait: float,
+) -> VerifyResult:
+    retries = 0
+    while True:
+        try:
+            response = client.get(url, headers=headers, timeout=timeout, follow_redirects=False)
+        except httpx.TimeoutException:
+            return VerifyResult("unknown", message=f"no answer within {timeout:g} s (timed out)")
+        except httpx.ConnectError as exc:
+            return VerifyResult(
+                "unknown", message=f"could not connect: {_short(_scrub(str(exc), token))}"
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            text = _short(_scrub(str(exc), token)) or type(exc).__name__
+            return VerifyResult("unknown", message=f"the request failed: {text}")
+        if response.status_code in RETRY_STATUSES:
+            if retries < max_retries:
+                sleep(_wait_for(response, retries, max_wait))
+                retries += 1
+                continue
+            label = "throttled" if response.status_code == 429 else "unavailable"
+            return VerifyResult(
+                "unknown",
+                message=f"the service is still {label} (HTTP {response.status_code}) after "
+                f"{retries} {'retry' if retries == 1 else 'retries'}; try again later",
+                http_status=response.status_code,
+            )
+        return interpret_response(response, token)
+
+
+# --------------------------------------------------------------------------------------------
+# Inventories
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def verify_inventory(
+    inventory_rows: Iterable[Mapping[str, Any]],
+    token_for: Callable[[str], str],
+    *,
+    check: Callable[..., VerifyResult] = check_integration,
+    file: str | None = None,
+    **check_options: Any,
+) -> list[dict[str, Any]]:
+    """Check every row with an ``org_url`` and return copies carrying :data:`VERIFY_COLUMNS`.
+
+    Rows keep their order; rows with a blank ``org_url`` are not checked and get empty
+    verification columns. ``token_for(org_url)`` gives the token for a (normalised) URL; each
+    distinct URL is checked once. ``check_options`` go to ``check`` (timeout, client, sleep...).
+    A bad URL raises :class:`InputError` naming the row (its ``source``/``location`` when it has
+    them) and the ``org_url`` column. Pure: no file I/O.
+    """
+    results: dict[str, VerifyResult] = {}
+    out: list[dict[str, Any]] = []
+    for index, row in enumerate(inventory_rows):
+        record = dict(row)
+        raw = record.get("org_url")
+        if _blank(raw):
+            record.update({column: "" for column in VERIFY_COLUMNS})
+            out.append(record)
+            continue
+        try:
+            base = normalise_org_url(str(raw))
+        except InputError as exc:
+            location = record.get("location")
+            where = str(location) if not _blank(location) else f"row {index + 1}"
+            source = record.get("source")
+            raise InputError(
+                exc.message,
+                file=file or (str(source) if not _blank(source) else None),
+                location=f"{where}, column org_url",
+                expected=exc.expected,
+            ) from None
+        if base not in results:
+            results[base] = check(base, token_for(base), **check_options)
+        result = results[base]
+        record["power_platform_verified"] = result.status
+        record["finance_operations_url"] = result.finance_operations_url or ""
+        record["verify_message"] = result.message or ""
+        out.append(record)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+def exit_status(result: VerifyResult) -> int:
+    """0 when the answer is known (linked or not_linked), 3 when unknown."""
+    return EXIT_KNOWN if result.known else EXIT_UNKNOWN
+
+
+def render_json(result: VerifyResult) -> str:
+    """The contract JSON object, indented, with a trailing newline."""
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+_STATUS_TEXT: dict[str, str] = {
+    "linked": "linked",
+    "not_linked": "not linked",
+    "unknown": "unknown (could not tell)",
+}
+
+
+def render_table(result: VerifyResult) -> str:
+    """A few aligned lines for a person; blank fields show as a dash."""
+    rows = [
+        ("Status", _STATUS_TEXT.get(result.status, result.status)),
+        ("Finance and operations URL", result.finance_operations_url),
+        ("Tenant id", result.tenant_id),
+        ("Environment id", result.environment_id),
+        ("Error code", result.error_code),
+        ("HTTP status", None if result.http_status is None else str(result.http_status)),
+        ("Message", result.message),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "".join(f"{label.ljust(width)}  {value or '-'}\n" for label, value in rows)

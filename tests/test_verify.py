@@ -1,0 +1,594 @@
+"""The live integration check against a real HTTP server on 127.0.0.1 that answers like the API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from planner.errors import InputError
+from planner.verify import (
+    API_PATH,
+    CONTRACT_KEYS,
+    VERIFY_COLUMNS,
+    VerifyResult,
+    check_integration,
+    exit_status,
+    is_loopback_host,
+    is_not_integrated_message,
+    normalise_org_url,
+    parse_retry_after,
+    render_json,
+    render_table,
+    resolve_token,
+    token_from_environment,
+    verify_inventory,
+)
+
+TOKEN = "eyJ0eXAiOiJKV1Qi.s3cr3t-payload.SIGNATURE-never-shown"
+
+LINKED_BODY = {
+    "@odata.context": "https://org.example/api/data/v9.1/$metadata#Microsoft.Dynamics.CRM."
+    "RetrieveFinanceAndOperationsIntegrationDetailsResponse",
+    "Url": "https://contoso-prod.operations.dynamics.com",
+    "TenantId": "11111111-2222-3333-4444-555555555555",
+    "Id": "66666666-7777-8888-9999-000000000000",
+}
+NOT_INTEGRATED = {
+    "error": {
+        "code": "0x80048d0b",
+        "message": "Dataverse instance isn't integrated with finance and operations.",
+    }
+}
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict/list -> JSON, str/bytes -> as is
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+
+
+class FakeDataverse:
+    """A real HTTP server answering from a script; the last reply repeats once it runs out."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = [Reply(200, LINKED_BODY)]
+        self.requests: list[Seen] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with fake._lock:
+                    fake.requests.append(Seen(self.path, dict(self.headers.items())))
+                    reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if isinstance(reply.body, dict | list):
+                    payload = json.dumps(reply.body).encode()
+                    content_type = "application/json; odata.metadata=minimal"
+                elif isinstance(reply.body, str):
+                    payload, content_type = reply.body.encode(), "text/plain"
+                else:
+                    payload, content_type = reply.body or b"", "application/octet-stream"
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the client gave up (timeout test)
+                    pass
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False  # do not wait for a deliberately slow handler
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def script(self, *replies: Reply) -> None:
+        self.replies = list(replies)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def dataverse(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDataverse]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = FakeDataverse()
+    yield server
+    server.close()
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def run(server: FakeDataverse, *replies: Reply, **options: Any) -> VerifyResult:
+    server.script(*replies)
+    options.setdefault("sleep", Sleeps())
+    options.setdefault("timeout", 2.0)
+    return check_integration(server.url, TOKEN, **options)
+
+
+def assert_no_token(result: VerifyResult) -> None:
+    for text in (repr(result), str(result), render_json(result), render_table(result)):
+        assert TOKEN not in text
+        assert "s3cr3t" not in text
+
+
+# ------------------------------------------------------------------------------ linked
+
+
+def test_linked_answer_and_request_shape(dataverse: FakeDataverse) -> None:
+    result = run(dataverse, Reply(200, LINKED_BODY))
+    assert result.status == "linked"
+    assert result.finance_operations_url == LINKED_BODY["Url"]
+    assert result.tenant_id == LINKED_BODY["TenantId"]
+    assert result.environment_id == LINKED_BODY["Id"]
+    assert result.error_code is None
+    assert result.http_status == 200
+    assert exit_status(result) == 0
+
+    [seen] = dataverse.requests
+    assert seen.path == API_PATH == "/api/data/v9.1/RetrieveFinanceAndOperationsIntegrationDetails"
+    headers = {k.lower(): v for k, v in seen.headers.items()}
+    assert headers["authorization"] == f"Bearer {TOKEN}"
+    assert headers["accept"] == "application/json"
+    assert headers["odata-maxversion"] == "4.0"
+    assert headers["odata-version"] == "4.0"
+    assert_no_token(result)
+
+
+def test_trailing_slash_is_normalised(dataverse: FakeDataverse) -> None:
+    dataverse.script(Reply(200, LINKED_BODY))
+    result = check_integration(dataverse.url + "//", TOKEN, sleep=Sleeps())
+    assert result.status == "linked"
+    assert dataverse.requests[0].path == API_PATH
+
+
+def test_odata_wrapped_body_is_accepted(dataverse: FakeDataverse) -> None:
+    wrapped = {"@odata.context": "x", "value": [{k: v for k, v in LINKED_BODY.items()}]}
+    assert run(dataverse, Reply(200, wrapped)).status == "linked"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("<html>sign in</html>", "not JSON"),
+        (b"\xff\xfe\x00garbage", "not JSON"),
+        ([1, 2], "not a JSON object"),
+        ({"TenantId": "t", "Id": "i"}, "Url"),
+        ({"Url": "   ", "TenantId": "t", "Id": "i"}, "Url"),
+        ({"Url": "https://x", "TenantId": 5, "Id": "i"}, "TenantId"),
+    ],
+)
+def test_malformed_success_bodies_are_unknown(
+    dataverse: FakeDataverse, body: Any, fragment: str
+) -> None:
+    result = run(dataverse, Reply(200, body))
+    assert result.status == "unknown"
+    assert fragment in (result.message or "")
+    assert exit_status(result) == 3
+
+
+# ------------------------------------------------------------------------------ not linked
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (400, "0x80048d0b", "Dataverse instance isn't integrated with finance and operations."),
+        (500, "0x80048d0b", "Dataverse instance isn't integrated with finance and operations."),
+        (400, "0x80048D0B", "Dataverse instance isn\u2019t integrated with Finance and Operations"),
+        (400, "0x80048d0b", "The Dataverse instance is not integrated with finance and operations"),
+        (400, "0x80048d0b", "  DATAVERSE INSTANCE ISN'T  INTEGRATED WITH FINANCE AND OPERATIONS. "),
+    ],
+)
+def test_not_linked_needs_code_and_message(
+    dataverse: FakeDataverse, status: int, code: str, message: str
+) -> None:
+    result = run(dataverse, Reply(status, {"error": {"code": code, "message": message}}))
+    assert result.status == "not_linked"
+    assert result.error_code == code
+    assert result.finance_operations_url is None
+    assert result.http_status == status
+    assert exit_status(result) == 0
+
+
+def test_same_code_with_another_message_is_unknown(dataverse: FakeDataverse) -> None:
+    body = {"error": {"code": "0x80048d0b", "message": "Something else went wrong."}}
+    result = run(dataverse, Reply(400, body))
+    assert result.status == "unknown"
+    assert result.error_code == "0x80048d0b"
+    assert "Something else went wrong" in (result.message or "")
+    assert exit_status(result) == 3
+
+
+def test_same_message_with_another_code_is_unknown(dataverse: FakeDataverse) -> None:
+    body = {"error": {"code": "0x80040216", "message": NOT_INTEGRATED["error"]["message"]}}
+    assert run(dataverse, Reply(400, body)).status == "unknown"
+
+
+def test_code_without_message_is_unknown(dataverse: FakeDataverse) -> None:
+    assert run(dataverse, Reply(400, {"error": {"code": "0x80048d0b"}})).status == "unknown"
+
+
+def test_message_matching_is_about_meaning() -> None:
+    assert is_not_integrated_message(
+        "Dataverse instance isn`t integrated with finance & operations"
+    )
+    assert not is_not_integrated_message(
+        "Dataverse instance is integrated with finance and operations"
+    )
+    assert not is_not_integrated_message("Dataverse instance isn't integrated with Sales")
+    assert not is_not_integrated_message("")
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_token_is_unknown(dataverse: FakeDataverse, status: int) -> None:
+    body = {"error": {"code": "0x80072560", "message": f"bad token {TOKEN}"}}
+    result = run(dataverse, Reply(status, body, {"WWW-Authenticate": "Bearer"}))
+    assert result.status == "unknown"
+    assert "token was refused" in (result.message or "")
+    assert str(status) in (result.message or "")
+    assert_no_token(result)
+
+
+def test_server_error_is_unknown(dataverse: FakeDataverse) -> None:
+    body = {"error": {"code": "0x80040265", "message": "An unexpected error occurred."}}
+    result = run(dataverse, Reply(500, body))
+    assert result.status == "unknown"
+    assert result.error_code == "0x80040265"
+    assert result.http_status == 500
+
+
+def test_error_without_json_is_unknown(dataverse: FakeDataverse) -> None:
+    result = run(dataverse, Reply(502, "Bad gateway"))
+    assert result.status == "unknown"
+    assert "502" in (result.message or "")
+
+
+def test_redirect_is_not_followed(dataverse: FakeDataverse) -> None:
+    result = run(dataverse, Reply(302, "", {"Location": "https://login.example/"}))
+    assert result.status == "unknown"
+    assert len(dataverse.requests) == 1
+
+
+# ------------------------------------------------------------------------------ retries
+
+
+def test_429_then_200_honours_retry_after(dataverse: FakeDataverse) -> None:
+    sleeps = Sleeps()
+    result = run(
+        dataverse,
+        Reply(429, {"error": {"code": "0x80072322", "message": "throttled"}}, {"Retry-After": "2"}),
+        Reply(200, LINKED_BODY),
+        sleep=sleeps,
+    )
+    assert result.status == "linked"
+    assert sleeps.calls == [2.0]
+    assert len(dataverse.requests) == 2
+
+
+def test_503_forever_is_unknown_after_bounded_retries(dataverse: FakeDataverse) -> None:
+    sleeps = Sleeps()
+    result = run(dataverse, Reply(503, "busy", {"Retry-After": "120"}), sleep=sleeps, max_retries=3)
+    assert result.status == "unknown"
+    assert result.http_status == 503
+    assert sleeps.calls == [30.0, 30.0, 30.0]  # each wait capped
+    assert len(dataverse.requests) == 4  # first try plus three retries
+    assert exit_status(result) == 3
+
+
+def test_retry_without_advice_backs_off(dataverse: FakeDataverse) -> None:
+    sleeps = Sleeps()
+    result = run(dataverse, Reply(429, "slow down"), sleep=sleeps, max_retries=2)
+    assert result.status == "unknown"
+    assert sleeps.calls == [1.0, 2.0]
+
+
+def test_no_retries_when_max_retries_is_zero(dataverse: FakeDataverse) -> None:
+    sleeps = Sleeps()
+    result = run(dataverse, Reply(429, "", {"Retry-After": "1"}), sleep=sleeps, max_retries=0)
+    assert result.status == "unknown"
+    assert sleeps.calls == []
+
+
+def test_retry_after_as_http_date() -> None:
+    now = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=7), usegmt=True)
+    assert parse_retry_after(later, now=now) == 7.0
+    earlier = format_datetime(now - timedelta(seconds=7), usegmt=True)
+    assert parse_retry_after(earlier, now=now) == 0.0
+    assert parse_retry_after("5", now=now) == 5.0
+    assert parse_retry_after("soon", now=now) is None
+    assert parse_retry_after("-3", now=now) is None
+    assert parse_retry_after(None) is None
+
+
+# ------------------------------------------------------------------------------ transport
+
+
+def test_slow_answer_times_out(dataverse: FakeDataverse) -> None:
+    started = time.monotonic()
+    result = run(dataverse, Reply(200, LINKED_BODY, delay=1.5), timeout=0.3)
+    assert time.monotonic() - started < 1.2
+    assert result.status == "unknown"
+    assert "timed out" in (result.message or "")
+
+
+def test_connection_refused_is_unknown() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = check_integration(f"http://127.0.0.1:{port}", TOKEN, timeout=1.0, sleep=Sleeps())
+    assert result.status == "unknown"
+    assert "could not connect" in (result.message or "")
+
+
+def _no_network() -> httpx.Client:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"network call made to {request.url}")
+
+    return httpx.Client(transport=httpx.MockTransport(refuse))
+
+
+def test_plain_http_to_a_remote_host_is_refused() -> None:
+    with _no_network() as client, pytest.raises(InputError) as caught:
+        check_integration("http://contoso.crm.dynamics.com", TOKEN, client=client)
+    text = str(caught.value)
+    assert "http://contoso.crm.dynamics.com" in text
+    assert "https" in text
+    assert TOKEN not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "contoso.crm.dynamics.com",
+        "ftp://contoso.crm.dynamics.com",
+        "https://",
+        "https://contoso.crm.dynamics.com:notaport",
+        "https://contoso.crm.dynamics.com/?x=1",
+        "https://contoso.crm.dynamics.com/api/data/v9.2",
+        "https://user:pw@contoso.crm.dynamics.com",
+        "https://contoso .crm.dynamics.com",
+        "http://10.0.0.1",
+        "http://localhost.example.com",
+        "https://exa<mple.com",
+        "https://a..b",
+        "https://a.com:0",
+    ],
+)
+def test_bad_urls_raise_input_error_before_any_call(url: str) -> None:
+    with _no_network() as client, pytest.raises(InputError) as caught:
+        check_integration(url, TOKEN, client=client)
+    assert "pw" not in str(caught.value)
+    assert caught.value.expected
+
+
+def test_url_normalisation_and_loopback() -> None:
+    assert normalise_org_url(" HTTPS://Contoso.CRM.dynamics.com/ ") == (
+        "https://contoso.crm.dynamics.com"
+    )
+    assert normalise_org_url("http://localhost:8080/") == "http://localhost:8080"
+    assert normalise_org_url("http://[::1]:81") == "http://[::1]:81"
+    assert normalise_org_url("http://127.9.9.9") == "http://127.9.9.9"
+    for host in ("localhost", "LOCALHOST.", "127.0.0.1", "127.200.0.3", "::1", "[::1]"):
+        assert is_loopback_host(host), host
+    for host in ("10.0.0.1", "128.0.0.1", "::2", "example.com", "localhost.evil"):
+        assert not is_loopback_host(host), host
+
+
+# ------------------------------------------------------------------------------ the token
+
+
+def test_token_never_leaks(dataverse: FakeDataverse) -> None:
+    echo = {"error": {"code": "0x80048d0b", "message": f"Authorization Bearer {TOKEN} rejected"}}
+    scenarios = [
+        Reply(200, LINKED_BODY),
+        Reply(200, {"Url": f"https://x/{TOKEN}", "TenantId": "t", "Id": "i"}),
+        Reply(400, NOT_INTEGRATED),
+        Reply(400, echo),
+        Reply(401, echo),
+        Reply(500, echo),
+        Reply(302, "", {"Location": f"https://login.example/?t={TOKEN}"}),
+        Reply(503, "busy", {"Retry-After": "0"}),
+        Reply(200, f"<html>{TOKEN}</html>"),
+    ]
+    for reply in scenarios:
+        result = run(dataverse, reply)
+        assert_no_token(result)
+        assert all(TOKEN not in str(v) for v in result.to_dict(include_http_status=True).values())
+
+
+def test_bad_token_error_does_not_echo_it() -> None:
+    secret = "abc def-s3cr3t"
+    with _no_network() as client, pytest.raises(InputError) as caught:
+        check_integration("https://contoso.crm.dynamics.com", secret, client=client)
+    assert "s3cr3t" not in str(caught.value) and "s3cr3t" not in repr(caught.value)
+    with _no_network() as client, pytest.raises(InputError):
+        check_integration("https://contoso.crm.dynamics.com", "  ", client=client)
+
+
+def test_bearer_prefix_in_the_variable_is_tolerated(dataverse: FakeDataverse) -> None:
+    dataverse.script(Reply(200, LINKED_BODY))
+    result = check_integration(dataverse.url, f"Bearer {TOKEN}\n", sleep=Sleeps())
+    assert result.status == "linked"
+    assert dataverse.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATAVERSE_TOKEN", f" {TOKEN} ")
+    assert token_from_environment() == TOKEN
+    monkeypatch.setenv("OTHER_TOKEN", "")
+    assert token_from_environment("OTHER_TOKEN") is None
+    monkeypatch.delenv("MISSING_TOKEN", raising=False)
+    assert token_from_environment("MISSING_TOKEN") is None
+
+
+def test_resolve_token_without_variable_or_azure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # import fails
+    with pytest.raises(InputError) as caught:
+        resolve_token("https://contoso.crm.dynamics.com", "MY_TOKEN", environ={})
+    text = str(caught.value)
+    assert "MY_TOKEN" in text and "capplan[azure]" in text
+
+
+def test_resolve_token_prefers_variable_then_credential() -> None:
+    scopes: list[str] = []
+
+    class Credential:
+        def get_token(self, scope: str) -> Any:
+            scopes.append(scope)
+            return type("AccessToken", (), {"token": "from-credential"})()
+
+    url = "https://contoso.crm.dynamics.com/"
+    assert resolve_token(
+        url, environ={"DATAVERSE_TOKEN": "env"}, credential_factory=Credential
+    ) == ("env")
+    assert scopes == []
+    assert resolve_token(url, environ={}, credential_factory=Credential) == "from-credential"
+    assert scopes == ["https://contoso.crm.dynamics.com/.default"]
+
+    class Failing:
+        def get_token(self, scope: str) -> Any:
+            raise RuntimeError("no account signed in\nlong details")
+
+    with pytest.raises(InputError) as caught:
+        resolve_token(url, environ={}, credential_factory=Failing)
+    assert "DATAVERSE_TOKEN" in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ inventories
+
+
+def test_verify_inventory_is_pure_and_dedupes() -> None:
+    calls: list[tuple[str, str]] = []
+
+    def fake_check(org_url: str, token: str, **options: Any) -> VerifyResult:
+        calls.append((org_url, token))
+        if "prod" in org_url:
+            return VerifyResult("linked", finance_operations_url="https://fo", message="ok")
+        return VerifyResult("not_linked", error_code="0x80048d0b", message="no")
+
+    rows = [
+        {"name": "PROD", "org_url": "https://prod.crm.dynamics.com/"},
+        {"name": "UAT", "org_url": "https://uat.crm.dynamics.com"},
+        {"name": "DEV", "org_url": ""},
+        {"name": "CHE", "org_url": float("nan")},
+        {"name": "PROD again", "org_url": "https://PROD.crm.dynamics.com"},
+    ]
+    out = verify_inventory(rows, lambda url: f"tok-for-{url}", check=fake_check, timeout=1.0)
+    assert [r["name"] for r in out] == ["PROD", "UAT", "DEV", "CHE", "PROD again"]
+    assert [r["power_platform_verified"] for r in out] == ["linked", "not_linked", "", "", "linked"]
+    assert out[0]["finance_operations_url"] == "https://fo"
+    assert out[1]["finance_operations_url"] == ""
+    assert all(set(VERIFY_COLUMNS) <= set(r) for r in out)
+    assert calls == [
+        ("https://prod.crm.dynamics.com", "tok-for-https://prod.crm.dynamics.com"),
+        ("https://uat.crm.dynamics.com", "tok-for-https://uat.crm.dynamics.com"),
+    ]
+    assert "power_platform_verified" not in rows[0]  # inputs untouched
+
+
+def test_verify_inventory_names_the_bad_row() -> None:
+    rows = [
+        {"name": "A", "org_url": "https://a.crm.dynamics.com"},
+        {
+            "name": "B",
+            "org_url": "http://b.crm.dynamics.com",
+            "source": "inv.csv",
+            "location": "row 3",
+        },
+    ]
+    with pytest.raises(InputError) as caught:
+        verify_inventory(rows, lambda url: TOKEN, check=lambda *a, **k: VerifyResult("linked"))
+    assert caught.value.file == "inv.csv"
+    assert caught.value.location == "row 3, column org_url"
+
+
+def test_verify_inventory_against_the_server(dataverse: FakeDataverse) -> None:
+    dataverse.script(Reply(200, LINKED_BODY), Reply(400, NOT_INTEGRATED))
+    other = dataverse.url.replace("127.0.0.1", "localhost")
+    rows = [{"name": "PROD", "org_url": dataverse.url}, {"name": "UAT", "org_url": other}]
+    out = verify_inventory(rows, lambda url: TOKEN, sleep=Sleeps(), timeout=2.0)
+    assert [r["power_platform_verified"] for r in out] == ["linked", "not_linked"]
+    assert out[0]["finance_operations_url"] == LINKED_BODY["Url"]
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def test_contract_json_and_table() -> None:
+    result = VerifyResult(
+        "linked",
+        finance_operations_url="https://fo",
+        tenant_id="t",
+        environment_id="e",
+        message="linked",
+        http_status=200,
+    )
+    data = json.loads(render_json(result))
+    assert tuple(data) == CONTRACT_KEYS
+    assert set(data) == {
+        "status",
+        "finance_operations_url",
+        "tenant_id",
+        "environment_id",
+        "error_code",
+        "message",
+    }
+    assert data["status"] == "linked" and data["error_code"] is None
+    assert result.to_dict(include_http_status=True)["http_status"] == 200
+
+    table = render_table(result)
+    lines = table.splitlines()
+    assert lines[0].split() == ["Status", "linked"]
+    label_width = len("Finance and operations URL")
+    assert all(line[label_width : label_width + 2] == "  " for line in lines)
+    assert all(line[label_width + 2] != " " for line in lines)  # values share one column
+    assert "Error code" in table and " -" in table
+
+    assert exit_status(result) == 0
+    assert exit_status(VerifyResult("not_linked")) == 0
+    assert exit_status(VerifyResult("unknown")) == 3
