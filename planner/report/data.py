@@ -26,22 +26,107 @@ def _clean(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):
         return [_clean(v) for v in value]
     if value is pd.NA or value is None:
         return None
     return value
 
 
-def records(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+def records(
+    frame: pd.DataFrame, columns: list[str] | tuple[str, ...], digits: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows as plain dicts (NaN as None), converted column-wise so that thousands of rows stay
+    cheap; floats rounded to ``digits`` when given (for writing)."""
     subset = frame.loc[:, list(columns)]
-    return [
-        {c: _clean(v) for c, v in zip(columns, row, strict=True)}
-        for row in subset.itertuples(index=False, name=None)
-    ]
+    converted: dict[str, list[Any]] = {}
+    for column in columns:
+        values = subset[column]
+        if pd.api.types.is_float_dtype(values):
+            numbers = values.to_numpy(dtype=float)
+            if digits is not None:
+                numbers = np.round(numbers, digits) + 0.0
+            converted[column] = [None if v != v else v for v in numbers.tolist()]
+        elif pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+            converted[column] = values.tolist()
+        else:
+            converted[column] = [v if type(v) is str else _clean(v) for v in values.tolist()]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
+CAPACITY_KEYS = (
+    "pool",
+    "entitled_gb",
+    "consumed_gb",
+    "available_gb",
+    "status",
+    "borrowed_gb",
+    "lent_gb",
+    "remaining_share",
+)
+ENTITLEMENT_KEYS = (
+    "pool",
+    "source",
+    "sku",
+    "quantity",
+    "gb",
+    "kind",
+    "family",
+    "per_unit_gb",
+    "confidence",
+    "rule",
+    "explanation",
+)
+CONSUMPTION_KEYS = (
+    "pool",
+    "environment",
+    "gb",
+    "basis",
+    "capacity_type",
+    "confidence",
+    "measured_gb",
+    "actual_gb",
+    "growth_gb_per_month",
+    "environment_type",
+    "power_platform",
+)
+FORECAST_KEYS = (
+    "month",
+    "pool",
+    "entitled_gb",
+    "consumed_gb",
+    "available_gb",
+    "status",
+    "borrowed_gb",
+    "lent_gb",
+)
+SHORTFALL_KEYS = (
+    "pool",
+    "first_month",
+    "peak_deficit_gb",
+    "addon_units",
+    "monthly_cost_usd",
+    "peak_month",
+    "addon_sku",
+    "addon_unit_gb",
+    "note",
+)
+ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
+LICENSE_KEYS = (
+    "sku",
+    "sku_given",
+    "sku_id",
+    "quantity",
+    "role",
+    "family",
+    "status",
+    "source",
+    "location",
+)
+
+
+def plan_data(plan: Plan, digits: int | None = None) -> dict[str, Any]:
+    """The plan as plain data; floats in record lists rounded to ``digits`` when given."""
     ruleset = plan.ruleset
     capacity = plan.capacity.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -50,7 +135,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         )
     entitlement = plan.entitlement.copy()
     entitlement["sku"] = entitlement["sku"].where(entitlement["sku"] != "", None)
-    licenses = plan.licenses
+    shortfalls = plan.shortfalls.astype({"addon_units": object})
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": f"capplan {__version__}",
@@ -65,78 +150,11 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             {"path": s.path, "kind": s.kind, "format": s.format, "rows": s.rows}
             for s in plan.inputs.sources
         ],
-        "capacity": records(
-            capacity,
-            (
-                "pool",
-                "entitled_gb",
-                "consumed_gb",
-                "available_gb",
-                "status",
-                "borrowed_gb",
-                "lent_gb",
-                "remaining_share",
-            ),
-        ),
-        "entitlement": records(
-            entitlement,
-            (
-                "pool",
-                "source",
-                "sku",
-                "quantity",
-                "gb",
-                "kind",
-                "family",
-                "per_unit_gb",
-                "confidence",
-                "rule",
-                "explanation",
-            ),
-        ),
-        "consumption": records(
-            plan.consumption,
-            (
-                "pool",
-                "environment",
-                "gb",
-                "basis",
-                "capacity_type",
-                "confidence",
-                "measured_gb",
-                "actual_gb",
-                "growth_gb_per_month",
-                "environment_type",
-                "power_platform",
-            ),
-        ),
-        "forecast": records(
-            plan.forecast.table,
-            (
-                "month",
-                "pool",
-                "entitled_gb",
-                "consumed_gb",
-                "available_gb",
-                "status",
-                "borrowed_gb",
-                "lent_gb",
-            ),
-        ),
-        "shortfalls": records(
-            plan.shortfalls,
-            (
-                "pool",
-                "first_month",
-                "peak_deficit_gb",
-                "addon_units",
-                "monthly_cost_usd",
-                "peak_month",
-                "addon_sku",
-                "addon_unit_gb",
-                "note",
-            ),
-        ),
+        "capacity": records(capacity, CAPACITY_KEYS, digits),
+        "entitlement": records(entitlement, ENTITLEMENT_KEYS, digits),
+        "consumption": records(plan.consumption, CONSUMPTION_KEYS, digits),
+        "forecast": records(plan.forecast.table, FORECAST_KEYS, digits),
+        "shortfalls": records(shortfalls, SHORTFALL_KEYS, digits),
         "findings": [
             {
                 "code": f.code,
@@ -147,31 +165,15 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             }
             for f in plan.findings
         ],
-        "assumptions": records(
-            plan.assumptions, ("pool", "sku", "value", "reason", "rule", "environments")
-        ),
-        "licenses": records(
-            licenses,
-            (
-                "sku",
-                "sku_given",
-                "sku_id",
-                "quantity",
-                "role",
-                "family",
-                "status",
-                "source",
-                "location",
-            ),
-        ),
+        "assumptions": records(plan.assumptions, ASSUMPTION_KEYS, digits),
+        "licenses": records(plan.licenses, LICENSE_KEYS, digits),
     }
 
 
 def rounded(value: Any, digits: int = 3) -> Any:
-    """Round every float in a nested structure (for writing only)."""
+    """Round every float in a nested structure (for writing only); -0.0 becomes 0.0."""
     if isinstance(value, float):
-        result = round(value, digits)
-        return 0.0 if result == 0 else result
+        return round(value, digits) + 0.0
     if isinstance(value, dict):
         return {k: rounded(v, digits) for k, v in value.items()}
     if isinstance(value, list):
