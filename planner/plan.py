@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.changes import Change
 from planner.checks import Finding, run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
@@ -43,7 +44,7 @@ class Plan:
     entitlement_detail: Entitlement
     consumption_detail: Consumption
     findings: tuple[Finding, ...] = ()
-    changes: tuple = field(default=())  # planned changes of a what-if scenario
+    changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
 
 
 def validate_horizon(as_of: str | None, months: int) -> str:
@@ -80,7 +81,15 @@ def plan(
     return build_plan(inputs, ruleset, as_of, months)
 
 
-def build_plan(inputs: Inputs, ruleset: RuleSet, as_of: str, months: int) -> Plan:
+def build_plan(
+    inputs: Inputs,
+    ruleset: RuleSet,
+    as_of: str,
+    months: int,
+    changes: Sequence[Change] = (),
+) -> Plan:
+    """Run the engine and the checks. ``changes`` are the planned changes already applied to
+    ``inputs`` (by planner.scenario); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
     entitlement = compute_entitlement(inputs.licenses, ruleset, months)
     consumption = compute_consumption(inputs.environments, ruleset, months)
@@ -111,6 +120,7 @@ def build_plan(inputs: Inputs, ruleset: RuleSet, as_of: str, months: int) -> Pla
         assumptions=collect_assumptions(ruleset, entitlement, consumption),
         entitlement_detail=entitlement,
         consumption_detail=consumption,
+        changes=tuple(changes),
     )
     return replace(result, findings=run_checks(result))
 
