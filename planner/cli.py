@@ -111,15 +111,31 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Count licenses in their grace period (warning units) as purchased.",
         ),
         click.option("--sheet", help="Worksheet to read when a workbook has several candidates."),
+        click.option(
+            "--buffer",
+            "buffer_pct",
+            default=0.0,
+            show_default=True,
+            type=click.FloatRange(0, 95),
+            help="Headroom to keep free when recommending add-ons, in percent of the entitlement.",
+        ),
+        click.option(
+            "--buy-at",
+            type=click.Choice(["first-shortfall", "now"]),
+            default="first-shortfall",
+            show_default=True,
+            help="When the recommended add-ons are bought.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
 
 
-def load_plan(options: dict[str, Any]) -> Any:
+def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
+    """Read the input files and pick the rule set: the first half of every planning command."""
     from planner.ingest import load_inputs
-    from planner.plan import build_plan, validate_horizon
+    from planner.plan import validate_horizon
     from planner.ruleset import resolve_ruleset
 
     as_of = validate_horizon(options["as_of"], options["months"])
@@ -137,8 +153,18 @@ def load_plan(options: dict[str, Any]) -> Any:
         include_warning_units=options["include_warning_units"],
         sheet=options["sheet"],
     )
-    ruleset = resolve_ruleset(options["rules"], as_of)
-    return build_plan(inputs, ruleset, as_of, options["months"])
+    return inputs, resolve_ruleset(options["rules"], as_of), as_of
+
+
+def purchase_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {"buffer_pct": options["buffer_pct"], "buy_at": options["buy_at"]}
+
+
+def load_plan(options: dict[str, Any]) -> Any:
+    from planner.plan import build_plan
+
+    inputs, ruleset, as_of = load_inputs_and_rules(options)
+    return build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
 
 
 def input_paths(options: dict[str, Any]) -> list[str]:
@@ -230,6 +256,135 @@ def forecast(options: dict[str, Any]) -> None:
     else:
         click.echo(text, nl=False)
     finish([plan], options["fail_on"])
+
+
+@cli.command()
+@input_options
+@click.option(
+    "--scenario",
+    "scenario_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A scenario file (TOML); each is one column of the comparison. Repeatable.",
+)
+@click.option(
+    "--add-licenses",
+    multiple=True,
+    metavar="SKU=N",
+    help="Add N licenses of SKU (negative N removes). Repeatable.",
+)
+@click.option(
+    "--add-sandbox",
+    multiple=True,
+    metavar="NAME[:TIER]",
+    help="Add an add-on sandbox with its initial Power Platform environment.",
+)
+@click.option(
+    "--link",
+    multiple=True,
+    metavar="NAME",
+    help="Link environment NAME to a new Dataverse database.",
+)
+@click.option(
+    "--buy-addon", multiple=True, metavar="POOL=GB", help="Buy capacity add-ons for POOL worth GB."
+)
+@click.option(
+    "--growth",
+    multiple=True,
+    metavar="POOL=GB_PER_MONTH",
+    help="Extra consumption growth of POOL, on top of the environments' own.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@with_options
+def whatif(options: dict[str, Any]) -> None:
+    """Compare the baseline with what-if scenarios, side by side, with what to buy.
+
+    Each --scenario file is one column; the quick flags together form one more column
+    ("command line"), applied from month 0. Deltas are scenario minus baseline.
+
+    \b
+    Examples:
+      capplan whatif samples/licenses-graph.json samples/environments-inventory.csv \\
+          --scenario samples/scenario-second-uat.toml
+      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2
+      capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
+      capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
+    """
+    from planner.output import atomic_write_text, check_not_input
+    from planner.report.whatif_text import (
+        render_whatif_json,
+        render_whatif_markdown,
+        render_whatif_table,
+    )
+    from planner.scenario import Scenario, changes_from_flags, read_scenario_file
+    from planner.whatif import compare
+
+    if options["output"]:
+        check_not_input(
+            options["output"], [*input_paths(options), *options["scenario_files"]], "--output"
+        )
+    inputs, ruleset, as_of = load_inputs_and_rules(options)
+    months = options["months"]
+    scenarios = [read_scenario_file(path, as_of, months) for path in options["scenario_files"]]
+    flags = changes_from_flags(
+        as_of,
+        add_licenses=options["add_licenses"],
+        add_sandbox=options["add_sandbox"],
+        link=options["link"],
+        buy_addon=options["buy_addon"],
+        growth=options["growth"],
+    )
+    if flags:
+        scenarios.append(Scenario("command line", flags, "", "command line"))
+    if not scenarios:
+        raise InputError(
+            "no scenario given",
+            expected="--scenario FILE or a what-if flag such as --add-licenses SKU=N "
+            "(capplan init writes a starter scenario)",
+        )
+    comparison = compare(inputs, scenarios, ruleset, as_of, months, **purchase_options(options))
+    render = {
+        "json": render_whatif_json,
+        "markdown": render_whatif_markdown,
+        "table": render_whatif_table,
+    }[options["output_format"]]
+    text = render(comparison)
+    if options["output"]:
+        atomic_write_text(options["output"], text)
+    else:
+        click.echo(text, nl=False)
+    finish([comparison.baseline, *(plan for _, plan in comparison.scenarios)], options["fail_on"])
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
+def init(directory: str, force: bool) -> None:
+    """Write starter files to fill in: an inventory, a license sheet and a scenario.
+
+    \b
+    Example:
+      capplan init my-tenant
+      capplan forecast my-tenant/licenses.csv my-tenant/environments.csv
+      capplan whatif my-tenant/licenses.csv my-tenant/environments.csv \\
+          --scenario my-tenant/scenario.toml
+    """
+    from planner.starter import write_starter_files
+
+    for path in write_starter_files(directory, force=force):
+        click.echo(f"wrote {path}")
 
 
 @cli.group()

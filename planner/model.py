@@ -85,20 +85,41 @@ class InputSource:
     rows: int
 
 
+# Extra consumption growth of a whole pool (what-if ``--growth POOL=GB``), on top of the
+# environments' own growth: month m adds gb_per_month x (m - start_month) from start_month on.
+POOL_GROWTH_COLUMNS: tuple[str, ...] = ("pool", "gb_per_month", "start_month", "origin")
+
+
+def empty_pool_growth() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "pool": pd.Series(dtype=object),
+            "gb_per_month": pd.Series(dtype="float64"),
+            "start_month": pd.Series(dtype="int64"),
+            "origin": pd.Series(dtype=object),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Inputs:
     licenses: pd.DataFrame
     environments: pd.DataFrame
     sources: tuple[InputSource, ...] = ()
     notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
+    pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
 
     def with_tables(
-        self, licenses: pd.DataFrame | None = None, environments: pd.DataFrame | None = None
+        self,
+        licenses: pd.DataFrame | None = None,
+        environments: pd.DataFrame | None = None,
+        pool_growth: pd.DataFrame | None = None,
     ) -> Inputs:
         return replace(
             self,
             licenses=self.licenses if licenses is None else licenses,
             environments=self.environments if environments is None else environments,
+            pool_growth=self.pool_growth if pool_growth is None else pool_growth,
         )
 
 
@@ -167,6 +188,7 @@ __all__ = [
     "GROWTH_COLUMNS",
     "LICENSE_COLUMNS",
     "NEVER",
+    "POOL_GROWTH_COLUMNS",
     "POWER_PLATFORM_STATES",
     "USAGE_COLUMNS",
     "InputSource",
@@ -174,6 +196,7 @@ __all__ = [
     "combine",
     "empty_environments",
     "empty_licenses",
+    "empty_pool_growth",
     "environment_frame",
     "license_frame",
 ]

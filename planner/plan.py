@@ -16,7 +16,7 @@ from planner.changes import Change
 from planner.checks import Finding, run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
-from planner.engine.forecast import Forecast, compute_forecast
+from planner.engine.forecast import Forecast, compute_forecast, recommend_purchases
 from planner.errors import InputError
 from planner.model import Inputs
 from planner.months import current_month, format_month, month_labels, parse_month
@@ -43,6 +43,7 @@ class Plan:
     assumptions: pd.DataFrame
     entitlement_detail: Entitlement
     consumption_detail: Consumption
+    purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
     findings: tuple[Finding, ...] = ()
     changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
 
@@ -65,6 +66,8 @@ def plan(
     as_of: str | None = None,
     months: int = 24,
     include_warning_units: bool = False,
+    buffer_pct: float = 0.0,
+    buy_at: str = "first-shortfall",
 ) -> Plan:
     """Plan capacity for a tenant: entitlement, consumption, monthly forecast, findings.
 
@@ -78,7 +81,7 @@ def plan(
 
         inputs = load_inputs(list(inputs), include_warning_units=include_warning_units)
     ruleset = rules if isinstance(rules, RuleSet) else resolve_ruleset(rules, as_of)
-    return build_plan(inputs, ruleset, as_of, months)
+    return build_plan(inputs, ruleset, as_of, months, buffer_pct=buffer_pct, buy_at=buy_at)
 
 
 def build_plan(
@@ -87,12 +90,15 @@ def build_plan(
     as_of: str,
     months: int,
     changes: Sequence[Change] = (),
+    *,
+    buffer_pct: float = 0.0,
+    buy_at: str = "first-shortfall",
 ) -> Plan:
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenario); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
     entitlement = compute_entitlement(inputs.licenses, ruleset, months)
-    consumption = compute_consumption(inputs.environments, ruleset, months)
+    consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
     forecast = compute_forecast(entitlement.by_pool, consumption.by_pool, labels, ruleset)
     capacity = pd.DataFrame(
         {
@@ -120,6 +126,7 @@ def build_plan(
         assumptions=collect_assumptions(ruleset, entitlement, consumption),
         entitlement_detail=entitlement,
         consumption_detail=consumption,
+        purchases=recommend_purchases(forecast, ruleset, buffer_pct, buy_at),
         changes=tuple(changes),
     )
     return replace(result, findings=run_checks(result))

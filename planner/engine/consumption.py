@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.model import CAPACITY_TYPES
+from planner.model import CAPACITY_TYPES, empty_pool_growth
 from planner.ruleset import Amount, RuleSet
 
 DATAVERSE_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("dataverse_"))
@@ -73,8 +73,15 @@ def _estimate(ruleset: RuleSet, profile: str, capacity_type: str) -> Amount | No
     return ruleset.consumption.estimates.get(profile, {}).get(capacity_type)
 
 
-def compute_consumption(environments: pd.DataFrame, ruleset: RuleSet, months: int) -> Consumption:
+def compute_consumption(
+    environments: pd.DataFrame,
+    ruleset: RuleSet,
+    months: int,
+    pool_growth: pd.DataFrame | None = None,
+) -> Consumption:
     env = resolve_environments(environments, ruleset)
+    if pool_growth is None:
+        pool_growth = empty_pool_growth()
     count = len(env)
     month = np.arange(months)[None, :]
     start = env["start_month"].to_numpy()[:, None]
@@ -168,6 +175,13 @@ def compute_consumption(environments: pd.DataFrame, ruleset: RuleSet, months: in
                     }
                 )
             )
+
+    # Extra growth of whole pools (what-if): no line at month 0, where it adds nothing yet.
+    for row in pool_growth.itertuples(index=False):
+        if row.pool not in pool_index:
+            continue
+        ramp = np.clip(np.arange(months) - int(row.start_month), 0, None) * float(row.gb_per_month)
+        by_pool[pool_index[row.pool]] += ramp
 
     lines = (
         pd.concat(line_frames, ignore_index=True)

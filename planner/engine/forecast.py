@@ -142,3 +142,76 @@ def shortfalls(available: np.ndarray, months: list[str], ruleset: RuleSet) -> pd
             }
         )
     return pd.DataFrame(rows, columns=list(SHORTFALL_COLUMNS))
+
+
+PURCHASE_COLUMNS = (
+    "pool",
+    "addon_sku",
+    "units",
+    "unit_gb",
+    "gb",
+    "buy_month",
+    "monthly_cost_usd",
+    "horizon_cost_usd",
+    "buffer_pct",
+    "priced",
+    "note",
+)
+
+
+def recommend_purchases(
+    forecast: Forecast, ruleset: RuleSet, buffer_pct: float = 0.0, buy_at: str = "first-shortfall"
+) -> pd.DataFrame:
+    """The add-on purchase that keeps every pool out of overage over the horizon.
+
+    With a buffer of b (a share of the entitlement to keep free), a pool needs x more GB in a
+    month where available + x < b (entitled + x): x = (b entitled - available) / (1 - b).
+    ``buy_at`` is ``now`` (month 0) or ``first-shortfall`` (the first month that needs it); the
+    units cover the largest need from then to the horizon.
+    """
+    share = buffer_pct / 100.0
+    need = (share * forecast.entitled - forecast.available) / (1.0 - share)
+    rows = []
+    for position, pool in enumerate(ruleset.pool_names):
+        short = need[position] > TOLERANCE_GB
+        if not short.any():
+            continue
+        first = 0 if buy_at == "now" else int(np.argmax(short))
+        peak = float(need[position, first:].max())
+        addon = ruleset.addons.get(pool)
+        if addon is None:
+            rows.append(
+                {
+                    "pool": pool,
+                    "addon_sku": None,
+                    "units": None,
+                    "unit_gb": None,
+                    "gb": peak,
+                    "buy_month": forecast.months[first],
+                    "monthly_cost_usd": None,
+                    "horizon_cost_usd": None,
+                    "buffer_pct": buffer_pct,
+                    "priced": False,
+                    "note": "the rule set names no add-on for this pool",
+                }
+            )
+            continue
+        units = math.ceil(peak / addon.unit.gb - TOLERANCE_GB)
+        price = addon.price_usd_per_month
+        held = len(forecast.months) - first
+        rows.append(
+            {
+                "pool": pool,
+                "addon_sku": addon.sku,
+                "units": units,
+                "unit_gb": addon.unit.gb,
+                "gb": units * addon.unit.gb,
+                "buy_month": forecast.months[first],
+                "monthly_cost_usd": None if price is None else units * price,
+                "horizon_cost_usd": None if price is None else units * price * held,
+                "buffer_pct": buffer_pct,
+                "priced": price is not None,
+                "note": "unpriced: no list price known" if price is None else addon.note,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(PURCHASE_COLUMNS))

@@ -111,6 +111,19 @@ SHORTFALL_KEYS = (
     "addon_unit_gb",
     "note",
 )
+PURCHASE_KEYS = (
+    "pool",
+    "addon_sku",
+    "units",
+    "unit_gb",
+    "gb",
+    "buy_month",
+    "monthly_cost_usd",
+    "horizon_cost_usd",
+    "buffer_pct",
+    "priced",
+    "note",
+)
 ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
 LICENSE_KEYS = (
     "sku",
@@ -155,6 +168,17 @@ def plan_data(plan: Plan, digits: int | None = None) -> dict[str, Any]:
         "consumption": records(plan.consumption, CONSUMPTION_KEYS, digits),
         "forecast": records(plan.forecast.table, FORECAST_KEYS, digits),
         "shortfalls": records(shortfalls, SHORTFALL_KEYS, digits),
+        "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS, digits),
+        "changes": [
+            {
+                "kind": c.kind,
+                "month": c.month_label,
+                "subject": c.subject,
+                "description": c.describe(),
+                "origin": c.origin,
+            }
+            for c in plan.changes
+        ],
         "findings": [
             {
                 "code": f.code,

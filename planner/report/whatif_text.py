@@ -1,0 +1,142 @@
+"""``whatif --format table|markdown|json``: baseline and scenarios side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from planner.report.json_report import DIGITS, dumps
+from planner.report.text import _grid, _md_table, gb, money
+from planner.whatif import Comparison, comparison_data
+
+
+def _columns(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], list[dict] | None]]:
+    columns: list[tuple[str, list[dict[str, Any]], list[dict] | None]] = [
+        ("baseline", data["baseline_summary"], None)
+    ]
+    columns += [(s["name"], s["summary"], s["delta"]) for s in data["scenarios"]]
+    return columns
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0.0005 else "") + gb(value)
+
+
+def _rows(data: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, summary, deltas in _columns(data):
+        delta_by_pool = {d["pool"]: d for d in deltas or []}
+        for row in summary:
+            d = delta_by_pool.get(row["pool"])
+            rows.append(
+                [
+                    name,
+                    row["pool"],
+                    gb(row["entitled_gb"]),
+                    gb(row["consumed_gb"]),
+                    gb(row["available_gb"]),
+                    gb(row["available_end_gb"]),
+                    row["first_shortfall"] or "none",
+                    "-" if row["addon_units"] is None else str(row["addon_units"]),
+                    money(row["monthly_cost_usd"]),
+                    _signed(d["available_gb"]) if d else "",
+                    _signed(d["available_end_gb"]) if d else "",
+                ]
+            )
+    return rows
+
+
+HEADERS = [
+    "plan",
+    "pool",
+    "entitled",
+    "consumed",
+    "available",
+    "available at end",
+    "first short",
+    "add-on units",
+    "per month",
+    "delta available",
+    "delta at end",
+]
+RIGHT = [False, False, True, True, True, True, False, True, True, True, True]
+
+
+def render_whatif_table(comparison: Comparison) -> str:
+    data = comparison_data(comparison)
+    base = data["baseline"]
+    out = [
+        f"capplan whatif, rule set {base['ruleset']}, as of {base['as_of']}, "
+        f"{base['months']} months (to {base['horizon_end']})",
+        "",
+    ]
+    for scenario in data["scenarios"]:
+        out.append(f"{scenario['name']} ({scenario['source']}):")
+        out += [f"  - {change}" for change in scenario["changes"]]
+    out.append("")
+    out += _grid(HEADERS, _rows(data), RIGHT)
+    out.append("")
+    out += _purchases(data)
+    out += _findings(data)
+    return "\n".join(out) + "\n"
+
+
+def _purchases(data: dict[str, Any]) -> list[str]:
+    out = ["What to buy"]
+    plans: Sequence[tuple[str, dict[str, Any]]] = [("baseline", data["baseline"])] + [
+        (s["name"], s["plan"]) for s in data["scenarios"]
+    ]
+    for name, plan in plans:
+        if not plan["purchases"]:
+            out.append(f"  {name}: nothing; no pool runs short by {plan['horizon_end']}")
+            continue
+        for p in plan["purchases"]:
+            what = (
+                f"{p['units']} x {p['addon_sku']} from {p['buy_month']}"
+                if p["addon_sku"]
+                else f"{gb(p['gb'])} ({p['note']})"
+            )
+            out.append(f"  {name}: {p['pool']}: {what}, {money(p['monthly_cost_usd'])} per month")
+    out.append("")
+    return out
+
+
+def _findings(data: dict[str, Any]) -> list[str]:
+    out = ["Findings that differ from the baseline"]
+    base = {(f["code"], f["subject"]) for f in data["baseline"]["findings"]}
+    any_new = False
+    for scenario in data["scenarios"]:
+        for finding in scenario["plan"]["findings"]:
+            if (finding["code"], finding["subject"]) in base:
+                continue
+            any_new = True
+            out.append(
+                f"  {scenario['name']}: {finding['severity'].upper()} {finding['code']} "
+                f"[{finding['subject']}] {finding['message']}"
+            )
+    if not any_new:
+        out.append("  none")
+    return out
+
+
+def render_whatif_markdown(comparison: Comparison) -> str:
+    data = comparison_data(comparison)
+    base = data["baseline"]
+    out = [
+        f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",
+        "",
+    ]
+    for scenario in data["scenarios"]:
+        out.append(f"- **{scenario['name']}**: " + "; ".join(scenario["changes"]))
+    out.append("")
+    out += _md_table(HEADERS, _rows(data), RIGHT)
+    out.append("")
+    out += ["### " + line if i == 0 else line for i, line in enumerate(_purchases(data))]
+    out += ["### " + line if i == 0 else line for i, line in enumerate(_findings(data))]
+    return "\n".join(out) + "\n"
+
+
+def render_whatif_json(comparison: Comparison) -> str:
+    return dumps(comparison_data(comparison, digits=DIGITS))
