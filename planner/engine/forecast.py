@@ -166,11 +166,14 @@ def recommend_purchases(
 
     With a buffer of b (a share of the entitlement to keep free), a pool needs x more GB in a
     month where available + x < b (entitled + x): x = (b entitled - available) / (1 - b).
-    ``buy_at`` is ``now`` (month 0) or ``first-shortfall`` (the first month that needs it); the
-    units cover the largest need from then to the horizon.
+    Capacity borrowed from other pools counts against a deficit but not towards the buffer: a
+    pool kept afloat by borrowing has no headroom of its own. ``buy_at`` is ``now`` (month 0) or
+    ``first-shortfall`` (the first month that needs it); the units cover the largest need from
+    then to the horizon.
     """
     share = buffer_pct / 100.0
-    need = (share * forecast.entitled - forecast.available) / (1.0 - share)
+    own = forecast.available - forecast.borrowed if share > 0 else forecast.available
+    need = (share * forecast.entitled - own) / (1.0 - share)
     rows = []
     for position, pool in enumerate(ruleset.pool_names):
         short = need[position] > TOLERANCE_GB

@@ -1,0 +1,324 @@
+"""What-if scenarios: properties of applying changes, flags against files, purchases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from builders import licenses, make_inputs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.errors import InputError
+from planner.plan import build_plan
+from planner.ruleset import resolve_ruleset
+from planner.scenario import (
+    Scenario,
+    apply_changes,
+    changes_from_flags,
+    read_scenario_file,
+)
+from planner.whatif import compare, plan_scenario
+
+AS_OF = "2026-12"
+MONTHS = 12
+POOLED = resolve_ruleset("pooled-2025-12", AS_OF)
+SPLIT = resolve_ruleset("split-2023", AS_OF)
+LICENSES = licenses(DYN365_FINANCE=25, DYN365_SCM=10, CDS_DB_CAPACITY=4)
+ENVIRONMENTS = [
+    {
+        "name": "PROD",
+        "type": "production",
+        "power_platform": "integrated",
+        "dataverse_database_gb": 9,
+        "dataverse_file_gb": 4,
+        "dataverse_log_gb": 1,
+        "operations_database_gb": 120,
+        "operations_file_gb": 12,
+        "operations_database_growth_gb_per_month": 3,
+        "dataverse_database_growth_gb_per_month": 0.4,
+    },
+    {"name": "UAT", "type": "sandbox", "operations_database_gb": 100, "operations_file_gb": 5},
+    {
+        "name": "CE",
+        "type": "dataverse_production",
+        "dataverse_database_gb": 6,
+        "dataverse_file_gb": 3,
+        "dataverse_log_gb": 0.5,
+    },
+]
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def baseline(rules=POOLED):
+    return build_plan(make_inputs(LICENSES, ENVIRONMENTS), rules, AS_OF, MONTHS)
+
+
+def scenario_plan(changes, rules=POOLED, license_rows=LICENSES, environment_rows=ENVIRONMENTS):
+    return plan_scenario(
+        make_inputs(license_rows, environment_rows),
+        Scenario("s", tuple(changes)),
+        rules,
+        AS_OF,
+        MONTHS,
+    )
+
+
+def same_numbers(a, b) -> None:
+    np.testing.assert_allclose(a.forecast.entitled, b.forecast.entitled, atol=1e-9)
+    np.testing.assert_allclose(a.forecast.consumed, b.forecast.consumed, atol=1e-9)
+    np.testing.assert_allclose(a.forecast.available, b.forecast.available, atol=1e-9)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["DYN365_FINANCE", "DYN365_SCM", "CDS_DB_CAPACITY", "DYN365_RETAIL"]),
+    st.integers(1, 300),
+    st.integers(0, MONTHS - 1),
+    st.sampled_from([POOLED, SPLIT]),
+)
+def test_adding_then_removing_licenses_gives_the_baseline(sku, quantity, month, rules) -> None:
+    add, remove = changes_from_flags(
+        AS_OF, add_licenses=[f"{sku}={quantity}", f"{sku}=-{quantity}"]
+    )
+    add = add.__class__(add.kind, month, add.month_label, add.subject, add.details, add.origin)
+    remove = remove.__class__(
+        remove.kind, month, remove.month_label, remove.subject, remove.details, remove.origin
+    )
+    same_numbers(scenario_plan([add, remove], rules), baseline(rules))
+
+
+FLAG_SETS = [
+    {"add_licenses": ["DYN365_FINANCE=20"]},
+    {"add_licenses": ["CDS_DB_CAPACITY=5"]},
+    {"add_sandbox": ["UAT2:3"]},
+    {"link": ["UAT"]},
+    {"buy_addon": ["database=12"]},
+    {"growth": ["database=1.5"]},
+]
+
+
+@SETTINGS
+@given(st.permutations(range(len(FLAG_SETS))), st.sampled_from([0, 1]))
+def test_independent_changes_commute(order, rules_index) -> None:
+    rules = [POOLED, SPLIT][rules_index]
+    changes = [
+        c
+        for index in range(len(FLAG_SETS))
+        for c in changes_from_flags(
+            AS_OF,
+            **{
+                k: v
+                for k, v in FLAG_SETS[index].items()
+                if not (rules is SPLIT and k in ("buy_addon", "growth"))
+            },
+        )
+    ]
+    shuffled = [
+        c
+        for index in order
+        for c in changes_from_flags(
+            AS_OF,
+            **{
+                k: v
+                for k, v in FLAG_SETS[index].items()
+                if not (rules is SPLIT and k in ("buy_addon", "growth"))
+            },
+        )
+    ]
+    same_numbers(scenario_plan(changes, rules), scenario_plan(shuffled, rules))
+
+
+FILE_EQUIVALENTS = [
+    (
+        {"add_licenses": ["DYN365_FINANCE=20"]},
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 20',
+    ),
+    (
+        {"add_licenses": ["DYN365_SCM=-4"]},
+        'kind = "remove_licenses"\nsku = "DYN365_SCM"\nquantity = 4',
+    ),
+    (
+        {"add_sandbox": ["UAT2:3"]},
+        'kind = "add_environment"\nname = "UAT2"\ntype = "addon_sandbox"\ntier = 3\n'
+        'power_platform = "initial"',
+    ),
+    ({"link": ["UAT"]}, 'kind = "link_new_dataverse"\nname = "UAT"'),
+    ({"buy_addon": ["database=12"]}, 'kind = "buy_addon"\npool = "database"\ngb = 12'),
+    ({"growth": ["file=2.5"]}, 'kind = "set_growth"\npool = "file"\ngb_per_month = 2.5'),
+]
+
+
+@pytest.mark.parametrize(("flags", "table"), FILE_EQUIVALENTS)
+def test_a_flag_equals_its_one_change_scenario_file(tmp_path, flags, table) -> None:
+    path = write(tmp_path, f'name = "one"\n\n[[changes]]\n{table}\n')
+    from_file = read_scenario_file(path, AS_OF, MONTHS)
+    from_flag = changes_from_flags(AS_OF, **flags)
+    same_numbers(scenario_plan(from_file.changes), scenario_plan(from_flag))
+
+
+def test_scenario_equals_forecast_of_edited_inputs() -> None:
+    changes = changes_from_flags(
+        AS_OF, add_licenses=["DYN365_FINANCE=20"], link=["UAT"], add_sandbox=["UAT2:2"]
+    )
+    edited_licenses = [
+        *LICENSES,
+        {"sku": "DYN365_FINANCE", "quantity": 20},
+        {"sku": "Dynamics_365_for_Operations_Sandbox_Tier2_SKU", "quantity": 1},
+    ]
+    edited_environments = [
+        ENVIRONMENTS[0],
+        {**ENVIRONMENTS[1], "power_platform": "integrated"},
+        ENVIRONMENTS[2],
+        {"name": "UAT2", "type": "addon_sandbox", "tier": 2, "power_platform": "initial"},
+    ]
+    edited = build_plan(make_inputs(edited_licenses, edited_environments), POOLED, AS_OF, MONTHS)
+    same_numbers(scenario_plan(changes), edited)
+
+
+def test_dated_link_continues_measured_growth_without_a_jump(tmp_path) -> None:
+    path = write(
+        tmp_path,
+        'name = "link prod later"\n[[changes]]\nkind = "set_growth"\n'
+        'environment = "PROD"\ncapacity_type = "operations_database"\ngb_per_month = 5\n'
+        'month = "2027-04"\n',
+    )
+    plan = scenario_plan(read_scenario_file(path, AS_OF, MONTHS).changes)
+    prod = plan.forecast.consumed[POOLED.pool_names.index("database")]
+    base = baseline().forecast.consumed[POOLED.pool_names.index("database")]
+    # Same until April (month 4); from then PROD grows 5 instead of 3 GB a month.
+    np.testing.assert_allclose(prod[:5], base[:5])
+    np.testing.assert_allclose(prod[5:] - base[5:], [2 * k for k in range(1, MONTHS - 4)])
+
+
+@SETTINGS
+@given(
+    st.floats(0, 40),
+    st.sampled_from(["now", "first-shortfall"]),
+    st.sampled_from(["pooled-2025-12", "split-2023"]),
+    st.floats(0.5, 15),
+)
+def test_buying_the_recommendation_removes_every_shortfall(
+    buffer, buy_at, rules_id, growth
+) -> None:
+    rules = resolve_ruleset(rules_id, AS_OF)
+    environments = [
+        {
+            **ENVIRONMENTS[0],
+            "operations_database_growth_gb_per_month": growth,
+            "dataverse_log_growth_gb_per_month": growth / 10,
+        },
+        *ENVIRONMENTS[1:],
+    ]
+    inputs = make_inputs(LICENSES, environments)
+    plan = build_plan(inputs, rules, AS_OF, MONTHS, buffer_pct=buffer, buy_at=buy_at)
+    purchases = plan.purchases.dropna(subset=["units"])
+    buy = [
+        c
+        for row in purchases.itertuples()
+        for c in changes_from_flags(AS_OF, buy_addon=[f"{row.pool}={row.units * row.unit_gb}"])
+    ]
+    months = {row.pool: plan.forecast.months.index(row.buy_month) for row in purchases.itertuples()}
+    buy = [
+        c.__class__(c.kind, months[c.subject], c.month_label, c.subject, c.details, c.origin)
+        for c in buy
+    ]
+    after = build_plan(apply_changes(inputs, buy, rules), rules, AS_OF, MONTHS)
+    priced_pools = set(purchases["pool"])
+    for position, pool in enumerate(rules.pool_names):
+        if pool in priced_pools:
+            assert (after.forecast.available[position] >= -1e-9).all()
+            if buffer == 0:
+                continue
+            # The headroom holds wherever the pool does not lend it to another pool.
+            start = months[pool]
+            entitled = after.forecast.entitled[position, start:]
+            kept = (
+                after.forecast.available[position, start:] + after.forecast.lent[position, start:]
+            )
+            assert (kept / entitled >= buffer / 100 - 1e-9).all()
+
+
+def test_comparison_deltas_by_hand() -> None:
+    comparison = compare(
+        make_inputs(LICENSES, ENVIRONMENTS),
+        [
+            Scenario("more users", changes_from_flags(AS_OF, add_licenses=["DYN365_FINANCE=10"])),
+            Scenario("link UAT", changes_from_flags(AS_OF, link=["UAT"])),
+        ],
+        POOLED,
+        AS_OF,
+        MONTHS,
+    )
+    from planner.whatif import comparison_data
+
+    data = comparison_data(comparison)
+    more_users = {d["pool"]: d for d in data["scenarios"][0]["delta"]}
+    assert more_users["database"]["entitled_gb"] == pytest.approx(50)
+    assert more_users["file"]["entitled_gb"] == pytest.approx(50)
+    assert more_users["database"]["consumed_gb"] == pytest.approx(0)
+    link = {d["pool"]: d for d in data["scenarios"][1]["delta"]}
+    # initial (1 GB) becomes integrated (3 GB)
+    assert link["database"]["consumed_gb"] == pytest.approx(2)
+    assert link["database"]["available_gb"] == pytest.approx(-2)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('name = "x"\n[[changes]]\nkind = "fly"\n', "kind is 'fly'"),
+        (
+            'name = "x"\n[[changes]]\nkind = "add_licenses"\nsku = "A"\nquantity = 2\ncolour = 1\n',
+            "unknown key 'colour'",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "link_new_dataverse"\nname = "NOPE"\n',
+            "no environment named 'NOPE'",
+        ),
+        ('name = "x"\n[[changes]]\nkind = "link_new_dataverse"\nname = "PROD"\n', "already linked"),
+        (
+            'name = "x"\n[[changes]]\nkind = "link_new_dataverse"\nname = "CE"\n',
+            "only finance and operations environments are linked",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "remove_licenses"\nsku = "DYN365_SCM"\n'
+            "quantity = 11\n",
+            "the tenant holds 10",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "add_licenses"\nsku = "DYN365_SCM"\nquantity = 2\n'
+            'month = "2026-13"\n',
+            "2026-13",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "add_licenses"\nsku = "DYN365_SCM"\nquantity = 2\n'
+            'month = "2030-01"\n',
+            "after the horizon",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "add_environment"\nname = "UAT"\ntype = "sandbox"\n',
+            "already exists",
+        ),
+        (
+            'name = "x"\n[[changes]]\nkind = "add_licenses"\nsku = "A"\nquantity = 2.5\n',
+            "whole number",
+        ),
+        ('name = "x"\n', "no changes"),
+        ("name = \n", "not valid TOML"),
+    ],
+)
+def test_bad_scenarios_name_file_and_change(tmp_path, text, fragment) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        scenario = read_scenario_file(path, AS_OF, MONTHS)
+        scenario_plan(scenario.changes)
+    message = caught.value.render()
+    assert fragment in message
+    assert str(path) in message
