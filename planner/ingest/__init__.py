@@ -1,0 +1,318 @@
+"""Ingestion: turn the user's files into planner.model.Inputs, the format detected from content.
+
+Public API::
+
+    load_inputs(paths, *, licenses=(), environments=(), include_warning_units=False,
+                sheet=None, max_bytes=50 MiB) -> Inputs
+    detect_format(path) -> format id, e.g. "graph-subscribedskus-json" or "inventory-csv"
+
+The only exception that leaves this package for bad input is planner.errors.InputError, with
+the file, the place in it and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import InputError
+from planner.ingest import formats
+from planner.ingest.detect import Content, open_content
+from planner.ingest.formats import ENVIRONMENTS, LICENSES
+from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
+from planner.ingest.jsondoc import lookup
+from planner.ingest.lcs import read_lcs_json
+from planner.ingest.licenses import (
+    LicenseOptions,
+    read_graph_json,
+    read_mg_table,
+    read_msol_table,
+    read_planning_table,
+)
+from planner.ingest.ppac import read_ppac_json
+from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
+from planner.model import (
+    Inputs,
+    InputSource,
+    combine,
+    empty_environments,
+    empty_licenses,
+    environment_frame,
+)
+
+PathLike = str | os.PathLike[str]
+
+FORMAT_IDS: tuple[str, ...] = (
+    formats.GRAPH_SUBSCRIBED_SKUS_JSON,
+    *(
+        formats.tabular_id(base, container)
+        for base in formats.TABULAR_BASES
+        for container in ("csv", "xlsx")
+    ),
+    formats.PPAC_ENVIRONMENTS_JSON,
+    formats.LCS_ENVIRONMENTS_JSON,
+)
+
+
+def detect_format(
+    path: PathLike, *, sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> str:
+    """The format id of a file, from its content; InputError when it is none capplan knows."""
+    return open_content(read_raw(path, max_bytes), sheet).format_id
+
+
+def load_inputs(
+    paths: Sequence[PathLike],
+    *,
+    licenses: Sequence[PathLike] = (),
+    environments: Sequence[PathLike] = (),
+    include_warning_units: bool = False,
+    sheet: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Inputs:
+    """Read every file and combine them; ``licenses``/``environments`` force a file's kind."""
+    options = LicenseOptions(include_warning_units=include_warning_units)
+    parts: list[Inputs] = []
+    sheet_found = False
+    # A lone path is a common slip; iterating it would read one file per character.
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    for path, kind in _requests(paths, licenses, environments):
+        part, named = _guarded_load(path, kind, options, sheet, max_bytes)
+        parts.append(part)
+        sheet_found = sheet_found or named
+    if sheet is not None and not sheet_found:
+        raise InputError(
+            f"no workbook among the inputs has a sheet named '{sheet}'",
+            expected="the exact title of a worksheet (case matters), or no sheet option",
+        )
+    combined = combine(parts)
+    # replace() keeps whatever else combine() carries over, now and as Inputs grows.
+    return replace(
+        combined,
+        environments=_resolve_links(combined.environments),
+        notes=combined.notes + _repeated_names(combined.environments),
+    )
+
+
+def read_one(
+    path: PathLike,
+    kind: str | None = None,
+    *,
+    include_warning_units: bool = False,
+    sheet: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Inputs:
+    """Read a single file without the safety net of load_inputs (tests use it to find bugs)."""
+    options = LicenseOptions(include_warning_units=include_warning_units)
+    return _load(path, kind, options, sheet, max_bytes)[0]
+
+
+def _requests(
+    paths: Sequence[PathLike],
+    licenses: Sequence[PathLike],
+    environments: Sequence[PathLike],
+) -> list[tuple[PathLike, str | None]]:
+    """Files in the order given; a file named twice is read once, with its forced kind."""
+    forced: dict[str, tuple[PathLike, str]] = {}
+    for kind, group in ((LICENSES, licenses), (ENVIRONMENTS, environments)):
+        for path in group:
+            key = _identity(path)
+            if key in forced and forced[key][1] != kind:
+                raise InputError(
+                    "the same file is given both as licenses and as environments",
+                    file=str(path),
+                    expected="each file forced to one kind only",
+                )
+            forced[key] = (path, kind)
+    requests: list[tuple[PathLike, str | None]] = []
+    seen: set[str] = set()
+    for path in paths:
+        key = _identity(path)
+        if key in seen:
+            continue
+        seen.add(key)
+        requests.append((path, forced[key][1] if key in forced else None))
+    for key, (path, kind) in forced.items():
+        if key not in seen:
+            seen.add(key)
+            requests.append((path, kind))
+    return requests
+
+
+def _identity(path: PathLike) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)
+
+
+def _guarded_load(
+    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+) -> tuple[Inputs, bool]:
+    try:
+        return _load(path, kind, options, sheet, max_bytes)
+    except InputError:
+        raise
+    except (MemoryError, RecursionError):
+        raise InputError(
+            "the file is too large or too deeply nested to read", file=str(path)
+        ) from None
+    except Exception as error:  # a reader bug must still reach the user as one clear line
+        raise InputError(
+            f"capplan could not read this file ({type(error).__name__}: {error})",
+            file=str(path),
+            expected=formats.EXPECTED_ANY,
+        ) from error
+
+
+def _load(
+    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+) -> tuple[Inputs, bool]:
+    raw = read_raw(path, max_bytes)
+    content = open_content(raw, sheet, kind)
+    detected = formats.kind_of(content.format_id)
+    _check_kind(raw.name, content.format_id, detected, kind)
+    licenses = empty_licenses()
+    environments = empty_environments()
+    notes: tuple[str, ...] = ()
+    base = formats.base_of(content.format_id)
+    if detected == LICENSES:
+        licenses = _read_licenses(content, base, options)
+        rows = len(licenses)
+    else:
+        environments, notes = _read_environments(content, base)
+        rows = len(environments)
+    notes = _paging_notes(content) + notes
+    source = InputSource(path=raw.name, kind=str(detected), format=content.format_id, rows=rows)
+    part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
+    return part, content.sheet_named
+
+
+def _paging_notes(content: Content) -> tuple[str, ...]:
+    """APIs page long lists; a saved first page silently misses the rest."""
+    if content.json is None or not isinstance(content.json.root, dict):
+        return ()
+    root = content.json.root
+    next_link = lookup(root, "@odata.nextLink", "nextLink")
+    more_pages = lookup(root, "ResultHasMorePages")
+    if next_link is not None or (more_pages is not None and more_pages[1] is True):
+        return (
+            f"{content.json.file}: the response says more pages follow; only the items in this "
+            "file were read",
+        )
+    return ()
+
+
+def _check_kind(file: str, format_id: str, detected: str | None, forced: str | None) -> None:
+    if detected is None:
+        what = {
+            formats.PRODUCT_NAMES_REFERENCE: "Microsoft's product names and service plan "
+            "identifiers list, a reference table rather than the tenant's licenses",
+            formats.TENANT_CAPACITY_JSON: "a tenant capacity report, which this version does "
+            "not read as an input",
+        }.get(formats.base_of(format_id), f"a {format_id} file")
+        raise InputError(
+            f"this is {what}",
+            file=file,
+            expected=formats.DESCRIPTION_OF_KIND.get(forced or "", formats.EXPECTED_ANY),
+        )
+    if forced is not None and forced != detected:
+        raise InputError(
+            f"the file was given as {forced} but its content is {detected} ({format_id})",
+            file=file,
+            expected=formats.DESCRIPTION_OF_KIND[forced],
+        )
+
+
+def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.DataFrame:
+    if content.json is not None:
+        document = content.json
+        return read_graph_json(document.file, document.items, document.items_path, options)
+    table = content.table
+    assert table is not None
+    if not len(table):
+        raise _no_rows(table.file, "licenses")
+    reader = {
+        formats.MG_SUBSCRIBED_SKU: read_mg_table,
+        formats.MSOL_ACCOUNT_SKU: read_msol_table,
+        formats.PLANNING_SHEET: read_planning_table,
+    }[base]
+    return reader(table, options)
+
+
+def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    if content.json is not None:
+        document = content.json
+        reader = read_ppac_json if base == formats.PPAC_ENVIRONMENTS_JSON else read_lcs_json
+        result = reader(document.file, document.items, document.items_path)
+        return environment_frame(result.rows), result.notes
+    table = content.table
+    assert table is not None
+    if not len(table):
+        raise _no_rows(table.file, "environments")
+    return read_inventory(table), ()
+
+
+def _no_rows(file: str, what: str) -> InputError:
+    return InputError(
+        f"the file has a header row but no {what} below it",
+        file=file,
+        expected=f"one row per {'SKU' if what == 'licenses' else 'environment'} under the headers",
+    )
+
+
+def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
+    """linked_to must name a standalone Dataverse environment somewhere in the inputs."""
+    linked = environments["linked_to"] != ""
+    if not linked.any():
+        return environments
+    by_key = {str(name).casefold(): position for position, name in enumerate(environments["name"])}
+    resolved = environments["linked_to"].copy()
+    for position in linked.to_numpy().nonzero()[0]:
+        row = environments.iloc[position]
+        target = by_key.get(str(row["linked_to"]).casefold())
+        if target is None:
+            raise InputError(
+                f"linked_to '{row['linked_to']}' names no environment in the inputs",
+                file=row["source"],
+                location=f"{row['location']}, column linked_to",
+                expected="the name of a dataverse_production or dataverse_sandbox environment "
+                "given in the same run",
+            )
+        target_row = environments.iloc[target]
+        if target_row["type"] not in STANDALONE_DATAVERSE_TYPES:
+            raise InputError(
+                f"linked_to '{row['linked_to']}' is a {target_row['type']} environment",
+                file=row["source"],
+                location=f"{row['location']}, column linked_to",
+                expected="a standalone Dataverse environment: "
+                + " or ".join(STANDALONE_DATAVERSE_TYPES),
+            )
+        resolved.iloc[position] = target_row["name"]
+    return environments.assign(linked_to=resolved)
+
+
+def _repeated_names(environments: pd.DataFrame) -> tuple[str, ...]:
+    """The same environment from two files (say the inventory and the admin list) counts twice;
+    the engine cannot know they are one, so the reader is told."""
+    if not len(environments):
+        return ()
+    keys = environments["name"].astype(str).str.casefold()
+    sources_per_name = environments.groupby(keys, sort=False)["source"].nunique()
+    repeated = sources_per_name[sources_per_name > 1].index
+    if not len(repeated):
+        return ()
+    first_spelling = environments.groupby(keys, sort=False)["name"].first()
+    names = ", ".join(f"'{first_spelling[key]}'" for key in repeated)
+    files = ", ".join(dict.fromkeys(environments.loc[keys.isin(repeated), "source"]))
+    return (
+        f"{len(repeated)} environment name(s) appear in more than one file ({files}): {names}. "
+        "Each row is planned as its own environment; give every environment in one file only.",
+    )
+
+
+__all__ = ["FORMAT_IDS", "InputError", "detect_format", "load_inputs", "read_one"]

@@ -1,0 +1,70 @@
+"""Format ids: what a file was taken to be, and which table it feeds.
+
+The ids are stable strings: they appear in ``InputSource.format``, in reports and in JSON output,
+so scripts may compare against them. Tabular formats carry the container as a suffix: ``-csv``
+for any delimited text (comma, semicolon or tab) and ``-xlsx`` for an Excel workbook.
+"""
+
+from __future__ import annotations
+
+LICENSES = "licenses"
+ENVIRONMENTS = "environments"
+KINDS: tuple[str, ...] = (LICENSES, ENVIRONMENTS)
+
+# Base ids of the formats; tabular ones get "-csv" or "-xlsx" appended.
+GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"
+MG_SUBSCRIBED_SKU = "mg-subscribedsku"
+MSOL_ACCOUNT_SKU = "msol-accountsku"
+PLANNING_SHEET = "planning-sheet"
+INVENTORY = "inventory"
+PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
+LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
+
+# Recognized so the message can say what the file is, but not read as an input.
+PRODUCT_NAMES_REFERENCE = "product-names-reference"
+TENANT_CAPACITY_JSON = "tenant-capacity-json"
+
+TABULAR_BASES: tuple[str, ...] = (MG_SUBSCRIBED_SKU, MSOL_ACCOUNT_SKU, PLANNING_SHEET, INVENTORY)
+
+_KIND_OF_BASE = {
+    GRAPH_SUBSCRIBED_SKUS_JSON: LICENSES,
+    MG_SUBSCRIBED_SKU: LICENSES,
+    MSOL_ACCOUNT_SKU: LICENSES,
+    PLANNING_SHEET: LICENSES,
+    INVENTORY: ENVIRONMENTS,
+    PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
+    LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
+}
+
+# What each kind of file may be, in words, for "expected" in error messages.
+DESCRIPTION_OF_KIND = {
+    LICENSES: (
+        "a license export: Microsoft Graph subscribedSkus JSON, a Get-MgSubscribedSku or "
+        "Get-MsolAccountSku table (CSV/XLSX), or a planning sheet with columns sku, quantity"
+    ),
+    ENVIRONMENTS: (
+        "an environment list: the capplan inventory template (CSV/XLSX), the Power Platform "
+        "admin environment list JSON, or the LCS environment list JSON"
+    ),
+}
+EXPECTED_ANY = f"{DESCRIPTION_OF_KIND[LICENSES]}; or {DESCRIPTION_OF_KIND[ENVIRONMENTS]}"
+
+
+def tabular_id(base: str, container: str) -> str:
+    """``inventory`` + ``xlsx`` -> ``inventory-xlsx``."""
+    return f"{base}-{container}"
+
+
+def base_of(format_id: str) -> str:
+    for suffix in ("-csv", "-xlsx"):
+        if format_id.endswith(suffix) and format_id[: -len(suffix)] in (
+            *TABULAR_BASES,
+            PRODUCT_NAMES_REFERENCE,
+        ):
+            return format_id[: -len(suffix)]
+    return format_id
+
+
+def kind_of(format_id: str) -> str | None:
+    """``licenses`` or ``environments``; None for recognized files capplan does not read."""
+    return _KIND_OF_BASE.get(base_of(format_id))

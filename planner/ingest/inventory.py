@@ -1,0 +1,273 @@
+"""The environment inventory template (DESIGN.md section 5), as CSV or XLSX.
+
+The template is the planner's own format, so it is checked strictly: unknown environment types,
+tiers outside 1..5 or a typo in a capacity column name stop the run with the row and column,
+rather than silently becoming "no usage".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.ingest.table import (
+    Field,
+    NumberRule,
+    Table,
+    compact,
+    describe_column,
+    match_columns,
+    normalize_header,
+    parse_numbers,
+)
+from planner.model import (
+    ACTUAL_COLUMNS,
+    CAPACITY_TYPES,
+    ENVIRONMENT_TYPES,
+    GROWTH_COLUMNS,
+    POWER_PLATFORM_STATES,
+    USAGE_COLUMNS,
+    environment_frame,
+)
+
+# Finance and operations types: the only ones Power Platform integration and tiers describe.
+FINANCE_OPERATIONS_TYPES = ("production", "sandbox", "addon_sandbox", "cloud_hosted_dev")
+TIERED_TYPES = ("sandbox", "addon_sandbox", "cloud_hosted_dev")
+STANDALONE_DATAVERSE_TYPES = ("dataverse_production", "dataverse_sandbox")
+
+NAME_FIELD = Field("name", ("name", "environment", "environment_name"), required=True)
+TYPE_FIELD = Field("type", ("type", "environment_type"), required=True)
+INVENTORY_FIELDS: tuple[Field, ...] = (
+    NAME_FIELD,
+    TYPE_FIELD,
+    Field("tier", ("tier", "sandbox_tier")),
+    Field("power_platform", ("power_platform", "power_platform_integration", "integration")),
+    Field("linked_to", ("linked_to", "linked_environment", "linked_dataverse")),
+    Field("org_url", ("org_url", "organization_url", "dataverse_url", "instance_url", "url")),
+    *(Field(column, (column, column.replace("_gb", "_usage_gb"))) for column in USAGE_COLUMNS),
+    *(Field(column, (column,)) for column in ACTUAL_COLUMNS),
+    *(
+        Field(column, (column, column.replace("_per_month", "_month"), f"{t}_monthly_growth_gb"))
+        for t, column in zip(CAPACITY_TYPES, GROWTH_COLUMNS, strict=True)
+    ),
+)
+
+_TYPE_BY_KEY = {compact(value): value for value in ENVIRONMENT_TYPES}
+_STATE_BY_KEY = {compact(value): value for value in POWER_PLATFORM_STATES}
+
+_TIER = NumberRule("a sandbox tier", whole=True, minimum=1, maximum=5)
+_SIZE = NumberRule("a size in GB", whole=False)
+_GROWTH = NumberRule(
+    "a monthly growth in GB (0 or more; model clean-ups as scenarios)", whole=False
+)
+
+
+def read_inventory(table: Table) -> pd.DataFrame:
+    _refuse_unknown_capacity_columns(table)
+    columns = match_columns(table, INVENTORY_FIELDS)
+    names = _names(table, columns["name"])
+    types = _enumerated(table, columns["type"], "type", _TYPE_BY_KEY, ENVIRONMENT_TYPES, True)
+    data: dict[str, object] = {"name": names.to_numpy(dtype=object), "type": types}
+    data["tier"] = _tiers(table, columns.get("tier"), types)
+    states = _power_platform(table, columns.get("power_platform"), types)
+    data["power_platform"] = states
+    data["linked_to"] = _linked_to(table, columns.get("linked_to"), states, names, columns)
+    data["org_url"] = _text(table, columns.get("org_url"))
+    for column in (*USAGE_COLUMNS, *ACTUAL_COLUMNS):
+        data[column] = _numbers(table, columns.get(column), column, _SIZE)
+    for column in GROWTH_COLUMNS:
+        data[column] = _numbers(table, columns.get(column), column, _GROWTH)
+    data["source"] = table.file
+    data["location"] = (
+        [f"row {n}" for n in table.row_numbers]
+        if table.sheet is None
+        else [f"{table.sheet}!A{n}" for n in table.row_numbers]
+    )
+    data["start_month"] = 0
+    frame = pd.DataFrame(data, index=range(len(table)))
+    return environment_frame(frame.to_dict("records"))
+
+
+def _refuse_unknown_capacity_columns(table: Table) -> None:
+    """A misspelt usage column would otherwise read as "no usage given" without a word."""
+    known = {normalize_header(alias) for field in INVENTORY_FIELDS for alias in field.aliases}
+    for position, header in enumerate(table.headers):
+        key = normalize_header(header)
+        if key and key not in known and (key.endswith("gb") or "growth" in key):
+            raise InputError(
+                f"column {describe_column(table, position)} looks like a capacity column but is "
+                "not one capplan knows",
+                file=table.file,
+                location=table.header_location(),
+                expected="one of " + ", ".join((*USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS)),
+            )
+
+
+def _names(table: Table, position: int) -> pd.Series:
+    values = table.column(position)
+    blank = (values == "").to_numpy()
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0])
+        raise table.error(
+            "name is missing",
+            row_index=row,
+            position=position,
+            expected="a unique name on every row",
+        )
+    keys = values.str.casefold()
+    repeated = keys.duplicated(keep="first").to_numpy()
+    if repeated.any():
+        second = int(np.flatnonzero(repeated)[0])
+        first = int(np.flatnonzero((keys == keys.iloc[second]).to_numpy())[0])
+        raise table.error(
+            f"name '{values.iloc[second]}' is used twice: on {table.row_location(first)} and "
+            f"{table.row_location(second)}",
+            row_index=second,
+            position=position,
+            expected="a unique name per environment (names are compared ignoring case)",
+        )
+    return values
+
+
+def _enumerated(
+    table: Table,
+    position: int,
+    name: str,
+    by_key: dict[str, str],
+    allowed: tuple[str, ...],
+    required: bool,
+) -> np.ndarray:
+    """Map written values onto allowed ones, ignoring case, spaces, hyphens and underscores."""
+    values = table.column(position)
+    keys = values.str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
+    mapped = keys.map(by_key)
+    blank = (values == "").to_numpy()
+    bad = mapped.isna().to_numpy() & (~blank | required)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        written = values.iloc[row]
+        reason = f"{name} is missing" if written == "" else f"{name} '{written}' is not known"
+        raise table.error(
+            reason, row_index=row, position=position, expected="one of " + ", ".join(allowed)
+        )
+    return mapped.fillna("").to_numpy(dtype=object)
+
+
+def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
+    if position is None:
+        return np.full(len(table), np.nan)
+    written = table.column(position)
+    # "Tier 2", "tier-3" and "T4" are how people write tiers; the number is what counts.
+    stripped = written.str.replace(r"^(?:tier|t)[\s_-]*", "", regex=True, case=False)
+    tiers = _parse_series(table, position, stripped, "tier", _TIER)
+    misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
+    if misplaced.any():
+        row = int(np.flatnonzero(misplaced)[0])
+        raise table.error(
+            f"a tier is given for a {types[row]} environment",
+            row_index=row,
+            position=position,
+            expected="a tier only on " + ", ".join(TIERED_TYPES) + " rows; blank elsewhere",
+        )
+    return tiers
+
+
+def _parse_series(
+    table: Table, position: int, values: pd.Series, name: str, rule: NumberRule
+) -> np.ndarray:
+    cells = table.cells.copy()
+    cells[position] = values
+    view = Table(
+        file=table.file,
+        headers=table.headers,
+        cells=cells,
+        row_numbers=table.row_numbers,
+        header_row=table.header_row,
+        sheet=table.sheet,
+        decimal_comma=table.decimal_comma,
+    )
+    return parse_numbers(view, position, name, rule)
+
+
+def _power_platform(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
+    if position is None:
+        return np.full(len(table), "", dtype=object)
+    states = _enumerated(
+        table, position, "power_platform", _STATE_BY_KEY, POWER_PLATFORM_STATES, False
+    )
+    standalone = ~np.isin(types, FINANCE_OPERATIONS_TYPES)
+    misplaced = standalone & np.isin(states, ("initial", "integrated", "linked_existing"))
+    if misplaced.any():
+        row = int(np.flatnonzero(misplaced)[0])
+        raise table.error(
+            f"power_platform '{states[row]}' describes a finance and operations environment, "
+            f"not a {types[row]} one",
+            row_index=row,
+            position=position,
+            expected="power_platform blank on standalone Power Platform rows; "
+            "initial, integrated or linked_existing only on " + ", ".join(FINANCE_OPERATIONS_TYPES),
+        )
+    return states
+
+
+def _linked_to(
+    table: Table,
+    position: int | None,
+    states: np.ndarray,
+    names: pd.Series,
+    columns: dict[str, int],
+) -> np.ndarray:
+    linked = states == "linked_existing"
+    if position is None:
+        if linked.any():
+            row = int(np.flatnonzero(linked)[0])
+            raise table.error(
+                "power_platform is linked_existing but the file has no linked_to column",
+                row_index=row,
+                position=columns["power_platform"],
+                expected="a linked_to column naming the standalone Dataverse environment",
+            )
+        return np.full(len(table), "", dtype=object)
+    values = table.column(position)
+    given = (values != "").to_numpy()
+    without_target = linked & ~given
+    if without_target.any():
+        row = int(np.flatnonzero(without_target)[0])
+        raise table.error(
+            "power_platform is linked_existing but linked_to is blank",
+            row_index=row,
+            position=position,
+            expected="the name of the standalone Dataverse environment this one is linked to",
+        )
+    stray = given & ~linked
+    if stray.any():
+        row = int(np.flatnonzero(stray)[0])
+        raise table.error(
+            f"linked_to '{values.iloc[row]}' is given but power_platform is not linked_existing",
+            row_index=row,
+            position=position,
+            expected="linked_to only on rows whose power_platform is linked_existing",
+        )
+    itself = given & (values.str.casefold() == names.str.casefold()).to_numpy()
+    if itself.any():
+        row = int(np.flatnonzero(itself)[0])
+        raise table.error(
+            "an environment cannot be linked to itself",
+            row_index=row,
+            position=position,
+            expected="the name of a different, standalone Dataverse environment",
+        )
+    return values.to_numpy(dtype=object)
+
+
+def _text(table: Table, position: int | None) -> np.ndarray | str:
+    if position is None:
+        return ""
+    return table.column(position).to_numpy(dtype=object)
+
+
+def _numbers(table: Table, position: int | None, name: str, rule: NumberRule) -> np.ndarray:
+    if position is None:
+        return np.full(len(table), np.nan)
+    return parse_numbers(table, position, name, rule)

@@ -1,0 +1,249 @@
+"""License exports: Graph subscribedSkus JSON, PowerShell tables, and the planning sheet.
+
+Each reader returns a license table (planner.model.license_frame). ``quantity`` is what the
+tenant bought and may use (Graph's ``prepaidUnits.enabled``, PowerShell's ``ActiveUnits``);
+units in the warning state are kept apart in ``warning_units`` and added to ``quantity`` only
+when the caller asks, because they are licenses about to lapse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.ingest.jsondoc import JsonReader, item
+from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
+from planner.model import license_frame
+
+GUID = re.compile(
+    r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
+)
+GUID_PATTERN = GUID.pattern
+
+
+@dataclass(frozen=True)
+class LicenseOptions:
+    include_warning_units: bool = False
+
+
+# Header spellings seen in PowerShell exports (flattened with Select-Object or Export-Excel).
+QUANTITY_ALIASES = (
+    "ActiveUnits",
+    "PrepaidUnits.Enabled",
+    "PrepaidUnitsEnabled",
+    "EnabledUnits",
+    "Enabled",
+    "PrepaidEnabled",
+    "PurchasedUnits",
+)
+WARNING_ALIASES = ("WarningUnits", "PrepaidUnits.Warning", "PrepaidUnitsWarning", "Warning")
+CONSUMED_ALIASES = ("ConsumedUnits", "Consumed", "AssignedUnits", "Assigned")
+DISPLAY_NAME_ALIASES = ("DisplayName", "ProductName", "Product_Display_Name", "FriendlyName")
+
+MG_FIELDS = (
+    Field("sku", ("SkuPartNumber", "PartNumber"), required=True),
+    Field("sku_id", ("SkuId",)),
+    Field("quantity", QUANTITY_ALIASES, required=True),
+    Field("warning_units", WARNING_ALIASES),
+    Field("consumed_units", CONSUMED_ALIASES),
+    Field("display_name", DISPLAY_NAME_ALIASES),
+)
+MSOL_FIELDS = (
+    Field("account_sku_id", ("AccountSkuId",), required=True),
+    Field("sku", ("SkuPartNumber",)),
+    Field("sku_id", ("SkuId",)),
+    Field("quantity", QUANTITY_ALIASES, required=True),
+    Field("warning_units", WARNING_ALIASES),
+    Field("consumed_units", CONSUMED_ALIASES),
+)
+PLANNING_FIELDS = (
+    Field("sku", ("sku", "sku_name", "license_sku", "license"), required=True),
+    Field("quantity", ("quantity", "qty", "licenses", "units", "count", "seats"), required=True),
+    Field("display_name", ("display_name", "name", "product_name", "product", "description")),
+    Field("sku_id", ("sku_id", "guid")),
+)
+
+_QUANTITY = NumberRule("a whole number of licenses", whole=True, required=True)
+_OPTIONAL_UNITS = NumberRule("a whole number of licenses", whole=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Graph GET /v1.0/subscribedSkus
+
+
+def read_graph_json(
+    file: str, items: list, items_path: str, options: LicenseOptions
+) -> pd.DataFrame:
+    """One license row per subscribed SKU object."""
+    reader = JsonReader(file)
+    rows: list[dict] = []
+    for index, value in enumerate(items):
+        path = item(items_path, index)
+        sku_object = reader.as_object(value, path, "a subscribed SKU object with skuPartNumber")
+        sku = reader.text(sku_object, path, "skuPartNumber")
+        sku_id = _json_guid(reader, sku_object, path)
+        prepaid_path, prepaid = reader.field(sku_object, path, "prepaidUnits")
+        if prepaid is None:
+            raise reader.fail(
+                "prepaidUnits is missing",
+                prepaid_path,
+                "prepaidUnits as an object with enabled, warning, suspended, lockedOut",
+            )
+        prepaid = reader.as_object(
+            prepaid, prepaid_path, "prepaidUnits as an object with enabled, warning, suspended"
+        )
+        enabled = reader.whole_number(prepaid, prepaid_path, "enabled")
+        warning = reader.whole_number(prepaid, prepaid_path, "warning", required=False)
+        consumed = reader.whole_number(
+            sku_object, path, "consumedUnits", required=False, default=-1
+        )
+        rows.append(
+            {
+                "sku": sku,
+                "sku_id": sku_id,
+                "display_name": "",
+                "quantity": enabled + (warning if options.include_warning_units else 0),
+                "warning_units": warning,
+                "consumed_units": consumed,
+                "source": file,
+                "location": path,
+                "start_month": 0,
+            }
+        )
+    return license_frame(rows)
+
+
+def _json_guid(reader: JsonReader, obj: dict, path: str) -> str:
+    where, value = reader.field(obj, path, "skuId")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not GUID.match(value.strip()):
+        raise reader.fail(
+            f"skuId {value!r} is not a GUID",
+            where,
+            "a GUID like 00000000-0000-0000-0000-000000000000",
+        )
+    return value.strip().strip("{}").lower()
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables: Get-MgSubscribedSku, Get-MsolAccountSku, planning sheet
+
+
+def read_mg_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
+    columns = match_columns(table, MG_FIELDS)
+    sku = _required_text(table, columns["sku"], "sku")
+    return _license_table(table, columns, sku, options)
+
+
+def read_msol_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
+    columns = match_columns(table, MSOL_FIELDS)
+    position = columns["account_sku_id"]
+    account_sku = _required_text(table, position, "AccountSkuId")
+    # "contosobikes:DYN365_FINANCE": the part after the tenant prefix is the SKU part number.
+    parts = account_sku.str.partition(":")
+    no_prefix = (parts[1] == "") | (parts[2].str.strip() == "")
+    if no_prefix.any():
+        row = int(np.flatnonzero(no_prefix.to_numpy())[0])
+        raise table.error(
+            f"AccountSkuId '{account_sku.iloc[row]}' has no tenant prefix",
+            row_index=row,
+            position=position,
+            expected="tenant:SKUPARTNUMBER, like contoso:DYN365_FINANCE",
+        )
+    sku = parts[2].str.strip()
+    if "sku" in columns:
+        written = table.column(columns["sku"])
+        sku = written.where(written != "", sku)
+    return _license_table(table, columns, sku, options)
+
+
+def read_planning_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
+    columns = match_columns(table, PLANNING_FIELDS)
+    sku = _required_text(table, columns["sku"], "sku")
+    return _license_table(table, columns, sku, options)
+
+
+def _required_text(table: Table, position: int, name: str) -> pd.Series:
+    values = table.column(position)
+    blank = (values == "").to_numpy()
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0])
+        raise table.error(
+            f"{name} is missing",
+            row_index=row,
+            position=position,
+            expected=f"a {name} on every row",
+        )
+    return values
+
+
+def _license_table(
+    table: Table, columns: dict[str, int], sku: pd.Series, options: LicenseOptions
+) -> pd.DataFrame:
+    size = len(table)
+    quantity = parse_numbers(table, columns["quantity"], "quantity", _QUANTITY).astype(np.int64)
+    warning = _optional_units(table, columns.get("warning_units"), "warning_units", 0)
+    consumed = _optional_units(table, columns.get("consumed_units"), "consumed_units", -1)
+    sku_id = _guid_column(table, columns.get("sku_id"))
+    if "sku_id" in columns:
+        # A planning sheet may name a SKU by its GUID alone; keep it findable by either.
+        is_guid = sku.str.fullmatch(GUID_PATTERN)
+        sku_id = sku_id.where(~(is_guid & (sku_id == "")), sku.str.strip("{}").str.lower())
+    else:
+        is_guid = sku.str.fullmatch(GUID_PATTERN)
+        sku_id = sku.str.strip("{}").str.lower().where(is_guid, "")
+    display = table.column(columns["display_name"]) if "display_name" in columns else ""
+    frame = pd.DataFrame(
+        {
+            "sku": sku.to_numpy(dtype=object),
+            "sku_id": sku_id.to_numpy(dtype=object),
+            "display_name": display if isinstance(display, str) else display.to_numpy(dtype=object),
+            "quantity": quantity + (warning if options.include_warning_units else 0),
+            "warning_units": warning,
+            "consumed_units": consumed,
+            "source": table.file,
+            "location": _row_locations(table),
+            "start_month": 0,
+        },
+        index=range(size),
+    )
+    return license_frame(frame.to_dict("records"))
+
+
+def _optional_units(table: Table, position: int | None, name: str, blank: int) -> np.ndarray:
+    if position is None:
+        return np.full(len(table), blank, dtype=np.int64)
+    numbers = parse_numbers(table, position, name, _OPTIONAL_UNITS)
+    return np.where(np.isnan(numbers), blank, numbers).astype(np.int64)
+
+
+def _guid_column(table: Table, position: int | None) -> pd.Series:
+    if position is None:
+        return pd.Series([""] * len(table), dtype=object)
+    values = table.column(position)
+    bad = ((values != "") & ~values.str.fullmatch(GUID_PATTERN)).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise table.error(
+            f"'{values.iloc[row]}' is not a GUID",
+            row_index=row,
+            position=position,
+            expected="a GUID like 00000000-0000-0000-0000-000000000000, or blank",
+        )
+    return values.str.strip("{}").str.lower().reset_index(drop=True).astype(object)
+
+
+def _row_locations(table: Table) -> list[str]:
+    if table.sheet is None:
+        return [f"row {number}" for number in table.row_numbers]
+    return [f"{table.sheet}!A{number}" for number in table.row_numbers]
+
+
+def require_rows(frame: pd.DataFrame, file: str, what: str, expected: str) -> None:
+    if not len(frame):
+        raise InputError(f"the file holds no {what}", file=file, expected=expected)

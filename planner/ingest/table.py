@@ -1,0 +1,417 @@
+"""Tabular input (CSV text or a worksheet) as one shape: headers, string cells, row numbers.
+
+Readers ask for columns by meaning (a :class:`Field` with aliases), never by position, and parse
+whole columns at once. Row-level messages are worked out only when a column holds a bad value,
+so the common case of a clean file stays vectorized.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+
+# Characters trimmed from headers and values. Exports from admin portals and copies from web
+# pages carry non-breaking and zero-width spaces that a person cannot see.
+TRIMMED = " \t\r\n\u00a0\u2007\u202f\u200b\ufeff"
+_INVISIBLE_SPACES = re.compile("[\u00a0\u2007\u202f]")
+
+# Larger than any plausible license count or storage figure; above it is a typing error.
+ABSURD = 10_000_000
+
+# Lines PowerShell and Excel put above the header of a CSV.
+_TYPE_LINE = re.compile(r"^#TYPE\b")
+_SEPARATOR_LINE = re.compile(r"^\s*sep=.\s*$", re.IGNORECASE)
+_DELIMITERS = (",", ";", "\t")
+
+
+def normalize_header(text: str) -> str:
+    """``"PrepaidUnits.Enabled"``, ``"prepaid units enabled"`` -> ``"prepaidunitsenabled"``."""
+    return re.sub(r"[^0-9a-z]", "", str(text).casefold())
+
+
+def compact(text: str) -> str:
+    """Value comparison key: case-insensitive, spaces, hyphens and underscores ignored."""
+    return normalize_header(text)
+
+
+def trim(text: str) -> str:
+    return _INVISIBLE_SPACES.sub(" ", text).strip(TRIMMED)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column the reader wants, under the names it may have in a file."""
+
+    name: str  # how messages call it, e.g. "quantity"
+    aliases: tuple[str, ...]  # header spellings; compared after normalize_header
+    required: bool = False
+
+    def matches(self, normalized: str) -> bool:
+        return normalized in {normalize_header(alias) for alias in self.aliases}
+
+
+@dataclass(frozen=True)
+class Table:
+    """Cells of one table as trimmed strings ("" for blank), blank rows already dropped."""
+
+    file: str
+    headers: tuple[str, ...]
+    cells: pd.DataFrame  # columns 0..n-1 in header order, dtype str
+    row_numbers: np.ndarray  # the row number a person sees, per data row
+    header_row: int = 1
+    sheet: str | None = None  # worksheet title for XLSX, None for delimited text
+    decimal_comma: bool = False  # semicolon files come from locales that write 12,5
+
+    @property
+    def container(self) -> str:
+        return "csv" if self.sheet is None else "xlsx"
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def column(self, position: int) -> pd.Series:
+        return self.cells[position]
+
+    def cell_location(self, row_index: int, position: int) -> str:
+        """Where a cell is, in the words a person uses to find it."""
+        row = int(self.row_numbers[row_index])
+        header = self.headers[position]
+        if self.sheet is None:
+            return f"row {row}, column {header}"
+        return f"{self.sheet}!{column_letter(position)}{row} (row {row}, column {header})"
+
+    def row_location(self, row_index: int) -> str:
+        row = int(self.row_numbers[row_index])
+        return f"row {row}" if self.sheet is None else f"{self.sheet}!A{row} (row {row})"
+
+    def header_location(self) -> str:
+        if self.sheet is None:
+            return f"row {self.header_row} (header)"
+        return f"{self.sheet}!A{self.header_row} (header row)"
+
+    def error(self, message: str, *, row_index: int, position: int, expected: str) -> InputError:
+        return InputError(
+            message,
+            file=self.file,
+            location=self.cell_location(row_index, position),
+            expected=expected,
+        )
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (spreadsheet column names)."""
+    letters = ""
+    number = position + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _trim_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.fillna("").astype(str)
+    for column in frame.columns:
+        values = frame[column]
+        frame[column] = values.str.replace(_INVISIBLE_SPACES, " ", regex=True).str.strip(TRIMMED)
+    return frame
+
+
+def _build_table(
+    file: str,
+    records: pd.DataFrame,
+    record_numbers: np.ndarray,
+    header_index: int,
+    *,
+    sheet: str | None,
+    decimal_comma: bool,
+) -> Table:
+    """Split trimmed records into header and data, dropping blank data rows."""
+    headers = tuple(records.iloc[header_index].tolist())
+    body = records.iloc[header_index + 1 :].reset_index(drop=True)
+    numbers = record_numbers[header_index + 1 :]
+    keep = (body != "").any(axis=1).to_numpy() if len(body.columns) else np.zeros(len(body), bool)
+    body = body.loc[keep].reset_index(drop=True)
+    body.columns = range(len(headers))
+    return Table(
+        file=file,
+        headers=headers,
+        cells=body,
+        row_numbers=numbers[keep],
+        header_row=int(record_numbers[header_index]),
+        sheet=sheet,
+        decimal_comma=decimal_comma,
+    )
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The delimiter that splits the header line most often, counting outside quotes."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for character in line:
+        if character == '"':
+            quoted = not quoted
+        elif not quoted and character in counts:
+            counts[character] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])  # ties keep the first: the comma
+    return best if counts[best] else ","
+
+
+def _strip_preamble(text: str) -> tuple[str, int, str | None]:
+    """Drop blank lines, PowerShell's "#TYPE ..." line and Excel's "sep=;" line above the
+    header; return the delimiter the latter names, if any."""
+    skipped = 0
+    delimiter = None
+    while text:
+        end = text.find("\n")
+        first = (text if end < 0 else text[:end]).rstrip("\r")
+        if not trim(first) or _TYPE_LINE.match(first):
+            pass
+        elif _SEPARATOR_LINE.match(first):
+            delimiter = first.strip()[-1]
+        else:
+            break
+        text = "" if end < 0 else text[end + 1 :]
+        skipped += 1
+    return text, skipped, delimiter
+
+
+def _parser_error(file: str, error: Exception, skipped: int, delimiter: str) -> InputError:
+    message = str(error)
+    location = None
+    line = re.search(r"line (\d+)", message)  # 1-based line of the text pandas read
+    row = re.search(r"row (\d+)", message)  # 0-based record
+    if line:
+        location = f"row {int(line.group(1)) + skipped}"
+    elif row:
+        location = f"row {int(row.group(1)) + 1 + skipped}"
+    if "EOF inside string" in message:
+        reason = "a quoted value is never closed"
+    elif "Expected" in message:
+        reason = "a row has more values than the header has columns"
+    else:
+        reason = "the text cannot be split into rows and columns"
+    return InputError(
+        reason,
+        file=file,
+        location=location,
+        expected=f"one value per header column, separated by {_delimiter_name(delimiter)}",
+    )
+
+
+def table_from_text(file: str, text: str) -> Table:
+    """Parse delimited text (comma, semicolon or tab, sniffed from the header line)."""
+    body, skipped, delimiter = _strip_preamble(text)
+    header_line = next((line for line in io.StringIO(body) if trim(line)), None)
+    if header_line is None:
+        raise InputError(
+            "the file has no header row and no data", file=file, expected="a header row"
+        )
+    if delimiter not in _DELIMITERS:
+        delimiter = _sniff_delimiter(header_line)
+    try:
+        records = pd.read_csv(
+            io.StringIO(body),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError("the file has no header row and no data", file=file) from None
+    except (pd.errors.ParserError, ValueError, OverflowError) as error:
+        raise _parser_error(file, error, skipped, delimiter) from None
+    records = _trim_frame(records)
+    numbers = np.arange(1, len(records) + 1, dtype=np.int64) + skipped
+    non_blank = np.flatnonzero((records != "").any(axis=1).to_numpy())
+    if not len(non_blank):
+        raise InputError("the file has no header row and no data", file=file)
+    return _build_table(
+        file,
+        records,
+        numbers,
+        int(non_blank[0]),
+        sheet=None,
+        decimal_comma=delimiter == ";",
+    )
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "commas", ";": "semicolons", "\t": "tabs"}[delimiter]
+
+
+def table_from_rows(
+    file: str, sheet: str, rows: Sequence[Sequence[str]], header_index: int
+) -> Table:
+    """Build a table from worksheet rows already turned into strings (row 1 = rows[0])."""
+    width = max((len(row) for row in rows), default=0)
+    padded = [list(row) + [""] * (width - len(row)) for row in rows]
+    records = _trim_frame(pd.DataFrame(padded, columns=range(width), dtype=str))
+    numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    return _build_table(file, records, numbers, header_index, sheet=sheet, decimal_comma=False)
+
+
+def match_columns(table: Table, fields: Iterable[Field]) -> dict[str, int]:
+    """Map each field to the position of the one column that means it."""
+    fields = tuple(fields)
+    found: dict[str, int] = {}
+    for position, header in enumerate(table.headers):
+        key = normalize_header(header)
+        if not key:
+            continue
+        for field in fields:
+            if not field.matches(key):
+                continue
+            if field.name in found:
+                first = found[field.name]
+                raise InputError(
+                    f"two columns give {field.name}: {describe_column(table, first)} and "
+                    f"{describe_column(table, position)}",
+                    file=table.file,
+                    location=table.header_location(),
+                    expected=f"exactly one column for {field.name}",
+                )
+            found[field.name] = position
+    for field in fields:
+        if field.required and field.name not in found:
+            raise InputError(
+                f"no column for {field.name}",
+                file=table.file,
+                location=table.header_location(),
+                expected=f"a column named {_either(field.aliases)} (found: {_found(table)})",
+            )
+    return found
+
+
+def describe_column(table: Table, position: int) -> str:
+    header = table.headers[position]
+    if table.sheet is None:
+        return f"'{header}'"
+    return f"'{header}' ({column_letter(position)})"
+
+
+def _either(aliases: Sequence[str]) -> str:
+    quoted = [f"'{alias}'" for alias in aliases]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _found(table: Table) -> str:
+    shown = [header for header in table.headers if header][:20]
+    return ", ".join(shown) if shown else "no headers"
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers
+
+
+@dataclass(frozen=True)
+class NumberRule:
+    """What a numeric column accepts, and how messages describe it."""
+
+    what: str  # "a whole number of licenses", "a size in GB"
+    whole: bool
+    minimum: float = 0.0
+    maximum: float = ABSURD
+    required: bool = False
+
+    def expected(self) -> str:
+        low = f"{self.minimum:,.0f}" if self.minimum == int(self.minimum) else f"{self.minimum:,}"
+        text = f"{self.what} from {low} to {self.maximum:,.0f}"
+        if not self.required:
+            text += ", or blank"
+        return text
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# In a semicolon file (a locale with decimal commas) "1.000" may be a thousand written with a
+# grouping dot or one written with a decimal point; refusing beats guessing by a factor of 1000.
+_GROUPED_BY_DOTS = r"[+-]?\d{1,3}(?:\.\d{3})+"
+
+
+def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
+    if decimal_comma:
+        comma = values.str.fullmatch(r"[+-]?\d+,\d+")
+        if comma.any():
+            values = values.where(~comma, values.str.replace(",", ".", regex=False))
+    numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    return np.asarray(numbers, dtype=np.float64)
+
+
+def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> str | None:
+    """Why one written value breaks the rule, or None when it is fine."""
+    if text == "":
+        return "value is missing" if rule.required else None
+    if decimal_comma and re.fullmatch(_GROUPED_BY_DOTS, text):
+        return (
+            f"'{text}' is ambiguous in a semicolon-separated file (a thousand, or a decimal "
+            "point?); write it without grouping dots"
+        )
+    candidate = text.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.match(text) else text
+    try:
+        number = float(candidate)
+    except ValueError:
+        if re.fullmatch(r"[+-]?[\d.,'\s]+", text):
+            return f"'{text}' is not a plain number (write it without thousands separators)"
+        return f"'{text}' is not a number"
+    if not np.isfinite(number):
+        return f"'{text}' is not a finite number"
+    if number < rule.minimum:
+        return f"'{text}' is negative" if rule.minimum == 0 else f"'{text}' is too small"
+    if number > rule.maximum:
+        return f"'{text}' is larger than {rule.maximum:,.0f}, which cannot be right"
+    if rule.whole and number != int(number):
+        return f"'{text}' is not a whole number"
+    return None
+
+
+def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule) -> np.ndarray:
+    """Parse a whole column; NaN where blank. The first bad cell raises, naming row and column."""
+    values = table.column(position)
+    numbers = _to_floats(values, table.decimal_comma)
+    blank = (values == "").to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~blank & (~np.isfinite(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum))
+        if rule.whole:
+            bad |= ~blank & np.isfinite(numbers) & (numbers != np.floor(numbers))
+    if rule.required:
+        bad |= blank
+    if table.decimal_comma:
+        bad |= values.str.fullmatch(_GROUPED_BY_DOTS).to_numpy(dtype=bool)
+    if bad.any():
+        _raise_first(table, position, field_name, rule, np.flatnonzero(bad))
+    return numbers
+
+
+def _raise_first(
+    table: Table, position: int, field_name: str, rule: NumberRule, rows: np.ndarray
+) -> None:
+    # The vectorized test and number_problem agree except on exotic spellings pandas and float()
+    # read differently; take the first row number_problem also rejects, else the first row.
+    values = table.column(position)
+    chosen, reason = int(rows[0]), None
+    for row in rows:
+        reason = number_problem(str(values.iloc[int(row)]), rule, table.decimal_comma)
+        if reason:
+            chosen = int(row)
+            break
+    if reason is None:
+        reason = f"'{values.iloc[chosen]}' is not a number capplan can read"
+    more = len(rows) - 1
+    suffix = f" (and {more} more row{'s' if more > 1 else ''} in this column)" if more else ""
+    raise table.error(
+        f"{field_name}: {reason}{suffix}",
+        row_index=chosen,
+        position=position,
+        expected=rule.expected(),
+    )

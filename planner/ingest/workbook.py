@@ -1,0 +1,292 @@
+"""XLSX workbooks: refuse hostile archives before any XML parser sees them, then read one sheet.
+
+An XLSX file is a zip archive of XML parts. Before openpyxl opens it, every part is streamed
+once to check that the archive is intact, that it does not inflate to more than a sane size
+(a "zip bomb"), and that no XML part declares a document type or entities (the way entity
+expansion attacks start; Excel never writes either).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from planner.errors import InputError
+from planner.ingest.source import RawFile
+from planner.ingest.table import Table, table_from_rows, trim
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 10_000
+# Spreadsheet XML compresses well, but not a thousand to one over a megabyte.
+MAX_RATIO = 1000
+RATIO_CHECKED_FROM = 1024 * 1024
+MAX_ROWS = 1_048_576  # Excel's own limit
+HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
+
+_CHUNK = 64 * 1024
+_FORBIDDEN = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_OVERLAP = max(len(marker) for marker in _FORBIDDEN)
+_SAVE_AS = "the sheet saved from Excel as .xlsx (Excel Workbook)"
+
+
+def _damaged(raw: RawFile, detail: str) -> InputError:
+    return InputError(
+        f"the workbook is damaged or truncated ({detail})",
+        file=raw.name,
+        expected=_SAVE_AS,
+    )
+
+
+def guard_archive(raw: RawFile) -> None:
+    """Raise InputError unless the zip is an intact, modest, entity-free XLSX package."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw.data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+        raise _damaged(raw, str(error) or type(error).__name__) from None
+    with archive:
+        members = archive.infolist()
+        names = {info.filename for info in members}
+        if "xl/workbook.xml" not in names:
+            what = (
+                "an OpenDocument spreadsheet"
+                if "content.xml" in names
+                else "a Word or PowerPoint document"
+                if {"word/document.xml", "ppt/presentation.xml"} & names
+                else "a zip archive"
+            )
+            raise InputError(
+                f"this is {what}, not an Excel workbook", file=raw.name, expected=_SAVE_AS
+            )
+        if len(members) > MAX_MEMBERS:
+            raise InputError(
+                f"the workbook has {len(members):,} parts, far more than a spreadsheet needs",
+                file=raw.name,
+                expected=_SAVE_AS,
+            )
+        declared = sum(info.file_size for info in members)
+        if declared > MAX_UNCOMPRESSED_BYTES:
+            raise _too_large(raw, declared)
+        for info in members:
+            if info.file_size > RATIO_CHECKED_FROM and (
+                info.compress_size == 0 or info.file_size / info.compress_size > MAX_RATIO
+            ):
+                raise InputError(
+                    f"part {info.filename} inflates {info.file_size:,} bytes from "
+                    f"{info.compress_size:,}: refused as a possible zip bomb",
+                    file=raw.name,
+                    expected=_SAVE_AS,
+                )
+        total = 0
+        for info in members:
+            total = _stream_member(raw, archive, info, total)
+
+
+def _too_large(raw: RawFile, size: int) -> InputError:
+    return InputError(
+        f"the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES:,} bytes "
+        f"({size:,}): refused as a possible zip bomb",
+        file=raw.name,
+        expected="a workbook of ordinary size",
+    )
+
+
+def _stream_member(
+    raw: RawFile, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int
+) -> int:
+    """Inflate one part in chunks, counting real bytes (the declared sizes may lie)."""
+    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+    tail = b""
+    read = 0
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(_CHUNK):
+                read += len(chunk)
+                total += len(chunk)
+                if read > info.file_size or total > MAX_UNCOMPRESSED_BYTES:
+                    raise _too_large(raw, total)
+                if is_xml:
+                    window = tail + chunk
+                    if any(marker in window for marker in _FORBIDDEN):
+                        raise InputError(
+                            f"part {info.filename} declares a document type or entities, which "
+                            "Excel never writes: refused",
+                            file=raw.name,
+                            expected=_SAVE_AS,
+                        )
+                    tail = window[-_OVERLAP:]
+    except InputError:
+        raise
+    except RuntimeError as error:  # zipfile raises this for encrypted members
+        raise InputError(
+            f"part {info.filename} is encrypted ({error})",
+            file=raw.name,
+            expected="the workbook saved without a password",
+        ) from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as error:
+        raise _damaged(raw, f"part {info.filename}: {error or type(error).__name__}") from None
+    return total
+
+
+def cell_text(value: object) -> str:
+    """A cell value as the text a person would have typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class SheetChoice:
+    table: Table
+    format_base: str | None  # what the classifier saw in the headers, None when unknown
+    named: bool = False  # True when the sheet is the one the user named
+
+
+def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
+    try:
+        import openpyxl
+
+        with warnings.catch_warnings():
+            # openpyxl warns about workbook features it drops (data validation, styles); none
+            # of them matter for reading values.
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                io.BytesIO(raw.data), read_only=True, data_only=True, keep_links=False
+            )
+    except InputError:
+        raise
+    except Exception as error:  # openpyxl raises many types for malformed parts
+        raise _damaged(raw, f"{type(error).__name__}: {error}") from None
+
+
+def _rows(raw: RawFile, worksheet: Any, limit: int | None = None) -> Iterator[list[str]]:
+    try:
+        worksheet.reset_dimensions()  # the stored dimension may be wrong or absurdly large
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for count, row in enumerate(
+                worksheet.iter_rows(min_row=1, min_col=1, values_only=True), start=1
+            ):
+                if limit is not None and count > limit:
+                    return
+                if count > MAX_ROWS:
+                    raise InputError(
+                        f"sheet {worksheet.title} has more than {MAX_ROWS:,} rows",
+                        file=raw.name,
+                        expected="a sheet of ordinary size",
+                    )
+                yield [cell_text(value) for value in row]
+    except InputError:
+        raise
+    except Exception as error:
+        raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None
+
+
+def _find_header(
+    rows: Sequence[Sequence[str]], classify: Callable[[Sequence[str]], str | None]
+) -> tuple[int, str | None] | None:
+    """Index of the header row (the first one of a known format, else the first non-blank)."""
+    first_non_blank = None
+    for index, row in enumerate(rows):
+        cells = [trim(cell) for cell in row]
+        if not any(cells):
+            continue
+        if first_non_blank is None:
+            first_non_blank = index
+        base = classify(cells)
+        if base is not None:
+            return index, base
+    return None if first_non_blank is None else (first_non_blank, None)
+
+
+def choose_sheet(
+    raw: RawFile,
+    classify: Callable[[Sequence[str]], str | None],
+    sheet: str | None,
+) -> SheetChoice:
+    """Read the sheet named ``sheet`` when the workbook has it, else the one sheet whose headers
+    belong to a known format; several candidates need the user to name one."""
+    guard_archive(raw)
+    workbook = _open(raw)
+    try:
+        worksheets = list(workbook.worksheets)
+        titles = [ws.title for ws in worksheets]
+        if not worksheets:
+            raise InputError("the workbook has no worksheets", file=raw.name, expected=_SAVE_AS)
+        by_title = {ws.title: ws for ws in worksheets}
+        if sheet is not None and sheet in by_title:
+            return _read_sheet(raw, by_title[sheet], classify, named=True)
+        candidates: list[tuple[Any, str | None]] = []
+        for worksheet in worksheets:
+            top = list(_rows(raw, worksheet, limit=HEADER_SEARCH_ROWS))
+            found = _find_header(top, classify)
+            if found is not None:
+                candidates.append((worksheet, found[1]))
+        known = [(ws, base) for ws, base in candidates if base is not None]
+        missing = f"there is no sheet named '{sheet}'; " if sheet is not None else ""
+        if len(known) == 1:
+            return _read_sheet(raw, known[0][0], classify)
+        if len(known) > 1:
+            names = ", ".join(f"'{ws.title}'" for ws, _ in known)
+            raise InputError(
+                f"{missing}several sheets look like inputs: {names}",
+                file=raw.name,
+                expected="the sheet to read named with --sheet (the sheet parameter)",
+            )
+        if len(candidates) == 1 and not missing:
+            # One sheet with content but unknown headers: read it so the message names them.
+            return _read_sheet(raw, candidates[0][0], classify)
+        raise InputError(
+            f"{missing}no sheet has the headers of a known format "
+            f"(sheets: {', '.join(repr(t) for t in titles)})",
+            file=raw.name,
+            expected="a sheet whose first row holds the column headers of a license export, a "
+            "planning sheet or the environment inventory template; or --sheet NAME",
+        )
+    finally:
+        workbook.close()
+
+
+def _read_sheet(
+    raw: RawFile,
+    worksheet: Any,
+    classify: Callable[[Sequence[str]], str | None],
+    *,
+    named: bool = False,
+) -> SheetChoice:
+    rows = list(_rows(raw, worksheet))
+    found = _find_header(rows[:HEADER_SEARCH_ROWS], classify)
+    if found is None:
+        raise InputError(
+            f"sheet {worksheet.title} is empty",
+            file=raw.name,
+            location=f"{worksheet.title}!A1",
+            expected="a header row followed by data rows",
+        )
+    header_index, base = found
+    table = table_from_rows(raw.name, worksheet.title, rows, header_index)
+    return SheetChoice(table=table, format_base=base, named=named)

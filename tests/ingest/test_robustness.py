@@ -1,0 +1,228 @@
+"""Files capplan must refuse cleanly: too large, legacy or encrypted, damaged, hostile, empty."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from planner.errors import InputError
+from planner.ingest import load_inputs, workbook
+
+from .conftest import SAMPLES, load_error
+
+INVENTORY_XLSX = SAMPLES / "environments-inventory.xlsx"
+
+
+def rezip(source: Path, change: dict[str, bytes]) -> bytes:
+    """Copy a workbook, replacing or adding parts."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for info in original.infolist():
+            copy.writestr(info.filename, change.pop(info.filename, original.read(info.filename)))
+        for name, data in change.items():
+            copy.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_file_over_the_size_limit(write_text) -> None:
+    path = write_text("plan.csv", "sku,quantity\n" + "A,1\n" * 500)
+    error = load_error(path, max_bytes=1000)
+    assert "larger than the limit of 1,000 bytes" in error.message
+    assert len(load_inputs([path], max_bytes=10_000).licenses) == 500
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    assert "not found" in load_error(tmp_path / "nope.csv").message
+    assert "folder" in load_error(tmp_path).message
+
+
+@pytest.mark.parametrize("content", [b"", b"   \r\n\t\n", "\ufeff".encode()])
+def test_empty_files(write_bytes, content: bytes) -> None:
+    assert "empty" in load_error(write_bytes("empty.csv", content)).message
+
+
+def test_legacy_xls(write_bytes) -> None:
+    data = bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 600 + "Workbook".encode("utf-16-le")
+    error = load_error(write_bytes("old.xls", data))
+    assert ".xls" in error.message and ".xlsx" in error.expected
+
+
+def test_password_protected_xlsx(write_bytes) -> None:
+    data = bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 600 + "EncryptionInfo".encode("utf-16-le")
+    error = load_error(write_bytes("secret.xlsx", data))
+    assert "password" in error.message and "password removed" in error.expected
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"%PDF-1.7\n...", "PDF"),
+        (b"\x1f\x8b\x08\x00rest", "gzip"),
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+    ],
+)
+def test_other_binaries(write_bytes, data: bytes, fragment: str) -> None:
+    assert fragment in load_error(write_bytes("file.csv", data)).message
+
+
+def test_binary_garbage(write_bytes) -> None:
+    error = load_error(write_bytes("garbage.csv", bytes(range(256)) * 4))
+    assert error.file and "UTF-8" in error.message
+
+
+def test_text_with_nul_bytes_is_binary(write_bytes) -> None:
+    error = load_error(write_bytes("utf16.csv", "sku,quantity\n".encode("utf-16-le")))
+    assert "UTF-16" in error.message
+
+
+def test_latin1_csv_is_not_utf8(write_bytes) -> None:
+    error = load_error(
+        write_bytes("plan.csv", "sku,quantity,name\nA,1,Soci\xe9t\xe9\n".encode("latin-1"))
+    )
+    assert error.location == "line 2"
+    assert "CSV UTF-8" in error.expected
+
+
+def test_truncated_workbook(write_bytes) -> None:
+    data = INVENTORY_XLSX.read_bytes()
+    error = load_error(write_bytes("cut.xlsx", data[: len(data) // 2]))
+    assert "damaged or truncated" in error.message
+
+
+def test_zip_that_is_not_a_workbook(write_bytes) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    assert "Word" in load_error(write_bytes("doc.xlsx", buffer.getvalue())).message
+
+
+def test_corrupted_part_in_a_workbook(write_bytes) -> None:
+    data = bytearray(rezip(INVENTORY_XLSX, {"xl/padding.xml": b"<a>" + b"x" * 5000 + b"</a>"}))
+    start = data.find(b"xl/padding.xml") + len("xl/padding.xml")
+    data[start + 10 : start + 30] = b"\xff" * 20  # damage the compressed stream
+    error = load_error(write_bytes("bad.xlsx", bytes(data)))
+    assert isinstance(error, InputError)
+
+
+def test_workbook_declaring_entities_is_refused(write_bytes) -> None:
+    with zipfile.ZipFile(INVENTORY_XLSX) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;">]>' + sheet
+    )
+    error = load_error(
+        write_bytes("lol.xlsx", rezip(INVENTORY_XLSX, {"xl/worksheets/sheet1.xml": hostile}))
+    )
+    assert "document type or entities" in error.message
+
+
+def test_zip_bomb_by_declared_size(write_bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook, "MAX_UNCOMPRESSED_BYTES", 2000)
+    error = load_error(write_bytes("big.xlsx", INVENTORY_XLSX.read_bytes()))
+    assert "zip bomb" in error.message
+
+
+def test_zip_bomb_by_ratio(write_bytes) -> None:
+    data = rezip(INVENTORY_XLSX, {"xl/media/zeros.bin": b"\x00" * (3 * 1024 * 1024)})
+    error = load_error(write_bytes("bomb.xlsx", data))
+    assert "zip bomb" in error.message
+
+
+def test_actual_size_is_checked_while_reading(write_bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Declared sizes that understate the real ones are caught while inflating.
+    monkeypatch.setattr(workbook, "MAX_UNCOMPRESSED_BYTES", 10**9)
+    original = workbook._stream_member
+
+    def lying_stream(raw, archive, info, total):  # type: ignore[no-untyped-def]
+        info.file_size = 1
+        return original(raw, archive, info, total)
+
+    monkeypatch.setattr(workbook, "_stream_member", lying_stream)
+    error = load_error(write_bytes("lies.xlsx", INVENTORY_XLSX.read_bytes()))
+    assert isinstance(error, InputError)
+
+
+LICENSE_ROWS = [["SkuPartNumber", "ActiveUnits"], ["DYN365_SCM", 10]]
+INVENTORY_ROWS = [["name", "type"], ["PROD", "production"]]
+
+
+def test_workbook_with_two_input_sheets_asks_for_one(write_xlsx) -> None:
+    path = write_xlsx("both.xlsx", {"Licenses": LICENSE_ROWS, "Environments": INVENTORY_ROWS})
+    error = load_error(path)
+    assert "'Licenses', 'Environments'" in error.message
+    assert "--sheet" in error.expected
+    inputs = load_inputs([path], sheet="Environments")
+    assert inputs.environments["name"].tolist() == ["PROD"]
+    assert inputs.sources[0].format == "inventory-xlsx"
+
+
+def test_sheet_option_applies_where_the_sheet_exists(write_xlsx) -> None:
+    both = write_xlsx("both.xlsx", {"Licenses": LICENSE_ROWS, "Environments": INVENTORY_ROWS})
+    only = write_xlsx("only.xlsx", {"Sheet1": INVENTORY_ROWS})
+    inputs = load_inputs([both, only], sheet="Licenses")
+    assert [s.format for s in inputs.sources] == ["mg-subscribedsku-xlsx", "inventory-xlsx"]
+
+
+def test_sheet_option_naming_no_sheet(write_xlsx) -> None:
+    path = write_xlsx("one.xlsx", {"Sheet1": INVENTORY_ROWS})
+    with pytest.raises(InputError, match="no workbook among the inputs has a sheet named 'Other'"):
+        load_inputs([path], sheet="Other")
+
+
+def test_workbook_without_a_known_sheet(write_xlsx) -> None:
+    path = write_xlsx("notes.xlsx", {"A": [["hello"]], "B": [["x", "y"], [1, 2]]})
+    error = load_error(path)
+    assert "no sheet has the headers of a known format" in error.message
+    assert "'A', 'B'" in error.message
+
+
+def test_workbook_with_an_empty_sheet(write_xlsx) -> None:
+    error = load_error(write_xlsx("empty.xlsx", {"Sheet1": []}))
+    assert isinstance(error, InputError)
+
+
+def test_csv_row_with_too_many_values(write_text) -> None:
+    error = load_error(write_text("plan.csv", "sku,quantity\nA,1\nB,2,3\n"))
+    assert error.location == "row 3"
+
+
+def test_csv_unclosed_quote(write_text) -> None:
+    error = load_error(write_text("plan.csv", 'sku,quantity\nA,1\n"B,2\n'))
+    assert "never closed" in error.message
+    assert error.location == "row 3"
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"value": [1e999]}'])
+def test_hostile_json(write_text, text: str) -> None:
+    assert isinstance(load_error(write_text("deep.json", text)), InputError)
+
+
+def test_json_with_nan_literal(write_text) -> None:
+    text = '{"value": [{"skuPartNumber": "A", "prepaidUnits": {"enabled": NaN}}]}'
+    assert "not a JSON number" in load_error(write_text("nan.json", text)).message
+
+
+def test_truncated_json(write_bytes) -> None:
+    data = (SAMPLES / "licenses-graph.json").read_bytes()
+    error = load_error(write_bytes("cut.json", data[:500]))
+    assert "not valid JSON" in error.message and error.location.startswith("line ")
+
+
+def test_forced_kind_picks_the_matching_sheet(write_xlsx) -> None:
+    path = write_xlsx("both.xlsx", {"Licenses": LICENSE_ROWS, "Environments": INVENTORY_ROWS})
+    inputs = load_inputs([], licenses=[path])
+    assert inputs.licenses["sku"].tolist() == ["DYN365_SCM"]
+    inputs = load_inputs([], environments=[path])
+    assert inputs.environments["name"].tolist() == ["PROD"]
+
+
+def test_a_lone_path_is_one_file() -> None:
+    inputs = load_inputs(str(SAMPLES / "licenses-planning.csv"))  # type: ignore[arg-type]
+    assert len(inputs.sources) == 1
