@@ -65,4 +65,4 @@ def run_checks(plan: Plan) -> tuple[Finding, ...]:
 
 
 # The modules that hold the checks register them on import.
-from planner.checks import capacity, licenses  # noqa: E402, F401
+from planner.checks import capacity, integration, licenses, provisioning, purchase  # noqa: E402, F401

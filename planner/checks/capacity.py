@@ -95,3 +95,24 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
             f"{capacity_type} usage of {shown} is not measured and has no planning estimate; "
             f"counted as 0 GB. Fill in {capacity_type}_gb in the inventory.",
         )
+
+
+@check("GROWTH_NOT_FITTED", "warning")
+def growth_not_fitted(plan: Plan) -> Iterator[Finding]:
+    """``--history`` was given, but an environment has too few dated snapshots of a capacity type
+    (three are needed) for its growth to be fitted; it grows only as the inventory says. Add
+    snapshots, or write the growth into the inventory.
+    """
+    fits = plan.inputs.growth_fits
+    if fits.empty:
+        return
+    short = fits[~fits["fitted"].astype(bool)]
+    for environment, rows in short.groupby("environment", sort=True):
+        types = ", ".join(sorted(rows["capacity_type"]))
+        yield Finding(
+            "GROWTH_NOT_FITTED",
+            "warning",
+            str(environment),
+            f"growth of {environment} ({types}) was not fitted: "
+            f"{rows['note'].iloc[0].removeprefix('not fitted: ')}.",
+        )

@@ -1,0 +1,346 @@
+"""Findings about Power Platform integration: which links are possible, what they cost, and what
+they leave behind. Each looks at the tenant in month 0 and in every month a planned change takes
+effect (see ``planner.checks.timeline``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.checks import Finding, check
+from planner.checks.timeline import (
+    FINANCE_OPERATIONS_TYPES,
+    LINKABLE_TYPES,
+    LINKED_STATES,
+    active,
+    dataverse_pool,
+    evaluation_months,
+    link_changes,
+    month_label,
+    type_of,
+)
+from planner.engine.forecast import TOLERANCE_GB
+from planner.ruleset import RuleSet
+from planner.units import format_gb
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+
+
+def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:
+    """``"3 x CDS_DB_CAPACITY (3.00 GB, $120.00 per month)"``: whole add-on units covering gb."""
+    addon = ruleset.addons.get(pool)
+    if addon is None:
+        return f"{format_gb(gb)} of {pool} capacity (the rule set names no add-on for this pool)"
+    units = max(1, math.ceil(gb / addon.unit.gb - TOLERANCE_GB))
+    price = (
+        f", ${units * addon.price_usd_per_month:,.2f} per month"
+        if addon.price_usd_per_month is not None
+        else ", unpriced"
+    )
+    return f"{units} x {addon.sku} ({format_gb(units * addon.unit.gb)}{price})"
+
+
+@check("ADDON_SANDBOX_NO_DATAVERSE", "warning")
+def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
+    """An add-on sandbox is linked, or planned to be linked, to Dataverse, but it brings no
+    Dataverse capacity.
+
+    A sandbox bought as an add-on for Lifecycle Services adds Operations capacity only. Once it is
+    linked (``power_platform`` ``integrated`` or ``linked_existing``, or a planned link), its
+    Dataverse database has to be paid for out of the pool that Dataverse databases draw on. The
+    message gives the gigabytes it needs from that pool (the measured size, or the rule set's
+    estimate; for a link to an existing environment, that environment's size) and the Dataverse
+    database add-on that covers it.
+
+    Usually a warning; an error when the pool is over after borrowing in a month the link is in
+    effect, because then nothing covers it.
+    """
+    environments = plan.environments
+    position, pool = dataverse_pool(plan)
+    usage = plan.consumption_detail.by_type["dataverse_database"]
+    measured = environments["dataverse_database_gb"].to_numpy()
+    names = environments["name"].to_numpy()
+    linked = (
+        (environments["type"] == "addon_sandbox")
+        & environments["power_platform"].isin(LINKED_STATES)
+    ).to_numpy()
+    planned = {c.subject: c for c in link_changes(plan)}
+
+    # One finding per sandbox: the first month it is linked, or the first month it is linked
+    # while the pool is over, which matters more.
+    found: dict[str, tuple[int, int, bool]] = {}  # name -> (month, row position, pool over)
+    for month in evaluation_months(plan):
+        over = bool(plan.forecast.available[position, month] < -TOLERANCE_GB)
+        for row in np.flatnonzero(linked & active(plan, month)):
+            name = str(names[row])
+            if name not in found or (over and not found[name][2]):
+                found[name] = (month, int(row), over)
+
+    for name in sorted(found):
+        month, row, over = found[name]
+        state = str(environments["power_platform"].iat[row])
+        # Linked to an existing environment, the Dataverse database is that environment's.
+        holder, source = "", row
+        target = str(environments["linked_to"].iat[row]).strip()
+        if state == "linked_existing" and target:
+            rows = np.flatnonzero((names == target) & active(plan, month))
+            if len(rows):
+                holder, source = f" (existing environment {target})", int(rows[0])
+        need = float(usage[source, month])
+        basis = "measured" if not np.isnan(measured[source]) else "rule-set estimate"
+        change = planned.get(name)
+        when = month_label(plan, month)
+        linked_text = (
+            f"is planned to be linked to Dataverse from {change.month_label}"
+            if change is not None
+            else "is linked to Dataverse"
+        )
+        message = (
+            f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no Dataverse "
+            f"capacity, so its Dataverse database{holder} needs {format_gb(need)} ({basis}) "
+            f"from the {pool} pool. "
+        )
+        if over:
+            deficit = -float(plan.forecast.available[position, month])
+            message += (
+                f"The {pool} pool is over by {format_gb(deficit)} in {when}: buy "
+                f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
+            )
+        else:
+            message += (
+                f"The pool covers it in {when}; if it runs short, "
+                f"{purchase_text(plan.ruleset, pool, need)} covers this sandbox."
+            )
+        yield Finding(
+            "ADDON_SANDBOX_NO_DATAVERSE",
+            "error" if over else "warning",
+            name,
+            message,
+            month=when,
+        )
+
+
+@check("CHE_INTEGRATION_AFTER_DEPLOYMENT", "error")
+def che_integration_after_deployment(plan: Plan) -> Iterator[Finding]:
+    """Power Platform integration is planned for a cloud-hosted development environment that is
+    already deployed.
+
+    A cloud-hosted development environment runs in the customer's own Azure subscription and can
+    only be integrated while it is being deployed. A ``link_new`` change for one that is in the
+    inventory already (not added by an ``add_environment`` change taking effect in the same
+    month) cannot be carried out: deploy a new cloud-hosted environment with integration instead.
+    """
+    deployed_with_link = {(c.subject, c.month) for c in plan.changes if c.kind == "add_environment"}
+    environments = plan.environments
+    labels = plan.forecast.months
+    for change in link_changes(plan):
+        if change.kind != "link_new" or type_of(plan, change.subject) != "cloud_hosted_dev":
+            continue
+        if (change.subject, change.month) in deployed_with_link:
+            continue
+        starts = environments.loc[environments["name"] == change.subject, "start_month"]
+        first = int(starts.min())
+        deployed = (
+            f"is deployed from {labels[first]}"
+            if 0 < first < len(labels)
+            else "is already deployed"
+        )
+        yield Finding(
+            "CHE_INTEGRATION_AFTER_DEPLOYMENT",
+            "error",
+            change.subject,
+            f"{change.subject} is a cloud-hosted development environment that {deployed}; "
+            f"integration planned from {change.month_label} is not possible, because it can only "
+            "be set up while such an environment is deployed. Plan a new cloud-hosted environment "
+            "deployed with integration (add_environment with power_platform integrated) and "
+            "retire this one.",
+            month=change.month_label,
+        )
+
+
+@check("CHE_EXISTING_ENVIRONMENT", "error")
+def che_existing_environment(plan: Plan) -> Iterator[Finding]:
+    """A cloud-hosted development environment is linked, or planned to be linked, to an existing
+    Power Platform environment.
+
+    Cloud-hosted development environments can only get a new Power Platform environment, created
+    while they are deployed; an existing environment of any kind can never be linked to one. Flags
+    ``power_platform = linked_existing`` on a ``cloud_hosted_dev`` row and ``link_existing``
+    changes for one.
+    """
+    reported: set[str] = set()
+    for change in link_changes(plan):
+        if change.kind != "link_existing" or type_of(plan, change.subject) != "cloud_hosted_dev":
+            continue
+        if change.subject in reported:
+            continue
+        reported.add(change.subject)
+        target = change.details.get("target") or "an existing environment"
+        yield Finding(
+            "CHE_EXISTING_ENVIRONMENT",
+            "error",
+            change.subject,
+            f"{change.subject} is a cloud-hosted development environment and is planned to be "
+            f"linked to {target} from {change.month_label}; only a new Power Platform environment, "
+            "created during deployment, can be linked to one. Drop the change, or deploy a new "
+            "cloud-hosted environment with integration.",
+            month=change.month_label,
+        )
+
+    environments = plan.environments
+    rows = (
+        (environments["type"] == "cloud_hosted_dev")
+        & (environments["power_platform"] == "linked_existing")
+    ).to_numpy()
+    for month in evaluation_months(plan):
+        for row in np.flatnonzero(rows & active(plan, month)):
+            name = str(environments["name"].iat[row])
+            if name in reported:
+                continue
+            reported.add(name)
+            target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+            yield Finding(
+                "CHE_EXISTING_ENVIRONMENT",
+                "error",
+                name,
+                f"{name} is a cloud-hosted development environment recorded as linked to "
+                f"{target}; that is not possible, only a new Power Platform environment created "
+                "during deployment can be linked to one. Correct the inventory row "
+                "(power_platform none or integrated).",
+                month=month_label(plan, month),
+            )
+
+
+@check("LINK_IRREVERSIBLE", "warning")
+def link_irreversible(plan: Plan) -> Iterator[Finding]:
+    """Every planned link of a finance and operations environment to Dataverse is permanent.
+
+    Once linked, the two cannot be separated again: disconnecting them would lose data. The only
+    way back is to delete the environments. Raised for every ``link_new`` and ``link_existing``
+    change so that the plan is signed off knowing this.
+    """
+    for change in link_changes(plan):
+        target = (
+            f"existing Dataverse environment {change.details.get('target')}"
+            if change.kind == "link_existing"
+            else "a new Dataverse database"
+        )
+        yield Finding(
+            "LINK_IRREVERSIBLE",
+            "warning",
+            change.subject,
+            f"Linking {change.subject} to {target} from {change.month_label} cannot be undone: "
+            "disconnecting would lose data, and deleting the environments is the only way back. "
+            "Confirm the link is wanted before it is set up.",
+            month=change.month_label,
+        )
+
+
+@check("LINK_NOT_ONE_TO_ONE", "error")
+def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
+    """A link to an existing Power Platform environment is not one to one, or names nothing it can
+    link to.
+
+    A finance and operations environment and its Power Platform environment are linked one to one.
+    Raised when two or more finance and operations rows name the same ``linked_to`` environment
+    (subject: that environment), and when a ``linked_existing`` row's ``linked_to`` is blank,
+    names no environment of the inventory in that month, or names one without a Dataverse
+    database of its own (a finance and operations row, a Teams environment) (subject: the
+    finance and operations environment).
+    """
+    environments = plan.environments
+    names = environments["name"].astype(str).to_numpy()
+    types = environments["type"].astype(str).to_numpy()
+    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    linking = (
+        environments["type"].isin(FINANCE_OPERATIONS_TYPES)
+        & (environments["power_platform"] == "linked_existing")
+    ).to_numpy()
+    reported: set[tuple[str, str]] = set()
+    for month in evaluation_months(plan):
+        now = active(plan, month)
+        when = month_label(plan, month)
+        type_now = dict(zip(names[now], types[now], strict=True))
+        sharing: dict[str, list[str]] = {}
+        for row in np.flatnonzero(linking & now):
+            name, target = names[row], targets[row]
+            if not target:
+                problem = (
+                    f"{name} is linked to an existing Power Platform environment but linked_to is "
+                    "blank: fill in the name of the Dataverse environment it is linked to."
+                )
+            elif target not in type_now:
+                problem = (
+                    f"{name} is linked to {target}, which is not in the inventory in {when}: add "
+                    f"{target} to the inventory, correct linked_to, or keep {target} while "
+                    f"{name} is linked to it."
+                )
+            elif type_now[target] not in LINKABLE_TYPES:
+                problem = (
+                    f"{name} is linked to {target}, a {type_now[target]} environment without a "
+                    "Dataverse database of its own to link to: link it to a Dataverse production "
+                    "or sandbox environment."
+                )
+            else:
+                sharing.setdefault(target, []).append(name)
+                continue
+            if (name, "target") not in reported:
+                reported.add((name, "target"))
+                yield Finding("LINK_NOT_ONE_TO_ONE", "error", name, problem, month=when)
+        for target, linked in sorted(sharing.items()):
+            if len(linked) < 2 or (target, "shared") in reported:
+                continue
+            reported.add((target, "shared"))
+            listed = ", ".join(sorted(linked))
+            yield Finding(
+                "LINK_NOT_ONE_TO_ONE",
+                "error",
+                target,
+                f"{listed} are all linked to {target} in {when}; a Power Platform environment is "
+                "linked to one finance and operations environment only. Keep one link and give "
+                "each of the others its own Dataverse environment (a new one, or another "
+                "existing one).",
+                month=when,
+            )
+
+
+@check("INITIAL_ENVIRONMENT_REPLACED", "info")
+def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
+    """A finance and operations environment is linked to an existing Dataverse environment, so its
+    initial Power Platform environment is left disconnected.
+
+    Every sandbox and production environment managed by Lifecycle Services comes with an initial
+    Power Platform environment of the same name, without Dataverse. Linking an existing Dataverse
+    environment instead disconnects it; it keeps using capacity until it is deleted. The message
+    says how much deleting it frees (the rule set's estimate for an initial environment).
+    """
+    environments = plan.environments
+    lcs_managed = environments["type"].map(lambda t: plan.ruleset.environment_types[t].lcs_managed)
+    rows = (lcs_managed & (environments["power_platform"] == "linked_existing")).to_numpy()
+    # Without an estimate for the initial environment, it counts at the per-environment minimum.
+    initial = plan.ruleset.consumption.estimates.get("initial", {}).get(
+        "dataverse_database", plan.ruleset.consumption.minimum
+    )
+    _, pool = dataverse_pool(plan)
+    reported: set[str] = set()
+    for month in evaluation_months(plan):
+        for row in np.flatnonzero(rows & active(plan, month)):
+            name = str(environments["name"].iat[row])
+            if name in reported:
+                continue
+            reported.add(name)
+            target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+            yield Finding(
+                "INITIAL_ENVIRONMENT_REPLACED",
+                "info",
+                name,
+                f"{name} is linked to {target}, so its initial Power Platform environment (also "
+                f"named {name}) is disconnected from it. Delete it, or reuse it for something "
+                f"else; deleting it frees the {initial.text} of {pool} capacity it uses.",
+                month=month_label(plan, month),
+            )

@@ -1,0 +1,141 @@
+"""Findings about setting things up: a planned link or new environment needs free capacity in the
+month it is set up, before it exists.
+
+The plan's inputs already hold each change's effect, so the forecast of the change's month shows
+the pool *after* it. The capacity *before* it is rebuilt from the same numbers: the change's own
+rows are taken out again (and the rows it replaced put back), using the engine's counting rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from planner.changes import Change
+from planner.checks import Finding, check
+from planner.checks.integration import purchase_text
+from planner.checks.timeline import LINK_KINDS, dataverse_pool
+from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
+from planner.engine.forecast import TOLERANCE_GB, borrow
+from planner.model import NEVER
+from planner.units import format_gb
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+
+SETUP_KINDS = ("add_environment", *LINK_KINDS)
+
+
+def _pool_use(plan: Plan, rows: pd.DataFrame, month: int) -> np.ndarray:
+    """What some inventory rows consume per pool in a month, counted as the engine counts."""
+    if rows.empty:
+        return np.zeros(len(plan.ruleset.pool_names))
+    return compute_consumption(rows, plan.ruleset, month + 1).by_pool[:, month]
+
+
+def _before_and_after(
+    plan: Plan, subject: str, month: int, group: list[Change]
+) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """How much more each pool uses in ``month`` because of the changes of one environment, and
+    the rows those changes created; None when they create no row in that month."""
+    inventory = plan.inputs.environments
+    named = (inventory["name"] == subject).to_numpy()
+    starts = inventory["start_month"].to_numpy()
+    ends = inventory["end_month"].to_numpy()
+    created = inventory[named & (starts == month) & (ends > month)]
+    if created.empty:
+        return None
+    kinds = {c.kind for c in group}
+    if "add_environment" in kinds:
+        replaced = inventory.iloc[0:0]
+    else:
+        # The rows the change ended, as if they went on: what the environment would use without
+        # the change.
+        replaced = inventory[named & (starts < month) & (ends == month)].assign(end_month=NEVER)
+        if replaced.empty:
+            # A change in the environment's first month replaces its row outright; rebuild the
+            # unlinked state from the type's default Power Platform state and the estimates.
+            replaced = created.assign(power_platform="", linked_to="")
+            for capacity_type in DATAVERSE_TYPES:
+                replaced[f"{capacity_type}_gb"] = np.nan
+                replaced[f"{capacity_type}_actual_gb"] = np.nan
+    added = _pool_use(plan, created, month) - _pool_use(plan, replaced, month)
+    return added, created
+
+
+def _what(plan: Plan, subject: str, kinds: set[str], group: list[Change]) -> str:
+    link_existing = next((c for c in group if c.kind == "link_existing"), None)
+    if "add_environment" in kinds and kinds & set(LINK_KINDS):
+        return f"deploying {subject} with Power Platform integration"
+    if "add_environment" in kinds:
+        kind = next(c for c in group if c.kind == "add_environment").details.get("type", "")
+        return f"creating {subject}" + (f" ({kind})" if kind else "")
+    if link_existing is not None:
+        return f"linking {subject} to {link_existing.details.get('target')}"
+    return f"Power Platform integration of {subject} with a new Dataverse database"
+
+
+@check("SETUP_INSUFFICIENT_CAPACITY", "error")
+def setup_insufficient_capacity(plan: Plan) -> Iterator[Finding]:
+    """A planned link or new environment would fail to set up for lack of capacity.
+
+    Creating an environment, adding Dataverse to one or linking one needs a minimum of free
+    capacity (the rule set's provisioning minimum) in the pool Dataverse databases draw on, and
+    room for what the change adds to it (for a link: the new database less the initial
+    environment it grows out of). Checked in the month each ``link_new``,
+    ``link_existing`` or ``add_environment`` change takes effect (new environments only when
+    they have a counted Power Platform environment), against the capacity available after
+    borrowing *before* the change, with every other change of that month already made. The
+    message says how many whole add-on units to buy first; with them in place, resume the
+    setup.
+    """
+    position, pool = dataverse_pool(plan)
+    minimum = plan.ruleset.thresholds.provisioning_minimum
+    forecast = plan.forecast
+    environments = plan.environments
+
+    groups: dict[tuple[str, int], list[Change]] = {}
+    for change in plan.changes:
+        if change.kind in SETUP_KINDS and 0 <= change.month < plan.months:
+            groups.setdefault((change.subject, change.month), []).append(change)
+
+    for (subject, month), group in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        kinds = {c.kind for c in group}
+        found = _before_and_after(plan, subject, month, group)
+        if found is None:
+            continue
+        added, created = found
+        if not kinds & set(LINK_KINDS):
+            # A new environment without a counted Power Platform environment (a trial, a
+            # cloud-hosted environment deployed without integration) provisions nothing here.
+            rows = environments.loc[created.index]
+            if not (rows["counted"] & rows["has_power_platform"]).any():
+                continue
+        free = forecast.entitled[:, month] - forecast.consumed[:, month] + added
+        before = float(borrow(free[:, None], plan.ruleset)[0][position, 0])
+        adds = float(added[position])
+        short_of_minimum = before < minimum.gb - TOLERANCE_GB
+        short_of_room = before < adds - TOLERANCE_GB
+        if not (short_of_minimum or short_of_room):
+            continue
+        need = max(minimum.gb, adds) - before
+        label = group[0].month_label
+        what = _what(plan, subject, kinds, group)
+        room = f" and room for the {format_gb(adds)} it adds" if adds > TOLERANCE_GB else ""
+        available = (
+            f"only {format_gb(before)} is available before it"
+            if before >= 0
+            else f"the pool is already over by {format_gb(-before)} before it"
+        )
+        yield Finding(
+            "SETUP_INSUFFICIENT_CAPACITY",
+            "error",
+            subject,
+            f"{what[0].upper()}{what[1:]} in {label} needs at least {minimum.text} of {pool} "
+            f"capacity available{room}, but {available}: setup would fail. Buy "
+            f"{purchase_text(plan.ruleset, pool, need)} by {label}, then resume the setup.",
+            month=label,
+        )

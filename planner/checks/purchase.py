@@ -1,0 +1,147 @@
+"""Findings about what was bought: the minimum purchase of finance and operations licenses and the
+sandboxes the licenses pay for. Checked in month 0 and in every month a planned change (licenses
+added or removed, environments added or deleted) takes effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.checks import Finding, check
+from planner.checks.timeline import active, evaluation_months, month_label
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+
+SANDBOX_TYPES = ("sandbox", "addon_sandbox")
+
+
+def _held(plan: Plan, role: str, family: str | None = None) -> dict[str, np.ndarray]:
+    """Quantity per month of each known SKU with this role (and family)."""
+    quantities = plan.entitlement_detail.quantities
+    held: dict[str, np.ndarray] = {}
+    for sku in quantities.index:
+        rule = plan.ruleset.find_license(str(sku))
+        if rule is None or rule.role != role or (family is not None and rule.family != family):
+            continue
+        held[rule.sku] = quantities.loc[sku].to_numpy(dtype=float)
+    return held
+
+
+@check("BELOW_MINIMUM_LICENSES", "warning")
+def below_minimum_licenses(plan: Plan) -> Iterator[Finding]:
+    """Fewer base licenses of a finance and operations family than its minimum purchase.
+
+    Finance, Supply Chain Management, Commerce and Project Operations are sold with a minimum
+    number of base licenses (``minimum_base_licenses`` of the family in the rule set; a smaller
+    minimum for the Premium editions). Raised only for a family the tenant holds base licenses of,
+    in the first month the count is below the minimum; the subject is the family's base SKUs.
+    """
+    months = evaluation_months(plan)
+    for name, family in sorted(plan.ruleset.families.items()):
+        minimum = family.minimum_base_licenses
+        if minimum is None:
+            continue
+        held = _held(plan, "base", name)
+        if not held:
+            continue
+        total = np.sum(list(held.values()), axis=0)
+        for month in months:
+            count = int(np.rint(total[month]))
+            if not 0 < count < minimum:
+                continue
+            skus = ", ".join(sorted(sku for sku, q in held.items() if q[month] > 0))
+            when = month_label(plan, month)
+            yield Finding(
+                "BELOW_MINIMUM_LICENSES",
+                "warning",
+                skus,
+                f"{count} base licenses of {family.title} in {when}, below the minimum purchase "
+                f"of {minimum}: buy {minimum - count} more base licenses of the family, or check "
+                "the license export for missing units.",
+                month=when,
+            )
+            break
+
+
+@check("SANDBOXES_EXCEED_ENTITLEMENT", "warning")
+def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
+    """More sandbox environments than the licenses pay for.
+
+    The finance and operations license purchase includes a number of sandbox environments
+    (``included_sandboxes`` of the family in the rule set, counted once per tenant); every other
+    sandbox needs a sandbox add-on license of its tier. Counts the ``sandbox`` and
+    ``addon_sandbox`` rows that exist in a month against the included sandboxes plus the sandbox
+    add-on licenses held then. The included sandboxes are matched first, then add-on sandboxes in
+    the order they appear; one finding names each sandbox left uncovered. Skipped when no
+    licenses were given, since then nothing can be compared.
+    """
+    if plan.licenses.empty:
+        return
+    ruleset = plan.ruleset
+    base = {
+        name: np.sum(list(held.values()), axis=0)
+        for name, family in ruleset.families.items()
+        if family.included_sandboxes is not None and (held := _held(plan, "base", name))
+    }
+    addons = _held(plan, "sandbox_addon")
+    addon_total = np.sum(list(addons.values()), axis=0) if addons else np.zeros(plan.months)
+    tier_skus = {
+        rule.tier: rule.sku
+        for rule in ruleset.licenses
+        if rule.role == "sandbox_addon" and rule.tier
+    }
+
+    environments = plan.environments
+    is_sandbox = environments["type"].isin(SANDBOX_TYPES).to_numpy()
+    # Included sandboxes first (type sandbox), then add-ons by the month they appear.
+    order = np.lexsort(
+        (
+            np.arange(len(environments)),
+            environments["start_month"].to_numpy(),
+            (environments["type"] != "sandbox").to_numpy(),
+        )
+    )
+    reported: set[str] = set()
+    for month in evaluation_months(plan):
+        included = max(
+            (
+                ruleset.families[name].included_sandboxes or 0
+                for name, total in base.items()
+                if total[month] > 0
+            ),
+            default=0,
+        )
+        bought = int(np.rint(addon_total[month]))
+        covered = included + bought
+        now = active(plan, month)
+        sandboxes = [row for row in order if is_sandbox[row] and now[row]]
+        if len(sandboxes) <= covered:
+            continue
+        when = month_label(plan, month)
+        for row in sandboxes[covered:]:
+            name = str(environments["name"].iat[row])
+            if name in reported:
+                continue
+            reported.add(name)
+            tier = environments["tier"].iat[row]
+            sku = tier_skus.get(int(tier)) if not np.isnan(tier) else None
+            buy = (
+                f"buy {sku} for it"
+                if sku
+                else "buy a sandbox add-on license of its tier ("
+                + ", ".join(tier_skus[t] for t in sorted(tier_skus))
+                + ") for it"
+            )
+            yield Finding(
+                "SANDBOXES_EXCEED_ENTITLEMENT",
+                "warning",
+                name,
+                f"{len(sandboxes)} sandbox environments in {when}, but the licenses cover "
+                f"{covered} ({included} included with the finance and operations licenses, "
+                f"{bought} sandbox add-on licenses); {name} is not covered: {buy}, or delete it.",
+                month=when,
+            )

@@ -1,0 +1,84 @@
+"""What the checks of planned changes share: the months they look at and which rows exist then.
+
+A what-if plan carries its changes already applied to the inventory (a link at month m ends the
+environment's row at m and continues it, linked, from m; a new environment is a row that starts
+at m). So the state of the tenant at any month is the set of rows active in that month, and the
+checks look at the tenant in month 0 and again in every month where something planned happens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.engine.consumption import FINANCE_OPERATIONS_TYPES
+
+if TYPE_CHECKING:
+    from planner.changes import Change
+    from planner.plan import Plan
+
+LINK_KINDS = ("link_new", "link_existing")
+LINKED_STATES = ("integrated", "linked_existing")
+
+# Standalone environment types that carry a full Dataverse database a finance and operations
+# environment can be linked to. Dataverse for Teams is a different, limited store and cannot be.
+LINKABLE_TYPES = ("dataverse_production", "dataverse_sandbox", "default", "developer", "trial")
+
+__all__ = [
+    "FINANCE_OPERATIONS_TYPES",
+    "LINKABLE_TYPES",
+    "LINKED_STATES",
+    "LINK_KINDS",
+    "active",
+    "dataverse_pool",
+    "evaluation_months",
+    "link_changes",
+    "month_label",
+    "type_of",
+]
+
+
+def evaluation_months(plan: Plan) -> list[int]:
+    """Month 0 and every month within the horizon in which a planned change takes effect.
+
+    Besides the changes' own months, the months where inventory rows or license rows start or
+    end count too: they are where a change's effect shows in the inputs, even when the inputs
+    were written with dated rows rather than produced from a scenario's changes.
+    """
+    months = {0}
+    months.update(int(c.month) for c in plan.changes)
+    environments = plan.environments
+    months.update(int(m) for m in environments["start_month"])
+    months.update(int(m) for m in environments["end_month"])
+    months.update(int(m) for m in plan.licenses["start_month"])
+    return sorted(m for m in months if 0 <= m < plan.months)
+
+
+def active(plan: Plan, month: int) -> np.ndarray:
+    """Which inventory rows (by position) exist in a month."""
+    environments = plan.environments
+    return (environments["start_month"].to_numpy() <= month) & (
+        environments["end_month"].to_numpy() > month
+    )
+
+
+def month_label(plan: Plan, month: int) -> str:
+    return plan.forecast.months[month]
+
+
+def dataverse_pool(plan: Plan) -> tuple[int, str]:
+    """Position and name of the pool that Dataverse databases draw on in this rule set."""
+    pool = plan.ruleset.pool_of("dataverse_database")
+    return plan.ruleset.pool_names.index(pool), pool
+
+
+def type_of(plan: Plan, name: str) -> str | None:
+    """The inventory type of a named environment (from any of its rows), or None."""
+    types = plan.environments.loc[plan.environments["name"] == name, "type"]
+    return str(types.iloc[0]) if len(types) else None
+
+
+def link_changes(plan: Plan) -> list[Change]:
+    """Planned links, in month order."""
+    return sorted((c for c in plan.changes if c.kind in LINK_KINDS), key=lambda c: c.month)
