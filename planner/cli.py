@@ -112,6 +112,14 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--sheet", help="Worksheet to read when a workbook has several candidates."),
         click.option(
+            "--history",
+            "history_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Dated snapshots of the environment list; each environment's monthly growth is "
+            "fitted from them (3 or more) where the inventory gives none. Repeatable.",
+        ),
+        click.option(
             "--buffer",
             "buffer_pct",
             default=0.0,
@@ -153,6 +161,11 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         include_warning_units=options["include_warning_units"],
         sheet=options["sheet"],
     )
+    if options["history_files"]:
+        from planner.history import apply_fitted_growth, fit_growth, read_snapshots
+
+        fits = fit_growth(read_snapshots(options["history_files"]))
+        inputs = apply_fitted_growth(inputs, fits)
     return inputs, resolve_ruleset(options["rules"], as_of), as_of
 
 
@@ -168,7 +181,12 @@ def load_plan(options: dict[str, Any]) -> Any:
 
 
 def input_paths(options: dict[str, Any]) -> list[str]:
-    return [*options["inputs"], *options["license_files"], *options["environment_files"]]
+    return [
+        *options["inputs"],
+        *options["license_files"],
+        *options["environment_files"],
+        *options["history_files"],
+    ]
 
 
 def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:

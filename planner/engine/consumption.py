@@ -270,9 +270,12 @@ def _lines(
     raised = use_minimum[idx] & (raw[idx] < minimum.gb)
     text = text.where(~raised, text + f"; raised to the minimum of {minimum.text} per environment")
     grows = growth[idx] != 0
-    text = text.where(
-        ~grows, text + "; grows " + pd.Series(growth[idx]).map("{:g}".format) + " GB per month"
-    )
+    rate_text = "; grows " + pd.Series(growth[idx]).map("{:.3g}".format) + " GB per month"
+    basis_column = f"{capacity_type}_growth_basis"
+    if basis_column in env.columns:
+        fitted = pd.Series(env[basis_column].fillna("").to_numpy()[idx], dtype=object)
+        rate_text = rate_text.where(fitted == "", rate_text + " (" + fitted + ")")
+    text = text.where(~grows, text + rate_text)
     sku = env["power_platform_sku"].to_numpy()[idx]
     text = text.where(
         ~not_counted[idx], "not counted (" + pd.Series(sku) + " environment); " + text

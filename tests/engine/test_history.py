@@ -1,0 +1,141 @@
+"""Growth fitted from dated snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builders import codes, licenses, make_inputs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.errors import InputError
+from planner.history import apply_fitted_growth, fit_growth, month_position, read_snapshots
+from planner.plan import build_plan
+from planner.ruleset import resolve_ruleset
+
+HEADER = "name,type,dataverse_database_gb,operations_database_gb\n"
+
+
+def snapshot(folder: Path, date: dt.date, rows: list[tuple[str, float, float]]) -> Path:
+    path = folder / f"environments-{date.isoformat()}.csv"
+    body = "".join(f"{name},production,{dv},{ops}\n" for name, dv, ops in rows)
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.floats(0, 500),
+    rate=st.floats(-5, 50),
+    offsets=st.lists(st.integers(0, 900), min_size=3, max_size=8, unique=True),
+)
+def test_least_squares_recovers_linear_growth(tmp_path_factory, start, rate, offsets) -> None:
+    """Snapshots on any days: usage exactly linear in calendar months is fitted exactly."""
+    folder = tmp_path_factory.mktemp("history")
+    dates = [dt.date(2025, 1, 1) + dt.timedelta(days=d) for d in offsets]
+    months = month_position(pd.Series(pd.to_datetime(dates))).tolist()
+    paths = [
+        # Shifted up so that shrinking usage stays above zero over the 30 months drawn from.
+        snapshot(
+            folder,
+            date,
+            [
+                (
+                    "PROD",
+                    1 + 0.5 * (x - min(months)),
+                    start + 30 * abs(rate) + rate * (x - min(months)),
+                )
+            ],
+        )
+        for date, x in zip(dates, months, strict=True)
+    ]
+    fits = fit_growth(read_snapshots(paths)).set_index(["environment", "capacity_type"])
+    assert fits.loc[("PROD", "operations_database"), "gb_per_month"] == pytest.approx(
+        rate, abs=1e-6
+    )
+    assert fits.loc[("PROD", "dataverse_database"), "gb_per_month"] == pytest.approx(0.5)
+    assert fits.loc[("PROD", "operations_database"), "snapshots"] == len(offsets)
+
+
+def test_monthly_snapshots_are_one_month_apart(tmp_path) -> None:
+    paths = [
+        snapshot(tmp_path, dt.date(2026, m, 1), [("PROD", 2, 100 + 5 * m)]) for m in (1, 2, 3, 4)
+    ]
+    fits = fit_growth(read_snapshots(paths)).set_index(["environment", "capacity_type"])
+    assert fits.loc[("PROD", "operations_database"), "gb_per_month"] == pytest.approx(5)
+
+
+def test_fitted_growth_is_used_only_where_none_is_given(tmp_path) -> None:
+    paths = [
+        snapshot(tmp_path, dt.date(2026, m, 1), [("PROD", 4 + m, 100 + 3 * m), ("UAT", 1, 50)])
+        for m in (1, 2, 3)
+    ]
+    fits = fit_growth(read_snapshots(paths))
+    inputs = make_inputs(
+        licenses(DYN365_FINANCE=20),
+        [
+            {
+                "name": "PROD",
+                "type": "production",
+                "operations_database_gb": 103,
+                "operations_database_growth_gb_per_month": 10,
+                "dataverse_database_gb": 7,
+                "operations_file_gb": 0,
+            }
+        ],
+    )
+    fitted = apply_fitted_growth(inputs, fits).environments.iloc[0]
+    assert fitted["operations_database_growth_gb_per_month"] == 10  # given wins
+    assert fitted["dataverse_database_growth_gb_per_month"] == pytest.approx(1)
+    assert "fitted from 3 snapshots" in fitted["dataverse_database_growth_basis"]
+
+
+def test_too_few_snapshots_are_reported(tmp_path) -> None:
+    paths = [snapshot(tmp_path, dt.date(2026, m, 1), [("PROD", 4, 100)]) for m in (1, 2)]
+    fits = fit_growth(read_snapshots(paths))
+    assert not fits["fitted"].any()
+    inputs = apply_fitted_growth(
+        make_inputs(
+            licenses(DYN365_FINANCE=20),
+            [
+                {
+                    "name": "PROD",
+                    "type": "production",
+                    "operations_database_gb": 100,
+                    "operations_file_gb": 0,
+                }
+            ],
+        ),
+        fits,
+    )
+    plan = build_plan(inputs, resolve_ruleset("pooled-2025-12", "2026-12"), "2026-12", 6)
+    assert "GROWTH_NOT_FITTED" in codes(plan)
+    message = next(f.message for f in plan.findings if f.code == "GROWTH_NOT_FITTED")
+    assert "at least 3 snapshots, has 2" in message
+
+
+def test_date_from_a_date_column_and_errors(tmp_path) -> None:
+    dated = tmp_path / "snapshot-a.csv"
+    dated.write_text(
+        "name,type,date,dataverse_database_gb\nX,dataverse_production,2026-05-31,2\n",
+        encoding="utf-8",
+    )
+    assert read_snapshots([dated])[0].date == dt.date(2026, 5, 31)
+    undated = tmp_path / "snapshot-b.csv"
+    undated.write_text(
+        "name,type,dataverse_database_gb\nX,dataverse_production,2\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="no date"):
+        read_snapshots([undated])
+    mixed = tmp_path / "snapshot-c.csv"
+    mixed.write_text(
+        "name,type,date\nX,dataverse_production,2026-05-31\nY,dataverse_production,2026-06-30\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="2 different dates"):
+        read_snapshots([mixed])
