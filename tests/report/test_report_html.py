@@ -1,0 +1,367 @@
+"""The HTML report: the JSON's numbers, escaped input text, self-contained, accessible."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import find_browser, print_pdf
+from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
+
+from planner.model import Inputs, environment_frame, license_frame
+from planner.output import atomic_write_text
+from planner.plan import Plan, build_plan
+from planner.report.charts import forecast_chart, nice_step
+from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
+from planner.report.json_report import render_json
+from planner.report.text import gb, money
+from planner.resources import bundled_dir
+from planner.ruleset import resolve_ruleset
+
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+
+class Page(HTMLParser):
+    """Parses a page strictly enough to catch unbalanced tags, and keeps what the tests need."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.elements: list[tuple[str, dict[str, str | None], list[str]]] = []
+        self.text: list[str] = []
+        self.texts_in: dict[str, list[str]] = {}
+        self._capture: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs), list(self.stack)))
+        if tag not in VOID:
+            self.stack.append(tag)
+        if tag in ("title", "desc", "th", "td", "text", "caption"):
+            self._capture.append((tag, []))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs), list(self.stack)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+        if self._capture and self._capture[-1][0] == tag:
+            name, parts = self._capture.pop()
+            self.texts_in.setdefault(name, []).append(" ".join("".join(parts).split()))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for _, parts in self._capture:
+            parts.append(data)
+
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+    def find(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs, _ in self.elements if name == tag]
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def short_html(short_plan: Plan) -> str:
+    return render_html(short_plan)
+
+
+@pytest.fixture(scope="module")
+def short_page(short_html: str) -> Page:
+    return parse(short_html)
+
+
+@pytest.fixture(scope="module")
+def short_json(short_plan: Plan) -> dict[str, Any]:
+    return json.loads(render_json(short_plan))
+
+
+def test_well_formed(short_page: Page) -> None:
+    assert short_page.problems == []
+    assert short_page.stack == []
+
+
+def test_document_basics(short_html: str, short_page: Page) -> None:
+    assert short_html.startswith("<!DOCTYPE html>")
+    (html,) = short_page.find("html")
+    assert html["lang"] == "en"
+    assert any(m.get("charset") == "utf-8" for m in short_page.find("meta"))
+    policy = [
+        m for m in short_page.find("meta") if m.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert policy and "default-src 'none'" in (policy[0]["content"] or "")
+    assert short_page.texts_in["title"][0].startswith("Capacity plan")
+
+
+def test_sections_in_order(short_page: Page) -> None:
+    ids = [a["id"] for a in short_page.find("section")]
+    assert ids == [section_id for section_id, _, _ in SECTIONS]
+    nav = [a["href"] for name, a, stack in short_page.elements if name == "a" and "nav" in stack]
+    assert nav == [f"#{section_id}" for section_id in ids]
+
+
+def test_capacity_numbers_match_the_json(short_page: Page, short_json: dict[str, Any]) -> None:
+    cells = set(short_page.texts_in["td"])
+    for pool in short_json["capacity"]:
+        for key in ("entitled_gb", "available_gb"):
+            assert gb(pool[key]) in cells, (pool["pool"], key)
+        # A pool with unmeasured usage gets a marker after its consumed figure.
+        assert any(cell.startswith(gb(pool["consumed_gb"])) for cell in cells)
+
+
+def test_forecast_numbers_match_the_json(short_page: Page, short_json: dict[str, Any]) -> None:
+    rows = set(short_page.texts_in["td"])
+    months = set(short_page.texts_in["th"])
+    for record in short_json["forecast"]:
+        assert record["month"] in months
+        assert gb(record["entitled_gb"]) in rows
+        assert gb(record["consumed_gb"]) in rows
+        assert gb(record["available_gb"]) in rows
+
+
+def test_shortfalls_and_costs(short_page: Page, short_json: dict[str, Any]) -> None:
+    text = short_page.all_text()
+    assert short_json["shortfalls"], "the short plan must run short"
+    cells = set(short_page.texts_in["td"])
+    for shortfall in short_json["shortfalls"]:
+        assert shortfall["first_month"] in cells
+        assert gb(shortfall["peak_deficit_gb"]) in cells
+        assert str(shortfall["addon_units"]) in cells
+        assert money(shortfall["monthly_cost_usd"]) in cells
+        assert f"short from {shortfall['first_month']}" in short_page.texts_in["text"]
+    total = sum(s["monthly_cost_usd"] for s in short_json["shortfalls"])
+    assert money(total) in text
+
+
+def test_unpriced_shortfall_says_so(split_plan: Plan) -> None:
+    page = parse(render_html(split_plan))
+    data = json.loads(render_json(split_plan))
+    assert any(s["monthly_cost_usd"] is None for s in data["shortfalls"])
+    assert "unpriced" in page.texts_in["td"]
+    assert "plus unpriced add-ons for" in page.all_text()
+
+
+def test_entitlement_and_consumption_lines(short_page: Page, short_json: dict[str, Any]) -> None:
+    cells = set(short_page.texts_in["td"])
+    for line in short_json["entitlement"]:
+        assert gb(line["gb"]) in cells
+        assert gb(line["per_unit_gb"]) in cells
+    for line in short_json["consumption"]:
+        expected = "unknown" if line["confidence"] == "unknown" else gb(line["gb"])
+        assert expected in cells
+        assert line["basis"] in cells
+    links = [a["href"] for a in short_page.find("a") if (a["href"] or "").startswith("http")]
+    assert set(links) >= {line["source"] for line in short_json["entitlement"] if line["source"]}
+
+
+def test_unknown_usage_is_not_shown_as_zero(short_plan: Plan, short_json: dict[str, Any]) -> None:
+    view = report_view(short_plan)
+    unknown = [line for line in short_json["consumption"] if line["confidence"] == "unknown"]
+    assert unknown, "the short plan has unmeasured usage without an estimate"
+    shown = [line for group in view["consumption"] for line in group["lines"] if line["unknown"]]
+    assert len(shown) == len(unknown)
+    assert all(line["gb"] == "unknown" for line in shown)
+
+
+def test_findings_grouped_by_severity(short_page: Page, short_json: dict[str, Any]) -> None:
+    text = short_page.all_text()
+    for finding in short_json["findings"]:
+        assert finding["message"] in text
+    captions = [c for c in short_page.texts_in["caption"] if c.endswith("findings")]
+    assert captions == ["Error findings", "Warning findings", "Info findings"]
+
+
+def test_assumptions_inputs_and_rule_set(short_page: Page, short_json: dict[str, Any]) -> None:
+    text = short_page.all_text()
+    for assumption in short_json["assumptions"]:
+        assert assumption["reason"] in text
+    for source in short_json["inputs"]:
+        assert source["path"] in text and source["format"] in text
+    for value in (
+        short_json["ruleset"],
+        short_json["ruleset_title"],
+        short_json["ruleset_effective_from"],
+        f"defaults_combine = {short_json['defaults_combine']}",
+    ):
+        assert value in text
+
+
+def test_input_text_stays_text(short_html: str, short_page: Page) -> None:
+    assert short_page.find("script") == []
+    assert SCRIPT_NAME not in short_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in short_html
+    assert SCRIPT_NAME in short_page.all_text()
+    assert MARKUP_FILE not in short_html and MARKUP_FILE in short_page.all_text()
+    assert short_page.find("b") == []
+    assert FORMULA_NAME in short_page.all_text()
+
+
+def test_nothing_loaded_from_anywhere(short_html: str, short_page: Page) -> None:
+    for tag in ("script", "link", "img", "iframe", "object", "embed", "audio", "video", "base"):
+        assert short_page.find(tag) == [], tag
+    assert all("src" not in attrs for _, attrs, _ in short_page.elements)
+    for name, attrs, _ in short_page.elements:
+        href = attrs.get("href")
+        if href is not None:
+            # Only in-page anchors and links to the rule sources, which nothing loads.
+            assert name == "a" and (href.startswith("#") or href.startswith("https://")), href
+    assert "@import" not in short_html and "@font-face" not in short_html
+    assert re.findall(r"url\((?!#)", short_html) == []
+
+
+def test_every_header_cell_has_a_scope(short_page: Page) -> None:
+    headers = short_page.find("th")
+    assert headers
+    assert all(attrs.get("scope") in ("col", "row", "rowgroup") for attrs in headers)
+
+
+def test_charts_are_sized_labelled_and_backed_by_data(
+    short_page: Page, short_json: dict[str, Any]
+) -> None:
+    charts = [a for a in short_page.find("svg") if "chart" in (a.get("class") or "").split()]
+    assert len(charts) == len(short_json["capacity"])
+    ids = {a["id"] for _, a, _ in short_page.elements if "id" in a}
+    for chart in charts:
+        assert chart["role"] == "img"
+        assert float(chart["width"] or 0) > 0 and float(chart["height"] or 0) > 0
+        labelled = (chart["aria-labelledby"] or "").split()
+        assert len(labelled) == 2 and set(labelled) <= ids
+    assert len(short_page.texts_in["desc"]) == len(charts)
+    assert all("GB" in desc for desc in short_page.texts_in["desc"])
+    tick_labels = short_page.texts_in["text"]
+    assert short_json["as_of"] in tick_labels and "Month" in tick_labels and "GB" in tick_labels
+    data_tables = [c for c in short_page.texts_in["caption"] if c.endswith("by month")]
+    assert len(data_tables) == len(charts)
+
+
+def test_borrowing_draws_the_line_a_pool_is_measured_against(split_plan: Plan) -> None:
+    view = report_view(split_plan)
+    keys = {
+        pool["pool"]: [line["key"] for line in pool["chart"]["lines"]] for pool in view["forecasts"]
+    }
+    assert "after-borrowing" in keys["dataverse_log"]
+    assert "after-borrowing" not in keys["operations_database"]
+
+
+def test_clear_plan_has_nothing_to_buy(clear_plan: Plan) -> None:
+    page = parse(render_html(clear_plan))
+    assert page.problems == []
+    text = page.all_text()
+    assert "nothing to buy" in text
+    assert not any(t.startswith("short from") for t in page.texts_in["text"])
+    assert "No findings." in text
+
+
+def test_printable(short_html: str) -> None:
+    assert "@page { size: A4" in short_html
+    assert "break-before: page" in short_html
+    assert "break-inside: avoid" in short_html
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://learn.microsoft.com/x", "https://learn.microsoft.com/x"),
+        ("http://example.org/a", "http://example.org/a"),
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("data:text/html,<b>x</b>", None),
+        ("file:///etc/passwd", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_web_addresses_become_links(url: str | None, expected: str | None) -> None:
+    assert safe_href(url) == expected
+
+
+def test_templates_come_from_the_bundled_folder() -> None:
+    assert environment().autoescape is True
+    assert (bundled_dir("templates") / "report.html.j2").is_file()
+
+
+@pytest.mark.parametrize(
+    ("span", "step"),
+    [(400.0, 100.0), (2.0, 0.5), (269.0, 100.0), (12.5, 2.5), (0.0, 1.0), (1.0, 0.2)],
+)
+def test_nice_step(span: float, step: float) -> None:
+    assert nice_step(span) == pytest.approx(step)
+
+
+def test_chart_geometry_stays_inside_the_frame() -> None:
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    chart = forecast_chart(
+        months,
+        [
+            {"key": "entitled", "name": "Entitled", "values": [100.0] * 12},
+            {"key": "consumed", "name": "Consumed", "values": [80.0 + 5 * m for m in range(12)]},
+        ],
+        [80.0 + 5 * m > 100.0 for m in range(12)],
+        "2026-06",
+    )
+    plot = chart["plot"]
+    for line in chart["lines"]:
+        for point in line["points"].split():
+            x, y = (float(v) for v in point.split(","))
+            assert plot["left"] <= x <= plot["right"] and plot["top"] <= y <= plot["bottom"]
+    assert chart["y_ticks"][-1]["label"] == "150 GB"  # above 135 GB, with headroom
+    assert chart["marker"]["month"] == "2026-06"
+    assert chart["bands"] and chart["bands"][0]["width"] > 0
+    assert chart["x_ticks"][0]["label"] == "2026-01"
+
+
+def test_single_month_chart_draws_dots() -> None:
+    chart = forecast_chart(
+        ["2026-01"],
+        [{"key": "entitled", "name": "Entitled", "values": [0.0]}],
+        [False],
+        None,
+    )
+    assert chart["lines"][0]["dots"]
+    assert chart["y_ticks"][-1]["label"] == "1 GB"
+
+
+@pytest.mark.parametrize("months", [1, 2, 120])
+def test_empty_inputs_and_any_horizon(months: int) -> None:
+    """No license, no environment, one month or ten years: still a whole, valid page."""
+    plan = build_plan(
+        Inputs(license_frame([]), environment_frame([])),
+        resolve_ruleset(None, "2026-01"),
+        "2026-01",
+        months,
+    )
+    page = parse(render_html(plan))
+    assert page.problems == [] and page.stack == []
+    assert "No license in the inputs grants capacity." in page.all_text()
+    assert len([a for a in page.find("svg") if "chart" in (a.get("class") or "")]) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_browser() is None, reason="needs a Chromium-based browser")
+def test_prints_on_a4(short_html: str, tmp_path: Path) -> None:
+    page, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    atomic_write_text(page, short_html)
+    print_pdf(page, pdf)
+    content = pdf.read_bytes()
+    assert content.startswith(b"%PDF")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", content)
+    if boxes:  # a browser that compresses its page objects hides them; the print still worked
+        # A4 is 595 x 842 points; every section starts a page.
+        assert all(abs(float(w) - 595) < 1 and abs(float(h) - 842) < 1 for w, h in boxes)
+        assert len(boxes) >= len(SECTIONS)

@@ -1,0 +1,337 @@
+"""The Excel report: sheets, live formulas that agree with capplan, dates, charts, safe text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText
+from report_plans import FORMULA_NAME, SCRIPT_NAME
+from sheet_formulas import Evaluator
+
+from planner.output import atomic_write
+from planner.plan import Plan
+from planner.report.json_report import render_json
+from planner.report.xlsx import GB_FORMAT, MONTH_FORMAT, SHEETS, safe_cell_text, write_xlsx
+
+CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+TABLE_SHEETS = (
+    "Summary",
+    "Forecast",
+    "Entitlement",
+    "Consumption",
+    "Findings",
+    "Assumptions",
+    "Inputs",
+    "Licenses",
+)
+
+
+def _write(plan: Plan, folder: Path) -> Path:
+    target = folder / "plan.xlsx"
+    atomic_write(target, lambda path: write_xlsx(plan, path))
+    return target
+
+
+@pytest.fixture(scope="module")
+def short_file(short_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write(short_plan, tmp_path_factory.mktemp("xlsx"))
+
+
+@pytest.fixture(scope="module")
+def short_book(short_file: Path) -> Workbook:
+    return load_workbook(short_file)
+
+
+@pytest.fixture(scope="module")
+def short_json(short_plan: Plan) -> dict[str, Any]:
+    return json.loads(render_json(short_plan))
+
+
+def header(ws: Any) -> list[str]:
+    return [str(c.value) for c in ws[1] if c.value is not None]
+
+
+def column_of(ws: Any, name: str) -> int:
+    return header(ws).index(name) + 1
+
+
+def test_sheets(short_book: Workbook, short_file: Path) -> None:
+    assert short_book.sheetnames == list(SHEETS)
+    assert set(TABLE_SHEETS) <= set(short_book.sheetnames)
+    assert not list(short_file.parent.glob(".plan.xlsx.*"))  # no temporary file left behind
+
+
+def test_headers_frozen_filtered_and_sized(short_book: Workbook) -> None:
+    for name in TABLE_SHEETS:
+        ws = short_book[name]
+        assert ws.freeze_panes == "A2", name
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), name
+        for index in range(1, len(header(ws)) + 1):
+            letter = ws.cell(row=1, column=index).column_letter
+            assert (ws.column_dimensions[letter].width or 0) >= 8, (name, letter)
+
+
+def test_months_are_dates(short_book: Workbook, short_json: dict[str, Any]) -> None:
+    ws = short_book["Forecast"]
+    months = [ws.cell(row=r, column=1) for r in range(2, ws.max_row + 1)]
+    assert len(months) == len(short_json["forecast"])
+    for cell, record in zip(months, short_json["forecast"], strict=True):
+        assert isinstance(cell.value, dt.datetime)
+        assert cell.number_format == MONTH_FORMAT
+        assert cell.value.strftime("%Y-%m") == record["month"] and cell.value.day == 1
+
+
+def test_forecast_values_match_the_json(short_book: Workbook, short_json: dict[str, Any]) -> None:
+    ws = short_book["Forecast"]
+    keys = ("entitled_gb", "consumed_gb", "borrowed_gb", "lent_gb", "available_gb")
+    for row, record in enumerate(short_json["forecast"], start=2):
+        assert ws.cell(row=row, column=2).value == record["pool"]
+        for offset, key in enumerate(keys, start=3):
+            cell = ws.cell(row=row, column=offset)
+            assert cell.value == pytest.approx(record[key], abs=5e-4)
+            assert cell.number_format == GB_FORMAT
+        assert ws.cell(row=row, column=8).value == record["status"]
+
+
+def test_one_line_chart_per_pool(short_file: Path, short_json: dict[str, Any]) -> None:
+    with zipfile.ZipFile(short_file) as archive:
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == len(short_json["capacity"])
+        for name in charts:
+            tree = ElementTree.fromstring(archive.read(name))
+            assert tree.find(f".//{{{CHART_NS}}}lineChart") is not None
+            assert tree.find(f".//{{{CHART_NS}}}dateAx") is not None
+            references = [f.text or "" for f in tree.iter(f"{{{CHART_NS}}}f")]
+            assert any(r.startswith("'Forecast'!$C$") for r in references)  # entitled
+            assert any(r.startswith("'Forecast'!$D$") for r in references)  # consumed
+        drawing_rels = archive.read("xl/worksheets/_rels/sheet2.xml.rels").decode()
+        assert "drawing" in drawing_rels  # the charts sit on the Forecast sheet
+
+
+def test_summary_formulas_agree_with_capplan(
+    short_book: Workbook, short_json: dict[str, Any]
+) -> None:
+    ws = short_book["Summary"]
+    evaluator = Evaluator(short_book)
+    pairs = {
+        "Entitled GB": "capplan entitled GB",
+        "Consumed GB": "capplan consumed GB",
+        "Available GB": "capplan available GB",
+        "Status": "capplan status",
+    }
+    for row, pool in enumerate(short_json["capacity"], start=2):
+        assert ws.cell(row=row, column=1).value == pool["pool"]
+        for live, planned in pairs.items():
+            formula = ws.cell(row=row, column=column_of(ws, live)).value
+            assert isinstance(formula, str) and formula.startswith("="), live
+            value = evaluator.formula("Summary", formula)
+            expected = ws.cell(row=row, column=column_of(ws, planned)).value
+            if isinstance(expected, str):
+                assert value == expected == pool["status"]
+            else:
+                assert value == pytest.approx(expected, abs=1e-9)
+        assert ws.cell(row=row, column=column_of(ws, "capplan entitled GB")).value == (
+            pytest.approx(pool["entitled_gb"], abs=5e-4)
+        )
+        left = evaluator.formula("Summary", ws.cell(row=row, column=column_of(ws, "Left")).value)
+        if pool["remaining_share"] is None:
+            assert left == "-"
+        else:
+            assert left == pytest.approx(pool["remaining_share"], abs=5e-4)
+
+
+def test_entitlement_gb_is_quantity_times_per_unit(
+    short_book: Workbook, short_json: dict[str, Any]
+) -> None:
+    ws = short_book["Entitlement"]
+    evaluator = Evaluator(short_book)
+    formulas = 0
+    for row, line in enumerate(short_json["entitlement"], start=2):
+        cell = ws.cell(row=row, column=column_of(ws, "GB"))
+        planned = ws.cell(row=row, column=column_of(ws, "capplan GB")).value
+        assert planned == pytest.approx(line["gb"], abs=5e-4)
+        if isinstance(cell.value, str):
+            formulas += 1
+            assert evaluator.formula("Entitlement", cell.value) == pytest.approx(planned)
+        else:
+            assert cell.value == planned
+    assert formulas == len(short_json["entitlement"])
+
+
+def test_a_default_that_grants_nothing_is_a_value(split_plan: Plan, tmp_path: Path) -> None:
+    """Where quantity x per unit is not capplan's number, the workbook keeps the number."""
+    book = load_workbook(_write(split_plan, tmp_path))
+    ws = book["Entitlement"]
+    evaluator = Evaluator(book)
+    for row in range(2, ws.max_row + 1):
+        cell = ws.cell(row=row, column=column_of(ws, "GB"))
+        planned = ws.cell(row=row, column=column_of(ws, "capplan GB")).value
+        value = (
+            evaluator.formula("Entitlement", cell.value) if cell.data_type == "f" else cell.value
+        )
+        assert value == pytest.approx(planned)
+    summary = book["Summary"]
+    for row in range(2, 2 + len(split_plan.ruleset.pools)):
+        for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
+            value = evaluator.formula("Summary", summary[f"{live}{row}"].value)
+            expected = summary[f"{planned}{row}"].value
+            assert value == (expected if isinstance(expected, str) else pytest.approx(expected))
+
+
+def test_editing_a_quantity_updates_the_summary(short_file: Path) -> None:
+    book = load_workbook(short_file)
+    entitlement, summary = book["Entitlement"], book["Summary"]
+    evaluator = Evaluator(book)
+    row = next(
+        r
+        for r in range(2, entitlement.max_row + 1)
+        if entitlement.cell(row=r, column=2).value == "DYN365_FINANCE"
+        and entitlement.cell(row=r, column=1).value == "database"
+    )
+    per_unit = entitlement.cell(row=row, column=6).value
+    pool_row = next(
+        r
+        for r in range(2, summary.max_row + 1)
+        if summary.cell(row=r, column=1).value == "database"
+    )
+    before = evaluator.formula("Summary", summary.cell(row=pool_row, column=3).value)
+    entitlement.cell(row=row, column=5).value += 10
+    after = evaluator.formula("Summary", summary.cell(row=pool_row, column=3).value)
+    assert after - before == pytest.approx(10 * per_unit)
+
+
+def test_status_cells_are_coloured(short_book: Workbook) -> None:
+    ranges = {
+        name: {str(r.sqref): r.rules for r in short_book[name].conditional_formatting}
+        for name in ("Summary", "Forecast", "Findings")
+    }
+    for name, expected_words in (
+        ("Summary", {"ok", "warning", "over"}),
+        ("Forecast", {"ok", "warning", "over"}),
+        ("Findings", {"info", "warning", "error"}),
+    ):
+        words = {
+            rule.formula[0].strip('"')
+            for rules in ranges[name].values()
+            for rule in rules
+            if rule.dxf is not None and rule.dxf.fill is not None
+        }
+        assert words == expected_words, name
+
+
+def test_consumption_lines_and_unknown_usage(
+    short_book: Workbook, short_json: dict[str, Any]
+) -> None:
+    ws = short_book["Consumption"]
+    for row, line in enumerate(short_json["consumption"], start=2):
+        value = ws.cell(row=row, column=6).value
+        if line["confidence"] == "unknown":
+            assert value == "unknown"
+        else:
+            assert value == pytest.approx(line["gb"], abs=5e-4)
+            assert ws.cell(row=row, column=6).number_format == GB_FORMAT
+
+
+def test_text_from_inputs_never_becomes_a_formula(short_book: Workbook, short_file: Path) -> None:
+    ws = short_book["Consumption"]
+    names = {
+        ws.cell(row=r, column=2).value: ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)
+    }
+    cell = names[FORMULA_NAME]
+    assert cell.data_type == "s"
+    assert cell.value == FORMULA_NAME
+    assert SCRIPT_NAME in names
+    with zipfile.ZipFile(short_file) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        for name in sheets:
+            xml = archive.read(name).decode()
+            assert "HYPERLINK" not in "".join(
+                part.split("</f>")[0] for part in xml.split("<f>")[1:]
+            ), name
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_safe_cell_text_guards_formula_like_text(text: str) -> None:
+    guarded = safe_cell_text(text)
+    assert isinstance(guarded, CellRichText)
+    assert str(guarded) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("plain", "plain"), ("a=b", "a=b"), (5, 5), (2.5, 2.5), (None, None), ("bell\x07", "bell")],
+)
+def test_safe_cell_text_leaves_the_rest(value: Any, expected: Any) -> None:
+    assert safe_cell_text(value) == expected
+
+
+def test_guarded_text_round_trips(tmp_path: Path) -> None:
+    book = Workbook()
+    ws = book.active
+    ws["A1"] = safe_cell_text(FORMULA_NAME)
+    book.save(tmp_path / "t.xlsx")
+    cell = load_workbook(tmp_path / "t.xlsx").active["A1"]
+    assert cell.data_type == "s" and cell.value == FORMULA_NAME
+
+
+def test_inputs_and_rule_set(short_book: Workbook, short_json: dict[str, Any]) -> None:
+    ws = short_book["Inputs"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    for source in short_json["inputs"]:
+        assert source["path"] in values and source["format"] in values
+    assert short_json["ruleset"] in values and short_json["ruleset_title"] in values
+    effective = next(
+        ws.cell(row=r, column=2)
+        for r in range(1, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value == "Effective from"
+    )
+    assert effective.value.strftime("%Y-%m") == short_json["ruleset_effective_from"]
+
+
+def test_shortfalls_on_the_summary(short_book: Workbook, short_json: dict[str, Any]) -> None:
+    ws = short_book["Summary"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    for shortfall in short_json["shortfalls"]:
+        assert shortfall["addon_sku"] in values
+        assert shortfall["addon_units"] in values
+        assert shortfall["monthly_cost_usd"] in values
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
+def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path) -> None:
+    """A real spreadsheet recalculates every formula and gets capplan's values."""
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            str(short_file),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with warnings.catch_warnings():
+        # openpyxl cannot read back every chart LibreOffice writes; the numbers are what counts.
+        warnings.simplefilter("ignore", UserWarning)
+        book = load_workbook(tmp_path / short_file.name, data_only=True)
+    ws = book["Summary"]
+    for row in range(2, 2 + 3):
+        for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
+            computed, expected = ws[f"{live}{row}"].value, ws[f"{planned}{row}"].value
+            assert computed == (expected if isinstance(expected, str) else pytest.approx(expected))
