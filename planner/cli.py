@@ -10,6 +10,7 @@ import functools
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -273,6 +274,81 @@ def forecast(options: dict[str, Any]) -> None:
         atomic_write_text(options["output"], text)
     else:
         click.echo(text, nl=False)
+    finish([plan], options["fail_on"])
+
+
+@cli.command()
+@input_options
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Write the HTML report (one self-contained file) here.",
+)
+@click.option(
+    "--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="Write the Excel workbook here."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    help="Write the plan JSON (as forecast --format json prints it) here.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write all three into this folder, named capplan-<as-of>.html/.xlsx/.json.",
+)
+@with_options
+def report(options: dict[str, Any]) -> None:
+    """Write the plan as reports to hand on: HTML, Excel and JSON, with the same numbers.
+
+    All files are finished before any is moved into place, so a failure leaves earlier reports
+    untouched; an output path that is one of the inputs is refused.
+
+    \b
+    Examples:
+      capplan report samples/licenses-graph.json samples/environments-inventory.csv --out report
+      capplan report lic.json env.csv --html plan.html --xlsx plan.xlsx
+      capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
+    """
+    from planner.months import current_month
+    from planner.output import check_not_input, write_all
+    from planner.report.data import plan_data
+    from planner.report.html import render_html
+    from planner.report.json_report import render_json
+    from planner.report.text import headline
+    from planner.report.xlsx import write_xlsx
+
+    targets: dict[str, str] = {}
+    if options["out_dir"]:
+        folder = Path(options["out_dir"])
+        if folder.exists() and not folder.is_dir():
+            raise InputError("--out is not a folder", file=str(folder), expected="a folder")
+        stem = f"capplan-{options['as_of'] or current_month()}"
+        targets = {kind: str(folder / f"{stem}.{kind}") for kind in ("html", "xlsx", "json")}
+    for kind in ("html", "xlsx", "json"):
+        if options[f"{kind}_path"]:
+            targets[kind] = options[f"{kind}_path"]
+    if not targets:
+        raise InputError("no report to write", expected="--out DIR, or --html/--xlsx/--json PATH")
+    for kind, path in targets.items():
+        check_not_input(path, input_paths(options), f"--{kind}")
+    plan = load_plan(options)
+    if options["out_dir"]:
+        Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
+    writers = {
+        "html": lambda path: path.write_text(render_html(plan), encoding="utf-8"),
+        "xlsx": lambda path: write_xlsx(plan, path),
+        "json": lambda path: path.write_text(render_json(plan), encoding="utf-8"),
+    }
+    write_all([(path, writers[kind]) for kind, path in targets.items()])
+    for path in targets.values():
+        click.echo(f"wrote {path}")
+
+    for line in headline(plan_data(plan)):
+        click.echo(line)
     finish([plan], options["fail_on"])
 
 

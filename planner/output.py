@@ -36,24 +36,38 @@ def check_not_input(target: str | Path, inputs: Iterable[str | Path], option: st
 
 def atomic_write(target: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(temporary_path)``, then move the finished file onto ``target``."""
-    out = Path(target)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(
-            "the folder to write into does not exist",
-            file=str(target),
-            expected="an existing folder",
-        )
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    temporary_path = Path(temporary)
-    try:
-        write(temporary_path)
-        os.replace(temporary_path, out)
-    except BaseException:
-        temporary_path.unlink(missing_ok=True)
-        raise
+    write_all([(target, write)])
 
 
 def atomic_write_text(target: str | Path, text: str) -> None:
     atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
+
+
+def write_all(targets: list[tuple[str | Path, Callable[[Path], None]]]) -> None:
+    """Write several files as one: every file is finished in a temporary file first, and only
+    when all succeeded are they moved into place; a failure leaves every target untouched."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in targets:
+            out = Path(target)
+            folder = out.parent if str(out.parent) else Path(".")
+            if not folder.is_dir():
+                raise InputError(
+                    "the folder to write into does not exist",
+                    file=str(target),
+                    expected="an existing folder",
+                )
+            handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+            os.close(handle)
+            staged.append((Path(temporary), out))
+            write(Path(temporary))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    # Temporary files are private; the finished ones get the usual permissions.
+    mask = os.umask(0)
+    os.umask(mask)
+    for temporary, out in staged:
+        os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, out)

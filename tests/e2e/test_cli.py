@@ -1,0 +1,287 @@
+"""The CLI on the samples: formats agree, contracts hold, bad input gets one clear message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import jsonschema
+import pytest
+from conftest import ROOT, SAMPLES, run_capplan
+
+LICENSE_FILES = [
+    "licenses-graph.json",
+    "licenses-mgsku.csv",
+    "licenses-msol.csv",
+    "licenses-planning.csv",
+]
+ENVIRONMENT_FILES = [
+    "environments-inventory.csv",
+    "environments-inventory.xlsx",
+]
+SCHEMA = json.loads((ROOT / "docs" / "plan.schema.json").read_text(encoding="utf-8"))
+AS_OF = ("--as-of", "2026-12")
+
+
+def forecast_json(*files: str, extra: tuple[str, ...] = ()) -> dict:
+    result = run_capplan(
+        "forecast",
+        *(str(SAMPLES / f) for f in files),
+        *AS_OF,
+        "--format",
+        "json",
+        *extra,
+        check_exit=0,
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return forecast_json("licenses-graph.json", "environments-inventory.csv")
+
+
+def test_json_matches_the_schema(reference) -> None:
+    jsonschema.validate(reference, SCHEMA)
+    assert reference["schema_version"] == 1
+    assert reference["ruleset"] == "pooled-2025-12"
+
+
+@pytest.mark.parametrize("license_file", LICENSE_FILES)
+def test_every_license_format_gives_the_same_entitlement(reference, license_file) -> None:
+    plan = forecast_json(license_file, "environments-inventory.csv")
+    assert plan["capacity"] == reference["capacity"]
+    assert plan["entitlement"] == reference["entitlement"]
+
+
+@pytest.mark.parametrize("environment_file", ENVIRONMENT_FILES)
+def test_inventory_csv_and_xlsx_agree(reference, environment_file) -> None:
+    plan = forecast_json("licenses-graph.json", environment_file)
+    assert plan["consumption"] == reference["consumption"]
+
+
+def test_admin_api_and_lcs_lists_plan_too() -> None:
+    for environments in ("environments-ppac.json", "environments-lcs.json"):
+        plan = forecast_json("licenses-graph.json", environments)
+        jsonschema.validate(plan, SCHEMA)
+        assert {c["environment"] for c in plan["consumption"]}
+
+
+def test_issue_example_by_hand(tmp_path) -> None:
+    """25 Finance, 10 SCM, 50 Team Members, 8 SCM attach, 5 Activity, 4 database add-ons."""
+    graph = {
+        "value": [
+            {
+                "skuId": f"00000000-0000-0000-0000-00000000000{i}",
+                "skuPartNumber": sku,
+                "consumedUnits": 0,
+                "prepaidUnits": {"enabled": quantity, "warning": 0, "suspended": 0, "lockedOut": 0},
+            }
+            for i, (sku, quantity) in enumerate(
+                [
+                    ("DYN365_FINANCE", 25),
+                    ("DYN365_SCM", 10),
+                    ("DYN365_TEAM_MEMBERS", 50),
+                    ("DYN365_SCM_ATTACH", 8),
+                    ("Dyn365_Operations_Activity", 5),
+                    ("CDS_DB_CAPACITY", 4),
+                ]
+            )
+        ]
+    }
+    licenses = tmp_path / "skus.json"
+    licenses.write_text(json.dumps(graph), encoding="utf-8")
+    result = run_capplan(
+        "forecast", str(licenses), "--rules", "pooled-2025-12", "--format", "json", check_exit=0
+    )
+    capacity = {c["pool"]: c["entitled_gb"] for c in json.loads(result.stdout)["capacity"]}
+    assert capacity == {"database": 274.0, "file": 265.0, "log": 2.0}
+
+
+def test_table_and_markdown_name_the_shortfall(reference) -> None:
+    table = run_capplan(
+        "forecast",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        check_exit=0,
+    ).stdout
+    markdown = run_capplan(
+        "forecast",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        "--format",
+        "markdown",
+        check_exit=0,
+    ).stdout
+    assert "\x1b[" not in table  # no colour when not on a terminal
+    for shortfall in reference["shortfalls"]:
+        assert f"{shortfall['pool']} runs short in {shortfall['first_month']}" in table
+        assert f"{shortfall['addon_units']} x" in table
+        assert f"| {shortfall['pool']} | {shortfall['first_month']} |" in markdown
+    for pool in reference["capacity"]:
+        assert f"{pool['entitled_gb']:,.2f} GB" in table
+
+
+def test_fail_on_shortfall_writes_output_then_exits_1(reference) -> None:
+    assert reference["shortfalls"], "the samples are meant to show a shortfall"
+    result = run_capplan(
+        "forecast",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        "--format",
+        "json",
+        "--fail-on",
+        "shortfall",
+    )
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["shortfalls"]
+    assert "--fail-on shortfall" in result.stderr
+    never = run_capplan(
+        "forecast",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        "--format",
+        "json",
+    )
+    assert never.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "fragment"),
+    [
+        ("", "empty.csv", "empty"),
+        ("sku,quantity\nDYN365_FINANCE,lots\n", "words.csv", "row 2"),
+        ('{"value": [', "truncated.json", "truncated.json"),
+        ("name,type\nA,spaceship\n", "types.csv", "spaceship"),
+    ],
+)
+def test_bad_input_exits_2_with_one_message(tmp_path, content, name, fragment) -> None:
+    bad = tmp_path / name
+    bad.write_text(content, encoding="utf-8")
+    result = run_capplan("forecast", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+    assert result.stderr.startswith("capplan: error:")
+    assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_bad_options_exit_2() -> None:
+    for args in (("--as-of", "2026-13"), ("--months", "0"), ("--rules", "no-such-rules")):
+        result = run_capplan("forecast", str(SAMPLES / "licenses-graph.json"), *args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr
+
+
+def test_report_writes_three_files_and_refuses_to_overwrite_an_input(tmp_path) -> None:
+    licenses = tmp_path / "licenses.json"
+    shutil.copy(SAMPLES / "licenses-graph.json", licenses)
+    before = licenses.read_bytes()
+    refused = run_capplan(
+        "report",
+        str(licenses),
+        str(SAMPLES / "environments-inventory.csv"),
+        "--html",
+        str(licenses),
+    )
+    assert refused.returncode == 2
+    assert licenses.read_bytes() == before
+    out = tmp_path / "out"
+    run_capplan(
+        "report",
+        str(licenses),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        "--out",
+        str(out),
+        check_exit=0,
+    )
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["capplan-2026-12.html", "capplan-2026-12.json", "capplan-2026-12.xlsx"]
+    written = json.loads((out / "capplan-2026-12.json").read_text(encoding="utf-8"))
+    jsonschema.validate(written, SCHEMA)
+    printed = forecast_json("licenses-graph.json", "environments-inventory.csv")
+    assert written["capacity"] == printed["capacity"]
+
+
+def test_failed_report_leaves_the_earlier_one_untouched(tmp_path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("earlier report", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,quantity\nX,-1\n", encoding="utf-8")
+    result = run_capplan("report", str(bad), "--html", str(out))
+    assert result.returncode == 2
+    assert out.read_text(encoding="utf-8") == "earlier report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "report.html"]
+
+
+def test_whatif_flags_and_scenario_files() -> None:
+    result = run_capplan(
+        "whatif",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        "--add-licenses",
+        "DYN365_FINANCE=10",
+        "--format",
+        "json",
+        check_exit=0,
+    )
+    data = json.loads(result.stdout)
+    jsonschema.validate(data["baseline"], SCHEMA)
+    delta = {d["pool"]: d for d in data["scenarios"][0]["delta"]}
+    assert delta["database"]["entitled_gb"] == pytest.approx(50)
+    assert delta["file"]["entitled_gb"] == pytest.approx(50)
+    for scenario in sorted(SAMPLES.glob("scenario*.toml")):
+        run_capplan(
+            "whatif",
+            str(SAMPLES / "licenses-graph.json"),
+            str(SAMPLES / "environments-inventory.csv"),
+            *AS_OF,
+            "--scenario",
+            str(scenario),
+            check_exit=0,
+        )
+
+
+def test_init_writes_starter_files_that_plan(tmp_path) -> None:
+    run_capplan("init", str(tmp_path / "tenant"), check_exit=0)
+    folder = tmp_path / "tenant"
+    run_capplan(
+        "whatif",
+        str(folder / "licenses.csv"),
+        str(folder / "environments.csv"),
+        *AS_OF,
+        "--scenario",
+        str(folder / "scenario.toml"),
+        check_exit=0,
+    )
+    again = run_capplan("init", str(folder))
+    assert again.returncode == 2 and "already exist" in again.stderr
+
+
+def test_rules_commands(tmp_path) -> None:
+    listed = run_capplan("rules", "list", check_exit=0).stdout
+    assert "split-2023" in listed and "pooled-2025-12" in listed
+    shown = json.loads(
+        run_capplan("rules", "show", "split-2023", "--format", "json", check_exit=0).stdout
+    )
+    assert shown["defaults_combine"] == "sum"
+    run_capplan("rules", "check", str(ROOT / "rules" / "pooled-2025-12.toml"), check_exit=0)
+    broken = tmp_path / "broken.toml"
+    text = (ROOT / "rules" / "pooled-2025-12.toml").read_text(encoding="utf-8")
+    broken.write_text(text.replace('role = "activity"', 'role = "boss"'), encoding="utf-8")
+    result = run_capplan("rules", "check", str(broken))
+    assert result.returncode == 2
+    assert "role 'boss'" in result.stderr and "line " in result.stderr
+
+
+def test_help_has_an_example_on_every_command() -> None:
+    for command in ("forecast", "report", "whatif", "init", "verify", "rules"):
+        text = run_capplan(command, "--help", check_exit=0).stdout
+        assert "Example" in text, command
+    assert run_capplan("--version", check_exit=0).stdout.startswith("capplan, version")
