@@ -56,7 +56,7 @@ class Amount:
     """A number from the rules, with where it came from."""
 
     gb: float
-    text: str  # as written, e.g. "250 MB"
+    text: str  # as written, e.g. "500 MB"
     source: Source
     confidence: str
     rule: str  # where it sits in the rules, e.g. "licenses[DYN365_FINANCE].per_license.database"
@@ -318,7 +318,7 @@ def _amount(
     try:
         gb = parse_amount(text)
     except ValueError as exc:
-        raise reader.fail(where, str(exc), 'an amount like "250 MB" or "10 GB"') from None
+        raise reader.fail(where, str(exc), 'an amount like "500 MB" or "10 GB"') from None
     source_id = table.get("source", inherited.get("source"))
     confidence = table.get("confidence", inherited.get("confidence"))
     note = table.get("note", inherited.get("note", ""))

@@ -1,4 +1,4 @@
-"""Amounts with units ("250 MB", "10 GB") and the MB/GB conversion used everywhere.
+"""Amounts with units ("500 MB", "10 GB") and the MB/GB conversion used everywhere.
 
 Microsoft's APIs report megabytes, the admin center shows gigabytes, and this project works in
 gigabytes with 1 GB = 1024 MB (binary, as the admin center counts).
@@ -15,7 +15,7 @@ _AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$")
 
 
 def parse_amount(text: str) -> float:
-    """Return the amount in GB of a string such as ``"250 MB"`` or ``"10 GB"``.
+    """Return the amount in GB of a string such as ``"500 MB"`` or ``"10 GB"``.
 
     Raises ValueError with a reason a person can act on; callers add the file and entry.
     """
@@ -23,7 +23,7 @@ def parse_amount(text: str) -> float:
         raise ValueError(f'an amount is a string with its unit, like "10 GB", not {text!r}')
     match = _AMOUNT.match(text)
     if not match:
-        raise ValueError(f'{text!r} is not an amount with a unit, like "250 MB" or "10 GB"')
+        raise ValueError(f'{text!r} is not an amount with a unit, like "500 MB" or "10 GB"')
     number, unit = match.groups()
     factor = _UNITS_IN_GB.get(unit.upper())
     if factor is None:

@@ -1,0 +1,101 @@
+"""The HTML report in a real browser: Debian's headless Chromium, driven through chromedriver.
+
+In CI (CI=true) a missing browser is a failure, not a skip: .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, run_capplan
+
+BROWSER = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,2000",
+)
+
+
+def _require_browser() -> None:
+    if BROWSER and DRIVER:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("chromium and chromedriver must be installed in CI (see .ci/run)")
+    pytest.skip("chromium or chromedriver not installed")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("report")
+    hostile = folder / "environments.csv"
+    text = (SAMPLES / "environments-inventory.csv").read_text(encoding="utf-8-sig")
+    hostile.write_text(text.replace("Contoso Trial", "<script>alert(1)</script>"), encoding="utf-8")
+    run_capplan(
+        "report",
+        str(SAMPLES / "licenses-graph.json"),
+        str(hostile),
+        "--as-of",
+        "2026-12",
+        "--out",
+        str(folder / "out"),
+        check_exit=0,
+    )
+    data = json.loads((folder / "out" / "capplan-2026-12.json").read_text(encoding="utf-8"))
+    return folder / "out" / "capplan-2026-12.html", data
+
+
+def test_report_in_headless_chromium(report, tmp_path) -> None:
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    page, data = report
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    try:
+        driver.get(page.resolve().as_uri())
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+        # The hostile name is text, and no script ran.
+        assert "<script>alert(1)</script>" in driver.find_element(By.TAG_NAME, "body").text
+        assert driver.execute_script("return document.scripts.length") == 0
+        charts = driver.find_elements(By.CSS_SELECTOR, "svg[role='img']")
+        assert len(charts) >= len(data["capacity"])
+        for chart in charts:
+            box = driver.execute_script(
+                "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];",
+                chart,
+            )
+            assert box[0] > 0 and box[1] > 0
+        summary = driver.find_element(By.CSS_SELECTOR, "#summary table").text
+        for pool in data["capacity"]:
+            for key in ("entitled_gb", "consumed_gb", "available_gb"):
+                assert f"{pool[key]:,.2f} GB" in summary, (pool["pool"], key)
+        # Nothing was fetched from the network: every resource the page loaded is the file.
+        resources = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        assert [r for r in resources if not r.startswith("file:")] == []
+        shot = tmp_path / "report.png"
+        assert driver.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+    finally:
+        driver.quit()
