@@ -236,7 +236,9 @@ def test_whatif_flags_and_scenario_files() -> None:
     delta = {d["pool"]: d for d in data["scenarios"][0]["delta"]}
     assert delta["database"]["entitled_gb"] == pytest.approx(50)
     assert delta["file"]["entitled_gb"] == pytest.approx(50)
-    for scenario in sorted(SAMPLES.glob("scenario*.toml")):
+    scenarios = sorted((SAMPLES / "scenarios").glob("*.toml"))
+    assert scenarios
+    for scenario in scenarios:
         run_capplan(
             "whatif",
             str(SAMPLES / "licenses-graph.json"),

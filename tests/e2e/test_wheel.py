@@ -33,15 +33,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path) -> None:
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(environment)
     python = environment / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    (Path(site) / "borrowed-dependencies.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
-    )
+    # Install first: with the borrowed dependencies visible, pip would see the capplan of the
+    # running environment as already installed and skip the wheel.
     subprocess.run(
         [
             sys.executable,
@@ -57,6 +50,15 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path) -> None:
         check=True,
         capture_output=True,
         timeout=300,
+    )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(site) / "borrowed-dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
     outside = tmp_path / "elsewhere"
     outside.mkdir()
