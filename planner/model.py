@@ -136,8 +136,8 @@ def empty_environments() -> pd.DataFrame:
     return environment_frame([])
 
 
-def license_frame(rows: list[dict]) -> pd.DataFrame:
-    """Build a license table from dicts, filling absent columns and fixing dtypes."""
+def license_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Build a license table from dicts (or a frame), filling absent columns and fixing dtypes."""
     frame = pd.DataFrame(rows, columns=list(LICENSE_COLUMNS))
     defaults = {
         "sku_id": "",
@@ -157,8 +157,9 @@ def license_frame(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def environment_frame(rows: list[dict]) -> pd.DataFrame:
-    """Build an environment table from dicts, filling absent columns and fixing dtypes."""
+def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Build an environment table from dicts (or a frame), filling absent columns and fixing
+    dtypes."""
     frame = pd.DataFrame(rows, columns=list(ENVIRONMENT_COLUMNS))
     for column in ("power_platform", "linked_to", "org_url", "source", "location"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")

@@ -86,7 +86,7 @@ def read_inventory(table: Table) -> pd.DataFrame:
     )
     data["start_month"] = 0
     frame = pd.DataFrame(data, index=range(len(table)))
-    return environment_frame(frame.to_dict("records"))
+    return environment_frame(frame)
 
 
 def _refuse_unknown_capacity_columns(table: Table) -> None:

@@ -212,7 +212,7 @@ def _license_table(
         },
         index=range(size),
     )
-    return license_frame(frame.to_dict("records"))
+    return license_frame(frame)
 
 
 def _optional_units(table: Table, position: int | None, name: str, blank: int) -> np.ndarray:
