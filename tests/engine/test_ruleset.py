@@ -1,0 +1,118 @@
+"""Rule sets: the bundled files load, selection by month, and errors that name line and entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import InputError, RulesError
+from planner.resources import bundled_dir
+from planner.ruleset import bundled_rulesets, load_ruleset_text, resolve_ruleset
+from planner.units import format_gb, mb_to_gb, parse_amount
+
+POOLED_TEXT = (bundled_dir("rules") / "pooled-2025-12.toml").read_text(encoding="utf-8")
+
+
+def test_bundled_rule_sets_and_their_contract() -> None:
+    by_id = {r.id: r for r in bundled_rulesets()}
+    assert set(by_id) == {"split-2023", "pooled-2025-12"}
+    assert by_id["split-2023"].pool_names == (
+        "dataverse_database",
+        "dataverse_file",
+        "dataverse_log",
+        "operations_database",
+        "operations_file",
+    )
+    assert by_id["split-2023"].defaults_combine == "sum"
+    assert by_id["pooled-2025-12"].pool_names == ("database", "file", "log")
+    assert by_id["pooled-2025-12"].defaults_combine == "max"
+    for ruleset in by_id.values():
+        for amount in ruleset.all_amounts():
+            assert amount.confidence in ("documented", "secondary", "assumed")
+            assert amount.source.url or amount.confidence == "assumed", amount.rule
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        ("2023-06", "split-2023"),
+        ("2025-11", "split-2023"),
+        ("2025-12", "pooled-2025-12"),
+        ("2027-01", "pooled-2025-12"),
+    ],
+)
+def test_newest_rule_set_effective_at_the_month(as_of, expected) -> None:
+    assert resolve_ruleset(None, as_of).id == expected
+
+
+def test_no_rule_set_before_the_oldest() -> None:
+    with pytest.raises(InputError, match="no bundled rule set is effective at 2020-01"):
+        resolve_ruleset(None, "2020-01")
+
+
+def test_rules_by_path_and_unknown_id(tmp_path) -> None:
+    own = tmp_path / "mine.toml"
+    own.write_text(POOLED_TEXT.replace('id = "pooled-2025-12"', 'id = "mine"'), encoding="utf-8")
+    assert resolve_ruleset(str(own), "2026-01").id == "mine"
+    with pytest.raises(InputError, match="neither a bundled rule set nor a file"):
+        resolve_ruleset("nonsense", "2026-01")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [
+        ('role = "activity"', 'role = "boss"', ["role 'boss'", "licenses[9].role"]),
+        (
+            'per_license = { database = "5 GB", file = "5 GB" }\nsource = "capacity-storage"',
+            'per_license = { database = "5 parsecs", file = "5 GB" }\nsource = "capacity-storage"',
+            ["unit 'parsecs'", "per_license.database"],
+        ),
+        ('defaults_combine = "max"', 'defaults_combine = "most"', ["'most'", "max or sum"]),
+        (
+            'lender = "database"\nborrower = "log"',
+            'lender = "database"\nborrower = "logs"',
+            ["'logs' is not a pool"],
+        ),
+        (
+            'confidence = "documented"\nminimum_base_licenses = 20',
+            'confidence = "rumoured"\nminimum_base_licenses = 20',
+            ["confidence is 'rumoured'"],
+        ),
+        ("[thresholds]", '[thresholds]\ncolour = "red"', ["unknown key 'colour'"]),
+        ('id = "pooled-2025-12"', 'id = "pooled-2025-12"\nid = "again"', ["not valid TOML"]),
+    ],
+)
+def test_broken_rules_name_file_line_and_entry(old, new, fragments) -> None:
+    assert old in POOLED_TEXT, old
+    with pytest.raises(RulesError) as caught:
+        load_ruleset_text(POOLED_TEXT.replace(old, new, 1), "broken.toml")
+    message = caught.value.render()
+    assert message.startswith("broken.toml")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_error_line_points_at_the_entry() -> None:
+    text = POOLED_TEXT.replace('role = "activity"', 'role = "boss"')
+    with pytest.raises(RulesError) as caught:
+        load_ruleset_text(text, "broken.toml")
+    line = int(caught.value.location.split(",")[0].removeprefix("line "))
+    assert 'role = "boss"' in text.splitlines()[line - 1]
+
+
+def test_units() -> None:
+    assert parse_amount("250 MB") == pytest.approx(250 / 1024)
+    assert parse_amount("10 GB") == 10
+    assert parse_amount("1 TB") == 1024
+    assert mb_to_gb(3072) == 3
+    assert format_gb(1234.5) == "1,234.50 GB"
+    assert format_gb(None) == "unknown"
+    for bad in ("10", "ten GB", "10 GiB", "-5 GB", ""):
+        with pytest.raises(ValueError):
+            parse_amount(bad)
+
+
+def test_rules_folder_holds_only_rule_files() -> None:
+    folder = Path(bundled_dir("rules"))
+    assert sorted(p.name for p in folder.iterdir()) == ["pooled-2025-12.toml", "split-2023.toml"]
