@@ -1,0 +1,142 @@
+"""capplan verify through the CLI against a loopback stand-in of the Dataverse Web API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import run_capplan
+
+TOKEN = "secret-token-value"
+ANSWERS = {
+    "linked": (
+        200,
+        {
+            "Url": "https://contoso.operations.dynamics.com",
+            "TenantId": "72ad15f0-3a88-4e15-be25-8751c9bd0764",
+            "Id": "b2106f5c-e218-4aac-841a-a59da4738eb4",
+        },
+    ),
+    "notlinked": (
+        400,
+        {
+            "error": {
+                "code": "0x80048d0b",
+                "message": "Dataverse instance isn't integrated with finance and operations.",
+            }
+        },
+    ),
+    "samecode": (400, {"error": {"code": "0x80048d0b", "message": "Something else failed."}}),
+    "denied": (401, {"error": {"code": "0x80072560", "message": "The user is not authorized."}}),
+    "broken": (500, {"error": {"code": "0x80040216", "message": "An unexpected error occurred."}}),
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        case = self.path.strip("/").split("/")[0]
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            status, body = 401, {"error": {"code": "x", "message": "no token"}}
+        else:
+            status, body = ANSWERS[case]
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "exit_code"),
+    [
+        ("linked", "linked", 0),
+        ("notlinked", "not_linked", 0),
+        ("samecode", "unknown", 3),
+        ("denied", "unknown", 3),
+        ("broken", "unknown", 3),
+    ],
+)
+def test_verify_each_answer(server, case, status, exit_code) -> None:
+    result = run_capplan(
+        "verify", "--url", f"{server}/{case}", "--format", "json", env={"DATAVERSE_TOKEN": TOKEN}
+    )
+    assert result.returncode == exit_code, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == status
+    assert set(data) >= {
+        "status",
+        "finance_operations_url",
+        "tenant_id",
+        "environment_id",
+        "error_code",
+        "message",
+    }
+    assert TOKEN not in result.stdout + result.stderr
+    if status == "linked":
+        assert data["finance_operations_url"] == "https://contoso.operations.dynamics.com"
+
+
+def test_verify_table_and_token_variable(server) -> None:
+    result = run_capplan(
+        "verify", "--url", f"{server}/linked", "--token-env", "MY_TOKEN", env={"MY_TOKEN": TOKEN}
+    )
+    assert result.returncode == 0
+    assert "https://contoso.operations.dynamics.com" in result.stdout
+    missing = run_capplan("verify", "--url", f"{server}/linked", "--token-env", "NOT_SET_HERE")
+    assert missing.returncode == 2 and "NOT_SET_HERE" in missing.stderr
+
+
+def test_plain_http_refused_off_loopback() -> None:
+    result = run_capplan(
+        "verify", "--url", "http://contoso.crm.dynamics.com", env={"DATAVERSE_TOKEN": TOKEN}
+    )
+    assert result.returncode == 2
+    assert "https" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_inventory_writes_a_new_file(server, tmp_path) -> None:
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "name,type,org_url\n"
+        f"CE,dataverse_production,{server}/linked\n"
+        f"TEST,dataverse_sandbox,{server}/notlinked\n"
+        "=cmd,dataverse_sandbox,\n",
+        encoding="utf-8",
+    )
+    before = inventory.read_bytes()
+    refused = run_capplan(
+        "verify",
+        "--inventory",
+        str(inventory),
+        "--out",
+        str(inventory),
+        env={"DATAVERSE_TOKEN": TOKEN},
+    )
+    assert refused.returncode == 2 and inventory.read_bytes() == before
+    out = tmp_path / "verified.csv"
+    result = run_capplan(
+        "verify", "--inventory", str(inventory), "--out", str(out), env={"DATAVERSE_TOKEN": TOKEN}
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["CE"]["power_platform_verified"] == "linked"
+    assert rows["TEST"]["power_platform_verified"] == "not_linked"
+    assert "'=cmd" in rows  # a formula-looking name is stored as text
+    assert inventory.read_bytes() == before
