@@ -459,7 +459,12 @@ def whatif(options: dict[str, Any]) -> None:
         atomic_write_text(options["output"], text)
     else:
         click.echo(text, nl=False)
-    finish([comparison.baseline, *(plan for _, plan in comparison.scenarios)], options["fail_on"])
+    every_plan = [
+        comparison.baseline,
+        *comparison.before_switch.values(),
+        *(plan for _, plan in comparison.scenarios),
+    ]
+    finish(every_plan, options["fail_on"])
 
 
 @cli.command()

@@ -86,8 +86,15 @@ class InputSource:
 
 
 # Extra consumption growth of a whole pool (what-if ``--growth POOL=GB``), on top of the
-# environments' own growth: month m adds gb_per_month x (m - start_month) from start_month on.
-POOL_GROWTH_COLUMNS: tuple[str, ...] = ("pool", "gb_per_month", "start_month", "origin")
+# environments' own growth: from start_month on, month m adds
+# gb_at_start + gb_per_month x (m - start_month).
+POOL_GROWTH_COLUMNS: tuple[str, ...] = (
+    "pool",
+    "gb_per_month",
+    "start_month",
+    "origin",
+    "gb_at_start",
+)
 
 
 def empty_pool_growth() -> pd.DataFrame:
@@ -97,6 +104,7 @@ def empty_pool_growth() -> pd.DataFrame:
             "gb_per_month": pd.Series(dtype="float64"),
             "start_month": pd.Series(dtype="int64"),
             "origin": pd.Series(dtype=object),
+            "gb_at_start": pd.Series(dtype="float64"),
         }
     )
 

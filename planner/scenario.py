@@ -23,6 +23,7 @@ from planner.errors import InputError
 from planner.model import (
     CAPACITY_TYPES,
     ENVIRONMENT_TYPES,
+    NEVER,
     POWER_PLATFORM_STATES,
     Inputs,
     environment_frame,
@@ -64,6 +65,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
     "link_existing_dataverse": ("name", "target"),
     "set_growth": ("environment", "pool", "capacity_type", "gb_per_month"),
     "buy_addon": ("pool", "gb"),
+    "switch_rules": ("rules",),
 }
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "add_licenses": ("sku", "quantity"),
@@ -74,6 +76,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "link_existing_dataverse": ("name", "target"),
     "set_growth": ("gb_per_month",),
     "buy_addon": ("pool", "gb"),
+    "switch_rules": ("rules",),
 }
 
 
@@ -83,6 +86,8 @@ class Scenario:
     changes: tuple[Change, ...]
     description: str = ""
     source: str = ""  # the file, or "command line"
+    # A contract renewal into another rule set from a month on (a switch_rules change).
+    switch: Change | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,6 +294,15 @@ def change_from_table(
                 {"scope": "pool", "gb_per_month": rate},
                 origin,
             )
+        case "switch_rules":
+            if month == 0:
+                raise InputError(
+                    "a rule set switch needs a month after month 0",
+                    file=file,
+                    location=where,
+                    expected='month = "YYYY-MM" after --as-of (for month 0 use --rules)',
+                )
+            return Change("switch_rules", month, label, text("rules"), {}, origin)
         case _:  # buy_addon
             gb = _number(table["gb"], "gb", where, file)
             if gb <= 0:
@@ -353,7 +367,21 @@ def read_scenario_file(path: str | Path, as_of: str, months: int) -> Scenario:
         change_from_table(table, as_of, months, file, f"changes[{index + 1}]")
         for index, table in enumerate(tables)
     )
-    return Scenario(name.strip(), changes, str(data.get("description", "")), file)
+    switches = [c for c in changes if c.kind == "switch_rules"]
+    if len(switches) > 1:
+        raise InputError(
+            "a scenario can switch rule sets only once",
+            file=file,
+            location=switches[1].origin.partition(", ")[2],
+            expected="one switch_rules change",
+        )
+    return Scenario(
+        name.strip(),
+        tuple(c for c in changes if c.kind != "switch_rules"),
+        str(data.get("description", "")),
+        file,
+        switches[0] if switches else None,
+    )
 
 
 _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
@@ -632,6 +660,7 @@ def apply_change(inputs: Inputs, change: Change, ruleset: RuleSet) -> Inputs:
                             "gb_per_month": float(change.details["gb_per_month"]),
                             "start_month": month,
                             "origin": change.origin,
+                            "gb_at_start": 0.0,
                         }
                     ]
                 )
@@ -682,3 +711,36 @@ def apply_changes(inputs: Inputs, changes: Sequence[Change], ruleset: RuleSet) -
     for change in sorted(changes, key=lambda c: c.month):
         inputs = apply_change(inputs, change, ruleset)
     return inputs
+
+
+def shift_inputs(inputs: Inputs, months: int) -> Inputs:
+    """The inputs as seen from ``months`` later: that month becomes month 0.
+
+    Rows that ended before are dropped; rows running at the new month 0 carry the usage their
+    growth has brought them to, so the timeline continues without a jump.
+    """
+    if months <= 0:
+        return inputs
+    licenses = inputs.licenses.copy()
+    licenses["start_month"] = (licenses["start_month"] - months).clip(lower=0)
+    environments = inputs.environments[inputs.environments["end_month"] > months].copy()
+    elapsed = (months - environments["start_month"]).clip(lower=0)
+    for capacity_type in CAPACITY_TYPES:
+        usage = f"{capacity_type}_gb"
+        growth = environments[f"{capacity_type}_growth_gb_per_month"].fillna(0.0)
+        environments[usage] = environments[usage] + growth * elapsed
+    environments["start_month"] = (environments["start_month"] - months).clip(lower=0)
+    never = environments["end_month"] >= NEVER
+    environments["end_month"] = environments["end_month"].where(
+        never, environments["end_month"] - months
+    )
+    pool_growth = inputs.pool_growth.copy()
+    if len(pool_growth):
+        gone = (months - pool_growth["start_month"]).clip(lower=0)
+        pool_growth["gb_at_start"] = (
+            pool_growth["gb_at_start"].fillna(0.0) + gone * pool_growth["gb_per_month"]
+        )
+        pool_growth["start_month"] = (pool_growth["start_month"] - months).clip(lower=0)
+    return inputs.with_tables(
+        licenses=licenses, environments=environments.reset_index(drop=True), pool_growth=pool_growth
+    )

@@ -3,17 +3,20 @@ applied, planned by the same engine; the comparison is computed from the plans, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputError
+from planner.model import Inputs
+from planner.months import format_month, parse_month
 from planner.plan import Plan, build_plan
 from planner.report.data import SCHEMA_VERSION, plan_data
-from planner.ruleset import RuleSet
-from planner.scenario import Scenario, apply_changes
+from planner.ruleset import RuleSet, resolve_ruleset
+from planner.scenario import Scenario, apply_changes, shift_inputs
 
 SUMMARY_KEYS = (
     "pool",
@@ -43,10 +46,13 @@ DELTA_KEYS = (
 class Comparison:
     baseline: Plan
     scenarios: tuple[tuple[Scenario, Plan], ...]
+    # A scenario that renews into another rule set is planned from its switch month on (its
+    # plan's month 0); the months before are planned here, under the baseline's rule set.
+    before_switch: Mapping[str, Plan] = field(default_factory=dict)
 
 
 def plan_scenario(
-    baseline_inputs: Any,
+    baseline_inputs: Inputs,
     scenario: Scenario,
     ruleset: RuleSet,
     as_of: str,
@@ -57,31 +63,72 @@ def plan_scenario(
     return build_plan(inputs, ruleset, as_of, months, scenario.changes, **options)
 
 
+def plan_switched_scenario(
+    baseline_inputs: Inputs,
+    scenario: Scenario,
+    ruleset: RuleSet,
+    as_of: str,
+    months: int,
+    **options: Any,
+) -> tuple[Plan, Plan]:
+    """A renewal into another rule set: the months before the switch under the current rules,
+    the months from it under the new ones (whose month 0 is the switch month)."""
+    switch = scenario.switch
+    assert switch is not None
+    start = switch.month
+    start_label = format_month(parse_month(as_of) + start)
+    new_rules = resolve_ruleset(switch.subject, start_label)
+    early = [c for c in scenario.changes if c.month < start]
+    late = [replace(c, month=c.month - start) for c in scenario.changes if c.month >= start]
+    inputs_early = apply_changes(baseline_inputs, early, ruleset)
+    before = build_plan(inputs_early, ruleset, as_of, start, early, **options)
+    inputs_late = apply_changes(shift_inputs(inputs_early, start), late, new_rules)
+    after = build_plan(inputs_late, new_rules, start_label, months - start, late, **options)
+    return before, after
+
+
 def compare(
-    baseline_inputs: Any,
+    baseline_inputs: Inputs,
     scenarios: Sequence[Scenario],
     ruleset: RuleSet,
     as_of: str,
     months: int,
     **options: Any,
 ) -> Comparison:
+    names = [s.name for s in scenarios]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(
+            "several scenarios are named " + ", ".join(repeated),
+            expected="a different name = ... in each scenario file",
+        )
     baseline = build_plan(baseline_inputs, ruleset, as_of, months, **options)
-    return Comparison(
-        baseline=baseline,
-        scenarios=tuple(
-            (s, plan_scenario(baseline_inputs, s, ruleset, as_of, months, **options))
-            for s in scenarios
-        ),
-    )
+    planned: list[tuple[Scenario, Plan]] = []
+    before: dict[str, Plan] = {}
+    for scenario in scenarios:
+        if scenario.switch is None:
+            planned.append(
+                (
+                    scenario,
+                    plan_scenario(baseline_inputs, scenario, ruleset, as_of, months, **options),
+                )
+            )
+            continue
+        before[scenario.name], after = plan_switched_scenario(
+            baseline_inputs, scenario, ruleset, as_of, months, **options
+        )
+        planned.append((scenario, after))
+    return Comparison(baseline=baseline, scenarios=tuple(planned), before_switch=before)
 
 
-def pool_summary(plan: Plan) -> list[dict[str, Any]]:
-    """Per pool: month 0 and horizon figures, first shortfall and what it takes to cover it."""
+def pool_summary(plan: Plan, start: int = 0) -> list[dict[str, Any]]:
+    """Per pool: figures at month ``start`` and at the horizon, the first shortfall from then,
+    and what it takes to cover it."""
     forecast = plan.forecast
     purchases = plan.purchases.set_index("pool") if len(plan.purchases) else None
     rows = []
     for position, pool in enumerate(plan.ruleset.pool_names):
-        over = forecast.available[position] < -1e-9
+        over = forecast.available[position, start:] < -1e-9
         bought = purchases is not None and pool in purchases.index
         units = purchases.loc[pool, "units"] if bought else 0
         cost = purchases.loc[pool, "monthly_cost_usd"] if bought else 0.0
@@ -90,13 +137,15 @@ def pool_summary(plan: Plan) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pool": pool,
-                "entitled_gb": float(forecast.entitled[position, 0]),
-                "consumed_gb": float(forecast.consumed[position, 0]),
-                "available_gb": float(forecast.available[position, 0]),
+                "entitled_gb": float(forecast.entitled[position, start]),
+                "consumed_gb": float(forecast.consumed[position, start]),
+                "available_gb": float(forecast.available[position, start]),
                 "entitled_end_gb": float(forecast.entitled[position, -1]),
                 "consumed_end_gb": float(forecast.consumed[position, -1]),
                 "available_end_gb": float(forecast.available[position, -1]),
-                "first_shortfall": forecast.months[int(np.argmax(over))] if over.any() else None,
+                "first_shortfall": (
+                    forecast.months[start + int(np.argmax(over))] if over.any() else None
+                ),
                 "addon_units": None if units is None else int(units),
                 "monthly_cost_usd": None if cost is None else float(cost),
             }
@@ -104,18 +153,39 @@ def pool_summary(plan: Plan) -> list[dict[str, Any]]:
     return rows
 
 
-def delta(baseline: list[dict[str, Any]], scenario: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def delta(
+    baseline: list[dict[str, Any]],
+    scenario: list[dict[str, Any]],
+    pools_of: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[dict[str, Any]]:
+    """Scenario minus baseline per pool. ``pools_of`` maps a scenario pool to the baseline pools
+    that make it up, when the scenario plans under another rule set."""
     before = {row["pool"]: row for row in baseline}
     out = []
     for row in scenario:
-        base = before.get(row["pool"])
-        entry: dict[str, Any] = {"pool": row["pool"]}
+        parts = pools_of.get(row["pool"], ()) if pools_of is not None else (row["pool"],)
+        bases = [before[p] for p in parts if p in before]
+        entry: dict[str, Any] = {"pool": row["pool"], "baseline_pools": list(parts)}
         for key in DELTA_KEYS:
-            a, b = (base or {}).get(key), row.get(key)
-            entry[key] = None if a is None or b is None else b - a
+            values = [b.get(key) for b in bases]
+            if not bases or any(v is None for v in values) or row.get(key) is None:
+                entry[key] = None
+            else:
+                entry[key] = row[key] - sum(values)
         entry["first_shortfall"] = row["first_shortfall"]
-        entry["baseline_first_shortfall"] = base["first_shortfall"] if base else None
+        shortfalls = sorted(b["first_shortfall"] for b in bases if b["first_shortfall"])
+        entry["baseline_first_shortfall"] = shortfalls[0] if shortfalls else None
         out.append(entry)
+    return out
+
+
+def matching_pools(baseline: RuleSet, scenario: RuleSet) -> dict[str, tuple[str, ...]]:
+    """Each scenario pool and the baseline pools whose capacity types exactly make it up."""
+    out: dict[str, tuple[str, ...]] = {}
+    for pool in scenario.pools:
+        parts = tuple(p.name for p in baseline.pools if set(p.draws_on) <= set(pool.draws_on))
+        covered = {t for p in baseline.pools if p.name in parts for t in p.draws_on}
+        out[pool.name] = parts if covered == set(pool.draws_on) else ()
     return out
 
 
@@ -125,17 +195,29 @@ def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[s
     scenarios = []
     for scenario, plan in comparison.scenarios:
         summary = pool_summary(plan)
-        scenarios.append(
-            {
-                "name": scenario.name,
-                "source": scenario.source,
-                "description": scenario.description,
-                "changes": [c.describe() for c in scenario.changes],
-                "summary": summary,
-                "delta": delta(baseline_summary, summary),
-                "plan": plan_data(plan, digits),
+        entry: dict[str, Any] = {
+            "name": scenario.name,
+            "source": scenario.source,
+            "description": scenario.description,
+            "changes": [c.describe() for c in scenario.changes],
+            "summary": summary,
+            "delta": delta(baseline_summary, summary),
+            "plan": plan_data(plan, digits),
+        }
+        if scenario.switch is not None:
+            # Compared from the switch month on, pool by pool of the new rule set.
+            before = comparison.before_switch[scenario.name]
+            at_switch = pool_summary(comparison.baseline, start=scenario.switch.month)
+            entry["changes"].append(scenario.switch.describe())
+            entry["delta"] = delta(
+                at_switch, summary, matching_pools(comparison.baseline.ruleset, plan.ruleset)
+            )
+            entry["ruleset_switch"] = {
+                "rules": plan.ruleset.id,
+                "month": scenario.switch.month_label,
             }
-        )
+            entry["plan_before_switch"] = plan_data(before, digits)
+        scenarios.append(entry)
     return {
         "schema_version": SCHEMA_VERSION,
         "baseline": plan_data(comparison.baseline, digits),

@@ -180,7 +180,9 @@ def compute_consumption(
     for row in pool_growth.itertuples(index=False):
         if row.pool not in pool_index:
             continue
-        ramp = np.clip(np.arange(months) - int(row.start_month), 0, None) * float(row.gb_per_month)
+        elapsed = np.arange(months) - int(row.start_month)
+        base = 0.0 if pd.isna(row.gb_at_start) else float(row.gb_at_start)
+        ramp = np.where(elapsed >= 0, base + np.clip(elapsed, 0, None) * float(row.gb_per_month), 0)
         by_pool[pool_index[row.pool]] += ramp
 
     lines = (

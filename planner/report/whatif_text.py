@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from planner.report.json_report import DIGITS, dumps
@@ -14,8 +13,14 @@ def _columns(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], list
     columns: list[tuple[str, list[dict[str, Any]], list[dict] | None]] = [
         ("baseline", data["baseline_summary"], None)
     ]
-    columns += [(s["name"], s["summary"], s["delta"]) for s in data["scenarios"]]
+    columns += [(_label(s), s["summary"], s["delta"]) for s in data["scenarios"]]
     return columns
+
+
+def _label(scenario: dict[str, Any]) -> str:
+    """A scenario's name; one that renews into another rule set says from when it counts."""
+    switch = scenario.get("ruleset_switch")
+    return f"{scenario['name']} (from {switch['month']})" if switch else scenario["name"]
 
 
 def _signed(value: float | None) -> str:
@@ -85,9 +90,14 @@ def render_whatif_table(comparison: Comparison) -> str:
 
 def _purchases(data: dict[str, Any]) -> list[str]:
     out = ["What to buy"]
-    plans: Sequence[tuple[str, dict[str, Any]]] = [("baseline", data["baseline"])] + [
-        (s["name"], s["plan"]) for s in data["scenarios"]
-    ]
+    plans: list[tuple[str, dict[str, Any]]] = [("baseline", data["baseline"])]
+    for scenario in data["scenarios"]:
+        if "plan_before_switch" in scenario:
+            switch = scenario["ruleset_switch"]
+            plans.append(
+                (f"{scenario['name']} (before {switch['month']})", scenario["plan_before_switch"])
+            )
+        plans.append((_label(scenario), scenario["plan"]))
     for name, plan in plans:
         if not plan["purchases"]:
             out.append(f"  {name}: nothing; no pool runs short by {plan['horizon_end']}")

@@ -322,3 +322,44 @@ def test_bad_scenarios_name_file_and_change(tmp_path, text, fragment) -> None:
     message = caught.value.render()
     assert fragment in message
     assert str(path) in message
+
+
+def test_renewal_into_the_pooled_model(tmp_path) -> None:
+    """Planned from the switch month under the new rules; before it, under the old ones."""
+    from planner.whatif import comparison_data
+
+    path = write(
+        tmp_path,
+        'name = "renew"\n[[changes]]\nkind = "switch_rules"\nrules = "pooled-2025-12"\n'
+        'month = "2027-06"\n[[changes]]\nkind = "add_licenses"\nsku = "DYN365_FINANCE"\n'
+        'quantity = 10\nmonth = "2027-09"\n',
+    )
+    scenario = read_scenario_file(path, AS_OF, MONTHS)
+    comparison = compare(make_inputs(LICENSES, ENVIRONMENTS), [scenario], SPLIT, AS_OF, MONTHS)
+    (_, after), before = comparison.scenarios[0], comparison.before_switch["renew"]
+    assert before.ruleset.id == "split-2023" and before.months == 6
+    assert after.ruleset.id == "pooled-2025-12" and after.as_of == "2027-06"
+    assert after.months == MONTHS - 6
+    # The pooled plan starts where the split timeline left off: PROD's database grew 6 months.
+    baseline = comparison.baseline
+    consumed_at_switch = baseline.forecast.consumed[:, 6]
+    split_database = sum(
+        consumed_at_switch[baseline.ruleset.pool_names.index(p)]
+        for p in ("dataverse_database", "operations_database")
+    )
+    assert after.forecast.consumed[0, 0] == pytest.approx(split_database)
+    # 25 Finance + 10 SCM under pooled: 90 + 35 x 5 + 4; 10 more Finance from month 3 on.
+    assert after.forecast.entitled[0, 0] == pytest.approx(269)
+    assert after.forecast.entitled[0, 3] == pytest.approx(319)
+    data = comparison_data(comparison)
+    entry = data["scenarios"][0]
+    assert entry["ruleset_switch"] == {"rules": "pooled-2025-12", "month": "2027-06"}
+    database = next(d for d in entry["delta"] if d["pool"] == "database")
+    assert database["baseline_pools"] == ["dataverse_database", "operations_database"]
+    assert database["consumed_gb"] == pytest.approx(0)
+
+
+def test_renewal_needs_a_later_month(tmp_path) -> None:
+    path = write(tmp_path, 'name = "x"\n[[changes]]\nkind = "switch_rules"\nrules = "split-2023"\n')
+    with pytest.raises(InputError, match="needs a month after month 0"):
+        read_scenario_file(path, AS_OF, MONTHS)
