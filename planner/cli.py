@@ -113,6 +113,13 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--sheet", help="Worksheet to read when a workbook has several candidates."),
         click.option(
+            "--max-input-mb",
+            default=50,
+            show_default=True,
+            type=click.IntRange(1, 4096),
+            help="Refuse input files larger than this many megabytes.",
+        ),
+        click.option(
             "--history",
             "history_files",
             multiple=True,
@@ -161,6 +168,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         environments=list(options["environment_files"]),
         include_warning_units=options["include_warning_units"],
         sheet=options["sheet"],
+        max_bytes=options["max_input_mb"] * 2**20,
     )
     if options["history_files"]:
         from planner.history import apply_fitted_growth, fit_growth, read_snapshots
