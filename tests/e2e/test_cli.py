@@ -8,6 +8,7 @@ import shutil
 import jsonschema
 import pytest
 from conftest import ROOT, SAMPLES, run_capplan
+from referencing import Registry, Resource
 
 LICENSE_FILES = [
     "licenses-graph.json",
@@ -232,7 +233,9 @@ def test_whatif_flags_and_scenario_files() -> None:
         check_exit=0,
     )
     data = json.loads(result.stdout)
-    jsonschema.validate(data["baseline"], SCHEMA)
+    whatif_schema = json.loads((ROOT / "docs" / "whatif.schema.json").read_text(encoding="utf-8"))
+    registry = Registry().with_resource("plan.schema.json", Resource.from_contents(SCHEMA))
+    jsonschema.Draft202012Validator(whatif_schema, registry=registry).validate(data)
     delta = {d["pool"]: d for d in data["scenarios"][0]["delta"]}
     assert delta["database"]["entitled_gb"] == pytest.approx(50)
     assert delta["file"]["entitled_gb"] == pytest.approx(50)
