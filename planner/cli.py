@@ -259,7 +259,8 @@ def forecast(options: dict[str, Any]) -> None:
     \b
     Examples:
       capplan forecast samples/licenses-graph.json samples/environments-inventory.csv
-      capplan forecast samples/*.csv --rules split-2023 --as-of 2026-01 --months 36
+      capplan forecast samples/licenses-mgsku.csv samples/environments-ppac.json \\
+          --rules split-2023 --as-of 2025-06 --months 36
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """

@@ -54,3 +54,25 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
             str(subject),
             f"{row.value} for {row.pool} is assumed ({row.rule}): {row.reason}",
         )
+
+
+@check("LICENSES_IN_SEVERAL_FILES", "warning")
+def licenses_in_several_files(plan: Plan) -> Iterator[Finding]:
+    """The same SKU comes from more than one license file, and their quantities add up.
+
+    That is right when a planning sheet adds to an export, and wrong when two exports of the same
+    tenant were given (the licenses count twice): give one export per tenant.
+    """
+    given = plan.licenses[plan.licenses["location"] != "what-if"]
+    files_of = given.groupby("sku")["source"].agg(lambda sources: tuple(sorted(set(sources))))
+    shared = files_of[files_of.map(len) > 1]
+    for files, skus in shared.groupby(shared, sort=True):
+        names = sorted(skus.index)
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        yield Finding(
+            "LICENSES_IN_SEVERAL_FILES",
+            "warning",
+            " + ".join(files),
+            f"{len(names)} SKUs ({shown}) are in each of {', '.join(files)}; their quantities "
+            "add up. Give one export per tenant unless the files add to each other.",
+        )
