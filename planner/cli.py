@@ -195,6 +195,7 @@ def input_paths(options: dict[str, Any]) -> list[str]:
         *options["license_files"],
         *options["environment_files"],
         *options["history_files"],
+        *options.get("scenario_files", ()),
     ]
 
 
@@ -219,6 +220,82 @@ def finish(plans: Sequence[Any], fail_on: str) -> None:
     if reason:
         click.echo(f"capplan: --fail-on {fail_on}: {reason}", err=True)
         sys.exit(EXIT_FAIL_ON)
+
+
+def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """What-if options shared by whatif and report: scenario files and the quick flags."""
+    decorators = [
+        click.option(
+            "--scenario",
+            "scenario_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="A scenario file (TOML); each is one column of the comparison. Repeatable.",
+        ),
+        click.option(
+            "--add-licenses",
+            multiple=True,
+            metavar="SKU=N",
+            help="Add N licenses of SKU (negative N removes). Repeatable.",
+        ),
+        click.option(
+            "--add-sandbox",
+            multiple=True,
+            metavar="NAME[:TIER]",
+            help="Add an add-on sandbox with its initial Power Platform environment.",
+        ),
+        click.option(
+            "--link",
+            multiple=True,
+            metavar="NAME",
+            help="Link environment NAME to a new Dataverse database.",
+        ),
+        click.option(
+            "--buy-addon",
+            multiple=True,
+            metavar="POOL=GB",
+            help="Buy capacity add-ons for POOL worth GB.",
+        ),
+        click.option(
+            "--growth",
+            multiple=True,
+            metavar="POOL=GB_PER_MONTH",
+            help="Extra consumption growth of POOL, on top of the environments' own.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
+    """The baseline and the scenarios of --scenario files and flags; None when there are none."""
+    from planner.scenario import Scenario, changes_from_flags, read_scenario_file
+    from planner.whatif import compare
+
+    months = options["months"]
+    scenarios = [read_scenario_file(path, as_of, months) for path in options["scenario_files"]]
+    flags = changes_from_flags(
+        as_of,
+        add_licenses=options["add_licenses"],
+        add_sandbox=options["add_sandbox"],
+        link=options["link"],
+        buy_addon=options["buy_addon"],
+        growth=options["growth"],
+    )
+    if flags:
+        scenarios.append(Scenario("command line", flags, "", "command line"))
+    if not scenarios:
+        return None
+    return compare(inputs, scenarios, ruleset, as_of, months, **purchase_options(options))
+
+
+def every_plan(comparison: Any) -> list[Any]:
+    return [
+        comparison.baseline,
+        *comparison.before_switch.values(),
+        *(plan for _, plan in comparison.scenarios),
+    ]
 
 
 def with_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -288,6 +365,7 @@ def forecast(options: dict[str, Any]) -> None:
 
 @cli.command()
 @input_options
+@scenario_options
 @click.option(
     "--html",
     "html_path",
@@ -317,10 +395,15 @@ def report(options: dict[str, Any]) -> None:
     untouched; an output path that is one of the inputs is refused.
 
     \b
+    With --scenario files or what-if flags, the reports add a comparison of the baseline and
+    the scenarios (an HTML section and an Excel sheet), and the JSON is the whatif comparison.
+
+    \b
     Examples:
       capplan report samples/licenses-graph.json samples/environments-inventory.csv --out report
       capplan report lic.json env.csv --html plan.html --xlsx plan.xlsx
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
+      capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
     """
     from planner.months import current_month
     from planner.output import check_not_input, write_all
@@ -344,13 +427,24 @@ def report(options: dict[str, Any]) -> None:
         raise InputError("no report to write", expected="--out DIR, or --html/--xlsx/--json PATH")
     for kind, path in targets.items():
         check_not_input(path, input_paths(options), f"--{kind}")
-    plan = load_plan(options)
+    inputs, ruleset, as_of = load_inputs_and_rules(options)
+    comparison = load_comparison(options, inputs, ruleset, as_of)
+    if comparison is None:
+        from planner.plan import build_plan
+
+        plan = build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
+        json_text = render_json(plan)
+    else:
+        from planner.report.whatif_text import render_whatif_json
+
+        plan = comparison.baseline
+        json_text = render_whatif_json(comparison)
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
     writers = {
-        "html": lambda path: path.write_text(render_html(plan), encoding="utf-8"),
-        "xlsx": lambda path: write_xlsx(plan, path),
-        "json": lambda path: path.write_text(render_json(plan), encoding="utf-8"),
+        "html": lambda path: path.write_text(render_html(plan, comparison), encoding="utf-8"),
+        "xlsx": lambda path: write_xlsx(plan, path, comparison),
+        "json": lambda path: path.write_text(json_text, encoding="utf-8"),
     }
     write_all([(path, writers[kind]) for kind, path in targets.items()])
     for path in targets.values():
@@ -358,45 +452,12 @@ def report(options: dict[str, Any]) -> None:
 
     for line in headline(plan_data(plan)):
         click.echo(line)
-    finish([plan], options["fail_on"])
+    finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
 
 
 @cli.command()
 @input_options
-@click.option(
-    "--scenario",
-    "scenario_files",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="A scenario file (TOML); each is one column of the comparison. Repeatable.",
-)
-@click.option(
-    "--add-licenses",
-    multiple=True,
-    metavar="SKU=N",
-    help="Add N licenses of SKU (negative N removes). Repeatable.",
-)
-@click.option(
-    "--add-sandbox",
-    multiple=True,
-    metavar="NAME[:TIER]",
-    help="Add an add-on sandbox with its initial Power Platform environment.",
-)
-@click.option(
-    "--link",
-    multiple=True,
-    metavar="NAME",
-    help="Link environment NAME to a new Dataverse database.",
-)
-@click.option(
-    "--buy-addon", multiple=True, metavar="POOL=GB", help="Buy capacity add-ons for POOL worth GB."
-)
-@click.option(
-    "--growth",
-    multiple=True,
-    metavar="POOL=GB_PER_MONTH",
-    help="Extra consumption growth of POOL, on top of the environments' own.",
-)
+@scenario_options
 @click.option(
     "--format",
     "output_format",
@@ -431,33 +492,19 @@ def whatif(options: dict[str, Any]) -> None:
         render_whatif_markdown,
         render_whatif_table,
     )
-    from planner.scenario import Scenario, changes_from_flags, read_scenario_file
-    from planner.whatif import compare
 
     if options["output"]:
         check_not_input(
             options["output"], [*input_paths(options), *options["scenario_files"]], "--output"
         )
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    months = options["months"]
-    scenarios = [read_scenario_file(path, as_of, months) for path in options["scenario_files"]]
-    flags = changes_from_flags(
-        as_of,
-        add_licenses=options["add_licenses"],
-        add_sandbox=options["add_sandbox"],
-        link=options["link"],
-        buy_addon=options["buy_addon"],
-        growth=options["growth"],
-    )
-    if flags:
-        scenarios.append(Scenario("command line", flags, "", "command line"))
-    if not scenarios:
+    comparison = load_comparison(options, inputs, ruleset, as_of)
+    if comparison is None:
         raise InputError(
             "no scenario given",
             expected="--scenario FILE or a what-if flag such as --add-licenses SKU=N "
             "(capplan init writes a starter scenario)",
         )
-    comparison = compare(inputs, scenarios, ruleset, as_of, months, **purchase_options(options))
     render = {
         "json": render_whatif_json,
         "markdown": render_whatif_markdown,
@@ -468,12 +515,7 @@ def whatif(options: dict[str, Any]) -> None:
         atomic_write_text(options["output"], text)
     else:
         click.echo(text, nl=False)
-    every_plan = [
-        comparison.baseline,
-        *comparison.before_switch.values(),
-        *(plan for _, plan in comparison.scenarios),
-    ]
-    finish(every_plan, options["fail_on"])
+    finish(every_plan(comparison), options["fail_on"])
 
 
 @cli.command()

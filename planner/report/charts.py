@@ -173,3 +173,219 @@ def forecast_chart(
         "legend": legend,
         "legend_y": top - 24,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# What-if comparison: one line per plan (the baseline and each scenario) of a pool's available
+# capacity, which goes below zero where the pool is short. Plans are told apart without colour:
+# each has its own dash pattern (in report.css, by style number) and its own marker shape.
+
+PLAN_STYLES = 6  # style numbers 0 to 5; report.css has a colour and a dash pattern for each
+MARKER_SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "cross")
+MARKER_RADIUS = 4.5
+MARKERS_PER_LINE = 12  # about this many markers on a line, so it stays readable
+LEGEND_ROW_HEIGHT = 20
+LEGEND_SWATCH = 36  # a piece of line with a marker in its middle
+LEGEND_GAP = 22
+LEGEND_CHARS = 40  # longer plan names are cut in the legend (the tables show them whole)
+CHAR_WIDTH = 7  # roughly, for the 12 px legend labels
+
+
+def plan_style(index: int) -> tuple[int, str]:
+    """The style number (dash pattern and colour) and marker shape of the plan at ``index``.
+
+    The baseline is 0. After ``PLAN_STYLES`` plans the dash patterns repeat, but with another
+    marker shape, so no two of the first 36 plans look alike.
+    """
+    style = index % PLAN_STYLES
+    shape = MARKER_SHAPES[(index + index // PLAN_STYLES) % len(MARKER_SHAPES)]
+    return style, shape
+
+
+def marker_path(shape: str, x: float, y: float, r: float = MARKER_RADIUS) -> str:
+    """Path data of one marker centred on (x, y): numbers and path commands only."""
+
+    def c(value: float) -> str:
+        return f"{_coordinate(value):g}"
+
+    match shape:
+        case "square":
+            side = r * 1.7
+            return f"M{c(x - side / 2)},{c(y - side / 2)}h{c(side)}v{c(side)}h{c(-side)}Z"
+        case "triangle":
+            return f"M{c(x)},{c(y - r * 1.2)}L{c(x + r * 1.1)},{c(y + r * 0.8)}H{c(x - r * 1.1)}Z"
+        case "triangle-down":
+            return f"M{c(x)},{c(y + r * 1.2)}L{c(x + r * 1.1)},{c(y - r * 0.8)}H{c(x - r * 1.1)}Z"
+        case "diamond":
+            d = r * 1.3
+            return f"M{c(x)},{c(y - d)}L{c(x + d)},{c(y)}L{c(x)},{c(y + d)}L{c(x - d)},{c(y)}Z"
+        case "cross":
+            a = r * 0.95
+            return (
+                f"M{c(x - a)},{c(y - a)}L{c(x + a)},{c(y + a)}"
+                f"M{c(x + a)},{c(y - a)}L{c(x - a)},{c(y + a)}"
+            )
+    return f"M{c(x - r)},{c(y)}a{c(r)},{c(r)} 0 1,0 {c(2 * r)},0a{c(r)},{c(r)} 0 1,0 {c(-2 * r)},0Z"
+
+
+def value_axis(low: float, high: float) -> tuple[float, float, float, int]:
+    """``(y_min, y_max, step, decimals)`` of an axis that shows zero and every value.
+
+    Some headroom on the side(s) with values, so a line at the extreme is not drawn on the frame,
+    and above zero when every value is zero or less.
+    """
+    low, high = min(low, 0.0), max(high, 0.0)
+    span = high - low
+    if span <= 0 or not math.isfinite(span):
+        return 0.0, 1.0, 1.0, 0
+    pad = span * (HEADROOM - 1)
+    # Above zero there is always some room: a line at 0 GB must not run along the frame.
+    top = high + pad if high > 0 else pad
+    bottom = low - pad if low < 0 else 0.0
+    step = nice_step(top - bottom)
+    y_max = step * math.ceil(top / step - 1e-9)
+    y_min = step * math.floor(bottom / step + 1e-9)
+    if y_max <= y_min:
+        y_max = y_min + step
+    return y_min, y_max, step, _decimals(step)
+
+
+def _legend_rows(names: Sequence[str], left: float, right: float) -> list[list[dict[str, Any]]]:
+    rows: list[list[dict[str, Any]]] = [[]]
+    x = left
+    for index, name in enumerate(names):
+        shown = name if len(name) <= LEGEND_CHARS else name[: LEGEND_CHARS - 1].rstrip() + "…"
+        width = LEGEND_SWATCH + 6 + CHAR_WIDTH * len(shown)
+        if rows[-1] and x + width > right:
+            rows.append([])
+            x = left
+        rows[-1].append({"index": index, "name": shown, "full_name": name, "x": _coordinate(x)})
+        x += width + LEGEND_GAP
+    return rows
+
+
+def _line_path(xs: Sequence[float], ys: Sequence[float | None]) -> str:
+    """Path data through the points; a month without a figure breaks the line."""
+    parts = []
+    drawing = False
+    for x, y in zip(xs, ys, strict=True):
+        if y is None:
+            drawing = False
+            continue
+        parts.append(f"{'L' if drawing else 'M'}{x:g},{y:g}")
+        drawing = True
+    return " ".join(parts)
+
+
+def comparison_chart(
+    months: Sequence[str],
+    series: Sequence[dict[str, Any]],
+    *,
+    short_label: str = "Below 0 GB: short",
+) -> dict[str, Any]:
+    """Geometry of one pool's chart of available capacity, one line per plan.
+
+    ``series``: dicts with ``name`` and ``values`` (available GB per month, same length as
+    ``months``; None where the plan has no figure, which leaves a gap), the baseline first, and
+    optionally ``index``, the plan's number for its look (its position otherwise). Returns
+    coordinates, tick labels, legend rows and, per line, its path, style number, marker shape
+    and the path of its markers.
+    """
+    count = len(months)
+    names = [str(s["name"]) for s in series]
+    plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    left = MARGIN_LEFT
+    values = [v for s in series for v in s["values"] if v is not None]
+    looks = [plan_style(int(s.get("index", position))) for position, s in enumerate(series)]
+    y_min, y_max, step, digits = value_axis(min(values, default=0.0), max(values, default=0.0))
+    entries = [*names, short_label] if y_min < 0 else names
+    rows = _legend_rows(entries, left, WIDTH - MARGIN_RIGHT)
+    top = MARGIN_TOP + LEGEND_ROW_HEIGHT * (len(rows) - 1)
+    bottom = top + plot_height
+    height = bottom + MARGIN_BOTTOM
+
+    def x_of(index: int) -> float:
+        if count == 1:
+            return _coordinate(left + plot_width / 2)
+        return _coordinate(left + plot_width * index / (count - 1))
+
+    def y_of(value: float) -> float:
+        return _coordinate(bottom - plot_height * (value - y_min) / (y_max - y_min))
+
+    xs = [x_of(i) for i in range(count)]
+    label_every = max(1, math.ceil(count / MAX_MONTH_LABELS))
+    labelled = list(range(0, count, label_every)) if count else []
+    if labelled and labelled[-1] != count - 1 and (count - 1 - labelled[-1]) >= 0.8 * label_every:
+        labelled.append(count - 1)
+    # Ticks as whole multiples of the step, so none is drawn as "-0 GB" by a rounding error.
+    first_tick = round(y_min / step)
+    tick_values = [(first_tick + k) * step + 0.0 for k in range(round((y_max - y_min) / step) + 1)]
+    zero_y = y_of(0.0)
+
+    # Markers sit on every few months, each line on other months than the next, so lines that
+    # run on top of each other still show all their markers.
+    plans = max(len(series), 1)
+    marker_every = max(plans, math.ceil(count / MARKERS_PER_LINE)) if count > 1 else 1
+    lines = []
+    for index, item in enumerate(series):
+        style, shape = looks[index]
+        ys = [None if v is None else y_of(v) for v in item["values"]]
+        known = [i for i in range(count) if ys[i] is not None]
+        offset = min(round(index * marker_every / plans), max(count - 1, 0))
+        marked = [i for i in range(offset, count, marker_every) if ys[i] is not None]
+        if known and not marked:
+            marked = known[:1]  # a plan with few months still shows its marker
+        lines.append(
+            {
+                "index": index,
+                "name": names[index],
+                "style": style,
+                "shape": shape,
+                "path": _line_path(xs, ys),
+                "markers": " ".join(marker_path(shape, xs[i], ys[i] or 0.0) for i in marked),
+            }
+        )
+    legend_y = top - 24
+    legend = []
+    for row_number, row in enumerate(rows):
+        y = _coordinate(legend_y - LEGEND_ROW_HEIGHT * (len(rows) - 1 - row_number))
+        for entry in row:
+            short = entry["index"] >= len(series)
+            style, shape = looks[entry["index"]] if not short else (0, "")
+            middle = entry["x"] + LEGEND_SWATCH / 2
+            legend.append(
+                {
+                    "key": "short" if short else "plan",
+                    "style": style,
+                    "name": entry["name"],
+                    "full_name": entry["full_name"],
+                    "x": entry["x"],
+                    "x_end": _coordinate(entry["x"] + LEGEND_SWATCH),
+                    "text_x": _coordinate(entry["x"] + LEGEND_SWATCH + 6),
+                    "y": y,
+                    "marker": "" if short else marker_path(shape, middle, y),
+                }
+            )
+    return {
+        "width": WIDTH,
+        "height": height,
+        "plot": {
+            "left": left,
+            "top": top,
+            "right": left + plot_width,
+            "bottom": bottom,
+            "width": plot_width,
+            "height": plot_height,
+            "center_x": _coordinate(left + plot_width / 2),
+            "center_y": _coordinate(top + plot_height / 2),
+        },
+        "x_ticks": [{"x": xs[i], "label": months[i]} for i in labelled],
+        "y_ticks": [{"y": y_of(v), "label": tick_label(v, digits)} for v in tick_values],
+        "zero_y": zero_y,
+        "short_band": (
+            {"y": zero_y, "height": _coordinate(bottom - zero_y)} if y_min < 0 else None
+        ),
+        "lines": lines,
+        "legend": legend,
+    }

@@ -8,6 +8,7 @@ autoescaping is on, so text from an input file (an environment name, a file name
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,10 +16,11 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from planner.plan import Plan
-from planner.report.charts import forecast_chart
+from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
 from planner.report.data import plan_data
 from planner.report.text import gb, headline, money
 from planner.resources import bundled_dir
+from planner.whatif import Comparison, comparison_data
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -43,6 +45,10 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("assumptions", "Assumptions", "sections/assumptions.html.j2"),
     ("inputs", "Inputs and rule set", "sections/inputs.html.j2"),
 )
+# With what-if scenarios, their comparison with the baseline follows "What to buy".
+SCENARIO_SECTION = ("scenarios", "Scenarios", "sections/scenarios.html.j2")
+SCENARIO_SECTION_AFTER = "buy"
+BASELINE_NAME = "Baseline"
 
 
 @lru_cache(maxsize=1)
@@ -205,12 +211,307 @@ def _counted(groups: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-def report_view(plan: Plan) -> dict[str, Any]:
+def _sections(with_scenarios: bool) -> list[dict[str, str]]:
+    sections = []
+    for section_id, heading, template in SECTIONS:
+        sections.append({"id": section_id, "heading": heading, "template": template})
+        if with_scenarios and section_id == SCENARIO_SECTION_AFTER:
+            scenario_id, scenario_heading, scenario_template = SCENARIO_SECTION
+            sections.append(
+                {"id": scenario_id, "heading": scenario_heading, "template": scenario_template}
+            )
+    return sections
+
+
+def _change(
+    value: float | None, formatter: Callable[[float], str], higher_is_better: bool
+) -> dict[str, str]:
+    """A scenario's difference from the baseline: signed text and whether it helps."""
+    if value is None:
+        return {"text": "-", "direction": "unknown"}
+    if abs(value) < 1e-9:
+        return {"text": "no change", "direction": "same"}
+    better = (value > 0) == higher_is_better
+    return {
+        "text": ("+" if value > 0 else "-") + formatter(abs(value)),
+        "direction": "better" if better else "worse",
+    }
+
+
+def _units(value: float | None) -> str:
+    return "-" if value is None else number(value)
+
+
+def _shortfall_change(month: str | None, baseline_month: str | None) -> dict[str, str] | None:
+    """How the first short month moved; None when it did not."""
+    if month == baseline_month:
+        return None
+    # A later month, or none at all, leaves more time (YYYY-MM strings sort as months do).
+    better = month is None or (baseline_month is not None and month > baseline_month)
+    return {
+        "text": f"baseline: {baseline_month or 'none'}",
+        "direction": "better" if better else "worse",
+    }
+
+
+def _comparison_row(
+    name: str, index: int, summary: dict[str, Any], delta: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A plan's row of a pool table; ``delta`` None for the baseline, empty for a scenario pool
+    that no baseline pool matches (its differences are then unknown)."""
+
+    def cell(key: str, formatter: Callable[[Any], str], higher_is_better: bool) -> dict[str, Any]:
+        value = summary[key]
+        return {
+            "text": formatter(value),
+            "change": (
+                None if delta is None else _change(delta.get(key), formatter, higher_is_better)
+            ),
+        }
+
+    # Without a baseline pool to compare with there is no earlier or later first short month.
+    comparable = delta is not None and bool(delta) and delta.get("baseline_pools", [None]) != []
+
+    style, shape = plan_style(index)
+    return {
+        "name": name,
+        "baseline": delta is None,
+        "style": style,
+        "swatch": marker_path(shape, 18, 8),
+        "entitled": cell("entitled_gb", gb, True),
+        "consumed": cell("consumed_gb", gb, False),
+        "available": cell("available_gb", gb, True),
+        "available_end": cell("available_end_gb", gb, True),
+        "first_short": {
+            "text": summary["first_shortfall"] or "none",
+            "short": summary["first_shortfall"] is not None,
+            "change": (
+                _shortfall_change(delta["first_shortfall"], delta["baseline_first_shortfall"])
+                if comparable and delta is not None
+                else None
+            ),
+        },
+        "units": cell("addon_units", _units, False),
+        "cost": cell("monthly_cost_usd", money, False),
+    }
+
+
+def _switch_notes(pool: str, members: list[dict[str, Any]]) -> list[str]:
+    """What a reader needs to know about scenarios that renew into another rule set."""
+    notes = []
+    if any(plan["switch"] and pool in plan["summary"] for plan in members):
+        notes.append(
+            'A scenario marked "from" a month renews into another rule set then: its figures '
+            "start in that month and are compared with the baseline's in the same month (with "
+            "the baseline pools that make up its pool, where the rule sets split capacity "
+            "differently; - where none does)."
+        )
+    for plan in members:
+        if plan["switch"] and pool not in plan["summary"]:
+            notes.append(
+                f"The line of {plan['name']} ends before {plan['switch']}: from then on it plans "
+                "with the pools of its new rule set, shown separately."
+            )
+    return notes
+
+
+def _comparison_pool(
+    index: int, pool: str, title: str, months: list[str], plans: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One pool: the table of plans, and the chart and data table of available GB by month.
+
+    ``plans``: per plan (baseline first) its style ``index``, ``name``, pool summary rows and
+    delta rows by pool (``delta`` None for the baseline) and ``available`` GB by (pool, month).
+    A plan without the pool (a scenario under a rule set that splits pools differently) is left
+    out; one that plans only some months (a renewal from a month on) has gaps.
+    """
+    members = [
+        plan
+        for plan in plans
+        if pool in plan["summary"] or any((pool, m) in plan["available"] for m in months)
+    ]
+    values = {
+        plan["index"]: [plan["available"].get((pool, month)) for month in months]
+        for plan in members
+    }
+    chart = comparison_chart(
+        months,
+        [{"name": p["name"], "values": values[p["index"]], "index": p["index"]} for p in members],
+    )
+    sentences = []
+    for plan in members:
+        known = [
+            (m, v) for m, v in zip(months, values[plan["index"]], strict=True) if v is not None
+        ]
+        if not known:
+            continue
+        sentence = (
+            f"{plan['name']}: {gb(known[0][1])} available in {known[0][0]}, "
+            f"{gb(known[-1][1])} in {known[-1][0]}, "
+        )
+        first_short = plan["summary"].get(pool, {}).get("first_shortfall")
+        sentence += f"short from {first_short}." if first_short else "never short."
+        sentences.append(sentence)
+    chart.update(
+        {
+            "id": f"comparison-chart-{index}",
+            "title": f"{title} ({pool}): available capacity by month, one line per plan",
+            "description": " ".join(sentences),
+        }
+    )
+    horizon_end = months[-1]
+    return {
+        "pool": pool,
+        "title": title,
+        "id": f"comparison-{index}",
+        "horizon_end": horizon_end,
+        "rows": [
+            _comparison_row(
+                plan["name"],
+                plan["index"],
+                plan["summary"][pool],
+                None if plan["delta"] is None else plan["delta"].get(pool, {}),
+            )
+            for plan in members
+            if pool in plan["summary"]
+        ],
+        "notes": _switch_notes(pool, members),
+        "chart": chart,
+        "plans": [plan["name"] for plan in members],
+        "months": [
+            {
+                "month": month,
+                "cells": [
+                    {
+                        "text": "-" if value is None else gb(value),
+                        "short": value is not None and value < -1e-9,
+                    }
+                    for value in (values[plan["index"]][position] for plan in members)
+                ],
+            }
+            for position, month in enumerate(months)
+        ],
+    }
+
+
+def _finding_view(finding: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "severity": finding["severity"],
+        "word": SEVERITY_WORDS.get(finding["severity"], finding["severity"]),
+        "code": finding["code"],
+        "subject": finding["subject"],
+        "month": finding["month"],
+        "message": finding["message"],
+    }
+
+
+def _finding_changes(
+    baseline: list[dict[str, Any]], scenario: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Findings the scenario adds and those of the baseline it no longer has, by code and
+    subject (as ``capplan whatif`` compares them), most severe first."""
+    before = {(f["code"], f["subject"]) for f in baseline}
+    after = {(f["code"], f["subject"]) for f in scenario}
+    rank = {severity: position for position, severity in enumerate(SEVERITY_ORDER)}
+
+    def ordered(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            _finding_view(f)
+            for f in sorted(findings, key=lambda f: rank.get(f["severity"], len(rank)))
+        ]
+
+    new = [f for f in scenario if (f["code"], f["subject"]) not in before]
+    gone = [f for f in baseline if (f["code"], f["subject"]) not in after]
+    return ordered(new), ordered(gone)
+
+
+def _available(*plans: dict[str, Any]) -> dict[tuple[str, str], float]:
+    """Available GB by (pool, month) over the given plan data; a later plan wins a month."""
+    return {(r["pool"], r["month"]): r["available_gb"] for plan in plans for r in plan["forecast"]}
+
+
+def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict[str, Any]:
+    """The Scenarios section: every number from ``comparison_data`` (the ``whatif`` JSON)."""
+    data = comparison_data(comparison)
+    # A scenario under another rule set can have pools of its own; they keep their titles.
+    pool_titles = {
+        **{p.name: p.title for _, plan in comparison.scenarios for p in plan.ruleset.pools},
+        **pool_titles,
+    }
+    baseline = data["baseline"]
+    months = list(dict.fromkeys(r["month"] for r in baseline["forecast"]))
+    plans: list[dict[str, Any]] = [
+        {
+            "index": 0,
+            "name": BASELINE_NAME,
+            "summary": {r["pool"]: r for r in data["baseline_summary"]},
+            "delta": None,
+            "available": _available(baseline),
+            "switch": None,
+        }
+    ]
+    scenarios = []
+    for number_, scenario in enumerate(data["scenarios"], start=1):
+        switch = scenario.get("ruleset_switch")
+        before = scenario.get("plan_before_switch")
+        # A renewal into another rule set counts from its switch month, as in ``whatif``.
+        name = f"{scenario['name']} (from {switch['month']})" if switch else scenario["name"]
+        plans.append(
+            {
+                "index": number_,
+                "name": name,
+                "summary": {r["pool"]: r for r in scenario["summary"]},
+                "delta": {r["pool"]: r for r in scenario["delta"]},
+                "available": _available(*([before] if before else []), scenario["plan"]),
+                "switch": switch["month"] if switch else None,
+            }
+        )
+        style, shape = plan_style(number_)
+        findings = [*(before["findings"] if before else []), *scenario["plan"]["findings"]]
+        new, gone = _finding_changes(baseline["findings"], findings)
+        scenarios.append(
+            {
+                "id": f"scenario-{number_}",
+                "name": scenario["name"],
+                "source": scenario["source"],
+                "description": scenario["description"],
+                "changes": scenario["changes"],
+                "rules": switch["rules"] if switch else None,
+                "switch_month": switch["month"] if switch else None,
+                "style": style,
+                "swatch": marker_path(shape, 18, 8),
+                "new_findings": new,
+                "gone_findings": gone,
+            }
+        )
+    # The baseline's pools, then any a scenario's other rule set adds.
+    pool_names = list(dict.fromkeys(p for plan in plans for p in plan["summary"]))
+    pools = [
+        _comparison_pool(index, pool, pool_titles.get(pool, pool), months, plans)
+        for index, pool in enumerate(pool_names)
+    ]
+    baseline_style, baseline_shape = plan_style(0)
+    return {
+        "count": len(scenarios),
+        "baseline": {
+            "name": BASELINE_NAME,
+            "style": baseline_style,
+            "swatch": marker_path(baseline_shape, 18, 8),
+        },
+        "scenarios": scenarios,
+        "pools": pools,
+    }
+
+
+def report_view(plan: Plan, comparison: Comparison | None = None) -> dict[str, Any]:
     """Everything the template shows, as display-ready values computed from ``plan_data``.
 
     Numbers come only from ``plan_data`` (the JSON contract); the rule set adds words the JSON
-    does not carry (pool titles, source titles, the warning threshold).
+    does not carry (pool titles, source titles, the warning threshold). With a ``comparison``
+    (whose baseline is ``plan``), the Scenarios section shows ``comparison_data``.
     """
+    if comparison is not None:
+        check_baseline(plan, comparison)
     data = plan_data(plan)
     ruleset = plan.ruleset
     pool_titles = {p.name: p.title for p in ruleset.pools}
@@ -318,10 +619,8 @@ def report_view(plan: Plan) -> dict[str, Any]:
         "months": data["months"],
         "headline": headline(data),
         "short": bool(data["shortfalls"]),
-        "sections": [
-            {"id": section_id, "heading": heading, "template": template}
-            for section_id, heading, template in SECTIONS
-        ],
+        "sections": _sections(comparison is not None),
+        "comparison": (None if comparison is None else comparison_view(comparison, pool_titles)),
         "warning_share": percent(warning_share),
         "summary": summary,
         "forecasts": forecasts,
@@ -367,6 +666,25 @@ def report_view(plan: Plan) -> dict[str, Any]:
     }
 
 
-def render_html(plan: Plan) -> str:
-    """The whole report as one HTML document; write it with ``atomic_write_text``."""
-    return environment().get_template(TEMPLATE).render(report=report_view(plan))
+def check_baseline(plan: Plan, comparison: Comparison) -> None:
+    """The report's plan has to be the comparison's baseline (normally the same object)."""
+    baseline = comparison.baseline
+    if plan is baseline:
+        return
+    if (plan.as_of, plan.months, plan.ruleset.id) != (
+        baseline.as_of,
+        baseline.months,
+        baseline.ruleset.id,
+    ):
+        raise ValueError(
+            "the plan is not the comparison's baseline: pass comparison.baseline as the plan"
+        )
+
+
+def render_html(plan: Plan, comparison: Comparison | None = None) -> str:
+    """The whole report as one HTML document; write it with ``atomic_write_text``.
+
+    With a ``comparison`` (``plan`` being ``comparison.baseline``) the report gets a Scenarios
+    section after What to buy: the baseline and each scenario side by side, per pool.
+    """
+    return environment().get_template(TEMPLATE).render(report=report_view(plan, comparison))

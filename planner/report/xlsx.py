@@ -25,6 +25,8 @@ from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.chart import LineChart, Reference, Series
 from openpyxl.chart.axis import DateAxis
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -34,7 +36,9 @@ from planner.engine.forecast import TOLERANCE_GB
 from planner.months import first_day
 from planner.plan import Plan
 from planner.report.data import plan_data
+from planner.report.html import check_baseline
 from planner.report.text import headline
+from planner.whatif import Comparison, comparison_data
 
 GB_FORMAT = '#,##0.00 "GB"'
 AXIS_GB_FORMAT = '#,##0 "GB"'
@@ -43,6 +47,10 @@ USD_FORMAT = '"$"#,##0.00'
 WHOLE_FORMAT = "#,##0"
 FRACTION_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0%"
+# Differences from the baseline always carry their sign.
+SIGNED_GB_FORMAT = '+#,##0.00 "GB";-#,##0.00 "GB";0.00 "GB"'
+SIGNED_USD_FORMAT = '+"$"#,##0.00;-"$"#,##0.00;"$"0.00'
+SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
 
 # Spreadsheets read a cell starting with one of these as a formula (openpyxl does for "=", Excel
 # and LibreOffice for the others when the cell is edited; tab and CR hide the sign in a CSV).
@@ -78,6 +86,17 @@ SERIES_STYLES = {
     "entitled": ("1D4ED8", "solid"),
     "consumed": ("B91C1C", "dash"),
 }
+# One look per plan of a comparison (the baseline first), as in the HTML report: a colour, a
+# dash pattern and a marker shape (filled or hollow), so the lines tell apart in greyscale too.
+PLAN_STYLES = (
+    ("1A1A1A", "solid", "circle", True),
+    ("1D4ED8", "dash", "square", False),
+    ("B45309", "sysDot", "triangle", True),
+    ("047857", "lgDashDot", "diamond", False),
+    ("7E22CE", "sysDash", "star", True),
+    ("BE185D", "sysDot", "x", False),
+)
+BASELINE_NAME = "Baseline"
 CHART_ROWS = 18  # rows between the top edges of two stacked charts
 CHART_WIDTH_CM = 18
 CHART_HEIGHT_CM = 8.5
@@ -361,7 +380,9 @@ FORECAST_COLUMNS = (
 )
 
 
-def _summary_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
+def _summary_sheet(
+    ws: Worksheet, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
+) -> None:
     writer = SheetWriter(ws)
     titles = {p.name: p.title for p in plan.ruleset.pools}
     warning_share = plan.ruleset.thresholds.warning_remaining.value
@@ -445,6 +466,11 @@ def _summary_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
         f"Status: over when available is below zero after borrowing, warning when less than "
         f"{warning_share:.0%} of the entitlement is left, ok otherwise.",
     ]
+    if scenarios:
+        notes.append(
+            f"This plan is the baseline; the {COMPARISON_SHEET} sheet compares it with "
+            f"{len(scenarios)} what-if scenario{'' if len(scenarios) == 1 else 's'}."
+        )
     for note in notes:
         put(ws, row, 1, note).font = CAPPLAN_FONT
         row += 1
@@ -704,14 +730,263 @@ SHEETS = (
     "Inputs",
     "Licenses",
 )
+COMPARISON_SHEET = "Comparison"  # only with what-if scenarios, right after the Summary
+
+COMPARISON_COLUMNS = (
+    Column("Plan"),
+    Column("Pool"),
+    Column("Entitled GB", GB_FORMAT),
+    Column("Consumed GB", GB_FORMAT),
+    Column("Available GB", GB_FORMAT),
+    Column("Available GB at end", GB_FORMAT),
+    Column("First month short", MONTH_FORMAT),
+    Column("Add-on units", WHOLE_FORMAT),
+    Column("Cost per month (USD)", USD_FORMAT),
+    Column("Δ entitled GB", SIGNED_GB_FORMAT),
+    Column("Δ consumed GB", SIGNED_GB_FORMAT),
+    Column("Δ available GB", SIGNED_GB_FORMAT),
+    Column("Δ available GB at end", SIGNED_GB_FORMAT),
+    Column("Δ add-on units", SIGNED_WHOLE_FORMAT),
+    Column("Δ cost per month (USD)", SIGNED_USD_FORMAT),
+)
+# The pool summary keys of the columns after Plan and Pool, then the delta keys of the Δ columns.
+COMPARISON_VALUES = (
+    "entitled_gb",
+    "consumed_gb",
+    "available_gb",
+    "available_end_gb",
+    "first_shortfall",
+    "addon_units",
+    "monthly_cost_usd",
+)
+COMPARISON_DELTAS = (
+    "entitled_gb",
+    "consumed_gb",
+    "available_gb",
+    "available_end_gb",
+    "addon_units",
+    "monthly_cost_usd",
+)
 
 
-def build_workbook(plan: Plan) -> Workbook:
+def _comparison_value(key: str, value: Any) -> Any:
+    if key == "first_shortfall":
+        return _month(value) if value else "none"
+    if key == "monthly_cost_usd" and value is None:
+        return "unpriced"
+    return value
+
+
+def _comparison_plans(comparison: dict[str, Any]) -> list[dict[str, Any]]:
+    """The baseline and each scenario: label, summary and delta rows, available GB by (pool,
+    month). A renewal into another rule set counts from its switch month, as in ``whatif``."""
+    baseline = comparison["baseline"]
+    plans = [
+        {
+            "index": 0,
+            "name": BASELINE_NAME,
+            "summary": comparison["baseline_summary"],
+            "delta": None,
+            "available": _available(baseline),
+        }
+    ]
+    for index, scenario in enumerate(comparison["scenarios"], start=1):
+        switch = scenario.get("ruleset_switch")
+        before = scenario.get("plan_before_switch")
+        plans.append(
+            {
+                "index": index,
+                "name": (
+                    f"{scenario['name']} (from {switch['month']})" if switch else scenario["name"]
+                ),
+                "summary": scenario["summary"],
+                "delta": scenario["delta"],
+                "available": _available(*([before] if before else []), scenario["plan"]),
+            }
+        )
+    return plans
+
+
+def _available(*plans: dict[str, Any]) -> dict[tuple[str, str], float]:
+    return {(r["pool"], r["month"]): r["available_gb"] for plan in plans for r in plan["forecast"]}
+
+
+def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[str, str]) -> None:
+    """Baseline and scenarios side by side: the figures of ``comparison_data`` per plan and
+    pool, what each scenario changes, and available GB by month with a chart per pool."""
+    writer = SheetWriter(ws)
+    baseline = comparison["baseline"]
+    plans = _comparison_plans(comparison)
+
+    rows = []
+    for entry in plans:
+        delta_of = {d["pool"]: d for d in entry["delta"] or []}
+        for record in entry["summary"]:
+            delta = delta_of.get(record["pool"])
+            rows.append(
+                [
+                    entry["name"],
+                    record["pool"],
+                    *(_comparison_value(key, record[key]) for key in COMPARISON_VALUES),
+                    *(None if delta is None else delta.get(key) for key in COMPARISON_DELTAS),
+                ]
+            )
+    last = writer.table(COMPARISON_COLUMNS, rows)
+    # Months and "none" share the column: centred, neither runs into the GB beside it.
+    short_column = letter(COMPARISON_COLUMNS, "First month short")
+    for cell in ws[f"{short_column}2:{short_column}{last}"]:
+        cell[0].alignment = Alignment(horizontal="center", vertical="top")
+
+    row = last + 2
+    notes = [
+        f"Entitled, consumed and available GB are month 0 ({baseline['as_of']}); at end is "
+        f"{baseline['horizon_end']}, the horizon's last month. Δ is the scenario minus the "
+        "baseline.",
+        "Add-on units and cost cover each plan's shortfall within the horizon (0 when it has "
+        "none). Every value is capplan's: this sheet does not recompute.",
+    ]
+    if any(s.get("ruleset_switch") for s in comparison["scenarios"]):
+        notes.append(
+            'A scenario marked "from" a month renews into another rule set then: its figures '
+            "start in that month and are compared with the baseline's in the same month."
+        )
+    for note in notes:
+        put(ws, row, 1, note).font = CAPPLAN_FONT
+        row += 1
+
+    row += 1
+    put(ws, row, 1, "Scenarios").font = SECTION_FONT
+    for scenario in comparison["scenarios"]:
+        row += 1
+        put(ws, row, 1, scenario["name"]).font = HEADER_FONT
+        put(ws, row, 2, f"from {scenario['source'] or 'no file'}")
+        if scenario["description"]:
+            row += 1
+            put(ws, row, 2, scenario["description"]).font = Font(italic=True)
+        for change in scenario["changes"]:
+            row += 1
+            put(ws, row, 2, f"• {change}")
+
+    row += 2
+    put(ws, row, 1, "Available GB by month").font = SECTION_FONT
+    row += 1
+    months = list(dict.fromkeys(r["month"] for r in baseline["forecast"]))
+    # The baseline's pools, then any a scenario's other rule set adds; per pool the plans that
+    # have it, one column each.
+    pools = list(dict.fromkeys(r["pool"] for entry in plans for r in entry["summary"]))
+    blocks: list[tuple[str, list[dict[str, Any]]]] = []
+    for pool in pools:
+        members = [e for e in plans if any((pool, m) in e["available"] for m in months)]
+        if members:
+            blocks.append((pool, members))
+    columns = [Column("Month", MONTH_FORMAT)]
+    first_columns = []
+    for pool, members in blocks:
+        first_columns.append(len(columns) + 1)
+        columns += [Column(entry["name"], GB_FORMAT) for entry in members]
+        # A row of pool titles over each pool's columns, then the table's own header row.
+        cell = put(ws, row, first_columns[-1], f"{titles.get(pool, pool)} ({pool})")
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        if len(members) > 1:
+            ws.merge_cells(
+                start_row=row,
+                start_column=first_columns[-1],
+                end_row=row,
+                end_column=first_columns[-1] + len(members) - 1,
+            )
+    row += 1
+    header_row = row
+    monthly = [
+        [_month(month)]
+        + [entry["available"].get((pool, month)) for pool, members in blocks for entry in members]
+        for month in months
+    ]
+    last = writer.table(columns, monthly, header_row, autofilter=False)
+    for column in range(2, len(columns) + 1):
+        # Plan names over their figures, which stand right-aligned.
+        ws.cell(row=header_row, column=column).alignment = Alignment(horizontal="right")
+    writer.finish()
+
+    chart_column = get_column_letter(max(len(COMPARISON_COLUMNS), len(columns)) + 2)
+    for position, ((pool, members), first_column) in enumerate(
+        zip(blocks, first_columns, strict=True)
+    ):
+        chart = _comparison_chart(
+            ws,
+            f"{titles.get(pool, pool)} ({pool}): available GB per plan",
+            [(first_column + k, e["name"], e["index"]) for k, e in enumerate(members)],
+            header_row + 1,
+            last,
+        )
+        ws.add_chart(chart, f"{chart_column}{2 + position * CHART_ROWS}")
+
+
+def _comparison_chart(
+    ws: Worksheet,
+    title: str,
+    series_columns: Sequence[tuple[int, str, int]],
+    first: int,
+    last: int,
+) -> LineChart:
+    """A line per plan: ``series_columns`` holds each one's column, name and plan number (which
+    picks its look, the same in every chart)."""
+    chart = LineChart()
+    chart.title = _ILLEGAL.sub("", title)
+    chart.height = CHART_HEIGHT_CM
+    chart.width = CHART_WIDTH_CM
+    chart.y_axis.title = "GB available"
+    chart.y_axis.number_format = AXIS_GB_FORMAT
+    chart.y_axis.crossAx = 500
+    chart.x_axis = DateAxis(crossAx=100)
+    chart.x_axis.title = "Month"
+    chart.x_axis.number_format = MONTH_FORMAT
+    chart.x_axis.majorTimeUnit = "months"
+    chart.x_axis.majorUnit = 3 if last - first + 1 > 12 else 1
+    # The month axis crosses at 0 GB, so it is the zero line; its labels stay at the bottom
+    # even where the plans go below zero (short).
+    chart.x_axis.tickLblPos = "low"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    for column, name, index in series_columns:
+        colour, dash, symbol, filled = PLAN_STYLES[index % len(PLAN_STYLES)]
+        values = Reference(ws, min_col=column, min_row=first, max_row=last)
+        # A literal title, never a formula: the name comes from a scenario file.
+        series = Series(values, title=_ILLEGAL.sub("", name))
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.dashStyle = dash
+        series.graphicalProperties.line.width = 28575  # 2.25 pt in EMU
+        series.smooth = False
+        series.marker.symbol = symbol
+        series.marker.size = 6
+        series.marker.graphicalProperties = GraphicalProperties(
+            solidFill=colour if filled else "FFFFFF", ln=LineProperties(solidFill=colour)
+        )
+        chart.series.append(series)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    return chart
+
+
+def build_workbook(plan: Plan, comparison: Comparison | None = None) -> Workbook:
+    """The workbook; with a ``comparison`` (whose baseline is ``plan``) a Comparison sheet
+    follows the Summary."""
     data = plan_data(plan)
+    names = SHEETS if comparison is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     workbook = Workbook()
-    sheets = {name: workbook.create_sheet(name) for name in SHEETS}
+    sheets = {name: workbook.create_sheet(name) for name in names}
     workbook.remove(workbook.worksheets[0])  # the blank default sheet
-    _summary_sheet(sheets["Summary"], data, plan)
+    if comparison is None:
+        _summary_sheet(sheets["Summary"], data, plan)
+    else:
+        check_baseline(plan, comparison)
+        compared = comparison_data(comparison)
+        _summary_sheet(sheets["Summary"], data, plan, [s["name"] for s in compared["scenarios"]])
+        # The baseline's pool titles, and those of pools only a scenario's rule set has.
+        titles = {p.name: p.title for _, other in comparison.scenarios for p in other.ruleset.pools}
+        titles.update({p.name: p.title for p in plan.ruleset.pools})
+        _comparison_sheet(sheets[COMPARISON_SHEET], compared, titles)
     _forecast_sheet(sheets["Forecast"], data, plan)
     _entitlement_sheet(sheets["Entitlement"], data, plan)
     _consumption_sheet(sheets["Consumption"], data)
@@ -727,6 +1002,10 @@ def build_workbook(plan: Plan) -> Workbook:
     return workbook
 
 
-def write_xlsx(plan: Plan, path: Path) -> None:
-    """Write the workbook to ``path`` (the CLI wraps this in ``planner.output.atomic_write``)."""
-    build_workbook(plan).save(path)
+def write_xlsx(plan: Plan, path: Path, comparison: Comparison | None = None) -> None:
+    """Write the workbook to ``path`` (the CLI wraps this in ``planner.output.atomic_write``).
+
+    With a ``comparison`` (``plan`` being ``comparison.baseline``) the workbook gets a
+    Comparison sheet of the baseline and each scenario.
+    """
+    build_workbook(plan, comparison).save(path)

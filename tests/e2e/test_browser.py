@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, run_capplan
+from clitools import SAMPLES, run_capplan
 
 BROWSER = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")

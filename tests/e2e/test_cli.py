@@ -7,7 +7,7 @@ import shutil
 
 import jsonschema
 import pytest
-from conftest import ROOT, SAMPLES, run_capplan
+from clitools import ROOT, SAMPLES, run_capplan
 from referencing import Registry, Resource
 
 LICENSE_FILES = [

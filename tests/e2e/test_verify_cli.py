@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import run_capplan
+from clitools import run_capplan
 
 TOKEN = "secret-token-value"
 ANSWERS = {

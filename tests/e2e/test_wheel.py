@@ -17,7 +17,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES
+from clitools import ROOT, SAMPLES
 
 
 @pytest.mark.slow

@@ -75,15 +75,14 @@ CLEAR_ENVIRONMENTS: list[dict[str, Any]] = [
 ]
 
 
-def make_plan(
+def make_inputs(
     environments: list[dict[str, Any]],
     *,
     licenses: list[dict[str, Any]] | None = None,
-    rules: str | None = None,
     environment_file: str = MARKUP_FILE,
-) -> Plan:
+) -> Inputs:
     license_rows = LICENSES if licenses is None else licenses
-    inputs = Inputs(
+    return Inputs(
         licenses=license_frame(license_rows),
         environments=environment_frame(environments),
         sources=(
@@ -91,4 +90,14 @@ def make_plan(
             InputSource(environment_file, "environments", "inventory-csv", len(environments)),
         ),
     )
+
+
+def make_plan(
+    environments: list[dict[str, Any]],
+    *,
+    licenses: list[dict[str, Any]] | None = None,
+    rules: str | None = None,
+    environment_file: str = MARKUP_FILE,
+) -> Plan:
+    inputs = make_inputs(environments, licenses=licenses, environment_file=environment_file)
     return build_plan(inputs, resolve_ruleset(rules, AS_OF), AS_OF, MONTHS)

@@ -1,4 +1,4 @@
-"""End-to-end tests: the ``capplan`` command run as a user runs it, on the bundled samples."""
+"""Helpers of the end-to-end tests: the ``capplan`` command run as a user runs it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -29,8 +27,3 @@ def run_capplan(
     if check_exit is not None:
         assert result.returncode == check_exit, (result.returncode, result.stdout, result.stderr)
     return result
-
-
-@pytest.fixture(scope="session")
-def samples() -> Path:
-    return SAMPLES
