@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,10 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
     return cell
 
 
+TOP = Alignment(vertical="top")
+TOP_WRAPPED = Alignment(wrap_text=True, vertical="top")
+
+
 class SheetWriter:
     """Writes tables onto one sheet and remembers how wide each column has to be."""
 
@@ -207,6 +212,7 @@ class SheetWriter:
             self.header(start_row, columns)
             self.widths = saved
         row_number = start_row
+        styles: dict[tuple[int, str, bool], Any] = {}
         for row_number, values in enumerate(rows, start=start_row + 1):
             lines = 1
             for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
@@ -218,14 +224,20 @@ class SheetWriter:
                         else FRACTION_FORMAT
                     )
                 cell = put(self.ws, row_number, index, value, number_format)
-                if column.capplan:
-                    cell.font = CAPPLAN_FONT
+                # Setting fonts and alignments one cell at a time dominates the time of a large
+                # sheet; cells of one column that end up styled alike share a copy of the style.
+                key = (index, cell.number_format, cell.quotePrefix)
+                style = styles.get(key)
+                if style is None:
+                    if column.capplan:
+                        cell.font = CAPPLAN_FONT
+                    cell.alignment = TOP_WRAPPED if column.wrap else TOP
+                    styles[key] = copy(cell._style)
+                else:
+                    cell._style = copy(style)
                 if column.wrap:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
                     self.wrapped.add(index)
                     lines = max(lines, _wrapped_lines(value))
-                else:
-                    cell.alignment = Alignment(vertical="top")
                 if measure:
                     self.measure(index, _display_length(value, number_format))
             if lines > 1:
