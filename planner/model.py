@@ -33,6 +33,11 @@ ENVIRONMENT_TYPES: tuple[str, ...] = (
     "teams",
 )
 
+# Finance and operations environments (the rest are standalone Power Platform environments), and
+# the standalone kinds that hold a Dataverse database another environment may link to.
+FINANCE_OPERATIONS_TYPES: tuple[str, ...] = ("production", "sandbox", "addon_sandbox", "cloud_hosted_dev")
+STANDALONE_DATAVERSE_TYPES: tuple[str, ...] = ("dataverse_production", "dataverse_sandbox")
+
 POWER_PLATFORM_STATES: tuple[str, ...] = ("none", "initial", "integrated", "linked_existing")
 
 USAGE_COLUMNS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
@@ -199,11 +204,13 @@ __all__ = [
     "CAPACITY_TYPES",
     "ENVIRONMENT_COLUMNS",
     "ENVIRONMENT_TYPES",
+    "FINANCE_OPERATIONS_TYPES",
     "GROWTH_COLUMNS",
     "LICENSE_COLUMNS",
     "NEVER",
     "POOL_GROWTH_COLUMNS",
     "POWER_PLATFORM_STATES",
+    "STANDALONE_DATAVERSE_TYPES",
     "USAGE_COLUMNS",
     "InputSource",
     "Inputs",

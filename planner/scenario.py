@@ -23,6 +23,7 @@ from planner.errors import InputError
 from planner.model import (
     CAPACITY_TYPES,
     ENVIRONMENT_TYPES,
+    FINANCE_OPERATIONS_TYPES,
     NEVER,
     POWER_PLATFORM_STATES,
     Inputs,
@@ -32,14 +33,6 @@ from planner.model import (
 from planner.months import format_month, parse_month
 from planner.ruleset import RuleSet
 
-FINANCE_OPERATIONS_TYPES = ("production", "sandbox", "addon_sandbox", "cloud_hosted_dev")
-DATAVERSE_TARGET_TYPES = (
-    "dataverse_production",
-    "dataverse_sandbox",
-    "default",
-    "developer",
-    "trial",
-)
 USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
 GROWTH_KEYS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
 MAX_QUANTITY = 10_000_000

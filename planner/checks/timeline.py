@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.engine.consumption import FINANCE_OPERATIONS_TYPES
+from planner.model import FINANCE_OPERATIONS_TYPES
 
 if TYPE_CHECKING:
     from planner.changes import Change

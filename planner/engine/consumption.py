@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.model import CAPACITY_TYPES, empty_pool_growth
+from planner.model import CAPACITY_TYPES, FINANCE_OPERATIONS_TYPES, empty_pool_growth
 from planner.ruleset import Amount, RuleSet
 
 DATAVERSE_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("dataverse_"))
 OPERATIONS_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("operations_"))
-FINANCE_OPERATIONS_TYPES = ("production", "sandbox", "addon_sandbox", "cloud_hosted_dev")
 
 LINE_COLUMNS = (
     "pool",
