@@ -35,7 +35,12 @@ ENVIRONMENT_TYPES: tuple[str, ...] = (
 
 # Finance and operations environments (the rest are standalone Power Platform environments), and
 # the standalone kinds that hold a Dataverse database another environment may link to.
-FINANCE_OPERATIONS_TYPES: tuple[str, ...] = ("production", "sandbox", "addon_sandbox", "cloud_hosted_dev")
+FINANCE_OPERATIONS_TYPES: tuple[str, ...] = (
+    "production",
+    "sandbox",
+    "addon_sandbox",
+    "cloud_hosted_dev",
+)
 STANDALONE_DATAVERSE_TYPES: tuple[str, ...] = ("dataverse_production", "dataverse_sandbox")
 
 POWER_PLATFORM_STATES: tuple[str, ...] = ("none", "initial", "integrated", "linked_existing")
