@@ -298,6 +298,24 @@ def every_plan(comparison: Any) -> list[Any]:
     ]
 
 
+def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Where and how forecast and whatif print: a format, and optionally a file."""
+    function = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        help="Write to this file (atomically) instead of standard output.",
+    )(function)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json", "markdown"]),
+        default="table",
+        show_default=True,
+        help="table for people, json for scripts (schema_version 1), markdown for a CI summary.",
+    )(function)
+
+
 def with_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Pass every option as one dict, so the commands share the loading code."""
 
@@ -310,20 +328,7 @@ def with_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @input_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for scripts (schema_version 1), markdown for a CI summary.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    help="Write to this file (atomically) instead of standard output.",
-)
+@output_options
 @with_options
 def forecast(options: dict[str, Any]) -> None:
     """Print the capacity plan: entitlement, consumption, forecast, shortfalls, findings.
@@ -458,19 +463,7 @@ def report(options: dict[str, Any]) -> None:
 @cli.command()
 @input_options
 @scenario_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    help="Write to this file (atomically) instead of standard output.",
-)
+@output_options
 @with_options
 def whatif(options: dict[str, Any]) -> None:
     """Compare the baseline with what-if scenarios, side by side, with what to buy.

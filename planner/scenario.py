@@ -527,16 +527,7 @@ def apply_change(inputs: Inputs, change: Change, ruleset: RuleSet) -> Inputs:
                         f"{holding} in {change.month_label}",
                         expected=f"at most {holding} to remove",
                     )
-            row = {
-                "sku": sku,
-                "quantity": quantity,
-                "source": change.origin,
-                "location": "what-if",
-                "start_month": month,
-            }
-            return inputs.with_tables(
-                licenses=pd.concat([inputs.licenses, license_frame([row])], ignore_index=True)
-            )
+            return _with_licenses(inputs, sku, quantity, change)
         case "buy_addon":
             addon = ruleset.addons.get(change.subject)
             if addon is None:
@@ -546,16 +537,7 @@ def apply_change(inputs: Inputs, change: Change, ruleset: RuleSet) -> Inputs:
                     expected="one of " + ", ".join(ruleset.addons),
                 )
             units = math.ceil(float(change.details["gb"]) / addon.unit.gb - 1e-9)
-            row = {
-                "sku": addon.sku,
-                "quantity": units,
-                "source": change.origin,
-                "location": "what-if",
-                "start_month": month,
-            }
-            return inputs.with_tables(
-                licenses=pd.concat([inputs.licenses, license_frame([row])], ignore_index=True)
-            )
+            return _with_licenses(inputs, addon.sku, units, change)
         case "add_environment":
             if (environments["name"] == change.subject).any():
                 raise _fail(
@@ -577,18 +559,7 @@ def apply_change(inputs: Inputs, change: Change, ruleset: RuleSet) -> Inputs:
             if details["type"] == "addon_sandbox" and change.details.get("license", True):
                 # An add-on sandbox is bought as a license of its tier, which brings capacity.
                 tier = int(details.get("tier", DEFAULT_SANDBOX_TIER))
-                license_row = {
-                    "sku": _sandbox_sku(ruleset, tier, change),
-                    "quantity": 1,
-                    "source": change.origin,
-                    "location": "what-if",
-                    "start_month": month,
-                }
-                inputs = inputs.with_tables(
-                    licenses=pd.concat(
-                        [inputs.licenses, license_frame([license_row])], ignore_index=True
-                    )
-                )
+                inputs = _with_licenses(inputs, _sandbox_sku(ruleset, tier, change), 1, change)
             return inputs
         case "delete_environment":
             mask = _active(environments, change.subject, month)
@@ -677,6 +648,20 @@ def apply_change(inputs: Inputs, change: Change, ruleset: RuleSet) -> Inputs:
                 )
             )
     raise _fail(change, f"change kind {change.kind} cannot be applied to inputs")
+
+
+def _with_licenses(inputs: Inputs, sku: str, quantity: int, change: Change) -> Inputs:
+    """A license row the change adds (negative quantities remove) from its month on."""
+    row = {
+        "sku": sku,
+        "quantity": quantity,
+        "source": change.origin,
+        "location": "what-if",
+        "start_month": change.month,
+    }
+    return inputs.with_tables(
+        licenses=pd.concat([inputs.licenses, license_frame([row])], ignore_index=True)
+    )
 
 
 def _sandbox_sku(ruleset: RuleSet, tier: int, change: Change) -> str:
