@@ -17,14 +17,32 @@ import click
 
 from planner import __version__
 from planner.errors import InputError
+from planner.printable import printable, printable_data
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
 
 
+def usage_error(error: click.UsageError) -> None:
+    """Usage errors look like every other bad input: one line on standard error, exit 2."""
+    if isinstance(error, click.exceptions.NoArgsIsHelpError) and error.ctx:
+        click.echo(error.ctx.get_help())  # plain "capplan": the help is the answer
+        sys.exit(0)
+    hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    click.echo(f"capplan: error: {printable(error.format_message())}{hint}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
 class CapplanGroup(click.Group):
     """Turns InputError into one clear message and exit 2, and anything unexpected into exit 70."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            usage_error(error)
+            raise AssertionError("unreachable") from error
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -32,6 +50,8 @@ class CapplanGroup(click.Group):
         except InputError as error:
             click.echo(f"capplan: error: {error.render()}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except click.UsageError as error:
+            usage_error(error)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug of ours: short message, traceback only with --debug
@@ -153,8 +173,11 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.plan import validate_horizon
     from planner.ruleset import resolve_ruleset
+    from planner.scenario import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
+    for path in input_paths(options):
+        require_utf8(path, "the file name")
     paths = [*options["inputs"], *options["license_files"], *options["environment_files"]]
     if not paths:
         raise InputError(
@@ -168,14 +191,18 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         environments=list(options["environment_files"]),
         include_warning_units=options["include_warning_units"],
         sheet=options["sheet"],
-        max_bytes=options["max_input_mb"] * 2**20,
+        max_bytes=max_bytes(options),
     )
     if options["history_files"]:
         from planner.history import apply_fitted_growth, fit_growth, read_snapshots
 
-        fits = fit_growth(read_snapshots(options["history_files"]))
+        fits = fit_growth(read_snapshots(options["history_files"], max_bytes(options)))
         inputs = apply_fitted_growth(inputs, fits)
     return inputs, resolve_ruleset(options["rules"], as_of), as_of
+
+
+def max_bytes(options: dict[str, Any]) -> int:
+    return int(options["max_input_mb"]) * 2**20
 
 
 def purchase_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +301,10 @@ def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: s
     from planner.whatif import compare
 
     months = options["months"]
-    scenarios = [read_scenario_file(path, as_of, months) for path in options["scenario_files"]]
+    scenarios = [
+        read_scenario_file(path, as_of, months, max_bytes(options))
+        for path in options["scenario_files"]
+    ]
     flags = changes_from_flags(
         as_of,
         add_licenses=options["add_licenses"],
@@ -455,7 +485,7 @@ def report(options: dict[str, Any]) -> None:
     for path in targets.values():
         click.echo(f"wrote {path}")
 
-    for line in headline(plan_data(plan)):
+    for line in headline(printable_data(plan_data(plan))):
         click.echo(line)
     finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
 

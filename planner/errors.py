@@ -7,6 +7,10 @@ lines and exits with status 2; nothing else about bad input ever reaches the use
 
 from __future__ import annotations
 
+from planner.printable import printable
+
+LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be megabytes long
+
 
 class InputError(Exception):
     """A file or option the user gave is not what capplan can work with."""
@@ -26,10 +30,15 @@ class InputError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        where = ", ".join(part for part in (self.file, self.location) if part)
-        text = f"{where}: {self.message}" if where else self.message
-        if self.expected:
-            text += f"\n  expected: {self.expected}"
+        """One or two lines; text quoted from a file cannot break them or drive a terminal."""
+        message, file, location, expected = (
+            printable(part, LONGEST_PART) if part else part
+            for part in (self.message, self.file, self.location, self.expected)
+        )
+        where = ", ".join(part for part in (file, location) if part)
+        text = f"{where}: {message}" if where else message
+        if expected:
+            text += f"\n  expected: {expected}"
         return text
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.ingest.source import DEFAULT_MAX_BYTES
 from planner.model import CAPACITY_TYPES, Inputs
 
 MIN_SNAPSHOTS = 3
@@ -56,19 +57,22 @@ def _date_from_name(path: Path) -> dt.date | None:
         return None
 
 
-def _date_from_content(path: Path) -> dt.date | None:
+def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
     """A ``date`` column with one value (inventory CSV), or the newest ``updatedOn`` (admin API)."""
+    from planner.ingest.source import decode_text, read_raw
+
+    raw = read_raw(path, max_bytes)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
+        text = decode_text(raw)
+    except InputError:
+        return None  # a workbook: only its file name can date it
     if text.lstrip().startswith(("{", "[")):
         try:
             data = json.loads(text)
         except ValueError:
             return None
         stamps = re.findall(r'"updatedOn"\s*:\s*"(\d{4}-\d{2}-\d{2})', json.dumps(data))
-        return max(dt.date.fromisoformat(s) for s in stamps) if stamps else None
+        return max(_iso_date(stamp, path, "updatedOn") for stamp in stamps) if stamps else None
     header, _, body = text.partition("\n")
     delimiter = max((";", ",", "\t"), key=header.count)
     names = [re.sub(r"[\s_.\-]", "", h).casefold() for h in header.split(delimiter)]
@@ -86,22 +90,28 @@ def _date_from_content(path: Path) -> dt.date | None:
             file=str(path),
             expected="one snapshot date per file",
         )
+    return _iso_date(values.pop()[:10], path, "the date column")
+
+
+def _iso_date(text: str, path: Path, what: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(values.pop()[:10])
-    except ValueError as error:
+        return dt.date.fromisoformat(text)
+    except ValueError:
         raise InputError(
-            f"the date column: {error}", file=str(path), expected="YYYY-MM-DD"
+            f"{what} {text!r} is not a date", file=str(path), expected="YYYY-MM-DD"
         ) from None
 
 
-def read_snapshots(paths: Sequence[str | Path]) -> list[Snapshot]:
+def read_snapshots(
+    paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Snapshot]:
     from planner.ingest import load_inputs
 
     snapshots = []
     for raw in paths:
         path = Path(raw)
-        inputs = load_inputs([], environments=[path])
-        date = _date_from_name(path) or _date_from_content(path)
+        inputs = load_inputs([], environments=[path], max_bytes=max_bytes)
+        date = _date_from_name(path) or _date_from_content(path, max_bytes)
         if date is None:
             raise InputError(
                 "the snapshot has no date",

@@ -31,11 +31,13 @@ from planner.model import (
     license_frame,
 )
 from planner.months import format_month, parse_month
+from planner.printable import printable
 from planner.ruleset import RuleSet
 
 USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
 GROWTH_KEYS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
 MAX_QUANTITY = 10_000_000
+MAX_SCENARIO_BYTES = 50 * 2**20
 DEFAULT_SANDBOX_TIER = 2  # the tier an add-on sandbox gets when none is named
 
 # File keys per change kind (besides kind, month and note). A scenario file writes
@@ -152,7 +154,7 @@ def change_from_table(
 ) -> Change:
     """One ``[[changes]]`` entry of a scenario file as a Change (validated, not yet applied)."""
     kind = table.get("kind")
-    if kind not in FILE_KEYS:
+    if not isinstance(kind, str) or kind not in FILE_KEYS:
         raise InputError(
             f"kind is {kind!r}",
             file=file,
@@ -306,9 +308,17 @@ def change_from_table(
     raise InputError(f"kind {kind} is not handled", file=file, location=where)
 
 
-def read_scenario_file(path: str | Path, as_of: str, months: int) -> Scenario:
+def read_scenario_file(
+    path: str | Path, as_of: str, months: int, max_bytes: int = MAX_SCENARIO_BYTES
+) -> Scenario:
     file = str(path)
     try:
+        if Path(path).stat().st_size > max_bytes:
+            raise InputError(
+                f"the scenario file is larger than the limit of {max_bytes:,} bytes",
+                file=file,
+                expected="a scenario file of a few kilobytes (or a larger --max-input-mb)",
+            )
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError("scenario file not found", file=file) from None
@@ -322,7 +332,7 @@ def read_scenario_file(path: str | Path, as_of: str, months: int) -> Scenario:
             file=file,
             expected="a TOML scenario file (see capplan init)",
         ) from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         raise InputError(
             f"not valid TOML: {error}",
             file=file,
@@ -380,6 +390,17 @@ def read_scenario_file(path: str | Path, as_of: str, months: int) -> Scenario:
 _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
 
 
+def require_utf8(value: str, what: str) -> None:
+    """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{what} {printable(value)} is not valid UTF-8 text",
+            expected="text in UTF-8 (retype or rename it)",
+        ) from None
+
+
 def _split_pair(flag: str, value: str, expected: str) -> tuple[str, str]:
     match = _PAIR.match(value)
     if not match:
@@ -407,6 +428,15 @@ def changes_from_flags(
     growth: Sequence[str] = (),
 ) -> tuple[Change, ...]:
     """What-if flags as changes from month 0; each flag equals a one-change scenario file."""
+    for flag, values in (
+        ("--add-licenses", add_licenses),
+        ("--add-sandbox", add_sandbox),
+        ("--link", link),
+        ("--buy-addon", buy_addon),
+        ("--growth", growth),
+    ):
+        for value in values:
+            require_utf8(value, flag)
     changes: list[Change] = []
     for value in add_licenses:
         sku, text = _split_pair("--add-licenses", value, "SKU=N")

@@ -158,8 +158,9 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
     if position is None:
         return np.full(len(table), np.nan)
     written = table.column(position)
-    # "Tier 2", "tier-3" and "T4" are how people write tiers; the number is what counts.
-    stripped = written.str.replace(r"^(?:tier|t)[\s_-]*", "", regex=True, case=False)
+    # "Tier 2", "tier-3" and "T4" are how people write tiers; the number is what counts. The
+    # prefix goes only when a number follows: "Tier" alone is not a blank tier.
+    stripped = written.str.replace(r"^(?:tier|t)[\s_-]*(?=\d)", "", regex=True, case=False)
     tiers = _parse_series(table, position, stripped, "tier", _TIER)
     misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
     if misplaced.any():

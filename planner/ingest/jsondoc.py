@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from planner.errors import InputError
 from planner.ingest.table import ABSURD, trim
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(file: str, text: str) -> Any:
@@ -37,7 +40,10 @@ def parse_json(file: str, text: str) -> Any:
             expected="a JSON document as the API returned it",
         ) from None
     except ValueError as error:  # e.g. integers with thousands of digits
-        raise InputError(f"not valid JSON: {error}", file=file) from None
+        reason = "a number has thousands of digits" if "digits" in str(error) else str(error)
+        raise InputError(
+            f"not valid JSON: {reason}", file=file, expected="numbers of ordinary size"
+        ) from None
 
 
 class _NonStandardNumber(ValueError):
@@ -123,6 +129,14 @@ class JsonReader:
         if not isinstance(value, str):
             raise self.fail(f"{names[0]} is {type_name(value)}", where, f"{names[0]} as text")
         value = trim(value)
+        if _SURROGATE.search(value):
+            # JSON may spell half of a UTF-16 pair ("\\ud800") alone; it is no character, and no
+            # report could be written with it.
+            raise self.fail(
+                f"{names[0]} holds an unpaired surrogate escape (\\ud800 to \\udfff)",
+                where,
+                f"{names[0]} as text of real characters",
+            )
         if required and not value:
             raise self.fail(f"{names[0]} is empty", where, f"{names[0]} as non-empty text")
         return value

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from planner.plan import Plan
+from planner.printable import printable_data
 from planner.report.data import plan_data
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
@@ -72,7 +73,7 @@ def _grid(
 
 
 def render_table(plan: Plan, *, colour: bool = False) -> str:
-    data = plan_data(plan)
+    data = printable_data(plan_data(plan))
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
     out.append(
@@ -218,7 +219,7 @@ def _md_table(
 
 
 def render_markdown(plan: Plan) -> str:
-    data = plan_data(plan)
+    data = printable_data(plan_data(plan))
     out = [
         f"## Capacity plan: {data['ruleset']}, as of {data['as_of']} ({data['months']} months)",
         "",

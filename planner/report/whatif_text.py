@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.printable import printable_data
 from planner.report.json_report import DIGITS, dumps
 from planner.report.text import _grid, _md_table, gb, money
 from planner.whatif import Comparison, comparison_data
@@ -70,7 +71,7 @@ RIGHT = [False, False, True, True, True, True, False, True, True, True, True]
 
 
 def render_whatif_table(comparison: Comparison) -> str:
-    data = comparison_data(comparison)
+    data = printable_data(comparison_data(comparison))
     base = data["baseline"]
     out = [
         f"capplan whatif, rule set {base['ruleset']}, as of {base['as_of']}, "
@@ -132,7 +133,7 @@ def _findings(data: dict[str, Any]) -> list[str]:
 
 
 def render_whatif_markdown(comparison: Comparison) -> str:
-    data = comparison_data(comparison)
+    data = printable_data(comparison_data(comparison))
     base = data["baseline"]
     out = [
         f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",
