@@ -4,34 +4,36 @@ Numbers come from :func:`planner.report.data.plan_data` (the JSON contract), unr
 cell number formats round them for display. The Summary totals are formulas over the line sheets
 (entitled = SUMIFS over Entitlement, consumed = SUMIFS over Consumption, available = entitled -
 consumed + borrowed - lent), and an Entitlement line's GB is quantity x per unit where that is how
-capplan computed it, so changing a quantity updates the summary. capplan's own values sit in the
-column next to each formula, so anyone can see when an edit moved a number away from the plan.
+capplan computed it, so changing a quantity updates the summary. Every formula is stored with
+capplan's value as its result, so a viewer that does not recalculate still shows the numbers, and
+capplan's own values also sit in the column next to each formula, so anyone can see when an edit
+moved a number away from the plan.
 
-Text from input files goes through :func:`safe_cell_text`: it is stored as text, never as a
-formula, whatever it starts with.
+The workbook is written with XlsxWriter, which keeps a light record per cell instead of a styled
+cell object, so a tenant of thousands of environments stays quick. Text from input files goes
+through :func:`safe_cell_text` and is always written as a string cell, never as a formula,
+whatever it starts with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import re
-from collections.abc import Iterable, Sequence
-from copy import copy
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.rich_text import CellRichText
-from openpyxl.chart import LineChart, Reference, Series
-from openpyxl.chart.axis import DateAxis
-from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.drawing.line import LineProperties
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.chart import Chart
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
 from planner.months import first_day
@@ -53,24 +55,55 @@ SIGNED_GB_FORMAT = '+#,##0.00 "GB";-#,##0.00 "GB";0.00 "GB"'
 SIGNED_USD_FORMAT = '+"$"#,##0.00;-"$"#,##0.00;"$"0.00'
 SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
 
-# Spreadsheets read a cell starting with one of these as a formula (openpyxl does for "=", Excel
-# and LibreOffice for the others when the cell is edited; tab and CR hide the sign in a CSV).
+# Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
+# (tab and CR hide the sign in a CSV export).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Characters the xlsx format cannot hold (openpyxl refuses them): control characters but tab,
-# line feed and carriage return.
+# Characters the xlsx format cannot hold: control characters but tab, line feed and carriage
+# return.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# In the lines of a column joined by line feeds: a line that needs safe_cell_text.
+_NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|(?:^|\n)[=+\-@\t\r]")
+# What XlsxWriter takes for a cell reference in a chart's title or series name (Sheet!A1).
+_LOOKS_LIKE_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+
+# The workbook keeps every cell until it is closed (the charts' cached data and the merged
+# pool titles need that); text is only ever text, never turned into a formula, URL or number.
+# Cells sit at the top of their row by default (rows grow with wrapped text), so a plain text
+# cell needs no format of its own, which keeps a large sheet quick to write.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+    "in_memory": True,
+    "default_format_properties": {"font_name": "Calibri", "font_size": 11, "valign": "top"},
+}
 
 MIN_WIDTH = 8
 MAX_WIDTH = 48
 WRAP_WIDTH = 64
 LINE_HEIGHT = 15  # points, the default row height of one line
+MAX_URL_LENGTH = 255  # longer links stay plain text: older Excel versions refuse them
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E9ECF1")
-HEADER_BORDER = Border(bottom=Side(style="medium", color="1A1A1A"))
-CAPPLAN_FONT = Font(italic=True, color="4A4A4A")
-SECTION_FONT = Font(bold=True, size=13)
-LINK_FONT = Font(color="1D4ED8", underline="single")
+# Cell styles, as XlsxWriter format properties. Cells combine them; equal combinations share
+# one format.
+WRAPPED: Mapping[str, Any] = {"text_wrap": True}
+HEADER: Mapping[str, Any] = {
+    "bold": True,
+    "bg_color": "#E9ECF1",
+    "bottom": 2,  # medium
+    "bottom_color": "#1A1A1A",
+    "valign": "bottom",
+}
+BOLD: Mapping[str, Any] = {"bold": True}
+CAPPLAN: Mapping[str, Any] = {"italic": True, "font_color": "#4A4A4A"}
+SECTION: Mapping[str, Any] = {"bold": True, "font_size": 13}
+LINK: Mapping[str, Any] = {"font_color": "#1D4ED8", "underline": 1}
+# A pool's title over its plans' columns on the Comparison sheet.
+POOL_TITLE: Mapping[str, Any] = {"bold": True, "bg_color": "#E9ECF1", "align": "center"}
+# Keeps formula-like text a string when someone edits the cell and presses Enter.
+QUOTED: Mapping[str, Any] = {"quote_prefix": True}
 
 # Status and severity colours, as in the HTML report: every one also has its word in the cell.
 STATUS_STYLES = {
@@ -92,19 +125,44 @@ SERIES_STYLES = {
 PLAN_STYLES = (
     ("1A1A1A", "solid", "circle", True),
     ("1D4ED8", "dash", "square", False),
-    ("B45309", "sysDot", "triangle", True),
-    ("047857", "lgDashDot", "diamond", False),
-    ("7E22CE", "sysDash", "star", True),
-    ("BE185D", "sysDot", "x", False),
+    ("B45309", "round_dot", "triangle", True),
+    ("047857", "long_dash_dot", "diamond", False),
+    ("7E22CE", "square_dot", "star", True),
+    ("BE185D", "long_dash_dot_dot", "x", False),
 )
 BASELINE_NAME = "Baseline"
 CHART_ROWS = 18  # rows between the top edges of two stacked charts
-CHART_WIDTH_CM = 18
-CHART_HEIGHT_CM = 8.5
+CHART_WIDTH_PX = 680  # 18 cm
+CHART_HEIGHT_PX = 321  # 8.5 cm
+LINE_WIDTH_PT = 2.25
 
 
-class Formula(str):
-    """A formula capplan wrote; plain strings are always stored as text."""
+@dataclass(frozen=True)
+class Formula:
+    """A formula capplan wrote, with capplan's value as its stored result; strings are always
+    stored as text."""
+
+    text: str
+    value: float | str
+
+
+@dataclass(frozen=True)
+class QuotedText:
+    """Text that a spreadsheet would take for a formula once edited: written as a string cell
+    with a quote prefix."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink cell showing ``text``."""
+
+    url: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -113,22 +171,46 @@ class Column:
     number_format: str | None = None
     wrap: bool = False  # long prose: a fixed width and wrapped lines instead of a huge column
     capplan: bool = False  # capplan's own value beside a formula column
+    align: str | None = None  # horizontal alignment of the header and the values
+
+    @property
+    def alignment(self) -> str | None:
+        """Months are centred, so they do not run into the text or number beside them."""
+        if self.align is None and self.number_format == MONTH_FORMAT:
+            return "center"
+        return self.align
 
 
 def safe_cell_text(value: Any) -> Any:
     """``value`` ready to go into a cell, where text can never become a formula.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR comes back as rich text, which
-    openpyxl always stores as a string cell (a plain string starting with ``=`` would be stored
-    as a formula). Characters the file format cannot hold are dropped. Anything else (numbers,
-    dates, None) is returned unchanged.
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR comes back as :class:`QuotedText`,
+    which is written as a string cell with a quote prefix (every text is written as a string,
+    never as a formula; the prefix keeps it text when someone edits the cell). Characters the
+    file format cannot hold are dropped. Anything else (numbers, dates, None) is returned
+    unchanged.
     """
-    if not isinstance(value, str) or isinstance(value, Formula):
+    if not isinstance(value, str):
         return value
     text = _ILLEGAL.sub("", value)
     if text.startswith(FORMULA_TRIGGERS):
-        return CellRichText([text])
+        return QuotedText(text)
     return text
+
+
+def chart_text(text: str) -> str:
+    """A chart title or name as literal text: XlsxWriter would read ``Sheet!A1`` as a cell
+    reference, so a zero-width space after the ``!`` keeps it words."""
+    text = _ILLEGAL.sub("", text)
+    if _LOOKS_LIKE_REFERENCE.match(text):
+        text = text.replace("!", "!\u200b")
+    return text
+
+
+def _text_length(text: str) -> int:
+    if "\n" not in text:
+        return len(text)
+    return max((len(line) for line in text.splitlines()), default=0)
 
 
 def _display_length(value: Any, number_format: str | None) -> int:
@@ -143,54 +225,230 @@ def _display_length(value: Any, number_format: str | None) -> int:
     if isinstance(value, (int, float)):
         suffix = 3 if number_format and "GB" in number_format else 0
         return len(f"{value:,.2f}") + suffix
-    return max((len(line) for line in str(value).splitlines()), default=0)
+    if isinstance(value, Link):
+        return _text_length(value.text)
+    return _text_length(str(value))
+
+
+def _column_length(values: Sequence[Any], number_format: str | None) -> int:
+    """The longest display length in a column: numbers by their extremes (the formatted length
+    only grows with the magnitude), everything else one by one."""
+    numbers = [v for v in values if type(v) is float or type(v) is int]
+    longest = 0
+    if numbers:
+        longest = max(
+            _display_length(min(numbers), number_format),
+            _display_length(max(numbers), number_format),
+        )
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            length = _text_length(value)
+        elif value is None or kind is float or kind is int:
+            continue
+        else:
+            length = _display_length(value, number_format)
+        if length > longest:
+            longest = length
+    return longest
 
 
 def _wrapped_lines(value: Any) -> int:
+    if isinstance(value, QuotedText):
+        value = value.text
     if not isinstance(value, str):
         return 1
     # About one character per unit of column width; a little slack for proportional fonts.
     per_line = WRAP_WIDTH - 6
+    if len(value) <= per_line and "\n" not in value:
+        return 1
     return sum(max(1, math.ceil(len(part) / per_line)) for part in value.splitlines() or [""])
 
 
-def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> Any:
-    """Write one cell; the only way values reach a sheet, so all text passes safe_cell_text."""
-    cell = ws.cell(row=row, column=column)
-    safe = safe_cell_text(value)
-    cell.value = safe
-    if isinstance(safe, CellRichText):
-        # Keeps it text when someone edits the cell and presses Enter.
-        cell.quotePrefix = True
-    # Formulas get the column's number format; text (a word like "unknown") needs none.
-    if number_format and (isinstance(value, Formula) or not isinstance(value, str)):
-        cell.number_format = number_format
-    return cell
+def _words_lines(text: str, width: int) -> int:
+    """How many lines ``text`` wraps onto, word by word, at ``width`` characters a line."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
 
 
-TOP = Alignment(vertical="top")
-TOP_WRAPPED = Alignment(wrap_text=True, vertical="top")
+def letter(columns: Sequence[Column], header: str) -> str:
+    """The column letter of a header, so formulas follow when columns move."""
+    return xl_col_to_name([c.header for c in columns].index(header))
+
+
+def new_workbook(path: Path | str) -> Workbook:
+    """An empty workbook that writes to ``path`` when closed, with text kept as text."""
+    return xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+
+
+class Styles:
+    """The formats of one workbook: one per distinct combination of properties."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self._cells: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self._conditional: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def __call__(self, *parts: Mapping[str, Any] | None, **extra: Any) -> Format:
+        return self._make(self._cells, parts, extra)
+
+    def conditional(self, *parts: Mapping[str, Any] | None, **extra: Any) -> Format:
+        """A format for conditional formatting (kept apart from the cell formats)."""
+        return self._make(self._conditional, parts, extra)
+
+    def _make(
+        self,
+        made: dict[tuple[tuple[str, Any], ...], Format],
+        parts: Iterable[Mapping[str, Any] | None],
+        extra: Mapping[str, Any],
+    ) -> Format:
+        properties: dict[str, Any] = {}
+        for part in parts:
+            if part:
+                properties.update(part)
+        properties.update(extra)
+        key = tuple(sorted(properties.items()))
+        found = made.get(key)
+        if found is None:
+            found = made[key] = self.workbook.add_format(properties)
+        return found
+
+
+@dataclass(frozen=True)
+class _ColumnFormats:
+    """The formats of one column of a table, by what a cell holds."""
+
+    number_format: str | None  # for measuring: "quantity" is measured as a fraction
+    text: Format | None  # None: the workbook's default
+    quoted: Format
+    number: Format | None
+    fraction: Format | None  # "quantity" columns: whole numbers get ``number``, others this
+    link: Format
+
+    def pick(self, value: Any) -> tuple[Any, Format | None]:
+        """A cell's safe value and its format."""
+        safe = safe_cell_text(value)
+        if isinstance(safe, str):
+            return safe, self.text
+        if isinstance(safe, QuotedText):
+            return safe, self.quoted
+        if isinstance(safe, Link):
+            return safe, self.link
+        if (
+            self.fraction is not None
+            and isinstance(safe, (int, float))
+            and not float(safe).is_integer()
+        ):
+            return safe, self.fraction
+        return safe, self.number  # numbers, dates and formulas
 
 
 class SheetWriter:
-    """Writes tables onto one sheet and remembers how wide each column has to be."""
+    """Writes tables onto one sheet and remembers how wide each column has to be.
 
-    def __init__(self, ws: Worksheet) -> None:
+    Rows and columns count from 1, as in the A1 references of the formulas.
+    """
+
+    def __init__(self, ws: Worksheet, styles: Styles) -> None:
         self.ws = ws
+        self.styles = styles
         self.widths: dict[int, int] = {}
         self.wrapped: set[int] = set()
+        # Header rows of tables that do not set the widths: their words wrap to fit.
+        self.fitted_headers: list[tuple[int, list[str]]] = []
+
+    @property
+    def name(self) -> str:
+        return str(self.ws.name)
 
     def measure(self, column: int, length: int) -> None:
         self.widths[column] = max(self.widths.get(column, 0), length)
 
-    def header(self, row: int, columns: Sequence[Column]) -> None:
+    def put(
+        self,
+        row: int,
+        column: int,
+        value: Any,
+        number_format: str | None = None,
+        *styles: Mapping[str, Any] | None,
+    ) -> None:
+        """Write one cell; text passes :func:`safe_cell_text` and is always a string cell."""
+        safe = safe_cell_text(value)
+        extra: dict[str, Any] = {}
+        # Formulas, numbers and dates get the number format; text (a word like "unknown")
+        # needs none.
+        if number_format and not isinstance(safe, (str, QuotedText, Link)):
+            extra["num_format"] = number_format
+        if isinstance(safe, QuotedText):
+            extra.update(QUOTED)
+        cell_format = self.styles(*styles, **extra) if extra or any(styles) else None
+        self._write(row - 1, column - 1, safe, cell_format)
+
+    def _write(self, row: int, column: int, value: Any, cell_format: Format | None) -> None:
+        """One safe value at a 0-based position."""
+        ws = self.ws
+        if value is None:
+            if cell_format is not None:
+                ws.write_blank(row, column, None, cell_format)
+        elif isinstance(value, str):
+            ws.write_string(row, column, value, cell_format)
+        elif isinstance(value, QuotedText):
+            ws.write_string(row, column, value.text, cell_format)
+        elif isinstance(value, Formula):
+            ws.write_formula(row, column, value.text, cell_format, value.value)
+        elif isinstance(value, Link):
+            text = safe_cell_text(value.text)
+            if len(value.url) > MAX_URL_LENGTH or _ILLEGAL.search(value.url):
+                self._write(row, column, text, cell_format)
+            else:
+                ws.write_url(row, column, value.url, cell_format, str(text))
+        elif isinstance(value, bool):
+            ws.write_boolean(row, column, value, cell_format)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, column, value, cell_format)
+        elif isinstance(value, (dt.date, dt.datetime)):
+            ws.write_datetime(row, column, value, cell_format)
+        else:
+            raise TypeError(f"no cell for {type(value).__name__}")
+
+    def _formats(self, column: Column) -> _ColumnFormats:
+        base = dict(WRAPPED if column.wrap else {})
+        if column.capplan:
+            base.update(CAPPLAN)
+        if column.alignment:
+            base["align"] = column.alignment
+        text = self.styles(base) if base else None
+        number_format = column.number_format
+        if number_format == "quantity":
+            number = self.styles(base, num_format=WHOLE_FORMAT)
+            fraction: Format | None = self.styles(base, num_format=FRACTION_FORMAT)
+        else:
+            number = self.styles(base, num_format=number_format) if number_format else text
+            fraction = None
+        return _ColumnFormats(
+            number_format=FRACTION_FORMAT if number_format == "quantity" else number_format,
+            text=text,
+            quoted=self.styles(base, QUOTED),
+            number=number,
+            fraction=fraction,
+            link=self.styles(base, LINK),
+        )
+
+    def header(self, row: int, columns: Sequence[Column], *, measure: bool = True) -> None:
+        """The header row; with ``measure=False`` the columns keep the widths the sheet's main
+        table gives them and a longer header wraps onto more lines."""
         for index, column in enumerate(columns, start=1):
-            cell = put(self.ws, row, index, column.header)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.border = HEADER_BORDER
-            cell.alignment = Alignment(vertical="bottom")
-            self.measure(index, min(len(column.header), MAX_WIDTH))
+            align = {"align": column.alignment} if column.alignment else None
+            self.put(row, index, column.header, None, HEADER, align, None if measure else WRAPPED)
+            if measure:
+                self.measure(index, min(len(column.header), MAX_WIDTH))
+        if not measure:
+            self.fitted_headers.append((row, [column.header for column in columns]))
 
     def table(
         self,
@@ -205,82 +463,108 @@ class SheetWriter:
 
         ``measure=False`` for a second, smaller table on a sheet: the main table sets the widths.
         """
-        if measure:
-            self.header(start_row, columns)
-        else:
-            saved = dict(self.widths)
-            self.header(start_row, columns)
-            self.widths = saved
-        row_number = start_row
-        styles: dict[tuple[int, str, bool], Any] = {}
-        for row_number, values in enumerate(rows, start=start_row + 1):
-            lines = 1
-            for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-                number_format = column.number_format
-                if number_format == "quantity":
-                    number_format = (
-                        WHOLE_FORMAT
-                        if isinstance(value, (int, float)) and float(value).is_integer()
-                        else FRACTION_FORMAT
-                    )
-                cell = put(self.ws, row_number, index, value, number_format)
-                # Setting fonts and alignments one cell at a time dominates the time of a large
-                # sheet; cells of one column that end up styled alike share a copy of the style.
-                key = (index, cell.number_format, cell.quotePrefix)
-                style = styles.get(key)
-                if style is None:
-                    if column.capplan:
-                        cell.font = CAPPLAN_FONT
-                    cell.alignment = TOP_WRAPPED if column.wrap else TOP
-                    styles[key] = copy(cell._style)
-                else:
-                    cell._style = copy(style)
-                if column.wrap:
-                    self.wrapped.add(index)
-                    lines = max(lines, _wrapped_lines(value))
-                if measure:
-                    self.measure(index, _display_length(value, number_format))
+        self.header(start_row, columns, measure=measure)
+        rows = list(rows)
+        width = len(columns)
+        for number, values in enumerate(rows, start=start_row + 1):
+            if len(values) != width:
+                raise ValueError(f"row {number} has {len(values)} cells for {width} columns")
+        # Column by column: the cells of a column are mostly of one kind, which a whole column
+        # can be checked for at once.
+        cells = list(zip(*rows, strict=True)) if rows else [()] * width
+        heights: list[int] = [1] * len(rows)
+        for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
+            length = self._column(index, start_row, values, self._formats(column))
+            if column.wrap:
+                self.wrapped.add(index + 1)
+                heights = [max(h, _wrapped_lines(v)) for h, v in zip(heights, values, strict=True)]
+            elif measure:
+                self.measure(index + 1, length)
+        for row, lines in enumerate(heights, start=start_row):
             if lines > 1:
                 # Spreadsheets do not all grow a row to its wrapped text when they open a file.
-                self.ws.row_dimensions[row_number].height = LINE_HEIGHT * lines
-        last_column = get_column_letter(len(columns))
+                self.ws.set_row(row, LINE_HEIGHT * lines)
+        last_row = start_row + len(rows)
         if autofilter:
-            self.ws.auto_filter.ref = f"A{start_row}:{last_column}{max(row_number, start_row)}"
-        return row_number
+            self.ws.autofilter(start_row - 1, 0, last_row - 1, width - 1)
+        return last_row
+
+    def _column(
+        self, index: int, first_row: int, values: Sequence[Any], formats: _ColumnFormats
+    ) -> int:
+        """Write one column's values from 0-based row ``first_row`` down; returns the longest
+        display length among them."""
+        ws = self.ws
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if kinds == {str}:
+            strings = [v for v in values if v is not None]
+            joined = "\n".join(strings)
+            if not _NEEDS_CARE.search(joined):
+                write_string, text = ws.write_string, formats.text
+                for row, value in enumerate(values, start=first_row):
+                    if value is not None:
+                        write_string(row, index, value, text)
+                return max(map(len, joined.splitlines()), default=0)
+        elif kinds and kinds <= {float, int} and formats.fraction is None:
+            write_number, number = ws.write_number, formats.number
+            numbers = []
+            for row, value in enumerate(values, start=first_row):
+                if value is not None:
+                    write_number(row, index, value, number)
+                    numbers.append(value)
+            return max(
+                _display_length(min(numbers), formats.number_format),
+                _display_length(max(numbers), formats.number_format),
+            )
+        # Anything else cell by cell.
+        for row, value in enumerate(values, start=first_row):
+            if value is not None:
+                self._write(row, index, *formats.pick(value))
+        return _column_length(values, formats.number_format)
+
+    def colour_words(self, cells: str, styles: Mapping[str, tuple[str, str]]) -> None:
+        """Conditional formats keyed on the cell's word, so they follow edits and
+        recalculation."""
+        for word, (ground, ink) in styles.items():
+            self.ws.conditional_format(
+                cells,
+                {
+                    "type": "cell",
+                    "criteria": "equal to",
+                    "value": f'"{word}"',
+                    "format": self.styles.conditional(
+                        bold=True, bg_color=f"#{ground}", font_color=f"#{ink}"
+                    ),
+                },
+            )
 
     def finish(self, *, freeze: str | None = "A2") -> None:
+        widths: dict[int, int] = {}
         for column, length in self.widths.items():
             width = (
                 WRAP_WIDTH if column in self.wrapped else min(max(length + 2, MIN_WIDTH), MAX_WIDTH)
             )
-            self.ws.column_dimensions[get_column_letter(column)].width = width
+            widths[column] = width
+            self.ws.set_column(column - 1, column - 1, width)
+        for row, headers in self.fitted_headers:
+            lines = max(
+                _words_lines(header, widths.get(index, MIN_WIDTH) - 1)
+                for index, header in enumerate(headers, start=1)
+            )
+            if lines > 1:
+                self.ws.set_row(row - 1, LINE_HEIGHT * lines)
         if freeze:
-            self.ws.freeze_panes = freeze
-            self.ws.print_title_rows = "1:1"
-        self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.paperSize = self.ws.PAPERSIZE_A4
+            self.ws.freeze_panes(freeze)
+            self.ws.repeat_rows(0)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
         # Fit the width of a sheet to the page; let it run over as many pages as it needs.
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
-        self.ws.page_setup.fitToWidth = 1
-        self.ws.page_setup.fitToHeight = 0
+        self.ws.fit_to_pages(1, 0)
 
 
 def _month(month: str | None) -> dt.date | None:
     return first_day(month) if month else None
-
-
-def _colour_words(ws: Worksheet, cells: str, styles: dict[str, tuple[str, str]]) -> None:
-    """Conditional formats keyed on the cell's word, so they follow edits and recalculation."""
-    for word, (ground, ink) in styles.items():
-        ws.conditional_formatting.add(
-            cells,
-            CellIsRule(
-                operator="equal",
-                formula=[f'"{word}"'],
-                fill=PatternFill("solid", fgColor=ground, bgColor=ground),
-                font=Font(bold=True, color=ink),
-            ),
-        )
 
 
 def _number(value: float) -> str:
@@ -288,8 +572,11 @@ def _number(value: float) -> str:
     return format(value, ".15G")
 
 
-def status_formula(row: int, entitled: str, available: str, warning_share: float) -> Formula:
-    """The forecast's pool status as a formula (planner.engine.forecast.pool_status).
+def status_formula(
+    row: int, entitled: str, available: str, warning_share: float, value: str
+) -> Formula:
+    """The forecast's pool status as a formula (planner.engine.forecast.pool_status), stored
+    with capplan's status ``value``.
 
     Written without a division so no branch can fail: remaining < share <=> available < share x
     entitled when entitled > 0.
@@ -298,7 +585,8 @@ def status_formula(row: int, entitled: str, available: str, warning_share: float
     share = _number(warning_share)
     return Formula(
         f'=IF({a}<-{_number(TOLERANCE_GB)},"over",'
-        f'IF(IF({e}>0,{a}<{share}*{e},IF({a}<0,-1,1)<{share}),"warning","ok"))'
+        f'IF(IF({e}>0,{a}<{share}*{e},IF({a}<0,-1,1)<{share}),"warning","ok"))',
+        value,
     )
 
 
@@ -347,12 +635,6 @@ SUMMARY_COLUMNS = (
     Column("capplan status", capplan=True),
 )
 
-
-def letter(columns: Sequence[Column], header: str) -> str:
-    """The column letter of a header, so formulas follow when columns move."""
-    return get_column_letter([c.header for c in columns].index(header) + 1)
-
-
 # Where the formulas look.
 ENTITLEMENT_POOL = letter(ENTITLEMENT_COLUMNS, "Pool")
 ENTITLEMENT_QUANTITY = letter(ENTITLEMENT_COLUMNS, "Quantity")
@@ -393,47 +675,53 @@ FORECAST_COLUMNS = (
 
 
 def _summary_sheet(
-    ws: Worksheet, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
+    writer: SheetWriter, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
 ) -> None:
-    writer = SheetWriter(ws)
     titles = {p.name: p.title for p in plan.ruleset.pools}
     warning_share = plan.ruleset.thresholds.warning_remaining.value
     rows = []
     for row, pool in enumerate(data["capacity"], start=2):
+        share = pool["remaining_share"]
         rows.append(
             [
                 pool["pool"],
                 titles.get(pool["pool"], pool["pool"]),
                 Formula(
                     f"=SUMIFS(Entitlement!${ENTITLEMENT_GB}:${ENTITLEMENT_GB},"
-                    f"Entitlement!${ENTITLEMENT_POOL}:${ENTITLEMENT_POOL},$A{row})"
+                    f"Entitlement!${ENTITLEMENT_POOL}:${ENTITLEMENT_POOL},$A{row})",
+                    pool["entitled_gb"],
                 ),
                 pool["entitled_gb"],
                 Formula(
                     f"=SUMIFS(Consumption!${CONSUMPTION_GB}:${CONSUMPTION_GB},"
-                    f"Consumption!${CONSUMPTION_POOL}:${CONSUMPTION_POOL},$A{row})"
+                    f"Consumption!${CONSUMPTION_POOL}:${CONSUMPTION_POOL},$A{row})",
+                    pool["consumed_gb"],
                 ),
                 pool["consumed_gb"],
                 pool["borrowed_gb"],
                 pool["lent_gb"],
                 Formula(
                     f"={SUMMARY_ENTITLED}{row}-{SUMMARY_CONSUMED}{row}"
-                    f"+{SUMMARY_BORROWED}{row}-{SUMMARY_LENT}{row}"
+                    f"+{SUMMARY_BORROWED}{row}-{SUMMARY_LENT}{row}",
+                    pool["available_gb"],
                 ),
                 pool["available_gb"],
                 Formula(
                     f"=IF({SUMMARY_ENTITLED}{row}>0,"
-                    f'{SUMMARY_AVAILABLE}{row}/{SUMMARY_ENTITLED}{row},"-")'
+                    f'{SUMMARY_AVAILABLE}{row}/{SUMMARY_ENTITLED}{row},"-")',
+                    "-" if share is None else share,
                 ),
-                status_formula(row, SUMMARY_ENTITLED, SUMMARY_AVAILABLE, warning_share),
+                status_formula(
+                    row, SUMMARY_ENTITLED, SUMMARY_AVAILABLE, warning_share, pool["status"]
+                ),
                 pool["status"],
             ]
         )
     last = writer.table(SUMMARY_COLUMNS, rows)
-    _colour_words(ws, f"{SUMMARY_STATUS}2:{SUMMARY_PLANNED_STATUS}{last}", STATUS_STYLES)
+    writer.colour_words(f"{SUMMARY_STATUS}2:{SUMMARY_PLANNED_STATUS}{last}", STATUS_STYLES)
 
     row = last + 2
-    put(ws, row, 1, "What to buy").font = SECTION_FONT
+    writer.put(row, 1, "What to buy", None, SECTION)
     row += 1
     if data["shortfalls"]:
         shortfall_rows = [
@@ -455,8 +743,7 @@ def _summary_sheet(
             + 1
         )
     else:
-        put(
-            ws,
+        writer.put(
             row,
             1,
             f"Nothing: no pool runs short from {data['as_of']} to {data['horizon_end']}.",
@@ -465,7 +752,7 @@ def _summary_sheet(
 
     row += 1
     for line in headline(data):
-        put(ws, row, 1, line).font = Font(bold=True)
+        writer.put(row, 1, line, None, BOLD)
         row += 1
     row += 1
     notes = [
@@ -484,13 +771,50 @@ def _summary_sheet(
             f"{len(scenarios)} what-if scenario{'' if len(scenarios) == 1 else 's'}."
         )
     for note in notes:
-        put(ws, row, 1, note).font = CAPPLAN_FONT
+        writer.put(row, 1, note, None, CAPPLAN)
         row += 1
     writer.finish()
 
 
-def _forecast_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
-    writer = SheetWriter(ws)
+def _range(sheet: str, column: int, first: int, last: int) -> str:
+    """A chart's reference to rows ``first`` to ``last`` of a column (counting from 1)."""
+    name = xl_col_to_name(column - 1)
+    return f"='{sheet}'!${name}${first}:${name}${last}"
+
+
+def _new_chart(
+    writer: SheetWriter, title: str, value_title: str, months: int, *, labels_low: bool
+) -> Chart:
+    """A line chart over months: a date axis with a label every month, or every quarter once
+    the horizon is longer than a year, and GB on the value axis."""
+    chart = writer.styles.workbook.add_chart({"type": "line"})
+    chart.set_title({"name": chart_text(title)})
+    chart.set_size({"width": CHART_WIDTH_PX, "height": CHART_HEIGHT_PX})
+    x_axis: dict[str, Any] = {
+        "name": "Month",
+        "date_axis": True,
+        "num_format": MONTH_FORMAT,
+        "major_unit": 3 if months > 12 else 1,
+        "major_unit_type": "months",
+    }
+    if labels_low:
+        # The month axis crosses at 0 GB, so it is the zero line; its labels stay at the bottom
+        # even where the lines go below zero (short).
+        x_axis["label_position"] = "low"
+    chart.set_x_axis(x_axis)
+    chart.set_y_axis(
+        {"name": value_title, "num_format": AXIS_GB_FORMAT, "major_gridlines": {"visible": True}}
+    )
+    chart.set_legend({"position": "bottom"})
+    return chart
+
+
+def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int) -> None:
+    """Stack the charts beside the tables; they move with the cells but keep their size."""
+    writer.ws.insert_chart(1 + position * CHART_ROWS, column - 1, chart, {"object_position": 2})
+
+
+def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
     forecast = data["forecast"]
     rows = [
         [
@@ -506,7 +830,8 @@ def _forecast_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
         for r in forecast
     ]
     last = writer.table(FORECAST_COLUMNS, rows)
-    _colour_words(ws, f"H2:H{last}", STATUS_STYLES)
+    status = letter(FORECAST_COLUMNS, "Status")
+    writer.colour_words(f"{status}2:{status}{max(last, 2)}", STATUS_STYLES)
     writer.finish()
 
     titles = {p.name: p.title for p in plan.ruleset.pools}
@@ -515,67 +840,45 @@ def _forecast_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
     blocks: dict[str, list[int]] = {}
     for row, record in enumerate(forecast, start=2):
         blocks.setdefault(record["pool"], []).append(row)
-    chart_column = get_column_letter(len(FORECAST_COLUMNS) + 2)
+    headers = [c.header for c in FORECAST_COLUMNS]
+    month_column = headers.index("Month") + 1
+    drawn = (
+        (headers.index("Entitled GB") + 1, "entitled", "Entitled"),
+        (headers.index("Consumed GB") + 1, "consumed", "Consumed"),
+    )
     for position, (pool, block) in enumerate(blocks.items()):
         first, last_row = block[0], block[-1]
         title = f"{titles.get(pool, pool)} ({pool}): entitled and consumed"
         if pool in shortfall_of:
             title += f", short from {shortfall_of[pool]['first_month']}"
-        chart = _line_chart(ws, title, first, last_row)
-        ws.add_chart(chart, f"{chart_column}{2 + position * CHART_ROWS}")
+        chart = _new_chart(writer, title, "GB", last_row - first + 1, labels_low=False)
+        for column, key, name in drawn:
+            colour, dash = SERIES_STYLES[key]
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": _range(writer.name, month_column, first, last_row),
+                    "values": _range(writer.name, column, first, last_row),
+                    "line": {"color": f"#{colour}", "width": LINE_WIDTH_PT, "dash_type": dash},
+                    "marker": {"type": "none"},
+                }
+            )
+        _insert_chart(writer, chart, len(FORECAST_COLUMNS) + 2, position)
 
 
-def _line_chart(ws: Worksheet, title: str, first: int, last: int) -> LineChart:
-    chart = LineChart()
-    chart.title = title
-    chart.height = CHART_HEIGHT_CM
-    chart.width = CHART_WIDTH_CM
-    chart.y_axis.title = "GB"
-    chart.y_axis.number_format = AXIS_GB_FORMAT
-    chart.y_axis.crossAx = 500
-    chart.x_axis = DateAxis(crossAx=100)
-    chart.x_axis.title = "Month"
-    chart.x_axis.number_format = MONTH_FORMAT
-    chart.x_axis.majorTimeUnit = "months"
-    # A label every quarter once the horizon is longer than a year, so they stay readable.
-    chart.x_axis.majorUnit = 3 if last - first + 1 > 12 else 1
-    # openpyxl 3.1 marks axes as deleted unless told otherwise; Excel then draws no labels.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-    headers = [c.header for c in FORECAST_COLUMNS]
-    drawn = (
-        (headers.index("Entitled GB") + 1, "entitled", "Entitled"),
-        (headers.index("Consumed GB") + 1, "consumed", "Consumed"),
-    )
-    for column, key, name in drawn:
-        values = Reference(ws, min_col=column, min_row=first, max_row=last)
-        series = Series(values, title=name)
-        colour, dash = SERIES_STYLES[key]
-        series.graphicalProperties.line.solidFill = colour
-        series.graphicalProperties.line.dashStyle = dash
-        series.graphicalProperties.line.width = 28575  # 2.25 pt in EMU
-        series.smooth = False
-        series.marker.symbol = "none"
-        chart.series.append(series)
-    month_column = headers.index("Month") + 1
-    chart.set_categories(Reference(ws, min_col=month_column, min_row=first, max_row=last))
-    return chart
-
-
-def _entitlement_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
-    writer = SheetWriter(ws)
+def _entitlement_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
     source_titles = {s.url: s.title for s in plan.ruleset.sources.values()}
     rows = []
-    links: dict[int, str] = {}
     for row, line in enumerate(data["entitlement"], start=2):
         quantity, per_unit, total = line["quantity"], line["per_unit_gb"], line["gb"]
         # The formula only where it reproduces capplan's number: a tenant default that lost to a
         # larger one (defaults_combine = max) is held but grants nothing.
         live = math.isclose(quantity * per_unit, total, rel_tol=1e-9, abs_tol=1e-9)
         url = line["source"] or ""
-        if url.lower().startswith(("http://", "https://")):
-            links[row] = url
+        title = source_titles.get(url, url or None)
+        source: Any = title
+        if title and url.lower().startswith(("http://", "https://")):
+            source = Link(url, title)
         rows.append(
             [
                 line["pool"],
@@ -584,27 +887,22 @@ def _entitlement_sheet(ws: Worksheet, data: dict[str, Any], plan: Plan) -> None:
                 line["family"],
                 quantity,
                 per_unit,
-                Formula(f"={ENTITLEMENT_QUANTITY}{row}*{ENTITLEMENT_PER_UNIT}{row}")
+                Formula(f"={ENTITLEMENT_QUANTITY}{row}*{ENTITLEMENT_PER_UNIT}{row}", total)
                 if live
                 else total,
                 total,
                 line["confidence"],
-                source_titles.get(url, url or None),
+                source,
                 url or None,
                 line["rule"],
                 line["explanation"],
             ]
         )
     writer.table(ENTITLEMENT_COLUMNS, rows)
-    for row, url in links.items():
-        cell = ws[f"{letter(ENTITLEMENT_COLUMNS, 'Source')}{row}"]
-        cell.hyperlink = url
-        cell.font = LINK_FONT
     writer.finish()
 
 
-def _consumption_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
-    writer = SheetWriter(ws)
+def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     rows = [
         [
             line["pool"],
@@ -626,8 +924,7 @@ def _consumption_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
     writer.finish()
 
 
-def _findings_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
-    writer = SheetWriter(ws)
+def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     columns = (
         Column("Severity"),
         Column("Code"),
@@ -640,12 +937,11 @@ def _findings_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
         for f in data["findings"]
     ]
     last = writer.table(columns, rows)
-    _colour_words(ws, f"A2:A{max(last, 2)}", SEVERITY_STYLES)
+    writer.colour_words(f"A2:A{max(last, 2)}", SEVERITY_STYLES)
     writer.finish()
 
 
-def _assumptions_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
-    writer = SheetWriter(ws)
+def _assumptions_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     columns = (
         Column("Value"),
         Column("Pool"),
@@ -669,8 +965,7 @@ def _assumptions_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
     writer.finish()
 
 
-def _inputs_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
-    writer = SheetWriter(ws)
+def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     columns = (
         Column("File"),
         Column("Holds"),
@@ -680,7 +975,7 @@ def _inputs_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
     rows = [[s["path"], s["kind"], s["format"], s["rows"]] for s in data["inputs"]]
     last = writer.table(columns, rows)
     row = last + 2
-    put(ws, row, 1, "Rule set").font = SECTION_FONT
+    writer.put(row, 1, "Rule set", None, SECTION)
     facts: list[tuple[str, Any, str | None]] = [
         ("Id", data["ruleset"], None),
         ("Title", data["ruleset_title"], None),
@@ -694,15 +989,14 @@ def _inputs_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
     ]
     for label, value, number_format in facts:
         row += 1
-        put(ws, row, 1, label).font = HEADER_FONT
-        put(ws, row, 2, value, number_format).alignment = Alignment(horizontal="left")
+        writer.put(row, 1, label, None, BOLD)
+        writer.put(row, 2, value, number_format, {"align": "left"})
         writer.measure(1, len(label))
         writer.measure(2, _display_length(value, None))
     writer.finish()
 
 
-def _licenses_sheet(ws: Worksheet, data: dict[str, Any]) -> None:
-    writer = SheetWriter(ws)
+def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     columns = (
         Column("License"),
         Column("Given as"),
@@ -751,6 +1045,7 @@ COMPARISON_COLUMNS = (
     Column("Consumed GB", GB_FORMAT),
     Column("Available GB", GB_FORMAT),
     Column("Available GB at end", GB_FORMAT),
+    # Months and "none" share the column: centred, neither runs into the GB beside it.
     Column("First month short", MONTH_FORMAT),
     Column("Add-on units", WHOLE_FORMAT),
     Column("Cost per month (USD)", USD_FORMAT),
@@ -823,10 +1118,11 @@ def _available(*plans: dict[str, Any]) -> dict[tuple[str, str], float]:
     return {(r["pool"], r["month"]): r["available_gb"] for plan in plans for r in plan["forecast"]}
 
 
-def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[str, str]) -> None:
+def _comparison_sheet(
+    writer: SheetWriter, comparison: dict[str, Any], titles: dict[str, str]
+) -> None:
     """Baseline and scenarios side by side: the figures of ``comparison_data`` per plan and
     pool, what each scenario changes, and available GB by month with a chart per pool."""
-    writer = SheetWriter(ws)
     baseline = comparison["baseline"]
     plans = _comparison_plans(comparison)
 
@@ -844,10 +1140,6 @@ def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[st
                 ]
             )
     last = writer.table(COMPARISON_COLUMNS, rows)
-    # Months and "none" share the column: centred, neither runs into the GB beside it.
-    short_column = letter(COMPARISON_COLUMNS, "First month short")
-    for cell in ws[f"{short_column}2:{short_column}{last}"]:
-        cell[0].alignment = Alignment(horizontal="center", vertical="top")
 
     row = last + 2
     notes = [
@@ -863,24 +1155,24 @@ def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[st
             "start in that month and are compared with the baseline's in the same month."
         )
     for note in notes:
-        put(ws, row, 1, note).font = CAPPLAN_FONT
+        writer.put(row, 1, note, None, CAPPLAN)
         row += 1
 
     row += 1
-    put(ws, row, 1, "Scenarios").font = SECTION_FONT
+    writer.put(row, 1, "Scenarios", None, SECTION)
     for scenario in comparison["scenarios"]:
         row += 1
-        put(ws, row, 1, scenario["name"]).font = HEADER_FONT
-        put(ws, row, 2, f"from {scenario['source'] or 'no file'}")
+        writer.put(row, 1, scenario["name"], None, BOLD)
+        writer.put(row, 2, f"from {scenario['source'] or 'no file'}")
         if scenario["description"]:
             row += 1
-            put(ws, row, 2, scenario["description"]).font = Font(italic=True)
+            writer.put(row, 2, scenario["description"], None, {"italic": True})
         for change in scenario["changes"]:
             row += 1
-            put(ws, row, 2, f"• {change}")
+            writer.put(row, 2, f"• {change}")
 
     row += 2
-    put(ws, row, 1, "Available GB by month").font = SECTION_FONT
+    writer.put(row, 1, "Available GB by month", None, SECTION)
     row += 1
     months = list(dict.fromkeys(r["month"] for r in baseline["forecast"]))
     # The baseline's pools, then any a scenario's other rule set adds; per pool the plans that
@@ -891,23 +1183,24 @@ def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[st
         members = [e for e in plans if any((pool, m) in e["available"] for m in months)]
         if members:
             blocks.append((pool, members))
+    # Plan names stand right-aligned over their figures.
     columns = [Column("Month", MONTH_FORMAT)]
     first_columns = []
     for pool, members in blocks:
         first_columns.append(len(columns) + 1)
-        columns += [Column(entry["name"], GB_FORMAT) for entry in members]
+        columns += [Column(entry["name"], GB_FORMAT, align="right") for entry in members]
         # A row of pool titles over each pool's columns, then the table's own header row.
-        cell = put(ws, row, first_columns[-1], f"{titles.get(pool, pool)} ({pool})")
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
+        title = f"{titles.get(pool, pool)} ({pool})"
         if len(members) > 1:
-            ws.merge_cells(
-                start_row=row,
-                start_column=first_columns[-1],
-                end_row=row,
-                end_column=first_columns[-1] + len(members) - 1,
+            writer.ws.merge_range(
+                row - 1,
+                first_columns[-1] - 1,
+                row - 1,
+                first_columns[-1] + len(members) - 2,
+                "",
+                writer.styles(POOL_TITLE),
             )
+        writer.put(row, first_columns[-1], title, None, POOL_TITLE)
     row += 1
     header_row = row
     monthly = [
@@ -916,108 +1209,106 @@ def _comparison_sheet(ws: Worksheet, comparison: dict[str, Any], titles: dict[st
         for month in months
     ]
     last = writer.table(columns, monthly, header_row, autofilter=False)
-    for column in range(2, len(columns) + 1):
-        # Plan names over their figures, which stand right-aligned.
-        ws.cell(row=header_row, column=column).alignment = Alignment(horizontal="right")
     writer.finish()
 
-    chart_column = get_column_letter(max(len(COMPARISON_COLUMNS), len(columns)) + 2)
+    chart_column = max(len(COMPARISON_COLUMNS), len(columns)) + 2
     for position, ((pool, members), first_column) in enumerate(
         zip(blocks, first_columns, strict=True)
     ):
-        chart = _comparison_chart(
-            ws,
+        chart = _new_chart(
+            writer,
             f"{titles.get(pool, pool)} ({pool}): available GB per plan",
-            [(first_column + k, e["name"], e["index"]) for k, e in enumerate(members)],
-            header_row + 1,
-            last,
+            "GB available",
+            last - header_row,
+            labels_low=True,
         )
-        ws.add_chart(chart, f"{chart_column}{2 + position * CHART_ROWS}")
+        for k, entry in enumerate(members):
+            column = first_column + k
+            colour, dash, symbol, filled = PLAN_STYLES[entry["index"] % len(PLAN_STYLES)]
+            chart.add_series(
+                {
+                    # The plan's name from its header cell, which holds it as text: a scenario
+                    # file's name never becomes a formula or a reference of its own.
+                    "name": f"='{writer.name}'!${xl_col_to_name(column - 1)}${header_row}",
+                    "categories": _range(writer.name, 1, header_row + 1, last),
+                    "values": _range(writer.name, column, header_row + 1, last),
+                    "line": {"color": f"#{colour}", "width": LINE_WIDTH_PT, "dash_type": dash},
+                    "marker": {
+                        "type": symbol,
+                        "size": 6,
+                        "border": {"color": f"#{colour}"},
+                        "fill": {"color": f"#{colour}" if filled else "#FFFFFF"},
+                    },
+                }
+            )
+        _insert_chart(writer, chart, chart_column, position)
 
 
-def _comparison_chart(
-    ws: Worksheet,
-    title: str,
-    series_columns: Sequence[tuple[int, str, int]],
-    first: int,
-    last: int,
-) -> LineChart:
-    """A line per plan: ``series_columns`` holds each one's column, name and plan number (which
-    picks its look, the same in every chart)."""
-    chart = LineChart()
-    chart.title = _ILLEGAL.sub("", title)
-    chart.height = CHART_HEIGHT_CM
-    chart.width = CHART_WIDTH_CM
-    chart.y_axis.title = "GB available"
-    chart.y_axis.number_format = AXIS_GB_FORMAT
-    chart.y_axis.crossAx = 500
-    chart.x_axis = DateAxis(crossAx=100)
-    chart.x_axis.title = "Month"
-    chart.x_axis.number_format = MONTH_FORMAT
-    chart.x_axis.majorTimeUnit = "months"
-    chart.x_axis.majorUnit = 3 if last - first + 1 > 12 else 1
-    # The month axis crosses at 0 GB, so it is the zero line; its labels stay at the bottom
-    # even where the plans go below zero (short).
-    chart.x_axis.tickLblPos = "low"
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-    for column, name, index in series_columns:
-        colour, dash, symbol, filled = PLAN_STYLES[index % len(PLAN_STYLES)]
-        values = Reference(ws, min_col=column, min_row=first, max_row=last)
-        # A literal title, never a formula: the name comes from a scenario file.
-        series = Series(values, title=_ILLEGAL.sub("", name))
-        series.graphicalProperties.line.solidFill = colour
-        series.graphicalProperties.line.dashStyle = dash
-        series.graphicalProperties.line.width = 28575  # 2.25 pt in EMU
-        series.smooth = False
-        series.marker.symbol = symbol
-        series.marker.size = 6
-        series.marker.graphicalProperties = GraphicalProperties(
-            solidFill=colour if filled else "FFFFFF", ln=LineProperties(solidFill=colour)
-        )
-        chart.series.append(series)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    return chart
-
-
-def build_workbook(plan: Plan, comparison: Comparison | None = None) -> Workbook:
-    """The workbook; with a ``comparison`` (whose baseline is ``plan``) a Comparison sheet
-    follows the Summary."""
-    data = plan_data(plan)
-    names = SHEETS if comparison is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
-    workbook = Workbook()
-    sheets = {name: workbook.create_sheet(name) for name in names}
-    workbook.remove(workbook.worksheets[0])  # the blank default sheet
-    if comparison is None:
-        _summary_sheet(sheets["Summary"], data, plan)
-    else:
-        check_baseline(plan, comparison)
-        compared = comparison_data(comparison)
-        _summary_sheet(sheets["Summary"], data, plan, [s["name"] for s in compared["scenarios"]])
-        # The baseline's pool titles, and those of pools only a scenario's rule set has.
-        titles = {p.name: p.title for _, other in comparison.scenarios for p in other.ruleset.pools}
-        titles.update({p.name: p.title for p in plan.ruleset.pools})
-        _comparison_sheet(sheets[COMPARISON_SHEET], compared, titles)
-    _forecast_sheet(sheets["Forecast"], data, plan)
-    _entitlement_sheet(sheets["Entitlement"], data, plan)
-    _consumption_sheet(sheets["Consumption"], data)
-    _findings_sheet(sheets["Findings"], data)
-    _assumptions_sheet(sheets["Assumptions"], data)
-    _inputs_sheet(sheets["Inputs"], data)
-    _licenses_sheet(sheets["Licenses"], data)
-    workbook.active = 0
-    workbook.properties.creator = data["generator"]
-    workbook.properties.title = f"Capacity plan {data['ruleset']} as of {data['as_of']}"
-    # Excel recalculates the formulas when it opens the file (openpyxl stores no results).
-    workbook.calculation.fullCalcOnLoad = True
-    return workbook
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: a large sheet is hundreds of thousands of small cell
+    records, none of them in a cycle, and repeated collections would only scan them again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_xlsx(plan: Plan, path: Path, comparison: Comparison | None = None) -> None:
     """Write the workbook to ``path`` (the CLI wraps this in ``planner.output.atomic_write``).
 
     With a ``comparison`` (``plan`` being ``comparison.baseline``) the workbook gets a
-    Comparison sheet of the baseline and each scenario.
+    Comparison sheet of the baseline and each scenario, right after the Summary.
     """
-    build_workbook(plan, comparison).save(path)
+    data = plan_data(plan)
+    compared: dict[str, Any] | None = None
+    if comparison is not None:
+        check_baseline(plan, comparison)
+        compared = comparison_data(comparison)
+    with _no_cycle_collection():
+        _write_workbook(path, plan, data, comparison, compared)
+
+
+def _write_workbook(
+    path: Path,
+    plan: Plan,
+    data: dict[str, Any],
+    comparison: Comparison | None,
+    compared: dict[str, Any] | None,
+) -> None:
+    names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
+    # Nothing reaches the file before close(): a failure on the way leaves no file behind.
+    workbook = new_workbook(path)
+    styles = Styles(workbook)
+    writers = {name: SheetWriter(workbook.add_worksheet(name), styles) for name in names}
+    if comparison is None or compared is None:
+        _summary_sheet(writers["Summary"], data, plan)
+    else:
+        _summary_sheet(writers["Summary"], data, plan, [s["name"] for s in compared["scenarios"]])
+        # The baseline's pool titles, and those of pools only a scenario's rule set has.
+        titles = {p.name: p.title for _, other in comparison.scenarios for p in other.ruleset.pools}
+        titles.update({p.name: p.title for p in plan.ruleset.pools})
+        _comparison_sheet(writers[COMPARISON_SHEET], compared, titles)
+    _forecast_sheet(writers["Forecast"], data, plan)
+    _entitlement_sheet(writers["Entitlement"], data, plan)
+    _consumption_sheet(writers["Consumption"], data)
+    _findings_sheet(writers["Findings"], data)
+    _assumptions_sheet(writers["Assumptions"], data)
+    _inputs_sheet(writers["Inputs"], data)
+    _licenses_sheet(writers["Licenses"], data)
+    writers["Summary"].ws.activate()
+    workbook.set_properties(
+        {
+            "author": data["generator"],
+            "title": f"Capacity plan {data['ruleset']} as of {data['as_of']}",
+        }
+    )
+    # Excel recalculates the formulas when it opens the file; until then, and in viewers that
+    # never recalculate, each formula shows the value stored with it.
+    try:
+        workbook.close()
+    except FileCreateError as error:  # the file system's error, as any other writer raises it
+        raise OSError(f"cannot write {path}: {error}") from error

@@ -69,12 +69,13 @@ class Evaluator:
         self.workbook = workbook
 
     def cell(self, sheet: str, column: str, row: int) -> Any:
-        value = self.workbook[sheet].cell(row=row, column=column_index_from_string(column)).value
-        if isinstance(value, str) and value.startswith("="):
+        cell = self.workbook[sheet].cell(row=row, column=column_index_from_string(column))
+        value = cell.value
+        if cell.data_type == "f":
             return self.formula(sheet, value)
         if value is not None and not isinstance(value, (int, float, str)):
             return str(value)  # rich text
-        return value
+        return value  # text is text, even when it starts with "="
 
     def formula(self, sheet: str, text: str) -> Any:
         parser = _Parser(tokenize(text[1:]), sheet)

@@ -8,6 +8,7 @@ formula here and have to stay text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -623,17 +624,29 @@ def _comparison_charts(book_file: Path) -> list[ElementTree.Element]:
 
 
 def test_one_line_chart_per_pool_with_a_series_per_plan(
-    book_file: Path, data: dict[str, Any]
+    book: Workbook, book_file: Path, data: dict[str, Any]
 ) -> None:
     charts = _comparison_charts(book_file)
     assert len(charts) == len(data["baseline_summary"])
+    sheet = book[COMPARISON_SHEET]
     for tree in charts:
         assert tree.find(f".//{{{CHART_NS}}}lineChart") is not None
         assert tree.find(f".//{{{CHART_NS}}}dateAx") is not None
         series = tree.findall(f".//{{{CHART_NS}}}ser")
         assert len(series) == len(data["scenarios"]) + 1
-        titles = [s.find(f"{{{CHART_NS}}}tx/{{{CHART_NS}}}v") for s in series]
-        assert [t.text if t is not None else None for t in titles] == plan_names(data)
+        # Each series is named by its plan's header cell (text, never a formula of its own),
+        # and the file keeps the name it shows.
+        names = []
+        for s in series:
+            reference = s.find(f"{{{CHART_NS}}}tx/{{{CHART_NS}}}strRef/{{{CHART_NS}}}f")
+            shown = s.find(f"{{{CHART_NS}}}tx/{{{CHART_NS}}}strRef//{{{CHART_NS}}}v")
+            assert reference is not None and shown is not None
+            match = re.fullmatch(rf"'{COMPARISON_SHEET}'!\$([A-Z]+)\$(\d+)", reference.text or "")
+            assert match, reference.text
+            header = sheet[f"{match[1]}{match[2]}"]
+            assert header.data_type == "s" and header.value == shown.text
+            names.append(shown.text)
+        assert names == plan_names(data)
         # Told apart in greyscale: each plan its own marker and dash pattern.
         symbols = {_value(s, f".//{{{CHART_NS}}}symbol") for s in series}
         dashes = {_value(s, f".//{{{DRAWING_NS}}}prstDash") for s in series}
@@ -650,6 +663,7 @@ def test_formula_like_names_stay_text(book: Workbook, book_file: Path) -> None:
     cells = [c for row in ws.iter_rows() for c in row if c.value == FORMULA_NAME]
     assert cells, "the scenario's name is on the sheet"
     assert all(c.data_type == "s" for c in cells)
+    assert all(c.quotePrefix for c in cells)  # and stays text when someone edits it
     with zipfile.ZipFile(book_file) as archive:
         for name in archive.namelist():
             if not name.endswith(".xml"):

@@ -1,9 +1,15 @@
-"""The Excel report: sheets, live formulas that agree with capplan, dates, charts, safe text."""
+"""The Excel report: sheets, live formulas that agree with capplan (and carry capplan's values as
+their stored results), dates, charts, safe text.
+
+The workbook is read back with openpyxl: as written (formulas as text) and with ``data_only``
+(the value stored with each formula, which is what a viewer that does not recalculate shows).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import warnings
@@ -14,14 +20,25 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.rich_text import CellRichText
+from openpyxl.utils.escape import unescape
 from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
 from planner.output import atomic_write
 from planner.plan import Plan
 from planner.report.json_report import render_json
-from planner.report.xlsx import GB_FORMAT, MONTH_FORMAT, SHEETS, safe_cell_text, write_xlsx
+from planner.report.xlsx import (
+    GB_FORMAT,
+    MONTH_FORMAT,
+    SHEETS,
+    QuotedText,
+    SheetWriter,
+    Styles,
+    chart_text,
+    new_workbook,
+    safe_cell_text,
+    write_xlsx,
+)
 
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 TABLE_SHEETS = (
@@ -50,6 +67,12 @@ def short_file(short_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(scope="module")
 def short_book(short_file: Path) -> Workbook:
     return load_workbook(short_file)
+
+
+@pytest.fixture(scope="module")
+def short_values(short_file: Path) -> Workbook:
+    """The same workbook as a viewer that does not recalculate sees it."""
+    return load_workbook(short_file, data_only=True)
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +142,10 @@ def test_one_line_chart_per_pool(short_file: Path, short_json: dict[str, Any]) -
 
 
 def test_summary_formulas_agree_with_capplan(
-    short_book: Workbook, short_json: dict[str, Any]
+    short_book: Workbook, short_values: Workbook, short_json: dict[str, Any]
 ) -> None:
     ws = short_book["Summary"]
+    stored = short_values["Summary"]
     evaluator = Evaluator(short_book)
     pairs = {
         "Entitled GB": "capplan entitled GB",
@@ -132,45 +156,72 @@ def test_summary_formulas_agree_with_capplan(
     for row, pool in enumerate(short_json["capacity"], start=2):
         assert ws.cell(row=row, column=1).value == pool["pool"]
         for live, planned in pairs.items():
-            formula = ws.cell(row=row, column=column_of(ws, live)).value
-            assert isinstance(formula, str) and formula.startswith("="), live
+            cell = ws.cell(row=row, column=column_of(ws, live))
+            formula = cell.value
+            assert cell.data_type == "f" and isinstance(formula, str), live
+            assert formula.startswith("="), live
             value = evaluator.formula("Summary", formula)
             expected = ws.cell(row=row, column=column_of(ws, planned)).value
+            # The result stored with the formula is capplan's value.
+            cached = stored.cell(row=row, column=column_of(ws, live)).value
             if isinstance(expected, str):
-                assert value == expected == pool["status"]
+                assert value == expected == cached == pool["status"]
             else:
                 assert value == pytest.approx(expected, abs=1e-9)
+                assert cached == pytest.approx(expected, abs=1e-9)
         assert ws.cell(row=row, column=column_of(ws, "capplan entitled GB")).value == (
             pytest.approx(pool["entitled_gb"], abs=5e-4)
         )
-        left = evaluator.formula("Summary", ws.cell(row=row, column=column_of(ws, "Left")).value)
+        left_cell = ws.cell(row=row, column=column_of(ws, "Left"))
+        left = evaluator.formula("Summary", left_cell.value)
+        cached_left = stored.cell(row=row, column=column_of(ws, "Left")).value
         if pool["remaining_share"] is None:
-            assert left == "-"
+            assert left == cached_left == "-"
         else:
             assert left == pytest.approx(pool["remaining_share"], abs=5e-4)
+            assert cached_left == pytest.approx(pool["remaining_share"], abs=5e-4)
 
 
 def test_entitlement_gb_is_quantity_times_per_unit(
-    short_book: Workbook, short_json: dict[str, Any]
+    short_book: Workbook, short_values: Workbook, short_json: dict[str, Any]
 ) -> None:
     ws = short_book["Entitlement"]
+    stored = short_values["Entitlement"]
     evaluator = Evaluator(short_book)
     formulas = 0
     for row, line in enumerate(short_json["entitlement"], start=2):
         cell = ws.cell(row=row, column=column_of(ws, "GB"))
         planned = ws.cell(row=row, column=column_of(ws, "capplan GB")).value
         assert planned == pytest.approx(line["gb"], abs=5e-4)
+        cached = stored.cell(row=row, column=column_of(ws, "GB")).value
+        assert cached == pytest.approx(planned, abs=1e-9)
         if isinstance(cell.value, str):
             formulas += 1
+            assert cell.data_type == "f"
             assert evaluator.formula("Entitlement", cell.value) == pytest.approx(planned)
         else:
             assert cell.value == planned
     assert formulas == len(short_json["entitlement"])
 
 
+def test_every_formula_stores_a_result(short_book: Workbook, short_values: Workbook) -> None:
+    """A viewer that does not recalculate finds a value in every formula cell."""
+    formulas = 0
+    for ws in short_book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    formulas += 1
+                    cached = short_values[ws.title][cell.coordinate].value
+                    assert cached is not None, (ws.title, cell.coordinate)
+    assert formulas > 0
+
+
 def test_a_default_that_grants_nothing_is_a_value(split_plan: Plan, tmp_path: Path) -> None:
     """Where quantity x per unit is not capplan's number, the workbook keeps the number."""
-    book = load_workbook(_write(split_plan, tmp_path))
+    target = _write(split_plan, tmp_path)
+    book = load_workbook(target)
+    values = load_workbook(target, data_only=True)
     ws = book["Entitlement"]
     evaluator = Evaluator(book)
     for row in range(2, ws.max_row + 1):
@@ -180,12 +231,18 @@ def test_a_default_that_grants_nothing_is_a_value(split_plan: Plan, tmp_path: Pa
             evaluator.formula("Entitlement", cell.value) if cell.data_type == "f" else cell.value
         )
         assert value == pytest.approx(planned)
+        assert values["Entitlement"][cell.coordinate].value == pytest.approx(planned)
     summary = book["Summary"]
     for row in range(2, 2 + len(split_plan.ruleset.pools)):
         for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
             value = evaluator.formula("Summary", summary[f"{live}{row}"].value)
             expected = summary[f"{planned}{row}"].value
-            assert value == (expected if isinstance(expected, str) else pytest.approx(expected))
+            cached = values["Summary"][f"{live}{row}"].value
+            if isinstance(expected, str):
+                assert value == cached == expected
+            else:
+                assert value == pytest.approx(expected)
+                assert cached == pytest.approx(expected)
 
 
 def test_editing_a_quantity_updates_the_summary(short_file: Path) -> None:
@@ -250,7 +307,9 @@ def test_text_from_inputs_never_becomes_a_formula(short_book: Workbook, short_fi
     cell = names[FORMULA_NAME]
     assert cell.data_type == "s"
     assert cell.value == FORMULA_NAME
+    assert cell.quotePrefix  # stays text when someone edits it
     assert SCRIPT_NAME in names
+    assert not names[SCRIPT_NAME].quotePrefix  # only text a spreadsheet would run is marked
     with zipfile.ZipFile(short_file) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         for name in sheets:
@@ -263,7 +322,7 @@ def test_text_from_inputs_never_becomes_a_formula(short_book: Workbook, short_fi
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_safe_cell_text_guards_formula_like_text(text: str) -> None:
     guarded = safe_cell_text(text)
-    assert isinstance(guarded, CellRichText)
+    assert isinstance(guarded, QuotedText)
     assert str(guarded) == text
 
 
@@ -275,13 +334,35 @@ def test_safe_cell_text_leaves_the_rest(value: Any, expected: Any) -> None:
     assert safe_cell_text(value) == expected
 
 
-def test_guarded_text_round_trips(tmp_path: Path) -> None:
-    book = Workbook()
-    ws = book.active
-    ws["A1"] = safe_cell_text(FORMULA_NAME)
-    book.save(tmp_path / "t.xlsx")
+@pytest.mark.parametrize("text", [FORMULA_NAME, "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_guarded_text_round_trips(text: str, tmp_path: Path) -> None:
+    workbook = new_workbook(tmp_path / "t.xlsx")
+    writer = SheetWriter(workbook.add_worksheet("T"), Styles(workbook))
+    writer.put(1, 1, text)
+    workbook.close()
     cell = load_workbook(tmp_path / "t.xlsx").active["A1"]
-    assert cell.data_type == "s" and cell.value == FORMULA_NAME
+    # The file stores a control character such as CR as _x000D_, which Excel decodes; openpyxl
+    # leaves that to the reader.
+    assert cell.data_type == "s" and unescape(cell.value) == text
+    assert cell.quotePrefix
+
+
+def test_chart_titles_stay_words(tmp_path: Path) -> None:
+    """A title that looks like a reference (a rule set's pool title, say) is not one."""
+    assert chart_text("Pool title") == "Pool title"
+    workbook = new_workbook(tmp_path / "c.xlsx")
+    ws = workbook.add_worksheet("Data")
+    ws.write_column(0, 0, [1, 2, 3])
+    chart = workbook.add_chart({"type": "line"})
+    chart.add_series({"values": "='Data'!$A$1:$A$3", "name": chart_text("=Data!A1")})
+    chart.set_title({"name": chart_text("Data!A1 pool")})
+    ws.insert_chart(0, 2, chart)
+    workbook.close()
+    with zipfile.ZipFile(tmp_path / "c.xlsx") as archive:
+        xml = archive.read("xl/charts/chart1.xml").decode()
+    references = [part.split("</c:f>")[0] for part in xml.split("<c:f>")[1:]]
+    assert references == ["'Data'!$A$1:$A$3"]
+    assert "Data!\u200bA1 pool" in xml and "=Data!\u200bA1" in xml
 
 
 def test_inputs_and_rule_set(short_book: Workbook, short_json: dict[str, Any]) -> None:
@@ -307,10 +388,26 @@ def test_shortfalls_on_the_summary(short_book: Workbook, short_json: dict[str, A
         assert shortfall["monthly_cost_usd"] in values
 
 
+def _without_results(source: Path, target: Path) -> None:
+    """A copy of the workbook whose formulas have no saved results. LibreOffice shows saved
+    results as they are, so only a copy without them shows what it computes itself."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                xml = re.sub(r'(<c [^>]*?) t="str"(><f>)', r"\1\2", data.decode())
+                data = re.sub(r"(</f>)<v>[^<]*</v>", r"\1", xml).encode()
+            copy.writestr(item, data, zipfile.ZIP_DEFLATED)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
 def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path) -> None:
     """A real spreadsheet recalculates every formula and gets capplan's values."""
+    bare = tmp_path / "bare.xlsx"
+    _without_results(short_file, bare)
+    unsaved = load_workbook(bare, data_only=True)["Summary"]
+    assert all(unsaved[f"{live}2"].value is None for live in "CEIL")  # nothing to copy from
     subprocess.run(
         [
             "soffice",
@@ -319,8 +416,8 @@ def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path)
             "--convert-to",
             "xlsx",
             "--outdir",
-            str(tmp_path),
-            str(short_file),
+            str(tmp_path / "out"),
+            str(bare),
         ],
         check=True,
         capture_output=True,
@@ -329,9 +426,16 @@ def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path)
     with warnings.catch_warnings():
         # openpyxl cannot read back every chart LibreOffice writes; the numbers are what counts.
         warnings.simplefilter("ignore", UserWarning)
-        book = load_workbook(tmp_path / short_file.name, data_only=True)
+        book = load_workbook(tmp_path / "out" / bare.name, data_only=True)
+    saved = load_workbook(short_file, data_only=True)
     ws = book["Summary"]
     for row in range(2, 2 + 3):
         for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
             computed, expected = ws[f"{live}{row}"].value, ws[f"{planned}{row}"].value
             assert computed == (expected if isinstance(expected, str) else pytest.approx(expected))
+            # What LibreOffice computes is what the workbook saved with the formula.
+            stored = saved["Summary"][f"{live}{row}"].value
+            assert stored == (computed if isinstance(computed, str) else pytest.approx(computed))
+    entitlement = book["Entitlement"]
+    for row in range(2, entitlement.max_row + 1):
+        assert entitlement[f"G{row}"].value == pytest.approx(entitlement[f"H{row}"].value)
