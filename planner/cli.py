@@ -481,7 +481,9 @@ def report(options: dict[str, Any]) -> None:
         "xlsx": lambda path: write_xlsx(plan, path, comparison),
         "json": lambda path: path.write_text(json_text, encoding="utf-8"),
     }
-    write_all([(path, writers[kind]) for kind, path in targets.items()])
+    # The workbook is the slowest to build: it goes to a child process, the page stays here.
+    order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
+    write_all([(path, writers[kind]) for kind, path in order], parallel=True)
     for path in targets.values():
         click.echo(f"wrote {path}")
 

@@ -6,10 +6,12 @@ complete, so a failed run leaves any earlier report untouched and no partial fil
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError
 
@@ -43,24 +45,27 @@ def atomic_write_text(target: str | Path, text: str) -> None:
     atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
 
 
-def write_all(targets: list[tuple[str | Path, Callable[[Path], None]]]) -> None:
+def write_all(
+    targets: list[tuple[str | Path, Callable[[Path], None]]], *, parallel: bool = False
+) -> None:
     """Write several files as one: every file is finished in a temporary file first, and only
-    when all succeeded are they moved into place; a failure leaves every target untouched."""
+    when all succeeded are they moved into place; a failure leaves every target untouched.
+
+    With ``parallel``, every writer but the first runs in a forked child process at the same
+    time (where the system can fork): a large report's workbook and page are built side by side.
+    """
     staged: list[tuple[Path, Path]] = []
     try:
-        for target, write in targets:
-            out = Path(target)
-            folder = out.parent if str(out.parent) else Path(".")
-            if not folder.is_dir():
-                raise InputError(
-                    "the folder to write into does not exist",
-                    file=str(target),
-                    expected="an existing folder",
-                )
-            handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-            os.close(handle)
-            staged.append((Path(temporary), out))
-            write(Path(temporary))
+        for target, _ in targets:
+            staged.append((_temporary_beside(target), Path(target)))
+        writers = [
+            (temporary, write) for (temporary, _), (_, write) in zip(staged, targets, strict=True)
+        ]
+        if parallel and len(writers) > 1 and hasattr(os, "fork"):
+            _write_in_parallel(writers)
+        else:
+            for temporary, write in writers:
+                write(temporary)
     except BaseException:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
@@ -71,3 +76,52 @@ def write_all(targets: list[tuple[str | Path, Callable[[Path], None]]]) -> None:
     for temporary, out in staged:
         os.chmod(temporary, 0o666 & ~mask)
         os.replace(temporary, out)
+
+
+def _temporary_beside(target: str | Path) -> Path:
+    out = Path(target)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(
+            "the folder to write into does not exist",
+            file=str(target),
+            expected="an existing folder",
+        )
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    return Path(temporary)
+
+
+def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """The first writer here, the others in forked children; a child's failure is re-raised."""
+    context = multiprocessing.get_context("fork")
+    children = []
+    for temporary, write in writers[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
+        child.start()
+        sender.close()
+        children.append((child, receiver))
+    try:
+        first_temporary, first_write = writers[0]
+        first_write(first_temporary)
+    finally:
+        failures = []
+        for child, receiver in children:
+            message = receiver.recv() if receiver.poll(None) else None
+            child.join()
+            if message is not None or child.exitcode != 0:
+                failures.append(message or f"a report writer stopped (status {child.exitcode})")
+    if failures:
+        raise RuntimeError("; ".join(failures))
+
+
+def _child(write: Callable[[Path], None], temporary: Path, sender: Any) -> None:
+    try:
+        write(temporary)
+    except BaseException as error:  # reported to the parent, which raises it there
+        sender.send(f"{type(error).__name__}: {error}")
+        sender.close()
+        os._exit(1)
+    sender.send(None)
+    sender.close()

@@ -256,10 +256,11 @@ def test_a_writer_failing_midway_leaves_every_report_untouched(
     """HTML is finished first, then the workbook fails half-written: nothing moves into place."""
     import planner.report.xlsx
 
-    seen: list[Path] = []
+    # The workbook may be written in a child process: it leaves its path in a file.
+    record = tmp_path / "seen-by-writer.txt"
 
     def half_written(plan: object, path: Path, *more: object) -> None:
-        seen.append(path)
+        record.write_text(str(path), encoding="utf-8")
         path.write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError("disk full")
 
@@ -280,6 +281,8 @@ def test_a_writer_failing_midway_leaves_every_report_untouched(
     )
     assert result.exit_code == 70, result.stderr
     assert "OSError: disk full" in result.stderr
+    seen = [Path(record.read_text(encoding="utf-8"))]
+    record.unlink()
     assert seen and seen[0].parent == tmp_path and seen[0].name.endswith(".tmp")
     assert unchanged(outputs)
     assert leftovers(tmp_path) == []

@@ -105,6 +105,8 @@ def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
             (environments["type"] != "sandbox").to_numpy(),
         )
     )
+    names = environments["name"].astype(str).to_numpy()
+    tiers = environments["tier"].to_numpy()
     reported: set[str] = set()
     for month in evaluation_months(plan):
         included = max(
@@ -117,17 +119,17 @@ def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
         )
         bought = int(np.rint(addon_total[month]))
         covered = included + bought
-        now = active(plan, month)
-        sandboxes = [row for row in order if is_sandbox[row] and now[row]]
+        now = np.asarray(active(plan, month), dtype=bool)
+        sandboxes = order[(is_sandbox & now)[order]]
         if len(sandboxes) <= covered:
             continue
         when = month_label(plan, month)
         for row in sandboxes[covered:]:
-            name = str(environments["name"].iat[row])
+            name = names[row]
             if name in reported:
                 continue
             reported.add(name)
-            tier = environments["tier"].iat[row]
+            tier = tiers[row]
             sku = tier_skus.get(int(tier)) if not np.isnan(tier) else None
             buy = (
                 f"buy {sku} for it"

@@ -19,23 +19,32 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", 
 _compact = _ENCODER.encode
 
 
+def _nested(record: dict[str, Any]) -> bool:
+    """A record holding objects or lists of objects (a scenario's plan) is laid out itself."""
+    return any(
+        isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict))
+        for v in record.values()
+    )
+
+
 def _layout(value: Any, depth: int) -> str:
-    """Objects one key per line, lists of records one record per line, the rest compact."""
+    """Objects one key per line, lists of flat records one record per line, the rest compact."""
     pad = "  " * (depth + 1)
+    end = "\n" + "  " * depth
     if isinstance(value, dict) and value:
         parts = [f"{pad}{_compact(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(parts) + "\n" + "  " * depth + "}"
+        return "{\n" + ",\n".join(parts) + end + "}"
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        if depth < 2:
-            items = [pad + _layout(item, depth + 1) for item in value]
-            if all(
-                not isinstance(v, (dict, list)) or not v for item in value for v in item.values()
-            ):
-                items = [pad + _compact(item) for item in value]
-            return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
-        return (
-            "[\n" + ",\n".join(pad + _compact(item) for item in value) + "\n" + "  " * depth + "]"
-        )
+        if not _nested(value[0]):  # the records of one list share their shape
+            # One call of the C encoder for the whole list, then a line break between records:
+            # '}, {"' with an unescaped quote cannot occur inside a JSON string, and flat
+            # records hold no other braces, so it marks exactly the record boundaries.
+            body = _compact(value)[1:-1]
+            return "[\n" + pad + body.replace('}, {"', "},\n" + pad + '{"') + end + "]"
+        items = [
+            pad + (_layout(item, depth + 1) if _nested(item) else _compact(item)) for item in value
+        ]
+        return "[\n" + ",\n".join(items) + end + "]"
     return _compact(rounded(value))
 
 
