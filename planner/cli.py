@@ -171,7 +171,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     """Read the input files and pick the rule set: the first half of every planning command."""
     from planner.ingest import load_inputs
-    from planner.plan import validate_horizon
+    from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
     from planner.scenario import require_utf8
 
@@ -210,7 +210,7 @@ def purchase_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_plan(options: dict[str, Any]) -> Any:
-    from planner.plan import build_plan
+    from planner.planning import build_plan
 
     inputs, ruleset, as_of = load_inputs_and_rules(options)
     return build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
@@ -465,7 +465,7 @@ def report(options: dict[str, Any]) -> None:
     inputs, ruleset, as_of = load_inputs_and_rules(options)
     comparison = load_comparison(options, inputs, ruleset, as_of)
     if comparison is None:
-        from planner.plan import build_plan
+        from planner.planning import build_plan
 
         plan = build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
         json_text = render_json(plan)

@@ -13,7 +13,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.model import Inputs
 from planner.months import format_month, parse_month
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.report.data import SCHEMA_VERSION, plan_data
 from planner.ruleset import RuleSet, resolve_ruleset
 from planner.scenario import Scenario, apply_changes, shift_inputs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import planner.plan
+import planner.planning
 from planner.cli import cli
 
 
@@ -20,7 +20,7 @@ def test_internal_error_exits_70_and_asks_for_a_report(monkeypatch, inputs) -> N
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(planner.plan, "build_plan", broken)
+    monkeypatch.setattr(planner.planning, "build_plan", broken)
     result = CliRunner().invoke(cli, ["forecast", inputs])
     assert result.exit_code == 70
     assert "internal error: RuntimeError: engine exploded" in result.output

@@ -11,7 +11,7 @@ from planner.checks import Finding, check
 from planner.units import format_gb
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 
 @check("CAPACITY_OVER", "error")

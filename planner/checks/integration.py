@@ -28,7 +28,7 @@ from planner.ruleset import RuleSet
 from planner.units import format_gb
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 
 def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from planner.checks import Finding, check
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 
 @check("UNKNOWN_SKU", "warning")

@@ -24,7 +24,7 @@ from planner.model import NEVER
 from planner.units import format_gb
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 SETUP_KINDS = ("add_environment", *LINK_KINDS)
 

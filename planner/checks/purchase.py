@@ -14,7 +14,7 @@ from planner.checks import Finding, check
 from planner.checks.timeline import active, evaluation_months, month_label
 
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 SANDBOX_TYPES = ("sandbox", "addon_sandbox")
 

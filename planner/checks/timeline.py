@@ -16,7 +16,7 @@ from planner.model import FINANCE_OPERATIONS_TYPES
 
 if TYPE_CHECKING:
     from planner.changes import Change
-    from planner.plan import Plan
+    from planner.planning import Plan
 
 LINK_KINDS = ("link_new", "link_existing")
 LINKED_STATES = ("integrated", "linked_existing")

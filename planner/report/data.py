@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
-from planner.plan import Plan
+from planner.planning import Plan
 
 SCHEMA_VERSION = 1
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from planner.plan import Plan
+from planner.planning import Plan
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
 from planner.report.data import plan_data
 from planner.report.text import gb, headline, money

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from planner.plan import Plan
+from planner.planning import Plan
 from planner.report.data import plan_data, rounded
 
 DIGITS = 3

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from planner.plan import Plan
+from planner.planning import Plan
 from planner.printable import printable_data
 from planner.report.data import plan_data
 

@@ -37,7 +37,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
 from planner.months import first_day
-from planner.plan import Plan
+from planner.planning import Plan
 from planner.report.data import plan_data
 from planner.report.html import check_baseline
 from planner.report.text import headline

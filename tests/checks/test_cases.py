@@ -26,7 +26,7 @@ from planner.model import (
     license_frame,
 )
 from planner.months import month_labels
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.ruleset import resolve_ruleset
 
 CASES = Path(__file__).resolve().parent / "cases"

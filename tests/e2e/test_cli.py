@@ -290,3 +290,14 @@ def test_help_has_an_example_on_every_command() -> None:
         text = run_capplan(command, "--help", check_exit=0).stdout
         assert "Example" in text, command
     assert run_capplan("--version", check_exit=0).stdout.startswith("capplan, version")
+
+
+def test_library_call_returns_the_plan_the_cli_prints(reference) -> None:
+    from planner import plan
+    from planner.report.json_report import render_json
+
+    result = plan(
+        [SAMPLES / "licenses-graph.json", SAMPLES / "environments-inventory.csv"], as_of="2026-12"
+    )
+    assert json.loads(render_json(result))["capacity"] == reference["capacity"]
+    assert json.loads(render_json(result))["forecast"] == reference["forecast"]

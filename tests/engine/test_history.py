@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from planner.errors import InputError
 from planner.history import apply_fitted_growth, fit_growth, month_position, read_snapshots
-from planner.plan import build_plan
+from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
 
 HEADER = "name,type,dataverse_database_gb,operations_database_gb\n"

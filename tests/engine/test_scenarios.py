@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.plan import build_plan
+from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
 from planner.scenario import (
     Scenario,

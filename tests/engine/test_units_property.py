@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.ingest import load_inputs
-from planner.plan import build_plan
+from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
 
 SKUS = {"dataverse_production": "Production", "dataverse_sandbox": "Sandbox", "trial": "Trial"}

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.plan import build_plan
+from planner.planning import build_plan
 from planner.report.json_report import render_json
 from planner.ruleset import resolve_ruleset
 

@@ -20,7 +20,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 from planner.model import ACTUAL_COLUMNS, GROWTH_COLUMNS, USAGE_COLUMNS
-from planner.plan import build_plan
+from planner.planning import build_plan
 from planner.report.json_report import render_json
 from planner.report.text import render_markdown, render_table
 from planner.ruleset import resolve_ruleset

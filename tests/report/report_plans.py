@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.model import Inputs, InputSource, environment_frame, license_frame
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.ruleset import resolve_ruleset
 
 AS_OF = "2026-01"

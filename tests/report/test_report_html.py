@@ -14,7 +14,7 @@ from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
 
 from planner.model import Inputs, environment_frame, license_frame
 from planner.output import atomic_write_text
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.report.charts import forecast_chart, nice_step
 from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
 from planner.report.json_report import render_json

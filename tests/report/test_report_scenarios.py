@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from report_plans import AS_OF, MONTHS, SHORT_ENVIRONMENTS, make_inputs
 
 from planner.output import atomic_write
-from planner.plan import Plan, build_plan
+from planner.planning import Plan, build_plan
 from planner.report.charts import MARKER_SHAPES, comparison_chart, plan_style, value_axis
 from planner.report.html import SECTIONS, render_html, report_view
 from planner.report.text import gb, money

@@ -25,7 +25,7 @@ from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
 from planner.output import atomic_write
-from planner.plan import Plan
+from planner.planning import Plan
 from planner.report.json_report import render_json
 from planner.report.xlsx import (
     GB_FORMAT,
