@@ -1,0 +1,45 @@
+"""docs/cli.md, written from the commands' own --help so that the reference never drifts.
+
+python -m planner.clidocs > docs/cli.md
+"""
+
+from __future__ import annotations
+
+import click
+
+from planner.cli import cli
+
+
+def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        path = f"{prefix} {name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, path))
+    return found
+
+
+def render_cli_reference() -> str:
+    out = [
+        "# Command-line reference",
+        "",
+        "Generated from `capplan --help` and the help of every command "
+        "(`python -m planner.clidocs > docs/cli.md`).",
+        "",
+        "Exit status: 0 success; 1 the `--fail-on` threshold was met (all output written first); "
+        "2 bad input or usage; 3 `verify` could not tell; 70 an internal error.",
+        "",
+    ]
+    for path, command in [("capplan", cli), *_commands(cli, "capplan")]:
+        with click.Context(
+            command, info_name=path, terminal_width=100, help_option_names=["-h", "--help"]
+        ) as context:
+            text = command.get_help(context)
+        out += [f"## {path}", "", "```text", text.rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render_cli_reference(), end="")
