@@ -33,7 +33,7 @@ from planner.report.xlsx import (
     write_xlsx,
 )
 from planner.ruleset import resolve_ruleset
-from planner.scenario import FILE_KEYS, Scenario, changes_from_flags, read_scenario_file
+from planner.scenario import Scenario, changes_from_flags, read_scenario_file
 from planner.whatif import Comparison, compare, comparison_data
 
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
@@ -385,7 +385,6 @@ def test_plan_must_be_the_baseline(comparison: Comparison, tmp_path: Path) -> No
         write_xlsx(other, tmp_path / "other.xlsx", comparison)
 
 
-@pytest.mark.skipif("switch_rules" not in FILE_KEYS, reason="no rule set switches in scenarios")
 def test_a_renewal_into_another_rule_set(tmp_path: Path) -> None:
     """A scenario that switches rule sets has figures from its switch month, and pools of its
     own: its line of a baseline pool stops at the switch, its own pools get tables and charts."""
