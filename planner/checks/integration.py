@@ -19,6 +19,7 @@ from planner.checks.timeline import (
     active,
     dataverse_pool,
     evaluation_months,
+    first_active,
     link_changes,
     month_label,
     type_of,
@@ -197,23 +198,19 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         (environments["type"] == "cloud_hosted_dev")
         & (environments["power_platform"] == "linked_existing")
     ).to_numpy()
-    for month in evaluation_months(plan):
-        for row in np.flatnonzero(rows & active(plan, month)):
-            name = str(environments["name"].iat[row])
-            if name in reported:
-                continue
-            reported.add(name)
-            target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
-            yield Finding(
-                "CHE_EXISTING_ENVIRONMENT",
-                "error",
-                name,
-                f"{name} is a cloud-hosted development environment recorded as linked to "
-                f"{target}; that is not possible, only a new Power Platform environment created "
-                "during deployment can be linked to one. Correct the inventory row "
-                "(power_platform none or integrated).",
-                month=month_label(plan, month),
-            )
+    for row, month in first_active(plan, rows, skip=reported):
+        name = str(environments["name"].iat[row])
+        target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+        yield Finding(
+            "CHE_EXISTING_ENVIRONMENT",
+            "error",
+            name,
+            f"{name} is a cloud-hosted development environment recorded as linked to "
+            f"{target}; that is not possible, only a new Power Platform environment created "
+            "during deployment can be linked to one. Correct the inventory row "
+            "(power_platform none or integrated).",
+            month=month_label(plan, month),
+        )
 
 
 @check("LINK_IRREVERSIBLE", "warning")
@@ -327,20 +324,15 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
         "dataverse_database", plan.ruleset.consumption.minimum
     )
     _, pool = dataverse_pool(plan)
-    reported: set[str] = set()
-    for month in evaluation_months(plan):
-        for row in np.flatnonzero(rows & active(plan, month)):
-            name = str(environments["name"].iat[row])
-            if name in reported:
-                continue
-            reported.add(name)
-            target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
-            yield Finding(
-                "INITIAL_ENVIRONMENT_REPLACED",
-                "info",
-                name,
-                f"{name} is linked to {target}, so its initial Power Platform environment (also "
-                f"named {name}) is disconnected from it. Delete it, or reuse it for something "
-                f"else; deleting it frees the {initial.text} of {pool} capacity it uses.",
-                month=month_label(plan, month),
-            )
+    for row, month in first_active(plan, rows):
+        name = str(environments["name"].iat[row])
+        target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+        yield Finding(
+            "INITIAL_ENVIRONMENT_REPLACED",
+            "info",
+            name,
+            f"{name} is linked to {target}, so its initial Power Platform environment (also "
+            f"named {name}) is disconnected from it. Delete it, or reuse it for something "
+            f"else; deleting it frees the {initial.text} of {pool} capacity it uses.",
+            month=month_label(plan, month),
+        )

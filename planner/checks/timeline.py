@@ -8,6 +8,7 @@ checks look at the tenant in month 0 and again in every month where something pl
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "active",
     "dataverse_pool",
     "evaluation_months",
+    "first_active",
     "link_changes",
     "month_label",
     "type_of",
@@ -82,3 +84,17 @@ def type_of(plan: Plan, name: str) -> str | None:
 def link_changes(plan: Plan) -> list[Change]:
     """Planned links, in month order."""
     return sorted((c for c in plan.changes if c.kind in LINK_KINDS), key=lambda c: c.month)
+
+
+def first_active(
+    plan: Plan, rows: np.ndarray, skip: Iterable[str] = ()
+) -> Iterator[tuple[int, int]]:
+    """Each environment of the ``rows`` mask once, by name: its row and the first evaluation month
+    it is active in. Names in ``skip`` were reported already."""
+    names = plan.environments["name"].astype(str).to_numpy()
+    reported = set(skip)
+    for month in evaluation_months(plan):
+        for row in np.flatnonzero(rows & active(plan, month)):
+            if names[row] not in reported:
+                reported.add(names[row])
+                yield int(row), month

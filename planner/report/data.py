@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
+from planner.engine.forecast import PURCHASE_COLUMNS
 from planner.planning import Plan
 
 SCHEMA_VERSION = 1
@@ -111,19 +112,7 @@ SHORTFALL_KEYS = (
     "addon_unit_gb",
     "note",
 )
-PURCHASE_KEYS = (
-    "pool",
-    "addon_sku",
-    "units",
-    "unit_gb",
-    "gb",
-    "buy_month",
-    "monthly_cost_usd",
-    "horizon_cost_usd",
-    "buffer_pct",
-    "priced",
-    "note",
-)
+PURCHASE_KEYS = PURCHASE_COLUMNS
 ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
 LICENSE_KEYS = (
     "sku",
