@@ -7,6 +7,7 @@ output written first); 2 bad input or usage; 3 ``verify`` could not tell; 70 an 
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -731,6 +732,9 @@ def verify(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # One short run allocates hundreds of thousands of small objects (records, cells) and frees
+    # them by reference counting; the cycle collector would only rescan them again and again.
+    gc.disable()
     cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
 
 
