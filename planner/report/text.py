@@ -99,7 +99,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
                 pool["pool"],
                 gb(pool["entitled_gb"]),
                 gb(pool["consumed_gb"]),
-                gb(pool["borrowed_gb"] - pool["lent_gb"]),
+                f"{pool['borrowed_gb'] - pool['lent_gb']:+,.2f} GB",
                 gb(pool["available_gb"]),
                 "-" if pool["remaining_share"] is None else f"{pool['remaining_share']:.0%}",
                 STATUS_WORDS[pool["status"]],
