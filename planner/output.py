@@ -51,8 +51,9 @@ def write_all(
     """Write several files as one: every file is finished in a temporary file first, and only
     when all succeeded are they moved into place; a failure leaves every target untouched.
 
-    With ``parallel``, every writer but the first runs in a forked child process at the same
-    time (where the system can fork): a large report's workbook and page are built side by side.
+    With ``parallel``, the last writer runs in a forked child process while the others run here
+    (where the system can fork): a large report's workbook is built beside its page. One child
+    is enough on a machine of two cores; more would only compete for them.
     """
     staged: list[tuple[Path, Path]] = []
     try:
@@ -93,18 +94,18 @@ def _temporary_beside(target: str | Path) -> Path:
 
 
 def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
-    """The first writer here, the others in forked children; a child's failure is re-raised."""
+    """The last writer in a forked child, the others here; a child's failure is re-raised."""
     context = multiprocessing.get_context("fork")
     children = []
-    for temporary, write in writers[1:]:
+    for temporary, write in writers[-1:]:
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
         child.start()
         sender.close()
         children.append((child, receiver))
     try:
-        first_temporary, first_write = writers[0]
-        first_write(first_temporary)
+        for temporary, write in writers[:-1]:
+            write(temporary)
     finally:
         failures = []
         for child, receiver in children:
