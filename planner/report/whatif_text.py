@@ -144,8 +144,11 @@ def render_whatif_markdown(comparison: Comparison) -> str:
     out.append("")
     out += _md_table(HEADERS, _rows(data), RIGHT)
     out.append("")
-    out += ["### " + line if i == 0 else line for i, line in enumerate(_purchases(data))]
-    out += ["### " + line if i == 0 else line for i, line in enumerate(_findings(data))]
+    for section in (_purchases(data), _findings(data)):
+        # The text layout's indented lines become a markdown list under a heading.
+        out += [f"### {section[0]}", ""]
+        out += [f"- {line.strip()}" for line in section[1:] if line.strip()]
+        out.append("")
     return "\n".join(out) + "\n"
 
 
