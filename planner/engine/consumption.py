@@ -100,8 +100,14 @@ def compute_consumption(
         dataverse_side = capacity_type in DATAVERSE_TYPES
         measured = env[f"{capacity_type}_gb"].to_numpy()
         growth = np.nan_to_num(env[f"{capacity_type}_growth_gb_per_month"].to_numpy())
-        profiles = env["profile"].to_numpy() if dataverse_side else np.full(count, "operations")
-        estimates = [_estimate(ruleset, p, capacity_type) for p in profiles]
+        profiles = (
+            np.asarray(env["profile"].to_numpy(), dtype=object)
+            if dataverse_side
+            else np.full(count, "operations", dtype=object)
+        )
+        # A handful of profiles: look each up once, then spread over the environments.
+        by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profiles.tolist())}
+        estimates = [by_profile[p] for p in profiles.tolist()]
         if dataverse_side:
             # A Power Platform environment without Dataverse uses only what its profile lists.
             without_dataverse = np.isin(profiles, list(ruleset.consumption.no_dataverse_profiles))
@@ -149,7 +155,6 @@ def compute_consumption(
                     use_included,
                     use_minimum,
                     profiles,
-                    estimates,
                     growth,
                 )
             )
@@ -221,7 +226,6 @@ def _lines(
     use_included: np.ndarray,
     use_minimum: np.ndarray,
     profiles: np.ndarray,
-    estimates: list[Amount | None],
     growth: np.ndarray,
 ) -> pd.DataFrame:
     """Month-0 consumption lines, each explained in words: where the number came from and how it
@@ -229,13 +233,14 @@ def _lines(
     idx = np.flatnonzero(shown)
     minimum = ruleset.consumption.minimum
     included = ruleset.consumption.default_included.get(capacity_type)
-    profile = pd.Series(profiles[idx])
-    picked = [estimates[i] for i in idx]
-    estimate_text = pd.Series(
-        [
-            f"estimate ({p}): {e.text}" + (f", {e.note}" if e.note else "") if e else ""
-            for p, e in zip(profile, picked, strict=True)
-        ]
+    profile = pd.Series(profiles[idx], dtype=object)
+    # The estimate depends on the profile alone: describe each profile once, then map.
+    by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profile.tolist())}
+    estimate_text = profile.map(
+        {
+            p: f"estimate ({p}): {e.text}" + (f", {e.note}" if e.note else "") if e else ""
+            for p, e in by_profile.items()
+        }
     )
     has_actual = ~np.isnan(env[f"{capacity_type}_actual_gb"].to_numpy()[idx])
     text = pd.Series(
@@ -252,7 +257,11 @@ def _lines(
     confidence = np.where(
         has_measure[idx],
         "measured",
-        np.where(unknown[idx], "unknown", [e.confidence if e else "" for e in picked]),
+        np.where(
+            unknown[idx],
+            "unknown",
+            profile.map({p: e.confidence if e else "" for p, e in by_profile.items()}),
+        ),
     )
     rule = np.where(
         has_measure[idx],
@@ -260,7 +269,7 @@ def _lines(
         np.where(
             unknown[idx],
             "consumption.estimates." + profile.astype(str),
-            [e.rule if e else "" for e in picked],
+            profile.map({p: e.rule if e else "" for p, e in by_profile.items()}),
         ),
     )
     if included is not None:
