@@ -55,6 +55,24 @@ def records(
     return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
 
 
+def rounded_frame(
+    frame: pd.DataFrame, columns: list[str] | tuple[str, ...], digits: int | None = None
+) -> pd.DataFrame:
+    """The columns of a table with floats rounded to ``digits``: what :func:`records` holds, kept
+    as a frame for writers that encode whole tables at once (the JSON of a large tenant)."""
+    subset = frame.loc[:, list(columns)].copy()
+    if digits is not None:
+        for column in columns:
+            if pd.api.types.is_float_dtype(subset[column]):
+                subset[column] = np.round(subset[column].to_numpy(dtype=float), digits) + 0.0
+    return subset
+
+
+# Tables whose length grows with the tenant (a line per environment and capacity type, a row per
+# month and pool); the JSON writer may take them as frames.
+LARGE_TABLES = ("consumption", "forecast")
+
+
 CAPACITY_KEYS = (
     "pool",
     "entitled_gb",
@@ -127,8 +145,17 @@ LICENSE_KEYS = (
 )
 
 
-def plan_data(plan: Plan, digits: int | None = None) -> dict[str, Any]:
-    """The plan as plain data; floats in record lists rounded to ``digits`` when given."""
+def plan_data(
+    plan: Plan, digits: int | None = None, frames: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The plan as plain data; floats in record lists rounded to ``digits`` when given. Tables
+    named in ``frames`` (of LARGE_TABLES) come as rounded frames instead of lists of records."""
+
+    def table(name: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> Any:
+        if name in frames:
+            return rounded_frame(frame, keys, digits)
+        return records(frame, keys, digits)
+
     ruleset = plan.ruleset
     capacity = plan.capacity.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -154,8 +181,8 @@ def plan_data(plan: Plan, digits: int | None = None) -> dict[str, Any]:
         ],
         "capacity": records(capacity, CAPACITY_KEYS, digits),
         "entitlement": records(entitlement, ENTITLEMENT_KEYS, digits),
-        "consumption": records(plan.consumption, CONSUMPTION_KEYS, digits),
-        "forecast": records(plan.forecast.table, FORECAST_KEYS, digits),
+        "consumption": table("consumption", plan.consumption, CONSUMPTION_KEYS),
+        "forecast": table("forecast", plan.forecast.table, FORECAST_KEYS),
         "shortfalls": records(shortfalls, SHORTFALL_KEYS, digits),
         "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS, digits),
         "changes": [

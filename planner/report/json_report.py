@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
+
 from planner.planning import Plan
-from planner.report.data import plan_data, rounded
+from planner.report.data import LARGE_TABLES, plan_data, rounded
 
 DIGITS = 3
 
@@ -27,10 +29,21 @@ def _nested(record: dict[str, Any]) -> bool:
     )
 
 
+def _frame_json(frame: pd.DataFrame, pad: str, end: str) -> str:
+    """A large table as a list of records, one per line, encoded by pandas in one pass."""
+    if frame.empty:
+        return "[]"
+    body = frame.to_json(orient="records", double_precision=DIGITS, force_ascii=False)[1:-1]
+    # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
+    return "[\n" + pad + body.replace('},{"', "},\n" + pad + '{"') + end + "]"
+
+
 def _layout(value: Any, depth: int) -> str:
     """Objects one key per line, lists of flat records one record per line, the rest compact."""
     pad = "  " * (depth + 1)
     end = "\n" + "  " * depth
+    if isinstance(value, pd.DataFrame):
+        return _frame_json(value, pad, end)
     if isinstance(value, dict) and value:
         parts = [f"{pad}{_compact(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(parts) + end + "}"
@@ -55,4 +68,4 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return dumps(plan_data(plan, digits=DIGITS))
+    return dumps(plan_data(plan, digits=DIGITS, frames=LARGE_TABLES))
