@@ -51,9 +51,9 @@ def evaluation_months(plan: Plan) -> list[int]:
     months = {0}
     months.update(int(c.month) for c in plan.changes)
     environments = plan.environments
-    months.update(int(m) for m in environments["start_month"])
-    months.update(int(m) for m in environments["end_month"])
-    months.update(int(m) for m in plan.licenses["start_month"])
+    for column in (environments["start_month"], environments["end_month"]):
+        months.update(np.unique(column.to_numpy()).tolist())
+    months.update(np.unique(plan.licenses["start_month"].to_numpy()).tolist())
     return sorted(m for m in months if 0 <= m < plan.months)
 
 
