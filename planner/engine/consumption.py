@@ -50,11 +50,11 @@ def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.Dat
     """Fill in each row's Power Platform state (its type's default) and its estimate profile."""
     out = environments.copy()
     types = ruleset.environment_types
-    default_state = out["type"].map(lambda t: types[t].default_power_platform)
+    default_state = out["type"].map({n: t.default_power_platform for n, t in types.items()})
     is_fno = out["type"].isin(FINANCE_OPERATIONS_TYPES)
     state = out["power_platform"].where(out["power_platform"] != "", default_state)
     out["power_platform"] = state.where(is_fno, "")
-    out["power_platform_sku"] = out["type"].map(lambda t: types[t].power_platform_sku)
+    out["power_platform_sku"] = out["type"].map({n: t.power_platform_sku for n, t in types.items()})
     out["counted"] = out["power_platform_sku"].isin(ruleset.consumption.counted_power_platform_skus)
     # Which estimate profile the Dataverse side uses, and whether there is a Dataverse side at all.
     profile = np.select(
@@ -64,7 +64,9 @@ def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.Dat
     )
     out["profile"] = profile
     out["has_power_platform"] = ~(is_fno & (state == "none"))
-    out["operations_capacity"] = out["type"].map(lambda t: types[t].operations_capacity)
+    out["operations_capacity"] = (
+        out["type"].map({n: t.operations_capacity for n, t in types.items()}).astype(bool)
+    )
     return out
 
 
