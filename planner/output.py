@@ -96,25 +96,22 @@ def _temporary_beside(target: str | Path) -> Path:
 def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
     """The last writer in a forked child, the others here; a child's failure is re-raised."""
     context = multiprocessing.get_context("fork")
-    children = []
-    for temporary, write in writers[-1:]:
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
-        child.start()
-        sender.close()
-        children.append((child, receiver))
+    receiver, sender = context.Pipe(duplex=False)
+    temporary, write = writers[-1]
+    child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
+    child.start()
+    sender.close()
     try:
         for temporary, write in writers[:-1]:
             write(temporary)
     finally:
-        failures = []
-        for child, receiver in children:
-            message = receiver.recv() if receiver.poll(None) else None
-            child.join()
-            if message is not None or child.exitcode != 0:
-                failures.append(message or f"a report writer stopped (status {child.exitcode})")
-    if failures:
-        raise RuntimeError("; ".join(failures))
+        try:
+            message = receiver.recv()
+        except EOFError:  # the child ended without a word: it was killed
+            message = None
+        child.join()
+    if message is not None or child.exitcode != 0:
+        raise RuntimeError(message or f"a report writer stopped (status {child.exitcode})")
 
 
 def _child(write: Callable[[Path], None], temporary: Path, sender: Any) -> None:
