@@ -189,6 +189,18 @@ def change_from_table(
             )
         return value.strip()
 
+    def choice(key: str, allowed: Sequence[str]) -> str:
+        value = table.get(key)
+        value = value.strip() if isinstance(value, str) else value
+        if value not in allowed:
+            raise InputError(
+                f"{key} is {value!r}",
+                file=file,
+                location=where,
+                expected="one of " + ", ".join(allowed),
+            )
+        return str(value)
+
     match kind:
         case "add_licenses" | "remove_licenses":
             quantity = int(
@@ -199,14 +211,7 @@ def change_from_table(
                 "add_licenses", month, label, text("sku"), {"quantity": sign * quantity}, origin
             )
         case "add_environment":
-            details: dict[str, Any] = {"type": text("type")}
-            if details["type"] not in ENVIRONMENT_TYPES:
-                raise InputError(
-                    f"type is {details['type']!r}",
-                    file=file,
-                    location=where,
-                    expected="one of " + ", ".join(ENVIRONMENT_TYPES),
-                )
+            details: dict[str, Any] = {"type": choice("type", ENVIRONMENT_TYPES)}
             if "tier" in table:
                 details["tier"] = int(
                     _number(table["tier"], "tier", where, file, whole=True, minimum=1)
@@ -216,15 +221,7 @@ def change_from_table(
                         f"tier is {details['tier']}", file=file, location=where, expected="1 to 5"
                     )
             if "power_platform" in table:
-                state = text("power_platform")
-                if state not in POWER_PLATFORM_STATES:
-                    raise InputError(
-                        f"power_platform is {state!r}",
-                        file=file,
-                        location=where,
-                        expected="one of " + ", ".join(POWER_PLATFORM_STATES),
-                    )
-                details["power_platform"] = state
+                details["power_platform"] = choice("power_platform", POWER_PLATFORM_STATES)
             if "linked_to" in table:
                 details["linked_to"] = text("linked_to")
             if "license" in table:
@@ -258,14 +255,7 @@ def change_from_table(
                     expected='environment = "NAME" (with capacity_type) or pool = "POOL"',
                 )
             if "environment" in table:
-                capacity_type = text("capacity_type") if "capacity_type" in table else ""
-                if capacity_type not in CAPACITY_TYPES:
-                    raise InputError(
-                        f"capacity_type is {table.get('capacity_type')!r}",
-                        file=file,
-                        location=where,
-                        expected="one of " + ", ".join(CAPACITY_TYPES),
-                    )
+                capacity_type = choice("capacity_type", CAPACITY_TYPES)
                 if rate < 0:
                     raise InputError(
                         f"gb_per_month is {rate:g}",

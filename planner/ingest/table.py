@@ -180,12 +180,10 @@ def _strip_preamble(text: str) -> tuple[str, int, str | None]:
     while text:
         end = text.find("\n")
         first = (text if end < 0 else text[:end]).rstrip("\r")
-        if not trim(first) or _TYPE_LINE.match(first):
-            pass
-        elif _SEPARATOR_LINE.match(first):
+        if _SEPARATOR_LINE.match(first):
             delimiter = first.strip()[-1]
-        else:
-            break
+        elif trim(first) and not _TYPE_LINE.match(first):
+            break  # the header: blank lines and "#TYPE" lines above it are skipped
         text = "" if end < 0 else text[end + 1 :]
         skipped += 1
     return text, skipped, delimiter

@@ -146,16 +146,7 @@ def forecast_chart(
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "plot": {
-            "left": left,
-            "top": top,
-            "right": left + plot_width,
-            "bottom": bottom,
-            "width": plot_width,
-            "height": plot_height,
-            "center_x": _coordinate(left + plot_width / 2),
-            "center_y": _coordinate(top + plot_height / 2),
-        },
+        "plot": _plot_area(left, top, plot_width, plot_height, bottom),
         "x_ticks": x_ticks,
         "y_ticks": y_ticks,
         "lines": [
@@ -370,16 +361,7 @@ def comparison_chart(
     return {
         "width": WIDTH,
         "height": height,
-        "plot": {
-            "left": left,
-            "top": top,
-            "right": left + plot_width,
-            "bottom": bottom,
-            "width": plot_width,
-            "height": plot_height,
-            "center_x": _coordinate(left + plot_width / 2),
-            "center_y": _coordinate(top + plot_height / 2),
-        },
+        "plot": _plot_area(left, top, plot_width, plot_height, bottom),
         "x_ticks": [{"x": xs[i], "label": months[i]} for i in labelled],
         "y_ticks": [{"y": y_of(v), "label": tick_label(v, digits)} for v in tick_values],
         "zero_y": zero_y,
@@ -388,4 +370,20 @@ def comparison_chart(
         ),
         "lines": lines,
         "legend": legend,
+    }
+
+
+def _plot_area(
+    left: float, top: float, plot_width: float, plot_height: float, bottom: float
+) -> dict[str, Any]:
+    """The plotting rectangle of a chart, as the SVG macros place axes and titles on it."""
+    return {
+        "left": left,
+        "top": top,
+        "right": left + plot_width,
+        "bottom": bottom,
+        "width": plot_width,
+        "height": plot_height,
+        "center_x": _coordinate(left + plot_width / 2),
+        "center_y": _coordinate(top + plot_height / 2),
     }
