@@ -2,12 +2,13 @@
 
 Numbers come from :func:`planner.report.data.plan_data` (the JSON contract), unrounded; only the
 cell number formats round them for display. The Summary totals are formulas over the line sheets
-(entitled = SUMIFS over Entitlement, consumed = SUMIFS over Consumption, available = entitled -
-consumed + borrowed - lent), and an Entitlement line's GB is quantity x per unit where that is how
-capplan computed it, so changing a quantity updates the summary. Every formula is stored with
-capplan's value as its result, so a viewer that does not recalculate still shows the numbers, and
-capplan's own values also sit in the column next to each formula, so anyone can see when an edit
-moved a number away from the plan.
+(entitled = SUMIFS over Entitlement; consumed = SUM of the pool's capacity-type columns on
+Consumption, one row per environment; available = entitled - consumed + borrowed - lent), and an
+Entitlement line's GB is quantity x per unit where that is how capplan computed it, so changing a
+quantity updates the summary. Every formula is stored with capplan's value as its result, so a
+viewer that does not recalculate still shows the numbers, and capplan's own values also sit in
+the column next to each formula, so anyone can see when an edit moved a number away from the
+plan.
 
 The workbook is written with XlsxWriter, which keeps a light record per cell instead of a styled
 cell object, so a tenant of thousands of environments stays quick. Text from input files goes
@@ -36,6 +37,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
+from planner.model import CAPACITY_TYPES
 from planner.months import first_day
 from planner.planning import Plan
 from planner.report.data import plan_data
@@ -44,6 +46,8 @@ from planner.report.text import headline
 from planner.whatif import Comparison, comparison_data
 
 GB_FORMAT = '#,##0.00 "GB"'
+# A planning estimate rather than a measurement: still a number, shown with an approximation sign.
+ESTIMATE_GB_FORMAT = '"≈ "#,##0.00 "GB"'
 AXIS_GB_FORMAT = '#,##0 "GB"'
 MONTH_FORMAT = "yyyy-mm"
 USD_FORMAT = '"$"#,##0.00'
@@ -158,6 +162,14 @@ class QuotedText:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """A number that is a planning estimate, not a measurement: written as a number (sums and
+    formulas take it) in the column's estimate format, which marks it with "≈"."""
+
+    value: float
+
+
+@dataclass(frozen=True)
 class Link:
     """A hyperlink cell showing ``text``."""
 
@@ -169,6 +181,8 @@ class Link:
 class Column:
     header: str
     number_format: str | None = None
+    # For Estimate values; they take ``number_format`` when this is not given.
+    estimate_format: str | None = None
     wrap: bool = False  # long prose: a fixed width and wrapped lines instead of a huge column
     capplan: bool = False  # capplan's own value beside a formula column
     align: str | None = None  # horizontal alignment of the header and the values
@@ -218,6 +232,8 @@ def _display_length(value: Any, number_format: str | None) -> int:
         return 0
     if isinstance(value, Formula):
         return 14  # a formatted GB total such as "1,234.00 GB"
+    if isinstance(value, Estimate):
+        return _display_length(value.value, number_format) + 2  # "≈ "
     if isinstance(value, (dt.date, dt.datetime)):
         return 8
     if isinstance(value, bool):
@@ -329,6 +345,7 @@ class _ColumnFormats:
     number: Format | None
     fraction: Format | None  # "quantity" columns: whole numbers get ``number``, others this
     link: Format
+    estimate: Format | None
 
     def pick(self, value: Any) -> tuple[Any, Format | None]:
         """A cell's safe value and its format."""
@@ -339,6 +356,8 @@ class _ColumnFormats:
             return safe, self.quoted
         if isinstance(safe, Link):
             return safe, self.link
+        if isinstance(safe, Estimate):
+            return safe.value, self.estimate
         if (
             self.fraction is not None
             and isinstance(safe, (int, float))
@@ -437,6 +456,9 @@ class SheetWriter:
             number=number,
             fraction=fraction,
             link=self.styles(base, LINK),
+            estimate=self.styles(base, num_format=column.estimate_format)
+            if column.estimate_format
+            else number,
         )
 
     def header(self, row: int, columns: Sequence[Column], *, measure: bool = True) -> None:
@@ -606,18 +628,30 @@ ENTITLEMENT_COLUMNS = (
     Column("Explanation", wrap=True),
 )
 
+
+def capacity_title(capacity_type: str) -> str:
+    """``dataverse_database`` as "Dataverse database"."""
+    return capacity_type.replace("_", " ").capitalize()
+
+
+# One row per environment, a GB column per capacity type: the Summary sums a pool's columns.
 CONSUMPTION_COLUMNS = (
-    Column("Pool"),
     Column("Environment"),
     Column("Environment type"),
     Column("Power Platform"),
-    Column("Capacity type"),
-    Column("GB", GB_FORMAT),
+    *(
+        Column(f"{capacity_title(capacity_type)} GB", GB_FORMAT, ESTIMATE_GB_FORMAT)
+        for capacity_type in CAPACITY_TYPES
+    ),
+    Column("Least certain", align="center"),
     Column("Basis", wrap=True),
-    Column("Confidence"),
-    Column("Measured GB", GB_FORMAT),
-    Column("Growth GB per month", GB_FORMAT),
 )
+# Where each capacity type's GB is, counting from 1.
+CONSUMPTION_GB_COLUMN = {
+    capacity_type: index for index, capacity_type in enumerate(CAPACITY_TYPES, start=4)
+}
+# From the least certain to the most: the word a row's "Least certain" cell shows.
+CERTAINTY = ("unknown", "assumed", "secondary", "documented", "measured")
 
 SUMMARY_COLUMNS = (
     Column("Pool"),
@@ -640,8 +674,6 @@ ENTITLEMENT_POOL = letter(ENTITLEMENT_COLUMNS, "Pool")
 ENTITLEMENT_QUANTITY = letter(ENTITLEMENT_COLUMNS, "Quantity")
 ENTITLEMENT_PER_UNIT = letter(ENTITLEMENT_COLUMNS, "Per unit (GB)")
 ENTITLEMENT_GB = letter(ENTITLEMENT_COLUMNS, "GB")
-CONSUMPTION_POOL = letter(CONSUMPTION_COLUMNS, "Pool")
-CONSUMPTION_GB = letter(CONSUMPTION_COLUMNS, "GB")
 SUMMARY_ENTITLED = letter(SUMMARY_COLUMNS, "Entitled GB")
 SUMMARY_CONSUMED = letter(SUMMARY_COLUMNS, "Consumed GB")
 SUMMARY_BORROWED = letter(SUMMARY_COLUMNS, "Borrowed GB")
@@ -678,6 +710,7 @@ def _summary_sheet(
     writer: SheetWriter, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
 ) -> None:
     titles = {p.name: p.title for p in plan.ruleset.pools}
+    draws_on = {p.name: p.draws_on for p in plan.ruleset.pools}
     warning_share = plan.ruleset.thresholds.warning_remaining.value
     rows = []
     for row, pool in enumerate(data["capacity"], start=2):
@@ -692,11 +725,7 @@ def _summary_sheet(
                     pool["entitled_gb"],
                 ),
                 pool["entitled_gb"],
-                Formula(
-                    f"=SUMIFS(Consumption!${CONSUMPTION_GB}:${CONSUMPTION_GB},"
-                    f"Consumption!${CONSUMPTION_POOL}:${CONSUMPTION_POOL},$A{row})",
-                    pool["consumed_gb"],
-                ),
+                Formula(consumed_formula(draws_on.get(pool["pool"], ())), pool["consumed_gb"]),
                 pool["consumed_gb"],
                 pool["borrowed_gb"],
                 pool["lent_gb"],
@@ -902,26 +931,50 @@ def _entitlement_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) ->
     writer.finish()
 
 
+def consumed_formula(capacity_types: Iterable[str]) -> str:
+    """A pool's consumed GB: the sum of the Consumption sheet's columns the pool draws on."""
+    drawn = set(capacity_types)
+    columns = [xl_col_to_name(CONSUMPTION_GB_COLUMN[t] - 1) for t in CAPACITY_TYPES if t in drawn]
+    ranges = [f"Consumption!${column}:${column}" for column in columns]
+    return f"=SUM({','.join(ranges)})" if ranges else "=0"
+
+
 def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
-    rows = [
-        [
-            line["pool"],
-            line["environment"],
-            line["environment_type"],
-            line["power_platform"] or None,
-            line["capacity_type"],
-            # Never 0 where the truth is unknown; SUMIFS skips the word, which is how capplan
-            # counts it (as 0), and typing a measured number in its place updates the summary.
-            "unknown" if line["confidence"] == "unknown" else line["gb"],
-            line["basis"],
-            line["confidence"],
-            line["measured_gb"],
-            line["growth_gb_per_month"],
-        ]
-        for line in data["consumption"]
-    ]
-    writer.table(CONSUMPTION_COLUMNS, rows)
-    writer.finish()
+    """One row per environment, environments by name as in the HTML report. A GB cell holds
+    the line's number (an estimate marked with "≈"), or the word "unknown" where the truth is
+    not known: never 0, and SUM skips the word, which is how capplan counts it (as 0); typing a
+    measured number in its place updates the summary."""
+    rows: dict[str, list[Any]] = {}
+    bases: dict[str, list[tuple[int, str]]] = {}
+    least: dict[str, int] = {}
+    rank = {word: index for index, word in enumerate(CERTAINTY)}
+    for line in data["consumption"]:
+        name = str(line["environment"])
+        row = rows.get(name)
+        if row is None:
+            row = rows[name] = [None] * len(CONSUMPTION_COLUMNS)
+            row[0], row[1], row[2] = name, line["environment_type"], line["power_platform"] or None
+            bases[name] = []
+        column = CONSUMPTION_GB_COLUMN[line["capacity_type"]]
+        confidence = line["confidence"]
+        if confidence == "unknown":
+            row[column - 1] = "unknown"
+        elif confidence == "measured":
+            row[column - 1] = line["gb"]
+        else:
+            row[column - 1] = Estimate(line["gb"])
+        title = capacity_title(line["capacity_type"])
+        measured = line["measured_gb"]
+        if measured is not None and abs(measured - line["gb"]) > TOLERANCE_GB:
+            title += f" ({measured:,.2f} GB measured)"  # the cell holds what counts
+        basis = f"{title}: {line['basis']}"
+        bases[name].append((column, basis))
+        least[name] = min(least.get(name, len(CERTAINTY)), rank.get(confidence, 0))
+    for name, row in rows.items():
+        row[-2] = CERTAINTY[least[name]]
+        row[-1] = "\n".join(text for _, text in sorted(bases[name]))
+    writer.table(CONSUMPTION_COLUMNS, [rows[name] for name in sorted(rows, key=str.casefold)])
+    writer.finish(freeze="B2")
 
 
 def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
@@ -1257,13 +1310,20 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def write_xlsx(plan: Plan, path: Path, comparison: Comparison | None = None) -> None:
+def write_xlsx(
+    plan: Plan,
+    path: Path,
+    comparison: Comparison | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Write the workbook to ``path`` (the CLI wraps this in ``planner.output.atomic_write``).
 
     With a ``comparison`` (``plan`` being ``comparison.baseline``) the workbook gets a
-    Comparison sheet of the baseline and each scenario, right after the Summary.
+    Comparison sheet of the baseline and each scenario, right after the Summary. ``data`` is
+    ``plan_data(plan)`` where the caller has it already.
     """
-    data = plan_data(plan)
+    if data is None:
+        data = plan_data(plan)
     compared: dict[str, Any] | None = None
     if comparison is not None:
         check_baseline(plan, comparison)

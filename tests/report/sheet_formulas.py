@@ -1,8 +1,8 @@
 """A small evaluator for the formula shapes the workbook uses, so tests can check them offline.
 
 It knows numbers, strings, cell references, whole-column ranges, + - * /, comparisons, IF (lazy,
-as in a spreadsheet) and SUMIFS with one criterion of plain equality. Anything else raises, so a
-new formula shape cannot pass unnoticed.
+as in a spreadsheet), SUM of whole columns and SUMIFS with one criterion of plain equality.
+Anything else raises, so a new formula shape cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -117,6 +117,11 @@ class Evaluator:
             if name == "IF":
                 condition, when_true, when_false = arguments
                 return self.evaluate(when_true if self.evaluate(condition) else when_false)
+            if name == "SUM":
+                columns = [self.evaluate(argument) for argument in arguments]
+                if not all(isinstance(column, Column) for column in columns):
+                    raise ValueError("SUM is only supported over whole columns")
+                return sum(self.column_sum(column) for column in columns)
             if name == "SUMIFS":
                 total_node, criteria_node, wanted_node = arguments
                 return self.sumifs(
@@ -126,6 +131,16 @@ class Evaluator:
                 )
             raise ValueError(f"unknown function {name}")
         raise ValueError(f"unknown node {node!r}")
+
+    def column_sum(self, column: Column) -> float:
+        """Like a spreadsheet: the numbers of the column; text (a header, "unknown") is
+        skipped."""
+        result = 0.0
+        for row in range(1, self.workbook[column.sheet].max_row + 1):
+            value = self.cell(column.sheet, column.column, row)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                result += value
+        return result
 
     def sumifs(self, total: Column, criteria: Column, wanted: Any) -> float:
         sheet = self.workbook[total.sheet]

@@ -28,6 +28,8 @@ from planner.output import atomic_write
 from planner.planning import Plan
 from planner.report.json_report import render_json
 from planner.report.xlsx import (
+    CERTAINTY,
+    ESTIMATE_GB_FORMAT,
     GB_FORMAT,
     MONTH_FORMAT,
     SHEETS,
@@ -97,7 +99,8 @@ def test_sheets(short_book: Workbook, short_file: Path) -> None:
 def test_headers_frozen_filtered_and_sized(short_book: Workbook) -> None:
     for name in TABLE_SHEETS:
         ws = short_book[name]
-        assert ws.freeze_panes == "A2", name
+        # The Consumption sheet also keeps the environment's name in view.
+        assert ws.freeze_panes == ("B2" if name == "Consumption" else "A2"), name
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), name
         for index in range(1, len(header(ws)) + 1):
             letter = ws.cell(row=1, column=index).column_letter
@@ -289,20 +292,72 @@ def test_status_cells_are_coloured(short_book: Workbook) -> None:
 def test_consumption_lines_and_unknown_usage(
     short_book: Workbook, short_json: dict[str, Any]
 ) -> None:
+    """One row per environment, a GB column per capacity type: measured numbers as GB,
+    estimates marked with "≈", "unknown" as the word (never 0)."""
     ws = short_book["Consumption"]
-    for row, line in enumerate(short_json["consumption"], start=2):
-        value = ws.cell(row=row, column=6).value
+    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+    assert len(rows) == ws.max_row - 1 == len({c["environment"] for c in short_json["consumption"]})
+    names = [name for name in rows if name is not None]
+    assert names == sorted(names, key=str.casefold)
+    formats = set()
+    for line in short_json["consumption"]:
+        row = rows[line["environment"]]
+        title = line["capacity_type"].replace("_", " ").capitalize()
+        cell = ws.cell(row=row, column=column_of(ws, f"{title} GB"))
+        assert (
+            ws.cell(row=row, column=column_of(ws, "Environment type")).value
+            == (line["environment_type"])
+        )
+        basis = ws.cell(row=row, column=column_of(ws, "Basis")).value
+        assert line["basis"] in basis and title in basis
         if line["confidence"] == "unknown":
-            assert value == "unknown"
-        else:
-            assert value == pytest.approx(line["gb"], abs=5e-4)
-            assert ws.cell(row=row, column=6).number_format == GB_FORMAT
+            assert cell.value == "unknown"
+            continue
+        assert cell.value == pytest.approx(line["gb"], abs=5e-4)
+        expected = GB_FORMAT if line["confidence"] == "measured" else ESTIMATE_GB_FORMAT
+        assert cell.number_format == expected
+        formats.add(expected)
+    assert formats == {GB_FORMAT, ESTIMATE_GB_FORMAT}  # the plan has both kinds
+    assert "unknown" in {c["confidence"] for c in short_json["consumption"]}
+    for name, row in rows.items():
+        words = {c["confidence"] for c in short_json["consumption"] if c["environment"] == name}
+        least = next(word for word in CERTAINTY if word in words)
+        assert ws.cell(row=row, column=column_of(ws, "Least certain")).value == least
+
+
+def test_typing_a_measured_gb_over_unknown_updates_the_summary(
+    short_file: Path, short_json: dict[str, Any]
+) -> None:
+    book = load_workbook(short_file)
+    consumption, summary = book["Consumption"], book["Summary"]
+    evaluator = Evaluator(book)
+    line = next(c for c in short_json["consumption"] if c["confidence"] == "unknown")
+    row = next(
+        r
+        for r in range(2, consumption.max_row + 1)
+        if consumption.cell(row=r, column=1).value == line["environment"]
+    )
+    title = line["capacity_type"].replace("_", " ").capitalize()
+    cell = consumption.cell(row=row, column=column_of(consumption, f"{title} GB"))
+    pool_row = next(
+        r
+        for r in range(2, summary.max_row + 1)
+        if summary.cell(row=r, column=1).value == line["pool"]
+    )
+    consumed = summary.cell(row=pool_row, column=column_of(summary, "Consumed GB")).value
+    before = evaluator.formula("Summary", consumed)
+    assert before == pytest.approx(
+        next(p["consumed_gb"] for p in short_json["capacity"] if p["pool"] == line["pool"]),
+        abs=5e-3,
+    )
+    cell.value = 12.5
+    assert evaluator.formula("Summary", consumed) - before == pytest.approx(12.5)
 
 
 def test_text_from_inputs_never_becomes_a_formula(short_book: Workbook, short_file: Path) -> None:
     ws = short_book["Consumption"]
     names = {
-        ws.cell(row=r, column=2).value: ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)
+        ws.cell(row=r, column=1).value: ws.cell(row=r, column=1) for r in range(2, ws.max_row + 1)
     }
     cell = names[FORMULA_NAME]
     assert cell.data_type == "s"
