@@ -446,7 +446,7 @@ def report(options: dict[str, Any]) -> None:
     from planner.report.data import plan_data
     from planner.report.html import render_html
     from planner.report.json_report import render_json
-    from planner.report.text import headline
+    from planner.report.text import HEADLINE_KEYS, headline
     from planner.report.xlsx import write_xlsx
 
     targets: dict[str, str] = {}
@@ -469,18 +469,22 @@ def report(options: dict[str, Any]) -> None:
         from planner.planning import build_plan
 
         plan = build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
-        json_text = render_json(plan)
     else:
         from planner.report.whatif_text import render_whatif_json
 
         plan = comparison.baseline
-        json_text = render_whatif_json(comparison)
+
+    def json_text() -> str:
+        return render_json(plan) if comparison is None else render_whatif_json(comparison)
+
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
+    # Once for the page, the workbook and the headline (the JSON rounds its own).
+    data = plan_data(plan)
     writers = {
-        "html": lambda path: path.write_text(render_html(plan, comparison), encoding="utf-8"),
-        "xlsx": lambda path: write_xlsx(plan, path, comparison),
-        "json": lambda path: path.write_text(json_text, encoding="utf-8"),
+        "html": lambda path: path.write_text(render_html(plan, comparison, data), encoding="utf-8"),
+        "xlsx": lambda path: write_xlsx(plan, path, comparison, data),
+        "json": lambda path: path.write_text(json_text(), encoding="utf-8"),
     }
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
@@ -488,7 +492,7 @@ def report(options: dict[str, Any]) -> None:
     for path in targets.values():
         click.echo(f"wrote {path}")
 
-    for line in headline(printable_data(plan_data(plan))):
+    for line in headline(printable_data({key: data[key] for key in HEADLINE_KEYS})):
         click.echo(line)
     finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
 
@@ -735,7 +739,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     # One short run allocates hundreds of thousands of small objects (records, cells) and frees
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
-    cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
+    finally:
+        # On the way out the interpreter collects cycles once more over every object still
+        # alive (a large plan is hundreds of thousands); frozen objects are left to the system,
+        # which frees the whole process at once. Files are all closed by then.
+        gc.freeze()
 
 
 if __name__ == "__main__":

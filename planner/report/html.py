@@ -503,16 +503,20 @@ def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict
     }
 
 
-def report_view(plan: Plan, comparison: Comparison | None = None) -> dict[str, Any]:
+def report_view(
+    plan: Plan, comparison: Comparison | None = None, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything the template shows, as display-ready values computed from ``plan_data``.
 
-    Numbers come only from ``plan_data`` (the JSON contract); the rule set adds words the JSON
-    does not carry (pool titles, source titles, the warning threshold). With a ``comparison``
-    (whose baseline is ``plan``), the Scenarios section shows ``comparison_data``.
+    Numbers come only from ``plan_data`` (the JSON contract), or ``data`` when the caller has
+    it already; the rule set adds words the JSON does not carry (pool titles, source titles, the
+    warning threshold). With a ``comparison`` (whose baseline is ``plan``), the Scenarios
+    section shows ``comparison_data``.
     """
     if comparison is not None:
         check_baseline(plan, comparison)
-    data = plan_data(plan)
+    if data is None:
+        data = plan_data(plan)
     ruleset = plan.ruleset
     pool_titles = {p.name: p.title for p in ruleset.pools}
     source_titles = {s.url: s.title for s in ruleset.sources.values()}
@@ -681,10 +685,14 @@ def check_baseline(plan: Plan, comparison: Comparison) -> None:
         )
 
 
-def render_html(plan: Plan, comparison: Comparison | None = None) -> str:
+def render_html(
+    plan: Plan, comparison: Comparison | None = None, data: dict[str, Any] | None = None
+) -> str:
     """The whole report as one HTML document; write it with ``atomic_write_text``.
 
     With a ``comparison`` (``plan`` being ``comparison.baseline``) the report gets a Scenarios
-    section after What to buy: the baseline and each scenario side by side, per pool.
+    section after What to buy: the baseline and each scenario side by side, per pool. ``data``
+    is ``plan_data(plan)`` where the caller has it already.
     """
-    return environment().get_template(TEMPLATE).render(report=report_view(plan, comparison))
+    view = report_view(plan, comparison, data)
+    return environment().get_template(TEMPLATE).render(report=view)

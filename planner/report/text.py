@@ -29,6 +29,10 @@ def money(value: float | None) -> str:
     return "unpriced" if value is None else f"${value:,.2f}"
 
 
+# What headline() reads of the plan's data.
+HEADLINE_KEYS = ("shortfalls", "as_of", "horizon_end", "months")
+
+
 def headline(data: dict[str, Any]) -> list[str]:
     """One sentence per pool that is short, and what to buy: the lines a person acts on."""
     lines = []
