@@ -91,6 +91,11 @@ def column_of(ws: Any, name: str) -> int:
     return header(ws).index(name) + 1
 
 
+def capacity_header(capacity_type: str) -> str:
+    """The Consumption sheet's header of a capacity type's GB, as a reader sees it."""
+    return f"{capacity_type.replace('_', ' ').capitalize()} GB"
+
+
 def test_sheets(short_book: Workbook, short_file: Path) -> None:
     assert short_book.sheetnames == list(SHEETS)
     assert set(TABLE_SHEETS) <= set(short_book.sheetnames)
@@ -303,8 +308,8 @@ def test_consumption_lines_and_unknown_usage(
     formats = set()
     for line in short_json["consumption"]:
         row = rows[line["environment"]]
-        title = line["capacity_type"].replace("_", " ").capitalize()
-        cell = ws.cell(row=row, column=column_of(ws, f"{title} GB"))
+        title = capacity_header(line["capacity_type"]).removesuffix(" GB")
+        cell = ws.cell(row=row, column=column_of(ws, capacity_header(line["capacity_type"])))
         assert (
             ws.cell(row=row, column=column_of(ws, "Environment type")).value
             == (line["environment_type"])
@@ -338,8 +343,9 @@ def test_typing_a_measured_gb_over_unknown_updates_the_summary(
         for r in range(2, consumption.max_row + 1)
         if consumption.cell(row=r, column=1).value == line["environment"]
     )
-    title = line["capacity_type"].replace("_", " ").capitalize()
-    cell = consumption.cell(row=row, column=column_of(consumption, f"{title} GB"))
+    cell = consumption.cell(
+        row=row, column=column_of(consumption, capacity_header(line["capacity_type"]))
+    )
     pool_row = next(
         r
         for r in range(2, summary.max_row + 1)
