@@ -16,7 +16,12 @@ from planner.changes import Change
 from planner.checks import Finding, run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
-from planner.engine.forecast import Forecast, compute_forecast, recommend_purchases
+from planner.engine.forecast import (
+    Forecast,
+    bought_addons,
+    compute_forecast,
+    recommend_purchases,
+)
 from planner.errors import InputError
 from planner.model import Inputs
 from planner.months import current_month, format_month, month_labels, parse_month
@@ -24,6 +29,11 @@ from planner.ruleset import RuleSet, resolve_ruleset
 from planner.units import MB_PER_GB
 
 MAX_MONTHS = 120
+# How tenant defaults of several families combine, in words (the rule is ``defaults_combine``).
+COMBINE_WORDS = {
+    "max": "Only the largest tenant default applies",
+    "sum": "Tenant defaults of all families add up",
+}
 ASSUMPTION_COLUMNS = ("pool", "sku", "value", "reason", "rule", "environments")
 
 
@@ -44,6 +54,8 @@ class Plan:
     entitlement_detail: Entitlement
     consumption_detail: Consumption
     purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
+    # add-ons the planned changes of a what-if scenario buy, with their cost
+    bought: pd.DataFrame = field(default_factory=pd.DataFrame)
     findings: tuple[Finding, ...] = ()
     changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
 
@@ -127,6 +139,7 @@ def build_plan(
         entitlement_detail=entitlement,
         consumption_detail=consumption,
         purchases=recommend_purchases(forecast, ruleset, buffer_pct, buy_at),
+        bought=bought_addons(changes, ruleset, labels),
         changes=tuple(changes),
     )
     return replace(result, findings=run_checks(result))
@@ -185,7 +198,7 @@ def collect_assumptions(
             {
                 "pool": None,
                 "sku": None,
-                "value": f"defaults_combine = {ruleset.defaults_combine}",
+                "value": COMBINE_WORDS.get(ruleset.defaults_combine, ruleset.defaults_combine),
                 "reason": (
                     "the sources do not settle whether tenant defaults of different families "
                     f"({', '.join(with_defaults)}) add up or only the largest applies"

@@ -29,6 +29,8 @@ SUMMARY_KEYS = (
     "first_shortfall",
     "addon_units",
     "monthly_cost_usd",
+    "bought_units",
+    "to_buy_units",
 )
 DELTA_KEYS = (
     "entitled_gb",
@@ -121,19 +123,25 @@ def compare(
     return Comparison(baseline=baseline, scenarios=tuple(planned), before_switch=before)
 
 
+def _of_pool(purchases: pd.DataFrame, pool: str) -> pd.DataFrame:
+    """A purchase table's rows of one pool (none from a table without rows)."""
+    if not len(purchases):
+        return pd.DataFrame({"units": [], "monthly_cost_usd": []})
+    return purchases[purchases["pool"] == pool]
+
+
 def pool_summary(plan: Plan, start: int = 0) -> list[dict[str, Any]]:
     """Per pool: figures at month ``start`` and at the horizon, the first shortfall from then,
-    and what it takes to cover it."""
+    and what it costs: the add-ons the plan's changes buy plus those it still has to buy."""
     forecast = plan.forecast
-    purchases = plan.purchases.set_index("pool") if len(plan.purchases) else None
     rows = []
     for position, pool in enumerate(plan.ruleset.pool_names):
         over = forecast.available[position, start:] < -1e-9
-        bought = purchases is not None and pool in purchases.index
-        units = purchases.loc[pool, "units"] if bought else 0
-        cost = purchases.loc[pool, "monthly_cost_usd"] if bought else 0.0
-        units = None if pd.isna(units) else units
-        cost = None if pd.isna(cost) else cost
+        to_buy = _of_pool(plan.purchases, pool)
+        bought = _of_pool(plan.bought, pool)
+        units = [*to_buy["units"], *bought["units"]]
+        costs = [*to_buy["monthly_cost_usd"], *bought["monthly_cost_usd"]]
+        unknown = any(pd.isna(v) for v in units) or any(pd.isna(v) for v in costs)
         rows.append(
             {
                 "pool": pool,
@@ -146,8 +154,12 @@ def pool_summary(plan: Plan, start: int = 0) -> list[dict[str, Any]]:
                 "first_shortfall": (
                     forecast.months[start + int(np.argmax(over))] if over.any() else None
                 ),
-                "addon_units": None if units is None else int(units),
-                "monthly_cost_usd": None if cost is None else float(cost),
+                "addon_units": None if unknown else int(sum(units)),
+                "monthly_cost_usd": None if unknown else float(sum(costs)),
+                "bought_units": int(bought["units"].sum()),
+                "to_buy_units": (
+                    None if to_buy["units"].isna().any() else int(to_buy["units"].sum())
+                ),
             }
         )
     return rows

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from planner.changes import Change
 from planner.ruleset import RuleSet
 
 # Differences smaller than this are rounding noise of float sums, not a deficit.
@@ -97,6 +99,7 @@ SHORTFALL_COLUMNS = (
     "first_month",
     "peak_deficit_gb",
     "peak_month",
+    "growing_at_end",
     "addon_sku",
     "addon_unit_gb",
     "addon_units",
@@ -120,6 +123,14 @@ def shortfalls(available: np.ndarray, months: list[str], ruleset: RuleSet) -> pd
         first = int(np.argmax(over))
         peak_index = int(np.argmin(available[position]))
         deficit = float(-available[position, peak_index])
+        # A deficit that still rises in the horizon's last month has not peaked: the last month
+        # is only where the plan stops looking.
+        last = available[position, -1]
+        growing = (
+            len(months) > 1
+            and last < -TOLERANCE_GB
+            and last < available[position, -2] - TOLERANCE_GB
+        )
         addon = ruleset.addons.get(pool)
         units = math.ceil(deficit / addon.unit.gb - TOLERANCE_GB) if addon else None
         price = addon.price_usd_per_month if addon else None
@@ -129,6 +140,7 @@ def shortfalls(available: np.ndarray, months: list[str], ruleset: RuleSet) -> pd
                 "first_month": months[first],
                 "peak_deficit_gb": deficit,
                 "peak_month": months[peak_index],
+                "growing_at_end": bool(growing),
                 "addon_sku": addon.sku if addon else None,
                 "addon_unit_gb": addon.unit.gb if addon else None,
                 "addon_units": units,
@@ -218,3 +230,55 @@ def recommend_purchases(
             }
         )
     return pd.DataFrame(rows, columns=list(PURCHASE_COLUMNS))
+
+
+BOUGHT_COLUMNS = (
+    "pool",
+    "addon_sku",
+    "units",
+    "unit_gb",
+    "gb",
+    "buy_month",
+    "monthly_cost_usd",
+    "horizon_cost_usd",
+    "priced",
+    "origin",
+)
+
+
+def bought_addons(changes: Sequence[Change], ruleset: RuleSet, months: list[str]) -> pd.DataFrame:
+    """Capacity add-ons a scenario's planned changes buy (``buy_addon``, or added licenses of an
+    add-on's part number), with their cost: what a scenario buys costs money like what it still
+    has to buy. Held from the change's month to the horizon."""
+    by_sku = {addon.sku.casefold(): addon for addon in ruleset.addons.values()}
+    rows = []
+    for change in changes:
+        if change.kind == "buy_addon":
+            addon = ruleset.addons.get(change.subject)
+            if addon is None:
+                continue
+            units = math.ceil(float(change.details["gb"]) / addon.unit.gb - TOLERANCE_GB)
+        elif change.kind == "add_licenses" and change.subject.casefold() in by_sku:
+            addon = by_sku[change.subject.casefold()]
+            units = int(change.details.get("quantity", 0))
+        else:
+            continue
+        if units == 0 or not 0 <= change.month < len(months):
+            continue
+        price = addon.price_usd_per_month
+        held = len(months) - change.month
+        rows.append(
+            {
+                "pool": addon.pool,
+                "addon_sku": addon.sku,
+                "units": units,
+                "unit_gb": addon.unit.gb,
+                "gb": units * addon.unit.gb,
+                "buy_month": months[change.month],
+                "monthly_cost_usd": None if price is None else units * price,
+                "horizon_cost_usd": None if price is None else units * price * held,
+                "priced": price is not None,
+                "origin": change.origin,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(BOUGHT_COLUMNS))

@@ -136,3 +136,24 @@ def test_unpriced_addon_under_split() -> None:
     assert shortfall["addon_units"] == 10
     assert shortfall["monthly_cost_usd"] is None
     assert "unpriced" in shortfall["note"]
+
+
+@pytest.mark.parametrize(
+    ("database", "growing", "peak_month"),
+    [
+        ([1.0, -2.0, -5.0, -9.0], True, "2027-03"),  # still falling in the last month
+        ([1.0, -6.0, -5.0, -4.0], False, "2027-01"),  # peaked, recovering by the end
+        ([1.0, -3.0, -3.0, -3.0], False, "2027-01"),  # flat at the end: the peak is real
+        ([-1.0, -2.0, 0.5, 1.0], False, "2027-01"),  # no longer short at the end
+    ],
+)
+def test_shortfall_says_whether_the_deficit_still_grows(
+    database: list[float], growing: bool, peak_month: str
+) -> None:
+    from planner.engine.forecast import shortfalls
+
+    months = ["2026-12", "2027-01", "2027-02", "2027-03"]
+    available = np.array([database, [10.0] * 4, [1.0] * 4])
+    row = shortfalls(available, months, POOLED).iloc[0]
+    assert bool(row["growing_at_end"]) is growing
+    assert row["peak_month"] == peak_month

@@ -278,10 +278,13 @@ def test_deltas_are_signed_and_judged(comparison: Comparison) -> None:
     view = report_view(comparison.baseline, comparison)["comparison"]
     database = next(p for p in view["pools"] if p["pool"] == "database")
     more, faster = database["rows"][1], database["rows"][2]
-    # 200 GB of database add-on and a tier 2 sandbox license (10 GB): nothing left to buy.
+    # 200 GB of database add-on and a tier 2 sandbox license (10 GB): nothing left to buy, but
+    # the 200 add-on units it buys cost money, and more than the baseline's purchase.
     assert more["entitled"]["change"] == {"text": "+210.00 GB", "direction": "better"}
-    assert more["cost"]["change"]["text"].startswith("-$")
-    assert more["cost"]["change"]["direction"] == "better"
+    assert more["units"]["text"] == "200"
+    assert more["cost"]["text"] == money(200 * 40.0)
+    assert more["cost"]["change"]["text"].startswith("+$")
+    assert more["cost"]["change"]["direction"] == "worse"
     assert more["first_short"]["change"]["direction"] == "better"
     # Faster growth: short sooner, more to buy.
     assert faster["first_short"]["change"]["direction"] == "worse"
@@ -348,9 +351,14 @@ def test_findings_that_differ(page: Page, data: dict[str, Any]) -> None:
     assert new and gone, "the first scenario adds findings and clears others"
     table = page.table(f"What {first['name']} raises")
     rows = [[c["text"] for c in r] for r in table["rows"][1:]]
+    # Subjects read as people say them: a pool by its title.
+    titles = {p["pool"]: p["title"] for p in data["baseline"]["pools"]}
     assert sorted((r[0], r[2], r[3], r[5]) for r in rows) == sorted(
-        [("New", f["code"], f["subject"], f["message"]) for f in new]
-        + [("No longer raised", f["code"], f["subject"], f["message"]) for f in gone]
+        [("New", f["code"], titles.get(f["subject"], f["subject"]), f["message"]) for f in new]
+        + [
+            ("No longer raised", f["code"], titles.get(f["subject"], f["subject"]), f["message"])
+            for f in gone
+        ]
     )
     # The second scenario only grows faster: the same findings, worse numbers.
     assert {(f["code"], f["subject"]) for f in second["plan"]["findings"]} == baseline
