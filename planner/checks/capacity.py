@@ -22,23 +22,32 @@ def capacity_over(plan: Plan) -> Iterator[Finding]:
     adding Dataverse; finance and operations overage must be licensed. The message names the first
     month, the peak deficit and the add-on purchase that covers it.
     """
+    titles = {p.name: p.title for p in plan.ruleset.pools}
+    # What to buy is the plan's purchase (with --buffer and --buy-at), as the headline says.
+    purchases = {str(p.pool): p for p in plan.purchases.itertuples(index=False)}
     for row in plan.shortfalls.itertuples(index=False):
-        cost = (
-            f" (${row.monthly_cost_usd:,.2f} per month)"
-            if row.monthly_cost_usd is not None and not np.isnan(row.monthly_cost_usd)
-            else " (unpriced)"
-        )
-        buy = (
-            f"buy {row.addon_units} x {row.addon_sku}{cost}"
-            if row.addon_sku
-            else "the rule set names no add-on for this pool"
+        purchase = purchases.get(str(row.pool))
+        if purchase is None or not row.addon_sku:
+            buy = "the rule set names no add-on for this pool"
+        else:
+            cost = (
+                f" (${purchase.monthly_cost_usd:,.2f} per month)"
+                if purchase.monthly_cost_usd is not None and not np.isnan(purchase.monthly_cost_usd)
+                else " (unpriced)"
+            )
+            buy = f"buy {purchase.units} x {purchase.addon_sku} from {purchase.buy_month}{cost}"
+        peak = (
+            f"the deficit is still growing at the end of the horizon "
+            f"({format_gb(row.peak_deficit_gb)} in {row.peak_month})"
+            if row.growing_at_end
+            else f"the deficit peaks at {format_gb(row.peak_deficit_gb)} in {row.peak_month}"
         )
         yield Finding(
             "CAPACITY_OVER",
             "error",
             str(row.pool),
-            f"{row.pool} is over from {row.first_month}; the deficit peaks at "
-            f"{format_gb(row.peak_deficit_gb)} in {row.peak_month}: {buy}.",
+            f"{titles.get(str(row.pool), str(row.pool))} is over from {row.first_month}; "
+            f"{peak}: {buy}.",
             month=str(row.first_month),
         )
 

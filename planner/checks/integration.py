@@ -22,6 +22,7 @@ from planner.checks.timeline import (
     first_active,
     link_changes,
     month_label,
+    pool_title,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
@@ -36,7 +37,8 @@ def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:
     """``"3 x CDS_DB_CAPACITY (3.00 GB, $120.00 per month)"``: whole add-on units covering gb."""
     addon = ruleset.addons.get(pool)
     if addon is None:
-        return f"{format_gb(gb)} of {pool} capacity (the rule set names no add-on for this pool)"
+        title = next((p.title for p in ruleset.pools if p.name == pool), pool)
+        return f"{format_gb(gb)} of {title} capacity (the rule set names no add-on for this pool)"
     units = max(1, math.ceil(gb / addon.unit.gb - TOLERANCE_GB))
     price = (
         f", ${units * addon.price_usd_per_month:,.2f} per month"
@@ -104,12 +106,12 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
         message = (
             f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no Dataverse "
             f"capacity, so its Dataverse database{holder} needs {format_gb(need)} ({basis}) "
-            f"from the {pool} pool. "
+            f"from the {pool_title(plan, pool)} pool. "
         )
         if over:
             deficit = -float(plan.forecast.available[position, month])
             message += (
-                f"The {pool} pool is over by {format_gb(deficit)} in {when}: buy "
+                f"The {pool_title(plan, pool)} pool is over by {format_gb(deficit)} in {when}: buy "
                 f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
             )
         else:
@@ -333,6 +335,7 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
             name,
             f"{name} is linked to {target}, so its initial Power Platform environment (also "
             f"named {name}) is disconnected from it. Delete it, or reuse it for something "
-            f"else; deleting it frees the {initial.text} of {pool} capacity it uses.",
+            f"else; deleting it frees the {initial.text} of {pool_title(plan, pool)} capacity "
+            "it uses.",
             month=month_label(plan, month),
         )

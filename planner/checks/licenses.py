@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from planner.checks import Finding, check
@@ -24,7 +25,7 @@ def unknown_sku(plan: Plan) -> Iterator[Finding]:
         where = ", ".join(
             sorted(
                 {
-                    f"{s} {loc}".strip()
+                    f"{PurePath(str(s)).name} {loc}".strip()
                     for s, loc in zip(rows["source"], rows["location"], strict=True)
                 }
             )
@@ -46,13 +47,23 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
     Each one is listed under assumptions with its reason; replace it with your contract's figure in
     your own rules file if you know it.
     """
+    titles = {p.name: p.title for p in plan.ruleset.pools}
     for row in plan.assumptions.itertuples(index=False):
         subject = next((v for v in (row.sku, row.pool) if isinstance(v, str)), "tenant")
+        # The Assumptions list states the value and the reason; the finding points there
+        # instead of saying it all again.
+        where = [titles.get(row.pool, row.pool)] if isinstance(row.pool, str) else []
+        if isinstance(row.sku, str):
+            rule = plan.ruleset.find_license(row.sku)
+            where.insert(0, rule.names[0] if rule and rule.names else row.sku)
+        what = ", ".join(where) or "the whole tenant"
         yield Finding(
             "ASSUMED_VALUE",
             "info",
             str(subject),
-            f"{row.value} for {row.pool} is assumed ({row.rule}): {row.reason}",
+            f"The plan uses an assumed number for {what} ({row.value}), listed under "
+            "Assumptions with the reason; put your contract's figure in your own rules file "
+            "if you know it.",
         )
 
 

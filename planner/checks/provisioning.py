@@ -17,7 +17,7 @@ import pandas as pd
 from planner.changes import Change
 from planner.checks import Finding, check
 from planner.checks.integration import purchase_text
-from planner.checks.timeline import LINK_KINDS, dataverse_pool
+from planner.checks.timeline import LINK_KINDS, dataverse_pool, pool_title
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
 from planner.model import NEVER
@@ -134,7 +134,8 @@ def setup_insufficient_capacity(plan: Plan) -> Iterator[Finding]:
             "SETUP_INSUFFICIENT_CAPACITY",
             "error",
             subject,
-            f"{what[0].upper()}{what[1:]} in {label} needs at least {minimum.text} of {pool} "
+            f"{what[0].upper()}{what[1:]} in {label} needs at least {minimum.text} of "
+            f"{pool_title(plan, pool)} "
             f"capacity available{room}, but {available}: setup would fail. Buy "
             f"{purchase_text(plan.ruleset, pool, need)} by {label}, then resume the setup.",
             month=label,

@@ -75,6 +75,11 @@ def dataverse_pool(plan: Plan) -> tuple[int, str]:
     return plan.ruleset.pool_names.index(pool), pool
 
 
+def pool_title(plan: Plan, pool: str) -> str:
+    """A pool's title for a message ("Database"), its name where the rule set gives none."""
+    return next((p.title for p in plan.ruleset.pools if p.name == pool), pool)
+
+
 def type_of(plan: Plan, name: str) -> str | None:
     """The inventory type of a named environment (from any of its rows), or None."""
     types = plan.environments.loc[plan.environments["name"] == name, "type"]

@@ -34,6 +34,16 @@ LINE_COLUMNS = (
     "rule",
 )
 
+# What each planning-estimate profile of the rules is, in the words of a consumption line's basis.
+PROFILE_WORDS = {
+    "initial": "an initial Power Platform environment",
+    "integrated": "a new Dataverse database",
+    "linked_existing": "a link to an existing Dataverse environment",
+    "dataverse": "a Dataverse environment",
+    "default": "the default environment",
+    "operations": "a finance and operations environment",
+}
+
 
 @dataclass(frozen=True)
 class Consumption:
@@ -240,7 +250,10 @@ def _lines(
     by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profile.tolist())}
     estimate_text = profile.map(
         {
-            p: f"estimate ({p}): {e.text}" + (f", {e.note}" if e.note else "") if e else ""
+            p: f"estimate for {PROFILE_WORDS.get(p, p.replace('_', ' '))}: {e.text}"
+            + (f", {e.note}" if e.note else "")
+            if e
+            else ""
             for p, e in by_profile.items()
         }
     )

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
-from planner.engine.forecast import PURCHASE_COLUMNS
+from planner.engine.forecast import BOUGHT_COLUMNS, PURCHASE_COLUMNS
 from planner.planning import Plan
+from planner.report.headline import plan_headline
+from planner.report.words import Names
 
 SCHEMA_VERSION = 1
 
@@ -126,11 +128,13 @@ SHORTFALL_KEYS = (
     "addon_units",
     "monthly_cost_usd",
     "peak_month",
+    "growing_at_end",
     "addon_sku",
     "addon_unit_gb",
     "note",
 )
 PURCHASE_KEYS = PURCHASE_COLUMNS
+BOUGHT_KEYS = BOUGHT_COLUMNS
 ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
 LICENSE_KEYS = (
     "sku",
@@ -165,7 +169,8 @@ def plan_data(
     entitlement = plan.entitlement.copy()
     entitlement["sku"] = entitlement["sku"].where(entitlement["sku"] != "", None)
     shortfalls = plan.shortfalls.astype({"addon_units": object})
-    return {
+    bought = plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS))
+    data = {
         "schema_version": SCHEMA_VERSION,
         "generator": f"capplan {__version__}",
         "ruleset": ruleset.id,
@@ -185,6 +190,7 @@ def plan_data(
         "forecast": table("forecast", plan.forecast.table, FORECAST_KEYS),
         "shortfalls": records(shortfalls, SHORTFALL_KEYS, digits),
         "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS, digits),
+        "bought": records(bought.astype({"units": object}), BOUGHT_KEYS, digits),
         "changes": [
             {
                 "kind": c.kind,
@@ -207,7 +213,20 @@ def plan_data(
         ],
         "assumptions": records(plan.assumptions, ASSUMPTION_KEYS, digits),
         "licenses": records(plan.licenses, LICENSE_KEYS, digits),
+        "pools": [{"pool": p.name, "title": p.title} for p in ruleset.pools],
     }
+    # The headline reads the data above, so every format shows the same sentences; its numbers
+    # are the unrounded ones (JSON rounds only what it writes).
+    exact = data
+    if digits is not None:
+        exact = {
+            **data,
+            "shortfalls": records(shortfalls, SHORTFALL_KEYS),
+            "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS),
+            "bought": records(bought.astype({"units": object}), BOUGHT_KEYS),
+        }
+    data["headline"] = plan_headline(exact, Names.of(ruleset))
+    return data
 
 
 def rounded(value: Any, digits: int = 3) -> Any:

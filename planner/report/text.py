@@ -13,6 +13,16 @@ import click
 from planner.planning import Plan
 from planner.printable import printable_data
 from planner.report.data import plan_data
+from planner.report.words import (
+    CAPACITY_TYPE_WORDS,
+    CONFIDENCE_WORDS,
+    Names,
+    file_name,
+    format_words,
+    plural,
+    subject_words,
+    words,
+)
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
@@ -29,36 +39,68 @@ def money(value: float | None) -> str:
     return "unpriced" if value is None else f"${value:,.2f}"
 
 
-# What headline() reads of the plan's data.
-HEADLINE_KEYS = ("shortfalls", "as_of", "horizon_end", "months")
+# What headline() reads of the plan's data: the sentences plan_data made once for every format.
+HEADLINE_KEYS = ("headline",)
+TONE_COLOURS = {"error": "red", "short": "red", "buy": "yellow", "clear": "green"}
 
 
 def headline(data: dict[str, Any]) -> list[str]:
-    """One sentence per pool that is short, and what to buy: the lines a person acts on."""
-    lines = []
-    for shortfall in data["shortfalls"]:
-        buy = (
-            f"buy {shortfall['addon_units']} x {shortfall['addon_sku']} "
-            f"({money(shortfall['monthly_cost_usd'])} per month)"
-            if shortfall["addon_sku"]
-            else "no add-on is known for this pool"
+    """The lines a person acts on (planner/report/headline.py), as every format shows them."""
+    return list(data["headline"]["lines"])
+
+
+def purchase_rows(data: dict[str, Any], names: Names) -> list[dict[str, Any]]:
+    """What to buy, one row per pool by month: the add-ons the plan recommends (with --buffer
+    and --buy-at applied) beside the shortfall they cover, then what planned changes buy."""
+    shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
+    rows = []
+    for p in sorted(data["purchases"], key=lambda p: (p["buy_month"], p["pool"])):
+        shortfall = shortfall_of.get(p["pool"])
+        rows.append(
+            {
+                "pool": names.pool(p["pool"]),
+                "first_short": shortfall["first_month"] if shortfall else "not short",
+                "peak_deficit": gb(shortfall["peak_deficit_gb"]) if shortfall else "-",
+                "growing": bool(shortfall and shortfall.get("growing_at_end")),
+                "product": names.product(p["addon_sku"]) or "No add-on known",
+                "sku": p["addon_sku"] or "",
+                "units": "-" if p["units"] is None else f"{p['units']:,}",
+                "gb": gb(p["gb"]),
+                "buy_month": p["buy_month"],
+                "monthly": money(p["monthly_cost_usd"]),
+                "horizon": money(p["horizon_cost_usd"]),
+                "planned": False,
+            }
         )
-        lines.append(
-            f"{shortfall['pool']} runs short in {shortfall['first_month']}: deficit peaks at "
-            f"{gb(shortfall['peak_deficit_gb'])} in {shortfall['peak_month']}; {buy}."
+    for b in data.get("bought", []):
+        rows.append(
+            {
+                "pool": names.pool(b["pool"]),
+                "first_short": "-",
+                "peak_deficit": "-",
+                "growing": False,
+                "product": names.product(b["addon_sku"]),
+                "sku": b["addon_sku"],
+                "units": f"{b['units']:,}",
+                "gb": gb(b["gb"]),
+                "buy_month": b["buy_month"],
+                "monthly": money(b["monthly_cost_usd"]),
+                "horizon": money(b["horizon_cost_usd"]),
+                "planned": True,
+            }
         )
-    if not lines:
-        lines.append(
-            f"No shortfall from {data['as_of']} to {data['horizon_end']} ({data['months']} months)."
-        )
-    total = [s["monthly_cost_usd"] for s in data["shortfalls"] if s["monthly_cost_usd"] is not None]
-    unpriced = [s["pool"] for s in data["shortfalls"] if s["monthly_cost_usd"] is None]
-    if total:
-        text = f"Add-ons to buy cost {money(sum(total))} per month at list price"
-        if unpriced:
-            text += f" plus unpriced add-ons for {', '.join(unpriced)}"
-        lines.append(text + ".")
-    return lines
+    return rows
+
+
+def cost_summary(data: dict[str, Any]) -> str | None:
+    """ "$1,500.00 per month, $18,000.00 a year, $15,100.00 over the horizon"."""
+    head = data["headline"]
+    if head["monthly_cost_usd"] is None:
+        return None
+    return (
+        f"{money(head['monthly_cost_usd'])} per month, {money(head['annual_cost_usd'])} a year, "
+        f"{money(head['horizon_cost_usd'])} to {data['horizon_end']}"
+    )
 
 
 def _grid(
@@ -76,23 +118,47 @@ def _grid(
     return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
 
+def _input_line(source: dict[str, Any]) -> str:
+    return (
+        f"{file_name(source['path'])} ({format_words(source['format'])}, "
+        f"{plural(source['rows'], 'row')})"
+    )
+
+
+def _license_text(entry: dict[str, Any], names: Names) -> str:
+    if entry["sku"]:
+        return names.product_with_part(entry["sku"])
+    return f"Tenant default: {names.family(entry['family'])}"
+
+
+def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
+    """An assumption once: its value, what it applies to and why; no rule-file path."""
+    where = [names.pool(assumption["pool"])] if assumption["pool"] else []
+    if assumption["sku"]:
+        where.append(names.product_with_part(assumption["sku"]))
+    text = assumption["value"] + (f" ({', '.join(where)})" if where else "")
+    text += f": {assumption['reason']}"
+    if assumption["environments"]:
+        text += f"; used for {', '.join(assumption['environments'])}"
+    return text
+
+
 def render_table(plan: Plan, *, colour: bool = False) -> str:
     data = printable_data(plan_data(plan))
+    names = Names.of(plan.ruleset)
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
     out.append(
-        style(f"capplan forecast, rule set {data['ruleset']}", bold=True)
-        + f" ({data['ruleset_title']}), as of {data['as_of']}, {data['months']} months"
+        style(f"Capacity plan as of {data['as_of']}", bold=True)
+        + f", {plural(data['months'], 'month')} to {data['horizon_end']}; rule set "
+        f"{data['ruleset']} ({data['ruleset_title']})"
     )
     for source in data["inputs"]:
-        out.append(
-            f"  input: {source['path']} ({source['kind']}, {source['format']}, "
-            f"{source['rows']} rows)"
-        )
+        out.append(f"  input: {_input_line(source)}")
     out.append("")
+    tone_colour = TONE_COLOURS[data["headline"]["tone"]]
     for line in headline(data):
-        colour_name = "red" if data["shortfalls"] else "green"
-        out.append(style(line, fg=colour_name, bold=True))
+        out.append(style(line, fg=tone_colour, bold=True))
     out.append("")
 
     out.append(style(f"Capacity in {data['as_of']}", bold=True))
@@ -100,7 +166,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
     for pool in data["capacity"]:
         rows.append(
             [
-                pool["pool"],
+                names.pool(pool["pool"]),
                 gb(pool["entitled_gb"]),
                 gb(pool["consumed_gb"]),
                 f"{pool['borrowed_gb'] - pool['lent_gb']:+,.2f} GB",
@@ -110,7 +176,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
             ]
         )
     grid = _grid(
-        ["pool", "entitled", "consumed", "borrowed(+)/lent(-)", "available", "left", "status"],
+        ["Pool", "Entitled", "Consumed", "Borrowed(+)/lent(-)", "Available", "Left", "Status"],
         rows,
         [False, True, True, True, True, True, False],
     )
@@ -122,6 +188,8 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         )
     out.extend(grid)
     out.append("")
+
+    out.extend(_purchase_lines(data, names, style))
 
     pools = [p["pool"] for p in data["capacity"]]
     out.append(style(f"Available after borrowing, every {FORECAST_STEP} months", bold=True))
@@ -145,24 +213,26 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         ]
         for m in shown
     ]
-    out.extend(_grid(["month", *pools], rows, [False] + [True] * len(pools)))
+    out.extend(
+        _grid(["Month", *(names.pool(p) for p in pools)], rows, [False] + [True] * len(pools))
+    )
     out.append("")
 
     out.append(style("Entitlement lines", bold=True))
     rows = [
         [
-            e["pool"],
-            e["sku"] or f"(tenant default: {e['family']})",
+            names.pool(e["pool"]),
+            _license_text(e, names),
             f"{e['quantity']:g}",
             gb(e["per_unit_gb"]),
             gb(e["gb"]),
-            e["confidence"],
+            words(e["confidence"], CONFIDENCE_WORDS),
         ]
         for e in data["entitlement"]
     ]
     out.extend(
         _grid(
-            ["pool", "license", "quantity", "per unit", "GB", "confidence"],
+            ["Pool", "License", "Quantity", "Per unit", "GB", "Confidence"],
             rows,
             [False, False, True, True, True, False],
         )
@@ -170,45 +240,93 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
     out.append("")
 
     consumption = sorted(data["consumption"], key=lambda c: -c["gb"])
-    out.append(style(f"Consumption lines ({len(consumption)}; largest first)", bold=True))
+    out.append(style(f"Consumption ({plural(len(consumption), 'line')}; largest first)", bold=True))
     rows = [
-        [c["pool"], c["environment"], c["capacity_type"], gb(c["gb"]), c["basis"]]
+        [
+            names.pool(c["pool"]),
+            c["environment"],
+            words(c["capacity_type"], CAPACITY_TYPE_WORDS),
+            gb(c["gb"]),
+            c["basis"],
+        ]
         for c in consumption[:CONSUMPTION_LINES_SHOWN]
     ]
     out.extend(
         _grid(
-            ["pool", "environment", "capacity type", "GB", "basis"],
+            ["Pool", "Environment", "Capacity type", "GB", "Basis"],
             rows,
             [False, False, False, True, False],
         )
     )
     if len(consumption) > CONSUMPTION_LINES_SHOWN:
-        out.append(
-            f"... and {len(consumption) - CONSUMPTION_LINES_SHOWN} more lines "
-            "(--format json lists them all)"
-        )
+        more = len(consumption) - CONSUMPTION_LINES_SHOWN
+        out.append(f"... and {plural(more, 'more line')} (--format json lists them all)")
     out.append("")
 
     out.append(style(f"Findings ({len(data['findings'])})", bold=True))
     for finding in data["findings"]:
         label = style(f"{finding['severity'].upper():7}", fg=SEVERITY_COLOURS[finding["severity"]])
-        out.append(f"  {label} {finding['code']} [{finding['subject']}] {finding['message']}")
+        subject = subject_words(finding["subject"], names)
+        out.append(f"  {label} {finding['code']} [{subject}] {finding['message']}")
     if not data["findings"]:
-        out.append("  none")
+        out.append("  None")
     out.append("")
     out.append(style(f"Assumptions ({len(data['assumptions'])})", bold=True))
     for assumption in data["assumptions"]:
-        out.append(f"  {assumption['value']} ({assumption['rule']}): {assumption['reason']}")
+        out.append(f"  {_assumption_text(assumption, names)}")
     if not data["assumptions"]:
-        out.append("  none: every number used has a source")
+        out.append("  None: every number used has a source")
     irrelevant = [lic for lic in data["licenses"] if lic["status"] == "not_relevant"]
     if irrelevant:
         out.append("")
         out.append(
             "Not relevant to capacity (listed, not counted): "
-            + ", ".join(sorted({f"{lic['sku']} ({lic['quantity']})" for lic in irrelevant}))
+            + ", ".join(
+                sorted({f"{names.product(lic['sku'])} ({lic['quantity']:g})" for lic in irrelevant})
+            )
         )
     return "\n".join(out) + "\n"
+
+
+def _purchase_lines(data: dict[str, Any], names: Names, style: Callable[..., str]) -> list[str]:
+    """The What to buy table of the text format: the same rows as HTML and Excel."""
+    out = [style("What to buy", bold=True)]
+    rows = purchase_rows(data, names)
+    if not rows:
+        out += [f"  Nothing: no pool runs short from {data['as_of']} to {data['horizon_end']}.", ""]
+        return out
+    out.extend(
+        _grid(
+            ["Pool", "Add-on", "Units", "From", "Per month", "To the horizon", "Why"],
+            [
+                [
+                    r["pool"],
+                    f"{r['product']} ({r['sku']})" if r["sku"] else r["product"],
+                    r["units"],
+                    r["buy_month"],
+                    r["monthly"],
+                    r["horizon"],
+                    _why(r),
+                ]
+                for r in rows
+            ],
+            [False, False, True, False, True, True, False],
+        )
+    )
+    cost = cost_summary(data)
+    if cost:
+        out.append(f"Total at list price: {cost}.")
+    out.append("")
+    return out
+
+
+def _why(row: dict[str, Any]) -> str:
+    if row["planned"]:
+        return "planned in the scenario"
+    if row["first_short"] == "not short":
+        return "keeps the buffer free"
+    growing = ", still growing" if row["growing"] else ""
+    return f"short from {row['first_short']} (deficit {row['peak_deficit']}{growing})"
 
 
 def _md_row(cells: Sequence[Any]) -> str:
@@ -224,18 +342,20 @@ def _md_table(
 
 def render_markdown(plan: Plan) -> str:
     data = printable_data(plan_data(plan))
+    names = Names.of(plan.ruleset)
     out = [
-        f"## Capacity plan: {data['ruleset']}, as of {data['as_of']} ({data['months']} months)",
+        f"## Capacity plan as of {data['as_of']} ({plural(data['months'], 'month')}), "
+        f"rule set {data['ruleset']}",
         "",
         *[f"- {line}" for line in headline(data)],
         "",
         "### Capacity now",
         "",
         *_md_table(
-            ["pool", "entitled", "consumed", "available", "status"],
+            ["Pool", "Entitled", "Consumed", "Available", "Status"],
             [
                 [
-                    p["pool"],
+                    names.pool(p["pool"]),
                     gb(p["entitled_gb"]),
                     gb(p["consumed_gb"]),
                     gb(p["available_gb"]),
@@ -247,38 +367,39 @@ def render_markdown(plan: Plan) -> str:
         ),
         "",
     ]
-    if data["shortfalls"]:
+    rows = purchase_rows(data, names)
+    if rows:
         out += [
             "### What to buy",
             "",
             *_md_table(
-                ["pool", "first short", "peak deficit", "add-on", "units", "per month"],
+                ["Pool", "Add-on", "Units", "From", "Per month", "To the horizon", "Why"],
                 [
                     [
-                        s["pool"],
-                        s["first_month"],
-                        gb(s["peak_deficit_gb"]),
-                        s["addon_sku"] or "-",
-                        s["addon_units"] if s["addon_units"] is not None else "-",
-                        money(s["monthly_cost_usd"]),
+                        r["pool"],
+                        f"{r['product']} (`{r['sku']}`)" if r["sku"] else r["product"],
+                        r["units"],
+                        r["buy_month"],
+                        r["monthly"],
+                        r["horizon"],
+                        _why(r),
                     ]
-                    for s in data["shortfalls"]
+                    for r in rows
                 ],
-                [False, False, True, False, True, True],
+                [False, False, True, False, True, True, False],
             ),
             "",
         ]
+        cost = cost_summary(data)
+        if cost:
+            out += [f"Total at list price: {cost}.", ""]
     out += ["### Findings", ""]
     out += [
-        f"- **{f['severity']}** `{f['code']}` {f['subject']}: {f['message']}"
+        f"- **{f['severity']}** `{f['code']}` {subject_words(f['subject'], names)}: {f['message']}"
         for f in data["findings"]
-    ] or ["- none"]
+    ] or ["- None"]
     out += ["", "### Assumptions", ""]
-    out += [f"- {a['value']} (`{a['rule']}`): {a['reason']}" for a in data["assumptions"]] or [
-        "- none"
-    ]
+    out += [f"- {_assumption_text(a, names)}" for a in data["assumptions"]] or ["- None"]
     out += ["", "### Inputs", ""]
-    out += [
-        f"- `{s['path']}`: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]
-    ]
+    out += [f"- {_input_line(s)}" for s in data["inputs"]]
     return "\n".join(out) + "\n"

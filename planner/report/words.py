@@ -1,0 +1,173 @@
+"""Words for people: what the human formats (text, markdown, HTML, Excel) show in place of ids.
+
+The JSON keeps the ids (``dataverse_database``, ``linked_existing``, ``CDS_DB_CAPACITY``); a
+person reads "Dataverse database", "linked to an existing Dataverse environment" and the product
+name, with the part number beside it in small print. Pool titles and product names come from the
+rule set; the vocabulary of capacity types, environment types and Power Platform states is the
+inventory template's (docs/input-formats.md), so it lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath, PureWindowsPath
+
+from planner.ruleset import RuleSet
+
+CAPACITY_TYPE_WORDS = {
+    "dataverse_database": "Dataverse database",
+    "dataverse_file": "Dataverse file",
+    "dataverse_log": "Dataverse log",
+    "operations_database": "Operations database",
+    "operations_file": "Operations file",
+}
+ENVIRONMENT_TYPE_WORDS = {
+    "production": "Production",
+    "sandbox": "Sandbox (included Tier 2)",
+    "addon_sandbox": "Add-on sandbox",
+    "cloud_hosted_dev": "Cloud-hosted development",
+    "dataverse_production": "Dataverse production",
+    "dataverse_sandbox": "Dataverse sandbox",
+    "default": "Default",
+    "developer": "Developer",
+    "trial": "Trial",
+    "teams": "Teams",
+}
+POWER_PLATFORM_WORDS = {
+    "none": "No Power Platform environment",
+    "initial": "Initial environment, no Dataverse",
+    "integrated": "Linked to a new Dataverse database",
+    "linked_existing": "Linked to an existing Dataverse environment",
+}
+CONFIDENCE_WORDS = {
+    "documented": "Documented",
+    "secondary": "Secondary source",
+    "assumed": "Assumed",
+    "unknown": "Unknown",
+    "measured": "Measured",
+}
+ENTITLEMENT_KIND_WORDS = {
+    "tenant_default": "Tenant default",
+    "per_license": "Per license",
+    "capacity_addon": "Capacity add-on",
+    "sandbox_addon": "Add-on sandbox",
+    "per_base_user": "Per sandbox and user",
+}
+
+
+def plural(count: float, one: str, many: str | None = None) -> str:
+    """ "1 SKU", "2 SKUs", "1 row": the count and the noun that agrees with it."""
+    word = one if count == 1 else (many or one + "s")
+    shown = f"{count:,.0f}" if float(count).is_integer() else f"{count:,}"
+    return f"{shown} {word}"
+
+
+def file_name(path: str | None) -> str:
+    """The name of a file without its folders (a Windows path too): what a reader recognises."""
+    if not path:
+        return ""
+    text = str(path)
+    name = PureWindowsPath(text).name if "\\" in text else PurePath(text).name
+    return name or text
+
+
+def sentence(text: str) -> str:
+    """A sentence starts with a capital (and a part number such as ``log`` gets one too)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def words(value: str | None, vocabulary: dict[str, str]) -> str:
+    """A value's words from one vocabulary; an unlisted value with its underscores as spaces."""
+    if value is None or value == "":
+        return "-"
+    return vocabulary.get(value, value.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Names:
+    """Pool titles and product names of one rule set."""
+
+    pool_titles: dict[str, str]
+    products: dict[str, str]  # part number (case-folded) -> display name
+    family_titles: dict[str, str]
+
+    @classmethod
+    def of(cls, ruleset: RuleSet) -> Names:
+        products: dict[str, str] = {}
+        for rule in ruleset.licenses:
+            if rule.names:
+                products[rule.sku.casefold()] = rule.names[0]
+        return cls(
+            pool_titles={p.name: p.title for p in ruleset.pools},
+            products=products,
+            family_titles={f.name: f.title for f in ruleset.families.values()},
+        )
+
+    def pool(self, pool: str | None) -> str:
+        if not pool:
+            return "All pools"
+        return self.pool_titles.get(pool, sentence(pool.replace("_", " ")))
+
+    def product(self, sku: str | None) -> str:
+        """A product's display name; a part number the rule set does not know stays as given."""
+        if not sku:
+            return ""
+        return self.products.get(sku.casefold(), sku)
+
+    def product_with_part(self, sku: str | None) -> str:
+        """ "Dataverse Database Capacity add-on (CDS_DB_CAPACITY)", for plain-text formats."""
+        name = self.product(sku)
+        return name if not sku or name == sku else f"{name} ({sku})"
+
+    def family(self, family: str | None) -> str:
+        if not family:
+            return ""
+        return self.family_titles.get(family, family.replace("_", " "))
+
+
+FORMAT_WORDS = {
+    "graph-subscribedskus-json": "Microsoft Graph subscribedSkus (JSON)",
+    "mg-subscribedsku": "Get-MgSubscribedSku export",
+    "msol-accountsku": "Get-MsolAccountSku export",
+    "planning-sheet": "Planning sheet (SKU and quantity)",
+    "inventory": "capplan environment inventory",
+    "ppac-environments-json": "Power Platform admin environment list (JSON)",
+    "lcs-environments-json": "Lifecycle Services environment list (JSON)",
+}
+CONTAINER_WORDS = {"csv": "CSV", "xlsx": "Excel", "json": "JSON"}
+
+
+def format_words(format_id: str) -> str:
+    """ "inventory-csv" as "capplan environment inventory (CSV)"."""
+    base, _, container = format_id.rpartition("-")
+    if base in FORMAT_WORDS and container in CONTAINER_WORDS:
+        return f"{FORMAT_WORDS[base]} ({CONTAINER_WORDS[container]})"
+    if format_id in FORMAT_WORDS:
+        return FORMAT_WORDS[format_id]
+    return format_id.replace("-", " ")
+
+
+def subject_words(subject: str, names: Names) -> str:
+    """A finding's subject for people: a pool's title, a file's name without its folders."""
+    if subject in names.pool_titles:
+        return names.pool_titles[subject]
+    if "/" in subject or "\\" in subject:
+        return file_name(subject)
+    return subject
+
+
+ROLE_WORDS = {
+    "base": "Base license",
+    "attach": "Attach license",
+    "activity": "Activity license",
+    "device": "Device license",
+    "team_member": "Team member license",
+    "capacity_addon": "Capacity add-on",
+    "sandbox_addon": "Add-on sandbox",
+    "other": "Other",
+}
+LICENSE_STATUS_WORDS = {
+    "known": "Counted",
+    "unknown": "Not in the rule set; not counted",
+    "not_relevant": "No storage capacity; not counted",
+}
