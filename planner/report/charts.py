@@ -10,7 +10,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+# The viewBox of a chart: it scales to the width of its column (report.css), keeping its shape.
 WIDTH = 760
+FORECAST_WIDTH = 900  # wider and flatter: one pool's lines over the whole column
 HEIGHT = 320
 MARGIN_LEFT = 78  # room for "1,250 GB"
 MARGIN_RIGHT = 36  # half a month label, so the last one is not cut
@@ -19,6 +21,10 @@ MARGIN_BOTTOM = 52  # month labels and the axis title
 MAX_MONTH_LABELS = 8
 TARGET_Y_TICKS = 5
 HEADROOM = 1.04
+# When every value is at least this share of the highest, the axis starts near the lowest value
+# instead of at 0 GB, so two lines a few GB apart do not merge into one.
+ZOOM_SHARE = 0.4
+ZOOM_PAD = 0.1  # of the span of the values, below and above them
 
 
 def nice_step(span: float, target: int = TARGET_Y_TICKS) -> float:
@@ -82,17 +88,12 @@ def forecast_chart(
     ``months``). ``over``: per month, whether the pool is short after borrowing (shaded).
     """
     count = len(months)
-    plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_width = FORECAST_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     left, top = MARGIN_LEFT, MARGIN_TOP
     bottom = top + plot_height
 
-    highest = max((v for s in series for v in s["values"]), default=0.0)
-    # Some headroom, so a line at the maximum is not drawn on the frame of the plot.
-    top_value = max(highest, 0.0) * HEADROOM
-    step = nice_step(top_value)
-    y_max = step * max(1, math.ceil(top_value / step - 1e-9))
-    digits = _decimals(step)
+    y_min, y_max, step, digits = _forecast_axis([v for s in series for v in s["values"]])
 
     def x_of(index: int) -> float:
         if count == 1:
@@ -100,7 +101,7 @@ def forecast_chart(
         return _coordinate(left + plot_width * index / (count - 1))
 
     def y_of(value: float) -> float:
-        return _coordinate(bottom - plot_height * max(value, 0.0) / y_max)
+        return _coordinate(bottom - plot_height * (max(value, y_min) - y_min) / (y_max - y_min))
 
     xs = [x_of(i) for i in range(count)]
     half_slot = plot_width / (2 * max(count - 1, 1))
@@ -110,9 +111,10 @@ def forecast_chart(
     if labelled[-1] != count - 1 and (count - 1 - labelled[-1]) >= 0.8 * label_every:
         labelled.append(count - 1)
     x_ticks = [{"x": xs[i], "label": months[i]} for i in labelled]
-    tick_count = round(y_max / step)
+    tick_count = round((y_max - y_min) / step)
     y_ticks = [
-        {"y": y_of(step * k), "label": tick_label(step * k, digits)} for k in range(tick_count + 1)
+        {"y": y_of(y_min + step * k), "label": tick_label(y_min + step * k, digits)}
+        for k in range(tick_count + 1)
     ]
     bands = []
     for start, end in _runs(over):
@@ -144,7 +146,7 @@ def forecast_chart(
         # A swatch, a gap, then the name at roughly 7 px per character of the 12 px label.
         legend_x += 30 + 7 * len(name) + 22
     return {
-        "width": WIDTH,
+        "width": FORECAST_WIDTH,
         "height": HEIGHT,
         "plot": _plot_area(left, top, plot_width, plot_height, bottom),
         "x_ticks": x_ticks,
@@ -163,7 +165,26 @@ def forecast_chart(
         "marker": marker,
         "legend": legend,
         "legend_y": top - 24,
+        "y_min": y_min,
     }
+
+
+def _forecast_axis(values: Sequence[float]) -> tuple[float, float, float, int]:
+    """``(y_min, y_max, step, decimals)`` of a forecast chart's GB axis: from 0 GB, or from just
+    below the lowest value when all values lie close together high above zero."""
+    highest = max(values, default=0.0)
+    lowest = min(values, default=0.0)
+    if lowest > 0 and lowest >= ZOOM_SHARE * highest and highest > lowest:
+        pad = (highest - lowest) * ZOOM_PAD
+        step = nice_step(highest - lowest + 2 * pad)
+        y_min = step * math.floor((lowest - pad) / step + 1e-9)
+        y_max = step * math.ceil((highest + pad) / step - 1e-9)
+        return max(y_min, 0.0), y_max, step, _decimals(step)
+    # Some headroom, so a line at the maximum is not drawn on the frame of the plot.
+    top_value = max(highest, 0.0) * HEADROOM
+    step = nice_step(top_value)
+    y_max = step * max(1, math.ceil(top_value / step - 1e-9))
+    return 0.0, y_max, step, _decimals(step)
 
 
 # --------------------------------------------------------------------------------------------

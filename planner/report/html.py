@@ -15,10 +15,26 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from planner.planning import Plan
+from planner.planning import COMBINE_WORDS, Plan
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
 from planner.report.data import plan_data
-from planner.report.text import gb, headline, money
+from planner.report.text import cost_summary, gb, money, purchase_rows
+from planner.report.words import (
+    CAPACITY_TYPE_WORDS,
+    CONFIDENCE_WORDS,
+    ENTITLEMENT_KIND_WORDS,
+    ENVIRONMENT_TYPE_WORDS,
+    LICENSE_STATUS_WORDS,
+    POWER_PLATFORM_WORDS,
+    ROLE_WORDS,
+    Names,
+    file_name,
+    format_words,
+    plural,
+    sentence,
+    subject_words,
+    words,
+)
 from planner.resources import bundled_dir
 from planner.whatif import Comparison, comparison_data
 
@@ -32,6 +48,9 @@ SEVERITY_COUNTED = {
 }
 STATUS_WORDS = {"ok": "OK", "warning": "Warning", "over": "Over"}
 SAFE_LINK_SCHEMES = ("http", "https")
+# The After borrowing line is drawn where it is more than this share of the chart's top value
+# away from both Entitled and Consumed in some month; closer, it would hide behind them.
+AFTER_BORROWING_VISIBLE = 0.005
 
 # The report's sections in order: (id, heading, template). A later section (for example the
 # comparison of what-if scenarios) is one more entry here and one more template.
@@ -116,33 +135,49 @@ def _pool_forecast(
         {"key": "entitled", "name": "Entitled", "values": entitled},
         {"key": "consumed", "name": "Consumed", "values": consumed},
     ]
-    # Borrowing moves capacity between pools; when it happens the line a pool is measured
-    # against is not its own entitlement, so the chart shows that line too.
-    if any(r["borrowed_gb"] or r["lent_gb"] for r in rows):
-        series.append(
-            {
-                "key": "after-borrowing",
-                "name": "After borrowing",
-                "values": [r["entitled_gb"] + r["borrowed_gb"] - r["lent_gb"] for r in rows],
-            }
-        )
+    # Borrowing moves capacity between pools: the line a pool is measured against is then its
+    # entitlement plus what it borrows, minus what it lends. Drawn only where it differs from
+    # both other lines in some month; the caption says what it is.
+    after = [r["entitled_gb"] + r["borrowed_gb"] - r["lent_gb"] for r in rows]
+    span = max([*entitled, *consumed, *after], default=0.0) or 1.0
+    shown_after = any(
+        abs(a - e) > AFTER_BORROWING_VISIBLE * span for a, e in zip(after, entitled, strict=True)
+    ) and any(
+        abs(a - c) > AFTER_BORROWING_VISIBLE * span for a, c in zip(after, consumed, strict=True)
+    )
+    if shown_after:
+        series.append({"key": "after-borrowing", "name": "After borrowing", "values": after})
     first_short = shortfall["first_month"] if shortfall else None
+    empty = not any(abs(v) > 1e-9 for v in [*entitled, *consumed])
     chart = forecast_chart(months, series, [r["status"] == "over" for r in rows], first_short)
     description = (
         f"Entitled {gb(entitled[0])} in {months[0]} and {gb(entitled[-1])} in {months[-1]}; "
         f"consumed {gb(consumed[0])} in {months[0]} and {gb(consumed[-1])} in {months[-1]}. "
     )
-    if shortfall:
+    if shortfall and shortfall.get("growing_at_end"):
+        description += (
+            f"Short from {shortfall['first_month']}; the deficit is still growing at the end of "
+            f"the horizon ({gb(shortfall['peak_deficit_gb'])} in {months[-1]})."
+        )
+    elif shortfall:
         description += (
             f"Short from {shortfall['first_month']}; the deficit peaks at "
             f"{gb(shortfall['peak_deficit_gb'])} in {shortfall['peak_month']}."
         )
     else:
         description += "No shortfall within the horizon."
+    if chart["y_min"] > 0:
+        description += f" The axis starts at {gb(chart['y_min'])}, not at zero."
+    notes = []
+    if shown_after:
+        notes.append(
+            "After borrowing: the capacity the pool is measured against once it borrows "
+            "unused capacity from another pool (above Entitled) or lends its own (below)."
+        )
     chart.update(
         {
             "id": f"chart-{index}",
-            "title": f"{title} ({pool}): entitled and consumed capacity by month",
+            "title": f"{title}: entitled and consumed capacity by month",
             "description": description,
         }
     )
@@ -151,6 +186,8 @@ def _pool_forecast(
         "title": title,
         "id": f"forecast-{index}",
         "chart": chart,
+        "empty": empty,
+        "notes": notes,
         "shortfall": shortfall,
         "rows": [
             {
@@ -167,7 +204,7 @@ def _pool_forecast(
     }
 
 
-def _consumption_groups(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _consumption_groups(lines: list[dict[str, Any]], names: Names) -> list[dict[str, Any]]:
     """Consumption lines grouped per environment, environments by name, lines by pool."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for line in lines:
@@ -179,14 +216,14 @@ def _consumption_groups(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(
             {
                 "environment": name,
-                "type": (first["environment_type"] or "-").replace("_", " "),
-                "power_platform": first["power_platform"] or "-",
+                "type": words(first["environment_type"], ENVIRONMENT_TYPE_WORDS),
+                "power_platform": words(first["power_platform"], POWER_PLATFORM_WORDS),
                 "total": gb(sum(c["gb"] for c in rows)),
                 "unknown_lines": sum(1 for c in rows if c["confidence"] == "unknown"),
                 "lines": [
                     {
-                        "pool": c["pool"],
-                        "capacity_type": c["capacity_type"],
+                        "pool": names.pool(c["pool"]),
+                        "capacity_type": words(c["capacity_type"], CAPACITY_TYPE_WORDS),
                         # Never "0 GB" where the truth is "unknown": it is counted as 0 and the
                         # basis says so.
                         "gb": "unknown" if c["confidence"] == "unknown" else gb(c["gb"]),
@@ -355,7 +392,7 @@ def _comparison_pool(
     chart.update(
         {
             "id": f"comparison-chart-{index}",
-            "title": f"{title} ({pool}): available capacity by month, one line per plan",
+            "title": f"{title}: available capacity by month, one line per plan",
             "description": " ".join(sentences),
         }
     )
@@ -394,19 +431,19 @@ def _comparison_pool(
     }
 
 
-def _finding_view(finding: dict[str, Any]) -> dict[str, Any]:
+def _finding_view(finding: dict[str, Any], names: Names) -> dict[str, Any]:
     return {
         "severity": finding["severity"],
         "word": SEVERITY_WORDS.get(finding["severity"], finding["severity"]),
         "code": finding["code"],
-        "subject": finding["subject"],
+        "subject": subject_words(finding["subject"], names),
         "month": finding["month"],
         "message": finding["message"],
     }
 
 
 def _finding_changes(
-    baseline: list[dict[str, Any]], scenario: list[dict[str, Any]]
+    baseline: list[dict[str, Any]], scenario: list[dict[str, Any]], names: Names
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Findings the scenario adds and those of the baseline it no longer has, by code and
     subject (as ``capplan whatif`` compares them), most severe first."""
@@ -416,7 +453,7 @@ def _finding_changes(
 
     def ordered(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
-            _finding_view(f)
+            _finding_view(f, names)
             for f in sorted(findings, key=lambda f: rank.get(f["severity"], len(rank)))
         ]
 
@@ -433,6 +470,7 @@ def _available(*plans: dict[str, Any]) -> dict[tuple[str, str], float]:
 def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict[str, Any]:
     """The Scenarios section: every number from ``comparison_data`` (the ``whatif`` JSON)."""
     data = comparison_data(comparison)
+    names = Names.of(comparison.baseline.ruleset)
     # A scenario under another rule set can have pools of its own; they keep their titles.
     pool_titles = {
         **{p.name: p.title for _, plan in comparison.scenarios for p in plan.ruleset.pools},
@@ -468,7 +506,7 @@ def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict
         )
         style, shape = plan_style(number_)
         findings = [*(before["findings"] if before else []), *scenario["plan"]["findings"]]
-        new, gone = _finding_changes(baseline["findings"], findings)
+        new, gone = _finding_changes(baseline["findings"], findings, names)
         scenarios.append(
             {
                 "id": f"scenario-{number_}",
@@ -518,7 +556,8 @@ def report_view(
     if data is None:
         data = plan_data(plan)
     ruleset = plan.ruleset
-    pool_titles = {p.name: p.title for p in ruleset.pools}
+    names = Names.of(ruleset)
+    pool_titles = names.pool_titles
     source_titles = {s.url: s.title for s in ruleset.sources.values()}
     warning_share = ruleset.thresholds.warning_remaining.value
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
@@ -558,50 +597,35 @@ def report_view(
         if forecast_rows.get(p["pool"])
     ]
 
-    priced = [
-        s["monthly_cost_usd"] for s in data["shortfalls"] if s["monthly_cost_usd"] is not None
-    ]
-    shortfalls = [
-        {
-            "pool": s["pool"],
-            "title": pool_titles.get(s["pool"], s["pool"]),
-            "first_month": s["first_month"],
-            "peak_deficit": gb(s["peak_deficit_gb"]),
-            "peak_month": s["peak_month"],
-            "addon_sku": s["addon_sku"],
-            "addon_unit": None if s["addon_unit_gb"] is None else gb(s["addon_unit_gb"]),
-            "units": None if s["addon_units"] is None else number(s["addon_units"]),
-            "monthly_cost": money(s["monthly_cost_usd"]),
-            "priced": s["monthly_cost_usd"] is not None,
-            "note": s["note"] or "",
-        }
-        for s in data["shortfalls"]
-    ]
+    purchases = purchase_rows(data, names)
 
     entitlement = [
         {
-            "pool": e["pool"],
-            "license": e["sku"],
-            "family": e["family"],
-            "kind": e["kind"].replace("_", " "),
+            "pool": names.pool(e["pool"]),
+            "license": names.product(e["sku"]) if e["sku"] else None,
+            "sku": e["sku"],
+            "family": names.family(e["family"]),
+            "kind": words(e["kind"], ENTITLEMENT_KIND_WORDS),
             "quantity": number(e["quantity"]),
             "per_unit": gb(e["per_unit_gb"]),
             "gb": gb(e["gb"]),
             "source_title": source_titles.get(e["source"], e["source"] or "no source"),
             "source_href": safe_href(e["source"]),
             "confidence": e["confidence"],
-            "explanation": e["explanation"],
+            "confidence_word": words(e["confidence"], CONFIDENCE_WORDS),
         }
         for e in data["entitlement"]
     ]
 
-    consumption = _consumption_groups(data["consumption"])
+    consumption = _consumption_groups(data["consumption"], names)
 
     findings = [
         {
             "severity": severity,
             "word": SEVERITY_WORDS[severity],
-            "entries": [f for f in data["findings"] if f["severity"] == severity],
+            "entries": [
+                _finding_view(f, names) for f in data["findings"] if f["severity"] == severity
+            ],
         }
         for severity in SEVERITY_ORDER
     ]
@@ -621,16 +645,20 @@ def report_view(
         "as_of": data["as_of"],
         "horizon_end": data["horizon_end"],
         "months": data["months"],
-        "headline": headline(data),
-        "short": bool(data["shortfalls"]),
+        "headline": data["headline"]["lines"],
+        "tone": data["headline"]["tone"],
         "sections": _sections(comparison is not None),
         "comparison": (None if comparison is None else comparison_view(comparison, pool_titles)),
         "warning_share": percent(warning_share),
         "summary": summary,
         "forecasts": forecasts,
-        "shortfalls": shortfalls,
-        "total_cost": money(sum(priced)) if priced else None,
-        "unpriced_pools": [s["pool"] for s in data["shortfalls"] if s["monthly_cost_usd"] is None],
+        "purchases": purchases,
+        "cost_summary": cost_summary(data),
+        "buffer_pct": (
+            f"{data['purchases'][0]['buffer_pct']:g}%"
+            if data["purchases"] and data["purchases"][0]["buffer_pct"]
+            else None
+        ),
         "entitlement": entitlement,
         "consumption": consumption,
         "findings": findings,
@@ -638,24 +666,33 @@ def report_view(
         "finding_counts": _counted(findings),
         "assumptions": [
             {
-                "pool": a["pool"] or "all pools",
-                "license": a["sku"] or "-",
+                "pool": names.pool(a["pool"]),
+                "license": names.product(a["sku"]) or "-",
+                "sku": a["sku"],
                 "value": a["value"],
                 "reason": a["reason"],
-                "rule": a["rule"],
                 "environments": ", ".join(a["environments"] or []),
             }
             for a in data["assumptions"]
         ],
-        "inputs": data["inputs"],
+        "inputs": [
+            {
+                "name": file_name(source["path"]),
+                "kind": sentence(source["kind"]),
+                "format": format_words(source["format"]),
+                "rows": plural(source["rows"], "row"),
+            }
+            for source in data["inputs"]
+        ],
         "licenses": [
             {
+                "name": names.product(lic["sku"]),
                 "sku": lic["sku"],
                 "sku_given": lic["sku_given"],
                 "quantity": number(lic["quantity"]),
-                "role": lic["role"] or "-",
-                "status": lic["status"].replace("_", " "),
-                "source": lic["source"],
+                "role": words(lic["role"], ROLE_WORDS),
+                "status": words(lic["status"], LICENSE_STATUS_WORDS),
+                "source": file_name(lic["source"]),
                 "location": lic["location"],
             }
             for lic in data["licenses"]
@@ -664,7 +701,9 @@ def report_view(
             "id": data["ruleset"],
             "title": data["ruleset_title"],
             "effective_from": data["ruleset_effective_from"],
-            "defaults_combine": data["defaults_combine"],
+            "defaults_combine": COMBINE_WORDS.get(
+                data["defaults_combine"], data["defaults_combine"]
+            ),
             "sources": sources,
         },
     }

@@ -20,7 +20,8 @@ AS_OF = "2026-01"
 MONTHS = 24
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
-MARKUP_FILE = "inventory <b>2026</b>.csv"
+# No slash: a file name has none (one with a slash is a path, and reports show its last part).
+MARKUP_FILE = "inventory <b>2026<b>.csv"
 
 LICENSES: list[dict[str, Any]] = [
     {"sku": "DYN365_FINANCE", "quantity": 25, "source": "licenses.csv", "location": "row 2"},

@@ -14,11 +14,12 @@ from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
 
 from planner.model import Inputs, environment_frame, license_frame
 from planner.output import atomic_write_text
-from planner.planning import Plan, build_plan
+from planner.planning import COMBINE_WORDS, Plan, build_plan, plan
 from planner.report.charts import forecast_chart, nice_step
 from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
 from planner.report.json_report import render_json
 from planner.report.text import gb, money
+from planner.report.words import format_words
 from planner.resources import bundled_dir
 from planner.ruleset import resolve_ruleset
 
@@ -34,6 +35,7 @@ class Page(HTMLParser):
         self.problems: list[str] = []
         self.elements: list[tuple[str, dict[str, str | None], list[str]]] = []
         self.text: list[str] = []
+        self.visible: list[str] = []  # what a reader sees: no stylesheet, no SVG titles
         self.texts_in: dict[str, list[str]] = {}
         self._capture: list[tuple[str, list[str]]] = []
 
@@ -60,11 +62,16 @@ class Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if not self.stack or self.stack[-1] not in ("style", "title", "desc"):
+            self.visible.append(data)
         for _, parts in self._capture:
             parts.append(data)
 
     def all_text(self) -> str:
         return " ".join(" ".join(self.text).split())
+
+    def visible_text(self) -> str:
+        return " ".join(" ".join(self.visible).split())
 
     def find(self, tag: str) -> list[dict[str, str | None]]:
         return [attrs for name, attrs, _ in self.elements if name == tag]
@@ -140,13 +147,18 @@ def test_shortfalls_and_costs(short_page: Page, short_json: dict[str, Any]) -> N
     assert short_json["shortfalls"], "the short plan must run short"
     cells = set(short_page.texts_in["td"])
     for shortfall in short_json["shortfalls"]:
-        assert shortfall["first_month"] in cells
-        assert gb(shortfall["peak_deficit_gb"]) in cells
-        assert str(shortfall["addon_units"]) in cells
-        assert money(shortfall["monthly_cost_usd"]) in cells
+        assert f"Short from {shortfall['first_month']}" in text
+        assert gb(shortfall["peak_deficit_gb"]) in text
         assert f"short from {shortfall['first_month']}" in short_page.texts_in["text"]
-    total = sum(s["monthly_cost_usd"] for s in short_json["shortfalls"])
+    # What to buy shows the plan's purchases (with --buffer and --buy-at), and their cost.
+    for purchase in short_json["purchases"]:
+        assert f"{purchase['units']:,}" in cells
+        assert purchase["buy_month"] in cells
+        assert money(purchase["monthly_cost_usd"]) in cells
+        assert money(purchase["horizon_cost_usd"]) in cells
+    total = sum(p["monthly_cost_usd"] for p in short_json["purchases"])
     assert money(total) in text
+    assert money(total * 12) in text
 
 
 def test_unpriced_shortfall_says_so(split_plan: Plan) -> None:
@@ -192,12 +204,12 @@ def test_assumptions_inputs_and_rule_set(short_page: Page, short_json: dict[str,
     for assumption in short_json["assumptions"]:
         assert assumption["reason"] in text
     for source in short_json["inputs"]:
-        assert source["path"] in text and source["format"] in text
+        assert Path(source["path"]).name in text and format_words(source["format"]) in text
     for value in (
         short_json["ruleset"],
         short_json["ruleset_title"],
         short_json["ruleset_effective_from"],
-        f"defaults_combine = {short_json['defaults_combine']}",
+        COMBINE_WORDS[short_json["defaults_combine"]],
     ):
         assert value in text
 
@@ -239,7 +251,9 @@ def test_charts_are_sized_labelled_and_backed_by_data(
     ids = {a["id"] for _, a, _ in short_page.elements if "id" in a}
     for chart in charts:
         assert chart["role"] == "img"
-        assert float(chart["width"] or 0) > 0 and float(chart["height"] or 0) > 0
+        # No fixed size: the chart scales to its column, keeping the shape of its viewBox.
+        assert "width" not in chart and "height" not in chart
+        assert len((chart["viewbox"] or "").split()) == 4
         labelled = (chart["aria-labelledby"] or "").split()
         assert len(labelled) == 2 and set(labelled) <= ids
     assert len(short_page.texts_in["desc"]) == len(charts)
@@ -270,7 +284,8 @@ def test_clear_plan_has_nothing_to_buy(clear_plan: Plan) -> None:
 
 def test_printable(short_html: str) -> None:
     assert "@page { size: A4" in short_html
-    assert "break-before: page" in short_html
+    assert "break-before: page" not in short_html  # sections follow on, no half-empty pages
+    assert "table-header-group" in short_html  # a table's header repeats on every page
     assert "break-inside: avoid" in short_html
 
 
@@ -320,7 +335,9 @@ def test_chart_geometry_stays_inside_the_frame() -> None:
         for point in line["points"].split():
             x, y = (float(v) for v in point.split(","))
             assert plot["left"] <= x <= plot["right"] and plot["top"] <= y <= plot["bottom"]
-    assert chart["y_ticks"][-1]["label"] == "150 GB"  # above 135 GB, with headroom
+    # The lines lie between 80 and 135 GB: the axis starts near them, not at 0 GB.
+    assert chart["y_ticks"][0]["label"] == "60 GB" and chart["y_min"] == 60
+    assert chart["y_ticks"][-1]["label"] == "160 GB"  # above 135 GB, with headroom
     assert chart["marker"]["month"] == "2026-06"
     assert chart["bands"] and chart["bands"][0]["width"] > 0
     assert chart["x_ticks"][0]["label"] == "2026-01"
@@ -349,19 +366,73 @@ def test_empty_inputs_and_any_horizon(months: int) -> None:
     page = parse(render_html(plan))
     assert page.problems == [] and page.stack == []
     assert "No license in the inputs grants capacity." in page.all_text()
-    assert len([a for a in page.find("svg") if "chart" in (a.get("class") or "")]) == 3
+    # A pool with nothing in it gets one sentence instead of an empty chart.
+    assert [a for a in page.find("svg") if "chart" in (a.get("class") or "")] == []
+    assert page.all_text().count("Nothing in this pool") == 3
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLE_PAGES_AT_MOST = 5
+
+
+def sample_plan() -> Plan:
+    return plan(
+        [SAMPLES / "licenses-graph.json", SAMPLES / "environments-inventory.csv"],
+        as_of="2026-12",
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(find_browser() is None, reason="needs a Chromium-based browser")
-def test_prints_on_a4(short_html: str, tmp_path: Path) -> None:
+def test_prints_on_a4(tmp_path: Path) -> None:
+    """The bundled sample prints on a few A4 pages: no forced break before every section."""
     page, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
-    atomic_write_text(page, short_html)
+    atomic_write_text(page, render_html(sample_plan()))
     print_pdf(page, pdf)
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF")
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", content)
-    if boxes:  # a browser that compresses its page objects hides them; the print still worked
-        # A4 is 595 x 842 points; every section starts a page.
-        assert all(abs(float(w) - 595) < 1 and abs(float(h) - 842) < 1 for w, h in boxes)
-        assert len(boxes) >= len(SECTIONS)
+    pages = re.findall(rb"/Type\s*/Page\b(?!s)", content)
+    assert pages, "the print has no page objects to count"
+    # A4 is 595 x 842 points.
+    assert all(abs(float(w) - 595) < 1 and abs(float(h) - 842) < 1 for w, h in boxes)
+    assert len(pages) <= SAMPLE_PAGES_AT_MOST
+
+
+# Ids of the rule sets and the inventory template that a reader must not meet in the page: pool
+# and capacity-type ids, Power Platform states, environment types, paths inside a rules file.
+INTERNAL_WORDS = re.compile(
+    r"\b(dataverse_(database|file|log|production|sandbox)|operations_(database|file)"
+    r"|linked_existing|addon_sandbox|cloud_hosted_dev|defaults_combine|tenant_default"
+    r"|per_license|per_base_user|consumption\.estimates|licenses\[|families\.)"
+)
+
+
+@pytest.mark.parametrize("rules", ["pooled-2025-12", "split-2023"])
+def test_visible_text_has_no_internal_ids(rules: str) -> None:
+    sample = plan(
+        [SAMPLES / "licenses-graph.json", SAMPLES / "environments-inventory.csv"],
+        as_of="2026-12",
+        rules=rules,
+    )
+    page = parse(render_html(sample))
+    text = page.visible_text()
+    assert INTERNAL_WORDS.findall(text) == []
+    # The pools are named by their titles; no file is named by a path with folders.
+    for pool in sample.ruleset.pools:
+        assert pool.title in text
+    assert str(SAMPLES) not in text and "samples/" not in text
+    assert not re.search(r"\b1 (rows|SKUs|lines|months)\b", text)
+
+
+def test_error_findings_lead_the_headline_and_it_is_never_green(short_plan: Plan) -> None:
+    from dataclasses import replace
+
+    from planner.checks import Finding
+
+    doubt = Finding("LINK_NOT_ONE_TO_ONE", "error", "contoso-uat", "linked twice")
+    flawed = replace(short_plan, findings=(doubt, *short_plan.findings))
+    view = report_view(flawed)
+    assert view["tone"] == "error"
+    assert view["headline"][0].startswith("Plan has errors; figures may be wrong")
+    assert 'class="headline headline-clear"' not in render_html(flawed)
