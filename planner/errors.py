@@ -7,7 +7,7 @@ lines and exits with status 2; nothing else about bad input ever reaches the use
 
 from __future__ import annotations
 
-from planner.printable import printable
+from planner.model.printable import printable
 
 LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be megabytes long
 
