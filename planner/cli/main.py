@@ -17,8 +17,7 @@ from typing import Any
 import click
 
 from planner import __version__
-from planner.errors import InputError
-from planner.model.printable import printable, printable_data
+from planner.errors import InputError, printable, printable_data
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2

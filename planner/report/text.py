@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from planner.model.printable import printable_data
+from planner.errors import printable_data
 from planner.report.data import plan_data
 from planner.results import Plan
 

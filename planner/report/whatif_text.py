@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.model.printable import printable_data
+from planner.errors import printable_data
 from planner.report.data import comparison_data
 from planner.report.json_report import DIGITS, dumps
 from planner.report.text import _grid, _md_table, gb, money

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 from planner.model.changes import Change, Scenario
 from planner.model.inputs import (
     CAPACITY_TYPES,
@@ -30,7 +30,6 @@ from planner.model.inputs import (
     license_frame,
 )
 from planner.model.months import format_month, parse_month
-from planner.model.printable import printable
 from planner.ruleset import RuleSet
 
 USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
