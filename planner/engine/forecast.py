@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.changes import Change
+from planner.model.changes import Change
 from planner.ruleset import RuleSet
 
 # Differences smaller than this are rounding noise of float sums, not a deficit.

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from planner.planning import COMBINE_WORDS, Plan
+from planner.planning import COMBINE_WORDS
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import plan_data
+from planner.report.data import comparison_data, plan_data
 from planner.report.text import cost_summary, gb, money, purchase_rows
 from planner.report.words import (
     CAPACITY_TYPE_WORDS,
@@ -36,7 +36,7 @@ from planner.report.words import (
     words,
 )
 from planner.resources import bundled_dir
-from planner.whatif import Comparison, comparison_data
+from planner.results import Comparison, Plan
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")

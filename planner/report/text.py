@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from planner.planning import Plan
-from planner.printable import printable_data
+from planner.errors import printable_data
 from planner.report.data import plan_data
 from planner.report.words import (
     CAPACITY_TYPE_WORDS,
@@ -23,6 +22,7 @@ from planner.report.words import (
     subject_words,
     words,
 )
+from planner.results import Plan
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}

@@ -12,15 +12,16 @@ import pytest
 from browser import find_browser, print_pdf
 from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
 
-from planner.model import Inputs, environment_frame, license_frame
-from planner.output import atomic_write_text
-from planner.planning import COMBINE_WORDS, Plan, build_plan, plan
+from planner.cli.output import atomic_write_text
+from planner.model.inputs import Inputs, environment_frame, license_frame
+from planner.planning import COMBINE_WORDS, build_plan, plan
 from planner.report.charts import forecast_chart, nice_step
 from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
 from planner.report.json_report import render_json
 from planner.report.text import gb, money
 from planner.report.words import format_words
 from planner.resources import bundled_dir
+from planner.results import Plan
 from planner.ruleset import resolve_ruleset
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
@@ -428,7 +429,7 @@ def test_visible_text_has_no_internal_ids(rules: str) -> None:
 def test_error_findings_lead_the_headline_and_it_is_never_green(short_plan: Plan) -> None:
     from dataclasses import replace
 
-    from planner.checks import Finding
+    from planner.results import Finding
 
     doubt = Finding("LINK_NOT_ONE_TO_ONE", "error", "contoso-uat", "linked twice")
     flawed = replace(short_plan, findings=(doubt, *short_plan.findings))
