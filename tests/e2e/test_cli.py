@@ -99,7 +99,33 @@ def test_issue_example_by_hand(tmp_path) -> None:
     assert capacity == {"database": 274.0, "file": 265.0, "log": 2.0}
 
 
-def test_table_and_markdown_name_the_shortfall(reference) -> None:
+@pytest.mark.parametrize("purchase", [(), ("--buffer", "10", "--buy-at", "now")])
+def test_table_and_markdown_say_what_the_json_says(purchase: tuple[str, ...]) -> None:
+    """The headline and the purchase, with --buffer and --buy-at, are the JSON's in every
+    format of forecast."""
+    files = [str(SAMPLES / "licenses-graph.json"), str(SAMPLES / "environments-inventory.csv")]
+    reference = forecast_json("licenses-graph.json", "environments-inventory.csv", extra=purchase)
+    table = run_capplan("forecast", *files, *AS_OF, *purchase, check_exit=0).stdout
+    markdown = run_capplan(
+        "forecast", *files, *AS_OF, *purchase, "--format", "markdown", check_exit=0
+    ).stdout
+    assert "\x1b[" not in table  # no colour when not on a terminal
+    assert reference["shortfalls"] and reference["purchases"]
+    for line in reference["headline"]["lines"]:
+        assert line in table and f"- {line}" in markdown
+    for shortfall in reference["shortfalls"]:
+        title = shortfall["pool"].capitalize()
+        assert f"{title} runs short in {shortfall['first_month']}" in table
+    for bought in reference["purchases"]:
+        assert f"| {bought['units']:,} | {bought['buy_month']} | " in markdown
+        assert f"${bought['monthly_cost_usd']:,.2f}" in table
+        assert f"${bought['horizon_cost_usd']:,.2f}" in markdown
+    if purchase:
+        assert all(p["buy_month"] == "2026-12" for p in reference["purchases"])
+        assert all(p["buffer_pct"] == 10 for p in reference["purchases"])
+
+
+def test_table_names_pools_by_title(reference) -> None:
     table = run_capplan(
         "forecast",
         str(SAMPLES / "licenses-graph.json"),
@@ -107,20 +133,6 @@ def test_table_and_markdown_name_the_shortfall(reference) -> None:
         *AS_OF,
         check_exit=0,
     ).stdout
-    markdown = run_capplan(
-        "forecast",
-        str(SAMPLES / "licenses-graph.json"),
-        str(SAMPLES / "environments-inventory.csv"),
-        *AS_OF,
-        "--format",
-        "markdown",
-        check_exit=0,
-    ).stdout
-    assert "\x1b[" not in table  # no colour when not on a terminal
-    for shortfall in reference["shortfalls"]:
-        assert f"{shortfall['pool']} runs short in {shortfall['first_month']}" in table
-        assert f"{shortfall['addon_units']} x" in table
-        assert f"| {shortfall['pool']} | {shortfall['first_month']} |" in markdown
     for pool in reference["capacity"]:
         assert f"{pool['entitled_gb']:,.2f} GB" in table
 
