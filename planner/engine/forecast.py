@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.model.changes import Change
+from planner.model.changes import AddLicenses, BuyAddon, Change, RemoveLicenses
 from planner.ruleset import RuleSet
 
 # Differences smaller than this are rounding noise of float sums, not a deficit.
@@ -253,14 +253,15 @@ def bought_addons(changes: Sequence[Change], ruleset: RuleSet, months: list[str]
     by_sku = {addon.sku.casefold(): addon for addon in ruleset.addons.values()}
     rows = []
     for change in changes:
-        if change.kind == "buy_addon":
-            addon = ruleset.addons.get(change.subject)
+        if isinstance(change, BuyAddon):
+            addon = ruleset.addons.get(change.pool)
             if addon is None:
                 continue
-            units = math.ceil(float(change.details["gb"]) / addon.unit.gb - TOLERANCE_GB)
-        elif change.kind == "add_licenses" and change.subject.casefold() in by_sku:
-            addon = by_sku[change.subject.casefold()]
-            units = int(change.details.get("quantity", 0))
+            units = math.ceil(float(change.gb) / addon.unit.gb - TOLERANCE_GB)
+        elif isinstance(change, AddLicenses | RemoveLicenses) and change.sku.casefold() in by_sku:
+            addon = by_sku[change.sku.casefold()]
+            sign = -1 if isinstance(change, RemoveLicenses) else 1
+            units = sign * int(change.quantity)
         else:
             continue
         if units == 0 or not 0 <= change.month < len(months):

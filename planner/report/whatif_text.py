@@ -101,8 +101,18 @@ def _purchases(data: dict[str, Any]) -> list[str]:
             )
         plans.append((_label(scenario), scenario["plan"]))
     for name, plan in plans:
+        # What the scenario's own changes buy costs money too: listed first, then what is
+        # still to buy.
+        for b in plan.get("bought", []):
+            out.append(
+                f"  {name}: {b['pool']}: {b['units']} x {b['addon_sku']} from {b['buy_month']} "
+                f"(planned in the scenario), {money(b['monthly_cost_usd'])} per month"
+            )
         if not plan["purchases"]:
-            out.append(f"  {name}: nothing; no pool runs short by {plan['horizon_end']}")
+            if not plan.get("bought"):
+                out.append(f"  {name}: nothing; no pool runs short by {plan['horizon_end']}")
+            else:
+                out.append(f"  {name}: nothing more; no pool runs short by {plan['horizon_end']}")
             continue
         for p in plan["purchases"]:
             what = (
