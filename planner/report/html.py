@@ -511,7 +511,7 @@ def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict
             {
                 "id": f"scenario-{number_}",
                 "name": scenario["name"],
-                "source": scenario["source"],
+                "source": file_name(scenario["source"]),
                 "description": scenario["description"],
                 "changes": scenario["changes"],
                 "rules": switch["rules"] if switch else None,

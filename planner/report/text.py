@@ -69,6 +69,9 @@ def purchase_rows(data: dict[str, Any], names: Names) -> list[dict[str, Any]]:
                 "buy_month": p["buy_month"],
                 "monthly": money(p["monthly_cost_usd"]),
                 "horizon": money(p["horizon_cost_usd"]),
+                "units_value": p["units"],
+                "monthly_value": p["monthly_cost_usd"],
+                "horizon_value": p["horizon_cost_usd"],
                 "planned": False,
             }
         )
@@ -86,6 +89,9 @@ def purchase_rows(data: dict[str, Any], names: Names) -> list[dict[str, Any]]:
                 "buy_month": b["buy_month"],
                 "monthly": money(b["monthly_cost_usd"]),
                 "horizon": money(b["horizon_cost_usd"]),
+                "units_value": b["units"],
+                "monthly_value": b["monthly_cost_usd"],
+                "horizon_value": b["horizon_cost_usd"],
                 "planned": True,
             }
         )

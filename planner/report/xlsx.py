@@ -39,9 +39,24 @@ from xlsxwriter.worksheet import Worksheet
 from planner.engine.forecast import TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
+from planner.planning import COMBINE_WORDS
 from planner.report.data import comparison_data, plan_data
 from planner.report.html import check_baseline
-from planner.report.text import headline
+from planner.report.text import headline, purchase_rows
+from planner.report.words import (
+    CONFIDENCE_WORDS,
+    ENTITLEMENT_KIND_WORDS,
+    ENVIRONMENT_TYPE_WORDS,
+    LICENSE_STATUS_WORDS,
+    POWER_PLATFORM_WORDS,
+    ROLE_WORDS,
+    Names,
+    file_name,
+    format_words,
+    plural,
+    subject_words,
+    words,
+)
 from planner.results import Comparison, Plan
 
 GB_FORMAT = '#,##0.00 "GB"'
@@ -614,17 +629,15 @@ def status_formula(
 ENTITLEMENT_COLUMNS = (
     Column("Pool"),
     Column("License"),
+    Column("Part number"),
     Column("Kind"),
     Column("Family"),
     Column("Quantity", "quantity"),
     Column("Per unit (GB)", GB_FORMAT),
     Column("GB", GB_FORMAT),
-    Column("capplan GB", GB_FORMAT, capplan=True),
     Column("Confidence"),
     Column("Source"),
     Column("Source address"),
-    Column("Rule"),
-    Column("Explanation", wrap=True),
 )
 
 
@@ -652,20 +665,26 @@ CONSUMPTION_GB_COLUMN = {
 # From the least certain to the most: the word a row's "Least certain" cell shows.
 CERTAINTY = ("unknown", "assumed", "secondary", "documented", "measured")
 
+# One column per figure; capplan's own values of the formula columns are on the hidden Check
+# sheet, row for row, where a test (or a curious reader) compares them.
 SUMMARY_COLUMNS = (
     Column("Pool"),
-    Column("Title"),
     Column("Entitled GB", GB_FORMAT),
-    Column("capplan entitled GB", GB_FORMAT, capplan=True),
     Column("Consumed GB", GB_FORMAT),
-    Column("capplan consumed GB", GB_FORMAT, capplan=True),
     Column("Borrowed GB", GB_FORMAT),
     Column("Lent GB", GB_FORMAT),
     Column("Available GB", GB_FORMAT),
-    Column("capplan available GB", GB_FORMAT, capplan=True),
     Column("Left", SHARE_FORMAT),
     Column("Status"),
-    Column("capplan status", capplan=True),
+)
+# A hidden sheet: one row per formula cell of the Summary and the Entitlement sheet, with the
+# value capplan computed for it, so a recalculated workbook can be checked against capplan.
+CHECK_SHEET = "Check"
+CHECK_COLUMNS = (
+    Column("Sheet"),
+    Column("Cell"),
+    Column("Figure"),
+    Column("capplan value", capplan=True),
 )
 
 # Where the formulas look.
@@ -679,19 +698,26 @@ SUMMARY_BORROWED = letter(SUMMARY_COLUMNS, "Borrowed GB")
 SUMMARY_LENT = letter(SUMMARY_COLUMNS, "Lent GB")
 SUMMARY_AVAILABLE = letter(SUMMARY_COLUMNS, "Available GB")
 SUMMARY_STATUS = letter(SUMMARY_COLUMNS, "Status")
-SUMMARY_PLANNED_STATUS = letter(SUMMARY_COLUMNS, "capplan status")
 
-SHORTFALL_COLUMNS = (
-    Column("Pool short"),
-    Column("First month short", MONTH_FORMAT),
-    Column("Peak deficit", GB_FORMAT),
-    Column("Peak month", MONTH_FORMAT),
-    Column("Add-on", None),
-    Column("Add-on unit", GB_FORMAT),
+PURCHASE_COLUMNS = (
+    Column("Pool"),
+    Column("Add-on"),
+    Column("Part number"),
     Column("Units", WHOLE_FORMAT),
-    Column("Cost per month (USD)", USD_FORMAT),
-    Column("Note"),
+    Column("From", MONTH_FORMAT),
+    Column("Per month (USD)", USD_FORMAT),
+    Column("To the horizon (USD)", USD_FORMAT),
+    Column("Why"),
 )
+PURCHASE_MONTHLY = letter(PURCHASE_COLUMNS, "Per month (USD)")
+PURCHASE_HORIZON = letter(PURCHASE_COLUMNS, "To the horizon (USD)")
+TITLE: Mapping[str, Any] = {"bold": True, "font_size": 16}
+TONE_STYLES: Mapping[str, Mapping[str, Any]] = {
+    "error": {"bold": True, "font_color": "#991B1B"},
+    "short": {"bold": True, "font_color": "#991B1B"},
+    "buy": {"bold": True, "font_color": "#6B3A00"},
+    "clear": {"bold": True, "font_color": "#14532D"},
+}
 
 FORECAST_COLUMNS = (
     Column("Month", MONTH_FORMAT),
@@ -706,26 +732,80 @@ FORECAST_COLUMNS = (
 
 
 def _summary_sheet(
-    writer: SheetWriter, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
+    writer: SheetWriter,
+    checks: list[list[Any]],
+    data: dict[str, Any],
+    plan: Plan,
+    scenarios: Sequence[str] = (),
 ) -> None:
-    titles = {p.name: p.title for p in plan.ruleset.pools}
+    """A title, the headline and the total cost first; then the pools (formulas over the
+    Entitlement and Consumption sheets), what to buy with a total row, and notes. Written top
+    to bottom."""
+    names = Names.of(plan.ruleset)
     draws_on = {p.name: p.draws_on for p in plan.ruleset.pools}
     warning_share = plan.ruleset.thresholds.warning_remaining.value
+    head = data["headline"]
+    purchases = purchase_rows(data, names)
+    # Where each part goes, so the cost cells above can refer to the total row below.
+    row = 1
+    writer.put(row, 1, f"Capacity plan as of {data['as_of']}", None, TITLE)
+    row += 1
+    _merged(
+        writer,
+        row,
+        f"{plural(data['months'], 'month')} to {data['horizon_end']}; rule set "
+        f"{data['ruleset']} ({data['ruleset_title']})",
+        CAPPLAN,
+    )
+    row += 2
+    lines = headline(data)
+    cost_rows = 3 if purchases else 0
+    table_row = row + len(lines) + 1 + (cost_rows + 1 if cost_rows else 0)
+    last_pool = table_row + len(data["capacity"])
+    buy_header = last_pool + 3
+    total_row = buy_header + len(purchases) + 1
+    for line in lines:
+        _merged(writer, row, line, TONE_STYLES[head["tone"]])
+        row += 1
+    row += 1
+    if purchases:
+        monthly = head["monthly_cost_usd"]
+        horizon = head["horizon_cost_usd"]
+        costs: list[tuple[str, Any]] = [
+            (
+                "Add-ons per month (USD)",
+                Formula(f"={PURCHASE_MONTHLY}{total_row}", monthly or 0.0),
+            ),
+            (
+                "Add-ons per year (USD)",
+                Formula(f"=12*{PURCHASE_MONTHLY}{total_row}", (monthly or 0.0) * 12),
+            ),
+            (
+                f"Add-ons to {data['horizon_end']} (USD)",
+                Formula(f"={PURCHASE_HORIZON}{total_row}", horizon or 0.0),
+            ),
+        ]
+        for label, value in costs:
+            checks.append(["Summary", f"B{row}", label, value.value])
+            writer.put(row, 1, label, None, BOLD)
+            writer.measure(1, len(label))
+            writer.put(row, 2, value, USD_FORMAT, BOLD)
+            row += 1
+        row += 1
+    assert row == table_row
     rows = []
-    for row, pool in enumerate(data["capacity"], start=2):
+    for row, pool in enumerate(data["capacity"], start=table_row + 1):
         share = pool["remaining_share"]
+        title = names.pool(pool["pool"])
         rows.append(
             [
-                pool["pool"],
-                titles.get(pool["pool"], pool["pool"]),
+                title,
                 Formula(
                     f"=SUMIFS(Entitlement!${ENTITLEMENT_GB}:${ENTITLEMENT_GB},"
                     f"Entitlement!${ENTITLEMENT_POOL}:${ENTITLEMENT_POOL},$A{row})",
                     pool["entitled_gb"],
                 ),
-                pool["entitled_gb"],
                 Formula(consumed_formula(draws_on.get(pool["pool"], ())), pool["consumed_gb"]),
-                pool["consumed_gb"],
                 pool["borrowed_gb"],
                 pool["lent_gb"],
                 Formula(
@@ -733,7 +813,6 @@ def _summary_sheet(
                     f"+{SUMMARY_BORROWED}{row}-{SUMMARY_LENT}{row}",
                     pool["available_gb"],
                 ),
-                pool["available_gb"],
                 Formula(
                     f"=IF({SUMMARY_ENTITLED}{row}>0,"
                     f'{SUMMARY_AVAILABLE}{row}/{SUMMARY_ENTITLED}{row},"-")',
@@ -742,34 +821,63 @@ def _summary_sheet(
                 status_formula(
                     row, SUMMARY_ENTITLED, SUMMARY_AVAILABLE, warning_share, pool["status"]
                 ),
-                pool["status"],
             ]
         )
-    last = writer.table(SUMMARY_COLUMNS, rows)
-    writer.colour_words(f"{SUMMARY_STATUS}2:{SUMMARY_PLANNED_STATUS}{last}", STATUS_STYLES)
+        for column, figure, value in (
+            (SUMMARY_ENTITLED, "entitled GB", pool["entitled_gb"]),
+            (SUMMARY_CONSUMED, "consumed GB", pool["consumed_gb"]),
+            (SUMMARY_AVAILABLE, "available GB", pool["available_gb"]),
+            (SUMMARY_STATUS, "status", pool["status"]),
+        ):
+            checks.append(["Summary", f"{column}{row}", f"{title} {figure}", value])
+    last = writer.table(SUMMARY_COLUMNS, rows, table_row, autofilter=False)
+    assert last == last_pool
+    writer.colour_words(f"{SUMMARY_STATUS}{table_row + 1}:{SUMMARY_STATUS}{last}", STATUS_STYLES)
 
     row = last + 2
     writer.put(row, 1, "What to buy", None, SECTION)
     row += 1
-    if data["shortfalls"]:
-        shortfall_rows = [
+    if purchases:
+        assert row == buy_header
+        buy_rows = [
             [
-                s["pool"],
-                _month(s["first_month"]),
-                s["peak_deficit_gb"],
-                _month(s["peak_month"]),
-                s["addon_sku"] or "none known",
-                s["addon_unit_gb"],
-                s["addon_units"],
-                "unpriced" if s["monthly_cost_usd"] is None else s["monthly_cost_usd"],
-                s["note"] or None,
+                p["pool"],
+                p["product"],
+                p["sku"] or None,
+                p["units_value"],
+                _month(p["buy_month"]),
+                "unpriced" if p["monthly_value"] is None else p["monthly_value"],
+                "unpriced" if p["horizon_value"] is None else p["horizon_value"],
+                _why(p),
             ]
-            for s in data["shortfalls"]
+            for p in purchases
         ]
-        row = (
-            writer.table(SHORTFALL_COLUMNS, shortfall_rows, row, autofilter=False, measure=False)
-            + 1
+        last = writer.table(PURCHASE_COLUMNS, buy_rows, row, autofilter=False)
+        first_buy = buy_header + 1
+        total = "Total at list price" + (
+            ", plus unpriced add-ons" if any(p["monthly_value"] is None for p in purchases) else ""
         )
+        writer.put(total_row, 1, total, None, BOLD, {"top": 2})
+        for column in range(2, len(PURCHASE_COLUMNS) + 1):
+            letter_ = xl_col_to_name(column - 1)
+            if letter_ in (PURCHASE_MONTHLY, PURCHASE_HORIZON):
+                value = (
+                    head["monthly_cost_usd"]
+                    if letter_ == PURCHASE_MONTHLY
+                    else head["horizon_cost_usd"]
+                )
+                writer.put(
+                    total_row,
+                    column,
+                    Formula(f"=SUM({letter_}{first_buy}:{letter_}{last})", value or 0.0),
+                    USD_FORMAT,
+                    BOLD,
+                    {"top": 2},
+                )
+                checks.append(["Summary", f"{letter_}{total_row}", total, value or 0.0])
+            else:
+                writer.put(total_row, column, None, None, {"top": 2})
+        row = total_row + 1
     else:
         writer.put(
             row,
@@ -779,16 +887,10 @@ def _summary_sheet(
         row += 1
 
     row += 1
-    for line in headline(data):
-        writer.put(row, 1, line, None, BOLD)
-        row += 1
-    row += 1
     notes = [
-        f"Month 0 is {data['as_of']}; the plan runs {data['months']} months to "
-        f"{data['horizon_end']} (rule set {data['ruleset']}).",
         "Entitled and consumed GB are formulas over the Entitlement and Consumption sheets, so "
-        "editing a quantity or a GB there updates them; the capplan columns keep the planned "
-        "values.",
+        "editing a quantity or a GB there updates them (the hidden Check sheet keeps capplan's "
+        "own figures).",
         "Borrowed and lent GB are capplan's month-0 values; they do not recompute after an edit.",
         f"Status: over when available is below zero after borrowing, warning when less than "
         f"{warning_share:.0%} of the entitlement is left, ok otherwise.",
@@ -796,12 +898,35 @@ def _summary_sheet(
     if scenarios:
         notes.append(
             f"This plan is the baseline; the {COMPARISON_SHEET} sheet compares it with "
-            f"{len(scenarios)} what-if scenario{'' if len(scenarios) == 1 else 's'}."
+            f"{plural(len(scenarios), 'what-if scenario')}."
         )
     for note in notes:
-        writer.put(row, 1, note, None, CAPPLAN)
+        _merged(writer, row, note, CAPPLAN)
         row += 1
-    writer.finish()
+    writer.finish(freeze=None)
+
+
+SUMMARY_TEXT_CHARACTERS = 120  # about the width of the Summary's tables, in characters
+
+
+def _merged(writer: SheetWriter, row: int, text: str, style: Mapping[str, Any]) -> None:
+    """A sentence across the width of the Summary's tables, wrapped there: long text neither
+    runs past the printed page nor into the next cell."""
+    last_column = len(PURCHASE_COLUMNS) - 1
+    cell_format = writer.styles(style, WRAPPED)
+    writer.ws.merge_range(row - 1, 0, row - 1, last_column, str(safe_cell_text(text)), cell_format)
+    lines = max(1, math.ceil(len(text) / SUMMARY_TEXT_CHARACTERS))
+    if lines > 1:
+        writer.ws.set_row(row - 1, LINE_HEIGHT * lines)
+
+
+def _why(row: dict[str, Any]) -> str:
+    if row["planned"]:
+        return "Bought by the planned changes"
+    if row["first_short"] == "not short":
+        return "Keeps the buffer free"
+    growing = ", still growing at the end" if row["growing"] else ""
+    return f"Short from {row['first_short']}; deficit {row['peak_deficit']}{growing}"
 
 
 def _range(sheet: str, column: int, first: int, last: int) -> str:
@@ -844,10 +969,11 @@ def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int)
 
 def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
     forecast = data["forecast"]
+    titles = Names.of(plan.ruleset).pool_titles
     rows = [
         [
             _month(r["month"]),
-            r["pool"],
+            titles.get(r["pool"], r["pool"]),
             r["entitled_gb"],
             r["consumed_gb"],
             r["borrowed_gb"],
@@ -862,7 +988,6 @@ def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> No
     writer.colour_words(f"{status}2:{status}{max(last, 2)}", STATUS_STYLES)
     writer.finish()
 
-    titles = {p.name: p.title for p in plan.ruleset.pools}
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
     # The forecast lists each pool's months together, so one pool is one block of rows.
     blocks: dict[str, list[int]] = {}
@@ -876,7 +1001,7 @@ def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> No
     )
     for position, (pool, block) in enumerate(blocks.items()):
         first, last_row = block[0], block[-1]
-        title = f"{titles.get(pool, pool)} ({pool}): entitled and consumed"
+        title = f"{titles.get(pool, pool)}: entitled and consumed"
         if pool in shortfall_of:
             title += f", short from {shortfall_of[pool]['first_month']}"
         chart = _new_chart(writer, title, "GB", last_row - first + 1, labels_low=False)
@@ -894,40 +1019,53 @@ def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> No
         _insert_chart(writer, chart, len(FORECAST_COLUMNS) + 2, position)
 
 
-def _entitlement_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
+def _entitlement_sheet(
+    writer: SheetWriter, checks: list[list[Any]], data: dict[str, Any], plan: Plan
+) -> None:
+    names = Names.of(plan.ruleset)
     source_titles = {s.url: s.title for s in plan.ruleset.sources.values()}
     rows = []
     for row, line in enumerate(data["entitlement"], start=2):
         quantity, per_unit, total = line["quantity"], line["per_unit_gb"], line["gb"]
         # The formula only where it reproduces capplan's number: a tenant default that lost to a
-        # larger one (defaults_combine = max) is held but grants nothing.
+        # larger one (only the largest applies) is held but grants nothing.
         live = math.isclose(quantity * per_unit, total, rel_tol=1e-9, abs_tol=1e-9)
         url = line["source"] or ""
         title = source_titles.get(url, url or None)
         source: Any = title
         if title and url.lower().startswith(("http://", "https://")):
             source = Link(url, title)
+        if live:
+            checks.append(
+                ["Entitlement", f"{ENTITLEMENT_GB}{row}", "GB of the line", total],
+            )
         rows.append(
             [
-                line["pool"],
-                line["sku"] or "(tenant default)",
-                line["kind"],
-                line["family"],
+                names.pool(line["pool"]),
+                names.product(line["sku"]) if line["sku"] else "Tenant default",
+                line["sku"] or None,
+                words(line["kind"], ENTITLEMENT_KIND_WORDS),
+                names.family(line["family"]),
                 quantity,
                 per_unit,
                 Formula(f"={ENTITLEMENT_QUANTITY}{row}*{ENTITLEMENT_PER_UNIT}{row}", total)
                 if live
                 else total,
-                total,
-                line["confidence"],
+                words(line["confidence"], CONFIDENCE_WORDS),
                 source,
                 url or None,
-                line["rule"],
-                line["explanation"],
             ]
         )
     writer.table(ENTITLEMENT_COLUMNS, rows)
     writer.finish()
+
+
+def _check_sheet(writer: SheetWriter, checks: list[list[Any]]) -> None:
+    """capplan's value of every formula cell of the Summary and the Entitlement sheet: hidden,
+    so the sheets a reader uses show each figure once."""
+    writer.table(CHECK_COLUMNS, checks)
+    writer.finish()
+    writer.ws.hide()
 
 
 def consumed_formula(capacity_types: Iterable[str]) -> str:
@@ -952,7 +1090,13 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         row = rows.get(name)
         if row is None:
             row = rows[name] = [None] * len(CONSUMPTION_COLUMNS)
-            row[0], row[1], row[2] = name, line["environment_type"], line["power_platform"] or None
+            row[0] = name
+            row[1] = words(line["environment_type"], ENVIRONMENT_TYPE_WORDS)
+            row[2] = (
+                words(line["power_platform"], POWER_PLATFORM_WORDS)
+                if line["power_platform"]
+                else None
+            )
             bases[name] = []
         column = CONSUMPTION_GB_COLUMN[line["capacity_type"]]
         confidence = line["confidence"]
@@ -976,7 +1120,7 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     writer.finish(freeze="B2")
 
 
-def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
+def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
     columns = (
         Column("Severity"),
         Column("Code"),
@@ -985,7 +1129,13 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         Column("Message", wrap=True),
     )
     rows = [
-        [f["severity"], f["code"], f["subject"], _month(f["month"]), f["message"]]
+        [
+            f["severity"],
+            f["code"],
+            subject_words(f["subject"], names),
+            _month(f["month"]),
+            f["message"],
+        ]
         for f in data["findings"]
     ]
     last = writer.table(columns, rows)
@@ -993,27 +1143,28 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     writer.finish()
 
 
-def _assumptions_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
+def _assumptions_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
+    """Every assumed number the plan used, once: value, what it applies to, why, and where."""
     columns = (
         Column("Value"),
         Column("Pool"),
         Column("License"),
         Column("Reason", wrap=True),
-        Column("Rule"),
         Column("Environments", wrap=True),
     )
     rows = [
         [
             a["value"],
-            a["pool"] or "all pools",
-            a["sku"],
+            names.pool(a["pool"]),
+            names.product_with_part(a["sku"]) or None,
             a["reason"],
-            a["rule"],
             ", ".join(a["environments"] or []) or None,
         ]
         for a in data["assumptions"]
     ]
-    writer.table(columns, rows)
+    last = writer.table(columns, rows)
+    if not rows:
+        writer.put(last + 2, 1, "None: every number the plan used has a source.", None, BOLD)
     writer.finish()
 
 
@@ -1024,7 +1175,10 @@ def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         Column("Format detected"),
         Column("Rows", WHOLE_FORMAT),
     )
-    rows = [[s["path"], s["kind"], s["format"], s["rows"]] for s in data["inputs"]]
+    rows = [
+        [file_name(s["path"]), s["kind"].capitalize(), format_words(s["format"]), s["rows"]]
+        for s in data["inputs"]
+    ]
     last = writer.table(columns, rows)
     row = last + 2
     writer.put(row, 1, "Rule set", None, SECTION)
@@ -1032,7 +1186,11 @@ def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         ("Id", data["ruleset"], None),
         ("Title", data["ruleset_title"], None),
         ("Effective from", _month(data["ruleset_effective_from"]), MONTH_FORMAT),
-        ("Tenant defaults combine", data["defaults_combine"], None),
+        (
+            "Tenant defaults of several families",
+            COMBINE_WORDS.get(data["defaults_combine"], data["defaults_combine"]),
+            None,
+        ),
         ("As of (month 0)", _month(data["as_of"]), MONTH_FORMAT),
         ("Months", data["months"], WHOLE_FORMAT),
         ("Horizon end", _month(data["horizon_end"]), MONTH_FORMAT),
@@ -1048,9 +1206,10 @@ def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     writer.finish()
 
 
-def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
+def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
     columns = (
         Column("License"),
+        Column("Part number"),
         Column("Given as"),
         Column("GUID"),
         Column("Quantity", "quantity"),
@@ -1062,14 +1221,15 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     )
     rows = [
         [
+            names.product(lic["sku"]),
             lic["sku"],
             lic["sku_given"],
             lic["sku_id"] or None,
             lic["quantity"],
-            lic["role"] or None,
-            lic["family"] or None,
-            lic["status"],
-            lic["source"],
+            words(lic["role"], ROLE_WORDS) if lic["role"] else None,
+            names.family(lic["family"]) or None,
+            words(lic["status"], LICENSE_STATUS_WORDS),
+            file_name(lic["source"]),
             lic["location"] or None,
         ]
         for lic in data["licenses"]
@@ -1186,7 +1346,7 @@ def _comparison_sheet(
             rows.append(
                 [
                     entry["name"],
-                    record["pool"],
+                    titles.get(record["pool"], record["pool"]),
                     *(_comparison_value(key, record[key]) for key in COMPARISON_VALUES),
                     *(None if delta is None else delta.get(key) for key in COMPARISON_DELTAS),
                 ]
@@ -1198,8 +1358,9 @@ def _comparison_sheet(
         f"Entitled, consumed and available GB are month 0 ({baseline['as_of']}); at end is "
         f"{baseline['horizon_end']}, the horizon's last month. Δ is the scenario minus the "
         "baseline.",
-        "Add-on units and cost cover each plan's shortfall within the horizon (0 when it has "
-        "none). Every value is capplan's: this sheet does not recompute.",
+        "Add-on units and cost per month are what a scenario's own changes buy plus what still "
+        "has to be bought to cover its shortfalls (0 when neither). Every value is capplan's: "
+        "this sheet does not recompute.",
     ]
     if any(s.get("ruleset_switch") for s in comparison["scenarios"]):
         notes.append(
@@ -1215,7 +1376,7 @@ def _comparison_sheet(
     for scenario in comparison["scenarios"]:
         row += 1
         writer.put(row, 1, scenario["name"], None, BOLD)
-        writer.put(row, 2, f"from {scenario['source'] or 'no file'}")
+        writer.put(row, 2, f"from {file_name(scenario['source']) or 'no file'}")
         if scenario["description"]:
             row += 1
             writer.put(row, 2, scenario["description"], None, {"italic": True})
@@ -1242,7 +1403,7 @@ def _comparison_sheet(
         first_columns.append(len(columns) + 1)
         columns += [Column(entry["name"], GB_FORMAT, align="right") for entry in members]
         # A row of pool titles over each pool's columns, then the table's own header row.
-        title = f"{titles.get(pool, pool)} ({pool})"
+        title = titles.get(pool, pool)
         if len(members) > 1:
             writer.ws.merge_range(
                 row - 1,
@@ -1269,7 +1430,7 @@ def _comparison_sheet(
     ):
         chart = _new_chart(
             writer,
-            f"{titles.get(pool, pool)} ({pool}): available GB per plan",
+            f"{titles.get(pool, pool)}: available GB per plan",
             "GB available",
             last - header_row,
             labels_low=True,
@@ -1342,22 +1503,28 @@ def _write_workbook(
     # Nothing reaches the file before close(): a failure on the way leaves no file behind.
     workbook = new_workbook(path)
     styles = Styles(workbook)
-    writers = {name: SheetWriter(workbook.add_worksheet(name), styles) for name in names}
+    writers = {
+        name: SheetWriter(workbook.add_worksheet(name), styles) for name in (*names, CHECK_SHEET)
+    }
+    checks: list[list[Any]] = []
     if comparison is None or compared is None:
-        _summary_sheet(writers["Summary"], data, plan)
+        _summary_sheet(writers["Summary"], checks, data, plan)
     else:
-        _summary_sheet(writers["Summary"], data, plan, [s["name"] for s in compared["scenarios"]])
+        _summary_sheet(
+            writers["Summary"], checks, data, plan, [s["name"] for s in compared["scenarios"]]
+        )
         # The baseline's pool titles, and those of pools only a scenario's rule set has.
         titles = {p.name: p.title for _, other in comparison.scenarios for p in other.ruleset.pools}
         titles.update({p.name: p.title for p in plan.ruleset.pools})
         _comparison_sheet(writers[COMPARISON_SHEET], compared, titles)
     _forecast_sheet(writers["Forecast"], data, plan)
-    _entitlement_sheet(writers["Entitlement"], data, plan)
+    _entitlement_sheet(writers["Entitlement"], checks, data, plan)
     _consumption_sheet(writers["Consumption"], data)
-    _findings_sheet(writers["Findings"], data)
-    _assumptions_sheet(writers["Assumptions"], data)
+    _findings_sheet(writers["Findings"], data, Names.of(plan.ruleset))
+    _assumptions_sheet(writers["Assumptions"], data, Names.of(plan.ruleset))
     _inputs_sheet(writers["Inputs"], data)
-    _licenses_sheet(writers["Licenses"], data)
+    _licenses_sheet(writers["Licenses"], data, Names.of(plan.ruleset))
+    _check_sheet(writers[CHECK_SHEET], checks)
     writers["Summary"].ws.activate()
     workbook.set_properties(
         {

@@ -27,8 +27,11 @@ from sheet_formulas import Evaluator
 
 from planner.cli.output import atomic_write
 from planner.report.json_report import render_json
+from planner.report.words import ENVIRONMENT_TYPE_WORDS, format_words
+from planner.report.words import words as in_words
 from planner.report.xlsx import (
     CERTAINTY,
+    CHECK_SHEET,
     ESTIMATE_GB_FORMAT,
     GB_FORMAT,
     MONTH_FORMAT,
@@ -45,7 +48,6 @@ from planner.results import Plan
 
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 TABLE_SHEETS = (
-    "Summary",
     "Forecast",
     "Entitlement",
     "Consumption",
@@ -91,13 +93,41 @@ def column_of(ws: Any, name: str) -> int:
     return header(ws).index(name) + 1
 
 
+def checked(book: Workbook) -> dict[tuple[str, str], Any]:
+    """capplan's value of each formula cell, by (sheet, cell), from the hidden Check sheet."""
+    ws = book[CHECK_SHEET]
+    return {
+        (ws.cell(row=r, column=1).value, ws.cell(row=r, column=2).value): ws.cell(
+            row=r, column=4
+        ).value
+        for r in range(2, ws.max_row + 1)
+    }
+
+
+def pool_table(ws: Any) -> tuple[int, dict[str, int]]:
+    """The Summary's pool table: its header row and the column of each header."""
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "Pool")
+    columns = {
+        str(ws.cell(row=row, column=c).value): c
+        for c in range(1, ws.max_column + 1)
+        if ws.cell(row=row, column=c).value is not None
+    }
+    return row, columns
+
+
+def titles_of(data: dict[str, Any]) -> dict[str, str]:
+    return {p["pool"]: p["title"] for p in data["pools"]}
+
+
 def capacity_header(capacity_type: str) -> str:
     """The Consumption sheet's header of a capacity type's GB, as a reader sees it."""
     return f"{capacity_type.replace('_', ' ').capitalize()} GB"
 
 
 def test_sheets(short_book: Workbook, short_file: Path) -> None:
-    assert short_book.sheetnames == list(SHEETS)
+    assert short_book.sheetnames == [*SHEETS, CHECK_SHEET]
+    assert short_book[CHECK_SHEET].sheet_state == "hidden"
+    assert short_book.active.title == "Summary"
     assert set(TABLE_SHEETS) <= set(short_book.sheetnames)
     assert not list(short_file.parent.glob(".plan.xlsx.*"))  # no temporary file left behind
 
@@ -127,7 +157,7 @@ def test_forecast_values_match_the_json(short_book: Workbook, short_json: dict[s
     ws = short_book["Forecast"]
     keys = ("entitled_gb", "consumed_gb", "borrowed_gb", "lent_gb", "available_gb")
     for row, record in enumerate(short_json["forecast"], start=2):
-        assert ws.cell(row=row, column=2).value == record["pool"]
+        assert ws.cell(row=row, column=2).value == titles_of(short_json)[record["pool"]]
         for offset, key in enumerate(keys, start=3):
             cell = ws.cell(row=row, column=offset)
             assert cell.value == pytest.approx(record[key], abs=5e-4)
@@ -150,40 +180,85 @@ def test_one_line_chart_per_pool(short_file: Path, short_json: dict[str, Any]) -
         assert "drawing" in drawing_rels  # the charts sit on the Forecast sheet
 
 
+def test_summary_opens_with_title_headline_and_cost(
+    short_book: Workbook, short_values: Workbook, short_json: dict[str, Any]
+) -> None:
+    ws = short_book["Summary"]
+    assert ws["A1"].value == f"Capacity plan as of {short_json['as_of']}"
+    header_row, _ = pool_table(ws)
+    above = [ws.cell(row=r, column=1).value for r in range(1, header_row)]
+    for line in short_json["headline"]["lines"]:
+        assert line in above
+    labels = {value: row for row, value in enumerate(above, start=1) if value}
+    monthly = labels["Add-ons per month (USD)"]
+    assert short_values["Summary"].cell(row=monthly, column=2).value == pytest.approx(
+        short_json["headline"]["monthly_cost_usd"]
+    )
+    yearly = short_values["Summary"].cell(row=labels["Add-ons per year (USD)"], column=2).value
+    assert yearly == pytest.approx(12 * short_json["headline"]["monthly_cost_usd"])
+    # One column per figure: capplan's own values are on the hidden Check sheet only.
+    headers = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [h for h in headers if h.lower().startswith("capplan ")]
+
+
+def test_what_to_buy_has_a_total_row(
+    short_book: Workbook, short_values: Workbook, short_json: dict[str, Any]
+) -> None:
+    ws, values = short_book["Summary"], short_values["Summary"]
+    total = next(
+        r
+        for r in range(1, ws.max_row + 1)
+        if str(ws.cell(row=r, column=1).value).startswith("Total at list price")
+    )
+    header = next(r for r in range(total, 0, -1) if ws.cell(row=r, column=2).value == "Add-on")
+    columns = {ws.cell(row=header, column=c).value: c for c in range(1, ws.max_column + 1)}
+    bought = short_json["purchases"]
+    assert total - header - 1 == len(bought)
+    planned = checked(short_book)
+    for name, key in (
+        ("Per month (USD)", "monthly_cost_usd"),
+        ("To the horizon (USD)", "horizon_cost_usd"),
+    ):
+        cell = ws.cell(row=total, column=columns[name])
+        letter = cell.column_letter
+        assert cell.value == f"=SUM({letter}{header + 1}:{letter}{total - 1})"
+        expected = sum(p[key] for p in bought)
+        assert planned[("Summary", cell.coordinate)] == pytest.approx(expected)
+        assert values[cell.coordinate].value == pytest.approx(expected)
+    parts = {ws.cell(row=r, column=columns["Part number"]).value for r in range(header + 1, total)}
+    assert parts == {p["addon_sku"] for p in bought}
+
+
 def test_summary_formulas_agree_with_capplan(
     short_book: Workbook, short_values: Workbook, short_json: dict[str, Any]
 ) -> None:
     ws = short_book["Summary"]
     stored = short_values["Summary"]
     evaluator = Evaluator(short_book)
-    pairs = {
-        "Entitled GB": "capplan entitled GB",
-        "Consumed GB": "capplan consumed GB",
-        "Available GB": "capplan available GB",
-        "Status": "capplan status",
-    }
-    for row, pool in enumerate(short_json["capacity"], start=2):
-        assert ws.cell(row=row, column=1).value == pool["pool"]
-        for live, planned in pairs.items():
-            cell = ws.cell(row=row, column=column_of(ws, live))
+    planned = checked(short_book)
+    header_row, columns = pool_table(ws)
+    titles = titles_of(short_json)
+    for row, pool in enumerate(short_json["capacity"], start=header_row + 1):
+        assert ws.cell(row=row, column=1).value == titles[pool["pool"]]
+        for live in ("Entitled GB", "Consumed GB", "Available GB", "Status"):
+            cell = ws.cell(row=row, column=columns[live])
             formula = cell.value
             assert cell.data_type == "f" and isinstance(formula, str), live
             assert formula.startswith("="), live
             value = evaluator.formula("Summary", formula)
-            expected = ws.cell(row=row, column=column_of(ws, planned)).value
+            expected = planned[("Summary", cell.coordinate)]
             # The result stored with the formula is capplan's value.
-            cached = stored.cell(row=row, column=column_of(ws, live)).value
+            cached = stored[cell.coordinate].value
             if isinstance(expected, str):
                 assert value == expected == cached == pool["status"]
             else:
                 assert value == pytest.approx(expected, abs=1e-9)
                 assert cached == pytest.approx(expected, abs=1e-9)
-        assert ws.cell(row=row, column=column_of(ws, "capplan entitled GB")).value == (
-            pytest.approx(pool["entitled_gb"], abs=5e-4)
-        )
-        left_cell = ws.cell(row=row, column=column_of(ws, "Left"))
+        entitled = ws.cell(row=row, column=columns["Entitled GB"]).coordinate
+        assert planned[("Summary", entitled)] == pytest.approx(pool["entitled_gb"], abs=5e-4)
+        left_cell = ws.cell(row=row, column=columns["Left"])
         left = evaluator.formula("Summary", left_cell.value)
-        cached_left = stored.cell(row=row, column=column_of(ws, "Left")).value
+        cached_left = stored[left_cell.coordinate].value
         if pool["remaining_share"] is None:
             assert left == cached_left == "-"
         else:
@@ -197,20 +272,21 @@ def test_entitlement_gb_is_quantity_times_per_unit(
     ws = short_book["Entitlement"]
     stored = short_values["Entitlement"]
     evaluator = Evaluator(short_book)
+    planned = checked(short_book)
     formulas = 0
     for row, line in enumerate(short_json["entitlement"], start=2):
         cell = ws.cell(row=row, column=column_of(ws, "GB"))
-        planned = ws.cell(row=row, column=column_of(ws, "capplan GB")).value
-        assert planned == pytest.approx(line["gb"], abs=5e-4)
-        cached = stored.cell(row=row, column=column_of(ws, "GB")).value
-        assert cached == pytest.approx(planned, abs=1e-9)
+        cached = stored[cell.coordinate].value
+        assert cached == pytest.approx(line["gb"], abs=5e-4)
         if isinstance(cell.value, str):
             formulas += 1
             assert cell.data_type == "f"
-            assert evaluator.formula("Entitlement", cell.value) == pytest.approx(planned)
+            assert planned[("Entitlement", cell.coordinate)] == pytest.approx(cached)
+            assert evaluator.formula("Entitlement", cell.value) == pytest.approx(cached)
         else:
-            assert cell.value == planned
+            assert cell.value == cached
     assert formulas == len(short_json["entitlement"])
+    assert "capplan GB" not in header(ws) and "Rule" not in header(ws)
 
 
 def test_every_formula_stores_a_result(short_book: Workbook, short_values: Workbook) -> None:
@@ -231,27 +307,31 @@ def test_a_default_that_grants_nothing_is_a_value(split_plan: Plan, tmp_path: Pa
     target = _write(split_plan, tmp_path)
     book = load_workbook(target)
     values = load_workbook(target, data_only=True)
-    ws = book["Entitlement"]
     evaluator = Evaluator(book)
+    planned = checked(book)
+    ws = book["Entitlement"]
     for row in range(2, ws.max_row + 1):
         cell = ws.cell(row=row, column=column_of(ws, "GB"))
-        planned = ws.cell(row=row, column=column_of(ws, "capplan GB")).value
-        value = (
-            evaluator.formula("Entitlement", cell.value) if cell.data_type == "f" else cell.value
-        )
-        assert value == pytest.approx(planned)
-        assert values["Entitlement"][cell.coordinate].value == pytest.approx(planned)
+        if cell.data_type == "f":
+            value = evaluator.formula("Entitlement", cell.value)
+            assert value == pytest.approx(planned[("Entitlement", cell.coordinate)])
+            assert values["Entitlement"][cell.coordinate].value == pytest.approx(value)
+        else:
+            assert ("Entitlement", cell.coordinate) not in planned
     summary = book["Summary"]
-    for row in range(2, 2 + len(split_plan.ruleset.pools)):
-        for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
-            value = evaluator.formula("Summary", summary[f"{live}{row}"].value)
-            expected = summary[f"{planned}{row}"].value
-            cached = values["Summary"][f"{live}{row}"].value
-            if isinstance(expected, str):
-                assert value == cached == expected
-            else:
-                assert value == pytest.approx(expected)
-                assert cached == pytest.approx(expected)
+    header_row, _ = pool_table(summary)
+    pool_rows = range(header_row + 1, header_row + 1 + len(split_plan.ruleset.pools))
+    for (sheet, coordinate), expected in planned.items():
+        # The pool table; the cost cells (sums over what to buy) are left to LibreOffice.
+        if sheet != "Summary" or summary[coordinate].row not in pool_rows:
+            continue
+        value = evaluator.formula("Summary", summary[coordinate].value)
+        cached = values["Summary"][coordinate].value
+        if isinstance(expected, str):
+            assert value == cached == expected
+        else:
+            assert value == pytest.approx(expected)
+            assert cached == pytest.approx(expected)
 
 
 def test_editing_a_quantity_updates_the_summary(short_file: Path) -> None:
@@ -261,18 +341,21 @@ def test_editing_a_quantity_updates_the_summary(short_file: Path) -> None:
     row = next(
         r
         for r in range(2, entitlement.max_row + 1)
-        if entitlement.cell(row=r, column=2).value == "DYN365_FINANCE"
-        and entitlement.cell(row=r, column=1).value == "database"
+        if entitlement.cell(row=r, column=column_of(entitlement, "Part number")).value
+        == "DYN365_FINANCE"
+        and entitlement.cell(row=r, column=1).value == "Database"
     )
-    per_unit = entitlement.cell(row=row, column=6).value
+    per_unit = entitlement.cell(row=row, column=column_of(entitlement, "Per unit (GB)")).value
+    header_row, columns = pool_table(summary)
     pool_row = next(
         r
-        for r in range(2, summary.max_row + 1)
-        if summary.cell(row=r, column=1).value == "database"
+        for r in range(header_row + 1, summary.max_row + 1)
+        if summary.cell(row=r, column=1).value == "Database"
     )
-    before = evaluator.formula("Summary", summary.cell(row=pool_row, column=3).value)
-    entitlement.cell(row=row, column=5).value += 10
-    after = evaluator.formula("Summary", summary.cell(row=pool_row, column=3).value)
+    entitled = summary.cell(row=pool_row, column=columns["Entitled GB"]).value
+    before = evaluator.formula("Summary", entitled)
+    entitlement.cell(row=row, column=column_of(entitlement, "Quantity")).value += 10
+    after = evaluator.formula("Summary", entitled)
     assert after - before == pytest.approx(10 * per_unit)
 
 
@@ -310,9 +393,8 @@ def test_consumption_lines_and_unknown_usage(
         row = rows[line["environment"]]
         title = capacity_header(line["capacity_type"]).removesuffix(" GB")
         cell = ws.cell(row=row, column=column_of(ws, capacity_header(line["capacity_type"])))
-        assert (
-            ws.cell(row=row, column=column_of(ws, "Environment type")).value
-            == (line["environment_type"])
+        assert ws.cell(row=row, column=column_of(ws, "Environment type")).value == in_words(
+            line["environment_type"], ENVIRONMENT_TYPE_WORDS
         )
         basis = ws.cell(row=row, column=column_of(ws, "Basis")).value
         assert line["basis"] in basis and title in basis
@@ -346,12 +428,13 @@ def test_typing_a_measured_gb_over_unknown_updates_the_summary(
     cell = consumption.cell(
         row=row, column=column_of(consumption, capacity_header(line["capacity_type"]))
     )
+    header_row, columns = pool_table(summary)
     pool_row = next(
         r
-        for r in range(2, summary.max_row + 1)
-        if summary.cell(row=r, column=1).value == line["pool"]
+        for r in range(header_row + 1, summary.max_row + 1)
+        if summary.cell(row=r, column=1).value == titles_of(short_json)[line["pool"]]
     )
-    consumed = summary.cell(row=pool_row, column=column_of(summary, "Consumed GB")).value
+    consumed = summary.cell(row=pool_row, column=columns["Consumed GB"]).value
     before = evaluator.formula("Summary", consumed)
     assert before == pytest.approx(
         next(p["consumed_gb"] for p in short_json["capacity"] if p["pool"] == line["pool"]),
@@ -431,7 +514,7 @@ def test_inputs_and_rule_set(short_book: Workbook, short_json: dict[str, Any]) -
     ws = short_book["Inputs"]
     values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     for source in short_json["inputs"]:
-        assert source["path"] in values and source["format"] in values
+        assert Path(source["path"]).name in values and format_words(source["format"]) in values
     assert short_json["ruleset"] in values and short_json["ruleset_title"] in values
     effective = next(
         ws.cell(row=r, column=2)
@@ -444,10 +527,10 @@ def test_inputs_and_rule_set(short_book: Workbook, short_json: dict[str, Any]) -
 def test_shortfalls_on_the_summary(short_book: Workbook, short_json: dict[str, Any]) -> None:
     ws = short_book["Summary"]
     values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
-    for shortfall in short_json["shortfalls"]:
-        assert shortfall["addon_sku"] in values
-        assert shortfall["addon_units"] in values
-        assert shortfall["monthly_cost_usd"] in values
+    for purchase in short_json["purchases"]:
+        assert purchase["addon_sku"] in values
+        assert purchase["units"] in values
+        assert purchase["monthly_cost_usd"] in values
 
 
 def _without_results(source: Path, target: Path) -> None:
@@ -474,8 +557,10 @@ def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path)
         pytest.skip("needs LibreOffice")
     bare = tmp_path / "bare.xlsx"
     _without_results(short_file, bare)
-    unsaved = load_workbook(bare, data_only=True)["Summary"]
-    assert all(unsaved[f"{live}2"].value is None for live in "CEIL")  # nothing to copy from
+    planned = checked(load_workbook(short_file))
+    unsaved = load_workbook(bare, data_only=True)
+    # Nothing to copy from: every formula's saved result is gone.
+    assert all(unsaved[sheet][cell].value is None for sheet, cell in planned)
     subprocess.run(
         [
             "soffice",
@@ -496,14 +581,10 @@ def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path)
         warnings.simplefilter("ignore", UserWarning)
         book = load_workbook(tmp_path / "out" / bare.name, data_only=True)
     saved = load_workbook(short_file, data_only=True)
-    ws = book["Summary"]
-    for row in range(2, 2 + 3):
-        for live, planned in (("C", "D"), ("E", "F"), ("I", "J"), ("L", "M")):
-            computed, expected = ws[f"{live}{row}"].value, ws[f"{planned}{row}"].value
-            assert computed == (expected if isinstance(expected, str) else pytest.approx(expected))
-            # What LibreOffice computes is what the workbook saved with the formula.
-            stored = saved["Summary"][f"{live}{row}"].value
-            assert stored == (computed if isinstance(computed, str) else pytest.approx(computed))
-    entitlement = book["Entitlement"]
-    for row in range(2, entitlement.max_row + 1):
-        assert entitlement[f"G{row}"].value == pytest.approx(entitlement[f"H{row}"].value)
+    assert {sheet for sheet, _ in planned} == {"Summary", "Entitlement"}
+    for (sheet, cell), expected in planned.items():
+        computed = book[sheet][cell].value
+        assert computed == (expected if isinstance(expected, str) else pytest.approx(expected))
+        # What LibreOffice computes is what the workbook saved with the formula.
+        stored = saved[sheet][cell].value
+        assert stored == (computed if isinstance(computed, str) else pytest.approx(computed))
