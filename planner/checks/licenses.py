@@ -81,10 +81,14 @@ def licenses_in_several_files(plan: Plan) -> Iterator[Finding]:
     for files, skus in shared.groupby(shared, sort=True):
         names = sorted(skus.index)
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        # Files by name: the folders they sit in mean nothing to the reader of a report.
+        shown_files = [PurePath(str(f)).name for f in files]
+        count = f"{len(names)} SKU{'' if len(names) == 1 else 's'}"
         yield Finding(
             "LICENSES_IN_SEVERAL_FILES",
             "warning",
-            " + ".join(files),
-            f"{len(names)} SKUs ({shown}) are in each of {', '.join(files)}; their quantities "
-            "add up. Give one export per tenant unless the files add to each other.",
+            " + ".join(shown_files),
+            f"{count} ({shown}) {'is' if len(names) == 1 else 'are'} in each of "
+            f"{', '.join(shown_files)}; their quantities add up. Give one export per tenant "
+            "unless the files add to each other.",
         )
