@@ -16,13 +16,12 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from planner.model import CAPACITY_TYPES
-from planner.planning import Plan
+from planner.model.inputs import CAPACITY_TYPES
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import consumption_frame, plan_data
+from planner.report.data import comparison_data, consumption_frame, plan_data
 from planner.report.text import gb, headline, money
 from planner.resources import bundled_dir
-from planner.whatif import Comparison, comparison_data
+from planner.results import Comparison, Plan
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
