@@ -54,8 +54,8 @@ BASELINE_NAME = "Baseline"
 # The page shows what a reader acts on and stays small at any tenant size; the workbook and the
 # JSON hold every line. How many environments (and findings per code) the page lists:
 LARGEST_SHOWN = 20
-WITH_FINDINGS_SHOWN = 40
-FINDINGS_SHOWN_PER_CODE = 25
+WITH_FINDINGS_SHOWN = 20
+FINDINGS_SHOWN_PER_CODE = 20
 ASSUMPTION_ENVIRONMENTS_SHOWN = 20
 # What the complete lists are called where the page points to them.
 FILE_WORDS = {"xlsx": "the workbook's Consumption sheet", "json": "the plan JSON"}

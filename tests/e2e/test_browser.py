@@ -126,15 +126,17 @@ def _large_inventory(path: Path, count: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _open_seconds(driver, page: Path, runs: int = 3) -> float:
-    """The best of a few openings of a page: loaded and laid out as a whole."""
-    best = float("inf")
+def _open_seconds(driver, pages: list[Path], runs: int = 5) -> list[float]:
+    """The best of a few openings of each page (loaded, and laid out as a whole), taking turns
+    so that a busy moment of the machine falls on both."""
+    best = [float("inf")] * len(pages)
     for _ in range(runs):
-        driver.get("about:blank")
-        started = time.perf_counter()
-        driver.get(page.resolve().as_uri())
-        driver.execute_script("return document.body.scrollHeight")
-        best = min(best, time.perf_counter() - started)
+        for index, page in enumerate(pages):
+            driver.get("about:blank")
+            started = time.perf_counter()
+            driver.get(page.resolve().as_uri())
+            driver.execute_script("return document.body.scrollHeight")
+            best[index] = min(best[index], time.perf_counter() - started)
     return best
 
 
@@ -161,9 +163,8 @@ def test_a_large_tenant_page_opens_about_as_fast_as_the_sample(report, tmp_path)
     assert len({line["environment"] for line in data["consumption"]}) > LARGE_TENANT / 2
     driver = _driver(tmp_path / "profile")
     try:
-        _open_seconds(driver, sample, runs=1)  # the browser's first page pays for its start
-        sample_seconds = _open_seconds(driver, sample)
-        large_seconds = _open_seconds(driver, large)
+        _open_seconds(driver, [sample], runs=1)  # the browser's first page pays for its start
+        sample_seconds, large_seconds = _open_seconds(driver, [sample, large])
     finally:
         driver.quit()
     assert large_seconds <= 2 * sample_seconds, (large_seconds, sample_seconds)
