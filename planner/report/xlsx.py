@@ -40,7 +40,7 @@ from planner.engine.forecast import TOLERANCE_GB
 from planner.errors import FORMULA_TRIGGERS
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
-from planner.report.data import comparison_data, plan_data
+from planner.report.data import comparison_data, consumption_frame, plan_data
 from planner.report.html import check_baseline
 from planner.report.text import headline
 from planner.results import Comparison, Plan
@@ -945,7 +945,7 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     bases: dict[str, list[tuple[int, str]]] = {}
     least: dict[str, int] = {}
     rank = {word: index for index, word in enumerate(CERTAINTY)}
-    for line in data["consumption"]:
+    for line in consumption_frame(data["consumption"]).to_dict(orient="records"):
         name = str(line["environment"])
         row = rows.get(name)
         if row is None:
