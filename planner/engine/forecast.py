@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -132,7 +131,7 @@ def shortfalls(available: np.ndarray, months: list[str], ruleset: RuleSet) -> pd
             and last < available[position, -2] - TOLERANCE_GB
         )
         addon = ruleset.addons.get(pool)
-        units = math.ceil(deficit / addon.unit.gb - TOLERANCE_GB) if addon else None
+        units = addon.units_for(deficit) if addon else None
         price = addon.price_usd_per_month if addon else None
         rows.append(
             {
@@ -211,7 +210,7 @@ def recommend_purchases(
                 }
             )
             continue
-        units = math.ceil(peak / addon.unit.gb - TOLERANCE_GB)
+        units = addon.units_for(peak)
         price = addon.price_usd_per_month
         held = len(forecast.months) - first
         rows.append(
@@ -257,7 +256,7 @@ def bought_addons(changes: Sequence[Change], ruleset: RuleSet, months: list[str]
             addon = ruleset.addons.get(change.pool)
             if addon is None:
                 continue
-            units = math.ceil(float(change.gb) / addon.unit.gb - TOLERANCE_GB)
+            units = addon.units_for(float(change.gb))
         elif isinstance(change, AddLicenses | RemoveLicenses) and change.sku.casefold() in by_sku:
             addon = by_sku[change.sku.casefold()]
             sign = -1 if isinstance(change, RemoveLicenses) else 1
