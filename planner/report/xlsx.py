@@ -673,7 +673,7 @@ SUMMARY_COLUMNS = (
     Column("Lent GB", GB_FORMAT),
     Column("Available GB", GB_FORMAT),
     Column("Left", SHARE_FORMAT),
-    Column("Status"),
+    Column("Status", align="center"),  # apart from the share beside it
 )
 # A hidden sheet: one row per formula cell of the Summary and the Entitlement sheet, with the
 # value capplan computed for it, so a recalculated workbook can be checked against capplan.
@@ -710,6 +710,7 @@ PURCHASE_COLUMNS = (
 PURCHASE_MONTHLY = letter(PURCHASE_COLUMNS, "Per month (USD)")
 PURCHASE_HORIZON = letter(PURCHASE_COLUMNS, "To the horizon (USD)")
 TITLE: Mapping[str, Any] = {"bold": True, "font_size": 16}
+TITLE_HEIGHT = 24  # points
 TONE_STYLES: Mapping[str, Mapping[str, Any]] = {
     "error": {"bold": True, "font_color": "#991B1B"},
     "short": {"bold": True, "font_color": "#991B1B"},
@@ -747,6 +748,7 @@ def _summary_sheet(
     # Where each part goes, so the cost cells above can refer to the total row below.
     row = 1
     writer.put(row, 1, f"Capacity plan as of {data['as_of']}", None, TITLE)
+    writer.ws.set_row(row - 1, TITLE_HEIGHT)  # the large title must not run into the line below
     row += 1
     _merged(
         writer,

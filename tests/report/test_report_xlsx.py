@@ -588,3 +588,40 @@ def test_libreoffice_computes_the_same_numbers(short_file: Path, tmp_path: Path)
         # What LibreOffice computes is what the workbook saved with the formula.
         stored = saved[sheet][cell].value
         assert stored == (computed if isinstance(computed, str) else pytest.approx(computed))
+
+
+def test_buffer_and_buy_at_reach_the_page_and_the_workbook(tmp_path: Path) -> None:
+    """--buffer and --buy-at change the HTML's and the workbook's purchase exactly as the JSON."""
+    from planner.planning import plan as make
+    from planner.report.html import report_view
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    buffered = make(
+        [samples / "licenses-graph.json", samples / "environments-inventory.csv"],
+        as_of="2026-12",
+        buffer_pct=10,
+        buy_at="now",
+    )
+    data = json.loads(render_json(buffered))
+    plain = json.loads(
+        render_json(
+            make(
+                [samples / "licenses-graph.json", samples / "environments-inventory.csv"],
+                as_of="2026-12",
+            )
+        )
+    )
+    assert [p["units"] for p in data["purchases"]] != [p["units"] for p in plain["purchases"]]
+    view = report_view(buffered)
+    assert [(r["units"], r["buy_month"]) for r in view["purchases"]] == [
+        (f"{p['units']:,}", p["buy_month"])
+        for p in sorted(data["purchases"], key=lambda p: (p["buy_month"], p["pool"]))
+    ]
+    assert view["headline"] == data["headline"]["lines"]
+    book = load_workbook(_write(buffered, tmp_path), data_only=True)
+    ws = book["Summary"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    for purchase in data["purchases"]:
+        assert purchase["units"] in values and purchase["monthly_cost_usd"] in values
+    for line in data["headline"]["lines"]:
+        assert line in values
