@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
-from planner.engine.forecast import PURCHASE_COLUMNS
+from planner.report import contract
+from planner.report.contract import keys
 from planner.results import Comparison, Plan
 from planner.scenarios.compare import delta, matching_pools, pool_summary
 
@@ -59,76 +60,15 @@ def records(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> list[d
     return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
 
 
-CAPACITY_KEYS = (
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "status",
-    "borrowed_gb",
-    "lent_gb",
-    "remaining_share",
-)
-ENTITLEMENT_KEYS = (
-    "pool",
-    "source",
-    "sku",
-    "quantity",
-    "gb",
-    "kind",
-    "family",
-    "per_unit_gb",
-    "confidence",
-    "rule",
-    "explanation",
-)
-CONSUMPTION_KEYS = (
-    "pool",
-    "environment",
-    "gb",
-    "basis",
-    "capacity_type",
-    "confidence",
-    "measured_gb",
-    "actual_gb",
-    "growth_gb_per_month",
-    "environment_type",
-    "power_platform",
-)
-FORECAST_KEYS = (
-    "month",
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "status",
-    "borrowed_gb",
-    "lent_gb",
-)
-SHORTFALL_KEYS = (
-    "pool",
-    "first_month",
-    "peak_deficit_gb",
-    "addon_units",
-    "monthly_cost_usd",
-    "peak_month",
-    "addon_sku",
-    "addon_unit_gb",
-    "note",
-)
-PURCHASE_KEYS = PURCHASE_COLUMNS
-ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
-LICENSE_KEYS = (
-    "sku",
-    "sku_given",
-    "sku_id",
-    "quantity",
-    "role",
-    "family",
-    "status",
-    "source",
-    "location",
-)
+# The keys of each table, as the contract (planner.report.contract) writes them.
+CAPACITY_KEYS = keys(contract.CapacityRow)
+ENTITLEMENT_KEYS = keys(contract.EntitlementRow)
+CONSUMPTION_KEYS = keys(contract.ConsumptionRow)
+FORECAST_KEYS = keys(contract.ForecastRow)
+SHORTFALL_KEYS = keys(contract.ShortfallRow)
+PURCHASE_KEYS = keys(contract.PurchaseRow)
+ASSUMPTION_KEYS = keys(contract.AssumptionRow)
+LICENSE_KEYS = keys(contract.LicenseRow)
 
 
 # The plan's tables, each with the contract's keys in order.
@@ -143,28 +83,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "licenses": LICENSE_KEYS,
 }
 # The keys of the plan JSON, in the order they are written.
-PLAN_KEYS = (
-    "schema_version",
-    "generator",
-    "ruleset",
-    "ruleset_title",
-    "ruleset_effective_from",
-    "defaults_combine",
-    "as_of",
-    "months",
-    "horizon_end",
-    "inputs",
-    "capacity",
-    "entitlement",
-    "consumption",
-    "forecast",
-    "shortfalls",
-    "purchases",
-    "changes",
-    "findings",
-    "assumptions",
-    "licenses",
-)
+PLAN_KEYS = keys(contract.PlanDocument)
 
 
 def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
