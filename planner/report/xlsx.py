@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
@@ -446,7 +447,7 @@ def consumed_formula(capacity_types: Iterable[str]) -> str:
     return f"=SUM({','.join(ranges)})" if ranges else "=0"
 
 
-def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
+def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> None:
     """One row per environment, environments by name as in the HTML report. A GB cell holds
     the line's number (an estimate marked with "≈"), or the word "unknown" where the truth is
     not known: never 0, and SUM skips the word, which is how capplan counts it (as 0); typing a
@@ -455,7 +456,7 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     bases: dict[str, list[tuple[int, str]]] = {}
     least: dict[str, int] = {}
     rank = {word: index for index, word in enumerate(CERTAINTY)}
-    for line in data["consumption"]:
+    for line in lines.to_dict(orient="records"):
         name = str(line["environment"])
         row = rows.get(name)
         if row is None:
@@ -829,7 +830,7 @@ def _write_workbook(report: ReportData, path: Path) -> None:
         _comparison_sheet(writers[COMPARISON_SHEET], compared, report.pool_titles)
     _forecast_sheet(writers["Forecast"], report)
     _entitlement_sheet(writers["Entitlement"], report)
-    _consumption_sheet(writers["Consumption"], data)
+    _consumption_sheet(writers["Consumption"], report.tables["consumption"])
     _findings_sheet(writers["Findings"], data)
     _assumptions_sheet(writers["Assumptions"], data)
     _inputs_sheet(writers["Inputs"], data)

@@ -25,6 +25,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from planner.errors import FORMULA_TRIGGERS
+
 GB_FORMAT = '#,##0.00 "GB"'
 # A planning estimate rather than a measurement: still a number, shown with an approximation sign.
 ESTIMATE_GB_FORMAT = '"≈ "#,##0.00 "GB"'
@@ -39,9 +41,6 @@ SIGNED_GB_FORMAT = '+#,##0.00 "GB";-#,##0.00 "GB";0.00 "GB"'
 SIGNED_USD_FORMAT = '+"$"#,##0.00;-"$"#,##0.00;"$"0.00'
 SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
 
-# Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
-# (tab and CR hide the sign in a CSV export).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Characters the xlsx format cannot hold: control characters but tab, line feed and carriage
 # return.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

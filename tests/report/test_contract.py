@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from report_plans import AS_OF, SHORT_ENVIRONMENTS, make_inputs
 
+from planner.model.changes import Scenario
 from planner.report.contract import (
     PLAN_SCHEMA,
     WHATIF_SCHEMA,
@@ -22,8 +23,8 @@ from planner.report.data import PLAN_KEYS, plan_data, report_data
 from planner.report.json_report import render_json
 from planner.results import Plan
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.apply import Scenario, changes_from_flags
 from planner.scenarios.compare import compare
+from planner.scenarios.read import changes_from_flags
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
