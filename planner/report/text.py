@@ -5,13 +5,21 @@ Both read :func:`planner.report.data.plan_data`, so they show the numbers the JS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from planner.errors import printable_data
-from planner.report.data import plan_data
+from planner.report.data import ReportData
+from planner.report.formatting import (
+    cost_summary,
+    gb,
+    grid,
+    headline,
+    md_table,
+    purchase_rows,
+)
 from planner.report.words import (
     CAPACITY_TYPE_WORDS,
     CONFIDENCE_WORDS,
@@ -22,106 +30,13 @@ from planner.report.words import (
     subject_words,
     words,
 )
-from planner.results import Plan
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
 SEVERITY_COLOURS = {"info": "blue", "warning": "yellow", "error": "red"}
 CONSUMPTION_LINES_SHOWN = 25
 FORECAST_STEP = 3
-
-
-def gb(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:,.2f} GB"
-
-
-def money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
-
-
-# What headline() reads of the plan's data: the sentences plan_data made once for every format.
-HEADLINE_KEYS = ("headline",)
 TONE_COLOURS = {"error": "red", "short": "red", "buy": "yellow", "clear": "green"}
-
-
-def headline(data: dict[str, Any]) -> list[str]:
-    """The lines a person acts on (planner/report/headline.py), as every format shows them."""
-    return list(data["headline"]["lines"])
-
-
-def purchase_rows(data: dict[str, Any], names: Names) -> list[dict[str, Any]]:
-    """What to buy, one row per pool by month: the add-ons the plan recommends (with --buffer
-    and --buy-at applied) beside the shortfall they cover, then what planned changes buy."""
-    shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
-    rows = []
-    for p in sorted(data["purchases"], key=lambda p: (p["buy_month"], p["pool"])):
-        shortfall = shortfall_of.get(p["pool"])
-        rows.append(
-            {
-                "pool": names.pool(p["pool"]),
-                "first_short": shortfall["first_month"] if shortfall else "not short",
-                "peak_deficit": gb(shortfall["peak_deficit_gb"]) if shortfall else "-",
-                "growing": bool(shortfall and shortfall.get("growing_at_end")),
-                "product": names.product(p["addon_sku"]) or "No add-on known",
-                "sku": p["addon_sku"] or "",
-                "units": "-" if p["units"] is None else f"{p['units']:,}",
-                "gb": gb(p["gb"]),
-                "buy_month": p["buy_month"],
-                "monthly": money(p["monthly_cost_usd"]),
-                "horizon": money(p["horizon_cost_usd"]),
-                "units_value": p["units"],
-                "monthly_value": p["monthly_cost_usd"],
-                "horizon_value": p["horizon_cost_usd"],
-                "planned": False,
-            }
-        )
-    for b in data.get("bought", []):
-        rows.append(
-            {
-                "pool": names.pool(b["pool"]),
-                "first_short": "-",
-                "peak_deficit": "-",
-                "growing": False,
-                "product": names.product(b["addon_sku"]),
-                "sku": b["addon_sku"],
-                "units": f"{b['units']:,}",
-                "gb": gb(b["gb"]),
-                "buy_month": b["buy_month"],
-                "monthly": money(b["monthly_cost_usd"]),
-                "horizon": money(b["horizon_cost_usd"]),
-                "units_value": b["units"],
-                "monthly_value": b["monthly_cost_usd"],
-                "horizon_value": b["horizon_cost_usd"],
-                "planned": True,
-            }
-        )
-    return rows
-
-
-def cost_summary(data: dict[str, Any]) -> str | None:
-    """ "$1,500.00 per month, $18,000.00 a year, $15,100.00 over the horizon"."""
-    head = data["headline"]
-    if head["monthly_cost_usd"] is None:
-        return None
-    return (
-        f"{money(head['monthly_cost_usd'])} per month, {money(head['annual_cost_usd'])} a year, "
-        f"{money(head['horizon_cost_usd'])} to {data['horizon_end']}"
-    )
-
-
-def _grid(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]
-) -> list[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
-        ).rstrip()
-
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
 
 def _input_line(source: dict[str, Any]) -> str:
@@ -149,9 +64,9 @@ def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
     return text
 
 
-def render_table(plan: Plan, *, colour: bool = False) -> str:
-    data = printable_data(plan_data(plan))
-    names = Names.of(plan.ruleset)
+def render_table(report: ReportData, *, colour: bool = False) -> str:
+    data = printable_data(report.plan)
+    names = report.names
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
     out.append(
@@ -181,18 +96,18 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
                 STATUS_WORDS[pool["status"]],
             ]
         )
-    grid = _grid(
+    lines = grid(
         ["Pool", "Entitled", "Consumed", "Borrowed(+)/lent(-)", "Available", "Left", "Status"],
         rows,
         [False, True, True, True, True, True, False],
     )
     for position, pool in enumerate(data["capacity"], start=2):
         word = STATUS_WORDS[pool["status"]]
-        line = grid[position]
-        grid[position] = line[: len(line) - len(word)] + style(
+        line = lines[position]
+        lines[position] = line[: len(line) - len(word)] + style(
             word, fg=STATUS_COLOURS[pool["status"]], bold=True
         )
-    out.extend(grid)
+    out.extend(lines)
     out.append("")
 
     out.extend(_purchase_lines(data, names, style))
@@ -220,7 +135,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         for m in shown
     ]
     out.extend(
-        _grid(["Month", *(names.pool(p) for p in pools)], rows, [False] + [True] * len(pools))
+        grid(["Month", *(names.pool(p) for p in pools)], rows, [False] + [True] * len(pools))
     )
     out.append("")
 
@@ -237,7 +152,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         for e in data["entitlement"]
     ]
     out.extend(
-        _grid(
+        grid(
             ["Pool", "License", "Quantity", "Per unit", "GB", "Confidence"],
             rows,
             [False, False, True, True, True, False],
@@ -258,7 +173,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         for c in consumption[:CONSUMPTION_LINES_SHOWN]
     ]
     out.extend(
-        _grid(
+        grid(
             ["Pool", "Environment", "Capacity type", "GB", "Basis"],
             rows,
             [False, False, False, True, False],
@@ -302,7 +217,7 @@ def _purchase_lines(data: dict[str, Any], names: Names, style: Callable[..., str
         out += [f"  Nothing: no pool runs short from {data['as_of']} to {data['horizon_end']}.", ""]
         return out
     out.extend(
-        _grid(
+        grid(
             ["Pool", "Add-on", "Units", "From", "Per month", "To the horizon", "Why"],
             [
                 [
@@ -335,20 +250,9 @@ def _why(row: dict[str, Any]) -> str:
     return f"short from {row['first_short']} (deficit {row['peak_deficit']}{growing})"
 
 
-def _md_row(cells: Sequence[Any]) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-
-
-def _md_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool]
-) -> list[str]:
-    align = ["---:" if r else "---" for r in right]
-    return [_md_row(headers), "|" + "|".join(align) + "|", *(_md_row(r) for r in rows)]
-
-
-def render_markdown(plan: Plan) -> str:
-    data = printable_data(plan_data(plan))
-    names = Names.of(plan.ruleset)
+def render_markdown(report: ReportData) -> str:
+    data = printable_data(report.plan)
+    names = report.names
     out = [
         f"## Capacity plan as of {data['as_of']} ({plural(data['months'], 'month')}), "
         f"rule set {data['ruleset']}",
@@ -357,7 +261,7 @@ def render_markdown(plan: Plan) -> str:
         "",
         "### Capacity now",
         "",
-        *_md_table(
+        *md_table(
             ["Pool", "Entitled", "Consumed", "Available", "Status"],
             [
                 [
@@ -378,7 +282,7 @@ def render_markdown(plan: Plan) -> str:
         out += [
             "### What to buy",
             "",
-            *_md_table(
+            *md_table(
                 ["Pool", "Add-on", "Units", "From", "Per month", "To the horizon", "Why"],
                 [
                     [

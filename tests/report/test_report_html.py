@@ -16,6 +16,8 @@ from planner.cli.output import atomic_write_text
 from planner.model.inputs import Inputs, environment_frame, license_frame
 from planner.planning import COMBINE_WORDS, build_plan, plan
 from planner.report.charts import forecast_chart, nice_step
+from planner.report.data import report_data
+from planner.report.formatting import gb, money
 from planner.report.html import (
     FINDINGS_SHOWN_PER_CODE,
     LARGEST_SHOWN,
@@ -27,7 +29,6 @@ from planner.report.html import (
     safe_href,
 )
 from planner.report.json_report import render_json
-from planner.report.text import gb, money
 from planner.report.words import format_words
 from planner.resources import bundled_dir
 from planner.results import Plan
@@ -96,7 +97,7 @@ def parse(html: str) -> Page:
 
 @pytest.fixture(scope="module")
 def short_html(short_plan: Plan) -> str:
-    return render_html(short_plan)
+    return render_html(report_data(short_plan))
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def short_page(short_html: str) -> Page:
 
 @pytest.fixture(scope="module")
 def short_json(short_plan: Plan) -> dict[str, Any]:
-    return json.loads(render_json(short_plan))
+    return json.loads(render_json(report_data(short_plan)))
 
 
 def test_well_formed(short_page: Page) -> None:
@@ -172,8 +173,8 @@ def test_shortfalls_and_costs(short_page: Page, short_json: dict[str, Any]) -> N
 
 
 def test_unpriced_shortfall_says_so(split_plan: Plan) -> None:
-    page = parse(render_html(split_plan))
-    data = json.loads(render_json(split_plan))
+    page = parse(render_html(report_data(split_plan)))
+    data = json.loads(render_json(report_data(split_plan)))
     assert any(s["monthly_cost_usd"] is None for s in data["shortfalls"])
     assert "unpriced" in page.texts_in["td"]
     assert "plus unpriced add-ons for" in page.all_text()
@@ -193,7 +194,7 @@ def test_entitlement_and_consumption_lines(short_page: Page, short_json: dict[st
 
 
 def test_unknown_usage_is_not_shown_as_zero(short_plan: Plan, short_json: dict[str, Any]) -> None:
-    view = report_view(short_plan)
+    view = report_view(report_data(short_plan))
     unknown = [line for line in short_json["consumption"] if line["confidence"] == "unknown"]
     assert unknown, "the short plan has unmeasured usage without an estimate"
     groups = view["consumption"]["largest"]
@@ -277,7 +278,7 @@ def test_charts_are_sized_labelled_and_backed_by_data(
 
 
 def test_borrowing_draws_the_line_a_pool_is_measured_against(split_plan: Plan) -> None:
-    view = report_view(split_plan)
+    view = report_view(report_data(split_plan))
     keys = {
         pool["pool"]: [line["key"] for line in pool["chart"]["lines"]] for pool in view["forecasts"]
     }
@@ -286,7 +287,7 @@ def test_borrowing_draws_the_line_a_pool_is_measured_against(split_plan: Plan) -
 
 
 def test_clear_plan_has_nothing_to_buy(clear_plan: Plan) -> None:
-    page = parse(render_html(clear_plan))
+    page = parse(render_html(report_data(clear_plan)))
     assert page.problems == []
     text = page.all_text()
     assert "nothing to buy" in text
@@ -375,7 +376,7 @@ def test_empty_inputs_and_any_horizon(months: int) -> None:
         "2026-01",
         months,
     )
-    page = parse(render_html(plan))
+    page = parse(render_html(report_data(plan)))
     assert page.problems == [] and page.stack == []
     assert "No license in the inputs grants capacity." in page.all_text()
     # A pool with nothing in it gets one sentence instead of an empty chart.
@@ -399,7 +400,7 @@ def sample_plan() -> Plan:
 def test_prints_on_a4(tmp_path: Path) -> None:
     """The bundled sample prints on a few A4 pages: no forced break before every section."""
     page, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
-    atomic_write_text(page, render_html(sample_plan()))
+    atomic_write_text(page, render_html(report_data(sample_plan())))
     print_pdf(page, pdf)
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF")
@@ -427,7 +428,7 @@ def test_visible_text_has_no_internal_ids(rules: str) -> None:
         as_of="2026-12",
         rules=rules,
     )
-    page = parse(render_html(sample))
+    page = parse(render_html(report_data(sample)))
     text = page.visible_text()
     assert INTERNAL_WORDS.findall(text) == []
     # The pools are named by their titles; no file is named by a path with folders.
@@ -444,10 +445,10 @@ def test_error_findings_lead_the_headline_and_it_is_never_green(short_plan: Plan
 
     doubt = Finding("LINK_NOT_ONE_TO_ONE", "error", "contoso-uat", "linked twice")
     flawed = replace(short_plan, findings=(doubt, *short_plan.findings))
-    view = report_view(flawed)
+    view = report_view(report_data(flawed))
     assert view["tone"] == "error"
     assert view["headline"][0].startswith("Plan has errors; figures may be wrong")
-    assert 'class="headline headline-clear"' not in render_html(flawed)
+    assert 'class="headline headline-clear"' not in render_html(report_data(flawed))
 
 
 def _large_tenant(count: int) -> Plan:
@@ -478,11 +479,12 @@ def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
     """The page lists the largest environments and those with findings, totals per type, and
     points to the files that hold every line; findings of one code are cut short the same way."""
     plan = _large_tenant(LARGEST_SHOWN * 10)
-    data = json.loads(render_json(plan))
-    html = render_html(plan, files={"xlsx": "plan.xlsx", "json": "sub dir/plan.json"})
+    report = report_data(plan)
+    data = json.loads(render_json(report))
+    html = render_html(report, files={"xlsx": "plan.xlsx", "json": "sub dir/plan.json"})
     page = parse(html)
     text = page.all_text()
-    consumption = report_view(plan)["consumption"]
+    consumption = report_view(report)["consumption"]
     assert not consumption["complete"]
     largest = [group["environment"] for group in consumption["largest"]]
     expected = [f"env-{i:04d}" for i in range(LARGEST_SHOWN * 10 - 1, LARGEST_SHOWN * 9 - 1, -1)]
@@ -514,7 +516,8 @@ def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
 def test_the_page_stays_small_as_the_tenant_grows() -> None:
     """Ten times the environments: the page grows by far less than the JSON."""
     small, large = _large_tenant(LARGEST_SHOWN * 2), _large_tenant(LARGEST_SHOWN * 20)
-    small_page, large_page = len(render_html(small)), len(render_html(large))
-    small_json, large_json = len(render_json(small)), len(render_json(large))
+    little, big = report_data(small), report_data(large)
+    small_page, large_page = len(render_html(little)), len(render_html(big))
+    small_json, large_json = len(render_json(little)), len(render_json(big))
     assert large_json > 2.5 * small_json
     assert large_page < 1.1 * small_page

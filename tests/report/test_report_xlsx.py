@@ -26,23 +26,21 @@ from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
 from planner.cli.output import atomic_write
+from planner.report.data import report_data
 from planner.report.json_report import render_json
 from planner.report.words import ENVIRONMENT_TYPE_WORDS, format_words
 from planner.report.words import words as in_words
-from planner.report.xlsx import (
-    CERTAINTY,
-    CHECK_SHEET,
+from planner.report.xlsx import CERTAINTY, CHECK_SHEET, SHEETS, write_xlsx
+from planner.report.xlsx_writer import (
     ESTIMATE_GB_FORMAT,
     GB_FORMAT,
     MONTH_FORMAT,
-    SHEETS,
     QuotedText,
     SheetWriter,
     Styles,
     chart_text,
     new_workbook,
     safe_cell_text,
-    write_xlsx,
 )
 from planner.results import Plan
 
@@ -60,7 +58,7 @@ TABLE_SHEETS = (
 
 def _write(plan: Plan, folder: Path) -> Path:
     target = folder / "plan.xlsx"
-    atomic_write(target, lambda path: write_xlsx(plan, path))
+    atomic_write(target, lambda path: write_xlsx(report_data(plan), path))
     return target
 
 
@@ -82,7 +80,7 @@ def short_values(short_file: Path) -> Workbook:
 
 @pytest.fixture(scope="module")
 def short_json(short_plan: Plan) -> dict[str, Any]:
-    return json.loads(render_json(short_plan))
+    return json.loads(render_json(report_data(short_plan)))
 
 
 def header(ws: Any) -> list[str]:
@@ -602,17 +600,19 @@ def test_buffer_and_buy_at_reach_the_page_and_the_workbook(tmp_path: Path) -> No
         buffer_pct=10,
         buy_at="now",
     )
-    data = json.loads(render_json(buffered))
+    data = json.loads(render_json(report_data(buffered)))
     plain = json.loads(
         render_json(
-            make(
-                [samples / "licenses-graph.json", samples / "environments-inventory.csv"],
-                as_of="2026-12",
+            report_data(
+                make(
+                    [samples / "licenses-graph.json", samples / "environments-inventory.csv"],
+                    as_of="2026-12",
+                )
             )
         )
     )
     assert [p["units"] for p in data["purchases"]] != [p["units"] for p in plain["purchases"]]
-    view = report_view(buffered)
+    view = report_view(report_data(buffered))
     assert [(r["units"], r["buy_month"]) for r in view["purchases"]] == [
         (f"{p['units']:,}", p["buy_month"])
         for p in sorted(data["purchases"], key=lambda p: (p["buy_month"], p["pool"]))

@@ -1,0 +1,141 @@
+"""Words and numbers every human format shares: GB, money, counts, shares, text and markdown
+tables, and the headline sentences. No renderer imports another; each imports this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def gb(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:,.2f} GB"
+
+
+def money(value: float | None) -> str:
+    return "unpriced" if value is None else f"${value:,.2f}"
+
+
+def number(value: float | None) -> str:
+    """A quantity: whole numbers without decimals, others with two."""
+    if value is None:
+        return "unknown"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+def signed_gb(value: float) -> str:
+    """Borrowed (+) or lent (-) capacity; zero without a sign."""
+    if value == 0:
+        return gb(0.0)
+    return ("+" if value > 0 else "") + gb(value)
+
+
+def delta_gb(value: float | None) -> str:
+    """A scenario's difference from the baseline: '+' only above the rounding of three
+    decimals, '-' when nothing is compared."""
+    if value is None:
+        return "-"
+    return ("+" if value > 0.0005 else "") + gb(value)
+
+
+def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """A plain-text table: a header, a rule, then the rows; ``right`` aligns numbers."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
+        ).rstrip()
+
+    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+
+
+def md_row(cells: Sequence[Any]) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def md_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool]
+) -> list[str]:
+    """A markdown table; ``right`` aligns numbers."""
+    align = ["---:" if r else "---" for r in right]
+    return [md_row(headers), "|" + "|".join(align) + "|", *(md_row(r) for r in rows)]
+
+
+# What headline() reads of a plan's data: the sentences plan_fields made once for every format
+# (planner/report/headline.py).
+HEADLINE_KEYS = ("headline",)
+
+
+def headline(data: dict[str, Any]) -> list[str]:
+    """The lines a person acts on, as every format shows them: ``data`` is a plan's data
+    (:func:`planner.report.data.plan_data`); only its ``headline`` is read."""
+    return list(data["headline"]["lines"])
+
+
+def purchase_rows(data: dict[str, Any], names: Any) -> list[dict[str, Any]]:
+    """What to buy, one row per pool by month: the add-ons the plan recommends (with --buffer
+    and --buy-at applied) beside the shortfall they cover, then what planned changes buy."""
+    shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
+    rows = []
+    for p in sorted(data["purchases"], key=lambda p: (p["buy_month"], p["pool"])):
+        shortfall = shortfall_of.get(p["pool"])
+        rows.append(
+            {
+                "pool": names.pool(p["pool"]),
+                "first_short": shortfall["first_month"] if shortfall else "not short",
+                "peak_deficit": gb(shortfall["peak_deficit_gb"]) if shortfall else "-",
+                "growing": bool(shortfall and shortfall.get("growing_at_end")),
+                "product": names.product(p["addon_sku"]) or "No add-on known",
+                "sku": p["addon_sku"] or "",
+                "units": "-" if p["units"] is None else f"{p['units']:,}",
+                "gb": gb(p["gb"]),
+                "buy_month": p["buy_month"],
+                "monthly": money(p["monthly_cost_usd"]),
+                "horizon": money(p["horizon_cost_usd"]),
+                "units_value": p["units"],
+                "monthly_value": p["monthly_cost_usd"],
+                "horizon_value": p["horizon_cost_usd"],
+                "planned": False,
+            }
+        )
+    for b in data.get("bought", []):
+        rows.append(
+            {
+                "pool": names.pool(b["pool"]),
+                "first_short": "-",
+                "peak_deficit": "-",
+                "growing": False,
+                "product": names.product(b["addon_sku"]),
+                "sku": b["addon_sku"],
+                "units": f"{b['units']:,}",
+                "gb": gb(b["gb"]),
+                "buy_month": b["buy_month"],
+                "monthly": money(b["monthly_cost_usd"]),
+                "horizon": money(b["horizon_cost_usd"]),
+                "units_value": b["units"],
+                "monthly_value": b["monthly_cost_usd"],
+                "horizon_value": b["horizon_cost_usd"],
+                "planned": True,
+            }
+        )
+    return rows
+
+
+def cost_summary(data: dict[str, Any]) -> str | None:
+    """ "$1,500.00 per month, $18,000.00 a year, $15,100.00 over the horizon"."""
+    head = data["headline"]
+    if head["monthly_cost_usd"] is None:
+        return None
+    return (
+        f"{money(head['monthly_cost_usd'])} per month, {money(head['annual_cost_usd'])} a year, "
+        f"{money(head['horizon_cost_usd'])} to {data['horizon_end']}"
+    )
