@@ -400,6 +400,107 @@ def forecast(options: dict[str, Any]) -> None:
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option(
+    "--licenses",
+    "license_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A license export (its format is still detected). Repeatable.",
+)
+@click.option(
+    "--environments",
+    "environment_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An environment list (its format is still detected). Repeatable.",
+)
+@click.option("--rules", metavar="ID|PATH", help="Rule set id or a rules file.")
+@click.option("--as-of", metavar="YYYY-MM", help="The month of the figures. Default: this month.")
+@click.option(
+    "--tolerance",
+    "tolerance_gb",
+    default=0.01,
+    show_default=True,
+    type=click.FloatRange(0, None),
+    help="Differences up to this many GB count as equal.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "mismatch"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 after printing when capplan and Microsoft differ, or the files come from "
+    "different tenants.",
+)
+@click.option(
+    "--include-warning-units",
+    is_flag=True,
+    help="Count licenses in their grace period (warning units) as purchased.",
+)
+@click.option("--sheet", help="Worksheet to read when a workbook has several candidates.")
+@click.option(
+    "--max-input-mb",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Refuse input files larger than this many megabytes.",
+)
+@output_options
+@with_options
+def reconcile(options: dict[str, Any]) -> None:
+    """Hold capplan's figures against Microsoft's own: entitlement per pool and license,
+    consumption per pool, and why they differ.
+
+    INPUT files are a license export, an environment list and the tenant capacity answer
+    (GET /licensing/tenantCapacity of the Power Platform API), in any order, or a snapshot
+    folder written by 'capplan collect'.
+
+    \b
+    Examples:
+      capplan reconcile samples/licenses-graph.json samples/environments-ppac.json \\
+          samples/tenant-capacity.json
+      capplan reconcile snapshots/2026-12-02/ --format markdown --fail-on mismatch
+      capplan reconcile lic.json env.json capacity.json --tolerance 0.5 --format json
+    """
+    from planner.output import atomic_write_text, check_not_input
+    from planner.planning import build_plan
+    from planner.report.reconcile_text import (
+        RECONCILE_CODES,
+        render_reconcile_json,
+        render_reconcile_markdown,
+        render_reconcile_table,
+    )
+
+    options = {**options, "months": 1, "history_files": ()}
+    if options["output"]:
+        check_not_input(options["output"], input_paths(options), "--output")
+    inputs, ruleset, as_of = load_inputs_and_rules(options)
+    if inputs.microsoft is None:
+        raise InputError(
+            "no tenant capacity answer among the inputs: there is nothing to reconcile against",
+            expected="the JSON of GET https://api.powerplatform.com/licensing/tenantCapacity "
+            "(capplan collect saves it), beside the license export and environment list",
+        )
+    plan = build_plan(inputs, ruleset, as_of, 1, tolerance_gb=options["tolerance_gb"])
+    render = {
+        "json": render_reconcile_json,
+        "markdown": render_reconcile_markdown,
+        "table": render_reconcile_table,
+    }[options["output_format"]]
+    text = render(plan)
+    if options["output"]:
+        atomic_write_text(options["output"], text)
+    else:
+        click.echo(text, nl=False)
+    if options["fail_on"] == "mismatch":
+        found = sorted({f.code for f in plan.findings if f.code in RECONCILE_CODES})
+        if found:
+            click.echo(f"capplan: --fail-on mismatch: {', '.join(found)}", err=True)
+            sys.exit(EXIT_FAIL_ON)
+
+
+@cli.command()
 @input_options
 @scenario_options
 @click.option(

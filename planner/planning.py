@@ -17,6 +17,7 @@ from planner.checks import Finding, run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
 from planner.engine.forecast import Forecast, compute_forecast, recommend_purchases
+from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, Reconciliation, reconcile
 from planner.errors import InputError
 from planner.model import Inputs
 from planner.months import current_month, format_month, month_labels, parse_month
@@ -46,6 +47,8 @@ class Plan:
     purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
     findings: tuple[Finding, ...] = ()
     changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
+    # Month 0 beside Microsoft's own figures, when a tenant capacity answer is among the inputs.
+    reconciliation: Reconciliation | None = None
 
 
 def validate_horizon(as_of: str | None, months: int) -> str:
@@ -68,6 +71,7 @@ def plan(
     include_warning_units: bool = False,
     buffer_pct: float = 0.0,
     buy_at: str = "first-shortfall",
+    tolerance_gb: float = DEFAULT_TOLERANCE_GB,
 ) -> Plan:
     """Plan capacity for a tenant: entitlement, consumption, monthly forecast, findings.
 
@@ -81,7 +85,15 @@ def plan(
 
         inputs = load_inputs(list(inputs), include_warning_units=include_warning_units)
     ruleset = rules if isinstance(rules, RuleSet) else resolve_ruleset(rules, as_of)
-    return build_plan(inputs, ruleset, as_of, months, buffer_pct=buffer_pct, buy_at=buy_at)
+    return build_plan(
+        inputs,
+        ruleset,
+        as_of,
+        months,
+        buffer_pct=buffer_pct,
+        buy_at=buy_at,
+        tolerance_gb=tolerance_gb,
+    )
 
 
 def build_plan(
@@ -93,6 +105,7 @@ def build_plan(
     *,
     buffer_pct: float = 0.0,
     buy_at: str = "first-shortfall",
+    tolerance_gb: float = DEFAULT_TOLERANCE_GB,
 ) -> Plan:
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenario); the plan keeps them for the checks."""
@@ -128,6 +141,19 @@ def build_plan(
         consumption_detail=consumption,
         purchases=recommend_purchases(forecast, ruleset, buffer_pct, buy_at),
         changes=tuple(changes),
+        # A scenario changes the licenses and environments; only the tenant as given can be
+        # held against Microsoft's figures.
+        reconciliation=None
+        if changes
+        else reconcile(
+            inputs,
+            ruleset,
+            entitlement.lines,
+            entitlement.licenses,
+            consumption.lines,
+            capacity,
+            tolerance_gb,
+        ),
     )
     return replace(result, findings=run_checks(result))
 

@@ -22,7 +22,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.ingest import formats
 from planner.ingest.detect import Content, open_content
-from planner.ingest.formats import ENVIRONMENTS, LICENSES
+from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
 from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
 from planner.ingest.jsondoc import lookup
 from planner.ingest.lcs import read_lcs_json
@@ -35,6 +35,7 @@ from planner.ingest.licenses import (
 )
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
+from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model import (
     Inputs,
     InputSource,
@@ -55,6 +56,7 @@ FORMAT_IDS: tuple[str, ...] = (
     ),
     formats.PPAC_ENVIRONMENTS_JSON,
     formats.LCS_ENVIRONMENTS_JSON,
+    formats.TENANT_CAPACITY_JSON,
 )
 
 
@@ -88,6 +90,13 @@ def load_inputs(
         raise InputError(
             f"no workbook among the inputs has a sheet named '{sheet}'",
             expected="the exact title of a worksheet (case matters), or no sheet option",
+        )
+    answers = [p.sources[0].path for p in parts if p.microsoft is not None]
+    if len(answers) > 1:
+        raise InputError(
+            f"{len(answers)} tenant capacity answers were given ({', '.join(answers)})",
+            file=answers[1],
+            expected="one tenant capacity answer per run; older ones belong in --history",
         )
     combined = combine(parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
@@ -179,17 +188,51 @@ def _load(
     licenses = empty_licenses()
     environments = empty_environments()
     notes: tuple[str, ...] = ()
+    figures = None
     base = formats.base_of(content.format_id)
     if detected == LICENSES:
         licenses = _read_licenses(content, base, options)
         rows = len(licenses)
+    elif detected == TENANT_CAPACITY:
+        assert content.json is not None
+        figures = read_tenant_capacity_json(content.json.file, content.json.root)
+        rows = len(figures.capacities)
     else:
         environments, notes = _read_environments(content, base)
         rows = len(environments)
     notes = _paging_notes(content) + notes
-    source = InputSource(path=raw.name, kind=str(detected), format=content.format_id, rows=rows)
-    part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
+    tenant_id = figures.tenant_id if figures is not None else tenant_of(content)
+    source = InputSource(
+        path=raw.name,
+        kind=str(detected),
+        format=content.format_id,
+        rows=rows,
+        tenant_id=tenant_id,
+    )
+    part = Inputs(
+        licenses=licenses,
+        environments=environments,
+        sources=(source,),
+        notes=notes,
+        microsoft=figures,
+    )
     return part, content.sheet_named
+
+
+def tenant_of(content: Content) -> str:
+    """The tenant an API answer names: Graph's ``accountId``, the admin API's
+    ``properties.tenantId``; "" for files that do not say (tables, LCS)."""
+    if content.json is None:
+        return ""
+    for value in content.json.items:
+        if not isinstance(value, dict):
+            continue
+        holder = lookup(value, "properties")
+        for obj in (value, holder[1] if holder and isinstance(holder[1], dict) else {}):
+            found = lookup(obj, "accountId", "tenantId")
+            if found is not None and isinstance(found[1], str) and found[1].strip():
+                return found[1].strip().strip("{}").lower()
+    return ""
 
 
 def _paging_notes(content: Content) -> tuple[str, ...]:
@@ -212,8 +255,6 @@ def _check_kind(file: str, format_id: str, detected: str | None, forced: str | N
         what = {
             formats.PRODUCT_NAMES_REFERENCE: "Microsoft's product names and service plan "
             "identifiers list, a reference table rather than the tenant's licenses",
-            formats.TENANT_CAPACITY_JSON: "a tenant capacity report, which this version does "
-            "not read as an input",
         }.get(formats.base_of(format_id), f"a {format_id} file")
         raise InputError(
             f"this is {what}",

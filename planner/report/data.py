@@ -14,6 +14,10 @@ import pandas as pd
 
 from planner import __version__
 from planner.engine.forecast import PURCHASE_COLUMNS
+from planner.engine.reconcile import LICENSE_COLUMNS as RECONCILED_LICENSE_KEYS
+from planner.engine.reconcile import LISTED_COLUMNS as RECONCILED_LISTED_KEYS
+from planner.engine.reconcile import POOL_COLUMNS as RECONCILED_POOL_KEYS
+from planner.engine.reconcile import Reconciliation
 from planner.planning import Plan
 
 SCHEMA_VERSION = 1
@@ -176,7 +180,13 @@ def plan_data(
         "months": plan.months,
         "horizon_end": plan.forecast.months[-1],
         "inputs": [
-            {"path": s.path, "kind": s.kind, "format": s.format, "rows": s.rows}
+            {
+                "path": s.path,
+                "kind": s.kind,
+                "format": s.format,
+                "rows": s.rows,
+                "tenant_id": s.tenant_id or None,
+            }
             for s in plan.inputs.sources
         ],
         "capacity": records(capacity, CAPACITY_KEYS, digits),
@@ -207,6 +217,36 @@ def plan_data(
         ],
         "assumptions": records(plan.assumptions, ASSUMPTION_KEYS, digits),
         "licenses": records(plan.licenses, LICENSE_KEYS, digits),
+        **(
+            {}
+            if plan.reconciliation is None
+            else {"reconciliation": reconciliation_data(plan.reconciliation, digits)}
+        ),
+    }
+
+
+def reconciliation_data(reconciliation: Reconciliation, digits: int | None = None) -> dict:
+    """Month 0 beside Microsoft's figures: pools, licenses and why they differ."""
+    licenses = reconciliation.licenses.astype({"capplan_units": object, "microsoft_units": object})
+    for column in ("capplan_units", "microsoft_units"):
+        licenses[column] = pd.Series(
+            [None if v != v else int(v) for v in licenses[column]], dtype=object
+        )
+    return {
+        "source": reconciliation.source,
+        "tenant_id": reconciliation.tenant_id or None,
+        "license_model": reconciliation.license_model or None,
+        "status": reconciliation.status or None,
+        "tolerance_gb": reconciliation.tolerance_gb,
+        "matches": not (
+            len(reconciliation.mismatched_licenses)
+            or len(reconciliation.mismatched_consumption)
+            or reconciliation.unexplained_gb
+        ),
+        "pools": records(reconciliation.pools, RECONCILED_POOL_KEYS, digits),
+        "licenses": records(licenses, RECONCILED_LICENSE_KEYS, digits),
+        "explanations": list(reconciliation.explanations),
+        "not_counted": records(reconciliation.listed, RECONCILED_LISTED_KEYS, digits),
     }
 
 

@@ -208,6 +208,11 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
             "Not relevant to capacity (listed, not counted): "
             + ", ".join(sorted({f"{lic['sku']} ({lic['quantity']})" for lic in irrelevant}))
         )
+    if "reconciliation" in data:
+        from planner.report.reconcile_text import reconciliation_table_lines
+
+        out.append("")
+        out.extend(reconciliation_table_lines(data["reconciliation"], _grid, style))
     return "\n".join(out) + "\n"
 
 
@@ -277,6 +282,10 @@ def render_markdown(plan: Plan) -> str:
     out += [f"- {a['value']} (`{a['rule']}`): {a['reason']}" for a in data["assumptions"]] or [
         "- none"
     ]
+    if "reconciliation" in data:
+        from planner.report.reconcile_text import reconciliation_markdown_lines
+
+        out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [
         f"- `{s['path']}`: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]

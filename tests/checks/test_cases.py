@@ -18,10 +18,12 @@ import pytest
 
 from planner.changes import CHANGE_KINDS, Change
 from planner.checks import REGISTRY, SEVERITIES, Finding
+from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model import (
     ENVIRONMENT_COLUMNS,
     LICENSE_COLUMNS,
     Inputs,
+    InputSource,
     environment_frame,
     license_frame,
 )
@@ -39,8 +41,11 @@ CASE_KEYS = {
     "environments",
     "changes",
     "growth_fits",  # optional: rows of growth fitted from history snapshots
+    "sources",  # optional: the files given, with the tenant each names
+    "tenant_capacity",  # optional: Microsoft's tenant capacity answer, as the API writes it
 }
-REQUIRED_KEYS = CASE_KEYS - {"changes", "growth_fits"} | {"expected"}
+REQUIRED_KEYS = CASE_KEYS - {"changes", "growth_fits", "sources", "tenant_capacity"} | {"expected"}
+SOURCE_KEYS = {"path", "kind", "format", "rows", "tenant_id"}
 CHANGE_KEYS = {"kind", "month", "subject", "details"}
 EXPECTED_KEYS = {"present", "absent"}
 PRESENT_KEYS = {"code", "subject", "severity", "message", "month"}
@@ -91,6 +96,8 @@ def validate(case: Case) -> None:
         _unknown(set(row), set(LICENSE_COLUMNS), f"{where} licenses")
     for row in data["environments"]:
         _unknown(set(row), set(ENVIRONMENT_COLUMNS), f"{where} environments")
+    for source in data.get("sources", []):
+        _unknown(set(source), SOURCE_KEYS, f"{where} sources")
     for change in data.get("changes", []):
         _unknown(set(change), CHANGE_KEYS, f"{where} changes")
         assert change["kind"] in CHANGE_KINDS, f"{where}: change kind {change['kind']}"
@@ -111,9 +118,23 @@ def build_case_plan(case: Case) -> Plan:
     data = case.data
     as_of, months = data["as_of"], data["months"]
     labels = month_labels(as_of, months)
+    figures = None
+    sources = [
+        InputSource(**{"kind": "licenses", "format": "", "rows": 0, **source})
+        for source in data.get("sources", [])
+    ]
+    if "tenant_capacity" in data:
+        figures = read_tenant_capacity_json(f"{case.name}.json", data["tenant_capacity"])
+        sources.append(
+            InputSource(
+                f"{case.name}.json", "tenant_capacity", "tenant-capacity-json", 1, figures.tenant_id
+            )
+        )
     inputs = Inputs(
         license_frame([{"source": case.name, **row} for row in data["licenses"]]),
         environment_frame([{"source": case.name, **row} for row in data["environments"]]),
+        sources=tuple(sources),
+        microsoft=figures,
     )
     if "growth_fits" in data:
         inputs = inputs.with_growth_fits(pd.DataFrame(data["growth_fits"]))
