@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.model import Inputs, MicrosoftFigures
+from planner.model.inputs import Inputs, MicrosoftFigures
 from planner.ruleset import RuleSet
 
 DEFAULT_TOLERANCE_GB = 0.01

@@ -36,7 +36,7 @@ from planner.ingest.licenses import (
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
 from planner.ingest.tenant_capacity import read_tenant_capacity_json
-from planner.model import (
+from planner.model.inputs import (
     Inputs,
     InputSource,
     combine,

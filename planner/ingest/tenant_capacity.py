@@ -24,13 +24,13 @@ import pandas as pd
 from planner.ingest.jsondoc import JsonReader, item, member
 from planner.ingest.licenses import GUID
 from planner.ingest.table import ABSURD, compact
-from planner.model import (
+from planner.model.inputs import (
     MICROSOFT_CAPACITY_COLUMNS,
     MICROSOFT_LICENSE_COLUMNS,
     MICROSOFT_SUBTYPE_COLUMNS,
     MicrosoftFigures,
 )
-from planner.units import MB_PER_GB, mb_to_gb
+from planner.model.units import MB_PER_GB, mb_to_gb
 
 CAPACITY_TYPE_BY_API = {
     "database": "dataverse_database",

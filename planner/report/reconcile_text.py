@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from planner.planning import Plan
-from planner.printable import printable_data
+from planner.errors import printable_data
 from planner.report.data import SCHEMA_VERSION, plan_data
+from planner.results import Plan
 
 RECONCILE_CODES = ("ENTITLEMENT_MISMATCH", "CONSUMPTION_MISMATCH", "TENANT_MISMATCH")
 

@@ -9,7 +9,7 @@ import pytest
 
 from planner.ingest import detect_format, load_inputs
 from planner.ingest.tenant_capacity import part_of
-from planner.units import MB_PER_GB
+from planner.model.units import MB_PER_GB
 
 from .conftest import SAMPLES
 
