@@ -87,7 +87,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that plans: inputs, rule set, horizon, CI gate."""
     decorators = [
-        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False)),
+        click.argument("inputs", nargs=-1, type=click.Path()),
         click.option(
             "--licenses",
             "license_files",
@@ -143,9 +143,11 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--history",
             "history_files",
             multiple=True,
-            type=click.Path(dir_okay=False),
-            help="Dated snapshots of the environment list; each environment's monthly growth is "
-            "fitted from them (3 or more) where the inventory gives none. Repeatable.",
+            type=click.Path(),
+            help="Dated snapshots of the environment list (files such as "
+            "environments-2026-03-31.csv, CoE Starter Kit capacity exports, or snapshot folders "
+            "of 'capplan collect'; a folder of them takes every one); each environment's monthly "
+            "growth is fitted from them (3 or more) where the inventory gives none. Repeatable.",
         ),
         click.option(
             "--buffer",

@@ -21,7 +21,9 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ingest import formats
+from planner.ingest.coe import read_coe_json, read_coe_table
 from planner.ingest.detect import Content, open_content
+from planner.ingest.folders import expand_inputs
 from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
 from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
 from planner.ingest.jsondoc import lookup
@@ -57,6 +59,7 @@ FORMAT_IDS: tuple[str, ...] = (
     formats.PPAC_ENVIRONMENTS_JSON,
     formats.LCS_ENVIRONMENTS_JSON,
     formats.TENANT_CAPACITY_JSON,
+    formats.COE_ENVIRONMENT_CAPACITY_JSON,
 )
 
 
@@ -75,15 +78,27 @@ def load_inputs(
     include_warning_units: bool = False,
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    history: bool = False,
 ) -> Inputs:
-    """Read every file and combine them; ``licenses``/``environments`` force a file's kind."""
+    """Read every file and combine them; ``licenses``/``environments`` force a file's kind.
+
+    ``history`` reads the files as dated snapshots, which may also be history-only formats
+    (the CoE Starter Kit's capacity table)."""
     options = LicenseOptions(include_warning_units=include_warning_units)
     parts: list[Inputs] = []
     sheet_found = False
     # A lone path is a common slip; iterating it would read one file per character.
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    # A snapshot folder (capplan collect) stands for the files in it.
+    paths = [
+        *(
+            str(p) if isinstance(path, str) else p
+            for path in paths
+            for p in (expand_inputs([Path(path)]) if Path(path).is_dir() else [path])
+        )
+    ]
     for path, kind in _requests(paths, licenses, environments):
-        part, named = _guarded_load(path, kind, options, sheet, max_bytes)
+        part, named = _guarded_load(path, kind, options, sheet, max_bytes, history)
         parts.append(part)
         sheet_found = sheet_found or named
     if sheet is not None and not sheet_found:
@@ -160,10 +175,15 @@ def _identity(path: PathLike) -> str:
 
 
 def _guarded_load(
-    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+    path: PathLike,
+    kind: str | None,
+    options: LicenseOptions,
+    sheet: str | None,
+    max_bytes: int,
+    history: bool = False,
 ) -> tuple[Inputs, bool]:
     try:
-        return _load(path, kind, options, sheet, max_bytes)
+        return _load(path, kind, options, sheet, max_bytes, history)
     except InputError:
         raise
     except (MemoryError, RecursionError):
@@ -179,12 +199,25 @@ def _guarded_load(
 
 
 def _load(
-    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+    path: PathLike,
+    kind: str | None,
+    options: LicenseOptions,
+    sheet: str | None,
+    max_bytes: int,
+    history: bool = False,
 ) -> tuple[Inputs, bool]:
     raw = read_raw(path, max_bytes)
     content = open_content(raw, sheet, kind)
     detected = formats.kind_of(content.format_id)
     _check_kind(raw.name, content.format_id, detected, kind)
+    if formats.base_of(content.format_id) in formats.HISTORY_ONLY and not history:
+        raise InputError(
+            "this is the CoE Starter Kit's environment capacity table, which says how much each "
+            "environment uses but not what kind of environment it is",
+            file=raw.name,
+            expected="dated exports of it given with --history, beside an environment list "
+            "(the admin API list or the inventory template)",
+        )
     licenses = empty_licenses()
     environments = empty_environments()
     notes: tuple[str, ...] = ()
@@ -286,6 +319,12 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
 
 
 def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    if base == formats.COE_ENVIRONMENT_CAPACITY_JSON:
+        assert content.json is not None
+        return read_coe_json(content.json.file, content.json.items, content.json.items_path), ()
+    if base == formats.COE_ENVIRONMENT_CAPACITY:
+        assert content.table is not None
+        return read_coe_table(content.table), ()
     if content.json is not None:
         document = content.json
         reader = read_ppac_json if base == formats.PPAC_ENVIRONMENTS_JSON else read_lcs_json

@@ -21,11 +21,21 @@ INVENTORY = "inventory"
 PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
 LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
 TENANT_CAPACITY_JSON = "tenant-capacity-json"
+# The CoE Starter Kit's admin_EnvironmentCapacity table: consumption history only (no kinds).
+COE_ENVIRONMENT_CAPACITY = "coe-environmentcapacity"
+COE_ENVIRONMENT_CAPACITY_JSON = "coe-environmentcapacity-json"
 
 # Recognized so the message can say what the file is, but not read as an input.
 PRODUCT_NAMES_REFERENCE = "product-names-reference"
 
-TABULAR_BASES: tuple[str, ...] = (MG_SUBSCRIBED_SKU, MSOL_ACCOUNT_SKU, PLANNING_SHEET, INVENTORY)
+TABULAR_BASES: tuple[str, ...] = (
+    MG_SUBSCRIBED_SKU,
+    MSOL_ACCOUNT_SKU,
+    PLANNING_SHEET,
+    INVENTORY,
+    COE_ENVIRONMENT_CAPACITY,
+)
+HISTORY_ONLY: tuple[str, ...] = (COE_ENVIRONMENT_CAPACITY, COE_ENVIRONMENT_CAPACITY_JSON)
 
 _KIND_OF_BASE = {
     GRAPH_SUBSCRIBED_SKUS_JSON: LICENSES,
@@ -36,6 +46,8 @@ _KIND_OF_BASE = {
     PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
     LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
     TENANT_CAPACITY_JSON: TENANT_CAPACITY,
+    COE_ENVIRONMENT_CAPACITY: ENVIRONMENTS,
+    COE_ENVIRONMENT_CAPACITY_JSON: ENVIRONMENTS,
 }
 
 # What each kind of file may be, in words, for "expected" in error messages.

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner import plan
-from planner.cli import cli
+from planner.cli.main import cli
 
 from .variants import (
     ENVIRONMENTS,
