@@ -1,7 +1,8 @@
 """The ``capplan`` command line: parse options, call the library, pick a renderer.
 
 No domain logic lives here. Exit status: 0 success; 1 the ``--fail-on`` threshold was met (all
-output written first); 2 bad input or usage; 3 ``verify`` could not tell; 70 an internal error.
+output written first); 2 bad input or usage; 3 ``verify`` could not tell, or a live service gave
+``collect`` no usable answer; 70 an internal error.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import click
 
 from planner import __version__
 from planner.errors import InputError, printable, printable_data
+from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
+EXIT_SERVICE = 3  # collect: a live service gave no usable answer
 EXIT_INTERNAL = 70
 
 
@@ -835,6 +838,110 @@ def verify(
     )
     click.echo(text, nl=False)
     sys.exit(verifying.exit_status(result))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of snapshots; this run writes OUT/YYYY-MM-DD/.",
+)
+@click.option(
+    "--device-code",
+    is_flag=True,
+    help="Sign in with a device code (an admin at a terminal) instead of DefaultAzureCredential.",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    help="Use the bearer token in environment variable NAME (NAME_GRAPH, NAME_BAP, "
+    "NAME_POWERPLATFORM for one API each) instead of signing in. Never printed.",
+)
+@click.option("--graph-url", default=DEFAULT_GRAPH_URL, show_default=True, metavar="URL")
+@click.option("--bap-url", default=DEFAULT_BAP_URL, show_default=True, metavar="URL")
+@click.option(
+    "--powerplatform-url", default=DEFAULT_POWERPLATFORM_URL, show_default=True, metavar="URL"
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds to wait for each answer.",
+)
+@click.option(
+    "--max-wait",
+    default=180.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds to wait in all when the services ask to retry later (429, 503).",
+)
+@click.pass_context
+def collect(
+    ctx: click.Context,
+    out_dir: str,
+    device_code: bool,
+    token_env: str | None,
+    graph_url: str,
+    bap_url: str,
+    powerplatform_url: str,
+    timeout: float,
+    max_wait: float,
+) -> None:
+    """Read the tenant live, read-only, and keep the answers as a dated snapshot.
+
+    Calls Microsoft Graph subscribedSkus, the Power Platform admin environment list with
+    capacity and the Power Platform tenant capacity API, and writes OUT/YYYY-MM-DD/ with the
+    three answers and manifest.json (when, endpoints, counts, sha256), all at once or not at
+    all. Signs in with Azure Identity (pip install 'capplan[live]'); --token-env takes a token
+    minted elsewhere. Exit status 2 when a call is refused (the message names the missing
+    permission) or an option is wrong, 3 when a service gives no usable answer.
+
+    \b
+    Examples:
+      capplan collect --out snapshots
+      capplan collect --out snapshots --device-code
+      CAPPLAN_TOKEN=... capplan collect --out snapshots --token-env CAPPLAN_TOKEN
+    """
+    from planner.live.collect import (
+        BaseUrls,
+        ServiceError,
+        next_commands,
+        tokens_from_azure,
+        tokens_from_environment,
+    )
+    from planner.live.collect import (
+        collect as collect_snapshot,
+    )
+    from planner.live.http import HttpClient
+
+    if device_code and token_env:
+        raise InputError(
+            "--device-code and --token-env both say how to get a token",
+            expected="one of them, or neither (DefaultAzureCredential)",
+        )
+    urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
+    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
+    debug = ctx.obj.get("debug") if ctx.obj else False
+    log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    out = Path(out_dir)
+    try:
+        with HttpClient(timeout=timeout, total_wait=max_wait, debug=log) as client:
+            collected = collect_snapshot(out, tokens, urls, client=client)
+    except ServiceError as error:
+        click.echo(f"capplan: error: {error.render()}", err=True)
+        sys.exit(EXIT_SERVICE)
+    for entry in collected.manifest["files"]:
+        click.echo(
+            f"wrote {collected.folder / entry['file']}: {entry['count']} items, "
+            f"{entry['pages']} page(s)"
+        )
+    click.echo(f"wrote {collected.folder / 'manifest.json'}")
+    click.echo("Next:")
+    for command in next_commands(collected, out):
+        click.echo(f"  {command}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -178,3 +178,36 @@ def test_forecast_shows_the_section_in_every_text_format(tmp_path: Path) -> None
     assert data["reconciliation"]["pools"][0]["entitled_difference_gb"] == 1.0
     _, plain, _ = run("forecast", str(LICENSES), str(ENVIRONMENTS), "--as-of", AS_OF)
     assert "Reconciliation" not in plain
+
+
+def test_report_shows_the_section_in_html_and_excel(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = write(tmp_path / "capacity.json", temporary_license(sample()))
+    html, xlsx = tmp_path / "plan.html", tmp_path / "plan.xlsx"
+    code, _, err = run(
+        "report",
+        str(LICENSES),
+        str(ENVIRONMENTS),
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--html",
+        str(html),
+        "--xlsx",
+        str(xlsx),
+    )
+    assert code == 0, err
+    page = html.read_text(encoding="utf-8")
+    assert 'id="reconciliation"' in page
+    assert "a temporary license expiring 2027-02-01" in page
+    workbook = openpyxl.load_workbook(xlsx, read_only=True)
+    names = workbook.sheetnames
+    assert names.index("Reconciliation") == names.index("Findings") + 1
+    cells = [
+        value
+        for row in workbook["Reconciliation"].iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    assert "LOCAL_PAYGO_SEEDED_DATAVERSE" in cells and "2027-02-01" in cells
