@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from planner import __version__
 from planner.errors import InputError
@@ -102,7 +103,12 @@ class BaseUrls:
         return BaseUrls(**values)
 
     def scope(self, api: str) -> str:
-        return BAP_SCOPE if api == "bap" else f"{getattr(self, api)}/.default"
+        """The token audience of an API: its host (Graph and the Power Platform API); the
+        admin API's tokens are issued for the PowerApps service."""
+        if api == "bap":
+            return BAP_SCOPE
+        parts = urlsplit(getattr(self, api))
+        return f"{parts.scheme}://{parts.netloc}/.default"
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,16 @@ def collect(
     return _write(out, target, answers, urls, started)
 
 
+def endpoint_url(urls: BaseUrls, endpoint: Endpoint) -> str:
+    base = getattr(urls, endpoint.api)
+    if endpoint.api == "graph" and base.rsplit("/", 1)[-1] in ("v1.0", "beta"):
+        # A Graph base URL given with its version keeps it.
+        return base + endpoint.path.removeprefix("/v1.0")
+    return base + endpoint.path
+
+
 def _fetch(client: HttpClient, tokens: TokenSource, urls: BaseUrls, endpoint: Endpoint) -> Answer:
-    url = getattr(urls, endpoint.api) + endpoint.path
+    url = endpoint_url(urls, endpoint)
     token = tokens(endpoint.api, urls.scope(endpoint.api))
     items_key = None if endpoint.api == "powerplatform" else endpoint.items_key
     try:

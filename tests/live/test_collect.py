@@ -220,3 +220,22 @@ def test_retry_after_values() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_scopes_and_a_graph_url_with_its_version() -> None:
+    from planner.live.collect import ENDPOINTS, BaseUrls, endpoint_url
+
+    urls = BaseUrls(graph="https://graph.microsoft.us/v1.0").checked()
+    graph = next(e for e in ENDPOINTS if e.api == "graph")
+    assert endpoint_url(urls, graph) == "https://graph.microsoft.us/v1.0/subscribedSkus"
+    assert urls.scope("graph") == "https://graph.microsoft.us/.default"
+    assert urls.scope("powerplatform") == "https://api.powerplatform.com/.default"
+    assert urls.scope("bap") == "https://service.powerapps.com/.default"
+
+
+def test_tokens_per_api_from_the_environment() -> None:
+    from planner.live.collect import tokens_from_environment
+
+    tokens = tokens_from_environment("T", {"T": "all", "T_BAP": "Bearer admin-only"})
+    assert tokens("graph", "s") == "all"
+    assert tokens("bap", "s") == "admin-only"
