@@ -97,6 +97,9 @@ def reconcile(
     counted = figures.capacities[figures.capacities["capacity_type"] != ""]
     pool_of_type = {t: ruleset.pool_of(t) for t in set(counted["capacity_type"])}
     licenses = _license_rows(figures, ruleset, entitlement_lines, classified_licenses, pool_of_type)
+    # A pool none of whose types Microsoft reports cannot be compared, license by license either.
+    reported = set(pool_of_type.values())
+    licenses = licenses[licenses["pool"].isin(reported)].reset_index(drop=True)
     pools = _pool_rows(figures, ruleset, capacity, pool_of_type)
     licenses["explanation"] = [
         _license_explanation(row, ruleset) if abs(row.difference_gb) > tolerance_gb else ""
@@ -109,7 +112,11 @@ def reconcile(
         in_pool = licenses[licenses["pool"] == row.pool]["difference_gb"].sum()
         rest = row.entitled_difference_gb - in_pool
         entitled_words.append("")
-        if abs(rest) > tolerance_gb:
+        if np.isnan(row.microsoft_entitled_gb):
+            entitled_words[-1] = (
+                f"Microsoft's answer has no figures for {row.pool}: it cannot be compared"
+            )
+        elif abs(rest) > tolerance_gb:
             unexplained[row.pool] = float(rest)
             entitled_words[-1] = (
                 f"{_gb(abs(rest))} of the {row.pool} entitlement difference belongs to no license "
@@ -118,6 +125,7 @@ def reconcile(
         consumed_words.append(
             _consumption_explanation(row, consumption_lines, figures, tolerance_gb)
             if abs(row.consumed_difference_gb) > tolerance_gb
+            and not np.isnan(row.microsoft_entitled_gb)
             else ""
         )
     pools["entitled_explanation"] = entitled_words
@@ -168,11 +176,11 @@ def _pool_rows(
                 "pool": name,
                 "capplan_entitled_gb": capplan_entitled,
                 "microsoft_entitled_gb": entitled,
-                "entitled_difference_gb": np.nan_to_num(entitled - capplan_entitled),
+                "entitled_difference_gb": entitled - capplan_entitled,
                 "capplan_consumed_gb": capplan_consumed,
                 "microsoft_consumed_gb": rated,
                 "microsoft_actual_gb": actual,
-                "consumed_difference_gb": np.nan_to_num(rated - capplan_consumed),
+                "consumed_difference_gb": rated - capplan_consumed,
             }
         )
     return pd.DataFrame(rows, columns=list(POOL_COLUMNS[:-2]))
@@ -218,8 +226,12 @@ def _license_rows(
     theirs = figures.licenses[figures.licenses["capacity_type"] != ""].copy()
     names, matched = _part_numbers(figures, ruleset, classified)
     keep = (figures.licenses["capacity_type"] != "").to_numpy()
-    theirs["sku"] = np.asarray(names, dtype=object)[keep] if len(names) else []
-    theirs["matched_by"] = np.asarray(matched, dtype=object)[keep] if len(matched) else []
+    theirs["sku"] = pd.Series(
+        [n for n, k in zip(names, keep, strict=True) if k], index=theirs.index, dtype=object
+    )
+    theirs["matched_by"] = pd.Series(
+        [m for m, k in zip(matched, keep, strict=True) if k], index=theirs.index, dtype=object
+    )
     theirs["pool"] = theirs["capacity_type"].map(pool_of_type)
 
     # Base: one row per pool; Microsoft lists every license that grants the default, each with
@@ -261,7 +273,7 @@ def _license_rows(
 
     # Incremental and AddOn: per SKU, pool and part; a temporary license stays on its own row.
     accrued = theirs[theirs["part"].isin(["Incremental", "AddOn"])].copy()
-    accrued["key"] = accrued["sku"].str.casefold()
+    accrued["key"] = accrued["sku"].astype(str).str.casefold()
     microsoft = accrued.groupby(["key", "pool", "part", "temporary"], as_index=False).agg(
         sku=("sku", "first"),
         microsoft_units=("units", "max"),
@@ -328,7 +340,12 @@ def _license_explanation(row: object, ruleset: RuleSet) -> str:
         )
     if theirs != ours:
         export = str(ours) if ours else "none"
-        text = f"Microsoft counts {theirs} {sku} units, the license export {export}"
+        text = (
+            f"Microsoft counts {theirs} {sku} units, the license export {export}"
+            if theirs
+            else f"Microsoft counts no {sku} toward {pool} {PART_WORDS[part]} capacity; the "
+            f"license export has {ours} units"
+        )
         if ruleset.find_license(sku) is None:
             text += f"; the rule set does not know {sku}, so capplan counts no capacity for it"
         return f"{text} ({more} {pool} for Microsoft)"

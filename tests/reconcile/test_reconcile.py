@@ -211,3 +211,42 @@ def test_report_shows_the_section_in_html_and_excel(tmp_path: Path) -> None:
         if value is not None
     ]
     assert "LOCAL_PAYGO_SEEDED_DATAVERSE" in cells and "2027-02-01" in cells
+
+
+def test_pools_microsoft_does_not_report_are_not_compared(tmp_path: Path) -> None:
+    document = {
+        "tenantId": "00000000-0000-0000-0000-0000000000c0",
+        "tenantCapacities": [
+            {
+                "capacityType": "Log",
+                "capacityUnits": "MB",
+                "totalCapacity": 2048,
+                "consumption": {"rated": 4915.2, "actual": 4571.1},
+                "capacityEntitlements": [{"capacitySubType": "LogBase", "totalCapacity": 2048}],
+            }
+        ],
+    }
+    result = reconciled(write(tmp_path / "capacity.json", document))
+    reconciliation = result.reconciliation
+    assert reconciliation is not None
+    pools = reconciliation.pools.set_index("pool")
+    assert pools["microsoft_entitled_gb"].isna()[["database", "file"]].all()
+    assert pools.at["log", "entitled_difference_gb"] == pytest.approx(0.0)
+    assert set(reconciliation.licenses["pool"]) == {"log"}
+    assert "Microsoft's answer has no figures for database: it cannot be compared" in (
+        reconciliation.explanations
+    )
+    assert not [f for f in result.findings if f.code in CODES]
+    code, out, _ = run(
+        "reconcile",
+        str(LICENSES),
+        str(ENVIRONMENTS),
+        str(tmp_path / "capacity.json"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    database = json.loads(out)["reconciliation"]["pools"][0]
+    assert database["microsoft_entitled_gb"] is None and database["entitled_difference_gb"] is None
