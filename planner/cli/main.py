@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -178,7 +179,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenarios.apply import require_utf8
+    from planner.scenarios.read import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):
@@ -302,8 +303,9 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
     """The baseline and the scenarios of --scenario files and flags; None when there are none."""
-    from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
+    from planner.model.changes import Scenario
     from planner.scenarios.compare import compare
+    from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
     scenarios = [
@@ -584,10 +586,20 @@ def report(options: dict[str, Any]) -> None:
 
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
-    # Once for the page, the workbook and the headline (the JSON rounds its own).
-    data = plan_data(plan)
+    # Once for the page, the workbook and the headline (the JSON rounds its own); the lines of
+    # a large tenant stay one table.
+    data = plan_data(plan, frames=("consumption",))
+    # The page points to the workbook and JSON written beside it for the complete lists.
+    page_folder = Path(targets.get("html", ".")).parent
+    files = {
+        kind: os.path.relpath(targets[kind], page_folder)
+        for kind in ("xlsx", "json")
+        if kind in targets
+    }
     writers = {
-        "html": lambda path: path.write_text(render_html(plan, comparison, data), encoding="utf-8"),
+        "html": lambda path: path.write_text(
+            render_html(plan, comparison, data, files), encoding="utf-8"
+        ),
         "xlsx": lambda path: write_xlsx(plan, path, comparison, data),
         "json": lambda path: path.write_text(json_text(), encoding="utf-8"),
     }

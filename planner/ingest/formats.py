@@ -10,7 +10,6 @@ from __future__ import annotations
 LICENSES = "licenses"
 ENVIRONMENTS = "environments"
 TENANT_CAPACITY = "tenant_capacity"
-KINDS: tuple[str, ...] = (LICENSES, ENVIRONMENTS, TENANT_CAPACITY)
 
 # Base ids of the formats; tabular ones get "-csv" or "-xlsx" appended.
 GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"

@@ -19,18 +19,6 @@ from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
 from planner.scenarios.apply import apply_changes, shift_inputs
 
-SUMMARY_KEYS = (
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "entitled_end_gb",
-    "consumed_end_gb",
-    "available_end_gb",
-    "first_shortfall",
-    "addon_units",
-    "monthly_cost_usd",
-)
 DELTA_KEYS = (
     "entitled_gb",
     "consumed_gb",
@@ -69,7 +57,7 @@ def plan_switched_scenario(
     assert switch is not None
     start = switch.month
     start_label = format_month(parse_month(as_of) + start)
-    new_rules = resolve_ruleset(switch.subject, start_label)
+    new_rules = resolve_ruleset(switch.rules, start_label)
     early = [c for c in scenario.changes if c.month < start]
     late = [replace(c, month=c.month - start) for c in scenario.changes if c.month >= start]
     inputs_early = apply_changes(baseline_inputs, early, ruleset)
