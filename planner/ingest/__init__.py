@@ -90,13 +90,7 @@ def load_inputs(
     # A lone path is a common slip; iterating it would read one file per character.
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
     # A snapshot folder (capplan collect) stands for the files in it.
-    paths = [
-        *(
-            str(p) if isinstance(path, str) else p
-            for path in paths
-            for p in (expand_inputs([Path(path)]) if Path(path).is_dir() else [path])
-        )
-    ]
+    paths = [file for path in paths for file in expand_inputs([path])]
     for path, kind in _requests(paths, licenses, environments):
         part, named = _guarded_load(path, kind, options, sheet, max_bytes, history)
         parts.append(part)

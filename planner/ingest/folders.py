@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from planner.errors import InputError
@@ -70,11 +72,11 @@ def _manifest_files(manifest: Path) -> list[str]:
     return names
 
 
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Files stay; a folder becomes the files of its snapshot."""
-    out: list[Path] = []
+def expand_inputs(paths: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """Files stay as given; a folder becomes the files of its snapshot."""
+    out: list[str | os.PathLike[str]] = []
     for path in paths:
-        out.extend(snapshot_files(path) if path.is_dir() else [path])
+        out.extend(snapshot_files(Path(path)) if Path(path).is_dir() else [path])
     return out
 
 
