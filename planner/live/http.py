@@ -38,6 +38,7 @@ DEFAULT_TOTAL_WAIT = 180.0  # seconds: all waits together
 DEFAULT_MAX_BYTES = 100 * 2**20
 MAX_PAGES = 10_000
 _SERVER_TEXT = 300
+_BODY_START = 100  # characters of a body that is not JSON, to say what it is instead
 
 
 class HttpProblem(Exception):
@@ -233,7 +234,7 @@ class HttpClient:
             try:
                 return json.loads(body)
             except ValueError:
-                start = self.scrub(body[:80].decode("utf-8", "replace")).strip()
+                start = self.scrub(body[:_BODY_START].decode("utf-8", "replace")).strip()
                 raise HttpProblem(
                     f"{shown}: the answer is not JSON (it starts {start!r})", status
                 ) from None
