@@ -206,6 +206,11 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
                 sorted({f"{names.product(lic['sku'])} ({lic['quantity']:g})" for lic in irrelevant})
             )
         )
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_table_lines
+
+        out.append("")
+        out.extend(reconciliation_table_lines(data["reconciliation"], grid, style))
     return "\n".join(out) + "\n"
 
 
@@ -310,6 +315,10 @@ def render_markdown(report: ReportData) -> str:
     ] or ["- None"]
     out += ["", "### Assumptions", ""]
     out += [f"- {_assumption_text(a, names)}" for a in data["assumptions"]] or ["- None"]
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_markdown_lines
+
+        out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [f"- {_input_line(s)}" for s in data["inputs"]]
     return "\n".join(out) + "\n"
