@@ -378,14 +378,19 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.cli.output import atomic_write_text, check_not_input
-    from planner.report.json_report import render_json
+    from planner.cli.output import atomic_write, atomic_write_text, check_not_input
+    from planner.report.json_report import render_json, write_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
         check_not_input(options["output"], input_paths(options), "--output")
     plan = load_plan(options)
     output_format = options["output_format"]
+    if output_format == "json" and options["output"]:
+        # Into the file as it is made: a large tenant's JSON is never held as one text.
+        atomic_write(options["output"], lambda path: write_json(plan, path))
+        finish([plan], options["fail_on"])
+        return
     if output_format == "json":
         text = render_json(plan)
     elif output_format == "markdown":
@@ -446,7 +451,7 @@ def report(options: dict[str, Any]) -> None:
     from planner.model.months import current_month
     from planner.report.data import plan_data
     from planner.report.html import render_html
-    from planner.report.json_report import render_json
+    from planner.report.json_report import write_json
     from planner.report.text import HEADLINE_KEYS, headline
     from planner.report.xlsx import write_xlsx
 
@@ -471,12 +476,15 @@ def report(options: dict[str, Any]) -> None:
 
         plan = build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
     else:
-        from planner.report.whatif_text import render_whatif_json
-
         plan = comparison.baseline
 
-    def json_text() -> str:
-        return render_json(plan) if comparison is None else render_whatif_json(comparison)
+    def json_file(path: Path) -> None:
+        if comparison is None:
+            write_json(plan, path)
+        else:
+            from planner.report.whatif_text import write_whatif_json
+
+            write_whatif_json(comparison, path)
 
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
@@ -495,7 +503,7 @@ def report(options: dict[str, Any]) -> None:
             render_html(plan, comparison, data, files), encoding="utf-8"
         ),
         "xlsx": lambda path: write_xlsx(plan, path, comparison, data),
-        "json": lambda path: path.write_text(json_text(), encoding="utf-8"),
+        "json": json_file,
     }
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
@@ -527,11 +535,12 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write, atomic_write_text, check_not_input
     from planner.report.whatif_text import (
         render_whatif_json,
         render_whatif_markdown,
         render_whatif_table,
+        write_whatif_json,
     )
 
     if options["output"]:
@@ -546,6 +555,10 @@ def whatif(options: dict[str, Any]) -> None:
             expected="--scenario FILE or a what-if flag such as --add-licenses SKU=N "
             "(capplan init writes a starter scenario)",
         )
+    if options["output_format"] == "json" and options["output"]:
+        atomic_write(options["output"], lambda path: write_whatif_json(comparison, path))
+        finish(every_plan(comparison), options["fail_on"])
+        return
     render = {
         "json": render_whatif_json,
         "markdown": render_whatif_markdown,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from planner.errors import printable_data
 from planner.report.data import comparison_data
-from planner.report.json_report import DIGITS, dumps
+from planner.report.json_report import DIGITS, dump, dumps
 from planner.report.text import _grid, _md_table, gb, money
 from planner.results import Comparison
 
@@ -155,3 +156,9 @@ def render_whatif_markdown(comparison: Comparison) -> str:
 
 def render_whatif_json(comparison: Comparison) -> str:
     return dumps(comparison_data(comparison, digits=DIGITS))
+
+
+def write_whatif_json(comparison: Comparison, path: str | Path) -> None:
+    """The whatif JSON straight into a file (use inside ``atomic_write``)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        dump(comparison_data(comparison, digits=DIGITS), handle)
