@@ -16,6 +16,10 @@ HTML page is measured for size, and, when Chromium, chromedriver and selenium ar
 for the time Chromium takes to open and lay it out, next to the bundled sample's page.
 
     python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
+
+``--batch 1000x50`` measures ``capplan report --batch`` over 1,000 generated tenants of 50
+environments each instead, against the floor summed over the tenants (the floor of a sample of
+``--floor-sample`` tenants, scaled to all of them).
 """
 
 from __future__ import annotations
@@ -360,6 +364,38 @@ def _megabytes(value: float) -> str:
     return f"{value / 1024:.2f} GB" if value >= 1024 else f"{value:.0f} MB"
 
 
+def measure_batch(folder: Path, tenants: int, environments: int, months: int, sample: int) -> str:
+    root = folder / "tenants"
+    floors: list[float] = []
+    for index in range(tenants):
+        tenant = root / f"tenant-{index:04d}"
+        tenant.mkdir(parents=True)
+        licenses, inventory = generate(tenant, environments, seed=index)
+        if index < sample:
+            command = [sys.executable, "-c", FLOOR_SCRIPT, str(inventory), str(licenses)]
+            floors.append(run_once(command)[0])
+    command = [
+        *capplan_command(),
+        "report",
+        "--batch",
+        str(root),
+        "--out",
+        str(folder / "out"),
+        "--as-of",
+        AS_OF,
+        "--months",
+        str(months),
+    ]
+    seconds, peak = run_once(command)
+    floor = sum(floors) / len(floors) * tenants
+    return (
+        f"batch of {tenants:,} tenants x {environments:,} environments, {months} months, "
+        f"{os.cpu_count()} CPUs: {seconds:.1f} s, {seconds / floor:.2f} x the floor summed over "
+        f"the tenants ({floor:.1f} s: {floor / tenants:.3f} s each, from {len(floors)} tenants); "
+        f"peak memory {peak / 2**20:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -371,7 +407,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true", help="Skip the Chromium timing.")
     parser.add_argument("--json", dest="json_path", help="Also write the raw figures here.")
+    parser.add_argument("--batch", metavar="TENANTSxENVIRONMENTS", help="e.g. 1000x50")
+    parser.add_argument("--floor-sample", type=int, default=20)
     options = parser.parse_args()
+    if options.batch:
+        tenants, environments = (int(n) for n in options.batch.lower().split("x"))
+        with tempfile.TemporaryDirectory(prefix="capplan-bench-") as temporary:
+            print(
+                measure_batch(
+                    Path(temporary), tenants, environments, options.months, options.floor_sample
+                )
+            )
+        return
     sizes = [int(size.replace("_", "")) for size in options.sizes.split(",") if size.strip()]
 
     results: list[dict[str, Any]] = []

@@ -429,6 +429,14 @@ def forecast(options: dict[str, Any]) -> None:
     type=click.Path(file_okay=False),
     help="Write all three into this folder, named capplan-<as-of>.html/.xlsx/.json.",
 )
+@click.option(
+    "--batch",
+    "batch_dir",
+    type=click.Path(file_okay=False),
+    help="Plan every tenant folder under this folder (one subfolder per tenant, holding its "
+    "inputs), in parallel; write each tenant's report under --out and a portfolio page and "
+    "workbook ranking them.",
+)
 @with_options
 def report(options: dict[str, Any]) -> None:
     """Write the plan as reports to hand on: HTML, Excel and JSON, with the same numbers.
@@ -446,7 +454,11 @@ def report(options: dict[str, Any]) -> None:
       capplan report lic.json env.csv --html plan.html --xlsx plan.xlsx
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
       capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
+      capplan report --batch tenants/ --out portfolio --as-of 2026-12
     """
+    if options["batch_dir"]:
+        report_batch(options)
+        return
     from planner.cli.output import check_not_input, write_all
     from planner.model.months import current_month
     from planner.report.data import plan_data
@@ -514,6 +526,74 @@ def report(options: dict[str, Any]) -> None:
     for line in headline(printable_data({key: data[key] for key in HEADLINE_KEYS})):
         click.echo(line)
     finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
+
+
+BATCH_ALONE = (
+    ("inputs", "input files"),
+    ("license_files", "--licenses"),
+    ("environment_files", "--environments"),
+    ("history_files", "--history"),
+    ("html_path", "--html"),
+    ("xlsx_path", "--xlsx"),
+    ("json_path", "--json"),
+    ("scenario_files", "--scenario"),
+    ("add_licenses", "--add-licenses"),
+    ("add_sandbox", "--add-sandbox"),
+    ("link", "--link"),
+    ("buy_addon", "--buy-addon"),
+    ("growth", "--growth"),
+)
+
+
+def report_batch(options: dict[str, Any]) -> None:
+    """``report --batch DIR --out OUT``: every tenant folder, then the portfolio."""
+    from planner.cli.batch import BatchOptions, run_batch
+    from planner.model.months import current_month
+    from planner.planning import validate_horizon
+
+    given = [flag for key, flag in BATCH_ALONE if options.get(key)]
+    if given:
+        raise InputError(
+            f"--batch takes each tenant's inputs from its folder; {', '.join(given)} cannot "
+            "be given with it",
+            expected="capplan report --batch DIR --out FOLDER [--as-of ...] [--months ...]",
+        )
+    if not options["out_dir"]:
+        raise InputError(
+            "--batch needs --out, the folder for the tenants' reports and the portfolio",
+            expected="capplan report --batch DIR --out FOLDER",
+        )
+    as_of = validate_horizon(options["as_of"] or current_month(), options["months"])
+    batch = BatchOptions(
+        as_of=as_of,
+        months=options["months"],
+        rules=options["rules"],
+        include_warning_units=options["include_warning_units"],
+        sheet=options["sheet"],
+        max_bytes=max_bytes(options),
+        buffer_pct=options["buffer_pct"],
+        buy_at=options["buy_at"],
+    )
+    out = Path(options["out_dir"])
+    tenants = run_batch(Path(options["batch_dir"]), out, batch)
+    failed = [t for t in tenants if t["problem"]]
+    short = [t for t in tenants if t["first_shortfall"]]
+    click.echo(f"wrote {out / 'portfolio.html'}")
+    click.echo(f"wrote {out / 'portfolio.xlsx'}")
+    click.echo(
+        f"{len(tenants) - len(failed)} tenants planned, {len(short)} run short within the "
+        f"horizon; reports under {out}."
+    )
+    for tenant in failed:
+        click.echo(f"capplan: error: tenant {tenant['tenant']}: {tenant['problem']}", err=True)
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+    fail_on = options["fail_on"]
+    warned = [t for t in tenants if t["errors"] or t["warnings"]]
+    if (fail_on == "shortfall" and short) or (fail_on == "warning" and (short or warned)):
+        names = ", ".join(t["tenant"] for t in (short or warned)[:10])
+        click.echo(f"capplan: --fail-on {fail_on}: met by {names}", err=True)
+        sys.exit(EXIT_FAIL_ON)
 
 
 @cli.command()
