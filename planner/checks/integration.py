@@ -22,6 +22,7 @@ from planner.checks.timeline import (
     first_active,
     link_changes,
     month_label,
+    stripped_text,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
@@ -68,7 +69,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
     measured = environments["dataverse_database_gb"].to_numpy()
     names = environments["name"].to_numpy()
     states = environments["power_platform"].to_numpy()
-    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    targets = stripped_text(environments["linked_to"])
     starts = environments["start_month"].to_numpy()
     ends = environments["end_month"].to_numpy()
     linked = (
@@ -229,7 +230,7 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         & (environments["power_platform"] == "linked_existing")
     ).to_numpy()
     names = environments["name"].astype(str).to_numpy()
-    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    targets = stripped_text(environments["linked_to"])
     for row, month in first_active(plan, rows, skip=reported):
         name = names[row]
         target = targets[row] or "an existing environment"
@@ -285,7 +286,7 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     environments = plan.environments
     names = environments["name"].astype(str).to_numpy()
     types = environments["type"].astype(str).to_numpy()
-    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    targets = stripped_text(environments["linked_to"])
     linking = (
         environments["type"].isin(FINANCE_OPERATIONS_TYPES)
         & (environments["power_platform"] == "linked_existing")
@@ -359,7 +360,7 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
     )
     _, pool = dataverse_pool(plan)
     names = environments["name"].astype(str).to_numpy()
-    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    targets = stripped_text(environments["linked_to"])
     for row, month in first_active(plan, rows):
         name = names[row]
         target = targets[row] or "an existing environment"
