@@ -61,7 +61,7 @@ def plan_tenant(folder: Path, out: Path, options: BatchOptions) -> dict[str, Any
     from planner.cli.output import write_all
     from planner.ingest import load_inputs
     from planner.planning import build_plan
-    from planner.report.data import plan_data
+    from planner.report.data import report_data
     from planner.report.html import render_html
     from planner.report.json_report import write_json
     from planner.report.portfolio import failed_summary, tenant_summary
@@ -94,17 +94,15 @@ def plan_tenant(folder: Path, out: Path, options: BatchOptions) -> dict[str, Any
     target.mkdir(parents=True, exist_ok=True)
     stem = f"capplan-{options.as_of}"
     files = {kind: f"{stem}.{kind}" for kind in ("html", "xlsx", "json")}
-    data = plan_data(plan, frames=("consumption",))
+    data = report_data(plan)
     write_all(
         [
             (
                 target / files["html"],
-                lambda path: path.write_text(
-                    render_html(plan, None, data, files), encoding="utf-8"
-                ),
+                lambda path: path.write_text(render_html(data, files), encoding="utf-8"),
             ),
-            (target / files["xlsx"], lambda path: write_xlsx(plan, path, None, data)),
-            (target / files["json"], lambda path: write_json(plan, path)),
+            (target / files["xlsx"], lambda path: write_xlsx(data, path)),
+            (target / files["json"], lambda path: write_json(data, path)),
         ]
     )
     return tenant_summary(name, plan, {kind: f"{name}/{file}" for kind, file in files.items()})

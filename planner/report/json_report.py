@@ -1,4 +1,5 @@
-"""``--format json``: the Plan contract, GB rounded to 3 decimals when written.
+"""``--format json`` and ``report --json``: the plan contract, or the ``whatif`` contract where
+there are scenarios, with GB rounded to 3 decimals when written.
 
 Laid out one record per line: readable in a diff and written by the C JSON encoder, which matters
 for tenants with thousands of environments.
@@ -12,16 +13,43 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pandas as pd
 
-from planner.report.data import LARGE_TABLES, plan_data, rounded
-from planner.results import Plan
+from planner.report.data import TABLES, ReportData, plan_document, records
 
 DIGITS = 3
+# Tables whose length grows with the tenant (a line per environment and capacity type, a row per
+# month and pool): pandas writes them in one pass, without a Python object per row.
+LARGE_TABLES = ("consumption", "forecast")
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 _compact = _ENCODER.encode
+
+
+def rounded(value: Any, digits: int = DIGITS) -> Any:
+    """Round every float in a nested structure (for writing only); -0.0 becomes 0.0."""
+    if type(value) is float:
+        return round(value, digits) + 0.0
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, digits) for v in value]
+    return value
+
+
+def _rounded_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rounded`` for a list of flat records: the floats of thousands of rows, one pass."""
+    return [
+        {
+            k: round(v, DIGITS) + 0.0
+            if type(v) is float
+            else (rounded(v) if type(v) is list else v)
+            for k, v in record.items()
+        }
+        for record in records
+    ]
 
 
 def _nested(record: dict[str, Any]) -> bool:
@@ -44,10 +72,13 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
         write("[]")
         return
     write("[\n" + pad)
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
     for first in range(0, len(frame), ROWS_AT_ONCE):
         if first:
             write(",\n" + pad)
-        part = frame.iloc[first : first + ROWS_AT_ONCE]
+        part = frame.iloc[first : first + ROWS_AT_ONCE].copy()
+        for column in floats:
+            part[column] = np.round(part[column].to_numpy(dtype=float), DIGITS) + 0.0
         body = part.to_json(orient="records", double_precision=DIGITS, force_ascii=False)[1:-1]
         # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
         write(body.replace('},{"', "},\n" + pad + '{"'))
@@ -74,7 +105,7 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
             # One call of the C encoder for the whole list, then a line break between records:
             # '}, {"' with an unescaped quote cannot occur inside a JSON string, and flat
             # records hold no other braces, so it marks exactly the record boundaries.
-            body = _compact(value)[1:-1]
+            body = _compact(_rounded_records(value))[1:-1]
             write("[\n" + pad + body.replace('}, {"', "},\n" + pad + '{"') + end + "]")
             return
         write("[\n")
@@ -83,16 +114,15 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
             if _nested(item):
                 _layout(item, depth + 1, write)
             else:
-                write(_compact(item))
+                write(_compact(rounded(item)))
         write(end + "]")
         return
     write(_compact(rounded(value)))
 
 
 def dump(data: dict[str, Any], handle: TextIO) -> None:
-    """JSON laid out for reading and diffing, written to ``handle`` as it is made; floats in
-    record lists were rounded by ``plan_data(..., digits=DIGITS)``, other floats are rounded
-    here."""
+    """JSON laid out for reading and diffing, every float rounded to ``DIGITS`` decimals,
+    written to ``handle`` as it is made."""
     _layout(data, 0, handle.write)
     handle.write("\n")
 
@@ -104,12 +134,24 @@ def dumps(data: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def render_json(plan: Plan) -> str:
-    return dumps(plan_data(plan, digits=DIGITS, frames=LARGE_TABLES))
+def _document(data: ReportData) -> dict[str, Any]:
+    """The ``whatif`` JSON where the data holds a comparison, the plan JSON otherwise."""
+    if data.comparison is not None:
+        return data.comparison
+    tables = {
+        name: frame if name in LARGE_TABLES else records(frame, TABLES[name])
+        for name, frame in data.tables.items()
+    }
+    return plan_document(data.fields, tables)
 
 
-def write_json(plan: Plan, path: str | Path) -> None:
-    """The plan JSON straight into a file (use inside ``atomic_write``): the large tables are
-    encoded and written a run of rows at a time, never held as one text."""
+def render_json(data: ReportData) -> str:
+    """The ``whatif`` JSON where the data holds a comparison, the plan JSON otherwise."""
+    return dumps(_document(data))
+
+
+def write_json(data: ReportData, path: str | Path) -> None:
+    """:func:`render_json` straight into a file (use inside ``atomic_write``): the large tables
+    are encoded and written a run of rows at a time, never held as one text."""
     with open(path, "w", encoding="utf-8") as handle:
-        dump(plan_data(plan, digits=DIGITS, frames=LARGE_TABLES), handle)
+        dump(_document(data), handle)

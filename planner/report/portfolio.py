@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from planner import __version__
+from planner.report.formatting import money
 from planner.report.html import environment
-from planner.report.text import money
-from planner.report.xlsx import (
+from planner.report.xlsx import _month
+from planner.report.xlsx_writer import (
     MONTH_FORMAT,
     USD_FORMAT,
     WHOLE_FORMAT,
@@ -23,7 +24,6 @@ from planner.report.xlsx import (
     Link,
     SheetWriter,
     Styles,
-    _month,
     new_workbook,
 )
 from planner.results import Plan
