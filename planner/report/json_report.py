@@ -16,7 +16,8 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from planner.report.data import TABLES, ReportData, plan_document, records
+from planner.report.data import SCHEMA_VERSION, TABLES, ReportData, plan_document, records
+from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3
 # Tables whose length grows with the tenant (a line per environment and capacity type, a row per
@@ -155,3 +156,20 @@ def write_json(data: ReportData, path: str | Path) -> None:
     are encoded and written a run of rows at a time, never held as one text."""
     with open(path, "w", encoding="utf-8") as handle:
         dump(_document(data), handle)
+
+
+def render_reconcile_json(report: ReportData) -> str:
+    """``capplan reconcile --format json``: the reconciliation and its findings alone."""
+    data = report.plan
+    if "reconciliation" not in data:
+        raise ValueError("the plan has no tenant capacity answer to reconcile against")
+    return dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "ruleset": data["ruleset"],
+            "as_of": data["as_of"],
+            "inputs": data["inputs"],
+            "reconciliation": data["reconciliation"],
+            "findings": [f for f in data["findings"] if f["code"] in RECONCILE_CODES],
+        }
+    )
