@@ -23,7 +23,11 @@ from planner.errors import InputError
 from planner.ingest import formats
 from planner.ingest.detect import Content, open_content
 from planner.ingest.formats import ENVIRONMENTS, LICENSES
-from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
+from planner.ingest.inventory import (
+    STANDALONE_DATAVERSE_TYPES,
+    read_growth_sheet,
+    read_inventory,
+)
 from planner.ingest.jsondoc import lookup
 from planner.ingest.lcs import read_lcs_json
 from planner.ingest.licenses import (
@@ -33,6 +37,7 @@ from planner.ingest.licenses import (
     read_msol_table,
     read_planning_table,
 )
+from planner.ingest.merge import FilePart, merge_environments
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
 from planner.model import (
@@ -77,12 +82,15 @@ def load_inputs(
     """Read every file and combine them; ``licenses``/``environments`` force a file's kind."""
     options = LicenseOptions(include_warning_units=include_warning_units)
     parts: list[Inputs] = []
+    environment_parts: list[FilePart] = []
     sheet_found = False
     # A lone path is a common slip; iterating it would read one file per character.
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
-    for path, kind in _requests(paths, licenses, environments):
-        part, named = _guarded_load(path, kind, options, sheet, max_bytes)
+    for order, (path, kind) in enumerate(_requests(paths, licenses, environments)):
+        part, named, environment_part = _guarded_load(path, kind, options, sheet, max_bytes)
         parts.append(part)
+        if environment_part is not None:
+            environment_parts.append(replace(environment_part, order=order))
         sheet_found = sheet_found or named
     if sheet is not None and not sheet_found:
         raise InputError(
@@ -90,11 +98,12 @@ def load_inputs(
             expected="the exact title of a worksheet (case matters), or no sheet option",
         )
     combined = combine(parts)
+    environments_merged, remarks = merge_environments(environment_parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
     return replace(
         combined,
-        environments=_resolve_links(combined.environments),
-        notes=combined.notes + _repeated_names(combined.environments),
+        environments=_resolve_links(environments_merged),
+        remarks=combined.remarks + remarks,
     )
 
 
@@ -152,7 +161,7 @@ def _identity(path: PathLike) -> str:
 
 def _guarded_load(
     path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
-) -> tuple[Inputs, bool]:
+) -> tuple[Inputs, bool, FilePart | None]:
     try:
         return _load(path, kind, options, sheet, max_bytes)
     except InputError:
@@ -171,7 +180,9 @@ def _guarded_load(
 
 def _load(
     path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
-) -> tuple[Inputs, bool]:
+) -> tuple[Inputs, bool, FilePart | None]:
+    """One file read: its Inputs, whether it had the named sheet, and (for environment files)
+    what the merge across files needs."""
     raw = read_raw(path, max_bytes)
     content = open_content(raw, sheet, kind)
     detected = formats.kind_of(content.format_id)
@@ -180,16 +191,51 @@ def _load(
     environments = empty_environments()
     notes: tuple[str, ...] = ()
     base = formats.base_of(content.format_id)
+    environment_part: FilePart | None = None
     if detected == LICENSES:
         licenses = _read_licenses(content, base, options)
         rows = len(licenses)
+    elif base == formats.GROWTH_SHEET:
+        assert content.table is not None
+        if not len(content.table):
+            raise _no_rows(content.table.file, "environments")
+        growth = read_growth_sheet(content.table)
+        rows = len(growth)
+        environment_part = FilePart(raw.name, base, 0, environments, growth)
     else:
         environments, notes = _read_environments(content, base)
         rows = len(environments)
+        environment_part = FilePart(raw.name, base, 0, environments)
     notes = _paging_notes(content) + notes
-    source = InputSource(path=raw.name, kind=str(detected), format=content.format_id, rows=rows)
+    source = InputSource(
+        path=raw.name,
+        kind=str(detected),
+        format=content.format_id,
+        rows=rows,
+        tenant_ids=_tenant_ids(content),
+    )
     part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
-    return part, content.sheet_named
+    return part, content.sheet_named, environment_part
+
+
+def _tenant_ids(content: Content) -> tuple[str, ...]:
+    """The tenant ids a JSON answer states: Graph's accountId on each SKU, the admin API's
+    properties.tenantId on each environment. Tables carry none (Msol's prefix is a name)."""
+    if content.json is None:
+        return ()
+    found: dict[str, None] = {}
+    for value in content.json.items:
+        if not isinstance(value, dict):
+            continue
+        properties = lookup(value, "properties")
+        holders = [value] + (
+            [properties[1]] if properties and isinstance(properties[1], dict) else []
+        )
+        for holder in holders:
+            tenant = lookup(holder, "accountId", "tenantId")
+            if tenant is not None and isinstance(tenant[1], str) and tenant[1].strip():
+                found[tenant[1].strip().casefold()] = None
+    return tuple(found)
 
 
 def _paging_notes(content: Content) -> tuple[str, ...]:
@@ -294,25 +340,6 @@ def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
             )
         resolved.iloc[position] = target_row["name"]
     return environments.assign(linked_to=resolved)
-
-
-def _repeated_names(environments: pd.DataFrame) -> tuple[str, ...]:
-    """The same environment from two files (say the inventory and the admin list) counts twice;
-    the engine cannot know they are one, so the reader is told."""
-    if not len(environments):
-        return ()
-    keys = environments["name"].astype(str).str.casefold()
-    sources_per_name = environments.groupby(keys, sort=False)["source"].nunique()
-    repeated = sources_per_name[sources_per_name > 1].index
-    if not len(repeated):
-        return ()
-    first_spelling = environments.groupby(keys, sort=False)["name"].first()
-    names = ", ".join(f"'{first_spelling[key]}'" for key in repeated)
-    files = ", ".join(dict.fromkeys(environments.loc[keys.isin(repeated), "source"]))
-    return (
-        f"{len(repeated)} environment name(s) appear in more than one file ({files}): {names}. "
-        "Each row is planned as its own environment; give every environment in one file only.",
-    )
 
 
 __all__ = ["FORMAT_IDS", "InputError", "detect_format", "load_inputs", "read_one"]

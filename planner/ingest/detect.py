@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.errors import InputError
 from planner.ingest import formats
-from planner.ingest.inventory import NAME_FIELD, TYPE_FIELD
+from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD
 from planner.ingest.jsondoc import JsonReader, lookup, parse_json, type_name
 from planner.ingest.source import RawFile, decode_text, is_workbook_container, refuse_known_binaries
 from planner.ingest.table import Table, normalize_header, table_from_text
@@ -44,6 +44,8 @@ def classify_headers(headers: Iterable[str]) -> str | None:
         return formats.MG_SUBSCRIBED_SKU
     if keys & _NAME_KEYS and keys & _TYPE_KEYS:
         return formats.INVENTORY
+    if keys & _NAME_KEYS and keys & GROWTH_KEYS:
+        return formats.GROWTH_SHEET
     return None
 
 
@@ -116,7 +118,8 @@ def _tabular(table: Table, base: str | None, *, sheet_named: bool = False) -> Co
             expected=(
                 "license columns SkuPartNumber + ActiveUnits (Get-MgSubscribedSku), AccountSkuId + "
                 "ActiveUnits (Get-MsolAccountSku) or sku + quantity (planning sheet); or the "
-                "inventory columns name, type, tier, power_platform, ..."
+                "inventory columns name, type, tier, power_platform, ...; or a growth sheet "
+                "with name and <type>_growth_gb_per_month columns"
             ),
         )
     return Content(

@@ -17,6 +17,7 @@ MG_SUBSCRIBED_SKU = "mg-subscribedsku"
 MSOL_ACCOUNT_SKU = "msol-accountsku"
 PLANNING_SHEET = "planning-sheet"
 INVENTORY = "inventory"
+GROWTH_SHEET = "growth-sheet"  # environment names and monthly growth only
 PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
 LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
 
@@ -24,7 +25,13 @@ LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
 PRODUCT_NAMES_REFERENCE = "product-names-reference"
 TENANT_CAPACITY_JSON = "tenant-capacity-json"
 
-TABULAR_BASES: tuple[str, ...] = (MG_SUBSCRIBED_SKU, MSOL_ACCOUNT_SKU, PLANNING_SHEET, INVENTORY)
+TABULAR_BASES: tuple[str, ...] = (
+    MG_SUBSCRIBED_SKU,
+    MSOL_ACCOUNT_SKU,
+    PLANNING_SHEET,
+    INVENTORY,
+    GROWTH_SHEET,
+)
 
 _KIND_OF_BASE = {
     GRAPH_SUBSCRIBED_SKUS_JSON: LICENSES,
@@ -32,6 +39,7 @@ _KIND_OF_BASE = {
     MSOL_ACCOUNT_SKU: LICENSES,
     PLANNING_SHEET: LICENSES,
     INVENTORY: ENVIRONMENTS,
+    GROWTH_SHEET: ENVIRONMENTS,
     PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
     LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
 }
@@ -44,7 +52,8 @@ DESCRIPTION_OF_KIND = {
     ),
     ENVIRONMENTS: (
         "an environment list: the capplan inventory template (CSV/XLSX), the Power Platform "
-        "admin environment list JSON, or the LCS environment list JSON"
+        "admin environment list JSON, or the LCS environment list JSON; or a growth sheet "
+        "(name and <type>_growth_gb_per_month columns)"
     ),
 }
 EXPECTED_ANY = f"{DESCRIPTION_OF_KIND[LICENSES]}; or {DESCRIPTION_OF_KIND[ENVIRONMENTS]}"

@@ -9,7 +9,7 @@ themselves, which the plan keeps for the checks. See ``cases/README.md`` for the
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 
 from planner.changes import CHANGE_KINDS, Change
 from planner.checks import REGISTRY, SEVERITIES, Finding
+from planner.ingest import load_inputs
 from planner.model import (
     ENVIRONMENT_COLUMNS,
     LICENSE_COLUMNS,
@@ -39,8 +40,10 @@ CASE_KEYS = {
     "environments",
     "changes",
     "growth_fits",  # optional: rows of growth fitted from history snapshots
+    "files",  # optional: input files, read as the command line reads them
 }
-REQUIRED_KEYS = CASE_KEYS - {"changes", "growth_fits"} | {"expected"}
+REQUIRED_KEYS = CASE_KEYS - {"changes", "growth_fits", "files"} | {"expected"}
+FILE_KEYS = {"name", "text"}
 CHANGE_KEYS = {"kind", "month", "subject", "details"}
 EXPECTED_KEYS = {"present", "absent"}
 PRESENT_KEYS = {"code", "subject", "severity", "message", "month"}
@@ -91,6 +94,9 @@ def validate(case: Case) -> None:
         _unknown(set(row), set(LICENSE_COLUMNS), f"{where} licenses")
     for row in data["environments"]:
         _unknown(set(row), set(ENVIRONMENT_COLUMNS), f"{where} environments")
+    for file in data.get("files", []):
+        _unknown(set(file), FILE_KEYS, f"{where} files")
+        assert "/" not in file["name"] and "\\" not in file["name"], f"{where}: file name"
     for change in data.get("changes", []):
         _unknown(set(change), CHANGE_KEYS, f"{where} changes")
         assert change["kind"] in CHANGE_KINDS, f"{where}: change kind {change['kind']}"
@@ -107,7 +113,10 @@ def validate(case: Case) -> None:
     assert case.code in exercised, f"{where}: the case says nothing about {case.code}"
 
 
-def build_case_plan(case: Case) -> Plan:
+def build_case_plan(case: Case, folder: Path | None = None) -> Plan:
+    """The case's plan. ``files`` are written to ``folder`` (the working directory, so that
+    sources read as the bare file names) and read as the command line reads them; the TOML's own
+    rows come after them."""
     data = case.data
     as_of, months = data["as_of"], data["months"]
     labels = month_labels(as_of, months)
@@ -115,6 +124,16 @@ def build_case_plan(case: Case) -> Plan:
         license_frame([{"source": case.name, **row} for row in data["licenses"]]),
         environment_frame([{"source": case.name, **row} for row in data["environments"]]),
     )
+    if data.get("files"):
+        assert folder is not None, "a case with files needs a folder to write them to"
+        for file in data["files"]:
+            (folder / file["name"]).write_text(file["text"], encoding="utf-8")
+        read = load_inputs([file["name"] for file in data["files"]])
+        inputs = replace(
+            read,
+            licenses=pd.concat([read.licenses, inputs.licenses], ignore_index=True),
+            environments=pd.concat([read.environments, inputs.environments], ignore_index=True),
+        )
     if "growth_fits" in data:
         inputs = inputs.with_growth_fits(pd.DataFrame(data["growth_fits"]))
     changes = [
@@ -152,9 +171,10 @@ ALL_CASES = load_cases()
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[f"{c.code}/{c.name}" for c in ALL_CASES])
-def test_case(case: Case) -> None:
+def test_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     validate(case)
-    plan = build_case_plan(case)
+    monkeypatch.chdir(tmp_path)
+    plan = build_case_plan(case, tmp_path)
     for expected in case.present:
         assert any(_matches(f, expected) for f in plan.findings), (
             f"{case.data['description'].strip()}\n"

@@ -124,8 +124,12 @@ def test_all_samples_load_together() -> None:
     inputs = load_inputs(paths)
     assert len(inputs.sources) == len(EXPECTED)
     assert len(inputs.licenses) == sum(e[2] for e in EXPECTED.values() if e[1] == "licenses")
-    # The same environments arrive from several files: the reader is told.
-    assert any("more than one file" in note for note in inputs.notes)
+    # The same environments arrive from several files: each is planned once, and the reader is
+    # told which files shared which environments.
+    assert sorted(inputs.environments["name"]) == sorted(
+        load_inputs([SAMPLES / "environments-inventory.csv"]).environments["name"]
+    )
+    assert any(r.code == "ENVIRONMENT_IN_SEVERAL_FILES" for r in inputs.remarks)
 
 
 def test_inventory_loads_fast(tmp_path: Path) -> None:
