@@ -34,14 +34,14 @@ from typing import Any
 import pandas as pd
 
 from planner.ingest import formats
-from planner.model import (
+from planner.model.inputs import (
     ACTUAL_COLUMNS,
     GROWTH_COLUMNS,
     USAGE_COLUMNS,
     Remark,
     environment_frame,
 )
-from planner.units import format_gb
+from planner.model.units import format_gb
 
 SEVERAL_FILES = "ENVIRONMENT_IN_SEVERAL_FILES"
 NAME_CLASH = "ENVIRONMENT_NAME_CLASH"

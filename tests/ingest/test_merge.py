@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from planner.ingest import load_inputs
-from planner.planning import Plan, plan
+from planner.planning import plan
+from planner.results import Plan
 
 from .conftest import SAMPLES
 

@@ -143,7 +143,7 @@ class Inputs:
     notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
     remarks: tuple[Remark, ...] = field(default=())  # findings ingest prepared (see Remark)
     pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
-    # Growth fitted from dated snapshots (planner.history), one row per environment and type.
+    # Growth fitted from dated snapshots (planner.ingest.snapshots), per environment and type.
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def with_growth_fits(self, fits: pd.DataFrame) -> Inputs:
