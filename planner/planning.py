@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.checks import run_checks
-from planner.engine.consumption import Consumption, compute_consumption
+from planner.engine.consumption import FLAT_GROWTH_RULE, Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
 from planner.engine.forecast import compute_forecast, recommend_purchases
 from planner.errors import InputError
@@ -171,6 +171,20 @@ def collect_assumptions(
                     f"({', '.join(with_defaults)}) add up or only the largest applies"
                 ),
                 "rule": "defaults_combine",
+                "environments": [],
+            }
+        )
+    if not consumption.growth_stated:
+        rows.append(
+            {
+                "pool": None,
+                "sku": None,
+                "value": "no growth",
+                "reason": (
+                    "no environment states a monthly growth, so every month keeps month 0's "
+                    "usage; give <type>_growth_gb_per_month in the inventory or a growth sheet"
+                ),
+                "rule": FLAT_GROWTH_RULE,
                 "environments": [],
             }
         )

@@ -85,7 +85,8 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     in the message.
     """
     unknown = plan.consumption_detail.estimates_used
-    unknown = unknown[unknown["confidence"] == "unknown"]
+    # Unknown usage that grows is GROWTH_FROM_UNKNOWN_START's to report.
+    unknown = unknown[(unknown["confidence"] == "unknown") & (unknown["growth_gb_per_month"] <= 0)]
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
         names = sorted(rows["environment"])
         shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from planner.checks import check
+from planner.engine.consumption import FLAT_GROWTH_RULE
 from planner.results import Finding
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
     your own rules file if you know it.
     """
     for row in plan.assumptions.itertuples(index=False):
+        if row.rule == FLAT_GROWTH_RULE:
+            continue  # GROWTH_UNKNOWN says it
         subject = next((v for v in (row.sku, row.pool) if isinstance(v, str)), "tenant")
         yield Finding(
             "ASSUMED_VALUE",
