@@ -257,7 +257,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "scenario_files",
             multiple=True,
             type=click.Path(dir_okay=False),
-            help="A scenario file (TOML); each is one column of the comparison. Repeatable.",
+            help="A scenario file (TOML); each is one scenario of the comparison, printed as rows "
+            "after the baseline's. Repeatable.",
         ),
         click.option(
             "--add-licenses",
@@ -268,8 +269,10 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--add-sandbox",
             multiple=True,
-            metavar="NAME[:TIER]",
-            help="Add an add-on sandbox with its initial Power Platform environment.",
+            metavar="NAME[:TIER][=GB]",
+            help="Add an add-on sandbox with its initial Power Platform environment; GB is its "
+            "starting Operations database size (else the rule set's estimate for the tier, or "
+            "unknown). Repeatable.",
         ),
         click.option(
             "--link",
@@ -504,14 +507,15 @@ def report(options: dict[str, Any]) -> None:
 def whatif(options: dict[str, Any]) -> None:
     """Compare the baseline with what-if scenarios, side by side, with what to buy.
 
-    Each --scenario file is one column; the quick flags together form one more column
-    ("command line"), applied from month 0. Deltas are scenario minus baseline.
+    Each --scenario file is one scenario; the quick flags together form one more
+    ("command line"), applied from month 0. Each scenario prints as rows, one per pool,
+    after the baseline's rows. Deltas are scenario minus baseline.
 
     \b
     Examples:
       capplan whatif samples/licenses-graph.json samples/environments-inventory.csv \\
           --scenario samples/scenarios/wave-2.toml
-      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2
+      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2=60
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """

@@ -132,6 +132,7 @@ def compute_consumption(
     line_frames: list[pd.DataFrame] = []
     estimate_frames: list[pd.DataFrame] = []
     unusual_frames: list[pd.DataFrame] = []
+    operations_profiles = _operations_profiles(env, ruleset)
 
     for capacity_type in CAPACITY_TYPES:
         dataverse_side = capacity_type in DATAVERSE_TYPES
@@ -140,7 +141,7 @@ def compute_consumption(
         profiles = (
             np.asarray(env["profile"].to_numpy(), dtype=object)
             if dataverse_side
-            else np.full(count, "operations", dtype=object)
+            else operations_profiles
         )
         # A handful of profiles: look each up once, then spread over the environments.
         by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profiles.tolist())}
@@ -278,6 +279,17 @@ def compute_consumption(
     return Consumption(
         env, lines, by_pool, by_type, estimates_used, unusual, growth_stated or not count
     )
+
+
+def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
+    """The Operations estimate profile of each row: its tier's, where the rule set has one."""
+    tiers = env["tier"].to_numpy()
+    profiles = np.full(len(env), "operations", dtype=object)
+    for tier in range(1, 6):
+        profile = f"operations_tier_{tier}"
+        if profile in ruleset.consumption.estimates:
+            profiles[tiers == tier] = profile
+    return profiles
 
 
 def _unusual(

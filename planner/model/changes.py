@@ -42,17 +42,30 @@ class Change:
                 verb = "add" if quantity >= 0 else "remove"
                 return f"{verb} {abs(quantity)} x {self.subject} {when}"
             case "add_environment":
-                return f"add environment {self.subject} ({details.get('type')}) {when}"
+                tier = f", Tier {details['tier']}" if details.get("tier") else ""
+                size = details.get("operations_database_gb")
+                start = (
+                    f", Operations database {size:g} GB as given"
+                    if size is not None
+                    else ", sizes from the rule set's planning estimates"
+                )
+                return f"add environment {self.subject} ({details.get('type')}{tier}{start}) {when}"
             case "delete_environment":
                 return f"delete environment {self.subject} {when}"
             case "link_new":
                 return f"link {self.subject} to a new Dataverse database {when}"
             case "link_existing":
                 return f"link {self.subject} to existing Dataverse {details.get('target')} {when}"
-            case "set_growth":
+            case "set_growth" if details.get("capacity_type"):
                 return (
-                    f"set growth of {self.subject} ({details.get('capacity_type') or 'pool'}) to "
+                    f"set growth of {self.subject} ({details['capacity_type']}) to "
                     f"{details.get('gb_per_month')} GB per month {when}"
+                )
+            case "set_growth":
+                # A pool's growth is extra: it adds to the environments' own growth.
+                return (
+                    f"add {details.get('gb_per_month')} GB per month of growth to the "
+                    f"{self.subject} pool, on top of the environments' own, {when}"
                 )
             case "buy_addon":
                 return f"buy {details.get('gb')} GB of {self.subject} capacity {when}"

@@ -80,7 +80,12 @@ def render_whatif_table(comparison: Comparison) -> str:
         "",
     ]
     for scenario in data["scenarios"]:
-        out.append(f"{scenario['name']} ({scenario['source']}):")
+        source = scenario["source"]
+        out.append(
+            f"{scenario['name']}:"
+            if source in ("", scenario["name"])
+            else f"{scenario['name']} ({source}):"
+        )
         out += [f"  - {change}" for change in scenario["changes"]]
     out.append("")
     out += _grid(HEADERS, _rows(data), RIGHT)

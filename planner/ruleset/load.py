@@ -33,6 +33,8 @@ ROLES = (
 )
 CONFIDENCES = ("documented", "secondary", "assumed")
 COMBINE_MODES = ("max", "sum")
+# Optional: the Operations side of a sandbox of one tier, used before the general "operations".
+TIER_PROFILES = tuple(f"operations_tier_{tier}" for tier in range(1, 6))
 ESTIMATE_PROFILES = (
     "initial",
     "integrated",
@@ -548,11 +550,11 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "profiles " + ", ".join(ESTIMATE_PROFILES) + " (a profile may be empty)",
             )
     for profile, raw in estimates_raw.items():
-        if profile not in ESTIMATE_PROFILES:
+        if profile not in ESTIMATE_PROFILES and profile not in TIER_PROFILES:
             raise reader.fail(
                 (*where, "estimates", profile),
                 f"unknown estimate profile '{profile}'",
-                "one of " + ", ".join(ESTIMATE_PROFILES),
+                "one of " + ", ".join((*ESTIMATE_PROFILES, *TIER_PROFILES)),
             )
         estimates[profile] = _amounts(
             reader,

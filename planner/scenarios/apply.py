@@ -396,6 +396,9 @@ def _float(flag: str, value: str, text: str, expected: str) -> float:
     return number
 
 
+ADD_SANDBOX_FORM = "NAME[:TIER][=GB]"
+
+
 def changes_from_flags(
     as_of: str,
     *,
@@ -430,17 +433,31 @@ def changes_from_flags(
             )
         )
     for value in add_sandbox:
-        name, _, tier_text = value.partition(":")
+        head, equals, size_text = value.rpartition("=")
+        if not equals:
+            head = value
+        name, _, tier_text = head.partition(":")
         if not name.strip():
-            raise InputError(f"--add-sandbox {value!r} has no name", expected="NAME[:TIER]")
+            raise InputError(f"--add-sandbox {value!r} has no name", expected=ADD_SANDBOX_FORM)
         details: dict[str, Any] = {"type": "addon_sandbox", "power_platform": "initial"}
         if tier_text:
             if tier_text.strip() not in ("1", "2", "3", "4", "5"):
                 raise InputError(
                     f"--add-sandbox {value!r}: tier {tier_text!r}",
-                    expected="NAME[:TIER] with TIER 1 to 5",
+                    expected=f"{ADD_SANDBOX_FORM} with TIER 1 to 5",
                 )
             details["tier"] = int(tier_text)
+        if equals:
+            size = _float(
+                "--add-sandbox", value, size_text, f"{ADD_SANDBOX_FORM} with GB 0 or more"
+            )
+            if size < 0:
+                raise InputError(
+                    f"--add-sandbox {value!r}: {size_text} GB", expected="a size of 0 GB or more"
+                )
+            # The size a new sandbox starts at: its Operations database (a copy of production's,
+            # usually). Without it the rule set's estimate for the tier applies.
+            details["operations_database_gb"] = size
         changes.append(
             Change("add_environment", 0, as_of, name.strip(), details, f"--add-sandbox {value}")
         )
