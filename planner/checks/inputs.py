@@ -79,8 +79,8 @@ def tenant_mismatch(plan: Plan) -> Iterator[Finding]:
     """
     tenants: dict[str, list[str]] = {}
     for source in plan.inputs.sources:
-        for tenant in source.tenant_ids:
-            tenants.setdefault(tenant, []).append(source.path)
+        if source.tenant_id:
+            tenants.setdefault(source.tenant_id, []).append(source.path)
     if len(tenants) < 2:
         return
     shown = "; ".join(f"{tenant} in {', '.join(files)}" for tenant, files in tenants.items())

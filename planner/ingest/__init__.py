@@ -212,30 +212,27 @@ def _load(
         kind=str(detected),
         format=content.format_id,
         rows=rows,
-        tenant_ids=_tenant_ids(content),
+        tenant_id=tenant_of(content),
     )
     part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
     return part, content.sheet_named, environment_part
 
 
-def _tenant_ids(content: Content) -> tuple[str, ...]:
-    """The tenant ids a JSON answer states: Graph's accountId on each SKU, the admin API's
-    properties.tenantId on each environment. Tables carry none (Msol's prefix is a name)."""
+def tenant_of(content: Content) -> str:
+    """The tenant an API answer names: Graph's ``accountId`` on its SKUs, the admin API's
+    ``properties.tenantId`` on its environments; "" for files that do not say (tables, LCS;
+    Msol's AccountSkuId prefix is a tenant name, not an id)."""
     if content.json is None:
-        return ()
-    found: dict[str, None] = {}
+        return ""
     for value in content.json.items:
         if not isinstance(value, dict):
             continue
-        properties = lookup(value, "properties")
-        holders = [value] + (
-            [properties[1]] if properties and isinstance(properties[1], dict) else []
-        )
-        for holder in holders:
-            tenant = lookup(holder, "accountId", "tenantId")
-            if tenant is not None and isinstance(tenant[1], str) and tenant[1].strip():
-                found[tenant[1].strip().casefold()] = None
-    return tuple(found)
+        holder = lookup(value, "properties")
+        for obj in (value, holder[1] if holder and isinstance(holder[1], dict) else {}):
+            found = lookup(obj, "accountId", "tenantId")
+            if found is not None and isinstance(found[1], str) and found[1].strip():
+                return found[1].strip().strip("{}").lower()
+    return ""
 
 
 def _paging_notes(content: Content) -> tuple[str, ...]:

@@ -95,8 +95,7 @@ class InputSource:
     kind: str  # "licenses" | "environments"
     format: str  # e.g. "graph-subscribedSkus-json", "inventory-csv"
     rows: int
-    # Tenant ids the file states (Graph accountId, admin API tenantId), in order of appearance.
-    tenant_ids: tuple[str, ...] = ()
+    tenant_id: str = ""  # the tenant the file says it comes from, lower case; "" when silent
 
 
 @dataclass(frozen=True)
