@@ -184,3 +184,12 @@ def che_operations_usage(plan: Plan) -> Iterator[Finding]:
             f"({row.value:g}, {where}) is in your own Azure subscription and draws on no tenant "
             "capacity, so it is not counted.",
         )
+
+
+@check("WARNING_UNITS_NOT_COUNTED", "info")
+def warning_units_not_counted(plan: Plan) -> Iterator[Finding]:
+    """A license export lists units in the warning state (a subscription that lapsed and is in
+    its grace period). They are about to go away, so the plan does not count them unless
+    ``--include-warning-units`` is given; the message names the file and row.
+    """
+    yield from _remarks(plan, "WARNING_UNITS_NOT_COUNTED")

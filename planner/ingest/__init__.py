@@ -43,6 +43,7 @@ from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
 from planner.model.inputs import (
     Inputs,
     InputSource,
+    Remark,
     combine,
     empty_environments,
     empty_licenses,
@@ -214,8 +215,35 @@ def _load(
         rows=rows,
         tenant_id=tenant_of(content),
     )
-    part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
+    part = Inputs(
+        licenses=licenses,
+        environments=environments,
+        sources=(source,),
+        notes=notes,
+        remarks=_warning_units_left_out(licenses, options, content.json is not None),
+    )
     return part, content.sheet_named, environment_part
+
+
+def _warning_units_left_out(
+    licenses: pd.DataFrame, options: LicenseOptions, from_json: bool
+) -> tuple[Remark, ...]:
+    """Units in the warning state are values the file gives that the plan does not count unless
+    asked: say so, with the file, row and column."""
+    if options.include_warning_units or not len(licenses):
+        return ()
+    column = "prepaidUnits.warning" if from_json else "WarningUnits"
+    return tuple(
+        Remark(
+            "WARNING_UNITS_NOT_COUNTED",
+            "info",
+            str(row.sku),
+            f"{row.source} {row.location}, {column}: {int(row.warning_units)} units of {row.sku} "
+            "are in the warning state (a lapsed subscription in its grace period) and are not "
+            "counted; give --include-warning-units to count them until they lapse.",
+        )
+        for row in licenses[licenses["warning_units"] > 0].itertuples(index=False)
+    )
 
 
 def tenant_of(content: Content) -> str:
