@@ -49,13 +49,14 @@ class Consumption:
     growth_stated: bool = True
 
 
+# The assumptions row of a forecast that is flat because no growth was given (GROWTH_UNKNOWN).
+FLAT_GROWTH_RULE = "growth"
+
 # Why a given value sits where the row's type or state expects none, and what the plan did:
 # counted: measured Dataverse usage on a power_platform none row, Operations usage on a standalone
 # Power Platform row (a measurement is evidence the row is described wrongly); not counted:
 # Operations usage on a cloud-hosted environment, which runs in the customer's own subscription;
 # growth on a blank usage without an estimate grows from an unknown start, counted from 0 GB.
-# The assumptions row of a forecast that is flat because no growth was given (GROWTH_UNKNOWN).
-FLAT_GROWTH_RULE = "growth"
 CONTRADICTS_STATE = "USAGE_CONTRADICTS_STATE"
 OUTSIDE_TENANT = "CHE_OPERATIONS_USAGE"
 UNKNOWN_START = "GROWTH_FROM_UNKNOWN_START"

@@ -389,6 +389,7 @@ def _float(flag: str, value: str, text: str, expected: str) -> float:
 
 
 ADD_SANDBOX_FORM = "NAME[:TIER][=GB]"
+_SANDBOX_SIZE = re.compile(r"^(.*)=\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
 
 
 def changes_from_flags(
@@ -429,9 +430,9 @@ def changes_from_flags(
             )
         )
     for value in add_sandbox:
-        head, equals, size_text = value.rpartition("=")
-        if not equals:
-            head = value
+        # "=GB" only where a number follows: a name may hold "=" itself.
+        sized = _SANDBOX_SIZE.match(value)
+        head, size_text = (sized.group(1), sized.group(2)) if sized else (value, "")
         name, _, tier_text = head.partition(":")
         if not name.strip():
             raise InputError(f"--add-sandbox {value!r} has no name", expected=ADD_SANDBOX_FORM)
@@ -444,7 +445,7 @@ def changes_from_flags(
                 )
             tier = int(tier_text)
         sizes: dict[str, float] = {}
-        if equals:
+        if sized:
             size = _float("--add-sandbox", value, size_text, f"{ADD_SANDBOX_FORM}, GB a number")
             if size < 0:
                 raise InputError(
