@@ -58,4 +58,5 @@ from planner.checks import (  # noqa: E402, F401
     licenses,
     provisioning,
     purchase,
+    reconciliation,
 )

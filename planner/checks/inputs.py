@@ -1,5 +1,6 @@
 """Findings about the input files themselves: environments several files describe, values that
-could not be used, files from different tenants, and what ingest had to skip."""
+could not be used, and what ingest had to skip. (Files from different tenants: TENANT_MISMATCH,
+in planner.checks.reconciliation.)"""
 
 from __future__ import annotations
 
@@ -66,31 +67,6 @@ def input_skipped(plan: Plan) -> Iterator[Finding]:
     for note in plan.inputs.notes:
         subject, _, message = note.partition(": ")
         yield Finding("INPUT_SKIPPED", "info", subject if message else "input", message or note)
-
-
-@check("TENANT_MISMATCH", "error")
-def tenant_mismatch(plan: Plan) -> Iterator[Finding]:
-    """The input files come from different tenants: Microsoft Graph's ``accountId`` on the
-    licenses and the admin API's ``tenantId`` on the environments (and any other file that states
-    a tenant id) name more than one tenant.
-
-    One tenant's licenses never cover another tenant's environments, so the plan mixes two
-    tenants and its figures are wrong. Give the files of one tenant per run.
-    """
-    tenants: dict[str, list[str]] = {}
-    for source in plan.inputs.sources:
-        if source.tenant_id:
-            tenants.setdefault(source.tenant_id, []).append(source.path)
-    if len(tenants) < 2:
-        return
-    shown = "; ".join(f"{tenant} in {', '.join(files)}" for tenant, files in tenants.items())
-    yield Finding(
-        "TENANT_MISMATCH",
-        "error",
-        " + ".join(sorted({f for files in tenants.values() for f in files})),
-        f"the inputs come from {len(tenants)} tenants ({shown}); one tenant's licenses do not "
-        "cover another's environments. Give the files of one tenant per run.",
-    )
 
 
 @check("GROWTH_UNKNOWN", "warning")
