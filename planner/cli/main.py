@@ -627,7 +627,7 @@ def whatif(options: dict[str, Any]) -> None:
     Examples:
       capplan whatif samples/licenses-graph.json samples/environments-inventory.csv \\
           --scenario samples/scenarios/wave-2.toml
-      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2=60
+      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2=45
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
