@@ -113,6 +113,11 @@ def test_units() -> None:
             parse_amount(bad)
 
 
-def test_rules_folder_holds_only_rule_files() -> None:
+def test_rules_folder_holds_only_rule_files_and_the_sku_catalog() -> None:
     folder = Path(bundled_dir("rules"))
-    assert sorted(p.name for p in folder.iterdir()) == ["pooled-2025-12.toml", "split-2023.toml"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "catalog",
+        "pooled-2025-12.toml",
+        "split-2023.toml",
+    ]
+    assert sorted(p.name for p in (folder / "catalog").iterdir()) == ["skus.csv"]
