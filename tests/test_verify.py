@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from planner.errors import InputError
-from planner.verify import (
+from planner.verify.dataverse import (
     API_PATH,
     CONTRACT_KEYS,
     VERIFY_COLUMNS,

@@ -17,8 +17,7 @@ from typing import Any
 import click
 
 from planner import __version__
-from planner.errors import InputError
-from planner.printable import printable, printable_data
+from planner.errors import InputError, printable, printable_data
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -174,7 +173,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenario import require_utf8
+    from planner.scenarios.apply import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):
@@ -195,7 +194,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         max_bytes=max_bytes(options),
     )
     if options["history_files"]:
-        from planner.history import apply_fitted_growth, fit_growth, read_snapshots
+        from planner.ingest.snapshots import apply_fitted_growth, fit_growth, read_snapshots
 
         fits = fit_growth(read_snapshots(options["history_files"], max_bytes(options)))
         inputs = apply_fitted_growth(inputs, fits)
@@ -298,8 +297,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
     """The baseline and the scenarios of --scenario files and flags; None when there are none."""
-    from planner.scenario import Scenario, changes_from_flags, read_scenario_file
-    from planner.whatif import compare
+    from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
+    from planner.scenarios.compare import compare
 
     months = options["months"]
     scenarios = [
@@ -377,7 +376,7 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.output import atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write_text, check_not_input
     from planner.report.json_report import render_json
     from planner.report.text import render_markdown, render_table
 
@@ -441,8 +440,8 @@ def report(options: dict[str, Any]) -> None:
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
       capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
     """
-    from planner.months import current_month
-    from planner.output import check_not_input, write_all
+    from planner.cli.output import check_not_input, write_all
+    from planner.model.months import current_month
     from planner.report.data import plan_data
     from planner.report.html import render_html
     from planner.report.json_report import render_json
@@ -516,7 +515,7 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.output import atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write_text, check_not_input
     from planner.report.whatif_text import (
         render_whatif_json,
         render_whatif_markdown,
@@ -561,7 +560,7 @@ def init(directory: str, force: bool) -> None:
       capplan whatif my-tenant/licenses.csv my-tenant/environments.csv \\
           --scenario my-tenant/scenario.toml
     """
-    from planner.starter import write_starter_files
+    from planner.cli.starter import write_starter_files
 
     for path in write_starter_files(directory, force=force):
         click.echo(f"wrote {path}")
@@ -613,7 +612,7 @@ def rules_show(ruleset_id: str | None, output_format: str, as_of: str | None) ->
       capplan rules show
       capplan rules show split-2023 --format json
     """
-    from planner.months import current_month
+    from planner.model.months import current_month
     from planner.report.rules_view import rules_json, rules_table
     from planner.ruleset import resolve_ruleset
 
@@ -761,7 +760,7 @@ def verify(
       capplan verify --url https://contoso.crm.dynamics.com --format json
       capplan verify --inventory environments.csv --out environments-verified.csv
     """
-    from planner import verify as verifying
+    from planner.verify import dataverse as verifying
 
     if inventory:
         if not out_path:
@@ -769,8 +768,8 @@ def verify(
                 "--inventory needs --out, the new inventory to write",
                 expected="--out FILE (a new file, not the input)",
             )
-        from planner.inventory_io import read_rows, write_rows
-        from planner.output import check_not_input
+        from planner.cli.output import atomic_write_text, check_not_input
+        from planner.verify.inventory import read_rows, rows_as_csv
 
         check_not_input(out_path, [inventory], "--out")
         rows = read_rows(inventory)
@@ -782,7 +781,7 @@ def verify(
             return tokens[url]
 
         checked = verifying.verify_inventory(rows, token_for, file=inventory, timeout=timeout)
-        write_rows(out_path, checked)
+        atomic_write_text(out_path, rows_as_csv(checked))
         states = [
             row["power_platform_verified"] for row in checked if row["power_platform_verified"]
         ]
