@@ -659,10 +659,10 @@ def rules_skus(output_format: str, ruleset_id: str | None, as_of: str | None) ->
       capplan rules skus
       capplan rules skus --format json --rules split-2023
     """
-    from planner.catalog import bundled_catalog
-    from planner.months import current_month
+    from planner.model.months import current_month
     from planner.report.catalog_view import catalog_json, catalog_table
     from planner.ruleset import resolve_ruleset
+    from planner.ruleset.catalog import bundled_catalog
 
     ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
     render = catalog_json if output_format == "json" else catalog_table
@@ -690,15 +690,15 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     Example:
       capplan rules import-skus product-names.csv --dry-run
     """
-    from planner.catalog import (
+    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.report.catalog_view import import_report
+    from planner.ruleset.catalog import (
         catalog_path,
         dump_catalog,
         import_products,
         load_catalog,
         read_product_csv,
     )
-    from planner.output import atomic_write_text, check_not_input
-    from planner.report.catalog_view import import_report
 
     target = Path(out_path) if out_path else catalog_path()
     check_not_input(target, [path], "--out")

@@ -7,8 +7,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from planner.catalog import Catalog, CatalogChange, CatalogEntry
 from planner.ruleset import RuleSet
+from planner.ruleset.catalog import Catalog, CatalogChange, CatalogEntry
 
 
 def classify(entry: CatalogEntry, ruleset: RuleSet) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from planner.catalog import bundled_catalog, load_catalog
+from planner.ruleset.catalog import bundled_catalog, load_catalog
 from tests.e2e.clitools import run_capplan
 
 HEADER = "\ufeffProduct_Display_Name,String_ Id,GUID,Service_Plan_Name\n"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import (
+from planner.errors import InputError
+from planner.ruleset.catalog import (
     Catalog,
     CatalogEntry,
     bundled_catalog,
@@ -17,7 +18,6 @@ from planner.catalog import (
     parse_catalog,
     read_product_csv,
 )
-from planner.errors import InputError
 
 DATA = Path(__file__).parent / "data"
 # 199 Dynamics 365 and Power Platform SKUs (part number, GUID, display name, where from): the
