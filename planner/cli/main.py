@@ -173,7 +173,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenarios.apply import require_utf8
+    from planner.scenarios.read import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):
@@ -297,8 +297,9 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
     """The baseline and the scenarios of --scenario files and flags; None when there are none."""
-    from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
+    from planner.model.changes import Scenario
     from planner.scenarios.compare import compare
+    from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
     scenarios = [
