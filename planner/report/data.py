@@ -143,6 +143,20 @@ LICENSE_KEYS = (
     "status",
     "source",
     "location",
+    "matched_by",
+    "part_number",
+    "product_name",
+    "display_name",
+    "reason",
+)
+IGNORED_LICENSE_KEYS = (
+    "sku",
+    "product_name",
+    "quantity",
+    "reason",
+    "matched_by",
+    "source",
+    "location",
 )
 
 
@@ -208,6 +222,9 @@ def plan_data(
         ],
         "assumptions": records(plan.assumptions, ASSUMPTION_KEYS, digits),
         "licenses": records(plan.licenses, LICENSE_KEYS, digits),
+        "ignored_licenses": records(
+            plan.licenses[plan.licenses["status"] == "not_relevant"], IGNORED_LICENSE_KEYS, digits
+        ),
     }
 
 

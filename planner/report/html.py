@@ -20,6 +20,7 @@ from planner.report.data import comparison_data, plan_data
 from planner.report.text import gb, headline, money
 from planner.resources import bundled_dir
 from planner.results import Comparison, Plan
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -656,6 +657,9 @@ def report_view(
                 "status": lic["status"].replace("_", " "),
                 "source": lic["source"],
                 "location": lic["location"],
+                "product_name": lic["product_name"],
+                "matched_by": MATCHED_BY_WORDS[lic["matched_by"]],
+                "reason": lic["reason"],
             }
             for lic in data["licenses"]
         ],

@@ -43,6 +43,7 @@ from planner.report.data import comparison_data, plan_data
 from planner.report.html import check_baseline
 from planner.report.text import headline
 from planner.results import Comparison, Plan
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 GB_FORMAT = '#,##0.00 "GB"'
 # A planning estimate rather than a measurement: still a number, shown with an approximation sign.
@@ -1059,11 +1060,14 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         Column("Status"),
         Column("File"),
         Column("Where in the file"),
+        Column("Product"),
+        Column("Recognised"),
+        Column("Why"),
     )
     rows = [
         [
             lic["sku"],
-            lic["sku_given"],
+            lic["sku_given"] or None,
             lic["sku_id"] or None,
             lic["quantity"],
             lic["role"] or None,
@@ -1071,6 +1075,9 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
             lic["status"],
             lic["source"],
             lic["location"] or None,
+            lic["product_name"] or None,
+            MATCHED_BY_WORDS[lic["matched_by"]],
+            lic["reason"] or None,
         ]
         for lic in data["licenses"]
     ]

@@ -29,6 +29,13 @@ from planner.resources import bundled_dir
 
 CAPACITY_CLASSES = ("rule", "none", "unknown")
 MATCHED_BY = ("guid", "part_number", "display_name")
+# How the human formats say it.
+MATCHED_BY_WORDS = {
+    "guid": "by GUID",
+    "part_number": "by part number",
+    "display_name": "by display name",
+    "": "not recognised",
+}
 CATALOG_COLUMNS = (
     "part_number",
     "guid",
@@ -544,6 +551,7 @@ __all__ = [
     "CAPACITY_CLASSES",
     "CATALOG_COLUMNS",
     "MATCHED_BY",
+    "MATCHED_BY_WORDS",
     "Catalog",
     "CatalogChange",
     "CatalogEntry",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError
+from planner.ruleset import bundled_rulesets
 from planner.ruleset.catalog import (
     Catalog,
     CatalogEntry,
@@ -196,3 +197,9 @@ def test_bad_product_files_get_one_clear_error(
     source.write_bytes(content)
     with pytest.raises(InputError, match=fragment):
         read_product_csv(source)
+
+
+def test_every_rule_the_catalog_names_is_in_every_bundled_rule_set() -> None:
+    for ruleset in bundled_rulesets():
+        missing = sorted(r for r in bundled_catalog().rules() if ruleset.find_license(r) is None)
+        assert not missing, f"{ruleset.id} lacks rules for {missing}"
