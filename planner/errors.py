@@ -16,6 +16,9 @@ import re
 from typing import Any
 
 LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be megabytes long
+# Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
+# (tab and CR hide the sign in a CSV export). Text from inputs that starts so is written as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 SHORTENED = " ... (shortened)"
 
