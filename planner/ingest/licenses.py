@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputError
 from planner.ingest.jsondoc import JsonReader, item
 from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
 from planner.model.inputs import license_frame
