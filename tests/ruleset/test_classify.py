@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from planner.engine.entitlement import classify_licenses
 from planner.errors import RulesError
 from planner.model.inputs import license_frame
 from planner.resources import bundled_dir
 from planner.ruleset import bundled_rulesets, load_ruleset_text, resolve_ruleset
 from planner.ruleset.catalog import Catalog, CatalogEntry
+from planner.ruleset.classify import classify_licenses
 
 POOLED_TEXT = (bundled_dir("rules") / "pooled-2025-12.toml").read_text(encoding="utf-8")
 
