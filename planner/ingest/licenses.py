@@ -99,9 +99,11 @@ def read_graph_json(
         sku = reader.text(sku_object, path, "skuPartNumber", required=False)
         sku_id = _json_guid(reader, sku_object, path)
         if not sku and not sku_id:
+            where, written = reader.field(sku_object, path, "skuPartNumber")
             raise reader.fail(
-                "skuPartNumber and skuId are both missing",
-                path,
+                f"skuPartNumber is {'missing' if written is None else 'empty'} and there is "
+                "no skuId",
+                where,
                 "skuPartNumber, skuId or both on every subscribed SKU",
             )
         prepaid_path, prepaid = reader.field(sku_object, path, "prepaidUnits")
