@@ -152,6 +152,11 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
     if data["licenses"]:
         out.append("")
         out += license_lines(data)
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_table_lines
+
+        out.append("")
+        out.extend(reconciliation_table_lines(data["reconciliation"], grid, style))
     return "\n".join(out) + "\n"
 
 
@@ -243,6 +248,10 @@ def render_markdown(report: ReportData) -> str:
     out += [f"- {a['value']} (`{a['rule']}`): {a['reason']}" for a in data["assumptions"]] or [
         "- none"
     ]
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_markdown_lines
+
+        out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [
         f"- `{s['path']}`: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]
