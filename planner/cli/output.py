@@ -6,7 +6,6 @@ complete, so a failed run leaves any earlier report untouched and no partial fil
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -95,6 +94,9 @@ def _temporary_beside(target: str | Path) -> Path:
 
 def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
     """The last writer in a forked child, the others here; a child's failure is re-raised."""
+    # Imported only where a child is started: every other command runs without it.
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     temporary, write = writers[-1]
