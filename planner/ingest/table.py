@@ -277,13 +277,22 @@ def _delimiter_name(delimiter: str) -> str:
 
 
 def table_from_rows(
-    file: str, sheet: str, rows: Sequence[Sequence[str]], header_index: int
+    file: str,
+    sheet: str,
+    rows: Sequence[Sequence[str]],
+    header_index: int,
+    *,
+    row_numbers: Sequence[int] | None = None,
 ) -> Table:
-    """Build a table from worksheet rows already turned into strings (row 1 = rows[0])."""
+    """Build a table from worksheet rows already turned into strings; ``row_numbers`` are the
+    sheet's row numbers of ``rows`` (default: row 1 = rows[0])."""
     width = max((len(row) for row in rows), default=0)
-    padded = [list(row) + [""] * (width - len(row)) for row in rows]
+    padded = [list(row) + [""] * (width - len(row)) if len(row) < width else row for row in rows]
     records = _trim_frame(pd.DataFrame(padded, columns=range(width), dtype=str))
-    numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    if row_numbers is None:
+        numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    else:
+        numbers = np.asarray(row_numbers, dtype=np.int64)
     return _build_table(file, records, numbers, header_index, sheet=sheet, decimal_comma=False)
 
 

@@ -2,8 +2,13 @@
 
 An XLSX file is a zip archive of XML parts. Before openpyxl opens it, every part is streamed
 once to check that the archive is intact, that it does not inflate to more than a sane size
-(a "zip bomb"), and that no XML part declares a document type or entities (the way entity
-expansion attacks start; Excel never writes either).
+(a "zip bomb"), and that no part, whatever its name, declares a document type or entities (the
+way entity expansion attacks start; Excel never writes either). openpyxl parses with defusedxml
+as a second line of defence.
+
+Sheets are read sparsely: only the cells a row actually holds, only up to the header's last
+column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
+at XFD1048576 costs one cell, not a grid of seventeen billion.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from openpyxl.worksheet._reader import WorkSheetParser
+
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import Table, table_from_rows, trim
@@ -26,7 +33,13 @@ MAX_MEMBERS = 10_000
 # Spreadsheet XML compresses well, but not a thousand to one over a megabyte.
 MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
-MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_ROWS = 1_048_576  # Excel's own limits
+EXCEL_COLUMNS = 16_384
+# No format capplan reads has more than a few dozen columns; cells further right are not read.
+MAX_COLUMNS = 1_000
+# A used range declared larger than this is refused before reading (a real inventory of 100,000
+# environments by 100 columns is 10 million).
+MAX_DECLARED_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
 
 _CHUNK = 64 * 1024
@@ -104,7 +117,6 @@ def _stream_member(
     raw: RawFile, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int
 ) -> int:
     """Inflate one part in chunks, counting real bytes (the declared sizes may lie)."""
-    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
     tail = b""
     read = 0
     try:
@@ -114,16 +126,17 @@ def _stream_member(
                 total += len(chunk)
                 if read > info.file_size or total > MAX_UNCOMPRESSED_BYTES:
                     raise _too_large(raw, total)
-                if is_xml:
-                    window = tail + chunk
-                    if any(marker in window for marker in _FORBIDDEN):
-                        raise InputError(
-                            f"part {info.filename} declares a document type or entities, which "
-                            "Excel never writes: refused",
-                            file=raw.name,
-                            expected=_SAVE_AS,
-                        )
-                    tail = window[-_OVERLAP:]
+                # Every part, whatever its name: openpyxl finds parts through the package's
+                # relationships, so shared strings may well live in "xl/strings.dat".
+                window = tail + chunk
+                if any(marker in window for marker in _FORBIDDEN):
+                    raise InputError(
+                        f"part {info.filename} declares a document type or entities, which "
+                        "Excel never writes: refused",
+                        file=raw.name,
+                        expected=_SAVE_AS,
+                    )
+                tail = window[-_OVERLAP:]
     except InputError:
         raise
     except RuntimeError as error:  # zipfile raises this for encrypted members
@@ -183,27 +196,109 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
 
 
-def _rows(raw: RawFile, worksheet: Any, limit: int | None = None) -> Iterator[list[str]]:
+class _SparseParser(WorkSheetParser):
+    """openpyxl's sheet parser, keeping only the cells that hold a value, up to one column.
+
+    openpyxl's read-only rows are padded to the widest row, and its parser records every row's
+    attributes; neither is needed to read values, and both grow with what a file declares
+    rather than with what it holds.
+    """
+
+    def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last_column = last_column
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        if number is None:
+            self.row_counter += 1
+        else:
+            try:
+                self.row_counter = int(number)
+            except ValueError:
+                raise ValueError(f"{number!r} is not a valid row number") from None
+        self.col_counter = 0
+        cells = []
+        for element in row:
+            cell = self.parse_cell(element)
+            if cell["value"] is not None and cell["column"] <= self.last_column:
+                cells.append(cell)
+        return self.row_counter, cells
+
+
+def _sparse_rows(
+    raw: RawFile, worksheet: Any, *, last_row: int | None = None, last_column: int = MAX_COLUMNS
+) -> Iterator[tuple[int, dict[int, str]]]:
+    """(row number, {column number: text}) for every row holding a value, in sheet order.
+
+    Cells right of ``last_column`` are skipped unread; rows below ``last_row`` are not read.
+    """
+    workbook = worksheet.parent
     try:
-        worksheet.reset_dimensions()  # the stored dimension may be wrong or absurdly large
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for count, row in enumerate(
-                worksheet.iter_rows(min_row=1, min_col=1, values_only=True), start=1
-            ):
-                if limit is not None and count > limit:
-                    return
-                if count > MAX_ROWS:
-                    raise InputError(
-                        f"sheet {worksheet.title} has more than {MAX_ROWS:,} rows",
-                        file=raw.name,
-                        expected="a sheet of ordinary size",
-                    )
-                yield [cell_text(value) for value in row]
+            # Not public API: the read-only worksheet's part and its workbook's shared strings
+            # and date styles, the same arguments openpyxl itself gives its parser.
+            with worksheet._get_source() as source:
+                parser = _SparseParser(
+                    source,
+                    worksheet._shared_strings,
+                    data_only=True,
+                    epoch=workbook.epoch,
+                    date_formats=workbook._date_formats,
+                    timedelta_formats=workbook._timedelta_formats,
+                    last_column=last_column,
+                )
+                for number, cells in parser.parse():
+                    if last_row is not None and number > last_row:
+                        return
+                    if number > MAX_ROWS or number < 1:
+                        raise InputError(
+                            f"sheet {worksheet.title} has a row numbered {number:,}, outside "
+                            f"Excel's 1 to {MAX_ROWS:,}",
+                            file=raw.name,
+                            expected=_SAVE_AS,
+                        )
+                    if cells:
+                        yield number, {cell["column"]: cell_text(cell["value"]) for cell in cells}
     except InputError:
         raise
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None
+
+
+def _check_declared_size(raw: RawFile, worksheet: Any) -> None:
+    """Refuse a sheet whose declared used range no spreadsheet program would write."""
+    rows = (worksheet.max_row or 0) - (worksheet.min_row or 1) + 1
+    columns = (worksheet.max_column or 0) - (worksheet.min_column or 1) + 1
+    if (worksheet.max_row or 0) > MAX_ROWS or (worksheet.max_column or 0) > EXCEL_COLUMNS:
+        problem = "beyond Excel's grid"
+    elif rows * columns > MAX_DECLARED_CELLS:
+        problem = f"{rows * columns:,} cells, more than the {MAX_DECLARED_CELLS:,} capplan reads"
+    else:
+        return
+    raise InputError(
+        f"sheet {worksheet.title} declares a used range of {rows:,} rows by {columns:,} "
+        f"columns ({problem})",
+        file=raw.name,
+        expected="a sheet of ordinary size (select the used cells, copy them to a new workbook "
+        "and save it as .xlsx)",
+    )
+
+
+def _dense(cells: dict[int, str], width: int) -> list[str]:
+    row = [""] * width
+    for column, text in cells.items():
+        if column <= width:
+            row[column - 1] = text
+    return row
+
+
+def _top_rows(raw: RawFile, worksheet: Any) -> list[list[str]]:
+    """The first rows of a sheet, where the header is searched, as dense rows."""
+    top = dict(_sparse_rows(raw, worksheet, last_row=HEADER_SEARCH_ROWS))
+    width = max((max(cells) for cells in top.values()), default=0)
+    return [_dense(top.get(number, {}), width) for number in range(1, HEADER_SEARCH_ROWS + 1)]
 
 
 def _find_header(
@@ -239,10 +334,12 @@ def choose_sheet(
             raise InputError("the workbook has no worksheets", file=raw.name, expected=_SAVE_AS)
         by_title = {ws.title: ws for ws in worksheets}
         if sheet is not None and sheet in by_title:
+            _check_declared_size(raw, by_title[sheet])
             return _read_sheet(raw, by_title[sheet], classify, named=True)
         candidates: list[tuple[Any, str | None]] = []
         for worksheet in worksheets:
-            top = list(_rows(raw, worksheet, limit=HEADER_SEARCH_ROWS))
+            _check_declared_size(raw, worksheet)
+            top = _top_rows(raw, worksheet)
             found = _find_header(top, classify)
             if found is not None:
                 candidates.append((worksheet, found[1]))
@@ -278,8 +375,7 @@ def _read_sheet(
     *,
     named: bool = False,
 ) -> SheetChoice:
-    rows = list(_rows(raw, worksheet))
-    found = _find_header(rows[:HEADER_SEARCH_ROWS], classify)
+    found = _find_header(_top_rows(raw, worksheet), classify)
     if found is None:
         raise InputError(
             f"sheet {worksheet.title} is empty",
@@ -288,5 +384,16 @@ def _read_sheet(
             expected="a header row followed by data rows",
         )
     header_index, base = found
-    table = table_from_rows(raw.name, worksheet.title, rows, header_index)
+    header_number = header_index + 1
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    width = 0
+    for number, cells in _sparse_rows(raw, worksheet):
+        if number == header_number:
+            width = max(cells)  # nothing right of the last header is read
+        elif number < header_number or not width:
+            continue
+        rows.append(_dense(cells, width))
+        numbers.append(number)
+    table = table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)
     return SheetChoice(table=table, format_base=base, named=named)
