@@ -14,6 +14,7 @@ at XFD1048576 costs one cell, not a grid of seventeen billion.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import warnings
 import zipfile
@@ -21,8 +22,6 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from openpyxl.worksheet._reader import WorkSheetParser
 
 from planner.errors import InputError
 from planner.ingest.source import RawFile
@@ -196,34 +195,39 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
 
 
-class _SparseParser(WorkSheetParser):
+@functools.cache
+def _sparse_parser() -> type:
     """openpyxl's sheet parser, keeping only the cells that hold a value, up to one column.
 
     openpyxl's read-only rows are padded to the widest row, and its parser records every row's
     attributes; neither is needed to read values, and both grow with what a file declares
-    rather than with what it holds.
+    rather than with what it holds. (Built on first use: openpyxl loads only for workbooks.)
     """
+    from openpyxl.worksheet._reader import WorkSheetParser
 
-    def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.last_column = last_column
+    class SparseParser(WorkSheetParser):  # type: ignore[misc]
+        def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.last_column = last_column
 
-    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
-        number = row.get("r")
-        if number is None:
-            self.row_counter += 1
-        else:
-            try:
-                self.row_counter = int(number)
-            except ValueError:
-                raise ValueError(f"{number!r} is not a valid row number") from None
-        self.col_counter = 0
-        cells = []
-        for element in row:
-            cell = self.parse_cell(element)
-            if cell["value"] is not None and cell["column"] <= self.last_column:
-                cells.append(cell)
-        return self.row_counter, cells
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            number = row.get("r")
+            if number is None:
+                self.row_counter += 1
+            else:
+                try:
+                    self.row_counter = int(number)
+                except ValueError:
+                    raise ValueError(f"{number!r} is not a valid row number") from None
+            self.col_counter = 0
+            cells = []
+            for element in row:
+                cell = self.parse_cell(element)
+                if cell["value"] is not None and cell["column"] <= self.last_column:
+                    cells.append(cell)
+            return self.row_counter, cells
+
+    return SparseParser
 
 
 def _sparse_rows(
@@ -240,7 +244,7 @@ def _sparse_rows(
             # Not public API: the read-only worksheet's part and its workbook's shared strings
             # and date styles, the same arguments openpyxl itself gives its parser.
             with worksheet._get_source() as source:
-                parser = _SparseParser(
+                parser = _sparse_parser()(
                     source,
                     worksheet._shared_strings,
                     data_only=True,
