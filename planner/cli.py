@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -23,6 +25,31 @@ from planner.printable import printable, printable_data
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number within bounds: click's FloatRange lets "nan" through every comparison."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        below = number <= self.low if self.low_open else number < self.low
+        if not math.isfinite(number) or below or number > self.high:
+            bracket = "(" if self.low_open else "["
+            self.fail(
+                f"{value!r} is not a finite number in {bracket}{self.low:g}, {self.high:g}]",
+                param,
+                ctx,
+            )
+        return number
 
 
 def usage_error(error: click.UsageError) -> None:
@@ -53,6 +80,8 @@ class CapplanGroup(click.Group):
             ctx.exit(EXIT_BAD_INPUT)
         except click.UsageError as error:
             usage_error(error)
+        except KeyboardInterrupt:
+            interrupted()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug of ours: short message, traceback only with --debug
@@ -153,7 +182,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "buffer_pct",
             default=0.0,
             show_default=True,
-            type=click.FloatRange(0, 95),
+            type=FiniteFloat(0, 95),
             help="Headroom to keep free when recommending add-ons, in percent of the entitlement.",
         ),
         click.option(
@@ -218,13 +247,37 @@ def load_plan(options: dict[str, Any]) -> Any:
 
 
 def input_paths(options: dict[str, Any]) -> list[str]:
+    """Every file the command reads: none of them may be an output."""
+    from planner.ruleset import ruleset_file
+
+    rules = ruleset_file(options.get("rules"))
     return [
         *options["inputs"],
         *options["license_files"],
         *options["environment_files"],
         *options["history_files"],
         *options.get("scenario_files", ()),
+        *([str(rules)] if rules is not None else []),
     ]
+
+
+def check_outputs(
+    options: dict[str, Any], targets: dict[str, str], scenarios: Sequence[Any] = ()
+) -> None:
+    """Refuse outputs that are inputs, including rules files named inside scenarios, and two
+    outputs that are one file."""
+    from planner.output import check_distinct, check_not_input
+    from planner.ruleset import ruleset_file
+
+    inputs = input_paths(options)
+    for scenario in scenarios:
+        if scenario.switch is not None:
+            named = ruleset_file(scenario.switch.subject)
+            if named is not None:
+                inputs.append(str(named))
+    check_distinct(targets.items())
+    for option, path in targets.items():
+        check_not_input(path, inputs, option)
 
 
 def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:
@@ -296,10 +349,9 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
-    """The baseline and the scenarios of --scenario files and flags; None when there are none."""
+def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
+    """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
     from planner.scenario import Scenario, changes_from_flags, read_scenario_file
-    from planner.whatif import compare
 
     months = options["months"]
     scenarios = [
@@ -316,9 +368,20 @@ def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: s
     )
     if flags:
         scenarios.append(Scenario("command line", flags, "", "command line"))
+    return scenarios
+
+
+def load_comparison(
+    options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str, scenarios: list[Any]
+) -> Any:
+    """The baseline and the scenarios compared; None when there are no scenarios."""
+    from planner.whatif import compare
+
     if not scenarios:
         return None
-    return compare(inputs, scenarios, ruleset, as_of, months, **purchase_options(options))
+    return compare(
+        inputs, scenarios, ruleset, as_of, options["months"], **purchase_options(options)
+    )
 
 
 def every_plan(comparison: Any) -> list[Any]:
@@ -377,12 +440,12 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.output import atomic_write_text, check_not_input
+    from planner.output import atomic_write_text
     from planner.report.json_report import render_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
-        check_not_input(options["output"], input_paths(options), "--output")
+        check_outputs(options, {"--output": options["output"]})
     plan = load_plan(options)
     output_format = options["output_format"]
     if output_format == "json":
@@ -441,8 +504,8 @@ def report(options: dict[str, Any]) -> None:
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
       capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
     """
-    from planner.months import current_month
-    from planner.output import check_not_input, write_all
+    from planner.output import write_all
+    from planner.planning import validate_horizon
     from planner.report.data import plan_data
     from planner.report.html import render_html
     from planner.report.json_report import render_json
@@ -454,17 +517,19 @@ def report(options: dict[str, Any]) -> None:
         folder = Path(options["out_dir"])
         if folder.exists() and not folder.is_dir():
             raise InputError("--out is not a folder", file=str(folder), expected="a folder")
-        stem = f"capplan-{options['as_of'] or current_month()}"
+        # The month as parsed, never the text as typed, goes into the file names.
+        stem = f"capplan-{validate_horizon(options['as_of'], options['months'])}"
         targets = {kind: str(folder / f"{stem}.{kind}") for kind in ("html", "xlsx", "json")}
     for kind in ("html", "xlsx", "json"):
         if options[f"{kind}_path"]:
             targets[kind] = options[f"{kind}_path"]
     if not targets:
         raise InputError("no report to write", expected="--out DIR, or --html/--xlsx/--json PATH")
-    for kind, path in targets.items():
-        check_not_input(path, input_paths(options), f"--{kind}")
+    check_outputs(options, {f"--{kind}": path for kind, path in targets.items()})
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    comparison = load_comparison(options, inputs, ruleset, as_of)
+    scenarios = load_scenarios(options, as_of)
+    check_outputs(options, {f"--{kind}": path for kind, path in targets.items()}, scenarios)
+    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
     if comparison is None:
         from planner.planning import build_plan
 
@@ -516,19 +581,19 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.output import atomic_write_text, check_not_input
+    from planner.output import atomic_write_text
     from planner.report.whatif_text import (
         render_whatif_json,
         render_whatif_markdown,
         render_whatif_table,
     )
 
-    if options["output"]:
-        check_not_input(
-            options["output"], [*input_paths(options), *options["scenario_files"]], "--output"
-        )
+    outputs = {"--output": options["output"]} if options["output"] else {}
+    check_outputs(options, outputs)
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    comparison = load_comparison(options, inputs, ruleset, as_of)
+    scenarios = load_scenarios(options, as_of)
+    check_outputs(options, outputs, scenarios)
+    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
     if comparison is None:
         raise InputError(
             "no scenario given",
@@ -657,7 +722,13 @@ def rules_check(path: str) -> None:
     default="table",
     show_default=True,
 )
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=FiniteFloat(0, 3600, low_open=True),
+    help="Seconds the whole check of one environment may take, retries included.",
+)
 @click.option(
     "--inventory",
     type=click.Path(dir_okay=False),
@@ -735,12 +806,21 @@ def verify(
     sys.exit(verifying.exit_status(result))
 
 
+def interrupted() -> None:
+    """Ctrl-C: one line and the shell's status for SIGINT, 128 + 2; outputs are untouched."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
+    click.echo("\ncapplan: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     # One short run allocates hundreds of thousands of small objects (records, cells) and frees
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
+    except KeyboardInterrupt:  # between click's own handling and the interpreter's
+        interrupted()
     finally:
         # On the way out the interpreter collects cycles once more over every object still
         # alive (a large plan is hundreds of thousands); frozen objects are left to the system,

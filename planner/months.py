@@ -18,9 +18,16 @@ def parse_month(text: str, *, what: str = "month") -> int:
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise InputError(f"{what} {text!r} has month {month}", expected="a month from 01 to 12")
-    if not 2000 <= year <= 2100:
-        raise InputError(f"{what} {text!r} has year {year}", expected="a year from 2000 to 2100")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            f"{what} {text!r} has year {year}",
+            expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}",
+        )
     return year * 12 + month - 1
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+LAST_MONTH = LAST_YEAR * 12 + 11  # 2100-12 as a serial number
 
 
 def format_month(serial: int) -> str:

@@ -19,7 +19,7 @@ from planner.engine.entitlement import Entitlement, compute_entitlement
 from planner.engine.forecast import Forecast, compute_forecast, recommend_purchases
 from planner.errors import InputError
 from planner.model import Inputs
-from planner.months import current_month, format_month, month_labels, parse_month
+from planner.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
 from planner.ruleset import RuleSet, resolve_ruleset
 from planner.units import MB_PER_GB
 
@@ -56,7 +56,16 @@ def validate_horizon(as_of: str | None, months: int) -> str:
             f"--months {months!r} is not a usable horizon",
             expected=f"a whole number of months from 1 to {MAX_MONTHS}",
         )
-    return format_month(parse_month(month))
+    start = parse_month(month)
+    last = start + months - 1
+    if last > LAST_MONTH:
+        raise InputError(
+            f"the horizon of {months} months from {format_month(start)} ends in "
+            f"{format_month(last)}, after {format_month(LAST_MONTH)}, the last month capplan "
+            "plans",
+            expected=f"--as-of and --months that end by {format_month(LAST_MONTH)}",
+        )
+    return format_month(start)
 
 
 def plan(

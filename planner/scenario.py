@@ -20,6 +20,7 @@ import pandas as pd
 
 from planner.changes import Change
 from planner.errors import InputError
+from planner.limits import MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model import (
     CAPACITY_TYPES,
     ENVIRONMENT_TYPES,
@@ -302,18 +303,12 @@ def read_scenario_file(
     path: str | Path, as_of: str, months: int, max_bytes: int = MAX_SCENARIO_BYTES
 ) -> Scenario:
     file = str(path)
-    try:
-        if Path(path).stat().st_size > max_bytes:
-            raise InputError(
-                f"the scenario file is larger than the limit of {max_bytes:,} bytes",
-                file=file,
-                expected="a scenario file of a few kilobytes (or a larger --max-input-mb)",
-            )
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("scenario file not found", file=file) from None
-    except OSError as error:
-        raise InputError(f"cannot read the scenario file: {error.strerror}", file=file) from None
+    raw = read_limited(
+        path,
+        min(max_bytes, MAX_TOML_BYTES),
+        "scenario file",
+        "a TOML scenario file of a few kilobytes (see capplan init)",
+    )
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -325,6 +320,12 @@ def read_scenario_file(
     except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         raise InputError(
             f"not valid TOML: {error}",
+            file=file,
+            expected="a TOML scenario file (see capplan init)",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            "not valid TOML: arrays or tables are nested too deeply",
             file=file,
             expected="a TOML scenario file (see capplan init)",
         ) from None
@@ -355,6 +356,14 @@ def read_scenario_file(
             file=file,
             location="changes",
             expected="at least one [[changes]] entry",
+        )
+    if len(tables) > MAX_SCENARIO_CHANGES:
+        raise InputError(
+            f"the scenario has {len(tables):,} changes, more than the {MAX_SCENARIO_CHANGES:,} "
+            "capplan applies in one scenario",
+            file=file,
+            location="changes",
+            expected="a scenario of a few decisions (split a long list into several scenarios)",
         )
     changes = tuple(
         change_from_table(table, as_of, months, file, f"changes[{index + 1}]")

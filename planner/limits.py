@@ -1,0 +1,48 @@
+"""What capplan reads at most, and reading a file under such a limit.
+
+Each limit is far above anything a real tenant produces and low enough that a hostile or
+mistaken file (``/dev/zero`` as a rules file, a scenario with a million changes) is refused with
+one message instead of using all memory or all afternoon. docs/input-formats.md lists them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.errors import InputError
+
+# Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
+# about 25 KB.
+MAX_TOML_BYTES = 1024 * 1024
+# Changes in one scenario (file or flags): a what-if is a handful of decisions, not a data set.
+MAX_SCENARIO_CHANGES = 1_000
+
+
+def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> bytes:
+    """The bytes of ``path``, refusing a file larger than ``max_bytes`` without reading more.
+
+    Reading one byte past the limit tells "exactly at the limit" from "larger", and works for
+    files whose size the file system does not report (pipes, devices such as /dev/zero).
+    """
+    name = str(path)
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise InputError(f"the {what} is a folder, not a file", file=name, expected=expected)
+        with file.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=name, expected=expected) from None
+    except PermissionError:
+        raise InputError(f"permission denied when reading the {what}", file=name) from None
+    except OSError as error:
+        raise InputError(
+            f"cannot read the {what} ({error.strerror or error})", file=name, expected=expected
+        ) from None
+    if len(data) > max_bytes:
+        raise InputError(
+            f"the {what} is larger than the limit of {max_bytes:,} bytes",
+            file=name,
+            expected=expected,
+        )
+    return data
