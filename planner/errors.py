@@ -1,15 +1,52 @@
-"""The one error type for bad input, and its rule-file flavour.
+"""The one error type for bad input, and text made safe to show in a message or a terminal.
 
 Every reader and validator raises :class:`InputError` with the file, the place in it (row and
 column, JSON path, or sheet and cell) and what was expected. The CLI prints it on one or two
 lines and exits with status 2; nothing else about bad input ever reaches the user.
+
+File content can hold line breaks, terminal escape sequences (which recolour or retitle the
+user's terminal), lone surrogates from undecodable bytes, or megabytes in one cell. Messages and
+text renderers show such characters as escapes (``\\n``, ``\\x1b``) and long quotes shortened;
+JSON, HTML and Excel output keep the exact text, escaped the way each format escapes.
 """
 
 from __future__ import annotations
 
-from planner.printable import printable
+import re
+from typing import Any
 
 LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be megabytes long
+# C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters that reorder or hide
+# text: bidi embeddings, overrides and isolates, marks, line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+SHORTENED = " ... (shortened)"
+
+
+def _escaped(found: re.Match[str]) -> str:
+    character = found.group()
+    if character in "\t\n\r":
+        return character.encode("unicode_escape").decode("ascii")
+    code = ord(character)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    shown = _CONTROL.sub(_escaped, text)
+    shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
+    if limit is not None and len(shown) > limit:
+        shown = shown[: max(limit - len(SHORTENED), 0)] + SHORTENED
+    return shown
+
+
+def printable_data(value: Any) -> Any:
+    """Every string in a nested structure made printable (for the text renderers)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: printable_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [printable_data(item) for item in value]
+    return value
 
 
 class InputError(Exception):

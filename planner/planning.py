@@ -1,4 +1,4 @@
-"""The Plan: one result model that every renderer reads, and ``plan()``, the library entry point.
+"""``plan()``, the library entry point: ingest -> engine -> checks, giving one Plan.
 
 Data flows one way: inputs (already ingested) -> engine (entitlement, consumption, forecast) ->
 checks (findings) -> renderers. Nothing here reads files or prints.
@@ -7,45 +7,25 @@ checks (findings) -> renderers. Nothing here reads files or prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from planner.changes import Change
-from planner.checks import Finding, run_checks
+from planner.checks import run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
-from planner.engine.forecast import Forecast, compute_forecast, recommend_purchases
+from planner.engine.forecast import compute_forecast, recommend_purchases
 from planner.errors import InputError
-from planner.model import Inputs
-from planner.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
+from planner.model.changes import Change
+from planner.model.inputs import Inputs
+from planner.model.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
+from planner.model.units import MB_PER_GB
+from planner.results import Plan
 from planner.ruleset import RuleSet, resolve_ruleset
-from planner.units import MB_PER_GB
 
 MAX_MONTHS = 120
 ASSUMPTION_COLUMNS = ("pool", "sku", "value", "reason", "rule", "environments")
-
-
-@dataclass(frozen=True)
-class Plan:
-    ruleset: RuleSet
-    as_of: str
-    months: int
-    inputs: Inputs
-    licenses: pd.DataFrame  # every license row, classified (known / unknown / not_relevant)
-    environments: pd.DataFrame  # inventory rows with resolved Power Platform state
-    capacity: pd.DataFrame  # month 0 per pool
-    entitlement: pd.DataFrame  # month-0 entitlement lines
-    consumption: pd.DataFrame  # month-0 consumption lines
-    forecast: Forecast
-    shortfalls: pd.DataFrame
-    assumptions: pd.DataFrame
-    entitlement_detail: Entitlement
-    consumption_detail: Consumption
-    purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
-    findings: tuple[Finding, ...] = ()
-    changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
 
 
 def validate_horizon(as_of: str | None, months: int) -> str:
@@ -104,7 +84,7 @@ def build_plan(
     buy_at: str = "first-shortfall",
 ) -> Plan:
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
-    ``inputs`` (by planner.scenario); the plan keeps them for the checks."""
+    ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
     entitlement = compute_entitlement(inputs.licenses, ruleset, months)
     consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 import planner.planning
-from planner.cli import cli
+from planner.cli.main import cli
 
 
 @pytest.fixture

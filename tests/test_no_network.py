@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from planner.cli import cli
+from planner.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "bad_inputs" / "good"

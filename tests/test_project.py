@@ -52,7 +52,7 @@ def test_no_number_of_microsofts_in_the_engine_code() -> None:
 
 
 def test_cli_reference_is_in_sync_with_the_commands() -> None:
-    from planner.clidocs import render_cli_reference
+    from planner.cli.docs import render_cli_reference
 
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert written == render_cli_reference(), "run: python -m planner.clidocs > docs/cli.md"
+    assert written == render_cli_reference(), "run: python -m planner.cli.docs > docs/cli.md"

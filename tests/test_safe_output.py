@@ -25,10 +25,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from planner.cli import cli
-from planner.inventory_io import FORMULA_PREFIXES, neutralise_formula
-from planner.output import atomic_write_text, write_all
+from planner.cli.main import cli
+from planner.cli.output import atomic_write_text, write_all
 from planner.report.xlsx import safe_cell_text
+from planner.verify.inventory import FORMULA_PREFIXES, neutralise_formula
 
 AS_OF = ("--as-of", "2026-12")
 EARLIER = "an earlier report\n"
@@ -294,12 +294,12 @@ def test_a_writer_failing_midway_leaves_every_report_untouched(
 def test_verify_failure_leaves_the_earlier_inventory_untouched(
     plain: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import planner.verify
+    import planner.verify.dataverse
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("network vanished")
 
-    monkeypatch.setattr(planner.verify, "verify_inventory", broken)
+    monkeypatch.setattr(planner.verify.dataverse, "verify_inventory", broken)
     inventory = write_csv(
         tmp_path / "inventory.csv",
         [["name", "type", "org_url"], ["CE", "dataverse_production", "https://ce.example.invalid"]],

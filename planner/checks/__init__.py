@@ -8,22 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from planner.planning import Plan
-
-SEVERITIES = ("info", "warning", "error")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str  # info | warning | error
-    subject: str  # environment, SKU or pool
-    message: str  # what is wrong and what to do
-    month: str | None = None
-
+from planner.results import SEVERITIES, Finding, Plan
 
 CheckFunction = Callable[["Plan"], Iterable[Finding]]
 

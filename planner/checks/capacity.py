@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.checks import Finding, check
-from planner.units import format_gb
+from planner.checks import check
+from planner.model.units import format_gb
+from planner.results import Finding
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.results import Plan
 
 
 @check("CAPACITY_OVER", "error")

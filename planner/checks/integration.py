@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.checks import Finding, check
+from planner.checks import check
 from planner.checks.timeline import (
     FINANCE_OPERATIONS_TYPES,
     LINKABLE_TYPES,
@@ -25,11 +25,12 @@ from planner.checks.timeline import (
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
+from planner.model.units import format_gb
+from planner.results import Finding
 from planner.ruleset import RuleSet
-from planner.units import format_gb
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.results import Plan
 
 
 def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:

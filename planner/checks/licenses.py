@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from planner.checks import Finding, check
+from planner.checks import check
+from planner.results import Finding
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.results import Plan
 
 
 @check("UNKNOWN_SKU", "warning")

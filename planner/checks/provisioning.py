@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from planner.changes import Change
-from planner.checks import Finding, check
+from planner.checks import check
 from planner.checks.integration import purchase_text
 from planner.checks.timeline import LINK_KINDS, dataverse_pool
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
-from planner.model import NEVER
-from planner.units import format_gb
+from planner.model.changes import Change
+from planner.model.inputs import NEVER
+from planner.model.units import format_gb
+from planner.results import Finding
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.results import Plan
 
 SETUP_KINDS = ("add_environment", *LINK_KINDS)
 

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.checks import Finding, check
+from planner.checks import check
 from planner.checks.timeline import active, evaluation_months, month_label
+from planner.results import Finding
 
 if TYPE_CHECKING:
-    from planner.planning import Plan
+    from planner.results import Plan
 
 SANDBOX_TYPES = ("sandbox", "addon_sandbox")
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.model import FINANCE_OPERATIONS_TYPES
+from planner.model.inputs import FINANCE_OPERATIONS_TYPES
 
 if TYPE_CHECKING:
-    from planner.changes import Change
-    from planner.planning import Plan
+    from planner.model.changes import Change
+    from planner.results import Plan
 
 LINK_KINDS = ("link_new", "link_existing")
 LINKED_STATES = ("integrated", "linked_existing")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.model import CAPACITY_TYPES, FINANCE_OPERATIONS_TYPES, empty_pool_growth
+from planner.model.inputs import CAPACITY_TYPES, FINANCE_OPERATIONS_TYPES, empty_pool_growth
 from planner.ruleset import Amount, RuleSet
 
 DATAVERSE_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("dataverse_"))

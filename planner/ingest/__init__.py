@@ -35,7 +35,7 @@ from planner.ingest.licenses import (
 )
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
-from planner.model import (
+from planner.model.inputs import (
     Inputs,
     InputSource,
     combine,

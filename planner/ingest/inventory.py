@@ -21,7 +21,7 @@ from planner.ingest.table import (
     normalize_header,
     parse_numbers,
 )
-from planner.model import (
+from planner.model.inputs import (
     ACTUAL_COLUMNS,
     CAPACITY_TYPES,
     ENVIRONMENT_TYPES,

@@ -17,7 +17,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.ingest.jsondoc import JsonReader, item
 from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
-from planner.model import license_frame
+from planner.model.inputs import license_frame
 
 GUID = re.compile(
     r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"

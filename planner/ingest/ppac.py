@@ -4,7 +4,7 @@ Mapping choices (documented in docs/input-formats.md):
 
 - Rated consumption goes to ``<type>_gb`` because it is what counts against entitlement; actual
   consumption goes to ``<type>_actual_gb``. Both arrive in MB and are converted with
-  planner.units.mb_to_gb.
+  planner.model.units.mb_to_gb.
 - An environment reporting non-zero FinOpsDatabase or FinOpsFile consumption hosts finance and
   operations. Its Production SKU becomes ``production``, its Sandbox SKU ``sandbox`` for the
   first one and ``addon_sandbox`` for later ones (the license includes one sandbox; the list
@@ -23,7 +23,7 @@ import numpy as np
 
 from planner.ingest.jsondoc import JsonReader, item, lookup, member
 from planner.ingest.table import ABSURD, compact
-from planner.units import MB_PER_GB, mb_to_gb
+from planner.model.units import MB_PER_GB, mb_to_gb
 
 _STANDALONE_TYPE_BY_SKU = {
     "production": "dataverse_production",

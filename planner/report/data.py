@@ -14,7 +14,8 @@ import pandas as pd
 
 from planner import __version__
 from planner.engine.forecast import PURCHASE_COLUMNS
-from planner.planning import Plan
+from planner.results import Comparison, Plan
+from planner.scenarios.compare import delta, matching_pools, pool_summary
 
 SCHEMA_VERSION = 1
 
@@ -219,3 +220,40 @@ def rounded(value: Any, digits: int = 3) -> Any:
     if isinstance(value, list):
         return [rounded(v, digits) for v in value]
     return value
+
+
+def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[str, Any]:
+    """The whatif JSON contract: baseline plan, and per scenario its plan and deltas."""
+    baseline_summary = pool_summary(comparison.baseline)
+    scenarios = []
+    for scenario, plan in comparison.scenarios:
+        summary = pool_summary(plan)
+        entry: dict[str, Any] = {
+            "name": scenario.name,
+            "source": scenario.source,
+            "description": scenario.description,
+            "changes": [c.describe() for c in scenario.changes],
+            "summary": summary,
+            "delta": delta(baseline_summary, summary),
+            "plan": plan_data(plan, digits),
+        }
+        if scenario.switch is not None:
+            # Compared from the switch month on, pool by pool of the new rule set.
+            before = comparison.before_switch[scenario.name]
+            at_switch = pool_summary(comparison.baseline, start=scenario.switch.month)
+            entry["changes"].append(scenario.switch.describe())
+            entry["delta"] = delta(
+                at_switch, summary, matching_pools(comparison.baseline.ruleset, plan.ruleset)
+            )
+            entry["ruleset_switch"] = {
+                "rules": plan.ruleset.id,
+                "month": scenario.switch.month_label,
+            }
+            entry["plan_before_switch"] = plan_data(before, digits)
+        scenarios.append(entry)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "baseline": plan_data(comparison.baseline, digits),
+        "baseline_summary": baseline_summary,
+        "scenarios": scenarios,
+    }

@@ -15,12 +15,11 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from planner.planning import Plan
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import plan_data
+from planner.report.data import comparison_data, plan_data
 from planner.report.text import gb, headline, money
 from planner.resources import bundled_dir
-from planner.whatif import Comparison, comparison_data
+from planner.results import Comparison, Plan
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from planner.planning import Plan
 from planner.report.data import LARGE_TABLES, plan_data, rounded
+from planner.results import Plan
 
 DIGITS = 3
 

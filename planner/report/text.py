@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from planner.planning import Plan
-from planner.printable import printable_data
+from planner.errors import printable_data
 from planner.report.data import plan_data
+from planner.results import Plan
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.printable import printable_data
+from planner.errors import printable_data
+from planner.report.data import comparison_data
 from planner.report.json_report import DIGITS, dumps
 from planner.report.text import _grid, _md_table, gb, money
-from planner.whatif import Comparison, comparison_data
+from planner.results import Comparison
 
 
 def _columns(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], list[dict] | None]]:

@@ -37,13 +37,12 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
-from planner.model import CAPACITY_TYPES
-from planner.months import first_day
-from planner.planning import Plan
-from planner.report.data import plan_data
+from planner.model.inputs import CAPACITY_TYPES
+from planner.model.months import first_day
+from planner.report.data import comparison_data, plan_data
 from planner.report.html import check_baseline
 from planner.report.text import headline
-from planner.whatif import Comparison, comparison_data
+from planner.results import Comparison, Plan
 
 GB_FORMAT = '#,##0.00 "GB"'
 # A planning estimate rather than a measurement: still a number, shown with an approximation sign.
@@ -1316,7 +1315,7 @@ def write_xlsx(
     comparison: Comparison | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Write the workbook to ``path`` (the CLI wraps this in ``planner.output.atomic_write``).
+    """Write the workbook to ``path`` (the CLI wraps this in ``planner.cli.output.atomic_write``).
 
     With a ``comparison`` (``plan`` being ``comparison.baseline``) the workbook gets a
     Comparison sheet of the baseline and each scenario, right after the Summary. ``data`` is

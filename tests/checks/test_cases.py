@@ -16,17 +16,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.changes import CHANGE_KINDS, Change
-from planner.checks import REGISTRY, SEVERITIES, Finding
-from planner.model import (
+from planner.checks import REGISTRY
+from planner.model.changes import CHANGE_KINDS, Change
+from planner.model.inputs import (
     ENVIRONMENT_COLUMNS,
     LICENSE_COLUMNS,
     Inputs,
     environment_frame,
     license_frame,
 )
-from planner.months import month_labels
-from planner.planning import Plan, build_plan
+from planner.model.months import month_labels
+from planner.planning import build_plan
+from planner.results import SEVERITIES, Finding, Plan
 from planner.ruleset import resolve_ruleset
 
 CASES = Path(__file__).resolve().parent / "cases"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.model import Inputs, environment_frame, license_frame
-from planner.planning import Plan, build_plan
+from planner.model.inputs import Inputs, environment_frame, license_frame
+from planner.planning import build_plan
+from planner.results import Plan
 from planner.ruleset import resolve_ruleset
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.history import apply_fitted_growth, fit_growth, month_position, read_snapshots
+from planner.ingest.snapshots import apply_fitted_growth, fit_growth, month_position, read_snapshots
 from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.engine.forecast import borrow
-from planner.model import ENVIRONMENT_TYPES
+from planner.model.inputs import ENVIRONMENT_TYPES
 from planner.ruleset import bundled_rulesets, resolve_ruleset
 
 RULE_SETS = [r.id for r in bundled_rulesets()]

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError, RulesError
+from planner.model.units import format_gb, mb_to_gb, parse_amount
 from planner.resources import bundled_dir
 from planner.ruleset import bundled_rulesets, load_ruleset_text, resolve_ruleset
-from planner.units import format_gb, mb_to_gb, parse_amount
 
 POOLED_TEXT = (bundled_dir("rules") / "pooled-2025-12.toml").read_text(encoding="utf-8")
 

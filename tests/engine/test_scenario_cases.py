@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from builders import make_inputs
 
+from planner.report.data import comparison_data
 from planner.ruleset import resolve_ruleset
-from planner.scenario import read_scenario_file
-from planner.whatif import compare, comparison_data
+from planner.scenarios.apply import read_scenario_file
+from planner.scenarios.compare import compare
 
 CASES = sorted((Path(__file__).parent / "scenario_cases").glob("*.toml"))
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
-from planner.scenario import (
+from planner.scenarios.apply import (
     Scenario,
     apply_changes,
     changes_from_flags,
     read_scenario_file,
 )
-from planner.whatif import compare, plan_scenario
+from planner.scenarios.compare import compare, plan_scenario
 
 AS_OF = "2026-12"
 MONTHS = 12
@@ -257,7 +257,7 @@ def test_comparison_deltas_by_hand() -> None:
         AS_OF,
         MONTHS,
     )
-    from planner.whatif import comparison_data
+    from planner.report.data import comparison_data
 
     data = comparison_data(comparison)
     more_users = {d["pool"]: d for d in data["scenarios"][0]["delta"]}
@@ -326,7 +326,7 @@ def test_bad_scenarios_name_file_and_change(tmp_path, text, fragment) -> None:
 
 def test_renewal_into_the_pooled_model(tmp_path) -> None:
     """Planned from the switch month under the new rules; before it, under the old ones."""
-    from planner.whatif import comparison_data
+    from planner.report.data import comparison_data
 
     path = write(
         tmp_path,

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ingest.table import ABSURD, trim
-from planner.model import (
+from planner.model.inputs import (
     ACTUAL_COLUMNS,
     ENVIRONMENT_TYPES,
     GROWTH_COLUMNS,

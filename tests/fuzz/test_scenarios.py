@@ -1,9 +1,9 @@
 """Scenario files mutated from valid ones, read and applied to a plan; what-if flags made up.
 
-Whatever the file holds, reading it (planner.scenario.read_scenario_file) and planning with it
-(planner.whatif.compare, which applies the changes and plans the result) fail only with
-InputError, in at most two lines without control characters: keys with control characters,
-integers of thousands of digits and a list or table as ``kind`` included.
+Whatever the file holds, reading it (planner.scenarios.apply.read_scenario_file) and planning
+with it (planner.scenarios.compare.compare, which applies the changes and plans the result)
+fail only with InputError, in at most two lines without control characters: keys with control
+characters, integers of thousands of digits and a list or table as ``kind`` included.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ruleset import bundled_rulesets, resolve_ruleset
-from planner.scenario import FILE_KEYS, changes_from_flags, read_scenario_file
-from planner.whatif import compare
+from planner.scenarios.apply import FILE_KEYS, changes_from_flags, read_scenario_file
+from planner.scenarios.compare import compare
 
 from .support import CONTROL, NUMBERISH, fuzz_settings, recase
 

@@ -19,7 +19,7 @@ import openpyxl
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
-from planner.model import ACTUAL_COLUMNS, GROWTH_COLUMNS, USAGE_COLUMNS
+from planner.model.inputs import ACTUAL_COLUMNS, GROWTH_COLUMNS, USAGE_COLUMNS
 from planner.planning import build_plan
 from planner.report.json_report import render_json
 from planner.report.text import render_markdown, render_table

@@ -12,7 +12,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.ingest import load_inputs
-from planner.model import Inputs
+from planner.model.inputs import Inputs
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.ingest import detect_format, load_inputs
-from planner.model import ENVIRONMENT_COLUMNS, LICENSE_COLUMNS
+from planner.model.inputs import ENVIRONMENT_COLUMNS, LICENSE_COLUMNS
 
 from .conftest import SAMPLES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from report_plans import CLEAR_ENVIRONMENTS, SHORT_ENVIRONMENTS, make_plan
 
-from planner.planning import Plan
+from planner.results import Plan
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.model import Inputs, InputSource, environment_frame, license_frame
-from planner.planning import Plan, build_plan
+from planner.model.inputs import Inputs, InputSource, environment_frame, license_frame
+from planner.planning import build_plan
+from planner.results import Plan
 from planner.ruleset import resolve_ruleset
 
 AS_OF = "2026-01"

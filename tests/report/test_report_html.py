@@ -12,14 +12,15 @@ import pytest
 from browser import find_browser, print_pdf
 from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
 
-from planner.model import Inputs, environment_frame, license_frame
-from planner.output import atomic_write_text
-from planner.planning import Plan, build_plan
+from planner.cli.output import atomic_write_text
+from planner.model.inputs import Inputs, environment_frame, license_frame
+from planner.planning import build_plan
 from planner.report.charts import forecast_chart, nice_step
 from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
 from planner.report.json_report import render_json
 from planner.report.text import gb, money
 from planner.resources import bundled_dir
+from planner.results import Plan
 from planner.ruleset import resolve_ruleset
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}

@@ -19,9 +19,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from report_plans import AS_OF, MONTHS, SHORT_ENVIRONMENTS, make_inputs
 
-from planner.output import atomic_write
-from planner.planning import Plan, build_plan
+from planner.cli.output import atomic_write
+from planner.planning import build_plan
 from planner.report.charts import MARKER_SHAPES, comparison_chart, plan_style, value_axis
+from planner.report.data import comparison_data
 from planner.report.html import SECTIONS, render_html, report_view
 from planner.report.text import gb, money
 from planner.report.xlsx import (
@@ -32,9 +33,10 @@ from planner.report.xlsx import (
     SIGNED_GB_FORMAT,
     write_xlsx,
 )
+from planner.results import Comparison, Plan
 from planner.ruleset import resolve_ruleset
-from planner.scenario import Scenario, changes_from_flags, read_scenario_file
-from planner.whatif import Comparison, compare, comparison_data
+from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
+from planner.scenarios.compare import compare
 
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
 MARKUP_SOURCE = "what <i>if</i>.toml"

@@ -25,8 +25,7 @@ from openpyxl.utils.escape import unescape
 from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
-from planner.output import atomic_write
-from planner.planning import Plan
+from planner.cli.output import atomic_write
 from planner.report.json_report import render_json
 from planner.report.xlsx import (
     CERTAINTY,
@@ -42,6 +41,7 @@ from planner.report.xlsx import (
     safe_cell_text,
     write_xlsx,
 )
+from planner.results import Plan
 
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 TABLE_SHEETS = (

@@ -21,7 +21,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ingest.source import DEFAULT_MAX_BYTES
-from planner.model import CAPACITY_TYPES, Inputs
+from planner.model.inputs import CAPACITY_TYPES, Inputs
 
 MIN_SNAPSHOTS = 3
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?!\d)")

@@ -126,7 +126,7 @@ class Inputs:
     sources: tuple[InputSource, ...] = ()
     notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
     pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
-    # Growth fitted from dated snapshots (planner.history), one row per environment and type.
+    # Growth fitted from dated snapshots (planner.ingest.snapshots), per environment and type.
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def with_growth_fits(self, fits: pd.DataFrame) -> Inputs:

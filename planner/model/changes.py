@@ -1,7 +1,8 @@
 """Planned changes of a what-if scenario, as data.
 
-A scenario file or a what-if flag becomes a list of Change; ``planner.scenario`` applies them to
-Inputs, and the Plan keeps them (``plan.changes``) so that checks can look at what is planned.
+A scenario file or a what-if flag becomes a list of Change; ``planner.scenarios.apply``
+applies them to Inputs, and the Plan keeps them (``plan.changes``) so that checks can look at
+what is planned.
 """
 
 from __future__ import annotations
@@ -58,3 +59,13 @@ class Change:
             case "switch_rules":
                 return f"switch to rule set {self.subject} {when}"
         return f"{self.kind} {self.subject} {when}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    changes: tuple[Change, ...]
+    description: str = ""
+    source: str = ""  # the file, or "command line"
+    # A contract renewal into another rule set from a month on (a switch_rules change).
+    switch: Change | None = None

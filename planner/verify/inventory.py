@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
-from planner.output import atomic_write_text
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +38,8 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
     return frame.to_dict(orient="records")
 
 
-def write_rows(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> None:
+def rows_as_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The checked rows as CSV text; the caller writes it (atomically)."""
     columns: list[str] = []
     for row in rows:
         for key in row:
@@ -52,7 +52,7 @@ def write_rows(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> None:
         writer.writerow(
             {k: neutralise_formula("" if _blank(row.get(k)) else row.get(k)) for k in columns}
         )
-    atomic_write_text(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _blank(value: Any) -> bool:

@@ -19,8 +19,7 @@ from typing import Any
 import click
 
 from planner import __version__
-from planner.errors import InputError
-from planner.printable import printable, printable_data
+from planner.errors import InputError, printable, printable_data
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -203,7 +202,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenario import require_utf8
+    from planner.scenarios.apply import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):
@@ -224,7 +223,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         max_bytes=max_bytes(options),
     )
     if options["history_files"]:
-        from planner.history import apply_fitted_growth, fit_growth, read_snapshots
+        from planner.ingest.snapshots import apply_fitted_growth, fit_growth, read_snapshots
 
         fits = fit_growth(read_snapshots(options["history_files"], max_bytes(options)))
         inputs = apply_fitted_growth(inputs, fits)
@@ -266,7 +265,7 @@ def check_outputs(
 ) -> None:
     """Refuse outputs that are inputs, including rules files named inside scenarios, and two
     outputs that are one file."""
-    from planner.output import check_distinct, check_not_input
+    from planner.cli.output import check_distinct, check_not_input
     from planner.ruleset import ruleset_file
 
     inputs = input_paths(options)
@@ -351,7 +350,7 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
-    from planner.scenario import Scenario, changes_from_flags, read_scenario_file
+    from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
 
     months = options["months"]
     scenarios = [
@@ -375,7 +374,7 @@ def load_comparison(
     options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str, scenarios: list[Any]
 ) -> Any:
     """The baseline and the scenarios compared; None when there are no scenarios."""
-    from planner.whatif import compare
+    from planner.scenarios.compare import compare
 
     if not scenarios:
         return None
@@ -440,7 +439,7 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.output import atomic_write_text
+    from planner.cli.output import atomic_write_text
     from planner.report.json_report import render_json
     from planner.report.text import render_markdown, render_table
 
@@ -504,7 +503,7 @@ def report(options: dict[str, Any]) -> None:
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
       capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
     """
-    from planner.output import write_all
+    from planner.cli.output import write_all
     from planner.planning import validate_horizon
     from planner.report.data import plan_data
     from planner.report.html import render_html
@@ -581,7 +580,7 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.output import atomic_write_text
+    from planner.cli.output import atomic_write_text
     from planner.report.whatif_text import (
         render_whatif_json,
         render_whatif_markdown,
@@ -626,7 +625,7 @@ def init(directory: str, force: bool) -> None:
       capplan whatif my-tenant/licenses.csv my-tenant/environments.csv \\
           --scenario my-tenant/scenario.toml
     """
-    from planner.starter import write_starter_files
+    from planner.cli.starter import write_starter_files
 
     for path in write_starter_files(directory, force=force):
         click.echo(f"wrote {path}")
@@ -678,7 +677,7 @@ def rules_show(ruleset_id: str | None, output_format: str, as_of: str | None) ->
       capplan rules show
       capplan rules show split-2023 --format json
     """
-    from planner.months import current_month
+    from planner.model.months import current_month
     from planner.report.rules_view import rules_json, rules_table
     from planner.ruleset import resolve_ruleset
 
@@ -740,6 +739,17 @@ def rules_check(path: str) -> None:
     type=click.Path(dir_okay=False),
     help="With --inventory: the new inventory to write (never the input).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="PATTERN",
+    help="With --inventory: a host the token may be sent to, such as "
+    "contoso.crm4.dynamics.com or *.crm4.dynamics.com ('*.' stands for any subdomains). "
+    "Repeatable; replaces the default list of Dataverse domains (*.dynamics.com, "
+    "*.crm*.dynamics.com and the US Government and China clouds). Rows of other hosts are "
+    "reported and never contacted.",
+)
 def verify(
     org_url: str | None,
     token_env: str,
@@ -747,6 +757,7 @@ def verify(
     timeout: float,
     inventory: str | None,
     out_path: str | None,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Ask Dataverse whether an environment is linked to finance and operations.
 
@@ -761,7 +772,7 @@ def verify(
       capplan verify --url https://contoso.crm.dynamics.com --format json
       capplan verify --inventory environments.csv --out environments-verified.csv
     """
-    from planner import verify as verifying
+    from planner.verify import dataverse as verifying
 
     if inventory:
         if not out_path:
@@ -769,9 +780,11 @@ def verify(
                 "--inventory needs --out, the new inventory to write",
                 expected="--out FILE (a new file, not the input)",
             )
-        from planner.inventory_io import read_rows, write_rows
-        from planner.output import check_not_input
+        from planner.cli.output import atomic_write_text, check_not_input
+        from planner.verify.http import DEFAULT_ALLOWED_HOSTS, check_host_patterns
+        from planner.verify.inventory import read_rows, rows_as_csv
 
+        allowed = check_host_patterns(allow_hosts) if allow_hosts else DEFAULT_ALLOWED_HOSTS
         check_not_input(out_path, [inventory], "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -781,17 +794,31 @@ def verify(
                 tokens[url] = verifying.resolve_token(url, token_env)
             return tokens[url]
 
-        checked = verifying.verify_inventory(rows, token_for, file=inventory, timeout=timeout)
-        write_rows(out_path, checked)
+        checked = verifying.verify_inventory(
+            rows, token_for, file=inventory, timeout=timeout, allowed_hosts=allowed
+        )
+        atomic_write_text(out_path, rows_as_csv(checked))
         states = [
             row["power_platform_verified"] for row in checked if row["power_platform_verified"]
         ]
         counts = {state: states.count(state) for state in ("linked", "not_linked", "unknown")}
+        skipped = [
+            row for row in checked if row["verify_message"].startswith(verifying.NOT_ALLOWED)
+        ]
         click.echo(
-            f"{out_path}: {len(states)} environments checked: {counts['linked']} linked, "
-            f"{counts['not_linked']} not linked, {counts['unknown']} unknown"
+            f"{printable(out_path)}: {len(states)} environments checked: {counts['linked']} "
+            f"linked, {counts['not_linked']} not linked, {counts['unknown']} unknown"
         )
-        sys.exit(verifying.EXIT_UNKNOWN if counts["unknown"] else verifying.EXIT_KNOWN)
+        if skipped:
+            names = ", ".join(printable(str(row.get("name", "?")), 80) for row in skipped[:10])
+            more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+            click.echo(
+                f"capplan: {len(skipped)} not checked, their host is not allowed "
+                f"(--allow-host): {names}{more}",
+                err=True,
+            )
+        unknown = counts["unknown"] or skipped
+        sys.exit(verifying.EXIT_UNKNOWN if unknown else verifying.EXIT_KNOWN)
     if not org_url:
         raise InputError(
             "no organization URL given",

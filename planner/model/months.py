@@ -10,6 +10,10 @@ from planner.errors import InputError
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+LAST_MONTH = LAST_YEAR * 12 + 11  # 2100-12 as a serial number
+
+
 def parse_month(text: str, *, what: str = "month") -> int:
     """Return a month as a serial number (year * 12 + month - 1); ``InputError`` if malformed."""
     match = _MONTH.match(str(text).strip())
@@ -24,10 +28,6 @@ def parse_month(text: str, *, what: str = "month") -> int:
             expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}",
         )
     return year * 12 + month - 1
-
-
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-LAST_MONTH = LAST_YEAR * 12 + 11  # 2100-12 as a serial number
 
 
 def format_month(serial: int) -> str:

@@ -11,17 +11,16 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.changes import Change
-from planner.errors import InputError
+from planner.errors import InputError, printable
 from planner.limits import MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
-from planner.model import (
+from planner.model.changes import Change, Scenario
+from planner.model.inputs import (
     CAPACITY_TYPES,
     ENVIRONMENT_TYPES,
     FINANCE_OPERATIONS_TYPES,
@@ -31,8 +30,7 @@ from planner.model import (
     environment_frame,
     license_frame,
 )
-from planner.months import format_month, parse_month
-from planner.printable import printable
+from planner.model.months import format_month, parse_month
 from planner.ruleset import RuleSet
 
 USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
@@ -74,16 +72,6 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "buy_addon": ("pool", "gb"),
     "switch_rules": ("rules",),
 }
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    changes: tuple[Change, ...]
-    description: str = ""
-    source: str = ""  # the file, or "command line"
-    # A contract renewal into another rule set from a month on (a switch_rules change).
-    switch: Change | None = None
 
 
 # --------------------------------------------------------------------------------------------

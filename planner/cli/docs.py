@@ -1,13 +1,13 @@
 """docs/cli.md, written from the commands' own --help so that the reference never drifts.
 
-python -m planner.clidocs > docs/cli.md
+python -m planner.cli.docs > docs/cli.md
 """
 
 from __future__ import annotations
 
 import click
 
-from planner.cli import cli
+from planner.cli.main import cli
 
 
 def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
@@ -26,7 +26,7 @@ def render_cli_reference() -> str:
         "# Command-line reference",
         "",
         "Generated from `capplan --help` and the help of every command "
-        "(`python -m planner.clidocs > docs/cli.md`).",
+        "(`python -m planner.cli.docs > docs/cli.md`).",
         "",
         "Exit status: 0 success; 1 the `--fail-on` threshold was met (all output written first); "
         "2 bad input or usage; 3 `verify` could not tell; 70 an internal error.",

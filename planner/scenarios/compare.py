@@ -4,19 +4,20 @@ applied, planned by the same engine; the comparison is computed from the plans, 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.model import Inputs
-from planner.months import format_month, parse_month
-from planner.planning import Plan, build_plan
-from planner.report.data import SCHEMA_VERSION, plan_data
+from planner.model.changes import Scenario
+from planner.model.inputs import Inputs
+from planner.model.months import format_month, parse_month
+from planner.planning import build_plan
+from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
-from planner.scenario import Scenario, apply_changes, shift_inputs
+from planner.scenarios.apply import apply_changes, shift_inputs
 
 SUMMARY_KEYS = (
     "pool",
@@ -40,15 +41,6 @@ DELTA_KEYS = (
     "addon_units",
     "monthly_cost_usd",
 )
-
-
-@dataclass(frozen=True)
-class Comparison:
-    baseline: Plan
-    scenarios: tuple[tuple[Scenario, Plan], ...]
-    # A scenario that renews into another rule set is planned from its switch month on (its
-    # plan's month 0); the months before are planned here, under the baseline's rule set.
-    before_switch: Mapping[str, Plan] = field(default_factory=dict)
 
 
 def plan_scenario(
@@ -187,40 +179,3 @@ def matching_pools(baseline: RuleSet, scenario: RuleSet) -> dict[str, tuple[str,
         covered = {t for p in baseline.pools if p.name in parts for t in p.draws_on}
         out[pool.name] = parts if covered == set(pool.draws_on) else ()
     return out
-
-
-def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[str, Any]:
-    """The whatif JSON contract: baseline plan, and per scenario its plan and deltas."""
-    baseline_summary = pool_summary(comparison.baseline)
-    scenarios = []
-    for scenario, plan in comparison.scenarios:
-        summary = pool_summary(plan)
-        entry: dict[str, Any] = {
-            "name": scenario.name,
-            "source": scenario.source,
-            "description": scenario.description,
-            "changes": [c.describe() for c in scenario.changes],
-            "summary": summary,
-            "delta": delta(baseline_summary, summary),
-            "plan": plan_data(plan, digits),
-        }
-        if scenario.switch is not None:
-            # Compared from the switch month on, pool by pool of the new rule set.
-            before = comparison.before_switch[scenario.name]
-            at_switch = pool_summary(comparison.baseline, start=scenario.switch.month)
-            entry["changes"].append(scenario.switch.describe())
-            entry["delta"] = delta(
-                at_switch, summary, matching_pools(comparison.baseline.ruleset, plan.ruleset)
-            )
-            entry["ruleset_switch"] = {
-                "rules": plan.ruleset.id,
-                "month": scenario.switch.month_label,
-            }
-            entry["plan_before_switch"] = plan_data(before, digits)
-        scenarios.append(entry)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "baseline": plan_data(comparison.baseline, digits),
-        "baseline_summary": baseline_summary,
-        "scenarios": scenarios,
-    }

@@ -1,0 +1,62 @@
+"""The results every later stage reads: a Plan, its Findings, and a Comparison of scenarios.
+
+These are leaf types. Only type names are imported from the stages that fill them, so that
+checks, scenarios and renderers can all read a Plan without importing the code that builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from planner.engine.consumption import Consumption
+    from planner.engine.entitlement import Entitlement
+    from planner.engine.forecast import Forecast
+    from planner.model.changes import Change, Scenario
+    from planner.model.inputs import Inputs
+    from planner.ruleset import RuleSet
+
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # info | warning | error
+    subject: str  # environment, SKU or pool
+    message: str  # what is wrong and what to do
+    month: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    ruleset: RuleSet
+    as_of: str
+    months: int
+    inputs: Inputs
+    licenses: pd.DataFrame  # every license row, classified (known / unknown / not_relevant)
+    environments: pd.DataFrame  # inventory rows with resolved Power Platform state
+    capacity: pd.DataFrame  # month 0 per pool
+    entitlement: pd.DataFrame  # month-0 entitlement lines
+    consumption: pd.DataFrame  # month-0 consumption lines
+    forecast: Forecast
+    shortfalls: pd.DataFrame
+    assumptions: pd.DataFrame
+    entitlement_detail: Entitlement
+    consumption_detail: Consumption
+    purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
+    findings: tuple[Finding, ...] = ()
+    changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: Plan
+    scenarios: tuple[tuple[Scenario, Plan], ...]
+    # A scenario that renews into another rule set is planned from its switch month on (its
+    # plan's month 0); the months before are planned here, under the baseline's rule set.
+    before_switch: Mapping[str, Plan] = field(default_factory=dict)

@@ -1,0 +1,45 @@
+"""Rule sets as data: the model of a rule set and its loader.
+
+A rule set states pools, borrowing, licenses with their amounts and sources, planning estimates,
+thresholds and add-on prices. The bundled ones live in ``rules/``; users add their own file.
+"""
+
+from planner.ruleset.load import (
+    Addon,
+    Amount,
+    Borrowing,
+    Consumption,
+    EnvironmentType,
+    Family,
+    License,
+    Pool,
+    Ratio,
+    RuleSet,
+    Source,
+    Thresholds,
+    bundled_rulesets,
+    load_ruleset_file,
+    load_ruleset_text,
+    resolve_ruleset,
+    ruleset_file,
+)
+
+__all__ = [
+    "Addon",
+    "Amount",
+    "Borrowing",
+    "Consumption",
+    "EnvironmentType",
+    "Family",
+    "License",
+    "Pool",
+    "Ratio",
+    "RuleSet",
+    "Source",
+    "Thresholds",
+    "bundled_rulesets",
+    "load_ruleset_file",
+    "load_ruleset_text",
+    "resolve_ruleset",
+    "ruleset_file",
+]

@@ -1,0 +1,1 @@
+"""Live checks against Dataverse: is an environment linked to finance and operations?"""
