@@ -1,0 +1,300 @@
+"""One case-file format for engine, scenario and check cases, validated before it is run.
+
+A case is a TOML file: a tenant written as rows, optionally the planned changes a scenario
+applies, and what the plan must show. The format is checked against ``CASE_SCHEMA`` (unknown
+keys refused at every level) and against the code (pools of the rule set, columns of the
+capacity table, registered finding codes), so a misspelled expectation fails instead of passing
+as a green test. ``tests/CASES.md`` documents the keys.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import pytest
+
+from planner.checks import REGISTRY
+from planner.model.changes import CHANGE_KINDS, Change
+from planner.model.inputs import (
+    ENVIRONMENT_COLUMNS,
+    LICENSE_COLUMNS,
+    Inputs,
+    environment_frame,
+    license_frame,
+)
+from planner.model.months import month_labels
+from planner.planning import build_plan
+from planner.report.data import comparison_data
+from planner.results import SEVERITIES, Finding, Plan
+from planner.ruleset import resolve_ruleset
+from planner.scenarios.apply import read_scenario_file
+from planner.scenarios.compare import DELTA_KEYS, compare
+
+_NUMBER_OR_TEXT = {"type": ["number", "string", "null"]}
+_FIGURES = {"type": "object", "additionalProperties": {"type": "object"}}
+_FINDING_PATTERN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code"],
+    "properties": {
+        "code": {"type": "string"},
+        "subject": {"type": "string"},
+        "severity": {"enum": list(SEVERITIES)},
+        "month": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["description", "rules", "as_of", "months", "expected"],
+    "properties": {
+        "description": {"type": "string", "minLength": 1},
+        "rules": {"type": "string"},
+        "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        "months": {"type": "integer", "minimum": 1},
+        "licenses": {
+            "type": "array",
+            "items": {"type": "object", "propertyNames": {"enum": list(LICENSE_COLUMNS)}},
+        },
+        "environments": {
+            "type": "array",
+            "items": {"type": "object", "propertyNames": {"enum": list(ENVIRONMENT_COLUMNS)}},
+        },
+        "growth_fits": {"type": "array", "items": {"type": "object"}},
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kind", "month", "subject"],
+                "properties": {
+                    "kind": {"enum": list(CHANGE_KINDS)},
+                    "month": {"type": "integer", "minimum": 0},
+                    "subject": {"type": "string"},
+                    "details": {"type": "object"},
+                },
+            },
+        },
+        "scenario": {"type": "string", "minLength": 1},
+        "expected": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "capacity": _FIGURES,
+                "delta": _FIGURES,
+                "shortfalls": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["pool"],
+                        "additionalProperties": _NUMBER_OR_TEXT,
+                    },
+                },
+                "present": {
+                    "type": "array",
+                    "items": {"anyOf": [{"type": "string"}, _FINDING_PATTERN]},
+                },
+                "absent": {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["code"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "subject": {"type": "string"},
+                                },
+                            },
+                        ]
+                    },
+                },
+            },
+        },
+    },
+}
+SHORTFALL_KEYS = ("pool", "first_month", "peak_deficit_gb", "addon_units", "monthly_cost_usd")
+
+
+class CaseError(AssertionError):
+    """A case file that does not follow the format: it fails the suite."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # the path below the cases folder, without .toml
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return self.data["expected"]
+
+    @property
+    def present(self) -> list[dict[str, Any]]:
+        return [_pattern(e) for e in self.expected.get("present", [])]
+
+    @property
+    def absent(self) -> list[dict[str, Any]]:
+        return [_pattern(e) for e in self.expected.get("absent", [])]
+
+
+def _pattern(entry: str | dict[str, Any]) -> dict[str, Any]:
+    return {"code": entry} if isinstance(entry, str) else dict(entry)
+
+
+def load_cases(folder: Path) -> list[Case]:
+    cases = []
+    for path in sorted(folder.rglob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        cases.append(Case(str(path.relative_to(folder).with_suffix("")), path, data))
+    return cases
+
+
+def validate(case: Case) -> None:
+    """Refuse what the schema does not know, then what the code does not know."""
+    errors = sorted(
+        jsonschema.Draft202012Validator(CASE_SCHEMA).iter_errors(case.data),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
+        raise CaseError(f"{case.name}: {where}: {errors[0].message}")
+    data = case.data
+    for change in data.get("changes", []):
+        if change["month"] >= data["months"]:
+            raise CaseError(f"{case.name}: a change at month {change['month']} is past the horizon")
+    expected = case.expected
+    if "delta" in expected and "scenario" not in data:
+        raise CaseError(f"{case.name}: expected.delta needs a scenario")
+    for entry in case.present + case.absent:
+        if entry["code"] not in REGISTRY:
+            raise CaseError(f"{case.name}: {entry['code']} is not a registered finding code")
+    pools = set(resolve_ruleset(data["rules"], data["as_of"]).pool_names)
+    for section in ("capacity", "delta"):
+        unknown = set(expected.get(section, {})) - pools
+        if unknown:
+            raise CaseError(f"{case.name}: expected.{section}: unknown pools {sorted(unknown)}")
+    for pool, figures in expected.get("delta", {}).items():
+        unknown = set(figures) - set(DELTA_KEYS)
+        if unknown:
+            raise CaseError(f"{case.name}: expected.delta.{pool}: unknown keys {sorted(unknown)}")
+    for shortfall in expected.get("shortfalls", []):
+        unknown = set(shortfall) - set(SHORTFALL_KEYS)
+        if unknown:
+            raise CaseError(f"{case.name}: expected.shortfalls: unknown keys {sorted(unknown)}")
+
+
+def case_inputs(case: Case) -> Inputs:
+    data = case.data
+    source = Path(case.name).name
+    inputs = Inputs(
+        license_frame([{"source": source, **row} for row in data.get("licenses", [])]),
+        environment_frame([{"source": source, **row} for row in data.get("environments", [])]),
+    )
+    if "growth_fits" in data:
+        inputs = inputs.with_growth_fits(pd.DataFrame(data["growth_fits"]))
+    return inputs
+
+
+def case_changes(case: Case) -> list[Change]:
+    """The planned changes a case lists as already applied to its rows (for the checks)."""
+    labels = month_labels(case.data["as_of"], case.data["months"])
+    return [
+        Change(
+            kind=c["kind"],
+            month=c["month"],
+            month_label=labels[c["month"]],
+            subject=c["subject"],
+            details=c.get("details", {}),
+            origin=f"{case.path.name}, changes[{index + 1}]",
+        )
+        for index, c in enumerate(case.data.get("changes", []))
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    plan: Plan  # the plan the expectations are about: the scenario's, when there is one
+    delta: dict[str, dict[str, Any]]
+
+
+def run(case: Case, tmp_path: Path) -> Outcome:
+    data = case.data
+    as_of, months = data["as_of"], data["months"]
+    ruleset = resolve_ruleset(data["rules"], as_of)
+    inputs = case_inputs(case)
+    if "scenario" not in data:
+        return Outcome(build_plan(inputs, ruleset, as_of, months, case_changes(case)), {})
+    scenario_file = tmp_path / f"{Path(case.name).name}.scenario.toml"
+    scenario_file.write_text(data["scenario"], encoding="utf-8")
+    scenario = read_scenario_file(scenario_file, as_of, months)
+    comparison = compare(inputs, [scenario], ruleset, as_of, months)
+    deltas = {d["pool"]: d for d in comparison_data(comparison)["scenarios"][0]["delta"]}
+    return Outcome(comparison.scenarios[0][1], deltas)
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, str) or expected is None or isinstance(actual, str):
+        return actual == expected
+    return actual == pytest.approx(expected, abs=1e-9)
+
+
+def _matches(finding: Finding, expected: dict[str, Any]) -> bool:
+    return (
+        finding.code == expected["code"]
+        and expected.get("subject", finding.subject) == finding.subject
+        and expected.get("severity", finding.severity) == finding.severity
+        and expected.get("month", finding.month) == finding.month
+        and expected.get("message", "") in finding.message
+    )
+
+
+def _show(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    return "\n".join(
+        f"  {f.code} {f.severity} {f.subject} {f.month}: {f.message}" for f in findings
+    )
+
+
+def check(case: Case, outcome: Outcome) -> None:
+    """Compare the outcome with every expectation of the case."""
+    expected, plan = case.expected, outcome.plan
+    capacity = plan.capacity.set_index("pool")
+    for pool, figures in expected.get("capacity", {}).items():
+        for key, value in figures.items():
+            if key not in capacity.columns:
+                raise CaseError(f"{case.name}: expected.capacity.{pool}.{key} is not a figure")
+            actual = capacity.loc[pool, key]
+            assert _same(actual, value), (pool, key, actual, value)
+    if "shortfalls" in expected:
+        shortfalls = plan.shortfalls.set_index("pool")
+        wanted = {s["pool"]: s for s in expected["shortfalls"]}
+        assert sorted(wanted) == sorted(shortfalls.index), (sorted(shortfalls.index), "shortfalls")
+        for pool, figures in wanted.items():
+            for key, value in figures.items():
+                if key != "pool":
+                    actual = shortfalls.loc[pool, key]
+                    assert _same(actual, value), (pool, key, actual, value)
+    for pool, figures in expected.get("delta", {}).items():
+        for key, value in figures.items():
+            actual = outcome.delta[pool][key]
+            assert _same(actual, value), (pool, key, actual, value)
+    for wanted in case.present:
+        assert any(_matches(f, wanted) for f in plan.findings), (
+            f"{case.data['description'].strip()}\nexpected {wanted}\nfound:\n{_show(plan.findings)}"
+        )
+    for unwanted in case.absent:
+        hits = [
+            f
+            for f in plan.findings
+            if f.code == unwanted["code"] and unwanted.get("subject", f.subject) == f.subject
+        ]
+        assert not hits, f"{case.name}: unexpected {unwanted}:\n{_show(hits)}"
