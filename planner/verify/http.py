@@ -26,10 +26,10 @@ import re
 import threading
 import time
 import zlib
-from urllib.parse import quote
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
