@@ -32,8 +32,8 @@ from planner.planning import build_plan
 from planner.report.data import comparison_data
 from planner.results import SEVERITIES, Finding, Plan
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.apply import read_scenario_file
 from planner.scenarios.compare import DELTA_KEYS, compare
+from planner.scenarios.read import change_from_table, read_scenario_file
 
 _NUMBER_OR_TEXT = {"type": ["number", "string", "null"]}
 _FIGURES = {"type": "object", "additionalProperties": {"type": "object"}}
@@ -71,13 +71,10 @@ CASE_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "additionalProperties": False,
-                "required": ["kind", "month", "subject"],
+                "required": ["kind", "month"],
                 "properties": {
                     "kind": {"enum": list(CHANGE_KINDS)},
                     "month": {"type": "integer", "minimum": 0},
-                    "subject": {"type": "string"},
-                    "details": {"type": "object"},
                 },
             },
         },
@@ -206,18 +203,21 @@ def case_inputs(case: Case) -> Inputs:
 
 
 def case_changes(case: Case) -> list[Change]:
-    """The planned changes a case lists as already applied to its rows (for the checks)."""
-    labels = month_labels(case.data["as_of"], case.data["months"])
+    """The planned changes a case lists as already applied to its rows (for the checks).
+
+    They are written as scenario-file entries with ``month`` as an offset from month 0, and read
+    by the scenario reader, which refuses unknown keys."""
+    as_of, months = case.data["as_of"], case.data["months"]
+    labels = month_labels(as_of, months)
     return [
-        Change(
-            kind=c["kind"],
-            month=c["month"],
-            month_label=labels[c["month"]],
-            subject=c["subject"],
-            details=c.get("details", {}),
-            origin=f"{case.path.name}, changes[{index + 1}]",
+        change_from_table(
+            {**table, "month": labels[table["month"]]},
+            as_of,
+            months,
+            case.path.name,
+            f"changes[{index + 1}]",
         )
-        for index, c in enumerate(case.data.get("changes", []))
+        for index, table in enumerate(case.data.get("changes", []))
     ]
 
 

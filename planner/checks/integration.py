@@ -25,6 +25,7 @@ from planner.checks.timeline import (
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
+from planner.model.changes import AddEnvironment, LinkExistingDataverse, LinkNewDataverse
 from planner.model.units import format_gb
 from planner.results import Finding
 from planner.ruleset import RuleSet
@@ -133,15 +134,20 @@ def che_integration_after_deployment(plan: Plan) -> Iterator[Finding]:
     already deployed.
 
     A cloud-hosted development environment runs in the customer's own Azure subscription and can
-    only be integrated while it is being deployed. A ``link_new`` change for one that is in the
-    inventory already (not added by an ``add_environment`` change taking effect in the same
-    month) cannot be carried out: deploy a new cloud-hosted environment with integration instead.
+    only be integrated while it is being deployed. A ``link_new_dataverse`` change for one that
+    is in the inventory already (not added by an ``add_environment`` change taking effect in the
+    same month) cannot be carried out: deploy a new cloud-hosted environment with integration
+    instead.
     """
-    deployed_with_link = {(c.subject, c.month) for c in plan.changes if c.kind == "add_environment"}
+    deployed_with_link = {
+        (c.subject, c.month) for c in plan.changes if isinstance(c, AddEnvironment)
+    }
     environments = plan.environments
     labels = plan.forecast.months
     for change in link_changes(plan):
-        if change.kind != "link_new" or type_of(plan, change.subject) != "cloud_hosted_dev":
+        if not isinstance(change, LinkNewDataverse):
+            continue
+        if type_of(plan, change.subject) != "cloud_hosted_dev":
             continue
         if (change.subject, change.month) in deployed_with_link:
             continue
@@ -172,17 +178,19 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
 
     Cloud-hosted development environments can only get a new Power Platform environment, created
     while they are deployed; an existing environment of any kind can never be linked to one. Flags
-    ``power_platform = linked_existing`` on a ``cloud_hosted_dev`` row and ``link_existing``
-    changes for one.
+    ``power_platform = linked_existing`` on a ``cloud_hosted_dev`` row and
+    ``link_existing_dataverse`` changes for one.
     """
     reported: set[str] = set()
     for change in link_changes(plan):
-        if change.kind != "link_existing" or type_of(plan, change.subject) != "cloud_hosted_dev":
+        if not isinstance(change, LinkExistingDataverse):
+            continue
+        if type_of(plan, change.subject) != "cloud_hosted_dev":
             continue
         if change.subject in reported:
             continue
         reported.add(change.subject)
-        target = change.details.get("target") or "an existing environment"
+        target = change.target or "an existing environment"
         yield Finding(
             "CHE_EXISTING_ENVIRONMENT",
             "error",
@@ -219,13 +227,13 @@ def link_irreversible(plan: Plan) -> Iterator[Finding]:
     """Every planned link of a finance and operations environment to Dataverse is permanent.
 
     Once linked, the two cannot be separated again: disconnecting them would lose data. The only
-    way back is to delete the environments. Raised for every ``link_new`` and ``link_existing``
-    change so that the plan is signed off knowing this.
+    way back is to delete the environments. Raised for every ``link_new_dataverse`` and
+    ``link_existing_dataverse`` change so that the plan is signed off knowing this.
     """
     for change in link_changes(plan):
         target = (
-            f"existing Dataverse environment {change.details.get('target')}"
-            if change.kind == "link_existing"
+            f"existing Dataverse environment {change.target}"
+            if isinstance(change, LinkExistingDataverse)
             else "a new Dataverse database"
         )
         yield Finding(

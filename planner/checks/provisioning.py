@@ -19,7 +19,7 @@ from planner.checks.integration import purchase_text
 from planner.checks.timeline import LINK_KINDS, dataverse_pool
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
-from planner.model.changes import Change
+from planner.model.changes import AddEnvironment, Change, LinkExistingDataverse
 from planner.model.inputs import NEVER
 from planner.model.units import format_gb
 from planner.results import Finding
@@ -68,14 +68,14 @@ def _before_and_after(
 
 
 def _what(plan: Plan, subject: str, kinds: set[str], group: list[Change]) -> str:
-    link_existing = next((c for c in group if c.kind == "link_existing"), None)
+    link_existing = next((c for c in group if isinstance(c, LinkExistingDataverse)), None)
     if "add_environment" in kinds and kinds & set(LINK_KINDS):
         return f"deploying {subject} with Power Platform integration"
     if "add_environment" in kinds:
-        kind = next(c for c in group if c.kind == "add_environment").details.get("type", "")
+        kind = next(c.type for c in group if isinstance(c, AddEnvironment))
         return f"creating {subject}" + (f" ({kind})" if kind else "")
     if link_existing is not None:
-        return f"linking {subject} to {link_existing.details.get('target')}"
+        return f"linking {subject} to {link_existing.target}"
     return f"Power Platform integration of {subject} with a new Dataverse database"
 
 
@@ -86,9 +86,9 @@ def setup_insufficient_capacity(plan: Plan) -> Iterator[Finding]:
     Creating an environment, adding Dataverse to one or linking one needs a minimum of free
     capacity (the rule set's provisioning minimum) in the pool Dataverse databases draw on, and
     room for what the change adds to it (for a link: the new database less the initial
-    environment it grows out of). Checked in the month each ``link_new``,
-    ``link_existing`` or ``add_environment`` change takes effect (new environments only when
-    they have a counted Power Platform environment), against the capacity available after
+    environment it grows out of). Checked in the month each ``link_new_dataverse``,
+    ``link_existing_dataverse`` or ``add_environment`` change takes effect (new environments
+    only when they have a counted Power Platform environment), against the capacity available after
     borrowing *before* the change, with every other change of that month already made. The
     message says how many whole add-on units to buy first; with them in place, resume the
     setup.

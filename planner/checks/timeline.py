@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from planner.model.changes import LINKS
 from planner.model.inputs import FINANCE_OPERATIONS_TYPES
 
 if TYPE_CHECKING:
     from planner.model.changes import Change
     from planner.results import Plan
 
-LINK_KINDS = ("link_new", "link_existing")
+LINK_KINDS = tuple(c.kind for c in LINKS)
 LINKED_STATES = ("integrated", "linked_existing")
 
 # Standalone environment types that carry a full Dataverse database a finance and operations

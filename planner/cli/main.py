@@ -202,7 +202,7 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     from planner.ingest import load_inputs
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenarios.apply import require_utf8
+    from planner.scenarios.read import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):
@@ -271,7 +271,7 @@ def check_outputs(
     inputs = input_paths(options)
     for scenario in scenarios:
         if scenario.switch is not None:
-            named = ruleset_file(scenario.switch.subject)
+            named = ruleset_file(scenario.switch.rules)
             if named is not None:
                 inputs.append(str(named))
     check_distinct(targets.items())
@@ -350,7 +350,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
-    from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
+    from planner.model.changes import Scenario
+    from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
     scenarios = [

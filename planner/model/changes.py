@@ -1,64 +1,203 @@
-"""Planned changes of a what-if scenario, as data.
+"""Planned changes of a what-if scenario: one class per kind of change.
 
-A scenario file or a what-if flag becomes a list of Change; ``planner.scenarios.apply``
-applies them to Inputs, and the Plan keeps them (``plan.changes``) so that checks can look at
-what is planned.
+A scenario file's ``[[changes]]`` entry, a what-if flag and a test case all become one of these
+classes; ``planner.scenarios.apply`` applies each to Inputs, and the Plan keeps them
+(``plan.changes``) so that checks can look at what is planned. A class's ``kind`` is the name a
+scenario file writes (``kind = "link_new_dataverse"``); its fields are the keys of that entry.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-CHANGE_KINDS = (
-    "add_licenses",  # subject: SKU; details: quantity (negative removes)
-    "add_environment",  # subject: name; details: type, tier, power_platform, usage and growth
-    "delete_environment",  # subject: name
-    "link_new",  # subject: name; Power Platform integration with a new Dataverse database
-    "link_existing",  # subject: name; details: target (a standalone Dataverse row's name)
-    "set_growth",  # subject: environment name or pool; details: scope, capacity_type, gb_per_month
-    "buy_addon",  # subject: pool; details: gb, sku, units
-    "switch_rules",  # subject: rule set id or path
-)
+from typing import ClassVar
 
 
-@dataclass(frozen=True)
-class Change:
-    kind: str  # one of CHANGE_KINDS
-    month: int  # offset from month 0 (0 = from the start)
-    month_label: str  # YYYY-MM
-    subject: str
-    details: Mapping[str, Any] = field(default_factory=dict)
+@dataclass(frozen=True, kw_only=True)
+class Change(ABC):
+    """What every change has: when it takes effect, and where it was written."""
+
+    kind: ClassVar[str]
+    month: int = 0  # offset from month 0 (0 = from the start)
+    month_label: str = ""  # YYYY-MM
     origin: str = ""  # where it was written: "scenario.toml, changes[3]" or "--link UAT"
+
+    @property
+    @abstractmethod
+    def subject(self) -> str:
+        """What the change is about: an environment, a SKU, a pool or a rule set."""
+
+    @abstractmethod
+    def what(self) -> str:
+        """What changes, in a few words."""
 
     def describe(self) -> str:
         """A short sentence for people: what changes, and from when."""
-        when = f"from {self.month_label}"
-        details = self.details
-        match self.kind:
-            case "add_licenses":
-                quantity = int(details.get("quantity", 0))
-                verb = "add" if quantity >= 0 else "remove"
-                return f"{verb} {abs(quantity)} x {self.subject} {when}"
-            case "add_environment":
-                return f"add environment {self.subject} ({details.get('type')}) {when}"
-            case "delete_environment":
-                return f"delete environment {self.subject} {when}"
-            case "link_new":
-                return f"link {self.subject} to a new Dataverse database {when}"
-            case "link_existing":
-                return f"link {self.subject} to existing Dataverse {details.get('target')} {when}"
-            case "set_growth":
-                return (
-                    f"set growth of {self.subject} ({details.get('capacity_type') or 'pool'}) to "
-                    f"{details.get('gb_per_month')} GB per month {when}"
-                )
-            case "buy_addon":
-                return f"buy {details.get('gb')} GB of {self.subject} capacity {when}"
-            case "switch_rules":
-                return f"switch to rule set {self.subject} {when}"
-        return f"{self.kind} {self.subject} {when}"
+        return f"{self.what()} from {self.month_label}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddLicenses(Change):
+    kind: ClassVar[str] = "add_licenses"
+    sku: str
+    quantity: int  # more than 0
+
+    @property
+    def subject(self) -> str:
+        return self.sku
+
+    def what(self) -> str:
+        return f"add {self.quantity} x {self.sku}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveLicenses(Change):
+    kind: ClassVar[str] = "remove_licenses"
+    sku: str
+    quantity: int  # more than 0: how many to take away
+
+    @property
+    def subject(self) -> str:
+        return self.sku
+
+    def what(self) -> str:
+        return f"remove {self.quantity} x {self.sku}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddEnvironment(Change):
+    kind: ClassVar[str] = "add_environment"
+    name: str
+    type: str
+    tier: int | None = None
+    license: bool = True  # an add-on sandbox is bought as a license of its tier
+    power_platform: str | None = None
+    linked_to: str | None = None
+    # Inventory columns: <capacity type>_gb and <capacity type>_growth_gb_per_month.
+    sizes: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        return self.name
+
+    def what(self) -> str:
+        return f"add environment {self.name} ({self.type})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteEnvironment(Change):
+    kind: ClassVar[str] = "delete_environment"
+    name: str
+
+    @property
+    def subject(self) -> str:
+        return self.name
+
+    def what(self) -> str:
+        return f"delete environment {self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkNewDataverse(Change):
+    """Power Platform integration of a finance and operations environment, with a new Dataverse
+    database."""
+
+    kind: ClassVar[str] = "link_new_dataverse"
+    name: str
+
+    @property
+    def subject(self) -> str:
+        return self.name
+
+    def what(self) -> str:
+        return f"link {self.name} to a new Dataverse database"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkExistingDataverse(Change):
+    """Power Platform integration with an existing standalone Dataverse environment."""
+
+    kind: ClassVar[str] = "link_existing_dataverse"
+    name: str
+    target: str
+
+    @property
+    def subject(self) -> str:
+        return self.name
+
+    def what(self) -> str:
+        return f"link {self.name} to existing Dataverse {self.target}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetGrowth(Change):
+    """Monthly growth of one capacity type of an environment, or extra growth of a pool."""
+
+    kind: ClassVar[str] = "set_growth"
+    gb_per_month: float
+    environment: str | None = None  # with capacity_type
+    capacity_type: str | None = None
+    pool: str | None = None  # or a pool
+
+    @property
+    def subject(self) -> str:
+        return self.environment if self.environment is not None else str(self.pool)
+
+    def what(self) -> str:
+        if self.environment is not None:
+            return (
+                f"set growth of {self.environment} ({self.capacity_type}) to "
+                f"{self.gb_per_month:g} GB per month"
+            )
+        return f"grow {self.pool} by {self.gb_per_month:g} GB more per month"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuyAddon(Change):
+    kind: ClassVar[str] = "buy_addon"
+    pool: str
+    gb: float
+
+    @property
+    def subject(self) -> str:
+        return self.pool
+
+    def what(self) -> str:
+        return f"buy {self.gb:g} GB of {self.pool} capacity"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SwitchRules(Change):
+    """A contract renewal into another rule set from a month on."""
+
+    kind: ClassVar[str] = "switch_rules"
+    rules: str  # a bundled rule set id or a rules file
+
+    @property
+    def subject(self) -> str:
+        return self.rules
+
+    def what(self) -> str:
+        return f"switch to rule set {self.rules}"
+
+
+CHANGE_CLASSES: dict[str, type[Change]] = {
+    cls.kind: cls
+    for cls in (
+        AddLicenses,
+        RemoveLicenses,
+        AddEnvironment,
+        DeleteEnvironment,
+        LinkNewDataverse,
+        LinkExistingDataverse,
+        SetGrowth,
+        BuyAddon,
+        SwitchRules,
+    )
+}
+CHANGE_KINDS = tuple(CHANGE_CLASSES)
+LINKS = (LinkNewDataverse, LinkExistingDataverse)
 
 
 @dataclass(frozen=True)
@@ -68,4 +207,4 @@ class Scenario:
     description: str = ""
     source: str = ""  # the file, or "command line"
     # A contract renewal into another rule set from a month on (a switch_rules change).
-    switch: Change | None = None
+    switch: SwitchRules | None = None

@@ -69,7 +69,7 @@ def plan_switched_scenario(
     assert switch is not None
     start = switch.month
     start_label = format_month(parse_month(as_of) + start)
-    new_rules = resolve_ruleset(switch.subject, start_label)
+    new_rules = resolve_ruleset(switch.rules, start_label)
     early = [c for c in scenario.changes if c.month < start]
     late = [replace(c, month=c.month - start) for c in scenario.changes if c.month >= start]
     inputs_early = apply_changes(baseline_inputs, early, ruleset)

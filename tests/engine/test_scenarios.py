@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
+from planner.model.changes import Scenario
 from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.apply import (
-    Scenario,
-    apply_changes,
-    changes_from_flags,
-    read_scenario_file,
-)
+from planner.scenarios.apply import apply_changes
 from planner.scenarios.compare import compare, plan_scenario
+from planner.scenarios.read import changes_from_flags, read_scenario_file
 
 AS_OF = "2026-12"
 MONTHS = 12
@@ -88,10 +86,7 @@ def test_adding_then_removing_licenses_gives_the_baseline(sku, quantity, month, 
     add, remove = changes_from_flags(
         AS_OF, add_licenses=[f"{sku}={quantity}", f"{sku}=-{quantity}"]
     )
-    add = add.__class__(add.kind, month, add.month_label, add.subject, add.details, add.origin)
-    remove = remove.__class__(
-        remove.kind, month, remove.month_label, remove.subject, remove.details, remove.origin
-    )
+    add, remove = replace(add, month=month), replace(remove, month=month)
     same_numbers(scenario_plan([add, remove], rules), baseline(rules))
 
 
@@ -226,10 +221,7 @@ def test_buying_the_recommendation_removes_every_shortfall(
         for c in changes_from_flags(AS_OF, buy_addon=[f"{row.pool}={row.units * row.unit_gb}"])
     ]
     months = {row.pool: plan.forecast.months.index(row.buy_month) for row in purchases.itertuples()}
-    buy = [
-        c.__class__(c.kind, months[c.subject], c.month_label, c.subject, c.details, c.origin)
-        for c in buy
-    ]
+    buy = [replace(c, month=months[c.subject]) for c in buy]
     after = build_plan(apply_changes(inputs, buy, rules), rules, AS_OF, MONTHS)
     priced_pools = set(purchases["pool"])
     for position, pool in enumerate(rules.pool_names):

@@ -1,6 +1,6 @@
 """Scenario files mutated from valid ones, read and applied to a plan; what-if flags made up.
 
-Whatever the file holds, reading it (planner.scenarios.apply.read_scenario_file) and planning
+Whatever the file holds, reading it (planner.scenarios.read.read_scenario_file) and planning
 with it (planner.scenarios.compare.compare, which applies the changes and plans the result)
 fail only with InputError, in at most two lines without control characters: keys with control
 characters, integers of thousands of digits and a list or table as ``kind`` included.
@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ruleset import bundled_rulesets, resolve_ruleset
-from planner.scenarios.apply import FILE_KEYS, changes_from_flags, read_scenario_file
 from planner.scenarios.compare import compare
+from planner.scenarios.read import FILE_KEYS, changes_from_flags, read_scenario_file
 
 from .support import CONTROL, NUMBERISH, fuzz_settings, recase
 

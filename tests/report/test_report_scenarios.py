@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from report_plans import AS_OF, MONTHS, SHORT_ENVIRONMENTS, make_inputs
 
 from planner.cli.output import atomic_write
+from planner.model.changes import Scenario
 from planner.planning import build_plan
 from planner.report.charts import MARKER_SHAPES, comparison_chart, plan_style, value_axis
 from planner.report.data import comparison_data
@@ -35,8 +36,8 @@ from planner.report.xlsx import (
 )
 from planner.results import Comparison, Plan
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.apply import Scenario, changes_from_flags, read_scenario_file
 from planner.scenarios.compare import compare
+from planner.scenarios.read import changes_from_flags, read_scenario_file
 
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
 MARKUP_SOURCE = "what <i>if</i>.toml"

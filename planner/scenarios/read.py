@@ -1,0 +1,486 @@
+"""What-if scenarios read from TOML files and command-line flags, as typed changes.
+
+A scenario file lists ``[[changes]]`` entries whose ``kind`` names a change class of
+``planner.model.changes`` and whose other keys are that class's fields; each what-if flag equals
+a one-change scenario file. Reading validates everything and applies nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from planner.errors import InputError, printable
+from planner.limits import MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
+from planner.model.changes import (
+    AddEnvironment,
+    AddLicenses,
+    BuyAddon,
+    Change,
+    DeleteEnvironment,
+    LinkExistingDataverse,
+    LinkNewDataverse,
+    RemoveLicenses,
+    Scenario,
+    SetGrowth,
+    SwitchRules,
+)
+from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
+from planner.model.months import format_month, parse_month
+
+USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
+GROWTH_KEYS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
+MAX_QUANTITY = 10_000_000
+MAX_SCENARIO_BYTES = 50 * 2**20
+
+# The keys a scenario file may write per kind (besides kind, month and note), and those it must.
+FILE_KEYS: dict[str, tuple[str, ...]] = {
+    "add_licenses": ("sku", "quantity"),
+    "remove_licenses": ("sku", "quantity"),
+    "add_environment": (
+        "name",
+        "type",
+        "tier",
+        "license",
+        "power_platform",
+        "linked_to",
+        *USAGE_KEYS,
+        *GROWTH_KEYS,
+    ),
+    "delete_environment": ("name",),
+    "link_new_dataverse": ("name",),
+    "link_existing_dataverse": ("name", "target"),
+    "set_growth": ("environment", "pool", "capacity_type", "gb_per_month"),
+    "buy_addon": ("pool", "gb"),
+    "switch_rules": ("rules",),
+}
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "add_licenses": ("sku", "quantity"),
+    "remove_licenses": ("sku", "quantity"),
+    "add_environment": ("name", "type"),
+    "delete_environment": ("name",),
+    "link_new_dataverse": ("name",),
+    "link_existing_dataverse": ("name", "target"),
+    "set_growth": ("gb_per_month",),
+    "buy_addon": ("pool", "gb"),
+    "switch_rules": ("rules",),
+}
+
+
+# Reading a file
+
+
+def _month_offset(value: Any, as_of: str, months: int, where: str, file: str) -> tuple[int, str]:
+    if value is None:
+        return 0, as_of
+    try:
+        serial = parse_month(str(value), what="month")
+    except InputError as error:
+        raise InputError(
+            error.message, file=file, location=where, expected=error.expected
+        ) from None
+    offset = serial - parse_month(as_of)
+    if offset < 0:
+        raise InputError(
+            f"month {value} is before month 0 of the plan ({as_of})",
+            file=file,
+            location=where,
+            expected=f"a month from {as_of} on",
+        )
+    if offset >= months:
+        last = format_month(parse_month(as_of) + months - 1)
+        raise InputError(
+            f"month {value} is after the horizon ends ({last})",
+            file=file,
+            location=where,
+            expected="a month within the horizon, or a longer --months",
+        )
+    return offset, format_month(serial)
+
+
+def _number(
+    value: Any, key: str, where: str, file: str, *, whole: bool = False, minimum: float | None = 0.0
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(
+            f"{key} is {value!r}",
+            file=file,
+            location=where,
+            expected="a whole number" if whole else "a number",
+        )
+    if isinstance(value, int) and abs(value) > MAX_QUANTITY:
+        # A TOML integer may have thousands of digits: too large for a float, or even to print.
+        digits = len(str(abs(value))) if value.bit_length() < 14_000 else "thousands of"
+        raise InputError(
+            f"{key} is a number of {digits} digits",
+            file=file,
+            location=where,
+            expected=f"a finite number up to {MAX_QUANTITY:,}",
+        )
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
+        raise InputError(
+            f"{key} is {value!r}",
+            file=file,
+            location=where,
+            expected=f"a finite number up to {MAX_QUANTITY:,}",
+        )
+    if whole and number != int(number):
+        raise InputError(
+            f"{key} is {value!r}", file=file, location=where, expected="a whole number"
+        )
+    if minimum is not None and number < minimum:
+        raise InputError(
+            f"{key} is {value!r}",
+            file=file,
+            location=where,
+            expected=f"a number of at least {minimum:g}",
+        )
+    return number
+
+
+class _Entry:
+    """One ``[[changes]]`` table, read with messages that name the file and the entry."""
+
+    def __init__(self, table: Mapping[str, Any], file: str, where: str) -> None:
+        self.table, self.file, self.where = table, file, where
+
+    def fail(self, message: str, expected: str) -> InputError:
+        return InputError(message, file=self.file, location=self.where, expected=expected)
+
+    def text(self, key: str) -> str:
+        value = self.table.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key} is {value!r}", "a non-empty string")
+        return value.strip()
+
+    def choice(self, key: str, allowed: Sequence[str]) -> str:
+        value = self.table.get(key)
+        value = value.strip() if isinstance(value, str) else value
+        if value not in allowed:
+            raise self.fail(f"{key} is {value!r}", "one of " + ", ".join(allowed))
+        return str(value)
+
+    def number(self, key: str, *, whole: bool = False, minimum: float | None = 0.0) -> float:
+        return _number(self.table[key], key, self.where, self.file, whole=whole, minimum=minimum)
+
+
+def _licenses(cls: type[AddLicenses] | type[RemoveLicenses]) -> Callable[..., Change]:
+    def read(entry: _Entry, **when: Any) -> Change:
+        quantity = int(entry.number("quantity", whole=True, minimum=1))
+        return cls(sku=entry.text("sku"), quantity=quantity, **when)
+
+    return read
+
+
+def _add_environment(entry: _Entry, **when: Any) -> Change:
+    table = entry.table
+    tier = None
+    if "tier" in table:
+        tier = int(entry.number("tier", whole=True, minimum=1))
+        if tier > 5:
+            raise entry.fail(f"tier is {tier}", "1 to 5")
+    if "license" in table and not isinstance(table["license"], bool):
+        raise entry.fail(f"license is {table['license']!r}", "true or false")
+    return AddEnvironment(
+        name=entry.text("name"),
+        type=entry.choice("type", ENVIRONMENT_TYPES),
+        tier=tier,
+        license=table.get("license", True),
+        power_platform=(
+            entry.choice("power_platform", POWER_PLATFORM_STATES)
+            if "power_platform" in table
+            else None
+        ),
+        linked_to=entry.text("linked_to") if "linked_to" in table else None,
+        sizes={k: entry.number(k) for k in (*USAGE_KEYS, *GROWTH_KEYS) if k in table},
+        **when,
+    )
+
+
+def _set_growth(entry: _Entry, **when: Any) -> Change:
+    table = entry.table
+    rate = entry.number("gb_per_month", minimum=None)
+    if ("environment" in table) == ("pool" in table):
+        raise entry.fail(
+            "set_growth needs exactly one of environment or pool",
+            'environment = "NAME" (with capacity_type) or pool = "POOL"',
+        )
+    if "pool" in table:
+        return SetGrowth(pool=entry.text("pool"), gb_per_month=rate, **when)
+    capacity_type = entry.choice("capacity_type", CAPACITY_TYPES)
+    if rate < 0:
+        raise entry.fail(f"gb_per_month is {rate:g}", "zero or more")
+    return SetGrowth(
+        environment=entry.text("environment"),
+        capacity_type=capacity_type,
+        gb_per_month=rate,
+        **when,
+    )
+
+
+def _buy_addon(entry: _Entry, **when: Any) -> Change:
+    gb = entry.number("gb")
+    if gb <= 0:
+        raise entry.fail(f"gb is {gb:g}", "a positive amount in GB")
+    return BuyAddon(pool=entry.text("pool"), gb=gb, **when)
+
+
+def _switch_rules(entry: _Entry, **when: Any) -> Change:
+    if when["month"] == 0:
+        raise entry.fail(
+            "a rule set switch needs a month after month 0",
+            'month = "YYYY-MM" after --as-of (for month 0 use --rules)',
+        )
+    return SwitchRules(rules=entry.text("rules"), **when)
+
+
+READERS: dict[str, Callable[..., Change]] = {
+    "add_licenses": _licenses(AddLicenses),
+    "remove_licenses": _licenses(RemoveLicenses),
+    "add_environment": _add_environment,
+    "delete_environment": lambda e, **when: DeleteEnvironment(name=e.text("name"), **when),
+    "link_new_dataverse": lambda e, **when: LinkNewDataverse(name=e.text("name"), **when),
+    "link_existing_dataverse": lambda e, **when: LinkExistingDataverse(
+        name=e.text("name"), target=e.text("target"), **when
+    ),
+    "set_growth": _set_growth,
+    "buy_addon": _buy_addon,
+    "switch_rules": _switch_rules,
+}
+
+
+def change_from_table(
+    table: Mapping[str, Any], as_of: str, months: int, file: str, where: str
+) -> Change:
+    """One ``[[changes]]`` entry of a scenario file as a Change (validated, not yet applied)."""
+    kind = table.get("kind")
+    if not isinstance(kind, str) or kind not in FILE_KEYS:
+        raise InputError(
+            f"kind is {kind!r}",
+            file=file,
+            location=where,
+            expected="one of " + ", ".join(FILE_KEYS),
+        )
+    allowed = {"kind", "month", "note", *FILE_KEYS[kind]}
+    for key in table:
+        if key not in allowed:
+            raise InputError(
+                f"unknown key '{key}' for kind {kind}",
+                file=file,
+                location=where,
+                expected="keys " + ", ".join(sorted(allowed)),
+            )
+    for key in REQUIRED_KEYS[kind]:
+        if key not in table:
+            raise InputError(
+                f"'{key}' is missing for kind {kind}",
+                file=file,
+                location=where,
+                expected=f"{key} = ...",
+            )
+    month, label = _month_offset(table.get("month"), as_of, months, where, file)
+    entry = _Entry(table, file, where)
+    return READERS[kind](entry, month=month, month_label=label, origin=f"{file}, {where}")
+
+
+def read_scenario_file(
+    path: str | Path, as_of: str, months: int, max_bytes: int = MAX_SCENARIO_BYTES
+) -> Scenario:
+    file = str(path)
+    raw = read_limited(
+        path,
+        min(max_bytes, MAX_TOML_BYTES),
+        "scenario file",
+        "a TOML scenario file of a few kilobytes (see capplan init)",
+    )
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(
+            "the scenario file is not UTF-8 text",
+            file=file,
+            expected="a TOML scenario file (see capplan init)",
+        ) from None
+    except ValueError as error:  # TOMLDecodeError, or a number too long to convert
+        raise InputError(
+            f"not valid TOML: {error}",
+            file=file,
+            expected="a TOML scenario file (see capplan init)",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            "not valid TOML: arrays or tables are nested too deeply",
+            file=file,
+            expected="a TOML scenario file (see capplan init)",
+        ) from None
+    for key in data:
+        if key not in ("name", "description", "changes"):
+            raise InputError(
+                f"unknown key '{key}'",
+                file=file,
+                location="top level",
+                expected="name, description and [[changes]]",
+            )
+    name = data.get("name", Path(path).stem)
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(
+            f"name is {name!r}", file=file, location="name", expected="a non-empty string"
+        )
+    tables = data.get("changes", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise InputError(
+            "changes is not a list of tables",
+            file=file,
+            location="changes",
+            expected="[[changes]] entries",
+        )
+    if not tables:
+        raise InputError(
+            "the scenario has no changes",
+            file=file,
+            location="changes",
+            expected="at least one [[changes]] entry",
+        )
+    if len(tables) > MAX_SCENARIO_CHANGES:
+        raise InputError(
+            f"the scenario has {len(tables):,} changes, more than the {MAX_SCENARIO_CHANGES:,} "
+            "capplan applies in one scenario",
+            file=file,
+            location="changes",
+            expected="a scenario of a few decisions (split a long list into several scenarios)",
+        )
+    changes = tuple(
+        change_from_table(table, as_of, months, file, f"changes[{index + 1}]")
+        for index, table in enumerate(tables)
+    )
+    switches = [c for c in changes if isinstance(c, SwitchRules)]
+    if len(switches) > 1:
+        raise InputError(
+            "a scenario can switch rule sets only once",
+            file=file,
+            location=switches[1].origin.partition(", ")[2],
+            expected="one switch_rules change",
+        )
+    return Scenario(
+        name.strip(),
+        tuple(c for c in changes if not isinstance(c, SwitchRules)),
+        str(data.get("description", "")),
+        file,
+        switches[0] if switches else None,
+    )
+
+
+_PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
+
+
+def require_utf8(value: str, what: str) -> None:
+    """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{what} {printable(value)} is not valid UTF-8 text",
+            expected="text in UTF-8 (retype or rename it)",
+        ) from None
+
+
+def _split_pair(flag: str, value: str, expected: str) -> tuple[str, str]:
+    match = _PAIR.match(value)
+    if not match:
+        raise InputError(f"{flag} {value!r} is not of the form {expected}", expected=expected)
+    return match.group(1), match.group(2)
+
+
+def _float(flag: str, value: str, text: str, expected: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise InputError(f"{flag} {value!r}: {text!r} is not a number", expected=expected) from None
+    if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
+        raise InputError(f"{flag} {value!r}: {text!r} is not usable", expected=expected)
+    return number
+
+
+def changes_from_flags(
+    as_of: str,
+    *,
+    add_licenses: Sequence[str] = (),
+    add_sandbox: Sequence[str] = (),
+    link: Sequence[str] = (),
+    buy_addon: Sequence[str] = (),
+    growth: Sequence[str] = (),
+) -> tuple[Change, ...]:
+    """What-if flags as changes from month 0; each flag equals a one-change scenario file."""
+    for flag, values in (
+        ("--add-licenses", add_licenses),
+        ("--add-sandbox", add_sandbox),
+        ("--link", link),
+        ("--buy-addon", buy_addon),
+        ("--growth", growth),
+    ):
+        for value in values:
+            require_utf8(value, flag)
+    changes: list[Change] = []
+    for value in add_licenses:
+        sku, text = _split_pair("--add-licenses", value, "SKU=N")
+        number = _float("--add-licenses", value, text, "SKU=N with N a whole number")
+        if number != int(number) or number == 0:
+            raise InputError(
+                f"--add-licenses {value!r}: {text} is not a whole, non-zero number",
+                expected="SKU=N (negative N removes licenses)",
+            )
+        cls = AddLicenses if number > 0 else RemoveLicenses
+        changes.append(
+            cls(
+                sku=sku,
+                quantity=abs(int(number)),
+                month_label=as_of,
+                origin=f"--add-licenses {value}",
+            )
+        )
+    for value in add_sandbox:
+        name, _, tier_text = value.partition(":")
+        if not name.strip():
+            raise InputError(f"--add-sandbox {value!r} has no name", expected="NAME[:TIER]")
+        tier = None
+        if tier_text:
+            if tier_text.strip() not in ("1", "2", "3", "4", "5"):
+                raise InputError(
+                    f"--add-sandbox {value!r}: tier {tier_text!r}",
+                    expected="NAME[:TIER] with TIER 1 to 5",
+                )
+            tier = int(tier_text)
+        changes.append(
+            AddEnvironment(
+                name=name.strip(),
+                type="addon_sandbox",
+                tier=tier,
+                power_platform="initial",
+                month_label=as_of,
+                origin=f"--add-sandbox {value}",
+            )
+        )
+    for value in link:
+        if not value.strip():
+            raise InputError("--link needs an environment name", expected="--link NAME")
+        changes.append(
+            LinkNewDataverse(name=value.strip(), month_label=as_of, origin=f"--link {value}")
+        )
+    for value in buy_addon:
+        pool, text = _split_pair("--buy-addon", value, "POOL=GB")
+        gb = _float("--buy-addon", value, text, "POOL=GB with GB a positive number")
+        if gb <= 0:
+            raise InputError(f"--buy-addon {value!r}: {text} GB", expected="a positive amount")
+        changes.append(BuyAddon(pool=pool, gb=gb, month_label=as_of, origin=f"--buy-addon {value}"))
+    for value in growth:
+        pool, text = _split_pair("--growth", value, "POOL=GB_PER_MONTH")
+        rate = _float("--growth", value, text, "POOL=GB_PER_MONTH")
+        changes.append(
+            SetGrowth(pool=pool, gb_per_month=rate, month_label=as_of, origin=f"--growth {value}")
+        )
+    return tuple(changes)
