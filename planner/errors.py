@@ -38,6 +38,17 @@ def printable(text: str, limit: int | None = None) -> str:
     return shown
 
 
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on or reorders: DEL, C1
+# controls (U+009B is a one-character escape sequence), bidi controls, line separators.
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with those characters written as \\u escapes: the same JSON value, and inert
+    when printed. (They can only occur inside strings, where the escape means the same.)"""
+    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def printable_data(value: Any) -> Any:
     """Every string in a nested structure made printable (for the text renderers)."""
     if isinstance(value, str):

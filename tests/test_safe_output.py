@@ -483,6 +483,8 @@ def test_verified_inventory_csv_neutralises_formulas(tmp_path: Path) -> None:
         str(out),
         "--timeout",
         "5",
+        "--allow-host",
+        "127.0.0.1",
         env={"DATAVERSE_TOKEN": "test-token"},
     )
     assert result.exit_code == 3, result.stderr  # a closed port: the status is unknown

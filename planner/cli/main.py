@@ -555,7 +555,7 @@ def report(options: dict[str, Any]) -> None:
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
     write_all([(path, writers[kind]) for kind, path in order], parallel=True)
     for path in targets.values():
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(path)}")
 
     for line in headline(printable_data({key: data[key] for key in HEADLINE_KEYS})):
         click.echo(line)
@@ -700,7 +700,7 @@ def rules_check(path: str) -> None:
     ruleset = load_ruleset_file(path)
     assumed = sum(1 for amount in ruleset.all_amounts() if amount.assumed)
     click.echo(
-        f"{path}: ok, rule set {ruleset.id} from {ruleset.effective_from}: "
+        f"{printable(path)}: ok, rule set {printable(ruleset.id)} from {ruleset.effective_from}: "
         f"{len(ruleset.pools)} pools, {len(ruleset.licenses)} licenses, "
         f"{assumed} assumed amounts"
     )

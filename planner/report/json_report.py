@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.errors import json_safe
 from planner.report.data import LARGE_TABLES, plan_data, rounded
 from planner.results import Plan
 
@@ -64,7 +65,7 @@ def _layout(value: Any, depth: int) -> str:
 def dumps(data: dict[str, Any]) -> str:
     """JSON laid out for reading and diffing; floats in record lists were rounded by
     ``plan_data(..., digits=DIGITS)``, other floats are rounded here."""
-    return _layout(data, 0) + "\n"
+    return json_safe(_layout(data, 0) + "\n")
 
 
 def render_json(plan: Plan) -> str:

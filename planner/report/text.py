@@ -5,12 +5,13 @@ Both read :func:`planner.report.data.plan_data`, so they show the numbers the JS
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
-from planner.errors import printable_data
+from planner.errors import printable, printable_data
 from planner.report.data import plan_data
 from planner.results import Plan
 
@@ -211,6 +212,40 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+# Markdown is meant for CI summaries, which render it as HTML: text from inputs must not become
+# markup there. Raw HTML and entities are escaped, link and image brackets and code backticks
+# are backslash-escaped, and the characters that start an automatic link (a scheme's "://",
+# "www.", an e-mail's "@") are written as character references, which show the same but do
+# not link.
+_MARKDOWN_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+_MARKDOWN_SPECIAL = re.compile(r"[&<>@\\`\[\]!]|:(?=//)|(?<![^\W_])www\.", re.IGNORECASE)
+
+
+def _markdown_escape(found: re.Match[str]) -> str:
+    text = found.group()
+    if text == ":":
+        return "&#58;"
+    if len(text) == 4:  # www.
+        return text[:3] + "&#46;"
+    return _MARKDOWN_ESCAPES.get(text, "\\" + text)
+
+
+def markdown_text(text: str) -> str:
+    """Text from inputs as inert markdown (already printable: one line, no controls)."""
+    return _MARKDOWN_SPECIAL.sub(_markdown_escape, text)
+
+
+def markdown_data(value: Any) -> Any:
+    """Every string of a nested structure printable and inert as markdown."""
+    if isinstance(value, str):
+        return markdown_text(printable(value))
+    if isinstance(value, dict):
+        return {key: markdown_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [markdown_data(item) for item in value]
+    return value
+
+
 def _md_row(cells: Sequence[Any]) -> str:
     return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
@@ -223,7 +258,7 @@ def _md_table(
 
 
 def render_markdown(plan: Plan) -> str:
-    data = printable_data(plan_data(plan))
+    data = markdown_data(plan_data(plan))
     out = [
         f"## Capacity plan: {data['ruleset']}, as of {data['as_of']} ({data['months']} months)",
         "",
@@ -274,11 +309,9 @@ def render_markdown(plan: Plan) -> str:
         for f in data["findings"]
     ] or ["- none"]
     out += ["", "### Assumptions", ""]
-    out += [f"- {a['value']} (`{a['rule']}`): {a['reason']}" for a in data["assumptions"]] or [
+    out += [f"- {a['value']} ({a['rule']}): {a['reason']}" for a in data["assumptions"]] or [
         "- none"
     ]
     out += ["", "### Inputs", ""]
-    out += [
-        f"- `{s['path']}`: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]
-    ]
+    out += [f"- {s['path']}: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]]
     return "\n".join(out) + "\n"

@@ -7,7 +7,7 @@ from typing import Any
 from planner.errors import printable_data
 from planner.report.data import comparison_data
 from planner.report.json_report import DIGITS, dumps
-from planner.report.text import _grid, _md_table, gb, money
+from planner.report.text import _grid, _md_table, gb, markdown_data, money
 from planner.results import Comparison
 
 
@@ -134,7 +134,7 @@ def _findings(data: dict[str, Any]) -> list[str]:
 
 
 def render_whatif_markdown(comparison: Comparison) -> str:
-    data = printable_data(comparison_data(comparison))
+    data = markdown_data(comparison_data(comparison))
     base = data["baseline"]
     out = [
         f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from planner import __version__
-from planner.errors import InputError
+from planner.errors import InputError, json_safe
 from planner.verify.http import (
     DEFAULT_ALLOWED_HOSTS,
     MAX_BODY_BYTES,
@@ -664,7 +664,7 @@ def exit_status(result: VerifyResult) -> int:
 
 def render_json(result: VerifyResult) -> str:
     """The contract JSON object, indented, with a trailing newline."""
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 _STATUS_TEXT: dict[str, str] = {
