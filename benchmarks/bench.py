@@ -1,11 +1,21 @@
-"""Benchmark: whole-process time and peak memory of capplan on a large generated tenant.
+"""Benchmark: capplan on large generated tenants, each command paired with the load floor.
 
-Generates 5,000 environments (inventory CSV) next to the sample license export, then times
-``capplan forecast`` (36 months) and ``capplan report`` against the floor of merely loading the
-same files with pandas. Each command runs in a fresh process, several times; the best time and
-the peak resident memory are reported.
+For every size (5,000, 50,000 and 200,000 environments by default; ``--sizes`` to choose) the
+script writes an inventory CSV next to the sample license export, then runs, in fresh processes
+and interleaved so that both see the same machine:
 
-    python benchmarks/bench.py [--environments 5000] [--months 36] [--runs 3]
+- the floor: Python merely loading the same two files (``pandas.read_csv`` and ``json.load``);
+- ``capplan forecast --format json -o FILE`` over 36 months (``--months``);
+- ``capplan report --out DIR``;
+- ``capplan whatif --add-licenses ... --format json -o FILE`` (one scenario).
+
+Each is run ``--runs`` times; the best wall time counts, and each command's time is divided by
+the floor's best time from the same size. Peak memory is the largest resident size of the
+whole process tree (the command and any child it starts), sampled while it runs. The report's
+HTML page is measured for size, and, when Chromium, chromedriver and selenium are installed,
+for the time Chromium takes to open and lay it out, next to the bundled sample's page.
+
+    python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
 """
 
 from __future__ import annotations
@@ -15,12 +25,13 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = [
@@ -50,15 +61,18 @@ HEADER = [
     "operations_database_growth_gb_per_month",
     "operations_file_growth_gb_per_month",
 ]
+DEFAULT_SIZES = "5000,50000,200000"
+AS_OF = "2026-12"
+SAMPLE_LICENSES = ROOT / "samples" / "licenses-graph.json"
+SAMPLE_INVENTORY = ROOT / "samples" / "environments-inventory.csv"
 
 # Without an installed capplan, "python -m planner" must find the checkout.
 ENVIRONMENT = {**os.environ, "PYTHONPATH": str(ROOT)}
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+SAMPLE_SECONDS = 0.02
 
-# Runs a command and prints the child's peak resident memory (KiB on Linux).
-PEAK = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
+FLOOR_SCRIPT = (
+    "import json, sys, pandas as pd; pd.read_csv(sys.argv[1]); json.load(open(sys.argv[2]))"
 )
 
 
@@ -102,32 +116,78 @@ def generate(folder: Path, environments: int, seed: int = 7) -> tuple[Path, Path
     inventory = folder / "environments-large.csv"
     inventory.write_text("\n".join(lines) + "\n", encoding="utf-8")
     licenses = folder / "licenses-graph.json"
-    shutil.copy(ROOT / "samples" / "licenses-graph.json", licenses)
+    shutil.copy(SAMPLE_LICENSES, licenses)
     return licenses, inventory
 
 
-def measure(command: list[str], runs: int) -> dict[str, float]:
-    seconds: list[float] = []
-    peaks: list[int] = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-c", PEAK, *command],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=ENVIRONMENT,
+def _parents() -> dict[int, int]:
+    """Every process's parent, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: the fields follow the last ')'.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_resident_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, now."""
+    parents = _parents()
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(_resident_bytes(pid) for pid in tree)
+
+
+def run_once(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of the process tree of one run."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENVIRONMENT
+    )
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_resident_bytes(process.pid))
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(
+            f"command failed ({process.returncode}): {' '.join(command)}\n"
+            f"{errors.decode(errors='replace')[-2000:]}"
         )
-        seconds.append(time.perf_counter() - started)
-        peak, code = result.stdout.split()
-        if code != "0":
-            raise SystemExit(f"command failed ({code}): {' '.join(command)}")
-        peaks.append(int(peak))
-    return {
-        "best_s": min(seconds),
-        "median_s": statistics.median(seconds),
-        "peak_mb": max(peaks) / 1024,
-    }
+    return seconds, peak
 
 
 def capplan_command() -> list[str]:
@@ -135,44 +195,212 @@ def capplan_command() -> list[str]:
     return [installed] if installed else [sys.executable, "-m", "planner"]
 
 
+def commands(folder: Path, licenses: Path, inventory: Path, months: int) -> dict[str, list[str]]:
+    capplan = capplan_command()
+    common = [str(licenses), str(inventory), "--as-of", AS_OF, "--months", str(months)]
+    return {
+        "floor": [sys.executable, "-c", FLOOR_SCRIPT, str(inventory), str(licenses)],
+        "forecast": [
+            *capplan,
+            "forecast",
+            *common,
+            "--format",
+            "json",
+            "-o",
+            str(folder / "plan.json"),
+        ],
+        "report": [*capplan, "report", *common, "--out", str(folder / "report")],
+        "whatif": [
+            *capplan,
+            "whatif",
+            *common,
+            "--add-licenses",
+            "DYN365_FINANCE=50",
+            "--format",
+            "json",
+            "-o",
+            str(folder / "whatif.json"),
+        ],
+    }
+
+
+def measure_size(folder: Path, environments: int, months: int, runs: int) -> dict[str, Any]:
+    licenses, inventory = generate(folder, environments)
+    plan = commands(folder, licenses, inventory, months)
+    seconds: dict[str, list[float]] = {name: [] for name in plan}
+    peaks: dict[str, int] = dict.fromkeys(plan, 0)
+    for _ in range(runs):
+        # Interleaved: a floor run beside every command run, so a busy moment hits both.
+        for name, command in plan.items():
+            elapsed, peak = run_once(command)
+            seconds[name].append(elapsed)
+            peaks[name] = max(peaks[name], peak)
+    floor = min(seconds["floor"])
+    result: dict[str, Any] = {"environments": environments, "months": months}
+    for name in plan:
+        best = min(seconds[name])
+        result[name] = {
+            "best_s": round(best, 3),
+            "runs_s": [round(s, 3) for s in seconds[name]],
+            "peak_mb": round(peaks[name] / 2**20, 1),
+            "x_floor": round(best / floor, 2),
+            "ms_per_1000_environments": round(best / environments * 1e6, 2),
+        }
+    page = folder / "report" / f"capplan-{AS_OF}.html"
+    result["html_bytes"] = page.stat().st_size
+    result["html_path"] = str(page)
+    return result
+
+
+class Chromium:
+    """Headless Chromium through chromedriver: how long a page takes to open and lay out."""
+
+    def __init__(self, profile: Path) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or ""
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--window-size=1280,2000",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(flag)
+        service = Service(executable_path=shutil.which("chromedriver") or "")
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.driver.set_page_load_timeout(900)
+
+    def open_seconds(self, page: Path, runs: int) -> float:
+        best = float("inf")
+        for _ in range(runs):
+            self.driver.get("about:blank")
+            started = time.perf_counter()
+            self.driver.get(page.resolve().as_uri())  # returns once the page has loaded
+            # Force the layout of the whole document, as a reader scrolling it needs.
+            self.driver.execute_script("return document.body.scrollHeight")
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    def close(self) -> None:
+        self.driver.quit()
+
+
+def browser_available() -> bool:
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return False
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def sample_page(folder: Path) -> Path:
+    out = folder / "sample"
+    command = [
+        *capplan_command(),
+        "report",
+        str(SAMPLE_LICENSES),
+        str(SAMPLE_INVENTORY),
+        "--as-of",
+        AS_OF,
+        "--out",
+        str(out),
+    ]
+    run_once(command)
+    return out / f"capplan-{AS_OF}.html"
+
+
+def table(results: list[dict[str, Any]], sample_s: float | None) -> str:
+    head = (
+        "| environments | floor s | forecast / floor | report / floor | whatif / floor "
+        "| report memory (process tree) | HTML size | HTML load in Chromium |"
+    )
+    lines = [head, "|" + "---|" * 8]
+    for r in results:
+        load = r.get("html_load_s")
+        load_text = "-" if load is None else f"{load:.2f} s"
+        if load is not None and sample_s:
+            load_text += f" ({load / sample_s:.2f} x sample)"
+        lines.append(
+            f"| {r['environments']:,} | {r['floor']['best_s']:.2f} | "
+            f"{r['forecast']['x_floor']:.2f} | {r['report']['x_floor']:.2f} | "
+            f"{r['whatif']['x_floor']:.2f} | {_megabytes(r['report']['peak_mb'])} | "
+            f"{r['html_bytes'] / 2**20:.2f} MB | {load_text} |"
+        )
+    lines.append("")
+    lines.append(
+        "Per 1,000 environments (ms): "
+        + "; ".join(
+            f"{r['environments']:,}: forecast {r['forecast']['ms_per_1000_environments']:.0f}, "
+            f"report {r['report']['ms_per_1000_environments']:.0f}"
+            for r in results
+        )
+    )
+    lines.append(
+        "Peak memory (MB, process tree): "
+        + "; ".join(
+            f"{r['environments']:,}: "
+            + ", ".join(f"{n} {r[n]['peak_mb']:.0f}" for n in ("floor", "forecast", "whatif"))
+            for r in results
+        )
+    )
+    if sample_s:
+        lines.append(f"The bundled sample's page opens in {sample_s:.2f} s.")
+    return "\n".join(lines)
+
+
+def _megabytes(value: float) -> str:
+    return f"{value / 1024:.2f} GB" if value >= 1024 else f"{value:.0f} MB"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--environments", type=int, default=5000)
+    parser.add_argument(
+        "--sizes",
+        default=DEFAULT_SIZES,
+        help=f"Comma-separated numbers of environments (default {DEFAULT_SIZES}).",
+    )
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-browser", action="store_true", help="Skip the Chromium timing.")
+    parser.add_argument("--json", dest="json_path", help="Also write the raw figures here.")
     options = parser.parse_args()
+    sizes = [int(size.replace("_", "")) for size in options.sizes.split(",") if size.strip()]
 
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        licenses, inventory = generate(folder, options.environments)
-        floor = [
-            sys.executable,
-            "-c",
-            "import json, sys, pandas as pd;"
-            " pd.read_csv(sys.argv[1]); json.load(open(sys.argv[2]))",
-            str(inventory),
-            str(licenses),
-        ]
-        capplan = capplan_command()
-        common = [str(licenses), str(inventory), "--months", str(options.months)]
-        forecast = [*capplan, "forecast", *common, "--format", "json", "-o", str(folder / "p.json")]
-        report = [*capplan, "report", *common, "--out", str(folder / "report")]
-        results = {
-            "environments": options.environments,
-            "months": options.months,
-            "load_with_pandas": measure(floor, options.runs),
-            "forecast": measure(forecast, options.runs),
-        }
-        help_text = subprocess.run(
-            [*capplan, "--help"], capture_output=True, text=True, env=ENVIRONMENT
-        ).stdout
-        if "report" in help_text:
-            results["report"] = measure(report, options.runs)
-    floor_s = results["load_with_pandas"]["best_s"]
-    for name in ("forecast", "report"):
-        if name in results:
-            results[name]["x_floor"] = results[name]["best_s"] / floor_s
-    print(json.dumps(results, indent=2))
+    results: list[dict[str, Any]] = []
+    sample_s: float | None = None
+    with tempfile.TemporaryDirectory(prefix="capplan-bench-") as temporary:
+        root = Path(temporary)
+        for size in sizes:
+            folder = root / str(size)
+            folder.mkdir()
+            results.append(measure_size(folder, size, options.months, options.runs))
+            print(f"measured {size:,} environments", file=sys.stderr, flush=True)
+        if not options.no_browser and browser_available():
+            browser = Chromium(root / "profile")
+            try:
+                sample_s = browser.open_seconds(sample_page(root), options.runs)
+                for result in results:
+                    result["html_load_s"] = browser.open_seconds(
+                        Path(result["html_path"]), options.runs
+                    )
+            finally:
+                browser.close()
+    for result in results:
+        result.pop("html_path")
+    if options.json_path:
+        Path(options.json_path).write_text(
+            json.dumps({"sample_html_load_s": sample_s, "sizes": results}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+    print(table(results, sample_s))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import re
 from typing import Any
 
 LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be megabytes long
+# Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
+# (tab and CR hide the sign in a CSV export). Text from inputs that starts so is written as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters that reorder or hide
 # text: bidi embeddings, overrides and isolates, marks, line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")

@@ -27,8 +27,9 @@ from click.testing import CliRunner, Result
 
 from planner.cli.main import cli
 from planner.cli.output import atomic_write_text, write_all
+from planner.errors import FORMULA_TRIGGERS as FORMULA_PREFIXES
 from planner.report.xlsx import safe_cell_text
-from planner.verify.inventory import FORMULA_PREFIXES, neutralise_formula
+from planner.verify.inventory import neutralise_formula
 
 AS_OF = ("--as-of", "2026-12")
 EARLIER = "an earlier report\n"

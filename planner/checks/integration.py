@@ -5,7 +5,6 @@ effect (see ``planner.checks.timeline``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -39,7 +38,7 @@ def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:
     addon = ruleset.addons.get(pool)
     if addon is None:
         return f"{format_gb(gb)} of {pool} capacity (the rule set names no add-on for this pool)"
-    units = max(1, math.ceil(gb / addon.unit.gb - TOLERANCE_GB))
+    units = max(1, addon.units_for(gb))
     price = (
         f", ${units * addon.price_usd_per_month:,.2f} per month"
         if addon.price_usd_per_month is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import os
 import signal
 import sys
 import traceback
@@ -544,10 +545,20 @@ def report(options: dict[str, Any]) -> None:
 
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
-    # Once for the page, the workbook and the headline (the JSON rounds its own).
-    data = plan_data(plan)
+    # Once for the page, the workbook and the headline (the JSON rounds its own); the lines of
+    # a large tenant stay one table.
+    data = plan_data(plan, frames=("consumption",))
+    # The page points to the workbook and JSON written beside it for the complete lists.
+    page_folder = Path(targets.get("html", ".")).parent
+    files = {
+        kind: os.path.relpath(targets[kind], page_folder)
+        for kind in ("xlsx", "json")
+        if kind in targets
+    }
     writers = {
-        "html": lambda path: path.write_text(render_html(plan, comparison, data), encoding="utf-8"),
+        "html": lambda path: path.write_text(
+            render_html(plan, comparison, data, files), encoding="utf-8"
+        ),
         "xlsx": lambda path: write_xlsx(plan, path, comparison, data),
         "json": lambda path: path.write_text(json_text(), encoding="utf-8"),
     }

@@ -17,7 +17,6 @@ from planner.model.inputs import CAPACITY_TYPES, FINANCE_OPERATIONS_TYPES, empty
 from planner.ruleset import Amount, RuleSet
 
 DATAVERSE_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("dataverse_"))
-OPERATIONS_TYPES = tuple(t for t in CAPACITY_TYPES if t.startswith("operations_"))
 
 LINE_COLUMNS = (
     "pool",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,7 +120,7 @@ def shortfalls(available: np.ndarray, months: list[str], ruleset: RuleSet) -> pd
         peak_index = int(np.argmin(available[position]))
         deficit = float(-available[position, peak_index])
         addon = ruleset.addons.get(pool)
-        units = math.ceil(deficit / addon.unit.gb - TOLERANCE_GB) if addon else None
+        units = addon.units_for(deficit) if addon else None
         price = addon.price_usd_per_month if addon else None
         rows.append(
             {
@@ -199,7 +198,7 @@ def recommend_purchases(
                 }
             )
             continue
-        units = math.ceil(peak / addon.unit.gb - TOLERANCE_GB)
+        units = addon.units_for(peak)
         price = addon.price_usd_per_month
         held = len(forecast.months) - first
         rows.append(

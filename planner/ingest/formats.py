@@ -9,7 +9,6 @@ from __future__ import annotations
 
 LICENSES = "licenses"
 ENVIRONMENTS = "environments"
-KINDS: tuple[str, ...] = (LICENSES, ENVIRONMENTS)
 
 # Base ids of the formats; tabular ones get "-csv" or "-xlsx" appended.
 GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"

@@ -1,4 +1,4 @@
-"""The environment inventory template (DESIGN.md section 5), as CSV or XLSX.
+"""The environment inventory template (docs/input-formats.md), as CSV or XLSX.
 
 The template is the planner's own format, so it is checked strictly: unknown environment types,
 tiers outside 1..5 or a typo in a capacity column name stop the run with the row and column,

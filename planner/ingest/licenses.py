@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.errors import InputError
 from planner.ingest.jsondoc import JsonReader, item
 from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
 from planner.model.inputs import license_frame
@@ -242,8 +241,3 @@ def _row_locations(table: Table) -> list[str]:
     if table.sheet is None:
         return [f"row {number}" for number in table.row_numbers]
     return [f"{table.sheet}!A{number}" for number in table.row_numbers]
-
-
-def require_rows(frame: pd.DataFrame, file: str, what: str, expected: str) -> None:
-    if not len(frame):
-        raise InputError(f"the file holds no {what}", file=file, expected=expected)

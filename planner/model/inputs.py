@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-# The five capacity types of the domain (DOMAIN.md section 1). Pools of a rule set draw on them.
+# The five capacity types of the domain (docs/rules.md). Pools of a rule set draw on them.
 CAPACITY_TYPES: tuple[str, ...] = (
     "dataverse_database",
     "dataverse_file",
@@ -19,7 +19,7 @@ CAPACITY_TYPES: tuple[str, ...] = (
     "operations_file",
 )
 
-# Environment types of the inventory template (DESIGN.md section 5).
+# Environment types of the inventory template (docs/input-formats.md).
 ENVIRONMENT_TYPES: tuple[str, ...] = (
     "production",
     "sandbox",

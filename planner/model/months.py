@@ -1,21 +1,26 @@
-"""Calendar months as ``YYYY-MM`` strings and their offsets from the plan's month 0."""
+"""Calendar months as ``YYYY-MM`` strings and their offsets from the plan's month 0.
+
+Text from users is parsed strictly here (pandas accepts ``2027-3`` or ``March 2027`` alike); the
+calendar arithmetic is pandas' monthly ``Period``. A month's serial number is its Period ordinal,
+so month k of a plan is ``parse_month(as_of) + k``.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
 
+import pandas as pd
+
 from planner.errors import InputError
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-LAST_MONTH = LAST_YEAR * 12 + 11  # 2100-12 as a serial number
+LAST_MONTH = pd.Period(year=LAST_YEAR, month=12, freq="M").ordinal  # 2100-12 as a serial number
 
 
 def parse_month(text: str, *, what: str = "month") -> int:
-    """Return a month as a serial number (year * 12 + month - 1); ``InputError`` if malformed."""
+    """Return a month as a serial number (its Period ordinal); ``InputError`` if malformed."""
     match = _MONTH.match(str(text).strip())
     if not match:
         raise InputError(f"{what} {text!r} is not a month", expected="YYYY-MM, like 2027-03")
@@ -27,25 +32,21 @@ def parse_month(text: str, *, what: str = "month") -> int:
             f"{what} {text!r} has year {year}",
             expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}",
         )
-    return year * 12 + month - 1
+    return pd.Period(year=year, month=month, freq="M").ordinal
 
 
 def format_month(serial: int) -> str:
-    year, month0 = divmod(int(serial), 12)
-    return f"{year:04d}-{month0 + 1:02d}"
+    return pd.Period(ordinal=int(serial), freq="M").strftime("%Y-%m")
 
 
 def current_month() -> str:
-    today = _dt.date.today()
-    return f"{today.year:04d}-{today.month:02d}"
+    return pd.Period(_dt.date.today(), freq="M").strftime("%Y-%m")
 
 
 def month_labels(as_of: str, months: int) -> list[str]:
-    start = parse_month(as_of)
-    return [format_month(start + k) for k in range(months)]
+    start = pd.Period(ordinal=parse_month(as_of), freq="M")
+    return list(pd.period_range(start, periods=months, freq="M").strftime("%Y-%m"))
 
 
 def first_day(month: str) -> _dt.date:
-    serial = parse_month(month)
-    year, month0 = divmod(serial, 12)
-    return _dt.date(year, month0 + 1, 1)
+    return pd.Period(ordinal=parse_month(month), freq="M").start_time.date()

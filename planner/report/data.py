@@ -146,6 +146,13 @@ LICENSE_KEYS = (
 )
 
 
+def consumption_frame(lines: Any) -> pd.DataFrame:
+    """The consumption lines as a frame, whether ``plan_data`` gave them as one or as records."""
+    if isinstance(lines, pd.DataFrame):
+        return lines
+    return pd.DataFrame.from_records(lines, columns=list(CONSUMPTION_KEYS))
+
+
 def plan_data(
     plan: Plan, digits: int | None = None, frames: tuple[str, ...] = ()
 ) -> dict[str, Any]:

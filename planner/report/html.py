@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from planner.model.inputs import CAPACITY_TYPES
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import comparison_data, plan_data
+from planner.report.data import comparison_data, consumption_frame, plan_data
 from planner.report.text import gb, headline, money
 from planner.resources import bundled_dir
 from planner.results import Comparison, Plan
@@ -48,6 +50,15 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 SCENARIO_SECTION = ("scenarios", "Scenarios", "sections/scenarios.html.j2")
 SCENARIO_SECTION_AFTER = "buy"
 BASELINE_NAME = "Baseline"
+
+# The page shows what a reader acts on and stays small at any tenant size; the workbook and the
+# JSON hold every line. How many environments (and findings per code) the page lists:
+LARGEST_SHOWN = 20
+WITH_FINDINGS_SHOWN = 20
+FINDINGS_SHOWN_PER_CODE = 20
+ASSUMPTION_ENVIRONMENTS_SHOWN = 20
+# What the complete lists are called where the page points to them.
+FILE_WORDS = {"xlsx": "the workbook's Consumption sheet", "json": "the plan JSON"}
 
 
 @lru_cache(maxsize=1)
@@ -182,6 +193,7 @@ def _consumption_groups(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "power_platform": first["power_platform"] or "-",
                 "total": gb(sum(c["gb"] for c in rows)),
                 "unknown_lines": sum(1 for c in rows if c["confidence"] == "unknown"),
+                "findings": [],
                 "lines": [
                     {
                         "pool": c["pool"],
@@ -200,12 +212,164 @@ def _consumption_groups(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _type_totals(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per capacity type: its pool, the GB counted, and how many lines are measured, estimated
+    or unknown (counted as 0 GB)."""
+    if frame.empty:
+        return []
+    confidence = frame["confidence"]
+    counts = pd.DataFrame(
+        {
+            "capacity_type": frame["capacity_type"],
+            "pool": frame["pool"],
+            "gb": frame["gb"],
+            "measured": confidence == "measured",
+            "unknown": confidence == "unknown",
+        }
+    ).groupby("capacity_type", sort=False)
+    table = counts.agg(
+        pool=("pool", "first"),
+        gb=("gb", "sum"),
+        environments=("gb", "size"),
+        measured=("measured", "sum"),
+        unknown=("unknown", "sum"),
+    )
+    order = [t for t in CAPACITY_TYPES if t in table.index]
+    order += sorted(t for t in table.index if t not in order)
+    rows = []
+    for capacity_type in order:
+        row = table.loc[capacity_type]
+        environments, measured, unknown = (
+            int(row["environments"]),
+            int(row["measured"]),
+            int(row["unknown"]),
+        )
+        rows.append(
+            {
+                "capacity_type": capacity_type,
+                "pool": row["pool"],
+                "gb": gb(float(row["gb"])),
+                "environments": number(environments),
+                "measured": number(measured),
+                "estimated": number(environments - measured - unknown),
+                "unknown": number(unknown),
+                "has_unknown": unknown > 0,
+            }
+        )
+    return rows
+
+
+def _file_links(files: dict[str, str] | None) -> list[dict[str, str | None]]:
+    """Where the complete list is: the workbook and the JSON, linked where they were written."""
+    files = files or {}
+    return [
+        {
+            "words": words,
+            "name": files[kind].replace("\\", "/").rsplit("/", 1)[-1] if kind in files else None,
+            "href": quote(files[kind].replace("\\", "/")) if kind in files else None,
+        }
+        for kind, words in FILE_WORDS.items()
+    ]
+
+
+def consumption_view(
+    lines: Any, findings: list[dict[str, Any]], files: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The Consumption section: totals per capacity type, the largest environments and those
+    with findings, each with its lines. Every line of every environment stays in the workbook
+    and the JSON (``files``: their paths relative to the page, where they were written)."""
+    frame = consumption_frame(lines)
+    names = frame["environment"].astype(str)
+    totals = frame["gb"].astype(float).groupby(names.to_numpy(), sort=False).sum()
+    count = len(totals)
+    # The largest first; equal totals by name, as elsewhere.
+    candidates = totals.nlargest(LARGEST_SHOWN, keep="all")
+    largest = sorted(candidates.index, key=lambda n: (-candidates[n], n.casefold()))
+    largest = largest[:LARGEST_SHOWN]
+
+    rank = {severity: position for position, severity in enumerate(SEVERITY_ORDER)}
+    known = set(totals.index)
+    codes: dict[str, dict[str, int]] = {}
+    for finding in findings:
+        subject = str(finding["subject"])
+        if subject in known:
+            worst = codes.setdefault(subject, {})
+            worst[finding["code"]] = min(
+                worst.get(finding["code"], len(rank)), rank.get(finding["severity"], len(rank))
+            )
+    flagged = sorted(codes, key=lambda n: (min(codes[n].values()), n.casefold()))
+    # When every environment is among the largest, one list says it all.
+    every = len(largest) == count
+    flagged_shown = [] if every else flagged[:WITH_FINDINGS_SHOWN]
+
+    wanted = set(largest) | set(flagged_shown)
+    subset = frame[names.isin(wanted).to_numpy()]
+    groups = {
+        group["environment"]: group
+        for group in _consumption_groups(subset.to_dict(orient="records"))
+    }
+    for name, group in groups.items():
+        if name in codes:
+            group["findings"] = sorted(codes[name], key=lambda c: (codes[name][c], c))
+    shown = len(wanted)
+    return {
+        "environment_count": number(count),
+        "line_count": number(len(frame)),
+        "complete": shown == count,
+        "every": every,
+        "shown_count": number(shown),
+        "totals": _type_totals(frame),
+        "largest": [groups[name] for name in largest],
+        "largest_count": len(largest),
+        "with_findings": [groups[name] for name in flagged_shown],
+        "with_findings_count": number(len(flagged)),
+        "with_findings_more": number(len(flagged) - len(flagged_shown)),
+        "files": _file_links(files),
+    }
+
+
+def _findings_view(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings by severity; a code with many findings shows its first few and counts the rest
+    (the workbook and the JSON list them all)."""
+    out = []
+    for severity in SEVERITY_ORDER:
+        entries = [f for f in findings if f["severity"] == severity]
+        per_code: dict[str, int] = {}
+        shown = []
+        for finding in entries:
+            seen = per_code.get(finding["code"], 0)
+            per_code[finding["code"]] = seen + 1
+            if seen < FINDINGS_SHOWN_PER_CODE:
+                shown.append(finding)
+        out.append(
+            {
+                "severity": severity,
+                "word": SEVERITY_WORDS[severity],
+                "count": len(entries),
+                "entries": shown,
+                "more": [
+                    {"code": code, "count": number(total - FINDINGS_SHOWN_PER_CODE)}
+                    for code, total in sorted(per_code.items())
+                    if total > FINDINGS_SHOWN_PER_CODE
+                ],
+            }
+        )
+    return out
+
+
+def _environment_list(names: list[str] | None) -> str:
+    names = names or []
+    shown = ", ".join(names[:ASSUMPTION_ENVIRONMENTS_SHOWN])
+    rest = len(names) - ASSUMPTION_ENVIRONMENTS_SHOWN
+    return shown + (f" and {number(rest)} more" if rest > 0 else "")
+
+
 def _counted(groups: list[dict[str, Any]]) -> str:
     """ "2 errors, 1 warning, 0 notes": the count line above the findings."""
     parts = []
     for group in groups:
         one, many = SEVERITY_COUNTED[group["severity"]]
-        count = len(group["entries"])
+        count = group["count"]
         parts.append(f"{count} {one if count == 1 else many}")
     return ", ".join(parts)
 
@@ -503,28 +667,35 @@ def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict
 
 
 def report_view(
-    plan: Plan, comparison: Comparison | None = None, data: dict[str, Any] | None = None
+    plan: Plan,
+    comparison: Comparison | None = None,
+    data: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as display-ready values computed from ``plan_data``.
 
     Numbers come only from ``plan_data`` (the JSON contract), or ``data`` when the caller has
     it already; the rule set adds words the JSON does not carry (pool titles, source titles, the
     warning threshold). With a ``comparison`` (whose baseline is ``plan``), the Scenarios
-    section shows ``comparison_data``.
+    section shows ``comparison_data``. ``files`` are the workbook and JSON written with the page
+    (``{"xlsx": path, "json": path}``, relative to the page), which hold the complete lists.
     """
     if comparison is not None:
         check_baseline(plan, comparison)
     if data is None:
-        data = plan_data(plan)
+        data = plan_data(plan, frames=("consumption",))
+    lines = consumption_frame(data["consumption"])
     ruleset = plan.ruleset
     pool_titles = {p.name: p.title for p in ruleset.pools}
     source_titles = {s.url: s.title for s in ruleset.sources.values()}
     warning_share = ruleset.thresholds.warning_remaining.value
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
-    unknown_lines: dict[str, int] = {}
-    for line in data["consumption"]:
-        if line["confidence"] == "unknown":
-            unknown_lines[line["pool"]] = unknown_lines.get(line["pool"], 0) + 1
+    unknown_lines = {
+        str(pool): int(count)
+        for pool, count in lines.loc[lines["confidence"] == "unknown", "pool"]
+        .value_counts()
+        .items()
+    }
 
     summary = [
         {
@@ -594,16 +765,8 @@ def report_view(
         for e in data["entitlement"]
     ]
 
-    consumption = _consumption_groups(data["consumption"])
-
-    findings = [
-        {
-            "severity": severity,
-            "word": SEVERITY_WORDS[severity],
-            "entries": [f for f in data["findings"] if f["severity"] == severity],
-        }
-        for severity in SEVERITY_ORDER
-    ]
+    consumption = consumption_view(lines, data["findings"], files)
+    findings = _findings_view(data["findings"])
 
     used_sources = {e["source"] for e in data["entitlement"]}
     sources = [
@@ -642,7 +805,7 @@ def report_view(
                 "value": a["value"],
                 "reason": a["reason"],
                 "rule": a["rule"],
-                "environments": ", ".join(a["environments"] or []),
+                "environments": _environment_list(a["environments"]),
             }
             for a in data["assumptions"]
         ],
@@ -685,13 +848,17 @@ def check_baseline(plan: Plan, comparison: Comparison) -> None:
 
 
 def render_html(
-    plan: Plan, comparison: Comparison | None = None, data: dict[str, Any] | None = None
+    plan: Plan,
+    comparison: Comparison | None = None,
+    data: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
 ) -> str:
     """The whole report as one HTML document; write it with ``atomic_write_text``.
 
     With a ``comparison`` (``plan`` being ``comparison.baseline``) the report gets a Scenarios
     section after What to buy: the baseline and each scenario side by side, per pool. ``data``
-    is ``plan_data(plan)`` where the caller has it already.
+    is ``plan_data(plan)`` where the caller has it already; ``files`` the workbook and JSON
+    written beside the page, which it links to for the complete lists.
     """
-    view = report_view(plan, comparison, data)
+    view = report_view(plan, comparison, data, files)
     return environment().get_template(TEMPLATE).render(report=view)

@@ -37,9 +37,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
+from planner.errors import FORMULA_TRIGGERS
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
-from planner.report.data import comparison_data, plan_data
+from planner.report.data import comparison_data, consumption_frame, plan_data
 from planner.report.html import check_baseline
 from planner.report.text import headline
 from planner.results import Comparison, Plan
@@ -58,9 +59,6 @@ SIGNED_GB_FORMAT = '+#,##0.00 "GB";-#,##0.00 "GB";0.00 "GB"'
 SIGNED_USD_FORMAT = '+"$"#,##0.00;-"$"#,##0.00;"$"0.00'
 SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
 
-# Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
-# (tab and CR hide the sign in a CSV export).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Characters the xlsx format cannot hold: control characters but tab, line feed and carriage
 # return.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -947,7 +945,7 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     bases: dict[str, list[tuple[int, str]]] = {}
     least: dict[str, int] = {}
     rank = {word: index for index, word in enumerate(CERTAINTY)}
-    for line in data["consumption"]:
+    for line in consumption_frame(data["consumption"]).to_dict(orient="records"):
         name = str(line["environment"])
         row = rows.get(name)
         if row is None:

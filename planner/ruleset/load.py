@@ -7,6 +7,7 @@ names the file, the line and the entry, and says what was expected.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -147,6 +148,10 @@ class Addon:
     unit: Amount
     price_usd_per_month: float | None
     note: str = ""
+
+    def units_for(self, gb: float) -> int:
+        """Whole units that cover ``gb``; rounding noise just above a whole unit buys none more."""
+        return math.ceil(gb / self.unit.gb - 1e-9)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ written.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from functools import singledispatch
 from typing import Any
@@ -132,7 +131,7 @@ def _(change: BuyAddon, inputs: Inputs, ruleset: RuleSet) -> Inputs:
             f"rule set {ruleset.id} has no add-on for pool '{change.pool}'",
             expected="one of " + ", ".join(ruleset.addons),
         )
-    units = math.ceil(change.gb / addon.unit.gb - 1e-9)
+    units = addon.units_for(change.gb)
     return _with_licenses(inputs, addon.sku, units, change)
 
 

@@ -19,18 +19,6 @@ from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
 from planner.scenarios.apply import apply_changes, shift_inputs
 
-SUMMARY_KEYS = (
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "entitled_end_gb",
-    "consumed_end_gb",
-    "available_end_gb",
-    "first_shortfall",
-    "addon_units",
-    "monthly_cost_usd",
-)
 DELTA_KEYS = (
     "entitled_gb",
     "consumed_gb",

@@ -12,14 +12,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from planner.errors import FORMULA_TRIGGERS, InputError
 
 
 def neutralise_formula(value: Any) -> Any:
     """Text a spreadsheet would run as a formula is stored as text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

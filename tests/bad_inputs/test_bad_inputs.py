@@ -108,7 +108,7 @@ def arguments(case: Case, outputs: list[str], path: Path | None = None) -> list[
 
 
 def check_refusal(status: int, stdout: str, stderr: str, fragment: str) -> None:
-    """Exit 2 and one clear message: the contract of DESIGN.md section 2 for bad input."""
+    """Exit 2 and one clear message: the contract for bad input (README, exit statuses)."""
     assert status == 2, (status, stderr)
     assert stderr.startswith("capplan: error:"), stderr
     assert fragment in stderr, stderr

@@ -1,4 +1,4 @@
-"""The environment inventory template (DESIGN.md section 5)."""
+"""The environment inventory template (docs/input-formats.md)."""
 
 from __future__ import annotations
 

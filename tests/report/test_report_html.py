@@ -16,7 +16,16 @@ from planner.cli.output import atomic_write_text
 from planner.model.inputs import Inputs, environment_frame, license_frame
 from planner.planning import build_plan
 from planner.report.charts import forecast_chart, nice_step
-from planner.report.html import SECTIONS, environment, render_html, report_view, safe_href
+from planner.report.html import (
+    FINDINGS_SHOWN_PER_CODE,
+    LARGEST_SHOWN,
+    SECTIONS,
+    WITH_FINDINGS_SHOWN,
+    environment,
+    render_html,
+    report_view,
+    safe_href,
+)
 from planner.report.json_report import render_json
 from planner.report.text import gb, money
 from planner.resources import bundled_dir
@@ -175,7 +184,9 @@ def test_unknown_usage_is_not_shown_as_zero(short_plan: Plan, short_json: dict[s
     view = report_view(short_plan)
     unknown = [line for line in short_json["consumption"] if line["confidence"] == "unknown"]
     assert unknown, "the short plan has unmeasured usage without an estimate"
-    shown = [line for group in view["consumption"] for line in group["lines"] if line["unknown"]]
+    groups = view["consumption"]["largest"]
+    assert view["consumption"]["every"]  # a small tenant: every environment on the page
+    shown = [line for group in groups for line in group["lines"] if line["unknown"]]
     assert len(shown) == len(unknown)
     assert all(line["gb"] == "unknown" for line in shown)
 
@@ -366,3 +377,73 @@ def test_prints_on_a4(short_html: str, tmp_path: Path) -> None:
         # A4 is 595 x 842 points; every section starts a page.
         assert all(abs(float(w) - 595) < 1 and abs(float(h) - 842) < 1 for w, h in boxes)
         assert len(boxes) >= len(SECTIONS)
+
+
+def _large_tenant(count: int) -> Plan:
+    """``count`` Dataverse sandboxes of growing size, and add-on sandboxes linked to Dataverse
+    (each an ADDON_SANDBOX_NO_DATAVERSE finding) of the smallest size."""
+    rows: list[dict[str, Any]] = [
+        {"name": f"env-{i:04d}", "type": "dataverse_sandbox", "dataverse_database_gb": 1.0 + i}
+        for i in range(count)
+    ]
+    rows += [
+        {
+            "name": f"linked-{i:03d}",
+            "type": "addon_sandbox",
+            "tier": 2,
+            "power_platform": "integrated",
+            "dataverse_database_gb": 0.5,
+        }
+        for i in range(WITH_FINDINGS_SHOWN + 5)
+    ]
+    inputs = Inputs(
+        license_frame([{"sku": "DYN365_FINANCE", "quantity": 25, "source": "test"}]),
+        environment_frame([{"source": "test", **row} for row in rows]),
+    )
+    return build_plan(inputs, resolve_ruleset(None, "2026-12"), "2026-12", 12)
+
+
+def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
+    """The page lists the largest environments and those with findings, totals per type, and
+    points to the files that hold every line; findings of one code are cut short the same way."""
+    plan = _large_tenant(LARGEST_SHOWN * 10)
+    data = json.loads(render_json(plan))
+    html = render_html(plan, files={"xlsx": "plan.xlsx", "json": "sub dir/plan.json"})
+    page = parse(html)
+    text = page.all_text()
+    consumption = report_view(plan)["consumption"]
+    assert not consumption["complete"]
+    largest = [group["environment"] for group in consumption["largest"]]
+    expected = [f"env-{i:04d}" for i in range(LARGEST_SHOWN * 10 - 1, LARGEST_SHOWN * 9 - 1, -1)]
+    assert largest == expected
+    flagged = [group["environment"] for group in consumption["with_findings"]]
+    assert flagged == [f"linked-{i:03d}" for i in range(WITH_FINDINGS_SHOWN)]
+    assert consumption["with_findings_more"] == "5"
+    shown = set(largest) | set(flagged)
+    section = html[html.index('id="consumption"') : html.index('id="findings"')]
+    for line in data["consumption"]:
+        assert (f">{line['environment']} <" in section) == (line["environment"] in shown)
+    # Totals per capacity type: every line counted, none listed.
+    database = next(t for t in consumption["totals"] if t["capacity_type"] == "dataverse_database")
+    lines = [c for c in data["consumption"] if c["capacity_type"] == "dataverse_database"]
+    assert database["environments"] == f"{len(lines):,}"
+    assert database["gb"] == gb(sum(c["gb"] for c in lines))
+    assert database["gb"] in page.texts_in["td"]
+    hrefs = {a["href"] for a in page.find("a")}
+    assert {"plan.xlsx", "sub%20dir/plan.json"} <= hrefs
+    assert "The complete list of every environment and capacity type is in" in text
+    # The findings of one code beyond the first few are counted, not listed.
+    codes = [f["code"] for f in data["findings"]]
+    many = codes.count("ADDON_SANDBOX_NO_DATAVERSE")
+    assert many > FINDINGS_SHOWN_PER_CODE
+    assert f"And {many - FINDINGS_SHOWN_PER_CODE} more ADDON_SANDBOX_NO_DATAVERSE findings" in text
+    assert text.count("is an add-on sandbox and is linked") == FINDINGS_SHOWN_PER_CODE
+
+
+def test_the_page_stays_small_as_the_tenant_grows() -> None:
+    """Ten times the environments: the page grows by far less than the JSON."""
+    small, large = _large_tenant(LARGEST_SHOWN * 2), _large_tenant(LARGEST_SHOWN * 20)
+    small_page, large_page = len(render_html(small)), len(render_html(large))
+    small_json, large_json = len(render_json(small)), len(render_json(large))
+    assert large_json > 2.5 * small_json
+    assert large_page < 1.1 * small_page
