@@ -14,6 +14,17 @@ from planner.errors import InputError
 # Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
 # about 25 KB.
 MAX_TOML_BYTES = 1024 * 1024
+# Columns of one table (CSV or sheet): no format capplan reads has more than a few dozen.
+MAX_COLUMNS = 1_000
+# Rows of one table or items of one JSON list: the largest tenants have a few thousand
+# environments. Planning costs about 8 KB of memory per environment (14 KB over 120 months),
+# so 10,000 environments stay within about 220 MB and a few seconds.
+MAX_ROWS = 10_000
+# Cells of one table (rows times columns): ten thousand rows of a hundred columns.
+MAX_CELLS = 1_000_000
+# Characters of one cell or name: what an Excel cell holds. Longer text would be cut in the
+# workbook without a word, so it is refused where it is read.
+LONGEST_TEXT = 32_767
 # Changes in one scenario (file or flags): a what-if is a handful of decisions, not a data set.
 MAX_SCENARIO_CHANGES = 1_000
 

@@ -223,6 +223,8 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         sheet=options["sheet"],
         max_bytes=max_bytes(options),
     )
+    for note in inputs.notes:
+        click.echo(f"capplan: note: {printable(note, 500)}", err=True)
     if options["history_files"]:
         from planner.ingest.snapshots import apply_fitted_growth, fit_growth, read_snapshots
 

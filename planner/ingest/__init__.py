@@ -186,7 +186,7 @@ def _load(
     else:
         environments, notes = _read_environments(content, base)
         rows = len(environments)
-    notes = _paging_notes(content) + notes
+    notes = content.notes + _paging_notes(content) + notes
     source = InputSource(path=raw.name, kind=str(detected), format=content.format_id, rows=rows)
     part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
     return part, content.sheet_named

@@ -26,16 +26,15 @@ from typing import Any
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import Table, table_from_rows, trim
+from planner.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
 # Spreadsheet XML compresses well, but not a thousand to one over a megabyte.
 MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
-MAX_ROWS = 1_048_576  # Excel's own limits
+EXCEL_ROWS = 1_048_576  # Excel's own limits
 EXCEL_COLUMNS = 16_384
-# No format capplan reads has more than a few dozen columns; cells further right are not read.
-MAX_COLUMNS = 1_000
 # A used range declared larger than this is refused before reading (a real inventory of 100,000
 # environments by 100 columns is 10 million).
 MAX_DECLARED_CELLS = 50_000_000
@@ -176,6 +175,7 @@ class SheetChoice:
     table: Table
     format_base: str | None  # what the classifier saw in the headers, None when unknown
     named: bool = False  # True when the sheet is the one the user named
+    notes: tuple[str, ...] = ()  # what the reader should know, such as a hidden sheet read
 
 
 def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
@@ -256,10 +256,10 @@ def _sparse_rows(
                 for number, cells in parser.parse():
                     if last_row is not None and number > last_row:
                         return
-                    if number > MAX_ROWS or number < 1:
+                    if number > EXCEL_ROWS or number < 1:
                         raise InputError(
                             f"sheet {worksheet.title} has a row numbered {number:,}, outside "
-                            f"Excel's 1 to {MAX_ROWS:,}",
+                            f"Excel's 1 to {EXCEL_ROWS:,}",
                             file=raw.name,
                             expected=_SAVE_AS,
                         )
@@ -275,7 +275,7 @@ def _check_declared_size(raw: RawFile, worksheet: Any) -> None:
     """Refuse a sheet whose declared used range no spreadsheet program would write."""
     rows = (worksheet.max_row or 0) - (worksheet.min_row or 1) + 1
     columns = (worksheet.max_column or 0) - (worksheet.min_column or 1) + 1
-    if (worksheet.max_row or 0) > MAX_ROWS or (worksheet.max_column or 0) > EXCEL_COLUMNS:
+    if (worksheet.max_row or 0) > EXCEL_ROWS or (worksheet.max_column or 0) > EXCEL_COLUMNS:
         problem = "beyond Excel's grid"
     elif rows * columns > MAX_DECLARED_CELLS:
         problem = f"{rows * columns:,} cells, more than the {MAX_DECLARED_CELLS:,} capplan reads"
@@ -399,5 +399,19 @@ def _read_sheet(
             continue
         rows.append(_dense(cells, width))
         numbers.append(number)
+        if len(rows) > MAX_ROWS + 1 or len(rows) * width > MAX_CELLS:
+            raise InputError(
+                f"sheet {worksheet.title} has more than {len(rows) - 1:,} rows of {width:,} "
+                f"columns: capplan reads at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells",
+                file=raw.name,
+                expected=f"at most {MAX_ROWS:,} licenses or environments in one sheet",
+            )
     table = table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)
-    return SheetChoice(table=table, format_base=base, named=named)
+    notes: tuple[str, ...] = ()
+    state = getattr(worksheet, "sheet_state", "visible")
+    if state != "visible":
+        notes = (
+            f"{raw.name}: sheet {worksheet.title} is {'very ' if state == 'veryHidden' else ''}"
+            "hidden in Excel; it was read because its headers are the ones capplan looks for",
+        )
+    return SheetChoice(table=table, format_base=base, named=named, notes=notes)

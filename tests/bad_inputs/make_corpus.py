@@ -623,6 +623,49 @@ def bad_files() -> dict[str, bytes]:
         '"a\\nb\\nc\\nd" = 1\n\n[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 10\n'
     )
 
+    # Scenarios that are hostile or say something impossible.
+    out["scenario-too-many-changes.toml"] = scenario(
+        *['kind = "buy_addon"\npool = "database"\ngb = 1\n'] * 1001
+    )
+    out["scenario-nested-too-deeply.toml"] = utf8(
+        "x = " + "[" * 5000 + "]" * 5000 + '\n[[changes]]\nkind = "buy_addon"\n'
+    )
+    out["scenario-link-to-itself.toml"] = scenario(
+        'kind = "link_existing_dataverse"\nname = "CONTOSO-UAT"\ntarget = "contoso-uat"\n'
+    )
+    out["scenario-environment-linked-to-itself.toml"] = scenario(
+        'kind = "add_environment"\nname = "NEW-UAT"\ntype = "addon_sandbox"\n'
+        'power_platform = "linked_existing"\nlinked_to = "NEW-UAT"\n'
+    )
+    out["scenario-name-differs-by-case.toml"] = scenario(
+        'kind = "add_environment"\nname = "contoso-uat"\ntype = "addon_sandbox"\n'
+    )
+    out["scenario-switch-rules-device.toml"] = scenario(
+        'kind = "switch_rules"\nrules = "/dev/zero"\nmonth = "2027-06"\n'
+    )
+
+    # Rules files (--rules FILE).
+    out["rules-nested-too-deeply.toml"] = utf8("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    out["rules-over-size-limit.toml"] = utf8("# a rules file of comments\n# padding\n")
+
+    # Shapes that cost time or memory out of proportion to the file.
+    out["header-1500-columns.csv"] = utf8(
+        "sku,quantity," + ",".join(f"c{n}" for n in range(1500)) + "\nDYN365_FINANCE,1\n"
+    )
+    out["over-row-limit.csv"] = utf8("sku,quantity\n" + "X,1\n" * 10_200)
+    out["over-cell-limit.csv"] = utf8(
+        "name,type," + ",".join(f"c{n}" for n in range(600)) + "\n" + "," * 601 + "\n"
+    )
+    out["inventory-name-too-long.csv"] = utf8("name,type\n" + "A" * 40_000 + ",developer\n")
+    out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
+    out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
+    out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    out["json-duplicate-keys.json"] = utf8(
+        '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
+        '"prepaidUnits": {"enabled": 5}}]}'
+    )
+    out["json-too-many-items.json"] = dumps({"value": [{}] * 10_001})
+
     # History snapshots (forecast --history).
     out["history-no-date.csv"] = utf8(INVENTORY_CSV)
     out["history-two-dates.csv"] = utf8(
@@ -691,6 +734,11 @@ def good_files() -> dict[str, bytes]:
     wide[1][-1] = "far right"
     out["licenses-3000-columns.xlsx"] = xlsx_sheet(sheet_xml(wide))
     out["licenses-below-blank-rows.xlsx"] = xlsx_sheet(sheet_xml(PLANNING_ROWS, first_row=15))
+    hidden = workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    hidden["xl/workbook.xml"] = hidden["xl/workbook.xml"].replace(
+        b'sheetId="1"', b'sheetId="1" state="hidden"'
+    )
+    out["licenses-hidden-sheet.xlsx"] = zip_parts(hidden)
     out["scenario.toml"] = scenario('kind = "buy_addon"\npool = "database"\ngb = 10\n')
     return out
 
