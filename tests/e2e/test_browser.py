@@ -28,6 +28,7 @@ FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1280,2000",
 )
+pytestmark = pytest.mark.slow
 
 
 def _require_browser() -> None:
