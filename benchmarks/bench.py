@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -159,9 +160,11 @@ def tree_resident_bytes(root: int) -> int:
     return sum(_resident_bytes(pid) for pid in tree)
 
 
-def run_once(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident bytes of the process tree of one run."""
+def measure(command: list[str]) -> tuple[float, int, int, bytes, float]:
+    """Wall seconds, peak resident bytes of the process tree, exit status, stderr, and the CPU
+    seconds the run used (on a busy machine a steadier figure than the wall time)."""
     peak = 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENVIRONMENT
@@ -182,9 +185,17 @@ def run_once(command: list[str]) -> tuple[float, int]:
     done.set()
     if sampler.is_alive():
         sampler.join()
-    if process.returncode != 0:
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, peak, process.returncode, errors, cpu
+
+
+def run_once(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of the process tree of one successful run."""
+    seconds, peak, status, errors, _ = measure(command)
+    if status != 0:
         raise SystemExit(
-            f"command failed ({process.returncode}): {' '.join(command)}\n"
+            f"command failed ({status}): {' '.join(command)}\n"
             f"{errors.decode(errors='replace')[-2000:]}"
         )
     return seconds, peak
