@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, printable
-from planner.limits import MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
+from planner.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model.changes import (
     AddEnvironment,
     AddLicenses,
@@ -156,6 +156,11 @@ class _Entry:
         value = self.table.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key} is {value!r}", "a non-empty string")
+        if len(value) > LONGEST_TEXT:
+            raise self.fail(
+                f"{key} is {len(value):,} characters long",
+                f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+            )
         return value.strip()
 
     def choice(self, key: str, allowed: Sequence[str]) -> str:
@@ -380,6 +385,11 @@ _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
 
 def require_utf8(value: str, what: str) -> None:
     """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
+    if len(value) > LONGEST_TEXT:
+        raise InputError(
+            f"{what} is {len(value):,} characters long",
+            expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

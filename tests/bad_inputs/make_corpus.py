@@ -640,6 +640,9 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-name-differs-by-case.toml"] = scenario(
         'kind = "add_environment"\nname = "contoso-uat"\ntype = "addon_sandbox"\n'
     )
+    out["scenario-name-too-long.toml"] = scenario(
+        f'kind = "add_environment"\nname = "{"A" * 40_000}"\ntype = "addon_sandbox"\n'
+    )
     out["scenario-switch-rules-device.toml"] = scenario(
         'kind = "switch_rules"\nrules = "/dev/zero"\nmonth = "2027-06"\n'
     )
