@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import io
+import re
 import warnings
 import zipfile
 import zlib
@@ -195,6 +196,17 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
 
 
+_LETTERS = re.compile(r"[A-Za-z]{1,3}")
+
+
+@functools.cache
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 @functools.cache
 def _sparse_parser() -> type:
     """openpyxl's sheet parser, keeping only the cells that hold a value, up to one column.
@@ -222,8 +234,19 @@ def _sparse_parser() -> type:
             self.col_counter = 0
             cells = []
             for element in row:
+                # Where the cell is, without decoding it: cells right of the last column read
+                # cost a look at their reference only.
+                reference = element.get("r")
+                if reference:
+                    letters = _LETTERS.match(reference)
+                    column = _column_number(letters.group()) if letters else 0
+                else:
+                    column = self.col_counter + 1
+                if column > self.last_column:
+                    self.col_counter = column
+                    continue
                 cell = self.parse_cell(element)
-                if cell["value"] is not None and cell["column"] <= self.last_column:
+                if cell["value"] is not None:
                     cells.append(cell)
             return self.row_counter, cells
 
