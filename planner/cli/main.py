@@ -824,7 +824,7 @@ def verify(
             f"linked, {counts['not_linked']} not linked, {counts['unknown']} unknown"
         )
         if skipped:
-            names = ", ".join(printable(str(row.get("name", "?")), 80) for row in skipped[:10])
+            names = ", ".join(printable(str(row.get("name", "?")), 100) for row in skipped[:10])
             more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
             click.echo(
                 f"capplan: {len(skipped)} not checked, their host is not allowed "

@@ -24,7 +24,7 @@ def parse_json(file: str, text: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as error:
         raise InputError(
-            f"not valid JSON for capplan: the key {printable(str(error), 80)!r} appears twice in "
+            f"not valid JSON for capplan: the key {printable(str(error), 100)!r} appears twice in "
             "one object, and which value is meant cannot be told",
             file=file,
             expected="each key once per object, as the API returns it",

@@ -183,6 +183,7 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
     try:
         import openpyxl
 
+        _read_declared_size_only()
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it drops (data validation, styles); none
             # of them matter for reading values.
@@ -196,6 +197,45 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
 
 
+@functools.cache
+def _read_declared_size_only() -> None:
+    """Make openpyxl's read-only sheets stop looking for the declared size at the sheet data.
+
+    openpyxl reads a sheet's <dimension> when it opens a workbook, and when a sheet has none
+    (Excel always writes one; other tools do not) it parses the whole sheet to find that out.
+    This does the same with the same result, but stops where the sheet data starts: the
+    dimension can only come before it.
+    """
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    def get_size(sheet: Any) -> None:
+        source = sheet._get_source()
+        try:
+            for _, element in iterparse(source, events=("start",)):
+                tag = element.tag.rpartition("}")[2]
+                if tag == "dimension":
+                    reference = element.get("ref")
+                    if reference:
+                        boundaries = range_boundaries(reference)
+                        if None not in boundaries:
+                            (
+                                sheet._min_column,
+                                sheet._min_row,
+                                sheet._max_column,
+                                sheet._max_row,
+                            ) = boundaries
+                    return
+                if tag == "sheetData":
+                    return
+        finally:
+            source.close()
+
+    ReadOnlyWorksheet._get_size = get_size
+
+
 _LETTERS = re.compile(r"[A-Za-z]{1,3}")
 
 
@@ -205,6 +245,10 @@ def _column_number(letters: str) -> int:
     for letter in letters.upper():
         number = number * 26 + ord(letter) - 64
     return number
+
+
+class _TooManyCells(Exception):
+    pass
 
 
 @functools.cache
@@ -221,6 +265,7 @@ def _sparse_parser() -> type:
         def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.last_column = last_column
+            self.cells_seen = 0
 
         def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
             number = row.get("r")
@@ -232,6 +277,10 @@ def _sparse_parser() -> type:
                 except ValueError:
                     raise ValueError(f"{number!r} is not a valid row number") from None
             self.col_counter = 0
+            # Every cell costs parsing, wherever it is: the count bounds the work on a sheet.
+            self.cells_seen += len(row)
+            if self.cells_seen > MAX_CELLS:
+                raise _TooManyCells
             cells = []
             for element in row:
                 # Where the cell is, without decoding it: cells right of the last column read
@@ -290,6 +339,12 @@ def _sparse_rows(
                         yield number, {cell["column"]: cell_text(cell["value"]) for cell in cells}
     except InputError:
         raise
+    except _TooManyCells:
+        raise InputError(
+            f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
+            file=raw.name,
+            expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of 100 columns)",
+        ) from None
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None
 
