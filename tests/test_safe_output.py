@@ -28,7 +28,7 @@ from click.testing import CliRunner, Result
 from planner.cli.main import cli
 from planner.cli.output import atomic_write_text, write_all
 from planner.errors import FORMULA_TRIGGERS as FORMULA_PREFIXES
-from planner.report.xlsx import safe_cell_text
+from planner.report.xlsx_writer import safe_cell_text
 from planner.verify.inventory import neutralise_formula
 
 AS_OF = ("--as-of", "2026-12")
@@ -261,7 +261,7 @@ def test_a_writer_failing_midway_leaves_every_report_untouched(
     # The workbook may be written in a child process: it leaves its path in a file.
     record = tmp_path / "seen-by-writer.txt"
 
-    def half_written(plan: object, path: Path, *more: object) -> None:
+    def half_written(report: object, path: Path) -> None:
         record.write_text(str(path), encoding="utf-8")
         path.write_bytes(b"PK\x03\x04 half a workbook")
         raise OSError(errno.ENOSPC, "No space left on device", str(path))

@@ -444,20 +444,22 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
     from planner.cli.output import atomic_write_text
+    from planner.report.data import report_data
     from planner.report.json_report import render_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
         check_outputs(options, {"--output": options["output"]})
     plan = load_plan(options)
+    data = report_data(plan)
     output_format = options["output_format"]
     if output_format == "json":
-        text = render_json(plan)
+        text = render_json(data)
     elif output_format == "markdown":
-        text = render_markdown(plan)
+        text = render_markdown(data)
     else:
         colour = not options["output"] and sys.stdout.isatty()
-        text = render_table(plan, colour=colour)
+        text = render_table(data, colour=colour)
     if options["output"]:
         atomic_write_text(options["output"], text)
     else:
@@ -509,10 +511,10 @@ def report(options: dict[str, Any]) -> None:
     """
     from planner.cli.output import write_all
     from planner.planning import validate_horizon
-    from planner.report.data import plan_data
+    from planner.report.data import report_data
+    from planner.report.formatting import HEADLINE_KEYS, headline
     from planner.report.html import render_html
     from planner.report.json_report import render_json
-    from planner.report.text import HEADLINE_KEYS, headline
     from planner.report.xlsx import write_xlsx
 
     targets: dict[str, str] = {}
@@ -538,18 +540,14 @@ def report(options: dict[str, Any]) -> None:
 
         plan = build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
     else:
-        from planner.report.whatif_text import render_whatif_json
-
         plan = comparison.baseline
-
-    def json_text() -> str:
-        return render_json(plan) if comparison is None else render_whatif_json(comparison)
 
     if options["out_dir"]:
         Path(options["out_dir"]).mkdir(parents=True, exist_ok=True)
-    # Once for the page, the workbook and the headline (the JSON rounds its own); the lines of
-    # a large tenant stay one table.
-    data = plan_data(plan, frames=("consumption",))
+    # Once for the page, the workbook, the JSON and the headline; the plan's data is built
+    # here, before the workbook's child process starts.
+    data = report_data(plan, comparison)
+    lines = headline(printable_data({key: data.plan[key] for key in HEADLINE_KEYS}))
     # The page points to the workbook and JSON written beside it for the complete lists.
     page_folder = Path(targets.get("html", ".")).parent
     files = {
@@ -558,11 +556,9 @@ def report(options: dict[str, Any]) -> None:
         if kind in targets
     }
     writers = {
-        "html": lambda path: path.write_text(
-            render_html(plan, comparison, data, files), encoding="utf-8"
-        ),
-        "xlsx": lambda path: write_xlsx(plan, path, comparison, data),
-        "json": lambda path: path.write_text(json_text(), encoding="utf-8"),
+        "html": lambda path: path.write_text(render_html(data, files), encoding="utf-8"),
+        "xlsx": lambda path: write_xlsx(data, path),
+        "json": lambda path: path.write_text(render_json(data), encoding="utf-8"),
     }
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
@@ -570,7 +566,7 @@ def report(options: dict[str, Any]) -> None:
     for path in targets.values():
         click.echo(f"wrote {printable(path)}")
 
-    for line in headline(printable_data({key: data[key] for key in HEADLINE_KEYS})):
+    for line in lines:
         click.echo(line)
     finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
 
@@ -595,11 +591,9 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
     from planner.cli.output import atomic_write_text
-    from planner.report.whatif_text import (
-        render_whatif_json,
-        render_whatif_markdown,
-        render_whatif_table,
-    )
+    from planner.report.data import report_data
+    from planner.report.json_report import render_json
+    from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
 
     outputs = {"--output": options["output"]} if options["output"] else {}
     check_outputs(options, outputs)
@@ -614,11 +608,11 @@ def whatif(options: dict[str, Any]) -> None:
             "(capplan init writes a starter scenario)",
         )
     render = {
-        "json": render_whatif_json,
+        "json": render_json,
         "markdown": render_whatif_markdown,
         "table": render_whatif_table,
     }[options["output_format"]]
-    text = render(comparison)
+    text = render(report_data(comparison=comparison))
     if options["output"]:
         atomic_write_text(options["output"], text)
     else:

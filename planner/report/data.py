@@ -1,4 +1,9 @@
-"""The Plan as plain data: the JSON contract (``schema_version`` 1) that every format agrees with.
+"""What every renderer reads: :class:`ReportData`, built once per run by :func:`report_data`.
+
+It holds the plan as plain data (the JSON contract, ``schema_version`` 1), the what-if comparison
+as plain data where there is one (the ``whatif`` JSON contract), and the few words of the rule set
+that the JSON does not carry (pool titles, source titles, the warning threshold). Renderers take
+only a ``ReportData``: none reads a Plan, and none imports another renderer.
 
 GB values stay unrounded here; they are rounded to 3 decimals only when written, so comparisons
 (status, shortfall, ``--fail-on``) never see rounded numbers.
@@ -7,13 +12,16 @@ GB values stay unrounded here; they are rounded to 3 decimals only when written,
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner import __version__
-from planner.engine.forecast import PURCHASE_COLUMNS
+from planner.report import contract
+from planner.report.contract import keys
 from planner.results import Comparison, Plan
 from planner.scenarios.compare import delta, matching_pools, pool_summary
 
@@ -35,20 +43,16 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def records(
-    frame: pd.DataFrame, columns: list[str] | tuple[str, ...], digits: int | None = None
-) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows as plain dicts (NaN as None), converted column-wise so that thousands of rows stay
-    cheap; floats rounded to ``digits`` when given (for writing)."""
+    cheap."""
     subset = frame.loc[:, list(columns)]
     converted: dict[str, list[Any]] = {}
     for column in columns:
         values = subset[column]
         if pd.api.types.is_float_dtype(values):
-            numbers = values.to_numpy(dtype=float)
-            if digits is not None:
-                numbers = np.round(numbers, digits) + 0.0
-            converted[column] = [None if v != v else v for v in numbers.tolist()]
+            numbers = values.to_numpy(dtype=float).tolist()
+            converted[column] = [None if v != v else v for v in numbers]
         elif pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
             converted[column] = values.tolist()
         else:
@@ -56,115 +60,34 @@ def records(
     return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
 
 
-def rounded_frame(
-    frame: pd.DataFrame, columns: list[str] | tuple[str, ...], digits: int | None = None
-) -> pd.DataFrame:
-    """The columns of a table with floats rounded to ``digits``: what :func:`records` holds, kept
-    as a frame for writers that encode whole tables at once (the JSON of a large tenant)."""
-    subset = frame.loc[:, list(columns)].copy()
-    if digits is not None:
-        for column in columns:
-            if pd.api.types.is_float_dtype(subset[column]):
-                subset[column] = np.round(subset[column].to_numpy(dtype=float), digits) + 0.0
-    return subset
+# The keys of each table, as the contract (planner.report.contract) writes them.
+CAPACITY_KEYS = keys(contract.CapacityRow)
+ENTITLEMENT_KEYS = keys(contract.EntitlementRow)
+CONSUMPTION_KEYS = keys(contract.ConsumptionRow)
+FORECAST_KEYS = keys(contract.ForecastRow)
+SHORTFALL_KEYS = keys(contract.ShortfallRow)
+PURCHASE_KEYS = keys(contract.PurchaseRow)
+ASSUMPTION_KEYS = keys(contract.AssumptionRow)
+LICENSE_KEYS = keys(contract.LicenseRow)
 
 
-# Tables whose length grows with the tenant (a line per environment and capacity type, a row per
-# month and pool); the JSON writer may take them as frames.
-LARGE_TABLES = ("consumption", "forecast")
+# The plan's tables, each with the contract's keys in order.
+TABLES: dict[str, tuple[str, ...]] = {
+    "capacity": CAPACITY_KEYS,
+    "entitlement": ENTITLEMENT_KEYS,
+    "consumption": CONSUMPTION_KEYS,
+    "forecast": FORECAST_KEYS,
+    "shortfalls": SHORTFALL_KEYS,
+    "purchases": PURCHASE_KEYS,
+    "assumptions": ASSUMPTION_KEYS,
+    "licenses": LICENSE_KEYS,
+}
+# The keys of the plan JSON, in the order they are written.
+PLAN_KEYS = keys(contract.PlanDocument)
 
 
-CAPACITY_KEYS = (
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "status",
-    "borrowed_gb",
-    "lent_gb",
-    "remaining_share",
-)
-ENTITLEMENT_KEYS = (
-    "pool",
-    "source",
-    "sku",
-    "quantity",
-    "gb",
-    "kind",
-    "family",
-    "per_unit_gb",
-    "confidence",
-    "rule",
-    "explanation",
-)
-CONSUMPTION_KEYS = (
-    "pool",
-    "environment",
-    "gb",
-    "basis",
-    "capacity_type",
-    "confidence",
-    "measured_gb",
-    "actual_gb",
-    "growth_gb_per_month",
-    "environment_type",
-    "power_platform",
-)
-FORECAST_KEYS = (
-    "month",
-    "pool",
-    "entitled_gb",
-    "consumed_gb",
-    "available_gb",
-    "status",
-    "borrowed_gb",
-    "lent_gb",
-)
-SHORTFALL_KEYS = (
-    "pool",
-    "first_month",
-    "peak_deficit_gb",
-    "addon_units",
-    "monthly_cost_usd",
-    "peak_month",
-    "addon_sku",
-    "addon_unit_gb",
-    "note",
-)
-PURCHASE_KEYS = PURCHASE_COLUMNS
-ASSUMPTION_KEYS = ("pool", "sku", "value", "reason", "rule", "environments")
-LICENSE_KEYS = (
-    "sku",
-    "sku_given",
-    "sku_id",
-    "quantity",
-    "role",
-    "family",
-    "status",
-    "source",
-    "location",
-)
-
-
-def consumption_frame(lines: Any) -> pd.DataFrame:
-    """The consumption lines as a frame, whether ``plan_data`` gave them as one or as records."""
-    if isinstance(lines, pd.DataFrame):
-        return lines
-    return pd.DataFrame.from_records(lines, columns=list(CONSUMPTION_KEYS))
-
-
-def plan_data(
-    plan: Plan, digits: int | None = None, frames: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The plan as plain data; floats in record lists rounded to ``digits`` when given. Tables
-    named in ``frames`` (of LARGE_TABLES) come as rounded frames instead of lists of records."""
-
-    def table(name: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> Any:
-        if name in frames:
-            return rounded_frame(frame, keys, digits)
-        return records(frame, keys, digits)
-
-    ruleset = plan.ruleset
+def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan's tables as frames of the contract's columns (see ``TABLES``), unrounded."""
     capacity = plan.capacity.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         capacity["remaining_share"] = np.where(
@@ -172,7 +95,22 @@ def plan_data(
         )
     entitlement = plan.entitlement.copy()
     entitlement["sku"] = entitlement["sku"].where(entitlement["sku"] != "", None)
-    shortfalls = plan.shortfalls.astype({"addon_units": object})
+    frames = {
+        "capacity": capacity,
+        "entitlement": entitlement,
+        "consumption": plan.consumption,
+        "forecast": plan.forecast.table,
+        "shortfalls": plan.shortfalls.astype({"addon_units": object}),
+        "purchases": plan.purchases.astype({"units": object}),
+        "assumptions": plan.assumptions,
+        "licenses": plan.licenses,
+    }
+    return {name: frames[name].loc[:, list(keys)] for name, keys in TABLES.items()}
+
+
+def plan_fields(plan: Plan) -> dict[str, Any]:
+    """The keys of the plan JSON that are not tables: the run, the rule set, changes, findings."""
+    ruleset = plan.ruleset
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": f"capplan {__version__}",
@@ -187,12 +125,6 @@ def plan_data(
             {"path": s.path, "kind": s.kind, "format": s.format, "rows": s.rows}
             for s in plan.inputs.sources
         ],
-        "capacity": records(capacity, CAPACITY_KEYS, digits),
-        "entitlement": records(entitlement, ENTITLEMENT_KEYS, digits),
-        "consumption": table("consumption", plan.consumption, CONSUMPTION_KEYS),
-        "forecast": table("forecast", plan.forecast.table, FORECAST_KEYS),
-        "shortfalls": records(shortfalls, SHORTFALL_KEYS, digits),
-        "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS, digits),
         "changes": [
             {
                 "kind": c.kind,
@@ -213,23 +145,23 @@ def plan_data(
             }
             for f in plan.findings
         ],
-        "assumptions": records(plan.assumptions, ASSUMPTION_KEYS, digits),
-        "licenses": records(plan.licenses, LICENSE_KEYS, digits),
     }
 
 
-def rounded(value: Any, digits: int = 3) -> Any:
-    """Round every float in a nested structure (for writing only); -0.0 becomes 0.0."""
-    if isinstance(value, float):
-        return round(value, digits) + 0.0
-    if isinstance(value, dict):
-        return {k: rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list):
-        return [rounded(v, digits) for v in value]
-    return value
+def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, Any]:
+    """The plan JSON's keys in order, from ``plan_fields`` and the tables in whatever form a
+    writer wants them."""
+    return {key: fields[key] if key in fields else tables[key] for key in PLAN_KEYS}
 
 
-def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[str, Any]:
+def plan_data(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
+    unrounded."""
+    tables = {name: records(frame, TABLES[name]) for name, frame in plan_tables(plan).items()}
+    return plan_document(plan_fields(plan), tables)
+
+
+def comparison_data(comparison: Comparison) -> dict[str, Any]:
     """The whatif JSON contract: baseline plan, and per scenario its plan and deltas."""
     baseline_summary = pool_summary(comparison.baseline)
     scenarios = []
@@ -242,7 +174,7 @@ def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[s
             "changes": [c.describe() for c in scenario.changes],
             "summary": summary,
             "delta": delta(baseline_summary, summary),
-            "plan": plan_data(plan, digits),
+            "plan": plan_data(plan),
         }
         if scenario.switch is not None:
             # Compared from the switch month on, pool by pool of the new rule set.
@@ -256,11 +188,97 @@ def comparison_data(comparison: Comparison, digits: int | None = None) -> dict[s
                 "rules": plan.ruleset.id,
                 "month": scenario.switch.month_label,
             }
-            entry["plan_before_switch"] = plan_data(before, digits)
+            entry["plan_before_switch"] = plan_data(before)
         scenarios.append(entry)
     return {
         "schema_version": SCHEMA_VERSION,
-        "baseline": plan_data(comparison.baseline, digits),
+        "baseline": plan_data(comparison.baseline),
         "baseline_summary": baseline_summary,
         "scenarios": scenarios,
     }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document a rule set cites: its id, title and address."""
+
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The one input of every renderer, built once per run by :func:`report_data`.
+
+    ``plan`` is :func:`plan_data` of the plan (the baseline where there are scenarios), built
+    from ``fields`` and ``tables`` (the same numbers as frames, which a writer of thousands of
+    rows may read instead) when first read; ``comparison`` is :func:`comparison_data` of the
+    what-if comparison, or None. The rest are
+    the rule set's words: ``pool_titles`` and ``draws_on`` by pool name (the baseline's pools,
+    then pools only a scenario's rule set has), the baseline rule set's ``sources`` and its
+    ``warning_share`` (the share of a pool left below which its status is a warning).
+    """
+
+    fields: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    comparison: dict[str, Any] | None
+    pool_titles: dict[str, str]
+    draws_on: dict[str, tuple[str, ...]]
+    sources: tuple[Source, ...]
+    warning_share: float
+
+    @cached_property
+    def plan(self) -> dict[str, Any]:
+        """The plan's data, as :func:`plan_data` gives it."""
+        tables = {name: records(frame, TABLES[name]) for name, frame in self.tables.items()}
+        return plan_document(self.fields, tables)
+
+    @property
+    def source_titles(self) -> dict[str, str]:
+        """Source titles by address, as entitlement lines name their source."""
+        return {s.url: s.title for s in self.sources}
+
+
+def check_baseline(plan: Plan, comparison: Comparison) -> None:
+    """The report's plan has to be the comparison's baseline (normally the same object)."""
+    baseline = comparison.baseline
+    if plan is baseline:
+        return
+    if (plan.as_of, plan.months, plan.ruleset.id) != (
+        baseline.as_of,
+        baseline.months,
+        baseline.ruleset.id,
+    ):
+        raise ValueError(
+            "the plan is not the comparison's baseline: pass comparison.baseline as the plan"
+        )
+
+
+def report_data(plan: Plan | None = None, comparison: Comparison | None = None) -> ReportData:
+    """The renderers' input for ``plan``, or for a ``comparison`` and its baseline (``plan``
+    may then be left out; given, it must be the comparison's baseline)."""
+    if comparison is not None:
+        if plan is None:
+            plan = comparison.baseline
+        check_baseline(plan, comparison)
+    if plan is None:
+        raise ValueError("report_data needs a plan or a comparison")
+    rulesets = [plan.ruleset]
+    if comparison is not None:
+        rulesets += [other.ruleset for _, other in comparison.scenarios]
+    pool_titles: dict[str, str] = {}
+    draws_on: dict[str, tuple[str, ...]] = {}
+    for ruleset in rulesets:  # the baseline's pools first: its titles win
+        for pool in ruleset.pools:
+            pool_titles.setdefault(pool.name, pool.title)
+            draws_on.setdefault(pool.name, tuple(pool.draws_on))
+    return ReportData(
+        fields=plan_fields(plan),
+        tables=plan_tables(plan),
+        comparison=None if comparison is None else comparison_data(comparison),
+        pool_titles=pool_titles,
+        draws_on=draws_on,
+        sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),
+        warning_share=plan.ruleset.thresholds.warning_remaining.value,
+    )

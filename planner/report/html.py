@@ -1,7 +1,7 @@
 """``report --html``: one self-contained HTML file of a Plan (inline CSS, inline SVG, no scripts).
 
 Data first, then a template (as coverage.py does): :func:`report_view` turns
-:func:`planner.report.data.plan_data` into display values (every number formatted here, once),
+a :class:`planner.report.data.ReportData` into display values (every number formatted here, once),
 and the Jinja2 templates in ``templates/`` only place them. No markup is assembled in Python, and
 autoescaping is on, so text from an input file (an environment name, a file name) stays text.
 """
@@ -18,10 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from planner.model.inputs import CAPACITY_TYPES
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import comparison_data, consumption_frame, plan_data
-from planner.report.text import gb, headline, money
+from planner.report.data import ReportData
+from planner.report.formatting import gb, headline, money, number, percent, signed_gb
 from planner.resources import bundled_dir
-from planner.results import Comparison, Plan
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -79,26 +78,6 @@ def safe_href(url: str | None) -> str | None:
         return None
     scheme = urlsplit(str(url).strip()).scheme.lower()
     return str(url).strip() if scheme in SAFE_LINK_SCHEMES else None
-
-
-def number(value: float | None) -> str:
-    """A quantity: whole numbers without decimals, others with two."""
-    if value is None:
-        return "unknown"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
-
-
-def signed_gb(value: float) -> str:
-    """Borrowed (+) or lent (-) capacity; zero without a sign."""
-    if value == 0:
-        return gb(0.0)
-    return ("+" if value > 0 else "") + gb(value)
 
 
 def status_view(status: str) -> dict[str, str]:
@@ -273,12 +252,11 @@ def _file_links(files: dict[str, str] | None) -> list[dict[str, str | None]]:
 
 
 def consumption_view(
-    lines: Any, findings: list[dict[str, Any]], files: dict[str, str] | None = None
+    frame: pd.DataFrame, findings: list[dict[str, Any]], files: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """The Consumption section: totals per capacity type, the largest environments and those
     with findings, each with its lines. Every line of every environment stays in the workbook
     and the JSON (``files``: their paths relative to the page, where they were written)."""
-    frame = consumption_frame(lines)
     names = frame["environment"].astype(str)
     totals = frame["gb"].astype(float).groupby(names.to_numpy(), sort=False).sum()
     count = len(totals)
@@ -593,14 +571,8 @@ def _available(*plans: dict[str, Any]) -> dict[tuple[str, str], float]:
     return {(r["pool"], r["month"]): r["available_gb"] for plan in plans for r in plan["forecast"]}
 
 
-def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict[str, Any]:
-    """The Scenarios section: every number from ``comparison_data`` (the ``whatif`` JSON)."""
-    data = comparison_data(comparison)
-    # A scenario under another rule set can have pools of its own; they keep their titles.
-    pool_titles = {
-        **{p.name: p.title for _, plan in comparison.scenarios for p in plan.ruleset.pools},
-        **pool_titles,
-    }
+def comparison_view(data: dict[str, Any], pool_titles: dict[str, str]) -> dict[str, Any]:
+    """The Scenarios section: every number from the comparison's data (the ``whatif`` JSON)."""
     baseline = data["baseline"]
     months = list(dict.fromkeys(r["month"] for r in baseline["forecast"]))
     plans: list[dict[str, Any]] = [
@@ -666,29 +638,19 @@ def comparison_view(comparison: Comparison, pool_titles: dict[str, str]) -> dict
     }
 
 
-def report_view(
-    plan: Plan,
-    comparison: Comparison | None = None,
-    data: dict[str, Any] | None = None,
-    files: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """Everything the template shows, as display-ready values computed from ``plan_data``.
+def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the template shows, as display-ready values.
 
-    Numbers come only from ``plan_data`` (the JSON contract), or ``data`` when the caller has
-    it already; the rule set adds words the JSON does not carry (pool titles, source titles, the
-    warning threshold). With a ``comparison`` (whose baseline is ``plan``), the Scenarios
-    section shows ``comparison_data``. ``files`` are the workbook and JSON written with the page
-    (``{"xlsx": path, "json": path}``, relative to the page), which hold the complete lists.
+    Numbers come only from the plan's data (the JSON contract; the consumption lines as the
+    frame of the same numbers) and, with scenarios, the comparison's data (the ``whatif`` JSON);
+    the rule set's words come with them (pool titles, source titles, the warning threshold).
+    ``files`` are the workbook and JSON written with the page (``{"xlsx": path, "json": path}``,
+    relative to the page), which hold the complete lists.
     """
-    if comparison is not None:
-        check_baseline(plan, comparison)
-    if data is None:
-        data = plan_data(plan, frames=("consumption",))
-    lines = consumption_frame(data["consumption"])
-    ruleset = plan.ruleset
-    pool_titles = {p.name: p.title for p in ruleset.pools}
-    source_titles = {s.url: s.title for s in ruleset.sources.values()}
-    warning_share = ruleset.thresholds.warning_remaining.value
+    data = report.plan
+    lines = report.tables["consumption"]
+    pool_titles = report.pool_titles
+    source_titles = report.source_titles
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
     unknown_lines = {
         str(pool): int(count)
@@ -771,7 +733,7 @@ def report_view(
     used_sources = {e["source"] for e in data["entitlement"]}
     sources = [
         {"title": s.title, "url": s.url, "href": safe_href(s.url), "id": s.id}
-        for s in ruleset.sources.values()
+        for s in report.sources
         if s.url in used_sources
     ]
 
@@ -785,9 +747,11 @@ def report_view(
         "months": data["months"],
         "headline": headline(data),
         "short": bool(data["shortfalls"]),
-        "sections": _sections(comparison is not None),
-        "comparison": (None if comparison is None else comparison_view(comparison, pool_titles)),
-        "warning_share": percent(warning_share),
+        "sections": _sections(report.comparison is not None),
+        "comparison": (
+            None if report.comparison is None else comparison_view(report.comparison, pool_titles)
+        ),
+        "warning_share": percent(report.warning_share),
         "summary": summary,
         "forecasts": forecasts,
         "shortfalls": shortfalls,
@@ -832,33 +796,12 @@ def report_view(
     }
 
 
-def check_baseline(plan: Plan, comparison: Comparison) -> None:
-    """The report's plan has to be the comparison's baseline (normally the same object)."""
-    baseline = comparison.baseline
-    if plan is baseline:
-        return
-    if (plan.as_of, plan.months, plan.ruleset.id) != (
-        baseline.as_of,
-        baseline.months,
-        baseline.ruleset.id,
-    ):
-        raise ValueError(
-            "the plan is not the comparison's baseline: pass comparison.baseline as the plan"
-        )
-
-
-def render_html(
-    plan: Plan,
-    comparison: Comparison | None = None,
-    data: dict[str, Any] | None = None,
-    files: dict[str, str] | None = None,
-) -> str:
+def render_html(report: ReportData, files: dict[str, str] | None = None) -> str:
     """The whole report as one HTML document; write it with ``atomic_write_text``.
 
-    With a ``comparison`` (``plan`` being ``comparison.baseline``) the report gets a Scenarios
-    section after What to buy: the baseline and each scenario side by side, per pool. ``data``
-    is ``plan_data(plan)`` where the caller has it already; ``files`` the workbook and JSON
+    With a comparison in ``report`` the page gets a Scenarios section after What to buy: the
+    baseline and each scenario side by side, per pool. ``files`` are the workbook and JSON
     written beside the page, which it links to for the complete lists.
     """
-    view = report_view(plan, comparison, data, files)
+    view = report_view(report, files)
     return environment().get_template(TEMPLATE).render(report=view)

@@ -1,19 +1,19 @@
 """``--format table`` (a terminal) and ``--format markdown`` (a CI summary) of a Plan.
 
-Both read :func:`planner.report.data.plan_data`, so they show the numbers the JSON holds.
+Both read the plan's data of a :class:`planner.report.data.ReportData`, so they show the numbers
+the JSON holds.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from planner.errors import printable, printable_data
-from planner.report.data import plan_data
-from planner.results import Plan
+from planner.errors import printable_data
+from planner.report.data import ReportData
+from planner.report.formatting import gb, grid, headline, markdown_data, md_table, money
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
@@ -22,63 +22,8 @@ CONSUMPTION_LINES_SHOWN = 25
 FORECAST_STEP = 3
 
 
-def gb(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:,.2f} GB"
-
-
-def money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
-
-
-# What headline() reads of the plan's data.
-HEADLINE_KEYS = ("shortfalls", "as_of", "horizon_end", "months")
-
-
-def headline(data: dict[str, Any]) -> list[str]:
-    """One sentence per pool that is short, and what to buy: the lines a person acts on."""
-    lines = []
-    for shortfall in data["shortfalls"]:
-        buy = (
-            f"buy {shortfall['addon_units']} x {shortfall['addon_sku']} "
-            f"({money(shortfall['monthly_cost_usd'])} per month)"
-            if shortfall["addon_sku"]
-            else "no add-on is known for this pool"
-        )
-        lines.append(
-            f"{shortfall['pool']} runs short in {shortfall['first_month']}: deficit peaks at "
-            f"{gb(shortfall['peak_deficit_gb'])} in {shortfall['peak_month']}; {buy}."
-        )
-    if not lines:
-        lines.append(
-            f"No shortfall from {data['as_of']} to {data['horizon_end']} ({data['months']} months)."
-        )
-    total = [s["monthly_cost_usd"] for s in data["shortfalls"] if s["monthly_cost_usd"] is not None]
-    unpriced = [s["pool"] for s in data["shortfalls"] if s["monthly_cost_usd"] is None]
-    if total:
-        text = f"Add-ons to buy cost {money(sum(total))} per month at list price"
-        if unpriced:
-            text += f" plus unpriced add-ons for {', '.join(unpriced)}"
-        lines.append(text + ".")
-    return lines
-
-
-def _grid(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]
-) -> list[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
-        ).rstrip()
-
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
-
-
-def render_table(plan: Plan, *, colour: bool = False) -> str:
-    data = printable_data(plan_data(plan))
+def render_table(report: ReportData, *, colour: bool = False) -> str:
+    data = printable_data(report.plan)
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
     out.append(
@@ -110,18 +55,18 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
                 STATUS_WORDS[pool["status"]],
             ]
         )
-    grid = _grid(
+    lines = grid(
         ["pool", "entitled", "consumed", "borrowed(+)/lent(-)", "available", "left", "status"],
         rows,
         [False, True, True, True, True, True, False],
     )
     for position, pool in enumerate(data["capacity"], start=2):
         word = STATUS_WORDS[pool["status"]]
-        line = grid[position]
-        grid[position] = line[: len(line) - len(word)] + style(
+        line = lines[position]
+        lines[position] = line[: len(line) - len(word)] + style(
             word, fg=STATUS_COLOURS[pool["status"]], bold=True
         )
-    out.extend(grid)
+    out.extend(lines)
     out.append("")
 
     pools = [p["pool"] for p in data["capacity"]]
@@ -146,7 +91,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         ]
         for m in shown
     ]
-    out.extend(_grid(["month", *pools], rows, [False] + [True] * len(pools)))
+    out.extend(grid(["month", *pools], rows, [False] + [True] * len(pools)))
     out.append("")
 
     out.append(style("Entitlement lines", bold=True))
@@ -162,7 +107,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         for e in data["entitlement"]
     ]
     out.extend(
-        _grid(
+        grid(
             ["pool", "license", "quantity", "per unit", "GB", "confidence"],
             rows,
             [False, False, True, True, True, False],
@@ -177,7 +122,7 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
         for c in consumption[:CONSUMPTION_LINES_SHOWN]
     ]
     out.extend(
-        _grid(
+        grid(
             ["pool", "environment", "capacity type", "GB", "basis"],
             rows,
             [False, False, False, True, False],
@@ -212,53 +157,8 @@ def render_table(plan: Plan, *, colour: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-# Markdown is meant for CI summaries, which render it as HTML: text from inputs must not become
-# markup there. Raw HTML and entities are escaped, link and image brackets and code backticks
-# are backslash-escaped, and the characters that start an automatic link (a scheme's "://",
-# "www.", an e-mail's "@") are written as character references, which show the same but do
-# not link.
-_MARKDOWN_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
-_MARKDOWN_SPECIAL = re.compile(r"[&<>@\\`\[\]!]|:(?=//)|(?<![^\W_])www\.", re.IGNORECASE)
-
-
-def _markdown_escape(found: re.Match[str]) -> str:
-    text = found.group()
-    if text == ":":
-        return "&#58;"
-    if len(text) == 4:  # www.
-        return text[:3] + "&#46;"
-    return _MARKDOWN_ESCAPES.get(text, "\\" + text)
-
-
-def markdown_text(text: str) -> str:
-    """Text from inputs as inert markdown (already printable: one line, no controls)."""
-    return _MARKDOWN_SPECIAL.sub(_markdown_escape, text)
-
-
-def markdown_data(value: Any) -> Any:
-    """Every string of a nested structure printable and inert as markdown."""
-    if isinstance(value, str):
-        return markdown_text(printable(value))
-    if isinstance(value, dict):
-        return {key: markdown_data(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [markdown_data(item) for item in value]
-    return value
-
-
-def _md_row(cells: Sequence[Any]) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-
-
-def _md_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool]
-) -> list[str]:
-    align = ["---:" if r else "---" for r in right]
-    return [_md_row(headers), "|" + "|".join(align) + "|", *(_md_row(r) for r in rows)]
-
-
-def render_markdown(plan: Plan) -> str:
-    data = markdown_data(plan_data(plan))
+def render_markdown(report: ReportData) -> str:
+    data = markdown_data(report.plan)
     out = [
         f"## Capacity plan: {data['ruleset']}, as of {data['as_of']} ({data['months']} months)",
         "",
@@ -266,7 +166,7 @@ def render_markdown(plan: Plan) -> str:
         "",
         "### Capacity now",
         "",
-        *_md_table(
+        *md_table(
             ["pool", "entitled", "consumed", "available", "status"],
             [
                 [
@@ -286,7 +186,7 @@ def render_markdown(plan: Plan) -> str:
         out += [
             "### What to buy",
             "",
-            *_md_table(
+            *md_table(
                 ["pool", "first short", "peak deficit", "add-on", "units", "per month"],
                 [
                     [

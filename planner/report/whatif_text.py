@@ -1,14 +1,19 @@
-"""``whatif --format table|markdown|json``: baseline and scenarios side by side."""
+"""``whatif --format table|markdown``: baseline and scenarios side by side (``--format json``
+is the JSON renderer's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from planner.errors import printable_data
-from planner.report.data import comparison_data
-from planner.report.json_report import DIGITS, dumps
-from planner.report.text import _grid, _md_table, gb, markdown_data, money
-from planner.results import Comparison
+from planner.report.data import ReportData
+from planner.report.formatting import delta_gb, gb, grid, markdown_data, md_table, money
+
+
+def _comparison(report: ReportData) -> dict[str, Any]:
+    if report.comparison is None:
+        raise ValueError("a what-if view needs report data built with a comparison")
+    return report.comparison
 
 
 def _columns(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], list[dict] | None]]:
@@ -23,12 +28,6 @@ def _label(scenario: dict[str, Any]) -> str:
     """A scenario's name; one that renews into another rule set says from when it counts."""
     switch = scenario.get("ruleset_switch")
     return f"{scenario['name']} (from {switch['month']})" if switch else scenario["name"]
-
-
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return ("+" if value > 0.0005 else "") + gb(value)
 
 
 def _rows(data: dict[str, Any]) -> list[list[str]]:
@@ -48,8 +47,8 @@ def _rows(data: dict[str, Any]) -> list[list[str]]:
                     row["first_shortfall"] or "none",
                     "-" if row["addon_units"] is None else str(row["addon_units"]),
                     money(row["monthly_cost_usd"]),
-                    _signed(d["available_gb"]) if d else "",
-                    _signed(d["available_end_gb"]) if d else "",
+                    delta_gb(d["available_gb"]) if d else "",
+                    delta_gb(d["available_end_gb"]) if d else "",
                 ]
             )
     return rows
@@ -71,8 +70,8 @@ HEADERS = [
 RIGHT = [False, False, True, True, True, True, False, True, True, True, True]
 
 
-def render_whatif_table(comparison: Comparison) -> str:
-    data = printable_data(comparison_data(comparison))
+def render_whatif_table(report: ReportData) -> str:
+    data = printable_data(_comparison(report))
     base = data["baseline"]
     out = [
         f"capplan whatif, rule set {base['ruleset']}, as of {base['as_of']}, "
@@ -83,7 +82,7 @@ def render_whatif_table(comparison: Comparison) -> str:
         out.append(f"{scenario['name']} ({scenario['source']}):")
         out += [f"  - {change}" for change in scenario["changes"]]
     out.append("")
-    out += _grid(HEADERS, _rows(data), RIGHT)
+    out += grid(HEADERS, _rows(data), RIGHT)
     out.append("")
     out += _purchases(data)
     out += _findings(data)
@@ -133,8 +132,8 @@ def _findings(data: dict[str, Any]) -> list[str]:
     return out
 
 
-def render_whatif_markdown(comparison: Comparison) -> str:
-    data = markdown_data(comparison_data(comparison))
+def render_whatif_markdown(report: ReportData) -> str:
+    data = markdown_data(_comparison(report))
     base = data["baseline"]
     out = [
         f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",
@@ -143,7 +142,7 @@ def render_whatif_markdown(comparison: Comparison) -> str:
     for scenario in data["scenarios"]:
         out.append(f"- **{scenario['name']}**: " + "; ".join(scenario["changes"]))
     out.append("")
-    out += _md_table(HEADERS, _rows(data), RIGHT)
+    out += md_table(HEADERS, _rows(data), RIGHT)
     out.append("")
     for section in (_purchases(data), _findings(data)):
         # The text layout's indented lines become a markdown list under a heading.
@@ -151,7 +150,3 @@ def render_whatif_markdown(comparison: Comparison) -> str:
         out += [f"- {line.strip()}" for line in section[1:] if line.strip()]
         out.append("")
     return "\n".join(out) + "\n"
-
-
-def render_whatif_json(comparison: Comparison) -> str:
-    return dumps(comparison_data(comparison, digits=DIGITS))

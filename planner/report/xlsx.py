@@ -10,101 +10,55 @@ viewer that does not recalculate still shows the numbers, and capplan's own valu
 the column next to each formula, so anyone can see when an edit moved a number away from the
 plan.
 
-The workbook is written with XlsxWriter, which keeps a light record per cell instead of a styled
-cell object, so a tenant of thousands of environments stays quick. Text from input files goes
-through :func:`safe_cell_text` and is always written as a string cell, never as a formula,
-whatever it starts with.
+The cells, styles and sheets are written by :mod:`planner.report.xlsx_writer`, which keeps text
+from input files text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
+import pandas as pd
 from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import TOLERANCE_GB
-from planner.errors import FORMULA_TRIGGERS
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
-from planner.report.data import comparison_data, consumption_frame, plan_data
-from planner.report.html import check_baseline
-from planner.report.text import headline
-from planner.results import Comparison, Plan
-
-GB_FORMAT = '#,##0.00 "GB"'
-# A planning estimate rather than a measurement: still a number, shown with an approximation sign.
-ESTIMATE_GB_FORMAT = '"≈ "#,##0.00 "GB"'
-AXIS_GB_FORMAT = '#,##0 "GB"'
-MONTH_FORMAT = "yyyy-mm"
-USD_FORMAT = '"$"#,##0.00'
-WHOLE_FORMAT = "#,##0"
-FRACTION_FORMAT = "#,##0.00"
-SHARE_FORMAT = "0%"
-# Differences from the baseline always carry their sign.
-SIGNED_GB_FORMAT = '+#,##0.00 "GB";-#,##0.00 "GB";0.00 "GB"'
-SIGNED_USD_FORMAT = '+"$"#,##0.00;-"$"#,##0.00;"$"0.00'
-SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
-
-# Characters the xlsx format cannot hold: control characters but tab, line feed and carriage
-# return.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# In the lines of a column joined by line feeds: a line that needs safe_cell_text.
-_NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|(?:^|\n)[=+\-@\t\r]")
-# What XlsxWriter takes for a cell reference in a chart's title or series name (Sheet!A1).
-_LOOKS_LIKE_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
-
-# The workbook keeps every cell until it is closed (the charts' cached data and the merged
-# pool titles need that); text is only ever text, never turned into a formula, URL or number.
-# Cells sit at the top of their row by default (rows grow with wrapped text), so a plain text
-# cell needs no format of its own, which keeps a large sheet quick to write.
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "constant_memory": False,
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "nan_inf_to_errors": True,
-    "in_memory": True,
-    "default_format_properties": {"font_name": "Calibri", "font_size": 11, "valign": "top"},
-}
-
-MIN_WIDTH = 8
-MAX_WIDTH = 48
-WRAP_WIDTH = 64
-LINE_HEIGHT = 15  # points, the default row height of one line
-MAX_URL_LENGTH = 255  # longer links stay plain text: older Excel versions refuse them
-
-# Cell styles, as XlsxWriter format properties. Cells combine them; equal combinations share
-# one format.
-WRAPPED: Mapping[str, Any] = {"text_wrap": True}
-HEADER: Mapping[str, Any] = {
-    "bold": True,
-    "bg_color": "#E9ECF1",
-    "bottom": 2,  # medium
-    "bottom_color": "#1A1A1A",
-    "valign": "bottom",
-}
-BOLD: Mapping[str, Any] = {"bold": True}
-CAPPLAN: Mapping[str, Any] = {"italic": True, "font_color": "#4A4A4A"}
-SECTION: Mapping[str, Any] = {"bold": True, "font_size": 13}
-LINK: Mapping[str, Any] = {"font_color": "#1D4ED8", "underline": 1}
-# A pool's title over its plans' columns on the Comparison sheet.
-POOL_TITLE: Mapping[str, Any] = {"bold": True, "bg_color": "#E9ECF1", "align": "center"}
-# Keeps formula-like text a string when someone edits the cell and presses Enter.
-QUOTED: Mapping[str, Any] = {"quote_prefix": True}
+from planner.report.data import ReportData
+from planner.report.formatting import headline
+from planner.report.xlsx_writer import (
+    AXIS_GB_FORMAT,
+    BOLD,
+    CAPPLAN,
+    ESTIMATE_GB_FORMAT,
+    GB_FORMAT,
+    MONTH_FORMAT,
+    POOL_TITLE,
+    SECTION,
+    SHARE_FORMAT,
+    SIGNED_GB_FORMAT,
+    SIGNED_USD_FORMAT,
+    SIGNED_WHOLE_FORMAT,
+    USD_FORMAT,
+    WHOLE_FORMAT,
+    Column,
+    Estimate,
+    Formula,
+    Link,
+    SheetWriter,
+    Styles,
+    chart_text,
+    display_length,
+    letter,
+    new_workbook,
+    no_cycle_collection,
+)
 
 # Status and severity colours, as in the HTML report: every one also has its word in the cell.
 STATUS_STYLES = {
@@ -136,450 +90,6 @@ CHART_ROWS = 18  # rows between the top edges of two stacked charts
 CHART_WIDTH_PX = 680  # 18 cm
 CHART_HEIGHT_PX = 321  # 8.5 cm
 LINE_WIDTH_PT = 2.25
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula capplan wrote, with capplan's value as its stored result; strings are always
-    stored as text."""
-
-    text: str
-    value: float | str
-
-
-@dataclass(frozen=True)
-class QuotedText:
-    """Text that a spreadsheet would take for a formula once edited: written as a string cell
-    with a quote prefix."""
-
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A number that is a planning estimate, not a measurement: written as a number (sums and
-    formulas take it) in the column's estimate format, which marks it with "≈"."""
-
-    value: float
-
-
-@dataclass(frozen=True)
-class Link:
-    """A hyperlink cell showing ``text``."""
-
-    url: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    number_format: str | None = None
-    # For Estimate values; they take ``number_format`` when this is not given.
-    estimate_format: str | None = None
-    wrap: bool = False  # long prose: a fixed width and wrapped lines instead of a huge column
-    capplan: bool = False  # capplan's own value beside a formula column
-    align: str | None = None  # horizontal alignment of the header and the values
-
-    @property
-    def alignment(self) -> str | None:
-        """Months are centred, so they do not run into the text or number beside them."""
-        if self.align is None and self.number_format == MONTH_FORMAT:
-            return "center"
-        return self.align
-
-
-def safe_cell_text(value: Any) -> Any:
-    """``value`` ready to go into a cell, where text can never become a formula.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or CR comes back as :class:`QuotedText`,
-    which is written as a string cell with a quote prefix (every text is written as a string,
-    never as a formula; the prefix keeps it text when someone edits the cell). Characters the
-    file format cannot hold are dropped. Anything else (numbers, dates, None) is returned
-    unchanged.
-    """
-    if not isinstance(value, str):
-        return value
-    text = _ILLEGAL.sub("", value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return QuotedText(text)
-    return text
-
-
-def chart_text(text: str) -> str:
-    """A chart title or name as literal text: XlsxWriter would read ``Sheet!A1`` as a cell
-    reference, so a zero-width space after the ``!`` keeps it words."""
-    text = _ILLEGAL.sub("", text)
-    if _LOOKS_LIKE_REFERENCE.match(text):
-        text = text.replace("!", "!\u200b")
-    return text
-
-
-def _text_length(text: str) -> int:
-    if "\n" not in text:
-        return len(text)
-    return max((len(line) for line in text.splitlines()), default=0)
-
-
-def _display_length(value: Any, number_format: str | None) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, Formula):
-        return 14  # a formatted GB total such as "1,234.00 GB"
-    if isinstance(value, Estimate):
-        return _display_length(value.value, number_format) + 2  # "≈ "
-    if isinstance(value, (dt.date, dt.datetime)):
-        return 8
-    if isinstance(value, bool):
-        return 5
-    if isinstance(value, (int, float)):
-        suffix = 3 if number_format and "GB" in number_format else 0
-        return len(f"{value:,.2f}") + suffix
-    if isinstance(value, Link):
-        return _text_length(value.text)
-    return _text_length(str(value))
-
-
-def _column_length(values: Sequence[Any], number_format: str | None) -> int:
-    """The longest display length in a column: numbers by their extremes (the formatted length
-    only grows with the magnitude), everything else one by one."""
-    numbers = [v for v in values if type(v) is float or type(v) is int]
-    longest = 0
-    if numbers:
-        longest = max(
-            _display_length(min(numbers), number_format),
-            _display_length(max(numbers), number_format),
-        )
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            length = _text_length(value)
-        elif value is None or kind is float or kind is int:
-            continue
-        else:
-            length = _display_length(value, number_format)
-        if length > longest:
-            longest = length
-    return longest
-
-
-def _wrapped_lines(value: Any) -> int:
-    if isinstance(value, QuotedText):
-        value = value.text
-    if not isinstance(value, str):
-        return 1
-    # About one character per unit of column width; a little slack for proportional fonts.
-    per_line = WRAP_WIDTH - 6
-    if len(value) <= per_line and "\n" not in value:
-        return 1
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.splitlines() or [""])
-
-
-def _words_lines(text: str, width: int) -> int:
-    """How many lines ``text`` wraps onto, word by word, at ``width`` characters a line."""
-    lines, used = 1, 0
-    for word in text.split():
-        if used and used + 1 + len(word) > width:
-            lines, used = lines + 1, len(word)
-        else:
-            used += len(word) + (1 if used else 0)
-    return lines
-
-
-def letter(columns: Sequence[Column], header: str) -> str:
-    """The column letter of a header, so formulas follow when columns move."""
-    return xl_col_to_name([c.header for c in columns].index(header))
-
-
-def new_workbook(path: Path | str) -> Workbook:
-    """An empty workbook that writes to ``path`` when closed, with text kept as text."""
-    return xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-
-
-class Styles:
-    """The formats of one workbook: one per distinct combination of properties."""
-
-    def __init__(self, workbook: Workbook) -> None:
-        self.workbook = workbook
-        self._cells: dict[tuple[tuple[str, Any], ...], Format] = {}
-        self._conditional: dict[tuple[tuple[str, Any], ...], Format] = {}
-
-    def __call__(self, *parts: Mapping[str, Any] | None, **extra: Any) -> Format:
-        return self._make(self._cells, parts, extra)
-
-    def conditional(self, *parts: Mapping[str, Any] | None, **extra: Any) -> Format:
-        """A format for conditional formatting (kept apart from the cell formats)."""
-        return self._make(self._conditional, parts, extra)
-
-    def _make(
-        self,
-        made: dict[tuple[tuple[str, Any], ...], Format],
-        parts: Iterable[Mapping[str, Any] | None],
-        extra: Mapping[str, Any],
-    ) -> Format:
-        properties: dict[str, Any] = {}
-        for part in parts:
-            if part:
-                properties.update(part)
-        properties.update(extra)
-        key = tuple(sorted(properties.items()))
-        found = made.get(key)
-        if found is None:
-            found = made[key] = self.workbook.add_format(properties)
-        return found
-
-
-@dataclass(frozen=True)
-class _ColumnFormats:
-    """The formats of one column of a table, by what a cell holds."""
-
-    number_format: str | None  # for measuring: "quantity" is measured as a fraction
-    text: Format | None  # None: the workbook's default
-    quoted: Format
-    number: Format | None
-    fraction: Format | None  # "quantity" columns: whole numbers get ``number``, others this
-    link: Format
-    estimate: Format | None
-
-    def pick(self, value: Any) -> tuple[Any, Format | None]:
-        """A cell's safe value and its format."""
-        safe = safe_cell_text(value)
-        if isinstance(safe, str):
-            return safe, self.text
-        if isinstance(safe, QuotedText):
-            return safe, self.quoted
-        if isinstance(safe, Link):
-            return safe, self.link
-        if isinstance(safe, Estimate):
-            return safe.value, self.estimate
-        if (
-            self.fraction is not None
-            and isinstance(safe, (int, float))
-            and not float(safe).is_integer()
-        ):
-            return safe, self.fraction
-        return safe, self.number  # numbers, dates and formulas
-
-
-class SheetWriter:
-    """Writes tables onto one sheet and remembers how wide each column has to be.
-
-    Rows and columns count from 1, as in the A1 references of the formulas.
-    """
-
-    def __init__(self, ws: Worksheet, styles: Styles) -> None:
-        self.ws = ws
-        self.styles = styles
-        self.widths: dict[int, int] = {}
-        self.wrapped: set[int] = set()
-        # Header rows of tables that do not set the widths: their words wrap to fit.
-        self.fitted_headers: list[tuple[int, list[str]]] = []
-
-    @property
-    def name(self) -> str:
-        return str(self.ws.name)
-
-    def measure(self, column: int, length: int) -> None:
-        self.widths[column] = max(self.widths.get(column, 0), length)
-
-    def put(
-        self,
-        row: int,
-        column: int,
-        value: Any,
-        number_format: str | None = None,
-        *styles: Mapping[str, Any] | None,
-    ) -> None:
-        """Write one cell; text passes :func:`safe_cell_text` and is always a string cell."""
-        safe = safe_cell_text(value)
-        extra: dict[str, Any] = {}
-        # Formulas, numbers and dates get the number format; text (a word like "unknown")
-        # needs none.
-        if number_format and not isinstance(safe, (str, QuotedText, Link)):
-            extra["num_format"] = number_format
-        if isinstance(safe, QuotedText):
-            extra.update(QUOTED)
-        cell_format = self.styles(*styles, **extra) if extra or any(styles) else None
-        self._write(row - 1, column - 1, safe, cell_format)
-
-    def _write(self, row: int, column: int, value: Any, cell_format: Format | None) -> None:
-        """One safe value at a 0-based position."""
-        ws = self.ws
-        if value is None:
-            if cell_format is not None:
-                ws.write_blank(row, column, None, cell_format)
-        elif isinstance(value, str):
-            ws.write_string(row, column, value, cell_format)
-        elif isinstance(value, QuotedText):
-            ws.write_string(row, column, value.text, cell_format)
-        elif isinstance(value, Formula):
-            ws.write_formula(row, column, value.text, cell_format, value.value)
-        elif isinstance(value, Link):
-            text = safe_cell_text(value.text)
-            if len(value.url) > MAX_URL_LENGTH or _ILLEGAL.search(value.url):
-                self._write(row, column, text, cell_format)
-            else:
-                ws.write_url(row, column, value.url, cell_format, str(text))
-        elif isinstance(value, bool):
-            ws.write_boolean(row, column, value, cell_format)
-        elif isinstance(value, (int, float)):
-            ws.write_number(row, column, value, cell_format)
-        elif isinstance(value, (dt.date, dt.datetime)):
-            ws.write_datetime(row, column, value, cell_format)
-        else:
-            raise TypeError(f"no cell for {type(value).__name__}")
-
-    def _formats(self, column: Column) -> _ColumnFormats:
-        base = dict(WRAPPED if column.wrap else {})
-        if column.capplan:
-            base.update(CAPPLAN)
-        if column.alignment:
-            base["align"] = column.alignment
-        text = self.styles(base) if base else None
-        number_format = column.number_format
-        if number_format == "quantity":
-            number = self.styles(base, num_format=WHOLE_FORMAT)
-            fraction: Format | None = self.styles(base, num_format=FRACTION_FORMAT)
-        else:
-            number = self.styles(base, num_format=number_format) if number_format else text
-            fraction = None
-        return _ColumnFormats(
-            number_format=FRACTION_FORMAT if number_format == "quantity" else number_format,
-            text=text,
-            quoted=self.styles(base, QUOTED),
-            number=number,
-            fraction=fraction,
-            link=self.styles(base, LINK),
-            estimate=self.styles(base, num_format=column.estimate_format)
-            if column.estimate_format
-            else number,
-        )
-
-    def header(self, row: int, columns: Sequence[Column], *, measure: bool = True) -> None:
-        """The header row; with ``measure=False`` the columns keep the widths the sheet's main
-        table gives them and a longer header wraps onto more lines."""
-        for index, column in enumerate(columns, start=1):
-            align = {"align": column.alignment} if column.alignment else None
-            self.put(row, index, column.header, None, HEADER, align, None if measure else WRAPPED)
-            if measure:
-                self.measure(index, min(len(column.header), MAX_WIDTH))
-        if not measure:
-            self.fitted_headers.append((row, [column.header for column in columns]))
-
-    def table(
-        self,
-        columns: Sequence[Column],
-        rows: Iterable[Sequence[Any]],
-        start_row: int = 1,
-        *,
-        autofilter: bool = True,
-        measure: bool = True,
-    ) -> int:
-        """Header and rows from ``start_row``; returns the last row written.
-
-        ``measure=False`` for a second, smaller table on a sheet: the main table sets the widths.
-        """
-        self.header(start_row, columns, measure=measure)
-        rows = list(rows)
-        width = len(columns)
-        for number, values in enumerate(rows, start=start_row + 1):
-            if len(values) != width:
-                raise ValueError(f"row {number} has {len(values)} cells for {width} columns")
-        # Column by column: the cells of a column are mostly of one kind, which a whole column
-        # can be checked for at once.
-        cells = list(zip(*rows, strict=True)) if rows else [()] * width
-        heights: list[int] = [1] * len(rows)
-        for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
-            length = self._column(index, start_row, values, self._formats(column))
-            if column.wrap:
-                self.wrapped.add(index + 1)
-                heights = [max(h, _wrapped_lines(v)) for h, v in zip(heights, values, strict=True)]
-            elif measure:
-                self.measure(index + 1, length)
-        for row, lines in enumerate(heights, start=start_row):
-            if lines > 1:
-                # Spreadsheets do not all grow a row to its wrapped text when they open a file.
-                self.ws.set_row(row, LINE_HEIGHT * lines)
-        last_row = start_row + len(rows)
-        if autofilter:
-            self.ws.autofilter(start_row - 1, 0, last_row - 1, width - 1)
-        return last_row
-
-    def _column(
-        self, index: int, first_row: int, values: Sequence[Any], formats: _ColumnFormats
-    ) -> int:
-        """Write one column's values from 0-based row ``first_row`` down; returns the longest
-        display length among them."""
-        ws = self.ws
-        kinds = set(map(type, values))
-        kinds.discard(type(None))
-        if kinds == {str}:
-            strings = [v for v in values if v is not None]
-            joined = "\n".join(strings)
-            if not _NEEDS_CARE.search(joined):
-                write_string, text = ws.write_string, formats.text
-                for row, value in enumerate(values, start=first_row):
-                    if value is not None:
-                        write_string(row, index, value, text)
-                return max(map(len, joined.splitlines()), default=0)
-        elif kinds and kinds <= {float, int} and formats.fraction is None:
-            write_number, number = ws.write_number, formats.number
-            numbers = []
-            for row, value in enumerate(values, start=first_row):
-                if value is not None:
-                    write_number(row, index, value, number)
-                    numbers.append(value)
-            return max(
-                _display_length(min(numbers), formats.number_format),
-                _display_length(max(numbers), formats.number_format),
-            )
-        # Anything else cell by cell.
-        for row, value in enumerate(values, start=first_row):
-            if value is not None:
-                self._write(row, index, *formats.pick(value))
-        return _column_length(values, formats.number_format)
-
-    def colour_words(self, cells: str, styles: Mapping[str, tuple[str, str]]) -> None:
-        """Conditional formats keyed on the cell's word, so they follow edits and
-        recalculation."""
-        for word, (ground, ink) in styles.items():
-            self.ws.conditional_format(
-                cells,
-                {
-                    "type": "cell",
-                    "criteria": "equal to",
-                    "value": f'"{word}"',
-                    "format": self.styles.conditional(
-                        bold=True, bg_color=f"#{ground}", font_color=f"#{ink}"
-                    ),
-                },
-            )
-
-    def finish(self, *, freeze: str | None = "A2") -> None:
-        widths: dict[int, int] = {}
-        for column, length in self.widths.items():
-            width = (
-                WRAP_WIDTH if column in self.wrapped else min(max(length + 2, MIN_WIDTH), MAX_WIDTH)
-            )
-            widths[column] = width
-            self.ws.set_column(column - 1, column - 1, width)
-        for row, headers in self.fitted_headers:
-            lines = max(
-                _words_lines(header, widths.get(index, MIN_WIDTH) - 1)
-                for index, header in enumerate(headers, start=1)
-            )
-            if lines > 1:
-                self.ws.set_row(row - 1, LINE_HEIGHT * lines)
-        if freeze:
-            self.ws.freeze_panes(freeze)
-            self.ws.repeat_rows(0)
-        self.ws.set_landscape()
-        self.ws.set_paper(9)  # A4
-        # Fit the width of a sheet to the page; let it run over as many pages as it needs.
-        self.ws.fit_to_pages(1, 0)
 
 
 def _month(month: str | None) -> dt.date | None:
@@ -703,12 +213,11 @@ FORECAST_COLUMNS = (
 )
 
 
-def _summary_sheet(
-    writer: SheetWriter, data: dict[str, Any], plan: Plan, scenarios: Sequence[str] = ()
-) -> None:
-    titles = {p.name: p.title for p in plan.ruleset.pools}
-    draws_on = {p.name: p.draws_on for p in plan.ruleset.pools}
-    warning_share = plan.ruleset.thresholds.warning_remaining.value
+def _summary_sheet(writer: SheetWriter, report: ReportData, scenarios: Sequence[str] = ()) -> None:
+    data = report.plan
+    titles = report.pool_titles
+    draws_on = report.draws_on
+    warning_share = report.warning_share
     rows = []
     for row, pool in enumerate(data["capacity"], start=2):
         share = pool["remaining_share"]
@@ -840,7 +349,8 @@ def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int)
     writer.ws.insert_chart(1 + position * CHART_ROWS, column - 1, chart, {"object_position": 2})
 
 
-def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
+def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
+    data = report.plan
     forecast = data["forecast"]
     rows = [
         [
@@ -860,7 +370,7 @@ def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> No
     writer.colour_words(f"{status}2:{status}{max(last, 2)}", STATUS_STYLES)
     writer.finish()
 
-    titles = {p.name: p.title for p in plan.ruleset.pools}
+    titles = report.pool_titles
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
     # The forecast lists each pool's months together, so one pool is one block of rows.
     blocks: dict[str, list[int]] = {}
@@ -892,8 +402,9 @@ def _forecast_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> No
         _insert_chart(writer, chart, len(FORECAST_COLUMNS) + 2, position)
 
 
-def _entitlement_sheet(writer: SheetWriter, data: dict[str, Any], plan: Plan) -> None:
-    source_titles = {s.url: s.title for s in plan.ruleset.sources.values()}
+def _entitlement_sheet(writer: SheetWriter, report: ReportData) -> None:
+    data = report.plan
+    source_titles = report.source_titles
     rows = []
     for row, line in enumerate(data["entitlement"], start=2):
         quantity, per_unit, total = line["quantity"], line["per_unit_gb"], line["gb"]
@@ -936,7 +447,7 @@ def consumed_formula(capacity_types: Iterable[str]) -> str:
     return f"=SUM({','.join(ranges)})" if ranges else "=0"
 
 
-def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
+def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> None:
     """One row per environment, environments by name as in the HTML report. A GB cell holds
     the line's number (an estimate marked with "≈"), or the word "unknown" where the truth is
     not known: never 0, and SUM skips the word, which is how capplan counts it (as 0); typing a
@@ -945,7 +456,7 @@ def _consumption_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     bases: dict[str, list[tuple[int, str]]] = {}
     least: dict[str, int] = {}
     rank = {word: index for index, word in enumerate(CERTAINTY)}
-    for line in consumption_frame(data["consumption"]).to_dict(orient="records"):
+    for line in lines.to_dict(orient="records"):
         name = str(line["environment"])
         row = rows.get(name)
         if row is None:
@@ -1042,7 +553,7 @@ def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         writer.put(row, 1, label, None, BOLD)
         writer.put(row, 2, value, number_format, {"align": "left"})
         writer.measure(1, len(label))
-        writer.measure(2, _display_length(value, None))
+        writer.measure(2, display_length(value, None))
     writer.finish()
 
 
@@ -1294,64 +805,32 @@ def _comparison_sheet(
         _insert_chart(writer, chart, chart_column, position)
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: a large sheet is hundreds of thousands of small cell
-    records, none of them in a cycle, and repeated collections would only scan them again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def write_xlsx(
-    plan: Plan,
-    path: Path,
-    comparison: Comparison | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
+def write_xlsx(report: ReportData, path: Path) -> None:
     """Write the workbook to ``path`` (the CLI wraps this in ``planner.cli.output.atomic_write``).
 
-    With a ``comparison`` (``plan`` being ``comparison.baseline``) the workbook gets a
-    Comparison sheet of the baseline and each scenario, right after the Summary. ``data`` is
-    ``plan_data(plan)`` where the caller has it already.
+    With a comparison in ``report`` the workbook gets a Comparison sheet of the baseline and each
+    scenario, right after the Summary.
     """
-    if data is None:
-        data = plan_data(plan)
-    compared: dict[str, Any] | None = None
-    if comparison is not None:
-        check_baseline(plan, comparison)
-        compared = comparison_data(comparison)
-    with _no_cycle_collection():
-        _write_workbook(path, plan, data, comparison, compared)
+    with no_cycle_collection():
+        _write_workbook(report, path)
 
 
-def _write_workbook(
-    path: Path,
-    plan: Plan,
-    data: dict[str, Any],
-    comparison: Comparison | None,
-    compared: dict[str, Any] | None,
-) -> None:
+def _write_workbook(report: ReportData, path: Path) -> None:
+    data = report.plan
+    compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     # Nothing reaches the file before close(): a failure on the way leaves no file behind.
     workbook = new_workbook(path)
     styles = Styles(workbook)
     writers = {name: SheetWriter(workbook.add_worksheet(name), styles) for name in names}
-    if comparison is None or compared is None:
-        _summary_sheet(writers["Summary"], data, plan)
+    if compared is None:
+        _summary_sheet(writers["Summary"], report)
     else:
-        _summary_sheet(writers["Summary"], data, plan, [s["name"] for s in compared["scenarios"]])
-        # The baseline's pool titles, and those of pools only a scenario's rule set has.
-        titles = {p.name: p.title for _, other in comparison.scenarios for p in other.ruleset.pools}
-        titles.update({p.name: p.title for p in plan.ruleset.pools})
-        _comparison_sheet(writers[COMPARISON_SHEET], compared, titles)
-    _forecast_sheet(writers["Forecast"], data, plan)
-    _entitlement_sheet(writers["Entitlement"], data, plan)
-    _consumption_sheet(writers["Consumption"], data)
+        _summary_sheet(writers["Summary"], report, [s["name"] for s in compared["scenarios"]])
+        _comparison_sheet(writers[COMPARISON_SHEET], compared, report.pool_titles)
+    _forecast_sheet(writers["Forecast"], report)
+    _entitlement_sheet(writers["Entitlement"], report)
+    _consumption_sheet(writers["Consumption"], report.tables["consumption"])
     _findings_sheet(writers["Findings"], data)
     _assumptions_sheet(writers["Assumptions"], data)
     _inputs_sheet(writers["Inputs"], data)

@@ -294,10 +294,11 @@ def test_help_has_an_example_on_every_command() -> None:
 
 def test_library_call_returns_the_plan_the_cli_prints(reference) -> None:
     from planner import plan
+    from planner.report.data import report_data
     from planner.report.json_report import render_json
 
     result = plan(
         [SAMPLES / "licenses-graph.json", SAMPLES / "environments-inventory.csv"], as_of="2026-12"
     )
-    assert json.loads(render_json(result))["capacity"] == reference["capacity"]
-    assert json.loads(render_json(result))["forecast"] == reference["forecast"]
+    assert json.loads(render_json(report_data(result)))["capacity"] == reference["capacity"]
+    assert json.loads(render_json(report_data(result)))["forecast"] == reference["forecast"]

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.planning import build_plan
+from planner.report.data import report_data
 from planner.report.json_report import render_json
 from planner.ruleset import resolve_ruleset
 
@@ -263,4 +264,4 @@ RULES = resolve_ruleset(None, "2026-12")
 def test_accepted_documents_can_be_planned(document: Any) -> None:
     inputs = read(json.dumps(document).encode("utf-8"), ".json")
     if inputs is not None:
-        render_json(build_plan(inputs, RULES, "2026-12", 12)).encode("utf-8")
+        render_json(report_data(build_plan(inputs, RULES, "2026-12", 12))).encode("utf-8")

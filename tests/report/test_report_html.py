@@ -16,6 +16,8 @@ from planner.cli.output import atomic_write_text
 from planner.model.inputs import Inputs, environment_frame, license_frame
 from planner.planning import build_plan
 from planner.report.charts import forecast_chart, nice_step
+from planner.report.data import report_data
+from planner.report.formatting import gb, money
 from planner.report.html import (
     FINDINGS_SHOWN_PER_CODE,
     LARGEST_SHOWN,
@@ -27,7 +29,6 @@ from planner.report.html import (
     safe_href,
 )
 from planner.report.json_report import render_json
-from planner.report.text import gb, money
 from planner.resources import bundled_dir
 from planner.results import Plan
 from planner.ruleset import resolve_ruleset
@@ -89,7 +90,7 @@ def parse(html: str) -> Page:
 
 @pytest.fixture(scope="module")
 def short_html(short_plan: Plan) -> str:
-    return render_html(short_plan)
+    return render_html(report_data(short_plan))
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def short_page(short_html: str) -> Page:
 
 @pytest.fixture(scope="module")
 def short_json(short_plan: Plan) -> dict[str, Any]:
-    return json.loads(render_json(short_plan))
+    return json.loads(render_json(report_data(short_plan)))
 
 
 def test_well_formed(short_page: Page) -> None:
@@ -160,8 +161,8 @@ def test_shortfalls_and_costs(short_page: Page, short_json: dict[str, Any]) -> N
 
 
 def test_unpriced_shortfall_says_so(split_plan: Plan) -> None:
-    page = parse(render_html(split_plan))
-    data = json.loads(render_json(split_plan))
+    page = parse(render_html(report_data(split_plan)))
+    data = json.loads(render_json(report_data(split_plan)))
     assert any(s["monthly_cost_usd"] is None for s in data["shortfalls"])
     assert "unpriced" in page.texts_in["td"]
     assert "plus unpriced add-ons for" in page.all_text()
@@ -181,7 +182,7 @@ def test_entitlement_and_consumption_lines(short_page: Page, short_json: dict[st
 
 
 def test_unknown_usage_is_not_shown_as_zero(short_plan: Plan, short_json: dict[str, Any]) -> None:
-    view = report_view(short_plan)
+    view = report_view(report_data(short_plan))
     unknown = [line for line in short_json["consumption"] if line["confidence"] == "unknown"]
     assert unknown, "the short plan has unmeasured usage without an estimate"
     groups = view["consumption"]["largest"]
@@ -263,7 +264,7 @@ def test_charts_are_sized_labelled_and_backed_by_data(
 
 
 def test_borrowing_draws_the_line_a_pool_is_measured_against(split_plan: Plan) -> None:
-    view = report_view(split_plan)
+    view = report_view(report_data(split_plan))
     keys = {
         pool["pool"]: [line["key"] for line in pool["chart"]["lines"]] for pool in view["forecasts"]
     }
@@ -272,7 +273,7 @@ def test_borrowing_draws_the_line_a_pool_is_measured_against(split_plan: Plan) -
 
 
 def test_clear_plan_has_nothing_to_buy(clear_plan: Plan) -> None:
-    page = parse(render_html(clear_plan))
+    page = parse(render_html(report_data(clear_plan)))
     assert page.problems == []
     text = page.all_text()
     assert "nothing to buy" in text
@@ -358,7 +359,7 @@ def test_empty_inputs_and_any_horizon(months: int) -> None:
         "2026-01",
         months,
     )
-    page = parse(render_html(plan))
+    page = parse(render_html(report_data(plan)))
     assert page.problems == [] and page.stack == []
     assert "No license in the inputs grants capacity." in page.all_text()
     assert len([a for a in page.find("svg") if "chart" in (a.get("class") or "")]) == 3
@@ -407,11 +408,12 @@ def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
     """The page lists the largest environments and those with findings, totals per type, and
     points to the files that hold every line; findings of one code are cut short the same way."""
     plan = _large_tenant(LARGEST_SHOWN * 10)
-    data = json.loads(render_json(plan))
-    html = render_html(plan, files={"xlsx": "plan.xlsx", "json": "sub dir/plan.json"})
+    report = report_data(plan)
+    data = json.loads(render_json(report))
+    html = render_html(report, files={"xlsx": "plan.xlsx", "json": "sub dir/plan.json"})
     page = parse(html)
     text = page.all_text()
-    consumption = report_view(plan)["consumption"]
+    consumption = report_view(report)["consumption"]
     assert not consumption["complete"]
     largest = [group["environment"] for group in consumption["largest"]]
     expected = [f"env-{i:04d}" for i in range(LARGEST_SHOWN * 10 - 1, LARGEST_SHOWN * 9 - 1, -1)]
@@ -443,7 +445,8 @@ def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
 def test_the_page_stays_small_as_the_tenant_grows() -> None:
     """Ten times the environments: the page grows by far less than the JSON."""
     small, large = _large_tenant(LARGEST_SHOWN * 2), _large_tenant(LARGEST_SHOWN * 20)
-    small_page, large_page = len(render_html(small)), len(render_html(large))
-    small_json, large_json = len(render_json(small)), len(render_json(large))
+    little, big = report_data(small), report_data(large)
+    small_page, large_page = len(render_html(little)), len(render_html(big))
+    small_json, large_json = len(render_json(little)), len(render_json(big))
     assert large_json > 2.5 * small_json
     assert large_page < 1.1 * small_page

@@ -23,17 +23,11 @@ from planner.cli.output import atomic_write
 from planner.model.changes import Scenario
 from planner.planning import build_plan
 from planner.report.charts import MARKER_SHAPES, comparison_chart, plan_style, value_axis
-from planner.report.data import comparison_data
+from planner.report.data import comparison_data, report_data
+from planner.report.formatting import gb, money
 from planner.report.html import SECTIONS, render_html, report_view
-from planner.report.text import gb, money
-from planner.report.xlsx import (
-    COMPARISON_SHEET,
-    GB_FORMAT,
-    MONTH_FORMAT,
-    SHEETS,
-    SIGNED_GB_FORMAT,
-    write_xlsx,
-)
+from planner.report.xlsx import COMPARISON_SHEET, SHEETS, write_xlsx
+from planner.report.xlsx_writer import GB_FORMAT, MONTH_FORMAT, SIGNED_GB_FORMAT
 from planner.results import Comparison, Plan
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare
@@ -77,7 +71,7 @@ def data(comparison: Comparison) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def html(comparison: Comparison) -> str:
-    return render_html(comparison.baseline, comparison)
+    return render_html(report_data(comparison.baseline, comparison))
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,11 +208,10 @@ def test_section_follows_what_to_buy(page: Page) -> None:
 
 
 def test_without_a_comparison_nothing_changes(short_plan: Plan) -> None:
-    view = report_view(short_plan)
+    view = report_view(report_data(short_plan))
     assert view["comparison"] is None
     assert [s["id"] for s in view["sections"]] == [s for s, _, _ in SECTIONS]
-    assert render_html(short_plan) == render_html(short_plan, None)
-    assert 'id="scenarios"' not in render_html(short_plan)
+    assert 'id="scenarios"' not in render_html(report_data(short_plan))
 
 
 def test_scenarios_listed_with_source_and_changes(page: Page, data: dict[str, Any]) -> None:
@@ -278,7 +271,7 @@ def report_title(pool: str) -> str:
 
 
 def test_deltas_are_signed_and_judged(comparison: Comparison) -> None:
-    view = report_view(comparison.baseline, comparison)["comparison"]
+    view = report_view(report_data(comparison.baseline, comparison))["comparison"]
     database = next(p for p in view["pools"] if p["pool"] == "database")
     more, faster = database["rows"][1], database["rows"][2]
     # 200 GB of database add-on and a tier 2 sandbox license (10 GB): nothing left to buy.
@@ -383,9 +376,7 @@ def test_every_header_cell_has_a_scope(page: Page) -> None:
 def test_plan_must_be_the_baseline(comparison: Comparison, tmp_path: Path) -> None:
     other = build_plan(make_inputs(SHORT_ENVIRONMENTS), resolve_ruleset(None, AS_OF), AS_OF, 12)
     with pytest.raises(ValueError, match="baseline"):
-        render_html(other, comparison)
-    with pytest.raises(ValueError, match="baseline"):
-        write_xlsx(other, tmp_path / "other.xlsx", comparison)
+        report_data(other, comparison)
 
 
 def test_a_renewal_into_another_rule_set(tmp_path: Path) -> None:
@@ -404,7 +395,7 @@ def test_a_renewal_into_another_rule_set(tmp_path: Path) -> None:
     data = comparison_data(result)
     (entry,) = data["scenarios"]
     page = Page()
-    page.feed(render_html(result.baseline, result))
+    page.feed(render_html(report_data(result.baseline, result)))
     page.close()
     assert page.problems == []
     label = "Renew (from 2026-07)"
@@ -426,7 +417,7 @@ def test_a_renewal_into_another_rule_set(tmp_path: Path) -> None:
     assert label in page.texts["text"]
 
     target = tmp_path / "renew.xlsx"
-    write_xlsx(result.baseline, target, result)
+    write_xlsx(report_data(result.baseline, result), target)
     ws = load_workbook(target)[COMPARISON_SHEET]
     plans = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
     assert plans.count(label) == len(entry["summary"])
@@ -445,12 +436,12 @@ def test_unpriced_and_unknown_figures(tmp_path: Path) -> None:
     )
     data = comparison_data(result)
     assert any(r["monthly_cost_usd"] is None for r in data["baseline_summary"])
-    view = report_view(result.baseline, result)["comparison"]
+    view = report_view(report_data(result.baseline, result))["comparison"]
     cells = [row["cost"] for pool in view["pools"] for row in pool["rows"]]
     assert {"text": "unpriced", "change": None} in cells
     assert any(c["change"] == {"text": "-", "direction": "unknown"} for c in cells)
     target = tmp_path / "split.xlsx"
-    write_xlsx(result.baseline, target, result)
+    write_xlsx(report_data(result.baseline, result), target)
     values = [c.value for row in load_workbook(target)[COMPARISON_SHEET].iter_rows() for c in row]
     assert "unpriced" in values
 
@@ -512,7 +503,8 @@ def test_single_month_and_many_plans() -> None:
 @pytest.fixture(scope="module")
 def book_file(comparison: Comparison, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("scenarios") / "plan.xlsx"
-    atomic_write(target, lambda path: write_xlsx(comparison.baseline, path, comparison))
+    data = report_data(comparison.baseline, comparison)
+    atomic_write(target, lambda path: write_xlsx(data, path))
     return target
 
 

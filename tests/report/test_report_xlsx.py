@@ -26,20 +26,19 @@ from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
 from planner.cli.output import atomic_write
+from planner.report.data import report_data
 from planner.report.json_report import render_json
-from planner.report.xlsx import (
-    CERTAINTY,
+from planner.report.xlsx import CERTAINTY, SHEETS, write_xlsx
+from planner.report.xlsx_writer import (
     ESTIMATE_GB_FORMAT,
     GB_FORMAT,
     MONTH_FORMAT,
-    SHEETS,
     QuotedText,
     SheetWriter,
     Styles,
     chart_text,
     new_workbook,
     safe_cell_text,
-    write_xlsx,
 )
 from planner.results import Plan
 
@@ -58,7 +57,7 @@ TABLE_SHEETS = (
 
 def _write(plan: Plan, folder: Path) -> Path:
     target = folder / "plan.xlsx"
-    atomic_write(target, lambda path: write_xlsx(plan, path))
+    atomic_write(target, lambda path: write_xlsx(report_data(plan), path))
     return target
 
 
@@ -80,7 +79,7 @@ def short_values(short_file: Path) -> Workbook:
 
 @pytest.fixture(scope="module")
 def short_json(short_plan: Plan) -> dict[str, Any]:
-    return json.loads(render_json(short_plan))
+    return json.loads(render_json(report_data(short_plan)))
 
 
 def header(ws: Any) -> list[str]:

@@ -1,0 +1,308 @@
+"""The JSON contracts as types: the plan (``forecast --format json``, ``report --json``) and the
+what-if comparison (``whatif --format json``), ``schema_version`` 1.
+
+These classes are the one place the contracts are written: :mod:`planner.report.data` takes the
+keys of each table from them, and ``docs/plan.schema.json`` and ``docs/whatif.schema.json`` are
+generated from them (``python -m planner.report.contract`` writes both; a test fails when they
+drift). A field that may be ``UNSET`` is optional in the schema (capplan writes it; a reader
+may not rely on it in other producers): the required keys are the ones the contract first named.
+
+Validation is msgspec's, whose import costs a few milliseconds: ``msgspec.convert(document,
+PlanDocument)`` checks a document against the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Meta(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
+Status = Literal["ok", "warning", "over"]
+Confidence = Literal["documented", "secondary", "assumed"]
+CapacityType = Literal[
+    "dataverse_database",
+    "dataverse_file",
+    "dataverse_log",
+    "operations_database",
+    "operations_file",
+]
+Count = Annotated[int, Meta(ge=0)]
+# A key that a document may leave out (the schema does not require it); capplan writes it.
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+
+
+class _Row(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A record of the contract; keys in the order they are written."""
+
+
+class InputRow(_Row, kw_only=True):
+    path: str
+    kind: Literal["licenses", "environments"]
+    format: str
+    rows: Count
+
+
+class CapacityRow(_Row, kw_only=True):
+    pool: str
+    entitled_gb: float
+    consumed_gb: float
+    available_gb: float
+    status: Status
+    borrowed_gb: float | Unset = UNSET
+    lent_gb: float | Unset = UNSET
+    remaining_share: float | Unset | None = UNSET
+
+
+class EntitlementRow(_Row, kw_only=True):
+    pool: str
+    source: str
+    sku: str | None
+    quantity: float
+    gb: float
+    kind: (
+        Literal["tenant_default", "per_license", "per_base_user", "capacity_addon", "sandbox_addon"]
+        | Unset
+    ) = UNSET
+    family: str | Unset = UNSET
+    per_unit_gb: float | Unset = UNSET
+    confidence: Confidence | Unset = UNSET
+    rule: str | Unset = UNSET
+    explanation: str | Unset = UNSET
+
+
+class ConsumptionRow(_Row, kw_only=True):
+    pool: str
+    environment: str
+    gb: float
+    basis: str
+    capacity_type: CapacityType | Unset = UNSET
+    confidence: Literal["measured", "documented", "secondary", "assumed", "unknown"] | Unset = UNSET
+    measured_gb: float | Unset | None = UNSET
+    actual_gb: float | Unset | None = UNSET
+    growth_gb_per_month: float | Unset = UNSET
+    environment_type: str | Unset = UNSET
+    power_platform: str | Unset = UNSET
+
+
+class ForecastRow(_Row, kw_only=True):
+    month: Month
+    pool: str
+    entitled_gb: float
+    consumed_gb: float
+    available_gb: float
+    status: Status | Unset = UNSET
+    borrowed_gb: float | Unset = UNSET
+    lent_gb: float | Unset = UNSET
+
+
+class ShortfallRow(_Row, kw_only=True):
+    pool: str
+    first_month: Month
+    peak_deficit_gb: float
+    addon_units: Count | None
+    monthly_cost_usd: float | None
+    peak_month: Month | Unset = UNSET
+    addon_sku: str | Unset | None = UNSET
+    addon_unit_gb: float | Unset | None = UNSET
+    note: str | Unset | None = UNSET
+
+
+class PurchaseRow(_Row, kw_only=True):
+    """An add-on to buy: units from a month on, with its cost."""
+
+    pool: str
+    addon_sku: str | None
+    units: Count | None
+    unit_gb: float | None
+    gb: float
+    buy_month: Month | None
+    monthly_cost_usd: float | None
+    horizon_cost_usd: float | None
+    buffer_pct: float
+    priced: bool
+    note: str | None
+
+
+class ChangeRow(_Row, kw_only=True):
+    """A what-if change the plan includes."""
+
+    kind: str
+    month: Month | None
+    subject: str
+    description: str
+    origin: str | None
+
+
+class FindingRow(_Row, kw_only=True):
+    code: Annotated[str, Meta(pattern="^[A-Z][A-Z0-9_]*$")]
+    severity: Literal["info", "warning", "error"]
+    subject: str
+    message: str
+    month: Month | Unset | None = UNSET
+
+
+class AssumptionRow(_Row, kw_only=True):
+    pool: str | None
+    sku: str | None
+    value: str
+    reason: str
+    rule: str | Unset = UNSET
+    environments: list[str] | Unset | None = UNSET
+
+
+class LicenseRow(_Row, kw_only=True):
+    sku: str
+    sku_given: str | Unset | None = UNSET
+    sku_id: str | Unset | None = UNSET
+    quantity: int
+    role: str | Unset | None = UNSET
+    family: str | Unset | None = UNSET
+    status: Literal["known", "unknown", "not_relevant"]
+    source: str | Unset | None = UNSET
+    location: str | Unset | None = UNSET
+
+
+class PlanDocument(_Row, kw_only=True):
+    """What 'capplan forecast --format json' prints and 'capplan report --json' writes."""
+
+    schema_version: Literal[1]
+    generator: str | Unset = UNSET
+    ruleset: str
+    ruleset_title: str | Unset = UNSET
+    ruleset_effective_from: Month | Unset = UNSET
+    defaults_combine: Literal["max", "sum"] | Unset = UNSET
+    as_of: Month
+    months: Annotated[int, Meta(ge=1)] | Unset = UNSET
+    horizon_end: Month | Unset = UNSET
+    inputs: list[InputRow] | Unset = UNSET
+    capacity: Annotated[list[CapacityRow], Meta(min_length=1)]
+    entitlement: list[EntitlementRow]
+    consumption: list[ConsumptionRow]
+    forecast: list[ForecastRow]
+    shortfalls: list[ShortfallRow]
+    purchases: list[PurchaseRow] | Unset = UNSET
+    changes: list[ChangeRow] | Unset = UNSET
+    findings: list[FindingRow]
+    assumptions: list[AssumptionRow]
+    licenses: list[LicenseRow] | Unset = UNSET
+
+
+class PoolSummaryRow(_Row, kw_only=True):
+    pool: str
+    entitled_gb: float | None
+    consumed_gb: float | None
+    available_gb: float | None
+    entitled_end_gb: float | Unset | None = UNSET
+    consumed_end_gb: float | Unset | None = UNSET
+    available_end_gb: float | Unset | None = UNSET
+    first_shortfall: Month | Unset | None = UNSET
+    addon_units: int | Unset | None = UNSET
+    monthly_cost_usd: float | Unset | None = UNSET
+
+
+class DeltaRow(_Row, kw_only=True):
+    pool: str
+    baseline_pools: list[str] | Unset = UNSET
+    entitled_gb: float | None
+    consumed_gb: float | None
+    available_gb: float | None
+    entitled_end_gb: float | Unset | None = UNSET
+    consumed_end_gb: float | Unset | None = UNSET
+    available_end_gb: float | Unset | None = UNSET
+    addon_units: int | Unset | None = UNSET
+    monthly_cost_usd: float | Unset | None = UNSET
+    first_shortfall: Month | Unset | None = UNSET
+    baseline_first_shortfall: Month | Unset | None = UNSET
+
+
+class RulesetSwitch(_Row, kw_only=True):
+    rules: str
+    month: Month
+
+
+class ScenarioEntry(_Row, kw_only=True):
+    name: str
+    source: str | Unset = UNSET
+    description: str | Unset = UNSET
+    changes: list[str] | Unset = UNSET
+    summary: list[PoolSummaryRow] | Unset = UNSET
+    delta: list[DeltaRow]
+    plan: PlanDocument
+    ruleset_switch: RulesetSwitch | Unset = UNSET
+    plan_before_switch: PlanDocument | Unset = UNSET
+
+
+class WhatifDocument(_Row, kw_only=True):
+    """What 'capplan whatif --format json' prints, and 'capplan report --json' writes with
+    scenarios."""
+
+    schema_version: Literal[1]
+    baseline: PlanDocument
+    baseline_summary: list[PoolSummaryRow] | Unset = UNSET
+    scenarios: list[ScenarioEntry]
+
+
+def keys(row: type[msgspec.Struct]) -> tuple[str, ...]:
+    """A record's keys in the order they are written."""
+    return row.__struct_fields__
+
+
+PLAN_SCHEMA = "plan.schema.json"
+WHATIF_SCHEMA = "whatif.schema.json"
+_HEADERS = {
+    PLAN_SCHEMA: (
+        "capplan-plan-v1",
+        "capplan plan (schema_version 1)",
+        "What 'capplan forecast --format json' prints and 'capplan report --json' writes. GB "
+        "values are numbers rounded to at most 3 decimals. Keys may be added in later versions "
+        "of schema 1; none are renamed or removed.",
+        PlanDocument,
+    ),
+    WHATIF_SCHEMA: (
+        "capplan-whatif-v1",
+        "capplan what-if comparison (schema_version 1)",
+        "What 'capplan whatif --format json' prints, and 'capplan report --json' writes with "
+        "scenarios. GB values are numbers rounded to at most 3 decimals. Keys may be added in "
+        "later versions of schema 1; none are renamed or removed.",
+        WhatifDocument,
+    ),
+}
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) ``name`` (``plan.schema.json`` or ``whatif.schema.json``),
+    generated from the classes above."""
+    identifier, title, description, document = _HEADERS[name]
+    (top,), definitions = msgspec.json.schema_components([document], ref_template="#/$defs/{name}")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": identifier,
+        "title": title,
+        "description": description,
+        "$defs": definitions,
+        **top,
+    }
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write both schemas into the folder given (default ``docs``)."""
+    folder = Path((argv if argv is not None else sys.argv[1:] or ["docs"])[0])
+    for name in _HEADERS:
+        (folder / name).write_text(schema_text(name), encoding="utf-8")
+        print(f"wrote {folder / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

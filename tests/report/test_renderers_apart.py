@@ -1,0 +1,50 @@
+"""The report layer's shape: renderers take one ReportData and none imports another."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import planner.report
+from planner.report import html, json_report, text, whatif_text, xlsx
+from planner.report.data import ReportData
+
+REPORT = Path(planner.report.__file__).parent
+# Modules that turn data into a format a person or a program reads.
+RENDERERS = ("json_report", "text", "whatif_text", "html", "xlsx", "rules_view")
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_no_renderer_imports_another() -> None:
+    for name in RENDERERS:
+        imported = imported_modules(REPORT / f"{name}.py")
+        others = {f"planner.report.{other}" for other in RENDERERS if other != name}
+        assert not imported & others, f"{name} imports {sorted(imported & others)}"
+
+
+def test_plan_renderers_take_only_report_data() -> None:
+    renderers = (
+        json_report.render_json,
+        text.render_table,
+        text.render_markdown,
+        whatif_text.render_whatif_table,
+        whatif_text.render_whatif_markdown,
+        html.render_html,
+        xlsx.write_xlsx,
+    )
+    for render in renderers:
+        first = next(iter(inspect.signature(render).parameters.values()))
+        assert first.annotation in ("ReportData", ReportData), render.__qualname__
+        source = inspect.getsource(inspect.getmodule(render))  # type: ignore[arg-type]
+        assert "planner.results" not in source, f"{render.__module__} reads a Plan"
