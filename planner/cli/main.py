@@ -353,6 +353,7 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
+    from planner.limits import MAX_SCENARIO_CHANGES
     from planner.model.changes import Scenario
     from planner.scenarios.read import changes_from_flags, read_scenario_file
 
@@ -369,6 +370,12 @@ def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
         buy_addon=options["buy_addon"],
         growth=options["growth"],
     )
+    if len(flags) > MAX_SCENARIO_CHANGES:
+        raise InputError(
+            f"the what-if flags make {len(flags):,} changes, more than the "
+            f"{MAX_SCENARIO_CHANGES:,} capplan applies in one scenario",
+            expected="a few what-if flags, or several scenario files",
+        )
     if flags:
         scenarios.append(Scenario("command line", flags, "", "command line"))
     return scenarios
