@@ -16,6 +16,7 @@ from planner.checks import run_checks
 from planner.engine.consumption import Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
 from planner.engine.forecast import compute_forecast, recommend_purchases
+from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
 from planner.model.inputs import Inputs
@@ -57,6 +58,7 @@ def plan(
     include_warning_units: bool = False,
     buffer_pct: float = 0.0,
     buy_at: str = "first-shortfall",
+    tolerance_gb: float = DEFAULT_TOLERANCE_GB,
 ) -> Plan:
     """Plan capacity for a tenant: entitlement, consumption, monthly forecast, findings.
 
@@ -70,7 +72,15 @@ def plan(
 
         inputs = load_inputs(list(inputs), include_warning_units=include_warning_units)
     ruleset = rules if isinstance(rules, RuleSet) else resolve_ruleset(rules, as_of)
-    return build_plan(inputs, ruleset, as_of, months, buffer_pct=buffer_pct, buy_at=buy_at)
+    return build_plan(
+        inputs,
+        ruleset,
+        as_of,
+        months,
+        buffer_pct=buffer_pct,
+        buy_at=buy_at,
+        tolerance_gb=tolerance_gb,
+    )
 
 
 def build_plan(
@@ -82,6 +92,7 @@ def build_plan(
     *,
     buffer_pct: float = 0.0,
     buy_at: str = "first-shortfall",
+    tolerance_gb: float = DEFAULT_TOLERANCE_GB,
 ) -> Plan:
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
@@ -117,6 +128,19 @@ def build_plan(
         consumption_detail=consumption,
         purchases=recommend_purchases(forecast, ruleset, buffer_pct, buy_at),
         changes=tuple(changes),
+        # A scenario changes the licenses and environments; only the tenant as given can be
+        # held against Microsoft's figures.
+        reconciliation=None
+        if changes
+        else reconcile(
+            inputs,
+            ruleset,
+            entitlement.lines,
+            entitlement.licenses,
+            consumption.lines,
+            capacity,
+            tolerance_gb,
+        ),
     )
     return replace(result, findings=run_checks(result))
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from planner.engine.consumption import Consumption
     from planner.engine.entitlement import Entitlement
     from planner.engine.forecast import Forecast
+    from planner.engine.reconcile import Reconciliation
     from planner.model.changes import Change, Scenario
     from planner.model.inputs import Inputs
     from planner.ruleset import RuleSet
@@ -51,6 +52,8 @@ class Plan:
     purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
     findings: tuple[Finding, ...] = ()
     changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
+    # Month 0 beside Microsoft's own figures, when a tenant capacity answer is among the inputs.
+    reconciliation: Reconciliation | None = None
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,13 @@ import pandas as pd
 import pytest
 
 from planner.checks import REGISTRY
+from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.changes import CHANGE_KINDS, Change
 from planner.model.inputs import (
     ENVIRONMENT_COLUMNS,
     LICENSE_COLUMNS,
     Inputs,
+    InputSource,
     environment_frame,
     license_frame,
 )
@@ -67,6 +69,22 @@ CASE_SCHEMA: dict[str, Any] = {
             "items": {"type": "object", "propertyNames": {"enum": list(ENVIRONMENT_COLUMNS)}},
         },
         "growth_fits": {"type": "array", "items": {"type": "object"}},
+        "sources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["path"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "kind": {"enum": ["licenses", "environments", "tenant_capacity"]},
+                    "format": {"type": "string"},
+                    "rows": {"type": "integer", "minimum": 0},
+                    "tenant_id": {"type": "string"},
+                },
+            },
+        },
+        "tenant_capacity": {"type": "object", "required": ["tenantCapacities"]},
         "changes": {
             "type": "array",
             "items": {
@@ -193,9 +211,22 @@ def validate(case: Case) -> None:
 def case_inputs(case: Case) -> Inputs:
     data = case.data
     source = Path(case.name).name
+    sources = [
+        InputSource(**{"kind": "licenses", "format": "", "rows": 0, **given})
+        for given in data.get("sources", [])
+    ]
+    figures = None
+    if "tenant_capacity" in data:
+        answer = f"{source}.json"
+        figures = read_tenant_capacity_json(answer, data["tenant_capacity"])
+        sources.append(
+            InputSource(answer, "tenant_capacity", "tenant-capacity-json", 1, figures.tenant_id)
+        )
     inputs = Inputs(
         license_frame([{"source": source, **row} for row in data.get("licenses", [])]),
         environment_frame([{"source": source, **row} for row in data.get("environments", [])]),
+        sources=tuple(sources),
+        microsoft=figures,
     )
     if "growth_fits" in data:
         inputs = inputs.with_growth_fits(pd.DataFrame(data["growth_fits"]))

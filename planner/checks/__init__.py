@@ -51,4 +51,11 @@ def run_checks(plan: Plan) -> tuple[Finding, ...]:
 
 
 # The modules that hold the checks register them on import.
-from planner.checks import capacity, integration, licenses, provisioning, purchase  # noqa: E402, F401
+from planner.checks import (  # noqa: E402, F401
+    capacity,
+    integration,
+    licenses,
+    provisioning,
+    purchase,
+    reconciliation,
+)

@@ -1,7 +1,8 @@
 """The ``capplan`` command line: parse options, call the library, pick a renderer.
 
 No domain logic lives here. Exit status: 0 success; 1 the ``--fail-on`` threshold was met (all
-output written first); 2 bad input or usage; 3 ``verify`` could not tell; 70 an internal error.
+output written first); 2 bad input or usage; 3 ``verify`` could not tell, or a live service gave
+``collect`` no usable answer; 70 an internal error.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import click
 
 from planner import __version__
 from planner.errors import InputError, printable, printable_data
+from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
+EXIT_SERVICE = 3  # collect: a live service gave no usable answer
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -117,7 +120,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that plans: inputs, rule set, horizon, CI gate."""
     decorators = [
-        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False)),
+        click.argument("inputs", nargs=-1, type=click.Path()),
         click.option(
             "--licenses",
             "license_files",
@@ -173,9 +176,11 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--history",
             "history_files",
             multiple=True,
-            type=click.Path(dir_okay=False),
-            help="Dated snapshots of the environment list; each environment's monthly growth is "
-            "fitted from them (3 or more) where the inventory gives none. Repeatable.",
+            type=click.Path(),
+            help="Dated snapshots of the environment list (files such as "
+            "environments-2026-03-31.csv, CoE Starter Kit capacity exports, or snapshot folders "
+            "of 'capplan collect'; a folder of them takes every one); each environment's monthly "
+            "growth is fitted from them (3 or more) where the inventory gives none. Repeatable.",
         ),
         click.option(
             "--buffer",
@@ -472,6 +477,105 @@ def forecast(options: dict[str, Any]) -> None:
     else:
         click.echo(text, nl=False)
     finish([plan], options["fail_on"])
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.option(
+    "--licenses",
+    "license_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A license export (its format is still detected). Repeatable.",
+)
+@click.option(
+    "--environments",
+    "environment_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An environment list (its format is still detected). Repeatable.",
+)
+@click.option("--rules", metavar="ID|PATH", help="Rule set id or a rules file.")
+@click.option("--as-of", metavar="YYYY-MM", help="The month of the figures. Default: this month.")
+@click.option(
+    "--tolerance",
+    "tolerance_gb",
+    default=0.01,
+    show_default=True,
+    type=click.FloatRange(0, None),
+    help="Differences up to this many GB count as equal.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "mismatch"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 after printing when capplan and Microsoft differ, or the files come from "
+    "different tenants.",
+)
+@click.option(
+    "--include-warning-units",
+    is_flag=True,
+    help="Count licenses in their grace period (warning units) as purchased.",
+)
+@click.option("--sheet", help="Worksheet to read when a workbook has several candidates.")
+@click.option(
+    "--max-input-mb",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Refuse input files larger than this many megabytes.",
+)
+@output_options
+@with_options
+def reconcile(options: dict[str, Any]) -> None:
+    """Hold capplan's figures against Microsoft's own: entitlement per pool and license,
+    consumption per pool, and why they differ.
+
+    INPUT files are a license export, an environment list and the tenant capacity answer
+    (GET /licensing/tenantCapacity of the Power Platform API), in any order, or a snapshot
+    folder written by 'capplan collect'.
+
+    \b
+    Examples:
+      capplan reconcile samples/licenses-graph.json samples/environments-ppac.json \\
+          samples/tenant-capacity.json
+      capplan reconcile snapshots/2026-12-02/ --format markdown --fail-on mismatch
+      capplan reconcile lic.json env.json capacity.json --tolerance 0.5 --format json
+    """
+    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.planning import build_plan
+    from planner.report.data import report_data
+    from planner.report.json_report import render_reconcile_json
+    from planner.report.reconcile_text import render_reconcile_markdown, render_reconcile_table
+    from planner.report.reconciliation import RECONCILE_CODES
+
+    options = {**options, "months": 1, "history_files": ()}
+    if options["output"]:
+        check_not_input(options["output"], input_paths(options), "--output")
+    inputs, ruleset, as_of = load_inputs_and_rules(options)
+    if inputs.microsoft is None:
+        raise InputError(
+            "no tenant capacity answer among the inputs: there is nothing to reconcile against",
+            expected="the JSON of GET https://api.powerplatform.com/licensing/tenantCapacity "
+            "(capplan collect saves it), beside the license export and environment list",
+        )
+    plan = build_plan(inputs, ruleset, as_of, 1, tolerance_gb=options["tolerance_gb"])
+    render = {
+        "json": render_reconcile_json,
+        "markdown": render_reconcile_markdown,
+        "table": render_reconcile_table,
+    }[options["output_format"]]
+    text = render(report_data(plan))
+    if options["output"]:
+        atomic_write_text(options["output"], text)
+    else:
+        click.echo(text, nl=False)
+    if options["fail_on"] == "mismatch":
+        found = sorted({f.code for f in plan.findings if f.code in RECONCILE_CODES})
+        if found:
+            click.echo(f"capplan: --fail-on mismatch: {', '.join(found)}", err=True)
+            sys.exit(EXIT_FAIL_ON)
 
 
 @cli.command()
@@ -853,6 +957,110 @@ def interrupted() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
     click.echo("\ncapplan: interrupted", err=True)
     sys.exit(EXIT_INTERRUPTED)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of snapshots; this run writes OUT/YYYY-MM-DD/.",
+)
+@click.option(
+    "--device-code",
+    is_flag=True,
+    help="Sign in with a device code (an admin at a terminal) instead of DefaultAzureCredential.",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    help="Use the bearer token in environment variable NAME (NAME_GRAPH, NAME_BAP, "
+    "NAME_POWERPLATFORM for one API each) instead of signing in. Never printed.",
+)
+@click.option("--graph-url", default=DEFAULT_GRAPH_URL, show_default=True, metavar="URL")
+@click.option("--bap-url", default=DEFAULT_BAP_URL, show_default=True, metavar="URL")
+@click.option(
+    "--powerplatform-url", default=DEFAULT_POWERPLATFORM_URL, show_default=True, metavar="URL"
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds to wait for each answer.",
+)
+@click.option(
+    "--max-wait",
+    default=180.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds to wait in all when the services ask to retry later (429, 503).",
+)
+@click.pass_context
+def collect(
+    ctx: click.Context,
+    out_dir: str,
+    device_code: bool,
+    token_env: str | None,
+    graph_url: str,
+    bap_url: str,
+    powerplatform_url: str,
+    timeout: float,
+    max_wait: float,
+) -> None:
+    """Read the tenant live, read-only, and keep the answers as a dated snapshot.
+
+    Calls Microsoft Graph subscribedSkus, the Power Platform admin environment list with
+    capacity and the Power Platform tenant capacity API, and writes OUT/YYYY-MM-DD/ with the
+    three answers and manifest.json (when, endpoints, counts, sha256), all at once or not at
+    all. Signs in with Azure Identity (pip install 'capplan[live]'); --token-env takes a token
+    minted elsewhere. Exit status 2 when a call is refused (the message names the missing
+    permission) or an option is wrong, 3 when a service gives no usable answer.
+
+    \b
+    Examples:
+      capplan collect --out snapshots
+      capplan collect --out snapshots --device-code
+      CAPPLAN_TOKEN=... capplan collect --out snapshots --token-env CAPPLAN_TOKEN
+    """
+    from planner.live.collect import (
+        BaseUrls,
+        ServiceError,
+        next_commands,
+        tokens_from_azure,
+        tokens_from_environment,
+    )
+    from planner.live.collect import (
+        collect as collect_snapshot,
+    )
+    from planner.live.http import HttpClient
+
+    if device_code and token_env:
+        raise InputError(
+            "--device-code and --token-env both say how to get a token",
+            expected="one of them, or neither (DefaultAzureCredential)",
+        )
+    urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
+    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
+    debug = ctx.obj.get("debug") if ctx.obj else False
+    log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    out = Path(out_dir)
+    try:
+        with HttpClient(timeout=timeout, total_wait=max_wait, debug=log) as client:
+            collected = collect_snapshot(out, tokens, urls, client=client)
+    except ServiceError as error:
+        click.echo(f"capplan: error: {error.render()}", err=True)
+        sys.exit(EXIT_SERVICE)
+    for entry in collected.manifest["files"]:
+        click.echo(
+            f"wrote {collected.folder / entry['file']}: {entry['count']} items, "
+            f"{entry['pages']} page(s)"
+        )
+    click.echo(f"wrote {collected.folder / 'manifest.json'}")
+    click.echo("Next:")
+    for command in next_commands(collected, out):
+        click.echo(f"  {command}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

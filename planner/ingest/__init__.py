@@ -21,8 +21,10 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ingest import formats
+from planner.ingest.coe import read_coe_json, read_coe_table
 from planner.ingest.detect import Content, open_content
-from planner.ingest.formats import ENVIRONMENTS, LICENSES
+from planner.ingest.folders import expand_inputs
+from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
 from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
 from planner.ingest.jsondoc import lookup
 from planner.ingest.lcs import read_lcs_json
@@ -35,6 +37,7 @@ from planner.ingest.licenses import (
 )
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
+from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.inputs import (
     Inputs,
     InputSource,
@@ -55,6 +58,8 @@ FORMAT_IDS: tuple[str, ...] = (
     ),
     formats.PPAC_ENVIRONMENTS_JSON,
     formats.LCS_ENVIRONMENTS_JSON,
+    formats.TENANT_CAPACITY_JSON,
+    formats.COE_ENVIRONMENT_CAPACITY_JSON,
 )
 
 
@@ -73,21 +78,34 @@ def load_inputs(
     include_warning_units: bool = False,
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    history: bool = False,
 ) -> Inputs:
-    """Read every file and combine them; ``licenses``/``environments`` force a file's kind."""
+    """Read every file and combine them; ``licenses``/``environments`` force a file's kind.
+
+    ``history`` reads the files as dated snapshots, which may also be history-only formats
+    (the CoE Starter Kit's capacity table)."""
     options = LicenseOptions(include_warning_units=include_warning_units)
     parts: list[Inputs] = []
     sheet_found = False
     # A lone path is a common slip; iterating it would read one file per character.
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    # A snapshot folder (capplan collect) stands for the files in it.
+    paths = [file for path in paths for file in expand_inputs([path])]
     for path, kind in _requests(paths, licenses, environments):
-        part, named = _guarded_load(path, kind, options, sheet, max_bytes)
+        part, named = _guarded_load(path, kind, options, sheet, max_bytes, history)
         parts.append(part)
         sheet_found = sheet_found or named
     if sheet is not None and not sheet_found:
         raise InputError(
             f"no workbook among the inputs has a sheet named '{sheet}'",
             expected="the exact title of a worksheet (case matters), or no sheet option",
+        )
+    answers = [p.sources[0].path for p in parts if p.microsoft is not None]
+    if len(answers) > 1:
+        raise InputError(
+            f"{len(answers)} tenant capacity answers were given ({', '.join(answers)})",
+            file=answers[1],
+            expected="one tenant capacity answer per run; older ones belong in --history",
         )
     combined = combine(parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
@@ -151,10 +169,15 @@ def _identity(path: PathLike) -> str:
 
 
 def _guarded_load(
-    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+    path: PathLike,
+    kind: str | None,
+    options: LicenseOptions,
+    sheet: str | None,
+    max_bytes: int,
+    history: bool = False,
 ) -> tuple[Inputs, bool]:
     try:
-        return _load(path, kind, options, sheet, max_bytes)
+        return _load(path, kind, options, sheet, max_bytes, history)
     except InputError:
         raise
     except (MemoryError, RecursionError):
@@ -170,26 +193,73 @@ def _guarded_load(
 
 
 def _load(
-    path: PathLike, kind: str | None, options: LicenseOptions, sheet: str | None, max_bytes: int
+    path: PathLike,
+    kind: str | None,
+    options: LicenseOptions,
+    sheet: str | None,
+    max_bytes: int,
+    history: bool = False,
 ) -> tuple[Inputs, bool]:
     raw = read_raw(path, max_bytes)
     content = open_content(raw, sheet, kind)
     detected = formats.kind_of(content.format_id)
     _check_kind(raw.name, content.format_id, detected, kind)
+    if formats.base_of(content.format_id) in formats.HISTORY_ONLY and not history:
+        raise InputError(
+            "this is the CoE Starter Kit's environment capacity table, which says how much each "
+            "environment uses but not what kind of environment it is",
+            file=raw.name,
+            expected="dated exports of it given with --history, beside an environment list "
+            "(the admin API list or the inventory template)",
+        )
     licenses = empty_licenses()
     environments = empty_environments()
     notes: tuple[str, ...] = ()
+    figures = None
     base = formats.base_of(content.format_id)
     if detected == LICENSES:
         licenses = _read_licenses(content, base, options)
         rows = len(licenses)
+    elif detected == TENANT_CAPACITY:
+        assert content.json is not None
+        figures = read_tenant_capacity_json(content.json.file, content.json.root)
+        rows = len(figures.capacities)
     else:
         environments, notes = _read_environments(content, base)
         rows = len(environments)
     notes = content.notes + _paging_notes(content) + notes
-    source = InputSource(path=raw.name, kind=str(detected), format=content.format_id, rows=rows)
-    part = Inputs(licenses=licenses, environments=environments, sources=(source,), notes=notes)
+    tenant_id = figures.tenant_id if figures is not None else tenant_of(content)
+    source = InputSource(
+        path=raw.name,
+        kind=str(detected),
+        format=content.format_id,
+        rows=rows,
+        tenant_id=tenant_id,
+    )
+    part = Inputs(
+        licenses=licenses,
+        environments=environments,
+        sources=(source,),
+        notes=notes,
+        microsoft=figures,
+    )
     return part, content.sheet_named
+
+
+def tenant_of(content: Content) -> str:
+    """The tenant an API answer names: Graph's ``accountId``, the admin API's
+    ``properties.tenantId``; "" for files that do not say (tables, LCS)."""
+    if content.json is None:
+        return ""
+    for value in content.json.items:
+        if not isinstance(value, dict):
+            continue
+        holder = lookup(value, "properties")
+        for obj in (value, holder[1] if holder and isinstance(holder[1], dict) else {}):
+            found = lookup(obj, "accountId", "tenantId")
+            if found is not None and isinstance(found[1], str) and found[1].strip():
+                return found[1].strip().strip("{}").lower()
+    return ""
 
 
 def _paging_notes(content: Content) -> tuple[str, ...]:
@@ -212,8 +282,6 @@ def _check_kind(file: str, format_id: str, detected: str | None, forced: str | N
         what = {
             formats.PRODUCT_NAMES_REFERENCE: "Microsoft's product names and service plan "
             "identifiers list, a reference table rather than the tenant's licenses",
-            formats.TENANT_CAPACITY_JSON: "a tenant capacity report, which this version does "
-            "not read as an input",
         }.get(formats.base_of(format_id), f"a {format_id} file")
         raise InputError(
             f"this is {what}",
@@ -245,6 +313,12 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
 
 
 def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    if base == formats.COE_ENVIRONMENT_CAPACITY_JSON:
+        assert content.json is not None
+        return read_coe_json(content.json.file, content.json.items, content.json.items_path), ()
+    if base == formats.COE_ENVIRONMENT_CAPACITY:
+        assert content.table is not None
+        return read_coe_table(content.table), ()
     if content.json is not None:
         document = content.json
         reader = read_ppac_json if base == formats.PPAC_ENVIRONMENTS_JSON else read_lcs_json

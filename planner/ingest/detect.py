@@ -13,6 +13,7 @@ from typing import Any
 
 from planner.errors import InputError
 from planner.ingest import formats
+from planner.ingest.coe import looks_like_coe_item
 from planner.ingest.inventory import NAME_FIELD, TYPE_FIELD
 from planner.ingest.jsondoc import JsonReader, lookup, parse_json, type_name
 from planner.ingest.source import RawFile, decode_text, is_workbook_container, refuse_known_binaries
@@ -42,6 +43,8 @@ def classify_headers(headers: Iterable[str]) -> str | None:
         return formats.PLANNING_SHEET
     if keys & _MG_SIGNATURE:
         return formats.MG_SUBSCRIBED_SKU
+    if "admincapacitytype" in keys:
+        return formats.COE_ENVIRONMENT_CAPACITY
     if keys & _NAME_KEYS and keys & _TYPE_KEYS:
         return formats.INVENTORY
     return None
@@ -193,6 +196,8 @@ def _refuse_error_document(reader: JsonReader, document: dict) -> None:
 
 
 def _classify_item(reader: JsonReader, first: dict, path: str) -> str:
+    if looks_like_coe_item(first):
+        return formats.COE_ENVIRONMENT_CAPACITY_JSON
     if any(lookup(first, key) for key in _GRAPH_KEYS):
         return formats.GRAPH_SUBSCRIBED_SKUS_JSON
     properties = lookup(first, "properties")

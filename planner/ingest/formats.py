@@ -9,6 +9,7 @@ from __future__ import annotations
 
 LICENSES = "licenses"
 ENVIRONMENTS = "environments"
+TENANT_CAPACITY = "tenant_capacity"
 
 # Base ids of the formats; tabular ones get "-csv" or "-xlsx" appended.
 GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"
@@ -18,12 +19,22 @@ PLANNING_SHEET = "planning-sheet"
 INVENTORY = "inventory"
 PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
 LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
+TENANT_CAPACITY_JSON = "tenant-capacity-json"
+# The CoE Starter Kit's admin_EnvironmentCapacity table: consumption history only (no kinds).
+COE_ENVIRONMENT_CAPACITY = "coe-environmentcapacity"
+COE_ENVIRONMENT_CAPACITY_JSON = "coe-environmentcapacity-json"
 
 # Recognized so the message can say what the file is, but not read as an input.
 PRODUCT_NAMES_REFERENCE = "product-names-reference"
-TENANT_CAPACITY_JSON = "tenant-capacity-json"
 
-TABULAR_BASES: tuple[str, ...] = (MG_SUBSCRIBED_SKU, MSOL_ACCOUNT_SKU, PLANNING_SHEET, INVENTORY)
+TABULAR_BASES: tuple[str, ...] = (
+    MG_SUBSCRIBED_SKU,
+    MSOL_ACCOUNT_SKU,
+    PLANNING_SHEET,
+    INVENTORY,
+    COE_ENVIRONMENT_CAPACITY,
+)
+HISTORY_ONLY: tuple[str, ...] = (COE_ENVIRONMENT_CAPACITY, COE_ENVIRONMENT_CAPACITY_JSON)
 
 _KIND_OF_BASE = {
     GRAPH_SUBSCRIBED_SKUS_JSON: LICENSES,
@@ -33,6 +44,9 @@ _KIND_OF_BASE = {
     INVENTORY: ENVIRONMENTS,
     PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
     LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
+    TENANT_CAPACITY_JSON: TENANT_CAPACITY,
+    COE_ENVIRONMENT_CAPACITY: ENVIRONMENTS,
+    COE_ENVIRONMENT_CAPACITY_JSON: ENVIRONMENTS,
 }
 
 # What each kind of file may be, in words, for "expected" in error messages.
@@ -45,8 +59,12 @@ DESCRIPTION_OF_KIND = {
         "an environment list: the capplan inventory template (CSV/XLSX), the Power Platform "
         "admin environment list JSON, or the LCS environment list JSON"
     ),
+    TENANT_CAPACITY: "the tenant capacity API answer (JSON with tenantCapacities)",
 }
-EXPECTED_ANY = f"{DESCRIPTION_OF_KIND[LICENSES]}; or {DESCRIPTION_OF_KIND[ENVIRONMENTS]}"
+EXPECTED_ANY = (
+    f"{DESCRIPTION_OF_KIND[LICENSES]}; or {DESCRIPTION_OF_KIND[ENVIRONMENTS]}; or "
+    f"{DESCRIPTION_OF_KIND[TENANT_CAPACITY]}"
+)
 
 
 def tabular_id(base: str, container: str) -> str:
@@ -65,5 +83,6 @@ def base_of(format_id: str) -> str:
 
 
 def kind_of(format_id: str) -> str | None:
-    """``licenses`` or ``environments``; None for recognized files capplan does not read."""
+    """``licenses``, ``environments`` or ``tenant_capacity``; None for recognized files capplan
+    does not read."""
     return _KIND_OF_BASE.get(base_of(format_id))

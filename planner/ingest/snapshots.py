@@ -71,11 +71,22 @@ def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
             data = json.loads(text)
         except ValueError:
             return None
-        stamps = re.findall(r'"updatedOn"\s*:\s*"(\d{4}-\d{2}-\d{2})', json.dumps(data))
+        stamps = re.findall(
+            r'"(?:updatedOn|admin_capacityupdatedon)"\s*:\s*"(\d{4}-\d{2}-\d{2})', json.dumps(data)
+        )
         return max(_iso_date(stamp, path, "updatedOn") for stamp in stamps) if stamps else None
     header, _, body = text.partition("\n")
     delimiter = max((";", ",", "\t"), key=header.count)
     names = [re.sub(r"[\s_.\-]", "", h).casefold() for h in header.split(delimiter)]
+    if "admincapacityupdatedon" in names:
+        # The CoE capacity table: each row was measured on its own day; the newest dates it.
+        position = names.index("admincapacityupdatedon")
+        stamps = [
+            cells[position].strip().strip('"')[:10]
+            for cells in (line.split(delimiter) for line in body.splitlines())
+            if len(cells) > position and cells[position].strip().strip('"')
+        ]
+        return max((_iso_date(s, path, "admin_capacityupdatedon") for s in stamps), default=None)
     matches = [i for i, n in enumerate(names) if n in _DATE_COLUMNS]
     if not matches:
         return None
@@ -105,21 +116,37 @@ def _iso_date(text: str, path: Path, what: str) -> dt.date:
 def read_snapshots(
     paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
 ) -> list[Snapshot]:
+    """Each path is a dated environment list, a dated snapshot folder (``2026-12-02/``), or a
+    folder holding either (every dated snapshot in it)."""
     from planner.ingest import load_inputs
+    from planner.ingest.folders import dated_snapshots
 
     snapshots = []
     for raw in paths:
-        path = Path(raw)
-        inputs = load_inputs([], environments=[path], max_bytes=max_bytes)
-        date = _date_from_name(path) or _date_from_content(path, max_bytes)
-        if date is None:
-            raise InputError(
-                "the snapshot has no date",
-                file=str(path),
-                expected="a date in the file name (environments-2026-03-31.csv), a date column, "
-                "or updatedOn values in an admin API list",
-            )
-        snapshots.append(Snapshot(str(path), date, inputs.environments))
+        for folder_date, files in dated_snapshots(Path(raw)):
+            if folder_date is not None:
+                path = files[0].parent
+                environments = load_inputs(files, max_bytes=max_bytes, history=True).environments
+                if not len(environments):
+                    raise InputError(
+                        "the snapshot folder holds no environment list",
+                        file=str(path),
+                        expected="the admin API environment list (capplan collect saves it) or "
+                        "another environment list",
+                    )
+                snapshots.append(Snapshot(str(path), folder_date, environments))
+                continue
+            (path,) = files
+            inputs = load_inputs([], environments=[path], max_bytes=max_bytes, history=True)
+            date = _date_from_name(path) or _date_from_content(path, max_bytes)
+            if date is None:
+                raise InputError(
+                    "the snapshot has no date",
+                    file=str(path),
+                    expected="a date in the file name (environments-2026-03-31.csv), a date "
+                    "column, or updatedOn values in an admin API list",
+                )
+            snapshots.append(Snapshot(str(path), date, inputs.environments))
     dates = [s.date for s in snapshots]
     duplicates = sorted({d for d in dates if dates.count(d) > 1})
     if duplicates:

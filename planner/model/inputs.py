@@ -90,9 +90,10 @@ class InputSource:
     """One file the user gave, and what capplan took it to be."""
 
     path: str
-    kind: str  # "licenses" | "environments"
+    kind: str  # "licenses" | "environments" | "tenant_capacity"
     format: str  # e.g. "graph-subscribedSkus-json", "inventory-csv"
     rows: int
+    tenant_id: str = ""  # the tenant the file says it comes from, lower case; "" when silent
 
 
 # Extra consumption growth of a whole pool (what-if ``--growth POOL=GB``), on top of the
@@ -119,6 +120,62 @@ def empty_pool_growth() -> pd.DataFrame:
     )
 
 
+# Microsoft's own computed figures (the tenant capacity API), one row per capacity type, per
+# entitlement sub-type and per license behind a sub-type. GB = MB / 1024; NaN where the answer
+# gives no number. ``capacity_type`` is capplan's name, or "" for types capplan does not plan
+# (trial, Microsoft 365, API calls, ...), which are listed and never counted.
+MICROSOFT_CAPACITY_COLUMNS: tuple[str, ...] = (
+    "api_type",  # capacityType as Microsoft writes it: Database, FinOpsFile, TrialDatabase, ...
+    "capacity_type",  # dataverse_database ... operations_file, or ""
+    "unit",  # capacityUnits: MB, GB, Unit, None
+    "entitled_gb",
+    "max_gb",
+    "rated_gb",
+    "actual_gb",
+    "rated_updated_on",
+    "status",
+    "location",
+)
+MICROSOFT_SUBTYPE_COLUMNS: tuple[str, ...] = (
+    "api_type",
+    "capacity_type",
+    "sub_type",  # capacitySubType: DatabaseBase, FinOpsDatabaseIncremental, ...
+    "part",  # Base | Incremental | AddOn | Other
+    "gb",
+    "location",
+)
+MICROSOFT_LICENSE_COLUMNS: tuple[str, ...] = (
+    "api_type",
+    "capacity_type",
+    "sub_type",
+    "part",
+    "entitlement_code",
+    "display_name",
+    "sku_id",  # lower case GUID or ""
+    "service_plan_id",
+    "units",  # paid.enabled
+    "warning_units",
+    "suspended_units",
+    "gb",
+    "temporary",  # bool
+    "expires",  # YYYY-MM-DD of a temporary license, or ""
+    "location",
+)
+
+
+@dataclass(frozen=True)
+class MicrosoftFigures:
+    """One tenant capacity answer: what Microsoft computes the tenant is entitled to and uses."""
+
+    source: str
+    tenant_id: str
+    license_model: str  # Legacy | StorageDriven | ""
+    status: str  # capacitySummary's status code, or ""
+    capacities: pd.DataFrame  # MICROSOFT_CAPACITY_COLUMNS
+    sub_types: pd.DataFrame  # MICROSOFT_SUBTYPE_COLUMNS
+    licenses: pd.DataFrame  # MICROSOFT_LICENSE_COLUMNS
+
+
 @dataclass(frozen=True)
 class Inputs:
     licenses: pd.DataFrame
@@ -128,6 +185,8 @@ class Inputs:
     pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
     # Growth fitted from dated snapshots (planner.ingest.snapshots), per environment and type.
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Microsoft's figures for the tenant, when a tenant capacity answer is among the inputs.
+    microsoft: MicrosoftFigures | None = None
 
     def with_growth_fits(self, fits: pd.DataFrame) -> Inputs:
         return replace(self, growth_fits=fits)
@@ -196,7 +255,8 @@ _EMPTY_ENVIRONMENTS = environment_frame([])
 
 
 def combine(parts: list[Inputs]) -> Inputs:
-    """Merge what several files gave into one Inputs."""
+    """Merge what several files gave into one Inputs (at most one carries Microsoft's figures)."""
+    figures = [p.microsoft for p in parts if p.microsoft is not None]
     licenses = [p.licenses for p in parts if len(p.licenses)]
     environments = [p.environments for p in parts if len(p.environments)]
     return Inputs(
@@ -206,6 +266,7 @@ def combine(parts: list[Inputs]) -> Inputs:
         ),
         sources=tuple(s for p in parts for s in p.sources),
         notes=tuple(n for p in parts for n in p.notes),
+        microsoft=figures[0] if figures else None,
     )
 
 
@@ -217,6 +278,9 @@ __all__ = [
     "FINANCE_OPERATIONS_TYPES",
     "GROWTH_COLUMNS",
     "LICENSE_COLUMNS",
+    "MICROSOFT_CAPACITY_COLUMNS",
+    "MICROSOFT_LICENSE_COLUMNS",
+    "MICROSOFT_SUBTYPE_COLUMNS",
     "NEVER",
     "POOL_GROWTH_COLUMNS",
     "POWER_PLATFORM_STATES",
@@ -224,6 +288,7 @@ __all__ = [
     "USAGE_COLUMNS",
     "InputSource",
     "Inputs",
+    "MicrosoftFigures",
     "combine",
     "empty_environments",
     "empty_licenses",

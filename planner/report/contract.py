@@ -44,9 +44,11 @@ class _Row(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class InputRow(_Row, kw_only=True):
     path: str
-    kind: Literal["licenses", "environments"]
+    kind: Literal["licenses", "environments", "tenant_capacity"]
     format: str
     rows: Count
+    # The tenant the file names (Graph accountId, admin API tenantId, tenant capacity tenantId).
+    tenant_id: str | Unset | None = UNSET
 
 
 class CapacityRow(_Row, kw_only=True):
@@ -169,6 +171,66 @@ class LicenseRow(_Row, kw_only=True):
     location: str | Unset | None = UNSET
 
 
+class ReconciledPoolRow(_Row, kw_only=True):
+    """A pool of the rule set: capplan's month 0 beside Microsoft's figures (Microsoft minus
+    capplan; null where Microsoft's answer has no figures for the pool)."""
+
+    pool: str
+    capplan_entitled_gb: float
+    microsoft_entitled_gb: float | None
+    entitled_difference_gb: float | None
+    capplan_consumed_gb: float
+    microsoft_consumed_gb: float | None  # rated
+    microsoft_actual_gb: float | None
+    consumed_difference_gb: float | None
+    entitled_explanation: str | Unset = UNSET
+    consumed_explanation: str | Unset = UNSET
+
+
+class ReconciledLicenseRow(_Row, kw_only=True):
+    """A license's capacity in one pool and part (Base = tenant default, Incremental = per
+    license, AddOn = add-ons), capplan beside Microsoft."""
+
+    sku: str
+    pool: str
+    part: Literal["Base", "Incremental", "AddOn"]
+    capplan_units: int | None
+    microsoft_units: int | None
+    capplan_gb: float
+    microsoft_gb: float
+    difference_gb: float
+    temporary: bool | Unset = UNSET
+    expires: str | Unset = UNSET
+    matched_by: str | Unset = UNSET
+    explanation: str | Unset = UNSET
+
+
+class NotCountedRow(_Row, kw_only=True):
+    """A capacity type Microsoft lists that capplan does not count (trial, API calls, ...)."""
+
+    capacity_type: str
+    unit: str
+    entitled: float | None
+    rated: float | None
+    note: str
+
+
+class Reconciliation(_Row, kw_only=True):
+    """Month 0 beside Microsoft's own figures; present only when a tenant capacity answer is
+    among the inputs."""
+
+    source: str | Unset = UNSET
+    tenant_id: str | None
+    license_model: str | Unset | None = UNSET
+    status: str | Unset | None = UNSET
+    tolerance_gb: Annotated[float, Meta(ge=0)]
+    matches: bool
+    pools: list[ReconciledPoolRow]
+    licenses: list[ReconciledLicenseRow]
+    explanations: list[str]
+    not_counted: list[NotCountedRow] | Unset = UNSET
+
+
 class PlanDocument(_Row, kw_only=True):
     """What 'capplan forecast --format json' prints and 'capplan report --json' writes."""
 
@@ -192,6 +254,7 @@ class PlanDocument(_Row, kw_only=True):
     findings: list[FindingRow]
     assumptions: list[AssumptionRow]
     licenses: list[LicenseRow] | Unset = UNSET
+    reconciliation: Reconciliation | Unset = UNSET
 
 
 class PoolSummaryRow(_Row, kw_only=True):

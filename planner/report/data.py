@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
+from planner.engine.reconcile import Reconciliation
 from planner.report import contract
 from planner.report.contract import keys
 from planner.results import Comparison, Plan
@@ -122,7 +123,13 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
         "months": plan.months,
         "horizon_end": plan.forecast.months[-1],
         "inputs": [
-            {"path": s.path, "kind": s.kind, "format": s.format, "rows": s.rows}
+            {
+                "path": s.path,
+                "kind": s.kind,
+                "format": s.format,
+                "rows": s.rows,
+                "tenant_id": s.tenant_id or None,
+            }
             for s in plan.inputs.sources
         ],
         "changes": [
@@ -145,13 +152,50 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
             }
             for f in plan.findings
         ],
+        **(
+            {}
+            if plan.reconciliation is None
+            else {"reconciliation": reconciliation_data(plan.reconciliation)}
+        ),
+    }
+
+
+def reconciliation_data(reconciliation: Reconciliation) -> dict[str, Any]:
+    """Month 0 beside Microsoft's figures: pools, licenses and why they differ (the plan JSON's
+    ``reconciliation``, present only when a tenant capacity answer is among the inputs)."""
+    licenses = reconciliation.licenses.copy()
+    for column in ("capplan_units", "microsoft_units"):
+        licenses[column] = pd.Series(
+            [None if v != v else int(v) for v in licenses[column]],
+            dtype=object,
+            index=licenses.index,
+        )
+    return {
+        "source": reconciliation.source,
+        "tenant_id": reconciliation.tenant_id or None,
+        "license_model": reconciliation.license_model or None,
+        "status": reconciliation.status or None,
+        "tolerance_gb": reconciliation.tolerance_gb,
+        "matches": not (
+            len(reconciliation.mismatched_licenses)
+            or len(reconciliation.mismatched_consumption)
+            or reconciliation.unexplained_gb
+        ),
+        "pools": records(reconciliation.pools, keys(contract.ReconciledPoolRow)),
+        "licenses": records(licenses, keys(contract.ReconciledLicenseRow)),
+        "explanations": list(reconciliation.explanations),
+        "not_counted": records(reconciliation.listed, keys(contract.NotCountedRow)),
     }
 
 
 def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, Any]:
     """The plan JSON's keys in order, from ``plan_fields`` and the tables in whatever form a
-    writer wants them."""
-    return {key: fields[key] if key in fields else tables[key] for key in PLAN_KEYS}
+    writer wants them; optional keys the plan does not have (``reconciliation``) are left out."""
+    return {
+        key: fields[key] if key in fields else tables[key]
+        for key in PLAN_KEYS
+        if key in fields or key in tables
+    }
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:

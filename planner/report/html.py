@@ -48,6 +48,13 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 # With what-if scenarios, their comparison with the baseline follows "What to buy".
 SCENARIO_SECTION = ("scenarios", "Scenarios", "sections/scenarios.html.j2")
 SCENARIO_SECTION_AFTER = "buy"
+# With Microsoft's figures among the inputs, the reconciliation follows the findings.
+RECONCILIATION_SECTION = (
+    "reconciliation",
+    "Microsoft's figures",
+    "sections/reconciliation.html.j2",
+)
+RECONCILIATION_SECTION_AFTER = "findings"
 BASELINE_NAME = "Baseline"
 
 # The page shows what a reader acts on and stays small at any tenant size; the workbook and the
@@ -352,16 +359,74 @@ def _counted(groups: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-def _sections(with_scenarios: bool) -> list[dict[str, str]]:
+def _sections(with_scenarios: bool, with_reconciliation: bool = False) -> list[dict[str, str]]:
+    extra = {}
+    if with_scenarios:
+        extra[SCENARIO_SECTION_AFTER] = SCENARIO_SECTION
+    if with_reconciliation:
+        extra[RECONCILIATION_SECTION_AFTER] = RECONCILIATION_SECTION
     sections = []
     for section_id, heading, template in SECTIONS:
         sections.append({"id": section_id, "heading": heading, "template": template})
-        if with_scenarios and section_id == SCENARIO_SECTION_AFTER:
-            scenario_id, scenario_heading, scenario_template = SCENARIO_SECTION
-            sections.append(
-                {"id": scenario_id, "heading": scenario_heading, "template": scenario_template}
-            )
+        if section_id in extra:
+            more_id, more_heading, more_template = extra[section_id]
+            sections.append({"id": more_id, "heading": more_heading, "template": more_template})
     return sections
+
+
+def reconciliation_view(section: dict[str, Any]) -> dict[str, Any]:
+    """The reconciliation as the page shows it: GB with two decimals, differences signed."""
+    tolerance = section["tolerance_gb"]
+
+    def difference(value: float | None) -> dict[str, Any]:
+        if value is None:
+            return {"text": "unknown", "differs": False}
+        if abs(value) <= tolerance:
+            return {"text": "equal", "differs": False}
+        return {"text": signed_gb(value), "differs": True}
+
+    def units(value: int | None) -> str:
+        return "-" if value is None else f"{value:,}"
+
+    return {
+        "tenant_id": section["tenant_id"] or "not stated",
+        "license_model": section["license_model"] or "not stated",
+        "source": section["source"],
+        "matches": section["matches"],
+        "tolerance": number(tolerance),
+        "pools": [
+            {
+                "pool": p["pool"],
+                "capplan_entitled": number(p["capplan_entitled_gb"]),
+                "microsoft_entitled": number(p["microsoft_entitled_gb"]),
+                "entitled_difference": difference(p["entitled_difference_gb"]),
+                "capplan_consumed": number(p["capplan_consumed_gb"]),
+                "microsoft_consumed": number(p["microsoft_consumed_gb"]),
+                "microsoft_actual": number(p["microsoft_actual_gb"]),
+                "consumed_difference": difference(p["consumed_difference_gb"]),
+            }
+            for p in section["pools"]
+        ],
+        "licenses": [
+            {
+                "sku": lic["sku"],
+                "pool": lic["pool"],
+                "part": lic["part"],
+                "units": f"{units(lic['capplan_units'])} / {units(lic['microsoft_units'])}",
+                "capplan": number(lic["capplan_gb"]),
+                "microsoft": number(lic["microsoft_gb"]),
+                "difference": difference(lic["difference_gb"]),
+                "temporary": (
+                    f"temporary, expires {lic['expires'] or 'on no stated date'}"
+                    if lic["temporary"]
+                    else ""
+                ),
+            }
+            for lic in section["licenses"]
+        ],
+        "explanations": section["explanations"],
+        "not_counted": [row["capacity_type"] for row in section["not_counted"]],
+    }
 
 
 def _change(
@@ -747,7 +812,10 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
         "months": data["months"],
         "headline": headline(data),
         "short": bool(data["shortfalls"]),
-        "sections": _sections(report.comparison is not None),
+        "sections": _sections(report.comparison is not None, "reconciliation" in data),
+        "reconciliation": (
+            reconciliation_view(data["reconciliation"]) if "reconciliation" in data else None
+        ),
         "comparison": (
             None if report.comparison is None else comparison_view(report.comparison, pool_titles)
         ),

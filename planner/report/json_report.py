@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import json_safe
-from planner.report.data import TABLES, ReportData, plan_document, records
+from planner.report.data import SCHEMA_VERSION, TABLES, ReportData, plan_document, records
+from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3
 # Tables whose length grows with the tenant (a line per environment and capacity type, a row per
@@ -110,3 +111,20 @@ def render_json(data: ReportData) -> str:
         for name, frame in data.tables.items()
     }
     return dumps(plan_document(data.fields, tables))
+
+
+def render_reconcile_json(report: ReportData) -> str:
+    """``capplan reconcile --format json``: the reconciliation and its findings alone."""
+    data = report.plan
+    if "reconciliation" not in data:
+        raise ValueError("the plan has no tenant capacity answer to reconcile against")
+    return dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "ruleset": data["ruleset"],
+            "as_of": data["as_of"],
+            "inputs": data["inputs"],
+            "reconciliation": data["reconciliation"],
+            "findings": [f for f in data["findings"] if f["code"] in RECONCILE_CODES],
+        }
+    )

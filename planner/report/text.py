@@ -154,6 +154,11 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
             "Not relevant to capacity (listed, not counted): "
             + ", ".join(sorted({f"{lic['sku']} ({lic['quantity']})" for lic in irrelevant}))
         )
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_table_lines
+
+        out.append("")
+        out.extend(reconciliation_table_lines(data["reconciliation"], grid, style))
     return "\n".join(out) + "\n"
 
 
@@ -212,6 +217,10 @@ def render_markdown(report: ReportData) -> str:
     out += [f"- {a['value']} ({a['rule']}): {a['reason']}" for a in data["assumptions"]] or [
         "- none"
     ]
+    if "reconciliation" in data:
+        from planner.report.reconciliation import reconciliation_markdown_lines
+
+        out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [f"- {s['path']}: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]]
     return "\n".join(out) + "\n"

@@ -587,6 +587,78 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     writer.finish()
 
 
+RECONCILIATION_SHEET = "Reconciliation"  # only with Microsoft's figures, after Findings
+
+
+def _reconciliation_sheet(writer: SheetWriter, section: dict[str, Any]) -> None:
+    """Per pool, then per license, capplan beside Microsoft; then why they differ."""
+    pools = (
+        Column("Pool"),
+        Column("capplan entitled GB", GB_FORMAT),
+        Column("Microsoft entitled GB", GB_FORMAT),
+        Column("Entitled difference GB", SIGNED_GB_FORMAT),
+        Column("capplan consumed GB", GB_FORMAT),
+        Column("Microsoft rated GB", GB_FORMAT),
+        Column("Microsoft actual GB", GB_FORMAT),
+        Column("Consumed difference GB", SIGNED_GB_FORMAT),
+    )
+    last = writer.table(
+        pools,
+        [
+            [
+                p["pool"],
+                p["capplan_entitled_gb"],
+                p["microsoft_entitled_gb"],
+                p["entitled_difference_gb"],
+                p["capplan_consumed_gb"],
+                p["microsoft_consumed_gb"],
+                p["microsoft_actual_gb"],
+                p["consumed_difference_gb"],
+            ]
+            for p in section["pools"]
+        ],
+    )
+    licenses = (
+        Column("License"),
+        Column("Pool"),
+        Column("Part"),
+        Column("capplan units", WHOLE_FORMAT),
+        Column("Microsoft units", WHOLE_FORMAT),
+        Column("capplan GB", GB_FORMAT),
+        Column("Microsoft GB", GB_FORMAT),
+        Column("Difference GB", SIGNED_GB_FORMAT),
+        Column("Temporary until"),
+    )
+    last = writer.table(
+        licenses,
+        [
+            [
+                lic["sku"],
+                lic["pool"],
+                lic["part"],
+                lic["capplan_units"],
+                lic["microsoft_units"],
+                lic["capplan_gb"],
+                lic["microsoft_gb"],
+                lic["difference_gb"],
+                (lic["expires"] or "no date") if lic["temporary"] else None,
+            ]
+            for lic in section["licenses"]
+        ],
+        start_row=last + 2,
+        autofilter=False,
+    )
+    row = last + 2
+    writer.put(row, 1, "Why they differ", None, SECTION)
+    for text in section["explanations"] or [
+        f"No difference beyond {section['tolerance_gb']:g} GB."
+    ]:
+        row += 1
+        writer.put(row, 1, text, None, None)
+    writer.put(row + 2, 1, f"Microsoft's figures: {section['source']}", None, None)
+    writer.finish()
+
+
 SHEETS = (
     "Summary",
     "Forecast",
@@ -819,6 +891,9 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     data = report.plan
     compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
+    if "reconciliation" in data:
+        after = names.index("Findings") + 1
+        names = (*names[:after], RECONCILIATION_SHEET, *names[after:])
     # Nothing reaches the file before close(): a failure on the way leaves no file behind.
     workbook = new_workbook(path)
     styles = Styles(workbook)
@@ -832,6 +907,8 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     _entitlement_sheet(writers["Entitlement"], report)
     _consumption_sheet(writers["Consumption"], report.tables["consumption"])
     _findings_sheet(writers["Findings"], data)
+    if "reconciliation" in data:
+        _reconciliation_sheet(writers[RECONCILIATION_SHEET], data["reconciliation"])
     _assumptions_sheet(writers["Assumptions"], data)
     _inputs_sheet(writers["Inputs"], data)
     _licenses_sheet(writers["Licenses"], data)

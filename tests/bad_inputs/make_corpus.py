@@ -421,6 +421,38 @@ def bad_files() -> dict[str, bytes]:
     out["tenant-capacity.json"] = dumps(
         {"tenantCapacities": [{"capacityType": "Database", "totalCapacity": 20480}]}
     )
+    storage = {"capacityType": "Database", "capacityUnits": "MB", "totalCapacity": 20480}
+    out["tenant-capacity-type-twice.json"] = dumps(
+        {"tenantCapacities": [storage, {**storage, "capacityType": "database"}]}
+    )
+    out["tenant-capacity-calls-for-storage.json"] = dumps(
+        {"tenantCapacities": [{**storage, "capacityUnits": "Unit"}]}
+    )
+    out["tenant-capacity-tenant-not-guid.json"] = dumps(
+        {"tenantId": "contoso", "tenantCapacities": [storage]}
+    )
+    temporary = {
+        "entitlementCode": "LOCAL_PAYGO_SEEDED_DATAVERSE",
+        "isTemporaryLicense": True,
+        "temporaryLicenseExpiryDate": "soon",
+        "totalCapacity": 1024,
+    }
+    out["tenant-capacity-expiry-not-date.json"] = dumps(
+        {
+            "tenantCapacities": [
+                {
+                    **storage,
+                    "capacityEntitlements": [
+                        {"capacitySubType": "DatabaseAddOn", "licenses": [temporary]}
+                    ],
+                }
+            ]
+        }
+    )
+    out["tenant-capacity-negative-mb.json"] = dumps(
+        {"tenantCapacities": [{**storage, "consumption": {"rated": -5, "actual": 0}}]}
+    )
+    out["tenant-capacity-as-licenses.json"] = dumps({"tenantCapacities": [storage]})
     out["json-newlines-in-key.json"] = dumps({"value": [{"a\nb\nc\nd\ne": 1}]})
 
     # Delimited text: license tables.

@@ -57,9 +57,9 @@ def test_product_names_reference_is_refused_with_its_name(write_text) -> None:
     assert "product names and service plan identifiers" in error.message
 
 
-def test_tenant_capacity_json_is_refused_with_its_name(write_json) -> None:
+def test_empty_tenant_capacity_answer_is_refused(write_json) -> None:
     error = load_error(write_json("capacity.json", {"tenantCapacities": []}))
-    assert "tenant capacity" in error.message
+    assert "the list of capacity types is empty" in error.message
 
 
 @pytest.mark.parametrize(

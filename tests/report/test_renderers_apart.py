@@ -7,12 +7,12 @@ import inspect
 from pathlib import Path
 
 import planner.report
-from planner.report import html, json_report, text, whatif_text, xlsx
+from planner.report import html, json_report, reconcile_text, text, whatif_text, xlsx
 from planner.report.data import ReportData
 
 REPORT = Path(planner.report.__file__).parent
 # Modules that turn data into a format a person or a program reads.
-RENDERERS = ("json_report", "text", "whatif_text", "html", "xlsx", "rules_view")
+RENDERERS = ("json_report", "text", "whatif_text", "html", "xlsx", "rules_view", "reconcile_text")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -42,6 +42,9 @@ def test_plan_renderers_take_only_report_data() -> None:
         whatif_text.render_whatif_markdown,
         html.render_html,
         xlsx.write_xlsx,
+        reconcile_text.render_reconcile_table,
+        reconcile_text.render_reconcile_markdown,
+        json_report.render_reconcile_json,
     )
     for render in renderers:
         first = next(iter(inspect.signature(render).parameters.values()))

@@ -1,0 +1,111 @@
+"""Snapshot folders: what ``capplan collect`` writes, read back as inputs and as history.
+
+A snapshot folder is named by its date (``2026-12-02``) and holds raw API answers and a
+``manifest.json`` listing them. Given as an input, the folder stands for the files in it; given
+to ``--history``, a folder of such folders is one dated snapshot per folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from planner.errors import InputError
+
+MANIFEST = "manifest.json"
+_DATE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def folder_date(path: Path) -> dt.date | None:
+    """The date a folder's name is, or None (``2026-12-02`` -> 2026-12-02)."""
+    match = _DATE_NAME.match(path.name)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def snapshot_files(folder: Path) -> list[Path]:
+    """The input files of a snapshot folder: those its manifest lists, or, without a manifest,
+    every visible file in it (sorted by name)."""
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        names = _manifest_files(manifest)
+    else:
+        names = sorted(
+            p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        )
+    files = [folder / name for name in names]
+    if not files:
+        raise InputError(
+            "the folder holds no input files",
+            file=str(folder),
+            expected="a snapshot folder written by 'capplan collect', or the files themselves",
+        )
+    return files
+
+
+def _manifest_files(manifest: Path) -> list[str]:
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        names = [entry["file"] for entry in data["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(
+            "the snapshot manifest cannot be read",
+            file=str(manifest),
+            expected="manifest.json as 'capplan collect' writes it: a 'files' list of "
+            "{file, endpoint, count, sha256}",
+        ) from None
+    for name in names:
+        if not isinstance(name, str) or Path(name).name != name or name == MANIFEST:
+            raise InputError(
+                f"the manifest names {name!r}, which is not a file of this folder",
+                file=str(manifest),
+                expected="plain file names of the folder",
+            )
+    return names
+
+
+def expand_inputs(paths: Sequence[str | os.PathLike[str]]) -> list[str | os.PathLike[str]]:
+    """Files stay as given; a folder becomes the files of its snapshot."""
+    out: list[str | os.PathLike[str]] = []
+    for path in paths:
+        out.extend(snapshot_files(Path(path)) if Path(path).is_dir() else [path])
+    return out
+
+
+def dated_snapshots(path: Path) -> list[tuple[dt.date | None, list[Path]]]:
+    """What ``--history PATH`` stands for: (date or None, files) per snapshot.
+
+    A file is one snapshot (dated later from its name or content); a dated snapshot folder is
+    one; any other folder stands for every dated snapshot folder and file inside it.
+    """
+    if not path.is_dir():
+        return [(None, [path])]
+    date = folder_date(path)
+    if date is not None:
+        return [(date, snapshot_files(path))]
+    found: list[tuple[dt.date | None, list[Path]]] = []
+    for child in sorted(path.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            child_date = folder_date(child)
+            if child_date is not None:
+                found.append((child_date, snapshot_files(child)))
+        elif child.is_file():
+            found.append((None, [child]))
+    if not found:
+        raise InputError(
+            "the history folder holds no dated snapshots",
+            file=str(path),
+            expected="folders named YYYY-MM-DD (as 'capplan collect' writes them) or dated "
+            "environment lists such as environments-2026-03-31.csv",
+        )
+    return found

@@ -1,0 +1,317 @@
+"""``capplan collect``: read the tenant's three answers live and keep them as a dated snapshot.
+
+Three read-only GETs, each with the permission it needs (docs/microsoft-figures.md):
+
+- Microsoft Graph ``/v1.0/subscribedSkus``: the licenses;
+- the Power Platform admin API environment list with capacity;
+- the Power Platform API tenant capacity: Microsoft's own figures.
+
+The answers are checked (each must read as the input it is) and written to ``OUT/YYYY-MM-DD/``
+with a ``manifest.json`` (when, which endpoints, item counts, pages, sha256) in a staging folder
+that is renamed into place only when complete: a half-collected snapshot never appears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from planner import __version__
+from planner.errors import InputError
+from planner.ingest.folders import MANIFEST
+from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
+from planner.live.http import Answer, HttpClient, HttpProblem, check_base_url
+
+BAP_SCOPE = "https://service.powerapps.com/.default"
+LIVE_EXTRA = "capplan[live]"
+
+
+class ServiceError(InputError):
+    """The service gave no usable answer (an outage, throttling that did not stop, a body that
+    is not the documented one): nothing the user's options can fix; ``collect`` exits 3."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    api: str  # graph | bap | powerplatform: the option and token suffix that belong to it
+    title: str
+    file: str
+    path: str
+    items_key: str
+    permission: str
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "graph",
+        "Microsoft Graph subscribedSkus",
+        "subscribedSkus.json",
+        "/v1.0/subscribedSkus",
+        "value",
+        "the Microsoft Graph permission LicenseAssignment.Read.All (or Organization.Read.All), "
+        "granted to the app or held by the signed-in user",
+    ),
+    Endpoint(
+        "bap",
+        "Power Platform admin environment list",
+        "environments.json",
+        "/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments"
+        "?api-version=2021-04-01&$expand=properties.capacity",
+        "value",
+        "the Power Platform administrator (or Dynamics 365 administrator) role",
+    ),
+    Endpoint(
+        "powerplatform",
+        "Power Platform tenant capacity",
+        "tenantCapacity.json",
+        "/licensing/tenantCapacity?api-version=2024-10-01",
+        "tenantCapacities",
+        "the Power Platform API permission Licensing.TenantCapacity.Read (for an app) or the "
+        "Power Platform administrator role (for a user)",
+    ),
+)
+
+# Gives a bearer token for (api, scope).
+TokenSource = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class BaseUrls:
+    graph: str = DEFAULT_GRAPH_URL
+    bap: str = DEFAULT_BAP_URL
+    powerplatform: str = DEFAULT_POWERPLATFORM_URL
+
+    def checked(self) -> BaseUrls:
+        values = {}
+        for api in ("graph", "bap", "powerplatform"):
+            try:
+                values[api] = check_base_url(getattr(self, api), f"--{api}-url")
+            except ValueError as error:
+                raise InputError(
+                    str(error),
+                    expected="an https URL (plain http only to localhost or 127.0.0.1)",
+                ) from None
+        return BaseUrls(**values)
+
+    def scope(self, api: str) -> str:
+        """The token audience of an API: its host (Graph and the Power Platform API); the
+        admin API's tokens are issued for the PowerApps service."""
+        if api == "bap":
+            return BAP_SCOPE
+        parts = urlsplit(getattr(self, api))
+        return f"{parts.scheme}://{parts.netloc}/.default"
+
+
+@dataclass(frozen=True)
+class Collected:
+    folder: Path
+    manifest: dict[str, Any]
+
+
+def tokens_from_environment(name: str, environ: Mapping[str, str] | None = None) -> TokenSource:
+    """Tokens minted elsewhere: ``NAME_GRAPH``, ``NAME_BAP`` or ``NAME_POWERPLATFORM`` for one API,
+    else ``NAME`` for all three."""
+    variables = os.environ if environ is None else environ
+
+    def token(api: str, scope: str) -> str:
+        for variable in (f"{name}_{api.upper()}", name):
+            value = variables.get(variable, "").strip()
+            if value:
+                return _clean(value.removeprefix("Bearer ").strip(), variable)
+        raise InputError(
+            f"no bearer token: neither {name}_{api.upper()} nor {name} is set",
+            expected=f"{name} set to an access token for {scope}, or no --token-env to sign in "
+            "with Azure Identity",
+        )
+
+    return token
+
+
+def tokens_from_azure(device_code: bool = False) -> TokenSource:
+    """Tokens from Azure Identity (the ``live`` extra): DefaultAzureCredential, or a device code
+    sign-in for an admin at a terminal. The library is imported only here."""
+    try:
+        from azure.identity import (  # type: ignore[import-not-found]
+            DefaultAzureCredential,
+            DeviceCodeCredential,
+        )
+    except ImportError:
+        raise InputError(
+            "signing in needs Azure Identity, which is not installed",
+            expected=f"pip install '{LIVE_EXTRA}', or --token-env NAME with a token minted "
+            "elsewhere",
+        ) from None
+    credential = DeviceCodeCredential() if device_code else DefaultAzureCredential()
+
+    def token(api: str, scope: str) -> str:
+        try:
+            return str(credential.get_token(scope).token)
+        except Exception as error:  # any sign-in failure is one clear line
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            raise InputError(
+                f"Azure Identity could not get a token for {scope} ({first})",
+                expected="az login, a managed identity, or --device-code",
+            ) from None
+
+    return token
+
+
+def _clean(token: str, variable: str) -> str:
+    if any(ch.isspace() or ord(ch) < 33 or ord(ch) > 126 for ch in token):
+        raise InputError(
+            f"the token in {variable} holds spaces, control or non-ASCII characters",
+            expected="an access token on one line, without quotes",
+        )
+    return token
+
+
+def collect(
+    out: Path,
+    tokens: TokenSource,
+    urls: BaseUrls = BaseUrls(),
+    *,
+    client: HttpClient | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> Collected:
+    """Read the three answers and write ``out/YYYY-MM-DD/``; InputError when anything fails
+    (nothing is written then)."""
+    urls = urls.checked()
+    started = now()
+    target = out / started.date().isoformat()
+    if target.exists():
+        raise InputError(
+            "a snapshot of this day already exists",
+            file=str(target),
+            expected="another --out folder, or the existing snapshot moved away",
+        )
+    own = client is None
+    client = client or HttpClient()
+    try:
+        answers = [(endpoint, _fetch(client, tokens, urls, endpoint)) for endpoint in ENDPOINTS]
+    finally:
+        if own:
+            client.close()
+    return _write(out, target, answers, urls, started)
+
+
+def endpoint_url(urls: BaseUrls, endpoint: Endpoint) -> str:
+    base = getattr(urls, endpoint.api)
+    if endpoint.api == "graph" and base.rsplit("/", 1)[-1] in ("v1.0", "beta"):
+        # A Graph base URL given with its version keeps it.
+        return base + endpoint.path.removeprefix("/v1.0")
+    return base + endpoint.path
+
+
+def _fetch(client: HttpClient, tokens: TokenSource, urls: BaseUrls, endpoint: Endpoint) -> Answer:
+    url = endpoint_url(urls, endpoint)
+    token = tokens(endpoint.api, urls.scope(endpoint.api))
+    items_key = None if endpoint.api == "powerplatform" else endpoint.items_key
+    try:
+        return client.get_json(url, token, items_key)
+    except HttpProblem as problem:
+        if problem.status in (401, 403):
+            refused = "refused the token" if problem.status == 401 else "refused the request"
+            raise InputError(
+                f"{endpoint.title} {refused} (HTTP {problem.status}): the identity lacks "
+                f"{endpoint.permission}",
+                expected=f"an identity with {endpoint.permission}",
+            ) from None
+        raise ServiceError(
+            f"{endpoint.title}: {problem}", expected="a successful answer; try again later"
+        ) from None
+
+
+def _write(
+    out: Path,
+    target: Path,
+    answers: list[tuple[Endpoint, Answer]],
+    urls: BaseUrls,
+    started: dt.datetime,
+) -> Collected:
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=out))
+    try:
+        entries = []
+        for endpoint, answer in answers:
+            data = (json.dumps(answer.document, indent=2, ensure_ascii=False) + "\n").encode()
+            _write_file(staging / endpoint.file, data)
+            document = answer.document if isinstance(answer.document, dict) else {}
+            items = document.get(endpoint.items_key)
+            entries.append(
+                {
+                    "file": endpoint.file,
+                    "api": endpoint.api,
+                    "endpoint": answer.url,
+                    "count": len(items) if isinstance(items, list) else None,
+                    "pages": answer.pages,
+                    "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+        _check_readable(staging, [endpoint for endpoint, _ in answers])
+        manifest = {
+            "schema_version": 1,
+            "generator": f"capplan {__version__}",
+            "collected_at": started.isoformat(timespec="seconds"),
+            "date": target.name,
+            "base_urls": {
+                "graph": urls.graph,
+                "bap": urls.bap,
+                "powerplatform": urls.powerplatform,
+            },
+            "files": entries,
+        }
+        _write_file(staging / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
+        try:
+            os.rename(staging, target)  # atomic; fails rather than merging into a folder
+        except OSError:
+            raise InputError(
+                "a snapshot of this day appeared while collecting",
+                file=str(target),
+                expected="one collect per folder and day",
+            ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Collected(target, manifest)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _check_readable(staging: Path, endpoints: list[Endpoint]) -> None:
+    """Each answer must read as the input it is, or the snapshot would be useless later."""
+    from planner.ingest import load_inputs
+
+    for endpoint in endpoints:
+        try:
+            load_inputs([staging / endpoint.file])
+        except InputError as error:
+            where = f" at {error.location}" if error.location else ""
+            raise ServiceError(
+                f"{endpoint.title} answered with something capplan cannot read{where}: "
+                f"{error.message}",
+                expected="the API's documented answer",
+            ) from None
+
+
+def next_commands(collected: Collected, out: Path) -> list[str]:
+    folder = str(collected.folder)
+    return [
+        f"capplan forecast {folder}/",
+        f"capplan reconcile {folder}/",
+        f"capplan forecast {folder}/ --history {out}",
+    ]

@@ -1,0 +1,168 @@
+"""Snapshot folders as inputs and as history; the CoE Starter Kit capacity table as history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli.main import cli
+from planner.errors import InputError
+from planner.ingest import load_inputs
+from planner.ingest.snapshots import fit_growth, read_snapshots
+
+from .conftest import SAMPLES
+
+DATES = (dt.date(2026, 10, 2), dt.date(2026, 11, 2), dt.date(2026, 12, 2))
+# CONTOSO-PROD's Dataverse database grows by 512 MB a month.
+PROD_MB = (14848.0, 15360.0, 15872.0)
+
+
+def admin_list(database_mb: float) -> dict:
+    document = json.loads((SAMPLES / "environments-ppac.json").read_text(encoding="utf-8"))
+    for environment in document["value"]:
+        if environment["properties"]["displayName"] == "CONTOSO-PROD":
+            for entry in environment["properties"]["capacity"]:
+                if entry["capacityType"] == "Database":
+                    entry["ratedConsumption"] = database_mb
+    return document
+
+
+def snapshot_folder(root: Path, date: dt.date, database_mb: float, manifest: bool) -> Path:
+    folder = root / date.isoformat()
+    folder.mkdir(parents=True)
+    (folder / "environments.json").write_text(json.dumps(admin_list(database_mb)))
+    (folder / "subscribedSkus.json").write_bytes((SAMPLES / "licenses-graph.json").read_bytes())
+    if manifest:
+        files = [{"file": "subscribedSkus.json"}, {"file": "environments.json"}]
+        (folder / "manifest.json").write_text(json.dumps({"files": files}))
+    return folder
+
+
+def test_history_folder_of_dated_snapshots_fits_growth(tmp_path: Path) -> None:
+    for date, megabytes in zip(DATES, PROD_MB, strict=True):
+        snapshot_folder(tmp_path, date, megabytes, manifest=date.month != 11)
+    (tmp_path / "notes").mkdir()  # folders without a date are not snapshots
+    snapshots = read_snapshots([tmp_path])
+    assert [s.date for s in snapshots] == list(DATES)
+    fits = fit_growth(snapshots).set_index(["environment", "capacity_type"])
+    assert fits.loc[("CONTOSO-PROD", "dataverse_database"), "gb_per_month"] == pytest.approx(0.5)
+    assert fits.loc[("CONTOSO-PROD", "dataverse_file"), "gb_per_month"] == pytest.approx(0.0)
+
+
+def test_forecast_on_a_snapshot_folder_equals_the_files(tmp_path: Path) -> None:
+    folder = snapshot_folder(tmp_path, DATES[-1], PROD_MB[-1], manifest=True)
+    runner = CliRunner()
+    args = ["--as-of", "2026-12", "--format", "json"]
+    from_folder = runner.invoke(cli, ["forecast", str(folder), *args])
+    files = [str(folder / "subscribedSkus.json"), str(folder / "environments.json")]
+    from_files = runner.invoke(cli, ["forecast", *files, *args])
+    assert from_folder.exit_code == 0, from_folder.stderr
+    assert json.loads(from_folder.stdout) == json.loads(from_files.stdout)
+
+
+def test_a_manifest_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
+    folder = snapshot_folder(tmp_path, DATES[0], PROD_MB[0], manifest=False)
+    (folder / "manifest.json").write_text(json.dumps({"files": [{"file": "../x.json"}]}))
+    with pytest.raises(InputError, match="not a file of this folder"):
+        load_inputs([folder])
+
+
+def coe_csv(path: Path, date: dt.date, database_mb: float) -> Path:
+    rows = [
+        "admin_environment,admin_capacitytype,admin_actualconsumption,admin_ratedconsumption,"
+        "admin_capacityunit,admin_capacityupdatedon",
+        f"CONTOSO-PROD,Database,{database_mb - 100},{database_mb},MB,{date.isoformat()}T06:00:00Z",
+        f"CONTOSO-PROD,File,20000,22528,MB,{date.isoformat()}T06:00:00Z",
+        f"Contoso Trial,TrialDatabase,10,10,MB,{date.isoformat()}T06:00:00Z",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def coe_json(path: Path, date: dt.date, database_mb: float) -> Path:
+    formatted = "@OData.Community.Display.V1.FormattedValue"
+    rows = [
+        {
+            "admin_environmentcapacityid": f"00000000-0000-0000-0000-00000000010{index}",
+            f"admin_capacitytype{formatted}": kind,
+            "admin_capacitytype": code,
+            f"_admin_environment_value{formatted}": "CONTOSO-PROD",
+            "_admin_environment_value": "00000000-0000-0000-0000-000000000f00",
+            "admin_ratedconsumption": rated,
+            "admin_actualconsumption": rated - 100,
+            "admin_capacityunit": "MB",
+            "admin_capacityupdatedon": f"{date.isoformat()}T06:00:00Z",
+        }
+        for index, (kind, code, rated) in enumerate(
+            [("Database", 597350000, database_mb), ("Log", 597350002, 1843.2)]
+        )
+    ]
+    body = {"@odata.context": "https://contoso.crm4.dynamics.com/api/data/v9.2/$metadata#x"}
+    path.write_text(json.dumps({**body, "value": rows}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("write", [coe_csv, coe_json])
+def test_coe_capacity_exports_are_history(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    suffix = ".csv" if write is coe_csv else ".json"
+    # Dated by content: the newest admin_capacityupdatedon of each export.
+    paths = [
+        write(tmp_path / f"capacity-export-{index}{suffix}", date, megabytes)
+        for index, (date, megabytes) in enumerate(zip(DATES, PROD_MB, strict=True))
+    ]
+    snapshots = read_snapshots(paths)
+    assert [s.date for s in snapshots] == list(DATES)
+    fits = fit_growth(snapshots).set_index(["environment", "capacity_type"])
+    assert fits.loc[("CONTOSO-PROD", "dataverse_database"), "gb_per_month"] == pytest.approx(0.5)
+    assert "Contoso Trial" not in set(fits.index.get_level_values(0))
+
+
+def test_coe_export_alone_is_not_a_plan_input(tmp_path: Path) -> None:
+    path = coe_csv(tmp_path / "capacity.csv", DATES[0], PROD_MB[0])
+    with pytest.raises(InputError, match="CoE Starter Kit's environment capacity table"):
+        load_inputs([path])
+
+
+def test_coe_choice_codes_without_names_are_refused(tmp_path: Path) -> None:
+    rows = [
+        {
+            "admin_capacitytype": 597350000,
+            "admin_environmentname": "CONTOSO-PROD",
+            "admin_ratedconsumption": 1.0,
+        }
+    ]
+    path = tmp_path / "capacity-2026-12-02.json"
+    path.write_text(json.dumps({"value": rows}))
+    with pytest.raises(InputError, match=r"odata\.include-annotations"):
+        read_snapshots([path])
+
+
+def test_forecast_history_folder_on_the_command_line(tmp_path: Path) -> None:
+    for date, megabytes in zip(DATES, PROD_MB, strict=True):
+        snapshot_folder(tmp_path / "snapshots", date, megabytes, manifest=True)
+    latest = tmp_path / "snapshots" / DATES[-1].isoformat()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "forecast",
+            str(latest),
+            "--history",
+            str(tmp_path / "snapshots"),
+            "--as-of",
+            "2026-12",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = json.loads(result.stdout)["consumption"]
+    prod = next(
+        line
+        for line in lines
+        if line["environment"] == "CONTOSO-PROD" and line["capacity_type"] == "dataverse_database"
+    )
+    assert prod["growth_gb_per_month"] == pytest.approx(0.5)

@@ -1,0 +1,241 @@
+"""capplan collect against a real loopback server: paging, retries, refusals, leaks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from planner.cli.main import cli
+from planner.live.http import HttpClient, HttpProblem, parse_retry_after
+
+from .server import BAP_PATH, CAPACITY_PATH, GRAPH_PATH, SAMPLES, TOKEN, Behaviour, serve
+
+TOKEN_ENV = "CAPPLAN_TEST_TOKEN"
+
+
+def run_collect(base: str, out: Path, *extra: str, token: str = TOKEN) -> Result:
+    args = [
+        "--debug",
+        "collect",
+        "--out",
+        str(out),
+        "--token-env",
+        TOKEN_ENV,
+        "--graph-url",
+        base,
+        "--bap-url",
+        base,
+        "--powerplatform-url",
+        base,
+        *extra,
+    ]
+    return CliRunner().invoke(cli, args, env={TOKEN_ENV: token})
+
+
+def assert_no_leak(result: Result, out: Path) -> None:
+    assert TOKEN not in result.stdout
+    assert TOKEN not in result.stderr
+    for path in out.rglob("*") if out.exists() else []:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> None:
+    behaviour = Behaviour(
+        failures={CAPACITY_PATH: [(429, b"", {"Retry-After": "0"}), (503, b"", {})]}
+    )
+    out = tmp_path / "snapshots"
+    with serve(behaviour) as base:
+        result = run_collect(base, out, "--max-wait", "5")
+    assert result.exit_code == 0, result.stderr
+    (folder,) = [p for p in out.iterdir()]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "environments.json",
+        "manifest.json",
+        "subscribedSkus.json",
+        "tenantCapacity.json",
+    ]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entries = {e["file"]: e for e in manifest["files"]}
+    assert entries["subscribedSkus.json"]["count"] == 12
+    assert entries["subscribedSkus.json"]["pages"] == 2
+    assert entries["environments.json"]["count"] == 8
+    assert entries["environments.json"]["pages"] == 2
+    assert entries["tenantCapacity.json"]["count"] == 7
+    for name, entry in entries.items():
+        data = (folder / name).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["endpoint"].startswith(base)
+    assert manifest["date"] == folder.name and manifest["collected_at"].startswith(folder.name)
+    # Every request carried the token, and the 429 and 503 were retried.
+    paths = [path.split("?")[0] for path, _ in behaviour.requests]
+    assert paths.count(CAPACITY_PATH) == 3
+    assert paths.count(GRAPH_PATH) == 2 and paths.count(BAP_PATH) == 2
+    assert f"capplan forecast {folder}/" in result.stdout
+    assert "GET " in result.stderr  # --debug shows the calls, never the token
+    assert_no_leak(result, out)
+
+    # The snapshot plans exactly like the sample files given one by one.
+    runner = CliRunner()
+    flags = ["--as-of", "2026-12", "--format", "json"]
+    from_folder = runner.invoke(cli, ["forecast", str(folder), *flags])
+    one_by_one = runner.invoke(
+        cli,
+        [
+            "forecast",
+            str(SAMPLES / "licenses-graph.json"),
+            str(SAMPLES / "environments-ppac.json"),
+            str(SAMPLES / "tenant-capacity.json"),
+            *flags,
+        ],
+    )
+    assert from_folder.exit_code == 0, from_folder.stderr
+    planned, expected = json.loads(from_folder.stdout), json.loads(one_by_one.stdout)
+    for key in ("capacity", "entitlement", "consumption", "forecast", "shortfalls"):
+        assert planned[key] == expected[key], key
+    assert planned["reconciliation"]["pools"] == expected["reconciliation"]["pools"]
+
+
+@pytest.mark.parametrize(
+    ("status", "permission"),
+    [(401, "LicenseAssignment.Read.All"), (403, "LicenseAssignment.Read.All")],
+)
+def test_a_refused_call_names_the_permission(tmp_path: Path, status: int, permission: str) -> None:
+    body = json.dumps({"error": {"code": "Forbidden", "message": f"token {TOKEN} refused"}})
+    behaviour = Behaviour(failures={GRAPH_PATH: [(status, body.encode(), {})]})
+    out = tmp_path / "snapshots"
+    with serve(behaviour) as base:
+        result = run_collect(base, out)
+    assert result.exit_code == 2
+    assert permission in result.stderr and f"HTTP {status}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+    assert_no_leak(result, out)
+
+
+def test_the_admin_api_refusal_names_its_role(tmp_path: Path) -> None:
+    behaviour = Behaviour(failures={BAP_PATH: [(403, b"{}", {})]})
+    with serve(behaviour) as base:
+        result = run_collect(base, tmp_path / "out")
+    assert result.exit_code == 2
+    assert "Power Platform administrator" in result.stderr
+
+
+def test_a_server_error_leaves_no_snapshot(tmp_path: Path) -> None:
+    body = json.dumps({"error": {"code": "InternalError", "message": f"echo Bearer {TOKEN}"}})
+    behaviour = Behaviour(failures={CAPACITY_PATH: [(500, body.encode(), {})]})
+    out = tmp_path / "snapshots"
+    with serve(behaviour) as base:
+        result = run_collect(base, out)
+    assert result.exit_code == 3
+    assert "HTTP 500" in result.stderr and "InternalError" in result.stderr
+    assert [p.name for p in out.iterdir()] == [] if out.exists() else True
+    assert_no_leak(result, out)
+
+
+def test_a_body_that_is_not_json(tmp_path: Path) -> None:
+    page = b"<html><body>Sign in to continue</body></html>"
+    behaviour = Behaviour(failures={BAP_PATH: [(200, page, {"Content-Type": "text/html"})]})
+    with serve(behaviour) as base:
+        result = run_collect(base, tmp_path / "out")
+    assert result.exit_code == 3
+    assert "not JSON" in result.stderr and "<html>" in result.stderr
+
+
+def test_a_slow_answer_times_out(tmp_path: Path) -> None:
+    behaviour = Behaviour(slow={GRAPH_PATH: 2.0})
+    with serve(behaviour) as base:
+        result = run_collect(base, tmp_path / "out", "--timeout", "0.3")
+    assert result.exit_code == 3
+    assert "no answer within 0.3 s" in result.stderr
+
+
+def test_throttling_that_does_not_stop_is_bounded(tmp_path: Path) -> None:
+    throttled = [(429, b"", {"Retry-After": "120"})] * 5
+    behaviour = Behaviour(failures={GRAPH_PATH: list(throttled)})
+    with serve(behaviour) as base:
+        result = run_collect(base, tmp_path / "out", "--max-wait", "1")
+    assert result.exit_code == 3
+    assert "still throttled (429)" in result.stderr
+    assert len(behaviour.requests) == 1  # the advised wait alone exceeds the bound
+
+
+def test_an_answer_capplan_cannot_read_is_refused(tmp_path: Path) -> None:
+    behaviour = Behaviour()
+    behaviour.capacity = {"tenantCapacities": [{"capacityType": "Database"}]}
+    out = tmp_path / "snapshots"
+    with serve(behaviour) as base:
+        result = run_collect(base, out)
+    assert result.exit_code == 3
+    assert "capplan cannot read" in result.stderr and "capacityUnits" in result.stderr
+    assert not any(out.iterdir())  # the staging folder is gone too
+
+
+def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["collect", "--out", str(tmp_path), "--token-env", TOKEN_ENV, "--graph-url", "http://x.io"],
+        env={TOKEN_ENV: TOKEN},
+    )
+    assert result.exit_code == 2
+    assert "plain http to x.io" in result.stderr
+
+
+def test_a_next_link_to_another_host_is_not_followed() -> None:
+    behaviour = Behaviour()
+    behaviour.graph = {
+        "value": [{"skuId": "x"}],
+        "@odata.nextLink": "https://elsewhere.example/v1.0/subscribedSkus?$skiptoken=page2",
+    }
+    behaviour.graph["value"] = behaviour.graph["value"] * 2
+    with serve(behaviour) as base, HttpClient() as client:
+        with pytest.raises(HttpProblem, match="another host") as caught:
+            client.get_json(base + "/v1.0/subscribedSkus?first", TOKEN, "value")
+        # Our own server pages to itself; the planted link goes elsewhere after page one.
+        assert TOKEN not in str(caught.value)
+
+
+def test_an_existing_snapshot_of_the_day_is_kept(tmp_path: Path) -> None:
+    with serve(Behaviour()) as base:
+        first = run_collect(base, tmp_path)
+        second = run_collect(base, tmp_path)
+    assert first.exit_code == 0, first.stderr
+    assert second.exit_code == 2 and "already exists" in second.stderr
+
+
+def test_missing_token_variable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["collect", "--out", str(tmp_path), "--token-env", "CAPPLAN_NOT_SET_ANYWHERE"]
+    )
+    assert result.exit_code == 2
+    assert "CAPPLAN_NOT_SET_ANYWHERE" in result.stderr
+
+
+def test_retry_after_values() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_scopes_and_a_graph_url_with_its_version() -> None:
+    from planner.live.collect import ENDPOINTS, BaseUrls, endpoint_url
+
+    urls = BaseUrls(graph="https://graph.microsoft.us/v1.0").checked()
+    graph = next(e for e in ENDPOINTS if e.api == "graph")
+    assert endpoint_url(urls, graph) == "https://graph.microsoft.us/v1.0/subscribedSkus"
+    assert urls.scope("graph") == "https://graph.microsoft.us/.default"
+    assert urls.scope("powerplatform") == "https://api.powerplatform.com/.default"
+    assert urls.scope("bap") == "https://service.powerapps.com/.default"
+
+
+def test_tokens_per_api_from_the_environment() -> None:
+    from planner.live.collect import tokens_from_environment
+
+    tokens = tokens_from_environment("T", {"T": "all", "T_BAP": "Bearer admin-only"})
+    assert tokens("graph", "s") == "all"
+    assert tokens("bap", "s") == "admin-only"
