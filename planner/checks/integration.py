@@ -21,6 +21,7 @@ from planner.checks.timeline import (
     first_active,
     link_changes,
     month_label,
+    stripped_text,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
@@ -64,9 +65,12 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
     """
     environments = plan.environments
     position, pool = dataverse_pool(plan)
-    usage = plan.consumption_detail.by_type["dataverse_database"]
     measured = environments["dataverse_database_gb"].to_numpy()
     names = environments["name"].to_numpy()
+    states = environments["power_platform"].to_numpy()
+    targets = stripped_text(environments["linked_to"])
+    starts = environments["start_month"].to_numpy()
+    ends = environments["end_month"].to_numpy()
     linked = (
         (environments["type"] == "addon_sandbox")
         & environments["power_platform"].isin(LINKED_STATES)
@@ -78,22 +82,40 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
     found: dict[str, tuple[int, int, bool]] = {}  # name -> (month, row position, pool over)
     for month in evaluation_months(plan):
         over = bool(plan.forecast.available[position, month] < -TOLERANCE_GB)
-        for row in np.flatnonzero(linked & active(plan, month)):
+        for row in np.flatnonzero(linked & active(plan, month)).tolist():
             name = str(names[row])
             if name not in found or (over and not found[name][2]):
-                found[name] = (month, int(row), over)
+                found[name] = (month, row, over)
+
+    # Linked to an existing environment, the Dataverse database is that environment's: the
+    # rows of the environments named as link targets, by name.
+    wanted = {targets[row] for _, row, _ in found.values() if states[row] == "linked_existing"} - {
+        ""
+    }
+    target_rows: dict[str, list[int]] = {}
+    for row in np.flatnonzero(np.isin(names, list(wanted))).tolist():
+        target_rows.setdefault(str(names[row]), []).append(row)
+    sources: dict[str, tuple[int, str]] = {}  # name -> (row whose database it is, holder)
+    for name, (month, row, _) in found.items():
+        holder, source = "", row
+        target = targets[row]
+        if states[row] == "linked_existing" and target:
+            rows = [r for r in target_rows.get(target, []) if starts[r] <= month < ends[r]]
+            if rows:
+                holder, source = f" (existing environment {target})", rows[0]
+        sources[name] = (source, holder)
+    # What each database counts in its month, computed for those rows only.
+    need_gb: dict[str, float] = {}
+    for month in sorted({month for month, _, _ in found.values()}):
+        subjects = [name for name, entry in found.items() if entry[0] == month]
+        rows = np.array([sources[name][0] for name in subjects], dtype=int)
+        counted = plan.consumption_detail.counted_gb("dataverse_database", rows, month)
+        need_gb.update(zip(subjects, counted.tolist(), strict=True))
 
     for name in sorted(found):
         month, row, over = found[name]
-        state = str(environments["power_platform"].iat[row])
-        # Linked to an existing environment, the Dataverse database is that environment's.
-        holder, source = "", row
-        target = str(environments["linked_to"].iat[row]).strip()
-        if state == "linked_existing" and target:
-            rows = np.flatnonzero((names == target) & active(plan, month))
-            if len(rows):
-                holder, source = f" (existing environment {target})", int(rows[0])
-        need = float(usage[source, month])
+        source, holder = sources[name]
+        need = need_gb[name]
         basis = "measured" if not np.isnan(measured[source]) else "rule-set estimate"
         change = planned.get(name)
         when = month_label(plan, month)
@@ -206,9 +228,11 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         (environments["type"] == "cloud_hosted_dev")
         & (environments["power_platform"] == "linked_existing")
     ).to_numpy()
+    names = environments["name"].astype(str).to_numpy()
+    targets = stripped_text(environments["linked_to"])
     for row, month in first_active(plan, rows, skip=reported):
-        name = str(environments["name"].iat[row])
-        target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+        name = names[row]
+        target = targets[row] or "an existing environment"
         yield Finding(
             "CHE_EXISTING_ENVIRONMENT",
             "error",
@@ -261,7 +285,7 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     environments = plan.environments
     names = environments["name"].astype(str).to_numpy()
     types = environments["type"].astype(str).to_numpy()
-    targets = environments["linked_to"].astype(str).str.strip().to_numpy()
+    targets = stripped_text(environments["linked_to"])
     linking = (
         environments["type"].isin(FINANCE_OPERATIONS_TYPES)
         & (environments["power_platform"] == "linked_existing")
@@ -325,16 +349,20 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
     says how much deleting it frees (the rule set's estimate for an initial environment).
     """
     environments = plan.environments
-    lcs_managed = environments["type"].map(lambda t: plan.ruleset.environment_types[t].lcs_managed)
+    lcs_managed = environments["type"].isin(
+        [name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed]
+    )
     rows = (lcs_managed & (environments["power_platform"] == "linked_existing")).to_numpy()
     # Without an estimate for the initial environment, it counts at the per-environment minimum.
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get(
         "dataverse_database", plan.ruleset.consumption.minimum
     )
     _, pool = dataverse_pool(plan)
+    names = environments["name"].astype(str).to_numpy()
+    targets = stripped_text(environments["linked_to"])
     for row, month in first_active(plan, rows):
-        name = str(environments["name"].iat[row])
-        target = str(environments["linked_to"].iat[row]).strip() or "an existing environment"
+        name = names[row]
+        target = targets[row] or "an existing environment"
         yield Finding(
             "INITIAL_ENVIRONMENT_REPLACED",
             "info",

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planner.model.changes import LINKS
 from planner.model.inputs import FINANCE_OPERATIONS_TYPES
@@ -38,6 +39,7 @@ __all__ = [
     "first_active",
     "link_changes",
     "month_label",
+    "stripped_text",
     "type_of",
 ]
 
@@ -64,6 +66,13 @@ def active(plan: Plan, month: int) -> np.ndarray:
     return (environments["start_month"].to_numpy() <= month) & (
         environments["end_month"].to_numpy() > month
     )
+
+
+def stripped_text(column: pd.Series) -> np.ndarray:
+    """A column as text without surrounding blanks; each distinct value is stripped once (a
+    column like linked_to is mostly blank)."""
+    codes, distinct = pd.factorize(column.astype(str))
+    return pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object)[codes]
 
 
 def month_label(plan: Plan, month: int) -> str:

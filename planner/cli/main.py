@@ -455,9 +455,9 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.cli.output import atomic_write_text
+    from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import render_json
+    from planner.report.json_report import render_json, write_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
@@ -465,6 +465,11 @@ def forecast(options: dict[str, Any]) -> None:
     plan = load_plan(options)
     data = report_data(plan)
     output_format = options["output_format"]
+    if output_format == "json" and options["output"]:
+        # Into the file as it is made: a large tenant's JSON is never held as one text.
+        atomic_write(options["output"], lambda path: write_json(data, path))
+        finish([plan], options["fail_on"])
+        return
     if output_format == "json":
         text = render_json(data)
     elif output_format == "markdown":
@@ -602,6 +607,14 @@ def reconcile(options: dict[str, Any]) -> None:
     type=click.Path(file_okay=False),
     help="Write all three into this folder, named capplan-<as-of>.html/.xlsx/.json.",
 )
+@click.option(
+    "--batch",
+    "batch_dir",
+    type=click.Path(file_okay=False),
+    help="Plan every tenant folder under this folder (one subfolder per tenant, holding its "
+    "inputs), in parallel; write each tenant's report under --out and a portfolio page and "
+    "workbook ranking them.",
+)
 @with_options
 def report(options: dict[str, Any]) -> None:
     """Write the plan as reports to hand on: HTML, Excel and JSON, with the same numbers.
@@ -619,13 +632,17 @@ def report(options: dict[str, Any]) -> None:
       capplan report lic.json env.csv --html plan.html --xlsx plan.xlsx
       capplan report lic.json env.csv --out report --months 36 --fail-on shortfall
       capplan report lic.json env.csv --scenario samples/scenarios/wave-2.toml --out report
+      capplan report --batch tenants/ --out portfolio --as-of 2026-12
     """
+    if options["batch_dir"]:
+        report_batch(options)
+        return
     from planner.cli.output import write_all
     from planner.planning import validate_horizon
-    from planner.report.data import report_data
+    from planner.report.data import TABLES, records, report_data
     from planner.report.formatting import HEADLINE_KEYS, headline
     from planner.report.html import render_html
-    from planner.report.json_report import render_json
+    from planner.report.json_report import write_json
     from planner.report.xlsx import write_xlsx
 
     targets: dict[str, str] = {}
@@ -658,7 +675,17 @@ def report(options: dict[str, Any]) -> None:
     # Once for the page, the workbook, the JSON and the headline; the plan's data is built
     # here, before the workbook's child process starts.
     data = report_data(plan, comparison)
-    lines = headline(printable_data({key: data.plan[key] for key in HEADLINE_KEYS}))
+    # The headline reads a few small keys: no records of the large tables for it.
+    lines = headline(
+        printable_data(
+            {
+                key: data.fields[key]
+                if key in data.fields
+                else records(data.tables[key], TABLES[key])
+                for key in HEADLINE_KEYS
+            }
+        )
+    )
     # The page points to the workbook and JSON written beside it for the complete lists.
     page_folder = Path(targets.get("html", ".")).parent
     files = {
@@ -669,7 +696,7 @@ def report(options: dict[str, Any]) -> None:
     writers = {
         "html": lambda path: path.write_text(render_html(data, files), encoding="utf-8"),
         "xlsx": lambda path: write_xlsx(data, path),
-        "json": lambda path: path.write_text(render_json(data), encoding="utf-8"),
+        "json": lambda path: write_json(data, path),
     }
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
@@ -680,6 +707,74 @@ def report(options: dict[str, Any]) -> None:
     for line in lines:
         click.echo(line)
     finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
+
+
+BATCH_ALONE = (
+    ("inputs", "input files"),
+    ("license_files", "--licenses"),
+    ("environment_files", "--environments"),
+    ("history_files", "--history"),
+    ("html_path", "--html"),
+    ("xlsx_path", "--xlsx"),
+    ("json_path", "--json"),
+    ("scenario_files", "--scenario"),
+    ("add_licenses", "--add-licenses"),
+    ("add_sandbox", "--add-sandbox"),
+    ("link", "--link"),
+    ("buy_addon", "--buy-addon"),
+    ("growth", "--growth"),
+)
+
+
+def report_batch(options: dict[str, Any]) -> None:
+    """``report --batch DIR --out OUT``: every tenant folder, then the portfolio."""
+    from planner.cli.batch import BatchOptions, run_batch
+    from planner.model.months import current_month
+    from planner.planning import validate_horizon
+
+    given = [flag for key, flag in BATCH_ALONE if options.get(key)]
+    if given:
+        raise InputError(
+            f"--batch takes each tenant's inputs from its folder; {', '.join(given)} cannot "
+            "be given with it",
+            expected="capplan report --batch DIR --out FOLDER [--as-of ...] [--months ...]",
+        )
+    if not options["out_dir"]:
+        raise InputError(
+            "--batch needs --out, the folder for the tenants' reports and the portfolio",
+            expected="capplan report --batch DIR --out FOLDER",
+        )
+    as_of = validate_horizon(options["as_of"] or current_month(), options["months"])
+    batch = BatchOptions(
+        as_of=as_of,
+        months=options["months"],
+        rules=options["rules"],
+        include_warning_units=options["include_warning_units"],
+        sheet=options["sheet"],
+        max_bytes=max_bytes(options),
+        buffer_pct=options["buffer_pct"],
+        buy_at=options["buy_at"],
+    )
+    out = Path(options["out_dir"])
+    tenants = run_batch(Path(options["batch_dir"]), out, batch)
+    failed = [t for t in tenants if t["problem"]]
+    short = [t for t in tenants if t["first_shortfall"]]
+    click.echo(f"wrote {out / 'portfolio.html'}")
+    click.echo(f"wrote {out / 'portfolio.xlsx'}")
+    click.echo(
+        f"{len(tenants) - len(failed)} tenants planned, {len(short)} run short within the "
+        f"horizon; reports under {out}."
+    )
+    for tenant in failed:
+        click.echo(f"capplan: error: tenant {tenant['tenant']}: {tenant['problem']}", err=True)
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+    fail_on = options["fail_on"]
+    warned = [t for t in tenants if t["errors"] or t["warnings"]]
+    if (fail_on == "shortfall" and short) or (fail_on == "warning" and (short or warned)):
+        names = ", ".join(t["tenant"] for t in (short or warned)[:10])
+        click.echo(f"capplan: --fail-on {fail_on}: met by {names}", err=True)
+        sys.exit(EXIT_FAIL_ON)
 
 
 @cli.command()
@@ -701,9 +796,9 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.cli.output import atomic_write_text
+    from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import render_json
+    from planner.report.json_report import render_json, write_json
     from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
 
     outputs = {"--output": options["output"]} if options["output"] else {}
@@ -718,12 +813,17 @@ def whatif(options: dict[str, Any]) -> None:
             expected="--scenario FILE or a what-if flag such as --add-licenses SKU=N "
             "(capplan init writes a starter scenario)",
         )
+    data = report_data(comparison=comparison)
+    if options["output_format"] == "json" and options["output"]:
+        atomic_write(options["output"], lambda path: write_json(data, path))
+        finish(every_plan(comparison), options["fail_on"])
+        return
     render = {
         "json": render_json,
         "markdown": render_whatif_markdown,
         "table": render_whatif_table,
     }[options["output_format"]]
-    text = render(report_data(comparison=comparison))
+    text = render(data)
     if options["output"]:
         atomic_write_text(options["output"], text)
     else:

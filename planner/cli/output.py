@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import multiprocessing
 import os
 import shutil
 import signal
@@ -301,6 +300,9 @@ def _discard(stagings: Iterable[Path]) -> None:
 
 def _write_in_parallel(writers: list[tuple[Path, Writer]]) -> None:
     """The last writer in a forked child, the others here; a child's failure is re-raised."""
+    # Imported only where a child is started: every other command runs without it.
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     temporary, write = writers[-1]

@@ -9,6 +9,7 @@ environment uses at least the minimum of its minimum capacity type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ LINE_COLUMNS = (
     "capacity_type",
     "gb",
     "basis",
+    "basis_without_growth",  # the basis but the environment's own growth: a few kinds of line
     "confidence",  # measured | documented | secondary | assumed | unknown
     "measured_gb",
     "actual_gb",
@@ -34,15 +36,86 @@ LINE_COLUMNS = (
 )
 
 
+# Months computed at once: enough for numpy to work on whole arrays, few enough that memory
+# does not grow with the horizon.
+MONTHS_AT_ONCE = 12
+
+
+@dataclass(frozen=True)
+class TypeUsage:
+    """How one capacity type counts, per environment: enough to compute any month's GB."""
+
+    base_gb: np.ndarray  # month-0 usage before counting rules (measured, else estimate, else 0)
+    growth_gb_per_month: np.ndarray
+    applies: np.ndarray  # the environment has this capacity type at all
+    not_counted: np.ndarray  # an environment kind the rule set does not count
+    included_gb: float | None  # the default environment's allowance of this type
+    use_included: np.ndarray
+    use_minimum: np.ndarray
+
+
 @dataclass(frozen=True)
 class Consumption:
     environments: pd.DataFrame  # inventory rows with resolved power_platform, profile, counted
     lines: pd.DataFrame  # month-0 lines, LINE_COLUMNS
     by_pool: np.ndarray  # pools x months, GB
-    by_type: dict[str, np.ndarray]  # capacity type -> environments x months, counted GB
+    usage: dict[str, TypeUsage]  # capacity type -> per-environment counting inputs
+    minimum_gb: float  # the per-environment minimum of the minimum capacity type
     estimates_used: (
         pd.DataFrame
     )  # environment, capacity_type, rule, confidence, gb (estimates only)
+
+    def counted_gb(self, capacity_type: str, rows: np.ndarray, month: int) -> np.ndarray:
+        """The GB the given inventory rows (positions) count for a capacity type in a month:
+        computed when a check asks, rather than kept for every environment and month."""
+        rows = np.asarray(rows, dtype=int)
+        env = self.environments
+        return _counted(
+            self.usage[capacity_type],
+            rows,
+            env["start_month"].to_numpy()[rows],
+            env["end_month"].to_numpy()[rows],
+            np.arange(month, month + 1),
+            self.minimum_gb,
+        )[0][:, 0]
+
+
+def _counted(
+    usage: TypeUsage,
+    rows: np.ndarray | slice,
+    start: np.ndarray,
+    end: np.ndarray,
+    months: np.ndarray,
+    minimum_gb: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counted GB and the raw GB (before the counting rules) of ``rows`` in ``months``, as
+    environments x months arrays."""
+    month = months[None, :]
+    start = start[:, None]
+    active = (month >= start) & (month < end[:, None])
+    elapsed = np.clip(month - start, 0, None)
+    growth = usage.growth_gb_per_month[rows]
+    raw = (usage.base_gb[rows][:, None] + growth[:, None] * elapsed) * active
+    raw = np.clip(raw, 0, None)
+    value = raw
+    if usage.included_gb is not None:
+        value = np.where(
+            usage.use_included[rows][:, None], np.clip(raw - usage.included_gb, 0, None), value
+        )
+    raised = usage.use_minimum[rows][:, None] & active
+    value = np.where(raised, np.maximum(value, minimum_gb), value)
+    excluded = usage.not_counted[rows] | ~usage.applies[rows]
+    value = np.where(excluded[:, None], 0.0, value)
+    return value, raw
+
+
+def month_chunks(months: int) -> list[np.ndarray]:
+    """The horizon in runs of MONTHS_AT_ONCE months; a last run of one month joins the one
+    before, so that every sum over environments adds in the same order whatever the horizon."""
+    bounds = [*range(0, months, MONTHS_AT_ONCE), months]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]
+    return [np.arange(a, b) for a, b in pairwise(bounds)]
 
 
 def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
@@ -83,19 +156,17 @@ def compute_consumption(
     if pool_growth is None:
         pool_growth = empty_pool_growth()
     count = len(env)
-    month = np.arange(months)[None, :]
-    start = env["start_month"].to_numpy()[:, None]
-    end = env["end_month"].to_numpy()[:, None]
-    active = (month >= start) & (month < end)
-    elapsed = np.clip(month - start, 0, None)
+    start = env["start_month"].to_numpy()
+    end = env["end_month"].to_numpy()
     is_default = (env["type"] == "default").to_numpy()
     counted = env["counted"].to_numpy()
     minimum = ruleset.consumption.minimum
     pool_index = {p: i for i, p in enumerate(ruleset.pool_names)}
     by_pool = np.zeros((len(pool_index), months))
-    by_type: dict[str, np.ndarray] = {}
+    usage: dict[str, TypeUsage] = {}
     line_frames: list[pd.DataFrame] = []
     estimate_frames: list[pd.DataFrame] = []
+    chunks = month_chunks(months)
 
     for capacity_type in CAPACITY_TYPES:
         dataverse_side = capacity_type in DATAVERSE_TYPES
@@ -107,23 +178,23 @@ def compute_consumption(
             else np.full(count, "operations", dtype=object)
         )
         # A handful of profiles: look each up once, then spread over the environments.
-        by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profiles.tolist())}
-        estimates = [by_profile[p] for p in profiles.tolist()]
+        profile_codes, profile_names = pd.factorize(profiles)
+        by_profile = [_estimate(ruleset, p, capacity_type) for p in profile_names]
         if dataverse_side:
             # A Power Platform environment without Dataverse uses only what its profile lists.
             without_dataverse = np.isin(profiles, list(ruleset.consumption.no_dataverse_profiles))
-            listed = np.array([e is not None for e in estimates], dtype=bool)
+            listed = np.array([e is not None for e in by_profile], dtype=bool)[profile_codes]
             applies = env["has_power_platform"].to_numpy() & (
                 ~without_dataverse | listed | ~np.isnan(measured)
             )
         else:
             applies = env["operations_capacity"].to_numpy()
-        estimate_gb = np.array([np.nan if e is None else e.gb for e in estimates], dtype=float)
+        estimate_gb = np.array([np.nan if e is None else e.gb for e in by_profile], dtype=float)[
+            profile_codes
+        ]
         has_measure = ~np.isnan(measured)
         base = np.where(has_measure, measured, estimate_gb)
         unknown = np.isnan(base)
-        raw = (np.nan_to_num(base)[:, None] + growth[:, None] * elapsed) * active
-        raw = np.clip(raw, 0, None)
 
         # How each environment counts for this capacity type.
         not_counted = dataverse_side & ~counted
@@ -132,15 +203,25 @@ def compute_consumption(
         use_minimum = (
             counted & ~is_default & (capacity_type == ruleset.consumption.minimum_capacity_type)
         )
-        value = raw
-        if included is not None:
-            value = np.where(use_included[:, None], np.clip(raw - included.gb, 0, None), value)
-        value = np.where(use_minimum[:, None] & active, np.maximum(value, minimum.gb), value)
-        value = np.where(not_counted[:, None] | ~applies[:, None], 0.0, value)
-        by_type[capacity_type] = value
-        by_pool[pool_index[ruleset.pool_of(capacity_type)]] += value.sum(axis=0)
+        type_usage = TypeUsage(
+            base_gb=np.nan_to_num(base),
+            growth_gb_per_month=growth,
+            applies=applies,
+            not_counted=np.broadcast_to(not_counted, (count,)),
+            included_gb=None if included is None else included.gb,
+            use_included=np.broadcast_to(use_included, (count,)),
+            use_minimum=use_minimum,
+        )
+        usage[capacity_type] = type_usage
+        pool_row = by_pool[pool_index[ruleset.pool_of(capacity_type)]]
+        first_value = first_raw = np.zeros(count)
+        for chunk in chunks:
+            value, raw = _counted(type_usage, slice(None), start, end, chunk, minimum.gb)
+            pool_row[chunk[0] : chunk[-1] + 1] += value.sum(axis=0)
+            if chunk[0] == 0:
+                first_value, first_raw = value[:, 0].copy(), raw[:, 0].copy()
 
-        shown = applies & active[:, 0]
+        shown = applies & (start <= 0) & (end > 0)
         if shown.any():
             line_frames.append(
                 _lines(
@@ -148,21 +229,21 @@ def compute_consumption(
                     shown,
                     capacity_type,
                     ruleset,
-                    value[:, 0],
-                    raw[:, 0],
+                    first_value,
+                    first_raw,
                     has_measure,
                     unknown,
-                    not_counted,
-                    use_included,
+                    type_usage.not_counted,
+                    type_usage.use_included,
                     use_minimum,
                     profiles,
                     growth,
                 )
             )
-        used = applies & ~has_measure & ~not_counted
+        used = applies & ~has_measure & ~type_usage.not_counted
         if used.any():
             idx = np.flatnonzero(used)
-            picked = [estimates[i] for i in idx]
+            picked = [by_profile[code] for code in profile_codes[idx].tolist()]
             estimate_frames.append(
                 pd.DataFrame(
                     {
@@ -211,7 +292,7 @@ def compute_consumption(
             ]
         )
     )
-    return Consumption(env, lines, by_pool, by_type, estimates_used)
+    return Consumption(env, lines, by_pool, usage, minimum.gb, estimates_used)
 
 
 def _lines(
@@ -230,80 +311,79 @@ def _lines(
     growth: np.ndarray,
 ) -> pd.DataFrame:
     """Month-0 consumption lines, each explained in words: where the number came from and how it
-    counts. Built column-wise so that thousands of environments cost no per-row Python work."""
+    counts. The words depend on a few facts of the line (measured or not, its profile, which
+    counting rule applied): each combination is put into words once and spread over the lines;
+    only an environment's own growth rate is written per line."""
     idx = np.flatnonzero(shown)
     minimum = ruleset.consumption.minimum
     included = ruleset.consumption.default_included.get(capacity_type)
-    profile = pd.Series(profiles[idx], dtype=object)
-    # The estimate depends on the profile alone: describe each profile once, then map.
-    by_profile = {p: _estimate(ruleset, p, capacity_type) for p in set(profile.tolist())}
-    estimate_text = profile.map(
-        {
-            p: f"estimate ({p}): {e.text}" + (f", {e.note}" if e.note else "") if e else ""
-            for p, e in by_profile.items()
-        }
-    )
     has_actual = ~np.isnan(env[f"{capacity_type}_actual_gb"].to_numpy()[idx])
-    text = pd.Series(
-        np.where(
-            has_measure[idx],
-            np.where(has_actual, "measured (rated)", "measured"),
-            np.where(
-                unknown[idx],
-                "unknown: not measured and the rule set has no estimate; counted as 0 GB",
-                estimate_text,
-            ),
-        )
-    )
-    confidence = np.where(
-        has_measure[idx],
-        "measured",
-        np.where(
-            unknown[idx],
-            "unknown",
-            profile.map({p: e.confidence if e else "" for p, e in by_profile.items()}),
-        ),
-    )
-    rule = np.where(
-        has_measure[idx],
-        "",
-        np.where(
-            unknown[idx],
-            "consumption.estimates." + profile.astype(str),
-            profile.map({p: e.rule if e else "" for p, e in by_profile.items()}),
-        ),
-    )
-    if included is not None:
-        text = text.where(
-            ~use_included[idx],
-            text + f"; only usage above the default environment's included {included.text} counts",
-        )
     raised = use_minimum[idx] & (raw[idx] < minimum.gb)
-    text = text.where(~raised, text + f"; raised to the minimum of {minimum.text} per environment")
-    grows = growth[idx] != 0
-    rate_text = "; grows " + pd.Series(growth[idx]).map("{:.3g}".format) + " GB per month"
-    basis_column = f"{capacity_type}_growth_basis"
-    if basis_column in env.columns:
-        fitted = pd.Series(env[basis_column].fillna("").to_numpy()[idx], dtype=object)
-        rate_text = rate_text.where(fitted == "", rate_text + " (" + fitted + ")")
-    text = text.where(~grows, text + rate_text)
     sku = env["power_platform_sku"].to_numpy()[idx]
-    text = text.where(
-        ~not_counted[idx], "not counted (" + pd.Series(sku) + " environment); " + text
+    facts = pd.MultiIndex.from_arrays(
+        [
+            has_measure[idx],
+            has_actual,
+            unknown[idx],
+            profiles[idx],
+            use_included[idx] & (included is not None),
+            raised,
+            not_counted[idx],
+            np.where(not_counted[idx], sku, ""),
+        ]
     )
+    kind, kinds = facts.factorize()
+    words, confidences, rules = [], [], []
+    for measured, actual, is_unknown, profile, within, minimum_raised, excluded, kind_sku in kinds:
+        estimate = _estimate(ruleset, profile, capacity_type)
+        if measured:
+            text, confidence, rule = ("measured (rated)" if actual else "measured"), "measured", ""
+        elif is_unknown:
+            text = "unknown: not measured and the rule set has no estimate; counted as 0 GB"
+            confidence, rule = "unknown", f"consumption.estimates.{profile}"
+        elif estimate is not None:
+            text = f"estimate ({profile}): {estimate.text}"
+            text += f", {estimate.note}" if estimate.note else ""
+            confidence, rule = estimate.confidence, estimate.rule
+        else:
+            text, confidence, rule = "", "", ""
+        if within and included is not None:
+            text += f"; only usage above the default environment's included {included.text} counts"
+        if minimum_raised:
+            text += f"; raised to the minimum of {minimum.text} per environment"
+        if excluded:
+            text = f"not counted ({kind_sku} environment); {text}"
+        words.append(text)
+        confidences.append(confidence)
+        rules.append(rule)
+    without_growth = np.array(words, dtype=object)[kind]
+    # The environment's own growth rate, the one part of the words written per line.
+    rate = growth[idx]
+    grows = np.flatnonzero(rate != 0)
+    growth_text = np.full(len(idx), "", dtype=object)
+    if len(grows):
+        said = np.array(
+            [f"; grows {g:.3g} GB per month" for g in rate[grows].tolist()], dtype=object
+        )
+        basis_column = f"{capacity_type}_growth_basis"
+        if basis_column in env.columns:
+            fitted = env[basis_column].fillna("").to_numpy()[idx][grows].astype(object)
+            said = np.where(fitted == "", said, said + " (" + fitted + ")")
+        growth_text[grows] = said
     return pd.DataFrame(
         {
             "pool": ruleset.pool_of(capacity_type),
             "environment": env["name"].to_numpy()[idx],
             "capacity_type": capacity_type,
             "gb": value[idx],
-            "basis": text.to_numpy(),
-            "confidence": confidence,
+            "basis": without_growth + growth_text,
+            "basis_without_growth": pd.Categorical(without_growth),
+            "confidence": np.array(confidences, dtype=object)[kind],
             "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
             "actual_gb": env[f"{capacity_type}_actual_gb"].to_numpy()[idx],
             "growth_gb_per_month": growth[idx],
             "environment_type": env["type"].to_numpy()[idx],
             "power_platform": env["power_platform"].to_numpy()[idx],
-            "rule": rule,
+            "rule": np.array(rules, dtype=object)[kind],
         }
     )

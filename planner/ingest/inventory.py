@@ -140,8 +140,12 @@ def _enumerated(
 ) -> np.ndarray:
     """Map written values onto allowed ones, ignoring case, spaces, hyphens and underscores."""
     values = table.column(position)
-    keys = values.str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
-    mapped = keys.map(by_key)
+    # A column holds a handful of distinct words: normalise each once, then spread.
+    codes, distinct = pd.factorize(values)
+    keys = (
+        pd.Series(distinct, dtype=object).str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
+    )
+    mapped = pd.Series(keys.map(by_key).to_numpy(dtype=object)[codes], index=values.index)
     blank = (values == "").to_numpy()
     bad = mapped.isna().to_numpy() & (~blank | required)
     if bad.any():
@@ -160,7 +164,11 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
     written = table.column(position)
     # "Tier 2", "tier-3" and "T4" are how people write tiers; the number is what counts. The
     # prefix goes only when a number follows: "Tier" alone is not a blank tier.
-    stripped = written.str.replace(r"^(?:tier|t)[\s_-]*(?=\d)", "", regex=True, case=False)
+    codes, distinct = pd.factorize(written)
+    prefixless = pd.Series(distinct, dtype=object).str.replace(
+        r"^(?:tier|t)[\s_-]*(?=\d)", "", regex=True, case=False
+    )
+    stripped = pd.Series(prefixless.to_numpy(dtype=object)[codes], index=written.index)
     tiers = _parse_series(table, position, stripped, "tier", _TIER)
     misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
     if misplaced.any():

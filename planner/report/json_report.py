@@ -7,8 +7,11 @@ for tenants with thousands of environments.
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -59,58 +62,102 @@ def _nested(record: dict[str, Any]) -> bool:
     )
 
 
-def _frame_json(frame: pd.DataFrame, pad: str, end: str) -> str:
-    """A large table as a list of records, one per line, encoded by pandas in one pass."""
+# Rows of a large table encoded at once: the text of one run is all that is held besides the
+# table, however large the tenant.
+ROWS_AT_ONCE = 20_000
+
+
+def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], Any]) -> None:
+    """A large table as a list of records, one per line, encoded by pandas a run of rows at a
+    time and written as it goes."""
     if frame.empty:
-        return "[]"
-    rounded_frame = frame.copy()
-    for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
-            numbers = frame[column].to_numpy(dtype=float)
-            rounded_frame[column] = np.round(numbers, DIGITS) + 0.0
-    body = rounded_frame.to_json(orient="records", double_precision=DIGITS, force_ascii=False)
-    # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
-    return "[\n" + pad + body[1:-1].replace('},{"', "},\n" + pad + '{"') + end + "]"
+        write("[]")
+        return
+    write("[\n" + pad)
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    for first in range(0, len(frame), ROWS_AT_ONCE):
+        if first:
+            write(",\n" + pad)
+        part = frame.iloc[first : first + ROWS_AT_ONCE].copy()
+        for column in floats:
+            part[column] = np.round(part[column].to_numpy(dtype=float), DIGITS) + 0.0
+        body = part.to_json(orient="records", double_precision=DIGITS, force_ascii=False)[1:-1]
+        # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
+        write(body.replace('},{"', "},\n" + pad + '{"'))
+    write(end + "]")
 
 
-def _layout(value: Any, depth: int) -> str:
-    """Objects one key per line, lists of flat records one record per line, the rest compact."""
+def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
+    """Objects one key per line, lists of flat records one record per line, the rest compact;
+    written piece by piece."""
     pad = "  " * (depth + 1)
     end = "\n" + "  " * depth
     if isinstance(value, pd.DataFrame):
-        return _frame_json(value, pad, end)
+        _frame_json(value, pad, end, write)
+        return
     if isinstance(value, dict) and value:
-        parts = [f"{pad}{_compact(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(parts) + end + "}"
+        write("{\n")
+        for index, (key, item) in enumerate(value.items()):
+            write((",\n" if index else "") + f"{pad}{_compact(key)}: ")
+            _layout(item, depth + 1, write)
+        write(end + "}")
+        return
     if isinstance(value, list) and value and isinstance(value[0], dict):
         if not _nested(value[0]):  # the records of one list share their shape
             # One call of the C encoder for the whole list, then a line break between records:
             # '}, {"' with an unescaped quote cannot occur inside a JSON string, and flat
             # records hold no other braces, so it marks exactly the record boundaries.
             body = _compact(_rounded_records(value))[1:-1]
-            return "[\n" + pad + body.replace('}, {"', "},\n" + pad + '{"') + end + "]"
-        items = [
-            pad + (_layout(item, depth + 1) if _nested(item) else _compact(rounded(item)))
-            for item in value
-        ]
-        return "[\n" + ",\n".join(items) + end + "]"
-    return _compact(rounded(value))
+            write("[\n" + pad + body.replace('}, {"', "},\n" + pad + '{"') + end + "]")
+            return
+        write("[\n")
+        for index, item in enumerate(value):
+            write((",\n" if index else "") + pad)
+            if _nested(item):
+                _layout(item, depth + 1, write)
+            else:
+                write(_compact(rounded(item)))
+        write(end + "]")
+        return
+    write(_compact(rounded(value)))
+
+
+def dump(data: dict[str, Any], handle: TextIO) -> None:
+    """JSON laid out for reading and diffing, every float rounded to ``DIGITS`` decimals,
+    written to ``handle`` as it is made."""
+    # Characters a terminal acts on are written as \u escapes, piece by piece as they go out.
+    _layout(data, 0, lambda text: handle.write(json_safe(text)))
+    handle.write("\n")
 
 
 def dumps(data: dict[str, Any]) -> str:
-    """JSON laid out for reading and diffing, every float rounded to ``DIGITS`` decimals."""
-    return json_safe(_layout(data, 0) + "\n")
+    """:func:`dump` into a string."""
+    buffer = io.StringIO()
+    dump(data, buffer)
+    return buffer.getvalue()
 
 
-def render_json(data: ReportData) -> str:
+def _document(data: ReportData) -> dict[str, Any]:
     """The ``whatif`` JSON where the data holds a comparison, the plan JSON otherwise."""
     if data.comparison is not None:
-        return dumps(data.comparison)
+        return data.comparison
     tables = {
         name: frame if name in LARGE_TABLES else records(frame, TABLES[name])
         for name, frame in data.tables.items()
     }
-    return dumps(plan_document(data.fields, tables))
+    return plan_document(data.fields, tables)
+
+
+def render_json(data: ReportData) -> str:
+    """The ``whatif`` JSON where the data holds a comparison, the plan JSON otherwise."""
+    return dumps(_document(data))
+
+
+def write_json(data: ReportData, path: str | Path) -> None:
+    """:func:`render_json` straight into a file (use inside ``atomic_write``): the large tables
+    are encoded and written a run of rows at a time, never held as one text."""
+    with open(path, "w", encoding="utf-8") as handle:
+        dump(_document(data), handle)
 
 
 def render_reconcile_json(report: ReportData) -> str:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
@@ -33,13 +35,18 @@ from planner.model.months import first_day
 from planner.report.data import ReportData
 from planner.report.formatting import headline
 from planner.report.xlsx_writer import (
+    _ILLEGAL,
+    _NEEDS_CARE,
     AXIS_GB_FORMAT,
     BOLD,
     CAPPLAN,
     ESTIMATE_GB_FORMAT,
+    FORMULA_TRIGGERS,
     GB_FORMAT,
+    MAX_WIDTH,
     MONTH_FORMAT,
     POOL_TITLE,
+    QUOTED,
     SECTION,
     SHARE_FORMAT,
     SIGNED_GB_FORMAT,
@@ -48,10 +55,10 @@ from planner.report.xlsx_writer import (
     USD_FORMAT,
     WHOLE_FORMAT,
     Column,
-    Estimate,
     Formula,
     Link,
     SheetWriter,
+    StreamedSheet,
     Styles,
     chart_text,
     display_length,
@@ -142,6 +149,9 @@ def capacity_title(capacity_type: str) -> str:
 
 
 # One row per environment, a GB column per capacity type: the Summary sums a pool's columns.
+# The basis is a short code per capacity type, explained once on the Basis codes sheet; the
+# environment's own growth per capacity type has a column of its own.
+GROWTH_FORMAT = '#,##0.000 "GB"'
 CONSUMPTION_COLUMNS = (
     Column("Environment"),
     Column("Environment type"),
@@ -151,12 +161,26 @@ CONSUMPTION_COLUMNS = (
         for capacity_type in CAPACITY_TYPES
     ),
     Column("Least certain", align="center"),
-    Column("Basis", wrap=True),
+    Column("Basis codes"),
+    *(
+        Column(f"{capacity_title(capacity_type)} growth per month", GROWTH_FORMAT)
+        for capacity_type in CAPACITY_TYPES
+    ),
 )
 # Where each capacity type's GB is, counting from 1.
 CONSUMPTION_GB_COLUMN = {
     capacity_type: index for index, capacity_type in enumerate(CAPACITY_TYPES, start=4)
 }
+CONSUMPTION_GROWTH_COLUMN = {
+    capacity_type: index
+    for index, capacity_type in enumerate(CAPACITY_TYPES, start=6 + len(CAPACITY_TYPES))
+}
+BASIS_CODE_COLUMNS = (
+    Column("Code"),
+    Column("Capacity type"),
+    Column("Basis", wrap=True),
+    Column("Environments", WHOLE_FORMAT),
+)
 # From the least certain to the most: the word a row's "Least certain" cell shows.
 CERTAINTY = ("unknown", "assumed", "secondary", "documented", "measured")
 
@@ -447,42 +471,184 @@ def consumed_formula(capacity_types: Iterable[str]) -> str:
     return f"=SUM({','.join(ranges)})" if ranges else "=0"
 
 
-def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> None:
+def basis_code_prefix(capacity_type: str) -> str:
+    """``dataverse_database`` as "DD": the start of its basis codes."""
+    return "".join(word[0] for word in capacity_type.split("_")).upper()
+
+
+# The growth part of a consumption line's basis (always its end), for lines that come without
+# their basis_without_growth.
+_GROWTH_WORDS = re.compile(r"; grows \S+ GB per month(?: \(.*\))?$")
+
+
+def _basis_without_growth(lines: pd.DataFrame) -> pd.Series:
+    if "basis_without_growth" in lines.columns:
+        return lines["basis_without_growth"].astype(object)
+    return lines["basis"].astype(str).str.replace(_GROWTH_WORDS, "", regex=True)
+
+
+def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[Any]]:
     """One row per environment, environments by name as in the HTML report. A GB cell holds
     the line's number (an estimate marked with "≈"), or the word "unknown" where the truth is
     not known: never 0, and SUM skips the word, which is how capplan counts it (as 0); typing a
-    measured number in its place updates the summary."""
-    rows: dict[str, list[Any]] = {}
-    bases: dict[str, list[tuple[int, str]]] = {}
-    least: dict[str, int] = {}
+    measured number in its place updates the summary. The basis is a code per capacity type;
+    returns the rows of the Basis codes sheet that explains them.
+
+    Tens of thousands of rows: the rows are made as XML in bulk, column by column, and go
+    straight into the sheet's file (:class:`StreamedSheet`) instead of one cell record each."""
+    lines = lines.reset_index(drop=True)
+    ws = writer.ws
+    writer.header(1, CONSUMPTION_COLUMNS)
+    if lines.empty:
+        writer.finish(freeze="B2")
+        return []
+    names = lines["environment"].astype(str)
+    position, first_seen = pd.factorize(names)
+    order = np.argsort(pd.Series(first_seen).str.casefold().to_numpy(), kind="stable")
+    row_of = np.empty(len(first_seen), dtype=int)
+    row_of[order] = np.arange(len(first_seen))
+    line_row = row_of[position]  # each line's sheet row, counting from 0 below the header
+    count = len(first_seen)
+    first = np.full(count, len(lines))
+    np.minimum.at(first, line_row, np.arange(len(lines)))  # each row's first line
+
+    styles = writer.styles
+    number = {
+        "measured": styles(num_format=GB_FORMAT)._get_xf_index(),
+        "estimate": styles(num_format=ESTIMATE_GB_FORMAT)._get_xf_index(),
+        "growth": styles(num_format=GROWTH_FORMAT)._get_xf_index(),
+    }
+    quoted = styles(QUOTED)._get_xf_index()
+    centred = styles({"align": "center"})._get_xf_index()
+    numbers = np.arange(2, count + 2).astype(str).astype(object)
+    kinds = lines["environment_type"].to_numpy()[first]
+    states = lines["power_platform"].to_numpy()[first]
+    columns: list[np.ndarray] = [
+        _text_cells("A", numbers, first_seen.to_numpy()[order], quoted, None, writer, 1),
+        _text_cells("B", numbers, kinds, quoted, None, writer, 2),
+        _text_cells("C", numbers, states, quoted, None, writer, 3),
+    ]
+    confidence = lines["confidence"].to_numpy()
+    capacity = lines["capacity_type"].to_numpy()
+    gb_values = lines["gb"].to_numpy(dtype=float)
+    growth = lines["growth_gb_per_month"].to_numpy(dtype=float)
+    without_growth = _basis_without_growth(lines).to_numpy()
+    row_codes: list[list[str]] = []
+    legend: list[list[Any]] = []
+    growth_cells: list[np.ndarray] = []
     rank = {word: index for index, word in enumerate(CERTAINTY)}
-    for line in lines.to_dict(orient="records"):
-        name = str(line["environment"])
-        row = rows.get(name)
-        if row is None:
-            row = rows[name] = [None] * len(CONSUMPTION_COLUMNS)
-            row[0], row[1], row[2] = name, line["environment_type"], line["power_platform"] or None
-            bases[name] = []
-        column = CONSUMPTION_GB_COLUMN[line["capacity_type"]]
-        confidence = line["confidence"]
-        if confidence == "unknown":
-            row[column - 1] = "unknown"
-        elif confidence == "measured":
-            row[column - 1] = line["gb"]
-        else:
-            row[column - 1] = Estimate(line["gb"])
-        title = capacity_title(line["capacity_type"])
-        measured = line["measured_gb"]
-        if measured is not None and abs(measured - line["gb"]) > TOLERANCE_GB:
-            title += f" ({measured:,.2f} GB measured)"  # the cell holds what counts
-        basis = f"{title}: {line['basis']}"
-        bases[name].append((column, basis))
-        least[name] = min(least.get(name, len(CERTAINTY)), rank.get(confidence, 0))
-    for name, row in rows.items():
-        row[-2] = CERTAINTY[least[name]]
-        row[-1] = "\n".join(text for _, text in sorted(bases[name]))
-    writer.table(CONSUMPTION_COLUMNS, [rows[name] for name in sorted(rows, key=str.casefold)])
+    least = np.full(count, len(CERTAINTY))
+    np.minimum.at(least, line_row, pd.Series(confidence).map(rank).fillna(0).to_numpy(int))
+    for capacity_type in CAPACITY_TYPES:
+        of_type = np.flatnonzero(capacity == capacity_type)
+        rows = line_row[of_type]
+        letter = xl_col_to_name(CONSUMPTION_GB_COLUMN[capacity_type] - 1)
+        cells = np.full(count, "", dtype=object)
+        kind = confidence[of_type]
+        for word, style in (("measured", number["measured"]), (None, number["estimate"])):
+            chosen = (kind == "measured") if word else ((kind != "measured") & (kind != "unknown"))
+            at = rows[chosen]
+            cells[at] = _number_cells(letter, numbers[at], gb_values[of_type][chosen], style)
+        unknown = rows[kind == "unknown"]
+        cells[unknown] = (
+            f'<c r="{letter}' + numbers[unknown] + '" t="inlineStr"><is><t>unknown</t></is></c>'
+        )
+        columns.append(cells)
+        writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
+        # The basis codes of this capacity type: one per distinct basis, in order of the words.
+        texts = pd.Series(without_growth[of_type])
+        known = sorted(texts.unique().tolist())
+        prefix = basis_code_prefix(capacity_type)
+        named = {text: f"{prefix}{index}" for index, text in enumerate(known, start=1)}
+        counts = texts.value_counts()
+        legend.extend(
+            [named[text], capacity_title(capacity_type), text, int(counts[text])] for text in known
+        )
+        type_codes = np.full(count, "", dtype=object)
+        type_codes[rows] = texts.map(named).to_numpy()
+        row_codes.append(type_codes.tolist())
+        letter = xl_col_to_name(CONSUMPTION_GROWTH_COLUMN[capacity_type] - 1)
+        cells = np.full(count, "", dtype=object)
+        cells[rows] = _number_cells(letter, numbers[rows], growth[of_type], number["growth"])
+        growth_cells.append(cells)
+        writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
+    words = np.array([CERTAINTY[index] for index in least.tolist()], dtype=object)
+    columns.append(_text_cells("I", numbers, words, quoted, centred, writer, 9))
+    # A row's codes in the order of its GB columns.
+    joined = [", ".join(filter(None, row)) for row in zip(*row_codes, strict=True)]
+    columns.append(
+        _text_cells("J", numbers, np.array(joined, dtype=object), quoted, None, writer, 10)
+    )
+    columns.extend(growth_cells)
+    last_column = len(CONSUMPTION_COLUMNS) - 1
+    prefix = ('<row r="' + numbers + '">').tolist()
+    body = ["".join(cells) + "</row>" for cells in zip(*(c.tolist() for c in columns), strict=True)]
+    assert isinstance(ws, StreamedSheet)
+    ws.stream(["".join(row) for row in zip(prefix, body, strict=True)], count, last_column)
+    ws.autofilter(0, 0, count, last_column)
     writer.finish(freeze="B2")
+    return legend
+
+
+def _xml_text(values: pd.Series) -> pd.Series:
+    return (
+        values.str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+    )
+
+
+def _text_cells(
+    letter: str,
+    numbers: np.ndarray,
+    values: np.ndarray,
+    quoted: int,
+    style: int | None,
+    writer: SheetWriter,
+    column: int,
+) -> np.ndarray:
+    """Inline string cells of one column (blank where a value is empty or None); text that a
+    spreadsheet would run as a formula keeps a quote prefix, as safe_cell_text says."""
+    text = pd.Series(values, dtype=object).fillna("").astype(str)
+    joined = "\n".join(text.tolist())
+    if _ILLEGAL.search(joined):
+        text = text.str.replace(_ILLEGAL, "", regex=True)
+    writer.measure(column, min(int(text.str.len().max() or 0), MAX_WIDTH))
+    plain = "" if style is None else f' s="{style}"'
+    attribute = np.full(len(text), plain, dtype=object)
+    if _NEEDS_CARE.search(joined):
+        attribute[text.str.startswith(FORMULA_TRIGGERS).to_numpy()] = f' s="{quoted}"'
+    if any(mark in joined for mark in "&<>"):
+        text = _xml_text(text)
+    # Spaces at either end of a text are kept only where the element says so.
+    opening = np.full(len(text), "<t>", dtype=object)
+    if " \n" in joined or "\n " in joined or joined.startswith(" ") or joined.endswith(" "):
+        spaced = (text.str.startswith(" ") | text.str.endswith(" ")).to_numpy()
+        opening[spaced] = '<t xml:space="preserve">'
+    cells = (
+        f'<c r="{letter}'
+        + numbers
+        + '"'
+        + attribute
+        + ' t="inlineStr"><is>'
+        + opening
+        + text.to_numpy(dtype=object)
+        + "</t></is></c>"
+    )
+    return np.where(text.to_numpy(dtype=object) == "", "", cells)
+
+
+def _number_cells(letter: str, numbers: np.ndarray, values: np.ndarray, style: int) -> np.ndarray:
+    """Number cells of one column, each number written exactly (its shortest round-trip form)."""
+    written = np.array([repr(v) for v in values.tolist()], dtype=object)
+    return f'<c r="{letter}' + numbers + f'" s="{style}"><v>' + written + "</v></c>"
+
+
+def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:
+    """What each code of the Consumption sheet's Basis codes column says, and how many
+    environments it applies to."""
+    writer.table(BASIS_CODE_COLUMNS, legend)
+    writer.finish()
 
 
 def _findings_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
@@ -664,6 +830,7 @@ SHEETS = (
     "Forecast",
     "Entitlement",
     "Consumption",
+    "Basis codes",
     "Findings",
     "Assumptions",
     "Inputs",
@@ -897,7 +1064,15 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     # Nothing reaches the file before close(): a failure on the way leaves no file behind.
     workbook = new_workbook(path)
     styles = Styles(workbook)
-    writers = {name: SheetWriter(workbook.add_worksheet(name), styles) for name in names}
+    writers = {
+        name: SheetWriter(
+            workbook.add_worksheet(
+                name, worksheet_class=StreamedSheet if name == "Consumption" else None
+            ),
+            styles,
+        )
+        for name in names
+    }
     if compared is None:
         _summary_sheet(writers["Summary"], report)
     else:
@@ -905,7 +1080,8 @@ def _write_workbook(report: ReportData, path: Path) -> None:
         _comparison_sheet(writers[COMPARISON_SHEET], compared, report.pool_titles)
     _forecast_sheet(writers["Forecast"], report)
     _entitlement_sheet(writers["Entitlement"], report)
-    _consumption_sheet(writers["Consumption"], report.tables["consumption"])
+    legend = _consumption_sheet(writers["Consumption"], report.tables["consumption"])
+    _basis_codes_sheet(writers["Basis codes"], legend)
     _findings_sheet(writers["Findings"], data)
     if "reconciliation" in data:
         _reconciliation_sheet(writers[RECONCILIATION_SHEET], data["reconciliation"])

@@ -315,6 +315,41 @@ class _ColumnFormats:
         return safe, self.number  # numbers, dates and formulas
 
 
+class StreamedSheet(Worksheet):
+    """A worksheet whose rows below the header arrive as finished XML, written straight into
+    the sheet's file when the workbook is closed. XlsxWriter keeps a record per cell until
+    then; for a sheet of tens of thousands of rows, rows made in bulk are far quicker and
+    lighter. The header and everything else of the sheet (widths, filter, frozen panes) go
+    through XlsxWriter as usual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streamed_rows: list[str] = []
+        self.header_rows = 0
+
+    def stream(self, rows: list[str], count: int, last_column: int) -> None:
+        """``rows``: the ``<row>`` elements of sheet rows 2 to count + 1, in order."""
+        self.header_rows = 1
+        self.streamed_rows = rows
+        self._check_dimensions(count, last_column)
+
+    def _write_sheet_data(self) -> None:
+        if not self.streamed_rows:
+            super()._write_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        # XlsxWriter writes the header row; the streamed rows follow it.
+        last_row = self.dim_rowmax
+        self.dim_rowmax = self.header_rows - 1
+        try:
+            self._write_rows()
+        finally:
+            self.dim_rowmax = last_row
+        for row in self.streamed_rows:
+            self.fh.write(row)
+        self._xml_end_tag("sheetData")
+
+
 class SheetWriter:
     """Writes tables onto one sheet and remembers how wide each column has to be.
 

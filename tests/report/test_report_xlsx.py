@@ -300,6 +300,12 @@ def test_consumption_lines_and_unknown_usage(
     """One row per environment, a GB column per capacity type: measured numbers as GB,
     estimates marked with "≈", "unknown" as the word (never 0)."""
     ws = short_book["Consumption"]
+    legend = {
+        code: (capacity_type, basis)
+        for code, capacity_type, basis, _ in short_book["Basis codes"].iter_rows(
+            min_row=2, values_only=True
+        )
+    }
     rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
     assert len(rows) == ws.max_row - 1 == len({c["environment"] for c in short_json["consumption"]})
     names = [name for name in rows if name is not None]
@@ -313,8 +319,16 @@ def test_consumption_lines_and_unknown_usage(
             ws.cell(row=row, column=column_of(ws, "Environment type")).value
             == (line["environment_type"])
         )
-        basis = ws.cell(row=row, column=column_of(ws, "Basis")).value
-        assert line["basis"] in basis and title in basis
+        # The basis: a code per capacity type, explained on the Basis codes sheet; the growth
+        # rate in a column of its own.
+        codes = ws.cell(row=row, column=column_of(ws, "Basis codes")).value.split(", ")
+        explained = [legend[code] for code in codes if legend[code][0] == title]
+        assert len(explained) == 1
+        assert line["basis"].startswith(explained[0][1])
+        growth = ws.cell(row=row, column=column_of(ws, f"{title} growth per month")).value
+        assert growth == pytest.approx(line["growth_gb_per_month"])
+        if growth:
+            assert line["basis"] != explained[0][1]
         if line["confidence"] == "unknown":
             assert cell.value == "unknown"
             continue
