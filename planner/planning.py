@@ -97,6 +97,9 @@ def build_plan(
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
+    # A license with dated versions (Sales Premium from 2026-04) plans with the version of the
+    # contract month.
+    ruleset = ruleset.at(as_of)
     entitlement = compute_entitlement(inputs.licenses, ruleset, months)
     consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
     forecast = compute_forecast(entitlement.by_pool, consumption.by_pool, labels, ruleset)

@@ -924,6 +924,77 @@ def rules_check(path: str) -> None:
     )
 
 
+@rules.command("skus")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--rules", "ruleset_id", metavar="ID|PATH", help="Check against this rule set.")
+@click.option("--as-of", metavar="YYYY-MM", help="Without --rules: the rule set effective then.")
+def rules_skus(output_format: str, ruleset_id: str | None, as_of: str | None) -> None:
+    """List the SKU catalog: every product by part number, GUID and display name, with the
+    rule that gives it capacity, or why it grants none.
+
+    \b
+    Examples:
+      capplan rules skus
+      capplan rules skus --format json --rules split-2023
+    """
+    from planner.model.months import current_month
+    from planner.report.catalog_view import catalog_json, catalog_table
+    from planner.ruleset import resolve_ruleset
+    from planner.ruleset.catalog import bundled_catalog
+
+    ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
+    render = catalog_json if output_format == "json" else catalog_table
+    click.echo(render(bundled_catalog(), ruleset), nl=False)
+
+
+@rules.command("import-skus")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    help="Catalog file to write (default: the catalog capplan uses).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
+    """Rebuild the SKU catalog from a newer download of Microsoft's "Product names and service
+    plan identifiers for licensing" CSV, and show what changed.
+
+    Products are matched by GUID; their capacity classification is kept. New products are
+    classified as granting no capacity when they are not Dynamics 365 or Power Platform
+    products (or are free, trial or developer plans), else as unknown until reviewed.
+
+    \b
+    Example:
+      capplan rules import-skus product-names.csv --dry-run
+    """
+    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.report.catalog_view import import_report
+    from planner.ruleset.catalog import (
+        catalog_path,
+        dump_catalog,
+        import_products,
+        load_catalog,
+        read_product_csv,
+    )
+
+    target = Path(out_path) if out_path else catalog_path()
+    check_not_input(target, [path], "--out")
+    products = read_product_csv(path)
+    current = load_catalog(target if target.exists() else catalog_path())
+    origin = f"Microsoft product names and service plan identifiers CSV ({Path(path).name})"
+    updated, changes = import_products(current, products, origin)
+    if not dry_run:
+        atomic_write_text(target, dump_catalog(updated))
+    click.echo(import_report(changes, len(current), updated, str(target)), nl=False)
+
+
 @cli.command()
 @click.option("--url", "org_url", metavar="ORG_URL", help="Dataverse organization URL to check.")
 @click.option(

@@ -30,6 +30,7 @@ from planner.ingest.jsondoc import lookup
 from planner.ingest.lcs import read_lcs_json
 from planner.ingest.licenses import (
     LicenseOptions,
+    read_admin_center_table,
     read_graph_json,
     read_mg_table,
     read_msol_table,
@@ -308,6 +309,7 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
         formats.MG_SUBSCRIBED_SKU: read_mg_table,
         formats.MSOL_ACCOUNT_SKU: read_msol_table,
         formats.PLANNING_SHEET: read_planning_table,
+        formats.ADMIN_CENTER_LICENSES: read_admin_center_table,
     }[base]
     return reader(table, options)
 

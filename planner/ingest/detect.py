@@ -26,6 +26,7 @@ _MG_SIGNATURE = {"skupartnumber", "partnumber", "skuid"}
 _NAME_KEYS = {normalize_header(alias) for alias in NAME_FIELD.aliases}
 _TYPE_KEYS = {normalize_header(alias) for alias in TYPE_FIELD.aliases}
 _PRODUCT_NAMES_SIGNATURE = {"productdisplayname", "stringid"}
+_ADMIN_CENTER_SIGNATURE = {"producttitle"}
 
 _GRAPH_KEYS = ("skuPartNumber", "prepaidUnits", "skuId", "servicePlans")
 _LCS_KEYS = ("EnvironmentName", "EnvironmentType", "TopologyDisplayName", "EnvironmentId")
@@ -39,6 +40,8 @@ def classify_headers(headers: Iterable[str]) -> str | None:
         return formats.MSOL_ACCOUNT_SKU
     if keys >= _PRODUCT_NAMES_SIGNATURE:
         return formats.PRODUCT_NAMES_REFERENCE
+    if keys & _ADMIN_CENTER_SIGNATURE:
+        return formats.ADMIN_CENTER_LICENSES
     if keys & _PLANNING_SIGNATURE:
         return formats.PLANNING_SHEET
     if keys & _MG_SIGNATURE:
@@ -120,8 +123,9 @@ def _tabular(table: Table, base: str | None, *, sheet_named: bool = False) -> Co
             location=table.header_location(),
             expected=(
                 "license columns SkuPartNumber + ActiveUnits (Get-MgSubscribedSku), AccountSkuId + "
-                "ActiveUnits (Get-MsolAccountSku) or sku + quantity (planning sheet); or the "
-                "inventory columns name, type, tier, power_platform, ..."
+                "ActiveUnits (Get-MsolAccountSku), Product Title + Total Licenses (admin center "
+                "Licenses export) or sku + quantity (planning sheet); or the inventory columns "
+                "name, type, tier, power_platform, ..."
             ),
         )
     return Content(

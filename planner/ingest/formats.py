@@ -16,6 +16,7 @@ GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"
 MG_SUBSCRIBED_SKU = "mg-subscribedsku"
 MSOL_ACCOUNT_SKU = "msol-accountsku"
 PLANNING_SHEET = "planning-sheet"
+ADMIN_CENTER_LICENSES = "admin-center-licenses"
 INVENTORY = "inventory"
 PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
 LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
@@ -31,6 +32,7 @@ TABULAR_BASES: tuple[str, ...] = (
     MG_SUBSCRIBED_SKU,
     MSOL_ACCOUNT_SKU,
     PLANNING_SHEET,
+    ADMIN_CENTER_LICENSES,
     INVENTORY,
     COE_ENVIRONMENT_CAPACITY,
 )
@@ -41,6 +43,7 @@ _KIND_OF_BASE = {
     MG_SUBSCRIBED_SKU: LICENSES,
     MSOL_ACCOUNT_SKU: LICENSES,
     PLANNING_SHEET: LICENSES,
+    ADMIN_CENTER_LICENSES: LICENSES,
     INVENTORY: ENVIRONMENTS,
     PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
     LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
@@ -53,7 +56,8 @@ _KIND_OF_BASE = {
 DESCRIPTION_OF_KIND = {
     LICENSES: (
         "a license export: Microsoft Graph subscribedSkus JSON, a Get-MgSubscribedSku or "
-        "Get-MsolAccountSku table (CSV/XLSX), or a planning sheet with columns sku, quantity"
+        "Get-MsolAccountSku table (CSV/XLSX), the Microsoft 365 admin center's Licenses export "
+        "(Product Title, Total Licenses), or a planning sheet with columns sku, quantity"
     ),
     ENVIRONMENTS: (
         "an environment list: the capplan inventory template (CSV/XLSX), the Power Platform "

@@ -70,6 +70,7 @@ SHORTFALL_KEYS = keys(contract.ShortfallRow)
 PURCHASE_KEYS = keys(contract.PurchaseRow)
 ASSUMPTION_KEYS = keys(contract.AssumptionRow)
 LICENSE_KEYS = keys(contract.LicenseRow)
+IGNORED_LICENSE_KEYS = keys(contract.IgnoredLicenseRow)
 
 
 # The plan's tables, each with the contract's keys in order.
@@ -82,6 +83,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "purchases": PURCHASE_KEYS,
     "assumptions": ASSUMPTION_KEYS,
     "licenses": LICENSE_KEYS,
+    "ignored_licenses": IGNORED_LICENSE_KEYS,
 }
 # The keys of the plan JSON, in the order they are written.
 PLAN_KEYS = keys(contract.PlanDocument)
@@ -105,6 +107,7 @@ def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
         "purchases": plan.purchases.astype({"units": object}),
         "assumptions": plan.assumptions,
         "licenses": plan.licenses,
+        "ignored_licenses": plan.licenses[plan.licenses["status"] == "not_relevant"],
     }
     return {name: frames[name].loc[:, list(keys)] for name, keys in TABLES.items()}
 

@@ -21,6 +21,7 @@ from planner.report.charts import comparison_chart, forecast_chart, marker_path,
 from planner.report.data import ReportData
 from planner.report.formatting import gb, headline, money, number, percent, signed_gb
 from planner.resources import bundled_dir
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -851,6 +852,9 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
                 "status": lic["status"].replace("_", " "),
                 "source": lic["source"],
                 "location": lic["location"],
+                "product_name": lic["product_name"],
+                "matched_by": MATCHED_BY_WORDS[lic["matched_by"]],
+                "reason": lic["reason"],
             }
             for lic in data["licenses"]
         ],

@@ -6,6 +6,7 @@ the JSON holds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ import click
 from planner.errors import printable_data
 from planner.report.data import ReportData
 from planner.report.formatting import gb, grid, headline, markdown_data, md_table, money
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
@@ -147,19 +149,48 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
         out.append(f"  {assumption['value']} ({assumption['rule']}): {assumption['reason']}")
     if not data["assumptions"]:
         out.append("  none: every number used has a source")
-    irrelevant = [lic for lic in data["licenses"] if lic["status"] == "not_relevant"]
-    if irrelevant:
+    if data["licenses"]:
         out.append("")
-        out.append(
-            "Not relevant to capacity (listed, not counted): "
-            + ", ".join(sorted({f"{lic['sku']} ({lic['quantity']})" for lic in irrelevant}))
-        )
+        out += license_lines(data)
     if "reconciliation" in data:
         from planner.report.reconciliation import reconciliation_table_lines
 
         out.append("")
         out.extend(reconciliation_table_lines(data["reconciliation"], grid, style))
     return "\n".join(out) + "\n"
+
+
+def license_lines(data: dict[str, Any]) -> list[str]:
+    """How the licenses were recognised, those matched by name, and those ignored with why."""
+    licenses = data["licenses"]
+    counts = Counter(lic["matched_by"] for lic in licenses)
+    out = [
+        f"Licenses: {len(licenses)} rows, recognised "
+        + ", ".join(
+            f"{MATCHED_BY_WORDS[how]} {counts[how]}"
+            for how in ("guid", "part_number", "display_name")
+            if counts[how]
+        )
+        + (f"; {counts['']} not recognised" if counts[""] else "")
+    ]
+    by_name = sorted(
+        {
+            f"'{lic['display_name'] or lic['sku_given']}' as {lic['sku']}"
+            for lic in licenses
+            if lic["matched_by"] == "display_name"
+        }
+    )
+    if by_name:
+        out.append("  matched by display name (check them): " + "; ".join(by_name))
+    ignored = data.get("ignored_licenses", [])
+    if ignored:
+        out.append(
+            "  ignored, grant no capacity (not counted): "
+            + "; ".join(
+                sorted({f"{lic['sku']} ({lic['quantity']}): {lic['reason']}" for lic in ignored})
+            )
+        )
+    return out
 
 
 def render_markdown(report: ReportData) -> str:
@@ -223,4 +254,6 @@ def render_markdown(report: ReportData) -> str:
         out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [f"- {s['path']}: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]]
+    if data["licenses"]:
+        out += ["", *[f"- {line.strip()}" for line in license_lines(data)]]
     return "\n".join(out) + "\n"

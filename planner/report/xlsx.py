@@ -66,6 +66,7 @@ from planner.report.xlsx_writer import (
     new_workbook,
     no_cycle_collection,
 )
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 # Status and severity colours, as in the HTML report: every one also has its word in the cell.
 STATUS_STYLES = {
@@ -734,11 +735,14 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
         Column("Status"),
         Column("File"),
         Column("Where in the file"),
+        Column("Product"),
+        Column("Recognised"),
+        Column("Why"),
     )
     rows = [
         [
             lic["sku"],
-            lic["sku_given"],
+            lic["sku_given"] or None,
             lic["sku_id"] or None,
             lic["quantity"],
             lic["role"] or None,
@@ -746,6 +750,9 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
             lic["status"],
             lic["source"],
             lic["location"] or None,
+            lic["product_name"] or None,
+            MATCHED_BY_WORDS[lic["matched_by"]],
+            lic["reason"] or None,
         ]
         for lic in data["licenses"]
     ]

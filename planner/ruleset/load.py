@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,9 +48,24 @@ POWER_PLATFORM_SKUS = ("Production", "Sandbox", "Default", "Developer", "Trial",
 
 @dataclass(frozen=True)
 class Source:
+    """A document that states numbers: a licensing guide (with its edition and page), a FAQ
+    page, a message-center post. ``url`` is empty only for capplan's own assumptions."""
+
     id: str
     title: str
     url: str
+    edition: str = ""
+    page: str = ""
+
+    @property
+    def citation(self) -> str:
+        """Title, edition and page as one line a person can look up."""
+        parts = [self.title]
+        if self.edition:
+            parts.append(self.edition)
+        if self.page:
+            parts.append(self.page if self.page.startswith("p") else f"p. {self.page}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,14 @@ class License:
     per_license: Mapping[str, Amount]
     per_base_user: Mapping[str, Amount]
     note: str = ""
+    # An edition's own tenant default; its family grants the larger of this and the family's,
+    # once per tenant.
+    tenant_default: Mapping[str, Amount] = field(default_factory=dict)
+    # Rules (part numbers) whose base licenses count for per_base_user; empty: every base
+    # license of a family that comes with finance and operations environments.
+    per_user_of: tuple[str, ...] = ()
+    minimum_base_licenses: int | None = None  # an edition's own minimum purchase
+    effective_from: str = ""  # YYYY-MM from which this version applies; "" from the start
 
 
 @dataclass(frozen=True)
@@ -170,8 +193,11 @@ class RuleSet:
     environment_types: Mapping[str, EnvironmentType]
     families: Mapping[str, Family]
     licenses: tuple[License, ...]
-    relevant_patterns: tuple[str, ...]
     addons: Mapping[str, Addon]
+    # Every dated version of every license; ``licenses`` holds those in effect at ``as_of``
+    # (the newest when the rule set was not narrowed to a month).
+    license_versions: tuple[License, ...] = ()
+    as_of: str = ""
     _by_sku: Mapping[str, License] = field(default_factory=dict, repr=False)
     _by_guid: Mapping[str, License] = field(default_factory=dict, repr=False)
 
@@ -193,13 +219,20 @@ class RuleSet:
                 return found
         return self._by_sku.get(sku.strip().casefold())
 
-    def looks_relevant(self, sku: str) -> bool:
-        return any(re.search(p, sku.strip(), re.IGNORECASE) for p in self.relevant_patterns)
+    def at(self, month: str) -> RuleSet:
+        """The rule set as it applies to a contract of ``month``: each license's newest version
+        effective then (a license whose first version is later is not in it yet)."""
+        if month == self.as_of:
+            return self
+        chosen = _effective_versions(self.license_versions, parse_month(month))
+        by_sku, by_guid = _license_indexes(chosen)
+        return replace(self, licenses=chosen, as_of=month, _by_sku=by_sku, _by_guid=by_guid)
 
     def all_amounts(self) -> Iterable[Amount]:
         for family in self.families.values():
             yield from family.tenant_default.values()
-        for lic in self.licenses:
+        for lic in self.license_versions or self.licenses:
+            yield from lic.tenant_default.values()
             yield from lic.per_license.values()
             yield from lic.per_base_user.values()
         yield self.consumption.minimum
@@ -338,6 +371,13 @@ def _amount(
         raise reader.fail(
             where, f"confidence is {confidence!r}", "one of " + ", ".join(CONFIDENCES)
         )
+    if confidence == "documented" and not sources[source_id].url:
+        raise reader.fail(
+            where,
+            f"a documented amount cites source '{source_id}', which has no URL",
+            "a source with the URL of the document that states the number, "
+            "or confidence secondary or assumed",
+        )
     return Amount(
         gb=gb,
         text=text,
@@ -423,11 +463,13 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         where = ("sources", key)
         if not isinstance(value, dict):
             raise reader.fail(where, f"source {key!r} is not a table", "title and url")
-        reader.unknown_keys(value, ("title", "url"), where)
+        reader.unknown_keys(value, ("title", "url", "edition", "page"), where)
         sources[key] = Source(
             id=key,
             title=reader.get(value, "title", where, str),
             url=reader.get(value, "url", where, str),
+            edition=reader.get(value, "edition", where, str, required=False, default=""),
+            page=str(reader.get(value, "page", where, (str, int), required=False, default="")),
         )
 
     pools: list[Pool] = []
@@ -686,8 +728,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         )
 
     licenses: list[License] = []
-    by_sku: dict[str, License] = {}
-    by_guid: dict[str, License] = {}
+    versions_of: dict[str, set[str]] = {}
     for index, raw in enumerate(reader.get(data, "licenses", top, list)):
         where = ("licenses", index)
         reader.unknown_keys(
@@ -701,6 +742,10 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "tier",
                 "per_license",
                 "per_base_user",
+                "tenant_default",
+                "per_user_of",
+                "minimum_base_licenses",
+                "effective_from",
                 "source",
                 "confidence",
                 "note",
@@ -721,8 +766,17 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "one of " + ", ".join(sorted(families)),
             )
         inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
-        rule = f"licenses[{sku}]"
+        dated = reader.get(raw, "effective_from", where, str, required=False, default="")
+        if dated:
+            try:
+                dated = format_month(parse_month(dated, what="effective_from"))
+            except InputError as exc:
+                raise reader.fail((*where, "effective_from"), exc.message, "YYYY-MM") from None
+        rule = f"licenses[{sku}]" + (f"@{dated}" if dated else "")
         tier = reader.get(raw, "tier", where, int, required=False)
+        per_user_of = reader.get(raw, "per_user_of", where, list, required=False, default=[])
+        if not all(isinstance(v, str) and v.strip() for v in per_user_of):
+            raise reader.fail((*where, "per_user_of"), f"{per_user_of!r}", "a list of part numbers")
         if tier is not None and not 1 <= tier <= 5:
             raise reader.fail((*where, "tier"), f"tier {tier}", "1 to 5")
         license_rule = License(
@@ -753,34 +807,65 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "pool",
             ),
             note=str(raw.get("note", "")),
+            tenant_default=_amounts(
+                reader,
+                raw.get("tenant_default"),
+                (*where, "tenant_default"),
+                f"{rule}.tenant_default",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            ),
+            per_user_of=tuple(v.strip() for v in per_user_of),
+            minimum_base_licenses=reader.get(
+                raw, "minimum_base_licenses", where, int, required=False
+            ),
+            effective_from=dated,
         )
+        if license_rule.tenant_default and role != "base":
+            raise reader.fail(
+                (*where, "tenant_default"),
+                f"{role} license {sku} has a tenant default",
+                "tenant_default only on base licenses (editions of a family)",
+            )
+        if dated and parse_month(dated) <= parse_month(effective_from):
+            raise reader.fail(
+                (*where, "effective_from"),
+                f"{sku} version from {dated} does not start after the rule set ({effective_from})",
+                f"a month after {effective_from}, or no effective_from",
+            )
         if role in ("attach", "team_member") and license_rule.per_license:
             raise reader.fail(
                 (*where, "per_license"),
                 f"{role} license {sku} accrues capacity",
                 f"no per_license amounts for role {role}",
             )
-        key = sku.casefold()
-        if key in by_sku:
-            raise reader.fail((*where, "sku"), f"SKU {sku} is listed twice", "each SKU once")
-        by_sku[key] = license_rule
-        if license_rule.guid:
-            by_guid[license_rule.guid] = license_rule
-        licenses.append(license_rule)
-
-    catalogue = reader.get(data, "catalogue", top, dict, required=False, default={})
-    patterns = tuple(
-        reader.get(catalogue, "relevant_patterns", ("catalogue",), list, required=False, default=[])
-    )
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
+        seen = versions_of.setdefault(sku.casefold(), set())
+        if dated in seen:
             raise reader.fail(
-                ("catalogue", "relevant_patterns"),
-                f"pattern {pattern!r}: {exc}",
-                "a regular expression",
-            ) from None
+                (*where, "sku"),
+                f"SKU {sku} is listed twice" + (f" from {dated}" if dated else ""),
+                "each SKU once, or once per effective_from month",
+            )
+        seen.add(dated)
+        licenses.append(license_rule)
+    for index, license_rule in enumerate(licenses):
+        for other in license_rule.per_user_of:
+            if other.casefold() not in versions_of:
+                raise reader.fail(
+                    ("licenses", index, "per_user_of"),
+                    f"per_user_of names {other}, which the rule set does not list",
+                    "part numbers of licenses in this rule set",
+                )
+
+    if "catalogue" in data:
+        raise reader.fail(
+            ("catalogue",),
+            "[catalogue] relevant_patterns are no longer used: which SKUs carry capacity comes "
+            "from the SKU catalog (capplan rules skus)",
+            "no [catalogue] table; list a SKU the catalog does not know under [[licenses]]",
+        )
 
     addons: dict[str, Addon] = {}
     for pool, raw in reader.get(data, "addons", top, dict).items():
@@ -807,6 +892,8 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             note=str(raw.get("note", "")),
         )
 
+    current = _effective_versions(licenses, None)
+    by_sku, by_guid = _license_indexes(current)
     return RuleSet(
         id=ruleset_id,
         title=reader.get(data, "title", top, str),
@@ -821,12 +908,41 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         consumption=consumption,
         environment_types=environment_types,
         families=families,
-        licenses=tuple(licenses),
-        relevant_patterns=patterns,
+        licenses=current,
+        license_versions=tuple(licenses),
         addons=addons,
         _by_sku=by_sku,
         _by_guid=by_guid,
     )
+
+
+def _effective_versions(versions: Sequence[License], month: int | None) -> tuple[License, ...]:
+    """Each SKU's newest version effective in ``month`` (None: the newest of all), in file
+    order."""
+    newest: dict[str, License] = {}
+    for version in versions:
+        starts = parse_month(version.effective_from) if version.effective_from else -1
+        if month is not None and starts > month:
+            continue
+        key = version.sku.casefold()
+        held = newest.get(key)
+        held_starts = parse_month(held.effective_from) if held and held.effective_from else -1
+        if held is None or starts > held_starts:
+            newest[key] = version
+    order = {id(v): i for i, v in enumerate(versions)}
+    return tuple(sorted(newest.values(), key=lambda v: order[id(v)]))
+
+
+def _license_indexes(
+    licenses: Iterable[License],
+) -> tuple[dict[str, License], dict[str, License]]:
+    by_sku: dict[str, License] = {}
+    by_guid: dict[str, License] = {}
+    for rule in licenses:
+        by_sku[rule.sku.casefold()] = rule
+        if rule.guid:
+            by_guid[rule.guid] = rule
+    return by_sku, by_guid
 
 
 def load_ruleset_file(path: str | Path) -> RuleSet:
@@ -863,7 +979,13 @@ def bundled_rulesets() -> tuple[RuleSet, ...]:
 
 
 def resolve_ruleset(choice: str | None, as_of: str) -> RuleSet:
-    """``--rules ID|PATH``, or the newest bundled rule set effective at ``as_of``."""
+    """``--rules ID|PATH``, or the newest bundled rule set effective at ``as_of``; either way
+    with the license versions in effect at ``as_of``."""
+    month = parse_month(as_of, what="--as-of")
+    return _choose_ruleset(choice, as_of, month).at(format_month(month))
+
+
+def _choose_ruleset(choice: str | None, as_of: str, month: int) -> RuleSet:
     available = bundled_rulesets()
     if choice:
         by_id = {r.id: r for r in available}
@@ -876,7 +998,6 @@ def resolve_ruleset(choice: str | None, as_of: str) -> RuleSet:
             f"--rules {choice!r} is neither a bundled rule set nor a file",
             expected="one of " + ", ".join(by_id) + ", or the path of a .toml rules file",
         )
-    month = parse_month(as_of, what="--as-of")
     effective = [r for r in available if parse_month(r.effective_from) <= month]
     if not effective:
         oldest = available[0]

@@ -35,6 +35,7 @@ from planner.model.inputs import (
     license_frame,
 )
 from planner.ruleset import RuleSet
+from planner.ruleset.classify import classify_licenses
 
 DEFAULT_SANDBOX_TIER = 2  # the tier an add-on sandbox gets when none is named
 
@@ -97,19 +98,28 @@ def apply_change(change: Change, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     raise _fail(change, f"a {change.kind} change cannot be applied to inputs")
 
 
+def _license_of(sku: str, ruleset: RuleSet) -> str:
+    """The license a what-if names, as the plan counts it: a part number, GUID or display name
+    resolved through the SKU catalog to its rule."""
+    row = license_frame([{"sku": sku, "quantity": 0}])
+    return str(classify_licenses(row, ruleset)["sku"].iloc[0])
+
+
 @apply_change.register
 def _(change: AddLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    rule = ruleset.find_license(change.sku)
-    return _with_licenses(inputs, rule.sku if rule else change.sku, change.quantity, change)
+    return _with_licenses(inputs, _license_of(change.sku, ruleset), change.quantity, change)
 
 
 @apply_change.register
 def _(change: RemoveLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    rule = ruleset.find_license(change.sku)
-    sku = rule.sku if rule else change.sku
+    sku = _license_of(change.sku, ruleset)
     held = inputs.licenses
+    # Rows held under another name of the same license (a GUID, a government part number)
+    # count too.
+    counted = classify_licenses(held, ruleset)["sku"] if len(held) else held["sku"]
     rows = held[
-        (held["sku"].str.casefold() == sku.casefold()) & (held["start_month"] <= change.month)
+        (counted.str.casefold() == sku.casefold()).to_numpy()
+        & (held["start_month"] <= change.month).to_numpy()
     ]
     holding = int(rows["quantity"].sum())
     if holding < change.quantity:

@@ -38,6 +38,9 @@ Rows = Sequence[Sequence[Cell]]
 
 
 PLANNING_CSV = "sku,quantity,display_name\nDYN365_FINANCE,25,Dynamics 365 Finance\n"
+ADMIN_CENTER_HEADER = (
+    "Product Title,Total Licenses,Expired Licenses,Assigned licenses,Renewal Date\n"
+)
 INVENTORY_HEADER = "name,type,tier,power_platform,linked_to,dataverse_database_gb\n"
 INVENTORY_CSV = (
     INVENTORY_HEADER + "CONTOSO-PROD,production,,integrated,,4\n"
@@ -365,6 +368,9 @@ def bad_files() -> dict[str, bytes]:
     )
     out["graph-sku-list.json"] = dumps(graph(graph_sku(part_number=["DYN365_FINANCE"])))
     out["graph-skuid-not-guid.json"] = dumps(graph(graph_sku(skuId="not-a-guid")))
+    no_ids = graph_sku()
+    del no_ids["skuId"], no_ids["skuPartNumber"]
+    out["graph-no-sku.json"] = dumps(graph(no_ids))
     out["ppac-capacity-string.json"] = dumps({"value": [ppac_environment(capacity="2 GB")]})
     out["ppac-size-negative.json"] = dumps(
         {
@@ -472,8 +478,21 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-two-quantity-columns.csv"] = utf8("sku,quantity,qty\nDYN365_FINANCE,1,2\n")
     out["licenses-header-only.csv"] = utf8("sku,quantity\n")
     out["licenses-multiline-cell.csv"] = utf8('sku,quantity\nDYN365_FINANCE,"1\n2\n3\n4"\n')
-    out["mgsku-no-sku-column.csv"] = utf8(
-        "SkuId,ActiveUnits\n00000000-0000-0000-0000-0000000000a1,25\n"
+    out["mgsku-no-sku-on-row.csv"] = utf8(
+        "SkuPartNumber,SkuId,ActiveUnits\nDYN365_FINANCE,,25\n,,10\n"
+    )
+    # Microsoft 365 admin center, Billing > Licenses export.
+    out["admin-center-expired-above-total.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,20,25,18,2027-06-30\n"
+    )
+    out["admin-center-total-words.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,twenty,0,18,2027-06-30\n"
+    )
+    out["admin-center-title-missing.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,20,0,18,2027-06-30\n,5,0,5,2027-06-30\n"
+    )
+    out["admin-center-no-total-column.csv"] = utf8(
+        "Product Title,Assigned licenses\nDynamics 365 Finance,18\n"
     )
     out["mgsku-warning-negative.csv"] = utf8(
         "SkuPartNumber,ActiveUnits,WarningUnits\nDYN365_FINANCE,25,-1\n"
@@ -775,6 +794,22 @@ def good_files() -> dict[str, bytes]:
     )
     out["licenses-hidden-sheet.xlsx"] = zip_parts(hidden)
     out["scenario.toml"] = scenario('kind = "buy_addon"\npool = "database"\ngb = 10\n')
+    # The planning sheet's tenant as other exports give it: by GUID only, and by name only.
+    out["licenses-mgsku-guid-only.csv"] = utf8(
+        "SkuId,ActiveUnits,ConsumedUnits\n55c9eb4e-c746-45b4-b255-9ab6b19d5c62,25,20\n"
+    )
+    out["licenses-admin-center.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,30,5,20,2027-06-30\n"
+        "Microsoft Power Automate Free,10000,0,27,\n"
+    )
+    out["licenses-admin-center.xlsx"] = xlsx(
+        {
+            "Licenses": [
+                ["Product Title", "Total Licenses", "Expired Licenses", "Assigned licenses"],
+                ["Dynamics 365 Finance", 25, 0, 20],
+            ]
+        }
+    )
     return out
 
 
