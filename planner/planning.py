@@ -20,7 +20,7 @@ from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
 from planner.model.inputs import Inputs
-from planner.model.months import current_month, format_month, month_labels, parse_month
+from planner.model.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
 from planner.model.units import MB_PER_GB
 from planner.results import Plan
 from planner.ruleset import RuleSet, resolve_ruleset
@@ -37,7 +37,16 @@ def validate_horizon(as_of: str | None, months: int) -> str:
             f"--months {months!r} is not a usable horizon",
             expected=f"a whole number of months from 1 to {MAX_MONTHS}",
         )
-    return format_month(parse_month(month))
+    start = parse_month(month)
+    last = start + months - 1
+    if last > LAST_MONTH:
+        raise InputError(
+            f"the horizon of {months} months from {format_month(start)} ends in "
+            f"{format_month(last)}, after {format_month(LAST_MONTH)}, the last month capplan "
+            "plans",
+            expected=f"--as-of and --months that end by {format_month(LAST_MONTH)}",
+        )
+    return format_month(start)
 
 
 def plan(

@@ -254,7 +254,7 @@ def _load(
         environments, notes = _read_environments(content, base)
         rows = len(environments)
         environment_part = FilePart(raw.name, base, 0, environments)
-    notes = _paging_notes(content) + notes
+    notes = content.notes + _paging_notes(content) + notes
     tenant_id = figures.tenant_id if figures is not None else tenant_of(content)
     source = InputSource(
         path=raw.name,

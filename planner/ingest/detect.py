@@ -8,7 +8,7 @@ JSON gets the JSON parser's complaint).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from planner.errors import InputError
@@ -71,6 +71,7 @@ class Content:
     table: Table | None = None
     json: JsonContent | None = None
     sheet_named: bool = False
+    notes: tuple[str, ...] = ()
 
 
 def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None) -> Content:
@@ -83,7 +84,8 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
         raise InputError("the file is empty", file=raw.name, expected=formats.EXPECTED_ANY)
     if is_workbook_container(raw):
         choice = choose_sheet(raw, _classifier_for(kind), sheet)
-        return _tabular(choice.table, choice.format_base, sheet_named=choice.named)
+        content = _tabular(choice.table, choice.format_base, sheet_named=choice.named)
+        return replace(content, notes=choice.notes)
     refuse_known_binaries(raw)
     text = decode_text(raw)
     stripped = text.lstrip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from planner.errors import printable
 from planner.ruleset import Amount, RuleSet
 
 
@@ -145,4 +146,5 @@ def rules_table(ruleset: RuleSet) -> str:
     out.append("Sources")
     for source in ruleset.sources.values():
         out.append(f"  {source.id:18} {source.url or '(none)'}")
-    return "\n".join(out) + "\n"
+    # A user's rules file may hold anything: no text of it drives the terminal.
+    return "\n".join(printable(line) for line in out) + "\n"

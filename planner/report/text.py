@@ -14,7 +14,7 @@ import click
 
 from planner.errors import printable_data
 from planner.report.data import ReportData
-from planner.report.formatting import gb, grid, headline, md_table, money
+from planner.report.formatting import gb, grid, headline, markdown_data, md_table, money
 from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
@@ -194,7 +194,7 @@ def license_lines(data: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: ReportData) -> str:
-    data = printable_data(report.plan)
+    data = markdown_data(report.plan)
     out = [
         f"## Capacity plan: {data['ruleset']}, as of {data['as_of']} ({data['months']} months)",
         "",
@@ -245,7 +245,7 @@ def render_markdown(report: ReportData) -> str:
         for f in data["findings"]
     ] or ["- none"]
     out += ["", "### Assumptions", ""]
-    out += [f"- {a['value']} (`{a['rule']}`): {a['reason']}" for a in data["assumptions"]] or [
+    out += [f"- {a['value']} ({a['rule']}): {a['reason']}" for a in data["assumptions"]] or [
         "- none"
     ]
     if "reconciliation" in data:
@@ -253,9 +253,7 @@ def render_markdown(report: ReportData) -> str:
 
         out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
-    out += [
-        f"- `{s['path']}`: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]
-    ]
+    out += [f"- {s['path']}: {s['kind']}, {s['format']}, {s['rows']} rows" for s in data["inputs"]]
     if data["licenses"]:
         out += ["", *[f"- {line.strip()}" for line in license_lines(data)]]
     return "\n".join(out) + "\n"

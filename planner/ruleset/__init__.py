@@ -22,6 +22,7 @@ from planner.ruleset.load import (
     load_ruleset_file,
     load_ruleset_text,
     resolve_ruleset,
+    ruleset_file,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "load_ruleset_file",
     "load_ruleset_text",
     "resolve_ruleset",
+    "ruleset_file",
 ]

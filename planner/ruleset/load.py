@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, RulesError
+from planner.limits import MAX_TOML_BYTES, read_limited
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
 from planner.model.months import format_month, parse_month
 from planner.model.units import parse_amount
@@ -420,6 +421,10 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"not valid TOML: {exc}", file=path) from None
+    except RecursionError:
+        raise RulesError(
+            "not valid TOML: arrays or tables are nested too deeply", file=path
+        ) from None
     reader = _Reader(path, text)
     top = ()
     reader.unknown_keys(
@@ -943,14 +948,28 @@ def _license_indexes(
 
 
 def load_ruleset_file(path: str | Path) -> RuleSet:
-    file = Path(path)
+    data = read_limited(path, MAX_TOML_BYTES, "rules file", _RULES_EXPECTED)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("rules file not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read rules file: {exc}", file=str(path)) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "the rules file is not UTF-8 text",
+            file=str(path),
+            location=f"line {line}",
+            expected=_RULES_EXPECTED,
+        ) from None
     return load_ruleset_text(text, str(path))
+
+
+_RULES_EXPECTED = "a TOML rules file (see docs/rules.md)"
+
+
+def ruleset_file(choice: str | None) -> Path | None:
+    """The file ``--rules`` (or a scenario's switch_rules) names, or None for a bundled id."""
+    if not choice or choice in {r.id for r in bundled_rulesets()}:
+        return None
+    return Path(choice)
 
 
 @lru_cache(maxsize=1)

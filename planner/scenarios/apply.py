@@ -148,11 +148,21 @@ def _(change: BuyAddon, inputs: Inputs, ruleset: RuleSet) -> Inputs:
 @apply_change.register
 def _(change: AddEnvironment, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     environments = inputs.environments
-    if (environments["name"] == change.name).any():
+    # As in inventories, names that differ only by case are one name (the admin center too).
+    same = environments["name"].str.casefold() == change.name.casefold()
+    if same.any():
+        existing = environments.loc[same, "name"].iloc[0]
+        also = "" if existing == change.name else f" (as {existing!r}, differing only by case)"
         raise _fail(
             change,
-            f"an environment named {change.name!r} already exists",
+            f"an environment named {change.name!r} already exists{also}",
             expected="a new, unique name",
+        )
+    if change.linked_to is not None and change.linked_to.casefold() == change.name.casefold():
+        raise _fail(
+            change,
+            f"{change.name} cannot be linked to itself",
+            expected="the name of a standalone Dataverse environment",
         )
     row: dict[str, Any] = {
         "name": change.name,
@@ -207,6 +217,12 @@ def _(change: LinkNewDataverse | LinkExistingDataverse, inputs: Inputs, ruleset:
         f"{t}_gb": np.nan for t in CAPACITY_TYPES if t.startswith("dataverse_")
     }
     if isinstance(change, LinkExistingDataverse):
+        if change.target.casefold() == change.name.casefold():
+            raise _fail(
+                change,
+                f"{change.name} cannot be linked to itself",
+                expected="the name of a standalone Dataverse environment",
+            )
         update.update({"power_platform": "linked_existing", "linked_to": change.target})
     else:
         update.update({"power_platform": "integrated", "linked_to": ""})

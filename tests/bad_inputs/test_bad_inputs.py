@@ -32,7 +32,7 @@ ROOT = HERE.parents[1]
 MANIFEST: dict[str, Any] = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))
 AS_OF = "2026-12"
 GOOD_INPUTS = (HERE / "good" / "licenses.csv", HERE / "good" / "environments.csv")
-KINDS = ("input", "licenses", "environments", "scenario", "history")
+KINDS = ("input", "licenses", "environments", "scenario", "history", "rules")
 LONGEST_LINE = 1000  # a message quotes what is wrong, not a whole column of digits
 # Anything a terminal could act on; a message may hold line breaks only between its own lines.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -85,7 +85,9 @@ class Case:
     def id(self) -> str:
         name = self.file.split("/", 1)[1]
         suffix = f"[{' '.join(self.options)}]" if self.options else ""
-        kind = f"({self.kind})" if self.kind not in ("input", "scenario", "history") else ""
+        kind = (
+            f"({self.kind})" if self.kind not in ("input", "scenario", "history", "rules") else ""
+        )
         return f"{name}{kind}{suffix}"
 
 
@@ -114,6 +116,8 @@ def arguments(case: Case, outputs: list[str], path: Path | None = None) -> list[
         return ["whatif", *good, "--scenario", str(path), *options, *outputs]
     if case.kind == "history":
         return ["forecast", *good, "--history", str(path), *options, *outputs]
+    if case.kind == "rules":
+        return ["forecast", *good, "--rules", str(path), *options, *outputs]
     if case.kind in ("licenses", "environments"):
         return [case.command, f"--{case.kind}", str(path), *options, *outputs]
     return [case.command, str(path), *options, *outputs]
