@@ -205,6 +205,34 @@ def run_once(command: list[str]) -> tuple[float, int]:
     return seconds, peak
 
 
+def measure(command: list[str]) -> tuple[float, int, int, bytes, float]:
+    """Wall seconds, peak resident bytes of the process tree, exit status, stderr and CPU
+    seconds of one run, whatever its exit status (the hostile benchmark expects refusals)."""
+    peak = 0
+    cpu_before = _children_cpu()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENVIRONMENT
+    )
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_resident_bytes(process.pid))
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
+    return seconds, peak, process.returncode, errors, _children_cpu() - cpu_before
+
+
 def capplan_command() -> list[str]:
     installed = shutil.which("capplan")
     return [installed] if installed else [sys.executable, "-m", "planner"]

@@ -19,16 +19,37 @@ LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be 
 # Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
 # (tab and CR hide the sign in a CSV export). Text from inputs that starts so is written as text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters that reorder or hide
+# text: bidi embeddings, overrides and isolates, marks, line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 SHORTENED = " ... (shortened)"
 
 
+def _escaped(found: re.Match[str]) -> str:
+    character = found.group()
+    if character in "\t\n\r":
+        return character.encode("unicode_escape").decode("ascii")
+    code = ord(character)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def printable(text: str, limit: int | None = None) -> str:
-    shown = _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+    shown = _CONTROL.sub(_escaped, text)
     shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
     if limit is not None and len(shown) > limit:
         shown = shown[: max(limit - len(SHORTENED), 0)] + SHORTENED
     return shown
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on or reorders: DEL, C1
+# controls (U+009B is a one-character escape sequence), bidi controls, line separators.
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text with those characters written as \\u escapes: the same JSON value, and inert
+    when printed. (They can only occur inside strings, where the escape means the same.)"""
+    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def printable_data(value: Any) -> Any:

@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from planner.checks import run_checks
-from planner.engine.consumption import Consumption, compute_consumption
+from planner.engine.consumption import FLAT_GROWTH_RULE, Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
 from planner.engine.forecast import bought_addons, compute_forecast, recommend_purchases
 from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
 from planner.model.inputs import Inputs
-from planner.model.months import current_month, format_month, month_labels, parse_month
+from planner.model.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
 from planner.model.units import MB_PER_GB
 from planner.results import Plan
 from planner.ruleset import RuleSet, resolve_ruleset
@@ -42,7 +42,16 @@ def validate_horizon(as_of: str | None, months: int) -> str:
             f"--months {months!r} is not a usable horizon",
             expected=f"a whole number of months from 1 to {MAX_MONTHS}",
         )
-    return format_month(parse_month(month))
+    start = parse_month(month)
+    last = start + months - 1
+    if last > LAST_MONTH:
+        raise InputError(
+            f"the horizon of {months} months from {format_month(start)} ends in "
+            f"{format_month(last)}, after {format_month(LAST_MONTH)}, the last month capplan "
+            "plans",
+            expected=f"--as-of and --months that end by {format_month(LAST_MONTH)}",
+        )
+    return format_month(start)
 
 
 def plan(
@@ -93,6 +102,9 @@ def build_plan(
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
+    # A license with dated versions (Sales Premium from 2026-04) plans with the version of the
+    # contract month.
+    ruleset = ruleset.at(as_of)
     entitlement = compute_entitlement(inputs.licenses, ruleset, months)
     consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
     forecast = compute_forecast(entitlement.by_pool, consumption.by_pool, labels, ruleset)
@@ -201,6 +213,20 @@ def collect_assumptions(
                     f"({', '.join(with_defaults)}) add up or only the largest applies"
                 ),
                 "rule": "defaults_combine",
+                "environments": [],
+            }
+        )
+    if not consumption.growth_stated:
+        rows.append(
+            {
+                "pool": None,
+                "sku": None,
+                "value": "no growth",
+                "reason": (
+                    "no environment states a monthly growth, so every month keeps month 0's "
+                    "usage; give <type>_growth_gb_per_month in the inventory or a growth sheet"
+                ),
+                "rule": FLAT_GROWTH_RULE,
                 "environments": [],
             }
         )

@@ -9,8 +9,9 @@ as a green test. ``tests/CASES.md`` documents the keys.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 
 from planner.checks import REGISTRY
+from planner.ingest import load_inputs
 from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.changes import CHANGE_KINDS, Change
 from planner.model.inputs import (
@@ -69,6 +71,18 @@ CASE_SCHEMA: dict[str, Any] = {
             "items": {"type": "object", "propertyNames": {"enum": list(ENVIRONMENT_COLUMNS)}},
         },
         "growth_fits": {"type": "array", "items": {"type": "object"}},
+        "files": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "text"],
+                "properties": {
+                    "name": {"type": "string", "pattern": r"^[^/\\]+$"},
+                    "text": {"type": "string"},
+                },
+            },
+        },
         "sources": {
             "type": "array",
             "items": {
@@ -208,7 +222,10 @@ def validate(case: Case) -> None:
             raise CaseError(f"{case.name}: expected.shortfalls: unknown keys {sorted(unknown)}")
 
 
-def case_inputs(case: Case) -> Inputs:
+def case_inputs(case: Case, folder: Path | None = None) -> Inputs:
+    """The case's rows; with ``files``, those are written to ``folder`` and read as the command
+    line reads them (from ``folder``, so that sources are the bare file names), and the rows are
+    added after them."""
     data = case.data
     source = Path(case.name).name
     sources = [
@@ -228,6 +245,20 @@ def case_inputs(case: Case) -> Inputs:
         sources=tuple(sources),
         microsoft=figures,
     )
+    if data.get("files"):
+        if folder is None:
+            raise CaseError(f"{case.name}: a case with files needs a folder to write them to")
+        for file in data["files"]:
+            (folder / file["name"]).write_text(file["text"], encoding="utf-8")
+        with contextlib.chdir(folder):
+            read = load_inputs([file["name"] for file in data["files"]])
+        inputs = replace(
+            read,
+            licenses=pd.concat([read.licenses, inputs.licenses], ignore_index=True),
+            environments=pd.concat([read.environments, inputs.environments], ignore_index=True),
+            sources=read.sources + inputs.sources,
+            microsoft=inputs.microsoft or read.microsoft,
+        )
     if "growth_fits" in data:
         inputs = inputs.with_growth_fits(pd.DataFrame(data["growth_fits"]))
     return inputs
@@ -262,7 +293,7 @@ def run(case: Case, tmp_path: Path) -> Outcome:
     data = case.data
     as_of, months = data["as_of"], data["months"]
     ruleset = resolve_ruleset(data["rules"], as_of)
-    inputs = case_inputs(case)
+    inputs = case_inputs(case, tmp_path)
     if "scenario" not in data:
         return Outcome(build_plan(inputs, ruleset, as_of, months, case_changes(case)), {})
     scenario_file = tmp_path / f"{Path(case.name).name}.scenario.toml"

@@ -1,4 +1,5 @@
-"""Planning never touches the network: only ``capplan verify`` may open a connection.
+"""Planning never touches the network: only ``capplan verify`` and ``capplan collect`` may open a
+connection.
 
 The commands run as real processes with a ``sitecustomize`` module on PYTHONPATH that replaces
 ``socket.socket.connect`` (and its relatives) with a function that records the attempt and

@@ -56,3 +56,10 @@ def test_cli_reference_is_in_sync_with_the_commands() -> None:
 
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert written == render_cli_reference(), "run: python -m planner.cli.docs > docs/cli.md"
+
+
+def test_rules_reference_tables_are_in_sync_with_the_rule_files() -> None:
+    from planner.report.rules_doc import with_tables
+
+    written = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert written == with_tables(written), "run: python -m planner.report.rules_doc"

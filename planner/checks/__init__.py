@@ -53,6 +53,7 @@ def run_checks(plan: Plan) -> tuple[Finding, ...]:
 # The modules that hold the checks register them on import.
 from planner.checks import (  # noqa: E402, F401
     capacity,
+    inputs,
     integration,
     licenses,
     provisioning,

@@ -90,21 +90,57 @@ def capacity_warning(plan: Plan) -> Iterator[Finding]:
 @check("USAGE_UNKNOWN", "warning")
 def usage_unknown(plan: Plan) -> Iterator[Finding]:
     """An environment's usage of a capacity type is not measured and the rule set has no planning
-    estimate for it, so the plan counts 0 GB. Put the measured size in the inventory column named
-    in the message.
+    estimate for it, so the plan counts 0 GB. The message says where to give the size: the
+    inventory column, the scenario file's change, or ``--add-sandbox NAME:TIER=GB`` for a
+    sandbox added on the command line.
     """
     unknown = plan.consumption_detail.estimates_used
-    unknown = unknown[unknown["confidence"] == "unknown"]
+    # Unknown usage that grows is GROWTH_FROM_UNKNOWN_START's to report.
+    unknown = unknown[(unknown["confidence"] == "unknown") & (unknown["growth_gb_per_month"] <= 0)]
+    names_of = plan.environments["name"].astype(str)
+    origin = dict(zip(names_of, plan.environments["source"], strict=False))
+    tiers = dict(zip(names_of, plan.environments["tier"], strict=False))
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
-        names = sorted(rows["environment"])
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        yield Finding(
-            "USAGE_UNKNOWN",
-            "warning",
-            str(capacity_type),
-            f"{capacity_type} usage of {shown} is not measured and has no planning estimate; "
-            f"counted as 0 GB. Fill in {capacity_type}_gb in the inventory.",
+        names = sorted(rows["environment"].astype(str))
+        by_origin: dict[str, list[str]] = {}
+        for name in names:
+            tier = tiers.get(name)
+            advice = _where_to_give(
+                str(origin.get(name, "")),
+                f"{name}:{int(tier)}" if tier == tier and tier is not None else f"{name}:TIER",
+                capacity_type,
+            )
+            by_origin.setdefault(advice, []).append(name)
+        for advice, group in by_origin.items():
+            shown = ", ".join(group[:10]) + (
+                f" and {len(group) - 10} more" if len(group) > 10 else ""
+            )
+            yield Finding(
+                "USAGE_UNKNOWN",
+                "warning",
+                str(capacity_type),
+                f"{capacity_type} usage of {shown} is not measured and has no planning estimate; "
+                f"counted as 0 GB. {advice}",
+            )
+
+
+def _where_to_give(source: str, name_and_tier: str, capacity_type: str) -> str:
+    """Where the size of an environment's capacity type can be given, by where the row came
+    from: an inventory, a scenario file's change, or a command-line flag."""
+    column = f"{capacity_type}_gb"
+    if source.startswith("--add-sandbox"):
+        if capacity_type == "operations_database":
+            return (
+                "Give the new sandbox's size on the command line: "
+                f"--add-sandbox {name_and_tier}=GB."
+            )
+        return (
+            f"--add-sandbox gives only the Operations database size; give {column} in a scenario "
+            "file's add_environment change."
         )
+    if ", changes[" in source:
+        return f"Give {column} in the add_environment change ({source})."
+    return f"Fill in {column} in the inventory."
 
 
 @check("GROWTH_NOT_FITTED", "warning")

@@ -375,3 +375,67 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
             "it uses.",
             month=month_label(plan, month),
         )
+
+
+@check("CHE_NO_INITIAL_ENVIRONMENT", "warning")
+def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
+    """A cloud-hosted development environment is written with ``power_platform = initial``.
+
+    Only sandbox and production environments that Lifecycle Services manages get an initial
+    Power Platform environment; a cloud-hosted one gets a Power Platform environment only when
+    integrated during deployment. The plan charges nothing for the stated initial environment.
+    Write ``integrated`` if it was integrated at deployment, or ``none``.
+    """
+    environments = plan.environments
+    lcs_managed = environments["type"].map(lambda t: plan.ruleset.environment_types[t].lcs_managed)
+    rows = (
+        ~lcs_managed.astype(bool)
+        & environments["type"].isin(FINANCE_OPERATIONS_TYPES)
+        & (environments["stated_power_platform"] == "initial")
+    ).to_numpy()
+    initial = plan.ruleset.consumption.estimates.get("initial", {}).get("dataverse_database")
+    charge = f"the {initial.text} of an initial environment" if initial else "nothing"
+    for row, month in first_active(plan, rows):
+        name = str(environments["name"].iat[row])
+        where = f"{environments['source'].iat[row]} {environments['location'].iat[row]}".strip()
+        yield Finding(
+            "CHE_NO_INITIAL_ENVIRONMENT",
+            "warning",
+            name,
+            f"{name} is a cloud-hosted development environment written as power_platform "
+            f"initial ({where}), but only environments Lifecycle Services manages get an initial "
+            f"Power Platform environment, so {charge} is not charged. Write integrated if it was "
+            "integrated at deployment, otherwise none.",
+            month=month_label(plan, month),
+        )
+
+
+@check("SANDBOX_LINKED_TO_PRODUCTION", "warning")
+def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
+    """A finance and operations sandbox is linked to a production Dataverse environment.
+
+    The link puts the sandbox's test data, test runs and refreshes into the production Dataverse
+    environment (dual-write and virtual tables act on production records), and it cannot be
+    undone: the way out is deleting environments. A sandbox belongs with a Dataverse sandbox.
+    """
+    environments = plan.environments
+    types = dict(zip(environments["name"].astype(str), environments["type"], strict=False))
+    target_type = environments["linked_to"].astype(str).map(types)
+    rows = (
+        environments["type"].isin(["sandbox", "addon_sandbox", "cloud_hosted_dev"])
+        & (environments["power_platform"] == "linked_existing")
+        & (target_type == "dataverse_production")
+    ).to_numpy()
+    for row, month in first_active(plan, rows):
+        name = str(environments["name"].iat[row])
+        target = str(environments["linked_to"].iat[row])
+        yield Finding(
+            "SANDBOX_LINKED_TO_PRODUCTION",
+            "warning",
+            name,
+            f"{name} is a sandbox linked to {target}, a production Dataverse environment: its "
+            "test data, test runs and refreshes reach production records, and the link cannot "
+            f"be undone (only deleting environments ends it). Link {name} to a Dataverse sandbox "
+            "instead, such as a copy of production.",
+            month=month_label(plan, month),
+        )

@@ -7,6 +7,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from planner.checks import check
+from planner.engine.consumption import FLAT_GROWTH_RULE
 from planner.results import Finding
 
 if TYPE_CHECKING:
@@ -15,10 +16,14 @@ if TYPE_CHECKING:
 
 @check("UNKNOWN_SKU", "warning")
 def unknown_sku(plan: Plan) -> Iterator[Finding]:
-    """A SKU looks like Dynamics 365, Power Platform or Dataverse but the rule set does not list it.
+    """A license that may carry capacity, but no rule of the rule set applies to it.
 
-    Its capacity is not counted. Add it to a copy of the rule set (``--rules PATH``) with its role
-    and amounts, or confirm that it accrues nothing.
+    Raised for a SKU the SKU catalog says carries capacity but the rule set has no rule for, one
+    the catalog has not classified yet, one the catalog does not know at all (a newer product:
+    ``capplan rules import-skus``), and a display name that matches no product or several of
+    different capacity; the message names the rows. Its capacity is not counted. A SKU the
+    catalog says grants no capacity (free, trial, Office) raises nothing: the plan lists it under
+    ignored licenses with the reason.
     """
     unknown = plan.licenses[plan.licenses["status"] == "unknown"]
     for sku, rows in unknown.groupby("sku", sort=True):
@@ -31,13 +36,15 @@ def unknown_sku(plan: Plan) -> Iterator[Finding]:
                 }
             )
         )
+        name = str(rows["product_name"].iloc[0])
+        named = f" ({name})" if name and name != sku else ""
+        reason = str(rows["reason"].iloc[0])
         yield Finding(
             "UNKNOWN_SKU",
             "warning",
             str(sku),
-            f"{sku} ({quantity} units, {where}) is not in rule set {plan.ruleset.id}; its capacity "
-            "is not counted. Add it to your own rules file with its role and amounts "
-            "if it accrues any.",
+            f"{sku}{named}, {quantity} units, {where}: {reason}; its capacity is not counted. "
+            "Add it to your own rules file with its role and amounts if it accrues any.",
         )
 
 
@@ -50,6 +57,8 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
     """
     titles = {p.name: p.title for p in plan.ruleset.pools}
     for row in plan.assumptions.itertuples(index=False):
+        if row.rule == FLAT_GROWTH_RULE:
+            continue  # GROWTH_UNKNOWN says it
         subject = next((v for v in (row.sku, row.pool) if isinstance(v, str)), "tenant")
         # The Assumptions list states the value and the reason; the finding points there
         # instead of saying it all again.

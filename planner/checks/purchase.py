@@ -38,19 +38,30 @@ def below_minimum_licenses(plan: Plan) -> Iterator[Finding]:
 
     Finance, Supply Chain Management, Commerce and Project Operations are sold with a minimum
     number of base licenses (``minimum_base_licenses`` of the family in the rule set; a smaller
-    minimum for the Premium editions). Raised only for a family the tenant holds base licenses of,
-    in the first month the count is below the minimum; the subject is the family's base SKUs.
+    minimum of an edition, ``minimum_base_licenses`` of its license, applies while the tenant
+    holds that edition, as for the Premium editions). Raised only for a family the tenant holds
+    base licenses of, in the first month the count is below the minimum; the subject is the
+    family's base SKUs.
     """
     months = evaluation_months(plan)
     for name, family in sorted(plan.ruleset.families.items()):
-        minimum = family.minimum_base_licenses
-        if minimum is None:
-            continue
         held = _held(plan, "base", name)
         if not held:
             continue
         total = np.sum(list(held.values()), axis=0)
         for month in months:
+            # An edition may have its own, smaller minimum (the Premium editions): the smallest
+            # minimum of the editions held that month applies to the family.
+            minimums = [
+                rule.minimum_base_licenses or family.minimum_base_licenses
+                for sku, quantity in held.items()
+                if quantity[month] > 0
+                and (rule := plan.ruleset.find_license(sku)) is not None
+                and (rule.minimum_base_licenses or family.minimum_base_licenses)
+            ]
+            if not minimums:
+                continue
+            minimum = min(m for m in minimums if m is not None)
             count = int(np.rint(total[month]))
             if not 0 < count < minimum:
                 continue

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -26,6 +28,31 @@ EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
 EXIT_SERVICE = 3  # collect: a live service gave no usable answer
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number within bounds: click's FloatRange lets "nan" through every comparison."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        below = number <= self.low if self.low_open else number < self.low
+        if not math.isfinite(number) or below or number > self.high:
+            bracket = "(" if self.low_open else "["
+            self.fail(
+                f"{value!r} is not a finite number in {bracket}{self.low:g}, {self.high:g}]",
+                param,
+                ctx,
+            )
+        return number
 
 
 def usage_error(error: click.UsageError) -> None:
@@ -56,6 +83,8 @@ class CapplanGroup(click.Group):
             ctx.exit(EXIT_BAD_INPUT)
         except click.UsageError as error:
             usage_error(error)
+        except KeyboardInterrupt:
+            interrupted()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug of ours: short message, traceback only with --debug
@@ -158,7 +187,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "buffer_pct",
             default=0.0,
             show_default=True,
-            type=click.FloatRange(0, 95),
+            type=FiniteFloat(0, 95),
             help="Headroom to keep free when recommending add-ons, in percent of the entitlement.",
         ),
         click.option(
@@ -199,6 +228,8 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
         sheet=options["sheet"],
         max_bytes=max_bytes(options),
     )
+    for note in inputs.notes:
+        click.echo(f"capplan: note: {printable(note, 500)}", err=True)
     if options["history_files"]:
         from planner.ingest.snapshots import apply_fitted_growth, fit_growth, read_snapshots
 
@@ -223,13 +254,37 @@ def load_plan(options: dict[str, Any]) -> Any:
 
 
 def input_paths(options: dict[str, Any]) -> list[str]:
+    """Every file the command reads: none of them may be an output."""
+    from planner.ruleset import ruleset_file
+
+    rules = ruleset_file(options.get("rules"))
     return [
         *options["inputs"],
         *options["license_files"],
         *options["environment_files"],
         *options["history_files"],
         *options.get("scenario_files", ()),
+        *([str(rules)] if rules is not None else []),
     ]
+
+
+def check_outputs(
+    options: dict[str, Any], targets: dict[str, str], scenarios: Sequence[Any] = ()
+) -> None:
+    """Refuse outputs that are inputs, including rules files named inside scenarios, and two
+    outputs that are one file."""
+    from planner.cli.output import check_distinct, check_not_input
+    from planner.ruleset import ruleset_file
+
+    inputs = input_paths(options)
+    for scenario in scenarios:
+        if scenario.switch is not None:
+            named = ruleset_file(scenario.switch.rules)
+            if named is not None:
+                inputs.append(str(named))
+    check_distinct(targets.items())
+    for option, path in targets.items():
+        check_not_input(path, inputs, option)
 
 
 def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:
@@ -263,7 +318,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "scenario_files",
             multiple=True,
             type=click.Path(dir_okay=False),
-            help="A scenario file (TOML); each is one column of the comparison. Repeatable.",
+            help="A scenario file (TOML); each is one scenario of the comparison, printed as rows "
+            "after the baseline's. Repeatable.",
         ),
         click.option(
             "--add-licenses",
@@ -274,8 +330,10 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--add-sandbox",
             multiple=True,
-            metavar="NAME[:TIER]",
-            help="Add an add-on sandbox with its initial Power Platform environment.",
+            metavar="NAME[:TIER][=GB]",
+            help="Add an add-on sandbox with its initial Power Platform environment; GB is its "
+            "starting Operations database size (else the rule set's estimate for the tier, or "
+            "unknown). Repeatable.",
         ),
         click.option(
             "--link",
@@ -301,10 +359,10 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str) -> Any:
-    """The baseline and the scenarios of --scenario files and flags; None when there are none."""
+def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
+    """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
+    from planner.limits import MAX_SCENARIO_CHANGES
     from planner.model.changes import Scenario
-    from planner.scenarios.compare import compare
     from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
@@ -320,11 +378,28 @@ def load_comparison(options: dict[str, Any], inputs: Any, ruleset: Any, as_of: s
         buy_addon=options["buy_addon"],
         growth=options["growth"],
     )
+    if len(flags) > MAX_SCENARIO_CHANGES:
+        raise InputError(
+            f"the what-if flags make {len(flags):,} changes, more than the "
+            f"{MAX_SCENARIO_CHANGES:,} capplan applies in one scenario",
+            expected="a few what-if flags, or several scenario files",
+        )
     if flags:
         scenarios.append(Scenario("command line", flags, "", "command line"))
+    return scenarios
+
+
+def load_comparison(
+    options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str, scenarios: list[Any]
+) -> Any:
+    """The baseline and the scenarios compared; None when there are no scenarios."""
+    from planner.scenarios.compare import compare
+
     if not scenarios:
         return None
-    return compare(inputs, scenarios, ruleset, as_of, months, **purchase_options(options))
+    return compare(
+        inputs, scenarios, ruleset, as_of, options["months"], **purchase_options(options)
+    )
 
 
 def every_plan(comparison: Any) -> list[Any]:
@@ -383,13 +458,13 @@ def forecast(options: dict[str, Any]) -> None:
       capplan forecast lic.json env.csv --format json > plan.json
       capplan forecast lic.json env.csv --format markdown --fail-on shortfall
     """
-    from planner.cli.output import atomic_write, atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
     from planner.report.json_report import render_json, write_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
-        check_not_input(options["output"], input_paths(options), "--output")
+        check_outputs(options, {"--output": options["output"]})
     plan = load_plan(options)
     data = report_data(plan)
     output_format = options["output_format"]
@@ -565,8 +640,8 @@ def report(options: dict[str, Any]) -> None:
     if options["batch_dir"]:
         report_batch(options)
         return
-    from planner.cli.output import check_not_input, write_all
-    from planner.model.months import current_month
+    from planner.cli.output import write_all
+    from planner.planning import validate_horizon
     from planner.report.data import TABLES, records, report_data
     from planner.report.formatting import HEADLINE_KEYS, headline
     from planner.report.html import render_html
@@ -578,17 +653,19 @@ def report(options: dict[str, Any]) -> None:
         folder = Path(options["out_dir"])
         if folder.exists() and not folder.is_dir():
             raise InputError("--out is not a folder", file=str(folder), expected="a folder")
-        stem = f"capplan-{options['as_of'] or current_month()}"
+        # The month as parsed, never the text as typed, goes into the file names.
+        stem = f"capplan-{validate_horizon(options['as_of'], options['months'])}"
         targets = {kind: str(folder / f"{stem}.{kind}") for kind in ("html", "xlsx", "json")}
     for kind in ("html", "xlsx", "json"):
         if options[f"{kind}_path"]:
             targets[kind] = options[f"{kind}_path"]
     if not targets:
         raise InputError("no report to write", expected="--out DIR, or --html/--xlsx/--json PATH")
-    for kind, path in targets.items():
-        check_not_input(path, input_paths(options), f"--{kind}")
+    check_outputs(options, {f"--{kind}": path for kind, path in targets.items()})
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    comparison = load_comparison(options, inputs, ruleset, as_of)
+    scenarios = load_scenarios(options, as_of)
+    check_outputs(options, {f"--{kind}": path for kind, path in targets.items()}, scenarios)
+    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
     if comparison is None:
         from planner.planning import build_plan
 
@@ -628,7 +705,7 @@ def report(options: dict[str, Any]) -> None:
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
     write_all([(path, writers[kind]) for kind, path in order], parallel=True)
     for path in targets.values():
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(path)}")
 
     for line in lines:
         click.echo(line)
@@ -711,28 +788,29 @@ def report_batch(options: dict[str, Any]) -> None:
 def whatif(options: dict[str, Any]) -> None:
     """Compare the baseline with what-if scenarios, side by side, with what to buy.
 
-    Each --scenario file is one column; the quick flags together form one more column
-    ("command line"), applied from month 0. Deltas are scenario minus baseline.
+    Each --scenario file is one scenario; the quick flags together form one more
+    ("command line"), applied from month 0. Each scenario prints as rows, one per pool,
+    after the baseline's rows. Deltas are scenario minus baseline.
 
     \b
     Examples:
       capplan whatif samples/licenses-graph.json samples/environments-inventory.csv \\
           --scenario samples/scenarios/wave-2.toml
-      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2
+      capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2=45
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
     """
-    from planner.cli.output import atomic_write, atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
     from planner.report.json_report import render_json, write_json
     from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
 
-    if options["output"]:
-        check_not_input(
-            options["output"], [*input_paths(options), *options["scenario_files"]], "--output"
-        )
+    outputs = {"--output": options["output"]} if options["output"] else {}
+    check_outputs(options, outputs)
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    comparison = load_comparison(options, inputs, ruleset, as_of)
+    scenarios = load_scenarios(options, as_of)
+    check_outputs(options, outputs, scenarios)
+    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
     if comparison is None:
         raise InputError(
             "no scenario given",
@@ -844,10 +922,81 @@ def rules_check(path: str) -> None:
     ruleset = load_ruleset_file(path)
     assumed = sum(1 for amount in ruleset.all_amounts() if amount.assumed)
     click.echo(
-        f"{path}: ok, rule set {ruleset.id} from {ruleset.effective_from}: "
+        f"{printable(path)}: ok, rule set {printable(ruleset.id)} from {ruleset.effective_from}: "
         f"{len(ruleset.pools)} pools, {len(ruleset.licenses)} licenses, "
         f"{assumed} assumed amounts"
     )
+
+
+@rules.command("skus")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--rules", "ruleset_id", metavar="ID|PATH", help="Check against this rule set.")
+@click.option("--as-of", metavar="YYYY-MM", help="Without --rules: the rule set effective then.")
+def rules_skus(output_format: str, ruleset_id: str | None, as_of: str | None) -> None:
+    """List the SKU catalog: every product by part number, GUID and display name, with the
+    rule that gives it capacity, or why it grants none.
+
+    \b
+    Examples:
+      capplan rules skus
+      capplan rules skus --format json --rules split-2023
+    """
+    from planner.model.months import current_month
+    from planner.report.catalog_view import catalog_json, catalog_table
+    from planner.ruleset import resolve_ruleset
+    from planner.ruleset.catalog import bundled_catalog
+
+    ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
+    render = catalog_json if output_format == "json" else catalog_table
+    click.echo(render(bundled_catalog(), ruleset), nl=False)
+
+
+@rules.command("import-skus")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    help="Catalog file to write (default: the catalog capplan uses).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
+    """Rebuild the SKU catalog from a newer download of Microsoft's "Product names and service
+    plan identifiers for licensing" CSV, and show what changed.
+
+    Products are matched by GUID; their capacity classification is kept. New products are
+    classified as granting no capacity when they are not Dynamics 365 or Power Platform
+    products (or are free, trial or developer plans), else as unknown until reviewed.
+
+    \b
+    Example:
+      capplan rules import-skus product-names.csv --dry-run
+    """
+    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.report.catalog_view import import_report
+    from planner.ruleset.catalog import (
+        catalog_path,
+        dump_catalog,
+        import_products,
+        load_catalog,
+        read_product_csv,
+    )
+
+    target = Path(out_path) if out_path else catalog_path()
+    check_not_input(target, [path], "--out")
+    products = read_product_csv(path)
+    current = load_catalog(target if target.exists() else catalog_path())
+    origin = f"Microsoft product names and service plan identifiers CSV ({Path(path).name})"
+    updated, changes = import_products(current, products, origin)
+    if not dry_run:
+        atomic_write_text(target, dump_catalog(updated))
+    click.echo(import_report(changes, len(current), updated, str(target)), nl=False)
 
 
 @cli.command()
@@ -866,7 +1015,13 @@ def rules_check(path: str) -> None:
     default="table",
     show_default=True,
 )
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=FiniteFloat(0, 3600, low_open=True),
+    help="Seconds the whole check of one environment may take, retries included.",
+)
 @click.option(
     "--inventory",
     type=click.Path(dir_okay=False),
@@ -878,6 +1033,17 @@ def rules_check(path: str) -> None:
     type=click.Path(dir_okay=False),
     help="With --inventory: the new inventory to write (never the input).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="PATTERN",
+    help="With --inventory: a host the token may be sent to, such as "
+    "contoso.crm4.dynamics.com or *.crm4.dynamics.com ('*.' stands for any subdomains). "
+    "Repeatable; replaces the default list of Dataverse domains (*.dynamics.com, "
+    "*.crm*.dynamics.com and the US Government and China clouds). Rows of other hosts are "
+    "reported and never contacted.",
+)
 def verify(
     org_url: str | None,
     token_env: str,
@@ -885,6 +1051,7 @@ def verify(
     timeout: float,
     inventory: str | None,
     out_path: str | None,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Ask Dataverse whether an environment is linked to finance and operations.
 
@@ -908,8 +1075,10 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
+        from planner.verify.http import DEFAULT_ALLOWED_HOSTS, check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
+        allowed = check_host_patterns(allow_hosts) if allow_hosts else DEFAULT_ALLOWED_HOSTS
         check_not_input(out_path, [inventory], "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -919,17 +1088,31 @@ def verify(
                 tokens[url] = verifying.resolve_token(url, token_env)
             return tokens[url]
 
-        checked = verifying.verify_inventory(rows, token_for, file=inventory, timeout=timeout)
+        checked = verifying.verify_inventory(
+            rows, token_for, file=inventory, timeout=timeout, allowed_hosts=allowed
+        )
         atomic_write_text(out_path, rows_as_csv(checked))
         states = [
             row["power_platform_verified"] for row in checked if row["power_platform_verified"]
         ]
         counts = {state: states.count(state) for state in ("linked", "not_linked", "unknown")}
+        skipped = [
+            row for row in checked if row["verify_message"].startswith(verifying.NOT_ALLOWED)
+        ]
         click.echo(
-            f"{out_path}: {len(states)} environments checked: {counts['linked']} linked, "
-            f"{counts['not_linked']} not linked, {counts['unknown']} unknown"
+            f"{printable(out_path)}: {len(states)} environments checked: {counts['linked']} "
+            f"linked, {counts['not_linked']} not linked, {counts['unknown']} unknown"
         )
-        sys.exit(verifying.EXIT_UNKNOWN if counts["unknown"] else verifying.EXIT_KNOWN)
+        if skipped:
+            names = ", ".join(printable(str(row.get("name", "?")), 100) for row in skipped[:10])
+            more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+            click.echo(
+                f"capplan: {len(skipped)} not checked, their host is not allowed "
+                f"(--allow-host): {names}{more}",
+                err=True,
+            )
+        unknown = counts["unknown"] or skipped
+        sys.exit(verifying.EXIT_UNKNOWN if unknown else verifying.EXIT_KNOWN)
     if not org_url:
         raise InputError(
             "no organization URL given",
@@ -942,6 +1125,13 @@ def verify(
     )
     click.echo(text, nl=False)
     sys.exit(verifying.exit_status(result))
+
+
+def interrupted() -> None:
+    """Ctrl-C: one line and the shell's status for SIGINT, 128 + 2; outputs are untouched."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback
+    click.echo("\ncapplan: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 @cli.command()
@@ -1054,6 +1244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.disable()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
+    except KeyboardInterrupt:  # between click's own handling and the interpreter's
+        interrupted()
     finally:
         # On the way out the interpreter collects cycles once more over every object still
         # alive (a large plan is hundreds of thousands); frozen objects are left to the system,

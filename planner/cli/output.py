@@ -1,18 +1,40 @@
-"""Writing output files safely: never over an input, never half-written.
+"""Writing output files safely: never over an input, never half-written, never a mixed set.
 
-A report is written to a temporary file in the same folder and renamed over the target only when
-complete, so a failed run leaves any earlier report untouched and no partial file behind.
+Every file of one run is written into one hidden staging folder beside its target, flushed to
+disk, and only when all succeeded moved into place. Before the moves the staging folder gets a
+list of them (a small journal), so a run killed halfway through the moves is completed by the
+next run into that folder, and a run killed earlier is rolled back by it: either way no mixed
+set of old and new reports stays behind, and no hidden leftovers either.
+
+An output path that is a symbolic link is written through (the file it points to is replaced);
+one that is a device or a pipe (``/dev/null``, ``/dev/stdout``) is written through too, once the
+content is complete, instead of being replaced by a regular file. An existing output keeps its
+permissions. Failures the user can fix (a full disk, a read-only folder) are bad input: one
+message, exit status 2.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
+import shutil
+import signal
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+
+STAGING_PREFIX = ".capplan-staging-"
+STAGING_SUFFIX = ".tmp"
+JOURNAL = "moves.json"
+
+Writer = Callable[[Path], None]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -35,7 +57,22 @@ def check_not_input(target: str | Path, inputs: Iterable[str | Path], option: st
             )
 
 
-def atomic_write(target: str | Path, write: Callable[[Path], None]) -> None:
+def check_distinct(targets: Iterable[tuple[str, str | Path]]) -> None:
+    """Refuse two outputs that name the same file (``--html X --xlsx X``)."""
+    seen: list[tuple[str, Path]] = []
+    for option, target in targets:
+        path = Path(target)
+        for other_option, other in seen:
+            if _same_file(path, other) or path.resolve() == other.resolve():
+                raise InputError(
+                    f"{other_option} and {option} name the same file",
+                    file=str(target),
+                    expected="a different path for each output",
+                )
+        seen.append((option, path))
+
+
+def atomic_write(target: str | Path, write: Writer) -> None:
     """Call ``write(temporary_path)``, then move the finished file onto ``target``."""
     write_all([(target, write)])
 
@@ -44,55 +81,224 @@ def atomic_write_text(target: str | Path, text: str) -> None:
     atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
 
 
-def write_all(
-    targets: list[tuple[str | Path, Callable[[Path], None]]], *, parallel: bool = False
-) -> None:
-    """Write several files as one: every file is finished in a temporary file first, and only
+@dataclass(frozen=True)
+class _Target:
+    given: str  # as the user wrote it, for messages
+    final: Path  # where the bytes end up: symbolic links followed
+    special: bool  # a device or pipe: written through, never replaced
+    mode: int | None  # an existing file's permissions, kept
+
+
+def resolve_target(target: str | Path) -> _Target:
+    """Where an output really goes, refusing paths that cannot be a file."""
+    given = str(target)
+    if given.endswith(("/", os.sep)):
+        raise InputError(
+            "the output path ends with '/', which names a folder",
+            file=given,
+            expected="a file path (a report's folder is given with --out DIR)",
+        )
+    path = Path(given)
+    try:
+        status = path.stat()  # follows symbolic links
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise _write_error(error, given) from None
+    if status is not None:
+        if stat.S_ISDIR(status.st_mode):
+            raise InputError(
+                "the output path is a folder", file=given, expected="a file path inside it"
+            )
+        if stat.S_ISCHR(status.st_mode) or stat.S_ISFIFO(status.st_mode):
+            return _Target(given, path, True, None)
+        if not stat.S_ISREG(status.st_mode):
+            raise InputError(
+                "the output path is a socket or block device, which capplan does not write to",
+                file=given,
+                expected="a regular file, a character device or a pipe",
+            )
+        return _Target(given, Path(os.path.realpath(path)), False, stat.S_IMODE(status.st_mode))
+    final = Path(os.path.realpath(path))  # a dangling link: create the file it points to
+    if not final.parent.is_dir():
+        raise InputError(
+            "the folder to write into does not exist", file=given, expected="an existing folder"
+        )
+    return _Target(given, final, False, None)
+
+
+def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = False) -> None:
+    """Write several files as one: every file is finished in a staging folder first, and only
     when all succeeded are they moved into place; a failure leaves every target untouched.
 
     With ``parallel``, the last writer runs in a forked child process while the others run here
     (where the system can fork): a large report's workbook is built beside its page. One child
     is enough on a machine of two cores; more would only compete for them.
     """
-    staged: list[tuple[Path, Path]] = []
+    resolved = [resolve_target(target) for target, _ in targets]
+    check_distinct((target.given, target.final) for target in resolved)
+    stagings: dict[Path, Path] = {}
     try:
-        for target, _ in targets:
-            staged.append((_temporary_beside(target), Path(target)))
-        writers = [
-            (temporary, write) for (temporary, _), (_, write) in zip(staged, targets, strict=True)
-        ]
+        staged: list[Path] = []
+        for number, target in enumerate(resolved):
+            folder = target.final.parent if not target.special else Path(tempfile.gettempdir())
+            if folder not in stagings:
+                stagings[folder] = _new_staging(folder, target.given)
+            staged.append(stagings[folder] / f"{number}-{target.final.name or 'output'}")
+        writers = [(path, write) for path, (_, write) in zip(staged, targets, strict=True)]
         if parallel and len(writers) > 1 and hasattr(os, "fork"):
             _write_in_parallel(writers)
         else:
-            for temporary, write in writers:
-                write(temporary)
+            for path, write in writers:
+                write(path)
+        _commit(resolved, staged, stagings)
+    except OSError as error:
+        _discard(stagings.values())
+        if error.errno is None:
+            raise
+        raise _write_error(error, _which(error, resolved)) from None
     except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+        _discard(stagings.values())
         raise
-    # Temporary files are private; the finished ones get the usual permissions.
+
+
+def _which(error: OSError, resolved: list[_Target]) -> str:
+    """The output a write error is about, as the user named it."""
+    for target in resolved:
+        if error.filename and Path(error.filename).name.endswith(target.final.name):
+            return target.given
+    return resolved[0].given if len(resolved) == 1 else ", ".join(t.given for t in resolved)
+
+
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some disk space, or write somewhere else",
+    errno.EDQUOT: "free some of your disk quota, or write somewhere else",
+    errno.EROFS: "a folder you can write to",
+    errno.EACCES: "a folder you can write to",
+    errno.EPERM: "a folder you can write to",
+    errno.ENAMETOOLONG: "a shorter file name",
+    errno.EFBIG: "a file system that allows larger files",
+}
+
+
+def _write_error(error: OSError, which: str) -> InputError:
+    reason = error.strerror or str(error)
+    return InputError(
+        f"cannot write the output: {reason[:1].lower() + reason[1:]}",
+        file=which,
+        expected=_WRITE_HINTS.get(error.errno or 0, "a path capplan can write to"),
+    )
+
+
+def _new_staging(folder: Path, given: str) -> Path:
+    """A fresh hidden staging folder in ``folder``, after cleaning up after killed runs."""
+    clean_leftovers(folder)
+    try:
+        return Path(
+            tempfile.mkdtemp(
+                prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=STAGING_SUFFIX, dir=folder
+            )
+        )
+    except OSError as error:
+        raise _write_error(error, given) from None
+
+
+def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Path]) -> None:
+    """Flush every staged file, record the moves, then make them."""
     mask = os.umask(0)
     os.umask(mask)
-    for temporary, out in staged:
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, out)
+    moves: dict[Path, list[tuple[str, str]]] = {}
+    for target, path in zip(resolved, staged, strict=True):
+        if target.special:
+            continue
+        os.chmod(path, target.mode if target.mode is not None else 0o666 & ~mask)
+        _fsync(path)
+        moves.setdefault(path.parent, []).append((path.name, str(target.final)))
+    for staging, pairs in moves.items():
+        journal = staging / JOURNAL
+        journal.write_text(json.dumps(pairs), encoding="utf-8")
+        _fsync(journal)
+        _fsync(staging)
+    for staging, pairs in moves.items():
+        _finish(staging, pairs)
+    for target, path in zip(resolved, staged, strict=True):
+        if target.special:
+            with path.open("rb") as source, target.final.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+    _discard(stagings.values())
 
 
-def _temporary_beside(target: str | Path) -> Path:
-    out = Path(target)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(
-            "the folder to write into does not exist",
-            file=str(target),
-            expected="an existing folder",
-        )
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    return Path(temporary)
+def _finish(staging: Path, pairs: list[tuple[str, str]]) -> None:
+    """Move the staged files of a journal into place (again, after a kill: skips done ones)."""
+    folders = set()
+    for name, final in pairs:
+        source = staging / name
+        if source.exists():
+            os.replace(source, final)
+            folders.add(Path(final).parent)
+    for folder in folders:
+        _fsync(folder)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
+def clean_leftovers(folder: Path) -> None:
+    """Finish or roll back the staging folders of runs that were killed.
+
+    A staging folder with a journal was killed while moving files into place: the moves are
+    completed, so the set is the new one. Without a journal nothing was moved yet: it is
+    deleted. Staging folders of runs still alive are left alone.
+    """
+    try:
+        entries = list(folder.glob(f"{STAGING_PREFIX}*{STAGING_SUFFIX}"))
+    except OSError:
+        return
+    for staging in entries:
+        pid_text = staging.name[len(STAGING_PREFIX) :].partition("-")[0]
+        if not staging.is_dir() or not pid_text.isdigit():
+            continue
+        if int(pid_text) != os.getpid() and _alive(int(pid_text)):
+            continue
+        journal = staging / JOURNAL
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8")) if journal.exists() else None
+        except (OSError, ValueError):
+            pairs = None
+        if isinstance(pairs, list) and all(
+            isinstance(pair, list) and len(pair) == 2 and Path(pair[1]).parent == folder
+            for pair in pairs
+        ):
+            with contextlib.suppress(OSError):
+                _finish(staging, [(str(name), str(final)) for name, final in pairs])
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EBADF):  # folders on some file systems
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _discard(stagings: Iterable[Path]) -> None:
+    for staging in stagings:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_in_parallel(writers: list[tuple[Path, Writer]]) -> None:
     """The last writer in a forked child, the others here; a child's failure is re-raised."""
     # Imported only where a child is started: every other command runs without it.
     import multiprocessing
@@ -101,26 +307,52 @@ def _write_in_parallel(writers: list[tuple[Path, Callable[[Path], None]]]) -> No
     receiver, sender = context.Pipe(duplex=False)
     temporary, write = writers[-1]
     child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
-    child.start()
+    # Ctrl-C reaches the whole process group. The child ignores it (the parent stops the
+    # child); blocked around the fork, an interrupt cannot reach the child before it does.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     sender.close()
     try:
         for temporary, write in writers[:-1]:
             write(temporary)
-    finally:
         try:
             message = receiver.recv()
         except EOFError:  # the child ended without a word: it was killed
             message = None
         child.join()
-    if message is not None or child.exitcode != 0:
-        raise RuntimeError(message or f"a report writer stopped (status {child.exitcode})")
+    except BaseException:
+        child.kill()
+        child.join()
+        raise
+    finally:
+        receiver.close()
+    if message is not None:
+        name, code, text, filename = message
+        if name == "InputError":
+            raise InputError(**text)
+        if code is not None:
+            raise OSError(code, text, filename)
+        raise RuntimeError(f"{name}: {text}")
+    if child.exitcode != 0:
+        raise RuntimeError(f"a report writer stopped (status {child.exitcode})")
 
 
-def _child(write: Callable[[Path], None], temporary: Path, sender: Any) -> None:
+def _child(write: Writer, temporary: Path, sender: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         write(temporary)
     except BaseException as error:  # reported to the parent, which raises it there
-        sender.send(f"{type(error).__name__}: {error}")
+        if isinstance(error, InputError):
+            fields = ("message", "file", "location", "expected")
+            sender.send(("InputError", None, {key: getattr(error, key) for key in fields}, None))
+        elif isinstance(error, OSError) and error.errno is not None:
+            sender.send((type(error).__name__, error.errno, error.strerror, error.filename))
+        else:
+            sender.send((type(error).__name__, None, str(error), None))
         sender.close()
         os._exit(1)
     sender.send(None)

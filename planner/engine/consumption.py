@@ -8,7 +8,7 @@ environment uses at least the minimum of its minimum capacity type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
@@ -64,6 +64,31 @@ class TypeUsage:
     use_minimum: np.ndarray
 
 
+# The assumptions row of a forecast that is flat because no growth was given (GROWTH_UNKNOWN).
+FLAT_GROWTH_RULE = "growth"
+
+# Why a given value sits where the row's type or state expects none, and what the plan did:
+# counted: measured Dataverse usage on a power_platform none row, Operations usage on a standalone
+# Power Platform row (a measurement is evidence the row is described wrongly); not counted:
+# Operations usage on a cloud-hosted environment, which runs in the customer's own subscription;
+# growth on a blank usage without an estimate grows from an unknown start, counted from 0 GB.
+CONTRADICTS_STATE = "USAGE_CONTRADICTS_STATE"
+OUTSIDE_TENANT = "CHE_OPERATIONS_USAGE"
+UNKNOWN_START = "GROWTH_FROM_UNKNOWN_START"
+UNUSUAL_COLUMNS = [
+    "code",
+    "environment",
+    "environment_type",
+    "power_platform",
+    "capacity_type",
+    "column",
+    "value",
+    "counted",
+    "source",
+    "location",
+]
+
+
 @dataclass(frozen=True)
 class Consumption:
     environments: pd.DataFrame  # inventory rows with resolved power_platform, profile, counted
@@ -74,6 +99,10 @@ class Consumption:
     estimates_used: (
         pd.DataFrame
     )  # environment, capacity_type, rule, confidence, gb (estimates only)
+    # Values the user gave where the row's type or state expects none: UNUSUAL_COLUMNS.
+    unusual: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNUSUAL_COLUMNS))
+    # False when no environment states any growth and no pool grows: flat by assumption.
+    growth_stated: bool = True
 
     def counted_gb(self, capacity_type: str, rows: np.ndarray, month: int) -> np.ndarray:
         """The GB the given inventory rows (positions) count for a capacity type in a month:
@@ -135,6 +164,11 @@ def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.Dat
     default_state = out["type"].map({n: t.default_power_platform for n, t in types.items()})
     is_fno = out["type"].isin(FINANCE_OPERATIONS_TYPES)
     state = out["power_platform"].where(out["power_platform"] != "", default_state)
+    # Only environments Lifecycle Services manages get an initial Power Platform environment; a
+    # cloud-hosted one written as `initial` has none, so nothing is charged for it.
+    lcs_managed = out["type"].map({n: t.lcs_managed for n, t in types.items()}).fillna(False)
+    out["stated_power_platform"] = state.where(is_fno, "")
+    state = state.where(~(is_fno & (state == "initial") & ~lcs_managed.astype(bool)), "none")
     out["power_platform"] = state.where(is_fno, "")
     out["power_platform_sku"] = out["type"].map({n: t.power_platform_sku for n, t in types.items()})
     out["counted"] = out["power_platform_sku"].isin(ruleset.consumption.counted_power_platform_skus)
@@ -169,6 +203,7 @@ def compute_consumption(
     start = env["start_month"].to_numpy()
     end = env["end_month"].to_numpy()
     is_default = (env["type"] == "default").to_numpy()
+    is_finance_operations = env["type"].isin(FINANCE_OPERATIONS_TYPES).to_numpy()
     counted = env["counted"].to_numpy()
     minimum = ruleset.consumption.minimum
     pool_index = {p: i for i, p in enumerate(ruleset.pool_names)}
@@ -177,6 +212,8 @@ def compute_consumption(
     line_frames: list[pd.DataFrame] = []
     estimate_frames: list[pd.DataFrame] = []
     chunks = month_chunks(months)
+    unusual_frames: list[pd.DataFrame] = []
+    operations_profiles = _operations_profiles(env, ruleset)
 
     for capacity_type in CAPACITY_TYPES:
         dataverse_side = capacity_type in DATAVERSE_TYPES
@@ -185,26 +222,43 @@ def compute_consumption(
         profiles = (
             np.asarray(env["profile"].to_numpy(), dtype=object)
             if dataverse_side
-            else np.full(count, "operations", dtype=object)
+            else operations_profiles
         )
+        # A handful of profiles: look each up once, then spread over the environments.
         # A handful of profiles: look each up once, then spread over the environments.
         profile_codes, profile_names = pd.factorize(profiles)
         by_profile = [_estimate(ruleset, p, capacity_type) for p in profile_names]
+        has_measure = ~np.isnan(measured)
+        # What the user gave is used even where the row's type or state expects nothing: a
+        # measurement or a growth rate is evidence. Zeros (lists report 0 for every type) are not.
+        given = (has_measure & (np.nan_to_num(measured) > 0)) | (growth > 0)
         if dataverse_side:
             # A Power Platform environment without Dataverse uses only what its profile lists.
             without_dataverse = np.isin(profiles, list(ruleset.consumption.no_dataverse_profiles))
             listed = np.array([e is not None for e in by_profile], dtype=bool)[profile_codes]
-            applies = env["has_power_platform"].to_numpy() & (
-                ~without_dataverse | listed | ~np.isnan(measured)
-            )
+            has_power_platform = env["has_power_platform"].to_numpy()
+            expected = has_power_platform & (~without_dataverse | listed | has_measure)
+            applies = expected | given
+            contradicts = applies & ~has_power_platform
         else:
-            applies = env["operations_capacity"].to_numpy()
+            expected = env["operations_capacity"].to_numpy()
+            # A cloud-hosted environment's databases live in the customer's own subscription.
+            outside_tenant = ~expected & is_finance_operations & given
+            applies = expected | (given & ~is_finance_operations)
+            contradicts = applies & ~expected
         estimate_gb = np.array([np.nan if e is None else e.gb for e in by_profile], dtype=float)[
             profile_codes
         ]
-        has_measure = ~np.isnan(measured)
         base = np.where(has_measure, measured, estimate_gb)
         unknown = np.isnan(base)
+        unusual_frames.append(_unusual(env, CONTRADICTS_STATE, contradicts, capacity_type, True))
+        unusual_frames.append(
+            _unusual(env, UNKNOWN_START, applies & unknown & (growth > 0), capacity_type, True)
+        )
+        if not dataverse_side:
+            unusual_frames.append(
+                _unusual(env, OUTSIDE_TENANT, outside_tenant, capacity_type, False)
+            )
 
         # How each environment counts for this capacity type.
         not_counted = dataverse_side & ~counted
@@ -268,6 +322,7 @@ def compute_consumption(
                         "gb": [e.gb if e else np.nan for e in picked],
                         "note": [e.note if e else "" for e in picked],
                         "start_month": env["start_month"].to_numpy()[idx],
+                        "growth_gb_per_month": growth[idx],
                     }
                 )
             )
@@ -299,10 +354,70 @@ def compute_consumption(
                 "gb",
                 "note",
                 "start_month",
+                "growth_gb_per_month",
             ]
         )
     )
-    return Consumption(env, lines, by_pool, usage, minimum.gb, estimates_used)
+    unusual_found = [f for f in unusual_frames if len(f)]
+    unusual = (
+        pd.concat(unusual_found, ignore_index=True)
+        if unusual_found
+        else pd.DataFrame(columns=UNUSUAL_COLUMNS)
+    )
+    growth_stated = bool(
+        len(pool_growth)
+        or env[[f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES]].notna().any(axis=None)
+    )
+    return Consumption(
+        env,
+        lines,
+        by_pool,
+        usage,
+        minimum.gb,
+        estimates_used,
+        unusual,
+        growth_stated or not count,
+    )
+
+
+def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
+    """The Operations estimate profile of each row: its tier's, where the rule set has one."""
+    tiers = env["tier"].to_numpy()
+    profiles = np.full(len(env), "operations", dtype=object)
+    for tier in range(1, 6):
+        profile = f"operations_tier_{tier}"
+        if profile in ruleset.consumption.estimates:
+            profiles[tiers == tier] = profile
+    return profiles
+
+
+def _unusual(
+    env: pd.DataFrame, code: str, rows: np.ndarray, capacity_type: str, counted: bool
+) -> pd.DataFrame:
+    """One row per environment whose given value of ``capacity_type`` is unusual (``code``)."""
+    idx = np.flatnonzero(rows)
+    if not len(idx):
+        return pd.DataFrame(columns=UNUSUAL_COLUMNS)
+    picked = env.iloc[idx]
+    usage = picked[f"{capacity_type}_gb"].to_numpy()
+    growth = picked[f"{capacity_type}_growth_gb_per_month"].to_numpy()
+    by_growth = code == UNKNOWN_START or np.isnan(usage) | (np.nan_to_num(usage) == 0)
+    return pd.DataFrame(
+        {
+            "code": code,
+            "environment": picked["name"].to_numpy(),
+            "environment_type": picked["type"].to_numpy(),
+            "power_platform": picked["stated_power_platform"].to_numpy(),
+            "capacity_type": capacity_type,
+            "column": np.where(
+                by_growth, f"{capacity_type}_growth_gb_per_month", f"{capacity_type}_gb"
+            ),
+            "value": np.where(by_growth, growth, usage),
+            "counted": counted,
+            "source": picked["source"].to_numpy(),
+            "location": picked["location"].to_numpy(),
+        }
+    )
 
 
 def _lines(

@@ -13,6 +13,10 @@ import numpy as np
 import pandas as pd
 
 from planner.ruleset import Amount, License, RuleSet
+from planner.ruleset.catalog import Catalog
+from planner.ruleset.classify import classify_licenses
+
+__all__ = ["LINE_COLUMNS", "Entitlement", "classify_licenses", "compute_entitlement"]
 
 LINE_COLUMNS = (
     "pool",
@@ -42,29 +46,44 @@ class Entitlement:
     quantities: pd.DataFrame  # known SKU x months quantity
 
 
-def classify_licenses(licenses: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
-    """Attach each license row's rule: role, family, and whether it is known, unknown or irrelevant.
+def _family_defaults(
+    pool: str,
+    rule_of: dict[str, License],
+    quantities: pd.DataFrame,
+    ruleset: RuleSet,
+    months: int,
+) -> list[tuple[str, Amount, str, np.ndarray]]:
+    """Per family holding base licenses: the default it grants in ``pool`` each month, once.
 
-    ``status`` is ``known`` (in the rule set), ``unknown`` (looks like Dynamics 365, Power Platform
-    or Dataverse, but the rule set does not list it) or ``not_relevant`` (Office, Windows, ...).
+    Each candidate is (family, amount, edition SKU or "", months it is the one granted). Within a
+    family only the largest default held counts (editions never add to their own family).
     """
-    rules = [
-        ruleset.find_license(sku, guid)
-        for sku, guid in zip(licenses["sku"], licenses["sku_id"], strict=True)
-    ]
-    out = licenses.copy()
-    out["sku_given"] = licenses["sku"]
-    out["sku"] = [r.sku if r else sku for r, sku in zip(rules, licenses["sku"], strict=True)]
-    out["matched_by"] = [
-        ("guid" if r.guid and r.guid == guid else "sku") if r else ""
-        for r, guid in zip(rules, licenses["sku_id"], strict=True)
-    ]
-    out["role"] = [r.role if r else "" for r in rules]
-    out["family"] = [r.family if r else "" for r in rules]
-    out["status"] = [
-        "known" if r else ("unknown" if ruleset.looks_relevant(sku) else "not_relevant")
-        for r, sku in zip(rules, licenses["sku"], strict=True)
-    ]
+    del months  # the masks carry the horizon
+    offers: dict[str, list[tuple[Amount, str, np.ndarray]]] = {}
+    for sku, rule in rule_of.items():
+        if rule.role != "base":
+            continue
+        family = ruleset.families[rule.family]
+        if pool in rule.tenant_default:
+            amount, edition = rule.tenant_default[pool], rule.sku
+        elif pool in family.tenant_default:
+            amount, edition = family.tenant_default[pool], ""
+        else:
+            continue
+        held = quantities.loc[sku].to_numpy() > 0
+        bucket = offers.setdefault(rule.family, [])
+        for index, (other, other_edition, mask) in enumerate(bucket):
+            if other is amount:  # the family's own default, held through several SKUs
+                bucket[index] = (other, other_edition, mask | held)
+                break
+        else:
+            bucket.append((amount, edition, held))
+    out: list[tuple[str, Amount, str, np.ndarray]] = []
+    for family, bucket in offers.items():
+        values = np.array([np.where(mask, amount.gb, -1.0) for amount, _, mask in bucket])
+        winner = np.argmax(values, axis=0)
+        for index, (amount, edition, mask) in enumerate(bucket):
+            out.append((family, amount, edition, mask & (winner == index)))
     return out
 
 
@@ -99,8 +118,10 @@ def _line(pool: str, kind: str, sku: str, family: str, amount: Amount, explanati
     }
 
 
-def compute_entitlement(licenses: pd.DataFrame, ruleset: RuleSet, months: int) -> Entitlement:
-    classified = classify_licenses(licenses, ruleset)
+def compute_entitlement(
+    licenses: pd.DataFrame, ruleset: RuleSet, months: int, catalog: Catalog | None = None
+) -> Entitlement:
+    classified = classify_licenses(licenses, ruleset, catalog)
     known = classified[classified["status"] == "known"]
     quantities = _quantities(known, months)
     rule_of: dict[str, License] = {sku: ruleset.find_license(sku) for sku in quantities.index}  # type: ignore[misc]
@@ -109,13 +130,28 @@ def compute_entitlement(licenses: pd.DataFrame, ruleset: RuleSet, months: int) -
     rows: list[np.ndarray] = []
     units: list[np.ndarray] = []
 
-    # Full user licenses of the families that come with LCS environments count for the
-    # per-user amounts of Tier 4 and 5 sandboxes.
+    # Full user licenses count for the per-user amounts of Tier 4 and 5 sandboxes: those the
+    # sandbox rule names (per_user_of), else the base licenses of the families that come with
+    # finance and operations environments.
     lcs_families = {n for n, f in ruleset.families.items() if f.included_sandboxes is not None}
+    held_key = {str(sku).casefold(): sku for sku in quantities.index}
+
+    def users_for(rule: License) -> np.ndarray:
+        if rule.per_user_of:
+            names = sorted({name.casefold() for name in rule.per_user_of})
+            counted = [held_key[name] for name in names if name in held_key]
+        else:
+            counted = [
+                sku
+                for sku, other in rule_of.items()
+                if other.role == "base" and other.family in lcs_families
+            ]
+        return quantities.loc[counted].to_numpy().sum(axis=0) if counted else np.zeros(months)
+
     base_users = np.zeros(months)
-    for sku, rule in rule_of.items():
-        if rule.role == "base" and rule.family in lcs_families:
-            base_users = base_users + quantities.loc[sku].to_numpy()
+    for rule in rule_of.values():
+        if rule.per_base_user:
+            base_users = np.maximum(base_users, users_for(rule))
 
     for sku, rule in rule_of.items():
         quantity = quantities.loc[sku].to_numpy()
@@ -146,48 +182,43 @@ def compute_entitlement(licenses: pd.DataFrame, ruleset: RuleSet, months: int) -
                     f"{rule.sku}: {amount.text} per sandbox and full user license",
                 )
             )
-            units.append(quantity * base_users)
-            rows.append(quantity * base_users * amount.gb)
+            users = users_for(rule)
+            units.append(quantity * users)
+            rows.append(quantity * users * amount.gb)
 
-    # Tenant defaults: a family's default is granted while it has at least one base license.
-    granted: dict[str, np.ndarray] = {}
-    for sku, rule in rule_of.items():
-        if rule.role == "base":
-            has = quantities.loc[sku].to_numpy() > 0
-            granted[rule.family] = granted.get(rule.family, np.zeros(months, dtype=bool)) | has
+    # Tenant defaults: granted once per family while it holds a base license. An edition may
+    # state its own default (Finance Premium, Sales Premium); the family then grants the larger
+    # one in each pool. Families combine as the rule set says (max or sum).
     for pool in ruleset.pool_names:
-        candidates = [
-            (name, ruleset.families[name].tenant_default[pool], mask)
-            for name, mask in granted.items()
-            if pool in ruleset.families[name].tenant_default
-        ]
+        candidates = _family_defaults(pool, rule_of, quantities, ruleset, months)
         if not candidates:
             continue
-        values = np.array([np.where(mask, amount.gb, 0.0) for _, amount, mask in candidates])
+        values = np.array([np.where(granted, a.gb, 0.0) for _, a, _, granted in candidates])
         if ruleset.defaults_combine == "max":
             # Not cumulative: only the largest default counts, the first family on a tie.
             winner = np.argmax(values, axis=0)
             chosen = np.zeros_like(values, dtype=bool)
             chosen[winner, np.arange(months)] = True
             values = np.where(chosen, values, 0.0)
-        for (name, amount, mask), gb in zip(candidates, values, strict=True):
-            combine_note = (
-                "largest family default applies (defaults_combine = max)"
-                if ruleset.defaults_combine == "max"
-                else "family defaults add up (defaults_combine = sum)"
-            )
+        combine_note = (
+            "largest family default applies (defaults_combine = max)"
+            if ruleset.defaults_combine == "max"
+            else "family defaults add up (defaults_combine = sum)"
+        )
+        for (name, amount, edition, granted), gb in zip(candidates, values, strict=True):
+            whose = f" ({edition} edition)" if edition else ""
             meta.append(
                 _line(
                     pool,
                     "tenant_default",
-                    "",
+                    edition,
                     name,
                     amount,
-                    f"tenant default of {ruleset.families[name].title}: "
-                    f"{amount.text}; {combine_note}",
+                    f"tenant default of {ruleset.families[name].title}{whose}: {amount.text}, "
+                    f"granted once per tenant; {combine_note}",
                 )
             )
-            units.append(mask.astype(float))
+            units.append(granted.astype(float))
             rows.append(gb)
 
     line_meta = pd.DataFrame(meta, columns=[*LINE_COLUMNS, "note"]).drop(columns=["quantity", "gb"])

@@ -25,22 +25,29 @@ from planner.ingest.coe import read_coe_json, read_coe_table
 from planner.ingest.detect import Content, open_content
 from planner.ingest.folders import expand_inputs
 from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
-from planner.ingest.inventory import STANDALONE_DATAVERSE_TYPES, read_inventory
+from planner.ingest.inventory import (
+    STANDALONE_DATAVERSE_TYPES,
+    read_growth_sheet,
+    read_inventory,
+)
 from planner.ingest.jsondoc import lookup
 from planner.ingest.lcs import read_lcs_json
 from planner.ingest.licenses import (
     LicenseOptions,
+    read_admin_center_table,
     read_graph_json,
     read_mg_table,
     read_msol_table,
     read_planning_table,
 )
+from planner.ingest.merge import FilePart, merge_environments
 from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
 from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.inputs import (
     Inputs,
     InputSource,
+    Remark,
     combine,
     empty_environments,
     empty_licenses,
@@ -86,14 +93,19 @@ def load_inputs(
     (the CoE Starter Kit's capacity table)."""
     options = LicenseOptions(include_warning_units=include_warning_units)
     parts: list[Inputs] = []
+    environment_parts: list[FilePart] = []
     sheet_found = False
     # A lone path is a common slip; iterating it would read one file per character.
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
     # A snapshot folder (capplan collect) stands for the files in it.
     paths = [file for path in paths for file in expand_inputs([path])]
-    for path, kind in _requests(paths, licenses, environments):
-        part, named = _guarded_load(path, kind, options, sheet, max_bytes, history)
+    for order, (path, kind) in enumerate(_requests(paths, licenses, environments)):
+        part, named, environment_part = _guarded_load(
+            path, kind, options, sheet, max_bytes, history
+        )
         parts.append(part)
+        if environment_part is not None:
+            environment_parts.append(replace(environment_part, order=order))
         sheet_found = sheet_found or named
     if sheet is not None and not sheet_found:
         raise InputError(
@@ -108,11 +120,15 @@ def load_inputs(
             expected="one tenant capacity answer per run; older ones belong in --history",
         )
     combined = combine(parts)
+    if history:
+        # A dated snapshot's rows are matched to the plan's environments by name later on.
+        return replace(combined, environments=_resolve_links(combined.environments))
+    environments_merged, remarks = merge_environments(environment_parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
     return replace(
         combined,
-        environments=_resolve_links(combined.environments),
-        notes=combined.notes + _repeated_names(combined.environments),
+        environments=_resolve_links(environments_merged),
+        remarks=combined.remarks + remarks,
     )
 
 
@@ -175,7 +191,7 @@ def _guarded_load(
     sheet: str | None,
     max_bytes: int,
     history: bool = False,
-) -> tuple[Inputs, bool]:
+) -> tuple[Inputs, bool, FilePart | None]:
     try:
         return _load(path, kind, options, sheet, max_bytes, history)
     except InputError:
@@ -199,7 +215,9 @@ def _load(
     sheet: str | None,
     max_bytes: int,
     history: bool = False,
-) -> tuple[Inputs, bool]:
+) -> tuple[Inputs, bool, FilePart | None]:
+    """One file read: its Inputs, whether it had the named sheet, and (for environment files)
+    what the merge across files needs."""
     raw = read_raw(path, max_bytes)
     content = open_content(raw, sheet, kind)
     detected = formats.kind_of(content.format_id)
@@ -217,6 +235,7 @@ def _load(
     notes: tuple[str, ...] = ()
     figures = None
     base = formats.base_of(content.format_id)
+    environment_part: FilePart | None = None
     if detected == LICENSES:
         licenses = _read_licenses(content, base, options)
         rows = len(licenses)
@@ -224,10 +243,18 @@ def _load(
         assert content.json is not None
         figures = read_tenant_capacity_json(content.json.file, content.json.root)
         rows = len(figures.capacities)
+    elif base == formats.GROWTH_SHEET:
+        assert content.table is not None
+        if not len(content.table):
+            raise _no_rows(content.table.file, "environments")
+        growth = read_growth_sheet(content.table)
+        rows = len(growth)
+        environment_part = FilePart(raw.name, base, 0, environments, growth)
     else:
         environments, notes = _read_environments(content, base)
         rows = len(environments)
-    notes = _paging_notes(content) + notes
+        environment_part = FilePart(raw.name, base, 0, environments)
+    notes = content.notes + _paging_notes(content) + notes
     tenant_id = figures.tenant_id if figures is not None else tenant_of(content)
     source = InputSource(
         path=raw.name,
@@ -242,8 +269,30 @@ def _load(
         sources=(source,),
         notes=notes,
         microsoft=figures,
+        remarks=_warning_units_left_out(licenses, options, content.json is not None),
     )
-    return part, content.sheet_named
+    return part, content.sheet_named, environment_part
+
+
+def _warning_units_left_out(
+    licenses: pd.DataFrame, options: LicenseOptions, from_json: bool
+) -> tuple[Remark, ...]:
+    """Units in the warning state are values the file gives that the plan does not count unless
+    asked: say so, with the file, row and column."""
+    if options.include_warning_units or not len(licenses):
+        return ()
+    column = "prepaidUnits.warning" if from_json else "WarningUnits"
+    return tuple(
+        Remark(
+            "WARNING_UNITS_NOT_COUNTED",
+            "info",
+            str(row.sku),
+            f"{row.source} {row.location}, {column}: {int(row.warning_units)} units of {row.sku} "
+            "are in the warning state (a lapsed subscription in its grace period) and are not "
+            "counted; give --include-warning-units to count them until they lapse.",
+        )
+        for row in licenses[licenses["warning_units"] > 0].itertuples(index=False)
+    )
 
 
 def tenant_of(content: Content) -> str:
@@ -308,6 +357,7 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
         formats.MG_SUBSCRIBED_SKU: read_mg_table,
         formats.MSOL_ACCOUNT_SKU: read_msol_table,
         formats.PLANNING_SHEET: read_planning_table,
+        formats.ADMIN_CENTER_LICENSES: read_admin_center_table,
     }[base]
     return reader(table, options)
 
@@ -368,25 +418,6 @@ def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
             )
         resolved.iloc[position] = target_row["name"]
     return environments.assign(linked_to=resolved)
-
-
-def _repeated_names(environments: pd.DataFrame) -> tuple[str, ...]:
-    """The same environment from two files (say the inventory and the admin list) counts twice;
-    the engine cannot know they are one, so the reader is told."""
-    if not len(environments):
-        return ()
-    keys = environments["name"].astype(str).str.casefold()
-    sources_per_name = environments.groupby(keys, sort=False)["source"].nunique()
-    repeated = sources_per_name[sources_per_name > 1].index
-    if not len(repeated):
-        return ()
-    first_spelling = environments.groupby(keys, sort=False)["name"].first()
-    names = ", ".join(f"'{first_spelling[key]}'" for key in repeated)
-    files = ", ".join(dict.fromkeys(environments.loc[keys.isin(repeated), "source"]))
-    return (
-        f"{len(repeated)} environment name(s) appear in more than one file ({files}): {names}. "
-        "Each row is planned as its own environment; give every environment in one file only.",
-    )
 
 
 __all__ = ["FORMAT_IDS", "InputError", "detect_format", "load_inputs", "read_one"]

@@ -8,13 +8,13 @@ JSON gets the JSON parser's complaint).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from planner.errors import InputError
 from planner.ingest import formats
 from planner.ingest.coe import looks_like_coe_item
-from planner.ingest.inventory import NAME_FIELD, TYPE_FIELD
+from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD
 from planner.ingest.jsondoc import JsonReader, lookup, parse_json, type_name
 from planner.ingest.source import RawFile, decode_text, is_workbook_container, refuse_known_binaries
 from planner.ingest.table import Table, normalize_header, table_from_text
@@ -26,6 +26,7 @@ _MG_SIGNATURE = {"skupartnumber", "partnumber", "skuid"}
 _NAME_KEYS = {normalize_header(alias) for alias in NAME_FIELD.aliases}
 _TYPE_KEYS = {normalize_header(alias) for alias in TYPE_FIELD.aliases}
 _PRODUCT_NAMES_SIGNATURE = {"productdisplayname", "stringid"}
+_ADMIN_CENTER_SIGNATURE = {"producttitle"}
 
 _GRAPH_KEYS = ("skuPartNumber", "prepaidUnits", "skuId", "servicePlans")
 _LCS_KEYS = ("EnvironmentName", "EnvironmentType", "TopologyDisplayName", "EnvironmentId")
@@ -39,6 +40,8 @@ def classify_headers(headers: Iterable[str]) -> str | None:
         return formats.MSOL_ACCOUNT_SKU
     if keys >= _PRODUCT_NAMES_SIGNATURE:
         return formats.PRODUCT_NAMES_REFERENCE
+    if keys & _ADMIN_CENTER_SIGNATURE:
+        return formats.ADMIN_CENTER_LICENSES
     if keys & _PLANNING_SIGNATURE:
         return formats.PLANNING_SHEET
     if keys & _MG_SIGNATURE:
@@ -47,6 +50,8 @@ def classify_headers(headers: Iterable[str]) -> str | None:
         return formats.COE_ENVIRONMENT_CAPACITY
     if keys & _NAME_KEYS and keys & _TYPE_KEYS:
         return formats.INVENTORY
+    if keys & _NAME_KEYS and keys & GROWTH_KEYS:
+        return formats.GROWTH_SHEET
     return None
 
 
@@ -66,6 +71,7 @@ class Content:
     table: Table | None = None
     json: JsonContent | None = None
     sheet_named: bool = False
+    notes: tuple[str, ...] = ()
 
 
 def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None) -> Content:
@@ -78,7 +84,8 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
         raise InputError("the file is empty", file=raw.name, expected=formats.EXPECTED_ANY)
     if is_workbook_container(raw):
         choice = choose_sheet(raw, _classifier_for(kind), sheet)
-        return _tabular(choice.table, choice.format_base, sheet_named=choice.named)
+        content = _tabular(choice.table, choice.format_base, sheet_named=choice.named)
+        return replace(content, notes=choice.notes)
     refuse_known_binaries(raw)
     text = decode_text(raw)
     stripped = text.lstrip()
@@ -118,8 +125,10 @@ def _tabular(table: Table, base: str | None, *, sheet_named: bool = False) -> Co
             location=table.header_location(),
             expected=(
                 "license columns SkuPartNumber + ActiveUnits (Get-MgSubscribedSku), AccountSkuId + "
-                "ActiveUnits (Get-MsolAccountSku) or sku + quantity (planning sheet); or the "
-                "inventory columns name, type, tier, power_platform, ..."
+                "ActiveUnits (Get-MsolAccountSku), Product Title + Total Licenses (admin center "
+                "Licenses export) or sku + quantity (planning sheet); or the inventory columns "
+                "name, type, tier, power_platform, ...; or a growth sheet with name and "
+                "<type>_growth_gb_per_month columns"
             ),
         )
     return Content(

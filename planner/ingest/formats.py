@@ -16,7 +16,9 @@ GRAPH_SUBSCRIBED_SKUS_JSON = "graph-subscribedskus-json"
 MG_SUBSCRIBED_SKU = "mg-subscribedsku"
 MSOL_ACCOUNT_SKU = "msol-accountsku"
 PLANNING_SHEET = "planning-sheet"
+ADMIN_CENTER_LICENSES = "admin-center-licenses"
 INVENTORY = "inventory"
+GROWTH_SHEET = "growth-sheet"  # environment names and monthly growth only
 PPAC_ENVIRONMENTS_JSON = "ppac-environments-json"
 LCS_ENVIRONMENTS_JSON = "lcs-environments-json"
 TENANT_CAPACITY_JSON = "tenant-capacity-json"
@@ -31,7 +33,9 @@ TABULAR_BASES: tuple[str, ...] = (
     MG_SUBSCRIBED_SKU,
     MSOL_ACCOUNT_SKU,
     PLANNING_SHEET,
+    ADMIN_CENTER_LICENSES,
     INVENTORY,
+    GROWTH_SHEET,
     COE_ENVIRONMENT_CAPACITY,
 )
 HISTORY_ONLY: tuple[str, ...] = (COE_ENVIRONMENT_CAPACITY, COE_ENVIRONMENT_CAPACITY_JSON)
@@ -41,7 +45,9 @@ _KIND_OF_BASE = {
     MG_SUBSCRIBED_SKU: LICENSES,
     MSOL_ACCOUNT_SKU: LICENSES,
     PLANNING_SHEET: LICENSES,
+    ADMIN_CENTER_LICENSES: LICENSES,
     INVENTORY: ENVIRONMENTS,
+    GROWTH_SHEET: ENVIRONMENTS,
     PPAC_ENVIRONMENTS_JSON: ENVIRONMENTS,
     LCS_ENVIRONMENTS_JSON: ENVIRONMENTS,
     TENANT_CAPACITY_JSON: TENANT_CAPACITY,
@@ -53,11 +59,13 @@ _KIND_OF_BASE = {
 DESCRIPTION_OF_KIND = {
     LICENSES: (
         "a license export: Microsoft Graph subscribedSkus JSON, a Get-MgSubscribedSku or "
-        "Get-MsolAccountSku table (CSV/XLSX), or a planning sheet with columns sku, quantity"
+        "Get-MsolAccountSku table (CSV/XLSX), the Microsoft 365 admin center's Licenses export "
+        "(Product Title, Total Licenses), or a planning sheet with columns sku, quantity"
     ),
     ENVIRONMENTS: (
         "an environment list: the capplan inventory template (CSV/XLSX), the Power Platform "
-        "admin environment list JSON, or the LCS environment list JSON"
+        "admin environment list JSON, or the LCS environment list JSON; or a growth sheet "
+        "(name and <type>_growth_gb_per_month columns)"
     ),
     TENANT_CAPACITY: "the tenant capacity API answer (JSON with tenantCapacities)",
 }

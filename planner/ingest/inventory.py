@@ -7,6 +7,9 @@ rather than silently becoming "no usage".
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -45,6 +48,8 @@ INVENTORY_FIELDS: tuple[Field, ...] = (
     Field("power_platform", ("power_platform", "power_platform_integration", "integration")),
     Field("linked_to", ("linked_to", "linked_environment", "linked_dataverse")),
     Field("org_url", ("org_url", "organization_url", "dataverse_url", "instance_url", "url")),
+    Field("environment_id", ("environment_id", "power_platform_environment_id")),
+    Field("measured_on", ("measured_on", "usage_measured_on", "usage_date")),
     *(Field(column, (column, column.replace("_gb", "_usage_gb"))) for column in USAGE_COLUMNS),
     *(Field(column, (column,)) for column in ACTUAL_COLUMNS),
     *(
@@ -52,7 +57,12 @@ INVENTORY_FIELDS: tuple[Field, ...] = (
         for t, column in zip(CAPACITY_TYPES, GROWTH_COLUMNS, strict=True)
     ),
 )
+GROWTH_FIELDS: tuple[Field, ...] = tuple(f for f in INVENTORY_FIELDS if f.name in GROWTH_COLUMNS)
+# Normalized header spellings of the growth columns: with a name and no type they make a growth
+# sheet, a file that adds growth to environments other files describe.
+GROWTH_KEYS = frozenset(normalize_header(a) for f in GROWTH_FIELDS for a in f.aliases)
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[ T])")
 _TYPE_BY_KEY = {compact(value): value for value in ENVIRONMENT_TYPES}
 _STATE_BY_KEY = {compact(value): value for value in POWER_PLATFORM_STATES}
 
@@ -74,19 +84,81 @@ def read_inventory(table: Table) -> pd.DataFrame:
     data["power_platform"] = states
     data["linked_to"] = _linked_to(table, columns.get("linked_to"), states, names, columns)
     data["org_url"] = _text(table, columns.get("org_url"))
+    environment_ids = _text(table, columns.get("environment_id"))
+    data["environment_id"] = (
+        environment_ids if isinstance(environment_ids, str) else _casefold(environment_ids)
+    )
+    data["measured_on"] = _dates(table, columns.get("measured_on"))
     for column in (*USAGE_COLUMNS, *ACTUAL_COLUMNS):
         data[column] = _numbers(table, columns.get(column), column, _SIZE)
     for column in GROWTH_COLUMNS:
         data[column] = _numbers(table, columns.get(column), column, _GROWTH)
     data["source"] = table.file
-    data["location"] = (
+    data["location"] = _locations(table)
+    data["start_month"] = 0
+    frame = pd.DataFrame(data, index=range(len(table)))
+    return environment_frame(frame)
+
+
+def read_growth_sheet(table: Table) -> pd.DataFrame:
+    """A sheet of environment names and monthly growth: it adds growth to environments that other
+    files describe, and describes none itself. Columns: name, location, the growth columns."""
+    _refuse_unknown_capacity_columns(table)
+    known = {normalize_header(alias) for field in INVENTORY_FIELDS for alias in field.aliases}
+    allowed = {normalize_header(alias) for alias in NAME_FIELD.aliases} | GROWTH_KEYS
+    for position, header in enumerate(table.headers):
+        key = normalize_header(header)
+        if key in known and key not in allowed:
+            raise InputError(
+                f"column {describe_column(table, position)} describes environments, which a "
+                "growth sheet (name and growth columns, no type) cannot do",
+                file=table.file,
+                location=table.header_location(),
+                expected="either a growth sheet with only name and <type>_growth_gb_per_month "
+                "columns, or the full inventory template with a type column",
+            )
+    columns = match_columns(table, (NAME_FIELD, *GROWTH_FIELDS))
+    data: dict[str, object] = {"name": _names(table, columns["name"]).to_numpy(dtype=object)}
+    for column in GROWTH_COLUMNS:
+        data[column] = _numbers(table, columns.get(column), column, _GROWTH)
+    data["location"] = _locations(table)
+    data["row_index"] = range(len(table))
+    return pd.DataFrame(data, index=range(len(table)))
+
+
+def _locations(table: Table) -> list[str]:
+    return (
         [f"row {n}" for n in table.row_numbers]
         if table.sheet is None
         else [f"{table.sheet}!A{n}" for n in table.row_numbers]
     )
-    data["start_month"] = 0
-    frame = pd.DataFrame(data, index=range(len(table)))
-    return environment_frame(frame)
+
+
+def _casefold(values: np.ndarray) -> np.ndarray:
+    return np.array([str(v).casefold() for v in values], dtype=object)
+
+
+def _dates(table: Table, position: int | None) -> np.ndarray | str:
+    """measured_on: blank, or a date written YYYY-MM-DD (a workbook's date cell reads so too)."""
+    if position is None:
+        return ""
+    values = table.column(position)
+    dates = values.str.slice(0, 10)
+    for row, (written, date) in enumerate(zip(values, dates, strict=True)):
+        if written == "":
+            continue
+        try:
+            valid = _ISO_DATE.match(written) is not None and bool(dt.date.fromisoformat(date))
+        except ValueError:
+            valid = False
+        if not valid:
+            raise table.error(
+                f"measured_on '{written}' is not a date",
+                row_index=row,
+                position=position,
+                expected="the date the usage was measured, written YYYY-MM-DD, or blank",
+            )
+    return dates.to_numpy(dtype=object)
 
 
 def _refuse_unknown_capacity_columns(table: Table) -> None:

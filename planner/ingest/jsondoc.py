@@ -11,15 +11,24 @@ import math
 import re
 from typing import Any
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 from planner.ingest.table import ABSURD, trim
+from planner.limits import LONGEST_TEXT, MAX_ROWS
+from planner.model.units import plain_float
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(file: str, text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as error:
+        raise InputError(
+            f"not valid JSON for capplan: the key {printable(str(error), 100)!r} appears twice in "
+            "one object, and which value is meant cannot be told",
+            file=file,
+            expected="each key once per object, as the API returns it",
+        ) from None
     except json.JSONDecodeError as error:
         raise InputError(
             f"not valid JSON: {error.msg}",
@@ -48,6 +57,21 @@ def parse_json(file: str, text: str) -> Any:
 
 class _NonStandardNumber(ValueError):
     pass
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
 
 
 def _reject_constant(name: str) -> float:
@@ -110,6 +134,12 @@ class JsonReader:
     def as_list(self, value: Any, path: str, what: str) -> list:
         if not isinstance(value, list):
             raise self.fail(f"found {type_name(value)}, not a list", path, what)
+        if len(value) > MAX_ROWS:
+            raise self.fail(
+                f"the list has {len(value):,} items, more than the {MAX_ROWS:,} capplan reads",
+                path,
+                f"at most {MAX_ROWS:,} licenses or environments in one file",
+            )
         return value
 
     def field(self, obj: dict, path: str, *names: str) -> tuple[str, Any]:
@@ -139,6 +169,12 @@ class JsonReader:
             )
         if required and not value:
             raise self.fail(f"{names[0]} is empty", where, f"{names[0]} as non-empty text")
+        if len(value) > LONGEST_TEXT:
+            raise self.fail(
+                f"{names[0]} is {len(value):,} characters long",
+                where,
+                f"{names[0]} of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+            )
         return value
 
     def whole_number(
@@ -168,9 +204,15 @@ class JsonReader:
         if isinstance(value, str):
             # Hand-edited files quote numbers; accept digits, nothing else.
             try:
-                value = float(trim(value))
+                value = plain_float(trim(value))
             except ValueError:
-                raise self.fail(f"'{value}' is not a number", where, expected) from None
+                try:
+                    loose = float(trim(value))  # "NaN", "Infinity": say what they are
+                except ValueError:
+                    raise self.fail(f"'{value}' is not a number", where, expected) from None
+                if math.isfinite(loose):
+                    raise self.fail(f"'{value}' is not a number", where, expected) from None
+                value = loose
         if not isinstance(value, (int, float)):
             raise self.fail(f"found {type_name(value)}, not a number", where, expected)
         try:

@@ -1,4 +1,5 @@
-"""License exports: Graph subscribedSkus JSON, PowerShell tables, and the planning sheet.
+"""License exports: Graph subscribedSkus JSON, PowerShell tables, the Microsoft 365 admin
+center's Licenses export, and the planning sheet.
 
 Each reader returns a license table (planner.model.license_frame). ``quantity`` is what the
 tenant bought and may use (Graph's ``prepaidUnits.enabled``, PowerShell's ``ActiveUnits``);
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputError
 from planner.ingest.jsondoc import JsonReader, item
 from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
 from planner.model.inputs import license_frame
@@ -44,7 +46,7 @@ CONSUMED_ALIASES = ("ConsumedUnits", "Consumed", "AssignedUnits", "Assigned")
 DISPLAY_NAME_ALIASES = ("DisplayName", "ProductName", "Product_Display_Name", "FriendlyName")
 
 MG_FIELDS = (
-    Field("sku", ("SkuPartNumber", "PartNumber"), required=True),
+    Field("sku", ("SkuPartNumber", "PartNumber")),
     Field("sku_id", ("SkuId",)),
     Field("quantity", QUANTITY_ALIASES, required=True),
     Field("warning_units", WARNING_ALIASES),
@@ -66,6 +68,16 @@ PLANNING_FIELDS = (
     Field("sku_id", ("sku_id", "guid")),
 )
 
+# Microsoft 365 admin center, Billing > Licenses, Export: product names only, no SKU ids. The
+# SKU catalog resolves the names (matched_by = display_name).
+ADMIN_CENTER_FIELDS = (
+    Field("display_name", ("Product Title", "Product title", "ProductTitle"), required=True),
+    Field("total", ("Total Licenses", "Total licenses", "TotalLicenses"), required=True),
+    Field("expired", ("Expired Licenses", "Expired licenses", "ExpiredLicenses")),
+    Field("consumed_units", ("Assigned licenses", "Assigned Licenses", "AssignedLicenses")),
+    Field("renewal_date", ("Renewal Date", "Renewal date", "RenewalDate")),
+)
+
 _QUANTITY = NumberRule("a whole number of licenses", whole=True, required=True)
 _OPTIONAL_UNITS = NumberRule("a whole number of licenses", whole=True)
 
@@ -83,8 +95,17 @@ def read_graph_json(
     for index, value in enumerate(items):
         path = item(items_path, index)
         sku_object = reader.as_object(value, path, "a subscribed SKU object with skuPartNumber")
-        sku = reader.text(sku_object, path, "skuPartNumber")
+        # Some exports keep only the skuId; the SKU catalog knows the part number of a GUID.
+        sku = reader.text(sku_object, path, "skuPartNumber", required=False)
         sku_id = _json_guid(reader, sku_object, path)
+        if not sku and not sku_id:
+            where, written = reader.field(sku_object, path, "skuPartNumber")
+            raise reader.fail(
+                f"skuPartNumber is {'missing' if written is None else 'empty'} and there is "
+                "no skuId",
+                where,
+                "skuPartNumber, skuId or both on every subscribed SKU",
+            )
         prepaid_path, prepaid = reader.field(sku_object, path, "prepaidUnits")
         if prepaid is None:
             raise reader.fail(
@@ -134,8 +155,30 @@ def _json_guid(reader: JsonReader, obj: dict, path: str) -> str:
 
 
 def read_mg_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
+    """A SkuPartNumber, a SkuId, or both on every row (the SKU catalog knows either)."""
     columns = match_columns(table, MG_FIELDS)
-    sku = _required_text(table, columns["sku"], "sku")
+    if "sku" not in columns:
+        if "sku_id" not in columns:
+            raise InputError(
+                "the table has neither a SkuPartNumber nor a SkuId column",
+                file=table.file,
+                location="row 1",
+                expected="a SkuPartNumber or SkuId column",
+            )
+        _required_text(table, columns["sku_id"], "SkuId")
+        return _license_table(table, columns, pd.Series([""] * len(table), dtype=object), options)
+    if "sku_id" not in columns:
+        return _license_table(table, columns, _required_text(table, columns["sku"], "sku"), options)
+    sku = table.column(columns["sku"])
+    neither = ((sku == "") & (table.column(columns["sku_id"]) == "")).to_numpy()
+    if neither.any():
+        row = int(np.flatnonzero(neither)[0])
+        raise table.error(
+            "both SkuPartNumber and SkuId are blank",
+            row_index=row,
+            position=columns["sku"],
+            expected="a SkuPartNumber, a SkuId or both on every row",
+        )
     return _license_table(table, columns, sku, options)
 
 
@@ -159,6 +202,40 @@ def read_msol_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
         written = table.column(columns["sku"])
         sku = written.where(written != "", sku)
     return _license_table(table, columns, sku, options)
+
+
+def read_admin_center_table(table: Table, options: LicenseOptions) -> pd.DataFrame:
+    """Licenses bought = Total Licenses minus Expired Licenses (expired ones grant nothing)."""
+    del options  # the export has no units in a warning state to add
+    columns = match_columns(table, ADMIN_CENTER_FIELDS)
+    names = _required_text(table, columns["display_name"], "Product Title")
+    total = parse_numbers(table, columns["total"], "Total Licenses", _QUANTITY).astype(np.int64)
+    expired = _optional_units(table, columns.get("expired"), "Expired Licenses", 0)
+    more = expired > total
+    if more.any():
+        row = int(np.flatnonzero(more)[0])
+        raise table.error(
+            f"{expired[row]} expired licenses of {total[row]} in total",
+            row_index=row,
+            position=columns["expired"],
+            expected="at most the Total Licenses of the row (expired ones are part of the total)",
+        )
+    consumed = _optional_units(table, columns.get("consumed_units"), "Assigned licenses", -1)
+    frame = pd.DataFrame(
+        {
+            "sku": "",
+            "sku_id": "",
+            "display_name": names.to_numpy(dtype=object),
+            "quantity": total - expired,
+            "warning_units": 0,
+            "consumed_units": consumed,
+            "source": table.file,
+            "location": _row_locations(table),
+            "start_month": 0,
+        },
+        index=range(len(table)),
+    )
+    return license_frame(frame)
 
 
 def read_planning_table(table: Table, options: LicenseOptions) -> pd.DataFrame:

@@ -17,6 +17,7 @@ Mapping choices (documented in docs/input-formats.md):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,8 @@ _CAPACITY_TYPE_BY_API = {
 _FINANCE_OPERATIONS_CAPACITY = ("operations_database", "operations_file")
 _MB_PER_UNIT = {"mb": 1.0, "gb": MB_PER_GB, "kb": 1.0 / 1024.0}
 _MAX_MB = ABSURD * MB_PER_GB
+# updatedOn is an ISO 8601 timestamp; its date is what tells two measurements' age apart.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
             )
         sku = reader.text(properties, properties_path, "environmentSku")
         is_default = lookup(properties, "isDefault")
-        usage, actual = _capacity(reader, properties, properties_path, skipped_capacity_types)
+        usage, actual, measured_on = _capacity(
+            reader, properties, properties_path, skipped_capacity_types
+        )
         dataverse = _dataverse_url(reader, properties, properties_path)
         hosts_operations = any(
             (usage.get(t) or 0) > 0 or (actual.get(t) or 0) > 0
@@ -115,6 +120,8 @@ def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
             "power_platform": power_platform,
             "linked_to": "",
             "org_url": dataverse or "",
+            "environment_id": environment_id.casefold(),
+            "measured_on": measured_on,
             "source": file,
             "location": path,
             "start_month": 0,
@@ -163,13 +170,15 @@ def _unique_name(name: str, environment_id: str, index: int, taken: set[str]) ->
 
 def _capacity(
     reader: JsonReader, properties: dict, path: str, skipped: set[str]
-) -> tuple[dict[str, float | None], dict[str, float | None]]:
-    """Rated and actual consumption in MB per capacity type present in the list."""
+) -> tuple[dict[str, float | None], dict[str, float | None], str]:
+    """Rated and actual consumption in MB per capacity type present in the list, and the date of
+    the newest measurement ("" when no entry carries a readable updatedOn)."""
     where, entries = reader.field(properties, path, "capacity")
     usage: dict[str, float | None] = {}
     actual: dict[str, float | None] = {}
+    dates: list[str] = []
     if entries is None:
-        return usage, actual
+        return usage, actual, ""
     entries = reader.as_list(entries, where, "capacity as a list of consumption entries")
     for index, value in enumerate(entries):
         entry_path = item(where, index)
@@ -197,7 +206,11 @@ def _capacity(
         real = reader.size(entry, entry_path, "actualConsumption", maximum=_MAX_MB / factor)
         usage[capacity_type] = None if rated is None else rated * factor
         actual[capacity_type] = None if real is None else real * factor
-    return usage, actual
+        # The date only orders measurements; a missing or odd one leaves the age unknown.
+        updated = lookup(entry, "updatedOn")
+        if updated is not None and isinstance(updated[1], str) and _DATE.match(updated[1]):
+            dates.append(updated[1][:10])
+    return usage, actual, max(dates, default="")
 
 
 def _dataverse_url(reader: JsonReader, properties: dict, path: str) -> str | None:

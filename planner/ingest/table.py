@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.units import plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web
 # pages carry non-breaking and zero-width spaces that a person cannot see.
@@ -148,6 +150,7 @@ def _build_table(
     keep = (body != "").any(axis=1).to_numpy() if len(body.columns) else np.zeros(len(body), bool)
     body = body.loc[keep].reset_index(drop=True)
     body.columns = range(len(headers))
+    _refuse_long_text(file, headers, body, numbers[keep], sheet)
     return Table(
         file=file,
         headers=headers,
@@ -159,17 +162,39 @@ def _build_table(
     )
 
 
+def _refuse_long_text(
+    file: str, headers: Sequence[str], body: pd.DataFrame, numbers: np.ndarray, sheet: str | None
+) -> None:
+    """Refuse a cell longer than an Excel cell holds: the workbook would cut it silently."""
+    for header in headers:
+        if len(header) > LONGEST_TEXT:
+            raise InputError(
+                f"a header is {len(header):,} characters long",
+                file=file,
+                expected=f"headers of at most {LONGEST_TEXT:,} characters",
+            )
+    for position in body.columns:
+        lengths = body[position].str.len().to_numpy()
+        if len(lengths) and lengths.max() > LONGEST_TEXT:
+            row = int(np.argmax(lengths > LONGEST_TEXT))
+            place = f"row {int(numbers[row])}, column {headers[position] or position + 1}"
+            raise InputError(
+                f"a cell is {int(lengths[row]):,} characters long",
+                file=file,
+                location=place if sheet is None else f"sheet {sheet}, {place}",
+                expected=f"text of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+            )
+
+
 def _sniff_delimiter(line: str) -> str:
     """The delimiter that splits the header line most often, counting outside quotes."""
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for character in line:
-        if character == '"':
-            quoted = not quoted
-        elif not quoted and character in counts:
-            counts[character] += 1
+    unquoted = _QUOTED.sub("", line) if '"' in line else line
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])  # ties keep the first: the comma
     return best if counts[best] else ","
+
+
+_QUOTED = re.compile(r'"[^"]*"?')
 
 
 def _strip_preamble(text: str) -> tuple[str, int, str | None]:
@@ -239,6 +264,29 @@ def table_from_text(file: str, text: str) -> Table:
         )
     if delimiter not in _DELIMITERS:
         delimiter = _sniff_delimiter(header_line)
+    # Refused before parsing: the parser's work grows with columns times rows.
+    columns = header_line.count(delimiter) + 1
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"the header has {columns:,} columns, more than the {MAX_COLUMNS:,} capplan reads",
+            file=file,
+            location=f"row {skipped + 1}",
+            expected="a license export or environment list (a few dozen columns at most)",
+        )
+    lines = body.count("\n")
+    if lines > MAX_ROWS + 100:  # a little room for blank lines and line breaks in cells
+        raise InputError(
+            f"the file has {lines:,} lines, more than the {MAX_ROWS:,} rows capplan reads",
+            file=file,
+            expected=f"at most {MAX_ROWS:,} licenses or environments in one file",
+        )
+    if lines * columns > MAX_CELLS:
+        raise InputError(
+            f"the file has {lines:,} lines of {columns:,} columns, more than the "
+            f"{MAX_CELLS:,} cells capplan reads",
+            file=file,
+            expected="a license export or environment list with the columns it needs",
+        )
     try:
         records = pd.read_csv(
             io.StringIO(body),
@@ -277,13 +325,22 @@ def _delimiter_name(delimiter: str) -> str:
 
 
 def table_from_rows(
-    file: str, sheet: str, rows: Sequence[Sequence[str]], header_index: int
+    file: str,
+    sheet: str,
+    rows: Sequence[Sequence[str]],
+    header_index: int,
+    *,
+    row_numbers: Sequence[int] | None = None,
 ) -> Table:
-    """Build a table from worksheet rows already turned into strings (row 1 = rows[0])."""
+    """Build a table from worksheet rows already turned into strings; ``row_numbers`` are the
+    sheet's row numbers of ``rows`` (default: row 1 = rows[0])."""
     width = max((len(row) for row in rows), default=0)
-    padded = [list(row) + [""] * (width - len(row)) for row in rows]
+    padded = [list(row) + [""] * (width - len(row)) if len(row) < width else row for row in rows]
     records = _trim_frame(pd.DataFrame(padded, columns=range(width), dtype=str))
-    numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    if row_numbers is None:
+        numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+    else:
+        numbers = np.asarray(row_numbers, dtype=np.int64)
     return _build_table(file, records, numbers, header_index, sheet=sheet, decimal_comma=False)
 
 
@@ -384,9 +441,13 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
         )
     candidate = text.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.match(text) else text
     try:
-        number = float(candidate)
+        number = plain_float(candidate)
     except ValueError:
-        if re.fullmatch(r"[+-]?[\d.,'\s]+", text):
+        if _loosely_infinite(candidate):
+            return f"'{text}' is not a finite number"
+        if any(character.isdigit() and not character.isascii() for character in text):
+            return f"'{text}' is not written with the digits 0 to 9"
+        if re.fullmatch(r"[+-]?[0-9.,'\s]+", text):
             return f"'{text}' is not a plain number (write it without thousands separators)"
         return f"'{text}' is not a number"
     if not np.isfinite(number):
@@ -398,6 +459,14 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
     if rule.whole and number != int(number):
         return f"'{text}' is not a whole number"
     return None
+
+
+def _loosely_infinite(text: str) -> bool:
+    """Whether Python would read the text as an infinity or NaN ("inf", "NaN", "Infinity")."""
+    try:
+        return not np.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule) -> np.ndarray:

@@ -2,14 +2,21 @@
 
 An XLSX file is a zip archive of XML parts. Before openpyxl opens it, every part is streamed
 once to check that the archive is intact, that it does not inflate to more than a sane size
-(a "zip bomb"), and that no XML part declares a document type or entities (the way entity
-expansion attacks start; Excel never writes either).
+(a "zip bomb"), and that no part, whatever its name, declares a document type or entities (the
+way entity expansion attacks start; Excel never writes either). openpyxl parses with defusedxml
+as a second line of defence.
+
+Sheets are read sparsely: only the cells a row actually holds, only up to the header's last
+column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
+at XFD1048576 costs one cell, not a grid of seventeen billion.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
+import re
 import warnings
 import zipfile
 import zlib
@@ -20,13 +27,18 @@ from typing import Any
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import Table, table_from_rows, trim
+from planner.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
 # Spreadsheet XML compresses well, but not a thousand to one over a megabyte.
 MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
-MAX_ROWS = 1_048_576  # Excel's own limit
+EXCEL_ROWS = 1_048_576  # Excel's own limits
+EXCEL_COLUMNS = 16_384
+# A used range declared larger than this is refused before reading (a real inventory of 100,000
+# environments by 100 columns is 10 million).
+MAX_DECLARED_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
 
 _CHUNK = 64 * 1024
@@ -104,7 +116,6 @@ def _stream_member(
     raw: RawFile, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int
 ) -> int:
     """Inflate one part in chunks, counting real bytes (the declared sizes may lie)."""
-    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
     tail = b""
     read = 0
     try:
@@ -114,16 +125,17 @@ def _stream_member(
                 total += len(chunk)
                 if read > info.file_size or total > MAX_UNCOMPRESSED_BYTES:
                     raise _too_large(raw, total)
-                if is_xml:
-                    window = tail + chunk
-                    if any(marker in window for marker in _FORBIDDEN):
-                        raise InputError(
-                            f"part {info.filename} declares a document type or entities, which "
-                            "Excel never writes: refused",
-                            file=raw.name,
-                            expected=_SAVE_AS,
-                        )
-                    tail = window[-_OVERLAP:]
+                # Every part, whatever its name: openpyxl finds parts through the package's
+                # relationships, so shared strings may well live in "xl/strings.dat".
+                window = tail + chunk
+                if any(marker in window for marker in _FORBIDDEN):
+                    raise InputError(
+                        f"part {info.filename} declares a document type or entities, which "
+                        "Excel never writes: refused",
+                        file=raw.name,
+                        expected=_SAVE_AS,
+                    )
+                tail = window[-_OVERLAP:]
     except InputError:
         raise
     except RuntimeError as error:  # zipfile raises this for encrypted members
@@ -164,12 +176,14 @@ class SheetChoice:
     table: Table
     format_base: str | None  # what the classifier saw in the headers, None when unknown
     named: bool = False  # True when the sheet is the one the user named
+    notes: tuple[str, ...] = ()  # what the reader should know, such as a hidden sheet read
 
 
 def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
     try:
         import openpyxl
 
+        _read_declared_size_only()
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it drops (data validation, styles); none
             # of them matter for reading values.
@@ -183,27 +197,190 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
 
 
-def _rows(raw: RawFile, worksheet: Any, limit: int | None = None) -> Iterator[list[str]]:
+@functools.cache
+def _read_declared_size_only() -> None:
+    """Make openpyxl's read-only sheets stop looking for the declared size at the sheet data.
+
+    openpyxl reads a sheet's <dimension> when it opens a workbook, and when a sheet has none
+    (Excel always writes one; other tools do not) it parses the whole sheet to find that out.
+    This does the same with the same result, but stops where the sheet data starts: the
+    dimension can only come before it.
+    """
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    def get_size(sheet: Any) -> None:
+        source = sheet._get_source()
+        try:
+            for _, element in iterparse(source, events=("start",)):
+                tag = element.tag.rpartition("}")[2]
+                if tag == "dimension":
+                    reference = element.get("ref")
+                    if reference:
+                        boundaries = range_boundaries(reference)
+                        if None not in boundaries:
+                            (
+                                sheet._min_column,
+                                sheet._min_row,
+                                sheet._max_column,
+                                sheet._max_row,
+                            ) = boundaries
+                    return
+                if tag == "sheetData":
+                    return
+        finally:
+            source.close()
+
+    ReadOnlyWorksheet._get_size = get_size
+
+
+_LETTERS = re.compile(r"[A-Za-z]{1,3}")
+
+
+@functools.cache
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+class _TooManyCells(Exception):
+    pass
+
+
+@functools.cache
+def _sparse_parser() -> type:
+    """openpyxl's sheet parser, keeping only the cells that hold a value, up to one column.
+
+    openpyxl's read-only rows are padded to the widest row, and its parser records every row's
+    attributes; neither is needed to read values, and both grow with what a file declares
+    rather than with what it holds. (Built on first use: openpyxl loads only for workbooks.)
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class SparseParser(WorkSheetParser):  # type: ignore[misc]
+        def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.last_column = last_column
+            self.cells_seen = 0
+
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            number = row.get("r")
+            if number is None:
+                self.row_counter += 1
+            else:
+                try:
+                    self.row_counter = int(number)
+                except ValueError:
+                    raise ValueError(f"{number!r} is not a valid row number") from None
+            self.col_counter = 0
+            # Every cell costs parsing, wherever it is: the count bounds the work on a sheet.
+            self.cells_seen += len(row)
+            if self.cells_seen > MAX_CELLS:
+                raise _TooManyCells
+            cells = []
+            for element in row:
+                # Where the cell is, without decoding it: cells right of the last column read
+                # cost a look at their reference only.
+                reference = element.get("r")
+                if reference:
+                    letters = _LETTERS.match(reference)
+                    column = _column_number(letters.group()) if letters else 0
+                else:
+                    column = self.col_counter + 1
+                if column > self.last_column:
+                    self.col_counter = column
+                    continue
+                cell = self.parse_cell(element)
+                if cell["value"] is not None:
+                    cells.append(cell)
+            return self.row_counter, cells
+
+    return SparseParser
+
+
+def _sparse_rows(
+    raw: RawFile, worksheet: Any, *, last_row: int | None = None, last_column: int = MAX_COLUMNS
+) -> Iterator[tuple[int, dict[int, str]]]:
+    """(row number, {column number: text}) for every row holding a value, in sheet order.
+
+    Cells right of ``last_column`` are skipped unread; rows below ``last_row`` are not read.
+    """
+    workbook = worksheet.parent
     try:
-        worksheet.reset_dimensions()  # the stored dimension may be wrong or absurdly large
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for count, row in enumerate(
-                worksheet.iter_rows(min_row=1, min_col=1, values_only=True), start=1
-            ):
-                if limit is not None and count > limit:
-                    return
-                if count > MAX_ROWS:
-                    raise InputError(
-                        f"sheet {worksheet.title} has more than {MAX_ROWS:,} rows",
-                        file=raw.name,
-                        expected="a sheet of ordinary size",
-                    )
-                yield [cell_text(value) for value in row]
+            # Not public API: the read-only worksheet's part and its workbook's shared strings
+            # and date styles, the same arguments openpyxl itself gives its parser.
+            with worksheet._get_source() as source:
+                parser = _sparse_parser()(
+                    source,
+                    worksheet._shared_strings,
+                    data_only=True,
+                    epoch=workbook.epoch,
+                    date_formats=workbook._date_formats,
+                    timedelta_formats=workbook._timedelta_formats,
+                    last_column=last_column,
+                )
+                for number, cells in parser.parse():
+                    if last_row is not None and number > last_row:
+                        return
+                    if number > EXCEL_ROWS or number < 1:
+                        raise InputError(
+                            f"sheet {worksheet.title} has a row numbered {number:,}, outside "
+                            f"Excel's 1 to {EXCEL_ROWS:,}",
+                            file=raw.name,
+                            expected=_SAVE_AS,
+                        )
+                    if cells:
+                        yield number, {cell["column"]: cell_text(cell["value"]) for cell in cells}
     except InputError:
         raise
+    except _TooManyCells:
+        raise InputError(
+            f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
+            file=raw.name,
+            expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of 100 columns)",
+        ) from None
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None
+
+
+def _check_declared_size(raw: RawFile, worksheet: Any) -> None:
+    """Refuse a sheet whose declared used range no spreadsheet program would write."""
+    rows = (worksheet.max_row or 0) - (worksheet.min_row or 1) + 1
+    columns = (worksheet.max_column or 0) - (worksheet.min_column or 1) + 1
+    if (worksheet.max_row or 0) > EXCEL_ROWS or (worksheet.max_column or 0) > EXCEL_COLUMNS:
+        problem = "beyond Excel's grid"
+    elif rows * columns > MAX_DECLARED_CELLS:
+        problem = f"{rows * columns:,} cells, more than the {MAX_DECLARED_CELLS:,} capplan reads"
+    else:
+        return
+    raise InputError(
+        f"sheet {worksheet.title} declares a used range of {rows:,} rows by {columns:,} "
+        f"columns ({problem})",
+        file=raw.name,
+        expected="a sheet of ordinary size (select the used cells, copy them to a new workbook "
+        "and save it as .xlsx)",
+    )
+
+
+def _dense(cells: dict[int, str], width: int) -> list[str]:
+    row = [""] * width
+    for column, text in cells.items():
+        if column <= width:
+            row[column - 1] = text
+    return row
+
+
+def _top_rows(raw: RawFile, worksheet: Any) -> list[list[str]]:
+    """The first rows of a sheet, where the header is searched, as dense rows."""
+    top = dict(_sparse_rows(raw, worksheet, last_row=HEADER_SEARCH_ROWS))
+    width = max((max(cells) for cells in top.values()), default=0)
+    return [_dense(top.get(number, {}), width) for number in range(1, HEADER_SEARCH_ROWS + 1)]
 
 
 def _find_header(
@@ -239,10 +416,12 @@ def choose_sheet(
             raise InputError("the workbook has no worksheets", file=raw.name, expected=_SAVE_AS)
         by_title = {ws.title: ws for ws in worksheets}
         if sheet is not None and sheet in by_title:
+            _check_declared_size(raw, by_title[sheet])
             return _read_sheet(raw, by_title[sheet], classify, named=True)
         candidates: list[tuple[Any, str | None]] = []
         for worksheet in worksheets:
-            top = list(_rows(raw, worksheet, limit=HEADER_SEARCH_ROWS))
+            _check_declared_size(raw, worksheet)
+            top = _top_rows(raw, worksheet)
             found = _find_header(top, classify)
             if found is not None:
                 candidates.append((worksheet, found[1]))
@@ -278,8 +457,7 @@ def _read_sheet(
     *,
     named: bool = False,
 ) -> SheetChoice:
-    rows = list(_rows(raw, worksheet))
-    found = _find_header(rows[:HEADER_SEARCH_ROWS], classify)
+    found = _find_header(_top_rows(raw, worksheet), classify)
     if found is None:
         raise InputError(
             f"sheet {worksheet.title} is empty",
@@ -288,5 +466,30 @@ def _read_sheet(
             expected="a header row followed by data rows",
         )
     header_index, base = found
-    table = table_from_rows(raw.name, worksheet.title, rows, header_index)
-    return SheetChoice(table=table, format_base=base, named=named)
+    header_number = header_index + 1
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    width = 0
+    for number, cells in _sparse_rows(raw, worksheet):
+        if number == header_number:
+            width = max(cells)  # nothing right of the last header is read
+        elif number < header_number or not width:
+            continue
+        rows.append(_dense(cells, width))
+        numbers.append(number)
+        if len(rows) > MAX_ROWS + 1 or len(rows) * width > MAX_CELLS:
+            raise InputError(
+                f"sheet {worksheet.title} has more than {len(rows) - 1:,} rows of {width:,} "
+                f"columns: capplan reads at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells",
+                file=raw.name,
+                expected=f"at most {MAX_ROWS:,} licenses or environments in one sheet",
+            )
+    table = table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)
+    notes: tuple[str, ...] = ()
+    state = getattr(worksheet, "sheet_state", "visible")
+    if state != "visible":
+        notes = (
+            f"{raw.name}: sheet {worksheet.title} is {'very ' if state == 'veryHidden' else ''}"
+            "hidden in Excel; it was read because its headers are the ones capplan looks for",
+        )
+    return SheetChoice(table=table, format_base=base, named=named, notes=notes)

@@ -82,7 +82,14 @@ class AddEnvironment(Change):
         return self.name
 
     def what(self) -> str:
-        return f"add environment {self.name} ({self.type})"
+        tier = f", Tier {self.tier}" if self.tier else ""
+        size = self.sizes.get("operations_database_gb")
+        start = (
+            f", Operations database {size:g} GB as given"
+            if size is not None
+            else ", sizes not given: the rule set's planning estimates apply"
+        )
+        return f"add environment {self.name} ({self.type}{tier}{start})"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,7 +157,11 @@ class SetGrowth(Change):
                 f"set growth of {self.environment} ({self.capacity_type}) to "
                 f"{self.gb_per_month:g} GB per month"
             )
-        return f"grow {self.pool} by {self.gb_per_month:g} GB more per month"
+        # A pool's growth is extra: it adds to the environments' own growth.
+        return (
+            f"add {self.gb_per_month:g} GB per month of growth to the {self.pool} pool, on top of "
+            "the environments' own,"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -73,6 +73,8 @@ ENVIRONMENT_COLUMNS: tuple[str, ...] = (
     "power_platform",  # one of POWER_PLATFORM_STATES, or "" (the type's default)
     "linked_to",  # name of a standalone Dataverse row, or ""
     "org_url",  # Dataverse organization URL, or ""
+    "environment_id",  # Power Platform environment id, or "" (lower case)
+    "measured_on",  # date (YYYY-MM-DD) the usage was measured, or "" when the file does not say
     *USAGE_COLUMNS,
     *ACTUAL_COLUMNS,
     *GROWTH_COLUMNS,
@@ -94,6 +96,18 @@ class InputSource:
     format: str  # e.g. "graph-subscribedSkus-json", "inventory-csv"
     rows: int
     tenant_id: str = ""  # the tenant the file says it comes from, lower case; "" when silent
+
+
+@dataclass(frozen=True)
+class Remark:
+    """Something ingest did with a value the user gave that the plan must say: a value merged
+    from several files, one not used, a name that matched environments of different kinds.
+    A registered check of the same code turns each remark into a finding."""
+
+    code: str
+    severity: str  # info | warning | error
+    subject: str  # environment name, or the files concerned
+    message: str  # names the file, the row and the column
 
 
 # Extra consumption growth of a whole pool (what-if ``--growth POOL=GB``), on top of the
@@ -182,6 +196,7 @@ class Inputs:
     environments: pd.DataFrame
     sources: tuple[InputSource, ...] = ()
     notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
+    remarks: tuple[Remark, ...] = field(default=())  # findings ingest prepared (see Remark)
     pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
     # Growth fitted from dated snapshots (planner.ingest.snapshots), per environment and type.
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -238,7 +253,15 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     """Build an environment table from dicts (or a frame), filling absent columns and fixing
     dtypes."""
     frame = pd.DataFrame(rows, columns=list(ENVIRONMENT_COLUMNS))
-    for column in ("power_platform", "linked_to", "org_url", "source", "location"):
+    for column in (
+        "power_platform",
+        "linked_to",
+        "org_url",
+        "environment_id",
+        "measured_on",
+        "source",
+        "location",
+    ):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     for column in ("tier", *USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS):
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
@@ -266,6 +289,7 @@ def combine(parts: list[Inputs]) -> Inputs:
         ),
         sources=tuple(s for p in parts for s in p.sources),
         notes=tuple(n for p in parts for n in p.notes),
+        remarks=tuple(r for p in parts for r in p.remarks),
         microsoft=figures[0] if figures else None,
     )
 
@@ -289,6 +313,7 @@ __all__ = [
     "InputSource",
     "Inputs",
     "MicrosoftFigures",
+    "Remark",
     "combine",
     "empty_environments",
     "empty_licenses",

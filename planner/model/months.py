@@ -16,6 +16,7 @@ from planner.errors import InputError
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+LAST_MONTH = pd.Period(year=LAST_YEAR, month=12, freq="M").ordinal  # 2100-12 as a serial number
 
 
 def parse_month(text: str, *, what: str = "month") -> int:

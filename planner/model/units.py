@@ -14,6 +14,20 @@ _UNITS_IN_GB = {"MB": 1.0 / MB_PER_GB, "GB": 1.0, "TB": MB_PER_GB}
 _AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$")
 
 
+# A number as people and exports write it: ASCII digits, an optional sign, decimal point and
+# exponent. float() also takes "1_0", "١٠" (Arabic-Indic digits), "infinity" and "nan"; a file
+# that says so is refused rather than read as something its author may not have meant.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def plain_float(text: str) -> float:
+    """The value of a plainly written number; ValueError for anything else."""
+    stripped = text.strip()
+    if not _PLAIN_NUMBER.fullmatch(stripped):
+        raise ValueError(f"{text!r} is not a plain number")
+    return float(stripped)
+
+
 def parse_amount(text: str) -> float:
     """Return the amount in GB of a string such as ``"500 MB"`` or ``"10 GB"``.
 

@@ -33,6 +33,7 @@ CapacityType = Literal[
     "operations_file",
 ]
 Count = Annotated[int, Meta(ge=0)]
+MatchedBy = Literal["guid", "part_number", "display_name"]
 # A key that a document may leave out (the schema does not require it); capplan writes it.
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
@@ -203,6 +204,27 @@ class LicenseRow(_Row, kw_only=True):
     status: Literal["known", "unknown", "not_relevant"]
     source: str | Unset | None = UNSET
     location: str | Unset | None = UNSET
+    # How the SKU catalog recognised the row ("" when nothing did), the catalog's part number
+    # and product name, the name the file gave, and why the row counts nothing or how its rule
+    # was chosen.
+    matched_by: MatchedBy | Literal[""] | Unset = UNSET
+    part_number: str | Unset | None = UNSET
+    product_name: str | Unset | None = UNSET
+    display_name: str | Unset | None = UNSET
+    reason: str | Unset | None = UNSET
+
+
+class IgnoredLicenseRow(_Row, kw_only=True):
+    """A license row the SKU catalog says grants no capacity (free, trial, Office and other
+    products): listed with the reason, never counted, never warned about."""
+
+    sku: str
+    product_name: str | Unset | None = UNSET
+    quantity: int
+    reason: str
+    matched_by: MatchedBy
+    source: str | Unset | None = UNSET
+    location: str | Unset | None = UNSET
 
 
 class ReconciledPoolRow(_Row, kw_only=True):
@@ -291,6 +313,7 @@ class PlanDocument(_Row, kw_only=True):
     licenses: list[LicenseRow] | Unset = UNSET
     pools: list[PoolRow] | Unset = UNSET
     headline: Headline | Unset = UNSET
+    ignored_licenses: list[IgnoredLicenseRow] | Unset = UNSET
     reconciliation: Reconciliation | Unset = UNSET
 
 

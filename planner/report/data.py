@@ -73,6 +73,7 @@ PURCHASE_KEYS = keys(contract.PurchaseRow)
 BOUGHT_KEYS = keys(contract.BoughtRow)
 ASSUMPTION_KEYS = keys(contract.AssumptionRow)
 LICENSE_KEYS = keys(contract.LicenseRow)
+IGNORED_LICENSE_KEYS = keys(contract.IgnoredLicenseRow)
 
 
 # The plan's tables, each with the contract's keys in order.
@@ -86,6 +87,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "bought": BOUGHT_KEYS,
     "assumptions": ASSUMPTION_KEYS,
     "licenses": LICENSE_KEYS,
+    "ignored_licenses": IGNORED_LICENSE_KEYS,
 }
 # The keys of the plan JSON, in the order they are written.
 PLAN_KEYS = keys(contract.PlanDocument)
@@ -112,6 +114,7 @@ def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
         ).astype({"units": object}),
         "assumptions": plan.assumptions,
         "licenses": plan.licenses,
+        "ignored_licenses": plan.licenses[plan.licenses["status"] == "not_relevant"],
     }
     return {name: frames[name].loc[:, list(keys)] for name, keys in TABLES.items()}
 

@@ -4,8 +4,11 @@ tables, and the headline sentences. No renderer imports another; each imports th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
+
+from planner.errors import printable
 
 
 def gb(value: float | None) -> str:
@@ -56,6 +59,40 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[
         ).rstrip()
 
     return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+
+
+# Markdown is meant for CI summaries, which render it as HTML: text from inputs must not become
+# markup there. Raw HTML and entities are escaped, link and image brackets and code backticks
+# are backslash-escaped, and the characters that start an automatic link (a scheme's "://",
+# "www.", an e-mail's "@") are written as character references, which show the same but do
+# not link.
+_MARKDOWN_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+_MARKDOWN_SPECIAL = re.compile(r"[&<>@\\`\[\]!]|:(?=//)|(?<![^\W_])www\.", re.IGNORECASE)
+
+
+def _markdown_escape(found: re.Match[str]) -> str:
+    text = found.group()
+    if text == ":":
+        return "&#58;"
+    if len(text) == 4:  # www.
+        return text[:3] + "&#46;"
+    return _MARKDOWN_ESCAPES.get(text, "\\" + text)
+
+
+def markdown_text(text: str) -> str:
+    """Text from inputs as inert markdown (already printable: one line, no controls)."""
+    return _MARKDOWN_SPECIAL.sub(_markdown_escape, text)
+
+
+def markdown_data(value: Any) -> Any:
+    """Every string of a nested structure printable and inert as markdown."""
+    if isinstance(value, str):
+        return markdown_text(printable(value))
+    if isinstance(value, dict):
+        return {key: markdown_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [markdown_data(item) for item in value]
+    return value
 
 
 def md_row(cells: Sequence[Any]) -> str:

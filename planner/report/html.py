@@ -46,6 +46,7 @@ from planner.report.words import (
     words,
 )
 from planner.resources import bundled_dir
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 TEMPLATE = "report.html.j2"
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -903,6 +904,9 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
                 "status": words(lic["status"], LICENSE_STATUS_WORDS),
                 "source": file_name(lic["source"]),
                 "location": lic["location"],
+                "product_name": lic["product_name"],
+                "matched_by": MATCHED_BY_WORDS[lic["matched_by"]],
+                "reason": lic["reason"],
             }
             for lic in data["licenses"]
         ],

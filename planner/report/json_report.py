@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from planner.errors import json_safe
 from planner.report.data import SCHEMA_VERSION, TABLES, ReportData, plan_document, records
 from planner.report.reconciliation import RECONCILE_CODES
 
@@ -124,7 +125,8 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
 def dump(data: dict[str, Any], handle: TextIO) -> None:
     """JSON laid out for reading and diffing, every float rounded to ``DIGITS`` decimals,
     written to ``handle`` as it is made."""
-    _layout(data, 0, handle.write)
+    # Characters a terminal acts on are written as \u escapes, piece by piece as they go out.
+    _layout(data, 0, lambda text: handle.write(json_safe(text)))
     handle.write("\n")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from planner.errors import printable
 from planner.ruleset import Amount, RuleSet
 
 
@@ -70,9 +71,15 @@ def rules_data(ruleset: RuleSet) -> dict[str, Any]:
                 "tier": lic.tier,
                 "per_license": {k: _amount(v) for k, v in lic.per_license.items()},
                 "per_base_user": {k: _amount(v) for k, v in lic.per_base_user.items()},
+                "tenant_default": {k: _amount(v) for k, v in lic.tenant_default.items()},
+                "per_user_of": list(lic.per_user_of),
+                "minimum_base_licenses": lic.minimum_base_licenses,
+                "effective_from": lic.effective_from or ruleset.effective_from,
+                "in_effect": lic in ruleset.licenses,
             }
-            for lic in ruleset.licenses
+            for lic in ruleset.license_versions
         ],
+        "as_of": ruleset.as_of or None,
         "addons": {
             pool: {
                 "sku": addon.sku,
@@ -120,10 +127,14 @@ def rules_table(ruleset: RuleSet) -> str:
             amounts = ", ".join(f"{k} {_mark(v)}" for k, v in family.tenant_default.items())
             out.append(f"  {name:28} {amounts}")
     out.append("Licenses")
-    for lic in ruleset.licenses:
+    for lic in ruleset.license_versions:
         amounts = ", ".join(f"{k} {_mark(v)}" for k, v in lic.per_license.items()) or "no capacity"
         extra = "".join(f"; per full user {k} {_mark(v)}" for k, v in lic.per_base_user.items())
-        out.append(f"  {lic.sku:46} {lic.role:15} {amounts}{extra}")
+        extra += "".join(f"; edition default {k} {_mark(v)}" for k, v in lic.tenant_default.items())
+        dated = f" (from {lic.effective_from})" if lic.effective_from else ""
+        if lic not in ruleset.licenses:
+            dated += " (not in effect" + (f" in {ruleset.as_of})" if ruleset.as_of else ")")
+        out.append(f"  {lic.sku:46} {lic.role:15} {amounts}{extra}{dated}")
     out.append("Add-ons")
     for pool, addon in ruleset.addons.items():
         price = (
@@ -135,4 +146,5 @@ def rules_table(ruleset: RuleSet) -> str:
     out.append("Sources")
     for source in ruleset.sources.values():
         out.append(f"  {source.id:18} {source.url or '(none)'}")
-    return "\n".join(out) + "\n"
+    # A user's rules file may hold anything: no text of it drives the terminal.
+    return "\n".join(printable(line) for line in out) + "\n"

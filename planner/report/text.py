@@ -5,6 +5,7 @@ Both read :func:`planner.report.data.plan_data`, so they show the numbers the JS
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from planner.report.formatting import (
     gb,
     grid,
     headline,
+    markdown_data,
     md_table,
     purchase_rows,
 )
@@ -30,6 +32,7 @@ from planner.report.words import (
     subject_words,
     words,
 )
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
@@ -197,15 +200,9 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
         out.append(f"  {_assumption_text(assumption, names)}")
     if not data["assumptions"]:
         out.append("  None: every number used has a source")
-    irrelevant = [lic for lic in data["licenses"] if lic["status"] == "not_relevant"]
-    if irrelevant:
+    if data["licenses"]:
         out.append("")
-        out.append(
-            "Not relevant to capacity (listed, not counted): "
-            + ", ".join(
-                sorted({f"{names.product(lic['sku'])} ({lic['quantity']:g})" for lic in irrelevant})
-            )
-        )
+        out += license_lines(data)
     if "reconciliation" in data:
         from planner.report.reconciliation import reconciliation_table_lines
 
@@ -255,8 +252,41 @@ def _why(row: dict[str, Any]) -> str:
     return f"short from {row['first_short']} (deficit {row['peak_deficit']}{growing})"
 
 
+def license_lines(data: dict[str, Any]) -> list[str]:
+    """How the licenses were recognised, those matched by name, and those ignored with why."""
+    licenses = data["licenses"]
+    counts = Counter(lic["matched_by"] for lic in licenses)
+    out = [
+        f"Licenses: {len(licenses)} rows, recognised "
+        + ", ".join(
+            f"{MATCHED_BY_WORDS[how]} {counts[how]}"
+            for how in ("guid", "part_number", "display_name")
+            if counts[how]
+        )
+        + (f"; {counts['']} not recognised" if counts[""] else "")
+    ]
+    by_name = sorted(
+        {
+            f"'{lic['display_name'] or lic['sku_given']}' as {lic['sku']}"
+            for lic in licenses
+            if lic["matched_by"] == "display_name"
+        }
+    )
+    if by_name:
+        out.append("  matched by display name (check them): " + "; ".join(by_name))
+    ignored = data.get("ignored_licenses", [])
+    if ignored:
+        out.append(
+            "  ignored, grant no capacity (not counted): "
+            + "; ".join(
+                sorted({f"{lic['sku']} ({lic['quantity']}): {lic['reason']}" for lic in ignored})
+            )
+        )
+    return out
+
+
 def render_markdown(report: ReportData) -> str:
-    data = printable_data(report.plan)
+    data = markdown_data(report.plan)
     names = report.names
     out = [
         f"## Capacity plan as of {data['as_of']} ({plural(data['months'], 'month')}), "
@@ -321,4 +351,6 @@ def render_markdown(report: ReportData) -> str:
         out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [f"- {_input_line(s)}" for s in data["inputs"]]
+    if data["licenses"]:
+        out += ["", *[f"- {line.strip()}" for line in license_lines(data)]]
     return "\n".join(out) + "\n"

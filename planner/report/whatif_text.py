@@ -7,7 +7,7 @@ from typing import Any
 
 from planner.errors import printable_data
 from planner.report.data import ReportData
-from planner.report.formatting import delta_gb, gb, grid, md_table, money
+from planner.report.formatting import delta_gb, gb, grid, markdown_data, md_table, money
 
 
 def _comparison(report: ReportData) -> dict[str, Any]:
@@ -79,7 +79,12 @@ def render_whatif_table(report: ReportData) -> str:
         "",
     ]
     for scenario in data["scenarios"]:
-        out.append(f"{scenario['name']} ({scenario['source']}):")
+        source = scenario["source"]
+        out.append(
+            f"{scenario['name']}:"
+            if source in ("", scenario["name"])
+            else f"{scenario['name']} ({source}):"
+        )
         out += [f"  - {change}" for change in scenario["changes"]]
     out.append("")
     out += grid(HEADERS, _rows(data), RIGHT)
@@ -143,7 +148,7 @@ def _findings(data: dict[str, Any]) -> list[str]:
 
 
 def render_whatif_markdown(report: ReportData) -> str:
-    data = printable_data(_comparison(report))
+    data = markdown_data(_comparison(report))
     base = data["baseline"]
     out = [
         f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",

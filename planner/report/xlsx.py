@@ -82,6 +82,7 @@ from planner.report.xlsx_writer import (
     no_cycle_collection,
     safe_cell_text,
 )
+from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 # Status and severity colours, as in the HTML report: every one also has its word in the cell.
 STATUS_STYLES = {
@@ -890,12 +891,15 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         Column("Status"),
         Column("File"),
         Column("Where in the file"),
+        Column("Product"),
+        Column("Recognised"),
+        Column("Why"),
     )
     rows = [
         [
             names.product(lic["sku"]),
             lic["sku"],
-            lic["sku_given"],
+            lic["sku_given"] or None,
             lic["sku_id"] or None,
             lic["quantity"],
             words(lic["role"], ROLE_WORDS) if lic["role"] else None,
@@ -903,6 +907,9 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
             words(lic["status"], LICENSE_STATUS_WORDS),
             file_name(lic["source"]),
             lic["location"] or None,
+            lic["product_name"] or None,
+            MATCHED_BY_WORDS[lic["matched_by"]],
+            lic["reason"] or None,
         ]
         for lic in data["licenses"]
     ]

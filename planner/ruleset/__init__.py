@@ -4,6 +4,7 @@ A rule set states pools, borrowing, licenses with their amounts and sources, pla
 thresholds and add-on prices. The bundled ones live in ``rules/``; users add their own file.
 """
 
+from planner.ruleset.catalog import Catalog, CatalogEntry, Match, bundled_catalog
 from planner.ruleset.load import (
     Addon,
     Amount,
@@ -21,23 +22,29 @@ from planner.ruleset.load import (
     load_ruleset_file,
     load_ruleset_text,
     resolve_ruleset,
+    ruleset_file,
 )
 
 __all__ = [
     "Addon",
     "Amount",
     "Borrowing",
+    "Catalog",
+    "CatalogEntry",
     "Consumption",
     "EnvironmentType",
     "Family",
     "License",
+    "Match",
     "Pool",
     "Ratio",
     "RuleSet",
     "Source",
     "Thresholds",
+    "bundled_catalog",
     "bundled_rulesets",
     "load_ruleset_file",
     "load_ruleset_text",
     "resolve_ruleset",
+    "ruleset_file",
 ]

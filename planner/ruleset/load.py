@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, RulesError
+from planner.limits import MAX_TOML_BYTES, read_limited
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
 from planner.model.months import format_month, parse_month
 from planner.model.units import parse_amount
@@ -34,6 +35,8 @@ ROLES = (
 )
 CONFIDENCES = ("documented", "secondary", "assumed")
 COMBINE_MODES = ("max", "sum")
+# Optional: the Operations side of a sandbox of one tier, used before the general "operations".
+TIER_PROFILES = tuple(f"operations_tier_{tier}" for tier in range(1, 6))
 ESTIMATE_PROFILES = (
     "initial",
     "integrated",
@@ -47,9 +50,24 @@ POWER_PLATFORM_SKUS = ("Production", "Sandbox", "Default", "Developer", "Trial",
 
 @dataclass(frozen=True)
 class Source:
+    """A document that states numbers: a licensing guide (with its edition and page), a FAQ
+    page, a message-center post. ``url`` is empty only for capplan's own assumptions."""
+
     id: str
     title: str
     url: str
+    edition: str = ""
+    page: str = ""
+
+    @property
+    def citation(self) -> str:
+        """Title, edition and page as one line a person can look up."""
+        parts = [self.title]
+        if self.edition:
+            parts.append(self.edition)
+        if self.page:
+            parts.append(self.page if self.page.startswith("p") else f"p. {self.page}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -138,6 +156,14 @@ class License:
     per_license: Mapping[str, Amount]
     per_base_user: Mapping[str, Amount]
     note: str = ""
+    # An edition's own tenant default; its family grants the larger of this and the family's,
+    # once per tenant.
+    tenant_default: Mapping[str, Amount] = field(default_factory=dict)
+    # Rules (part numbers) whose base licenses count for per_base_user; empty: every base
+    # license of a family that comes with finance and operations environments.
+    per_user_of: tuple[str, ...] = ()
+    minimum_base_licenses: int | None = None  # an edition's own minimum purchase
+    effective_from: str = ""  # YYYY-MM from which this version applies; "" from the start
 
 
 @dataclass(frozen=True)
@@ -169,8 +195,11 @@ class RuleSet:
     environment_types: Mapping[str, EnvironmentType]
     families: Mapping[str, Family]
     licenses: tuple[License, ...]
-    relevant_patterns: tuple[str, ...]
     addons: Mapping[str, Addon]
+    # Every dated version of every license; ``licenses`` holds those in effect at ``as_of``
+    # (the newest when the rule set was not narrowed to a month).
+    license_versions: tuple[License, ...] = ()
+    as_of: str = ""
     _by_sku: Mapping[str, License] = field(default_factory=dict, repr=False)
     _by_guid: Mapping[str, License] = field(default_factory=dict, repr=False)
 
@@ -192,13 +221,20 @@ class RuleSet:
                 return found
         return self._by_sku.get(sku.strip().casefold())
 
-    def looks_relevant(self, sku: str) -> bool:
-        return any(re.search(p, sku.strip(), re.IGNORECASE) for p in self.relevant_patterns)
+    def at(self, month: str) -> RuleSet:
+        """The rule set as it applies to a contract of ``month``: each license's newest version
+        effective then (a license whose first version is later is not in it yet)."""
+        if month == self.as_of:
+            return self
+        chosen = _effective_versions(self.license_versions, parse_month(month))
+        by_sku, by_guid = _license_indexes(chosen)
+        return replace(self, licenses=chosen, as_of=month, _by_sku=by_sku, _by_guid=by_guid)
 
     def all_amounts(self) -> Iterable[Amount]:
         for family in self.families.values():
             yield from family.tenant_default.values()
-        for lic in self.licenses:
+        for lic in self.license_versions or self.licenses:
+            yield from lic.tenant_default.values()
             yield from lic.per_license.values()
             yield from lic.per_base_user.values()
         yield self.consumption.minimum
@@ -337,6 +373,13 @@ def _amount(
         raise reader.fail(
             where, f"confidence is {confidence!r}", "one of " + ", ".join(CONFIDENCES)
         )
+    if confidence == "documented" and not sources[source_id].url:
+        raise reader.fail(
+            where,
+            f"a documented amount cites source '{source_id}', which has no URL",
+            "a source with the URL of the document that states the number, "
+            "or confidence secondary or assumed",
+        )
     return Amount(
         gb=gb,
         text=text,
@@ -378,6 +421,10 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"not valid TOML: {exc}", file=path) from None
+    except RecursionError:
+        raise RulesError(
+            "not valid TOML: arrays or tables are nested too deeply", file=path
+        ) from None
     reader = _Reader(path, text)
     top = ()
     reader.unknown_keys(
@@ -418,11 +465,13 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         where = ("sources", key)
         if not isinstance(value, dict):
             raise reader.fail(where, f"source {key!r} is not a table", "title and url")
-        reader.unknown_keys(value, ("title", "url"), where)
+        reader.unknown_keys(value, ("title", "url", "edition", "page"), where)
         sources[key] = Source(
             id=key,
             title=reader.get(value, "title", where, str),
             url=reader.get(value, "url", where, str),
+            edition=reader.get(value, "edition", where, str, required=False, default=""),
+            page=str(reader.get(value, "page", where, (str, int), required=False, default="")),
         )
 
     pools: list[Pool] = []
@@ -553,11 +602,11 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "profiles " + ", ".join(ESTIMATE_PROFILES) + " (a profile may be empty)",
             )
     for profile, raw in estimates_raw.items():
-        if profile not in ESTIMATE_PROFILES:
+        if profile not in ESTIMATE_PROFILES and profile not in TIER_PROFILES:
             raise reader.fail(
                 (*where, "estimates", profile),
                 f"unknown estimate profile '{profile}'",
-                "one of " + ", ".join(ESTIMATE_PROFILES),
+                "one of " + ", ".join((*ESTIMATE_PROFILES, *TIER_PROFILES)),
             )
         estimates[profile] = _amounts(
             reader,
@@ -681,8 +730,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         )
 
     licenses: list[License] = []
-    by_sku: dict[str, License] = {}
-    by_guid: dict[str, License] = {}
+    versions_of: dict[str, set[str]] = {}
     for index, raw in enumerate(reader.get(data, "licenses", top, list)):
         where = ("licenses", index)
         reader.unknown_keys(
@@ -696,6 +744,10 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "tier",
                 "per_license",
                 "per_base_user",
+                "tenant_default",
+                "per_user_of",
+                "minimum_base_licenses",
+                "effective_from",
                 "source",
                 "confidence",
                 "note",
@@ -716,8 +768,17 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "one of " + ", ".join(sorted(families)),
             )
         inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
-        rule = f"licenses[{sku}]"
+        dated = reader.get(raw, "effective_from", where, str, required=False, default="")
+        if dated:
+            try:
+                dated = format_month(parse_month(dated, what="effective_from"))
+            except InputError as exc:
+                raise reader.fail((*where, "effective_from"), exc.message, "YYYY-MM") from None
+        rule = f"licenses[{sku}]" + (f"@{dated}" if dated else "")
         tier = reader.get(raw, "tier", where, int, required=False)
+        per_user_of = reader.get(raw, "per_user_of", where, list, required=False, default=[])
+        if not all(isinstance(v, str) and v.strip() for v in per_user_of):
+            raise reader.fail((*where, "per_user_of"), f"{per_user_of!r}", "a list of part numbers")
         if tier is not None and not 1 <= tier <= 5:
             raise reader.fail((*where, "tier"), f"tier {tier}", "1 to 5")
         license_rule = License(
@@ -748,34 +809,65 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "pool",
             ),
             note=str(raw.get("note", "")),
+            tenant_default=_amounts(
+                reader,
+                raw.get("tenant_default"),
+                (*where, "tenant_default"),
+                f"{rule}.tenant_default",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            ),
+            per_user_of=tuple(v.strip() for v in per_user_of),
+            minimum_base_licenses=reader.get(
+                raw, "minimum_base_licenses", where, int, required=False
+            ),
+            effective_from=dated,
         )
+        if license_rule.tenant_default and role != "base":
+            raise reader.fail(
+                (*where, "tenant_default"),
+                f"{role} license {sku} has a tenant default",
+                "tenant_default only on base licenses (editions of a family)",
+            )
+        if dated and parse_month(dated) <= parse_month(effective_from):
+            raise reader.fail(
+                (*where, "effective_from"),
+                f"{sku} version from {dated} does not start after the rule set ({effective_from})",
+                f"a month after {effective_from}, or no effective_from",
+            )
         if role in ("attach", "team_member") and license_rule.per_license:
             raise reader.fail(
                 (*where, "per_license"),
                 f"{role} license {sku} accrues capacity",
                 f"no per_license amounts for role {role}",
             )
-        key = sku.casefold()
-        if key in by_sku:
-            raise reader.fail((*where, "sku"), f"SKU {sku} is listed twice", "each SKU once")
-        by_sku[key] = license_rule
-        if license_rule.guid:
-            by_guid[license_rule.guid] = license_rule
-        licenses.append(license_rule)
-
-    catalogue = reader.get(data, "catalogue", top, dict, required=False, default={})
-    patterns = tuple(
-        reader.get(catalogue, "relevant_patterns", ("catalogue",), list, required=False, default=[])
-    )
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
+        seen = versions_of.setdefault(sku.casefold(), set())
+        if dated in seen:
             raise reader.fail(
-                ("catalogue", "relevant_patterns"),
-                f"pattern {pattern!r}: {exc}",
-                "a regular expression",
-            ) from None
+                (*where, "sku"),
+                f"SKU {sku} is listed twice" + (f" from {dated}" if dated else ""),
+                "each SKU once, or once per effective_from month",
+            )
+        seen.add(dated)
+        licenses.append(license_rule)
+    for index, license_rule in enumerate(licenses):
+        for other in license_rule.per_user_of:
+            if other.casefold() not in versions_of:
+                raise reader.fail(
+                    ("licenses", index, "per_user_of"),
+                    f"per_user_of names {other}, which the rule set does not list",
+                    "part numbers of licenses in this rule set",
+                )
+
+    if "catalogue" in data:
+        raise reader.fail(
+            ("catalogue",),
+            "[catalogue] relevant_patterns are no longer used: which SKUs carry capacity comes "
+            "from the SKU catalog (capplan rules skus)",
+            "no [catalogue] table; list a SKU the catalog does not know under [[licenses]]",
+        )
 
     addons: dict[str, Addon] = {}
     for pool, raw in reader.get(data, "addons", top, dict).items():
@@ -802,6 +894,8 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             note=str(raw.get("note", "")),
         )
 
+    current = _effective_versions(licenses, None)
+    by_sku, by_guid = _license_indexes(current)
     return RuleSet(
         id=ruleset_id,
         title=reader.get(data, "title", top, str),
@@ -816,23 +910,66 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         consumption=consumption,
         environment_types=environment_types,
         families=families,
-        licenses=tuple(licenses),
-        relevant_patterns=patterns,
+        licenses=current,
+        license_versions=tuple(licenses),
         addons=addons,
         _by_sku=by_sku,
         _by_guid=by_guid,
     )
 
 
+def _effective_versions(versions: Sequence[License], month: int | None) -> tuple[License, ...]:
+    """Each SKU's newest version effective in ``month`` (None: the newest of all), in file
+    order."""
+    newest: dict[str, License] = {}
+    for version in versions:
+        starts = parse_month(version.effective_from) if version.effective_from else -1
+        if month is not None and starts > month:
+            continue
+        key = version.sku.casefold()
+        held = newest.get(key)
+        held_starts = parse_month(held.effective_from) if held and held.effective_from else -1
+        if held is None or starts > held_starts:
+            newest[key] = version
+    order = {id(v): i for i, v in enumerate(versions)}
+    return tuple(sorted(newest.values(), key=lambda v: order[id(v)]))
+
+
+def _license_indexes(
+    licenses: Iterable[License],
+) -> tuple[dict[str, License], dict[str, License]]:
+    by_sku: dict[str, License] = {}
+    by_guid: dict[str, License] = {}
+    for rule in licenses:
+        by_sku[rule.sku.casefold()] = rule
+        if rule.guid:
+            by_guid[rule.guid] = rule
+    return by_sku, by_guid
+
+
 def load_ruleset_file(path: str | Path) -> RuleSet:
-    file = Path(path)
+    data = read_limited(path, MAX_TOML_BYTES, "rules file", _RULES_EXPECTED)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("rules file not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read rules file: {exc}", file=str(path)) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "the rules file is not UTF-8 text",
+            file=str(path),
+            location=f"line {line}",
+            expected=_RULES_EXPECTED,
+        ) from None
     return load_ruleset_text(text, str(path))
+
+
+_RULES_EXPECTED = "a TOML rules file (see docs/rules.md)"
+
+
+def ruleset_file(choice: str | None) -> Path | None:
+    """The file ``--rules`` (or a scenario's switch_rules) names, or None for a bundled id."""
+    if not choice or choice in {r.id for r in bundled_rulesets()}:
+        return None
+    return Path(choice)
 
 
 @lru_cache(maxsize=1)
@@ -844,7 +981,13 @@ def bundled_rulesets() -> tuple[RuleSet, ...]:
 
 
 def resolve_ruleset(choice: str | None, as_of: str) -> RuleSet:
-    """``--rules ID|PATH``, or the newest bundled rule set effective at ``as_of``."""
+    """``--rules ID|PATH``, or the newest bundled rule set effective at ``as_of``; either way
+    with the license versions in effect at ``as_of``."""
+    month = parse_month(as_of, what="--as-of")
+    return _choose_ruleset(choice, as_of, month).at(format_month(month))
+
+
+def _choose_ruleset(choice: str | None, as_of: str, month: int) -> RuleSet:
     available = bundled_rulesets()
     if choice:
         by_id = {r.id: r for r in available}
@@ -857,7 +1000,6 @@ def resolve_ruleset(choice: str | None, as_of: str) -> RuleSet:
             f"--rules {choice!r} is neither a bundled rule set nor a file",
             expected="one of " + ", ".join(by_id) + ", or the path of a .toml rules file",
         )
-    month = parse_month(as_of, what="--as-of")
     effective = [r for r in available if parse_month(r.effective_from) <= month]
     if not effective:
         oldest = available[0]

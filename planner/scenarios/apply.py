@@ -35,6 +35,7 @@ from planner.model.inputs import (
     license_frame,
 )
 from planner.ruleset import RuleSet
+from planner.ruleset.classify import classify_licenses
 
 DEFAULT_SANDBOX_TIER = 2  # the tier an add-on sandbox gets when none is named
 
@@ -97,19 +98,28 @@ def apply_change(change: Change, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     raise _fail(change, f"a {change.kind} change cannot be applied to inputs")
 
 
+def _license_of(sku: str, ruleset: RuleSet) -> str:
+    """The license a what-if names, as the plan counts it: a part number, GUID or display name
+    resolved through the SKU catalog to its rule."""
+    row = license_frame([{"sku": sku, "quantity": 0}])
+    return str(classify_licenses(row, ruleset)["sku"].iloc[0])
+
+
 @apply_change.register
 def _(change: AddLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    rule = ruleset.find_license(change.sku)
-    return _with_licenses(inputs, rule.sku if rule else change.sku, change.quantity, change)
+    return _with_licenses(inputs, _license_of(change.sku, ruleset), change.quantity, change)
 
 
 @apply_change.register
 def _(change: RemoveLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    rule = ruleset.find_license(change.sku)
-    sku = rule.sku if rule else change.sku
+    sku = _license_of(change.sku, ruleset)
     held = inputs.licenses
+    # Rows held under another name of the same license (a GUID, a government part number)
+    # count too.
+    counted = classify_licenses(held, ruleset)["sku"] if len(held) else held["sku"]
     rows = held[
-        (held["sku"].str.casefold() == sku.casefold()) & (held["start_month"] <= change.month)
+        (counted.str.casefold() == sku.casefold()).to_numpy()
+        & (held["start_month"] <= change.month).to_numpy()
     ]
     holding = int(rows["quantity"].sum())
     if holding < change.quantity:
@@ -138,11 +148,21 @@ def _(change: BuyAddon, inputs: Inputs, ruleset: RuleSet) -> Inputs:
 @apply_change.register
 def _(change: AddEnvironment, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     environments = inputs.environments
-    if (environments["name"] == change.name).any():
+    # As in inventories, names that differ only by case are one name (the admin center too).
+    same = environments["name"].str.casefold() == change.name.casefold()
+    if same.any():
+        existing = environments.loc[same, "name"].iloc[0]
+        also = "" if existing == change.name else f" (as {existing!r}, differing only by case)"
         raise _fail(
             change,
-            f"an environment named {change.name!r} already exists",
+            f"an environment named {change.name!r} already exists{also}",
             expected="a new, unique name",
+        )
+    if change.linked_to is not None and change.linked_to.casefold() == change.name.casefold():
+        raise _fail(
+            change,
+            f"{change.name} cannot be linked to itself",
+            expected="the name of a standalone Dataverse environment",
         )
     row: dict[str, Any] = {
         "name": change.name,
@@ -197,6 +217,12 @@ def _(change: LinkNewDataverse | LinkExistingDataverse, inputs: Inputs, ruleset:
         f"{t}_gb": np.nan for t in CAPACITY_TYPES if t.startswith("dataverse_")
     }
     if isinstance(change, LinkExistingDataverse):
+        if change.target.casefold() == change.name.casefold():
+            raise _fail(
+                change,
+                f"{change.name} cannot be linked to itself",
+                expected="the name of a standalone Dataverse environment",
+            )
         update.update({"power_platform": "linked_existing", "linked_to": change.target})
     else:
         update.update({"power_platform": "integrated", "linked_to": ""})

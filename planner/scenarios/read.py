@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, printable
+from planner.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model.changes import (
     AddEnvironment,
     AddLicenses,
@@ -111,6 +112,15 @@ def _number(
             location=where,
             expected="a whole number" if whole else "a number",
         )
+    if isinstance(value, int) and abs(value) > 10**30:
+        # A TOML integer may have thousands of digits: too large for a float, or even to print.
+        digits = len(str(abs(value))) if value.bit_length() < 14_000 else "thousands of"
+        raise InputError(
+            f"{key} is a number of {digits} digits",
+            file=file,
+            location=where,
+            expected=f"a finite number up to {MAX_QUANTITY:,}",
+        )
     number = float(value)
     if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
         raise InputError(
@@ -146,6 +156,11 @@ class _Entry:
         value = self.table.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key} is {value!r}", "a non-empty string")
+        if len(value) > LONGEST_TEXT:
+            raise self.fail(
+                f"{key} is {len(value):,} characters long",
+                f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+            )
         return value.strip()
 
     def choice(self, key: str, allowed: Sequence[str]) -> str:
@@ -282,18 +297,12 @@ def read_scenario_file(
     path: str | Path, as_of: str, months: int, max_bytes: int = MAX_SCENARIO_BYTES
 ) -> Scenario:
     file = str(path)
-    try:
-        if Path(path).stat().st_size > max_bytes:
-            raise InputError(
-                f"the scenario file is larger than the limit of {max_bytes:,} bytes",
-                file=file,
-                expected="a scenario file of a few kilobytes (or a larger --max-input-mb)",
-            )
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("scenario file not found", file=file) from None
-    except OSError as error:
-        raise InputError(f"cannot read the scenario file: {error.strerror}", file=file) from None
+    raw = read_limited(
+        path,
+        min(max_bytes, MAX_TOML_BYTES),
+        "scenario file",
+        "a TOML scenario file of a few kilobytes (see capplan init)",
+    )
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -305,6 +314,12 @@ def read_scenario_file(
     except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         raise InputError(
             f"not valid TOML: {error}",
+            file=file,
+            expected="a TOML scenario file (see capplan init)",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            "not valid TOML: arrays or tables are nested too deeply",
             file=file,
             expected="a TOML scenario file (see capplan init)",
         ) from None
@@ -336,6 +351,14 @@ def read_scenario_file(
             location="changes",
             expected="at least one [[changes]] entry",
         )
+    if len(tables) > MAX_SCENARIO_CHANGES:
+        raise InputError(
+            f"the scenario has {len(tables):,} changes, more than the {MAX_SCENARIO_CHANGES:,} "
+            "capplan applies in one scenario",
+            file=file,
+            location="changes",
+            expected="a scenario of a few decisions (split a long list into several scenarios)",
+        )
     changes = tuple(
         change_from_table(table, as_of, months, file, f"changes[{index + 1}]")
         for index, table in enumerate(tables)
@@ -362,6 +385,11 @@ _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
 
 def require_utf8(value: str, what: str) -> None:
     """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
+    if len(value) > LONGEST_TEXT:
+        raise InputError(
+            f"{what} is {len(value):,} characters long",
+            expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -386,6 +414,10 @@ def _float(flag: str, value: str, text: str, expected: str) -> float:
     if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
         raise InputError(f"{flag} {value!r}: {text!r} is not usable", expected=expected)
     return number
+
+
+ADD_SANDBOX_FORM = "NAME[:TIER][=GB]"
+_SANDBOX_SIZE = re.compile(r"^(.*)=\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
 
 
 def changes_from_flags(
@@ -426,23 +458,37 @@ def changes_from_flags(
             )
         )
     for value in add_sandbox:
-        name, _, tier_text = value.partition(":")
+        # "=GB" only where a number follows: a name may hold "=" itself.
+        sized = _SANDBOX_SIZE.match(value)
+        head, size_text = (sized.group(1), sized.group(2)) if sized else (value, "")
+        name, _, tier_text = head.partition(":")
         if not name.strip():
-            raise InputError(f"--add-sandbox {value!r} has no name", expected="NAME[:TIER]")
+            raise InputError(f"--add-sandbox {value!r} has no name", expected=ADD_SANDBOX_FORM)
         tier = None
         if tier_text:
             if tier_text.strip() not in ("1", "2", "3", "4", "5"):
                 raise InputError(
                     f"--add-sandbox {value!r}: tier {tier_text!r}",
-                    expected="NAME[:TIER] with TIER 1 to 5",
+                    expected=f"{ADD_SANDBOX_FORM} with TIER 1 to 5",
                 )
             tier = int(tier_text)
+        sizes: dict[str, float] = {}
+        if sized:
+            size = _float("--add-sandbox", value, size_text, f"{ADD_SANDBOX_FORM}, GB a number")
+            if size < 0:
+                raise InputError(
+                    f"--add-sandbox {value!r}: {size_text} GB", expected="a size of 0 GB or more"
+                )
+            # Where a new sandbox starts: its Operations database (usually a copy of
+            # production's). Without it, the rule set's estimate for the tier applies.
+            sizes["operations_database_gb"] = size
         changes.append(
             AddEnvironment(
                 name=name.strip(),
                 type="addon_sandbox",
                 tier=tier,
                 power_platform="initial",
+                sizes=sizes,
                 month_label=as_of,
                 origin=f"--add-sandbox {value}",
             )

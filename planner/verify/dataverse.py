@@ -17,13 +17,12 @@ Nothing here reads or writes files; the CLI does that.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -33,7 +32,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from planner import __version__
-from planner.errors import InputError
+from planner.errors import InputError, json_safe
+from planner.verify.http import (
+    DEFAULT_ALLOWED_HOSTS,
+    MAX_BODY_BYTES,
+    Answer,
+    BadEncoding,
+    Deadline,
+    DeadlinePassed,
+    JSONTooDeep,
+    ResponseTooLarge,
+    host_allowed,
+    is_loopback_host,
+    parse_json,
+    request,
+    shown,
+)
 
 Status = Literal["linked", "not_linked", "unknown"]
 
@@ -65,6 +79,9 @@ VERIFY_COLUMNS: tuple[str, ...] = (
     "verify_message",  # why, in a sentence, or "" when not checked
 )
 
+# verify_message of a row whose host is not allowed (never contacted).
+NOT_ALLOWED = "not checked"
+
 _MAX_SERVER_TEXT = 300  # characters of a server-provided message we repeat
 
 
@@ -94,20 +111,6 @@ class VerifyResult:
 
 # --------------------------------------------------------------------------------------------
 # URL handling
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ::1 (also IPv4-mapped), the only http targets."""
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 # Labels of letters, digits and hyphens (non-ASCII letters allowed for international names),
@@ -262,10 +265,8 @@ def _clean_token(token: str) -> str:
 
 
 def _scrub(text: str, token: str) -> str:
-    """Remove the token from text that might contain it (server echoes, exception text)."""
-    if token and token in text:
-        text = text.replace(token, "***")
-    return text
+    """Server or exception text as it may be shown: token removed, printable, one line."""
+    return shown(text, token, limit=10 * _MAX_SERVER_TEXT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,8 +328,7 @@ def _unwrap(body: Any) -> Any:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SERVER_TEXT else text[: _MAX_SERVER_TEXT - 3] + "..."
+    return shown(text, limit=_MAX_SERVER_TEXT)
 
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
@@ -361,26 +361,38 @@ def _error_detail(body: Any) -> tuple[str | None, str | None]:
     message = _lookup(error, "message")
     if isinstance(message, dict):  # old OData v3 shape: {"message": {"value": "..."}}
         message = _lookup(message, "value")
-    code_text = str(code).strip() if isinstance(code, str | int) and str(code).strip() else None
+    code_text = (
+        _short(str(code)) if isinstance(code, str | int) and not isinstance(code, bool) else None
+    )
+    code_text = code_text or None
     message_text = message.strip() if isinstance(message, str) and message.strip() else None
     return code_text, message_text
 
 
-def _json_body(response: httpx.Response) -> Any:
+def _json_body(response: httpx.Response | Answer) -> Any:
     try:
-        return json.loads(response.content)  # bytes: UTF-8/16/32 and a BOM are detected
+        return parse_json(response.content)  # bytes: UTF-8/16/32 and a BOM are detected
+    except JSONTooDeep:
+        return _TOO_DEEP
     except (ValueError, UnicodeDecodeError):
         return _NOT_JSON
 
 
 _NOT_JSON = object()
+_TOO_DEEP = object()
 
 
-def _interpret_success(response: httpx.Response, token: str) -> VerifyResult:
+def _interpret_success(response: httpx.Response | Answer, token: str) -> VerifyResult:
     status = response.status_code
     body = _unwrap(_json_body(response))
-    if body is _NOT_JSON or not isinstance(body, dict):
-        what = "is not JSON" if body is _NOT_JSON else "is not a JSON object"
+    if body is _NOT_JSON or body is _TOO_DEEP or not isinstance(body, dict):
+        what = (
+            "is not JSON"
+            if body is _NOT_JSON
+            else "is JSON nested too deeply to read"
+            if body is _TOO_DEEP
+            else "is not a JSON object"
+        )
         return VerifyResult(
             "unknown",
             message=f"the server answered HTTP {status} but the body {what}",
@@ -396,6 +408,7 @@ def _interpret_success(response: httpx.Response, token: str) -> VerifyResult:
             missing.append(key)
     if missing:
         code, message = _error_detail(body)
+        code = _scrub(code, token) if code else None
         detail = f"; server said {code}: {_short(_scrub(message or '', token))}" if code else ""
         return VerifyResult(
             "unknown",
@@ -414,10 +427,11 @@ def _interpret_success(response: httpx.Response, token: str) -> VerifyResult:
     )
 
 
-def _interpret_error(response: httpx.Response, token: str) -> VerifyResult:
+def _interpret_error(response: httpx.Response | Answer, token: str) -> VerifyResult:
     status = response.status_code
     body = _json_body(response)
     code, server_message = _error_detail(body)
+    code = _scrub(code, token) if code else None
     said = _short(_scrub(server_message, token)) if server_message else None
     if status in (401, 403):
         reason = "not valid or expired" if status == 401 else "not allowed to call this function"
@@ -428,7 +442,7 @@ def _interpret_error(response: httpx.Response, token: str) -> VerifyResult:
             http_status=status,
         )
     if code is None:
-        shape = "no JSON body" if body is _NOT_JSON else "no error code in the body"
+        shape = "no JSON body" if body in (_NOT_JSON, _TOO_DEEP) else "no error code in the body"
         return VerifyResult(
             "unknown", message=f"the server answered HTTP {status} with {shape}", http_status=status
         )
@@ -449,7 +463,7 @@ def _interpret_error(response: httpx.Response, token: str) -> VerifyResult:
     )
 
 
-def interpret_response(response: httpx.Response, token: str = "") -> VerifyResult:
+def interpret_response(response: httpx.Response | Answer, token: str = "") -> VerifyResult:
     """Turn one (final) answer of the function into a result."""
     status = response.status_code
     if status == 200:
@@ -487,8 +501,10 @@ def check_integration(
 
     Raises :class:`InputError` for a malformed URL, plain http to a non-loopback host or an
     unusable token (before any network call). Every other failure is a result with status
-    ``unknown`` and a message. 429 and 503 are retried up to ``max_retries`` times, waiting as
-    Retry-After says (each wait capped at ``max_wait`` seconds).
+    ``unknown`` and a message. ``timeout`` is the budget of the whole check: connecting, every
+    read and the waits between retries (see planner.verify.http). 429 and 503 are retried up to
+    ``max_retries`` times, waiting as Retry-After says (each wait capped at ``max_wait``
+    seconds) while the budget allows. Answers are read under planner.verify.http's caps.
     """
     base = normalise_org_url(org_url)
     bearer = _clean_token(token)
@@ -510,7 +526,7 @@ def check_integration(
             timeout=timeout, follow_redirects=False, trust_env=not is_loopback_host(host)
         )
     try:
-        return _run(client, url, headers, bearer, timeout, max_retries, sleep, max_wait)
+        return _run(client, url, headers, bearer, Deadline(timeout), max_retries, sleep, max_wait)
     finally:
         if own_client:
             client.close()
@@ -521,17 +537,28 @@ def _run(
     url: str,
     headers: dict[str, str],
     token: str,
-    timeout: float,
+    deadline: Deadline,
     max_retries: int,
     sleep: Callable[[float], None],
     max_wait: float,
 ) -> VerifyResult:
     retries = 0
+    timed_out = VerifyResult(
+        "unknown", message=f"no complete answer within {deadline.seconds:g} s (timed out)"
+    )
     while True:
         try:
-            response = client.get(url, headers=headers, timeout=timeout, follow_redirects=False)
-        except httpx.TimeoutException:
-            return VerifyResult("unknown", message=f"no answer within {timeout:g} s (timed out)")
+            response = request(client, "GET", url, headers=headers, deadline=deadline)
+        except (httpx.TimeoutException, DeadlinePassed):
+            return timed_out
+        except ResponseTooLarge:
+            return VerifyResult(
+                "unknown",
+                message=f"the answer is larger than {MAX_BODY_BYTES // 2**20} MB (on the wire or "
+                "unpacked), far more than this function returns: refused",
+            )
+        except BadEncoding as exc:
+            return VerifyResult("unknown", message=f"the answer cannot be read: {exc}")
         except httpx.ConnectError as exc:
             return VerifyResult(
                 "unknown", message=f"could not connect: {_short(_scrub(str(exc), token))}"
@@ -540,8 +567,9 @@ def _run(
             text = _short(_scrub(str(exc), token)) or type(exc).__name__
             return VerifyResult("unknown", message=f"the request failed: {text}")
         if response.status_code in RETRY_STATUSES:
-            if retries < max_retries:
-                sleep(_wait_for(response, retries, max_wait))
+            wait = _wait_for(response, retries, max_wait)
+            if retries < max_retries and wait < deadline.remaining():
+                sleep(wait)
                 retries += 1
                 continue
             label = "throttled" if response.status_code == 429 else "unavailable"
@@ -572,12 +600,15 @@ def verify_inventory(
     *,
     check: Callable[..., VerifyResult] = check_integration,
     file: str | None = None,
+    allowed_hosts: Sequence[str] = DEFAULT_ALLOWED_HOSTS,
     **check_options: Any,
 ) -> list[dict[str, Any]]:
     """Check every row with an ``org_url`` and return copies carrying :data:`VERIFY_COLUMNS`.
 
     Rows keep their order; rows with a blank ``org_url`` are not checked and get empty
-    verification columns. ``token_for(org_url)`` gives the token for a (normalised) URL; each
+    verification columns. A row whose host matches none of ``allowed_hosts`` is never contacted
+    and no token is asked for it: it gets an empty status and a ``verify_message`` saying why
+    (:data:`NOT_ALLOWED`). ``token_for(org_url)`` gives the token for a (normalised) URL; each
     distinct URL is checked once. ``check_options`` go to ``check`` (timeout, client, sleep...).
     A bad URL raises :class:`InputError` naming the row (its ``source``/``location`` when it has
     them) and the ``org_url`` column. Pure: no file I/O.
@@ -603,6 +634,15 @@ def verify_inventory(
                 location=f"{where}, column org_url",
                 expected=exc.expected,
             ) from None
+        host = urlsplit(base).hostname or ""
+        if not host_allowed(host, allowed_hosts):
+            record.update({column: "" for column in VERIFY_COLUMNS})
+            record["verify_message"] = (
+                f"{NOT_ALLOWED}: {host} is not an allowed host (the token goes only to "
+                "hosts named with --allow-host)"
+            )
+            out.append(record)
+            continue
         if base not in results:
             results[base] = check(base, token_for(base), **check_options)
         result = results[base]
@@ -624,7 +664,7 @@ def exit_status(result: VerifyResult) -> int:
 
 def render_json(result: VerifyResult) -> str:
     """The contract JSON object, indented, with a trailing newline."""
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
 _STATUS_TEXT: dict[str, str] = {

@@ -38,6 +38,9 @@ Rows = Sequence[Sequence[Cell]]
 
 
 PLANNING_CSV = "sku,quantity,display_name\nDYN365_FINANCE,25,Dynamics 365 Finance\n"
+ADMIN_CENTER_HEADER = (
+    "Product Title,Total Licenses,Expired Licenses,Assigned licenses,Renewal Date\n"
+)
 INVENTORY_HEADER = "name,type,tier,power_platform,linked_to,dataverse_database_gb\n"
 INVENTORY_CSV = (
     INVENTORY_HEADER + "CONTOSO-PROD,production,,integrated,,4\n"
@@ -140,10 +143,15 @@ def _column(position: int) -> str:
     return letters
 
 
-def sheet_xml(rows: Rows, *, prologue: str = "") -> bytes:
-    """A worksheet part; text as inline strings so no shared-strings part is needed."""
+def sheet_xml(
+    rows: Rows, *, prologue: str = "", dimension: str = "", far: str = "", first_row: int = 1
+) -> bytes:
+    """A worksheet part; text as inline strings so no shared-strings part is needed.
+
+    ``dimension`` is a used range to declare, ``far`` raw XML rows after the given ones, and
+    ``first_row`` the sheet row of ``rows[0]``."""
     lines = []
-    for row_index, row in enumerate(rows, start=1):
+    for row_index, row in enumerate(rows, start=first_row):
         cells = []
         for position, value in enumerate(row):
             ref = f"{_column(position)}{row_index}"
@@ -158,7 +166,8 @@ def sheet_xml(rows: Rows, *, prologue: str = "") -> bytes:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         + prologue
         + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        + f"<sheetData>{''.join(lines)}</sheetData></worksheet>"
+        + (f'<dimension ref="{dimension}"/>' if dimension else "")
+        + f"<sheetData>{''.join(lines)}{far}</sheetData></worksheet>"
     )
 
 
@@ -237,6 +246,10 @@ def zip_parts(parts: dict[str, bytes | Writer], compression: int = zipfile.ZIP_D
 
 def xlsx(sheets: dict[str, Rows]) -> bytes:
     return zip_parts(workbook_parts({title: sheet_xml(rows) for title, rows in sheets.items()}))
+
+
+def xlsx_sheet(sheet: bytes, title: str = "Licenses") -> bytes:
+    return zip_parts(workbook_parts({title: sheet}))
 
 
 def zeros_part(size: int, chunk: int = 1 << 20) -> Writer:
@@ -355,6 +368,9 @@ def bad_files() -> dict[str, bytes]:
     )
     out["graph-sku-list.json"] = dumps(graph(graph_sku(part_number=["DYN365_FINANCE"])))
     out["graph-skuid-not-guid.json"] = dumps(graph(graph_sku(skuId="not-a-guid")))
+    no_ids = graph_sku()
+    del no_ids["skuId"], no_ids["skuPartNumber"]
+    out["graph-no-sku.json"] = dumps(graph(no_ids))
     out["ppac-capacity-string.json"] = dumps({"value": [ppac_environment(capacity="2 GB")]})
     out["ppac-size-negative.json"] = dumps(
         {
@@ -462,8 +478,21 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-two-quantity-columns.csv"] = utf8("sku,quantity,qty\nDYN365_FINANCE,1,2\n")
     out["licenses-header-only.csv"] = utf8("sku,quantity\n")
     out["licenses-multiline-cell.csv"] = utf8('sku,quantity\nDYN365_FINANCE,"1\n2\n3\n4"\n')
-    out["mgsku-no-sku-column.csv"] = utf8(
-        "SkuId,ActiveUnits\n00000000-0000-0000-0000-0000000000a1,25\n"
+    out["mgsku-no-sku-on-row.csv"] = utf8(
+        "SkuPartNumber,SkuId,ActiveUnits\nDYN365_FINANCE,,25\n,,10\n"
+    )
+    # Microsoft 365 admin center, Billing > Licenses export.
+    out["admin-center-expired-above-total.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,20,25,18,2027-06-30\n"
+    )
+    out["admin-center-total-words.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,twenty,0,18,2027-06-30\n"
+    )
+    out["admin-center-title-missing.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,20,0,18,2027-06-30\n,5,0,5,2027-06-30\n"
+    )
+    out["admin-center-no-total-column.csv"] = utf8(
+        "Product Title,Assigned licenses\nDynamics 365 Finance,18\n"
     )
     out["mgsku-warning-negative.csv"] = utf8(
         "SkuPartNumber,ActiveUnits,WarningUnits\nDYN365_FINANCE,25,-1\n"
@@ -557,6 +586,30 @@ def bad_files() -> dict[str, bytes]:
         "<sheetData/></worksheet>"
     ).encode("utf-16")
     out["entities-utf16.xlsx"] = zip_parts(workbook_parts({"Licenses": utf16_doctype}))
+    # Sparse and hostile shapes: what a sheet declares must not decide what is read.
+    out["workbook-declared-huge.xlsx"] = zip_parts(
+        workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS, dimension="A1:XFD1048576")})
+    )
+    out["workbook-row-beyond-excel.xlsx"] = zip_parts(
+        workbook_parts(
+            {"Licenses": sheet_xml(PLANNING_ROWS, far='<row r="2000000"><c><v>1</v></c></row>')}
+        )
+    )
+    renamed_parts = workbook_parts({"Licenses": shared_strings_sheet()})
+    renamed_parts["xl/strings.dat"] = utf8(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + BILLION_LAUGHS.replace("lolz", "sst")
+        + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>sku</t></si><si><t>quantity</t></si><si><t>&lol9;</t></si></sst>"
+    )
+    renamed_parts["xl/_rels/workbook.xml.rels"] = renamed_parts[
+        "xl/_rels/workbook.xml.rels"
+    ].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="strings.dat"/></Relationships>',
+    )
+    out["shared-strings-renamed.xlsx"] = zip_parts(renamed_parts)
     bomb_parts: dict[str, bytes | Writer] = dict(
         workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     )
@@ -621,6 +674,52 @@ def bad_files() -> dict[str, bytes]:
         '"a\\nb\\nc\\nd" = 1\n\n[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 10\n'
     )
 
+    # Scenarios that are hostile or say something impossible.
+    out["scenario-too-many-changes.toml"] = scenario(
+        *['kind = "buy_addon"\npool = "database"\ngb = 1\n'] * 201
+    )
+    out["scenario-nested-too-deeply.toml"] = utf8(
+        "x = " + "[" * 5000 + "]" * 5000 + '\n[[changes]]\nkind = "buy_addon"\n'
+    )
+    out["scenario-link-to-itself.toml"] = scenario(
+        'kind = "link_existing_dataverse"\nname = "CONTOSO-UAT"\ntarget = "contoso-uat"\n'
+    )
+    out["scenario-environment-linked-to-itself.toml"] = scenario(
+        'kind = "add_environment"\nname = "NEW-UAT"\ntype = "addon_sandbox"\n'
+        'power_platform = "linked_existing"\nlinked_to = "NEW-UAT"\n'
+    )
+    out["scenario-name-differs-by-case.toml"] = scenario(
+        'kind = "add_environment"\nname = "contoso-uat"\ntype = "addon_sandbox"\n'
+    )
+    out["scenario-name-too-long.toml"] = scenario(
+        f'kind = "add_environment"\nname = "{"A" * 40_000}"\ntype = "addon_sandbox"\n'
+    )
+    out["scenario-switch-rules-device.toml"] = scenario(
+        'kind = "switch_rules"\nrules = "/dev/zero"\nmonth = "2027-06"\n'
+    )
+
+    # Rules files (--rules FILE).
+    out["rules-nested-too-deeply.toml"] = utf8("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    out["rules-over-size-limit.toml"] = utf8("# a rules file of comments\n# padding\n")
+
+    # Shapes that cost time or memory out of proportion to the file.
+    out["header-1500-columns.csv"] = utf8(
+        "sku,quantity," + ",".join(f"c{n}" for n in range(1500)) + "\nDYN365_FINANCE,1\n"
+    )
+    out["over-row-limit.csv"] = utf8("sku,quantity\n" + "X,1\n" * 10_200)
+    out["over-cell-limit.csv"] = utf8(
+        "name,type," + ",".join(f"c{n}" for n in range(600)) + "\n" + "," * 601 + "\n"
+    )
+    out["inventory-name-too-long.csv"] = utf8("name,type\n" + "A" * 40_000 + ",developer\n")
+    out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
+    out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
+    out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    out["json-duplicate-keys.json"] = utf8(
+        '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
+        '"prepaidUnits": {"enabled": 5}}]}'
+    )
+    out["json-too-many-items.json"] = dumps({"value": [{}] * 10_001})
+
     # History snapshots (forecast --history).
     out["history-no-date.csv"] = utf8(INVENTORY_CSV)
     out["history-two-dates.csv"] = utf8(
@@ -648,6 +747,17 @@ def bad_files() -> dict[str, bytes]:
     return out
 
 
+def shared_strings_sheet() -> bytes:
+    """A sheet whose text is in the shared-strings part (indexes 0, 1 and 2)."""
+    return utf8(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>1</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+
+
 def good_files() -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     out["licenses.csv"] = utf8(PLANNING_CSV)
@@ -669,7 +779,37 @@ def good_files() -> dict[str, bytes]:
     out["environments-lcs.json"] = dumps(
         lcs(lcs_environment(), lcs_environment("CONTOSO-UAT", "Sandbox"))
     )
+    # Sparse sheets are read without padding: one far cell, a header thousands of columns wide.
+    out["licenses-far-cell.xlsx"] = xlsx_sheet(
+        sheet_xml(PLANNING_ROWS, far='<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    )
+    wide = [list(row) + [None] * 2997 for row in PLANNING_ROWS]
+    wide[0][-1] = "notes"
+    wide[1][-1] = "far right"
+    out["licenses-3000-columns.xlsx"] = xlsx_sheet(sheet_xml(wide))
+    out["licenses-below-blank-rows.xlsx"] = xlsx_sheet(sheet_xml(PLANNING_ROWS, first_row=15))
+    hidden = workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    hidden["xl/workbook.xml"] = hidden["xl/workbook.xml"].replace(
+        b'sheetId="1"', b'sheetId="1" state="hidden"'
+    )
+    out["licenses-hidden-sheet.xlsx"] = zip_parts(hidden)
     out["scenario.toml"] = scenario('kind = "buy_addon"\npool = "database"\ngb = 10\n')
+    # The planning sheet's tenant as other exports give it: by GUID only, and by name only.
+    out["licenses-mgsku-guid-only.csv"] = utf8(
+        "SkuId,ActiveUnits,ConsumedUnits\n55c9eb4e-c746-45b4-b255-9ab6b19d5c62,25,20\n"
+    )
+    out["licenses-admin-center.csv"] = utf8(
+        ADMIN_CENTER_HEADER + "Dynamics 365 Finance,30,5,20,2027-06-30\n"
+        "Microsoft Power Automate Free,10000,0,27,\n"
+    )
+    out["licenses-admin-center.xlsx"] = xlsx(
+        {
+            "Licenses": [
+                ["Product Title", "Total Licenses", "Expired Licenses", "Assigned licenses"],
+                ["Dynamics 365 Finance", 25, 0, 20],
+            ]
+        }
+    )
     return out
 
 

@@ -32,7 +32,7 @@ ROOT = HERE.parents[1]
 MANIFEST: dict[str, Any] = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))
 AS_OF = "2026-12"
 GOOD_INPUTS = (HERE / "good" / "licenses.csv", HERE / "good" / "environments.csv")
-KINDS = ("input", "licenses", "environments", "scenario", "history")
+KINDS = ("input", "licenses", "environments", "scenario", "history", "rules")
 LONGEST_LINE = 1000  # a message quotes what is wrong, not a whole column of digits
 # Anything a terminal could act on; a message may hold line breaks only between its own lines.
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -48,11 +48,22 @@ class Case:
     grow_to: int | None = None
     xfail: str | None = None
     same_as: str | None = None
+    same_plan_as: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_table(cls, table: dict[str, Any]) -> Case:
-        known = {"file", "fragment", "kind", "command", "options", "grow_to", "xfail", "same_as"}
+        known = {
+            "file",
+            "fragment",
+            "kind",
+            "command",
+            "options",
+            "grow_to",
+            "xfail",
+            "same_as",
+            "same_plan_as",
+        }
         return cls(
             file=table["file"],
             fragment=table.get("fragment", ""),
@@ -62,6 +73,7 @@ class Case:
             grow_to=table.get("grow_to"),
             xfail=table.get("xfail"),
             same_as=table.get("same_as"),
+            same_plan_as=table.get("same_plan_as"),
             extra={key: value for key, value in table.items() if key not in known},
         )
 
@@ -73,7 +85,9 @@ class Case:
     def id(self) -> str:
         name = self.file.split("/", 1)[1]
         suffix = f"[{' '.join(self.options)}]" if self.options else ""
-        kind = f"({self.kind})" if self.kind not in ("input", "scenario", "history") else ""
+        kind = (
+            f"({self.kind})" if self.kind not in ("input", "scenario", "history", "rules") else ""
+        )
         return f"{name}{kind}{suffix}"
 
 
@@ -102,6 +116,8 @@ def arguments(case: Case, outputs: list[str], path: Path | None = None) -> list[
         return ["whatif", *good, "--scenario", str(path), *options, *outputs]
     if case.kind == "history":
         return ["forecast", *good, "--history", str(path), *options, *outputs]
+    if case.kind == "rules":
+        return ["forecast", *good, "--rules", str(path), *options, *outputs]
     if case.kind in ("licenses", "environments"):
         return [case.command, f"--{case.kind}", str(path), *options, *outputs]
     return [case.command, str(path), *options, *outputs]
@@ -204,6 +220,18 @@ def test_good_files_are_read(case: Case, tmp_path: Path) -> None:
     assert json.loads(out.read_text(encoding="utf-8"))
     if case.same_as:
         assert_same_rows(case.path, HERE / case.same_as)
+    if case.same_plan_as:
+        assert_same_entitlement(case.path, HERE / case.same_plan_as)
+
+
+def assert_same_entitlement(path: Path, reference: Path) -> None:
+    """Other rows (a GUID or a product name where the reference has a part number) that the SKU
+    catalog resolves to the same licenses: the same entitlement, line by line."""
+    from planner import plan
+
+    got, want = (plan([p], as_of="2026-12", months=1) for p in (path, reference))
+    pd.testing.assert_frame_equal(got.entitlement, want.entitlement)
+    pd.testing.assert_frame_equal(got.capacity, want.capacity)
 
 
 def assert_same_rows(path: Path, reference: Path) -> None:
@@ -217,7 +245,9 @@ def assert_same_rows(path: Path, reference: Path) -> None:
 
 
 def test_the_manifest_and_the_folders_agree() -> None:
-    listed = {case.file for case in [*BAD, *GOOD]} | {case.same_as for case in GOOD if case.same_as}
+    listed = {case.file for case in [*BAD, *GOOD]} | {
+        reference for case in GOOD for reference in (case.same_as, case.same_plan_as) if reference
+    }
     on_disk = {f"{folder}/{path.name}" for folder in FOLDERS for path in (HERE / folder).iterdir()}
     assert sorted(listed - on_disk) == [], "listed in cases.toml but missing"
     unlisted_bad = {name for name in on_disk - listed if name.startswith("bad/")}

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from clitools import run_capplan
@@ -132,7 +133,14 @@ def test_verify_inventory_writes_a_new_file(server, tmp_path) -> None:
     assert refused.returncode == 2 and inventory.read_bytes() == before
     out = tmp_path / "verified.csv"
     result = run_capplan(
-        "verify", "--inventory", str(inventory), "--out", str(out), env={"DATAVERSE_TOKEN": TOKEN}
+        "verify",
+        "--inventory",
+        str(inventory),
+        "--out",
+        str(out),
+        "--allow-host",
+        "127.0.0.1",
+        env={"DATAVERSE_TOKEN": TOKEN},
     )
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
@@ -140,3 +148,72 @@ def test_verify_inventory_writes_a_new_file(server, tmp_path) -> None:
     assert rows["TEST"]["power_platform_verified"] == "not_linked"
     assert "'=cmd" in rows  # a formula-looking name is stored as text
     assert inventory.read_bytes() == before
+
+
+class Attacker(BaseHTTPRequestHandler):
+    """Records every request it gets: a row pointing here must never be contacted."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        Attacker.seen.append(self.headers.get("Authorization", ""))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_token_goes_only_to_allowed_hosts(server, tmp_path) -> None:
+    attacker = ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+    threading.Thread(target=attacker.serve_forever, daemon=True).start()
+    evil = f"http://localhost:{attacker.server_address[1]}"
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "name,type,org_url\n"
+        f"CE,dataverse_production,{server}/linked\n"
+        f"EVIL,dataverse_sandbox,{evil}/linked\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "verified.csv"
+    try:
+        # Only 127.0.0.1 is allowed: the row on "localhost" is reported, never contacted.
+        result = run_capplan(
+            "verify",
+            "--inventory",
+            str(inventory),
+            "--out",
+            str(out),
+            "--allow-host",
+            "127.0.0.1",
+            env={"DATAVERSE_TOKEN": TOKEN},
+        )
+        assert result.returncode == 3, result.stderr
+        assert "1 not checked, their host is not allowed (--allow-host): EVIL" in result.stderr
+        rows = {row["name"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+        assert rows["CE"]["power_platform_verified"] == "linked"
+        assert rows["EVIL"]["power_platform_verified"] == ""
+        assert "localhost is not an allowed host" in rows["EVIL"]["verify_message"]
+        # The default list holds Dataverse domains only: no loopback row is contacted either.
+        result = run_capplan(
+            "verify",
+            "--inventory",
+            str(inventory),
+            "--out",
+            str(out),
+            env={"DATAVERSE_TOKEN": TOKEN},
+        )
+        assert result.returncode == 3 and "2 not checked" in result.stderr
+        assert Attacker.seen == []
+        assert TOKEN not in result.stdout + result.stderr + out.read_text(encoding="utf-8")
+    finally:
+        attacker.shutdown()
+
+
+@pytest.mark.parametrize("pattern", ["*", "*.com", "a b", "*.*.com"])
+def test_allow_host_patterns_that_allow_anyone_are_refused(pattern, tmp_path) -> None:
+    result = run_capplan(
+        "verify", "--inventory", "x.csv", "--out", str(tmp_path / "o.csv"), "--allow-host", pattern
+    )
+    assert result.returncode == 2 and "--allow-host" in result.stderr

@@ -83,6 +83,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path) -> None:
     assert where.stdout.startswith(str(environment)), where.stdout
     listed = run("rules", "list")
     assert listed.returncode == 0 and "pooled-2025-12" in listed.stdout, listed.stderr
+    skus = run("rules", "skus", "--format", "json")
+    assert skus.returncode == 0 and json.loads(skus.stdout)["count"] > 500, skus.stderr
     report = run(
         "report",
         "licenses-graph.json",

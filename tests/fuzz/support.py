@@ -63,7 +63,15 @@ def check_accepted(inputs: Inputs) -> None:
                 for value in frame[column]:
                     assert isinstance(value, str), (column, value)
                     value.encode("utf-8")  # no lone surrogates: every renderer can write it
-    assert all(sku and sku == trim(sku) for sku in licenses["sku"])
+    # A row names its license by part number, GUID or product name (the SKU catalog resolves
+    # any of them), never by nothing.
+    assert all(sku == trim(sku) for sku in licenses["sku"])
+    assert all(
+        sku or guid or name
+        for sku, guid, name in zip(
+            licenses["sku"], licenses["sku_id"], licenses["display_name"], strict=True
+        )
+    )
     for column in ("quantity", "warning_units"):
         assert ((licenses[column] >= 0) & (licenses[column] <= ABSURD)).all(), column
     assert (licenses["consumed_units"] >= -1).all()

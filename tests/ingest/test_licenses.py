@@ -75,7 +75,7 @@ def test_graph_next_page_is_noted(write_json) -> None:
         (graph_sku(enabled="many"), "value[0].prepaidUnits.enabled", "not a number"),
         (graph_sku(prepaidUnits=None), "value[0].prepaidUnits", "missing"),
         (graph_sku(prepaidUnits=[1]), "value[0].prepaidUnits", "not an object"),
-        (graph_sku(skuPartNumber=""), "value[0].skuPartNumber", "empty"),
+        (graph_sku(skuPartNumber="", skuId=None), "value[0].skuPartNumber", "empty"),
         (graph_sku(skuPartNumber=7), "value[0].skuPartNumber", "a number"),
         (graph_sku(skuId="not-a-guid"), "value[0].skuId", "not a GUID"),
         (graph_sku(consumedUnits=-4), "value[0].consumedUnits", "negative"),

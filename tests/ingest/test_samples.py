@@ -9,6 +9,8 @@ import pytest
 
 from planner.ingest import detect_format, load_inputs
 from planner.model.inputs import ENVIRONMENT_COLUMNS, LICENSE_COLUMNS
+from planner.ruleset import resolve_ruleset
+from planner.ruleset.classify import classify_licenses
 
 from .conftest import SAMPLES
 
@@ -17,6 +19,7 @@ EXPECTED = {
     "licenses-mgsku.csv": ("mg-subscribedsku-csv", "licenses", 12),
     "licenses-msol.csv": ("msol-accountsku-csv", "licenses", 12),
     "licenses-planning.csv": ("planning-sheet-csv", "licenses", 9),
+    "licenses-admin-center.csv": ("admin-center-licenses-csv", "licenses", 12),
     "environments-inventory.csv": ("inventory-csv", "environments", 9),
     "environments-inventory.xlsx": ("inventory-xlsx", "environments", 9),
     "environments-ppac.json": ("ppac-environments-json", "environments", 8),
@@ -65,8 +68,10 @@ def test_sample_loads_as_its_format(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e[1] == "licenses"))
 def test_license_samples_agree(name: str) -> None:
-    licenses = load_inputs([SAMPLES / name]).licenses
-    quantities = dict(zip(licenses["sku"], licenses["quantity"], strict=True))
+    """The same licenses, once the SKU catalog resolved GUIDs, part numbers and names."""
+    raw = load_inputs([SAMPLES / name]).licenses
+    licenses = classify_licenses(raw, resolve_ruleset(None, "2026-12"))
+    quantities = licenses.groupby("sku")["quantity"].sum().to_dict()
     for sku, quantity in DYNAMICS_QUANTITIES.items():
         assert quantities[sku] == quantity, sku
 
@@ -126,8 +131,12 @@ def test_all_samples_load_together() -> None:
     inputs = load_inputs(paths)
     assert len(inputs.sources) == len(EXPECTED)
     assert len(inputs.licenses) == sum(e[2] for e in EXPECTED.values() if e[1] == "licenses")
-    # The same environments arrive from several files: the reader is told.
-    assert any("more than one file" in note for note in inputs.notes)
+    # The same environments arrive from several files: each is planned once, and the reader is
+    # told which files shared which environments.
+    assert sorted(inputs.environments["name"]) == sorted(
+        load_inputs([SAMPLES / "environments-inventory.csv"]).environments["name"]
+    )
+    assert any(r.code == "ENVIRONMENT_IN_SEVERAL_FILES" for r in inputs.remarks)
 
 
 def test_a_large_inventory_loads(tmp_path: Path) -> None:

@@ -239,3 +239,24 @@ def test_tokens_per_api_from_the_environment() -> None:
     tokens = tokens_from_environment("T", {"T": "all", "T_BAP": "Bearer admin-only"})
     assert tokens("graph", "s") == "all"
     assert tokens("bap", "s") == "admin-only"
+
+
+def test_signing_in_without_the_live_extra_says_what_to_install(tmp_path: Path) -> None:
+    try:
+        import azure.identity  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("Azure Identity is installed here")
+    result = CliRunner().invoke(cli, ["collect", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "pip install 'capplan[live]'" in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_device_code_and_a_token_variable_are_one_too_many(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["collect", "--out", str(tmp_path), "--device-code", "--token-env", TOKEN_ENV]
+    )
+    assert result.exit_code == 2
+    assert "--device-code and --token-env" in result.stderr

@@ -6,8 +6,12 @@ import ast
 import inspect
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 import planner.report
-from planner.report import html, json_report, reconcile_text, text, whatif_text, xlsx
+from planner.cli.main import cli
+from planner.report import data, html, json_report, reconcile_text, text, whatif_text, xlsx
 from planner.report.data import ReportData
 
 REPORT = Path(planner.report.__file__).parent
@@ -51,3 +55,41 @@ def test_plan_renderers_take_only_report_data() -> None:
         assert first.annotation in ("ReportData", ReportData), render.__qualname__
         source = inspect.getsource(inspect.getmodule(render))  # type: ignore[arg-type]
         assert "planner.results" not in source, f"{render.__module__} reads a Plan"
+
+
+def test_no_renderer_builds_the_data_itself() -> None:
+    """The plan's and the comparison's data are built by report_data, once, not by a renderer."""
+    for name in RENDERERS:
+        tree = ast.parse((REPORT / f"{name}.py").read_text(encoding="utf-8"))
+        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        assert not used & {"plan_data", "comparison_data", "report_data"}, name
+
+
+def test_one_report_run_compares_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    original = data.comparison_data
+
+    def counted(comparison: object) -> object:
+        calls.append(comparison)
+        return original(comparison)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data, "comparison_data", counted)
+    samples = REPORT.parents[1] / "samples"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            str(samples / "licenses-graph.json"),
+            str(samples / "environments-inventory.csv"),
+            "--as-of",
+            "2026-12",
+            "--add-licenses",
+            "DYN365_FINANCE=5",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".json", ".xlsx"]
+    assert len(calls) == 1

@@ -30,7 +30,8 @@ def test_bundled_rule_sets_and_their_contract() -> None:
     for ruleset in by_id.values():
         for amount in ruleset.all_amounts():
             assert amount.confidence in ("documented", "secondary", "assumed")
-            assert amount.source.url or amount.confidence == "assumed", amount.rule
+            # A documented amount names the page it was read on.
+            assert amount.source.url or amount.confidence != "documented", amount.rule
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,8 @@ def test_rules_by_path_and_unknown_id(tmp_path) -> None:
     [
         ('role = "activity"', 'role = "boss"', ["role 'boss'", "licenses[9].role"]),
         (
-            'per_license = { database = "5 GB", file = "5 GB" }\nsource = "capacity-storage"',
-            'per_license = { database = "5 parsecs", file = "5 GB" }\nsource = "capacity-storage"',
+            'per_license = { database = "5 GB", file = "5 GB" }\nsource = "d365-guide-2026"',
+            'per_license = { database = "5 parsecs", file = "5 GB" }\nsource = "d365-guide-2026"',
             ["unit 'parsecs'", "per_license.database"],
         ),
         ('defaults_combine = "max"', 'defaults_combine = "most"', ["'most'", "max or sum"]),
@@ -75,11 +76,21 @@ def test_rules_by_path_and_unknown_id(tmp_path) -> None:
             ["'logs' is not a pool"],
         ),
         (
-            'confidence = "documented"\nminimum_base_licenses = 20',
+            'confidence = "secondary"\nminimum_base_licenses = 20',
             'confidence = "rumoured"\nminimum_base_licenses = 20',
             ["confidence is 'rumoured'"],
         ),
         ("[thresholds]", '[thresholds]\ncolour = "red"', ["unknown key 'colour'"]),
+        (
+            'source = "pp-summary-2025-12"\nconfidence = "secondary"',
+            'source = "pp-summary-2025-12"\nconfidence = "documented"',
+            ["a documented amount cites source 'pp-summary-2025-12', which has no URL"],
+        ),
+        (
+            '[[licenses]]\nsku = "DYN365_FINANCE"\n',
+            '[catalogue]\nrelevant_patterns = []\n\n[[licenses]]\nsku = "DYN365_FINANCE"\n',
+            ["no longer used"],
+        ),
         ('id = "pooled-2025-12"', 'id = "pooled-2025-12"\nid = "again"', ["not valid TOML"]),
     ],
 )
@@ -113,6 +124,11 @@ def test_units() -> None:
             parse_amount(bad)
 
 
-def test_rules_folder_holds_only_rule_files() -> None:
+def test_rules_folder_holds_only_rule_files_and_the_sku_catalog() -> None:
     folder = Path(bundled_dir("rules"))
-    assert sorted(p.name for p in folder.iterdir()) == ["pooled-2025-12.toml", "split-2023.toml"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "catalog",
+        "pooled-2025-12.toml",
+        "split-2023.toml",
+    ]
+    assert sorted(p.name for p in (folder / "catalog").iterdir()) == ["skus.csv"]

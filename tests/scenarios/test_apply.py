@@ -145,6 +145,11 @@ FILE_EQUIVALENTS = [
         'kind = "add_environment"\nname = "UAT2"\ntype = "addon_sandbox"\ntier = 3\n'
         'power_platform = "initial"',
     ),
+    (
+        {"add_sandbox": ["UAT2:3=45.5"]},
+        'kind = "add_environment"\nname = "UAT2"\ntype = "addon_sandbox"\ntier = 3\n'
+        'power_platform = "initial"\noperations_database_gb = 45.5',
+    ),
     ({"link": ["UAT"]}, 'kind = "link_new_dataverse"\nname = "UAT"'),
     ({"buy_addon": ["database=12"]}, 'kind = "buy_addon"\npool = "database"\ngb = 12'),
     ({"growth": ["file=2.5"]}, 'kind = "set_growth"\npool = "file"\ngb_per_month = 2.5'),
@@ -355,3 +360,73 @@ def test_renewal_needs_a_later_month(tmp_path) -> None:
     path = write(tmp_path, 'name = "x"\n[[changes]]\nkind = "switch_rules"\nrules = "split-2023"\n')
     with pytest.raises(InputError, match="needs a month after month 0"):
         read_scenario_file(path, AS_OF, MONTHS)
+
+
+def test_add_sandbox_takes_a_starting_size_and_says_it_was_given() -> None:
+    [change] = changes_from_flags(AS_OF, add_sandbox=["UAT2:3=45.5"])
+    assert "Operations database 45.5 GB as given" in change.describe()
+    sized = scenario_plan([change])
+    database = POOLED.pool_names.index("database")
+    # The sandbox's 45.5 GB, its initial environment's 1 GB, less the Tier 3 add-on's own 10 GB
+    # is not consumption: only what is consumed is compared here.
+    np.testing.assert_allclose(
+        sized.forecast.consumed[database] - baseline().forecast.consumed[database], 46.5
+    )
+    assert not [
+        f
+        for f in sized.findings
+        if f.code == "USAGE_UNKNOWN" and "UAT2" in f.message and f.subject == "operations_database"
+    ]
+
+
+def test_add_sandbox_without_a_size_says_how_to_give_one() -> None:
+    [change] = changes_from_flags(AS_OF, add_sandbox=["UAT2:3"])
+    assert "rule set's planning estimates" in change.describe()
+    unknown = [
+        f
+        for f in scenario_plan([change]).findings
+        if f.code == "USAGE_UNKNOWN" and f.subject == "operations_database"
+    ]
+    assert unknown and "--add-sandbox UAT2:3=GB" in unknown[0].message
+    assert "inventory" not in unknown[0].message
+
+
+def test_add_sandbox_uses_the_rule_sets_estimate_for_its_tier() -> None:
+    from dataclasses import replace
+
+    estimate = replace(
+        POOLED.consumption.estimates["initial"]["dataverse_database"],
+        gb=30.0,
+        text="30 GB",
+        rule="consumption.estimates.operations_tier_3.operations_database",
+    )
+    estimates = {
+        **POOLED.consumption.estimates,
+        "operations_tier_3": {"operations_database": estimate},
+    }
+    rules = replace(POOLED, consumption=replace(POOLED.consumption, estimates=estimates))
+    plan = scenario_plan(changes_from_flags(AS_OF, add_sandbox=["UAT2:3"]), rules)
+    line = plan.consumption[
+        (plan.consumption["environment"] == "UAT2")
+        & (plan.consumption["capacity_type"] == "operations_database")
+    ]
+    assert line["gb"].tolist() == [30.0]
+    assert "operations_tier_3" in line["basis"].iloc[0]
+
+
+@pytest.mark.parametrize("value", ["UAT2:3=-4", "UAT2:3=lots", ":3=5", "UAT2:7=5"])
+def test_add_sandbox_refuses_what_it_cannot_plan(value: str) -> None:
+    with pytest.raises(InputError):
+        changes_from_flags(AS_OF, add_sandbox=[value])
+
+
+def test_growth_flag_is_extra_growth_on_top() -> None:
+    [change] = changes_from_flags(AS_OF, growth=["database=1.5"])
+    assert change.describe().startswith("add 1.5 GB per month of growth to the database pool")
+    assert "on top of the environments' own" in change.describe()
+    grown = scenario_plan([change])
+    database = POOLED.pool_names.index("database")
+    np.testing.assert_allclose(
+        grown.forecast.consumed[database] - baseline().forecast.consumed[database],
+        [1.5 * month for month in range(MONTHS)],
+    )

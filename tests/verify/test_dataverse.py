@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -59,6 +61,59 @@ class Reply:
     body: Any = None  # dict/list -> JSON, str/bytes -> as is
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # A hostile answer: writes status, headers and body itself to the socket file.
+    stream: Callable[[Any], None] | None = None
+
+
+def endless_chunks(wfile: Any) -> None:
+    """A chunked body that never ends (until the client hangs up)."""
+    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    wfile.write(b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"[" * 0 + b" " * 65536
+    while True:
+        wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+
+@functools.cache
+def gzip_bomb_body() -> bytes:
+    """64 KB of gzip that inflates to 64 MB of spaces (a real bomb only scales this up)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * (1 << 20)
+    return b"".join(compressor.compress(block) for _ in range(64)) + compressor.flush()
+
+
+def gzip_bomb(wfile: Any) -> None:
+    body = gzip_bomb_body()
+    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    wfile.write(b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body))
+    wfile.write(body)
+
+
+def huge_body(wfile: Any) -> None:
+    """A plain body of 64 MB that says so up front, sent anyway."""
+    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    wfile.write(b"Content-Length: %d\r\n\r\n" % (64 << 20))
+    for _ in range(64):
+        wfile.write(b" " * (1 << 20))
+
+
+def huge_undeclared_body(wfile: Any) -> None:
+    """A body without a length that runs until the connection closes."""
+    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+    for _ in range(64):
+        wfile.write(b" " * (1 << 20))
+
+
+def drip(wfile: Any) -> None:
+    """A valid answer, one byte every 0.2 seconds: each read is quick, the whole is not."""
+    body = json.dumps(LINKED_BODY).encode()
+    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    wfile.write(b"Content-Length: %d\r\n\r\n" % len(body))
+    wfile.flush()
+    for byte in body:
+        wfile.write(bytes([byte]))
+        wfile.flush()
+        time.sleep(0.2)
 
 
 @dataclass
@@ -83,6 +138,14 @@ class FakeDataverse:
                     reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.stream is not None:
+                    try:
+                        reply.stream(self.wfile)
+                        self.wfile.flush()
+                    except OSError:  # the client hung up, as it should
+                        pass
+                    self.close_connection = True
+                    return
                 if isinstance(reply.body, dict | list):
                     payload = json.dumps(reply.body).encode()
                     content_type = "application/json; odata.metadata=minimal"
@@ -302,6 +365,7 @@ def test_429_then_200_honours_retry_after(dataverse: FakeDataverse) -> None:
         Reply(429, {"error": {"code": "0x80072322", "message": "throttled"}}, {"Retry-After": "2"}),
         Reply(200, LINKED_BODY),
         sleep=sleeps,
+        timeout=10.0,
     )
     assert result.status == "linked"
     assert sleeps.calls == [2.0]
@@ -310,7 +374,13 @@ def test_429_then_200_honours_retry_after(dataverse: FakeDataverse) -> None:
 
 def test_503_forever_is_unknown_after_bounded_retries(dataverse: FakeDataverse) -> None:
     sleeps = Sleeps()
-    result = run(dataverse, Reply(503, "busy", {"Retry-After": "120"}), sleep=sleeps, max_retries=3)
+    result = run(
+        dataverse,
+        Reply(503, "busy", {"Retry-After": "120"}),
+        sleep=sleeps,
+        max_retries=3,
+        timeout=100.0,  # the budget allows the (pretend) waits
+    )
     assert result.status == "unknown"
     assert result.http_status == 503
     assert sleeps.calls == [30.0, 30.0, 30.0]  # each wait capped
@@ -320,9 +390,17 @@ def test_503_forever_is_unknown_after_bounded_retries(dataverse: FakeDataverse) 
 
 def test_retry_without_advice_backs_off(dataverse: FakeDataverse) -> None:
     sleeps = Sleeps()
-    result = run(dataverse, Reply(429, "slow down"), sleep=sleeps, max_retries=2)
+    result = run(dataverse, Reply(429, "slow down"), sleep=sleeps, max_retries=2, timeout=10.0)
     assert result.status == "unknown"
     assert sleeps.calls == [1.0, 2.0]
+
+
+def test_no_wait_beyond_the_time_budget(dataverse: FakeDataverse) -> None:
+    """The timeout is the budget of the whole check: a wait that would pass it is not made."""
+    sleeps = Sleeps()
+    result = run(dataverse, Reply(503, "busy", {"Retry-After": "5"}), sleep=sleeps, timeout=2.0)
+    assert result.status == "unknown" and sleeps.calls == []
+    assert len(dataverse.requests) == 1
 
 
 def test_no_retries_when_max_retries_is_zero(dataverse: FakeDataverse) -> None:
@@ -551,7 +629,13 @@ def test_verify_inventory_against_the_server(dataverse: FakeDataverse) -> None:
     dataverse.script(Reply(200, LINKED_BODY), Reply(400, NOT_INTEGRATED))
     other = dataverse.url.replace("127.0.0.1", "localhost")
     rows = [{"name": "PROD", "org_url": dataverse.url}, {"name": "UAT", "org_url": other}]
-    out = verify_inventory(rows, lambda url: TOKEN, sleep=Sleeps(), timeout=2.0)
+    out = verify_inventory(
+        rows,
+        lambda url: TOKEN,
+        sleep=Sleeps(),
+        timeout=2.0,
+        allowed_hosts=("127.0.0.1", "localhost"),
+    )
     assert [r["power_platform_verified"] for r in out] == ["linked", "not_linked"]
     assert out[0]["finance_operations_url"] == LINKED_BODY["Url"]
 
@@ -592,3 +676,98 @@ def test_contract_json_and_table() -> None:
     assert exit_status(result) == 0
     assert exit_status(VerifyResult("not_linked")) == 0
     assert exit_status(VerifyResult("unknown")) == 3
+
+
+# ------------------------------------------------------------------------------ hostile servers
+
+
+@pytest.mark.parametrize(
+    ("stream", "fragment"),
+    [
+        (huge_body, "larger than 8 MB"),
+        (huge_undeclared_body, "larger than 8 MB"),
+        (endless_chunks, "larger than 8 MB"),
+        (gzip_bomb, "larger than 8 MB"),
+    ],
+    ids=["declared", "undeclared", "endless-chunked", "gzip-bomb"],
+)
+def test_oversized_answers_are_cut_off(
+    dataverse: FakeDataverse, stream: Any, fragment: str
+) -> None:
+    result = run(dataverse, Reply(stream=stream), timeout=20.0)
+    assert result.status == "unknown"
+    assert fragment in (result.message or "")
+
+
+def test_a_dripping_server_is_cut_off_by_the_total_budget(dataverse: FakeDataverse) -> None:
+    """Each byte comes quickly, the whole answer would take a minute: the budget ends it."""
+    result = run(dataverse, Reply(stream=drip), timeout=1.0)
+    assert result.status == "unknown"
+    assert "within 1 s" in (result.message or "")
+
+
+def test_deeply_nested_json_is_unknown(dataverse: FakeDataverse) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for status in (200, 400):
+        result = run(dataverse, Reply(status, deep.encode()))
+        assert result.status == "unknown", status
+    result = run(dataverse, Reply(200, deep.encode()))
+    assert "nested too deeply" in (result.message or "")
+
+
+def test_server_text_is_made_harmless(dataverse: FakeDataverse) -> None:
+    """Escape sequences, OSC-8 links, bidi overrides and the token never reach the output."""
+    nasty = (
+        "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x1b[2J \u202e gnp.exe "
+        f"\x9b31m {TOKEN} {TOKEN.split('.')[1]}"
+    )
+    replies = [
+        Reply(400, {"error": {"code": f"0x1 {nasty}", "message": nasty}}),
+        Reply(500, {"error": {"code": TOKEN, "message": "x"}}),
+        Reply(200, {"Url": nasty, "TenantId": nasty, "Id": nasty}),
+        Reply(302, "", {"Location": nasty.encode("utf-8").decode("latin-1")}),
+    ]
+    for reply in replies:
+        result = run(dataverse, reply)
+        for text in (
+            render_table(result),
+            render_json(result),
+            *map(str, result.to_dict().values()),
+        ):
+            assert_no_token(result)
+            assert "\x1b" not in text and "\x9b" not in text and "\u202e" not in text, text
+            assert "s3cr3t" not in text
+
+
+def test_duplicate_keys_in_an_answer_are_not_guessed(dataverse: FakeDataverse) -> None:
+    body = b'{"Url": "https://a.example", "Url": "https://b.example", "TenantId": "t", "Id": "i"}'
+    result = run(dataverse, Reply(200, body))
+    assert result.status == "unknown"
+
+
+def test_inventory_rows_of_hosts_not_allowed_are_never_contacted(
+    dataverse: FakeDataverse,
+) -> None:
+    rows = [
+        {"name": "CE", "org_url": dataverse.url},
+        {"name": "EVIL", "org_url": "https://attacker.example"},
+        {"name": "LOOKALIKE", "org_url": "https://contoso.crm.dynamics.com.attacker.example"},
+    ]
+    asked: list[str] = []
+
+    def token_for(url: str) -> str:
+        asked.append(url)
+        return TOKEN
+
+    dataverse.script(Reply(200, LINKED_BODY))
+    out = verify_inventory(
+        rows, token_for, sleep=Sleeps(), timeout=2.0, allowed_hosts=("127.0.0.1",)
+    )
+    assert asked == [dataverse.url]
+    assert len(dataverse.requests) == 1
+    assert [row["power_platform_verified"] for row in out] == ["linked", "", ""]
+    assert out[1]["verify_message"].startswith("not checked: attacker.example is not an allowed")
+    # The default list: Dataverse domains only, not even loopback.
+    asked.clear()
+    out = verify_inventory(rows, token_for, sleep=Sleeps(), timeout=2.0)
+    assert asked == [] and len(dataverse.requests) == 1

@@ -1,0 +1,188 @@
+"""Benchmark: the worst inputs of issue 15, each against its time and memory bound.
+
+Every case writes a hostile file, runs capplan on it in a fresh process and reports the wall
+time, the peak resident memory of the process tree, and the exit status next to the bound:
+under 10 s for a file of up to 7 MB, and peak memory under 10 times the file size plus 150 MB.
+Exit status 0, 1 or 2 is fine (a refusal is the point of most cases); 70 or a signal is not.
+
+    python benchmarks/hostile.py [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import ROOT, capplan_command, generate, measure
+
+GOOD = ROOT / "tests" / "bad_inputs" / "good"
+SECONDS = 10.0
+MB = 1024 * 1024
+
+
+def _workbook(sheet_xml: str) -> bytes:
+    """A minimal XLSX package around one worksheet part."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+            '<sheet name="Licenses" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _sheet(rows: str, dimension: str = "") -> str:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return f'<worksheet xmlns="{main}">{declared}<sheetData>{rows}</sheetData></worksheet>'
+
+
+def far_cell(folder: Path) -> Path:
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>DYN365_FINANCE</t></is></c>'
+        '<c r="B2"><v>5</v></c></row>'
+        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    )
+    path = folder / "far-cell.xlsx"
+    path.write_bytes(_workbook(_sheet(rows)))
+    return path
+
+
+def wide_workbook(folder: Path) -> Path:
+    """A 3,000-column sheet of numbers, a few hundred rows: about 7 MB unpacked."""
+    head = "".join(f"<c><v>{n}</v></c>" for n in range(3, 3001))
+    rows = [
+        '<row r="1"><c t="inlineStr"><is><t>sku</t></is></c>'
+        f'<c t="inlineStr"><is><t>quantity</t></is></c>{head}</row>'
+    ]
+    body = "".join(f"<c><v>{n}</v></c>" for n in range(3000))
+    rows += [f'<row r="{r}">{body}</row>' for r in range(2, 400)]
+    path = folder / "wide.xlsx"
+    path.write_bytes(_workbook(_sheet("".join(rows))))
+    return path
+
+
+def million_columns(folder: Path) -> Path:
+    path = folder / "million-columns.csv"
+    header = ",".join(["name", "type", *(f"c{n}" for n in range(1_000_000))])
+    path.write_text(header + "\nA,developer\n", encoding="utf-8")
+    return path
+
+
+def long_csv(folder: Path) -> Path:
+    """7 MB of license rows: refused at the row limit before parsing."""
+    path = folder / "long.csv"
+    path.write_text("sku,quantity\n" + "DYN365_FINANCE,1\n" * 440_000, encoding="utf-8")
+    return path
+
+
+def scenario_20000(folder: Path) -> Path:
+    path = folder / "scenario-20000.toml"
+    change = '[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = 1\n\n'
+    path.write_text('name = "Many"\n\n' + change * 20_000, encoding="utf-8")
+    return path
+
+
+def gzip_json(folder: Path) -> Path:
+    path = folder / "gzip-named.json"
+    path.write_bytes(gzip.compress(b" " * (64 * MB)))
+    return path
+
+
+def largest_inventory(folder: Path) -> Path:
+    """10,000 environments, the most a table may hold, planned over 120 months."""
+    _, inventory = generate(folder, 9_999)
+    return inventory
+
+
+Case = tuple[str, Callable[[Path], Path], Callable[[Path], list[str]]]
+
+
+def cases(capplan: list[str]) -> list[Case]:
+    licenses, environments = str(GOOD / "licenses.csv"), str(GOOD / "environments.csv")
+    as_of = ["--as-of", "2026-12"]
+
+    def forecast_with(option: str) -> Callable[[Path], list[str]]:
+        def command(path: Path) -> list[str]:
+            if option == "licenses":
+                return [*capplan, "forecast", str(path), environments, *as_of]
+            if option == "environments":
+                return [*capplan, "forecast", licenses, str(path), *as_of, "--months", "120"]
+            return [*capplan, "whatif", licenses, environments, *as_of, "--scenario", str(path)]
+
+        return command
+
+    return [
+        ("one cell at XFD1048576", far_cell, forecast_with("licenses")),
+        ("3,000-column workbook", wide_workbook, forecast_with("licenses")),
+        ("CSV of a million header columns", million_columns, forecast_with("environments")),
+        ("7 MB CSV of 440,000 rows", long_csv, forecast_with("licenses")),
+        ("scenario of 20,000 changes", scenario_20000, forecast_with("scenario")),
+        ("gzip named .json", gzip_json, forecast_with("licenses")),
+        ("10,000 environments, 120 months", largest_inventory, forecast_with("environments")),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="Write the hostile files here and keep them.")
+    options = parser.parse_args(argv)
+    folder = options.keep or Path(tempfile.mkdtemp(prefix="capplan-hostile-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    capplan = capplan_command()
+    failed = 0
+    columns = f"{'file':>9} {'seconds':>8} {'cpu s':>6} {'peak MB':>8} {'bound MB':>9}"
+    print(f"{'case':36} {columns}  status")
+    for name, make, command in cases(capplan):
+        path = make(folder)
+        size = path.stat().st_size
+        seconds, peak, status, _, cpu = measure(command(path))
+        bound = 10 * size + 150 * MB
+        ok = status in (0, 1, 2) and seconds < SECONDS and peak < bound
+        failed += not ok
+        print(
+            f"{name:36} {size / MB:8.2f}M {seconds:8.2f} {cpu:6.2f} {peak / MB:8.0f} "
+            f"{bound / MB:9.0f}  "
+            f"exit {status}{'' if ok else '  <-- over the bound'}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Findings about the input files themselves: environments several files describe, values that
+could not be used, and what ingest had to skip. (Files from different tenants: TENANT_MISMATCH,
+in planner.checks.reconciliation.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from planner.checks import check
+from planner.results import Finding
+
+if TYPE_CHECKING:
+    from planner.results import Plan
+
+
+def _remarks(plan: Plan, code: str) -> Iterator[Finding]:
+    for remark in plan.inputs.remarks:
+        if remark.code == code:
+            yield Finding(code, remark.severity, remark.subject, remark.message)
+
+
+@check("ENVIRONMENT_IN_SEVERAL_FILES", "warning")
+def environment_in_several_files(plan: Plan) -> Iterator[Finding]:
+    """The same environment is described by more than one file (say the inventory and the admin
+    environment list); it is planned once.
+
+    Rows are one environment when their Power Platform environment ids match, or, where a file
+    has no id, their names match ignoring case and spacing. A note lists which files shared which
+    environments. Where two files give different measured usage, the newer measurement is used
+    (a dated one is newer than an undated one; of two undated ones, the file given later) and a
+    warning names both files and both values. Where descriptions differ, the inventory's wins
+    over the lists', and a note says so. docs/input-formats.md states the rules.
+    """
+    yield from _remarks(plan, "ENVIRONMENT_IN_SEVERAL_FILES")
+
+
+@check("ENVIRONMENT_NAME_CLASH", "warning")
+def environment_name_clash(plan: Plan) -> Iterator[Finding]:
+    """Two files use one name for environments of different kinds (say a finance and operations
+    `production` and a standalone `dataverse_production`).
+
+    They are not merged, so both are planned. If they are one environment, correct the type in
+    the file that has it wrong; if they are two, rename one.
+    """
+    yield from _remarks(plan, "ENVIRONMENT_NAME_CLASH")
+
+
+@check("GROWTH_FOR_UNKNOWN_ENVIRONMENT", "warning")
+def growth_for_unknown_environment(plan: Plan) -> Iterator[Finding]:
+    """A growth sheet (names and monthly growth, no types) gives growth for a name that no other
+    input lists, or that matches environments of different kinds.
+
+    A growth sheet only adds growth to environments other files describe, so this growth is not
+    used. The message names the file, row and columns.
+    """
+    yield from _remarks(plan, "GROWTH_FOR_UNKNOWN_ENVIRONMENT")
+
+
+@check("INPUT_SKIPPED", "info")
+def input_skipped(plan: Plan) -> Iterator[Finding]:
+    """Ingest left something in a file out of the plan, or read it with a caveat: an environment
+    of a kind capplan does not plan for (Preview, Support), a disaster-recovery replica or a
+    deleted environment in the LCS list, a capacity type capplan does not know, a repeated display
+    name that was renamed, or an API answer whose further pages were not saved.
+    """
+    for note in plan.inputs.notes:
+        subject, _, message = note.partition(": ")
+        yield Finding("INPUT_SKIPPED", "info", subject if message else "input", message or note)
+
+
+@check("GROWTH_UNKNOWN", "warning")
+def growth_unknown(plan: Plan) -> Iterator[Finding]:
+    """No environment states a monthly growth (and no pool grows by a what-if), so the forecast
+    is flat by assumption: every month keeps month 0's usage.
+
+    The assumption is listed under assumptions. Give ``<type>_growth_gb_per_month`` in the
+    inventory, a growth sheet, or dated snapshots (``--history``) for growth to be fitted.
+    """
+    if plan.consumption_detail.growth_stated:
+        return
+    yield Finding(
+        "GROWTH_UNKNOWN",
+        "warning",
+        "growth",
+        f"no environment states a monthly growth, so the forecast stays at {plan.as_of}'s usage "
+        "for every month: a flat forecast by assumption, not a finding that usage is stable. "
+        "Give <type>_growth_gb_per_month in the inventory or a growth sheet.",
+    )
+
+
+def _unusual(plan: Plan, code: str) -> Iterator[tuple[object, str]]:
+    """Unusual given values of ``code``: (row, where) with the file, row and column."""
+    rows = plan.consumption_detail.unusual
+    for row in rows[rows["code"] == code].itertuples(index=False):
+        where = f"{row.source} {row.location}".strip()
+        yield row, f"{where}, column {row.column}"
+
+
+@check("GROWTH_FROM_UNKNOWN_START", "warning")
+def growth_from_unknown_start(plan: Plan) -> Iterator[Finding]:
+    """An environment's growth is given for a capacity type whose usage is blank and for which
+    the rule set has no planning estimate (say Operations database growth without its size, or
+    file growth on an environment whose Power Platform state has no Dataverse).
+
+    The growth is kept: the environment grows from an unknown starting size, counted from 0 GB,
+    so the forecast understates it by that size. Put the measured size in the usage column.
+    """
+    for row, where in _unusual(plan, "GROWTH_FROM_UNKNOWN_START"):
+        yield Finding(
+            "GROWTH_FROM_UNKNOWN_START",
+            "warning",
+            str(row.environment),
+            f"{row.environment} grows {row.value:g} GB per month of {row.capacity_type} "
+            f"({where}), but its {row.capacity_type}_gb is blank and the rule set has no "
+            "estimate: the starting size is unknown, so it grows from 0 GB and the plan "
+            f"understates it by that size. Fill in {row.capacity_type}_gb.",
+        )
+
+
+@check("USAGE_CONTRADICTS_STATE", "warning")
+def usage_contradicts_state(plan: Plan) -> Iterator[Finding]:
+    """A measured usage or growth is given where the environment's type or Power Platform state
+    says there is none: Dataverse usage on a finance and operations row whose ``power_platform``
+    is ``none``, or Operations usage on a standalone Power Platform row.
+
+    The value is counted, because a measurement is evidence the row is described wrongly. Correct
+    the row's type or state, or clear the value if it belongs to another environment.
+    """
+    for row, where in _unusual(plan, "USAGE_CONTRADICTS_STATE"):
+        state = (
+            f"its power_platform is {row.power_platform}"
+            if row.power_platform
+            else f"it is a {row.environment_type} environment"
+        )
+        kind = "Dataverse" if str(row.capacity_type).startswith("dataverse_") else "Operations"
+        yield Finding(
+            "USAGE_CONTRADICTS_STATE",
+            "warning",
+            str(row.environment),
+            f"{row.environment} has {row.value:g} GB of {row.capacity_type} ({where}), but "
+            f"{state}, which has no {kind} side. The value is counted; correct the row's type "
+            "or power_platform, or clear the value if it belongs elsewhere.",
+        )
+
+
+@check("CHE_OPERATIONS_USAGE", "info")
+def che_operations_usage(plan: Plan) -> Iterator[Finding]:
+    """Operations usage or growth is given for a cloud-hosted development environment.
+
+    Cloud-hosted environments run in the customer's own Azure subscription, so their databases
+    draw on no tenant Operations capacity: the value is not counted.
+    """
+    for row, where in _unusual(plan, "CHE_OPERATIONS_USAGE"):
+        yield Finding(
+            "CHE_OPERATIONS_USAGE",
+            "info",
+            str(row.environment),
+            f"{row.environment} is a cloud-hosted environment: its {row.capacity_type} "
+            f"({row.value:g}, {where}) is in your own Azure subscription and draws on no tenant "
+            "capacity, so it is not counted.",
+        )
+
+
+@check("WARNING_UNITS_NOT_COUNTED", "info")
+def warning_units_not_counted(plan: Plan) -> Iterator[Finding]:
+    """A license export lists units in the warning state (a subscription that lapsed and is in
+    its grace period). They are about to go away, so the plan does not count them unless
+    ``--include-warning-units`` is given; the message names the file and row.
+    """
+    yield from _remarks(plan, "WARNING_UNITS_NOT_COUNTED")

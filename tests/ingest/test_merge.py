@@ -1,0 +1,213 @@
+"""An environment several files describe is planned once (docs/input-formats.md, "The same
+environment in several files")."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from planner.ingest import load_inputs
+from planner.planning import plan
+from planner.results import Plan
+
+from .conftest import SAMPLES
+
+LICENSES = SAMPLES / "licenses-graph.json"
+ENVIRONMENT_FILES = (
+    "environments-inventory.csv",
+    "environments-inventory.xlsx",
+    "environments-ppac.json",
+    "environments-lcs.json",
+)
+COMBINATIONS = [
+    combination
+    for size in range(2, len(ENVIRONMENT_FILES) + 1)
+    for combination in itertools.combinations(ENVIRONMENT_FILES, size)
+]
+
+
+def _plan(files: tuple[str, ...]) -> Plan:
+    return plan([LICENSES, *(SAMPLES / f for f in files)], as_of="2026-12", months=24)
+
+
+def _purchase(result: Plan) -> list[tuple[str, int, float | None]]:
+    return [
+        (str(row.pool), int(row.addon_units), row.monthly_cost_usd)
+        for row in result.shortfalls.itertuples(index=False)
+    ]
+
+
+@pytest.fixture(scope="module")
+def alone() -> dict[str, Plan]:
+    return {
+        name: _plan((name,)) for name in ("environments-inventory.csv", "environments-ppac.json")
+    }
+
+
+@pytest.mark.parametrize("files", COMBINATIONS, ids=["+".join(c) for c in COMBINATIONS])
+def test_every_combination_of_sample_environment_files_buys_what_one_file_buys(
+    files: tuple[str, ...], alone: dict[str, Plan]
+) -> None:
+    """The inventory is the complete picture; without it, the admin list is the one with usage.
+    Either way, adding the other files describes the same environments again and changes
+    nothing: same environments, same purchase, and a note that names repeat."""
+    reference = alone[
+        "environments-inventory.csv"
+        if any("inventory" in f for f in files)
+        else "environments-ppac.json"
+    ]
+    combined = _plan(files)
+    assert sorted(combined.environments["name"]) == sorted(reference.environments["name"]) or (
+        # The LCS list adds the cloud-hosted environment the admin list cannot see; it has no
+        # Power Platform environment and consumes nothing.
+        set(combined.environments["name"]) - set(reference.environments["name"])
+        == {"CONTOSO-DEV01"}
+    )
+    assert _purchase(combined) == _purchase(reference)
+    np.testing.assert_allclose(combined.forecast.consumed, reference.forecast.consumed)
+    assert any(f.code == "ENVIRONMENT_IN_SEVERAL_FILES" for f in combined.findings)
+
+
+def test_the_inventory_alone_buys_what_the_issue_expects(alone: dict[str, Plan]) -> None:
+    """$1,400 of database and $100 of log add-ons a month: the figure a double count inflated."""
+    assert sum(cost for _, _, cost in _purchase(alone["environments-inventory.csv"])) == 1500
+
+
+def _inventory(write_text: Callable[..., Path], name: str, text: str) -> Path:
+    return write_text(name, text.strip() + "\n")
+
+
+def test_ids_match_where_names_differ(
+    write_text: Callable[..., Path], write_json: Callable[[str, Any], Path]
+) -> None:
+    inventory = _inventory(
+        write_text,
+        "inventory.csv",
+        """
+name,type,environment_id,dataverse_database_gb
+Sales EU,dataverse_production,00000000-0000-0000-0000-00000000A001,5
+""",
+    )
+    admin = write_json("admin.json", _admin([("00000000-0000-0000-0000-00000000a001", "Sales")]))
+    inputs = load_inputs([inventory, admin])
+    assert inputs.environments["name"].tolist() == ["Sales EU"]
+
+
+def test_different_ids_are_different_environments(
+    write_text: Callable[..., Path], write_json: Callable[[str, Any], Path]
+) -> None:
+    inventory = _inventory(
+        write_text,
+        "inventory.csv",
+        """
+name,type,environment_id
+Sales,dataverse_production,00000000-0000-0000-0000-00000000a009
+""",
+    )
+    admin = write_json("admin.json", _admin([("00000000-0000-0000-0000-00000000a001", "Sales")]))
+    assert len(load_inputs([inventory, admin]).environments) == 2
+
+
+def test_a_dated_inventory_value_newer_than_the_admin_list_wins(
+    write_text: Callable[..., Path], write_json: Callable[[str, Any], Path]
+) -> None:
+    inventory = _inventory(
+        write_text,
+        "inventory.csv",
+        """
+name,type,dataverse_database_gb,measured_on
+Sales,dataverse_production,30,2026-12-01
+""",
+    )
+    admin = write_json(
+        "admin.json", _admin([("00000000-0000-0000-0000-00000000a001", "Sales")], mb=20480)
+    )
+    inputs = load_inputs([admin, inventory])
+    assert inputs.environments["dataverse_database_gb"].tolist() == [30.0]
+    [warning] = [r for r in inputs.remarks if r.severity == "warning"]
+    assert "30.00 GB in " in warning.message and "20.00 GB in " in warning.message
+
+
+def test_of_two_undated_values_the_later_file_wins(write_text: Callable[..., Path]) -> None:
+    first = _inventory(
+        write_text, "a.csv", "name,type,dataverse_file_gb\nSales,dataverse_production,4"
+    )
+    second = _inventory(
+        write_text, "b.csv", "name,type,dataverse_file_gb\nSALES,dataverse_production,6"
+    )
+    assert load_inputs([first, second]).environments["dataverse_file_gb"].tolist() == [6.0]
+    assert load_inputs([second, first]).environments["dataverse_file_gb"].tolist() == [4.0]
+
+
+def test_a_measured_value_beats_a_blank_whichever_file_has_it(
+    write_text: Callable[..., Path],
+) -> None:
+    described = _inventory(write_text, "a.csv", "name,type,tier\nUAT,sandbox,2")
+    measured = _inventory(write_text, "b.csv", "name,type,operations_database_gb\nUAT,sandbox,40")
+    merged = load_inputs([described, measured]).environments
+    assert merged["tier"].tolist() == [2.0]
+    assert merged["operations_database_gb"].tolist() == [40.0]
+
+
+def test_a_growth_sheet_adds_growth_and_no_environment(write_text: Callable[..., Path]) -> None:
+    inventory = _inventory(
+        write_text, "inventory.csv", "name,type,dataverse_database_gb\nSales,dataverse_production,5"
+    )
+    growth = _inventory(
+        write_text,
+        "growth.csv",
+        "name,dataverse_database_growth_gb_per_month\nsales,0.5\nNobody,1",
+    )
+    inputs = load_inputs([inventory, growth])
+    assert inputs.environments["name"].tolist() == ["Sales"]
+    assert inputs.environments["dataverse_database_growth_gb_per_month"].tolist() == [0.5]
+    assert [r.code for r in inputs.remarks] == ["GROWTH_FOR_UNKNOWN_ENVIRONMENT"]
+    grown = plan(inputs, as_of="2026-12", months=3)
+    assert grown.forecast.consumed[0].tolist() == pytest.approx([5.0, 5.5, 6.0])
+
+
+def test_a_growth_sheet_refuses_usage_columns(write_text: Callable[..., Path]) -> None:
+    from planner.errors import InputError
+
+    growth = _inventory(
+        write_text,
+        "growth.csv",
+        "name,dataverse_database_gb,dataverse_database_growth_gb_per_month\nSales,5,0.5",
+    )
+    with pytest.raises(InputError, match="describes environments"):
+        load_inputs([growth])
+
+
+def test_measured_on_must_be_a_date(write_text: Callable[..., Path]) -> None:
+    from planner.errors import InputError
+
+    inventory = _inventory(
+        write_text,
+        "inventory.csv",
+        "name,type,measured_on\nSales,dataverse_production,last week",
+    )
+    with pytest.raises(InputError, match="row 2, column measured_on"):
+        load_inputs([inventory])
+
+
+def _admin(environments: list[tuple[str, str]], mb: float | None = None) -> dict[str, Any]:
+    def entry(environment_id: str, name: str) -> dict[str, Any]:
+        properties: dict[str, Any] = {"displayName": name, "environmentSku": "Production"}
+        if mb is not None:
+            properties["capacity"] = [
+                {
+                    "capacityType": "Database",
+                    "ratedConsumption": mb,
+                    "actualConsumption": mb,
+                    "capacityUnit": "MB",
+                    "updatedOn": "2026-11-26T06:15:00Z",
+                }
+            ]
+        return {"name": environment_id, "properties": properties}
+
+    return {"value": [entry(i, n) for i, n in environments]}
