@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from planner.checks import check
 from planner.engine.consumption import FLAT_GROWTH_RULE
 from planner.results import Finding
+from planner.ruleset.catalog import bundled_catalog
 
 if TYPE_CHECKING:
     from planner.results import Plan
@@ -65,7 +66,9 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
         where = [titles.get(row.pool, row.pool)] if isinstance(row.pool, str) else []
         if isinstance(row.sku, str):
             rule = plan.ruleset.find_license(row.sku)
-            where.insert(0, rule.names[0] if rule and rule.names else row.sku)
+            entry = bundled_catalog().lookup(part_number=row.sku).entry
+            name = rule.names[0] if rule and rule.names else entry.display_name if entry else ""
+            where.insert(0, name or row.sku)
         what = ", ".join(where) or "the whole tenant"
         yield Finding(
             "ASSUMED_VALUE",

@@ -93,10 +93,15 @@ class Names:
 
     @classmethod
     def of(cls, ruleset: RuleSet) -> Names:
+        from planner.ruleset.catalog import bundled_catalog
+
+        catalog = bundled_catalog()
         products: dict[str, str] = {}
         for rule in ruleset.licenses:
-            if rule.names:
-                products[rule.sku.casefold()] = rule.names[0]
+            entry = catalog.lookup(part_number=rule.sku).entry
+            name = rule.names[0] if rule.names else (entry.display_name if entry else "")
+            if name:
+                products[rule.sku.casefold()] = name
         return cls(
             pool_titles={p.name: p.title for p in ruleset.pools},
             products=products,
