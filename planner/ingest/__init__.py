@@ -287,7 +287,8 @@ def _warning_units_left_out(
             "WARNING_UNITS_NOT_COUNTED",
             "info",
             str(row.sku),
-            f"{Path(str(row.source)).name} {row.location}, {column}: {int(row.warning_units)} units of {row.sku} "
+            f"{Path(str(row.source)).name} {row.location}, {column}: "
+            f"{int(row.warning_units)} units of {row.sku} "
             "are in the warning state (a lapsed subscription in its grace period) and are not "
             "counted; give --include-warning-units to count them until they lapse.",
         )
