@@ -15,7 +15,12 @@ import pandas as pd
 from planner.checks import run_checks
 from planner.engine.consumption import FLAT_GROWTH_RULE, Consumption, compute_consumption
 from planner.engine.entitlement import Entitlement, compute_entitlement
-from planner.engine.forecast import bought_addons, compute_forecast, recommend_purchases
+from planner.engine.forecast import (
+    bought_addons,
+    compute_forecast,
+    lenders_of,
+    recommend_purchases,
+)
 from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
@@ -117,6 +122,10 @@ def build_plan(
             "lent_gb": forecast.lent[:, 0],
             "available_gb": forecast.available[:, 0],
             "status": forecast.status[:, 0],
+            "effective_entitled_gb": forecast.effective[:, 0],
+            "remaining_share": forecast.remaining[:, 0],
+            "effective_deficit_gb": forecast.deficit[:, 0],
+            "borrowed_from": [lenders_of(forecast, pool, 0) for pool in ruleset.pool_names],
         }
     )
     result = Plan(

@@ -62,6 +62,7 @@ CASE_SCHEMA: dict[str, Any] = {
         "rules": {"type": "string"},
         "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
         "months": {"type": "integer", "minimum": 1},
+        "tolerance": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.01},
         "licenses": {
             "type": "array",
             "items": {"type": "object", "propertyNames": {"enum": list(LICENSE_COLUMNS)}},
@@ -304,10 +305,17 @@ def run(case: Case, tmp_path: Path) -> Outcome:
     return Outcome(comparison.scenarios[0][1], deltas)
 
 
-def _same(actual: Any, expected: Any) -> bool:
+def _same(actual: Any, expected: Any, tolerance: float = 1e-9) -> bool:
+    if isinstance(expected, dict) or isinstance(actual, dict):
+        return (
+            isinstance(expected, dict)
+            and isinstance(actual, dict)
+            and sorted(actual) == sorted(expected)
+            and all(_same(actual[k], expected[k], tolerance) for k in expected)
+        )
     if isinstance(expected, str) or expected is None or isinstance(actual, str):
         return actual == expected
-    return actual == pytest.approx(expected, abs=1e-9)
+    return actual == pytest.approx(expected, abs=tolerance)
 
 
 def _matches(finding: Finding, expected: dict[str, Any]) -> bool:
@@ -329,13 +337,14 @@ def _show(findings: tuple[Finding, ...] | list[Finding]) -> str:
 def check(case: Case, outcome: Outcome) -> None:
     """Compare the outcome with every expectation of the case."""
     expected, plan = case.expected, outcome.plan
+    tolerance = float(case.data.get("tolerance", 1e-9))
     capacity = plan.capacity.set_index("pool")
     for pool, figures in expected.get("capacity", {}).items():
         for key, value in figures.items():
             if key not in capacity.columns:
                 raise CaseError(f"{case.name}: expected.capacity.{pool}.{key} is not a figure")
             actual = capacity.loc[pool, key]
-            assert _same(actual, value), (pool, key, actual, value)
+            assert _same(actual, value, tolerance), (pool, key, actual, value)
     if "shortfalls" in expected:
         shortfalls = plan.shortfalls.set_index("pool")
         wanted = {s["pool"]: s for s in expected["shortfalls"]}
@@ -344,11 +353,11 @@ def check(case: Case, outcome: Outcome) -> None:
             for key, value in figures.items():
                 if key != "pool":
                     actual = shortfalls.loc[pool, key]
-                    assert _same(actual, value), (pool, key, actual, value)
+                    assert _same(actual, value, tolerance), (pool, key, actual, value)
     for pool, figures in expected.get("delta", {}).items():
         for key, value in figures.items():
             actual = outcome.delta[pool][key]
-            assert _same(actual, value), (pool, key, actual, value)
+            assert _same(actual, value, tolerance), (pool, key, actual, value)
     for wanted in case.present:
         assert any(_matches(f, wanted) for f in plan.findings), (
             f"{case.data['description'].strip()}\nexpected {wanted}\nfound:\n{_show(plan.findings)}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner.checks import check
+from planner.engine.forecast import lenders_of
 from planner.model.units import format_gb
 from planner.results import Finding
 
@@ -55,34 +56,62 @@ def capacity_over(plan: Plan) -> Iterator[Finding]:
 
 @check("CAPACITY_WARNING", "warning")
 def capacity_warning(plan: Plan) -> Iterator[Finding]:
-    """A pool falls below the warning share of its entitlement remaining (15%; a second warning
-    below 5%) without being over, now or within the horizon. The message says in which month.
+    """A pool has less than the warning share (15%) of its effective capacity left, now or
+    within the horizon, without being over: the admin center's first notification. The
+    effective capacity of a pool that borrows counts its lenders' spare capacity up to the 85%
+    line; a lender is judged on its own entitlement and consumption. The message says from which
+    month.
     """
+    yield from _running_low(plan, "warning", "CAPACITY_WARNING")
+
+
+@check("CAPACITY_CRITICAL", "warning")
+def capacity_critical(plan: Plan) -> Iterator[Finding]:
+    """A pool has less than the critical share (5%) of its effective capacity left, now or within
+    the horizon, without being over: the admin center's second notification, the last before
+    the pool is over. The message says from which month.
+    """
+    yield from _running_low(plan, "critical", "CAPACITY_CRITICAL")
+
+
+def _running_low(plan: Plan, level: str, code: str) -> Iterator[Finding]:
     forecast = plan.forecast
-    warning = plan.ruleset.thresholds.warning_remaining.value
-    critical = plan.ruleset.thresholds.critical_remaining.value
+    thresholds = plan.ruleset.thresholds
+    share = (
+        thresholds.critical_remaining.value
+        if level == "critical"
+        else thresholds.warning_remaining.value
+    )
+    levels = ("critical",) if level == "critical" else ("warning", "critical")
+    titles = {p.name: p.title for p in plan.ruleset.pools}
     for position, pool in enumerate(plan.ruleset.pool_names):
         status = forecast.status[position]
         if (status == "over").any():
             continue  # CAPACITY_OVER says more
-        low = np.flatnonzero(status == "warning")
+        low = np.flatnonzero(np.isin(status, levels))
         if not len(low):
             continue
         first = int(low[0])
-        worst = forecast.critical[position]
-        share = f"{critical:.0%}" if worst.any() else f"{warning:.0%}"
-        month = (
-            forecast.months[int(np.flatnonzero(worst)[0])]
-            if worst.any()
-            else forecast.months[first]
+        month = forecast.months[first]
+        effective = float(forecast.effective[position, first])
+        consumed = float(forecast.consumed[position, first])
+        lenders = lenders_of(forecast, pool, first)
+        counted = (
+            " counting "
+            + " and ".join(
+                f"{format_gb(gb)} of spare {titles.get(p, p)}" for p, gb in lenders.items()
+            )
+            if lenders
+            else ""
         )
         yield Finding(
-            "CAPACITY_WARNING",
+            code,
             "warning",
             pool,
-            f"{pool} has less than {share} of its entitlement left from {month} "
-            f"({format_gb(forecast.available[position, first])} available in "
-            f"{forecast.months[first]}); plan a clean-up or an add-on before it runs out.",
+            f"{titles.get(pool, pool)} has less than {share:.0%} of its capacity left from "
+            f"{month}: {format_gb(consumed)} used of {format_gb(effective)}{counted} "
+            f"({float(forecast.remaining[position, first]):.1%} left). Plan a clean-up or an "
+            "add-on before it runs out.",
             month=month,
         )
 

@@ -17,54 +17,150 @@ TOLERANCE_GB = 1e-9
 
 @dataclass(frozen=True)
 class Forecast:
+    """The forecast of every pool (capacity type) and month, as the admin center would judge it.
+
+    ``borrowed``/``lent``/``available`` are about the overage: what covers a deficit, in the rule
+    set's borrowing order, and what is left (negative = the effective deficit). ``effective``,
+    ``remaining`` and ``borrowed_from`` are about the notification: a borrower counts spare
+    capacity of its lenders up to its warning line (see :func:`effective_capacity`).
+    """
+
     months: list[str]
     entitled: np.ndarray  # pools x months
     consumed: np.ndarray
-    borrowed: np.ndarray  # capacity received from other pools
-    lent: np.ndarray  # capacity given to other pools
-    available: np.ndarray  # after borrowing
-    status: np.ndarray  # pools x months of "ok" | "warning" | "over"
-    critical: np.ndarray  # pools x months: below the critical remaining share
+    borrowed: np.ndarray  # capacity received from other pools to cover a deficit
+    lent: np.ndarray  # capacity given to other pools to cover their deficit
+    available: np.ndarray  # after borrowing; below zero by the effective deficit
+    effective: np.ndarray  # own entitlement plus what the pool counts as borrowed (notification)
+    remaining: np.ndarray  # share of the effective capacity left, 0 when over
+    borrowed_from: dict[tuple[str, str], np.ndarray]  # (lender, borrower) -> GB per month
+    status: np.ndarray  # pools x months of STATUSES
     table: pd.DataFrame  # one row per month and pool
     shortfalls: pd.DataFrame
+
+    @property
+    def deficit(self) -> np.ndarray:
+        """The effective deficit of every pool and month (0 where there is none)."""
+        return np.where(self.available < -TOLERANCE_GB, -self.available, 0.0)
+
+
+# Status codes from best to worst, as in the JSON.
+STATUSES = ("ok", "warning", "critical", "over")
 
 
 def borrow(available: np.ndarray, ruleset: RuleSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cover pools that are over with spare capacity of others, in the rule set's order.
 
-    Works on whole month vectors at once; a lender never goes below zero.
+    ``available`` is entitlement minus consumption (pools x months). Works on whole month
+    vectors at once; a lender never goes below zero and lends only its own spare capacity.
+    Returns what is left after borrowing, what each pool received and what it gave.
     """
-    index = {p: i for i, p in enumerate(ruleset.pool_names)}
-    after = available.astype(float).copy()
+    after, moved = _cover(available, ruleset)
     borrowed = np.zeros_like(after)
     lent = np.zeros_like(after)
-    for rule in ruleset.borrowing:
-        lender, borrower = index[rule.lender], index[rule.borrower]
-        moved = np.minimum(np.clip(after[lender], 0, None), np.clip(-after[borrower], 0, None))
-        after[lender] -= moved
-        after[borrower] += moved
-        lent[lender] += moved
-        borrowed[borrower] += moved
+    index = {p: i for i, p in enumerate(ruleset.pool_names)}
+    for (lender, borrower), amount in moved.items():
+        lent[index[lender]] += amount
+        borrowed[index[borrower]] += amount
     return after, borrowed, lent
 
 
+def _cover(
+    available: np.ndarray, ruleset: RuleSet
+) -> tuple[np.ndarray, dict[tuple[str, str], np.ndarray]]:
+    index = {p: i for i, p in enumerate(ruleset.pool_names)}
+    after = available.astype(float).copy()
+    spare = np.clip(after, 0, None)
+    moved: dict[tuple[str, str], np.ndarray] = {}
+    for rule in ruleset.borrowing:
+        lender, borrower = index[rule.lender], index[rule.borrower]
+        amount = np.minimum(spare[lender], np.clip(-after[borrower], 0, None))
+        spare[lender] -= amount
+        after[lender] -= amount
+        after[borrower] += amount
+        moved[(rule.lender, rule.borrower)] = amount
+    return after, moved
+
+
+def effective_capacity(
+    entitled: np.ndarray, consumed: np.ndarray, ruleset: RuleSet
+) -> tuple[np.ndarray, dict[tuple[str, str], np.ndarray]]:
+    """The capacity each pool is judged on for the admin center's notifications, and what it
+    counts as borrowed from whom.
+
+    Two passes over the rule set's borrowing order, month vectors at once:
+
+    1. Deficits: a pool over its own entitlement borrows the spare capacity of its lenders until
+       the deficit is covered (as :func:`borrow`).
+    2. Notification: a pool still above its warning line (85% used when the warning share is
+       15%) counts more spare capacity of its lenders, up to that line. A pool that lent in the
+       first pass keeps the status of its own entitlement and consumption and counts nothing;
+       a pool above its own line lends nothing in this pass.
+
+    The first pass alone decides deficits, so the second never moves capacity a deficit needs.
+    """
+    index = {p: i for i, p in enumerate(ruleset.pool_names)}
+    own = entitled - consumed
+    _, moved = _cover(own, ruleset)
+    received = np.zeros_like(own, dtype=float)
+    given = np.zeros_like(own, dtype=float)
+    for (lender, borrower), amount in moved.items():
+        received[index[borrower]] += amount
+        given[index[lender]] += amount
+    spare = np.clip(own, 0, None) - given
+    line = 1.0 - ruleset.thresholds.warning_remaining.value
+    with np.errstate(all="ignore"):
+        wanted = np.clip(consumed / line - entitled - received, 0, None)
+    wanted = np.where(given > TOLERANCE_GB, 0.0, wanted)
+    lendable = np.where(consumed > line * entitled + TOLERANCE_GB, 0.0, spare)
+    for rule in ruleset.borrowing:
+        lender, borrower = index[rule.lender], index[rule.borrower]
+        amount = np.minimum(lendable[lender], wanted[borrower])
+        lendable[lender] -= amount
+        wanted[borrower] -= amount
+        received[borrower] += amount
+        moved[(rule.lender, rule.borrower)] = moved[(rule.lender, rule.borrower)] + amount
+    return entitled + received, moved
+
+
 def pool_status(
-    entitled: np.ndarray, available: np.ndarray, ruleset: RuleSet
+    effective: np.ndarray, consumed: np.ndarray, available: np.ndarray, ruleset: RuleSet
 ) -> tuple[np.ndarray, np.ndarray]:
-    """ok, warning (below the warning share remaining) or over (negative after borrowing)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        remaining = np.where(entitled > 0, available / entitled, np.where(available < 0, -1.0, 1.0))
-    warning = remaining < ruleset.thresholds.warning_remaining.value
-    critical = remaining < ruleset.thresholds.critical_remaining.value
-    status = np.where(available < -TOLERANCE_GB, "over", np.where(warning, "warning", "ok"))
-    return status, critical & (status != "over")
+    """The status code of every pool and month, and the share of effective capacity left.
+
+    ``over`` when a deficit is left after borrowing; ``critical`` when less than the critical
+    share (5%) of the effective capacity is left; ``warning`` below the warning share (15%);
+    else ``ok``. A pool with no capacity and no consumption has all of its nothing left.
+    """
+    with np.errstate(all="ignore"):
+        remaining = np.where(
+            effective > TOLERANCE_GB,
+            (effective - consumed) / effective,
+            np.where(consumed > TOLERANCE_GB, 0.0, 1.0),
+        )
+    remaining = np.clip(remaining, 0.0, None)
+    # Shares exactly on a line (a borrower topped up to 85%) are not below it.
+    below = ruleset.thresholds
+    warning = remaining < below.warning_remaining.value - SHARE_TOLERANCE
+    critical = remaining < below.critical_remaining.value - SHARE_TOLERANCE
+    status = np.where(
+        available < -TOLERANCE_GB,
+        "over",
+        np.where(critical, "critical", np.where(warning, "warning", "ok")),
+    )
+    return status, remaining
+
+
+# Shares closer than this to a threshold count as on it (float rounding of divisions).
+SHARE_TOLERANCE = 1e-9
 
 
 def compute_forecast(
     entitled: np.ndarray, consumed: np.ndarray, months: list[str], ruleset: RuleSet
 ) -> Forecast:
     available, borrowed, lent = borrow(entitled - consumed, ruleset)
-    status, critical = pool_status(entitled, available, ruleset)
+    effective, borrowed_from = effective_capacity(entitled, consumed, ruleset)
+    status, remaining = pool_status(effective, consumed, available, ruleset)
     pools = ruleset.pool_names
     count = len(months)
     table = pd.DataFrame(
@@ -77,6 +173,9 @@ def compute_forecast(
             "lent_gb": lent.ravel(),
             "available_gb": available.ravel(),
             "status": status.ravel(),
+            "effective_entitled_gb": effective.ravel(),
+            "remaining_share": remaining.ravel(),
+            "effective_deficit_gb": np.where(available < -TOLERANCE_GB, -available, 0.0).ravel(),
         }
     )
     return Forecast(
@@ -86,11 +185,22 @@ def compute_forecast(
         borrowed=borrowed,
         lent=lent,
         available=available,
+        effective=effective,
+        remaining=remaining,
+        borrowed_from=borrowed_from,
         status=status,
-        critical=critical,
         table=table,
         shortfalls=shortfalls(available, months, ruleset),
     )
+
+
+def lenders_of(forecast: Forecast, pool: str, month: int) -> dict[str, float]:
+    """What ``pool`` counts as borrowed in month index ``month``, by lender (GB > 0 only)."""
+    return {
+        lender: float(amount[month])
+        for (lender, borrower), amount in forecast.borrowed_from.items()
+        if borrower == pool and amount[month] > TOLERANCE_GB
+    }
 
 
 SHORTFALL_COLUMNS = (

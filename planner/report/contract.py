@@ -23,7 +23,7 @@ from msgspec import Meta
 
 MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 Month = Annotated[str, Meta(pattern=MONTH_PATTERN, description="a month, YYYY-MM")]
-Status = Literal["ok", "warning", "over"]
+Status = Literal["ok", "warning", "critical", "over"]
 Confidence = Literal["documented", "secondary", "assumed"]
 CapacityType = Literal[
     "dataverse_database",
@@ -60,7 +60,17 @@ class CapacityRow(_Row, kw_only=True):
     status: Status
     borrowed_gb: float | Unset = UNSET
     lent_gb: float | Unset = UNSET
+    # Share of the effective capacity left (what the admin center's notifications use).
     remaining_share: float | Unset | None = UNSET
+    # Own entitlement plus what the pool counts as borrowed for the notification (up to its
+    # warning line); a lender's is its own entitlement.
+    effective_entitled_gb: float | Unset = UNSET
+    # What is left over after borrowing covered all it could: what an overage is.
+    effective_deficit_gb: float | Unset = UNSET
+    # Lender pool -> GB counted in the effective capacity.
+    borrowed_from: dict[str, float] | Unset = UNSET
+    # The status as the admin center words it ("Within capacity", "Deficit 5 GB").
+    status_text: str | Unset = UNSET
 
 
 class EntitlementRow(_Row, kw_only=True):
@@ -103,6 +113,9 @@ class ForecastRow(_Row, kw_only=True):
     status: Status | Unset = UNSET
     borrowed_gb: float | Unset = UNSET
     lent_gb: float | Unset = UNSET
+    effective_entitled_gb: float | Unset = UNSET
+    remaining_share: float | Unset = UNSET
+    effective_deficit_gb: float | Unset = UNSET
 
 
 class ShortfallRow(_Row, kw_only=True):

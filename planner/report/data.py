@@ -24,7 +24,7 @@ from planner.engine.reconcile import Reconciliation
 from planner.report import contract
 from planner.report.contract import keys
 from planner.report.headline import plan_headline
-from planner.report.words import Names
+from planner.report.words import Names, status_words
 from planner.results import Comparison, Plan
 from planner.scenarios.compare import delta, matching_pools, pool_summary
 
@@ -96,10 +96,18 @@ PLAN_KEYS = keys(contract.PlanDocument)
 def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
     """The plan's tables as frames of the contract's columns (see ``TABLES``), unrounded."""
     capacity = plan.capacity.copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        capacity["remaining_share"] = np.where(
-            capacity["entitled_gb"] > 0, capacity["available_gb"] / capacity["entitled_gb"], np.nan
+    thresholds = plan.ruleset.thresholds
+    capacity["status_text"] = [
+        status_words(
+            status,
+            deficit,
+            thresholds.warning_remaining.value,
+            thresholds.critical_remaining.value,
         )
+        for status, deficit in zip(
+            capacity["status"], capacity["effective_deficit_gb"], strict=True
+        )
+    ]
     entitlement = plan.entitlement.copy()
     entitlement["sku"] = entitlement["sku"].where(entitlement["sku"] != "", None)
     frames = {
@@ -294,6 +302,16 @@ class ReportData:
     sources: tuple[Source, ...]
     warning_share: float
     names: Names  # the baseline rule set's pool titles, product names and family titles
+    critical_share: float = 0.05
+
+    def status_words(self, row: dict[str, Any]) -> str:
+        """A capacity or forecast row's status as the admin center words it."""
+        return status_words(
+            row["status"],
+            row.get("effective_deficit_gb"),
+            self.warning_share,
+            self.critical_share,
+        )
 
     @cached_property
     def plan(self) -> dict[str, Any]:
@@ -349,4 +367,5 @@ def report_data(plan: Plan | None = None, comparison: Comparison | None = None) 
         sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),
         warning_share=plan.ruleset.thresholds.warning_remaining.value,
         names=Names.of(plan.ruleset),
+        critical_share=plan.ruleset.thresholds.critical_remaining.value,
     )

@@ -28,8 +28,8 @@ def number(value: float | None) -> str:
     return f"{value:,.2f}"
 
 
-def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
+def percent(share: float | None, digits: int = 0) -> str:
+    return "-" if share is None else f"{share:.{digits}%}"
 
 
 def signed_gb(value: float) -> str:

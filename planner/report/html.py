@@ -56,7 +56,6 @@ SEVERITY_COUNTED = {
     "warning": ("warning", "warnings"),
     "info": ("note", "notes"),
 }
-STATUS_WORDS = {"ok": "OK", "warning": "Warning", "over": "Over"}
 SAFE_LINK_SCHEMES = ("http", "https")
 # The After borrowing line is drawn where it is more than this share of the chart's top value
 # away from both Entitled and Consumed in some month; closer, it would hide behind them.
@@ -116,8 +115,9 @@ def safe_href(url: str | None) -> str | None:
     return str(url).strip() if scheme in SAFE_LINK_SCHEMES else None
 
 
-def status_view(status: str) -> dict[str, str]:
-    return {"key": status, "word": STATUS_WORDS.get(status, status)}
+def status_view(report: ReportData, row: dict[str, Any]) -> dict[str, str]:
+    """A status badge: the stable code for its colour and shape, the admin center's words."""
+    return {"key": row["status"], "word": report.status_words(row)}
 
 
 def _by_pool(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -128,6 +128,7 @@ def _by_pool(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _pool_forecast(
+    report: ReportData,
     index: int,
     pool: str,
     title: str,
@@ -202,7 +203,9 @@ def _pool_forecast(
                 "consumed": gb(r["consumed_gb"]),
                 "borrowed_lent": signed_gb(r["borrowed_gb"] - r["lent_gb"]),
                 "available": gb(r["available_gb"]),
-                "status": status_view(r["status"]),
+                "status": status_view(report, r),
+                "effective": gb(r["effective_entitled_gb"]),
+                "left": percent(r["remaining_share"], 1),
                 "first_short": r["month"] == first_short,
             }
             for r in rows
@@ -787,8 +790,13 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
             "consumed": gb(p["consumed_gb"]),
             "borrowed_lent": signed_gb(p["borrowed_gb"] - p["lent_gb"]),
             "available": gb(p["available_gb"]),
-            "left": percent(p["remaining_share"]),
-            "status": status_view(p["status"]),
+            "left": percent(p["remaining_share"], 1),
+            "effective": gb(p["effective_entitled_gb"]),
+            "lenders": ", ".join(
+                f"{gb(amount)} from {pool_titles.get(lender, lender)}"
+                for lender, amount in p["borrowed_from"].items()
+            ),
+            "status": status_view(report, p),
             "unknown_lines": unknown_lines.get(p["pool"], 0),
             "first_short": (
                 shortfall_of[p["pool"]]["first_month"] if p["pool"] in shortfall_of else None
@@ -800,6 +808,7 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
     forecast_rows = _by_pool(data["forecast"])
     forecasts = [
         _pool_forecast(
+            report,
             index,
             p["pool"],
             pool_titles.get(p["pool"], p["pool"]),
@@ -860,6 +869,8 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
             else comparison_view(report.comparison, pool_titles, names)
         ),
         "warning_share": percent(report.warning_share),
+        "critical_share": percent(report.critical_share),
+        "notification_line": percent(1 - report.warning_share),
         "summary": summary,
         "forecasts": forecasts,
         "purchases": purchases,

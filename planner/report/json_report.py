@@ -21,6 +21,14 @@ from planner.report.data import SCHEMA_VERSION, TABLES, ReportData, plan_documen
 from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3
+# Shares (``remaining_share``) are written with more digits: 7.14% is 0.071429, not 0.071.
+SHARE_DIGITS = 6
+
+
+def _digits(key: str) -> int:
+    return SHARE_DIGITS if key.endswith("_share") else DIGITS
+
+
 # Tables whose length grows with the tenant (a line per environment and capacity type, a row per
 # month and pool): pandas writes them in one pass, without a Python object per row.
 LARGE_TABLES = ("consumption", "forecast")
@@ -35,7 +43,10 @@ def rounded(value: Any, digits: int = DIGITS) -> Any:
     if type(value) is float:
         return round(value, digits) + 0.0
     if isinstance(value, dict):
-        return {k: rounded(v, digits) for k, v in value.items()}
+        return {
+            k: rounded(v, SHARE_DIGITS if str(k).endswith("_share") else digits)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [rounded(v, digits) for v in value]
     return value
@@ -45,7 +56,7 @@ def _rounded_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rounded`` for a list of flat records: the floats of thousands of rows, one pass."""
     return [
         {
-            k: round(v, DIGITS) + 0.0
+            k: round(v, _digits(k)) + 0.0
             if type(v) is float
             else (rounded(v) if type(v) is list else v)
             for k, v in record.items()
@@ -80,14 +91,16 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
             write(",\n" + pad)
         part = frame.iloc[first : first + ROWS_AT_ONCE].copy()
         for column in floats:
-            part[column] = np.round(part[column].to_numpy(dtype=float), DIGITS) + 0.0
-        body = part.to_json(orient="records", double_precision=DIGITS, force_ascii=False)[1:-1]
+            part[column] = np.round(part[column].to_numpy(dtype=float), _digits(column)) + 0.0
+        body = part.to_json(orient="records", double_precision=SHARE_DIGITS, force_ascii=False)[
+            1:-1
+        ]
         # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
         write(body.replace('},{"', "},\n" + pad + '{"'))
     write(end + "]")
 
 
-def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
+def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") -> None:
     """Objects one key per line, lists of flat records one record per line, the rest compact;
     written piece by piece."""
     pad = "  " * (depth + 1)
@@ -99,7 +112,7 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
         write("{\n")
         for index, (key, item) in enumerate(value.items()):
             write((",\n" if index else "") + f"{pad}{_compact(key)}: ")
-            _layout(item, depth + 1, write)
+            _layout(item, depth + 1, write, str(key))
         write(end + "}")
         return
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -119,7 +132,7 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any]) -> None:
                 write(_compact(rounded(item)))
         write(end + "]")
         return
-    write(_compact(rounded(value)))
+    write(_compact(rounded(value, _digits(key))))
 
 
 def dump(data: dict[str, Any], handle: TextIO) -> None:

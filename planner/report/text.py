@@ -34,8 +34,9 @@ from planner.report.words import (
 )
 from planner.ruleset.catalog import MATCHED_BY_WORDS
 
-STATUS_WORDS = {"ok": "ok", "warning": "WARNING", "over": "OVER"}
-STATUS_COLOURS = {"ok": "green", "warning": "yellow", "over": "red"}
+STATUS_COLOURS = {"ok": "green", "warning": "yellow", "critical": "magenta", "over": "red"}
+# A month's status in the narrow cells of the month table (the capacity table has the words).
+MONTH_STATUS = {"ok": "", "warning": " low", "critical": " LOW", "over": " OVER"}
 SEVERITY_COLOURS = {"info": "blue", "warning": "yellow", "error": "red"}
 CONSUMPTION_LINES_SHOWN = 25
 FORECAST_STEP = 3
@@ -95,17 +96,27 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
                 gb(pool["consumed_gb"]),
                 f"{pool['borrowed_gb'] - pool['lent_gb']:+,.2f} GB",
                 gb(pool["available_gb"]),
-                "-" if pool["remaining_share"] is None else f"{pool['remaining_share']:.0%}",
-                STATUS_WORDS[pool["status"]],
+                gb(pool["effective_entitled_gb"]),
+                "-" if pool["remaining_share"] is None else f"{pool['remaining_share']:.1%}",
+                report.status_words(pool),
             ]
         )
     lines = grid(
-        ["Pool", "Entitled", "Consumed", "Borrowed(+)/lent(-)", "Available", "Left", "Status"],
+        [
+            "Pool",
+            "Entitled",
+            "Consumed",
+            "Borrowed(+)/lent(-)",
+            "Available",
+            "Effective",
+            "Left",
+            "Status",
+        ],
         rows,
-        [False, True, True, True, True, True, False],
+        [False, True, True, True, True, True, True, False],
     )
     for position, pool in enumerate(data["capacity"], start=2):
-        word = STATUS_WORDS[pool["status"]]
+        word = report.status_words(pool)
         line = lines[position]
         lines[position] = line[: len(line) - len(word)] + style(
             word, fg=STATUS_COLOURS[pool["status"]], bold=True
@@ -127,12 +138,7 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
     rows = [
         [m]
         + [
-            gb(by_month[m][p]["available_gb"])
-            + (
-                ""
-                if by_month[m][p]["status"] == "ok"
-                else f" {STATUS_WORDS[by_month[m][p]['status']]}"
-            )
+            gb(by_month[m][p]["available_gb"]) + MONTH_STATUS[by_month[m][p]["status"]]
             for p in pools
         ]
         for m in shown
@@ -297,18 +303,20 @@ def render_markdown(report: ReportData) -> str:
         "### Capacity now",
         "",
         *md_table(
-            ["Pool", "Entitled", "Consumed", "Available", "Status"],
+            ["Pool", "Entitled", "Consumed", "Available", "Effective", "Left", "Status"],
             [
                 [
                     names.pool(p["pool"]),
                     gb(p["entitled_gb"]),
                     gb(p["consumed_gb"]),
                     gb(p["available_gb"]),
-                    STATUS_WORDS[p["status"]],
+                    gb(p["effective_entitled_gb"]),
+                    "-" if p["remaining_share"] is None else f"{p['remaining_share']:.1%}",
+                    report.status_words(p),
                 ]
                 for p in data["capacity"]
             ],
-            [False, True, True, True, False],
+            [False, True, True, True, True, True, False],
         ),
         "",
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
 
+from planner.model.units import format_gb
 from planner.ruleset import RuleSet
 
 CAPACITY_TYPE_WORDS = {
@@ -53,6 +54,20 @@ ENTITLEMENT_KIND_WORDS = {
     "sandbox_addon": "Add-on sandbox",
     "per_base_user": "Per sandbox and user",
 }
+
+
+def status_words(
+    status: str, deficit_gb: float | None, warning_share: float, critical_share: float
+) -> str:
+    """A pool's status as the admin center words it: "Within capacity", "Running low (less than
+    15% left)", "Running low (less than 5% left)" or "Deficit 5.00 GB"."""
+    if status == "over":
+        return f"Deficit {format_gb(deficit_gb or 0.0)}"
+    if status == "critical":
+        return f"Running low (less than {critical_share:.0%} left)"
+    if status == "warning":
+        return f"Running low (less than {warning_share:.0%} left)"
+    return "Within capacity"
 
 
 def plural(count: float, one: str, many: str | None = None) -> str:

@@ -29,7 +29,7 @@ from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
-from planner.engine.forecast import TOLERANCE_GB
+from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
 from planner.planning import COMBINE_WORDS
@@ -88,8 +88,23 @@ from planner.ruleset.catalog import MATCHED_BY_WORDS
 STATUS_STYLES = {
     "ok": ("DCFCE7", "14532D"),
     "warning": ("FEF3C7", "6B3A00"),
+    "critical": ("FEE2E2", "991B1B"),
     "over": ("991B1B", "FFFFFF"),
 }
+
+
+def colour_statuses(writer: SheetWriter, cells: str, report: ReportData) -> None:
+    """Colour status cells by the admin center's words (a deficit by its first word), so the
+    colours follow a recalculated status."""
+    words = {
+        report.status_words({"status": code, "effective_deficit_gb": 0.0}): colours
+        for code, colours in STATUS_STYLES.items()
+        if code != "over"
+    }
+    writer.colour_words(cells, words)
+    writer.colour_prefix(cells, "Deficit", STATUS_STYLES["over"])
+
+
 SEVERITY_STYLES = {
     "info": ("DBEAFE", "1E3A8A"),
     "warning": ("FEF3C7", "6B3A00"),
@@ -125,21 +140,31 @@ def _number(value: float) -> str:
     return format(value, ".15G")
 
 
-def status_formula(
-    row: int, entitled: str, available: str, warning_share: float, value: str
-) -> Formula:
-    """The forecast's pool status as a formula (planner.engine.forecast.pool_status), stored
-    with capplan's status ``value``.
-
-    Written without a division so no branch can fail: remaining < share <=> available < share x
-    entitled when entitled > 0.
-    """
-    e, a = f"{entitled}{row}", f"{available}{row}"
-    share = _number(warning_share)
+def status_formula(row: int, report: ReportData, value: str) -> Formula:
+    """The pool's status in the admin center's words as a formula (planner.engine.forecast.
+    pool_status), stored with capplan's words ``value``: a deficit when Available is below zero,
+    running low when the Left share is below the critical or the warning share."""
+    a, left = f"{SUMMARY_AVAILABLE}{row}", f"{SUMMARY_LEFT}{row}"
+    tolerance = _number(SHARE_TOLERANCE)
+    critical = _number(report.critical_share)
+    warning = _number(report.warning_share)
+    low = "Running low (less than {:.0%} left)"
     return Formula(
-        f'=IF({a}<-{_number(TOLERANCE_GB)},"over",'
-        f'IF(IF({e}>0,{a}<{share}*{e},IF({a}<0,-1,1)<{share}),"warning","ok"))',
+        f'=IF({a}<-{_number(TOLERANCE_GB)},"Deficit "&TEXT(-{a},"#,##0.00")&" GB",'
+        f'IF({left}<{critical}-{tolerance},"{low.format(report.critical_share)}",'
+        f'IF({left}<{warning}-{tolerance},"{low.format(report.warning_share)}",'
+        '"Within capacity")))',
         value,
+    )
+
+
+def left_formula(row: int, value: float | None) -> Formula:
+    """The share of the effective capacity left (planner.engine.forecast.pool_status)."""
+    e, c = f"{SUMMARY_EFFECTIVE}{row}", f"{SUMMARY_CONSUMED}{row}"
+    tolerance = _number(TOLERANCE_GB)
+    return Formula(
+        f"=IF({e}>{tolerance},MAX(0,({e}-{c})/{e}),IF({c}>{tolerance},0,1))",
+        "-" if value is None else value,
     )
 
 
@@ -208,6 +233,7 @@ SUMMARY_COLUMNS = (
     Column("Borrowed GB", GB_FORMAT),
     Column("Lent GB", GB_FORMAT),
     Column("Available GB", GB_FORMAT),
+    Column("Effective GB", GB_FORMAT),
     Column("Left", SHARE_FORMAT),
     Column("Status", align="center"),  # apart from the share beside it
 )
@@ -232,6 +258,8 @@ SUMMARY_BORROWED = letter(SUMMARY_COLUMNS, "Borrowed GB")
 SUMMARY_LENT = letter(SUMMARY_COLUMNS, "Lent GB")
 SUMMARY_AVAILABLE = letter(SUMMARY_COLUMNS, "Available GB")
 SUMMARY_STATUS = letter(SUMMARY_COLUMNS, "Status")
+SUMMARY_EFFECTIVE = letter(SUMMARY_COLUMNS, "Effective GB")
+SUMMARY_LEFT = letter(SUMMARY_COLUMNS, "Left")
 
 PURCHASE_COLUMNS = (
     Column("Pool"),
@@ -262,6 +290,8 @@ FORECAST_COLUMNS = (
     Column("Borrowed GB", GB_FORMAT),
     Column("Lent GB", GB_FORMAT),
     Column("Available GB", GB_FORMAT),
+    Column("Effective GB", GB_FORMAT),
+    Column("Left", SHARE_FORMAT),
     Column("Status"),
 )
 
@@ -349,26 +379,21 @@ def _summary_sheet(
                     f"+{SUMMARY_BORROWED}{row}-{SUMMARY_LENT}{row}",
                     pool["available_gb"],
                 ),
-                Formula(
-                    f"=IF({SUMMARY_ENTITLED}{row}>0,"
-                    f'{SUMMARY_AVAILABLE}{row}/{SUMMARY_ENTITLED}{row},"-")',
-                    "-" if share is None else share,
-                ),
-                status_formula(
-                    row, SUMMARY_ENTITLED, SUMMARY_AVAILABLE, warning_share, pool["status"]
-                ),
+                pool["effective_entitled_gb"],
+                left_formula(row, share),
+                status_formula(row, report, report.status_words(pool)),
             ]
         )
         for column, figure, value in (
             (SUMMARY_ENTITLED, "entitled GB", pool["entitled_gb"]),
             (SUMMARY_CONSUMED, "consumed GB", pool["consumed_gb"]),
             (SUMMARY_AVAILABLE, "available GB", pool["available_gb"]),
-            (SUMMARY_STATUS, "status", pool["status"]),
+            (SUMMARY_STATUS, "status", report.status_words(pool)),
         ):
             checks.append(["Summary", f"{column}{row}", f"{title} {figure}", value])
     last = writer.table(SUMMARY_COLUMNS, rows, table_row, autofilter=False)
     assert last == last_pool
-    writer.colour_words(f"{SUMMARY_STATUS}{table_row + 1}:{SUMMARY_STATUS}{last}", STATUS_STYLES)
+    colour_statuses(writer, f"{SUMMARY_STATUS}{table_row + 1}:{SUMMARY_STATUS}{last}", report)
 
     row = last + 2
     writer.put(row, 1, "What to buy", None, SECTION)
@@ -428,8 +453,12 @@ def _summary_sheet(
         "editing a quantity or a GB there updates them (the hidden Check sheet keeps capplan's "
         "own figures).",
         "Borrowed and lent GB are capplan's month-0 values; they do not recompute after an edit.",
-        f"Status: over when available is below zero after borrowing, warning when less than "
-        f"{warning_share:.0%} of the entitlement is left, ok otherwise.",
+        "Effective GB is the pool's own entitlement plus the spare capacity of other pools it "
+        f"counts for the admin center's notification, up to its {1 - warning_share:.0%} line; a "
+        "pool that lends keeps its own entitlement. Left is the share of it not consumed.",
+        "Status, as the admin center words it: a deficit when Available is below zero after "
+        f"borrowing; running low when less than {report.critical_share:.0%} or "
+        f"{warning_share:.0%} is left; within capacity otherwise.",
     ]
     if scenarios:
         notes.append(
@@ -516,13 +545,15 @@ def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
             r["borrowed_gb"],
             r["lent_gb"],
             r["available_gb"],
-            r["status"],
+            r["effective_entitled_gb"],
+            r["remaining_share"],
+            report.status_words(r),
         ]
         for r in forecast
     ]
     last = writer.table(FORECAST_COLUMNS, rows)
     status = letter(FORECAST_COLUMNS, "Status")
-    writer.colour_words(f"{status}2:{status}{max(last, 2)}", STATUS_STYLES)
+    colour_statuses(writer, f"{status}2:{status}{max(last, 2)}", report)
     writer.finish()
 
     titles = report.pool_titles

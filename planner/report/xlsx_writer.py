@@ -544,6 +544,21 @@ class SheetWriter:
                 },
             )
 
+    def colour_prefix(self, cells: str, prefix: str, style: tuple[str, str]) -> None:
+        """A conditional format for cells whose text begins with ``prefix``."""
+        ground, ink = style
+        self.ws.conditional_format(
+            cells,
+            {
+                "type": "text",
+                "criteria": "begins with",
+                "value": prefix,
+                "format": self.styles.conditional(
+                    bold=True, bg_color=f"#{ground}", font_color=f"#{ink}"
+                ),
+            },
+        )
+
     def finish(self, *, freeze: str | None = "A2") -> None:
         widths: dict[int, int] = {}
         for column, length in self.widths.items():

@@ -112,9 +112,10 @@ def test_file_over_is_covered_by_spare_database() -> None:
         ],
         months=1,
     )
-    # file entitled 180, consumed 200: database lends 20
+    # file entitled 180, consumed 200: log lends its 2 spare GB first, then database 18
     assert capacity(plan, "file", "available_gb") == pytest.approx(0)
-    assert capacity(plan, "database", "available_gb") == pytest.approx(190 - 13 - 20)
+    assert capacity(plan, "log", "lent_gb") == pytest.approx(2)
+    assert capacity(plan, "database", "available_gb") == pytest.approx(190 - 13 - 18)
     assert plan.shortfalls.empty
 
 

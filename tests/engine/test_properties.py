@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import pytest
 from builders import make_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.engine.forecast import borrow
+from planner.engine.forecast import borrow, compute_forecast
 from planner.model.inputs import ENVIRONMENT_TYPES
 from planner.ruleset import bundled_rulesets, resolve_ruleset
 
@@ -182,3 +185,93 @@ def test_more_growth_never_delays_a_shortfall(rows, environments, extra, rules) 
     first_slow, first_fast = _first_shortfall(slower), _first_shortfall(faster)
     if first_slow is not None:
         assert first_fast is not None and first_fast <= first_slow
+
+
+POOL_FIGURES = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=1000, allow_nan=False),
+        st.floats(min_value=0, max_value=1000, allow_nan=False),
+    ),
+    min_size=5,
+    max_size=5,
+)
+
+
+def _pools(ruleset, figures) -> tuple[np.ndarray, np.ndarray]:
+    count = len(ruleset.pool_names)
+    entitled = np.array([[e] for e, _ in figures[:count]])
+    consumed = np.array([[c] for _, c in figures[:count]])
+    return entitled, consumed
+
+
+@SETTINGS
+@given(POOL_FIGURES, st.sampled_from(RULE_SETS))
+def test_borrowing_never_creates_capacity(figures, rules) -> None:
+    ruleset = resolve_ruleset(rules, "2026-12")
+    entitled, consumed = _pools(ruleset, figures)
+    forecast = compute_forecast(entitled, consumed, ["2026-12"], ruleset)
+    deficit = forecast.deficit[:, 0]
+    # Capacity only moves between the pools that borrow from one another: however it moves, the
+    # deficits left are at least what the group as a whole is short.
+    groups = _borrowing_groups(ruleset)
+    for members in groups:
+        short = consumed[members, 0].sum() - entitled[members, 0].sum()
+        assert deficit[members].sum() >= short - 1e-6
+    # The effective capacity counts nothing a lender does not have spare.
+    received = forecast.effective[:, 0] - entitled[:, 0]
+    spare = np.clip(entitled[:, 0] - consumed[:, 0], 0, None)
+    assert received.sum() <= spare.sum() + 1e-6
+    assert (received >= -1e-9).all()
+
+
+@SETTINGS
+@given(POOL_FIGURES, st.sampled_from(RULE_SETS))
+def test_a_pool_that_cannot_borrow_keeps_its_raw_deficit(figures, rules) -> None:
+    ruleset = resolve_ruleset(rules, "2026-12")
+    entitled, consumed = _pools(ruleset, figures)
+    forecast = compute_forecast(entitled, consumed, ["2026-12"], ruleset)
+    borrowers = {rule.borrower for rule in ruleset.borrowing}
+    for position, pool in enumerate(ruleset.pool_names):
+        if pool in borrowers:
+            continue
+        raw = max(0.0, consumed[position, 0] - entitled[position, 0])
+        assert forecast.deficit[position, 0] == pytest.approx(raw, abs=1e-9)
+        assert forecast.effective[position, 0] == pytest.approx(entitled[position, 0])
+
+
+@SETTINGS
+@given(POOL_FIGURES, st.sampled_from(RULE_SETS), st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_the_order_pools_are_listed(figures, rules, random) -> None:
+    ruleset = resolve_ruleset(rules, "2026-12")
+    entitled, consumed = _pools(ruleset, figures)
+    order = list(range(len(ruleset.pool_names)))
+    random.shuffle(order)
+    shuffled = replace(ruleset, pools=tuple(ruleset.pools[i] for i in order))
+    a = compute_forecast(entitled, consumed, ["2026-12"], ruleset)
+    b = compute_forecast(entitled[order], consumed[order], ["2026-12"], shuffled)
+    for new, old in enumerate(order):
+        assert b.status[new, 0] == a.status[old, 0]
+        assert b.deficit[new, 0] == pytest.approx(a.deficit[old, 0], abs=1e-9)
+        assert b.effective[new, 0] == pytest.approx(a.effective[old, 0], abs=1e-9)
+        assert b.remaining[new, 0] == pytest.approx(a.remaining[old, 0], abs=1e-9)
+    assert {k: v[0] for k, v in a.borrowed_from.items()} == pytest.approx(
+        {k: v[0] for k, v in b.borrowed_from.items()}
+    )
+
+
+def _borrowing_groups(ruleset) -> list[list[int]]:
+    """Pools joined by borrowing, as lists of positions (a pool alone is its own group)."""
+    index = {p: i for i, p in enumerate(ruleset.pool_names)}
+    group = list(range(len(index)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for rule in ruleset.borrowing:
+        group[root(index[rule.lender])] = root(index[rule.borrower])
+    members: dict[int, list[int]] = {}
+    for i in range(len(index)):
+        members.setdefault(root(i), []).append(i)
+    return list(members.values())

@@ -1,7 +1,8 @@
 """A small evaluator for the formula shapes the workbook uses, so tests can check them offline.
 
-It knows numbers, strings, cell references, whole-column ranges, + - * /, comparisons, IF (lazy,
-as in a spreadsheet), SUM of whole columns and SUMIFS with one criterion of plain equality.
+It knows numbers, strings, cell references, whole-column ranges, + - * /, & (joining text),
+comparisons, IF (lazy, as in a spreadsheet), MAX of numbers, TEXT with the format "#,##0.00",
+SUM of whole columns and SUMIFS with one criterion of plain equality.
 Anything else raises, so a new formula shape cannot pass unnoticed.
 """
 
@@ -21,7 +22,7 @@ TOKEN = re.compile(
   | (?P<cell>(?:(?P<cell_sheet>[A-Za-z]+)!)?\$?(?P<column>[A-Z]+)\$?(?P<row>\d+))
   | (?P<function>[A-Z]+)\(
   | (?P<number>\d+(?:\.\d+)?(?:E[+-]?\d+)?)
-  | (?P<op><=|>=|<>|[-+*/<>=(),])
+  | (?P<op><=|>=|<>|[-+*/<>=(),&])
 )""",
     re.VERBOSE,
 )
@@ -111,12 +112,20 @@ class Evaluator:
                 ">=": lambda: left >= right,
                 "=": lambda: left == right,
                 "<>": lambda: left != right,
+                "&": lambda: _text(left) + _text(right),
             }[op]()
         if kind == "call":
             _, name, arguments = node
             if name == "IF":
                 condition, when_true, when_false = arguments
                 return self.evaluate(when_true if self.evaluate(condition) else when_false)
+            if name == "MAX":
+                return max(self.evaluate(argument) for argument in arguments)
+            if name == "TEXT":
+                number, pattern = (self.evaluate(argument) for argument in arguments)
+                if pattern != "#,##0.00":
+                    raise ValueError(f"TEXT is only supported with #,##0.00, not {pattern!r}")
+                return f"{number:,.2f}"
             if name == "SUM":
                 columns = [self.evaluate(argument) for argument in arguments]
                 if not all(isinstance(column, Column) for column in columns):
@@ -156,6 +165,13 @@ class Evaluator:
         return result
 
 
+def _text(value: Any) -> str:
+    """A value joined into text, as a spreadsheet shows it (whole numbers without a point)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, Any]], sheet: str) -> None:
         self.tokens = tokens
@@ -176,12 +192,19 @@ class _Parser:
             raise ValueError(f"expected {op}, got {token}")
 
     def expression(self) -> tuple[Any, ...]:
-        left = self.additive()
+        left = self.joined()
         token = self.peek()
         if token and token[0] == "op" and token[1] in ("<", ">", "<=", ">=", "=", "<>"):
             self.take()
-            return ("binary", token[1], left, self.additive())
+            return ("binary", token[1], left, self.joined())
         return left
+
+    def joined(self) -> tuple[Any, ...]:
+        node = self.additive()
+        while self.peek() == ("op", "&"):
+            self.take()
+            node = ("binary", "&", node, self.additive())
+        return node
 
     def additive(self) -> tuple[Any, ...]:
         node = self.term()

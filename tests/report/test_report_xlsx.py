@@ -152,14 +152,33 @@ def test_months_are_dates(short_book: Workbook, short_json: dict[str, Any]) -> N
 
 def test_forecast_values_match_the_json(short_book: Workbook, short_json: dict[str, Any]) -> None:
     ws = short_book["Forecast"]
-    keys = ("entitled_gb", "consumed_gb", "borrowed_gb", "lent_gb", "available_gb")
+    keys = (
+        "entitled_gb",
+        "consumed_gb",
+        "borrowed_gb",
+        "lent_gb",
+        "available_gb",
+        "effective_entitled_gb",
+    )
+    words = {
+        "ok": "Within capacity",
+        "warning": "Running low (less than 15% left)",
+        "critical": "Running low (less than 5% left)",
+    }
     for row, record in enumerate(short_json["forecast"], start=2):
         assert ws.cell(row=row, column=2).value == titles_of(short_json)[record["pool"]]
         for offset, key in enumerate(keys, start=3):
             cell = ws.cell(row=row, column=offset)
             assert cell.value == pytest.approx(record[key], abs=5e-4)
             assert cell.number_format == GB_FORMAT
-        assert ws.cell(row=row, column=8).value == record["status"]
+        assert ws.cell(row=row, column=9).value == pytest.approx(
+            record["remaining_share"], abs=1e-6
+        )
+        status = ws.cell(row=row, column=10).value
+        if record["status"] == "over":
+            assert status == f"Deficit {record['effective_deficit_gb']:,.2f} GB"
+        else:
+            assert status == words[record["status"]]
 
 
 def test_one_line_chart_per_pool(short_file: Path, short_json: dict[str, Any]) -> None:
@@ -247,7 +266,7 @@ def test_summary_formulas_agree_with_capplan(
             # The result stored with the formula is capplan's value.
             cached = stored[cell.coordinate].value
             if isinstance(expected, str):
-                assert value == expected == cached == pool["status"]
+                assert value == expected == cached == pool["status_text"]
             else:
                 assert value == pytest.approx(expected, abs=1e-9)
                 assert cached == pytest.approx(expected, abs=1e-9)
@@ -356,23 +375,38 @@ def test_editing_a_quantity_updates_the_summary(short_file: Path) -> None:
     assert after - before == pytest.approx(10 * per_unit)
 
 
+STATUS_WORDS = {
+    '"Within capacity"',
+    '"Running low (less than 15% left)"',
+    '"Running low (less than 5% left)"',
+}
+
+
 def test_status_cells_are_coloured(short_book: Workbook) -> None:
+    """Every status has its colour, keyed on the admin center's words (a deficit on the word
+    it begins with), so colours follow a recalculated status."""
     ranges = {
         name: {str(r.sqref): r.rules for r in short_book[name].conditional_formatting}
         for name in ("Summary", "Forecast", "Findings")
     }
     for name, expected_words in (
-        ("Summary", {"ok", "warning", "over"}),
-        ("Forecast", {"ok", "warning", "over"}),
-        ("Findings", {"info", "warning", "error"}),
+        ("Summary", STATUS_WORDS),
+        ("Forecast", STATUS_WORDS),
+        ("Findings", {'"info"', '"warning"', '"error"'}),
     ):
-        words = {
-            rule.formula[0].strip('"')
+        formulas = {
+            rule.formula[0]
             for rules in ranges[name].values()
             for rule in rules
             if rule.dxf is not None and rule.dxf.fill is not None
         }
-        assert words == expected_words, name
+        exact = {f for f in formulas if f.startswith('"')}
+        assert exact == expected_words, name
+        rest = formulas - exact
+        if name == "Findings":
+            assert not rest
+        else:
+            assert len(rest) == 1 and '="Deficit"' in rest.pop(), name
 
 
 def test_consumption_lines_and_unknown_usage(
