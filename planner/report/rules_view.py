@@ -40,6 +40,16 @@ def rules_data(ruleset: RuleSet) -> dict[str, Any]:
             "critical_remaining": ruleset.thresholds.critical_remaining.value,
             "provisioning_minimum": _amount(ruleset.thresholds.provisioning_minimum),
         },
+        "overage": None
+        if ruleset.overage is None
+        else {
+            name: {
+                "value": figure.value,
+                "source": figure.source.url,
+                "confidence": figure.confidence,
+            }
+            for name, figure in vars(ruleset.overage).items()
+        },
         "consumption": {
             "counted_power_platform_skus": sorted(consumption.counted_power_platform_skus),
             "minimum": {
@@ -120,6 +130,21 @@ def rules_table(ruleset: RuleSet) -> str:
         f"  warning below {thresholds.warning_remaining.value:.0%} remaining, "
         f"critical below {thresholds.critical_remaining.value:.0%}; "
         f"{thresholds.provisioning_minimum.text} available needed to provision",
+    ]
+    overage = ruleset.overage
+    if overage is not None:
+        out += [
+            "Overage (Dataverse-only tenants)",
+            "  stage 1 from the first day over: environment create, copy, restore, recover blocked",
+            f"  stage 2 after {overage.stage_2_after_days.value:g} days: sandboxes in "
+            "administration mode",
+            f"  stage 3 after {overage.stage_3_after_days.value:g} days: sandboxes disabled",
+            f"  extension above {overage.extension_above.value:.0%} used: "
+            f"{overage.extension_share.value:.0%} of the type's consumption for "
+            f"{overage.extension_days.value:g} days, at most {overage.extension_max.value:g} in "
+            f"{overage.extension_window_days.value:g} days",
+        ]
+    out += [
         "Tenant defaults",
     ]
     for name, family in ruleset.families.items():

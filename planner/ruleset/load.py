@@ -117,6 +117,39 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Overage:
+    """What happens to a tenant over its capacity, and the extension an admin may ask for
+    (capacity-storage page: the storage overage lifecycle and capacity extension)."""
+
+    stage_2_after_days: Ratio  # sandboxes in administration mode, days after the first day over
+    stage_3_after_days: Ratio  # sandboxes disabled
+    extension_above: Ratio  # a type may be extended when more than this share is consumed
+    extension_share: Ratio  # of that type's consumption, added for extension_days
+    extension_days: Ratio
+    extension_max: Ratio  # requests at most ...
+    extension_window_days: Ratio  # ... in any window of this many days
+
+
+def _overage_figure(
+    reader: _Reader, raw: dict[str, Any], key: str, sources: Mapping[str, Source]
+) -> Ratio:
+    where = ("overage", key)
+    entry = reader.get(raw, key, ("overage",), dict)
+    value = reader.get(entry, "value", where, float)
+    fraction = key in ("extension_above", "extension_share")
+    if fraction and not 0.0 < value <= 1.0:
+        raise reader.fail(where, f"value {value}", "a fraction from 0 to 1, like 0.25")
+    if not fraction and (value != int(value) or not 1 <= value <= 3650):
+        raise reader.fail(where, f"value {value}", "a whole number from 1 to 3650")
+    source_id = reader.get(entry, "source", where, str)
+    if source_id not in sources:
+        raise reader.fail(where, f"source '{source_id}' is not defined")
+    return Ratio(
+        value, sources[source_id], reader.get(entry, "confidence", where, str), f"overage.{key}"
+    )
+
+
+@dataclass(frozen=True)
 class Consumption:
     counted_power_platform_skus: frozenset[str]
     no_dataverse_profiles: frozenset[str]
@@ -196,6 +229,8 @@ class RuleSet:
     families: Mapping[str, Family]
     licenses: tuple[License, ...]
     addons: Mapping[str, Addon]
+    # The overage lifecycle and capacity extension; None in a rule set that states neither.
+    overage: Overage | None = None
     # Every dated version of every license; ``licenses`` holds those in effect at ``as_of``
     # (the newest when the rule set was not narrowed to a month).
     license_versions: tuple[License, ...] = ()
@@ -439,6 +474,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             "pools",
             "borrowing",
             "thresholds",
+            "overage",
             "consumption",
             "environment_types",
             "families",
@@ -562,6 +598,30 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             {},
         ),
     )
+
+    overage_raw = reader.get(data, "overage", top, dict, required=False, default=None)
+    where = ("overage",)
+    overage_keys = (
+        "stage_2_after_days",
+        "stage_3_after_days",
+        "extension_above",
+        "extension_share",
+        "extension_days",
+        "extension_max",
+        "extension_window_days",
+    )
+    overage: Overage | None = None
+    if overage_raw is not None:
+        reader.unknown_keys(overage_raw, overage_keys, where)
+        overage = Overage(
+            **{key: _overage_figure(reader, overage_raw, key, sources) for key in overage_keys}
+        )
+        if overage.stage_3_after_days.value <= overage.stage_2_after_days.value:
+            raise reader.fail(
+                (*where, "stage_3_after_days"),
+                f"value {overage.stage_3_after_days.value:g}",
+                "more days than stage_2_after_days",
+            )
 
     consumption_raw = reader.get(data, "consumption", top, dict)
     where = ("consumption",)
@@ -907,6 +967,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         pools=tuple(pools),
         borrowing=tuple(borrowing),
         thresholds=thresholds,
+        overage=overage,
         consumption=consumption,
         environment_types=environment_types,
         families=families,
