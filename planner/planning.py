@@ -21,6 +21,7 @@ from planner.engine.forecast import (
     lenders_of,
     recommend_purchases,
 )
+from planner.engine.lifecycle import Lifecycle, overage_lifecycle
 from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
@@ -128,6 +129,7 @@ def build_plan(
             "borrowed_from": [lenders_of(forecast, pool, 0) for pool in ruleset.pool_names],
         }
     )
+    lifecycle = overage_lifecycle(forecast, consumption.environments, consumption, ruleset)
     result = Plan(
         ruleset=ruleset,
         as_of=as_of,
@@ -140,12 +142,15 @@ def build_plan(
         consumption=consumption.lines,
         forecast=forecast,
         shortfalls=forecast.shortfalls,
-        assumptions=collect_assumptions(ruleset, entitlement, consumption),
+        assumptions=with_lifecycle_assumption(
+            collect_assumptions(ruleset, entitlement, consumption), lifecycle
+        ),
         entitlement_detail=entitlement,
         consumption_detail=consumption,
         purchases=recommend_purchases(forecast, ruleset, buffer_pct, buy_at),
         bought=bought_addons(changes, ruleset, labels),
         changes=tuple(changes),
+        lifecycle=lifecycle,
         # A scenario changes the licenses and environments; only the tenant as given can be
         # held against Microsoft's figures.
         reconciliation=None
@@ -161,6 +166,26 @@ def build_plan(
         ),
     )
     return replace(result, findings=run_checks(result))
+
+
+def with_lifecycle_assumption(assumptions: pd.DataFrame, lifecycle: Lifecycle) -> pd.DataFrame:
+    """The month model behind the overage lifecycle's dates, listed where it placed any."""
+    if not lifecycle.stages:
+        return assumptions
+    row = {
+        "pool": None,
+        "sku": None,
+        "value": "T0 is the first day of the first month over",
+        "reason": (
+            "the plan works in months: a month with a deficit counts as over from its first day "
+            "to its last, and the tenant as back within capacity from the first day of the "
+            "first month without one; the page counts from the day consumption passes 100%, "
+            "so the real dates can be later within the month"
+        ),
+        "rule": "overage lifecycle",
+        "environments": [],
+    }
+    return pd.concat([assumptions, pd.DataFrame([row])], ignore_index=True)
 
 
 def collect_assumptions(

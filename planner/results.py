@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from planner.engine.consumption import Consumption
     from planner.engine.entitlement import Entitlement
     from planner.engine.forecast import Forecast
+    from planner.engine.lifecycle import Lifecycle
     from planner.engine.reconcile import Reconciliation
     from planner.model.changes import Change, Scenario
     from planner.model.inputs import Inputs
@@ -56,6 +57,8 @@ class Plan:
     changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
     # Month 0 beside Microsoft's own figures, when a tenant capacity answer is among the inputs.
     reconciliation: Reconciliation | None = None
+    # The storage overage lifecycle stages reached within the horizon (planner.engine.lifecycle).
+    lifecycle: Lifecycle | None = None
 
 
 @dataclass(frozen=True)

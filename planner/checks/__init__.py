@@ -56,6 +56,7 @@ from planner.checks import (  # noqa: E402, F401
     inputs,
     integration,
     licenses,
+    lifecycle,
     provisioning,
     purchase,
     reconciliation,

@@ -50,6 +50,7 @@ INVENTORY_FIELDS: tuple[Field, ...] = (
     Field("org_url", ("org_url", "organization_url", "dataverse_url", "instance_url", "url")),
     Field("environment_id", ("environment_id", "power_platform_environment_id")),
     Field("measured_on", ("measured_on", "usage_measured_on", "usage_date")),
+    Field("payg", ("payg", "pay_as_you_go", "billing_policy")),
     *(Field(column, (column, column.replace("_gb", "_usage_gb"))) for column in USAGE_COLUMNS),
     *(Field(column, (column,)) for column in ACTUAL_COLUMNS),
     *(
@@ -89,6 +90,7 @@ def read_inventory(table: Table) -> pd.DataFrame:
         environment_ids if isinstance(environment_ids, str) else _casefold(environment_ids)
     )
     data["measured_on"] = _dates(table, columns.get("measured_on"))
+    data["payg"] = _flags(table, columns.get("payg"), "payg")
     for column in (*USAGE_COLUMNS, *ACTUAL_COLUMNS):
         data[column] = _numbers(table, columns.get(column), column, _SIZE)
     for column in GROWTH_COLUMNS:
@@ -228,6 +230,32 @@ def _enumerated(
             reason, row_index=row, position=position, expected="one of " + ", ".join(allowed)
         )
     return mapped.fillna("").to_numpy(dtype=object)
+
+
+_YES = frozenset({"yes", "y", "true", "1", "payg", "payasyougo"})
+_NO = frozenset({"no", "n", "false", "0", ""})
+
+
+def _flags(table: Table, position: int | None, name: str) -> np.ndarray | bool:
+    """A yes/no column (blank is no): "yes", "true", "1" or "no", "false", "0", any case."""
+    if position is None:
+        return False
+    values = table.column(position)
+    codes, distinct = pd.factorize(values)
+    keys = (
+        pd.Series(distinct, dtype=object).str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
+    )
+    yes = keys.isin(_YES).to_numpy()
+    known = yes | keys.isin(_NO).to_numpy()
+    if len(codes) and not known[codes].all():
+        row = int(np.flatnonzero(~known[codes])[0])
+        raise table.error(
+            f"{name} '{values.iloc[row]}' is not yes or no",
+            row_index=row,
+            position=position,
+            expected="yes or no (blank is no)",
+        )
+    return yes[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
 def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:

@@ -242,6 +242,9 @@ def _resolve(
         if chosen["measured_on"]:
             dates.append(chosen["measured_on"])
     merged["measured_on"] = max(dates, default=primary["measured_on"])
+    # A billing policy one file shows (the admin API list) is not undone by a file that does
+    # not say (an inventory without the column).
+    merged["payg"] = any(bool(r["payg"]) for r in rows)
     for column in GROWTH_COLUMNS:
         given = [*growth_rows, *(r for r in rows if not _blank(r[column]))]
         given = [r for r in given if not _blank(r[column])]

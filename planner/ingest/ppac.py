@@ -10,6 +10,7 @@ Mapping choices (documented in docs/input-formats.md):
   first one and ``addon_sandbox`` for later ones (the license includes one sandbox; the list
   does not tell which, so file order decides). With a Dataverse database
   (``linkedEnvironmentMetadata``) it is ``integrated``, without one ``initial``.
+- ``properties.billingPolicy.id`` marks an environment billed pay-as-you-go (``payg``).
 - The list cannot show that a finance and operations environment was linked to an existing
   Dataverse environment; say ``linked_existing`` in the inventory template instead.
 - SKUs capplan does not plan for (Preview, Support, ...) are skipped with a note.
@@ -88,6 +89,7 @@ def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
             reader, properties, properties_path, skipped_capacity_types
         )
         dataverse = _dataverse_url(reader, properties, properties_path)
+        payg = _billing_policy(reader, properties, properties_path)
         hosts_operations = any(
             (usage.get(t) or 0) > 0 or (actual.get(t) or 0) > 0
             for t in _FINANCE_OPERATIONS_CAPACITY
@@ -122,6 +124,7 @@ def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
             "org_url": dataverse or "",
             "environment_id": environment_id.casefold(),
             "measured_on": measured_on,
+            "payg": payg,
             "source": file,
             "location": path,
             "start_month": 0,
@@ -211,6 +214,16 @@ def _capacity(
         if updated is not None and isinstance(updated[1], str) and _DATE.match(updated[1]):
             dates.append(updated[1][:10])
     return usage, actual, max(dates, default="")
+
+
+def _billing_policy(reader: JsonReader, properties: dict, path: str) -> bool:
+    """Whether the environment is billed pay-as-you-go: ``properties.billingPolicy`` names a
+    billing policy (an object with an ``id``)."""
+    where, policy = reader.field(properties, path, "billingPolicy")
+    if policy is None:
+        return False
+    policy = reader.as_object(policy, where, "billingPolicy as an object with an id")
+    return bool(reader.text(policy, where, "id", required=False))
 
 
 def _dataverse_url(reader: JsonReader, properties: dict, path: str) -> str | None:

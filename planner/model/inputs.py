@@ -75,6 +75,7 @@ ENVIRONMENT_COLUMNS: tuple[str, ...] = (
     "org_url",  # Dataverse organization URL, or ""
     "environment_id",  # Power Platform environment id, or "" (lower case)
     "measured_on",  # date (YYYY-MM-DD) the usage was measured, or "" when the file does not say
+    "payg",  # bool: billed pay-as-you-go through an Azure billing policy (False when not said)
     *USAGE_COLUMNS,
     *ACTUAL_COLUMNS,
     *GROWTH_COLUMNS,
@@ -265,6 +266,7 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     for column in ("tier", *USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS):
         frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+    frame["payg"] = frame["payg"].astype(object).where(frame["payg"].notna(), False).astype(bool)
     frame["start_month"] = frame["start_month"].fillna(0).astype("int64")
     frame["end_month"] = frame["end_month"].fillna(NEVER).astype("int64")
     frame["name"] = frame["name"].astype(object)

@@ -300,6 +300,30 @@ class Reconciliation(_Row, kw_only=True):
     not_counted: list[NotCountedRow] | Unset = UNSET
 
 
+class LifecycleStage(_Row, kw_only=True):
+    """A stage of the storage overage lifecycle the tenant reaches within the horizon."""
+
+    stage: Literal[1, 2, 3]
+    name: str
+    starts: Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    # The environments it affects, by name: every environment for stage 1, the sandboxes not
+    # billed pay-as-you-go for stages 2 and 3.
+    environments: list[str]
+    # The first day of the deficit this stage follows from (T0).
+    t0: Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")] | Unset = UNSET
+
+
+class Notification(_Row, kw_only=True):
+    """The first month a pool reaches a level of the admin center's notifications: less than
+    15% left (``warning``), less than 5% (``critical``), a deficit (``over``)."""
+
+    month: Month
+    pool: str
+    status: Literal["warning", "critical", "over"]
+    remaining_share: float
+    effective_deficit_gb: float | Unset = UNSET
+
+
 class PlanDocument(_Row, kw_only=True):
     """What 'capplan forecast --format json' prints and 'capplan report --json' writes."""
 
@@ -328,6 +352,12 @@ class PlanDocument(_Row, kw_only=True):
     headline: Headline | Unset = UNSET
     ignored_licenses: list[IgnoredLicenseRow] | Unset = UNSET
     reconciliation: Reconciliation | Unset = UNSET
+    # The first month each pool reaches each notification level, in month order.
+    notifications: list[Notification] | Unset = UNSET
+    # Stages of the storage overage lifecycle reached within the horizon; empty when none is.
+    overage_lifecycle: list[LifecycleStage] | Unset = UNSET
+    # Why the lifecycle does not apply to this tenant (a finance and operations tenant).
+    overage_lifecycle_note: str | Unset | None = UNSET
 
 
 class PoolSummaryRow(_Row, kw_only=True):

@@ -176,6 +176,8 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
             if plan.reconciliation is None
             else {"reconciliation": reconciliation_data(plan.reconciliation)}
         ),
+        "notifications": notifications_data(plan),
+        **lifecycle_data(plan),
     }
     # The headline from the same (unrounded) data every format shows, so all of them agree.
     small = {
@@ -188,6 +190,55 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
     }
     fields["headline"] = plan_headline({**fields, **small}, Names.of(ruleset))
     return fields
+
+
+NOTIFICATION_LEVELS = ("warning", "critical", "over")
+
+
+def notifications_data(plan: Plan) -> list[dict[str, Any]]:
+    """The first month each pool reaches each notification level (a worse level counts as
+    having reached the milder ones), in month order: when the admin center's banners start."""
+    forecast = plan.forecast
+    rank = {"ok": 0, "warning": 1, "critical": 2, "over": 3}
+    found = []
+    for position, pool in enumerate(plan.ruleset.pool_names):
+        levels = np.vectorize(rank.__getitem__, otypes=[int])(forecast.status[position])
+        for level, status in enumerate(NOTIFICATION_LEVELS, start=1):
+            reached = np.flatnonzero(levels >= level)
+            if not len(reached):
+                continue
+            month = int(reached[0])
+            found.append(
+                {
+                    "month": forecast.months[month],
+                    "pool": pool,
+                    "status": status,
+                    "remaining_share": float(forecast.remaining[position, month]),
+                    "effective_deficit_gb": float(forecast.deficit[position, month]),
+                }
+            )
+    return sorted(found, key=lambda n: (n["month"], NOTIFICATION_LEVELS.index(n["status"])))
+
+
+def lifecycle_data(plan: Plan) -> dict[str, Any]:
+    """``overage_lifecycle`` (the stages reached, empty when none) and, where the lifecycle
+    does not apply to the tenant, ``overage_lifecycle_note`` saying why."""
+    lifecycle = plan.lifecycle
+    if lifecycle is None:
+        return {}
+    return {
+        "overage_lifecycle": [
+            {
+                "stage": stage.stage,
+                "name": stage.name,
+                "starts": stage.starts,
+                "environments": list(stage.environments),
+                "t0": stage.t0,
+            }
+            for stage in lifecycle.stages
+        ],
+        "overage_lifecycle_note": lifecycle.note,
+    }
 
 
 def reconciliation_data(reconciliation: Reconciliation) -> dict[str, Any]:
@@ -318,6 +369,43 @@ class ReportData:
         """The plan's data, as :func:`plan_data` gives it."""
         tables = {name: records(frame, TABLES[name]) for name, frame in self.tables.items()}
         return plan_document(self.fields, tables)
+
+    @cached_property
+    def timeline(self) -> list[dict[str, Any]]:
+        """The admin center's banners and the overage lifecycle's stages in date order, in
+        words: ``{"month", "date", "what", "environments"}`` (date None for a banner, which
+        shows from some day of its month)."""
+        data = self.plan
+        events: list[tuple[str, int, dict[str, Any]]] = []
+        for note in data.get("notifications", []):
+            title = self.names.pool(note["pool"])
+            what = {
+                "warning": f"{title}: first banner, running low (less than "
+                f"{self.warning_share:.0%} left)",
+                "critical": f"{title}: running low (less than {self.critical_share:.0%} left)",
+                "over": f"{title}: deficit after borrowing, {note['effective_deficit_gb']:,.2f} GB",
+            }[note["status"]]
+            events.append(
+                (
+                    note["month"],
+                    0,
+                    {"month": note["month"], "date": None, "what": what, "environments": []},
+                )
+            )
+        for stage in data.get("overage_lifecycle", []):
+            events.append(
+                (
+                    stage["starts"][:7],
+                    stage["stage"],
+                    {
+                        "month": stage["starts"][:7],
+                        "date": stage["starts"],
+                        "what": f"Overage stage {stage['stage']}: {stage['name']}",
+                        "environments": stage["environments"],
+                    },
+                )
+            )
+        return [event for _, _, event in sorted(events, key=lambda e: (e[0], e[1]))]
 
     @property
     def source_titles(self) -> dict[str, str]:

@@ -21,7 +21,10 @@ from typing import Any
 from planner.report.words import Names, plural
 
 # Error findings that restate a shortfall the headline states itself.
-SHORTFALL_CODES = frozenset({"CAPACITY_OVER"})
+# A shortfall's own findings, and the overage lifecycle stages that follow from one.
+SHORTFALL_CODES = frozenset(
+    {"CAPACITY_OVER", "OVERAGE_STAGE_1", "OVERAGE_STAGE_2", "OVERAGE_STAGE_3"}
+)
 MONTHS_PER_YEAR = 12
 ERRORS_NAMED = 3  # the first few error findings are named; the Findings list has them all
 
@@ -120,6 +123,26 @@ def _cost_line(data: dict[str, Any], names: Names) -> str | None:
     return text + "."
 
 
+def _lifecycle_line(stages: list[dict[str, Any]]) -> str:
+    """When the first overage leads to blocked environments and lost sandboxes, by date."""
+    if not stages:
+        return ""
+    t0 = stages[0]["t0"]
+    first = [s for s in stages if s["t0"] == t0]
+    parts = [f"environment create, copy, restore and recover are blocked from {t0}"]
+    for stage in first[1:]:
+        sandboxes = ", ".join(stage["environments"][:3]) + (
+            f" and {len(stage['environments']) - 3} more" if len(stage["environments"]) > 3 else ""
+        )
+        what = "go into administration mode" if stage["stage"] == 2 else "are disabled"
+        parts.append(
+            f"sandboxes ({sandboxes}) {what} on {stage['starts']}"
+            if sandboxes
+            else f"sandboxes would {what.replace('are ', 'be ')} on {stage['starts']} (none here)"
+        )
+    return "Unless capacity is bought or freed in time, " + "; ".join(parts) + "."
+
+
 def plan_headline(data: dict[str, Any], names: Names) -> dict[str, Any]:
     """``{"tone", "lines", "monthly_cost_usd", "annual_cost_usd", "horizon_cost_usd"}``."""
     lines: list[str] = []
@@ -134,6 +157,9 @@ def plan_headline(data: dict[str, Any], names: Names) -> dict[str, Any]:
                 shortfall, purchase_of.get(shortfall["pool"]), names, data["horizon_end"]
             )
         )
+    lifecycle = _lifecycle_line(data.get("overage_lifecycle") or [])
+    if lifecycle:
+        lines.append(lifecycle)
     short_pools = {s["pool"] for s in shortfalls}
     buffered = sorted(
         (p for p in data["purchases"] if p["pool"] not in short_pools),

@@ -66,6 +66,7 @@ AFTER_BORROWING_VISIBLE = 0.005
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("summary", "Capacity now", "sections/summary.html.j2"),
     ("forecast", "Forecast", "sections/forecast.html.j2"),
+    ("timeline", "Banners and overage lifecycle", "sections/timeline.html.j2"),
     ("buy", "What to buy", "sections/buy.html.j2"),
     ("entitlement", "Entitlement", "sections/entitlement.html.j2"),
     ("consumption", "Consumption", "sections/consumption.html.j2"),
@@ -873,6 +874,9 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
         "notification_line": percent(1 - report.warning_share),
         "summary": summary,
         "forecasts": forecasts,
+        "timeline": report.timeline,
+        "first_banner": next((e["month"] for e in report.timeline if e["date"] is None), None),
+        "lifecycle_note": (data.get("overage_lifecycle_note") if data["shortfalls"] else None),
         "purchases": purchases,
         "cost_summary": cost_summary(data),
         "buffer_pct": (

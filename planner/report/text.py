@@ -68,6 +68,78 @@ def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
     return text
 
 
+def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
+    """Available capacity every few months, plus every month a banner starts or an overage
+    stage begins, with what happens then."""
+    data = report.plan
+    names = report.names
+    pools = [p["pool"] for p in data["capacity"]]
+    by_month: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in data["forecast"]:
+        by_month.setdefault(row["month"], {})[row["pool"]] = row
+    months = list(by_month)
+    events: dict[str, list[str]] = {}
+    for event in report.timeline:
+        when = f"{event['what']} ({event['date']})" if event["date"] else event["what"]
+        events.setdefault(event["month"], []).append(when)
+    shown = sorted({*months[::FORECAST_STEP], months[-1], *(m for m in events if m in by_month)})
+    rows = [
+        [m]
+        + [
+            gb(by_month[m][p]["available_gb"]) + MONTH_STATUS[by_month[m][p]["status"]]
+            for p in pools
+        ]
+        + ["; ".join(events.get(m, []))]
+        for m in shown
+    ]
+    out = [
+        style(
+            f"Available after borrowing, every {FORECAST_STEP} months and when a banner or an "
+            "overage stage starts",
+            bold=True,
+        )
+    ]
+    out.extend(
+        grid(
+            ["Month", *(names.pool(p) for p in pools), "What happens"],
+            rows,
+            [False] + [True] * len(pools) + [False],
+        )
+    )
+    out.append(
+        f"  low: less than {report.warning_share:.0%} of the effective capacity left; LOW: less "
+        f"than {report.critical_share:.0%}; OVER: a deficit after borrowing."
+    )
+    out.append("")
+    return out
+
+
+def _timeline_lines(report: ReportData, style: Callable[..., str]) -> list[str]:
+    """The first banner's month and the overage lifecycle's dates, with the environments."""
+    data = report.plan
+    out = [style("Banners and overage lifecycle", bold=True)]
+    timeline = report.timeline
+    banners = [e for e in timeline if e["date"] is None]
+    if banners:
+        out.append(f"  The admin center's first banner would show in {banners[0]['month']}.")
+    else:
+        out.append(
+            f"  No banner from {data['as_of']} to {data['horizon_end']}: every pool keeps at "
+            f"least {report.warning_share:.0%} of its effective capacity."
+        )
+    for event in timeline:
+        if event["date"] is None:
+            continue
+        names = event["environments"]
+        affected = ", ".join(names) if names else "no environment (none of the kind affected)"
+        out.append(f"  {event['date']}  {event['what']}: {affected}")
+    note = data.get("overage_lifecycle_note")
+    if note and data["shortfalls"]:
+        out.append(f"  No overage lifecycle dates: {note}")
+    out.append("")
+    return out
+
+
 def render_table(report: ReportData, *, colour: bool = False) -> str:
     data = printable_data(report.plan)
     names = report.names
@@ -126,27 +198,8 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
 
     out.extend(_purchase_lines(data, names, style))
 
-    pools = [p["pool"] for p in data["capacity"]]
-    out.append(style(f"Available after borrowing, every {FORECAST_STEP} months", bold=True))
-    by_month: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in data["forecast"]:
-        by_month.setdefault(row["month"], {})[row["pool"]] = row
-    months = list(by_month)
-    shown = months[::FORECAST_STEP]
-    if months[-1] not in shown:
-        shown.append(months[-1])
-    rows = [
-        [m]
-        + [
-            gb(by_month[m][p]["available_gb"]) + MONTH_STATUS[by_month[m][p]["status"]]
-            for p in pools
-        ]
-        for m in shown
-    ]
-    out.extend(
-        grid(["Month", *(names.pool(p) for p in pools)], rows, [False] + [True] * len(pools))
-    )
-    out.append("")
+    out.extend(_month_table(report, style))
+    out.extend(_timeline_lines(report, style))
 
     out.append(style("Entitlement lines", bold=True))
     rows = [
@@ -291,6 +344,35 @@ def license_lines(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _markdown_timeline(report: ReportData, data: dict[str, Any]) -> list[str]:
+    """Banners and overage stages by date, or the reason there are none."""
+    timeline = markdown_data(report.timeline)
+    out = ["### Banners and overage lifecycle", ""]
+    if timeline:
+        out += md_table(
+            ["Month", "Date", "What happens", "Environments"],
+            [
+                [
+                    e["month"],
+                    e["date"] or "",
+                    e["what"],
+                    ", ".join(e["environments"]),
+                ]
+                for e in timeline
+            ],
+            [False, False, False, False],
+        )
+    else:
+        out.append(
+            f"No banner from {data['as_of']} to {data['horizon_end']}: every pool keeps at least "
+            f"{report.warning_share:.0%} of its effective capacity."
+        )
+    note = data.get("overage_lifecycle_note")
+    if note and data["shortfalls"]:
+        out += ["", f"No overage lifecycle dates: {note}"]
+    return [*out, ""]
+
+
 def render_markdown(report: ReportData) -> str:
     data = markdown_data(report.plan)
     names = report.names
@@ -346,6 +428,7 @@ def render_markdown(report: ReportData) -> str:
         cost = cost_summary(data)
         if cost:
             out += [f"Total at list price: {cost}.", ""]
+    out += _markdown_timeline(report, data)
     out += ["### Findings", ""]
     out += [
         f"- **{f['severity']}** `{f['code']}` {subject_words(f['subject'], names)}: {f['message']}"

@@ -53,6 +53,7 @@ from planner.report.xlsx_writer import (
     AXIS_GB_FORMAT,
     BOLD,
     CAPPLAN,
+    DATE_FORMAT,
     ESTIMATE_GB_FORMAT,
     FORMULA_TRIGGERS,
     GB_FORMAT,
@@ -129,6 +130,10 @@ CHART_ROWS = 18  # rows between the top edges of two stacked charts
 CHART_WIDTH_PX = 680  # 18 cm
 CHART_HEIGHT_PX = 321  # 8.5 cm
 LINE_WIDTH_PT = 2.25
+
+
+def _date(day: str) -> dt.date:
+    return dt.date.fromisoformat(day)
 
 
 def _month(month: str | None) -> dt.date | None:
@@ -847,6 +852,39 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
     writer.finish()
 
 
+def _timeline_sheet(writer: SheetWriter, report: ReportData) -> None:
+    """The admin center's banners and the overage lifecycle's stages, by month and date."""
+    data = report.plan
+    columns = (
+        Column("Month", MONTH_FORMAT),
+        Column("Date", DATE_FORMAT),
+        Column("What happens", wrap=True),
+        Column("Environments", wrap=True),
+    )
+    rows = [
+        [
+            _month(event["month"]),
+            _date(event["date"]) if event["date"] else "during the month",
+            event["what"],
+            ", ".join(event["environments"]) or None,
+        ]
+        for event in report.timeline
+    ]
+    last = writer.table(columns, rows)
+    notes = []
+    if not rows:
+        notes.append(
+            f"No banner from {data['as_of']} to {data['horizon_end']}: every pool keeps at least "
+            f"{report.warning_share:.0%} of its effective capacity."
+        )
+    note = data.get("overage_lifecycle_note")
+    if note and data["shortfalls"]:
+        notes.append(f"No overage lifecycle dates: {note}")
+    for offset, text in enumerate(notes):
+        writer.put(last + 2 + offset, 1, text, None, BOLD)
+    writer.finish()
+
+
 def _assumptions_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
     """Every assumed number the plan used, once: value, what it applies to, why, and where."""
     columns = (
@@ -1023,6 +1061,7 @@ def _reconciliation_sheet(writer: SheetWriter, section: dict[str, Any]) -> None:
 SHEETS = (
     "Summary",
     "Forecast",
+    "Timeline",
     "Entitlement",
     "Consumption",
     "Basis codes",
@@ -1278,6 +1317,7 @@ def _write_workbook(report: ReportData, path: Path) -> None:
         )
         _comparison_sheet(writers[COMPARISON_SHEET], compared, report.pool_titles)
     _forecast_sheet(writers["Forecast"], report)
+    _timeline_sheet(writers["Timeline"], report)
     _entitlement_sheet(writers["Entitlement"], checks, report)
     legend = _consumption_sheet(writers["Consumption"], report.tables["consumption"])
     _basis_codes_sheet(writers["Basis codes"], legend)

@@ -32,6 +32,7 @@ GB_FORMAT = '#,##0.00 "GB"'
 ESTIMATE_GB_FORMAT = '"≈ "#,##0.00 "GB"'
 AXIS_GB_FORMAT = '#,##0 "GB"'
 MONTH_FORMAT = "yyyy-mm"
+DATE_FORMAT = "yyyy-mm-dd"
 USD_FORMAT = '"$"#,##0.00'
 WHOLE_FORMAT = "#,##0"
 FRACTION_FORMAT = "#,##0.00"

@@ -241,3 +241,22 @@ def test_lcs_failed_request(write_json) -> None:
     document = {"Data": None, "IsSuccess": False, "ErrorMessage": "Project not found"}
     error = load_error(write_json("lcs.json", document))
     assert "Project not found" in error.message
+
+
+def test_admin_list_billing_policy_marks_pay_as_you_go(write_json) -> None:
+    document = {
+        "value": [
+            admin_environment("Paid", "Sandbox", [], billingPolicy={"id": "policy-1"}),
+            admin_environment("Free", "Sandbox", []),
+            admin_environment("Blank", "Sandbox", [], billingPolicy={"id": ""}),
+        ]
+    }
+    table = load(write_json("environments.json", document)).environments.set_index("name")
+    assert table["payg"].to_dict() == {"Paid": True, "Free": False, "Blank": False}
+
+
+def test_admin_list_billing_policy_must_be_an_object(write_json) -> None:
+    document = {"value": [admin_environment("Paid", "Sandbox", [], billingPolicy="policy-1")]}
+    message = str(load_error(write_json("environments.json", document)))
+    assert "value[0].properties.billingPolicy" in message
+    assert "billingPolicy as an object with an id" in message

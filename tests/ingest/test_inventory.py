@@ -175,3 +175,20 @@ def test_missing_linked_to_column(write_text) -> None:
     text = "name,type,power_platform\nUAT,sandbox,linked_existing\n"
     error = load_error(write_text("inventory.csv", text))
     assert "no linked_to column" in error.message
+
+
+def test_payg_column_reads_yes_and_no(write_text) -> None:
+    text = (
+        "name,type,payg\n"
+        "A,dataverse_sandbox,yes\nB,dataverse_sandbox,No\nC,dataverse_sandbox,\n"
+        "D,dataverse_sandbox,TRUE\nE,dataverse_sandbox,0\n"
+    )
+    table = load(write_text("inventory.csv", text)).environments.set_index("name")
+    assert table["payg"].to_dict() == {"A": True, "B": False, "C": False, "D": True, "E": False}
+
+
+def test_payg_column_refuses_other_words(write_text) -> None:
+    error = load_error(write_text("inventory.csv", "name,type,payg\nA,dataverse_sandbox,maybe\n"))
+    text = str(error)
+    assert "row 2" in text and "payg" in text and "'maybe' is not yes or no" in text
+    assert "yes or no (blank is no)" in text
