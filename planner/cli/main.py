@@ -1075,10 +1075,12 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
-        from planner.verify.http import DEFAULT_ALLOWED_HOSTS, check_host_patterns
+        from planner.http import check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
-        allowed = check_host_patterns(allow_hosts) if allow_hosts else DEFAULT_ALLOWED_HOSTS
+        allowed = (
+            check_host_patterns(allow_hosts) if allow_hosts else verifying.DEFAULT_ALLOWED_HOSTS
+        )
         check_not_input(out_path, [inventory], "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -1172,6 +1174,18 @@ def interrupted() -> None:
     type=click.FloatRange(0, 3600),
     help="Seconds to wait in all when the services ask to retry later (429, 503).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="PATTERN",
+    help="A host the tokens may be sent to when an answer pages or redirects there, such as "
+    "graph.microsoft.us or *.example.com ('*.' stands for any subdomains). Repeatable; "
+    "replaces the default list (graph.microsoft.com, api.bap.microsoft.com, "
+    "api.powerplatform.com). The URLs of --graph-url, --bap-url and --powerplatform-url are "
+    "always allowed, exactly as given (scheme, host and port). A link or redirect anywhere "
+    "else is refused before the token is sent.",
+)
 @click.pass_context
 def collect(
     ctx: click.Context,
@@ -1183,6 +1197,7 @@ def collect(
     powerplatform_url: str,
     timeout: float,
     max_wait: float,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Read the tenant live, read-only, and keep the answers as a dated snapshot.
 
@@ -1202,6 +1217,7 @@ def collect(
     from planner.live.collect import (
         BaseUrls,
         ServiceError,
+        live_client,
         next_commands,
         tokens_from_azure,
         tokens_from_environment,
@@ -1209,7 +1225,6 @@ def collect(
     from planner.live.collect import (
         collect as collect_snapshot,
     )
-    from planner.live.http import HttpClient
 
     if device_code and token_env:
         raise InputError(
@@ -1217,12 +1232,13 @@ def collect(
             expected="one of them, or neither (DefaultAzureCredential)",
         )
     urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
-    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
     debug = ctx.obj.get("debug") if ctx.obj else False
     log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
+    client = live_client(urls, allow_hosts, timeout=timeout, total_wait=max_wait, debug=log)
     out = Path(out_dir)
     try:
-        with HttpClient(timeout=timeout, total_wait=max_wait, debug=log) as client:
+        with client:
             collected = collect_snapshot(out, tokens, urls, client=client)
     except ServiceError as error:
         click.echo(f"capplan: error: {error.render()}", err=True)

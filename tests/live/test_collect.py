@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from planner.cli.main import cli
-from planner.live.http import HttpClient, HttpProblem, parse_retry_after
+from planner.http import parse_retry_after
 
 from .server import BAP_PATH, CAPACITY_PATH, GRAPH_PATH, SAMPLES, TOKEN, Behaviour, serve
 
@@ -151,7 +151,7 @@ def test_a_slow_answer_times_out(tmp_path: Path) -> None:
     with serve(behaviour) as base:
         result = run_collect(base, tmp_path / "out", "--timeout", "0.3")
     assert result.exit_code == 3
-    assert "no answer within 0.3 s" in result.stderr
+    assert "no complete answer within 0.3 s" in result.stderr
 
 
 def test_throttling_that_does_not_stop_is_bounded(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_throttling_that_does_not_stop_is_bounded(tmp_path: Path) -> None:
     with serve(behaviour) as base:
         result = run_collect(base, tmp_path / "out", "--max-wait", "1")
     assert result.exit_code == 3
-    assert "still throttled (429)" in result.stderr
+    assert "still throttled (HTTP 429)" in result.stderr
     assert len(behaviour.requests) == 1  # the advised wait alone exceeds the bound
 
 
@@ -183,20 +183,6 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "plain http to x.io" in result.stderr
-
-
-def test_a_next_link_to_another_host_is_not_followed() -> None:
-    behaviour = Behaviour()
-    behaviour.graph = {
-        "value": [{"skuId": "x"}],
-        "@odata.nextLink": "https://elsewhere.example/v1.0/subscribedSkus?$skiptoken=page2",
-    }
-    behaviour.graph["value"] = behaviour.graph["value"] * 2
-    with serve(behaviour) as base, HttpClient() as client:
-        with pytest.raises(HttpProblem, match="another host") as caught:
-            client.get_json(base + "/v1.0/subscribedSkus?first", TOKEN, "value")
-        # Our own server pages to itself; the planted link goes elsewhere after page one.
-        assert TOKEN not in str(caught.value)
 
 
 def test_an_existing_snapshot_of_the_day_is_kept(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from planner.errors import InputError
+from planner.http import is_loopback_host, parse_retry_after
 from planner.verify.dataverse import (
     API_PATH,
     CONTRACT_KEYS,
@@ -27,10 +28,8 @@ from planner.verify.dataverse import (
     VerifyResult,
     check_integration,
     exit_status,
-    is_loopback_host,
     is_not_integrated_message,
     normalise_org_url,
-    parse_retry_after,
     render_json,
     render_table,
     resolve_token,
