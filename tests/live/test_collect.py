@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from loopback import Reply
 
 from planner.cli.main import cli
 from planner.http import parse_retry_after
 
-from .server import BAP_PATH, CAPACITY_PATH, GRAPH_PATH, SAMPLES, TOKEN, Behaviour, serve
+from .microsoft import (
+    BAP_PATH,
+    CAPACITY_PATH,
+    GRAPH_PATH,
+    SAMPLES,
+    TOKEN,
+    Behaviour,
+    microsoft,
+)
 
 TOKEN_ENV = "CAPPLAN_TEST_TOKEN"
 
@@ -46,11 +55,11 @@ def assert_no_leak(result: Result, out: Path) -> None:
 
 def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> None:
     behaviour = Behaviour(
-        failures={CAPACITY_PATH: [(429, b"", {"Retry-After": "0"}), (503, b"", {})]}
+        failures={CAPACITY_PATH: [Reply(429, b"", {"Retry-After": "0"}), Reply(503, b"")]}
     )
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out, "--max-wait", "5")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out, "--max-wait", "5")
     assert result.exit_code == 0, result.stderr
     (folder,) = [p for p in out.iterdir()]
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -69,10 +78,10 @@ def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> Non
     for name, entry in entries.items():
         data = (folder / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
-        assert entry["endpoint"].startswith(base)
+        assert entry["endpoint"].startswith(server.url)
     assert manifest["date"] == folder.name and manifest["collected_at"].startswith(folder.name)
     # Every request carried the token, and the 429 and 503 were retried.
-    paths = [path.split("?")[0] for path, _ in behaviour.requests]
+    paths = [seen.path.split("?")[0] for seen in server.requests]
     assert paths.count(CAPACITY_PATH) == 3
     assert paths.count(GRAPH_PATH) == 2 and paths.count(BAP_PATH) == 2
     assert f"capplan forecast {folder}/" in result.stdout
@@ -106,10 +115,10 @@ def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> Non
 )
 def test_a_refused_call_names_the_permission(tmp_path: Path, status: int, permission: str) -> None:
     body = json.dumps({"error": {"code": "Forbidden", "message": f"token {TOKEN} refused"}})
-    behaviour = Behaviour(failures={GRAPH_PATH: [(status, body.encode(), {})]})
+    behaviour = Behaviour(failures={GRAPH_PATH: [Reply(status, body)]})
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 2
     assert permission in result.stderr and f"HTTP {status}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -118,19 +127,19 @@ def test_a_refused_call_names_the_permission(tmp_path: Path, status: int, permis
 
 
 def test_the_admin_api_refusal_names_its_role(tmp_path: Path) -> None:
-    behaviour = Behaviour(failures={BAP_PATH: [(403, b"{}", {})]})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out")
+    behaviour = Behaviour(failures={BAP_PATH: [Reply(403, {})]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out")
     assert result.exit_code == 2
     assert "Power Platform administrator" in result.stderr
 
 
 def test_a_server_error_leaves_no_snapshot(tmp_path: Path) -> None:
     body = json.dumps({"error": {"code": "InternalError", "message": f"echo Bearer {TOKEN}"}})
-    behaviour = Behaviour(failures={CAPACITY_PATH: [(500, body.encode(), {})]})
+    behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(500, body)]})
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 3
     assert "HTTP 500" in result.stderr and "InternalError" in result.stderr
     assert [p.name for p in out.iterdir()] == [] if out.exists() else True
@@ -139,37 +148,37 @@ def test_a_server_error_leaves_no_snapshot(tmp_path: Path) -> None:
 
 def test_a_body_that_is_not_json(tmp_path: Path) -> None:
     page = b"<html><body>Sign in to continue</body></html>"
-    behaviour = Behaviour(failures={BAP_PATH: [(200, page, {"Content-Type": "text/html"})]})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out")
+    behaviour = Behaviour(failures={BAP_PATH: [Reply(200, page, {"Content-Type": "text/html"})]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out")
     assert result.exit_code == 3
     assert "not JSON" in result.stderr and "<html>" in result.stderr
 
 
 def test_a_slow_answer_times_out(tmp_path: Path) -> None:
     behaviour = Behaviour(slow={GRAPH_PATH: 2.0})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out", "--timeout", "0.3")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--timeout", "0.3")
     assert result.exit_code == 3
     assert "no complete answer within 0.3 s" in result.stderr
 
 
 def test_throttling_that_does_not_stop_is_bounded(tmp_path: Path) -> None:
-    throttled = [(429, b"", {"Retry-After": "120"})] * 5
+    throttled = [Reply(429, b"", {"Retry-After": "120"})] * 5
     behaviour = Behaviour(failures={GRAPH_PATH: list(throttled)})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out", "--max-wait", "1")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--max-wait", "1")
     assert result.exit_code == 3
     assert "still throttled (HTTP 429)" in result.stderr
-    assert len(behaviour.requests) == 1  # the advised wait alone exceeds the bound
+    assert len(server.requests) == 1  # the advised wait alone exceeds the bound
 
 
 def test_an_answer_capplan_cannot_read_is_refused(tmp_path: Path) -> None:
     behaviour = Behaviour()
     behaviour.capacity = {"tenantCapacities": [{"capacityType": "Database"}]}
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 3
     assert "capplan cannot read" in result.stderr and "capacityUnits" in result.stderr
     assert not any(out.iterdir())  # the staging folder is gone too
@@ -186,9 +195,9 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
 
 
 def test_an_existing_snapshot_of_the_day_is_kept(tmp_path: Path) -> None:
-    with serve(Behaviour()) as base:
-        first = run_collect(base, tmp_path)
-        second = run_collect(base, tmp_path)
+    with microsoft(Behaviour()) as server:
+        first = run_collect(server.url, tmp_path)
+        second = run_collect(server.url, tmp_path)
     assert first.exit_code == 0, first.stderr
     assert second.exit_code == 2 and "already exists" in second.stderr
 
