@@ -629,23 +629,25 @@ class HttpClient:
             if self.follow_redirects and status in REDIRECT_STATUSES and location.strip():
                 if hops >= MAX_REDIRECTS:
                     raise HttpProblem(f"more than {MAX_REDIRECTS} redirects; stopped", status)
-                url = self.follow_up(url, location, "the server redirected")
+                url = self.follow_up(url, location, "the redirect")
                 hops += 1
                 continue
             return answer
 
     def follow_up(self, url: str, link: str, what: str) -> str:
-        """The absolute URL of a redirect or next-page link, if the token may go there."""
+        """The absolute URL of a redirect or next-page link (``what``), if the token may go
+        there; else :class:`NotAllowed`, before anything is sent."""
         target = urljoin(url, link.strip())
         try:
             check_base_url(urlsplit(target)._replace(query="", fragment="").geturl(), what)
         except ValueError as error:
             raise NotAllowed(f"{self.shown(str(error))}; not followed with the token") from None
         if not self.allow.allows(target):
-            host = urlsplit(target).hostname or "?"
+            parts = urlsplit(target)
+            place = parts.netloc.rsplit("@", 1)[-1] if parts.port else parts.hostname or "?"
             raise NotAllowed(
-                f"{what} to {self.shown(host)}, which is not an allowed host; not followed with "
-                "the token (--allow-host names more hosts)"
+                f"{what} goes to {self.shown(place)}, which is not an allowed host; not "
+                "followed with the token (--allow-host names more hosts)"
             )
         return target
 
@@ -720,7 +722,7 @@ class HttpClient:
         while link:
             if pages >= MAX_PAGES:
                 raise HttpProblem(f"more than {MAX_PAGES} pages; stopped")
-            page_url = self.follow_up(page_url, link, "the next-page link points")
+            page_url = self.follow_up(page_url, link, "the next-page link")
             page = self._json(page_url, token)
             items.extend(self._items(page, items_key, page_url))
             pages += 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from loopback import Reply
+from loopback import LoopbackServer, Reply, drip, gzip_bomb, nested
 
 from planner.cli.main import cli
 from planner.http import parse_retry_after
@@ -192,6 +193,134 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "plain http to x.io" in result.stderr
+
+
+# ------------------------------------------------------------------------------ where tokens go
+
+
+@pytest.fixture
+def attacker() -> Iterator[LoopbackServer]:
+    """Another server on this machine; a token must never reach it unless allowed."""
+    with LoopbackServer() as server:
+        yield server
+
+
+def nowhere(out: Path) -> bool:
+    return not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("name", ["localhost", "127.0.0.1"], ids=["other-host", "other-port"])
+def test_a_next_link_elsewhere_is_refused_before_the_token_goes(
+    tmp_path: Path, attacker: LoopbackServer, name: str
+) -> None:
+    # The base URL given opens its own origin only: not another name for the machine, and not
+    # another port of the same address.
+    behaviour = Behaviour()
+    behaviour.graph["@odata.nextLink"] = f"{attacker.url_as(name)}{GRAPH_PATH}?$skiptoken=x"
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 2, result.stderr
+    place = attacker.url_as(name).removeprefix("http://")
+    assert f"the next-page link goes to {place}, which is not an allowed host" in result.stderr
+    assert "--allow-host" in result.stderr and "Traceback" not in result.stderr
+    assert attacker.requests == []
+    graph = [seen for seen in server.requests if seen.path.startswith(GRAPH_PATH)]
+    assert len(graph) == 2  # both pages of the server's own paging were read, then it stopped
+    assert nowhere(out)
+    assert_no_leak(result, out)
+
+
+def test_a_redirect_elsewhere_is_refused_before_the_token_goes(
+    tmp_path: Path, attacker: LoopbackServer
+) -> None:
+    moved = Reply(302, b"", {"Location": f"{attacker.url_as('localhost')}/collect?token=yes"})
+    behaviour = Behaviour(failures={BAP_PATH: [moved]})
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 2, result.stderr
+    place = attacker.url_as("localhost").removeprefix("http://")
+    assert f"the redirect goes to {place}, which is not an allowed host" in result.stderr
+    assert attacker.requests == []
+    assert nowhere(out)
+    assert_no_leak(result, out)
+
+
+def test_a_redirect_within_the_base_url_is_followed(tmp_path: Path) -> None:
+    behaviour = Behaviour()
+    with microsoft(behaviour) as server:
+        moved = Reply(307, b"", {"Location": f"{server.url}{CAPACITY_PATH}?moved=1"})
+        behaviour.failures[CAPACITY_PATH] = [moved]
+        result = run_collect(server.url, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    capacity = [seen for seen in server.requests if seen.path.startswith(CAPACITY_PATH)]
+    assert [seen.path.endswith("moved=1") for seen in capacity] == [False, True]
+    assert all(seen.authorization == f"Bearer {TOKEN}" for seen in capacity)
+
+
+def test_allow_host_lets_a_next_link_go_to_a_host_it_names(
+    tmp_path: Path, attacker: LoopbackServer
+) -> None:
+    behaviour = Behaviour()
+    skus = behaviour.graph["value"]
+    behaviour.graph["@odata.nextLink"] = f"{attacker.url_as('localhost')}{GRAPH_PATH}?p=3"
+    attacker.script(
+        Reply(200, {"value": [{**skus[0], "skuId": "00000000-0000-0000-0000-0000000000aa"}]})
+    )
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path, "--allow-host", "localhost")
+    assert result.exit_code == 0, result.stderr
+    assert [seen.authorization for seen in attacker.requests] == [f"Bearer {TOKEN}"]
+    (folder,) = tmp_path.iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    graph = next(e for e in manifest["files"] if e["file"] == "subscribedSkus.json")
+    assert (graph["count"], graph["pages"]) == (len(skus) + 1, 3)
+
+
+@pytest.mark.parametrize("pattern", ["*", "*.com", "a b"])
+def test_allow_host_patterns_that_allow_anyone_are_refused(tmp_path: Path, pattern: str) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["collect", "--out", str(tmp_path), "--token-env", TOKEN_ENV, "--allow-host", pattern],
+        env={TOKEN_ENV: TOKEN},
+    )
+    assert result.exit_code == 2
+    assert "--allow-host" in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------ what comes back
+
+
+@pytest.mark.parametrize(
+    ("reply", "fragment"),
+    [
+        (Reply(stream=gzip_bomb), "larger than 50 MB (on the wire or unpacked)"),
+        (Reply(200, nested(100)), "nested more than 64 levels deep"),
+        (Reply(200, b'{"value": [], "value": []}'), "the key 'value' appears twice"),
+    ],
+    ids=["gzip-bomb", "too-deep", "duplicate-key"],
+)
+def test_an_answer_past_the_caps_is_refused(tmp_path: Path, reply: Reply, fragment: str) -> None:
+    behaviour = Behaviour(failures={BAP_PATH: [reply]})
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 3, result.stderr
+    assert "Power Platform admin environment list" in result.stderr and fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert nowhere(out)
+
+
+def test_a_dripping_answer_is_cut_off_at_the_timeout(tmp_path: Path) -> None:
+    """Every byte comes quickly; the whole answer would take far longer than --timeout."""
+    body = json.dumps({"tenantCapacities": []}).encode()
+    behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(stream=drip(body, 0.2))]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--timeout", "0.5")
+    assert result.exit_code == 3, result.stderr
+    assert "no complete answer within 0.5 s" in result.stderr
 
 
 def test_an_existing_snapshot_of_the_day_is_kept(tmp_path: Path) -> None:
