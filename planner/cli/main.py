@@ -510,8 +510,8 @@ def forecast(options: dict[str, Any]) -> None:
     "tolerance_gb",
     default=0.01,
     show_default=True,
-    type=click.FloatRange(0, None),
-    help="Differences up to this many GB count as equal.",
+    type=FiniteFloat(0, math.inf),
+    help="Differences up to this many GB count as equal (0 or more).",
 )
 @click.option(
     "--fail-on",
@@ -1020,7 +1020,8 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     default=10.0,
     show_default=True,
     type=FiniteFloat(0, 3600, low_open=True),
-    help="Seconds the whole check of one environment may take, retries included.",
+    help="Seconds the whole check of one environment may take, retries included: more than 0, "
+    "at most 3600.",
 )
 @click.option(
     "--inventory",
@@ -1164,15 +1165,15 @@ def interrupted() -> None:
     "--timeout",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(0.1, 600),
-    help="Seconds to wait for each answer.",
+    type=FiniteFloat(0.1, 600),
+    help="Seconds to wait for each answer, from 0.1 to 600.",
 )
 @click.option(
     "--max-wait",
     default=180.0,
     show_default=True,
-    type=click.FloatRange(0, 3600),
-    help="Seconds to wait in all when the services ask to retry later (429, 503).",
+    type=FiniteFloat(0, 3600),
+    help="Seconds to wait in all when the services ask to retry later (429, 503), from 0 to 3600.",
 )
 @click.option(
     "--allow-host",
