@@ -510,8 +510,8 @@ def forecast(options: dict[str, Any]) -> None:
     "tolerance_gb",
     default=0.01,
     show_default=True,
-    type=click.FloatRange(0, None),
-    help="Differences up to this many GB count as equal.",
+    type=FiniteFloat(0, math.inf),
+    help="Differences up to this many GB count as equal (0 or more).",
 )
 @click.option(
     "--fail-on",
@@ -1020,7 +1020,8 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     default=10.0,
     show_default=True,
     type=FiniteFloat(0, 3600, low_open=True),
-    help="Seconds the whole check of one environment may take, retries included.",
+    help="Seconds the whole check of one environment may take, retries included: more than 0, "
+    "at most 3600.",
 )
 @click.option(
     "--inventory",
@@ -1075,10 +1076,12 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
-        from planner.verify.http import DEFAULT_ALLOWED_HOSTS, check_host_patterns
+        from planner.http import check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
-        allowed = check_host_patterns(allow_hosts) if allow_hosts else DEFAULT_ALLOWED_HOSTS
+        allowed = (
+            check_host_patterns(allow_hosts) if allow_hosts else verifying.DEFAULT_ALLOWED_HOSTS
+        )
         check_not_input(out_path, [inventory], "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -1162,15 +1165,27 @@ def interrupted() -> None:
     "--timeout",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(0.1, 600),
-    help="Seconds to wait for each answer.",
+    type=FiniteFloat(0.1, 600),
+    help="Seconds to wait for each answer, from 0.1 to 600.",
 )
 @click.option(
     "--max-wait",
     default=180.0,
     show_default=True,
-    type=click.FloatRange(0, 3600),
-    help="Seconds to wait in all when the services ask to retry later (429, 503).",
+    type=FiniteFloat(0, 3600),
+    help="Seconds to wait in all when the services ask to retry later (429, 503), from 0 to 3600.",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="PATTERN",
+    help="A host the tokens may be sent to when an answer pages or redirects there, such as "
+    "graph.microsoft.us or *.example.com ('*.' stands for any subdomains). Repeatable; "
+    "replaces the default list (graph.microsoft.com, api.bap.microsoft.com, "
+    "api.powerplatform.com). The URLs of --graph-url, --bap-url and --powerplatform-url are "
+    "always allowed, exactly as given (scheme, host and port). A link or redirect anywhere "
+    "else is refused before the token is sent.",
 )
 @click.pass_context
 def collect(
@@ -1183,6 +1198,7 @@ def collect(
     powerplatform_url: str,
     timeout: float,
     max_wait: float,
+    allow_hosts: tuple[str, ...],
 ) -> None:
     """Read the tenant live, read-only, and keep the answers as a dated snapshot.
 
@@ -1202,6 +1218,7 @@ def collect(
     from planner.live.collect import (
         BaseUrls,
         ServiceError,
+        live_client,
         next_commands,
         tokens_from_azure,
         tokens_from_environment,
@@ -1209,7 +1226,6 @@ def collect(
     from planner.live.collect import (
         collect as collect_snapshot,
     )
-    from planner.live.http import HttpClient
 
     if device_code and token_env:
         raise InputError(
@@ -1217,12 +1233,13 @@ def collect(
             expected="one of them, or neither (DefaultAzureCredential)",
         )
     urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
-    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
     debug = ctx.obj.get("debug") if ctx.obj else False
     log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
+    client = live_client(urls, allow_hosts, timeout=timeout, total_wait=max_wait, debug=log)
     out = Path(out_dir)
     try:
-        with HttpClient(timeout=timeout, total_wait=max_wait, debug=log) as client:
+        with client:
             collected = collect_snapshot(out, tokens, urls, client=client)
     except ServiceError as error:
         click.echo(f"capplan: error: {error.render()}", err=True)

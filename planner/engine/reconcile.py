@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.model.inputs import Inputs, MicrosoftFigures
 from planner.ruleset import RuleSet
+from planner.ruleset.catalog import Catalog, bundled_catalog
 
 DEFAULT_TOLERANCE_GB = 0.01
 
@@ -89,14 +90,23 @@ def reconcile(
     consumption_lines: pd.DataFrame,
     capacity: pd.DataFrame,
     tolerance_gb: float = DEFAULT_TOLERANCE_GB,
+    catalog: Catalog | None = None,
 ) -> Reconciliation | None:
-    """Compare month 0 of a plan with Microsoft's figures; None when the inputs have none."""
+    """Compare month 0 of a plan with Microsoft's figures; None when the inputs have none.
+    ``catalog`` turns Microsoft's GUIDs into part numbers (default: the bundled SKU catalog)."""
     figures = inputs.microsoft
     if figures is None:
         return None
     counted = figures.capacities[figures.capacities["capacity_type"] != ""]
     pool_of_type = {t: ruleset.pool_of(t) for t in set(counted["capacity_type"])}
-    licenses = _license_rows(figures, ruleset, entitlement_lines, classified_licenses, pool_of_type)
+    licenses = _license_rows(
+        figures,
+        ruleset,
+        entitlement_lines,
+        classified_licenses,
+        pool_of_type,
+        catalog if catalog is not None else bundled_catalog(),
+    )
     # A pool none of whose types Microsoft reports cannot be compared, license by license either.
     reported = set(pool_of_type.values())
     licenses = licenses[licenses["pool"].isin(reported)].reset_index(drop=True)
@@ -187,13 +197,15 @@ def _pool_rows(
 
 
 def _part_numbers(
-    figures: MicrosoftFigures, ruleset: RuleSet, classified: pd.DataFrame
+    figures: MicrosoftFigures, ruleset: RuleSet, classified: pd.DataFrame, catalog: Catalog
 ) -> tuple[list[str], list[str]]:
     """Microsoft's skuId as a part number, the rule set's spelling where it knows the SKU.
 
-    The license export of the same tenant names both the GUID and the part number, so it is
-    asked first; then the rule set's GUIDs; else the entitlement code stands in, and the row
-    says so.
+    Asked in turn: the license export of the same tenant, which names both the GUID and the
+    part number; the rule set's GUIDs; the SKU catalog, which knows the GUIDs of every product
+    Microsoft lists (an export without GUIDs, such as a sku,quantity sheet, still joins) and
+    which rule counts a variant such as a government edition; else the entitlement code stands
+    in, and the row says so.
     """
     from_export = {
         guid: sku for guid, sku in zip(classified["sku_id"], classified["sku"], strict=True) if guid
@@ -203,14 +215,20 @@ def _part_numbers(
     for guid, code in zip(
         figures.licenses["sku_id"], figures.licenses["entitlement_code"], strict=True
     ):
-        part, how = "", ""
+        entry = None
         if guid in from_export:
             part, how = from_export[guid], "license export"
         elif (rule := ruleset.find_license("", guid)) is not None:
             part, how = rule.sku, "rule set"
+        elif (entry := catalog.by_guid(guid)) is not None and (
+            entry.part_number or entry.capacity == "rule"
+        ):
+            part, how = entry.part_number or entry.rule, "SKU catalog"
         else:
             part, how = code or guid, "entitlement code"
         rule = ruleset.find_license(part, guid)
+        if rule is None and entry is not None and entry.capacity == "rule":
+            rule = ruleset.find_license(entry.rule)
         names.append(rule.sku if rule is not None else part)
         matched.append(how)
     return names, matched
@@ -222,9 +240,10 @@ def _license_rows(
     entitlement_lines: pd.DataFrame,
     classified: pd.DataFrame,
     pool_of_type: dict,
+    catalog: Catalog,
 ) -> pd.DataFrame:
     theirs = figures.licenses[figures.licenses["capacity_type"] != ""].copy()
-    names, matched = _part_numbers(figures, ruleset, classified)
+    names, matched = _part_numbers(figures, ruleset, classified, catalog)
     keep = (figures.licenses["capacity_type"] != "").to_numpy()
     theirs["sku"] = pd.Series(
         [n for n, k in zip(names, keep, strict=True) if k], index=theirs.index, dtype=object

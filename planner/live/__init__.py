@@ -1,9 +1,16 @@
-"""Reading the tenant live from Microsoft's APIs: a careful HTTP client and ``collect``.
+"""Reading the tenant live from Microsoft's APIs: ``collect``, through planner.http.
 
-The default base URLs live here, where the command line can read them without importing an
-HTTP library.
+The default base URLs and hosts live here, where the command line can read them without
+importing an HTTP library.
 """
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 DEFAULT_BAP_URL = "https://api.bap.microsoft.com"
 DEFAULT_POWERPLATFORM_URL = "https://api.powerplatform.com"
+# Where collect's tokens may go unless --allow-host says otherwise: the hosts of the three
+# default URLs. A base URL given on the command line is allowed as well, its origin exactly.
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = (
+    "graph.microsoft.com",
+    "api.bap.microsoft.com",
+    "api.powerplatform.com",
+)

@@ -27,12 +27,33 @@ from urllib.parse import urlsplit
 
 from planner import __version__
 from planner.errors import InputError
+from planner.http import (
+    AllowList,
+    HttpClient,
+    HttpProblem,
+    JsonAnswer,
+    NotAllowed,
+    check_base_url,
+    check_host_patterns,
+    is_loopback_host,
+)
 from planner.ingest.folders import MANIFEST
-from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
-from planner.live.http import Answer, HttpClient, HttpProblem, check_base_url
+from planner.ingest.source import DEFAULT_MAX_BYTES
+from planner.live import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_BAP_URL,
+    DEFAULT_GRAPH_URL,
+    DEFAULT_POWERPLATFORM_URL,
+)
 
 BAP_SCOPE = "https://service.powerapps.com/.default"
 LIVE_EXTRA = "capplan[live]"
+DEFAULT_TIMEOUT = 30.0  # seconds for one answer
+DEFAULT_BUDGET = 600.0  # seconds for the whole run
+DEFAULT_TOTAL_WAIT = 180.0  # seconds of waiting when the services ask to retry later
+# An answer is saved as a file that capplan reads back under its input limit: a larger one
+# could not be used, so it is not read either.
+MAX_ANSWER_BYTES = DEFAULT_MAX_BYTES
 
 
 class ServiceError(InputError):
@@ -101,6 +122,9 @@ class BaseUrls:
                     expected="an https URL (plain http only to localhost or 127.0.0.1)",
                 ) from None
         return BaseUrls(**values)
+
+    def all(self) -> tuple[str, str, str]:
+        return (self.graph, self.bap, self.powerplatform)
 
     def scope(self, api: str) -> str:
         """The token audience of an API: its host (Graph and the Power Platform API); the
@@ -174,6 +198,32 @@ def _clean(token: str, variable: str) -> str:
     return token
 
 
+def live_client(
+    urls: BaseUrls,
+    allow_hosts: tuple[str, ...] = (),
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    total_wait: float = DEFAULT_TOTAL_WAIT,
+    debug: Callable[[str], None] | None = None,
+) -> HttpClient:
+    """The client of a collect run. The tokens go to hosts matching ``allow_hosts`` (default:
+    the hosts of Microsoft's three APIs) and to exactly the origins of ``urls``; a next-page
+    link or redirect anywhere else is refused before anything is sent."""
+    patterns = check_host_patterns(allow_hosts) if allow_hosts else DEFAULT_ALLOWED_HOSTS
+    loopback = any(is_loopback_host(urlsplit(url).hostname or "") for url in urls.all())
+    return HttpClient(
+        AllowList.of(patterns, urls.all()),
+        budget=DEFAULT_BUDGET,
+        timeout=timeout,
+        total_wait=total_wait,
+        max_bytes=MAX_ANSWER_BYTES,
+        follow_redirects=True,
+        # Environment proxies are for the outside world; a loopback target is reached directly.
+        trust_env=not loopback,
+        debug=debug,
+    )
+
+
 def collect(
     out: Path,
     tokens: TokenSource,
@@ -194,7 +244,7 @@ def collect(
             expected="another --out folder, or the existing snapshot moved away",
         )
     own = client is None
-    client = client or HttpClient()
+    client = client or live_client(urls)
     try:
         answers = [(endpoint, _fetch(client, tokens, urls, endpoint)) for endpoint in ENDPOINTS]
     finally:
@@ -211,12 +261,21 @@ def endpoint_url(urls: BaseUrls, endpoint: Endpoint) -> str:
     return base + endpoint.path
 
 
-def _fetch(client: HttpClient, tokens: TokenSource, urls: BaseUrls, endpoint: Endpoint) -> Answer:
+def _fetch(
+    client: HttpClient, tokens: TokenSource, urls: BaseUrls, endpoint: Endpoint
+) -> JsonAnswer:
     url = endpoint_url(urls, endpoint)
     token = tokens(endpoint.api, urls.scope(endpoint.api))
     items_key = None if endpoint.api == "powerplatform" else endpoint.items_key
     try:
         return client.get_json(url, token, items_key)
+    except NotAllowed as refused:
+        # The answer points the token somewhere the user has not allowed: the user decides.
+        raise InputError(
+            f"{endpoint.title}: {refused}",
+            expected="--allow-host HOST when that host is one of Microsoft's; else do not trust "
+            "this answer",
+        ) from None
     except HttpProblem as problem:
         if problem.status in (401, 403):
             refused = "refused the token" if problem.status == 401 else "refused the request"
@@ -233,7 +292,7 @@ def _fetch(client: HttpClient, tokens: TokenSource, urls: BaseUrls, endpoint: En
 def _write(
     out: Path,
     target: Path,
-    answers: list[tuple[Endpoint, Answer]],
+    answers: list[tuple[Endpoint, JsonAnswer]],
     urls: BaseUrls,
     started: dt.datetime,
 ) -> Collected:

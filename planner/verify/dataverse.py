@@ -24,28 +24,21 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
-from planner import __version__
 from planner.errors import InputError, json_safe
-from planner.verify.http import (
-    DEFAULT_ALLOWED_HOSTS,
-    MAX_BODY_BYTES,
+from planner.http import (
+    AllowList,
     Answer,
-    BadEncoding,
-    Deadline,
-    DeadlinePassed,
+    HttpClient,
+    HttpProblem,
     JSONTooDeep,
-    ResponseTooLarge,
-    host_allowed,
+    StillBusy,
     is_loopback_host,
     parse_json,
-    request,
     shown,
 )
 
@@ -59,8 +52,19 @@ AZURE_EXTRA = "capplan[azure]"
 EXIT_KNOWN = 0  # linked or not_linked: the answer is known
 EXIT_UNKNOWN = 3  # the check could not tell
 
-RETRY_STATUSES = frozenset({429, 503})
 DEFAULT_MAX_WAIT = 30.0  # seconds: the longest single wait between retries
+
+# Dataverse organizations live under these domains: the commercial cloud (crm, crm2 ... crm21,
+# and GCC's crm9 are all *.crm*.dynamics.com), US Government GCC High and DoD, and the cloud
+# operated by 21Vianet in China. A pattern's leading "*." stands for one or more whole labels;
+# any other "*" for part of one label.
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = (
+    "*.dynamics.com",
+    "*.crm*.dynamics.com",
+    "*.crm.microsoftdynamics.us",
+    "*.crm.appsplatform.us",
+    "*.crm.dynamics.cn",
+)
 
 # Keys of ``VerifyResult.to_dict()``: the JSON contract of ``capplan verify --format json``.
 CONTRACT_KEYS: tuple[str, ...] = (
@@ -270,38 +274,6 @@ def _scrub(text: str, token: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Retry-After
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP date), or None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        seconds = float(text)
-        return seconds if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = now if now is not None else datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
-
-
-def _wait_for(response: httpx.Response, attempt: int, max_wait: float) -> float:
-    advised = parse_retry_after(response.headers.get("Retry-After"))
-    wait = advised if advised is not None else float(2**attempt)  # 1, 2, 4, ... without advice
-    return max(0.0, min(wait, max_wait))
-
-
-# --------------------------------------------------------------------------------------------
 # Reading answers
 
 
@@ -502,84 +474,34 @@ def check_integration(
     Raises :class:`InputError` for a malformed URL, plain http to a non-loopback host or an
     unusable token (before any network call). Every other failure is a result with status
     ``unknown`` and a message. ``timeout`` is the budget of the whole check: connecting, every
-    read and the waits between retries (see planner.verify.http). 429 and 503 are retried up to
-    ``max_retries`` times, waiting as Retry-After says (each wait capped at ``max_wait``
-    seconds) while the budget allows. Answers are read under planner.verify.http's caps.
+    read and the waits between retries. 429 and 503 are retried up to ``max_retries`` times,
+    waiting as Retry-After says (each wait capped at ``max_wait`` seconds) while the budget
+    allows. Answers are read under planner.http's caps; a redirect is not followed.
     """
     base = normalise_org_url(org_url)
     bearer = _clean_token(token)
     if max_retries < 0:
         raise ValueError("max_retries must be >= 0")
-    url = base + API_PATH
-    headers = {
-        "Authorization": f"Bearer {bearer}",
-        "Accept": "application/json",
-        "OData-MaxVersion": "4.0",
-        "OData-Version": "4.0",
-        "User-Agent": f"capplan/{__version__}",
-    }
-    own_client = client is None
-    if client is None:
-        host = urlsplit(base).hostname or ""
+    headers = {"OData-MaxVersion": "4.0", "OData-Version": "4.0"}
+    host = urlsplit(base).hostname or ""
+    with HttpClient(
+        AllowList.of(base_urls=[base]),  # the URL typed is the host the token is meant for
+        budget=timeout,
+        max_retries=max_retries,
+        max_wait=max_wait,
         # Environment proxies are for the outside world; a loopback target is reached directly.
-        client = httpx.Client(
-            timeout=timeout, follow_redirects=False, trust_env=not is_loopback_host(host)
-        )
-    try:
-        return _run(client, url, headers, bearer, Deadline(timeout), max_retries, sleep, max_wait)
-    finally:
-        if own_client:
-            client.close()
-
-
-def _run(
-    client: httpx.Client,
-    url: str,
-    headers: dict[str, str],
-    token: str,
-    deadline: Deadline,
-    max_retries: int,
-    sleep: Callable[[float], None],
-    max_wait: float,
-) -> VerifyResult:
-    retries = 0
-    timed_out = VerifyResult(
-        "unknown", message=f"no complete answer within {deadline.seconds:g} s (timed out)"
-    )
-    while True:
+        trust_env=not is_loopback_host(host),
+        session=client,
+        sleep=sleep,
+    ) as http:
         try:
-            response = request(client, "GET", url, headers=headers, deadline=deadline)
-        except (httpx.TimeoutException, DeadlinePassed):
-            return timed_out
-        except ResponseTooLarge:
-            return VerifyResult(
-                "unknown",
-                message=f"the answer is larger than {MAX_BODY_BYTES // 2**20} MB (on the wire or "
-                "unpacked), far more than this function returns: refused",
-            )
-        except BadEncoding as exc:
-            return VerifyResult("unknown", message=f"the answer cannot be read: {exc}")
-        except httpx.ConnectError as exc:
-            return VerifyResult(
-                "unknown", message=f"could not connect: {_short(_scrub(str(exc), token))}"
-            )
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            text = _short(_scrub(str(exc), token)) or type(exc).__name__
-            return VerifyResult("unknown", message=f"the request failed: {text}")
-        if response.status_code in RETRY_STATUSES:
-            wait = _wait_for(response, retries, max_wait)
-            if retries < max_retries and wait < deadline.remaining():
-                sleep(wait)
-                retries += 1
-                continue
-            label = "throttled" if response.status_code == 429 else "unavailable"
-            return VerifyResult(
-                "unknown",
-                message=f"the service is still {label} (HTTP {response.status_code}) after "
-                f"{retries} {'retry' if retries == 1 else 'retries'}; try again later",
-                http_status=response.status_code,
-            )
-        return interpret_response(response, token)
+            answer = http.send(base + API_PATH, bearer, headers)
+        except StillBusy as busy:
+            message = f"the service is {busy}"
+            return VerifyResult("unknown", message=message, http_status=busy.status)
+        except HttpProblem as problem:
+            return VerifyResult("unknown", message=str(problem), http_status=problem.status)
+    return interpret_response(answer, bearer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -615,6 +537,7 @@ def verify_inventory(
     """
     results: dict[str, VerifyResult] = {}
     out: list[dict[str, Any]] = []
+    allowed = AllowList(tuple(allowed_hosts))
     for index, row in enumerate(inventory_rows):
         record = dict(row)
         raw = record.get("org_url")
@@ -635,7 +558,7 @@ def verify_inventory(
                 expected=exc.expected,
             ) from None
         host = urlsplit(base).hostname or ""
-        if not host_allowed(host, allowed_hosts):
+        if not allowed.allows(base):
             record.update({column: "" for column in VERIFY_COLUMNS})
             record["verify_message"] = (
                 f"{NOT_ALLOWED}: {host} is not an allowed host (the token goes only to "

@@ -44,3 +44,44 @@ def test_no_inputs_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["forecast"])
     assert result.exit_code == 2
     assert "no input files given" in result.output
+
+
+# Numbers an option cannot use. click's own FloatRange lets "nan" through (every comparison with
+# it is false), and "inf" or "1e308" would mean "wait for ever".
+UNUSABLE = ("nan", "inf", "-1", "0", "1e308")
+NO_TOKEN = {"CAPPLAN_TEST_TOKEN": "never-sent"}
+VERIFY = ("verify", "--url", "https://contoso.crm.dynamics.com")
+CLOSED = "http://127.0.0.1:9"  # were a number let through, nothing would leave the machine
+COLLECT = (
+    "collect",
+    *("--out", "never-written", "--token-env", "CAPPLAN_TEST_TOKEN"),
+    *("--graph-url", CLOSED, "--bap-url", CLOSED, "--powerplatform-url", CLOSED),
+)
+RECONCILE = ("reconcile", "in.json")
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        pytest.param(command, option, value, id=f"{command[0]} {option} {value}")
+        for command, option, values in (
+            (VERIFY, "--timeout", UNUSABLE),
+            (COLLECT, "--timeout", UNUSABLE),
+            (COLLECT, "--max-wait", ("nan", "inf", "-1", "1e308")),
+            (RECONCILE, "--tolerance", ("nan", "inf", "-1")),
+        )
+        for value in values
+    ],
+)
+def test_a_number_an_option_cannot_use_is_one_message_and_exit_2(
+    command: tuple[str, ...], option: str, value: str, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*command, option, value], env=NO_TOKEN)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("capplan: error: ")
+    assert option in lines[0] and f"'{value}' is not a finite number" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing collected

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 from clitools import run_capplan
+from loopback import LoopbackServer, Reply, Seen, serve
 
 TOKEN = "secret-token-value"
 ANSWERS = {
@@ -37,31 +35,18 @@ ANSWERS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        case = self.path.strip("/").split("/")[0]
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            status, body = 401, {"error": {"code": "x", "message": "no token"}}
-        else:
-            status, body = ANSWERS[case]
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def dataverse(seen: Seen) -> Reply:
+    """Answers by the first segment of the path: /linked/..., /notlinked/... (see ANSWERS)."""
+    if seen.authorization != f"Bearer {TOKEN}":
+        return Reply(401, {"error": {"code": "x", "message": "no token"}})
+    status, body = ANSWERS[seen.path.strip("/").split("/")[0]]
+    return Reply(status, body)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(dataverse) as running:
+        yield running.url
 
 
 @pytest.mark.parametrize(
@@ -150,25 +135,9 @@ def test_verify_inventory_writes_a_new_file(server, tmp_path) -> None:
     assert inventory.read_bytes() == before
 
 
-class Attacker(BaseHTTPRequestHandler):
-    """Records every request it gets: a row pointing here must never be contacted."""
-
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        Attacker.seen.append(self.headers.get("Authorization", ""))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_the_token_goes_only_to_allowed_hosts(server, tmp_path) -> None:
-    attacker = ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
-    threading.Thread(target=attacker.serve_forever, daemon=True).start()
-    evil = f"http://localhost:{attacker.server_address[1]}"
+    attacker = LoopbackServer()  # records every request: a row pointing here is never contacted
+    evil = attacker.url_as("localhost")
     inventory = tmp_path / "inventory.csv"
     inventory.write_text(
         "name,type,org_url\n"
@@ -205,10 +174,10 @@ def test_the_token_goes_only_to_allowed_hosts(server, tmp_path) -> None:
             env={"DATAVERSE_TOKEN": TOKEN},
         )
         assert result.returncode == 3 and "2 not checked" in result.stderr
-        assert Attacker.seen == []
+        assert attacker.requests == []
         assert TOKEN not in result.stdout + result.stderr + out.read_text(encoding="utf-8")
     finally:
-        attacker.shutdown()
+        attacker.close()
 
 
 @pytest.mark.parametrize("pattern", ["*", "*.com", "a b", "*.*.com"])

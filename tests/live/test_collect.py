@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from loopback import LoopbackServer, Reply, drip, gzip_bomb, nested
 
 from planner.cli.main import cli
-from planner.live.http import HttpClient, HttpProblem, parse_retry_after
+from planner.http import parse_retry_after
 
-from .server import BAP_PATH, CAPACITY_PATH, GRAPH_PATH, SAMPLES, TOKEN, Behaviour, serve
+from .microsoft import (
+    BAP_PATH,
+    CAPACITY_PATH,
+    GRAPH_PATH,
+    SAMPLES,
+    TOKEN,
+    Behaviour,
+    microsoft,
+)
 
 TOKEN_ENV = "CAPPLAN_TEST_TOKEN"
 
@@ -46,11 +56,11 @@ def assert_no_leak(result: Result, out: Path) -> None:
 
 def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> None:
     behaviour = Behaviour(
-        failures={CAPACITY_PATH: [(429, b"", {"Retry-After": "0"}), (503, b"", {})]}
+        failures={CAPACITY_PATH: [Reply(429, b"", {"Retry-After": "0"}), Reply(503, b"")]}
     )
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out, "--max-wait", "5")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out, "--max-wait", "5")
     assert result.exit_code == 0, result.stderr
     (folder,) = [p for p in out.iterdir()]
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -69,10 +79,10 @@ def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> Non
     for name, entry in entries.items():
         data = (folder / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
-        assert entry["endpoint"].startswith(base)
+        assert entry["endpoint"].startswith(server.url)
     assert manifest["date"] == folder.name and manifest["collected_at"].startswith(folder.name)
     # Every request carried the token, and the 429 and 503 were retried.
-    paths = [path.split("?")[0] for path, _ in behaviour.requests]
+    paths = [seen.path.split("?")[0] for seen in server.requests]
     assert paths.count(CAPACITY_PATH) == 3
     assert paths.count(GRAPH_PATH) == 2 and paths.count(BAP_PATH) == 2
     assert f"capplan forecast {folder}/" in result.stdout
@@ -106,10 +116,10 @@ def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> Non
 )
 def test_a_refused_call_names_the_permission(tmp_path: Path, status: int, permission: str) -> None:
     body = json.dumps({"error": {"code": "Forbidden", "message": f"token {TOKEN} refused"}})
-    behaviour = Behaviour(failures={GRAPH_PATH: [(status, body.encode(), {})]})
+    behaviour = Behaviour(failures={GRAPH_PATH: [Reply(status, body)]})
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 2
     assert permission in result.stderr and f"HTTP {status}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -118,19 +128,19 @@ def test_a_refused_call_names_the_permission(tmp_path: Path, status: int, permis
 
 
 def test_the_admin_api_refusal_names_its_role(tmp_path: Path) -> None:
-    behaviour = Behaviour(failures={BAP_PATH: [(403, b"{}", {})]})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out")
+    behaviour = Behaviour(failures={BAP_PATH: [Reply(403, {})]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out")
     assert result.exit_code == 2
     assert "Power Platform administrator" in result.stderr
 
 
 def test_a_server_error_leaves_no_snapshot(tmp_path: Path) -> None:
     body = json.dumps({"error": {"code": "InternalError", "message": f"echo Bearer {TOKEN}"}})
-    behaviour = Behaviour(failures={CAPACITY_PATH: [(500, body.encode(), {})]})
+    behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(500, body)]})
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 3
     assert "HTTP 500" in result.stderr and "InternalError" in result.stderr
     assert [p.name for p in out.iterdir()] == [] if out.exists() else True
@@ -139,37 +149,37 @@ def test_a_server_error_leaves_no_snapshot(tmp_path: Path) -> None:
 
 def test_a_body_that_is_not_json(tmp_path: Path) -> None:
     page = b"<html><body>Sign in to continue</body></html>"
-    behaviour = Behaviour(failures={BAP_PATH: [(200, page, {"Content-Type": "text/html"})]})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out")
+    behaviour = Behaviour(failures={BAP_PATH: [Reply(200, page, {"Content-Type": "text/html"})]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out")
     assert result.exit_code == 3
     assert "not JSON" in result.stderr and "<html>" in result.stderr
 
 
 def test_a_slow_answer_times_out(tmp_path: Path) -> None:
     behaviour = Behaviour(slow={GRAPH_PATH: 2.0})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out", "--timeout", "0.3")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--timeout", "0.3")
     assert result.exit_code == 3
-    assert "no answer within 0.3 s" in result.stderr
+    assert "no complete answer within 0.3 s" in result.stderr
 
 
 def test_throttling_that_does_not_stop_is_bounded(tmp_path: Path) -> None:
-    throttled = [(429, b"", {"Retry-After": "120"})] * 5
+    throttled = [Reply(429, b"", {"Retry-After": "120"})] * 5
     behaviour = Behaviour(failures={GRAPH_PATH: list(throttled)})
-    with serve(behaviour) as base:
-        result = run_collect(base, tmp_path / "out", "--max-wait", "1")
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--max-wait", "1")
     assert result.exit_code == 3
-    assert "still throttled (429)" in result.stderr
-    assert len(behaviour.requests) == 1  # the advised wait alone exceeds the bound
+    assert "still throttled (HTTP 429)" in result.stderr
+    assert len(server.requests) == 1  # the advised wait alone exceeds the bound
 
 
 def test_an_answer_capplan_cannot_read_is_refused(tmp_path: Path) -> None:
     behaviour = Behaviour()
     behaviour.capacity = {"tenantCapacities": [{"capacityType": "Database"}]}
     out = tmp_path / "snapshots"
-    with serve(behaviour) as base:
-        result = run_collect(base, out)
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
     assert result.exit_code == 3
     assert "capplan cannot read" in result.stderr and "capacityUnits" in result.stderr
     assert not any(out.iterdir())  # the staging folder is gone too
@@ -185,24 +195,138 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
     assert "plain http to x.io" in result.stderr
 
 
-def test_a_next_link_to_another_host_is_not_followed() -> None:
+# ------------------------------------------------------------------------------ where tokens go
+
+
+@pytest.fixture
+def attacker() -> Iterator[LoopbackServer]:
+    """Another server on this machine; a token must never reach it unless allowed."""
+    with LoopbackServer() as server:
+        yield server
+
+
+def nowhere(out: Path) -> bool:
+    return not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("name", ["localhost", "127.0.0.1"], ids=["other-host", "other-port"])
+def test_a_next_link_elsewhere_is_refused_before_the_token_goes(
+    tmp_path: Path, attacker: LoopbackServer, name: str
+) -> None:
+    # The base URL given opens its own origin only: not another name for the machine, and not
+    # another port of the same address.
     behaviour = Behaviour()
-    behaviour.graph = {
-        "value": [{"skuId": "x"}],
-        "@odata.nextLink": "https://elsewhere.example/v1.0/subscribedSkus?$skiptoken=page2",
-    }
-    behaviour.graph["value"] = behaviour.graph["value"] * 2
-    with serve(behaviour) as base, HttpClient() as client:
-        with pytest.raises(HttpProblem, match="another host") as caught:
-            client.get_json(base + "/v1.0/subscribedSkus?first", TOKEN, "value")
-        # Our own server pages to itself; the planted link goes elsewhere after page one.
-        assert TOKEN not in str(caught.value)
+    behaviour.graph["@odata.nextLink"] = f"{attacker.url_as(name)}{GRAPH_PATH}?$skiptoken=x"
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 2, result.stderr
+    place = attacker.url_as(name).removeprefix("http://")
+    assert f"the next-page link goes to {place}, which is not an allowed host" in result.stderr
+    assert "--allow-host" in result.stderr and "Traceback" not in result.stderr
+    assert attacker.requests == []
+    graph = [seen for seen in server.requests if seen.path.startswith(GRAPH_PATH)]
+    assert len(graph) == 2  # both pages of the server's own paging were read, then it stopped
+    assert nowhere(out)
+    assert_no_leak(result, out)
+
+
+def test_a_redirect_elsewhere_is_refused_before_the_token_goes(
+    tmp_path: Path, attacker: LoopbackServer
+) -> None:
+    moved = Reply(302, b"", {"Location": f"{attacker.url_as('localhost')}/collect?token=yes"})
+    behaviour = Behaviour(failures={BAP_PATH: [moved]})
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 2, result.stderr
+    place = attacker.url_as("localhost").removeprefix("http://")
+    assert f"the redirect goes to {place}, which is not an allowed host" in result.stderr
+    assert attacker.requests == []
+    assert nowhere(out)
+    assert_no_leak(result, out)
+
+
+def test_a_redirect_within_the_base_url_is_followed(tmp_path: Path) -> None:
+    behaviour = Behaviour()
+    with microsoft(behaviour) as server:
+        moved = Reply(307, b"", {"Location": f"{server.url}{CAPACITY_PATH}?moved=1"})
+        behaviour.failures[CAPACITY_PATH] = [moved]
+        result = run_collect(server.url, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    capacity = [seen for seen in server.requests if seen.path.startswith(CAPACITY_PATH)]
+    assert [seen.path.endswith("moved=1") for seen in capacity] == [False, True]
+    assert all(seen.authorization == f"Bearer {TOKEN}" for seen in capacity)
+
+
+def test_allow_host_lets_a_next_link_go_to_a_host_it_names(
+    tmp_path: Path, attacker: LoopbackServer
+) -> None:
+    behaviour = Behaviour()
+    skus = behaviour.graph["value"]
+    behaviour.graph["@odata.nextLink"] = f"{attacker.url_as('localhost')}{GRAPH_PATH}?p=3"
+    attacker.script(
+        Reply(200, {"value": [{**skus[0], "skuId": "00000000-0000-0000-0000-0000000000aa"}]})
+    )
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path, "--allow-host", "localhost")
+    assert result.exit_code == 0, result.stderr
+    assert [seen.authorization for seen in attacker.requests] == [f"Bearer {TOKEN}"]
+    (folder,) = tmp_path.iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    graph = next(e for e in manifest["files"] if e["file"] == "subscribedSkus.json")
+    assert (graph["count"], graph["pages"]) == (len(skus) + 1, 3)
+
+
+@pytest.mark.parametrize("pattern", ["*", "*.com", "a b"])
+def test_allow_host_patterns_that_allow_anyone_are_refused(tmp_path: Path, pattern: str) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["collect", "--out", str(tmp_path), "--token-env", TOKEN_ENV, "--allow-host", pattern],
+        env={TOKEN_ENV: TOKEN},
+    )
+    assert result.exit_code == 2
+    assert "--allow-host" in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------ what comes back
+
+
+@pytest.mark.parametrize(
+    ("reply", "fragment"),
+    [
+        (Reply(stream=gzip_bomb), "larger than 50 MB (on the wire or unpacked)"),
+        (Reply(200, nested(100)), "nested more than 64 levels deep"),
+        (Reply(200, b'{"value": [], "value": []}'), "the key 'value' appears twice"),
+    ],
+    ids=["gzip-bomb", "too-deep", "duplicate-key"],
+)
+def test_an_answer_past_the_caps_is_refused(tmp_path: Path, reply: Reply, fragment: str) -> None:
+    behaviour = Behaviour(failures={BAP_PATH: [reply]})
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 3, result.stderr
+    assert "Power Platform admin environment list" in result.stderr and fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert nowhere(out)
+
+
+def test_a_dripping_answer_is_cut_off_at_the_timeout(tmp_path: Path) -> None:
+    """Every byte comes quickly; the whole answer would take far longer than --timeout."""
+    body = json.dumps({"tenantCapacities": []}).encode()
+    behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(stream=drip(body, 0.2))]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--timeout", "0.5")
+    assert result.exit_code == 3, result.stderr
+    assert "no complete answer within 0.5 s" in result.stderr
 
 
 def test_an_existing_snapshot_of_the_day_is_kept(tmp_path: Path) -> None:
-    with serve(Behaviour()) as base:
-        first = run_collect(base, tmp_path)
-        second = run_collect(base, tmp_path)
+    with microsoft(Behaviour()) as server:
+        first = run_collect(server.url, tmp_path)
+        second = run_collect(server.url, tmp_path)
     assert first.exit_code == 0, first.stderr
     assert second.exit_code == 2 and "already exists" in second.stderr
 

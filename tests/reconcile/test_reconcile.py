@@ -18,6 +18,7 @@ from .variants import (
     OTHER_TENANT,
     TENANT_CAPACITY,
     consumption_gap,
+    named_by,
     one_more_addon_unit,
     other_tenant,
     sample,
@@ -75,6 +76,50 @@ def test_an_addon_unit_microsoft_counts_is_found_and_named(tmp_path: Path) -> No
         in (reconciliation.explanations[0])
     )
     assert reconciliation.unexplained_gb == {}
+
+
+# Product GUIDs of Microsoft's "Product names and service plan identifiers" list, as the bundled
+# SKU catalog holds them. The Tier 3 sandbox has none published: it keeps the sample's GUID,
+# which nothing knows.
+CATALOG_GUIDS = {
+    "DYN365_FINANCE": "55c9eb4e-c746-45b4-b255-9ab6b19d5c62",
+    "DYN365_SCM": "f2e48cb3-9da0-42cd-8464-4a54ce198ad0",
+    "Dyn365_Operations_Activity": "b75074f1-4c54-41bf-970f-c9ac871567f5",
+    "CDS_DB_CAPACITY": "e612d426-6bc3-4181-9658-91aa906b0ac0",
+    "Dynamics_365_for_Operations_Sandbox_Tier2_SKU": "e485d696-4c87-4aac-bf4a-91b2fb6f0fa7",
+}
+TIER3 = "Dynamics_365_for_Operations_Sandbox_Tier3_SKU"
+
+
+def test_a_guid_only_the_sku_catalog_knows_joins_by_its_part_number(tmp_path: Path) -> None:
+    from planner.ruleset import bundled_catalog
+
+    catalog = bundled_catalog()
+    for part, guid in CATALOG_GUIDS.items():
+        entry = catalog.by_guid(guid)
+        assert entry is not None and entry.part_number.casefold() == part.casefold(), part
+    # The export is a sku,quantity sheet: part numbers, no GUIDs; the rule set lists none either.
+    # Microsoft names the licenses by GUID and by entitlement codes such as DYN365_FINANCE_BASE,
+    # which are no part numbers.
+    held = plan([LICENSES], as_of=AS_OF).licenses
+    sheet = tmp_path / "licenses.csv"
+    sheet.write_text(
+        "sku,quantity\n"
+        + "".join(f"{row.sku_given},{row.quantity}\n" for row in held.itertuples()),
+        encoding="utf-8",
+    )
+    capacity = write(tmp_path / "capacity.json", named_by(sample(), CATALOG_GUIDS))
+    result = plan([sheet, ENVIRONMENTS, capacity], as_of=AS_OF)
+    reconciliation = result.reconciliation
+    assert reconciliation is not None
+    assert set(result.licenses["sku_id"]) == {""}
+    assert not any(result.ruleset.find_license("", guid) for guid in CATALOG_GUIDS.values())
+    rows = reconciliation.licenses[reconciliation.licenses["part"] != "Base"]
+    how = dict(zip(rows["sku"], rows["matched_by"], strict=True))
+    assert {sku: how[sku] for sku in CATALOG_GUIDS} == dict.fromkeys(CATALOG_GUIDS, "SKU catalog")
+    # Where the catalog knows no GUID, the entitlement code stands in, and differs.
+    assert how["D365_SANDBOX_TIER3"] == "entitlement code"
+    assert set(reconciliation.mismatched_licenses["sku"]) == {"D365_SANDBOX_TIER3", TIER3}
 
 
 def test_a_temporary_license_is_marked_with_its_expiry(tmp_path: Path) -> None:

@@ -73,6 +73,25 @@ def other_tenant(document: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def export_part_numbers() -> dict[str, str]:
+    """The sample export's skuId -> part number."""
+    export = json.loads(LICENSES.read_text(encoding="utf-8"))
+    return {sku["skuId"]: sku["skuPartNumber"] for sku in export["value"]}
+
+
+def named_by(document: dict[str, Any], guids: dict[str, str]) -> dict[str, Any]:
+    """Microsoft names a license by ``guids[part number]`` instead of the sample's skuId (the
+    others keep theirs)."""
+    out = copy.deepcopy(document)
+    parts = export_part_numbers()
+    for entry in out["tenantCapacities"]:
+        for group in entry.get("capacityEntitlements", []):
+            for license_ in group.get("licenses", []):
+                part = parts[license_["skuId"]]
+                license_["skuId"] = guids.get(part, license_["skuId"])
+    return out
+
+
 def write(path: Path, document: dict[str, Any]) -> Path:
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return path

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import socket
 import sys
-import threading
 import time
-import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from loopback import (
+    PROXY_VARIABLES,
+    LoopbackServer,
+    Reply,
+    drip,
+    endless_chunks,
+    gzip_bomb,
+    huge_body,
+    huge_undeclared_body,
+    nested,
+)
 
 from planner.errors import InputError
+from planner.http import is_loopback_host, parse_retry_after
 from planner.verify.dataverse import (
     API_PATH,
     CONTRACT_KEYS,
@@ -27,10 +34,8 @@ from planner.verify.dataverse import (
     VerifyResult,
     check_integration,
     exit_status,
-    is_loopback_host,
     is_not_integrated_message,
     normalise_org_url,
-    parse_retry_after,
     render_json,
     render_table,
     resolve_token,
@@ -55,142 +60,13 @@ NOT_INTEGRATED = {
 }
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None  # dict/list -> JSON, str/bytes -> as is
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    # A hostile answer: writes status, headers and body itself to the socket file.
-    stream: Callable[[Any], None] | None = None
-
-
-def endless_chunks(wfile: Any) -> None:
-    """A chunked body that never ends (until the client hangs up)."""
-    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-    wfile.write(b"Transfer-Encoding: chunked\r\n\r\n")
-    chunk = b"[" * 0 + b" " * 65536
-    while True:
-        wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-
-
-@functools.cache
-def gzip_bomb_body() -> bytes:
-    """64 KB of gzip that inflates to 64 MB of spaces (a real bomb only scales this up)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = b" " * (1 << 20)
-    return b"".join(compressor.compress(block) for _ in range(64)) + compressor.flush()
-
-
-def gzip_bomb(wfile: Any) -> None:
-    body = gzip_bomb_body()
-    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-    wfile.write(b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body))
-    wfile.write(body)
-
-
-def huge_body(wfile: Any) -> None:
-    """A plain body of 64 MB that says so up front, sent anyway."""
-    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-    wfile.write(b"Content-Length: %d\r\n\r\n" % (64 << 20))
-    for _ in range(64):
-        wfile.write(b" " * (1 << 20))
-
-
-def huge_undeclared_body(wfile: Any) -> None:
-    """A body without a length that runs until the connection closes."""
-    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-    for _ in range(64):
-        wfile.write(b" " * (1 << 20))
-
-
-def drip(wfile: Any) -> None:
-    """A valid answer, one byte every 0.2 seconds: each read is quick, the whole is not."""
-    body = json.dumps(LINKED_BODY).encode()
-    wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
-    wfile.write(b"Content-Length: %d\r\n\r\n" % len(body))
-    wfile.flush()
-    for byte in body:
-        wfile.write(bytes([byte]))
-        wfile.flush()
-        time.sleep(0.2)
-
-
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-
-
-class FakeDataverse:
-    """A real HTTP server answering from a script; the last reply repeats once it runs out."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = [Reply(200, LINKED_BODY)]
-        self.requests: list[Seen] = []
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with fake._lock:
-                    fake.requests.append(Seen(self.path, dict(self.headers.items())))
-                    reply = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.stream is not None:
-                    try:
-                        reply.stream(self.wfile)
-                        self.wfile.flush()
-                    except OSError:  # the client hung up, as it should
-                        pass
-                    self.close_connection = True
-                    return
-                if isinstance(reply.body, dict | list):
-                    payload = json.dumps(reply.body).encode()
-                    content_type = "application/json; odata.metadata=minimal"
-                elif isinstance(reply.body, str):
-                    payload, content_type = reply.body.encode(), "text/plain"
-                else:
-                    payload, content_type = reply.body or b"", "application/octet-stream"
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(payload)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:  # the client gave up (timeout test)
-                    pass
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False  # do not wait for a deliberately slow handler
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def script(self, *replies: Reply) -> None:
-        self.replies = list(replies)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def dataverse(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDataverse]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+def dataverse(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    server = FakeDataverse()
-    yield server
-    server.close()
+    with LoopbackServer() as server:
+        server.script(Reply(200, LINKED_BODY))
+        yield server
 
 
 class Sleeps:
@@ -201,7 +77,7 @@ class Sleeps:
         self.calls.append(seconds)
 
 
-def run(server: FakeDataverse, *replies: Reply, **options: Any) -> VerifyResult:
+def run(server: LoopbackServer, *replies: Reply, **options: Any) -> VerifyResult:
     server.script(*replies)
     options.setdefault("sleep", Sleeps())
     options.setdefault("timeout", 2.0)
@@ -217,7 +93,7 @@ def assert_no_token(result: VerifyResult) -> None:
 # ------------------------------------------------------------------------------ linked
 
 
-def test_linked_answer_and_request_shape(dataverse: FakeDataverse) -> None:
+def test_linked_answer_and_request_shape(dataverse: LoopbackServer) -> None:
     result = run(dataverse, Reply(200, LINKED_BODY))
     assert result.status == "linked"
     assert result.finance_operations_url == LINKED_BODY["Url"]
@@ -237,14 +113,14 @@ def test_linked_answer_and_request_shape(dataverse: FakeDataverse) -> None:
     assert_no_token(result)
 
 
-def test_trailing_slash_is_normalised(dataverse: FakeDataverse) -> None:
+def test_trailing_slash_is_normalised(dataverse: LoopbackServer) -> None:
     dataverse.script(Reply(200, LINKED_BODY))
     result = check_integration(dataverse.url + "//", TOKEN, sleep=Sleeps())
     assert result.status == "linked"
     assert dataverse.requests[0].path == API_PATH
 
 
-def test_odata_wrapped_body_is_accepted(dataverse: FakeDataverse) -> None:
+def test_odata_wrapped_body_is_accepted(dataverse: LoopbackServer) -> None:
     wrapped = {"@odata.context": "x", "value": [{k: v for k, v in LINKED_BODY.items()}]}
     assert run(dataverse, Reply(200, wrapped)).status == "linked"
 
@@ -261,7 +137,7 @@ def test_odata_wrapped_body_is_accepted(dataverse: FakeDataverse) -> None:
     ],
 )
 def test_malformed_success_bodies_are_unknown(
-    dataverse: FakeDataverse, body: Any, fragment: str
+    dataverse: LoopbackServer, body: Any, fragment: str
 ) -> None:
     result = run(dataverse, Reply(200, body))
     assert result.status == "unknown"
@@ -283,7 +159,7 @@ def test_malformed_success_bodies_are_unknown(
     ],
 )
 def test_not_linked_needs_code_and_message(
-    dataverse: FakeDataverse, status: int, code: str, message: str
+    dataverse: LoopbackServer, status: int, code: str, message: str
 ) -> None:
     result = run(dataverse, Reply(status, {"error": {"code": code, "message": message}}))
     assert result.status == "not_linked"
@@ -293,7 +169,7 @@ def test_not_linked_needs_code_and_message(
     assert exit_status(result) == 0
 
 
-def test_same_code_with_another_message_is_unknown(dataverse: FakeDataverse) -> None:
+def test_same_code_with_another_message_is_unknown(dataverse: LoopbackServer) -> None:
     body = {"error": {"code": "0x80048d0b", "message": "Something else went wrong."}}
     result = run(dataverse, Reply(400, body))
     assert result.status == "unknown"
@@ -302,12 +178,12 @@ def test_same_code_with_another_message_is_unknown(dataverse: FakeDataverse) -> 
     assert exit_status(result) == 3
 
 
-def test_same_message_with_another_code_is_unknown(dataverse: FakeDataverse) -> None:
+def test_same_message_with_another_code_is_unknown(dataverse: LoopbackServer) -> None:
     body = {"error": {"code": "0x80040216", "message": NOT_INTEGRATED["error"]["message"]}}
     assert run(dataverse, Reply(400, body)).status == "unknown"
 
 
-def test_code_without_message_is_unknown(dataverse: FakeDataverse) -> None:
+def test_code_without_message_is_unknown(dataverse: LoopbackServer) -> None:
     assert run(dataverse, Reply(400, {"error": {"code": "0x80048d0b"}})).status == "unknown"
 
 
@@ -326,7 +202,7 @@ def test_message_matching_is_about_meaning() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_refused_token_is_unknown(dataverse: FakeDataverse, status: int) -> None:
+def test_refused_token_is_unknown(dataverse: LoopbackServer, status: int) -> None:
     body = {"error": {"code": "0x80072560", "message": f"bad token {TOKEN}"}}
     result = run(dataverse, Reply(status, body, {"WWW-Authenticate": "Bearer"}))
     assert result.status == "unknown"
@@ -335,7 +211,7 @@ def test_refused_token_is_unknown(dataverse: FakeDataverse, status: int) -> None
     assert_no_token(result)
 
 
-def test_server_error_is_unknown(dataverse: FakeDataverse) -> None:
+def test_server_error_is_unknown(dataverse: LoopbackServer) -> None:
     body = {"error": {"code": "0x80040265", "message": "An unexpected error occurred."}}
     result = run(dataverse, Reply(500, body))
     assert result.status == "unknown"
@@ -343,13 +219,13 @@ def test_server_error_is_unknown(dataverse: FakeDataverse) -> None:
     assert result.http_status == 500
 
 
-def test_error_without_json_is_unknown(dataverse: FakeDataverse) -> None:
+def test_error_without_json_is_unknown(dataverse: LoopbackServer) -> None:
     result = run(dataverse, Reply(502, "Bad gateway"))
     assert result.status == "unknown"
     assert "502" in (result.message or "")
 
 
-def test_redirect_is_not_followed(dataverse: FakeDataverse) -> None:
+def test_redirect_is_not_followed(dataverse: LoopbackServer) -> None:
     result = run(dataverse, Reply(302, "", {"Location": "https://login.example/"}))
     assert result.status == "unknown"
     assert len(dataverse.requests) == 1
@@ -358,7 +234,7 @@ def test_redirect_is_not_followed(dataverse: FakeDataverse) -> None:
 # ------------------------------------------------------------------------------ retries
 
 
-def test_429_then_200_honours_retry_after(dataverse: FakeDataverse) -> None:
+def test_429_then_200_honours_retry_after(dataverse: LoopbackServer) -> None:
     sleeps = Sleeps()
     result = run(
         dataverse,
@@ -372,7 +248,7 @@ def test_429_then_200_honours_retry_after(dataverse: FakeDataverse) -> None:
     assert len(dataverse.requests) == 2
 
 
-def test_503_forever_is_unknown_after_bounded_retries(dataverse: FakeDataverse) -> None:
+def test_503_forever_is_unknown_after_bounded_retries(dataverse: LoopbackServer) -> None:
     sleeps = Sleeps()
     result = run(
         dataverse,
@@ -388,14 +264,14 @@ def test_503_forever_is_unknown_after_bounded_retries(dataverse: FakeDataverse) 
     assert exit_status(result) == 3
 
 
-def test_retry_without_advice_backs_off(dataverse: FakeDataverse) -> None:
+def test_retry_without_advice_backs_off(dataverse: LoopbackServer) -> None:
     sleeps = Sleeps()
     result = run(dataverse, Reply(429, "slow down"), sleep=sleeps, max_retries=2, timeout=10.0)
     assert result.status == "unknown"
     assert sleeps.calls == [1.0, 2.0]
 
 
-def test_no_wait_beyond_the_time_budget(dataverse: FakeDataverse) -> None:
+def test_no_wait_beyond_the_time_budget(dataverse: LoopbackServer) -> None:
     """The timeout is the budget of the whole check: a wait that would pass it is not made."""
     sleeps = Sleeps()
     result = run(dataverse, Reply(503, "busy", {"Retry-After": "5"}), sleep=sleeps, timeout=2.0)
@@ -403,7 +279,7 @@ def test_no_wait_beyond_the_time_budget(dataverse: FakeDataverse) -> None:
     assert len(dataverse.requests) == 1
 
 
-def test_no_retries_when_max_retries_is_zero(dataverse: FakeDataverse) -> None:
+def test_no_retries_when_max_retries_is_zero(dataverse: LoopbackServer) -> None:
     sleeps = Sleeps()
     result = run(dataverse, Reply(429, "", {"Retry-After": "1"}), sleep=sleeps, max_retries=0)
     assert result.status == "unknown"
@@ -425,7 +301,7 @@ def test_retry_after_as_http_date() -> None:
 # ------------------------------------------------------------------------------ transport
 
 
-def test_slow_answer_times_out(dataverse: FakeDataverse) -> None:
+def test_slow_answer_times_out(dataverse: LoopbackServer) -> None:
     started = time.monotonic()
     result = run(dataverse, Reply(200, LINKED_BODY, delay=1.5), timeout=0.3)
     assert time.monotonic() - started < 1.2
@@ -500,7 +376,7 @@ def test_url_normalisation_and_loopback() -> None:
 # ------------------------------------------------------------------------------ the token
 
 
-def test_token_never_leaks(dataverse: FakeDataverse) -> None:
+def test_token_never_leaks(dataverse: LoopbackServer) -> None:
     echo = {"error": {"code": "0x80048d0b", "message": f"Authorization Bearer {TOKEN} rejected"}}
     scenarios = [
         Reply(200, LINKED_BODY),
@@ -528,7 +404,7 @@ def test_bad_token_error_does_not_echo_it() -> None:
         check_integration("https://contoso.crm.dynamics.com", "  ", client=client)
 
 
-def test_bearer_prefix_in_the_variable_is_tolerated(dataverse: FakeDataverse) -> None:
+def test_bearer_prefix_in_the_variable_is_tolerated(dataverse: LoopbackServer) -> None:
     dataverse.script(Reply(200, LINKED_BODY))
     result = check_integration(dataverse.url, f"Bearer {TOKEN}\n", sleep=Sleeps())
     assert result.status == "linked"
@@ -625,7 +501,7 @@ def test_verify_inventory_names_the_bad_row() -> None:
     assert caught.value.location == "row 3, column org_url"
 
 
-def test_verify_inventory_against_the_server(dataverse: FakeDataverse) -> None:
+def test_verify_inventory_against_the_server(dataverse: LoopbackServer) -> None:
     dataverse.script(Reply(200, LINKED_BODY), Reply(400, NOT_INTEGRATED))
     other = dataverse.url.replace("127.0.0.1", "localhost")
     rows = [{"name": "PROD", "org_url": dataverse.url}, {"name": "UAT", "org_url": other}]
@@ -692,30 +568,30 @@ def test_contract_json_and_table() -> None:
     ids=["declared", "undeclared", "endless-chunked", "gzip-bomb"],
 )
 def test_oversized_answers_are_cut_off(
-    dataverse: FakeDataverse, stream: Any, fragment: str
+    dataverse: LoopbackServer, stream: Any, fragment: str
 ) -> None:
     result = run(dataverse, Reply(stream=stream), timeout=20.0)
     assert result.status == "unknown"
     assert fragment in (result.message or "")
 
 
-def test_a_dripping_server_is_cut_off_by_the_total_budget(dataverse: FakeDataverse) -> None:
+def test_a_dripping_server_is_cut_off_by_the_total_budget(dataverse: LoopbackServer) -> None:
     """Each byte comes quickly, the whole answer would take a minute: the budget ends it."""
-    result = run(dataverse, Reply(stream=drip), timeout=1.0)
+    result = run(dataverse, Reply(stream=drip(json.dumps(LINKED_BODY).encode())), timeout=1.0)
     assert result.status == "unknown"
     assert "within 1 s" in (result.message or "")
 
 
-def test_deeply_nested_json_is_unknown(dataverse: FakeDataverse) -> None:
-    deep = "[" * 100_000 + "]" * 100_000
+def test_deeply_nested_json_is_unknown(dataverse: LoopbackServer) -> None:
+    deep = nested(100_000)
     for status in (200, 400):
-        result = run(dataverse, Reply(status, deep.encode()))
+        result = run(dataverse, Reply(status, deep))
         assert result.status == "unknown", status
-    result = run(dataverse, Reply(200, deep.encode()))
+    result = run(dataverse, Reply(200, deep))
     assert "nested too deeply" in (result.message or "")
 
 
-def test_server_text_is_made_harmless(dataverse: FakeDataverse) -> None:
+def test_server_text_is_made_harmless(dataverse: LoopbackServer) -> None:
     """Escape sequences, OSC-8 links, bidi overrides and the token never reach the output."""
     nasty = (
         "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x1b[2J \u202e gnp.exe "
@@ -739,14 +615,14 @@ def test_server_text_is_made_harmless(dataverse: FakeDataverse) -> None:
             assert "s3cr3t" not in text
 
 
-def test_duplicate_keys_in_an_answer_are_not_guessed(dataverse: FakeDataverse) -> None:
+def test_duplicate_keys_in_an_answer_are_not_guessed(dataverse: LoopbackServer) -> None:
     body = b'{"Url": "https://a.example", "Url": "https://b.example", "TenantId": "t", "Id": "i"}'
     result = run(dataverse, Reply(200, body))
     assert result.status == "unknown"
 
 
 def test_inventory_rows_of_hosts_not_allowed_are_never_contacted(
-    dataverse: FakeDataverse,
+    dataverse: LoopbackServer,
 ) -> None:
     rows = [
         {"name": "CE", "org_url": dataverse.url},
