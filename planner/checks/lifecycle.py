@@ -47,9 +47,8 @@ def overage_stage_1(plan: Plan) -> Iterator[Finding]:
 
 @check("OVERAGE_STAGE_2", "error")
 def overage_stage_2(plan: Plan) -> Iterator[Finding]:
-    """A Dataverse-only tenant is still over 30 days after T0 (the rule set's
-    ``overage.stage_2_after_days``) within the horizon: its sandboxes go into administration
-    mode. Production environments and sandboxes billed pay-as-you-go are left out. The message
+    """A Dataverse-only tenant is still over when the rule set's ``overage.stage_2_after_days``
+    have passed since T0, within the horizon: its sandboxes go into administration mode. Production environments and sandboxes billed pay-as-you-go are left out. The message
     gives the date and names the sandboxes.
     """
     for stage in _stages(plan, 2):
@@ -71,9 +70,8 @@ def overage_stage_2(plan: Plan) -> Iterator[Finding]:
 
 @check("OVERAGE_STAGE_3", "error")
 def overage_stage_3(plan: Plan) -> Iterator[Finding]:
-    """A Dataverse-only tenant is still over 90 days after T0 (the rule set's
-    ``overage.stage_3_after_days``) within the horizon: its sandboxes are disabled (their data
-    is kept). Production environments and sandboxes billed pay-as-you-go are left out. The
+    """A Dataverse-only tenant is still over when the rule set's ``overage.stage_3_after_days``
+    have passed since T0, within the horizon: its sandboxes are disabled (their data is kept). Production environments and sandboxes billed pay-as-you-go are left out. The
     message gives the date and names the sandboxes.
     """
     for stage in _stages(plan, 3):
