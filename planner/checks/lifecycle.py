@@ -48,8 +48,9 @@ def overage_stage_1(plan: Plan) -> Iterator[Finding]:
 @check("OVERAGE_STAGE_2", "error")
 def overage_stage_2(plan: Plan) -> Iterator[Finding]:
     """A Dataverse-only tenant is still over when the rule set's ``overage.stage_2_after_days``
-    have passed since T0, within the horizon: its sandboxes go into administration mode. Production environments and sandboxes billed pay-as-you-go are left out. The message
-    gives the date and names the sandboxes.
+    have passed since T0, within the horizon: its sandboxes go into administration mode.
+    Production environments and sandboxes billed pay-as-you-go are left out. The message gives
+    the date and names the sandboxes.
     """
     for stage in _stages(plan, 2):
         affected = (
@@ -71,8 +72,9 @@ def overage_stage_2(plan: Plan) -> Iterator[Finding]:
 @check("OVERAGE_STAGE_3", "error")
 def overage_stage_3(plan: Plan) -> Iterator[Finding]:
     """A Dataverse-only tenant is still over when the rule set's ``overage.stage_3_after_days``
-    have passed since T0, within the horizon: its sandboxes are disabled (their data is kept). Production environments and sandboxes billed pay-as-you-go are left out. The
-    message gives the date and names the sandboxes.
+    have passed since T0, within the horizon: its sandboxes are disabled (their data is kept).
+    Production environments and sandboxes billed pay-as-you-go are left out. The message gives
+    the date and names the sandboxes.
     """
     for stage in _stages(plan, 3):
         affected = (
