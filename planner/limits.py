@@ -21,10 +21,11 @@ MAX_COLUMNS = 1_000
 # refused before it is parsed. A tenant of N environments costs memory in proportion to N.
 # Measured peak resident memory (/usr/bin/time -v, the benchmark's generated inventory, 5,000 and
 # 50,000 environments, the same over 36 and 120 months): forecast to JSON 115 and 280 MB, about
-# 3.7 KB per environment, and to the text table 130 and 530 MB, about 9 KB; report about 7 KB and
-# whatif about 12 KB per environment (440 MB and 690 MB at 50,000); the admin environment list as
-# JSON about 8 KB (520 MB at 50,000). So 500,000 environments need from 2 to 6 GB: a large
-# machine's work, but not all of its memory, and minutes rather than an afternoon.
+# 3.7 KB per environment, and to the text table 130 and 530 MB, about 9 KB; report (all its
+# processes, as benchmarks/bench.py samples them) 230 and 770 MB and whatif 150 and 690 MB, about
+# 12 KB each; the admin environment list as JSON about 8 KB (520 MB at 50,000). So 500,000
+# environments need from 2 to 6 GB: a large machine's work, but not all of its memory, and
+# minutes rather than an afternoon.
 MAX_ROWS = 500_000
 # Cells of one table (rows times columns, counted before parsing): 500,000 rows of 20 columns (the
 # inventory template has 18). Measured: parsing costs 15 to 45 bytes per cell of text and about
