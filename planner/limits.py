@@ -16,12 +16,22 @@ from planner.errors import InputError
 MAX_TOML_BYTES = 1024 * 1024
 # Columns of one table (CSV or sheet): no format capplan reads has more than a few dozen.
 MAX_COLUMNS = 1_000
-# Rows of one table or items of one JSON list: the largest tenants have a few thousand
-# environments. Planning costs about 8 KB of memory per environment (14 KB over 120 months),
-# so 10,000 environments stay within about 220 MB and a few seconds.
-MAX_ROWS = 10_000
-# Cells of one table (rows times columns): ten thousand rows of a hundred columns.
-MAX_CELLS = 1_000_000
+# Rows of one table or items of one JSON list: two and a half times the 200,000 environments
+# capplan is built to plan, so the largest real tenants are read, and a file longer than that is
+# refused before it is parsed. A tenant of N environments costs memory in proportion to N.
+# Measured peak resident memory (/usr/bin/time -v, the benchmark's generated inventory, 5,000 and
+# 50,000 environments, the same over 36 and 120 months): forecast to JSON 115 and 280 MB, about
+# 3.7 KB per environment, and to the text table 130 and 530 MB, about 9 KB; report (all its
+# processes, as benchmarks/bench.py samples them) 230 and 770 MB and whatif 150 and 690 MB, about
+# 12 KB each; the admin environment list as JSON about 8 KB (520 MB at 50,000). So 500,000
+# environments need from 2 to 6 GB: a large machine's work, but not all of its memory, and
+# minutes rather than an afternoon.
+MAX_ROWS = 500_000
+# Cells of one table (rows times columns, counted before parsing): 500,000 rows of 20 columns (the
+# inventory template has 18). Measured: parsing costs 15 to 45 bytes per cell of text and about
+# 90 bytes and 2.5 microseconds per cell of a workbook, so a table at the limit needs at most
+# about 1 GB and half a minute, whatever its shape.
+MAX_CELLS = 10_000_000
 # Characters of one cell or name: what an Excel cell holds. Longer text would be cut in the
 # workbook without a word, so it is refused where it is read.
 LONGEST_TEXT = 32_767

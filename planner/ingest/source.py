@@ -66,7 +66,9 @@ def read_raw(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawFile:
         raise InputError(
             f"file is larger than the limit of {max_bytes:,} bytes",
             file=name,
-            expected="a license export or environment list of reasonable size",
+            # The admin environment list as JSON takes about 2 KB per environment, so a tenant
+            # of more than 25,000 environments is over the default: the option is the way on.
+            expected="a license export or environment list; --max-input-mb reads a larger one",
         )
     return RawFile(name=name, data=data)
 

@@ -36,8 +36,8 @@ MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
 EXCEL_ROWS = 1_048_576  # Excel's own limits
 EXCEL_COLUMNS = 16_384
-# A used range declared larger than this is refused before reading (a real inventory of 100,000
-# environments by 100 columns is 10 million).
+# A used range declared larger than this is refused before reading: 500,000 rows (the most a
+# table may hold) by 100 columns.
 MAX_DECLARED_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
 
@@ -343,7 +343,8 @@ def _sparse_rows(
         raise InputError(
             f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
             file=raw.name,
-            expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of 100 columns)",
+            expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of "
+            f"{MAX_CELLS // MAX_ROWS} columns)",
         ) from None
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None

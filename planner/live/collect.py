@@ -356,8 +356,12 @@ def _check_readable(staging: Path, endpoints: list[Endpoint]) -> None:
     from planner.ingest import load_inputs
 
     for endpoint in endpoints:
+        path = staging / endpoint.file
         try:
-            load_inputs([staging / endpoint.file])
+            # capplan wrote the file from an answer it parsed: the size limit on input files
+            # guards against hostile ones, and the admin list of a tenant of 25,000 environments
+            # or more is over the default.
+            load_inputs([path], max_bytes=max(DEFAULT_MAX_BYTES, path.stat().st_size))
         except InputError as error:
             where = f" at {error.location}" if error.location else ""
             raise ServiceError(
@@ -369,8 +373,11 @@ def _check_readable(staging: Path, endpoints: list[Endpoint]) -> None:
 
 def next_commands(collected: Collected, out: Path) -> list[str]:
     folder = str(collected.folder)
+    largest = max((entry["bytes"] for entry in collected.manifest["files"]), default=0)
+    # A file over the default input size limit needs a higher one to be read.
+    limit = f" --max-input-mb {-(-largest // 2**20)}" if largest > DEFAULT_MAX_BYTES else ""
     return [
-        f"capplan forecast {folder}/",
-        f"capplan reconcile {folder}/",
-        f"capplan forecast {folder}/ --history {out}",
+        f"capplan forecast {folder}/{limit}",
+        f"capplan reconcile {folder}/{limit}",
+        f"capplan forecast {folder}/ --history {out}{limit}",
     ]

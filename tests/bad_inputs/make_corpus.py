@@ -706,7 +706,9 @@ def bad_files() -> dict[str, bytes]:
     out["header-1500-columns.csv"] = utf8(
         "sku,quantity," + ",".join(f"c{n}" for n in range(1500)) + "\nDYN365_FINANCE,1\n"
     )
-    out["over-row-limit.csv"] = utf8("sku,quantity\n" + "X,1\n" * 10_200)
+    # Files over the row, cell and item limits would be megabytes: the test repeats the rows of
+    # these (grow_to in cases.toml) until the copy it runs on is over the limit.
+    out["over-row-limit.csv"] = utf8("sku,quantity\n" + "X,1\n" * 1000)
     out["over-cell-limit.csv"] = utf8(
         "name,type," + ",".join(f"c{n}" for n in range(600)) + "\n" + "," * 601 + "\n"
     )
@@ -718,7 +720,7 @@ def bad_files() -> dict[str, bytes]:
         '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
         '"prepaidUnits": {"enabled": 5}}]}'
     )
-    out["json-too-many-items.json"] = dumps({"value": [{}] * 10_001})
+    out["json-too-many-items.json"] = utf8('{"value": [\n' + "{},\n" * 1000 + "{}]}\n")
 
     # History snapshots (forecast --history).
     out["history-no-date.csv"] = utf8(INVENTORY_CSV)

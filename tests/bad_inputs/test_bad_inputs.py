@@ -96,11 +96,17 @@ GOOD = [Case.from_table(table) for table in MANIFEST["good"]]
 
 
 def grown(case: Case, folder: Path) -> Path:
-    """A copy of the case's file with its data rows repeated until it holds case.grow_to bytes."""
+    """A copy of the case's file with its data rows repeated until it holds more than
+    case.grow_to bytes: the lines after the first and, in a JSON file, before the last (which
+    closes the list)."""
     assert case.grow_to is not None
     header, _, rows = case.path.read_bytes().partition(b"\n")
+    closing = b""
+    if case.path.suffix == ".json":
+        rows, _, closing = rows.rstrip(b"\n").rpartition(b"\n")
+        rows, closing = rows + b"\n", closing + b"\n"
     copy = folder / case.path.name
-    copy.write_bytes(header + b"\n" + rows * (case.grow_to // len(rows) + 1))
+    copy.write_bytes(header + b"\n" + rows * (case.grow_to // len(rows) + 1) + closing)
     return copy
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.ingest import load_inputs, workbook
+from planner.limits import MAX_ROWS
 
 from .conftest import SAMPLES, load_error
 
@@ -226,3 +227,40 @@ def test_forced_kind_picks_the_matching_sheet(write_xlsx) -> None:
 def test_a_lone_path_is_one_file() -> None:
     inputs = load_inputs(str(SAMPLES / "licenses-planning.csv"))  # type: ignore[arg-type]
     assert len(inputs.sources) == 1
+
+
+def test_a_table_at_the_row_limit_is_read(write_text) -> None:
+    """The largest tenant capplan reads, well above the 200,000 environments it is built to
+    plan: every row of a file at the limit is kept."""
+    assert MAX_ROWS > 200_000
+    rows = "".join(f"E{number:06d},developer\n" for number in range(MAX_ROWS))
+    environments = load_inputs([write_text("inventory.csv", "name,type\n" + rows)]).environments
+    assert len(environments) == MAX_ROWS
+    assert environments["name"].iloc[-1] == f"E{MAX_ROWS - 1:06d}"
+
+
+def test_workbook_over_the_row_limit(write_xlsx, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook, "MAX_ROWS", 3)
+    rows = [["name", "type"], *([f"E{number}", "developer"] for number in range(6))]
+    error = load_error(write_xlsx("long.xlsx", {"Environments": rows}))
+    assert error.message == (
+        "sheet Environments has more than 4 rows of 2 columns: capplan reads at most 3 rows "
+        "and 10,000,000 cells"
+    )
+
+
+def test_workbook_over_the_cell_limit(write_xlsx, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells are counted as the sheet is parsed, wherever they are, and rows are counted as
+    wide as the header."""
+    monkeypatch.setattr(workbook, "MAX_ROWS", 2)
+    monkeypatch.setattr(workbook, "MAX_CELLS", 20)
+    rows = [["name", "type"], *([f"E{number}", "developer"] for number in range(14))]
+    error = load_error(write_xlsx("dense.xlsx", {"Environments": rows}))
+    assert error.message == "sheet Environments holds more than 20 cells"
+    assert error.expected == "at most 20 cells (for example 2 rows of 10 columns)"
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 100)
+    header = ["name", "type", *(f"note {number}" for number in range(8))]
+    rows = [header, *([f"E{number}"] for number in range(4))]
+    error = load_error(write_xlsx("sparse.xlsx", {"Environments": rows}))
+    assert error.message.startswith("sheet Environments has more than 2 rows of 10 columns")

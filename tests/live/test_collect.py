@@ -11,8 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from loopback import LoopbackServer, Reply, drip, gzip_bomb, nested
 
+from planner import ingest
 from planner.cli.main import cli
 from planner.http import parse_retry_after
+from planner.live import collect
 
 from .microsoft import (
     BAP_PATH,
@@ -183,6 +185,29 @@ def test_an_answer_capplan_cannot_read_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "capplan cannot read" in result.stderr and "capacityUnits" in result.stderr
     assert not any(out.iterdir())  # the staging folder is gone too
+
+
+def test_answers_over_the_input_size_limit_are_kept_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin list of a tenant of tens of thousands of environments is over the default
+    input size limit (here 100 bytes, to keep the answers small): collect still checks and keeps
+    it, and the commands it suggests raise the limit."""
+    monkeypatch.setattr(collect, "DEFAULT_MAX_BYTES", 100)
+    load_inputs = ingest.load_inputs
+
+    def with_a_small_default(*args: object, **options: object) -> object:
+        options.setdefault("max_bytes", 100)
+        return load_inputs(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "load_inputs", with_a_small_default)
+    out = tmp_path / "snapshots"
+    with microsoft(Behaviour()) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 0, result.stderr
+    (folder,) = out.iterdir()
+    assert f"capplan forecast {folder}/ --max-input-mb 1\n" in result.stdout
+    assert f"capplan reconcile {folder}/ --max-input-mb 1\n" in result.stdout
 
 
 def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
