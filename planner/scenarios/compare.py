@@ -325,7 +325,8 @@ def extension_outcomes(plans: Sequence[tuple[int, Plan]]) -> list[dict[str, Any]
                 break
         if target is not None:
             noun = ROOM_NOUNS.get(target.kind, "change")
-            to = f"the {noun} in {target.month_label} ({target.what()})"
+            # A pool's growth is worded to be followed by its month: no trailing comma here.
+            to = f"the {noun} in {target.month_label} ({target.what().rstrip(',')})"
             note = (
                 f"bridges the gap to {to}"
                 if short is None

@@ -269,3 +269,18 @@ def test_extensions_count_across_a_switch_of_rule_sets(tmp_path: Path) -> None:
     scenario = read_scenario_file(path, AS_OF, MONTHS)
     with pytest.raises(InputError, match=r"4th .* \(2027-01, 2027-03, 2027-07 already\)"):
         compare(full, [scenario], SPLIT, AS_OF, MONTHS)
+
+
+def test_a_clean_up_written_as_negative_pool_growth_ends_the_gap(tmp_path: Path) -> None:
+    text = (
+        'name = "s"\n'
+        + EXTENSION.format(pool="database", month="2027-04")
+        + '[[changes]]\nkind = "set_growth"\npool = "database"\ngb_per_month = -20\n'
+        'month = "2027-06"\n'
+    )
+    [extension] = _compared(text, tmp_path)["scenarios"][0]["extensions"]
+    assert extension["bridges"] is True
+    assert extension["note"] == (
+        "bridges the gap to the clean-up in 2027-06 (add -20 GB per month of growth to the "
+        "database pool, on top of the environments' own)"
+    )
