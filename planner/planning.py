@@ -14,8 +14,9 @@ import pandas as pd
 
 from planner.checks import run_checks
 from planner.engine.consumption import FLAT_GROWTH_RULE, Consumption, compute_consumption
-from planner.engine.entitlement import Entitlement, compute_entitlement
+from planner.engine.entitlement import EXTENSION_MONTHS_RULE, Entitlement, compute_entitlement
 from planner.engine.forecast import (
+    Forecast,
     bought_addons,
     compute_forecast,
     lenders_of,
@@ -26,7 +27,15 @@ from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.changes import Change
 from planner.model.inputs import Inputs
-from planner.model.months import LAST_MONTH, current_month, format_month, month_labels, parse_month
+from planner.model.months import (
+    DAYS_PER_MONTH,
+    LAST_MONTH,
+    current_month,
+    format_month,
+    month_labels,
+    months_of_days,
+    parse_month,
+)
 from planner.model.units import MB_PER_GB
 from planner.results import Plan
 from planner.ruleset import RuleSet, resolve_ruleset
@@ -108,12 +117,7 @@ def build_plan(
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
     labels = month_labels(as_of, months)
-    # A license with dated versions (Sales Premium from 2026-04) plans with the version of the
-    # contract month.
-    ruleset = ruleset.at(as_of)
-    entitlement = compute_entitlement(inputs.licenses, ruleset, months)
-    consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
-    forecast = compute_forecast(entitlement.by_pool, consumption.by_pool, labels, ruleset)
+    ruleset, entitlement, consumption, forecast = run_engine(inputs, ruleset, as_of, months)
     capacity = pd.DataFrame(
         {
             "pool": list(ruleset.pool_names),
@@ -188,6 +192,54 @@ def with_lifecycle_assumption(assumptions: pd.DataFrame, lifecycle: Lifecycle) -
     return pd.concat([assumptions, pd.DataFrame([row])], ignore_index=True)
 
 
+def run_engine(
+    inputs: Inputs, ruleset: RuleSet, as_of: str, months: int
+) -> tuple[RuleSet, Entitlement, Consumption, Forecast]:
+    """The engine's one path: entitlement (licenses and capacity extensions) and consumption,
+    then the forecast of every pool and month. Returns the rule set as of ``as_of`` too."""
+    # A license with dated versions (Sales Premium from 2026-04) plans with the version of the
+    # contract month.
+    ruleset = ruleset.at(as_of)
+    entitlement = compute_entitlement(
+        inputs.licenses, ruleset, months, extensions=inputs.extensions
+    )
+    consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
+    forecast = compute_forecast(
+        entitlement.by_pool, consumption.by_pool, month_labels(as_of, months), ruleset
+    )
+    return ruleset, entitlement, consumption, forecast
+
+
+def extension_assumption(ruleset: RuleSet) -> dict[str, object] | None:
+    """How a capacity extension's days become months of the plan, as an assumption row (None
+    when the rule set states no capacity extension)."""
+    overage = ruleset.overage
+    if overage is None:
+        return None
+    days = overage.extension_days.value
+    window = overage.extension_window_days.value
+    covered = months_of_days(days)
+    return {
+        "pool": None,
+        "sku": None,
+        "value": (
+            f"a capacity extension's {days:g} days counted as {covered} whole month"
+            f"{'s' if covered != 1 else ''}, from the month asked for"
+        ),
+        "reason": (
+            "the plan counts whole months: an extension is taken as asked for on the first day "
+            f"of its month and counted in full in every month its {days:g} days reach (a month "
+            f"of {DAYS_PER_MONTH:.1f} days on average), although it ends part-way through the "
+            f"last; requests count against the limit of {overage.extension_max.value:g} in "
+            f"{window:g} days for the tenant as a whole, all capacity types together, and two "
+            f"requests are within {window:g} days when fewer than {months_of_days(window)} "
+            "months apart"
+        ),
+        "rule": EXTENSION_MONTHS_RULE,
+        "environments": [],
+    }
+
+
 def collect_assumptions(
     ruleset: RuleSet, entitlement: Entitlement, consumption: Consumption
 ) -> pd.DataFrame:
@@ -250,6 +302,11 @@ def collect_assumptions(
                 "environments": [],
             }
         )
+    extended = entitlement.line_meta["kind"] == "capacity_extension"
+    if bool((extended & held).any()):
+        row = extension_assumption(ruleset)
+        if row is not None:
+            rows.append(row)
     if not consumption.growth_stated:
         rows.append(
             {

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from planner.checks import REGISTRY
+from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.changes import CHANGE_KINDS, Change
@@ -33,6 +34,8 @@ from planner.model.inputs import (
 )
 from planner.model.months import month_labels
 from planner.planning import build_plan
+from planner.report import contract
+from planner.report.contract import keys
 from planner.report.data import comparison_data
 from planner.results import SEVERITIES, Finding, Plan
 from planner.ruleset import resolve_ruleset
@@ -40,6 +43,7 @@ from planner.scenarios.compare import DELTA_KEYS, compare
 from planner.scenarios.read import change_from_table, read_scenario_file
 
 _NUMBER_OR_TEXT = {"type": ["number", "string", "null"]}
+EXTENSION_KEYS = keys(contract.ExtensionRow)
 _FIGURES = {"type": "object", "additionalProperties": {"type": "object"}}
 _FINDING_PATTERN = {
     "type": "object",
@@ -126,6 +130,15 @@ CASE_SCHEMA: dict[str, Any] = {
                         "additionalProperties": _NUMBER_OR_TEXT,
                     },
                 },
+                "extensions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["pool", "month"],
+                        "propertyNames": {"enum": list(EXTENSION_KEYS)},
+                    },
+                },
+                "refused": {"type": "string", "minLength": 1},
                 "present": {
                     "type": "array",
                     "items": {"anyOf": [{"type": "string"}, _FINDING_PATTERN]},
@@ -203,8 +216,11 @@ def validate(case: Case) -> None:
         if change["month"] >= data["months"]:
             raise CaseError(f"{case.name}: a change at month {change['month']} is past the horizon")
     expected = case.expected
-    if "delta" in expected and "scenario" not in data:
-        raise CaseError(f"{case.name}: expected.delta needs a scenario")
+    for key in ("delta", "extensions", "refused"):
+        if key in expected and "scenario" not in data:
+            raise CaseError(f"{case.name}: expected.{key} needs a scenario")
+    if "refused" in expected and set(expected) != {"refused"}:
+        raise CaseError(f"{case.name}: a refused scenario has no plan to expect anything of")
     for entry in case.present + case.absent:
         if entry["code"] not in REGISTRY:
             raise CaseError(f"{case.name}: {entry['code']} is not a registered finding code")
@@ -214,7 +230,7 @@ def validate(case: Case) -> None:
         if unknown:
             raise CaseError(f"{case.name}: expected.{section}: unknown pools {sorted(unknown)}")
     for pool, figures in expected.get("delta", {}).items():
-        unknown = set(figures) - set(DELTA_KEYS)
+        unknown = set(figures) - {*DELTA_KEYS, "first_shortfall", "baseline_first_shortfall"}
         if unknown:
             raise CaseError(f"{case.name}: expected.delta.{pool}: unknown keys {sorted(unknown)}")
     for shortfall in expected.get("shortfalls", []):
@@ -286,8 +302,10 @@ def case_changes(case: Case) -> list[Change]:
 
 @dataclass(frozen=True)
 class Outcome:
-    plan: Plan  # the plan the expectations are about: the scenario's, when there is one
+    plan: Plan | None  # the plan the expectations are about: the scenario's, when there is one
     delta: dict[str, dict[str, Any]]
+    extensions: list[dict[str, Any]] | None = None  # the comparison's, with a scenario
+    refused: str | None = None  # the message of a scenario refused (exit 2), then no plan
 
 
 def run(case: Case, tmp_path: Path) -> Outcome:
@@ -299,10 +317,14 @@ def run(case: Case, tmp_path: Path) -> Outcome:
         return Outcome(build_plan(inputs, ruleset, as_of, months, case_changes(case)), {})
     scenario_file = tmp_path / f"{Path(case.name).name}.scenario.toml"
     scenario_file.write_text(data["scenario"], encoding="utf-8")
-    scenario = read_scenario_file(scenario_file, as_of, months)
-    comparison = compare(inputs, [scenario], ruleset, as_of, months)
-    deltas = {d["pool"]: d for d in comparison_data(comparison)["scenarios"][0]["delta"]}
-    return Outcome(comparison.scenarios[0][1], deltas)
+    try:
+        scenario = read_scenario_file(scenario_file, as_of, months)
+        comparison = compare(inputs, [scenario], ruleset, as_of, months)
+    except InputError as error:
+        return Outcome(None, {}, refused=error.render())
+    compared = comparison_data(comparison)["scenarios"][0]
+    deltas = {d["pool"]: d for d in compared["delta"]}
+    return Outcome(comparison.scenarios[0][1], deltas, compared["extensions"])
 
 
 def _same(actual: Any, expected: Any, tolerance: float = 1e-9) -> bool:
@@ -337,6 +359,11 @@ def _show(findings: tuple[Finding, ...] | list[Finding]) -> str:
 def check(case: Case, outcome: Outcome) -> None:
     """Compare the outcome with every expectation of the case."""
     expected, plan = case.expected, outcome.plan
+    if "refused" in expected:
+        assert outcome.refused is not None, f"{case.name}: the scenario was not refused"
+        assert expected["refused"] in outcome.refused, (expected["refused"], outcome.refused)
+        return
+    assert plan is not None, f"{case.name}: the scenario was refused: {outcome.refused}"
     tolerance = float(case.data.get("tolerance", 1e-9))
     capacity = plan.capacity.set_index("pool")
     for pool, figures in expected.get("capacity", {}).items():
@@ -358,6 +385,17 @@ def check(case: Case, outcome: Outcome) -> None:
         for key, value in figures.items():
             actual = outcome.delta[pool][key]
             assert _same(actual, value, tolerance), (pool, key, actual, value)
+    if "extensions" in expected:
+        # The complete list, in month order; text keys as fragments of capplan's words.
+        found = outcome.extensions or []
+        assert len(found) == len(expected["extensions"]), (found, "extensions")
+        for actual_row, wanted_row in zip(found, expected["extensions"], strict=True):
+            for key, value in wanted_row.items():
+                actual = actual_row[key]
+                if isinstance(value, str) and key in ("allowed", "note", "origin"):
+                    assert value in actual, (key, actual, value)
+                else:
+                    assert _same(actual, value, tolerance), (key, actual, value)
     for wanted in case.present:
         assert any(_matches(f, wanted) for f in plan.findings), (
             f"{case.data['description'].strip()}\nexpected {wanted}\nfound:\n{_show(plan.findings)}"

@@ -70,3 +70,45 @@ def test_every_case_file_of_the_suite_is_valid() -> None:
     assert len(cases) > 60
     for case in cases:
         casefile.validate(case)
+
+
+SCENARIO = GOOD.replace(
+    "[expected]",
+    '''scenario = """
+name = "s"
+[[changes]]
+kind = "request_extension"
+pool = "database"
+"""
+
+[expected]''',
+)
+
+
+def _expecting(expected: dict) -> casefile.Case:
+    case = _case(SCENARIO)
+    return casefile.Case(case.name, case.path, {**case.data, "expected": expected})
+
+
+def test_a_refused_scenario_passes_only_where_the_refusal_is_expected(tmp_path: Path) -> None:
+    # 11 GB used of Database's entitlement in month 0: far below the line, so refused.
+    refused = _expecting({"refused": "an extension needs more than 80%"})
+    casefile.validate(refused)
+    casefile.check(refused, casefile.run(refused, tmp_path))
+    plain = _case(SCENARIO)
+    with pytest.raises(AssertionError, match="was refused"):
+        casefile.check(plain, casefile.run(plain, tmp_path))
+    wrong = _expecting({"refused": "a 4th capacity extension"})
+    with pytest.raises(AssertionError):
+        casefile.check(wrong, casefile.run(wrong, tmp_path))
+
+
+def test_a_refusal_cannot_be_expected_beside_figures() -> None:
+    with pytest.raises(casefile.CaseError, match="no plan"):
+        casefile.validate(_expecting({"refused": "used", "absent": ["CAPACITY_OVER"]}))
+
+
+def test_a_misspelled_extension_key_is_refused() -> None:
+    row = {"pool": "database", "month": "2026-12", "bridge": True}
+    with pytest.raises(casefile.CaseError, match="bridge"):
+        casefile.validate(_expecting({"extensions": [row]}))

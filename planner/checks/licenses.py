@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from planner.checks import check
 from planner.engine.consumption import FLAT_GROWTH_RULE
+from planner.engine.entitlement import EXTENSION_MONTHS_RULE
 from planner.results import Finding
 from planner.ruleset.catalog import bundled_catalog
 
@@ -60,6 +61,8 @@ def assumed_value(plan: Plan) -> Iterator[Finding]:
     for row in plan.assumptions.itertuples(index=False):
         if row.rule == FLAT_GROWTH_RULE:
             continue  # GROWTH_UNKNOWN says it
+        if row.rule == EXTENSION_MONTHS_RULE:
+            continue  # how the plan counts months, not a number a rules file could give
         subject = next((v for v in (row.sku, row.pool) if isinstance(v, str)), "tenant")
         # The Assumptions list states the value and the reason; the finding points there
         # instead of saying it all again.

@@ -353,6 +353,14 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
             metavar="POOL=GB_PER_MONTH",
             help="Extra consumption growth of POOL, on top of the environments' own.",
         ),
+        click.option(
+            "--extension",
+            multiple=True,
+            metavar="POOL@YYYY-MM",
+            help="Ask for a temporary capacity extension of POOL in that month, under the rule "
+            "set's overage rules (how full the pool must be, how much it adds for how long, how "
+            "often); a request they do not allow is refused with the rule it breaks. Repeatable.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -377,6 +385,8 @@ def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
         link=options["link"],
         buy_addon=options["buy_addon"],
         growth=options["growth"],
+        extension=options["extension"],
+        months=months,
     )
     if len(flags) > MAX_SCENARIO_CHANGES:
         raise InputError(
@@ -726,6 +736,7 @@ BATCH_ALONE = (
     ("link", "--link"),
     ("buy_addon", "--buy-addon"),
     ("growth", "--growth"),
+    ("extension", "--extension"),
 )
 
 
@@ -799,6 +810,7 @@ def whatif(options: dict[str, Any]) -> None:
       capplan whatif lic.json env.csv --add-licenses DYN365_FINANCE=50 --add-sandbox UAT2:2=45
       capplan whatif lic.json env.csv --link CONTOSO-UAT --format json
       capplan whatif lic.json env.csv --buy-addon database=20 --buffer 15 --fail-on shortfall
+      capplan whatif lic.json env.csv --extension database@2027-04
     """
     from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data

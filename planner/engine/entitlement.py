@@ -16,11 +16,19 @@ from planner.ruleset import Amount, License, RuleSet
 from planner.ruleset.catalog import Catalog
 from planner.ruleset.classify import classify_licenses
 
-__all__ = ["LINE_COLUMNS", "Entitlement", "classify_licenses", "compute_entitlement"]
+__all__ = [
+    "EXTENSION_MONTHS_RULE",
+    "LINE_COLUMNS",
+    "Entitlement",
+    "classify_licenses",
+    "compute_entitlement",
+]
 
 LINE_COLUMNS = (
     "pool",
-    "kind",  # tenant_default | per_license | per_base_user | capacity_addon | sandbox_addon
+    # tenant_default | per_license | per_base_user | capacity_addon | sandbox_addon, or
+    # capacity_extension: a temporary extension a what-if scenario asked for (no license)
+    "kind",
     "sku",
     "family",
     "quantity",
@@ -118,9 +126,59 @@ def _line(pool: str, kind: str, sku: str, family: str, amount: Amount, explanati
     }
 
 
+# The assumption row that says how an extension's days become whole months of the plan: a rule
+# of capplan's, not of the rule set (nothing to put in a rules file).
+EXTENSION_MONTHS_RULE = "extension_months"
+
+
+def _extension_lines(
+    extensions: pd.DataFrame, ruleset: RuleSet, months: int
+) -> tuple[list[dict], list[np.ndarray], list[np.ndarray]]:
+    """A line per capacity extension that reaches into the horizon: its GB in the months it
+    covers. Whether it was allowed, and how much, was settled when it was applied."""
+    meta: list[dict] = []
+    rows: list[np.ndarray] = []
+    units: list[np.ndarray] = []
+    month = np.arange(months)
+    for row in extensions.itertuples(index=False):
+        covered = (month >= row.start_month) & (month < row.end_month)
+        if not covered.any() or row.pool not in ruleset.pool_names:
+            continue
+        count = int(row.end_month - row.start_month)
+        meta.append(
+            {
+                "pool": row.pool,
+                "kind": "capacity_extension",
+                "sku": "",
+                "family": "",
+                "per_unit_gb": float(row.gb),
+                "source": row.source,
+                "source_title": row.source_title,
+                "confidence": row.confidence,
+                "rule": row.rule,
+                "explanation": (
+                    f"temporary capacity extension asked for in {row.month_label}: "
+                    f"{row.gb:.2f} GB, {row.gb / row.consumed_gb:.0%} of the "
+                    f"{row.consumed_gb:.2f} GB consumed then, "
+                    f"counted in {count} month{'s' if count != 1 else ''}"
+                ),
+                "note": "",
+            }
+        )
+        units.append(covered.astype(float))
+        rows.append(np.where(covered, float(row.gb), 0.0))
+    return meta, rows, units
+
+
 def compute_entitlement(
-    licenses: pd.DataFrame, ruleset: RuleSet, months: int, catalog: Catalog | None = None
+    licenses: pd.DataFrame,
+    ruleset: RuleSet,
+    months: int,
+    catalog: Catalog | None = None,
+    extensions: pd.DataFrame | None = None,
 ) -> Entitlement:
+    """The entitlement of every line and pool per month: license rules, and the capacity
+    extensions a what-if scenario was allowed (``extensions``, EXTENSION_COLUMNS)."""
     classified = classify_licenses(licenses, ruleset, catalog)
     known = classified[classified["status"] == "known"]
     quantities = _quantities(known, months)
@@ -220,6 +278,12 @@ def compute_entitlement(
             )
             units.append(granted.astype(float))
             rows.append(gb)
+
+    if extensions is not None and len(extensions):
+        extra_meta, extra_rows, extra_units = _extension_lines(extensions, ruleset, months)
+        meta += extra_meta
+        rows += extra_rows
+        units += extra_units
 
     line_meta = pd.DataFrame(meta, columns=[*LINE_COLUMNS, "note"]).drop(columns=["quantity", "gb"])
     line_gb = np.array(rows) if rows else np.zeros((0, months))

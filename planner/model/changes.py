@@ -179,6 +179,28 @@ class BuyAddon(Change):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RequestExtension(Change):
+    """A temporary capacity extension asked of Microsoft for one pool (capacity type) in a month.
+
+    The rule set's ``[overage]`` says when it is allowed and what it adds (capacity-storage page);
+    applying it checks those rules against the plan as it stands and refuses what they forbid.
+    """
+
+    kind: ClassVar[str] = "request_extension"
+    pool: str
+
+    @property
+    def subject(self) -> str:
+        return self.pool
+
+    def what(self) -> str:
+        return f"ask for a temporary capacity extension of the {self.pool} pool"
+
+    def describe(self) -> str:
+        return f"{self.what()} in {self.month_label}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SwitchRules(Change):
     """A contract renewal into another rule set from a month on."""
 
@@ -204,6 +226,7 @@ CHANGE_CLASSES: dict[str, type[Change]] = {
         LinkExistingDataverse,
         SetGrowth,
         BuyAddon,
+        RequestExtension,
         SwitchRules,
     )
 }

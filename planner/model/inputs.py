@@ -135,6 +135,42 @@ def empty_pool_growth() -> pd.DataFrame:
     )
 
 
+# Capacity extensions a scenario asked for and was allowed (planner.scenarios.apply): each adds
+# ``gb`` to its pool's entitlement from ``start_month`` to before ``end_month`` (offsets from
+# month 0; negative once a switch of rule sets has moved month 0 past it). The rest says why it
+# was allowed and where its numbers come from, for the entitlement line and the comparison.
+EXTENSION_COLUMNS: tuple[str, ...] = (
+    "pool",
+    "gb",
+    "start_month",
+    "end_month",
+    "month_label",  # YYYY-MM asked for
+    "consumed_gb",  # the pool's consumption that month, of which gb is the rule set's share
+    "effective_gb",  # its effective capacity then, before this extension
+    "used_share",  # consumed / effective: above the rule set's extension_above
+    "origin",
+    "source",
+    "source_title",
+    "confidence",
+    "rule",
+)
+
+
+def empty_extensions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            column: pd.Series(
+                dtype="int64"
+                if column in ("start_month", "end_month")
+                else "float64"
+                if column in ("gb", "consumed_gb", "effective_gb", "used_share")
+                else object
+            )
+            for column in EXTENSION_COLUMNS
+        }
+    )
+
+
 # Microsoft's own computed figures (the tenant capacity API), one row per capacity type, per
 # entitlement sub-type and per license behind a sub-type. GB = MB / 1024; NaN where the answer
 # gives no number. ``capacity_type`` is capplan's name, or "" for types capplan does not plan
@@ -203,6 +239,8 @@ class Inputs:
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Microsoft's figures for the tenant, when a tenant capacity answer is among the inputs.
     microsoft: MicrosoftFigures | None = None
+    # Capacity extensions a what-if scenario asked for (EXTENSION_COLUMNS).
+    extensions: pd.DataFrame = field(default_factory=empty_extensions)
 
     def with_growth_fits(self, fits: pd.DataFrame) -> Inputs:
         return replace(self, growth_fits=fits)
@@ -212,12 +250,14 @@ class Inputs:
         licenses: pd.DataFrame | None = None,
         environments: pd.DataFrame | None = None,
         pool_growth: pd.DataFrame | None = None,
+        extensions: pd.DataFrame | None = None,
     ) -> Inputs:
         return replace(
             self,
             licenses=self.licenses if licenses is None else licenses,
             environments=self.environments if environments is None else environments,
             pool_growth=self.pool_growth if pool_growth is None else pool_growth,
+            extensions=self.extensions if extensions is None else extensions,
         )
 
 
@@ -301,6 +341,7 @@ __all__ = [
     "CAPACITY_TYPES",
     "ENVIRONMENT_COLUMNS",
     "ENVIRONMENT_TYPES",
+    "EXTENSION_COLUMNS",
     "FINANCE_OPERATIONS_TYPES",
     "GROWTH_COLUMNS",
     "LICENSE_COLUMNS",
@@ -318,6 +359,7 @@ __all__ = [
     "Remark",
     "combine",
     "empty_environments",
+    "empty_extensions",
     "empty_licenses",
     "empty_pool_growth",
     "environment_frame",

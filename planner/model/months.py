@@ -8,6 +8,7 @@ so month k of a plan is ``parse_month(as_of) + k``.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 
 import pandas as pd
@@ -50,3 +51,13 @@ def month_labels(as_of: str, months: int) -> list[str]:
 
 def first_day(month: str) -> _dt.date:
     return pd.Period(ordinal=parse_month(month), freq="M").start_time.date()
+
+
+# A month of days on average (a year of 365.25 days in 12 months), for rules written in days.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def months_of_days(days: float) -> int:
+    """The whole months a span of ``days`` reaches when it starts on a month's first day: 45 days
+    are 1.48 average months, so they reach into a 2nd month; 365 days are 11.99, so 12."""
+    return max(1, math.ceil(days / DAYS_PER_MONTH - 1e-9))

@@ -80,7 +80,14 @@ class EntitlementRow(_Row, kw_only=True):
     quantity: float
     gb: float
     kind: (
-        Literal["tenant_default", "per_license", "per_base_user", "capacity_addon", "sandbox_addon"]
+        Literal[
+            "tenant_default",
+            "per_license",
+            "per_base_user",
+            "capacity_addon",
+            "sandbox_addon",
+            "capacity_extension",
+        ]
         | Unset
     ) = UNSET
     family: str | Unset = UNSET
@@ -390,6 +397,26 @@ class DeltaRow(_Row, kw_only=True):
     baseline_first_shortfall: Month | Unset | None = UNSET
 
 
+class ExtensionRow(_Row, kw_only=True):
+    """A capacity extension a scenario asked for and was allowed: what it adds, why it was
+    allowed, and whether it bridges the gap to a later purchase or clean-up of the scenario."""
+
+    pool: str
+    month: Month  # asked for
+    gb: float  # added to the pool's entitlement in each month of ``months``
+    months: list[Month]  # the months it counts in, within the horizon
+    consumed_gb: float  # the pool's consumption in ``month``, of which gb is the rule's share
+    used_share: float | None  # consumed / effective capacity then; null: no capacity at all
+    allowed: str  # why the rule set's rules allow it
+    # True when the pool has no deficit from ``month`` until ``until``, the month a later
+    # change of the scenario adds capacity or takes consumption out (null: none planned).
+    bridges: bool
+    until: Month | None
+    short_in: Month | None  # the first month short in that span (to the horizon without one)
+    note: str
+    origin: str
+
+
 class RulesetSwitch(_Row, kw_only=True):
     rules: str
     month: Month
@@ -403,6 +430,7 @@ class ScenarioEntry(_Row, kw_only=True):
     summary: list[PoolSummaryRow] | Unset = UNSET
     delta: list[DeltaRow]
     plan: PlanDocument
+    extensions: list[ExtensionRow] | Unset = UNSET
     ruleset_switch: RulesetSwitch | Unset = UNSET
     plan_before_switch: PlanDocument | Unset = UNSET
 

@@ -26,7 +26,13 @@ from planner.report.contract import keys
 from planner.report.headline import plan_headline
 from planner.report.words import Names, status_words
 from planner.results import Comparison, Plan
-from planner.scenarios.compare import delta, matching_pools, pool_summary
+from planner.scenarios.compare import (
+    delta,
+    extension_outcomes,
+    matching_pools,
+    pool_summary,
+    scenario_plans,
+)
 
 SCHEMA_VERSION = 1
 
@@ -300,6 +306,7 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
             "summary": summary,
             "delta": delta(baseline_summary, summary),
             "plan": plan_data(plan),
+            "extensions": extension_outcomes(scenario_plans(comparison, scenario, plan)),
         }
         if scenario.switch is not None:
             # Compared from the switch month on, pool by pool of the new rule set.

@@ -32,6 +32,17 @@ def percent(share: float | None, digits: int = 0) -> str:
     return "-" if share is None else f"{share:.{digits}%}"
 
 
+def extension_sentence(extension: dict[str, Any], title: str) -> str:
+    """A capacity extension of the whatif JSON in a sentence: what it adds and when, why the
+    rules allow it, and whether it bridges the gap to a planned purchase or clean-up."""
+    months = extension["months"]
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    return (
+        f"{title} asked for in {extension['month']}: {gb(extension['gb'])} more in {span} "
+        f"({extension['allowed']}); {extension['note']}"
+    )
+
+
 def signed_gb(value: float) -> str:
     """Borrowed (+) or lent (-) capacity; zero without a sign."""
     if value == 0:

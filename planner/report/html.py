@@ -709,6 +709,7 @@ def comparison_view(
         }
     ]
     scenarios = []
+    extensions: list[dict[str, str]] = []
     for number_, scenario in enumerate(data["scenarios"], start=1):
         switch = scenario.get("ruleset_switch")
         before = scenario.get("plan_before_switch")
@@ -727,6 +728,23 @@ def comparison_view(
         style, shape = plan_style(number_)
         findings = [*(before["findings"] if before else []), *scenario["plan"]["findings"]]
         new, gone = _finding_changes(baseline["findings"], findings, names)
+        extensions += [
+            {
+                "plan": scenario["name"],
+                "pool": pool_titles.get(e["pool"], e["pool"]),
+                "month": e["month"],
+                "gb": gb(e["gb"]),
+                "months": (
+                    e["months"][0]
+                    if len(e["months"]) == 1
+                    else f"{e['months'][0]} to {e['months'][-1]}"
+                ),
+                "allowed": e["allowed"],
+                "bridges": "Yes" if e["bridges"] else "No",
+                "note": e["note"],
+            }
+            for e in scenario.get("extensions", [])
+        ]
         scenarios.append(
             {
                 "id": f"scenario-{number_}",
@@ -758,6 +776,7 @@ def comparison_view(
         },
         "scenarios": scenarios,
         "pools": pools,
+        "extensions": extensions,
     }
 
 
@@ -827,6 +846,7 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
             "pool": names.pool(e["pool"]),
             "license": names.product(e["sku"]) if e["sku"] else None,
             "sku": e["sku"],
+            "extension": e["kind"] == "capacity_extension",
             "family": names.family(e["family"]),
             "kind": words(e["kind"], ENTITLEMENT_KIND_WORDS),
             "quantity": number(e["quantity"]),

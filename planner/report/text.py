@@ -53,6 +53,8 @@ def _input_line(source: dict[str, Any]) -> str:
 def _license_text(entry: dict[str, Any], names: Names) -> str:
     if entry["sku"]:
         return names.product_with_part(entry["sku"])
+    if entry.get("kind") == "capacity_extension":
+        return "Capacity extension"
     return f"Tenant default: {names.family(entry['family'])}"
 
 

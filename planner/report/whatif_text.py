@@ -7,7 +7,15 @@ from typing import Any
 
 from planner.errors import printable_data
 from planner.report.data import ReportData
-from planner.report.formatting import delta_gb, gb, grid, markdown_data, md_table, money
+from planner.report.formatting import (
+    delta_gb,
+    extension_sentence,
+    gb,
+    grid,
+    markdown_data,
+    md_table,
+    money,
+)
 
 
 def _comparison(report: ReportData) -> dict[str, Any]:
@@ -90,8 +98,20 @@ def render_whatif_table(report: ReportData) -> str:
     out += grid(HEADERS, _rows(data), RIGHT)
     out.append("")
     out += _purchases(data)
+    out += _extensions(data, report.pool_titles)
     out += _findings(data)
     return "\n".join(out) + "\n"
+
+
+def _extensions(data: dict[str, Any], titles: dict[str, str]) -> list[str]:
+    """Capacity extensions of each scenario; nothing when no scenario asks for one."""
+    lines = [
+        f"  {_label(scenario)}: "
+        f"{extension_sentence(extension, titles.get(extension['pool'], extension['pool']))}"
+        for scenario in data["scenarios"]
+        for extension in scenario.get("extensions", [])
+    ]
+    return ["Capacity extensions", *lines, ""] if lines else []
 
 
 def _purchases(data: dict[str, Any]) -> list[str]:
@@ -159,7 +179,9 @@ def render_whatif_markdown(report: ReportData) -> str:
     out.append("")
     out += md_table(HEADERS, _rows(data), RIGHT)
     out.append("")
-    for section in (_purchases(data), _findings(data)):
+    for section in (_purchases(data), _extensions(data, report.pool_titles), _findings(data)):
+        if not section:
+            continue
         # The text layout's indented lines become a markdown list under a heading.
         out += [f"### {section[0]}", ""]
         out += [f"- {line.strip()}" for line in section[1:] if line.strip()]

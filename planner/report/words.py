@@ -53,6 +53,7 @@ ENTITLEMENT_KIND_WORDS = {
     "capacity_addon": "Capacity add-on",
     "sandbox_addon": "Add-on sandbox",
     "per_base_user": "Per sandbox and user",
+    "capacity_extension": "Capacity extension",
 }
 
 

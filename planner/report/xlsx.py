@@ -34,7 +34,7 @@ from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
 from planner.planning import COMBINE_WORDS
 from planner.report.data import ReportData
-from planner.report.formatting import headline, purchase_rows
+from planner.report.formatting import extension_sentence, headline, purchase_rows
 from planner.report.words import (
     CONFIDENCE_WORDS,
     ENTITLEMENT_KIND_WORDS,
@@ -615,7 +615,11 @@ def _entitlement_sheet(writer: SheetWriter, checks: list[list[Any]], report: Rep
         rows.append(
             [
                 names.pool(line["pool"]),
-                names.product(line["sku"]) if line["sku"] else "Tenant default",
+                names.product(line["sku"])
+                if line["sku"]
+                else ENTITLEMENT_KIND_WORDS[line["kind"]]
+                if line["kind"] == "capacity_extension"
+                else "Tenant default",
                 line["sku"] or None,
                 words(line["kind"], ENTITLEMENT_KIND_WORDS),
                 names.family(line["family"]),
@@ -1205,6 +1209,12 @@ def _comparison_sheet(
         for change in scenario["changes"]:
             row += 1
             writer.put(row, 2, f"• {change}")
+        for extension in scenario.get("extensions", []):
+            # What each capacity extension adds, why it is allowed and whether it bridges the
+            # gap to a planned purchase or clean-up.
+            row += 1
+            title = titles.get(extension["pool"], extension["pool"])
+            writer.put(row, 2, f"Capacity extension: {extension_sentence(extension, title)}")
 
     row += 2
     writer.put(row, 1, "Available GB by month", None, SECTION)

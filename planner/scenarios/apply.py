@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.engine.consumption import DATAVERSE_TYPES
+from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.errors import InputError
 from planner.model.changes import (
     AddEnvironment,
@@ -24,6 +26,7 @@ from planner.model.changes import (
     LinkExistingDataverse,
     LinkNewDataverse,
     RemoveLicenses,
+    RequestExtension,
     SetGrowth,
 )
 from planner.model.inputs import (
@@ -34,17 +37,24 @@ from planner.model.inputs import (
     environment_frame,
     license_frame,
 )
+from planner.model.months import format_month, months_of_days, parse_month
+from planner.planning import run_engine
 from planner.ruleset import RuleSet
 from planner.ruleset.classify import classify_licenses
 
 DEFAULT_SANDBOX_TIER = 2  # the tier an add-on sandbox gets when none is named
 
 
-def _fail(change: Change, message: str, expected: str | None = None) -> InputError:
-    file, _, location = change.origin.partition(", ")
+def origin_error(origin: str, message: str, expected: str | None = None) -> InputError:
+    """A refusal naming where a change was written: a file and its entry, or a flag."""
+    file, _, location = origin.partition(", ")
     if not location:
-        return InputError(f"{change.origin}: {message}", expected=expected)
+        return InputError(f"{origin}: {message}", expected=expected)
     return InputError(message, file=file, location=location, expected=expected)
+
+
+def _fail(change: Change, message: str, expected: str | None = None) -> InputError:
+    return origin_error(change.origin, message, expected)
 
 
 def _active(environments: pd.DataFrame, name: str, month: int) -> pd.Series:
@@ -98,7 +108,7 @@ def apply_change(change: Change, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     raise _fail(change, f"a {change.kind} change cannot be applied to inputs")
 
 
-def _license_of(sku: str, ruleset: RuleSet) -> str:
+def license_of(sku: str, ruleset: RuleSet) -> str:
     """The license a what-if names, as the plan counts it: a part number, GUID or display name
     resolved through the SKU catalog to its rule."""
     row = license_frame([{"sku": sku, "quantity": 0}])
@@ -107,12 +117,12 @@ def _license_of(sku: str, ruleset: RuleSet) -> str:
 
 @apply_change.register
 def _(change: AddLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    return _with_licenses(inputs, _license_of(change.sku, ruleset), change.quantity, change)
+    return _with_licenses(inputs, license_of(change.sku, ruleset), change.quantity, change)
 
 
 @apply_change.register
 def _(change: RemoveLicenses, inputs: Inputs, ruleset: RuleSet) -> Inputs:
-    sku = _license_of(change.sku, ruleset)
+    sku = license_of(change.sku, ruleset)
     held = inputs.licenses
     # Rows held under another name of the same license (a GUID, a government part number)
     # count too.
@@ -263,6 +273,109 @@ def _(change: SetGrowth, inputs: Inputs, ruleset: RuleSet) -> Inputs:
     )
 
 
+def extendable_pools(ruleset: RuleSet) -> tuple[str, ...]:
+    """The pools a capacity extension may be asked for: those holding a Dataverse capacity type
+    (the extension is a request for Dataverse storage; an Operations-only pool has none)."""
+    return tuple(p.name for p in ruleset.pools if set(p.draws_on) & set(DATAVERSE_TYPES))
+
+
+def _percent(share: float, line: float) -> str:
+    """A share used, as a percentage precise enough not to look equal to ``line`` when not."""
+    text = f"{share:.0%}"
+    if text == f"{line:.0%}" and abs(share - line) > SHARE_TOLERANCE:
+        text = f"{share:.1%}"
+    return text
+
+
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+@apply_change.register
+def _(change: RequestExtension, inputs: Inputs, ruleset: RuleSet) -> Inputs:
+    """A capacity extension, if the rule set's ``[overage]`` rules allow it in its month.
+
+    Checked on the plan of the inputs as they stand: the scenario's changes up to this month and
+    the extensions asked for before it, but not this one. Allowed, it adds the rule set's share
+    of the pool's consumption that month to its entitlement for the months its days reach."""
+    overage = ruleset.overage
+    if overage is None:
+        raise _fail(
+            change,
+            f"rule set {ruleset.id} states no capacity extension, so none can be asked for",
+            expected="a rule set with an [overage] table (the bundled ones have one)",
+        )
+    allowed = extendable_pools(ruleset)
+    if change.pool not in ruleset.pool_names:
+        raise _fail(
+            change,
+            f"'{change.pool}' is not a pool of rule set {ruleset.id}",
+            expected="one of " + ", ".join(allowed),
+        )
+    pool = next(p for p in ruleset.pools if p.name == change.pool)
+    if change.pool not in allowed:
+        raise _fail(
+            change,
+            f"{pool.title} holds finance and operations capacity only; a capacity extension is "
+            f"asked for Dataverse storage ({overage.extension_above.source.title})",
+            expected="one of " + ", ".join(allowed),
+        )
+    window = overage.extension_window_days.value
+    most = int(overage.extension_max.value)
+    asked = inputs.extensions
+    within = asked[change.month - asked["start_month"] < months_of_days(window)]
+    if len(within) >= most:
+        months = ", ".join(sorted(within["month_label"].astype(str)))
+        raise _fail(
+            change,
+            f"a {_ordinal(len(within) + 1)} capacity extension within {window:g} days "
+            f"({months} already); the rule set allows at most {most} in any {window:g} days "
+            f"({overage.extension_max.source.title})",
+            expected=f"at most {most} extension requests in any {window:g} days",
+        )
+    as_of = format_month(parse_month(change.month_label) - change.month)
+    _, _, _, forecast = run_engine(inputs, ruleset, as_of, change.month + 1)
+    index = ruleset.pool_names.index(change.pool)
+    consumed = float(forecast.consumed[index, change.month])
+    effective = float(forecast.effective[index, change.month])
+    if effective > TOLERANCE_GB:
+        share = consumed / effective
+    else:
+        share = float("inf") if consumed > TOLERANCE_GB else 0.0
+    above = overage.extension_above.value
+    if share <= above + SHARE_TOLERANCE:
+        raise _fail(
+            change,
+            f"{pool.title} is {_percent(share, above)} used in {change.month_label} "
+            f"({consumed:.2f} GB of {effective:.2f} GB); an extension needs more than "
+            f"{above:.0%} ({overage.extension_above.source.title})",
+            expected=f"a month in which {pool.title} is more than {above:.0%} used",
+        )
+    covered = months_of_days(overage.extension_days.value)
+    share_of = overage.extension_share
+    row = {
+        "pool": change.pool,
+        "gb": share_of.value * consumed,
+        "start_month": change.month,
+        "end_month": change.month + covered,
+        "month_label": change.month_label,
+        "consumed_gb": consumed,
+        "effective_gb": effective,
+        "used_share": share,
+        "origin": change.origin,
+        "source": share_of.source.url,
+        "source_title": share_of.source.title,
+        "confidence": share_of.confidence,
+        "rule": share_of.rule,
+    }
+    frame = pd.DataFrame([row], columns=asked.columns).astype(asked.dtypes.to_dict())
+    extensions = frame if asked.empty else pd.concat([asked, frame], ignore_index=True)
+    return inputs.with_tables(extensions=extensions)
+
+
 def _with_licenses(inputs: Inputs, sku: str, quantity: int, change: Change) -> Inputs:
     """A license row the change adds (negative quantities remove) from its month on."""
     row = {
@@ -298,8 +411,9 @@ def _names(environments: pd.DataFrame, month: int) -> str:
 
 
 def apply_changes(inputs: Inputs, changes: Sequence[Change], ruleset: RuleSet) -> Inputs:
-    """Apply changes in month order (stable: same month keeps the written order)."""
-    for change in sorted(changes, key=lambda c: c.month):
+    """Apply changes in month order (stable: same month keeps the written order); capacity
+    extensions last in their month, so that they are judged with the month's other changes."""
+    for change in sorted(changes, key=lambda c: (c.month, isinstance(c, RequestExtension))):
         inputs = apply_change(change, inputs, ruleset)
     return inputs
 
@@ -332,6 +446,14 @@ def shift_inputs(inputs: Inputs, months: int) -> Inputs:
             pool_growth["gb_at_start"].fillna(0.0) + gone * pool_growth["gb_per_month"]
         )
         pool_growth["start_month"] = (pool_growth["start_month"] - months).clip(lower=0)
+    # Extensions keep their months, negative once passed: they still count against the limit
+    # of requests in a window, and one that reaches past the new month 0 still adds capacity.
+    extensions = inputs.extensions.copy()
+    extensions["start_month"] = extensions["start_month"] - months
+    extensions["end_month"] = extensions["end_month"] - months
     return inputs.with_tables(
-        licenses=licenses, environments=environments.reset_index(drop=True), pool_growth=pool_growth
+        licenses=licenses,
+        environments=environments.reset_index(drop=True),
+        pool_growth=pool_growth,
+        extensions=extensions,
     )

@@ -10,14 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.engine.forecast import TOLERANCE_GB
 from planner.errors import InputError
-from planner.model.changes import Scenario
+from planner.model.changes import (
+    AddLicenses,
+    BuyAddon,
+    Change,
+    DeleteEnvironment,
+    Scenario,
+    SetGrowth,
+)
 from planner.model.inputs import Inputs
 from planner.model.months import format_month, parse_month
 from planner.planning import build_plan
 from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
-from planner.scenarios.apply import apply_changes, shift_inputs
+from planner.scenarios.apply import apply_changes, license_of, origin_error, shift_inputs
 
 DELTA_KEYS = (
     "entitled_gb",
@@ -62,9 +70,32 @@ def plan_switched_scenario(
     late = [replace(c, month=c.month - start) for c in scenario.changes if c.month >= start]
     inputs_early = apply_changes(baseline_inputs, early, ruleset)
     before = build_plan(inputs_early, ruleset, as_of, start, early, **options)
-    inputs_late = apply_changes(shift_inputs(inputs_early, start), late, new_rules)
+    shifted = shift_inputs(inputs_early, start)
+    _check_carried_extensions(shifted, new_rules, start_label)
+    inputs_late = apply_changes(shifted, late, new_rules)
     after = build_plan(inputs_late, new_rules, start_label, months - start, late, **options)
     return before, after
+
+
+def _check_carried_extensions(inputs: Inputs, rules: RuleSet, start_label: str) -> None:
+    """A capacity extension asked for before a switch of rule sets and still running at it
+    carries on only into a rule set that has its pool and states capacity extensions."""
+    for row in inputs.extensions.itertuples(index=False):
+        if row.end_month <= 0:
+            continue
+        if row.pool in rules.pool_names and rules.overage is not None:
+            continue
+        why = (
+            f"which has no pool {row.pool}"
+            if row.pool not in rules.pool_names
+            else "which states no capacity extension"
+        )
+        raise origin_error(
+            str(row.origin),
+            f"the capacity extension of {row.pool} asked for in {row.month_label} still runs in "
+            f"{start_label}, when the scenario switches to rule set {rules.id}, {why}",
+            expected="an extension that ends before the switch, or one asked for after it",
+        )
 
 
 def compare(
@@ -176,4 +207,153 @@ def matching_pools(baseline: RuleSet, scenario: RuleSet) -> dict[str, tuple[str,
         parts = tuple(p.name for p in baseline.pools if set(p.draws_on) <= set(pool.draws_on))
         covered = {t for p in baseline.pools if p.name in parts for t in p.draws_on}
         out[pool.name] = parts if covered == set(pool.draws_on) else ()
+    return out
+
+
+# What a change that makes room in a pool is called, for the comparison's words.
+ROOM_NOUNS = {
+    "buy_addon": "purchase",
+    "add_licenses": "added licenses",
+    "delete_environment": "clean-up",
+    "set_growth": "clean-up",
+}
+
+
+def _plan_at(plans: Sequence[tuple[int, Plan]], month: int) -> tuple[int, Plan]:
+    """The plan holding ``month`` (an offset from the first plan's month 0) and its offset."""
+    return [(offset, plan) for offset, plan in plans if offset <= month][-1]
+
+
+def makes_room(change: Change, pool: str, plans: Sequence[tuple[int, Plan]]) -> bool:
+    """Whether a planned change adds capacity to ``pool`` or takes consumption out of it: a
+    purchase of the pool's add-on, licenses that grant the pool capacity, deleting an
+    environment that uses the pool, or a pool's negative growth (a clean-up)."""
+    offset, plan = _plan_at(plans, change.month)
+    if pool not in plan.ruleset.pool_names:
+        return False
+    local = change.month - offset
+    if isinstance(change, BuyAddon):
+        return change.pool == pool
+    if isinstance(change, SetGrowth):
+        return change.pool == pool and change.gb_per_month < 0
+    if isinstance(change, AddLicenses):
+        rule = plan.ruleset.find_license(license_of(change.sku, plan.ruleset))
+        if rule is None:
+            return False
+        detail = plan.entitlement_detail
+        meta = detail.line_meta
+        mine = (meta["pool"] == pool) & (
+            (meta["sku"].astype(str).str.casefold() == rule.sku.casefold())
+            | ((meta["kind"] == "tenant_default") & (meta["family"] == rule.family))
+        )
+        return bool((detail.line_gb[mine.to_numpy(), local] > TOLERANCE_GB).any())
+    if isinstance(change, DeleteEnvironment) and change.month > 0:
+        # What the environment counted in the month before it goes.
+        offset, plan = _plan_at(plans, change.month - 1)
+        if pool not in plan.ruleset.pool_names:
+            return False
+        local = change.month - 1 - offset
+        detail = plan.consumption_detail
+        env = detail.environments
+        rows = np.flatnonzero(
+            (env["name"] == change.name).to_numpy()
+            & (env["start_month"] <= local).to_numpy()
+            & (env["end_month"] > local).to_numpy()
+        )
+        types = next(p.draws_on for p in plan.ruleset.pools if p.name == pool)
+        return any(float(detail.counted_gb(t, rows, local).sum()) > TOLERANCE_GB for t in types)
+    return False
+
+
+def scenario_plans(
+    comparison: Comparison, scenario: Scenario, plan: Plan
+) -> list[tuple[int, Plan]]:
+    """A scenario's plans with the month each starts at: the plan, or the plan before a switch
+    of rule sets and the one from it."""
+    if scenario.switch is None:
+        return [(0, plan)]
+    return [(0, comparison.before_switch[scenario.name]), (scenario.switch.month, plan)]
+
+
+def _why_allowed(row: Any, plan: Plan) -> str:
+    overage = plan.ruleset.overage
+    title = next(p.title for p in plan.ruleset.pools if p.name == row.pool)
+    used = "over its capacity" if row.used_share == float("inf") else f"{row.used_share:.0%} used"
+    if overage is None:  # not reached: an extension is allowed only under a rule set with one
+        return f"{title} {used} in {row.month_label}"
+    return (
+        f"{title} {used} in {row.month_label}, more than the "
+        f"{overage.extension_above.value:.0%} an extension needs"
+    )
+
+
+def extension_outcomes(plans: Sequence[tuple[int, Plan]]) -> list[dict[str, Any]]:
+    """Each capacity extension a scenario asked for (``plans`` from :func:`scenario_plans`):
+    what it adds and why it was allowed, and whether it bridges the gap, that is whether its
+    pool has no deficit from its month until a later change of the scenario makes room in the
+    pool (:func:`makes_room`)."""
+    last_offset, last = plans[-1]
+    horizon = last_offset + last.months
+    labels = [m for _, plan in plans for m in plan.forecast.months]
+    changes = [
+        (change if offset == 0 else replace(change, month=change.month + offset))
+        for offset, plan in plans
+        for change in plan.changes
+    ]
+    out = []
+    for row in last.inputs.extensions.sort_values("start_month", kind="stable").itertuples(
+        index=False
+    ):
+        start = int(row.start_month) + last_offset
+        end = min(int(row.end_month) + last_offset, horizon)
+        pool = str(row.pool)
+        _, judged = _plan_at(plans, start)
+        title = next(p.title for p in judged.ruleset.pools if p.name == pool)
+        later = [c for c in changes if c.month > start and makes_room(c, pool, plans)]
+        target = min(later, key=lambda c: c.month) if later else None
+        stop = target.month if target is not None else horizon
+        short = None
+        gone = None  # the month from which a switch of rule sets has no such pool
+        for month in range(start, stop):
+            offset, plan = _plan_at(plans, month)
+            if pool not in plan.ruleset.pool_names:
+                gone = month
+                break
+            index = plan.ruleset.pool_names.index(pool)
+            if plan.forecast.deficit[index, month - offset] > TOLERANCE_GB:
+                short = month
+                break
+        if target is not None:
+            noun = ROOM_NOUNS.get(target.kind, "change")
+            # A pool's growth is worded to be followed by its month: no trailing comma here.
+            to = f"the {noun} in {target.month_label} ({target.what().rstrip(',')})"
+            note = (
+                f"bridges the gap to {to}"
+                if short is None
+                else f"still short in {labels[short]}, before {to}"
+            )
+        else:
+            note = f"no purchase or clean-up of {title} is planned after it"
+            if short is not None:
+                note += f"; {title} is short in {labels[short]}"
+            elif gone is not None:
+                note += f"; the rule set from {labels[gone]} has no {title} pool"
+            else:
+                note += f"; no deficit to {labels[-1]} even so"
+        out.append(
+            {
+                "pool": pool,
+                "month": row.month_label,
+                "gb": float(row.gb),
+                "months": labels[max(start, 0) : end],
+                "consumed_gb": float(row.consumed_gb),
+                "used_share": None if row.used_share == float("inf") else float(row.used_share),
+                "allowed": _why_allowed(row, judged),
+                "bridges": target is not None and short is None,
+                "until": target.month_label if target is not None else None,
+                "short_in": labels[short] if short is not None else None,
+                "note": note,
+                "origin": str(row.origin),
+            }
+        )
     return out

@@ -25,6 +25,7 @@ from planner.model.changes import (
     LinkExistingDataverse,
     LinkNewDataverse,
     RemoveLicenses,
+    RequestExtension,
     Scenario,
     SetGrowth,
     SwitchRules,
@@ -56,6 +57,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
     "link_existing_dataverse": ("name", "target"),
     "set_growth": ("environment", "pool", "capacity_type", "gb_per_month"),
     "buy_addon": ("pool", "gb"),
+    "request_extension": ("pool",),
     "switch_rules": ("rules",),
 }
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
@@ -67,6 +69,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "link_existing_dataverse": ("name", "target"),
     "set_growth": ("gb_per_month",),
     "buy_addon": ("pool", "gb"),
+    "request_extension": ("pool",),
     "switch_rules": ("rules",),
 }
 
@@ -255,6 +258,7 @@ READERS: dict[str, Callable[..., Change]] = {
     ),
     "set_growth": _set_growth,
     "buy_addon": _buy_addon,
+    "request_extension": lambda e, **when: RequestExtension(pool=e.text("pool"), **when),
     "switch_rules": _switch_rules,
 }
 
@@ -417,6 +421,7 @@ def _float(flag: str, value: str, text: str, expected: str) -> float:
 
 
 ADD_SANDBOX_FORM = "NAME[:TIER][=GB]"
+EXTENSION_FORM = "POOL@YYYY-MM"
 _SANDBOX_SIZE = re.compile(r"^(.*)=\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
 
 
@@ -428,14 +433,18 @@ def changes_from_flags(
     link: Sequence[str] = (),
     buy_addon: Sequence[str] = (),
     growth: Sequence[str] = (),
+    extension: Sequence[str] = (),
+    months: int | None = None,
 ) -> tuple[Change, ...]:
-    """What-if flags as changes from month 0; each flag equals a one-change scenario file."""
+    """What-if flags as changes from month 0 (``--extension`` names its month, within the
+    horizon of ``months`` when given); each flag equals a one-change scenario file."""
     for flag, values in (
         ("--add-licenses", add_licenses),
         ("--add-sandbox", add_sandbox),
         ("--link", link),
         ("--buy-addon", buy_addon),
         ("--growth", growth),
+        ("--extension", extension),
     ):
         for value in values:
             require_utf8(value, flag)
@@ -511,4 +520,47 @@ def changes_from_flags(
         changes.append(
             SetGrowth(pool=pool, gb_per_month=rate, month_label=as_of, origin=f"--growth {value}")
         )
+    for value in extension:
+        changes.append(_extension_flag(value, as_of, months))
     return tuple(changes)
+
+
+def _extension_flag(value: str, as_of: str, months: int | None) -> RequestExtension:
+    """``--extension POOL@YYYY-MM``: a capacity extension asked for in that month."""
+    pool, at, month_text = value.partition("@")
+    pool, month_text = pool.strip(), month_text.strip()
+    if not at or not pool or not month_text:
+        raise InputError(
+            f"--extension {value!r} is not of the form {EXTENSION_FORM}",
+            expected=f"{EXTENSION_FORM}, like database@2027-03",
+        )
+    start = parse_month(as_of)
+    last = start + months - 1 if months is not None else None
+    within = (
+        f"a month from {as_of} to {format_month(last)}"
+        if last is not None
+        else f"a month from {as_of} on"
+    )
+    try:
+        serial = parse_month(month_text, what="month")
+    except InputError as error:
+        raise InputError(
+            f"--extension {value!r}: {error.message}", expected=f"{EXTENSION_FORM} with {within}"
+        ) from None
+    if serial < start:
+        raise InputError(
+            f"--extension {value!r}: month {month_text} is before month 0 of the plan ({as_of})",
+            expected=f"{EXTENSION_FORM} with {within}",
+        )
+    if last is not None and serial > last:
+        raise InputError(
+            f"--extension {value!r}: month {month_text} is after the horizon ends "
+            f"({format_month(last)})",
+            expected=f"{EXTENSION_FORM} with {within}, or a longer --months",
+        )
+    return RequestExtension(
+        pool=pool,
+        month=serial - start,
+        month_label=format_month(serial),
+        origin=f"--extension {value}",
+    )
