@@ -5,9 +5,11 @@ in planner.checks.reconciliation.)"""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from planner.checks import check
+from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding
 
 if TYPE_CHECKING:
@@ -159,6 +161,37 @@ def che_operations_usage(plan: Plan) -> Iterator[Finding]:
             f"{row.environment} is a cloud-hosted environment: its {row.capacity_type} "
             f"({row.value:g}, {where}) is in your own Azure subscription and draws on no tenant "
             "capacity, so it is not counted.",
+        )
+
+
+@check("USAGE_NOT_COUNTED", "info")
+def usage_not_counted(plan: Plan) -> Iterator[Finding]:
+    """Dataverse usage or growth is given for an environment of a kind that draws on no tenant
+    capacity (trial, developer, Teams, as the rule set's ``counted_power_platform_skus`` says):
+    the values are read but count 0 GB. One finding per environment names the file, the row and
+    each value.
+    """
+    rows = plan.consumption_detail.unusual
+    rows = rows[rows["code"] == "USAGE_NOT_COUNTED"]
+    for environment, given in rows.groupby("environment", sort=True):
+        first = given.iloc[0]
+        values = ", ".join(
+            f"{capacity_type_words(str(r.capacity_type))} "
+            + (
+                f"growth {r.value:g} GB per month"
+                if str(r.column).endswith("_per_month")
+                else f"{r.value:g} GB"
+            )
+            for r in given.itertuples(index=False)
+        )
+        where = f"{PurePath(str(first['source'])).name} {first['location']}".strip()
+        yield Finding(
+            "USAGE_NOT_COUNTED",
+            "info",
+            str(environment),
+            f"{environment} is a {environment_type_words(str(first['environment_type']))} "
+            f"environment: its usage ({where}: {values}) draws on no tenant capacity, so it "
+            "counts 0 GB.",
         )
 
 

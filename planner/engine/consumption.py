@@ -75,6 +75,9 @@ FLAT_GROWTH_RULE = "growth"
 CONTRADICTS_STATE = "USAGE_CONTRADICTS_STATE"
 OUTSIDE_TENANT = "CHE_OPERATIONS_USAGE"
 UNKNOWN_START = "GROWTH_FROM_UNKNOWN_START"
+# not counted: Dataverse usage of an environment kind the rule set does not count (trial,
+# developer, Teams), given in the input.
+KIND_NOT_COUNTED = "USAGE_NOT_COUNTED"
 UNUSUAL_COLUMNS = [
     "code",
     "environment",
@@ -258,6 +261,10 @@ def compute_consumption(
         if not dataverse_side:
             unusual_frames.append(
                 _unusual(env, OUTSIDE_TENANT, outside_tenant, capacity_type, False)
+            )
+        else:
+            unusual_frames.append(
+                _unusual(env, KIND_NOT_COUNTED, given & ~counted, capacity_type, False)
             )
 
         # How each environment counts for this capacity type.

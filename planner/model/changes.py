@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from planner.model.vocabulary import capacity_type_words, environment_type_words, pool_words
+
 
 @dataclass(frozen=True, kw_only=True)
 class Change(ABC):
@@ -89,7 +91,8 @@ class AddEnvironment(Change):
             if size is not None
             else ", sizes not given: the rule set's planning estimates apply"
         )
-        return f"add environment {self.name} ({self.type}{tier}{start})"
+        kind = environment_type_words(self.type)
+        return f"add environment {self.name} ({kind}{tier}{start})"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,12 +157,14 @@ class SetGrowth(Change):
     def what(self) -> str:
         if self.environment is not None:
             return (
-                f"set growth of {self.environment} ({self.capacity_type}) to "
+                f"set growth of {self.environment} "
+                f"({capacity_type_words(str(self.capacity_type))}) to "
                 f"{self.gb_per_month:g} GB per month"
             )
         # A pool's growth is extra: it adds to the environments' own growth.
         return (
-            f"add {self.gb_per_month:g} GB per month of growth to the {self.pool} pool, on top of "
+            f"add {self.gb_per_month:g} GB per month of growth to the {pool_words(str(self.pool))} "
+            "pool, on top of "
             "the environments' own,"
         )
 
@@ -175,7 +180,7 @@ class BuyAddon(Change):
         return self.pool
 
     def what(self) -> str:
-        return f"buy {self.gb:g} GB of {self.pool} capacity"
+        return f"buy {self.gb:g} GB of {pool_words(self.pool)} capacity"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,7 +199,7 @@ class RequestExtension(Change):
         return self.pool
 
     def what(self) -> str:
-        return f"ask for a temporary capacity extension of the {self.pool} pool"
+        return f"ask for a temporary capacity extension of the {pool_words(self.pool)} pool"
 
     def describe(self) -> str:
         return f"{self.what()} in {self.month_label}"

@@ -13,27 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
 
 from planner.model.units import format_gb
+from planner.model.vocabulary import CAPACITY_TYPE_WORDS as CAPACITY_TYPE_WORDS
+from planner.model.vocabulary import ENVIRONMENT_TYPE_WORDS as ENVIRONMENT_TYPE_WORDS
 from planner.ruleset import RuleSet
 
-CAPACITY_TYPE_WORDS = {
-    "dataverse_database": "Dataverse database",
-    "dataverse_file": "Dataverse file",
-    "dataverse_log": "Dataverse log",
-    "operations_database": "Operations database",
-    "operations_file": "Operations file",
-}
-ENVIRONMENT_TYPE_WORDS = {
-    "production": "Production",
-    "sandbox": "Sandbox (included Tier 2)",
-    "addon_sandbox": "Add-on sandbox",
-    "cloud_hosted_dev": "Cloud-hosted development",
-    "dataverse_production": "Dataverse production",
-    "dataverse_sandbox": "Dataverse sandbox",
-    "default": "Default",
-    "developer": "Developer",
-    "trial": "Trial",
-    "teams": "Teams",
-}
 POWER_PLATFORM_WORDS = {
     "none": "No Power Platform environment",
     "initial": "Initial environment, no Dataverse",

@@ -38,7 +38,9 @@ from planner.report.formatting import extension_sentence, headline, purchase_row
 from planner.report.words import (
     CONFIDENCE_WORDS,
     ENTITLEMENT_KIND_WORDS,
+    ENVIRONMENT_TYPE_WORDS,
     LICENSE_STATUS_WORDS,
+    POWER_PLATFORM_WORDS,
     ROLE_WORDS,
     Names,
     file_name,
@@ -703,8 +705,17 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     quoted = styles(QUOTED)._get_xf_index()
     centred = styles({"align": "center"})._get_xf_index()
     numbers = np.arange(2, count + 2).astype(str).astype(object)
-    kinds = lines["environment_type"].to_numpy()[first]
-    states = lines["power_platform"].to_numpy()[first]
+    # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
+    kinds = (
+        pd.Series(lines["environment_type"].to_numpy()[first], dtype=object)
+        .map(lambda kind: ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind)
+        .to_numpy(dtype=object)
+    )
+    states = (
+        pd.Series(lines["power_platform"].to_numpy()[first], dtype=object)
+        .map(lambda state: POWER_PLATFORM_WORDS.get(state, state) if state else state)
+        .to_numpy(dtype=object)
+    )
     columns: list[np.ndarray] = [
         _text_cells("A", numbers, first_seen.to_numpy()[order], quoted, None, writer, 1),
         _text_cells("B", numbers, kinds, quoted, None, writer, 2),

@@ -26,6 +26,7 @@ from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
 
 from planner.cli.output import atomic_write
+from planner.model.vocabulary import ENVIRONMENT_TYPE_WORDS
 from planner.report.data import report_data
 from planner.report.json_report import render_json
 from planner.report.words import format_words
@@ -430,9 +431,10 @@ def test_consumption_lines_and_unknown_usage(
         row = rows[line["environment"]]
         title = capacity_header(line["capacity_type"]).removesuffix(" GB")
         cell = ws.cell(row=row, column=column_of(ws, capacity_header(line["capacity_type"])))
+        # The environment type in words, as the inventory's vocabulary says it.
         assert (
             ws.cell(row=row, column=column_of(ws, "Environment type")).value
-            == (line["environment_type"])
+            == (ENVIRONMENT_TYPE_WORDS[line["environment_type"]])
         )
         # The basis: a code per capacity type, explained on the Basis codes sheet; the growth
         # rate in a column of its own.
