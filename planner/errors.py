@@ -49,6 +49,8 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 def json_safe(text: str) -> str:
     """JSON text with those characters written as \\u escapes: the same JSON value, and inert
     when printed. (They can only occur inside strings, where the escape means the same.)"""
+    if text.isascii() and "\x7f" not in text:  # nearly all JSON text: no scan by the pattern
+        return text
     return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 

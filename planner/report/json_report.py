@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -100,6 +101,73 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
     write(end + "]")
 
 
+_LEAF_TYPES = {str, float, int, bool, type(None)}
+_TEXT = {str, type(None)}
+_FLOAT = {float, type(None)}
+_NONE = {None}
+
+
+def _cells(values: list[Any], digits: int) -> list[str] | None:
+    """One key's values of many records, each as the encoder writes it after ``rounded``; None
+    where a value is not a plain leaf (a list or an object: left to the encoder as a whole) or
+    not a finite number (which the encoder refuses)."""
+    kinds = set(map(type, values))
+    if not kinds <= _LEAF_TYPES:
+        return None
+    # Text and numbers repeat (types, states, rates): each distinct value is encoded once.
+    if kinds <= _TEXT or kinds <= _FLOAT:  # values of one type: equal values, equal text
+        distinct = set(values)
+        if float in kinds and not all(map(math.isfinite, distinct - _NONE)):
+            return None
+        text = {v: _float_text(v, digits) if type(v) is float else _compact(v) for v in distinct}
+        return list(map(text.__getitem__, values))
+    seen: dict[tuple[type, Any], str] = {}
+    cells = []
+    for value in values:
+        key = (type(value), value)
+        cell = seen.get(key)
+        if cell is None:
+            if type(value) is float and not math.isfinite(value):
+                return None
+            cell = seen[key] = (
+                _float_text(value, digits) if type(value) is float else _compact(value)
+            )
+        cells.append(cell)
+    return cells
+
+
+def _float_text(value: float, digits: int) -> str:
+    """A finite float as the encoder writes it once ``rounded``: its repr."""
+    return float.__repr__(round(value, digits) + 0.0)
+
+
+def _flat_columns(
+    records: list[dict[str, Any]], pad: str, end: str, write: Callable[[str], Any]
+) -> bool:
+    """A list of flat records of one shape written key by key rather than record by record:
+    the same text as the encoder's, a run of records at a time. False (nothing written) where
+    the records differ in shape or hold other than text, numbers, booleans and nulls."""
+    keys = tuple(records[0])
+    if not keys or any(tuple(record) != keys for record in records):
+        return False
+    columns = []
+    for key in keys:
+        cells = _cells([record[key] for record in records], _digits(str(key)))
+        if cells is None:
+            return False
+        columns.append(cells)
+    template = "{" + ", ".join(_compact(key).replace("%", "%%") + ": %s" for key in keys) + "}"
+    write("[\n" + pad)
+    separator = ",\n" + pad
+    for first in range(0, len(records), ROWS_AT_ONCE):
+        if first:
+            write(separator)
+        rows = zip(*(column[first : first + ROWS_AT_ONCE] for column in columns), strict=True)
+        write(separator.join([template % row for row in rows]))
+    write(end + "]")
+    return True
+
+
 def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") -> None:
     """Objects one key per line, lists of flat records one record per line, the rest compact;
     written piece by piece."""
@@ -117,6 +185,8 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") 
         return
     if isinstance(value, list) and value and isinstance(value[0], dict):
         if not _nested(value[0]):  # the records of one list share their shape
+            if _flat_columns(value, pad, end, write):
+                return
             # One call of the C encoder for the whole list, then a line break between records:
             # '}, {"' with an unescaped quote cannot occur inside a JSON string, and flat
             # records hold no other braces, so it marks exactly the record boundaries.

@@ -1,0 +1,101 @@
+"""The JSON writer's ways of laying out a list of records agree to the byte.
+
+Long lists of flat records are written key by key (each distinct value encoded once) rather than
+record by record; the text has to be what the encoder writes for the same records.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any
+
+import pytest
+
+from planner.report import json_report
+
+
+def _by_records(records: list[dict[str, Any]]) -> str:
+    """The record-by-record text: the encoder over the rounded records, a record per line."""
+    pad = "  "
+    body = json_report._compact(json_report._rounded_records(records))[1:-1]
+    return "[\n" + pad + body.replace('}, {"', "},\n" + pad + '{"') + "\n]"
+
+
+def _by_columns(records: list[dict[str, Any]]) -> str | None:
+    out = io.StringIO()
+    if not json_report._flat_columns(records, "  ", "\n", out.write):
+        return None
+    return out.getvalue()
+
+
+MIXED = [
+    {
+        "pool": "database",
+        "gb": 1.23456,
+        "remaining_share": 0.0714285714,
+        "units": 3,
+        "ok": True,
+        "note": None,
+        "odd %s key": '100% "quoted" \u2013 text',
+    },
+    {
+        "pool": "file",
+        "gb": -0.0,
+        "remaining_share": -1e-12,
+        "units": 1.0,
+        "ok": 1,
+        "note": "line\nbreak",
+        "odd %s key": "",
+    },
+    {
+        "pool": "log",
+        "gb": 2.0005,
+        "remaining_share": None,
+        "units": True,
+        "ok": False,
+        "note": "x",
+        "odd %s key": '100% "quoted" \u2013 text',
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        MIXED,
+        [{"gb": 1e20}, {"gb": 123456789.0004}, {"gb": None}, {"gb": 0.1 + 0.2}],
+        [{"name": f"ENV-{n:05d}", "gb": n / 7, "type": "sandbox"} for n in range(2500)],
+    ],
+    ids=["mixed", "floats", "many"],
+)
+def test_columns_write_what_the_encoder_writes(
+    records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 1000)  # several runs of rows
+    assert _by_columns(records) == _by_records(records)
+    assert json.loads(_by_columns(records) or "") == json.loads(_by_records(records))
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [{"a": 1, "b": 2}, {"b": 2, "a": 1}],  # keys in another order
+        [{"a": 1}, {"a": 1, "b": 2}],  # another shape
+        [{"a": [1.23456, 2]}, {"a": []}],  # a list value
+        [{"a": 1.0}, {"a": math.nan}],  # not a number: the encoder refuses it
+        [{"a": 1}, {"a": math.inf}],
+    ],
+)
+def test_other_records_are_left_to_the_encoder(records: list[dict[str, Any]]) -> None:
+    assert _by_columns(records) is None
+
+
+def test_a_list_of_records_in_a_document_is_laid_out_the_same_either_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = {"rows": MIXED * 3, "nested": {"more": MIXED}}
+    fast = json_report.dumps(document)
+    monkeypatch.setattr(json_report, "_flat_columns", lambda *args: False)
+    assert fast == json_report.dumps(document)
