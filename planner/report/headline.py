@@ -48,7 +48,7 @@ def _error_line(errors: list[dict[str, Any]]) -> str:
     named = "; ".join(f"{f['code']} ({f['subject']})" for f in errors[:ERRORS_NAMED])
     more = len(errors) - ERRORS_NAMED
     if more > 0:
-        named += f" and {plural(more, 'more')}"
+        named += f" and {more:,} more"
     return (
         f"Plan has errors; figures may be wrong: {plural(len(errors), 'error finding')} "
         f"({named}). Fix them before acting on the figures below; see Findings."
