@@ -275,3 +275,16 @@ def _borrowing_groups(ruleset) -> list[list[int]]:
     for i in range(len(index)):
         members.setdefault(root(i), []).append(i)
     return list(members.values())
+
+
+@SETTINGS
+@given(POOL_FIGURES, st.sampled_from(RULE_SETS))
+def test_the_effective_deficit_is_consumption_beyond_the_effective_capacity(figures, rules) -> None:
+    """The notification's effective capacity and the overage's deficit tell one story: a pool is
+    over by exactly what it consumes beyond its effective capacity, and never over otherwise."""
+    ruleset = resolve_ruleset(rules, "2026-12")
+    entitled, consumed = _pools(ruleset, figures)
+    forecast = compute_forecast(entitled, consumed, ["2026-12"], ruleset)
+    beyond = np.clip(consumed[:, 0] - forecast.effective[:, 0], 0, None)
+    assert forecast.deficit[:, 0] == pytest.approx(beyond, abs=1e-6)
+    assert ((forecast.status[:, 0] == "over") == (forecast.deficit[:, 0] > 0)).all()
