@@ -251,55 +251,154 @@ class _TooManyCells(Exception):
     pass
 
 
-@functools.cache
-def _sparse_parser() -> type:
-    """openpyxl's sheet parser, keeping only the cells that hold a value, up to one column.
+# Bytes of a worksheet part fed to the XML parser at a time.
+_CHUNK = 1 << 20
 
-    openpyxl's read-only rows are padded to the widest row, and its parser records every row's
-    attributes; neither is needed to read values, and both grow with what a file declares
-    rather than with what it holds. (Built on first use: openpyxl loads only for workbooks.)
+
+def _sheet_rows(
+    source: Any,
+    shared: Sequence[Any],
+    styles: tuple[set[int], set[int], Any],
+    last_column: int,
+) -> Iterator[tuple[int, list[tuple[int, object]]]]:
+    """(row number, [(column, value)]) of a worksheet part, cells holding a value only, up to
+    ``last_column``; values as openpyxl gives them (numbers, text, booleans, dates).
+
+    A streaming expat parser: no element objects, no padding to the widest row, and cells right
+    of the last column cost a look at their reference only. Every cell counts towards
+    MAX_CELLS, wherever it is, so the count bounds the work on a sheet.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from xml.parsers import expat
 
-    class SparseParser(WorkSheetParser):  # type: ignore[misc]
-        def __init__(self, *args: Any, last_column: int, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.last_column = last_column
-            self.cells_seen = 0
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
-            number = row.get("r")
+    date_styles, timedelta_styles, epoch = styles
+    done: list[tuple[int, list[tuple[int, object]]]] = []
+    row_number = 0
+    column = 0
+    seen = 0
+    cells: list[tuple[int, object]] = []
+    # The cell being read: column, type, style (None when it is right of the last column).
+    cell: tuple[int, str, int] | None = None
+    value: str | None = None
+    inline: list[str] | None = None
+    text: list[str] = []
+    collecting = False
+    # Inside <rPh> (phonetic runs), <t> is not the cell's text.
+    phonetic = 0
+    names: dict[str, str] = {}
+    digits = "0123456789"
+
+    def local(name: str) -> str:
+        tag = names[name] = name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
+        return tag
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row_number, column, seen, cells, cell, value, inline, collecting, phonetic
+        tag = names.get(name) or local(name)
+        if tag == "c":
+            seen += 1
+            if seen > MAX_CELLS:
+                raise _TooManyCells
+            reference = attributes.get("r")
+            if reference:
+                letters = reference.rstrip(digits)
+                column = _column_number(letters) if letters.isalpha() else 0
+            else:
+                column += 1
+            if column > last_column:
+                cell = None
+                return
+            style = attributes.get("s")
+            cell = (column, attributes.get("t", "n"), int(style) if style else 0)
+            value = None
+            inline = None
+        elif tag == "v":
+            if cell is not None:
+                collecting = True
+                text.clear()
+        elif tag == "row":
+            number = attributes.get("r")
             if number is None:
-                self.row_counter += 1
+                row_number += 1
             else:
                 try:
-                    self.row_counter = int(number)
+                    row_number = int(number)
                 except ValueError:
                     raise ValueError(f"{number!r} is not a valid row number") from None
-            self.col_counter = 0
-            # Every cell costs parsing, wherever it is: the count bounds the work on a sheet.
-            self.cells_seen += len(row)
-            if self.cells_seen > MAX_CELLS:
-                raise _TooManyCells
+            column = 0
             cells = []
-            for element in row:
-                # Where the cell is, without decoding it: cells right of the last column read
-                # cost a look at their reference only.
-                reference = element.get("r")
-                if reference:
-                    letters = _LETTERS.match(reference)
-                    column = _column_number(letters.group()) if letters else 0
-                else:
-                    column = self.col_counter + 1
-                if column > self.last_column:
-                    self.col_counter = column
-                    continue
-                cell = self.parse_cell(element)
-                if cell["value"] is not None:
-                    cells.append(cell)
-            return self.row_counter, cells
+        elif cell is not None:
+            if tag == "is":
+                inline = []
+            elif tag == "rPh":
+                phonetic += 1
+            elif tag == "t" and inline is not None and not phonetic:
+                collecting = True
+                text.clear()
 
-    return SparseParser
+    def end(name: str) -> None:
+        nonlocal cells, cell, value, collecting, phonetic
+        tag = names.get(name) or local(name)
+        if tag == "c":
+            if cell is not None:
+                found = _cell_value(cell, value, inline)
+                if found is not None:
+                    cells.append((cell[0], found))
+            cell = None
+        elif tag == "v":
+            if collecting:
+                value = "".join(text)
+                collecting = False
+        elif tag == "row":
+            if cells:
+                done.append((row_number, cells))
+            cells = []
+        elif tag == "t":
+            if collecting and inline is not None:
+                inline.append("".join(text))
+                collecting = False
+        elif tag == "rPh":
+            phonetic -= 1
+
+    def characters(data: str) -> None:
+        if collecting:
+            text.append(data)
+
+    def _cell_value(cell: tuple[int, str, int], raw: str | None, inline: list[str] | None) -> Any:
+        _, kind, style = cell
+        if kind == "inlineStr":
+            return None if inline is None else "".join(inline)
+        if not raw:
+            return None
+        if kind == "n":
+            number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+            if style in date_styles:
+                try:
+                    return from_excel(number, epoch, timedelta=style in timedelta_styles)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return shared[int(raw)]
+        if kind == "b":
+            return bool(int(raw))
+        if kind == "d":
+            return from_ISO8601(raw)
+        return raw  # "str" (a formula's text), "e" (an error such as #N/A)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    while True:
+        chunk = source.read(_CHUNK)
+        parser.Parse(chunk, not chunk)
+        yield from done
+        done.clear()
+        if not chunk:
+            return
 
 
 def _sparse_rows(
@@ -316,16 +415,13 @@ def _sparse_rows(
             # Not public API: the read-only worksheet's part and its workbook's shared strings
             # and date styles, the same arguments openpyxl itself gives its parser.
             with worksheet._get_source() as source:
-                parser = _sparse_parser()(
-                    source,
-                    worksheet._shared_strings,
-                    data_only=True,
-                    epoch=workbook.epoch,
-                    date_formats=workbook._date_formats,
-                    timedelta_formats=workbook._timedelta_formats,
-                    last_column=last_column,
+                styles = (
+                    set(workbook._date_formats),
+                    set(workbook._timedelta_formats),
+                    workbook.epoch,
                 )
-                for number, cells in parser.parse():
+                rows = _sheet_rows(source, worksheet._shared_strings, styles, last_column)
+                for number, cells in rows:
                     if last_row is not None and number > last_row:
                         return
                     if number > EXCEL_ROWS or number < 1:
@@ -335,8 +431,7 @@ def _sparse_rows(
                             file=raw.name,
                             expected=_SAVE_AS,
                         )
-                    if cells:
-                        yield number, {cell["column"]: cell_text(cell["value"]) for cell in cells}
+                    yield number, {column: cell_text(value) for column, value in cells}
     except InputError:
         raise
     except _TooManyCells:
