@@ -260,9 +260,10 @@ def _sheet_rows(
     shared: Sequence[Any],
     styles: tuple[set[int], set[int], Any],
     last_column: int,
-) -> Iterator[tuple[int, list[tuple[int, object]]]]:
-    """(row number, [(column, value)]) of a worksheet part, cells holding a value only, up to
-    ``last_column``; values as openpyxl gives them (numbers, text, booleans, dates).
+) -> Iterator[tuple[int, list[tuple[int, str]]]]:
+    """(row number, [(column, text)]) of a worksheet part, cells holding a value only, up to
+    ``last_column``; each value converted as openpyxl converts it (numbers, text, booleans, dates
+    by style), then written as text by :func:`cell_text`.
 
     A streaming expat parser: no element objects, no padding to the widest row, and cells right
     of the last column cost a look at their reference only. Every cell counts towards
@@ -273,11 +274,11 @@ def _sheet_rows(
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
     date_styles, timedelta_styles, epoch = styles
-    done: list[tuple[int, list[tuple[int, object]]]] = []
+    done: list[tuple[int, list[tuple[int, str]]]] = []
     row_number = 0
     column = 0
     seen = 0
-    cells: list[tuple[int, object]] = []
+    cells: list[tuple[int, str]] = []
     # The cell being read: column, type, style (None when it is right of the last column).
     cell: tuple[int, str, int] | None = None
     value: str | None = None
@@ -344,7 +345,7 @@ def _sheet_rows(
             if cell is not None:
                 found = _cell_value(cell, value, inline)
                 if found is not None:
-                    cells.append((cell[0], found))
+                    cells.append((cell[0], cell_text(found)))
             cell = None
         elif tag == "v":
             if collecting:
@@ -431,7 +432,7 @@ def _sparse_rows(
                             file=raw.name,
                             expected=_SAVE_AS,
                         )
-                    yield number, {column: cell_text(value) for column, value in cells}
+                    yield number, dict(cells)
     except InputError:
         raise
     except _TooManyCells:
