@@ -369,8 +369,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
-    from planner.limits import MAX_SCENARIO_CHANGES
     from planner.model.changes import Scenario
+    from planner.model.limits import MAX_SCENARIO_CHANGES
     from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
