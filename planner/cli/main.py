@@ -1088,7 +1088,7 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
-        from planner.http import check_host_patterns
+        from planner.live.http import check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
         allowed = (
