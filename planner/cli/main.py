@@ -991,14 +991,9 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
       capplan rules import-skus product-names.csv --dry-run
     """
     from planner.cli.output import atomic_write_text, check_not_input
+    from planner.ingest.products import read_product_csv
     from planner.report.catalog_view import import_report
-    from planner.ruleset.catalog import (
-        catalog_path,
-        dump_catalog,
-        import_products,
-        load_catalog,
-        read_product_csv,
-    )
+    from planner.ruleset.catalog import catalog_path, dump_catalog, import_products, load_catalog
 
     target = Path(out_path) if out_path else catalog_path()
     check_not_input(target, [path], "--out")
