@@ -192,7 +192,7 @@ def file_bound(size: int) -> int:
 
 def inventory_bound(size: int) -> int:
     """Peak memory allowed for the large inventory: per environment (a forecast to the text
-    table measured at about 9 KB each, planner/limits.py), whatever the file's size."""
+    table measured at about 9 KB each, planner/model/limits.py), whatever the file's size."""
     return 150 * MB + 10 * 1024 * LARGE_INVENTORY
 
 

@@ -1,9 +1,12 @@
-"""The project's set-up stays true: the README's commands, CI's command, what the wheel carries."""
+"""The project's set-up stays true: the README's commands, CI's command, what the wheel carries,
+and the layers of planner/ (what may import what)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,3 +66,107 @@ def test_rules_reference_tables_are_in_sync_with_the_rule_files() -> None:
 
     written = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert written == with_tables(written), "run: python -m planner.report.rules_doc"
+
+
+# The layers of planner/, lowest first: a module may import from its own package and from the
+# packages of lower layers, never from a higher one. Packages in one layer may import each other
+# (verify uses live's HTTP client); the cycle test below keeps that honest.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "resources"),
+    ("model",),
+    ("ruleset",),
+    ("ingest",),
+    ("live", "verify"),
+    ("engine",),
+    ("results",),
+    ("checks",),
+    ("planning",),
+    ("scenarios",),
+    ("report",),
+    ("cli", "__main__"),
+)
+
+
+def planner_modules() -> dict[str, Path]:
+    modules = {}
+    for path in sorted((ROOT / "planner").rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def imports_of(path: Path, modules: Mapping[str, Path]) -> set[str]:
+    """The planner modules a file imports, at its top or inside a function (lazy imports count)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "planner")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path.relative_to(ROOT)}: relative import"
+            if node.module.split(".")[0] != "planner":
+                continue
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in modules else node.module)
+    return found
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else ""
+    for rank, packages in enumerate(LAYERS):
+        if top in packages:
+            return rank
+    raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = planner_modules()
+    graph = {}
+    for module, path in modules.items():
+        if module == "planner":
+            # The package's own __init__ is the library's front door: it reaches planning lazily
+            # (`from planner import plan`) and holds __version__, which any module may read.
+            continue
+        graph[module] = {m for m in imports_of(path, modules) if m != module}
+    return graph
+
+
+def test_at_most_six_modules_at_the_top_of_planner() -> None:
+    top = sorted(p.name for p in (ROOT / "planner").glob("*.py"))
+    assert len(top) <= 6, top
+
+
+def test_no_module_imports_from_a_higher_layer() -> None:
+    upward = []
+    for module, imported in import_graph().items():
+        for target in imported:
+            if target == "planner":
+                continue  # __version__
+            if layer_of(target) > layer_of(module):
+                upward.append(f"{module} -> {target}")
+    assert upward == []
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    graph = import_graph()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                cycle = [*path[path.index(target) :], target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.checks import check
+from planner.checks.registry import check
 from planner.engine.forecast import lenders_of
 from planner.model.units import format_gb
 from planner.results import Finding

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from planner.checks import check
+from planner.checks.registry import check
 from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.checks import check
+from planner.checks.registry import check
 from planner.checks.timeline import (
     FINANCE_OPERATIONS_TYPES,
     LINKABLE_TYPES,

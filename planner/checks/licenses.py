@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from planner.checks import check
+from planner.checks.registry import check
 from planner.engine.consumption import FLAT_GROWTH_RULE
 from planner.engine.entitlement import EXTENSION_MONTHS_RULE
 from planner.results import Finding

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from planner.checks import check
+from planner.checks.registry import check
 from planner.results import Finding
 
 if TYPE_CHECKING:

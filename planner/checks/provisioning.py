@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from planner.checks import check
 from planner.checks.integration import purchase_text
+from planner.checks.registry import check
 from planner.checks.timeline import LINK_KINDS, dataverse_pool, pool_title
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow

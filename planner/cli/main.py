@@ -369,8 +369,8 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
-    from planner.limits import MAX_SCENARIO_CHANGES
     from planner.model.changes import Scenario
+    from planner.model.limits import MAX_SCENARIO_CHANGES
     from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
@@ -991,14 +991,9 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
       capplan rules import-skus product-names.csv --dry-run
     """
     from planner.cli.output import atomic_write_text, check_not_input
+    from planner.ingest.products import read_product_csv
     from planner.report.catalog_view import import_report
-    from planner.ruleset.catalog import (
-        catalog_path,
-        dump_catalog,
-        import_products,
-        load_catalog,
-        read_product_csv,
-    )
+    from planner.ruleset.catalog import catalog_path, dump_catalog, import_products, load_catalog
 
     target = Path(out_path) if out_path else catalog_path()
     check_not_input(target, [path], "--out")
@@ -1088,7 +1083,7 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
-        from planner.http import check_host_patterns
+        from planner.live.http import check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
         allowed = (

@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.errors import InputError, printable
 from planner.ingest.table import ABSURD, trim
-from planner.limits import LONGEST_TEXT, MAX_ROWS
+from planner.model.limits import LONGEST_TEXT, MAX_ROWS
 from planner.model.units import plain_float
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 from planner.model.units import plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web

@@ -27,7 +27,7 @@ from typing import Any
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import Table, table_from_rows, trim
-from planner.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000

@@ -1,4 +1,5 @@
-"""Reading the tenant live from Microsoft's APIs: ``collect``, through planner.http.
+"""Reaching Microsoft's APIs: ``collect`` reads the tenant, and ``http`` is the one client that
+carries a bearer token, used here and by ``planner.verify``.
 
 The default base URLs and hosts live here, where the command line can read them without
 importing an HTTP library.

@@ -27,7 +27,15 @@ from urllib.parse import urlsplit
 
 from planner import __version__
 from planner.errors import InputError
-from planner.http import (
+from planner.ingest.folders import MANIFEST
+from planner.ingest.source import DEFAULT_MAX_BYTES
+from planner.live import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_BAP_URL,
+    DEFAULT_GRAPH_URL,
+    DEFAULT_POWERPLATFORM_URL,
+)
+from planner.live.http import (
     AllowList,
     HttpClient,
     HttpProblem,
@@ -36,14 +44,6 @@ from planner.http import (
     check_base_url,
     check_host_patterns,
     is_loopback_host,
-)
-from planner.ingest.folders import MANIFEST
-from planner.ingest.source import DEFAULT_MAX_BYTES
-from planner.live import (
-    DEFAULT_ALLOWED_HOSTS,
-    DEFAULT_BAP_URL,
-    DEFAULT_GRAPH_URL,
-    DEFAULT_POWERPLATFORM_URL,
 )
 
 BAP_SCOPE = "https://service.powerapps.com/.default"

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, RulesError
-from planner.limits import MAX_TOML_BYTES, read_limited
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
+from planner.model.limits import MAX_TOML_BYTES, read_limited
 from planner.model.months import format_month, parse_month
 from planner.model.units import parse_amount
 from planner.resources import bundled_dir

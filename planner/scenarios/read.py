@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, printable
-from planner.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model.changes import (
     AddEnvironment,
     AddLicenses,
@@ -31,6 +30,7 @@ from planner.model.changes import (
     SwitchRules,
 )
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
+from planner.model.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model.months import format_month, parse_month
 
 USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)

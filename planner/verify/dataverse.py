@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from planner.errors import InputError, json_safe
-from planner.http import (
+from planner.live.http import (
     AllowList,
     Answer,
     HttpClient,
@@ -476,7 +476,7 @@ def check_integration(
     ``unknown`` and a message. ``timeout`` is the budget of the whole check: connecting, every
     read and the waits between retries. 429 and 503 are retried up to ``max_retries`` times,
     waiting as Retry-After says (each wait capped at ``max_wait`` seconds) while the budget
-    allows. Answers are read under planner.http's caps; a redirect is not followed.
+    allows. Answers are read under planner.live.http's caps; a redirect is not followed.
     """
     base = normalise_org_url(org_url)
     bearer = _clean_token(token)

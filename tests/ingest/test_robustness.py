@@ -10,7 +10,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.ingest import load_inputs, workbook
-from planner.limits import MAX_ROWS
+from planner.model.limits import MAX_ROWS
 
 from .conftest import SAMPLES, load_error
 

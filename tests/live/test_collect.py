@@ -13,8 +13,8 @@ from loopback import LoopbackServer, Reply, drip, gzip_bomb, nested
 
 from planner import ingest
 from planner.cli.main import cli
-from planner.http import parse_retry_after
 from planner.live import collect
+from planner.live.http import parse_retry_after
 
 from .microsoft import (
     BAP_PATH,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError
+from planner.ingest.products import read_product_csv
 from planner.ruleset import bundled_rulesets
 from planner.ruleset.catalog import (
     Catalog,
@@ -17,7 +18,6 @@ from planner.ruleset.catalog import (
     dump_catalog,
     import_products,
     parse_catalog,
-    read_product_csv,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -173,30 +173,6 @@ def test_import_reads_old_spellings_and_keeps_classifications(tmp_path: Path) ->
     assert new.by_part_number("DYN365_FINANCE").rule == "DYN365_FINANCE"
     text = "\n".join(c.describe() for c in changes)
     assert "+ CONTOSO_POWERAPPS_BOOSTER" in text and "display name" in text
-
-
-@pytest.mark.parametrize(
-    ("content", "fragment"),
-    [
-        (b"", "empty"),
-        (b"Name,Id\nA,B\n", "no column Product_Display_Name, String_Id, GUID"),
-        (
-            b"Product_Display_Name,String_Id,GUID\nX,Y,not-a-guid\n",
-            "row 2, column GUID: 'not-a-guid' is not a GUID",
-        ),
-        (b"Product_Display_Name,String_Id,GUID\n", "holds no products"),
-        (b"PK\x03\x04rest", "workbook"),
-        (b"%PDF-1.4", "PDF"),
-        (b"Product_Display_Name,String_Id,GUID\n\xff\xfe\xfa,Y,Z\n", "not valid UTF-8"),
-    ],
-)
-def test_bad_product_files_get_one_clear_error(
-    tmp_path: Path, content: bytes, fragment: str
-) -> None:
-    source = tmp_path / "products.csv"
-    source.write_bytes(content)
-    with pytest.raises(InputError, match=fragment):
-        read_product_csv(source)
 
 
 def test_every_rule_the_catalog_names_is_in_every_bundled_rule_set() -> None:

@@ -26,7 +26,7 @@ from loopback import (
 )
 
 from planner.errors import InputError
-from planner.http import is_loopback_host, parse_retry_after
+from planner.live.http import is_loopback_host, parse_retry_after
 from planner.verify.dataverse import (
     API_PATH,
     CONTRACT_KEYS,

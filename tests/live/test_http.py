@@ -1,10 +1,10 @@
-"""planner/http.py on its own: where a token may go."""
+"""planner/live/http.py on its own: where a token may go."""
 
 from __future__ import annotations
 
 import pytest
 
-from planner.http import AllowList
+from planner.live.http import AllowList
 
 ALLOW = AllowList.of(
     ["graph.microsoft.com", "*.crm4.dynamics.com"],

@@ -1,0 +1,42 @@
+"""The registry of checks: every finding code, its usual severity and the function that finds it.
+
+The check modules register into it on import (planner.checks imports them all); it imports no
+check, so a check module and the package never import each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from planner.results import SEVERITIES, Finding, Plan
+
+CheckFunction = Callable[["Plan"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: str  # the usual severity; a check may raise or lower it per finding
+    function: CheckFunction
+
+    @property
+    def doc(self) -> str:
+        return (self.function.__doc__ or "").strip()
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(code: str, severity: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function under its finding code."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if code in REGISTRY:
+            raise ValueError(f"finding code {code} registered twice")
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity {severity} of {code}")
+        REGISTRY[code] = Check(code, severity, function)
+        return function
+
+    return register
