@@ -231,7 +231,8 @@ def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     for note in inputs.notes:
         click.echo(f"capplan: note: {printable(note, 500)}", err=True)
     if options["history_files"]:
-        from planner.ingest.snapshots import apply_fitted_growth, fit_growth, read_snapshots
+        from planner.engine.growth import apply_fitted_growth, fit_growth
+        from planner.ingest.snapshots import read_snapshots
 
         fits = fit_growth(read_snapshots(options["history_files"], max_bytes(options)))
         inputs = apply_fitted_growth(inputs, fits)

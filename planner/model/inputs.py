@@ -235,7 +235,7 @@ class Inputs:
     notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
     remarks: tuple[Remark, ...] = field(default=())  # findings ingest prepared (see Remark)
     pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
-    # Growth fitted from dated snapshots (planner.ingest.snapshots), per environment and type.
+    # Growth fitted from dated snapshots (planner.engine.growth), per environment and type.
     growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Microsoft's figures for the tenant, when a tenant capacity answer is among the inputs.
     microsoft: MicrosoftFigures | None = None

@@ -1,4 +1,4 @@
-"""Rule sets as data: the model of a rule set and its loader.
+"""Rule sets as data: the model of a rule set (model.py) and its loader (load.py).
 
 A rule set states pools, borrowing, licenses with their amounts and sources, planning estimates,
 thresholds and add-on prices. The bundled ones live in ``rules/``; users add their own file.
@@ -6,6 +6,13 @@ thresholds and add-on prices. The bundled ones live in ``rules/``; users add the
 
 from planner.ruleset.catalog import Catalog, CatalogEntry, Match, bundled_catalog
 from planner.ruleset.load import (
+    bundled_rulesets,
+    load_ruleset_file,
+    load_ruleset_text,
+    resolve_ruleset,
+    ruleset_file,
+)
+from planner.ruleset.model import (
     Addon,
     Amount,
     Borrowing,
@@ -19,11 +26,6 @@ from planner.ruleset.load import (
     RuleSet,
     Source,
     Thresholds,
-    bundled_rulesets,
-    load_ruleset_file,
-    load_ruleset_text,
-    resolve_ruleset,
-    ruleset_file,
 )
 
 __all__ = [

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from planner.ruleset.catalog import Catalog, bundled_catalog
-from planner.ruleset.load import RuleSet
+from planner.ruleset.model import RuleSet
 
 
 def classify_licenses(

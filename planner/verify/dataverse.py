@@ -12,14 +12,14 @@ answer is one of three statuses:
 
 The bearer token is only ever put in the ``Authorization`` header. It is kept out of results,
 messages, exceptions and reprs; any text that comes back from the server is scrubbed of it too.
-Nothing here reads or writes files; the CLI does that.
+Nothing here reads or writes files; the CLI does that. The organization URL is checked in
+``url.py`` and the token found and checked in ``token.py``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,13 +41,18 @@ from planner.live.http import (
     parse_json,
     shown,
 )
+from planner.verify.token import (
+    AZURE_EXTRA,
+    DEFAULT_TOKEN_ENV,
+    clean_token,
+    resolve_token,
+    token_from_environment,
+)
+from planner.verify.url import API_PATH, normalise_org_url
 
 Status = Literal["linked", "not_linked", "unknown"]
 
-API_PATH = "/api/data/v9.1/RetrieveFinanceAndOperationsIntegrationDetails"
 NOT_INTEGRATED_CODE = "0x80048d0b"
-DEFAULT_TOKEN_ENV = "DATAVERSE_TOKEN"
-AZURE_EXTRA = "capplan[azure]"
 
 EXIT_KNOWN = 0  # linked or not_linked: the answer is known
 EXIT_UNKNOWN = 3  # the check could not tell
@@ -111,161 +116,6 @@ class VerifyResult:
         if include_http_status:
             data["http_status"] = self.http_status
         return data
-
-
-# --------------------------------------------------------------------------------------------
-# URL handling
-
-
-# Labels of letters, digits and hyphens (non-ASCII letters allowed for international names),
-# separated by single dots.
-_HOST_NAME = re.compile(r"(?:[^\W_](?:[^\W_]|-)*\.)*[^\W_](?:[^\W_]|-)*\.?")
-
-
-def _shown_url(raw: str) -> str:
-    """The URL as we may repeat it: stripped, with any user:password part masked."""
-    text = raw.strip()
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@?#]*@", r"\1***@", text)
-
-
-def normalise_org_url(org_url: str) -> str:
-    """Check an organization URL and return it without a trailing slash.
-
-    https is required, except to loopback hosts. Raises :class:`InputError` naming the URL and
-    what is expected when it is malformed or not allowed.
-    """
-    expected = "the environment URL, like https://contoso.crm.dynamics.com"
-    if not isinstance(org_url, str) or not org_url.strip():
-        raise InputError("the organization URL is empty", expected=expected)
-    raw = org_url.strip()
-    shown = _shown_url(raw)
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-        raise InputError(
-            f"organization URL {shown!r} contains spaces or control characters", expected=expected
-        )
-    try:
-        parts = urlsplit(raw)
-        port = parts.port
-    except ValueError as exc:
-        raise InputError(
-            f"organization URL {shown!r} is malformed ({exc})", expected=expected
-        ) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"organization URL {shown!r} is not an http(s) URL", expected=expected)
-    host = parts.hostname or ""
-    if not host:
-        raise InputError(f"organization URL {shown!r} has no host name", expected=expected)
-    if parts.username is not None or parts.password is not None:
-        raise InputError(
-            f"organization URL {shown!r} carries a user name or password",
-            expected=expected + " (the token goes in the environment variable, not the URL)",
-        )
-    if parts.query or parts.fragment or raw.endswith(("?", "#")):
-        raise InputError(f"organization URL {shown!r} has a query or fragment", expected=expected)
-    path = parts.path.rstrip("/")
-    if "/api/data" in path.lower():
-        raise InputError(
-            f"organization URL {shown!r} already points into the Web API",
-            expected=expected + " (without /api/data/...)",
-        )
-    if scheme == "http" and not is_loopback_host(host):
-        raise InputError(
-            f"organization URL {shown!r} uses plain http",
-            expected="an https URL (plain http is only allowed to localhost, 127.0.0.0/8 or ::1)",
-        )
-    if ":" not in host and not _HOST_NAME.fullmatch(host):
-        raise InputError(
-            f"organization URL {shown!r} has an invalid host name {host!r}", expected=expected
-        )
-    if port is not None and not 0 < port < 65536:
-        raise InputError(f"organization URL {shown!r} has an invalid port", expected=expected)
-    host_part = f"[{host}]" if ":" in host else host
-    netloc = f"{host_part}:{port}" if port is not None else host_part
-    normalised = f"{scheme}://{netloc}{path}"
-    try:
-        httpx.URL(normalised + API_PATH)
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise InputError(
-            f"organization URL {shown!r} is malformed ({exc})", expected=expected
-        ) from None
-    return normalised
-
-
-# --------------------------------------------------------------------------------------------
-# Token handling
-
-
-def token_from_environment(
-    name: str = DEFAULT_TOKEN_ENV, *, environ: Mapping[str, str] | None = None
-) -> str | None:
-    """The bearer token from environment variable ``name``, or None when unset or blank."""
-    value = (os.environ if environ is None else environ).get(name)
-    if value is None or not value.strip():
-        return None
-    return value.strip()
-
-
-def resolve_token(
-    org_url: str,
-    name: str = DEFAULT_TOKEN_ENV,
-    *,
-    environ: Mapping[str, str] | None = None,
-    credential_factory: Callable[[], Any] | None = None,
-) -> str:
-    """A bearer token for ``org_url``: from variable ``name``, else from Azure Identity.
-
-    Azure Identity (the optional extra) is used only when the variable is not set; it asks
-    ``DefaultAzureCredential`` for the scope ``<org_url>/.default``. When neither gives a token,
-    raises :class:`InputError` telling the user what to do.
-    """
-    token = token_from_environment(name, environ=environ)
-    if token is not None:
-        return token
-    base = normalise_org_url(org_url)
-    if credential_factory is None:
-        try:
-            from azure.identity import DefaultAzureCredential  # type: ignore[import-not-found]
-        except ImportError:
-            raise InputError(
-                f"no bearer token: environment variable {name} is not set",
-                expected=f"set {name} to a Dataverse access token, or install the extra "
-                f"{AZURE_EXTRA} to sign in with Azure Identity",
-            ) from None
-        credential_factory = DefaultAzureCredential
-    try:
-        credential = credential_factory()
-        access = credential.get_token(f"{base}/.default")
-        token = getattr(access, "token", None)
-    except Exception as exc:  # any credential failure becomes one clear message
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise InputError(
-            f"no bearer token: {name} is not set and Azure Identity could not get one "
-            f"({first_line[:_MAX_SERVER_TEXT]})",
-            expected=f"set {name} to a Dataverse access token, or sign in so that Azure "
-            "Identity can get one",
-        ) from None
-    if not isinstance(token, str) or not token.strip():
-        raise InputError(
-            f"no bearer token: {name} is not set and Azure Identity returned none",
-            expected=f"set {name} to a Dataverse access token",
-        )
-    return token.strip()
-
-
-def _clean_token(token: str) -> str:
-    if not isinstance(token, str) or not token.strip():
-        raise InputError("the bearer token is empty", expected="a Dataverse access token")
-    value = token.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    if not value or any(ch.isspace() or ord(ch) < 33 or ord(ch) > 126 for ch in value):
-        # Never echo the token: say what is wrong with it, not what it is.
-        raise InputError(
-            "the bearer token contains spaces, control or non-ASCII characters",
-            expected="a Dataverse access token (one line, no quotes)",
-        )
-    return value
 
 
 def _scrub(text: str, token: str) -> str:
@@ -479,7 +329,7 @@ def check_integration(
     allows. Answers are read under planner.live.http's caps; a redirect is not followed.
     """
     base = normalise_org_url(org_url)
-    bearer = _clean_token(token)
+    bearer = clean_token(token)
     if max_retries < 0:
         raise ValueError("max_retries must be >= 0")
     headers = {"OData-MaxVersion": "4.0", "OData-Version": "4.0"}
@@ -610,3 +460,31 @@ def render_table(result: VerifyResult) -> str:
     ]
     width = max(len(label) for label, _ in rows)
     return "".join(f"{label.ljust(width)}  {value or '-'}\n" for label, value in rows)
+
+
+__all__ = [
+    "API_PATH",
+    "AZURE_EXTRA",
+    "CONTRACT_KEYS",
+    "DEFAULT_ALLOWED_HOSTS",
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_TOKEN_ENV",
+    "EXIT_KNOWN",
+    "EXIT_UNKNOWN",
+    "NOT_ALLOWED",
+    "NOT_INTEGRATED_CODE",
+    "VERIFY_COLUMNS",
+    "Status",
+    "VerifyResult",
+    "check_integration",
+    "exit_status",
+    "interpret_response",
+    "is_not_integrated_message",
+    "normalise_message",
+    "normalise_org_url",
+    "render_json",
+    "render_table",
+    "resolve_token",
+    "token_from_environment",
+    "verify_inventory",
+]

@@ -11,8 +11,9 @@ from builders import codes, licenses, make_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner.engine.growth import apply_fitted_growth, fit_growth, month_position
 from planner.errors import InputError
-from planner.ingest.snapshots import apply_fitted_growth, fit_growth, month_position, read_snapshots
+from planner.ingest.snapshots import read_snapshots
 from planner.planning import build_plan
 from planner.ruleset import resolve_ruleset
 

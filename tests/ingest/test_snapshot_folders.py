@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
+from planner.engine.growth import fit_growth
 from planner.errors import InputError
 from planner.ingest import load_inputs
-from planner.ingest.snapshots import fit_growth, read_snapshots
+from planner.ingest.snapshots import read_snapshots
 
 from .conftest import SAMPLES
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from loopback import (
 )
 
 from planner.errors import InputError
-from planner.live.http import is_loopback_host, parse_retry_after
+from planner.live.http import parse_retry_after
 from planner.verify.dataverse import (
     API_PATH,
     CONTRACT_KEYS,
@@ -35,11 +34,8 @@ from planner.verify.dataverse import (
     check_integration,
     exit_status,
     is_not_integrated_message,
-    normalise_org_url,
     render_json,
     render_table,
-    resolve_token,
-    token_from_environment,
     verify_inventory,
 )
 
@@ -360,19 +356,6 @@ def test_bad_urls_raise_input_error_before_any_call(url: str) -> None:
     assert caught.value.expected
 
 
-def test_url_normalisation_and_loopback() -> None:
-    assert normalise_org_url(" HTTPS://Contoso.CRM.dynamics.com/ ") == (
-        "https://contoso.crm.dynamics.com"
-    )
-    assert normalise_org_url("http://localhost:8080/") == "http://localhost:8080"
-    assert normalise_org_url("http://[::1]:81") == "http://[::1]:81"
-    assert normalise_org_url("http://127.9.9.9") == "http://127.9.9.9"
-    for host in ("localhost", "LOCALHOST.", "127.0.0.1", "127.200.0.3", "::1", "[::1]"):
-        assert is_loopback_host(host), host
-    for host in ("10.0.0.1", "128.0.0.1", "::2", "example.com", "localhost.evil"):
-        assert not is_loopback_host(host), host
-
-
 # ------------------------------------------------------------------------------ the token
 
 
@@ -409,48 +392,6 @@ def test_bearer_prefix_in_the_variable_is_tolerated(dataverse: LoopbackServer) -
     result = check_integration(dataverse.url, f"Bearer {TOKEN}\n", sleep=Sleeps())
     assert result.status == "linked"
     assert dataverse.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
-
-
-def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATAVERSE_TOKEN", f" {TOKEN} ")
-    assert token_from_environment() == TOKEN
-    monkeypatch.setenv("OTHER_TOKEN", "")
-    assert token_from_environment("OTHER_TOKEN") is None
-    monkeypatch.delenv("MISSING_TOKEN", raising=False)
-    assert token_from_environment("MISSING_TOKEN") is None
-
-
-def test_resolve_token_without_variable_or_azure(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "azure.identity", None)  # import fails
-    with pytest.raises(InputError) as caught:
-        resolve_token("https://contoso.crm.dynamics.com", "MY_TOKEN", environ={})
-    text = str(caught.value)
-    assert "MY_TOKEN" in text and "capplan[azure]" in text
-
-
-def test_resolve_token_prefers_variable_then_credential() -> None:
-    scopes: list[str] = []
-
-    class Credential:
-        def get_token(self, scope: str) -> Any:
-            scopes.append(scope)
-            return type("AccessToken", (), {"token": "from-credential"})()
-
-    url = "https://contoso.crm.dynamics.com/"
-    assert resolve_token(
-        url, environ={"DATAVERSE_TOKEN": "env"}, credential_factory=Credential
-    ) == ("env")
-    assert scopes == []
-    assert resolve_token(url, environ={}, credential_factory=Credential) == "from-credential"
-    assert scopes == ["https://contoso.crm.dynamics.com/.default"]
-
-    class Failing:
-        def get_token(self, scope: str) -> Any:
-            raise RuntimeError("no account signed in\nlong details")
-
-    with pytest.raises(InputError) as caught:
-        resolve_token(url, environ={}, credential_factory=Failing)
-    assert "DATAVERSE_TOKEN" in str(caught.value)
 
 
 # ------------------------------------------------------------------------------ inventories
