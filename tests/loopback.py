@@ -1,7 +1,9 @@
-"""One real HTTP server on a loopback port for every test that speaks HTTP (verify, collect).
+"""One real HTTP server on a loopback port for every test that speaks HTTP (verify, collect, the
+sign-in of collect).
 
-It answers each GET from a script of replies or from a function of the request, records every
-request (path with query, headers), and can misbehave the ways a broken or hostile server does:
+It answers each GET or POST from a script of replies or from a function of the request, records
+every request (method, path with query, headers, body), speaks TLS when given a server context,
+and can misbehave the ways a broken or hostile server does:
 answers far larger than they should be, compressed bombs, bodies that never end, bodies dripped
 a byte at a time. The system picks the port; nothing leaves the machine.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import ssl
 import threading
 import time
 import zlib
@@ -18,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO
+from urllib.parse import parse_qs
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")
 
@@ -40,10 +44,18 @@ class Seen:
 
     path: str  # with the query
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
 
     @property
     def authorization(self) -> str:
         return next((v for k, v in self.headers.items() if k.lower() == "authorization"), "")
+
+    @property
+    def form(self) -> dict[str, str]:
+        """A form-encoded body (an OAuth request), one value per field."""
+        fields = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {name: values[-1] for name, values in fields.items()}
 
 
 Responder = Callable[[Seen], Reply]
@@ -51,9 +63,10 @@ Responder = Callable[[Seen], Reply]
 
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1. Without ``respond`` it answers from :meth:`script`,
-    one reply per request, repeating the last once the script runs out."""
+    one reply per request, repeating the last once the script runs out. With ``tls`` (a server
+    context holding a certificate) it speaks HTTPS."""
 
-    def __init__(self, respond: Responder | None = None) -> None:
+    def __init__(self, respond: Responder | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Seen] = []
         self._replies: list[Reply] = [Reply(200, {})]
         self._respond = respond or self._scripted
@@ -61,8 +74,11 @@ class LoopbackServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.server.block_on_close = False  # do not wait for a deliberately slow handler
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.scheme = "https" if tls is not None else "http"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -70,7 +86,7 @@ class LoopbackServer:
 
     def url_as(self, host: str) -> str:
         """This server under another name, such as ``localhost``: another host to a client."""
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def script(self, *replies: Reply) -> None:
         self._replies = list(replies)
@@ -97,7 +113,14 @@ class LoopbackServer:
 def _handler(owner: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            reply = owner.answer(Seen(self.path, dict(self.headers.items())))
+            self._reply(owner.answer(Seen(self.path, dict(self.headers.items()))))
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            self._reply(owner.answer(Seen(self.path, dict(self.headers.items()), "POST", body)))
+
+        def _reply(self, reply: Reply) -> None:
             if reply.delay:
                 time.sleep(reply.delay)
             try:
@@ -133,8 +156,10 @@ def _payload(body: Any) -> tuple[bytes, str]:
 
 
 @contextmanager
-def serve(respond: Responder | None = None) -> Iterator[LoopbackServer]:
-    server = LoopbackServer(respond)
+def serve(
+    respond: Responder | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[LoopbackServer]:
+    server = LoopbackServer(respond, tls)
     try:
         yield server
     finally:

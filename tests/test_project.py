@@ -32,6 +32,16 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert readme_commands()[1] in ci
 
 
+def test_the_test_extra_brings_what_the_sign_in_tests_need() -> None:
+    """The sign-in tests of collect skip where Azure Identity is missing: the README's test
+    command, and so CI, must install it, or they would pass by being skipped."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = config["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=\[ ]", requirement)[0] for requirement in extras["test"]}
+    assert {"azure-identity", "cryptography"} <= names
+    assert any(r.startswith("azure-identity") for r in extras["live"])
+
+
 def test_rules_and_templates_ship_inside_the_wheel() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     included = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]

@@ -1156,7 +1156,9 @@ def interrupted() -> None:
 @click.option(
     "--device-code",
     is_flag=True,
-    help="Sign in with a device code (an admin at a terminal) instead of DefaultAzureCredential.",
+    help="Sign in with a device code (an admin at a terminal) instead of DefaultAzureCredential: "
+    "the code and the page to enter it on are shown on standard error, once for the three APIs. "
+    "Signs in to the tenant of AZURE_TENANT_ID when it is set (a guest admin's customer).",
 )
 @click.option(
     "--token-env",
@@ -1243,7 +1245,11 @@ def collect(
     urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
     debug = ctx.obj.get("debug") if ctx.obj else False
     log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
-    tokens = tokens_from_environment(token_env) if token_env else tokens_from_azure(device_code)
+    tokens = (
+        tokens_from_environment(token_env)
+        if token_env
+        else tokens_from_azure(device_code, say=lambda line: click.echo(line, err=True))
+    )
     client = live_client(urls, allow_hosts, timeout=timeout, total_wait=max_wait, debug=log)
     out = Path(out_dir)
     try:

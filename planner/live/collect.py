@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ from planner.live.http import (
     check_base_url,
     check_host_patterns,
     is_loopback_host,
+    shown,
 )
 
 BAP_SCOPE = "https://service.powerapps.com/.default"
@@ -160,9 +163,14 @@ def tokens_from_environment(name: str, environ: Mapping[str, str] | None = None)
     return token
 
 
-def tokens_from_azure(device_code: bool = False) -> TokenSource:
+def tokens_from_azure(
+    device_code: bool = False,
+    say: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> TokenSource:
     """Tokens from Azure Identity (the ``live`` extra): DefaultAzureCredential, or a device code
-    sign-in for an admin at a terminal. The library is imported only here."""
+    sign-in for an admin at a terminal, whose instructions go to ``say`` (the terminal's error
+    stream: standard output carries what collect wrote). The library is imported only here."""
     try:
         from azure.identity import (  # type: ignore[import-not-found]
             DefaultAzureCredential,
@@ -174,19 +182,63 @@ def tokens_from_azure(device_code: bool = False) -> TokenSource:
             expected=f"pip install '{LIVE_EXTRA}', or --token-env NAME with a token minted "
             "elsewhere",
         ) from None
-    credential = DeviceCodeCredential() if device_code else DefaultAzureCredential()
+    variables = os.environ if environ is None else environ
+    tell = say or (lambda line: print(line, file=sys.stderr, flush=True))
+    _quiet_azure_logging()
+    credential: Any
+    if device_code:
+
+        def prompt(uri: str, code: str, expires: dt.datetime) -> None:
+            tell(
+                f"To sign in, open {uri} in a browser and enter the code {code} "
+                f"(valid until {expires.astimezone(dt.UTC):%H:%M} UTC)."
+            )
+
+        # A guest admin signs in to the customer's tenant, named as DefaultAzureCredential's
+        # browser sign-in takes it; else the account's own ("organizations").
+        tenant = variables.get("AZURE_TENANT_ID", "").strip() or None
+        credential = DeviceCodeCredential(tenant_id=tenant, prompt_callback=prompt)
+    else:
+        credential = DefaultAzureCredential()
+    secrets = [variables.get(name, "") for name in ("AZURE_CLIENT_SECRET", "AZURE_PASSWORD")]
 
     def token(api: str, scope: str) -> str:
         try:
             return str(credential.get_token(scope).token)
         except Exception as error:  # any sign-in failure is one clear line
-            first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            reason = _sign_in_failure(error, credential)
+            for secret in secrets:
+                reason = shown(reason, secret.strip())
             raise InputError(
-                f"Azure Identity could not get a token for {scope} ({first})",
-                expected="az login, a managed identity, or --device-code",
+                f"Azure Identity could not get a token for {scope}: {reason}",
+                expected="az login, a managed identity, AZURE_CLIENT_ID with AZURE_TENANT_ID and "
+                "AZURE_CLIENT_SECRET, or --device-code",
             ) from None
 
     return token
+
+
+def _quiet_azure_logging() -> None:
+    """Azure Identity and MSAL log each failure as a warning of many lines; with no handler
+    anywhere Python would print it to the terminal beside capplan's own one-line message."""
+    for name in ("azure", "msal"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+
+
+def _sign_in_failure(error: Exception, credential: Any) -> str:
+    """One line out of Azure Identity's message. DefaultAzureCredential lists each credential it
+    tried, one per tab-indented line: a chain cut short stopped at a real failure (a refused
+    secret), the last one listed; a chain tried to the end found no identity set up at all."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    attempts = [line.strip() for line in lines if line.startswith("\t")]
+    if not attempts:
+        return shown(lines[0])
+    if len(attempts) < len(getattr(credential, "credentials", ())):
+        return shown(attempts[-1])
+    tried = ", ".join(attempt.split(":", 1)[0] for attempt in attempts)
+    return shown(f"no identity to sign in with was found (DefaultAzureCredential tried {tried})")
 
 
 def _clean(token: str, variable: str) -> str:

@@ -28,10 +28,11 @@ def sample(name: str) -> Any:
 @dataclass
 class Behaviour:
     """What each path answers. ``failures[path]`` holds replies given before the real answer,
-    one per request."""
+    one per request; ``tokens[path]`` the token that path takes (else ``TOKEN``)."""
 
     failures: dict[str, list[Reply]] = field(default_factory=dict)
     slow: dict[str, float] = field(default_factory=dict)  # seconds before answering
+    tokens: dict[str, str] = field(default_factory=dict)
     graph: dict[str, Any] = field(default_factory=lambda: sample("licenses-graph.json"))
     environments: dict[str, Any] = field(default_factory=lambda: sample("environments-ppac.json"))
     capacity: dict[str, Any] = field(default_factory=lambda: sample("tenant-capacity.json"))
@@ -42,7 +43,7 @@ class Behaviour:
         queue = self.failures.get(parts.path)
         if queue:
             return queue.pop(0)
-        if seen.authorization != f"Bearer {TOKEN}":
+        if seen.authorization != f"Bearer {self.tokens.get(parts.path, TOKEN)}":
             return Reply(401, {"error": {"code": "InvalidAuthenticationToken"}})
         base = f"http://{seen.headers['Host']}"
         page = 2 if "page2" in parse_qs(parts.query).get("$skiptoken", [""])[0] else 1
