@@ -312,7 +312,7 @@ def _summary_sheet(
     """A title, the headline and the total cost first; then the pools (formulas over the
     Entitlement and Consumption sheets), what to buy with a total row, and notes. Written top
     to bottom."""
-    data = report.plan
+    data = report.brief
     names = report.names
     draws_on = report.draws_on
     warning_share = report.warning_share
@@ -540,7 +540,7 @@ def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int)
 
 
 def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
-    data = report.plan
+    data = report.brief
     forecast = data["forecast"]
     titles = report.pool_titles
     rows = [
@@ -596,7 +596,7 @@ def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
 
 
 def _entitlement_sheet(writer: SheetWriter, checks: list[list[Any]], report: ReportData) -> None:
-    data = report.plan
+    data = report.brief
     names = report.names
     source_titles = report.source_titles
     rows = []
@@ -869,7 +869,7 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
 
 def _timeline_sheet(writer: SheetWriter, report: ReportData) -> None:
     """The admin center's banners and the overage lifecycle's stages, by month and date."""
-    data = report.plan
+    data = report.brief
     columns = (
         Column("Month", MONTH_FORMAT),
         Column("Date", DATE_FORMAT),
@@ -1311,7 +1311,7 @@ def write_xlsx(report: ReportData, path: Path) -> None:
 
 
 def _write_workbook(report: ReportData, path: Path) -> None:
-    data = report.plan
+    data = report.brief
     compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     if "reconciliation" in data:
