@@ -17,6 +17,7 @@ from input files text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,7 +52,6 @@ from planner.report.words import (
 )
 from planner.report.xlsx_writer import (
     _ILLEGAL,
-    _NEEDS_CARE,
     AXIS_GB_FORMAT,
     BOLD,
     CAPPLAN,
@@ -80,7 +80,9 @@ from planner.report.xlsx_writer import (
     Styles,
     chart_text,
     display_length,
+    has_illegal,
     letter,
+    needs_care,
     new_workbook,
     no_cycle_collection,
     safe_cell_text,
@@ -138,7 +140,9 @@ def _date(day: str) -> dt.date:
     return dt.date.fromisoformat(day)
 
 
+@functools.lru_cache(maxsize=4096)
 def _month(month: str | None) -> dt.date | None:
+    """A month's first day (asked for again and again: a finding or line per environment)."""
     return first_day(month) if month else None
 
 
@@ -804,12 +808,12 @@ def _text_cells(
     spreadsheet would run as a formula keeps a quote prefix, as safe_cell_text says."""
     text = pd.Series(values, dtype=object).fillna("").astype(str)
     joined = "\n".join(text.tolist())
-    if _ILLEGAL.search(joined):
+    if has_illegal(joined):
         text = text.str.replace(_ILLEGAL, "", regex=True)
     writer.measure(column, min(int(text.str.len().max() or 0), MAX_WIDTH))
     plain = "" if style is None else f' s="{style}"'
     attribute = np.full(len(text), plain, dtype=object)
-    if _NEEDS_CARE.search(joined):
+    if needs_care(joined):
         attribute[text.str.startswith(FORMULA_TRIGGERS).to_numpy()] = f' s="{quoted}"'
     if any(mark in joined for mark in "&<>"):
         text = _xml_text(text)
