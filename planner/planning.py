@@ -113,11 +113,15 @@ def build_plan(
     buffer_pct: float = 0.0,
     buy_at: str = "first-shortfall",
     tolerance_gb: float = DEFAULT_TOLERANCE_GB,
+    reuse: Plan | None = None,
 ) -> Plan:
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
-    ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks."""
+    ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks. ``reuse``: see
+    :func:`run_engine`."""
     labels = month_labels(as_of, months)
-    ruleset, entitlement, consumption, forecast = run_engine(inputs, ruleset, as_of, months)
+    ruleset, entitlement, consumption, forecast = run_engine(
+        inputs, ruleset, as_of, months, reuse=reuse
+    )
     capacity = pd.DataFrame(
         {
             "pool": list(ruleset.pool_names),
@@ -193,21 +197,44 @@ def with_lifecycle_assumption(assumptions: pd.DataFrame, lifecycle: Lifecycle) -
 
 
 def run_engine(
-    inputs: Inputs, ruleset: RuleSet, as_of: str, months: int
+    inputs: Inputs, ruleset: RuleSet, as_of: str, months: int, *, reuse: Plan | None = None
 ) -> tuple[RuleSet, Entitlement, Consumption, Forecast]:
     """The engine's one path: entitlement (licenses and capacity extensions) and consumption,
-    then the forecast of every pool and month. Returns the rule set as of ``as_of`` too."""
+    then the forecast of every pool and month. Returns the rule set as of ``as_of`` too.
+
+    ``reuse``, a plan of the very same environment and pool growth tables under the same rule
+    set and horizon (the baseline of a scenario that changes only licenses or add-ons), lends
+    its consumption rather than having it computed again."""
     # A license with dated versions (Sales Premium from 2026-04) plans with the version of the
     # contract month.
     ruleset = ruleset.at(as_of)
     entitlement = compute_entitlement(
         inputs.licenses, ruleset, months, extensions=inputs.extensions
     )
-    consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
+    if reuse is not None and _same_consumption(reuse, inputs, ruleset, as_of, months):
+        consumption = reuse.consumption_detail
+    else:
+        consumption = compute_consumption(inputs.environments, ruleset, months, inputs.pool_growth)
     forecast = compute_forecast(
         entitlement.by_pool, consumption.by_pool, month_labels(as_of, months), ruleset
     )
     return ruleset, entitlement, consumption, forecast
+
+
+def _same_consumption(
+    other: Plan, inputs: Inputs, ruleset: RuleSet, as_of: str, months: int
+) -> bool:
+    """Whether ``other`` computed its consumption from the same objects (the same tables, not
+    merely equal ones) that a plan of ``inputs`` would compute it from."""
+    return (
+        other.inputs.environments is inputs.environments
+        and other.inputs.pool_growth is inputs.pool_growth
+        and other.ruleset.consumption is ruleset.consumption
+        and other.ruleset.environment_types is ruleset.environment_types
+        and other.ruleset.pools is ruleset.pools
+        and other.as_of == as_of
+        and other.months == months
+    )
 
 
 def extension_assumption(ruleset: RuleSet) -> dict[str, object] | None:

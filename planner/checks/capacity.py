@@ -126,9 +126,9 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     unknown = plan.consumption_detail.estimates_used
     # Unknown usage that grows is GROWTH_FROM_UNKNOWN_START's to report.
     unknown = unknown[(unknown["confidence"] == "unknown") & (unknown["growth_gb_per_month"] <= 0)]
-    names_of = plan.environments["name"].astype(str)
-    origin = dict(zip(names_of, plan.environments["source"], strict=False))
-    tiers = dict(zip(names_of, plan.environments["tier"], strict=False))
+    names_of = plan.environments["name"].astype(str).tolist()
+    origin = dict(zip(names_of, plan.environments["source"].tolist(), strict=False))
+    tiers = dict(zip(names_of, plan.environments["tier"].tolist(), strict=False))
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
         names = sorted(rows["environment"].astype(str))
         by_origin: dict[str, list[str]] = {}

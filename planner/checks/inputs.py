@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from planner.checks.registry import check
+from planner.checks.timeline import rows_of
 from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding
 
@@ -94,7 +95,7 @@ def growth_unknown(plan: Plan) -> Iterator[Finding]:
 def _unusual(plan: Plan, code: str) -> Iterator[tuple[object, str]]:
     """Unusual given values of ``code``: (row, where) with the file, row and column."""
     rows = plan.consumption_detail.unusual
-    for row in rows[rows["code"] == code].itertuples(index=False):
+    for row in rows_of(rows[rows["code"] == code]):
         where = f"{row.source} {row.location}".strip()
         yield row, f"{where}, column {row.column}"
 

@@ -419,7 +419,9 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     undone: the way out is deleting environments. A sandbox belongs with a Dataverse sandbox.
     """
     environments = plan.environments
-    types = dict(zip(environments["name"].astype(str), environments["type"], strict=False))
+    types = dict(
+        zip(environments["name"].astype(str).tolist(), environments["type"].tolist(), strict=False)
+    )
     target_type = environments["linked_to"].astype(str).map(types)
     rows = (
         environments["type"].isin(["sandbox", "addon_sandbox", "cloud_hosted_dev"])

@@ -8,8 +8,9 @@ checks look at the tenant in month 0 and again in every month where something pl
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ __all__ = [
     "first_active",
     "link_changes",
     "month_label",
+    "rows_of",
     "stripped_text",
     "type_of",
 ]
@@ -73,6 +75,13 @@ def stripped_text(column: pd.Series) -> np.ndarray:
     column like linked_to is mostly blank)."""
     codes, distinct = pd.factorize(column.astype(str))
     return pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object)[codes]
+
+
+def rows_of(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as ``itertuples(index=False)`` gives them, made from whole columns:
+    itertuples reads a text column a cell at a time."""
+    row = namedtuple("Row", [str(c) for c in frame.columns], rename=True)  # type: ignore[misc]
+    return map(row._make, zip(*(frame[c].tolist() for c in frame.columns), strict=True))
 
 
 def month_label(plan: Plan, month: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -452,7 +453,7 @@ def _lines(
     has_actual = ~np.isnan(env[f"{capacity_type}_actual_gb"].to_numpy()[idx])
     raised = use_minimum[idx] & (raw[idx] < minimum.gb)
     sku = env["power_platform_sku"].to_numpy()[idx]
-    facts = pd.MultiIndex.from_arrays(
+    kind, kinds = _combinations(
         [
             has_measure[idx],
             has_actual,
@@ -464,7 +465,6 @@ def _lines(
             np.where(not_counted[idx], sku, ""),
         ]
     )
-    kind, kinds = facts.factorize()
     words, confidences, rules = [], [], []
     for measured, actual, is_unknown, profile, within, minimum_raised, excluded, kind_sku in kinds:
         estimate = _estimate(ruleset, profile, capacity_type)
@@ -489,14 +489,19 @@ def _lines(
         confidences.append(confidence)
         rules.append(rule)
     without_growth = np.array(words, dtype=object)[kind]
-    # The environment's own growth rate, the one part of the words written per line.
+    # The words as categories (sorted, as pandas sorts them), each line's by its kind's code.
+    categories = sorted(set(words))
+    category_of = np.array([categories.index(text) for text in words], dtype=np.int64)
+    # The environment's own growth rate, the one part of the words written per line: each
+    # distinct rate put into words once.
     rate = growth[idx]
     grows = np.flatnonzero(rate != 0)
     growth_text = np.full(len(idx), "", dtype=object)
     if len(grows):
-        said = np.array(
-            [f"; grows {g:.3g} GB per month" for g in rate[grows].tolist()], dtype=object
-        )
+        rates, rate_of = np.unique(rate[grows], return_inverse=True)
+        said = np.array([f"; grows {g:.3g} GB per month" for g in rates.tolist()], dtype=object)[
+            rate_of
+        ]
         basis_column = f"{capacity_type}_growth_basis"
         if basis_column in env.columns:
             fitted = env[basis_column].fillna("").to_numpy()[idx][grows].astype(object)
@@ -509,7 +514,7 @@ def _lines(
             "capacity_type": capacity_type,
             "gb": value[idx],
             "basis": without_growth + growth_text,
-            "basis_without_growth": pd.Categorical(without_growth),
+            "basis_without_growth": pd.Categorical.from_codes(category_of[kind], categories),
             "confidence": np.array(confidences, dtype=object)[kind],
             "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
             "actual_gb": env[f"{capacity_type}_actual_gb"].to_numpy()[idx],
@@ -519,3 +524,24 @@ def _lines(
             "rule": np.array(rules, dtype=object)[kind],
         }
     )
+
+
+def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Each row's combination of the columns' values as a code, and the distinct combinations
+    by code: what a MultiIndex's factorize gives (up to the order of the codes), from one
+    integer per row rather than a MultiIndex."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    levels = []
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        key = key * len(uniques) + codes
+        levels.append(uniques)
+    distinct, kind = np.unique(key, return_inverse=True)
+    combinations = []
+    for value in distinct.tolist():
+        parts = []
+        for uniques in reversed(levels):
+            value, code = divmod(value, len(uniques))
+            parts.append(uniques[code])
+        combinations.append(tuple(reversed(parts)))
+    return kind.reshape(-1), combinations

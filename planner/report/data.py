@@ -95,6 +95,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "licenses": LICENSE_KEYS,
     "ignored_licenses": IGNORED_LICENSE_KEYS,
 }
+# Tables with a row per environment and capacity type (the others have a row per pool, month,
+# license or rule).
+LINE_TABLES = ("consumption",)
 # The keys of the plan JSON, in the order they are written.
 PLAN_KEYS = keys(contract.PlanDocument)
 
@@ -374,15 +377,34 @@ class ReportData:
     @cached_property
     def plan(self) -> dict[str, Any]:
         """The plan's data, as :func:`plan_data` gives it."""
-        tables = {name: records(frame, TABLES[name]) for name, frame in self.tables.items()}
+        small = self._small_records
+        tables = {
+            name: small[name] if name in small else records(frame, TABLES[name])
+            for name, frame in self.tables.items()
+        }
         return plan_document(self.fields, tables)
+
+    @cached_property
+    def brief(self) -> dict[str, Any]:
+        """The plan's data without its consumption lines, the one table with a record per
+        environment and capacity type: for the renderers that read those lines from
+        ``tables`` rather than a record each."""
+        return plan_document(self.fields, self._small_records)
+
+    @cached_property
+    def _small_records(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: records(frame, TABLES[name])
+            for name, frame in self.tables.items()
+            if name not in LINE_TABLES
+        }
 
     @cached_property
     def timeline(self) -> list[dict[str, Any]]:
         """The admin center's banners and the overage lifecycle's stages in date order, in
         words: ``{"month", "date", "what", "environments"}`` (date None for a banner, which
         shows from some day of its month)."""
-        data = self.plan
+        data = self.brief
         events: list[tuple[str, int, dict[str, Any]]] = []
         for note in data.get("notifications", []):
             title = self.names.pool(note["pool"])

@@ -789,7 +789,7 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
     ``files`` are the workbook and JSON written with the page (``{"xlsx": path, "json": path}``,
     relative to the page), which hold the complete lists.
     """
-    data = report.plan
+    data = report.brief
     lines = report.tables["consumption"]
     names = report.names
     pool_titles = report.pool_titles

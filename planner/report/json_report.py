@@ -245,7 +245,7 @@ def write_json(data: ReportData, path: str | Path) -> None:
 
 def render_reconcile_json(report: ReportData) -> str:
     """``capplan reconcile --format json``: the reconciliation and its findings alone."""
-    data = report.plan
+    data = report.brief
     if "reconciliation" not in data:
         raise ValueError("the plan has no tenant capacity answer to reconcile against")
     return dumps(

@@ -20,7 +20,7 @@ from planner.report.reconciliation import (
 
 
 def _data(report: ReportData) -> dict[str, Any]:
-    data = printable_data(report.plan)
+    data = printable_data(report.brief)
     if "reconciliation" not in data:
         raise ValueError("the plan has no tenant capacity answer to reconcile against")
     return data

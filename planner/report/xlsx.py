@@ -17,6 +17,7 @@ from input files text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,7 +52,6 @@ from planner.report.words import (
 )
 from planner.report.xlsx_writer import (
     _ILLEGAL,
-    _NEEDS_CARE,
     AXIS_GB_FORMAT,
     BOLD,
     CAPPLAN,
@@ -80,7 +80,9 @@ from planner.report.xlsx_writer import (
     Styles,
     chart_text,
     display_length,
+    has_illegal,
     letter,
+    needs_care,
     new_workbook,
     no_cycle_collection,
     safe_cell_text,
@@ -138,7 +140,9 @@ def _date(day: str) -> dt.date:
     return dt.date.fromisoformat(day)
 
 
+@functools.lru_cache(maxsize=4096)
 def _month(month: str | None) -> dt.date | None:
+    """A month's first day (asked for again and again: a finding or line per environment)."""
     return first_day(month) if month else None
 
 
@@ -312,7 +316,7 @@ def _summary_sheet(
     """A title, the headline and the total cost first; then the pools (formulas over the
     Entitlement and Consumption sheets), what to buy with a total row, and notes. Written top
     to bottom."""
-    data = report.plan
+    data = report.brief
     names = report.names
     draws_on = report.draws_on
     warning_share = report.warning_share
@@ -540,7 +544,7 @@ def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int)
 
 
 def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
-    data = report.plan
+    data = report.brief
     forecast = data["forecast"]
     titles = report.pool_titles
     rows = [
@@ -596,7 +600,7 @@ def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
 
 
 def _entitlement_sheet(writer: SheetWriter, checks: list[list[Any]], report: ReportData) -> None:
-    data = report.plan
+    data = report.brief
     names = report.names
     source_titles = report.source_titles
     rows = []
@@ -804,12 +808,12 @@ def _text_cells(
     spreadsheet would run as a formula keeps a quote prefix, as safe_cell_text says."""
     text = pd.Series(values, dtype=object).fillna("").astype(str)
     joined = "\n".join(text.tolist())
-    if _ILLEGAL.search(joined):
+    if has_illegal(joined):
         text = text.str.replace(_ILLEGAL, "", regex=True)
     writer.measure(column, min(int(text.str.len().max() or 0), MAX_WIDTH))
     plain = "" if style is None else f' s="{style}"'
     attribute = np.full(len(text), plain, dtype=object)
-    if _NEEDS_CARE.search(joined):
+    if needs_care(joined):
         attribute[text.str.startswith(FORMULA_TRIGGERS).to_numpy()] = f' s="{quoted}"'
     if any(mark in joined for mark in "&<>"):
         text = _xml_text(text)
@@ -869,7 +873,7 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
 
 def _timeline_sheet(writer: SheetWriter, report: ReportData) -> None:
     """The admin center's banners and the overage lifecycle's stages, by month and date."""
-    data = report.plan
+    data = report.brief
     columns = (
         Column("Month", MONTH_FORMAT),
         Column("Date", DATE_FORMAT),
@@ -1311,7 +1315,7 @@ def write_xlsx(report: ReportData, path: Path) -> None:
 
 
 def _write_workbook(report: ReportData, path: Path) -> None:
-    data = report.plan
+    data = report.brief
     compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     if "reconciliation" in data:

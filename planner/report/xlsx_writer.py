@@ -47,6 +47,27 @@ SIGNED_WHOLE_FORMAT = "+#,##0;-#,##0;0"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # In the lines of a column joined by line feeds: a line that needs safe_cell_text.
 _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|(?:^|\n)[=+\-@\t\r]")
+_ILLEGAL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_TRIGGERS = "=+-@\t\r"
+
+
+def has_illegal(text: str) -> bool:
+    """Whether ``text`` holds a character that ``_ILLEGAL`` finds, without a pattern scan: in
+    UTF-8 those characters are single bytes that no other character's bytes contain."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data.translate(None, _ILLEGAL_BYTES)) != len(data)
+
+
+def needs_care(joined: str) -> bool:
+    """Whether ``_NEEDS_CARE`` finds anything in ``joined`` (lines of a column joined by line
+    feeds), answered by a few scans in C."""
+    return (
+        has_illegal(joined)
+        or joined.startswith(tuple(_TRIGGERS))
+        or any(f"\n{trigger}" in joined for trigger in _TRIGGERS)
+    )
+
+
 # What XlsxWriter takes for a cell reference in a chart's title or series name (Sheet!A1).
 _LOOKS_LIKE_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
 
@@ -506,7 +527,7 @@ class SheetWriter:
         if kinds == {str}:
             strings = [v for v in values if v is not None]
             joined = "\n".join(strings)
-            if not _NEEDS_CARE.search(joined):
+            if not needs_care(joined):
                 write_string, text = ws.write_string, formats.text
                 for row, value in enumerate(values, start=first_row):
                     if value is not None:

@@ -121,7 +121,9 @@ def compare(
             planned.append(
                 (
                     scenario,
-                    plan_scenario(baseline_inputs, scenario, ruleset, as_of, months, **options),
+                    plan_scenario(
+                        baseline_inputs, scenario, ruleset, as_of, months, reuse=baseline, **options
+                    ),
                 )
             )
             continue
