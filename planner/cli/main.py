@@ -1172,6 +1172,14 @@ def interrupted() -> None:
     "--powerplatform-url", default=DEFAULT_POWERPLATFORM_URL, show_default=True, metavar="URL"
 )
 @click.option(
+    "--bap-scope",
+    default="https://service.powerapps.com/.default",
+    show_default=True,
+    metavar="SCOPE",
+    help="The token scope of the admin API (--bap-url): the PowerApps service of your cloud. "
+    "Graph's and the Power Platform API's scopes follow their URLs' hosts.",
+)
+@click.option(
     "--timeout",
     default=30.0,
     show_default=True,
@@ -1206,6 +1214,7 @@ def collect(
     graph_url: str,
     bap_url: str,
     powerplatform_url: str,
+    bap_scope: str,
     timeout: float,
     max_wait: float,
     allow_hosts: tuple[str, ...],
@@ -1242,7 +1251,7 @@ def collect(
             "--device-code and --token-env both say how to get a token",
             expected="one of them, or neither (DefaultAzureCredential)",
         )
-    urls = BaseUrls(graph_url, bap_url, powerplatform_url).checked()
+    urls = BaseUrls(graph_url, bap_url, powerplatform_url, bap_scope).checked()
     debug = ctx.obj.get("debug") if ctx.obj else False
     log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
     tokens = (

@@ -113,6 +113,8 @@ class BaseUrls:
     graph: str = DEFAULT_GRAPH_URL
     bap: str = DEFAULT_BAP_URL
     powerplatform: str = DEFAULT_POWERPLATFORM_URL
+    # The admin API's token audience: the PowerApps service of the cloud (--bap-scope).
+    bap_scope: str = BAP_SCOPE
 
     def checked(self) -> BaseUrls:
         values = {}
@@ -124,7 +126,14 @@ class BaseUrls:
                     str(error),
                     expected="an https URL (plain http only to localhost or 127.0.0.1)",
                 ) from None
-        return BaseUrls(**values)
+        scope = self.bap_scope.strip()
+        parts = urlsplit(scope)
+        if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in scope):
+            raise InputError(
+                f"--bap-scope '{self.bap_scope}' is not a token scope",
+                expected="an https scope such as https://service.powerapps.com/.default",
+            )
+        return BaseUrls(**values, bap_scope=scope)
 
     def all(self) -> tuple[str, str, str]:
         return (self.graph, self.bap, self.powerplatform)
@@ -133,7 +142,7 @@ class BaseUrls:
         """The token audience of an API: its host (Graph and the Power Platform API); the
         admin API's tokens are issued for the PowerApps service."""
         if api == "bap":
-            return BAP_SCOPE
+            return self.bap_scope
         parts = urlsplit(getattr(self, api))
         return f"{parts.scheme}://{parts.netloc}/.default"
 

@@ -383,6 +383,20 @@ def test_scopes_and_a_graph_url_with_its_version() -> None:
     assert urls.scope("bap") == "https://service.powerapps.com/.default"
 
 
+def test_a_sovereign_cloud_names_the_admin_api_scope() -> None:
+    from planner.errors import InputError
+    from planner.live.collect import BaseUrls
+
+    urls = BaseUrls(
+        graph="https://graph.microsoft.us",
+        bap="https://api.bap.example.us",
+        bap_scope="https://service.powerapps.example.us/.default",
+    ).checked()
+    assert urls.scope("bap") == "https://service.powerapps.example.us/.default"
+    with pytest.raises(InputError, match="--bap-scope 'service.powerapps.us' is not a token"):
+        BaseUrls(bap_scope="service.powerapps.us").checked()
+
+
 def test_tokens_per_api_from_the_environment() -> None:
     from planner.live.collect import tokens_from_environment
 
