@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -46,8 +45,8 @@ from planner.live.http import (
     check_base_url,
     check_host_patterns,
     is_loopback_host,
-    shown,
 )
+from planner.live.signin import quiet_azure_logging, sign_in_failure
 
 BAP_SCOPE = "https://service.powerapps.com/.default"
 LIVE_EXTRA = "capplan[live]"
@@ -193,7 +192,7 @@ def tokens_from_azure(
         ) from None
     variables = os.environ if environ is None else environ
     tell = say or (lambda line: print(line, file=sys.stderr, flush=True))
-    _quiet_azure_logging()
+    quiet_azure_logging()
     credential: Any
     if device_code:
 
@@ -209,15 +208,12 @@ def tokens_from_azure(
         credential = DeviceCodeCredential(tenant_id=tenant, prompt_callback=prompt)
     else:
         credential = DefaultAzureCredential()
-    secrets = [variables.get(name, "") for name in ("AZURE_CLIENT_SECRET", "AZURE_PASSWORD")]
 
     def token(api: str, scope: str) -> str:
         try:
             return str(credential.get_token(scope).token)
         except Exception as error:  # any sign-in failure is one clear line
-            reason = _sign_in_failure(error, credential)
-            for secret in secrets:
-                reason = shown(reason, secret.strip())
+            reason = sign_in_failure(error, credential, variables)
             raise InputError(
                 f"Azure Identity could not get a token for {scope}: {reason}",
                 expected="az login, a managed identity, AZURE_CLIENT_ID with AZURE_TENANT_ID and "
@@ -225,29 +221,6 @@ def tokens_from_azure(
             ) from None
 
     return token
-
-
-def _quiet_azure_logging() -> None:
-    """Azure Identity and MSAL log each failure as a warning of many lines; with no handler
-    anywhere Python would print it to the terminal beside capplan's own one-line message."""
-    for name in ("azure", "msal"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
-            logger.addHandler(logging.NullHandler())
-
-
-def _sign_in_failure(error: Exception, credential: Any) -> str:
-    """One line out of Azure Identity's message. DefaultAzureCredential lists each credential it
-    tried, one per tab-indented line: a chain cut short stopped at a real failure (a refused
-    secret), the last one listed; a chain tried to the end found no identity set up at all."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    attempts = [line.strip() for line in lines if line.startswith("\t")]
-    if not attempts:
-        return shown(lines[0])
-    if len(attempts) < len(getattr(credential, "credentials", ())):
-        return shown(attempts[-1])
-    tried = ", ".join(attempt.split(":", 1)[0] for attempt in attempts)
-    return shown(f"no identity to sign in with was found (DefaultAzureCredential tried {tried})")
 
 
 def _clean(token: str, variable: str) -> str:

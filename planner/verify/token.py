@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from planner.errors import InputError
+from planner.live.signin import quiet_azure_logging, sign_in_failure
 from planner.verify.url import normalise_org_url
 
 DEFAULT_TOKEN_ENV = "DATAVERSE_TOKEN"
@@ -55,15 +56,17 @@ def resolve_token(
                 f"{AZURE_EXTRA} to sign in with Azure Identity",
             ) from None
         credential_factory = DefaultAzureCredential
+    quiet_azure_logging()
+    credential: Any = None
     try:
         credential = credential_factory()
         access = credential.get_token(f"{base}/.default")
         token = getattr(access, "token", None)
     except Exception as exc:  # any credential failure becomes one clear message
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        reason = sign_in_failure(exc, credential, environ)
         raise InputError(
             f"no bearer token: {name} is not set and Azure Identity could not get one "
-            f"({first_line[:MAX_SERVER_TEXT]})",
+            f"({reason[:MAX_SERVER_TEXT]})",
             expected=f"set {name} to a Dataverse access token, or sign in so that Azure "
             "Identity can get one",
         ) from None

@@ -393,7 +393,7 @@ def test_a_sovereign_cloud_names_the_admin_api_scope() -> None:
         bap_scope="https://service.powerapps.example.us/.default",
     ).checked()
     assert urls.scope("bap") == "https://service.powerapps.example.us/.default"
-    with pytest.raises(InputError, match="--bap-scope 'service.powerapps.us' is not a token"):
+    with pytest.raises(InputError, match=r"--bap-scope 'service\.powerapps\.us' is not a token"):
         BaseUrls(bap_scope="service.powerapps.us").checked()
 
 
