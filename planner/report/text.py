@@ -81,7 +81,7 @@ def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
         by_month.setdefault(row["month"], {})[row["pool"]] = row
     months = list(by_month)
     events: dict[str, list[str]] = {}
-    for event in report.timeline:
+    for event in printable_data(report.timeline):
         when = f"{event['what']} ({event['date']})" if event["date"] else event["what"]
         events.setdefault(event["month"], []).append(when)
     shown = sorted({*months[::FORECAST_STEP], months[-1], *(m for m in events if m in by_month)})
@@ -120,7 +120,7 @@ def _timeline_lines(report: ReportData, style: Callable[..., str]) -> list[str]:
     """The first banner's month and the overage lifecycle's dates, with the environments."""
     data = report.plan
     out = [style("Banners and overage lifecycle", bold=True)]
-    timeline = report.timeline
+    timeline = printable_data(report.timeline)
     banners = [e for e in timeline if e["date"] is None]
     if banners:
         out.append(f"  The admin center's first banner would show in {banners[0]['month']}.")

@@ -133,3 +133,19 @@ def test_a_finance_and_operations_tenant_gets_the_note(tmp_path: Path) -> None:
     assert plan["overage_lifecycle"] == []
     assert "only to Dataverse-only tenants" in plan["overage_lifecycle_note"]
     assert "FO-UAT" in plan["overage_lifecycle_note"]
+
+
+def test_the_overage_dates_never_print_control_characters(tmp_path: Path) -> None:
+    files = _lifecycle_tenant(tmp_path, fno=False)
+    environments = Path(files[1])
+    environments.write_text(
+        environments.read_text(encoding="utf-8").replace("UAT,", "\x1b[2JUAT\u202e,"),
+        encoding="utf-8",
+    )
+    for form in ("table", "markdown"):
+        out = run_capplan(
+            "forecast", *files, "--as-of", "2026-12", "--months", "12", "--format", form,
+            check_exit=0,
+        ).stdout  # fmt: skip
+        assert "Overage stage 2" in out
+        assert "\x1b" not in out and "\u202e" not in out
