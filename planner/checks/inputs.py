@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.checks.registry import check
 from planner.checks.timeline import rows_of
@@ -173,9 +173,14 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     each value.
     """
     rows = plan.consumption_detail.unusual
-    rows = rows[rows["code"] == "USAGE_NOT_COUNTED"]
-    for environment, given in rows.groupby("environment", sort=True):
-        first = given.iloc[0]
+    # The rows of each environment in their order, environments by name: grouped in one pass
+    # over the rows (a pandas group per environment costs a millisecond each).
+    by_environment: dict[str, list[Any]] = {}
+    for row in rows_of(rows[rows["code"] == "USAGE_NOT_COUNTED"]):
+        by_environment.setdefault(row.environment, []).append(row)
+    for environment in sorted(by_environment):
+        given = by_environment[environment]
+        first = given[0]
         values = ", ".join(
             f"{capacity_type_words(str(r.capacity_type))} "
             + (
@@ -183,14 +188,14 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
                 if str(r.column).endswith("_per_month")
                 else f"{r.value:g} GB"
             )
-            for r in given.itertuples(index=False)
+            for r in given
         )
-        where = f"{PurePath(str(first['source'])).name} {first['location']}".strip()
+        where = f"{PurePath(str(first.source)).name} {first.location}".strip()
         yield Finding(
             "USAGE_NOT_COUNTED",
             "info",
             str(environment),
-            f"{environment} is a {environment_type_words(str(first['environment_type']))} "
+            f"{environment} is a {environment_type_words(str(first.environment_type))} "
             f"environment: its usage ({where}: {values}) draws on no tenant capacity, so it "
             "counts 0 GB.",
         )
