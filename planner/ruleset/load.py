@@ -14,10 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError, RulesError
+from planner.errors import InputError, RulesError, printable
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
 from planner.model.limits import MAX_TOML_BYTES, read_limited
 from planner.model.months import format_month, parse_month
+from planner.model.structs import Mismatch, convert
 from planner.model.units import parse_amount
 from planner.resources import bundled_dir
 from planner.ruleset.model import (
@@ -43,10 +44,11 @@ from planner.ruleset.model import (
     effective_versions,
     license_indexes,
 )
+from planner.ruleset.schema import AmountTable, Figure, OverageTable, RulesFile
 
 
 class _Reader:
-    """Walks the parsed TOML with a path, so every error can name its entry and line."""
+    """Says what is wrong in a rules file with the entry's path and, where found, its line."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
@@ -58,43 +60,38 @@ class _Reader:
         location = f"line {line}, {entry}" if line else entry
         return RulesError(message, file=self.path, location=location, expected=expected)
 
-    def get(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        where: tuple[Any, ...],
-        kind: type | tuple[type, ...],
-        *,
-        required: bool = True,
-        default: Any = None,
-        expected: str | None = None,
-    ) -> Any:
-        if key not in table:
-            if required:
-                raise self.fail(where, f"'{key}' is missing", expected or f"a '{key}' entry")
-            return default
-        value = table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.fail(
-                (*where, key),
-                f"'{key}' is {type(value).__name__} {value!r}",
-                expected or f"a {getattr(kind, '__name__', kind)}",
+    def mismatch(self, error: Mismatch) -> RulesError:
+        """A key or value that does not fit the shape of a rules file (planner.ruleset.schema)."""
+        if error.problem == "unknown_key":
+            return self.fail(
+                error.path,
+                f"unknown key '{error.key}'",
+                "one of " + ", ".join(sorted(error.allowed)),
             )
-        return value
+        if error.problem == "missing_key":
+            expected = f"'{error.key}' as {error.expected}"
+            return self.fail(error.path, f"'{error.key}' is missing", expected)
+        found = error.found
+        last = error.path[-1] if error.path else None
+        what = f"'{last}'" if isinstance(last, str) else "the value"
+        return self.fail(
+            error.path, f"{what} is {_kind(found)} {printable(repr(found), 100)}", error.expected
+        )
 
-    def unknown_keys(
-        self, table: Mapping[str, Any], allowed: Iterable[str], where: tuple[Any, ...]
-    ) -> None:
-        allowed = set(allowed)
-        for key in table:
-            if key not in allowed:
-                raise self.fail(
-                    (*where, key),
-                    f"unknown key '{key}'",
-                    "one of " + ", ".join(sorted(allowed)),
-                )
+
+def _kind(value: Any) -> str:
+    """A TOML value's kind in the file's own words."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"  # a date or time
 
 
 def _entry_name(where: tuple[Any, ...]) -> str:
@@ -136,28 +133,22 @@ def _find_line(lines: list[str], where: tuple[Any, ...]) -> int | None:
 
 def _amount(
     reader: _Reader,
-    raw: Any,
+    raw: str | AmountTable,
     where: tuple[Any, ...],
     rule: str,
     sources: Mapping[str, Source],
-    inherited: Mapping[str, Any],
+    inherited: Mapping[str, str],
 ) -> Amount:
     """An amount is "10 GB" (source and confidence from the entry around it) or a table."""
-    if isinstance(raw, str):
-        table: Mapping[str, Any] = {"amount": raw}
-    elif isinstance(raw, dict):
-        table = raw
-        reader.unknown_keys(table, ("amount", "source", "confidence", "note"), where)
-    else:
-        raise reader.fail(where, f"amount is {raw!r}", 'a string like "10 GB" or a table')
-    text = reader.get(table, "amount", where, str, expected='an amount like "10 GB"')
+    table = AmountTable(amount=raw) if isinstance(raw, str) else raw
+    text = table.amount
     try:
         gb = parse_amount(text)
     except ValueError as exc:
         raise reader.fail(where, str(exc), 'an amount like "500 MB" or "10 GB"') from None
-    source_id = table.get("source", inherited.get("source"))
-    confidence = table.get("confidence", inherited.get("confidence"))
-    note = table.get("note", inherited.get("note", ""))
+    source_id = table.source if table.source is not None else inherited.get("source")
+    confidence = table.confidence if table.confidence is not None else inherited.get("confidence")
+    note = table.note if table.note is not None else inherited.get("note", "")
     if source_id is None:
         raise reader.fail(where, "the amount has no source", "source = an id from [sources]")
     if source_id not in sources:
@@ -181,24 +172,22 @@ def _amount(
         source=sources[source_id],
         confidence=confidence,
         rule=rule,
-        note=str(note),
+        note=note,
     )
 
 
 def _amounts(
     reader: _Reader,
-    raw: Any,
+    raw: Mapping[str, str | AmountTable] | None,
     where: tuple[Any, ...],
     rule: str,
     sources: Mapping[str, Source],
-    inherited: Mapping[str, Any],
+    inherited: Mapping[str, str],
     allowed_keys: Iterable[str],
     what: str,
 ) -> dict[str, Amount]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
-        raise reader.fail(where, f"{what} is {raw!r}", "a table of amounts")
     allowed = tuple(allowed_keys)
     out: dict[str, Amount] = {}
     for key, value in raw.items():
@@ -210,23 +199,34 @@ def _amounts(
     return out
 
 
+def _figure(
+    reader: _Reader, figure: Figure, where: tuple[Any, ...], sources: Mapping[str, Source]
+) -> Ratio:
+    """A share or a count of days, with its source."""
+    if figure.source not in sources:
+        raise reader.fail(where, f"source '{figure.source}' is not defined")
+    return Ratio(figure.value, sources[figure.source], figure.confidence, ".".join(where))
+
+
 def _overage_figure(
-    reader: _Reader, raw: dict[str, Any], key: str, sources: Mapping[str, Source]
+    reader: _Reader, overage: OverageTable, key: str, sources: Mapping[str, Source]
 ) -> Ratio:
     where = ("overage", key)
-    entry = reader.get(raw, key, ("overage",), dict)
-    value = reader.get(entry, "value", where, float)
+    figure: Figure = getattr(overage, key)
+    value = figure.value
     fraction = key in ("extension_above", "extension_share")
     if fraction and not 0.0 < value <= 1.0:
         raise reader.fail(where, f"value {value}", "a fraction from 0 to 1, like 0.25")
     if not fraction and (value != int(value) or not 1 <= value <= 3650):
         raise reader.fail(where, f"value {value}", "a whole number from 1 to 3650")
-    source_id = reader.get(entry, "source", where, str)
-    if source_id not in sources:
-        raise reader.fail(where, f"source '{source_id}' is not defined")
-    return Ratio(
-        value, sources[source_id], reader.get(entry, "confidence", where, str), f"overage.{key}"
-    )
+    return _figure(reader, figure, where, sources)
+
+
+def _month(reader: _Reader, text: str, where: tuple[Any, ...]) -> str:
+    try:
+        return format_month(parse_month(text, what="effective_from"))
+    except InputError as exc:
+        raise reader.fail(where, exc.message, "YYYY-MM") from None
 
 
 def load_ruleset_text(text: str, path: str) -> RuleSet:
@@ -240,63 +240,29 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             "not valid TOML: arrays or tables are nested too deeply", file=path
         ) from None
     reader = _Reader(path, text)
-    top = ()
-    reader.unknown_keys(
-        data,
-        (
-            "id",
-            "title",
-            "effective_from",
-            "defaults_combine",
-            "description",
-            "sources",
-            "pools",
-            "borrowing",
-            "thresholds",
-            "overage",
-            "consumption",
-            "environment_types",
-            "families",
-            "licenses",
-            "catalogue",
-            "addons",
-        ),
-        top,
-    )
-    ruleset_id = reader.get(data, "id", top, str)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", ruleset_id):
-        raise reader.fail(("id",), f"id {ruleset_id!r}", "lower-case letters, digits, '-', '.'")
-    effective_from = reader.get(data, "effective_from", top, str, expected="YYYY-MM")
     try:
-        effective_from = format_month(parse_month(effective_from, what="effective_from"))
-    except InputError as exc:
-        raise reader.fail(("effective_from",), exc.message, "YYYY-MM") from None
-    combine = reader.get(data, "defaults_combine", top, str)
-    if combine not in COMBINE_MODES:
-        raise reader.fail(("defaults_combine",), f"'{combine}'", "max or sum")
+        doc = convert(data, RulesFile)
+    except Mismatch as error:
+        raise reader.mismatch(error) from None
 
-    sources: dict[str, Source] = {}
-    for key, value in reader.get(data, "sources", top, dict).items():
-        where = ("sources", key)
-        if not isinstance(value, dict):
-            raise reader.fail(where, f"source {key!r} is not a table", "title and url")
-        reader.unknown_keys(value, ("title", "url", "edition", "page"), where)
-        sources[key] = Source(
-            id=key,
-            title=reader.get(value, "title", where, str),
-            url=reader.get(value, "url", where, str),
-            edition=reader.get(value, "edition", where, str, required=False, default=""),
-            page=str(reader.get(value, "page", where, (str, int), required=False, default="")),
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", doc.id):
+        raise reader.fail(("id",), f"id {doc.id!r}", "lower-case letters, digits, '-', '.'")
+    effective_from = _month(reader, doc.effective_from, ("effective_from",))
+    if doc.defaults_combine not in COMBINE_MODES:
+        raise reader.fail(("defaults_combine",), f"'{doc.defaults_combine}'", "max or sum")
+
+    sources = {
+        key: Source(
+            id=key, title=value.title, url=value.url, edition=value.edition, page=str(value.page)
         )
+        for key, value in doc.sources.items()
+    }
 
     pools: list[Pool] = []
     drawn: dict[str, str] = {}
-    for index, value in enumerate(reader.get(data, "pools", top, list)):
-        where = ("pools", index)
-        reader.unknown_keys(value, ("name", "title", "draws_on"), where)
-        name = reader.get(value, "name", where, str)
-        draws_on = tuple(reader.get(value, "draws_on", where, list))
-        for capacity_type in draws_on:
+    for index, pool in enumerate(doc.pools):
+        where: tuple[Any, ...] = ("pools", index)
+        for capacity_type in pool.draws_on:
             if capacity_type not in CAPACITY_TYPES:
                 raise reader.fail(
                     (*where, "draws_on"),
@@ -306,13 +272,12 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             if capacity_type in drawn:
                 raise reader.fail(
                     (*where, "draws_on"),
-                    f"'{capacity_type}' is drawn on by pools '{drawn[capacity_type]}' and '{name}'",
+                    f"'{capacity_type}' is drawn on by pools '{drawn[capacity_type]}' and "
+                    f"'{pool.name}'",
                     "each capacity type in exactly one pool",
                 )
-            drawn[capacity_type] = name
-        pools.append(
-            Pool(name=name, title=reader.get(value, "title", where, str), draws_on=draws_on)
-        )
+            drawn[capacity_type] = pool.name
+        pools.append(Pool(name=pool.name, title=pool.title, draws_on=tuple(pool.draws_on)))
     missing = [t for t in CAPACITY_TYPES if t not in drawn]
     if missing:
         raise reader.fail(
@@ -323,124 +288,78 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
     pool_names = tuple(p.name for p in pools)
 
     borrowing: list[Borrowing] = []
-    for index, value in enumerate(
-        reader.get(data, "borrowing", top, list, required=False, default=[])
-    ):
+    for index, lending in enumerate(doc.borrowing):
         where = ("borrowing", index)
-        reader.unknown_keys(value, ("lender", "borrower", "source", "confidence"), where)
-        lender = reader.get(value, "lender", where, str)
-        borrower = reader.get(value, "borrower", where, str)
-        for role_name, pool in (("lender", lender), ("borrower", borrower)):
-            if pool not in pool_names:
+        for role_name, pool_name in (("lender", lending.lender), ("borrower", lending.borrower)):
+            if pool_name not in pool_names:
                 raise reader.fail(
-                    (*where, role_name), f"'{pool}' is not a pool", ", ".join(pool_names)
+                    (*where, role_name), f"'{pool_name}' is not a pool", ", ".join(pool_names)
                 )
-        source_id = reader.get(value, "source", where, str)
-        if source_id not in sources:
-            raise reader.fail((*where, "source"), f"source '{source_id}' is not defined")
+        if lending.source not in sources:
+            raise reader.fail((*where, "source"), f"source '{lending.source}' is not defined")
         borrowing.append(
-            Borrowing(
-                lender, borrower, sources[source_id], reader.get(value, "confidence", where, str)
-            )
+            Borrowing(lending.lender, lending.borrower, sources[lending.source], lending.confidence)
         )
-
-    thresholds_raw = reader.get(data, "thresholds", top, dict)
-    where = ("thresholds",)
-    reader.unknown_keys(
-        thresholds_raw, ("warning_remaining", "critical_remaining", "provisioning_minimum"), where
-    )
 
     def ratio(key: str) -> Ratio:
-        raw = reader.get(thresholds_raw, key, where, dict)
-        value = reader.get(raw, "value", (*where, key), float)
-        if not 0.0 <= value < 1.0:
-            raise reader.fail((*where, key), f"value {value}", "a fraction from 0 to 1, like 0.15")
-        source_id = reader.get(raw, "source", (*where, key), str)
-        if source_id not in sources:
-            raise reader.fail((*where, key), f"source '{source_id}' is not defined")
-        return Ratio(
-            value,
-            sources[source_id],
-            reader.get(raw, "confidence", (*where, key), str),
-            f"thresholds.{key}",
-        )
+        where = ("thresholds", key)
+        figure: Figure = getattr(doc.thresholds, key)
+        if not 0.0 <= figure.value < 1.0:
+            raise reader.fail(where, f"value {figure.value}", "a fraction from 0 to 1, like 0.15")
+        return _figure(reader, figure, where, sources)
 
     thresholds = Thresholds(
         warning_remaining=ratio("warning_remaining"),
         critical_remaining=ratio("critical_remaining"),
         provisioning_minimum=_amount(
             reader,
-            reader.get(thresholds_raw, "provisioning_minimum", where, dict),
-            (*where, "provisioning_minimum"),
+            doc.thresholds.provisioning_minimum,
+            ("thresholds", "provisioning_minimum"),
             "thresholds.provisioning_minimum",
             sources,
             {},
         ),
     )
 
-    overage_raw = reader.get(data, "overage", top, dict, required=False, default=None)
-    where = ("overage",)
-    overage_keys = (
-        "stage_2_after_days",
-        "stage_3_after_days",
-        "extension_above",
-        "extension_share",
-        "extension_days",
-        "extension_max",
-        "extension_window_days",
-    )
     overage: Overage | None = None
-    if overage_raw is not None:
-        reader.unknown_keys(overage_raw, overage_keys, where)
+    if doc.overage is not None:
         overage = Overage(
-            **{key: _overage_figure(reader, overage_raw, key, sources) for key in overage_keys}
+            **{
+                key: _overage_figure(reader, doc.overage, key, sources)
+                for key in OverageTable.__struct_fields__
+            }
         )
         if overage.stage_3_after_days.value <= overage.stage_2_after_days.value:
             raise reader.fail(
-                (*where, "stage_3_after_days"),
+                ("overage", "stage_3_after_days"),
                 f"value {overage.stage_3_after_days.value:g}",
                 "more days than stage_2_after_days",
             )
 
-    consumption_raw = reader.get(data, "consumption", top, dict)
+    spent = doc.consumption
     where = ("consumption",)
-    reader.unknown_keys(
-        consumption_raw,
-        (
-            "counted_power_platform_skus",
-            "no_dataverse_profiles",
-            "minimum",
-            "default_included",
-            "estimates",
-        ),
-        where,
-    )
-    counted = reader.get(consumption_raw, "counted_power_platform_skus", where, list)
-    for sku in counted:
+    for sku in spent.counted_power_platform_skus:
         if sku not in POWER_PLATFORM_SKUS:
             raise reader.fail(
                 (*where, "counted_power_platform_skus"),
                 f"'{sku}'",
                 "one of " + ", ".join(POWER_PLATFORM_SKUS),
             )
-    minimum_raw = dict(reader.get(consumption_raw, "minimum", where, dict))
-    minimum_type = minimum_raw.pop("capacity_type", None)
-    if minimum_type not in CAPACITY_TYPES:
+    if spent.minimum.capacity_type not in CAPACITY_TYPES:
         raise reader.fail(
             (*where, "minimum"),
-            f"capacity_type {minimum_type!r}",
+            f"capacity_type {spent.minimum.capacity_type!r}",
             "one of " + ", ".join(CAPACITY_TYPES),
         )
-    estimates_raw = reader.get(consumption_raw, "estimates", where, dict)
-    estimates: dict[str, dict[str, Amount]] = {}
     for profile in ESTIMATE_PROFILES:
-        if profile not in estimates_raw:
+        if profile not in spent.estimates:
             raise reader.fail(
                 (*where, "estimates"),
                 f"estimate profile '{profile}' is missing",
                 "profiles " + ", ".join(ESTIMATE_PROFILES) + " (a profile may be empty)",
             )
-    for profile, raw in estimates_raw.items():
+    estimates: dict[str, dict[str, Amount]] = {}
+    for profile, raw in spent.estimates.items():
         if profile not in ESTIMATE_PROFILES and profile not in TIER_PROFILES:
             raise reader.fail(
                 (*where, "estimates", profile),
@@ -457,10 +376,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             CAPACITY_TYPES,
             "capacity type",
         )
-    no_dataverse = reader.get(
-        consumption_raw, "no_dataverse_profiles", where, list, required=False, default=[]
-    )
-    for profile in no_dataverse:
+    for profile in spent.no_dataverse_profiles:
         if profile not in ESTIMATE_PROFILES:
             raise reader.fail(
                 (*where, "no_dataverse_profiles"),
@@ -468,15 +384,15 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
                 "one of " + ", ".join(ESTIMATE_PROFILES),
             )
     consumption = Consumption(
-        counted_power_platform_skus=frozenset(counted),
-        no_dataverse_profiles=frozenset(no_dataverse),
-        minimum_capacity_type=minimum_type,
+        counted_power_platform_skus=frozenset(spent.counted_power_platform_skus),
+        no_dataverse_profiles=frozenset(spent.no_dataverse_profiles),
+        minimum_capacity_type=spent.minimum.capacity_type,
         minimum=_amount(
-            reader, minimum_raw, (*where, "minimum"), "consumption.minimum", sources, {}
+            reader, spent.minimum, (*where, "minimum"), "consumption.minimum", sources, {}
         ),
         default_included=_amounts(
             reader,
-            reader.get(consumption_raw, "default_included", where, dict),
+            spent.default_included,
             (*where, "default_included"),
             "consumption.default_included",
             sources,
@@ -488,180 +404,117 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
     )
 
     environment_types: dict[str, EnvironmentType] = {}
-    types_raw = reader.get(data, "environment_types", top, dict)
     for name in ENVIRONMENT_TYPES:
-        if name not in types_raw:
+        if name not in doc.environment_types:
             raise reader.fail(
                 ("environment_types",),
                 f"environment type '{name}' is missing",
                 "every inventory type: " + ", ".join(ENVIRONMENT_TYPES),
             )
-    for name, raw in types_raw.items():
+    for name, kind in doc.environment_types.items():
         where = ("environment_types", name)
         if name not in ENVIRONMENT_TYPES:
             raise reader.fail(
                 where, f"unknown environment type '{name}'", ", ".join(ENVIRONMENT_TYPES)
             )
-        reader.unknown_keys(
-            raw,
-            ("power_platform_sku", "default_power_platform", "lcs_managed", "operations_capacity"),
-            where,
-        )
-        sku = reader.get(raw, "power_platform_sku", where, str)
-        if sku not in POWER_PLATFORM_SKUS:
+        if kind.power_platform_sku not in POWER_PLATFORM_SKUS:
             raise reader.fail(
-                (*where, "power_platform_sku"), f"'{sku}'", ", ".join(POWER_PLATFORM_SKUS)
+                (*where, "power_platform_sku"),
+                f"'{kind.power_platform_sku}'",
+                ", ".join(POWER_PLATFORM_SKUS),
             )
-        default_state = reader.get(
-            raw, "default_power_platform", where, str, required=False, default="none"
-        )
-        if default_state not in POWER_PLATFORM_STATES:
+        if kind.default_power_platform not in POWER_PLATFORM_STATES:
             raise reader.fail(
                 (*where, "default_power_platform"),
-                f"'{default_state}'",
+                f"'{kind.default_power_platform}'",
                 ", ".join(POWER_PLATFORM_STATES),
             )
         environment_types[name] = EnvironmentType(
             name=name,
-            power_platform_sku=sku,
-            default_power_platform=default_state,
-            lcs_managed=reader.get(raw, "lcs_managed", where, bool, required=False, default=False),
-            operations_capacity=reader.get(
-                raw, "operations_capacity", where, bool, required=False, default=False
-            ),
+            power_platform_sku=kind.power_platform_sku,
+            default_power_platform=kind.default_power_platform,
+            lcs_managed=kind.lcs_managed,
+            operations_capacity=kind.operations_capacity,
         )
 
     families: dict[str, Family] = {}
-    for name, raw in reader.get(data, "families", top, dict).items():
+    for name, family in doc.families.items():
         where = ("families", name)
-        reader.unknown_keys(
-            raw,
-            (
-                "title",
-                "tenant_default",
-                "source",
-                "confidence",
-                "note",
-                "minimum_base_licenses",
-                "included_sandboxes",
-            ),
-            where,
-        )
-        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
         families[name] = Family(
             name=name,
-            title=reader.get(raw, "title", where, str),
+            title=family.title,
             tenant_default=_amounts(
                 reader,
-                raw.get("tenant_default"),
+                family.tenant_default,
                 (*where, "tenant_default"),
                 f"families.{name}.tenant_default",
                 sources,
-                inherited,
+                family.inherited(),
                 pool_names,
                 "pool",
             ),
-            minimum_base_licenses=reader.get(
-                raw, "minimum_base_licenses", where, int, required=False
-            ),
-            included_sandboxes=reader.get(raw, "included_sandboxes", where, int, required=False),
-            note=str(raw.get("note", "")),
+            minimum_base_licenses=family.minimum_base_licenses,
+            included_sandboxes=family.included_sandboxes,
+            note=family.note or "",
         )
 
     licenses: list[License] = []
     versions_of: dict[str, set[str]] = {}
-    for index, raw in enumerate(reader.get(data, "licenses", top, list)):
+    for index, entry in enumerate(doc.licenses):
         where = ("licenses", index)
-        reader.unknown_keys(
-            raw,
-            (
-                "sku",
-                "guid",
-                "names",
-                "role",
-                "family",
-                "tier",
-                "per_license",
-                "per_base_user",
-                "tenant_default",
-                "per_user_of",
-                "minimum_base_licenses",
-                "effective_from",
-                "source",
-                "confidence",
-                "note",
-            ),
-            where,
-        )
-        sku = reader.get(raw, "sku", where, str).strip()
-        role = reader.get(raw, "role", where, str)
+        sku = entry.sku.strip()
+        role = entry.role
         if role not in ROLES:
             raise reader.fail(
                 (*where, "role"), f"role '{role}' of {sku}", "one of " + ", ".join(ROLES)
             )
-        family = reader.get(raw, "family", where, str)
-        if family not in families:
+        if entry.family not in families:
             raise reader.fail(
                 (*where, "family"),
-                f"family '{family}' of {sku} is not defined",
+                f"family '{entry.family}' of {sku} is not defined",
                 "one of " + ", ".join(sorted(families)),
             )
-        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
-        dated = reader.get(raw, "effective_from", where, str, required=False, default="")
-        if dated:
-            try:
-                dated = format_month(parse_month(dated, what="effective_from"))
-            except InputError as exc:
-                raise reader.fail((*where, "effective_from"), exc.message, "YYYY-MM") from None
+        inherited = entry.inherited()
+        dated = (
+            _month(reader, entry.effective_from, (*where, "effective_from"))
+            if entry.effective_from
+            else ""
+        )
         rule = f"licenses[{sku}]" + (f"@{dated}" if dated else "")
-        tier = reader.get(raw, "tier", where, int, required=False)
-        per_user_of = reader.get(raw, "per_user_of", where, list, required=False, default=[])
-        if not all(isinstance(v, str) and v.strip() for v in per_user_of):
-            raise reader.fail((*where, "per_user_of"), f"{per_user_of!r}", "a list of part numbers")
+        tier = entry.tier
+        if not all(v.strip() for v in entry.per_user_of):
+            raise reader.fail(
+                (*where, "per_user_of"), f"{entry.per_user_of!r}", "a list of part numbers"
+            )
         if tier is not None and not 1 <= tier <= 5:
             raise reader.fail((*where, "tier"), f"tier {tier}", "1 to 5")
+
+        amounts = {
+            key: _amounts(
+                reader,
+                getattr(entry, key),
+                (*where, key),
+                f"{rule}.{key}",
+                sources,
+                inherited,
+                pool_names,
+                "pool",
+            )
+            for key in ("per_license", "per_base_user", "tenant_default")
+        }
         license_rule = License(
             sku=sku,
-            guid=reader.get(raw, "guid", where, str, required=False, default="").strip().lower(),
-            names=tuple(reader.get(raw, "names", where, list, required=False, default=[])),
+            guid=entry.guid.strip().lower(),
+            names=tuple(entry.names),
             role=role,
-            family=family,
+            family=entry.family,
             tier=tier,
-            per_license=_amounts(
-                reader,
-                raw.get("per_license"),
-                (*where, "per_license"),
-                f"{rule}.per_license",
-                sources,
-                inherited,
-                pool_names,
-                "pool",
-            ),
-            per_base_user=_amounts(
-                reader,
-                raw.get("per_base_user"),
-                (*where, "per_base_user"),
-                f"{rule}.per_base_user",
-                sources,
-                inherited,
-                pool_names,
-                "pool",
-            ),
-            note=str(raw.get("note", "")),
-            tenant_default=_amounts(
-                reader,
-                raw.get("tenant_default"),
-                (*where, "tenant_default"),
-                f"{rule}.tenant_default",
-                sources,
-                inherited,
-                pool_names,
-                "pool",
-            ),
-            per_user_of=tuple(v.strip() for v in per_user_of),
-            minimum_base_licenses=reader.get(
-                raw, "minimum_base_licenses", where, int, required=False
-            ),
+            per_license=amounts["per_license"],
+            per_base_user=amounts["per_base_user"],
+            note=entry.note or "",
+            tenant_default=amounts["tenant_default"],
+            per_user_of=tuple(v.strip() for v in entry.per_user_of),
+            minimum_base_licenses=entry.minimum_base_licenses,
             effective_from=dated,
         )
         if license_rule.tenant_default and role != "base":
@@ -709,38 +562,39 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
         )
 
     addons: dict[str, Addon] = {}
-    for pool, raw in reader.get(data, "addons", top, dict).items():
-        where = ("addons", pool)
-        if pool not in pool_names:
-            raise reader.fail(where, f"'{pool}' is not a pool", ", ".join(pool_names))
-        reader.unknown_keys(
-            raw, ("sku", "unit", "price_usd_per_month", "source", "confidence", "note"), where
-        )
-        inherited = {k: raw[k] for k in ("source", "confidence", "note") if k in raw}
+    for pool_name, addon in doc.addons.items():
+        where = ("addons", pool_name)
+        if pool_name not in pool_names:
+            raise reader.fail(where, f"'{pool_name}' is not a pool", ", ".join(pool_names))
         unit = _amount(
-            reader, raw.get("unit"), (*where, "unit"), f"addons.{pool}.unit", sources, inherited
+            reader,
+            addon.unit,
+            (*where, "unit"),
+            f"addons.{pool_name}.unit",
+            sources,
+            addon.inherited(),
         )
         if unit.gb <= 0:
             raise reader.fail((*where, "unit"), f"unit {unit.text}", "a positive amount")
-        price = reader.get(raw, "price_usd_per_month", where, float, required=False)
+        price = addon.price_usd_per_month
         if price is not None and price < 0:
             raise reader.fail((*where, "price_usd_per_month"), f"price {price}", "zero or more")
-        addons[pool] = Addon(
-            pool=pool,
-            sku=reader.get(raw, "sku", where, str),
+        addons[pool_name] = Addon(
+            pool=pool_name,
+            sku=addon.sku,
             unit=unit,
             price_usd_per_month=price,
-            note=str(raw.get("note", "")),
+            note=addon.note or "",
         )
 
     current = effective_versions(licenses, None)
     by_sku, by_guid = license_indexes(current)
     return RuleSet(
-        id=ruleset_id,
-        title=reader.get(data, "title", top, str),
+        id=doc.id,
+        title=doc.title,
         effective_from=effective_from,
-        defaults_combine=combine,
-        description=str(data.get("description", "")).strip(),
+        defaults_combine=doc.defaults_combine,
+        description=doc.description.strip(),
         path=path,
         sources=sources,
         pools=tuple(pools),

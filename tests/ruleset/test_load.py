@@ -92,6 +92,32 @@ def test_rules_by_path_and_unknown_id(tmp_path) -> None:
             ["no longer used"],
         ),
         ('id = "pooled-2025-12"', 'id = "pooled-2025-12"\nid = "again"', ["not valid TOML"]),
+        # The key of a table of tables (a source, an environment type) is named, not guessed.
+        (
+            'title = "Enable Power Platform integration (finance and operations)"',
+            "title = 2026",
+            ["sources.ppi.title: 'title' is a number 2026", "expected: text"],
+        ),
+        (
+            'power_platform_sku = "Production"\ndefault_power_platform = "initial"\n'
+            "lcs_managed = true",
+            'power_platform_sku = "Production"\ndefault_power_platform = "initial"\n'
+            'lcs_managed = "yes"',
+            [
+                "environment_types.production.lcs_managed: 'lcs_managed' is text 'yes'",
+                "true or false",
+            ],
+        ),
+        (
+            "[sources.ppi]\n",
+            "[sources.ppi]\npages = 3\n",
+            ["sources.ppi.pages: unknown key 'pages'"],
+        ),
+        (
+            'lender = "database"\nborrower = "log"',
+            'borrower = "log"',
+            ["borrowing[1]: 'lender' is missing", "'lender' as text"],
+        ),
     ],
 )
 def test_broken_rules_name_file_line_and_entry(old, new, fragments) -> None:
