@@ -223,24 +223,21 @@ _WORDS: dict[Any, str] = {
 
 
 def words(type_: Any) -> str:
-    """What a value of ``type_`` is, in words ("text", "a number", "a table or text" ...)."""
+    """What a value of ``type_`` is, in words ("text", "a number", "a table or text" ...); a
+    description given with ``msgspec.Meta`` says it instead."""
     bare, description = _unwrap(type_)
     if description:
         return description
-    said: list[str] = []
-    members = _members(bare)
-    for member in members:
-        if member is type(None) or member is Any:
-            continue
-        if member is int and float in members:
-            continue  # "a number" says it
-        if _is_struct(member):
-            text = "a table"
-        else:
-            text = _WORDS.get(typing.get_origin(member) or member, "a value")
-        if text not in said:
-            said.append(text)
-    return " or ".join(said) or "a value"
+    if typing.get_origin(bare) in (typing.Union, types.UnionType):
+        parts = [words(t) for t in typing.get_args(bare) if t is not type(None)]
+        if "a whole number" in parts and "a number" in parts:
+            parts.remove("a whole number")  # int | float: "a number" says it
+        return " or ".join(dict.fromkeys(parts)) or "a value"
+    if bare is Any:
+        return "a value"
+    if _is_struct(bare):
+        return "a table"
+    return _WORDS.get(typing.get_origin(bare) or bare, "a value")
 
 
 __all__ = ["Mismatch", "convert", "required_keys", "struct_keys", "words"]

@@ -32,46 +32,12 @@ from planner.model.changes import (
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
 from planner.model.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
 from planner.model.months import format_month, parse_month
+from planner.model.structs import Mismatch, convert
+from planner.scenarios import schema
+from planner.scenarios.schema import GROWTH_KEYS, USAGE_KEYS
 
-USAGE_KEYS = tuple(f"{t}_gb" for t in CAPACITY_TYPES)
-GROWTH_KEYS = tuple(f"{t}_growth_gb_per_month" for t in CAPACITY_TYPES)
 MAX_QUANTITY = 10_000_000
 MAX_SCENARIO_BYTES = 50 * 2**20
-
-# The keys a scenario file may write per kind (besides kind, month and note), and those it must.
-FILE_KEYS: dict[str, tuple[str, ...]] = {
-    "add_licenses": ("sku", "quantity"),
-    "remove_licenses": ("sku", "quantity"),
-    "add_environment": (
-        "name",
-        "type",
-        "tier",
-        "license",
-        "power_platform",
-        "linked_to",
-        *USAGE_KEYS,
-        *GROWTH_KEYS,
-    ),
-    "delete_environment": ("name",),
-    "link_new_dataverse": ("name",),
-    "link_existing_dataverse": ("name", "target"),
-    "set_growth": ("environment", "pool", "capacity_type", "gb_per_month"),
-    "buy_addon": ("pool", "gb"),
-    "request_extension": ("pool",),
-    "switch_rules": ("rules",),
-}
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "add_licenses": ("sku", "quantity"),
-    "remove_licenses": ("sku", "quantity"),
-    "add_environment": ("name", "type"),
-    "delete_environment": ("name",),
-    "link_new_dataverse": ("name",),
-    "link_existing_dataverse": ("name", "target"),
-    "set_growth": ("gb_per_month",),
-    "buy_addon": ("pool", "gb"),
-    "request_extension": ("pool",),
-    "switch_rules": ("rules",),
-}
 
 
 # Reading a file
@@ -147,16 +113,21 @@ def _number(
 
 
 class _Entry:
-    """One ``[[changes]]`` table, read with messages that name the file and the entry."""
+    """One ``[[changes]]`` entry, its keys typed, read with messages that name the file and the
+    entry."""
 
-    def __init__(self, table: Mapping[str, Any], file: str, where: str) -> None:
-        self.table, self.file, self.where = table, file, where
+    def __init__(self, change: schema.Change, file: str, where: str) -> None:
+        self.change, self.file, self.where = change, file, where
+
+    def get(self, key: str) -> Any:
+        """The value of ``key``, or None when the entry does not give it."""
+        return getattr(self.change, key, None)
 
     def fail(self, message: str, expected: str) -> InputError:
         return InputError(message, file=self.file, location=self.where, expected=expected)
 
     def text(self, key: str) -> str:
-        value = self.table.get(key)
+        value = self.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key} is {value!r}", "a non-empty string")
         if len(value) > LONGEST_TEXT:
@@ -167,14 +138,14 @@ class _Entry:
         return value.strip()
 
     def choice(self, key: str, allowed: Sequence[str]) -> str:
-        value = self.table.get(key)
+        value = self.get(key)
         value = value.strip() if isinstance(value, str) else value
         if value not in allowed:
             raise self.fail(f"{key} is {value!r}", "one of " + ", ".join(allowed))
         return str(value)
 
     def number(self, key: str, *, whole: bool = False, minimum: float | None = 0.0) -> float:
-        return _number(self.table[key], key, self.where, self.file, whole=whole, minimum=minimum)
+        return _number(self.get(key), key, self.where, self.file, whole=whole, minimum=minimum)
 
 
 def _licenses(cls: type[AddLicenses] | type[RemoveLicenses]) -> Callable[..., Change]:
@@ -186,39 +157,35 @@ def _licenses(cls: type[AddLicenses] | type[RemoveLicenses]) -> Callable[..., Ch
 
 
 def _add_environment(entry: _Entry, **when: Any) -> Change:
-    table = entry.table
     tier = None
-    if "tier" in table:
+    if entry.get("tier") is not None:
         tier = int(entry.number("tier", whole=True, minimum=1))
         if tier > 5:
             raise entry.fail(f"tier is {tier}", "1 to 5")
-    if "license" in table and not isinstance(table["license"], bool):
-        raise entry.fail(f"license is {table['license']!r}", "true or false")
     return AddEnvironment(
         name=entry.text("name"),
         type=entry.choice("type", ENVIRONMENT_TYPES),
         tier=tier,
-        license=table.get("license", True),
+        license=entry.get("license"),
         power_platform=(
             entry.choice("power_platform", POWER_PLATFORM_STATES)
-            if "power_platform" in table
+            if entry.get("power_platform") is not None
             else None
         ),
-        linked_to=entry.text("linked_to") if "linked_to" in table else None,
-        sizes={k: entry.number(k) for k in (*USAGE_KEYS, *GROWTH_KEYS) if k in table},
+        linked_to=entry.text("linked_to") if entry.get("linked_to") is not None else None,
+        sizes={k: entry.number(k) for k in (*USAGE_KEYS, *GROWTH_KEYS) if entry.get(k) is not None},
         **when,
     )
 
 
 def _set_growth(entry: _Entry, **when: Any) -> Change:
-    table = entry.table
     rate = entry.number("gb_per_month", minimum=None)
-    if ("environment" in table) == ("pool" in table):
+    if (entry.get("environment") is None) == (entry.get("pool") is None):
         raise entry.fail(
             "set_growth needs exactly one of environment or pool",
             'environment = "NAME" (with capacity_type) or pool = "POOL"',
         )
-    if "pool" in table:
+    if entry.get("pool") is not None:
         return SetGrowth(pool=entry.text("pool"), gb_per_month=rate, **when)
     capacity_type = entry.choice("capacity_type", CAPACITY_TYPES)
     if rate < 0:
@@ -267,34 +234,65 @@ def change_from_table(
     table: Mapping[str, Any], as_of: str, months: int, file: str, where: str
 ) -> Change:
     """One ``[[changes]]`` entry of a scenario file as a Change (validated, not yet applied)."""
+    try:
+        change = convert(table, schema.AnyChange)
+    except Mismatch as error:
+        raise _change_mismatch(error, table, file, where) from None
+    kind = change.__struct_config__.tag
+    month, label = _month_offset(change.month, as_of, months, where, file)
+    entry = _Entry(change, file, where)
+    return READERS[kind](entry, month=month, month_label=label, origin=f"{file}, {where}")
+
+
+def _change_mismatch(
+    error: Mismatch, table: Mapping[str, Any], file: str, where: str
+) -> InputError:
+    """What does not fit the kind of change, in the words of a scenario file."""
     kind = table.get("kind")
-    if not isinstance(kind, str) or kind not in FILE_KEYS:
-        raise InputError(
-            f"kind is {kind!r}",
+    if error.path == ("kind",) or (error.problem == "missing_key" and error.key == "kind"):
+        found = "is missing" if error.problem == "missing_key" else f"is {error.found!r}"
+        return InputError(f"kind {found}", file=file, location=where, expected=error.expected)
+    if error.problem == "unknown_key":
+        return InputError(
+            f"unknown key '{error.key}' for kind {kind}",
             file=file,
             location=where,
-            expected="one of " + ", ".join(FILE_KEYS),
+            expected="keys " + ", ".join(sorted(error.allowed)),
         )
-    allowed = {"kind", "month", "note", *FILE_KEYS[kind]}
-    for key in table:
-        if key not in allowed:
-            raise InputError(
-                f"unknown key '{key}' for kind {kind}",
-                file=file,
-                location=where,
-                expected="keys " + ", ".join(sorted(allowed)),
-            )
-    for key in REQUIRED_KEYS[kind]:
-        if key not in table:
-            raise InputError(
-                f"'{key}' is missing for kind {kind}",
-                file=file,
-                location=where,
-                expected=f"{key} = ...",
-            )
-    month, label = _month_offset(table.get("month"), as_of, months, where, file)
-    entry = _Entry(table, file, where)
-    return READERS[kind](entry, month=month, month_label=label, origin=f"{file}, {where}")
+    if error.problem == "missing_key":
+        return InputError(
+            f"'{error.key}' is missing for kind {kind}",
+            file=file,
+            location=where,
+            expected=f"{error.key} = ...",
+        )
+    return InputError(
+        f"{error.key} is {error.found!r}", file=file, location=where, expected=error.expected
+    )
+
+
+def _file_mismatch(error: Mismatch, file: str) -> InputError:
+    """What does not fit the top of a scenario file."""
+    if error.problem == "unknown_key" and len(error.path) == 1:
+        return InputError(
+            f"unknown key '{error.key}'",
+            file=file,
+            location="top level",
+            expected="name, description and [[changes]]",
+        )
+    if error.path[:1] == ("changes",):
+        return InputError(
+            "changes is not a list of tables",
+            file=file,
+            location="changes",
+            expected="[[changes]] entries",
+        )
+    return InputError(
+        f"{error.key} is {error.found!r}",
+        file=file,
+        location=error.key or "top level",
+        expected=error.expected,
+    )
 
 
 def read_scenario_file(
@@ -327,27 +325,16 @@ def read_scenario_file(
             file=file,
             expected="a TOML scenario file (see capplan init)",
         ) from None
-    for key in data:
-        if key not in ("name", "description", "changes"):
-            raise InputError(
-                f"unknown key '{key}'",
-                file=file,
-                location="top level",
-                expected="name, description and [[changes]]",
-            )
-    name = data.get("name", Path(path).stem)
-    if not isinstance(name, str) or not name.strip():
+    try:
+        doc = convert(data, schema.ScenarioFile)
+    except Mismatch as error:
+        raise _file_mismatch(error, file) from None
+    name = doc.name if doc.name is not None else Path(path).stem
+    if not name.strip():
         raise InputError(
             f"name is {name!r}", file=file, location="name", expected="a non-empty string"
         )
-    tables = data.get("changes", [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise InputError(
-            "changes is not a list of tables",
-            file=file,
-            location="changes",
-            expected="[[changes]] entries",
-        )
+    tables = doc.changes
     if not tables:
         raise InputError(
             "the scenario has no changes",
@@ -378,7 +365,7 @@ def read_scenario_file(
     return Scenario(
         name.strip(),
         tuple(c for c in changes if not isinstance(c, SwitchRules)),
-        str(data.get("description", "")),
+        doc.description,
         file,
         switches[0] if switches else None,
     )

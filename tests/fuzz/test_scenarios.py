@@ -24,7 +24,8 @@ from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ruleset import bundled_rulesets, resolve_ruleset
 from planner.scenarios.compare import compare
-from planner.scenarios.read import FILE_KEYS, changes_from_flags, read_scenario_file
+from planner.scenarios.read import changes_from_flags, read_scenario_file
+from planner.scenarios.schema import FILE_KEYS
 
 from .support import CONTROL, NUMBERISH, fuzz_settings, recase
 
