@@ -2,6 +2,12 @@
 
 Keys are looked up case-insensitively because the same API response reaches users both as the
 service wrote it (``skuPartNumber``) and re-serialized by PowerShell (``SkuPartNumber``).
+
+Rules and scenario files are checked against msgspec Structs (planner.model.structs); these
+documents are not, on purpose: they are Microsoft's answers, whose keys come in any case and
+under older names, with fields added over time that must be ignored, and numbers that hand-edited
+copies quote. A Struct refuses all of that; :class:`JsonReader` reads what capplan needs and names
+the JSON path of what it cannot use.
 """
 
 from __future__ import annotations
