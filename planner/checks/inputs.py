@@ -178,6 +178,7 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     by_environment: dict[str, list[Any]] = {}
     for row in rows_of(rows[rows["code"] == "USAGE_NOT_COUNTED"]):
         by_environment.setdefault(row.environment, []).append(row)
+    file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
     for environment in sorted(by_environment):
         given = by_environment[environment]
         first = given[0]
@@ -190,7 +191,10 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
             )
             for r in given
         )
-        where = f"{PurePath(str(first.source)).name} {first.location}".strip()
+        source = str(first.source)
+        if source not in file_names:
+            file_names[source] = PurePath(source).name
+        where = f"{file_names[source]} {first.location}".strip()
         yield Finding(
             "USAGE_NOT_COUNTED",
             "info",

@@ -55,6 +55,14 @@ def _clean(value: Any) -> Any:
 def records(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
     """Rows as plain dicts (NaN as None), converted column-wise so that thousands of rows stay
     cheap."""
+    converted = record_columns(frame, columns)
+    return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
+
+
+def record_columns(
+    frame: pd.DataFrame, columns: list[str] | tuple[str, ...]
+) -> dict[str, list[Any]]:
+    """The values of :func:`records`, a list per column."""
     subset = frame.loc[:, list(columns)]
     converted: dict[str, list[Any]] = {}
     for column in columns:
@@ -66,7 +74,23 @@ def records(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> list[d
             converted[column] = values.tolist()
         else:
             converted[column] = [v if type(v) is str else _clean(v) for v in values.tolist()]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*converted.values(), strict=True)]
+    return converted
+
+
+@dataclass(frozen=True, eq=False)
+class LineTable:
+    """A table of a plan's data kept as its frame: the whatif JSON writes its lines straight
+    from the columns, without a record per line (a scenario's consumption lines are its
+    largest table). ``records()`` gives the list of records it stands for."""
+
+    frame: pd.DataFrame
+    keys: tuple[str, ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return records(self.frame, self.keys)
+
+    def columns(self) -> dict[str, list[Any]]:
+        return record_columns(self.frame, self.keys)
 
 
 # The keys of each table, as the contract (planner.report.contract) writes them.
@@ -288,15 +312,22 @@ def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, A
     }
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
+def plan_data(plan: Plan, *, line_tables: bool = False) -> dict[str, Any]:
     """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
-    unrounded."""
-    tables = {name: records(frame, TABLES[name]) for name, frame in plan_tables(plan).items()}
+    unrounded; with ``line_tables``, the consumption lines as a :class:`LineTable`."""
+    tables: dict[str, Any] = {
+        name: LineTable(frame, TABLES[name])
+        if line_tables and name in LINE_TABLES
+        else records(frame, TABLES[name])
+        for name, frame in plan_tables(plan).items()
+    }
     return plan_document(plan_fields(plan), tables)
 
 
-def comparison_data(comparison: Comparison) -> dict[str, Any]:
-    """The whatif JSON contract: baseline plan, and per scenario its plan and deltas."""
+def comparison_data(comparison: Comparison, *, line_tables: bool = False) -> dict[str, Any]:
+    """The whatif JSON contract: baseline plan, and per scenario its plan and deltas; with
+    ``line_tables``, each plan's consumption lines as a :class:`LineTable` (for the writers,
+    which read no line of a scenario's plan but the JSON's)."""
     baseline_summary = pool_summary(comparison.baseline)
     scenarios = []
     for scenario, plan in comparison.scenarios:
@@ -308,7 +339,7 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
             "changes": [c.describe() for c in scenario.changes],
             "summary": summary,
             "delta": delta(baseline_summary, summary),
-            "plan": plan_data(plan),
+            "plan": plan_data(plan, line_tables=line_tables),
             "extensions": extension_outcomes(scenario_plans(comparison, scenario, plan)),
         }
         if scenario.switch is not None:
@@ -323,11 +354,11 @@ def comparison_data(comparison: Comparison) -> dict[str, Any]:
                 "rules": plan.ruleset.id,
                 "month": scenario.switch.month_label,
             }
-            entry["plan_before_switch"] = plan_data(before)
+            entry["plan_before_switch"] = plan_data(before, line_tables=line_tables)
         scenarios.append(entry)
     return {
         "schema_version": SCHEMA_VERSION,
-        "baseline": plan_data(comparison.baseline),
+        "baseline": plan_data(comparison.baseline, line_tables=line_tables),
         "baseline_summary": baseline_summary,
         "scenarios": scenarios,
     }
@@ -478,7 +509,7 @@ def report_data(plan: Plan | None = None, comparison: Comparison | None = None) 
     return ReportData(
         fields=plan_fields(plan),
         tables=plan_tables(plan),
-        comparison=None if comparison is None else comparison_data(comparison),
+        comparison=None if comparison is None else comparison_data(comparison, line_tables=True),
         pool_titles=pool_titles,
         draws_on=draws_on,
         sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import json_safe
-from planner.report.data import SCHEMA_VERSION, TABLES, ReportData, plan_document, records
+from planner.report.data import (
+    SCHEMA_VERSION,
+    TABLES,
+    LineTable,
+    ReportData,
+    plan_document,
+    records,
+)
 from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3
@@ -150,16 +157,30 @@ def _flat_columns(
     keys = tuple(records[0])
     if not keys or any(tuple(record) != keys for record in records):
         return False
+    return _write_columns(
+        keys, [[record[key] for record in records] for key in keys], pad, end, write
+    )
+
+
+def _write_columns(
+    keys: tuple[str, ...],
+    values: list[list[Any]],
+    pad: str,
+    end: str,
+    write: Callable[[str], Any],
+) -> bool:
+    """Records given as a list of values per key, written as :func:`_flat_columns` writes
+    them; False (nothing written) where a value is not a leaf it can write."""
     columns = []
-    for key in keys:
-        cells = _cells([record[key] for record in records], _digits(str(key)))
+    for key, column in zip(keys, values, strict=True):
+        cells = _cells(column, _digits(str(key)))
         if cells is None:
             return False
         columns.append(cells)
     template = "{" + ", ".join(_compact(key).replace("%", "%%") + ": %s" for key in keys) + "}"
     write("[\n" + pad)
     separator = ",\n" + pad
-    for first in range(0, len(records), ROWS_AT_ONCE):
+    for first in range(0, len(columns[0]), ROWS_AT_ONCE):
         if first:
             write(separator)
         rows = zip(*(column[first : first + ROWS_AT_ONCE] for column in columns), strict=True)
@@ -175,6 +196,17 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") 
     end = "\n" + "  " * depth
     if isinstance(value, pd.DataFrame):
         _frame_json(value, pad, end, write)
+        return
+    if isinstance(value, LineTable):
+        # Written as the list of records it stands for, from its columns where it can be.
+        columns = value.columns()
+        rows = len(value.frame)
+        if not (
+            rows
+            and value.keys
+            and _write_columns(value.keys, list(columns.values()), pad, end, write)
+        ):
+            _layout(value.records(), depth, write, key)
         return
     if isinstance(value, dict) and value:
         write("{\n")

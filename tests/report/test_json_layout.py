@@ -9,11 +9,17 @@ from __future__ import annotations
 import io
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from planner.ingest import load_inputs
+from planner.model.changes import AddLicenses, Scenario
 from planner.report import json_report
+from planner.report.data import LineTable, comparison_data
+from planner.ruleset import resolve_ruleset
+from planner.scenarios.compare import compare
 
 
 def _by_records(records: list[dict[str, Any]]) -> str:
@@ -99,3 +105,18 @@ def test_a_list_of_records_in_a_document_is_laid_out_the_same_either_way(
     fast = json_report.dumps(document)
     monkeypatch.setattr(json_report, "_flat_columns", lambda *args: False)
     assert fast == json_report.dumps(document)
+
+
+def test_whatif_json_is_the_same_from_line_tables() -> None:
+    """The whatif JSON written from the plans' line tables is the JSON of their records."""
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    inputs = load_inputs(
+        [str(samples / "licenses-graph.json"), str(samples / "environments-inventory.csv")]
+    )
+    scenario = Scenario("more", (AddLicenses(sku="DYN365_FINANCE", quantity=5),))
+    comparison = compare(inputs, [scenario], resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    lines = comparison_data(comparison, line_tables=True)
+    assert isinstance(lines["baseline"]["consumption"], LineTable)
+    plain = comparison_data(comparison)
+    assert lines["baseline"]["consumption"].records() == plain["baseline"]["consumption"]
+    assert json_report.dumps(lines) == json_report.dumps(plain)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -70,9 +71,9 @@ def test_one_report_run_compares_once(tmp_path: Path, monkeypatch: pytest.Monkey
     calls: list[object] = []
     original = data.comparison_data
 
-    def counted(comparison: object) -> object:
+    def counted(comparison: object, **options: Any) -> object:
         calls.append(comparison)
-        return original(comparison)  # type: ignore[arg-type]
+        return original(comparison, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(data, "comparison_data", counted)
     samples = REPORT.parents[1] / "samples"
