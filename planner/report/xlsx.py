@@ -866,7 +866,8 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         ]
         for f in data["findings"]
     ]
-    last = writer.table(columns, rows)
+    # A finding per environment and check: tens of thousands of rows, made in bulk.
+    last = writer.stream_table(columns, rows)
     writer.colour_words(f"A2:A{max(last, 2)}", SEVERITY_STYLES)
     writer.finish()
 
@@ -1304,6 +1305,10 @@ def _comparison_sheet(
         _insert_chart(writer, chart, chart_column, position)
 
 
+# Sheets of a row per environment or finding: their rows go into the file as XML made in bulk.
+STREAMED_SHEETS = ("Consumption", "Findings")
+
+
 def write_xlsx(report: ReportData, path: Path) -> None:
     """Write the workbook to ``path`` (the CLI wraps this in ``planner.cli.output.atomic_write``).
 
@@ -1327,7 +1332,7 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     writers = {
         name: SheetWriter(
             workbook.add_worksheet(
-                name, worksheet_class=StreamedSheet if name == "Consumption" else None
+                name, worksheet_class=StreamedSheet if name in STREAMED_SHEETS else None
             ),
             styles,
         )

@@ -21,7 +21,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -49,6 +49,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|(?:^|\n)[=+\-@\t\r]")
 _ILLEGAL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _TRIGGERS = "=+-@\t\r"
+# A pattern that starts with a literal is searched for that literal first: fast.
+_TRIGGER_AFTER_LINE_FEED = re.compile(r"\n[=+\-@\t\r]")
 
 
 def has_illegal(text: str) -> bool:
@@ -64,7 +66,7 @@ def needs_care(joined: str) -> bool:
     return (
         has_illegal(joined)
         or joined.startswith(tuple(_TRIGGERS))
-        or any(f"\n{trigger}" in joined for trigger in _TRIGGERS)
+        or _TRIGGER_AFTER_LINE_FEED.search(joined) is not None
     )
 
 
@@ -237,6 +239,21 @@ def _column_length(values: Sequence[Any], number_format: str | None) -> int:
         if length > longest:
             longest = length
     return longest
+
+
+def _streamable(values: Sequence[Any]) -> bool:
+    """Whether :meth:`SheetWriter.stream_table` writes a column of these values: all text, all
+    dates, or all finite numbers (blanks anywhere)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str} or kinds == {dt.date}:
+        return True
+    return kinds <= {float, int} and all(math.isfinite(v) for v in values if type(v) is float)
+
+
+def _style(cell_format: Format | None) -> str:
+    """A cell's style attribute."""
+    return "" if cell_format is None else f' s="{cell_format._get_xf_index()}"'
 
 
 def _wrapped_lines(value: Any) -> int:
@@ -515,6 +532,82 @@ class SheetWriter:
         if autofilter:
             self.ws.autofilter(start_row - 1, 0, last_row - 1, width - 1)
         return last_row
+
+    def stream_table(self, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> int:
+        """:meth:`table` from the sheet's first row, its rows made as XML in bulk and streamed
+        into a :class:`StreamedSheet` (inline strings rather than shared ones): the same cells,
+        formats, widths and row heights. For columns of text, dates or numbers; any other
+        table, or a sheet that cannot stream, goes through :meth:`table`. Returns the last
+        row written."""
+        rows = list(rows)
+        width = len(columns)
+        for number, values in enumerate(rows, start=2):
+            if len(values) != width:
+                raise ValueError(f"row {number} has {len(values)} cells for {width} columns")
+        cells = list(zip(*rows, strict=True))
+        if (
+            not rows
+            or not isinstance(self.ws, StreamedSheet)
+            or not all(_streamable(values) for values in cells)
+        ):
+            return self.table(columns, rows)
+        self.header(1, columns)
+        heights = [1] * len(rows)
+        made: list[list[str]] = []
+        for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
+            xml, length = self._streamed_column(index, values, self._formats(column))
+            made.append(xml)
+            if column.wrap:
+                self.wrapped.add(index + 1)
+                heights = [max(h, _wrapped_lines(v)) for h, v in zip(heights, values, strict=True)]
+            else:
+                self.measure(index + 1, length)
+        starts = [
+            f'<row r="{row}" spans="1:{width}"'
+            + (f' ht="{LINE_HEIGHT * lines}" customHeight="1">' if lines > 1 else ">")
+            for row, lines in enumerate(heights, start=2)
+        ]
+        body = ["".join(row) + "</row>" for row in zip(starts, *made, strict=True)]
+        self.ws.stream(body, len(rows), width - 1)
+        last_row = len(rows) + 1
+        self.ws.autofilter(0, 0, last_row - 1, width - 1)
+        return last_row
+
+    def _streamed_column(
+        self, index: int, values: Sequence[Any], formats: _ColumnFormats
+    ) -> tuple[list[str], int]:
+        """One column's cells as XML from row 2 (each distinct value made once), and its
+        display length as :meth:`_column` measures it."""
+        letter = xl_col_to_name(index)
+        present = [v for v in values if v is not None]
+        made: dict[Any, str] = {}  # a value's cell after its reference
+        if all(type(v) is str for v in present):
+            joined = "\n".join(present)
+            if needs_care(joined):
+                length = _column_length(values, formats.number_format)
+            else:
+                length = max(map(len, joined.splitlines()), default=0)
+            limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
+            for value in set(present):
+                safe, cell_format = formats.pick(value)
+                text = (safe.text if isinstance(safe, QuotedText) else safe)[:limit]
+                text = Worksheet._escape_control_characters(text)
+                preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                made[value] = (
+                    f'{_style(cell_format)} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+                )
+        else:  # dates or numbers
+            length = _column_length(values, formats.number_format)
+            for value in set(present):
+                safe, cell_format = formats.pick(value)
+                number = self.ws._convert_date_time(safe) if isinstance(safe, dt.date) else safe
+                made[value] = f"{_style(cell_format)}><v>{number:.16G}</v></c>"
+        cells = [
+            "" if value is None else f'<c r="{letter}{row}"{made[value]}'
+            for row, value in enumerate(values, start=2)
+        ]
+        return cells, length
 
     def _column(
         self, index: int, first_row: int, values: Sequence[Any], formats: _ColumnFormats

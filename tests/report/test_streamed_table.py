@@ -1,0 +1,123 @@
+"""A table streamed into its sheet as XML made in bulk reads back as the table XlsxWriter writes
+cell by cell: values, formats, quote prefixes, widths, row heights and the filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from planner.report.xlsx_writer import (
+    GB_FORMAT,
+    MONTH_FORMAT,
+    Column,
+    SheetWriter,
+    StreamedSheet,
+    Styles,
+    new_workbook,
+)
+
+COLUMNS = (
+    Column("Severity"),
+    Column("Subject"),
+    Column("Month", MONTH_FORMAT),
+    Column("GB", GB_FORMAT),
+    Column("Message", wrap=True),
+)
+AWKWARD = [
+    '=HYPERLINK("http://x","y")',
+    "-5 GB",
+    "@sum",
+    "\tindented",
+    " leading and trailing ",
+    "a & b < c > d",
+    "bell\x07 and escape\x1b",
+    "line one\nline two",
+    "caf\u00e9 \u2013 \U0001f600",
+    "x" * 70,
+    "",
+]
+
+
+def _rows() -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for index, text in enumerate(AWKWARD * 3):
+        rows.append(
+            [
+                ("error", "warning", "info")[index % 3],
+                text if index % 4 else None,
+                dt.date(2026, 1 + index % 12, 1) if index % 5 else None,
+                None if index % 7 == 0 else index * 1.25,
+                f"{text} " * (1 + index % 6),
+            ]
+        )
+    return rows
+
+
+def _write(path: Path, rows: list[list[Any]], *, streamed: bool) -> int:
+    workbook = new_workbook(path)
+    writer = SheetWriter(
+        workbook.add_worksheet("Findings", worksheet_class=StreamedSheet if streamed else None),
+        Styles(workbook),
+    )
+    last = writer.stream_table(COLUMNS, rows) if streamed else writer.table(COLUMNS, rows)
+    writer.finish()
+    workbook.close()
+    return last
+
+
+def _read(path: Path) -> dict[str, Any]:
+    sheet = load_workbook(path)["Findings"]
+    cells = [
+        (
+            cell.coordinate,
+            cell.value,
+            cell.number_format,
+            cell.alignment.horizontal,
+            cell.alignment.wrap_text,
+            cell._style.quotePrefix,
+        )
+        for row in sheet.iter_rows()
+        for cell in row
+    ]
+    return {
+        "cells": cells,
+        "heights": {k: v.height for k, v in sheet.row_dimensions.items() if v.height},
+        "widths": {k: v.width for k, v in sheet.column_dimensions.items()},
+        "filter": sheet.auto_filter.ref,
+        "dimensions": sheet.dimensions,
+    }
+
+
+@pytest.mark.parametrize("rows", [_rows(), []], ids=["awkward", "empty"])
+def test_streamed_table_reads_back_as_the_written_one(
+    rows: list[list[Any]], tmp_path: Path
+) -> None:
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    assert _write(streamed, rows, streamed=True) == _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
+
+
+def test_text_is_escaped_as_xlsxwriter_escapes_it(tmp_path: Path) -> None:
+    """A literal _xHHHH_ keeps its meaning and a carriage return is written as its escape, as
+    XlsxWriter writes them (openpyxl does not undo these escapes in inline strings, so the
+    sheet's XML is read here)."""
+    path = tmp_path / "streamed.xlsx"
+    _write(path, [["info", "_x0041_ name", None, None, "one\rtwo"]], streamed=True)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<t>_x005F_x0041_ name</t>" in sheet
+    assert "<t>one_x000D_two</t>" in sheet
+
+
+def test_columns_it_cannot_stream_go_cell_by_cell(tmp_path: Path) -> None:
+    rows = [["a", None, None, True, "b"]]  # a boolean: only XlsxWriter writes those
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    _write(streamed, rows, streamed=True)
+    _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
+    assert load_workbook(streamed)["Findings"]["D2"].value is True
