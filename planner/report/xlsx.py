@@ -795,6 +795,10 @@ def _xml_text(values: pd.Series) -> pd.Series:
     )
 
 
+# Text Excel would read as an escaped character (see _text_cells).
+_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+
+
 def _text_cells(
     letter: str,
     numbers: np.ndarray,
@@ -815,6 +819,13 @@ def _text_cells(
     attribute = np.full(len(text), plain, dtype=object)
     if needs_care(joined):
         attribute[text.str.startswith(FORMULA_TRIGGERS).to_numpy()] = f' s="{quoted}"'
+    # Excel reads _xHHHH_ in a cell's text as an escaped character, and an XML parser turns a
+    # carriage return into a line feed: both are escaped as XlsxWriter escapes them, so the
+    # text reads back as written.
+    if "_x" in joined:
+        text = text.str.replace(_EXCEL_ESCAPE, r"_x005F\1", regex=True)
+    if "\r" in joined:
+        text = text.str.replace("\r", "_x000D_", regex=False)
     if any(mark in joined for mark in "&<>"):
         text = _xml_text(text)
     # Spaces at either end of a text are kept only where the element says so.

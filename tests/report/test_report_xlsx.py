@@ -675,3 +675,24 @@ def test_buffer_and_buy_at_reach_the_page_and_the_workbook(tmp_path: Path) -> No
         assert purchase["units"] in values and purchase["monthly_cost_usd"] in values
     for line in data["headline"]["lines"]:
         assert line in values
+
+
+def test_consumption_names_read_back_as_written(tmp_path: Path) -> None:
+    """The streamed Consumption sheet escapes what Excel would decode (_xHHHH_) and what XML
+    would change (a carriage return) as XlsxWriter does, so every name reads back as written."""
+    from builders import make_plan
+
+    names = ["_x0041_", "a\rb", "\r=1", "plain"]
+    environments = [
+        {"name": name, "type": "dataverse_production", "dataverse_database_gb": 1 + n}
+        for n, name in enumerate(names)
+    ]
+    path = _write(make_plan([], environments, months=1), tmp_path)
+    sheet = load_workbook(path)["Consumption"]
+    found = {
+        unescape(row[0].value): row[0]
+        for row in sheet.iter_rows(min_row=2)
+        if row[0].value is not None
+    }
+    assert set(names) <= set(found)
+    assert found["\r=1"].quotePrefix
