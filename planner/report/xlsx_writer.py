@@ -430,6 +430,22 @@ class SheetWriter:
         cell_format = self.styles(*styles, **extra) if extra or any(styles) else None
         self._write(row - 1, column - 1, safe, cell_format)
 
+    def _write_text(self, row: int, column: int, text: str, cell_format: Format | None) -> None:
+        """A string cell. XlsxWriter copies text that begins with ``<r>`` and ends with ``</r>``
+        into the file as rich-text XML unescaped; such text (an environment's name, say) is
+        written as three plain runs instead (XlsxWriter's least), which show the same
+        characters."""
+        if text.startswith("<r>") and text.endswith("</r>"):
+            runs = (
+                text[:1],
+                text[1:2],
+                text[2:],
+                *((cell_format,) if cell_format is not None else ()),
+            )
+            self.ws.write_rich_string(row, column, *runs)
+        else:
+            self.ws.write_string(row, column, text, cell_format)
+
     def _write(self, row: int, column: int, value: Any, cell_format: Format | None) -> None:
         """One safe value at a 0-based position."""
         ws = self.ws
@@ -437,9 +453,9 @@ class SheetWriter:
             if cell_format is not None:
                 ws.write_blank(row, column, None, cell_format)
         elif isinstance(value, str):
-            ws.write_string(row, column, value, cell_format)
+            self._write_text(row, column, value, cell_format)
         elif isinstance(value, QuotedText):
-            ws.write_string(row, column, value.text, cell_format)
+            self._write_text(row, column, value.text, cell_format)
         elif isinstance(value, Formula):
             ws.write_formula(row, column, value.text, cell_format, value.value)
         elif isinstance(value, Link):

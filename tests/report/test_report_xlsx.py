@@ -696,3 +696,17 @@ def test_consumption_names_read_back_as_written(tmp_path: Path) -> None:
     }
     assert set(names) <= set(found)
     assert found["\r=1"].quotePrefix
+
+
+@pytest.mark.parametrize(
+    "text", ["<r><t>x</t></r>", "<r></t></r></si><si><t>injected</t></si><si><r><t></r>"]
+)
+def test_text_that_looks_like_rich_text_xml_stays_text(text: str, tmp_path: Path) -> None:
+    workbook = new_workbook(tmp_path / "t.xlsx")
+    writer = SheetWriter(workbook.add_worksheet("T"), Styles(workbook))
+    writer.put(1, 1, text)
+    writer.put(2, 1, "after")
+    workbook.close()
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert str(sheet["A1"].value) == text
+    assert sheet["A2"].value == "after"
