@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from planner.engine.entitlement import compute_entitlement
+from planner.engine.forecast import Forecast
 from planner.model.inputs import Inputs, environment_frame, license_frame
-from planner.planning import build_plan
+from planner.planning import build_plan, run_engine
 from planner.results import Plan
 from planner.ruleset import resolve_ruleset
 
@@ -33,6 +37,33 @@ def make_plan(
     return build_plan(
         make_inputs(license_rows, environment_rows), resolve_ruleset(rules, as_of), as_of, months
     )
+
+
+def entitled_by_pool(
+    license_rows: list[dict[str, Any]],
+    *,
+    rules: str = "pooled-2025-12",
+    as_of: str = "2026-12",
+    months: int = 24,
+) -> np.ndarray:
+    """The entitlement engine alone: GB per pool (rows) and month (columns), which the forecast
+    takes as its entitled capacity."""
+    rows = [{"source": "test", **row} for row in license_rows]
+    return compute_entitlement(license_frame(rows), resolve_ruleset(rules, as_of), months).by_pool
+
+
+def make_forecast(
+    license_rows: list[dict[str, Any]] | None = None,
+    environment_rows: list[dict[str, Any]] | None = None,
+    *,
+    rules: str = "pooled-2025-12",
+    as_of: str = "2026-12",
+    months: int = 24,
+) -> Forecast:
+    """The engine alone (entitlement, consumption, forecast), without the plan's checks and
+    reports: the engine's properties are about these figures, and each example is cheaper."""
+    inputs = make_inputs(license_rows, environment_rows)
+    return run_engine(inputs, resolve_ruleset(rules, as_of), as_of, months)[3]
 
 
 def capacity(plan: Plan, pool: str, column: str = "entitled_gb") -> float:
