@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.engine.consumption import compute_consumption
 from planner.engine.entitlement import compute_entitlement
 from planner.engine.forecast import Forecast
 from planner.model.inputs import Inputs, environment_frame, license_frame
@@ -50,6 +51,19 @@ def entitled_by_pool(
     takes as its entitled capacity."""
     rows = [{"source": "test", **row} for row in license_rows]
     return compute_entitlement(license_frame(rows), resolve_ruleset(rules, as_of), months).by_pool
+
+
+def consumed_by_pool(
+    environment_rows: list[dict[str, Any]],
+    *,
+    rules: str = "pooled-2025-12",
+    as_of: str = "2026-12",
+    months: int = 24,
+) -> np.ndarray:
+    """The consumption engine alone: GB per pool (rows) and month (columns), which the forecast
+    takes as consumed."""
+    ruleset = resolve_ruleset(rules, as_of)
+    return compute_consumption(environment_frame(environment_rows), ruleset, months).by_pool
 
 
 def make_forecast(
