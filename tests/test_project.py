@@ -7,6 +7,7 @@ import ast
 import re
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +133,7 @@ def layer_of(module: str) -> int:
     raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
 
 
+@cache
 def import_graph() -> dict[str, set[str]]:
     modules = planner_modules()
     graph = {}
