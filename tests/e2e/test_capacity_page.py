@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import run_capplan
+from clitools import run_capplan, run_capplan_together
 
 # Entitled and consumed GB per type (Database, Log, File), then what the page says: status
 # codes, and where the page gives them the remaining share, lenders and deficits.
@@ -44,15 +44,26 @@ def _capacity(result) -> dict[str, dict[str, Any]]:
     return {row["pool"]: row for row in json.loads(result.stdout)["capacity"]}
 
 
+@pytest.fixture(scope="module")
+def page_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[Any, Any]:
+    """Every scenario of the page forecast as JSON, and the first as a table, in processes run
+    side by side."""
+    commands, keys = [], []
+    for number, (database, log, file, _) in SCENARIOS.items():
+        files = _tenant(tmp_path_factory.mktemp(f"page{number}"), database, log, file)
+        flags = ("--as-of", "2026-12", "--months", "1")
+        commands.append(("forecast", *map(str, files), *flags, "--format", "json"))
+        keys.append(number)
+        if number == 1:
+            commands.append(("forecast", *map(str, files), *flags))
+            keys.append("table")
+    return dict(zip(keys, run_capplan_together(commands, check_exit=0), strict=True))
+
+
 @pytest.mark.parametrize("number", sorted(SCENARIOS))
-def test_the_page_scenarios_through_the_cli(number: int, tmp_path: Path) -> None:
-    database, log, file, statuses = SCENARIOS[number]
-    licenses, environments = _tenant(tmp_path, database, log, file)
-    result = run_capplan(
-        "forecast", str(licenses), str(environments), "--as-of", "2026-12", "--months", "1",
-        "--format", "json", check_exit=0,
-    )  # fmt: skip
-    capacity = _capacity(result)
+def test_the_page_scenarios_through_the_cli(number: int, page_answers: dict[Any, Any]) -> None:
+    statuses = SCENARIOS[number][3]
+    capacity = _capacity(page_answers[number])
     assert {pool: row["status"] for pool, row in capacity.items()} == statuses
     if number == 2:
         assert capacity["log"]["remaining_share"] == pytest.approx(0.0714, abs=1e-4)
@@ -67,15 +78,10 @@ def test_the_page_scenarios_through_the_cli(number: int, tmp_path: Path) -> None
         assert capacity[pool]["status_text"] == f"Deficit {gb:.2f} GB"
 
 
-def test_the_admin_center_words_in_the_table(tmp_path: Path) -> None:
-    database, log, file, _ = SCENARIOS[1]
-    licenses, environments = _tenant(tmp_path, database, log, file)
-    result = run_capplan(
-        "forecast", str(licenses), str(environments), "--as-of", "2026-12", "--months", "1",
-        check_exit=0,
-    )  # fmt: skip
-    assert "Running low (less than 5% left)" in result.stdout
-    assert "Within capacity" in result.stdout
+def test_the_admin_center_words_in_the_table(page_answers: dict[Any, Any]) -> None:
+    table = page_answers["table"].stdout
+    assert "Running low (less than 5% left)" in table
+    assert "Within capacity" in table
 
 
 def _lifecycle_tenant(folder: Path, fno: bool) -> list[str]:

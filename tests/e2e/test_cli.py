@@ -7,7 +7,7 @@ import shutil
 
 import jsonschema
 import pytest
-from clitools import ROOT, SAMPLES, run_capplan
+from clitools import ROOT, SAMPLES, run_capplan, run_capplan_together
 from referencing import Registry, Resource
 
 LICENSE_FILES = [
@@ -37,9 +37,34 @@ def forecast_json(*files: str, extra: tuple[str, ...] = ()) -> dict:
     return json.loads(result.stdout)
 
 
+REFERENCE = ("licenses-graph.json", "environments-inventory.csv")
+PAIRS = [
+    REFERENCE,
+    *((license_file, REFERENCE[1]) for license_file in LICENSE_FILES),
+    *((REFERENCE[0], environment_file) for environment_file in ENVIRONMENT_FILES),
+    (REFERENCE[0], "environments-ppac.json"),
+    (REFERENCE[0], "environments-lcs.json"),
+]
+
+
 @pytest.fixture(scope="module")
-def reference() -> dict:
-    return forecast_json("licenses-graph.json", "environments-inventory.csv")
+def sample_plans() -> dict[tuple[str, str], dict]:
+    """The forecast JSON of the reference samples and of each other format of the same tenant,
+    from separate processes run side by side (the reference twice: a second run must agree)."""
+    commands = [
+        ("forecast", *(str(SAMPLES / f) for f in pair), *AS_OF, "--format", "json")
+        for pair in PAIRS
+    ]
+    results = run_capplan_together(commands, check_exit=0)
+    plans = {}
+    for pair, result in zip(PAIRS, results, strict=True):
+        plans[pair if pair not in plans else ("again", *pair)] = json.loads(result.stdout)
+    return plans
+
+
+@pytest.fixture(scope="module")
+def reference(sample_plans) -> dict:
+    return sample_plans[REFERENCE]
 
 
 def test_json_matches_the_schema(reference) -> None:
@@ -49,21 +74,25 @@ def test_json_matches_the_schema(reference) -> None:
 
 
 @pytest.mark.parametrize("license_file", LICENSE_FILES)
-def test_every_license_format_gives_the_same_entitlement(reference, license_file) -> None:
-    plan = forecast_json(license_file, "environments-inventory.csv")
+def test_every_license_format_gives_the_same_entitlement(
+    sample_plans, reference, license_file
+) -> None:
+    pair = (license_file, REFERENCE[1])
+    plan = sample_plans[pair if pair != REFERENCE else ("again", *pair)]
     assert plan["capacity"] == reference["capacity"]
     assert plan["entitlement"] == reference["entitlement"]
 
 
 @pytest.mark.parametrize("environment_file", ENVIRONMENT_FILES)
-def test_inventory_csv_and_xlsx_agree(reference, environment_file) -> None:
-    plan = forecast_json("licenses-graph.json", environment_file)
+def test_inventory_csv_and_xlsx_agree(sample_plans, reference, environment_file) -> None:
+    pair = (REFERENCE[0], environment_file)
+    plan = sample_plans[pair if pair != REFERENCE else ("again", *pair)]
     assert plan["consumption"] == reference["consumption"]
 
 
-def test_admin_api_and_lcs_lists_plan_too() -> None:
+def test_admin_api_and_lcs_lists_plan_too(sample_plans) -> None:
     for environments in ("environments-ppac.json", "environments-lcs.json"):
-        plan = forecast_json("licenses-graph.json", environments)
+        plan = sample_plans[(REFERENCE[0], environments)]
         jsonschema.validate(plan, SCHEMA)
         assert {c["environment"] for c in plan["consumption"]}
 
@@ -100,11 +129,16 @@ def test_issue_example_by_hand(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("purchase", [(), ("--buffer", "10", "--buy-at", "now")])
-def test_table_and_markdown_say_what_the_json_says(purchase: tuple[str, ...]) -> None:
+def test_table_and_markdown_say_what_the_json_says(
+    reference: dict, purchase: tuple[str, ...]
+) -> None:
     """The headline and the purchase, with --buffer and --buy-at, are the JSON's in every
     format of forecast."""
     files = [str(SAMPLES / "licenses-graph.json"), str(SAMPLES / "environments-inventory.csv")]
-    reference = forecast_json("licenses-graph.json", "environments-inventory.csv", extra=purchase)
+    if purchase:
+        reference = forecast_json(
+            "licenses-graph.json", "environments-inventory.csv", extra=purchase
+        )
     table = run_capplan("forecast", *files, *AS_OF, *purchase, check_exit=0).stdout
     markdown = run_capplan(
         "forecast", *files, *AS_OF, *purchase, "--format", "markdown", check_exit=0
@@ -190,7 +224,7 @@ def test_bad_options_exit_2() -> None:
         assert "Traceback" not in result.stderr
 
 
-def test_report_writes_three_files_and_refuses_to_overwrite_an_input(tmp_path) -> None:
+def test_report_writes_three_files_and_refuses_to_overwrite_an_input(tmp_path, reference) -> None:
     licenses = tmp_path / "licenses.json"
     shutil.copy(SAMPLES / "licenses-graph.json", licenses)
     before = licenses.read_bytes()
@@ -217,8 +251,7 @@ def test_report_writes_three_files_and_refuses_to_overwrite_an_input(tmp_path) -
     assert names == ["capplan-2026-12.html", "capplan-2026-12.json", "capplan-2026-12.xlsx"]
     written = json.loads((out / "capplan-2026-12.json").read_text(encoding="utf-8"))
     jsonschema.validate(written, SCHEMA)
-    printed = forecast_json("licenses-graph.json", "environments-inventory.csv")
-    assert written["capacity"] == printed["capacity"]
+    assert written["capacity"] == reference["capacity"]
 
 
 def test_failed_report_leaves_the_earlier_one_untouched(tmp_path) -> None:
@@ -253,16 +286,19 @@ def test_whatif_flags_and_scenario_files() -> None:
     assert delta["file"]["entitled_gb"] == pytest.approx(50)
     scenarios = sorted((SAMPLES / "scenarios").glob("*.toml"))
     assert scenarios
-    for scenario in scenarios:
-        run_capplan(
-            "whatif",
-            str(SAMPLES / "licenses-graph.json"),
-            str(SAMPLES / "environments-inventory.csv"),
-            *AS_OF,
-            "--scenario",
-            str(scenario),
-            check_exit=0,
-        )
+    # Every sample scenario, side by side in one comparison, as a user would run them.
+    compared = run_capplan(
+        "whatif",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        *(option for scenario in scenarios for option in ("--scenario", str(scenario))),
+        "--format",
+        "json",
+        check_exit=0,
+    )
+    names = [s["name"] for s in json.loads(compared.stdout)["scenarios"]]
+    assert len(names) == len(scenarios)
 
 
 def test_init_writes_starter_files_that_plan(tmp_path) -> None:
