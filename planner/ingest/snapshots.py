@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ingest.source import DEFAULT_MAX_BYTES
+from planner.ingest.table import normalize_header
 
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?!\d)")
 _DATE_COLUMNS = {"date", "snapshotdate", "asof", "capturedon", "measuredon"}
@@ -43,58 +44,61 @@ def _date_from_name(path: Path) -> dt.date | None:
 
 
 def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
-    """A ``date`` column with one value (inventory CSV), or the newest ``updatedOn`` (admin API)."""
-    from planner.ingest.source import decode_text, read_raw
+    """A date column with one value (an environment table, CSV or sheet), the newest
+    ``admin_capacityupdatedon`` (the CoE capacity table) or the newest ``updatedOn`` (admin API).
 
-    raw = read_raw(path, max_bytes)
-    try:
-        text = decode_text(raw)
-    except InputError:
-        return None  # a workbook: only its file name can date it
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
+    The file is opened as every input is (planner.ingest.detect): quotes, delimiters, blank and
+    preamble lines and worksheets are read the same way, and a bad date is named by its cell."""
+    from planner.ingest.detect import open_content
+    from planner.ingest.source import read_raw
+
+    content = open_content(read_raw(path, max_bytes), kind="environments")
+    if content.json is not None:
         stamps = re.findall(
-            r'"(?:updatedOn|admin_capacityupdatedon)"\s*:\s*"(\d{4}-\d{2}-\d{2})', json.dumps(data)
+            r'"(?:updatedOn|admin_capacityupdatedon)"\s*:\s*"(\d{4}-\d{2}-\d{2})',
+            json.dumps(content.json.root),
         )
         return max(_iso_date(stamp, path, "updatedOn") for stamp in stamps) if stamps else None
-    header, _, body = text.partition("\n")
-    delimiter = max((";", ",", "\t"), key=header.count)
-    names = [re.sub(r"[\s_.\-]", "", h).casefold() for h in header.split(delimiter)]
+    table = content.table
+    assert table is not None
+    names = [normalize_header(h) for h in table.headers]
     if "admincapacityupdatedon" in names:
         # The CoE capacity table: each row was measured on its own day; the newest dates it.
         position = names.index("admincapacityupdatedon")
-        stamps = [
-            cells[position].strip().strip('"')[:10]
-            for cells in (line.split(delimiter) for line in body.splitlines())
-            if len(cells) > position and cells[position].strip().strip('"')
+        dates = [
+            _iso_date(
+                text[:10], path, "admin_capacityupdatedon", table.cell_location(row, position)
+            )
+            for row, text in enumerate(table.column(position))
+            if text
         ]
-        return max((_iso_date(s, path, "admin_capacityupdatedon") for s in stamps), default=None)
+        return max(dates, default=None)
     matches = [i for i, n in enumerate(names) if n in _DATE_COLUMNS]
     if not matches:
         return None
-    values = {
-        line.split(delimiter)[matches[0]].strip()
-        for line in body.splitlines()
-        if line.strip() and len(line.split(delimiter)) > matches[0]
-    } - {""}
+    position = matches[0]
+    column = table.column(position)
+    values = set(column) - {""}
     if len(values) != 1:
         raise InputError(
             f"the date column holds {len(values)} different dates",
             file=str(path),
+            location=f"column {table.headers[position]}",
             expected="one snapshot date per file",
         )
-    return _iso_date(values.pop()[:10], path, "the date column")
+    row = int((column != "").to_numpy().argmax())
+    return _iso_date(values.pop()[:10], path, "the date column", table.cell_location(row, position))
 
 
-def _iso_date(text: str, path: Path, what: str) -> dt.date:
+def _iso_date(text: str, path: Path, what: str, location: str | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"{what} {text!r} is not a date", file=str(path), expected="YYYY-MM-DD"
+            f"{what} {text!r} is not a date",
+            file=str(path),
+            location=location,
+            expected="YYYY-MM-DD",
         ) from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from builders import codes, licenses, make_inputs
@@ -140,3 +141,32 @@ def test_date_from_a_date_column_and_errors(tmp_path) -> None:
     )
     with pytest.raises(InputError, match="2 different dates"):
         read_snapshots([mixed])
+
+
+def test_the_date_column_is_read_like_any_table(tmp_path) -> None:
+    """Quotes, the delimiter, Excel's "sep=" line and worksheets: as every input is read."""
+    quoted = tmp_path / "snapshot-quoted.csv"
+    quoted.write_text(
+        'name,type,dataverse_database_gb,date\n"Contoso, CE",dataverse_production,2,2026-04-30\n',
+        encoding="utf-8",
+    )
+    assert read_snapshots([quoted])[0].date == dt.date(2026, 4, 30)
+    semicolons = tmp_path / "snapshot-semicolons.csv"
+    semicolons.write_text(
+        "sep=;\nname;type;date;dataverse_database_gb\n"
+        '"CE; north";dataverse_production;2026-05-31;2,5\n',
+        encoding="utf-8",
+    )
+    assert read_snapshots([semicolons])[0].date == dt.date(2026, 5, 31)
+    workbook = tmp_path / "snapshot-sheet.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["name", "type", "dataverse_database_gb", "date"])
+    book.active.append(["CE", "dataverse_production", 2, "2026-06-30"])
+    book.save(workbook)
+    assert read_snapshots([workbook])[0].date == dt.date(2026, 6, 30)
+    wrong = tmp_path / "snapshot-wrong.csv"
+    wrong.write_text('name,type,date\n"X, Y",dataverse_production,2026-13-45\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_snapshots([wrong])
+    assert caught.value.location == "row 2, column date"
+    assert "'2026-13-45' is not a date" in caught.value.message
