@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -158,6 +159,9 @@ def documents(draw: st.DrawFn) -> Any:
     return document
 
 
+# 400 generated documents, several seconds: CI runs it (slow); the tests below fuzz the JSON
+# readers in a bare run.
+@pytest.mark.slow
 @fuzz_settings(400)
 @given(documents(), st.booleans())
 def test_documents_built_from_each_vocabulary(document: Any, pretty: bool) -> None:

@@ -16,6 +16,7 @@ import io
 import json
 
 import openpyxl
+import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
@@ -110,6 +111,9 @@ def one_cell_changed(draw: st.DrawFn, seeds: tuple[str, ...] = tuple(SEEDS)) -> 
     return rows
 
 
+# 300 generated files, several seconds: CI runs it (slow); test_made_up_grids and
+# test_what_is_accepted_can_be_planned_and_rendered fuzz the CSV reader in a bare run.
+@pytest.mark.slow
 @fuzz_settings(300)
 @given(
     one_cell_changed(),
