@@ -52,21 +52,7 @@ def overage_stage_2(plan: Plan) -> Iterator[Finding]:
     Production environments and sandboxes billed pay-as-you-go are left out. The message gives
     the date and names the sandboxes.
     """
-    for stage in _stages(plan, 2):
-        affected = (
-            f"sandboxes go into administration mode: {_names(stage.environments)}"
-            if stage.environments
-            else "sandboxes would go into administration mode, but the tenant has none that is "
-            "not billed pay-as-you-go"
-        )
-        yield Finding(
-            "OVERAGE_STAGE_2",
-            "error",
-            "tenant",
-            f"From {stage.starts}, still over since {stage.t0}: {affected}. Production "
-            "environments and pay-as-you-go sandboxes are not affected.",
-            month=stage.month,
-        )
+    yield from _sandbox_stage(plan, 2, "go into administration mode", "would go")
 
 
 @check("OVERAGE_STAGE_3", "error")
@@ -76,17 +62,24 @@ def overage_stage_3(plan: Plan) -> Iterator[Finding]:
     Production environments and sandboxes billed pay-as-you-go are left out. The message gives
     the date and names the sandboxes.
     """
-    for stage in _stages(plan, 3):
+    yield from _sandbox_stage(plan, 3, "are disabled (their data is kept)", "would be")
+
+
+def _sandbox_stage(plan: Plan, number: int, happens: str, would: str) -> Iterator[Finding]:
+    """Stage 2 or 3: what happens to the sandboxes, named, on the stage's date."""
+    code = f"OVERAGE_STAGE_{number}"
+    for stage in _stages(plan, number):
         affected = (
-            f"sandboxes are disabled (their data is kept): {_names(stage.environments)}"
+            f"sandboxes {happens}: {_names(stage.environments)}"
             if stage.environments
-            else "sandboxes would be disabled, but the tenant has none that is not billed "
-            "pay-as-you-go"
+            else f"sandboxes {would} {happens.split(' ', 1)[1]}, but the tenant has none that "
+            "is not billed pay-as-you-go"
         )
         yield Finding(
-            "OVERAGE_STAGE_3",
+            code,
             "error",
             "tenant",
-            f"From {stage.starts}, still over since {stage.t0}: {affected}.",
+            f"From {stage.starts}, still over since {stage.t0}: {affected}. Production "
+            "environments and pay-as-you-go sandboxes are not affected.",
             month=stage.month,
         )
