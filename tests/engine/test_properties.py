@@ -292,3 +292,58 @@ def test_the_effective_deficit_is_consumption_beyond_the_effective_capacity(figu
     beyond = np.clip(consumed[:, 0] - forecast.effective[:, 0], 0, None)
     assert forecast.deficit[:, 0] == pytest.approx(beyond, abs=1e-6)
     assert ((forecast.status[:, 0] == "over") == (forecast.deficit[:, 0] > 0)).all()
+
+
+def _page_rules(entitled: dict[str, float], consumed: dict[str, float], line: float):
+    """The capacity page's rules for one month, written out plainly with scalars: Log borrows
+    from Database; File from Log, then Database. First the deficits are covered, then a pool
+    above its line counts more spare capacity for the notification; a pool that lent keeps its
+    own figures, one above its own line lends nothing more. Returns effective capacity and
+    deficit per type."""
+    spare = {t: max(entitled[t] - consumed[t], 0.0) for t in entitled}
+    need = {t: max(consumed[t] - entitled[t], 0.0) for t in entitled}
+    received = dict.fromkeys(entitled, 0.0)
+    lent = dict.fromkeys(entitled, 0.0)
+    order = [("database", "log"), ("log", "file"), ("database", "file")]
+    for lender, borrower in order:
+        amount = min(spare[lender], need[borrower])
+        spare[lender] -= amount
+        need[borrower] -= amount
+        received[borrower] += amount
+        lent[lender] += amount
+    for lender, borrower in order:
+        if lent[borrower] > 1e-9 or consumed[lender] > line * entitled[lender] + 1e-9:
+            continue
+        wanted = max(consumed[borrower] / line - entitled[borrower] - received[borrower], 0.0)
+        amount = min(spare[lender], wanted)
+        spare[lender] -= amount
+        received[borrower] += amount
+    return {t: entitled[t] + received[t] for t in entitled}, need
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(*(st.floats(min_value=0, max_value=300, allow_nan=False) for _ in range(6))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_engine_agrees_with_the_page_written_out_month_by_month(months) -> None:
+    ruleset = resolve_ruleset("pooled-2025-12", "2026-12")
+    pools = ruleset.pool_names
+    types = ("database", "log", "file")
+    entitled = np.array([[m[types.index(p)] for m in months] for p in pools])
+    consumed = np.array([[m[3 + types.index(p)] for m in months] for p in pools])
+    labels = [f"2027-{n + 1:02d}" for n in range(len(months))]
+    forecast = compute_forecast(entitled, consumed, labels, ruleset)
+    line = 1 - ruleset.thresholds.warning_remaining.value
+    for month, values in enumerate(months):
+        effective, deficit = _page_rules(
+            dict(zip(types, values[:3], strict=True)),
+            dict(zip(types, values[3:], strict=True)),
+            line,
+        )
+        for position, pool in enumerate(pools):
+            assert forecast.effective[position, month] == pytest.approx(effective[pool], abs=1e-6)
+            assert forecast.deficit[position, month] == pytest.approx(deficit[pool], abs=1e-6)
