@@ -713,6 +713,22 @@ def bad_files() -> dict[str, bytes]:
         "name,type," + ",".join(f"c{n}" for n in range(600)) + "\n" + "," * 601 + "\n"
     )
     out["inventory-name-too-long.csv"] = utf8("name,type\n" + "A" * 40_000 + ",developer\n")
+    out["inventory-payg-maybe.csv"] = utf8("name,type,payg\nUAT,dataverse_sandbox,maybe\n")
+    out["ppac-billing-policy-text.json"] = dumps(
+        {
+            "value": [
+                {
+                    "name": "env-1",
+                    "properties": {
+                        "displayName": "Sales UAT",
+                        "environmentSku": "Sandbox",
+                        "billingPolicy": "pay-as-you-go",
+                        "capacity": [],
+                    },
+                }
+            ]
+        }
+    )
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
