@@ -165,43 +165,55 @@ def che_operations_usage(plan: Plan) -> Iterator[Finding]:
         )
 
 
+# Environments named with their values in one USAGE_NOT_COUNTED finding; the rest are counted.
+NOT_COUNTED_SHOWN = 5
+
+
 @check("USAGE_NOT_COUNTED", "info")
 def usage_not_counted(plan: Plan) -> Iterator[Finding]:
-    """Dataverse usage or growth is given for an environment of a kind that draws on no tenant
+    """Dataverse usage or growth is given for environments of a kind that draws on no tenant
     capacity (trial, developer, Teams, as the rule set's ``counted_power_platform_skus`` says):
-    the values are read but count 0 GB. One finding per environment names the file, the row and
-    each value.
+    the values are read but count 0 GB. One finding per kind of environment names the
+    environments with the file, the row and each value (the first few, then how many more).
     """
     rows = plan.consumption_detail.unusual
-    # The rows of each environment in their order, environments by name: grouped in one pass
-    # over the rows (a pandas group per environment costs a millisecond each).
-    by_environment: dict[str, list[Any]] = {}
+    # The rows of each environment in their order, environments by kind and name: grouped in
+    # one pass over the rows (a pandas group per environment costs a millisecond each).
+    by_kind: dict[str, dict[str, list[Any]]] = {}
     for row in rows_of(rows[rows["code"] == "USAGE_NOT_COUNTED"]):
-        by_environment.setdefault(row.environment, []).append(row)
+        kind = str(row.environment_type)
+        by_kind.setdefault(kind, {}).setdefault(row.environment, []).append(row)
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
-    for environment in sorted(by_environment):
-        given = by_environment[environment]
-        first = given[0]
-        values = ", ".join(
-            f"{capacity_type_words(str(r.capacity_type))} "
-            + (
-                f"growth {r.value:g} GB per month"
-                if str(r.column).endswith("_per_month")
-                else f"{r.value:g} GB"
+    for kind in sorted(by_kind):
+        environments = by_kind[kind]
+        names = sorted(environments, key=lambda name: str(name).casefold())
+        described = []
+        for environment in names[:NOT_COUNTED_SHOWN]:
+            given = environments[environment]
+            values = ", ".join(
+                f"{capacity_type_words(str(r.capacity_type))} "
+                + (
+                    f"growth {r.value:g} GB per month"
+                    if str(r.column).endswith("_per_month")
+                    else f"{r.value:g} GB"
+                )
+                for r in given
             )
-            for r in given
-        )
-        source = str(first.source)
-        if source not in file_names:
-            file_names[source] = PurePath(source).name
-        where = f"{file_names[source]} {first.location}".strip()
+            source = str(given[0].source)
+            if source not in file_names:
+                file_names[source] = PurePath(source).name
+            where = f"{file_names[source]} {given[0].location}".strip()
+            described.append(f"{environment} ({where}: {values})")
+        more = len(names) - NOT_COUNTED_SHOWN
+        listed = "; ".join(described) + (f"; and {more:,} more" if more > 0 else "")
+        words = environment_type_words(kind)
         yield Finding(
             "USAGE_NOT_COUNTED",
             "info",
-            str(environment),
-            f"{environment} is a {environment_type_words(str(first.environment_type))} "
-            f"environment: its usage ({where}: {values}) draws on no tenant capacity, so it "
-            "counts 0 GB.",
+            words,
+            f"{words} environments draw on no tenant capacity, so the usage given for "
+            f"{len(names):,} {'environment' if len(names) == 1 else 'environments'} counts "
+            f"0 GB: {listed}.",
         )
 
 
