@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from planner.errors import printable_data
-from planner.report.data import ReportData
+from planner.report.data import CONSUMPTION_KEYS, ReportData, records
 from planner.report.formatting import (
     cost_summary,
     gb,
@@ -73,7 +73,7 @@ def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
 def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
     """Available capacity every few months, plus every month a banner starts or an overage
     stage begins, with what happens then."""
-    data = report.plan
+    data = report.brief
     names = report.names
     pools = [p["pool"] for p in data["capacity"]]
     by_month: dict[str, dict[str, dict[str, Any]]] = {}
@@ -118,7 +118,7 @@ def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
 
 def _timeline_lines(report: ReportData, style: Callable[..., str]) -> list[str]:
     """The first banner's month and the overage lifecycle's dates, with the environments."""
-    data = report.plan
+    data = report.brief
     out = [style("Banners and overage lifecycle", bold=True)]
     timeline = printable_data(report.timeline)
     banners = [e for e in timeline if e["date"] is None]
@@ -142,8 +142,17 @@ def _timeline_lines(report: ReportData, style: Callable[..., str]) -> list[str]:
     return out
 
 
+def _largest_lines(report: ReportData) -> tuple[list[dict[str, Any]], int]:
+    """The consumption lines the table shows (the largest first, ties in plan order) and how
+    many there are: picked from the table, so a large tenant's other lines are never turned into
+    records."""
+    lines = report.tables["consumption"]
+    largest = lines.sort_values("gb", ascending=False, kind="stable").head(CONSUMPTION_LINES_SHOWN)
+    return printable_data(records(largest, CONSUMPTION_KEYS)), len(lines)
+
+
 def render_table(report: ReportData, *, colour: bool = False) -> str:
-    data = printable_data(report.plan)
+    data = printable_data(report.brief)
     names = report.names
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
@@ -224,8 +233,8 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
     )
     out.append("")
 
-    consumption = sorted(data["consumption"], key=lambda c: -c["gb"])
-    out.append(style(f"Consumption ({plural(len(consumption), 'line')}; largest first)", bold=True))
+    consumption, count = _largest_lines(report)
+    out.append(style(f"Consumption ({plural(count, 'line')}; largest first)", bold=True))
     rows = [
         [
             names.pool(c["pool"]),
@@ -234,7 +243,7 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
             gb(c["gb"]),
             c["basis"],
         ]
-        for c in consumption[:CONSUMPTION_LINES_SHOWN]
+        for c in consumption
     ]
     out.extend(
         grid(
@@ -243,8 +252,8 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
             [False, False, False, True, False],
         )
     )
-    if len(consumption) > CONSUMPTION_LINES_SHOWN:
-        more = len(consumption) - CONSUMPTION_LINES_SHOWN
+    if count > CONSUMPTION_LINES_SHOWN:
+        more = count - CONSUMPTION_LINES_SHOWN
         out.append(f"... and {plural(more, 'more line')} (--format json lists them all)")
     out.append("")
 
@@ -376,7 +385,7 @@ def _markdown_timeline(report: ReportData, data: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: ReportData) -> str:
-    data = markdown_data(report.plan)
+    data = markdown_data(report.brief)
     names = report.names
     out = [
         f"## Capacity plan as of {data['as_of']} ({plural(data['months'], 'month')}), "
