@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
+import os
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.workbook import Workbook
@@ -284,9 +287,54 @@ def letter(columns: Sequence[Column], header: str) -> str:
     return xl_col_to_name([c.header for c in columns].index(header))
 
 
+# zlib's level for the workbook's parts. XlsxWriter takes zlib's default (6), which spends a
+# third of a large workbook's time compressing; level 2 does it three times as fast for a file
+# about a quarter larger. Every reader inflates any level alike.
+ZIP_LEVEL = 2
+
+
+class _QuickZipFile(zipfile.ZipFile):
+    """A zip file whose parts are compressed at ``ZIP_LEVEL`` unless a level is given."""
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: bytes | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        level = ZIP_LEVEL if compresslevel is None else compresslevel
+        super().writestr(zinfo_or_arcname, data, compress_type, level)
+
+    def write(
+        self,
+        filename: str | os.PathLike[str],
+        arcname: str | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        level = ZIP_LEVEL if compresslevel is None else compresslevel
+        super().write(filename, arcname, compress_type, level)
+
+
+class QuickWorkbook(Workbook):
+    """XlsxWriter's workbook, packed at ``ZIP_LEVEL``. XlsxWriter offers no option for the
+    level: while this workbook is stored, its module's zip file class is the one above (the
+    same zip file in every other respect)."""
+
+    def _store_workbook(self) -> None:
+        module = xlsxwriter.workbook
+        original = module.ZipFile
+        module.ZipFile = _QuickZipFile  # type: ignore[misc]
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = original  # type: ignore[misc]
+
+
 def new_workbook(path: Path | str) -> Workbook:
     """An empty workbook that writes to ``path`` when closed, with text kept as text."""
-    return xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    return QuickWorkbook(str(path), WORKBOOK_OPTIONS)
 
 
 class Styles:

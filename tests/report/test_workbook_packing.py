@@ -1,0 +1,73 @@
+"""The workbook's parts are deflated at capplan's zip level, not zlib's default, and the file
+stays an ordinary workbook: every part deflated, every part intact, read back cell for cell."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlsxwriter.workbook
+from openpyxl import load_workbook
+
+from planner.report.xlsx_writer import WORKBOOK_OPTIONS, ZIP_LEVEL, QuickWorkbook, new_workbook
+
+
+def _levels(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The compression level of every part zipfile compresses from now on."""
+    seen: list[Any] = []
+    original = zipfile._get_compressor  # type: ignore[attr-defined]
+
+    def spy(compress_type: int, compresslevel: int | None = None) -> Any:
+        seen.append(compresslevel)
+        return original(compress_type, compresslevel)
+
+    monkeypatch.setattr(zipfile, "_get_compressor", spy)
+    return seen
+
+
+def _small_workbook(workbook: xlsxwriter.Workbook) -> None:
+    sheet = workbook.add_worksheet("Numbers")
+    for row in range(200):
+        sheet.write_string(row, 0, f"environment {row}")
+        sheet.write_number(row, 1, row * 1.5)
+    sheet.write_formula(200, 1, "=SUM(B1:B200)", None, 29850.0)
+    workbook.close()
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_every_part_is_deflated_at_capplans_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    levels = _levels(monkeypatch)
+    path = tmp_path / "book.xlsx"
+    _small_workbook(QuickWorkbook(str(path), {**WORKBOOK_OPTIONS, "in_memory": in_memory}))
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        assert archive.testzip() is None
+    assert parts and {part.compress_type for part in parts} == {zipfile.ZIP_DEFLATED}
+    assert levels == [ZIP_LEVEL] * len(parts)
+    sheet = load_workbook(path)["Numbers"]
+    assert sheet["A200"].value == "environment 199"
+    assert sheet["B200"].value == 298.5
+    assert sheet["B201"].value == "=SUM(B1:B200)"
+
+
+def test_xlsxwriters_zip_file_is_left_as_it_was(tmp_path: Path) -> None:
+    before = xlsxwriter.workbook.ZipFile
+    _small_workbook(new_workbook(tmp_path / "book.xlsx"))
+    assert xlsxwriter.workbook.ZipFile is before
+    assert before is zipfile.ZipFile
+
+
+def test_a_failed_store_leaves_xlsxwriters_zip_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Any) -> Any:
+        raise RuntimeError("packing failed")
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_get_packager", broken)
+    with pytest.raises(RuntimeError, match="packing failed"):
+        _small_workbook(new_workbook(tmp_path / "book.xlsx"))
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
