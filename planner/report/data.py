@@ -85,6 +85,10 @@ class LineTable:
 
     frame: pd.DataFrame
     keys: tuple[str, ...]
+    # The plan's frame this table was cut from (None: not known). Tables of one source and the
+    # same keys hold the same lines: a scenario that reuses the baseline's consumption shares
+    # its frame, and a writer may write their text once.
+    source: pd.DataFrame | None = None
 
     def records(self) -> list[dict[str, Any]]:
         return records(self.frame, self.keys)
@@ -315,8 +319,9 @@ def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, A
 def plan_data(plan: Plan, *, line_tables: bool = False) -> dict[str, Any]:
     """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
     unrounded; with ``line_tables``, the consumption lines as a :class:`LineTable`."""
+    sources = {"consumption": plan.consumption}
     tables: dict[str, Any] = {
-        name: LineTable(frame, TABLES[name])
+        name: LineTable(frame, TABLES[name], sources[name])
         if line_tables and name in LINE_TABLES
         else records(frame, TABLES[name])
         for name, frame in plan_tables(plan).items()

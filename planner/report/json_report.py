@@ -11,6 +11,7 @@ import io
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -168,9 +169,12 @@ def _write_columns(
     pad: str,
     end: str,
     write: Callable[[str], Any],
+    runs: list[str] | None = None,
 ) -> bool:
     """Records given as a list of values per key, written as :func:`_flat_columns` writes
-    them; False (nothing written) where a value is not a leaf it can write."""
+    them; False (nothing written) where a value is not a leaf it can write. Each run of
+    records written is appended to ``runs`` when given (the text between the brackets, but
+    the separators between runs)."""
     columns = []
     for key, column in zip(keys, values, strict=True):
         cells = _cells(column, _digits(str(key)))
@@ -184,35 +188,112 @@ def _write_columns(
         if first:
             write(separator)
         rows = zip(*(column[first : first + ROWS_AT_ONCE] for column in columns), strict=True)
-        write(separator.join([template % row for row in rows]))
+        run = separator.join([template % row for row in rows])
+        write(run)
+        if runs is not None:
+            runs.append(run)
     write(end + "]")
     return True
 
 
-def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") -> None:
+# A line table's source and keys: the same lines, wherever the table is in a document.
+_LineKey = tuple[int, tuple[str, ...]]
+
+
+def _line_key(table: LineTable) -> _LineKey | None:
+    return None if table.source is None else (id(table.source), table.keys)
+
+
+@dataclass
+class _Written:
+    """Line tables a document holds more than once (a scenario's consumption lines that are
+    its baseline's), and the runs of records of those already written, with the separator
+    they were laid out with. The document keeps the sources alive while it is written, so
+    their ids name them."""
+
+    shared: set[_LineKey] = field(default_factory=set)
+    runs: dict[_LineKey, tuple[str, list[str]]] = field(default_factory=dict)
+
+
+def _shared_line_tables(value: Any) -> set[_LineKey]:
+    """The line tables of the same source and keys that occur more than once in ``value``."""
+    seen: set[_LineKey] = set()
+    shared: set[_LineKey] = set()
+
+    def visit(item: Any) -> None:
+        if isinstance(item, LineTable):
+            key = _line_key(item)
+            if key is not None:
+                (shared if key in seen else seen).add(key)
+        elif isinstance(item, dict):
+            for inner in item.values():
+                visit(inner)
+        elif isinstance(item, list) and item and isinstance(item[0], dict) and _nested(item[0]):
+            for inner in item:
+                visit(inner)
+
+    visit(value)
+    return shared
+
+
+def _line_table(
+    value: LineTable, depth: int, write: Callable[[str], Any], key: str, written: _Written
+) -> None:
+    """A line table as the list of records it stands for, from its columns where it can be;
+    one whose lines were written before in the document is that text again, at this depth."""
+    pad = "  " * (depth + 1)
+    end = "\n" + "  " * depth
+    separator = ",\n" + pad
+    line_key = _line_key(value)
+    earlier = written.runs.get(line_key) if line_key is not None else None
+    if earlier is not None:
+        # The records hold no line feed (the encoder escapes it in text): in a run, every
+        # line feed is in a separator of two records, and only the separator's pad differs.
+        before, runs = earlier
+        write("[\n" + pad)
+        for index, run in enumerate(runs):
+            if index:
+                write(separator)
+            write(run if before == separator else run.replace(before, separator))
+        write(end + "]")
+        return
+    runs: list[str] | None = [] if line_key in written.shared else None
+    columns = value.columns()
+    if (
+        len(value.frame)
+        and value.keys
+        and _write_columns(value.keys, list(columns.values()), pad, end, write, runs)
+    ):
+        if runs is not None and line_key is not None:
+            written.runs[line_key] = (separator, runs)
+        return
+    _layout(value.records(), depth, write, key, written)
+
+
+def _layout(
+    value: Any,
+    depth: int,
+    write: Callable[[str], Any],
+    key: str = "",
+    written: _Written | None = None,
+) -> None:
     """Objects one key per line, lists of flat records one record per line, the rest compact;
-    written piece by piece."""
+    written piece by piece. ``written``: see :class:`_Written` (made here when not given)."""
+    if written is None:
+        written = _Written(_shared_line_tables(value))
     pad = "  " * (depth + 1)
     end = "\n" + "  " * depth
     if isinstance(value, pd.DataFrame):
         _frame_json(value, pad, end, write)
         return
     if isinstance(value, LineTable):
-        # Written as the list of records it stands for, from its columns where it can be.
-        columns = value.columns()
-        rows = len(value.frame)
-        if not (
-            rows
-            and value.keys
-            and _write_columns(value.keys, list(columns.values()), pad, end, write)
-        ):
-            _layout(value.records(), depth, write, key)
+        _line_table(value, depth, write, key, written)
         return
     if isinstance(value, dict) and value:
         write("{\n")
         for index, (key, item) in enumerate(value.items()):
             write((",\n" if index else "") + f"{pad}{_compact(key)}: ")
-            _layout(item, depth + 1, write, str(key))
+            _layout(item, depth + 1, write, str(key), written)
         write(end + "}")
         return
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -229,7 +310,7 @@ def _layout(value: Any, depth: int, write: Callable[[str], Any], key: str = "") 
         for index, item in enumerate(value):
             write((",\n" if index else "") + pad)
             if _nested(item):
-                _layout(item, depth + 1, write)
+                _layout(item, depth + 1, write, "", written)
             else:
                 write(_compact(rounded(item)))
         write(end + "]")

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from planner.ingest import load_inputs
@@ -120,3 +121,78 @@ def test_whatif_json_is_the_same_from_line_tables() -> None:
     plain = comparison_data(comparison)
     assert lines["baseline"]["consumption"].records() == plain["baseline"]["consumption"]
     assert json_report.dumps(lines) == json_report.dumps(plain)
+
+
+def _table(source: pd.DataFrame) -> LineTable:
+    keys = ("environment", "gb", "basis")
+    return LineTable(source.loc[:, list(keys)], keys, source)
+
+
+def test_a_line_table_written_again_is_the_same_text_at_its_depth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Line tables cut from one frame are encoded once; the second is that text laid out at
+    its own depth, byte for byte what the records give, line feeds and pads in text
+    included."""
+    source = pd.DataFrame(
+        {
+            "environment": [f"ENV-{n}" if n % 5 else ',\n    {"x": 1}\n' for n in range(45)],
+            "gb": [n / 3 for n in range(45)],
+            "basis": ["measured", "estimated\nby type", None] * 15,
+            "other": range(45),
+        }
+    )
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 10)  # several runs of records
+    document = {
+        "baseline": {"consumption": _table(source), "n": 1},
+        "scenarios": [
+            {"name": "a", "plan": {"consumption": _table(source)}},
+            {"name": "b", "plan": {"deeper": {"consumption": _table(source)}}},
+        ],
+        "same depth": {"consumption": _table(source)},
+    }
+    encoded: list[int] = []
+    original = json_report._cells
+
+    def counting(values: list[Any], digits: int) -> list[str] | None:
+        encoded.append(len(values))
+        return original(values, digits)
+
+    monkeypatch.setattr(json_report, "_cells", counting)
+    text = json_report.dumps(document)
+    assert encoded == [45, 45, 45]  # one table's three keys, once
+    records = _table(source).records()
+    plain = {
+        "baseline": {"consumption": records, "n": 1},
+        "scenarios": [
+            {"name": "a", "plan": {"consumption": records}},
+            {"name": "b", "plan": {"deeper": {"consumption": records}}},
+        ],
+        "same depth": {"consumption": records},
+    }
+    monkeypatch.setattr(json_report, "_cells", lambda values, digits: None)  # record by record
+    assert text == json_report.dumps(plain)
+    assert json.loads(text) == json.loads(json_report.dumps(plain))
+
+
+def test_line_tables_of_other_frames_are_written_each() -> None:
+    first = pd.DataFrame({"environment": ["A"], "gb": [1.0], "basis": ["x"]})
+    second = pd.DataFrame({"environment": ["B"], "gb": [2.0], "basis": ["y"]})
+    text = json_report.dumps({"a": _table(first), "b": {"c": _table(second)}})
+    assert json.loads(text) == {
+        "a": [{"environment": "A", "gb": 1.0, "basis": "x"}],
+        "b": {"c": [{"environment": "B", "gb": 2.0, "basis": "y"}]},
+    }
+
+
+def test_a_license_only_scenario_shares_the_baselines_consumption_lines() -> None:
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    inputs = load_inputs(
+        [str(samples / "licenses-graph.json"), str(samples / "environments-inventory.csv")]
+    )
+    scenario = Scenario("more", (AddLicenses(sku="DYN365_FINANCE", quantity=5),))
+    comparison = compare(inputs, [scenario], resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    lines = comparison_data(comparison, line_tables=True)
+    baseline = lines["baseline"]["consumption"]
+    assert lines["scenarios"][0]["plan"]["consumption"].source is baseline.source
+    assert json_report._shared_line_tables(lines) == {(id(baseline.source), baseline.keys)}
