@@ -672,7 +672,10 @@ _GROWTH_WORDS = re.compile(r"; grows \S+ GB per month(?: \(.*\))?$")
 def _basis_without_growth(lines: pd.DataFrame) -> pd.Series:
     if "basis_without_growth" in lines.columns:
         return lines["basis_without_growth"].astype(object)
-    return lines["basis"].astype(str).str.replace(_GROWTH_WORDS, "", regex=True)
+    # Each distinct basis once: the growth rates in words repeat across thousands of lines.
+    codes, distinct = pd.factorize(lines["basis"].astype(str))
+    stripped = pd.Series(distinct, dtype=object).str.replace(_GROWTH_WORDS, "", regex=True)
+    return pd.Series(stripped.to_numpy(dtype=object)[codes], index=lines.index, dtype=object)
 
 
 def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[Any]]:

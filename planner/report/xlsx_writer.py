@@ -24,7 +24,7 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -652,11 +652,24 @@ class SheetWriter:
             else:
                 length = max(map(len, joined.splitlines()), default=0)
             limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
+            # XlsxWriter's escapes change only text holding "_x", a control character but tab
+            # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined
+            # by line feeds, so "_x" cannot span two) is left as it is.
+            escape = (
+                "_x" in joined
+                or has_illegal(joined)
+                or "\r" in joined
+                or "\ufffe" in joined
+                or "\uffff" in joined
+            )
             for value in set(present):
                 safe, cell_format = formats.pick(value)
                 text = (safe.text if isinstance(safe, QuotedText) else safe)[:limit]
-                text = Worksheet._escape_control_characters(text)
-                preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+                if escape:
+                    text = Worksheet._escape_control_characters(text)
+                # _preserve_whitespace's test (\s at either end) without two pattern scans.
+                spaced = text[:1].isspace() or text[-1:].isspace()
+                preserve = ' xml:space="preserve"' if spaced else ""
                 text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 made[value] = (
                     f'{_style(cell_format)} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'

@@ -121,3 +121,46 @@ def test_columns_it_cannot_stream_go_cell_by_cell(tmp_path: Path) -> None:
     _write(written, rows, streamed=False)
     assert _read(streamed) == _read(written)
     assert load_workbook(streamed)["Findings"]["D2"].value is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain words",
+        "_x0041_ literal",
+        "half _x004 escape",
+        "carriage\rreturn",
+        "bell\x07 dropped",
+        "non\ufffecharacter",
+        "non\uffffcharacter",
+        " leading",
+        "trailing ",
+        "\u00a0non-breaking",
+        "non-breaking\u00a0",
+        "ends with a line feed\n",
+        "\tindented",
+        "a & b < c",
+    ],
+)
+def test_each_text_is_escaped_and_spaced_as_xlsxwriter_does(text: str, tmp_path: Path) -> None:
+    """Alone in its column or beside plain text, a text's XML is XlsxWriter's escapes and its
+    whitespace attribute, whichever way the column is checked."""
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.worksheet import Worksheet
+
+    from planner.report.xlsx_writer import QuotedText, safe_cell_text
+
+    safe = safe_cell_text(text)
+    expected = Worksheet._escape_control_characters(
+        safe.text if isinstance(safe, QuotedText) else safe
+    )
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(expected) else ""
+    expected = expected.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for rows in ([["info", None, None, None, text]], [["info", None, None, None, "plain"]] * 2):
+        if len(rows) > 1:
+            rows = [rows[0], ["info", None, None, None, text]]
+        path = tmp_path / "streamed.xlsx"
+        _write(path, rows, streamed=True)
+        with zipfile.ZipFile(path) as archive:
+            sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        assert f"<t{preserve}>{expected}</t>" in sheet
