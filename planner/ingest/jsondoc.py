@@ -3,11 +3,11 @@
 Keys are looked up case-insensitively because the same API response reaches users both as the
 service wrote it (``skuPartNumber``) and re-serialized by PowerShell (``SkuPartNumber``).
 
-Rules and scenario files are checked against msgspec Structs (planner.model.structs); these
-documents are not, on purpose: they are Microsoft's answers, whose keys come in any case and
-under older names, with fields added over time that must be ignored, and numbers that hand-edited
-copies quote. A Struct refuses all of that; :class:`JsonReader` reads what capplan needs and names
-the JSON path of what it cannot use.
+The checks of a single value (:func:`checked_text`, :func:`checked_whole_number`,
+:func:`checked_size`) are shared by two ways of reading a document: planner.ingest.jsonshape reads
+it into msgspec Structs, like rules and scenario files (the tenant capacity answer is read so);
+:class:`JsonReader` looks fields up one by one and names the JSON path of what it cannot use (the
+Graph, Power Platform, LCS and CoE readers and format detection, not moved to Structs yet).
 """
 
 from __future__ import annotations
@@ -158,79 +158,110 @@ class JsonReader:
 
     def text(self, obj: dict, path: str, *names: str, required: bool = True) -> str:
         where, value = self.field(obj, path, *names)
-        if value is None:
-            if required:
-                raise self.fail(f"{names[0]} is missing", where, f"{names[0]} as text")
-            return ""
-        if not isinstance(value, str):
-            raise self.fail(f"{names[0]} is {type_name(value)}", where, f"{names[0]} as text")
-        value = trim(value)
-        if _SURROGATE.search(value):
-            # JSON may spell half of a UTF-16 pair ("\\ud800") alone; it is no character, and no
-            # report could be written with it.
-            raise self.fail(
-                f"{names[0]} holds an unpaired surrogate escape (\\ud800 to \\udfff)",
-                where,
-                f"{names[0]} as text of real characters",
-            )
-        if required and not value:
-            raise self.fail(f"{names[0]} is empty", where, f"{names[0]} as non-empty text")
-        if len(value) > LONGEST_TEXT:
-            raise self.fail(
-                f"{names[0]} is {len(value):,} characters long",
-                where,
-                f"{names[0]} of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
-            )
-        return value
+        try:
+            return checked_text(value, names[0], required=required)
+        except Unfit as error:
+            raise self.fail(error.message, where, error.expected) from None
 
     def whole_number(
         self, obj: dict, path: str, *names: str, required: bool = True, default: int = 0
     ) -> int:
         where, value = self.field(obj, path, *names)
-        expected = f"{names[0]} as a whole number from 0 to {ABSURD:,}"
-        if value is None:
-            if required:
-                raise self.fail(f"{names[0]} is missing", where, expected)
-            return default
-        number = self._number(value, where, expected, maximum=ABSURD)
-        if number != int(number):
-            raise self.fail(f"{value!r} is not a whole number", where, expected)
-        return int(number)
+        try:
+            return checked_whole_number(value, names[0], required=required, default=default)
+        except Unfit as error:
+            raise self.fail(error.message, where, error.expected) from None
 
     def size(self, obj: dict, path: str, *names: str, maximum: float) -> float | None:
         """A non-negative finite amount up to ``maximum``, or None when absent or null."""
         where, value = self.field(obj, path, *names)
-        if value is None:
-            return None
-        return self._number(value, where, f"{names[0]} as a number from 0 upwards", maximum)
-
-    def _number(self, value: Any, where: str, expected: str, maximum: float) -> float:
-        if isinstance(value, bool):
-            raise self.fail(f"found {type_name(value)}, not a number", where, expected)
-        if isinstance(value, str):
-            # Hand-edited files quote numbers; accept digits, nothing else.
-            try:
-                value = plain_float(trim(value))
-            except ValueError:
-                try:
-                    loose = float(trim(value))  # "NaN", "Infinity": say what they are
-                except ValueError:
-                    raise self.fail(f"'{value}' is not a number", where, expected) from None
-                if math.isfinite(loose):
-                    raise self.fail(f"'{value}' is not a number", where, expected) from None
-                value = loose
-        if not isinstance(value, (int, float)):
-            raise self.fail(f"found {type_name(value)}, not a number", where, expected)
         try:
-            number = float(value)
-        except OverflowError:
-            raise self.fail("the number is far too large", where, expected) from None
-        if not math.isfinite(number):
-            raise self.fail(f"{value!r} is not a finite number", where, expected)
-        if number < 0:
-            raise self.fail(f"{value!r} is negative", where, expected)
-        if number > maximum:
-            raise self.fail(
-                f"{value!r} is larger than {maximum:,.0f}, which cannot be right", where, expected
-            )
-        return number
+            return checked_size(value, names[0], maximum)
+        except Unfit as error:
+            raise self.fail(error.message, where, error.expected) from None
+
+
+class Unfit(ValueError):
+    """A value that does not fit: what is wrong and what was expected (the caller adds where)."""
+
+    def __init__(self, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+
+
+def checked_text(value: Any, name: str, *, required: bool = True) -> str:
+    """``value`` (None when absent) as trimmed text; ``""`` when absent and not required."""
+    if value is None:
+        if required:
+            raise Unfit(f"{name} is missing", f"{name} as text")
+        return ""
+    if not isinstance(value, str):
+        raise Unfit(f"{name} is {type_name(value)}", f"{name} as text")
+    value = trim(value)
+    if _SURROGATE.search(value):
+        # JSON may spell half of a UTF-16 pair ("\\ud800") alone; it is no character, and no
+        # report could be written with it.
+        raise Unfit(
+            f"{name} holds an unpaired surrogate escape (\\ud800 to \\udfff)",
+            f"{name} as text of real characters",
+        )
+    if required and not value:
+        raise Unfit(f"{name} is empty", f"{name} as non-empty text")
+    if len(value) > LONGEST_TEXT:
+        raise Unfit(
+            f"{name} is {len(value):,} characters long",
+            f"{name} of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+        )
+    return value
+
+
+def checked_whole_number(value: Any, name: str, *, required: bool = True, default: int = 0) -> int:
+    """``value`` (None when absent) as a whole number from 0 to ABSURD."""
+    expected = f"{name} as a whole number from 0 to {ABSURD:,}"
+    if value is None:
+        if required:
+            raise Unfit(f"{name} is missing", expected)
+        return default
+    number = checked_number(value, expected, maximum=ABSURD)
+    if number != int(number):
+        raise Unfit(f"{value!r} is not a whole number", expected)
+    return int(number)
+
+
+def checked_size(value: Any, name: str, maximum: float) -> float | None:
+    """A non-negative finite amount up to ``maximum``, or None when ``value`` is None."""
+    if value is None:
+        return None
+    return checked_number(value, f"{name} as a number from 0 upwards", maximum)
+
+
+def checked_number(value: Any, expected: str, maximum: float) -> float:
+    """A finite number from 0 to ``maximum``: a JSON number, or digits in quotes."""
+    if isinstance(value, bool):
+        raise Unfit(f"found {type_name(value)}, not a number", expected)
+    if isinstance(value, str):
+        # Hand-edited files quote numbers; accept digits, nothing else.
+        try:
+            value = plain_float(trim(value))
+        except ValueError:
+            try:
+                loose = float(trim(value))  # "NaN", "Infinity": say what they are
+            except ValueError:
+                raise Unfit(f"'{value}' is not a number", expected) from None
+            if math.isfinite(loose):
+                raise Unfit(f"'{value}' is not a number", expected) from None
+            value = loose
+    if not isinstance(value, (int, float)):
+        raise Unfit(f"found {type_name(value)}, not a number", expected)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise Unfit("the number is far too large", expected) from None
+    if not math.isfinite(number):
+        raise Unfit(f"{value!r} is not a finite number", expected)
+    if number < 0:
+        raise Unfit(f"{value!r} is negative", expected)
+    if number > maximum:
+        raise Unfit(f"{value!r} is larger than {maximum:,.0f}, which cannot be right", expected)
+    return number

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeVar
@@ -43,17 +43,27 @@ class Mismatch(Exception):
     found: Any  # the value at path (wrong_type, bad_value); None otherwise
     expected: str  # what fits there, in words
     allowed: tuple[str, ...] = ()  # the keys the table may hold (unknown_key)
+    reason: str = ""  # msgspec's own words (wrong_type, bad_value), such as a dec_hook's error
 
     def __str__(self) -> str:
         return f"{self.problem} at {self.path!r}: expected {self.expected}"
 
 
-def convert(data: Any, type_: type[T]) -> T:
-    """``data`` (parsed TOML) as ``type_``; :class:`Mismatch` says what does not fit."""
+def convert(
+    data: Any,
+    type_: type[T],
+    *,
+    strict: bool = True,
+    dec_hook: Callable[[type, Any], Any] | None = None,
+) -> T:
+    """``data`` (parsed TOML or JSON) as ``type_``; :class:`Mismatch` says what does not fit.
+
+    ``strict`` and ``dec_hook`` are msgspec's: JSON answers are read with ``strict=False`` and a
+    hook that checks capplan's own leaf types (see planner.ingest.jsonshape)."""
     try:
-        return msgspec.convert(data, type_)
+        return msgspec.convert(data, type_, strict=strict, dec_hook=dec_hook)
     except msgspec.ValidationError as error:
-        raise _mismatch(data, type_, str(error), ()) from None
+        raise _mismatch(data, type_, str(error), (), (strict, dec_hook)) from None
 
 
 def struct_keys(cls: type) -> tuple[str, ...]:
@@ -73,17 +83,22 @@ def required_keys(cls: type) -> tuple[str, ...]:
 # Explaining msgspec's error
 
 
-def _mismatch(data: Any, type_: Any, message: str, base: Path) -> Mismatch:
+_Options = tuple[bool, Callable[[type, Any], Any] | None]
+
+
+def _mismatch(
+    data: Any, type_: Any, message: str, base: Path, options: _Options = (True, None)
+) -> Mismatch:
     text, at, where = message.rpartition(_AT)
     if at and re.fullmatch(rf"(?:{_SEGMENT.pattern})*`", where):
         try:
-            return _walk(data, type_, text, where, base)
+            return _walk(data, type_, text, where, base, options)
         except LookupError:
             pass  # an unknown key that itself looks like a path: the path was not one
-    return _walk(data, type_, message, "", base)
+    return _walk(data, type_, message, "", base, options)
 
 
-def _walk(data: Any, type_: Any, text: str, where: str, base: Path) -> Mismatch:
+def _walk(data: Any, type_: Any, text: str, where: str, base: Path, options: _Options) -> Mismatch:
     segments = [m.group(1) or m.group(2) for m in _SEGMENT.finditer(where)]
     value, current, parent, path = data, type_, None, list(base)
     for segment in segments:
@@ -92,9 +107,9 @@ def _walk(data: Any, type_: Any, text: str, where: str, base: Path) -> Mismatch:
             value_type = _dict_value_type(current, value)
             for key, item in value.items():
                 try:
-                    msgspec.convert(item, value_type)
+                    msgspec.convert(item, value_type, strict=options[0], dec_hook=options[1])
                 except msgspec.ValidationError as inner:
-                    return _mismatch(item, value_type, str(inner), (*path, key))
+                    return _mismatch(item, value_type, str(inner), (*path, key), options)
             raise LookupError(where)
         key: str | int = int(segment) if segment.isdigit() else segment
         if not (isinstance(value, Mapping) or (isinstance(value, list) and isinstance(key, int))):
@@ -128,8 +143,10 @@ def _classify(
     if parent is not None and path and path[-1] == _tag_field(parent[0]):
         # The kind of a tagged table: say which kinds there are.
         tags = _tags(parent[0])
-        return Mismatch(path, problem, str(path[-1]), value, "one of " + ", ".join(tags))
-    return Mismatch(path, problem, _last_key(path), value, words(type_))
+        return Mismatch(
+            path, problem, str(path[-1]), value, "one of " + ", ".join(tags), reason=text
+        )
+    return Mismatch(path, problem, _last_key(path), value, words(type_), reason=text)
 
 
 def _last_key(path: Path) -> str:
