@@ -1,0 +1,254 @@
+"""Microsoft's JSON answers read into msgspec Structs, with messages that name the JSON path.
+
+The same validation as rules and scenario files (planner.model.structs), adapted to documents
+capplan does not write:
+
+- keys come in any case (the service writes ``skuPartNumber``, PowerShell ``SkuPartNumber``) and
+  under older names: :func:`read_json` first maps every key onto the Struct's field name, found
+  case-insensitively among the field's canonical spelling (``rename="camel"``) and the older
+  names the Struct lists in ``aliases``; the key as written is kept, for messages;
+- fields Microsoft adds over time are ignored (no ``forbid_unknown_fields``);
+- leaves are capplan's own types (:class:`Text`, :class:`OptionalText`, :class:`Count`,
+  :class:`Flag`), checked by the same functions as before (planner.ingest.jsondoc), so quoted
+  digits are numbers and nothing else is; msgspec's ``strict=False`` has nothing left to loosen;
+- a value whose meaning depends on another one (an amount and its unit) is declared ``Any`` and
+  checked by the reader once the unit is known.
+
+Each Struct also holds where it was found (``at``) and the keys as written (``written``), so a
+reader's own checks can name the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from functools import cache
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+
+from planner.errors import InputError
+from planner.ingest.jsondoc import (
+    Unfit,
+    checked_text,
+    checked_whole_number,
+    item,
+    lookup,
+    member,
+    type_name,
+)
+from planner.model.limits import MAX_ROWS
+from planner.model.structs import Mismatch, convert, words
+
+T = TypeVar("T", bound="JsonObject")
+
+_AT = "@path"
+_KEYS = "@keys"
+_NAME = "\x00name\x00"  # stands for the field's name in a leaf's message until it is known
+_UNFIT = "capplan-unfit:"
+
+
+class JsonObject(msgspec.Struct, kw_only=True, rename="camel"):
+    """An object of a JSON answer: where it was found, and its keys as written."""
+
+    at: str = msgspec.field(default="", name=_AT)
+    written: dict[str, str] = msgspec.field(default_factory=dict, name=_KEYS)
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {}  # canonical name: older names
+
+    def where(self, name: str) -> str:
+        """The path of the field ``name`` (canonical), with its key as written when present."""
+        return member(self.at, self.written.get(name, name))
+
+
+class Text(str):
+    """Required text, trimmed: present, not null, not empty, of real characters."""
+
+
+class OptionalText(str):
+    """Text, trimmed; "" when absent or null."""
+
+
+class Count(int):
+    """A whole number from 0 to ABSURD, digits in quotes accepted; 0 when absent or null."""
+
+
+class Flag(int):
+    """true or false (and nothing else), as 1 or 0; 0 when absent or null."""
+
+
+def read_json(file: str, document: Any, type_: type[T]) -> T:
+    """``document`` as ``type_``; InputError naming the file, the JSON path and what fits."""
+    shaped = _normalise(file, document, type_, "")
+    try:
+        return convert(shaped, type_, strict=False, dec_hook=_leaf)
+    except Mismatch as mismatch:
+        raise _explain(file, shaped, type_, mismatch) from None
+
+
+def fail(file: str, message: str, path: str, expected: str) -> InputError:
+    return InputError(message, file=file, location=path or "(top level)", expected=expected)
+
+
+# ----------------------------------------------------------------------------------------------
+# Keys in any case onto the field names
+
+
+def _normalise(file: str, value: Any, type_: Any, path: str) -> Any:
+    for kind in _kinds(type_):
+        if isinstance(kind, type) and issubclass(kind, JsonObject) and isinstance(value, dict):
+            return _object(file, value, kind, path)
+        if typing.get_origin(kind) is list and isinstance(value, list):
+            if len(value) > MAX_ROWS:
+                raise fail(
+                    file,
+                    f"the list has {len(value):,} items, more than the {MAX_ROWS:,} capplan reads",
+                    path,
+                    f"at most {MAX_ROWS:,} licenses or environments in one file",
+                )
+            (item_type,) = typing.get_args(kind)
+            return [_normalise(file, v, item_type, item(path, i)) for i, v in enumerate(value)]
+    if isinstance(value, str) and not any(k in _LEAVES or k is Any for k in _kinds(type_)):
+        # Text where an object or list belongs is refused, but msgspec cannot even look at text
+        # holding a lone surrogate; what the message says of it (its start) stays the same.
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _object(file: str, obj: dict, cls: type[JsonObject], path: str) -> dict:
+    shaped: dict[str, Any] = {_AT: path}
+    written: dict[str, str] = {}
+    for name, field_type in _fields(cls):
+        found = lookup(obj, name, *cls.aliases.get(name, ()))
+        if found is not None:
+            key, value = found
+            written[name] = key
+            shaped[name] = _normalise(file, value, field_type, member(path, key))
+    shaped[_KEYS] = written
+    return shaped
+
+
+@cache
+def _fields(cls: type[JsonObject]) -> tuple[tuple[str, Any], ...]:
+    """(canonical name, declared type) of each field a document may hold, in order."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return tuple(
+        (field.encode_name, hints[field.name])
+        for field in msgspec.structs.fields(cls)
+        if field.encode_name not in (_AT, _KEYS)
+    )
+
+
+def _kinds(type_: Any) -> tuple[Any, ...]:
+    """The types a value of ``type_`` may be: the members of a union, without Annotated."""
+    while typing.get_origin(type_) is typing.Annotated:
+        type_ = typing.get_args(type_)[0]
+    members = typing.get_args(type_) if typing.get_origin(type_) in _UNIONS else (type_,)
+    return tuple(_kinds(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members)
+
+
+_UNIONS = (typing.Union, type(int | None))
+_LEAVES = (Text, OptionalText, Count, Flag)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# ----------------------------------------------------------------------------------------------
+# Leaves, checked as before
+
+
+def _leaf(type_: type, value: Any) -> Any:
+    try:
+        return _check(type_, value)
+    except Unfit as unfit:
+        raise ValueError(_UNFIT + json.dumps([unfit.message, unfit.expected])) from None
+
+
+def _check(type_: type, value: Any) -> Any:
+    # msgspec keeps what the hook returns only when it is of the declared type.
+    if type_ is Text:
+        return Text(checked_text(value, _NAME))
+    if type_ is OptionalText:
+        return OptionalText(checked_text(value, _NAME, required=False))
+    if type_ is Count:
+        return Count(checked_whole_number(value, _NAME, required=False))
+    if type_ is Flag:
+        if value is not None and not isinstance(value, bool):
+            raise Unfit(f"{_NAME} is not true or false", "true/false")
+        return Flag(bool(value))
+    raise NotImplementedError(type_)
+
+
+# ----------------------------------------------------------------------------------------------
+# What does not fit, in the words the readers have always used
+
+
+def _explain(file: str, shaped: Any, root: Any, mismatch: Mismatch) -> InputError:
+    if mismatch.problem == "missing_key":
+        where = member(_written(shaped, mismatch.path), mismatch.key)
+        declared = _declared(root, (*mismatch.path, mismatch.key))
+        return _unfit_value(file, None, declared, mismatch.key, where)
+    where = _written(shaped, mismatch.path)
+    if mismatch.reason.startswith(_UNFIT):
+        message, expected = json.loads(mismatch.reason.removeprefix(_UNFIT))
+        return fail(
+            file,
+            message.replace(_NAME, mismatch.key),
+            where,
+            expected.replace(_NAME, mismatch.key),
+        )
+    declared = _declared(root, mismatch.path)
+    return _unfit_value(file, mismatch.found, declared, mismatch.key, where)
+
+
+def _unfit_value(file: str, found: Any, declared: Any, name: str, where: str) -> InputError:
+    """The message for ``found`` where ``declared`` was expected (a list, an object, a leaf)."""
+    expected = words(declared)
+    for kind in _kinds(declared):
+        if typing.get_origin(kind) is list:
+            return fail(file, f"found {type_name(found)}, not a list", where, expected)
+        if isinstance(kind, type) and issubclass(kind, JsonObject):
+            hint = ""
+            if isinstance(found, str) and found.startswith(("Microsoft.", "System.", "@{")):
+                hint = " (the export was cut short: ConvertTo-Json needs a larger -Depth)"
+            return fail(file, f"found {type_name(found)}, not an object{hint}", where, expected)
+        if kind in _LEAVES:
+            try:
+                _check(kind, found)
+            except Unfit as unfit:
+                return fail(
+                    file,
+                    unfit.message.replace(_NAME, name),
+                    where,
+                    unfit.expected.replace(_NAME, name),
+                )
+    return fail(file, f"found {type_name(found)}", where, expected)
+
+
+def _written(shaped: Any, path: tuple[str | int, ...]) -> str:
+    """``path`` (canonical names, from the root) with each key as the document wrote it."""
+    where, value = "", shaped
+    for segment in path:
+        if isinstance(segment, int):
+            where = item(where, segment)
+        elif isinstance(value, dict) and _AT in value:
+            where = member(value[_AT], value[_KEYS].get(segment, segment))
+        else:
+            where = member(where, segment)
+        try:
+            value = value[segment]
+        except (LookupError, TypeError):
+            value = None
+    return where
+
+
+def _declared(type_: Any, path: tuple[str | int, ...]) -> Any:
+    """The declared type of the value at ``path`` of a document read as ``type_``."""
+    for segment in path:
+        kinds = _kinds(type_)
+        if isinstance(segment, int):
+            lists = [typing.get_args(k)[0] for k in kinds if typing.get_origin(k) is list]
+            type_ = lists[0] if lists else Any
+        else:
+            objects = [k for k in kinds if isinstance(k, type) and issubclass(k, JsonObject)]
+            type_ = dict(_fields(objects[0])).get(segment, Any) if objects else Any
+    return type_
