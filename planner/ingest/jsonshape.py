@@ -9,8 +9,9 @@ capplan does not write:
   names the Struct lists in ``aliases``; the key as written is kept, for messages;
 - fields Microsoft adds over time are ignored (no ``forbid_unknown_fields``);
 - leaves are capplan's own types (:class:`Text`, :class:`OptionalText`, :class:`Count`,
-  :class:`Flag`), checked by the same functions as before (planner.ingest.jsondoc), so quoted
-  digits are numbers and nothing else is; msgspec's ``strict=False`` has nothing left to loosen;
+  :class:`WholeNumber`, :class:`Flag`), checked by the same functions as before
+  (planner.ingest.jsondoc), so quoted digits are numbers and nothing else is; msgspec's
+  ``strict=False`` has nothing left to loosen;
 - a value whose meaning depends on another one (an amount and its unit) is declared ``Any`` and
   checked by the reader once the unit is known.
 
@@ -41,7 +42,7 @@ from planner.ingest.jsondoc import (
 from planner.model.limits import MAX_ROWS
 from planner.model.structs import Mismatch, convert, words
 
-T = TypeVar("T", bound="JsonObject")
+T = TypeVar("T")
 
 _AT = "@path"
 _KEYS = "@keys"
@@ -73,17 +74,22 @@ class Count(int):
     """A whole number from 0 to ABSURD, digits in quotes accepted; 0 when absent or null."""
 
 
+class WholeNumber(int):
+    """A whole number from 0 to ABSURD, digits in quotes accepted; required."""
+
+
 class Flag(int):
     """true or false (and nothing else), as 1 or 0; 0 when absent or null."""
 
 
-def read_json(file: str, document: Any, type_: type[T]) -> T:
-    """``document`` as ``type_``; InputError naming the file, the JSON path and what fits."""
-    shaped = _normalise(file, document, type_, "")
+def read_json(file: str, document: Any, type_: type[T], at: str = "") -> T:
+    """``document`` (found at the path ``at`` of the file) as ``type_``; InputError naming the
+    file, the JSON path and what fits."""
+    shaped = _normalise(file, document, type_, at)
     try:
         return convert(shaped, type_, strict=False, dec_hook=_leaf)
     except Mismatch as mismatch:
-        raise _explain(file, shaped, type_, mismatch) from None
+        raise _explain(file, shaped, type_, mismatch, at) from None
 
 
 def fail(file: str, message: str, path: str, expected: str) -> InputError:
@@ -148,7 +154,7 @@ def _kinds(type_: Any) -> tuple[Any, ...]:
 
 
 _UNIONS = (typing.Union, type(int | None))
-_LEAVES = (Text, OptionalText, Count, Flag)
+_LEAVES = (Text, OptionalText, Count, WholeNumber, Flag)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -171,6 +177,8 @@ def _check(type_: type, value: Any) -> Any:
         return OptionalText(checked_text(value, _NAME, required=False))
     if type_ is Count:
         return Count(checked_whole_number(value, _NAME, required=False))
+    if type_ is WholeNumber:
+        return WholeNumber(checked_whole_number(value, _NAME))
     if type_ is Flag:
         if value is not None and not isinstance(value, bool):
             raise Unfit(f"{_NAME} is not true or false", "true/false")
@@ -182,12 +190,12 @@ def _check(type_: type, value: Any) -> Any:
 # What does not fit, in the words the readers have always used
 
 
-def _explain(file: str, shaped: Any, root: Any, mismatch: Mismatch) -> InputError:
+def _explain(file: str, shaped: Any, root: Any, mismatch: Mismatch, at: str) -> InputError:
     if mismatch.problem == "missing_key":
-        where = member(_written(shaped, mismatch.path), mismatch.key)
+        where = member(_written(shaped, mismatch.path, at), mismatch.key)
         declared = _declared(root, (*mismatch.path, mismatch.key))
         return _unfit_value(file, None, declared, mismatch.key, where)
-    where = _written(shaped, mismatch.path)
+    where = _written(shaped, mismatch.path, at)
     if mismatch.reason.startswith(_UNFIT):
         message, expected = json.loads(mismatch.reason.removeprefix(_UNFIT))
         return fail(
@@ -224,9 +232,10 @@ def _unfit_value(file: str, found: Any, declared: Any, name: str, where: str) ->
     return fail(file, f"found {type_name(found)}", where, expected)
 
 
-def _written(shaped: Any, path: tuple[str | int, ...]) -> str:
-    """``path`` (canonical names, from the root) with each key as the document wrote it."""
-    where, value = "", shaped
+def _written(shaped: Any, path: tuple[str | int, ...], at: str) -> str:
+    """``path`` (canonical names, from the root at ``at``) with each key as the document wrote
+    it."""
+    where, value = at, shaped
     for segment in path:
         if isinstance(segment, int):
             where = item(where, segment)

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from msgspec import Meta
 
 from planner.errors import InputError
-from planner.ingest.jsondoc import JsonReader, item
+from planner.ingest.jsonshape import (
+    Count,
+    JsonObject,
+    OptionalText,
+    WholeNumber,
+    fail,
+    read_json,
+)
 from planner.ingest.table import Field, NumberRule, Table, match_columns, parse_numbers
 from planner.model.inputs import license_frame
 
@@ -86,65 +95,79 @@ _OPTIONAL_UNITS = NumberRule("a whole number of licenses", whole=True)
 # Graph GET /v1.0/subscribedSkus
 
 
+class Prepaid(JsonObject):
+    enabled: WholeNumber
+    warning: Count = Count(0)
+
+
+class SubscribedSku(JsonObject):
+    sku_part_number: OptionalText | None = None  # None: absent or null
+    sku_id: Any = None  # checked as a GUID, as written
+    prepaid_units: Annotated[
+        Prepaid | None,
+        Meta(description="prepaidUnits as an object with enabled, warning, suspended"),
+    ] = None
+    consumed_units: Count | None = None  # None: not said
+
+
+_SKUS = list[
+    Annotated[SubscribedSku, Meta(description="a subscribed SKU object with skuPartNumber")]
+]
+
+
 def read_graph_json(
     file: str, items: list, items_path: str, options: LicenseOptions
 ) -> pd.DataFrame:
     """One license row per subscribed SKU object."""
-    reader = JsonReader(file)
     rows: list[dict] = []
-    for index, value in enumerate(items):
-        path = item(items_path, index)
-        sku_object = reader.as_object(value, path, "a subscribed SKU object with skuPartNumber")
+    for sku_object in read_json(file, items, _SKUS, at=items_path):
         # Some exports keep only the skuId; the SKU catalog knows the part number of a GUID.
-        sku = reader.text(sku_object, path, "skuPartNumber", required=False)
-        sku_id = _json_guid(reader, sku_object, path)
+        sku = str(sku_object.sku_part_number or "")
+        sku_id = _json_guid(file, sku_object)
         if not sku and not sku_id:
-            where, written = reader.field(sku_object, path, "skuPartNumber")
-            raise reader.fail(
+            written = sku_object.sku_part_number
+            raise fail(
+                file,
                 f"skuPartNumber is {'missing' if written is None else 'empty'} and there is "
                 "no skuId",
-                where,
+                sku_object.where("skuPartNumber"),
                 "skuPartNumber, skuId or both on every subscribed SKU",
             )
-        prepaid_path, prepaid = reader.field(sku_object, path, "prepaidUnits")
+        prepaid = sku_object.prepaid_units
         if prepaid is None:
-            raise reader.fail(
+            raise fail(
+                file,
                 "prepaidUnits is missing",
-                prepaid_path,
+                sku_object.where("prepaidUnits"),
                 "prepaidUnits as an object with enabled, warning, suspended, lockedOut",
             )
-        prepaid = reader.as_object(
-            prepaid, prepaid_path, "prepaidUnits as an object with enabled, warning, suspended"
-        )
-        enabled = reader.whole_number(prepaid, prepaid_path, "enabled")
-        warning = reader.whole_number(prepaid, prepaid_path, "warning", required=False)
-        consumed = reader.whole_number(
-            sku_object, path, "consumedUnits", required=False, default=-1
-        )
+        consumed = sku_object.consumed_units
         rows.append(
             {
                 "sku": sku,
                 "sku_id": sku_id,
                 "display_name": "",
-                "quantity": enabled + (warning if options.include_warning_units else 0),
-                "warning_units": warning,
-                "consumed_units": consumed,
+                "quantity": int(prepaid.enabled)
+                + (int(prepaid.warning) if options.include_warning_units else 0),
+                "warning_units": int(prepaid.warning),
+                "consumed_units": -1 if consumed is None else int(consumed),
                 "source": file,
-                "location": path,
+                "location": sku_object.at,
                 "start_month": 0,
             }
         )
     return license_frame(rows)
 
 
-def _json_guid(reader: JsonReader, obj: dict, path: str) -> str:
-    where, value = reader.field(obj, path, "skuId")
+def _json_guid(file: str, sku_object: SubscribedSku) -> str:
+    value = sku_object.sku_id
     if value is None:
         return ""
     if not isinstance(value, str) or not GUID.match(value.strip()):
-        raise reader.fail(
+        raise fail(
+            file,
             f"skuId {value!r} is not a GUID",
-            where,
+            sku_object.where("skuId"),
             "a GUID like 00000000-0000-0000-0000-000000000000",
         )
     return value.strip().strip("{}").lower()
