@@ -32,6 +32,7 @@ import msgspec
 from planner.errors import InputError
 from planner.ingest.jsondoc import (
     Unfit,
+    checked_size,
     checked_text,
     checked_whole_number,
     item,
@@ -94,6 +95,22 @@ def read_json(file: str, document: Any, type_: type[T], at: str = "") -> T:
 
 def fail(file: str, message: str, path: str, expected: str) -> InputError:
     return InputError(message, file=file, location=path or "(top level)", expected=expected)
+
+
+def text_field(file: str, obj: JsonObject, name: str, value: Any) -> str:
+    """An ``Any`` field read as optional text once the reader knows it needs it."""
+    try:
+        return checked_text(value, name, required=False)
+    except Unfit as unfit:
+        raise fail(file, unfit.message, obj.where(name), unfit.expected) from None
+
+
+def size_field(file: str, obj: JsonObject, name: str, value: Any, maximum: float) -> float | None:
+    """An ``Any`` field read as an amount from 0 to ``maximum`` (None when absent or null)."""
+    try:
+        return checked_size(value, name, maximum)
+    except Unfit as unfit:
+        raise fail(file, unfit.message, obj.where(name), unfit.expected) from None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,10 +20,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any
 
 import numpy as np
+from msgspec import Meta
 
-from planner.ingest.jsondoc import JsonReader, item, lookup, member
+from planner.ingest.jsonshape import (
+    JsonObject,
+    OptionalText,
+    Text,
+    fail,
+    read_json,
+    size_field,
+    text_field,
+)
 from planner.ingest.table import ABSURD, compact
 from planner.model.units import MB_PER_GB, mb_to_gb
 
@@ -56,47 +66,90 @@ class ReadResult:
     notes: tuple[str, ...]
 
 
+class CapacityEntry(JsonObject):
+    capacity_type: Text
+    # Read only for the types capplan plans for (the others are listed and ignored).
+    capacity_unit: Any = None
+    rated_consumption: Any = None
+    actual_consumption: Any = None
+    updated_on: Any = None  # only orders measurements: a missing or odd one is no error
+
+
+class LinkedEnvironment(JsonObject):
+    instance_url: OptionalText = OptionalText()
+
+
+class BillingPolicy(JsonObject):
+    id: OptionalText = OptionalText()
+
+
+class Properties(JsonObject, kw_only=True):
+    display_name: OptionalText = OptionalText()
+    environment_sku: Text
+    is_default: Any = None  # true, and nothing else, marks the default environment
+    capacity: Annotated[
+        list[Annotated[CapacityEntry, Meta(description="a capacity entry with capacityType")]]
+        | None,
+        Meta(description="capacity as a list of consumption entries"),
+    ] = None
+    linked_environment_metadata: Annotated[
+        LinkedEnvironment | None, Meta(description="linkedEnvironmentMetadata as an object")
+    ] = None
+    billing_policy: Annotated[
+        BillingPolicy | None, Meta(description="billingPolicy as an object with an id")
+    ] = None
+
+
+class Environment(JsonObject):
+    properties: Annotated[Properties | None, Meta(description="properties as an object")] = None
+    name: OptionalText = OptionalText()
+
+
+_ENVIRONMENTS = list[
+    Annotated[Environment, Meta(description="an environment object with properties")]
+]
+
+
 def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
-    reader = JsonReader(file)
     notes: list[str] = []
     rows: list[dict] = []
     taken: set[str] = set()
     included_sandbox_taken = False
     skipped_capacity_types: set[str] = set()
-    for index, value in enumerate(items):
-        path = item(items_path, index)
-        environment = reader.as_object(value, path, "an environment object with properties")
-        properties_path, properties = reader.field(environment, path, "properties")
+    environments = read_json(file, items, _ENVIRONMENTS, at=items_path)
+    for index, environment in enumerate(environments):
+        path = environment.at
+        properties = environment.properties
         if properties is None:
-            raise reader.fail(
+            raise fail(
+                file,
                 "properties is missing",
-                properties_path,
+                environment.where("properties"),
                 "properties with displayName and environmentSku",
             )
-        properties = reader.as_object(properties, properties_path, "properties as an object")
-        environment_id = reader.text(environment, path, "name", required=False)
-        display_name = reader.text(properties, properties_path, "displayName", required=False)
+        environment_id = str(environment.name)
+        display_name = str(properties.display_name)
         name = display_name or environment_id
         if not name:
-            raise reader.fail(
+            raise fail(
+                file,
                 "the environment has neither properties.displayName nor name",
                 path,
                 "a displayName or a name (environment id)",
             )
-        sku = reader.text(properties, properties_path, "environmentSku")
-        is_default = lookup(properties, "isDefault")
-        usage, actual, measured_on = _capacity(
-            reader, properties, properties_path, skipped_capacity_types
-        )
-        dataverse = _dataverse_url(reader, properties, properties_path)
-        payg = _billing_policy(reader, properties, properties_path)
+        sku = str(properties.environment_sku)
+        usage, actual, measured_on = _capacity(file, properties, skipped_capacity_types)
+        linked = properties.linked_environment_metadata
+        dataverse = None if linked is None else str(linked.instance_url).rstrip("/")
+        # Pay-as-you-go: properties.billingPolicy names a billing policy (an object with an id).
+        payg = properties.billing_policy is not None and bool(properties.billing_policy.id)
         hosts_operations = any(
             (usage.get(t) or 0) > 0 or (actual.get(t) or 0) > 0
             for t in _FINANCE_OPERATIONS_CAPACITY
         )
         environment_type, power_platform = _environment_type(
             compact(sku),
-            is_default=is_default is not None and is_default[1] is True,
+            is_default=properties.is_default is True,
             hosts_operations=hosts_operations,
             has_dataverse=dataverse is not None,
             included_sandbox_taken=included_sandbox_taken,
@@ -172,65 +225,42 @@ def _unique_name(name: str, environment_id: str, index: int, taken: set[str]) ->
 
 
 def _capacity(
-    reader: JsonReader, properties: dict, path: str, skipped: set[str]
+    file: str, properties: Properties, skipped: set[str]
 ) -> tuple[dict[str, float | None], dict[str, float | None], str]:
     """Rated and actual consumption in MB per capacity type present in the list, and the date of
     the newest measurement ("" when no entry carries a readable updatedOn)."""
-    where, entries = reader.field(properties, path, "capacity")
     usage: dict[str, float | None] = {}
     actual: dict[str, float | None] = {}
     dates: list[str] = []
-    if entries is None:
-        return usage, actual, ""
-    entries = reader.as_list(entries, where, "capacity as a list of consumption entries")
-    for index, value in enumerate(entries):
-        entry_path = item(where, index)
-        entry = reader.as_object(value, entry_path, "a capacity entry with capacityType")
-        api_type = reader.text(entry, entry_path, "capacityType")
+    for entry in properties.capacity or ():
+        api_type = str(entry.capacity_type)
         capacity_type = _CAPACITY_TYPE_BY_API.get(compact(api_type))
         if capacity_type is None:
             skipped.add(api_type)
             continue
         if capacity_type in usage:
-            raise reader.fail(
+            raise fail(
+                file,
                 f"capacityType '{api_type}' appears twice for this environment",
-                member(entry_path, "capacityType"),
+                f"{entry.at}.capacityType",
                 "one entry per capacity type",
             )
-        unit = reader.text(entry, entry_path, "capacityUnit", required=False) or "MB"
+        unit = text_field(file, entry, "capacityUnit", entry.capacity_unit) or "MB"
         factor = _MB_PER_UNIT.get(unit.casefold())
         if factor is None:
-            raise reader.fail(
+            raise fail(
+                file,
                 f"capacityUnit '{unit}' is not a unit capplan knows",
-                member(entry_path, "capacityUnit"),
+                f"{entry.at}.capacityUnit",
                 "MB (or GB)",
             )
-        rated = reader.size(entry, entry_path, "ratedConsumption", maximum=_MAX_MB / factor)
-        real = reader.size(entry, entry_path, "actualConsumption", maximum=_MAX_MB / factor)
+        maximum = _MAX_MB / factor
+        rated = size_field(file, entry, "ratedConsumption", entry.rated_consumption, maximum)
+        real = size_field(file, entry, "actualConsumption", entry.actual_consumption, maximum)
         usage[capacity_type] = None if rated is None else rated * factor
         actual[capacity_type] = None if real is None else real * factor
         # The date only orders measurements; a missing or odd one leaves the age unknown.
-        updated = lookup(entry, "updatedOn")
-        if updated is not None and isinstance(updated[1], str) and _DATE.match(updated[1]):
-            dates.append(updated[1][:10])
+        updated = entry.updated_on
+        if isinstance(updated, str) and _DATE.match(updated):
+            dates.append(updated[:10])
     return usage, actual, max(dates, default="")
-
-
-def _billing_policy(reader: JsonReader, properties: dict, path: str) -> bool:
-    """Whether the environment is billed pay-as-you-go: ``properties.billingPolicy`` names a
-    billing policy (an object with an ``id``)."""
-    where, policy = reader.field(properties, path, "billingPolicy")
-    if policy is None:
-        return False
-    policy = reader.as_object(policy, where, "billingPolicy as an object with an id")
-    return bool(reader.text(policy, where, "id", required=False))
-
-
-def _dataverse_url(reader: JsonReader, properties: dict, path: str) -> str | None:
-    """The Dataverse organization URL, or None when the environment has no Dataverse."""
-    where, linked = reader.field(properties, path, "linkedEnvironmentMetadata")
-    if linked is None:
-        return None
-    linked = reader.as_object(linked, where, "linkedEnvironmentMetadata as an object")
-    url = reader.text(linked, where, "instanceUrl", required=False)
-    return url.rstrip("/")
