@@ -6,8 +6,8 @@ service wrote it (``skuPartNumber``) and re-serialized by PowerShell (``SkuPartN
 The checks of a single value (:func:`checked_text`, :func:`checked_whole_number`,
 :func:`checked_size`) are shared by two ways of reading a document: planner.ingest.jsonshape reads
 it into msgspec Structs, like rules and scenario files (the tenant capacity answer, Graph's
-subscribedSkus and the Power Platform environment list are read so); :class:`JsonReader` looks
-fields up one by one and names the JSON path of what it cannot use (the LCS and CoE readers and
+subscribedSkus, the Power Platform and LCS environment lists are read so); :class:`JsonReader`
+looks fields up one by one and names the JSON path of what it cannot use (the CoE reader and
 format detection, not moved to Structs yet).
 """
 

@@ -19,10 +19,12 @@ docs/input-formats.md):
 from __future__ import annotations
 
 import re
+from typing import Annotated, ClassVar
 
 import numpy as np
+from msgspec import Meta
 
-from planner.ingest.jsondoc import JsonReader, item
+from planner.ingest.jsonshape import JsonObject, OptionalText, Text, fail, read_json
 from planner.ingest.ppac import ReadResult
 from planner.ingest.table import compact
 
@@ -35,21 +37,32 @@ def tier_from_topology(text: str) -> float:
     return float(match.group(1)) if match else np.nan
 
 
+class LcsEnvironment(JsonObject, rename="pascal", kw_only=True):
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "DeploymentStatusDisplay": ("DeploymentStatus",)
+    }
+
+    environment_name: Text
+    environment_type: Text
+    environment_group: OptionalText = OptionalText()
+    deployment_status_display: OptionalText = OptionalText()
+    topology_display_name: OptionalText = OptionalText()
+
+
+_ENVIRONMENTS = list[Annotated[LcsEnvironment, Meta(description="an LCS environment object")]]
+
+
 def read_lcs_json(file: str, items: list, items_path: str) -> ReadResult:
-    reader = JsonReader(file)
     notes: list[str] = []
     candidates: list[dict] = []
     seen: dict[str, str] = {}
-    for index, value in enumerate(items):
-        path = item(items_path, index)
-        environment = reader.as_object(value, path, "an LCS environment object")
-        name = reader.text(environment, path, "EnvironmentName")
-        written_type = reader.text(environment, path, "EnvironmentType")
-        group = reader.text(environment, path, "EnvironmentGroup", required=False)
-        status = reader.text(
-            environment, path, "DeploymentStatusDisplay", "DeploymentStatus", required=False
-        )
-        topology = reader.text(environment, path, "TopologyDisplayName", required=False)
+    for environment in read_json(file, items, _ENVIRONMENTS, at=items_path):
+        path = environment.at
+        name = str(environment.environment_name)
+        written_type = str(environment.environment_type)
+        group = str(environment.environment_group)
+        status = str(environment.deployment_status_display)
+        topology = str(environment.topology_display_name)
         if compact(group) == "disasterrecovery":
             notes.append(f"{file}: {path} '{name}' is a disaster-recovery replica; skipped")
             continue
@@ -57,7 +70,8 @@ def read_lcs_json(file: str, items: list, items_path: str) -> ReadResult:
             notes.append(f"{file}: {path} '{name}' is {status.lower()}; skipped")
             continue
         if name.casefold() in seen:
-            raise reader.fail(
+            raise fail(
+                file,
                 f"EnvironmentName '{name}' is used twice: at {seen[name.casefold()]} and {path}",
                 path,
                 "one entry per environment",
