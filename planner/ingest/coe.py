@@ -14,11 +14,16 @@ formatted value in JSON) or ``admin_environmentname``.
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+import msgspec
 import numpy as np
 import pandas as pd
+from msgspec import Meta
 
 from planner.errors import InputError
-from planner.ingest.jsondoc import JsonReader, item, lookup
+from planner.ingest.jsondoc import lookup
+from planner.ingest.jsonshape import JsonObject, fail, read_json, size_field, text_field
 from planner.ingest.table import ABSURD, Field, NumberRule, Table, compact, match_columns
 from planner.ingest.table import parse_numbers as table_numbers
 from planner.ingest.tenant_capacity import CAPACITY_TYPE_BY_API
@@ -73,27 +78,76 @@ def read_coe_table(table: Table) -> pd.DataFrame:
     return _environments(table.file, rows)
 
 
+# The Web API's columns, as written; each may come with its formatted value (choices, lookups).
+_COLUMNS = (
+    "_admin_environment_value",
+    "admin_environment",
+    "admin_environmentname",
+    "admin_capacitytype",
+    "admin_capacityunit",
+    "admin_ratedconsumption",
+    "admin_actualconsumption",
+)
+_FORMATTED_COLUMNS = (
+    "_admin_environment_value",
+    "admin_environment",
+    "admin_capacitytype",
+    "admin_capacityunit",
+)
+
+
+class CoeRow(
+    JsonObject,
+    rename={
+        **{name: name for name in _COLUMNS},
+        **{f"{name}_formatted": name + _FORMATTED for name in _FORMATTED_COLUMNS},
+    },
+):
+    """A row of admin_environmentcapacities. The columns stay Any: which of a column and its
+    formatted value is read, and whether a code is refused, is decided across the two keys, and
+    admin_environmentname is read only when admin_environment names nothing; the Struct finds
+    the columns (in any case) and checks that the row is an object."""
+
+    _admin_environment_value: Any = None
+    _admin_environment_value_formatted: Any = None
+    admin_environment: Any = None
+    admin_environment_formatted: Any = None
+    admin_environmentname: Any = None  # read only when admin_environment names nothing
+    admin_capacitytype: Any = None
+    admin_capacitytype_formatted: Any = None
+    admin_capacityunit: Any = None
+    admin_capacityunit_formatted: Any = None
+    admin_ratedconsumption: Any = None
+    admin_actualconsumption: Any = None
+
+
+_ROWS = list[Annotated[CoeRow, Meta(description="an admin_environmentcapacity row")]]
+
+
 def read_coe_json(file: str, items: list, items_path: str) -> pd.DataFrame:
-    reader = JsonReader(file)
     rows = []
-    for index, value in enumerate(items):
-        path = item(items_path, index)
-        entry = reader.as_object(value, path, "an admin_environmentcapacity row")
-        name = _text(reader, entry, path, "_admin_environment_value", "admin_environment")
+    maximum = ABSURD * MB_PER_GB
+    for entry in read_json(file, items, _ROWS, at=items_path):
+        path = entry.at
+        name = _text(file, entry, "_admin_environment_value", "admin_environment")
         if not name:
-            name = reader.text(entry, path, "admin_environmentname", required=False)
+            name = text_field(file, entry, "admin_environmentname", entry.admin_environmentname)
         if not name:
-            raise reader.fail(
+            raise fail(
+                file,
                 "the row names no environment",
                 path,
                 "admin_environment (with its formatted value) or admin_environmentname",
             )
-        capacity_type = _text(reader, entry, path, "admin_capacitytype")
-        unit = _text(reader, entry, path, "admin_capacityunit")
+        capacity_type = _text(file, entry, "admin_capacitytype")
+        unit = _text(file, entry, "admin_capacityunit")
         factor = _factor(unit, file, path)
-        maximum = ABSURD * MB_PER_GB
-        rated = reader.size(entry, path, "admin_ratedconsumption", maximum=maximum)
-        actual = reader.size(entry, path, "admin_actualconsumption", maximum=maximum)
+        rated = size_field(
+            file, entry, "admin_ratedconsumption", entry.admin_ratedconsumption, maximum
+        )
+        actual = size_field(
+            file, entry, "admin_actualconsumption", entry.admin_actualconsumption, maximum
+        )
         rows.append(
             (
                 name,
@@ -107,22 +161,25 @@ def read_coe_json(file: str, items: list, items_path: str) -> pd.DataFrame:
     return _environments(file, rows)
 
 
-def _text(reader: JsonReader, entry: dict, path: str, *names: str) -> str:
+def _text(file: str, entry: CoeRow, *names: str) -> str:
     """A column as a person reads it: the formatted value where the Web API gives one (choices
     and lookups), else the value itself when it is text."""
+    values = msgspec.structs.asdict(entry)
     for name in names:
-        formatted = lookup(entry, name + _FORMATTED)
-        if formatted is not None and isinstance(formatted[1], str) and formatted[1].strip():
-            return formatted[1].strip()
+        formatted = values.get(f"{name}_formatted")
+        if isinstance(formatted, str) and formatted.strip():
+            return formatted.strip()
     for name in names:
-        found = lookup(entry, name)
-        if found is None or found[1] is None:
+        value = values[name]
+        if value is None:
             continue
-        if isinstance(found[1], str):
-            return found[1].strip()
-        raise reader.fail(
-            f"{found[0]} is the code {found[1]!r}, not its name",
-            f"{path}.{found[0]}",
+        if isinstance(value, str):
+            return value.strip()
+        key = entry.written[name]
+        raise fail(
+            file,
+            f"{key} is the code {value!r}, not its name",
+            f"{entry.at}.{key}",
             "the formatted values: request the rows with the header "
             'Prefer: odata.include-annotations="*"',
         )
