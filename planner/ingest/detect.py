@@ -15,7 +15,14 @@ from planner.errors import InputError
 from planner.ingest import formats
 from planner.ingest.coe import looks_like_coe_item
 from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD
-from planner.ingest.jsondoc import JsonReader, lookup, parse_json, type_name
+from planner.ingest.jsondoc import (
+    checked_list,
+    checked_object,
+    lookup,
+    parse_json,
+    refusal,
+    type_name,
+)
 from planner.ingest.source import RawFile, decode_text, is_workbook_container, refuse_known_binaries
 from planner.ingest.table import Table, normalize_header, table_from_text
 from planner.ingest.workbook import choose_sheet
@@ -137,10 +144,9 @@ def _tabular(table: Table, base: str | None, *, sheet_named: bool = False) -> Co
 
 
 def _json_content(file: str, document: Any) -> Content:
-    reader = JsonReader(file)
     root = document
     if isinstance(document, dict):
-        _refuse_error_document(reader, document)
+        _refuse_error_document(file, document)
         if lookup(document, "tenantCapacities"):
             return Content(
                 format_id=formats.TENANT_CAPACITY_JSON,
@@ -148,7 +154,8 @@ def _json_content(file: str, document: Any) -> Content:
             )
         found = lookup(document, "value", "Data")
         if found is None:
-            raise reader.fail(
+            raise refusal(
+                file,
                 "the JSON object has no 'value' or 'Data' list",
                 "",
                 'an API response: {"value": [...]} (Graph, Power Platform admin) or '
@@ -156,37 +163,40 @@ def _json_content(file: str, document: Any) -> Content:
             )
         key, items = found
         items_path = key
-        items = reader.as_list(items, items_path, f"{key} as a list of objects")
+        items = checked_list(file, items, items_path, f"{key} as a list of objects")
     elif isinstance(document, list):
         items, items_path = document, ""
     else:
-        raise reader.fail(
+        raise refusal(
+            file,
             f"the document is {type_name(document)}",
             "",
             "an object with a 'value' or 'Data' list, or a list of objects",
         )
     if not items:
-        raise reader.fail(
+        raise refusal(
+            file,
             "the list is empty: there are no licenses or environments to read",
             items_path,
             "at least one SKU or environment",
         )
     first_path = f"{items_path}[0]"
-    first = reader.as_object(items[0], first_path, "a subscribed SKU or an environment object")
+    first = checked_object(file, items[0], first_path, "a subscribed SKU or an environment object")
     return Content(
-        format_id=_classify_item(reader, first, first_path),
+        format_id=_classify_item(file, first, first_path),
         json=JsonContent(file, root, items, items_path),
     )
 
 
-def _refuse_error_document(reader: JsonReader, document: dict) -> None:
+def _refuse_error_document(file: str, document: dict) -> None:
     """A saved error response is a common mistake; say so instead of "no value list"."""
     error = lookup(document, "error")
     if error is not None and isinstance(error[1], dict):
         code = lookup(error[1], "code")
         message = lookup(error[1], "message")
         detail = ": ".join(str(part[1]) for part in (code, message) if part is not None)
-        raise reader.fail(
+        raise refusal(
+            file,
             f"the file holds an error response from the API ({detail or 'no details'})",
             error[0],
             "the response of a successful request",
@@ -195,14 +205,15 @@ def _refuse_error_document(reader: JsonReader, document: dict) -> None:
     if success is not None and success[1] is False:
         message = lookup(document, "ErrorMessage")
         detail = message[1] if message is not None and message[1] else "no details"
-        raise reader.fail(
+        raise refusal(
+            file,
             f"LCS reported that the request failed ({detail})",
             success[0],
             "the response of a successful request (IsSuccess true)",
         )
 
 
-def _classify_item(reader: JsonReader, first: dict, path: str) -> str:
+def _classify_item(file: str, first: dict, path: str) -> str:
     if looks_like_coe_item(first):
         return formats.COE_ENVIRONMENT_CAPACITY_JSON
     if any(lookup(first, key) for key in _GRAPH_KEYS):
@@ -217,7 +228,8 @@ def _classify_item(reader: JsonReader, first: dict, path: str) -> str:
     if any(lookup(first, key) for key in _LCS_KEYS):
         return formats.LCS_ENVIRONMENTS_JSON
     keys = ", ".join(str(key) for key in list(first)[:12]) or "none"
-    raise reader.fail(
+    raise refusal(
+        file,
         f"the objects in this list are neither subscribed SKUs nor environments (keys: {keys})",
         path,
         "Graph subscribedSkus objects (skuPartNumber, prepaidUnits), Power Platform admin "

@@ -1,14 +1,15 @@
-"""JSON documents: parsing with clear errors, and typed look-ups that name the JSON path.
+"""JSON documents: parsing with clear errors, key look-up in any case, and the checks of one
+value that name what was expected.
 
 Keys are looked up case-insensitively because the same API response reaches users both as the
 service wrote it (``skuPartNumber``) and re-serialized by PowerShell (``SkuPartNumber``).
 
-The checks of a single value (:func:`checked_text`, :func:`checked_whole_number`,
-:func:`checked_size`) are shared by two ways of reading a document: planner.ingest.jsonshape reads
-it into msgspec Structs, like rules and scenario files (the tenant capacity answer, Graph's
-subscribedSkus, the Power Platform and LCS environment lists are read so); :class:`JsonReader`
-looks fields up one by one and names the JSON path of what it cannot use (the CoE reader and
-format detection, not moved to Structs yet).
+The readers of Microsoft's answers declare their shape as msgspec Structs and read them with
+planner.ingest.jsonshape, like rules and scenario files; the checks of one value here
+(:func:`checked_text`, :func:`checked_whole_number`, :func:`checked_size`) are what its leaf
+types run, so that quoted digits are numbers, and nothing else is, in every reader. Format
+detection (planner.ingest.detect) uses :func:`checked_object` and :func:`checked_list` to find
+the list it classifies before any shape is known.
 """
 
 from __future__ import annotations
@@ -119,67 +120,38 @@ def lookup(obj: dict, *names: str) -> tuple[str, Any] | None:
     return None
 
 
-class JsonReader:
-    """Typed access to one document, raising InputError that names the file and JSON path."""
+def refusal(file: str, message: str, path: str, expected: str) -> InputError:
+    """The InputError for what is wrong at ``path`` of a JSON document ("" for its top)."""
+    return InputError(message, file=file, location=path or "(top level)", expected=expected)
 
-    def __init__(self, file: str) -> None:
-        self.file = file
 
-    def fail(self, message: str, path: str, expected: str) -> InputError:
-        return InputError(
-            message, file=self.file, location=path or "(top level)", expected=expected
+def cut_short_hint(value: Any) -> str:
+    """What to say of text found where an object belongs: PowerShell's ConvertTo-Json writes an
+    object nested deeper than its -Depth as its type name."""
+    if isinstance(value, str) and value.startswith(("Microsoft.", "System.", "@{")):
+        return " (the export was cut short: ConvertTo-Json needs a larger -Depth)"
+    return ""
+
+
+def checked_object(file: str, value: Any, path: str, what: str = "an object") -> dict:
+    if not isinstance(value, dict):
+        raise refusal(
+            file, f"found {type_name(value)}, not an object{cut_short_hint(value)}", path, what
         )
+    return value
 
-    def as_object(self, value: Any, path: str, what: str = "an object") -> dict:
-        if not isinstance(value, dict):
-            hint = ""
-            if isinstance(value, str) and value.startswith(("Microsoft.", "System.", "@{")):
-                hint = " (the export was cut short: ConvertTo-Json needs a larger -Depth)"
-            raise self.fail(f"found {type_name(value)}, not an object{hint}", path, what)
-        return value
 
-    def as_list(self, value: Any, path: str, what: str) -> list:
-        if not isinstance(value, list):
-            raise self.fail(f"found {type_name(value)}, not a list", path, what)
-        if len(value) > MAX_ROWS:
-            raise self.fail(
-                f"the list has {len(value):,} items, more than the {MAX_ROWS:,} capplan reads",
-                path,
-                f"at most {MAX_ROWS:,} licenses or environments in one file",
-            )
-        return value
-
-    def field(self, obj: dict, path: str, *names: str) -> tuple[str, Any]:
-        """(path of the key, value); value None when absent."""
-        found = lookup(obj, *names)
-        if found is None:
-            return member(path, names[0]), None
-        key, value = found
-        return member(path, key), value
-
-    def text(self, obj: dict, path: str, *names: str, required: bool = True) -> str:
-        where, value = self.field(obj, path, *names)
-        try:
-            return checked_text(value, names[0], required=required)
-        except Unfit as error:
-            raise self.fail(error.message, where, error.expected) from None
-
-    def whole_number(
-        self, obj: dict, path: str, *names: str, required: bool = True, default: int = 0
-    ) -> int:
-        where, value = self.field(obj, path, *names)
-        try:
-            return checked_whole_number(value, names[0], required=required, default=default)
-        except Unfit as error:
-            raise self.fail(error.message, where, error.expected) from None
-
-    def size(self, obj: dict, path: str, *names: str, maximum: float) -> float | None:
-        """A non-negative finite amount up to ``maximum``, or None when absent or null."""
-        where, value = self.field(obj, path, *names)
-        try:
-            return checked_size(value, names[0], maximum)
-        except Unfit as error:
-            raise self.fail(error.message, where, error.expected) from None
+def checked_list(file: str, value: Any, path: str, what: str) -> list:
+    if not isinstance(value, list):
+        raise refusal(file, f"found {type_name(value)}, not a list", path, what)
+    if len(value) > MAX_ROWS:
+        raise refusal(
+            file,
+            f"the list has {len(value):,} items, more than the {MAX_ROWS:,} capplan reads",
+            path,
+            f"at most {MAX_ROWS:,} licenses or environments in one file",
+        )
+    return value
 
 
 class Unfit(ValueError):

@@ -32,15 +32,17 @@ import msgspec
 from planner.errors import InputError
 from planner.ingest.jsondoc import (
     Unfit,
+    checked_list,
     checked_size,
     checked_text,
     checked_whole_number,
+    cut_short_hint,
     item,
     lookup,
     member,
+    refusal,
     type_name,
 )
-from planner.model.limits import MAX_ROWS
 from planner.model.structs import Mismatch, convert, words
 
 T = TypeVar("T")
@@ -93,8 +95,7 @@ def read_json(file: str, document: Any, type_: type[T], at: str = "") -> T:
         raise _explain(file, shaped, type_, mismatch, at) from None
 
 
-def fail(file: str, message: str, path: str, expected: str) -> InputError:
-    return InputError(message, file=file, location=path or "(top level)", expected=expected)
+fail = refusal
 
 
 def text_field(file: str, obj: JsonObject, name: str, value: Any) -> str:
@@ -122,13 +123,7 @@ def _normalise(file: str, value: Any, type_: Any, path: str) -> Any:
         if isinstance(kind, type) and issubclass(kind, JsonObject) and isinstance(value, dict):
             return _object(file, value, kind, path)
         if typing.get_origin(kind) is list and isinstance(value, list):
-            if len(value) > MAX_ROWS:
-                raise fail(
-                    file,
-                    f"the list has {len(value):,} items, more than the {MAX_ROWS:,} capplan reads",
-                    path,
-                    f"at most {MAX_ROWS:,} licenses or environments in one file",
-                )
+            checked_list(file, value, path, "")  # no longer than capplan reads
             (item_type,) = typing.get_args(kind)
             return [_normalise(file, v, item_type, item(path, i)) for i, v in enumerate(value)]
     if isinstance(value, str) and not any(k in _LEAVES or k is Any for k in _kinds(type_)):
@@ -232,9 +227,7 @@ def _unfit_value(file: str, found: Any, declared: Any, name: str, where: str) ->
         if typing.get_origin(kind) is list:
             return fail(file, f"found {type_name(found)}, not a list", where, expected)
         if isinstance(kind, type) and issubclass(kind, JsonObject):
-            hint = ""
-            if isinstance(found, str) and found.startswith(("Microsoft.", "System.", "@{")):
-                hint = " (the export was cut short: ConvertTo-Json needs a larger -Depth)"
+            hint = cut_short_hint(found)
             return fail(file, f"found {type_name(found)}, not an object{hint}", where, expected)
         if kind in _LEAVES:
             try:
