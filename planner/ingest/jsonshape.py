@@ -38,7 +38,6 @@ from planner.ingest.jsondoc import (
     checked_whole_number,
     cut_short_hint,
     item,
-    lookup,
     member,
     refusal,
     type_name,
@@ -119,14 +118,13 @@ def size_field(file: str, obj: JsonObject, name: str, value: Any, maximum: float
 
 
 def _normalise(file: str, value: Any, type_: Any, path: str) -> Any:
-    for kind in _kinds(type_):
-        if isinstance(kind, type) and issubclass(kind, JsonObject) and isinstance(value, dict):
-            return _object(file, value, kind, path)
-        if typing.get_origin(kind) is list and isinstance(value, list):
-            checked_list(file, value, path, "")  # no longer than capplan reads
-            (item_type,) = typing.get_args(kind)
-            return [_normalise(file, v, item_type, item(path, i)) for i, v in enumerate(value)]
-    if isinstance(value, str) and not any(k in _LEAVES or k is Any for k in _kinds(type_)):
+    cls, item_type, leaf = _plan(type_)
+    if cls is not None and isinstance(value, dict):
+        return _object(file, value, cls, path)
+    if item_type is not None and isinstance(value, list):
+        checked_list(file, value, path, "")  # no longer than capplan reads
+        return [_normalise(file, v, item_type, item(path, i)) for i, v in enumerate(value)]
+    if isinstance(value, str) and not leaf:
         # Text where an object or list belongs is refused, but msgspec cannot even look at text
         # holding a lone surrogate; what the message says of it (its start) stays the same.
         return _SURROGATE.sub("\ufffd", value)
@@ -136,14 +134,38 @@ def _normalise(file: str, value: Any, type_: Any, path: str) -> Any:
 def _object(file: str, obj: dict, cls: type[JsonObject], path: str) -> dict:
     shaped: dict[str, Any] = {_AT: path}
     written: dict[str, str] = {}
-    for name, field_type in _fields(cls):
-        found = lookup(obj, name, *cls.aliases.get(name, ()))
-        if found is not None:
-            key, value = found
-            written[name] = key
-            shaped[name] = _normalise(file, value, field_type, member(path, key))
+    # As lookup(): the first of a field's names present in any case; of two keys that differ
+    # only in case, the later one.
+    folded = {key.casefold(): key for key in obj if isinstance(key, str)}
+    for name, names, field_type in _lookups(cls):
+        for candidate in names:
+            key = folded.get(candidate)
+            if key is not None:
+                written[name] = key
+                shaped[name] = _normalise(file, obj[key], field_type, member(path, key))
+                break
     shaped[_KEYS] = written
     return shaped
+
+
+@cache
+def _lookups(cls: type[JsonObject]) -> tuple[tuple[str, tuple[str, ...], Any], ...]:
+    """(canonical name, its names folded, declared type) of each field, in order."""
+    return tuple(
+        (name, tuple(n.casefold() for n in (name, *cls.aliases.get(name, ()))), field_type)
+        for name, field_type in _fields(cls)
+    )
+
+
+@cache
+def _plan(type_: Any) -> tuple[type[JsonObject] | None, Any, bool]:
+    """What a value of ``type_`` may be: (its Struct, its list's item type, whether it may be a
+    leaf or anything)."""
+    kinds = _kinds(type_)
+    objects = [k for k in kinds if isinstance(k, type) and issubclass(k, JsonObject)]
+    lists = [typing.get_args(k)[0] for k in kinds if typing.get_origin(k) is list]
+    leaf = any(k in _LEAVES or k is Any for k in kinds)
+    return (objects[0] if objects else None), (lists[0] if lists else None), leaf
 
 
 @cache
