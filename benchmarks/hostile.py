@@ -1,4 +1,4 @@
-"""Benchmark: the worst inputs of issue 15, each against its time and memory bound.
+"""Benchmark: the worst inputs capplan must survive, each against its time and memory bound.
 
 Every case writes a hostile file, runs capplan on it in a fresh process and reports the wall
 time, the peak resident memory of the process tree, and the exit status next to the bound:
@@ -141,7 +141,7 @@ WORKBOOK_MB = 7
 
 
 def workbook_inventory(folder: Path) -> Path:
-    """An inventory workbook of about 7 MB (issue 15: a 7 MB file of any shape in under 10 s):
+    """An inventory workbook of about 7 MB (a 7 MB file of any shape should finish in under 10 s):
     the bench's environments, written as a sheet until the file reaches that size."""
     import csv
 
