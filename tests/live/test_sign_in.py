@@ -35,6 +35,10 @@ from .identity import (
     token_for,
 )
 
+# Real sign-ins over TLS, with Azure Identity's own retries: about 12 s for the module, so a
+# bare pytest leaves them to the README's test command and CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 BAP_SCOPE = "https://service.powerapps.com/.default"
 SERVICE_PRINCIPAL = {
