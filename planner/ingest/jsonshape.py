@@ -217,6 +217,8 @@ def _check(type_: type, value: Any) -> Any:
         if value is not None and not isinstance(value, bool):
             raise Unfit(f"{_NAME} is not true or false", "true/false")
         return Flag(bool(value))
+    # msgspec's protocol for a decoding hook: a type the hook does not handle is announced by
+    # NotImplementedError, and msgspec reports it as a type it cannot convert.
     raise NotImplementedError(type_)
 
 
