@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +51,16 @@ from planner.report.words import (
     words,
 )
 from planner.report.xlsx_writer import (
-    _ILLEGAL,
     AXIS_GB_FORMAT,
     BOLD,
     CAPPLAN,
     DATE_FORMAT,
     ESTIMATE_GB_FORMAT,
-    FORMULA_TRIGGERS,
     GB_FORMAT,
     LINE_HEIGHT,
     MAX_WIDTH,
     MONTH_FORMAT,
     POOL_TITLE,
-    QUOTED,
     SECTION,
     SHARE_FORMAT,
     SIGNED_GB_FORMAT,
@@ -79,10 +76,9 @@ from planner.report.xlsx_writer import (
     StreamedSheet,
     Styles,
     chart_text,
+    chunked_rows,
     display_length,
-    has_illegal,
     letter,
-    needs_care,
     new_workbook,
     no_cycle_collection,
     safe_cell_text,
@@ -709,9 +705,6 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         "estimate": styles(num_format=ESTIMATE_GB_FORMAT)._get_xf_index(),
         "growth": styles(num_format=GROWTH_FORMAT)._get_xf_index(),
     }
-    quoted = styles(QUOTED)._get_xf_index()
-    centred = styles({"align": "center"})._get_xf_index()
-    numbers = np.arange(2, count + 2).astype(str).astype(object)
     # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
     kinds = (
         pd.Series(lines["environment_type"].to_numpy()[first], dtype=object)
@@ -723,10 +716,10 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         .map(lambda state: POWER_PLATFORM_WORDS.get(state, state) if state else state)
         .to_numpy(dtype=object)
     )
-    columns: list[np.ndarray] = [
-        _text_cells("A", numbers, first_seen.to_numpy()[order], quoted, None, writer, 1),
-        _text_cells("B", numbers, kinds, quoted, None, writer, 2),
-        _text_cells("C", numbers, states, quoted, None, writer, 3),
+    makers: list[Callable[[int, int], list[str]]] = [
+        _text_column(writer, 0, first_seen.to_numpy()[order]),
+        _text_column(writer, 1, kinds),
+        _text_column(writer, 2, states),
     ]
     confidence = lines["confidence"].to_numpy()
     capacity = lines["capacity_type"].to_numpy()
@@ -735,25 +728,33 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     without_growth = _basis_without_growth(lines).to_numpy()
     row_codes: list[list[str]] = []
     legend: list[list[Any]] = []
-    growth_cells: list[np.ndarray] = []
+    growth_makers: list[Callable[[int, int], list[str]]] = []
     rank = {word: index for index, word in enumerate(CERTAINTY)}
     least = np.full(count, len(CERTAINTY))
     np.minimum.at(least, line_row, pd.Series(confidence).map(rank).fillna(0).to_numpy(int))
+    strings = ws.str_table
     for capacity_type in CAPACITY_TYPES:
         of_type = np.flatnonzero(capacity == capacity_type)
         rows = line_row[of_type]
-        letter = xl_col_to_name(CONSUMPTION_GB_COLUMN[capacity_type] - 1)
-        cells = np.full(count, "", dtype=object)
         kind = confidence[of_type]
-        for word, style in (("measured", number["measured"]), (None, number["estimate"])):
-            chosen = (kind == "measured") if word else ((kind != "measured") & (kind != "unknown"))
-            at = rows[chosen]
-            cells[at] = _number_cells(letter, numbers[at], gb_values[of_type][chosen], style)
-        unknown = rows[kind == "unknown"]
-        cells[unknown] = (
-            f'<c r="{letter}' + numbers[unknown] + '" t="inlineStr"><is><t>unknown</t></is></c>'
+        # Each row's cell: none, a measured number, an estimate or the word "unknown".
+        state = np.zeros(count, dtype=np.int8)
+        values = np.zeros(count)
+        for code, chosen in (
+            (_MEASURED, kind == "measured"),
+            (_ESTIMATE, (kind != "measured") & (kind != "unknown")),
+            (_UNKNOWN, kind == "unknown"),
+        ):
+            state[rows[chosen]] = code
+            values[rows[chosen]] = gb_values[of_type][chosen]
+        makers.append(
+            _gb_column(
+                xl_col_to_name(CONSUMPTION_GB_COLUMN[capacity_type] - 1),
+                state,
+                values,
+                (number["measured"], number["estimate"], strings),
+            )
         )
-        columns.append(cells)
         writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
         # The basis codes of this capacity type: one per distinct basis, in order of the words.
         texts = pd.Series(without_growth[of_type])
@@ -767,92 +768,100 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         type_codes = np.full(count, "", dtype=object)
         type_codes[rows] = texts.map(named).to_numpy()
         row_codes.append(type_codes.tolist())
-        letter = xl_col_to_name(CONSUMPTION_GROWTH_COLUMN[capacity_type] - 1)
-        cells = np.full(count, "", dtype=object)
-        cells[rows] = _number_cells(letter, numbers[rows], growth[of_type], number["growth"])
-        growth_cells.append(cells)
+        present = np.zeros(count, dtype=bool)
+        present[rows] = True
+        values = np.zeros(count)
+        values[rows] = growth[of_type]
+        growth_makers.append(
+            _growth_column(
+                xl_col_to_name(CONSUMPTION_GROWTH_COLUMN[capacity_type] - 1),
+                present,
+                values,
+                number["growth"],
+            )
+        )
         writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
     words = np.array([CERTAINTY[index] for index in least.tolist()], dtype=object)
-    columns.append(_text_cells("I", numbers, words, quoted, centred, writer, 9))
+    makers.append(_text_column(writer, 8, words))
     # A row's codes in the order of its GB columns.
     joined = [", ".join(filter(None, row)) for row in zip(*row_codes, strict=True)]
-    columns.append(
-        _text_cells("J", numbers, np.array(joined, dtype=object), quoted, None, writer, 10)
-    )
-    columns.extend(growth_cells)
+    makers.append(_text_column(writer, 9, np.array(joined, dtype=object)))
+    makers.extend(growth_makers)
     last_column = len(CONSUMPTION_COLUMNS) - 1
-    prefix = ('<row r="' + numbers + '">').tolist()
-    body = ["".join(cells) + "</row>" for cells in zip(*(c.tolist() for c in columns), strict=True)]
     assert isinstance(ws, StreamedSheet)
-    ws.stream(["".join(row) for row in zip(prefix, body, strict=True)], count, last_column)
+    ws.stream(chunked_rows(count, makers, None), count, last_column)
     ws.autofilter(0, 0, count, last_column)
     writer.finish(freeze="B2")
     return legend
 
 
-def _xml_text(values: pd.Series) -> pd.Series:
-    return (
-        values.str.replace("&", "&amp;", regex=False)
-        .str.replace("<", "&lt;", regex=False)
-        .str.replace(">", "&gt;", regex=False)
+# A GB cell of the Consumption sheet: none, a measured number, an estimate, or "unknown".
+_NONE, _MEASURED, _ESTIMATE, _UNKNOWN = range(4)
+
+
+def _text_column(
+    writer: SheetWriter, index: int, values: np.ndarray
+) -> Callable[[int, int], list[str]]:
+    """A text column of the Consumption sheet (no cell where a value is empty or None), made as
+    :meth:`SheetWriter.stream_table` makes one: text that a spreadsheet would run as a formula
+    keeps a quote prefix, as safe_cell_text says."""
+    cells = [value or None for value in values.tolist()]
+    make, length = writer._streamed_column(
+        index, cells, writer._formats(CONSUMPTION_COLUMNS[index])
     )
+    writer.measure(index + 1, min(length, MAX_WIDTH))
+    return make
 
 
-# Text Excel would read as an escaped character (see _text_cells).
-_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+def _gb_column(
+    letter: str, state: np.ndarray, values: np.ndarray, formats: tuple[int, int, Any]
+) -> Callable[[int, int], list[str]]:
+    """A GB column of the Consumption sheet: each number written exactly (its shortest
+    round-trip form), "unknown" as a shared string."""
+    measured, estimate, strings = formats
+    kinds = state.tolist()
+    unknown = kinds.count(_UNKNOWN)
+    word = f' t="s"><v>{strings._get_shared_string_index("unknown")}</v></c>' if unknown else ""
+    strings.count += max(unknown - 1, 0)  # each cell counts once in the table's total
+    opening = ("", f' s="{measured}"><v>', f' s="{estimate}"><v>')
+
+    def make(start: int, stop: int) -> list[str]:
+        return [
+            ""
+            if kind == _NONE
+            else f'<c r="{letter}{row}"{word}'
+            if kind == _UNKNOWN
+            else f'<c r="{letter}{row}"{opening[kind]}{value!r}</v></c>'
+            for row, kind, value in zip(
+                range(start + 2, stop + 2),
+                kinds[start:stop],
+                values[start:stop].tolist(),
+                strict=True,
+            )
+        ]
+
+    return make
 
 
-def _text_cells(
-    letter: str,
-    numbers: np.ndarray,
-    values: np.ndarray,
-    quoted: int,
-    style: int | None,
-    writer: SheetWriter,
-    column: int,
-) -> np.ndarray:
-    """Inline string cells of one column (blank where a value is empty or None); text that a
-    spreadsheet would run as a formula keeps a quote prefix, as safe_cell_text says."""
-    text = pd.Series(values, dtype=object).fillna("").astype(str)
-    joined = "\n".join(text.tolist())
-    if has_illegal(joined):
-        text = text.str.replace(_ILLEGAL, "", regex=True)
-    writer.measure(column, min(int(text.str.len().max() or 0), MAX_WIDTH))
-    plain = "" if style is None else f' s="{style}"'
-    attribute = np.full(len(text), plain, dtype=object)
-    if needs_care(joined):
-        attribute[text.str.startswith(FORMULA_TRIGGERS).to_numpy()] = f' s="{quoted}"'
-    # Excel reads _xHHHH_ in a cell's text as an escaped character, and an XML parser turns a
-    # carriage return into a line feed: both are escaped as XlsxWriter escapes them, so the
-    # text reads back as written.
-    if "_x" in joined:
-        text = text.str.replace(_EXCEL_ESCAPE, r"_x005F\1", regex=True)
-    if "\r" in joined:
-        text = text.str.replace("\r", "_x000D_", regex=False)
-    if any(mark in joined for mark in "&<>"):
-        text = _xml_text(text)
-    # Spaces at either end of a text are kept only where the element says so.
-    opening = np.full(len(text), "<t>", dtype=object)
-    if " \n" in joined or "\n " in joined or joined.startswith(" ") or joined.endswith(" "):
-        spaced = (text.str.startswith(" ") | text.str.endswith(" ")).to_numpy()
-        opening[spaced] = '<t xml:space="preserve">'
-    cells = (
-        f'<c r="{letter}'
-        + numbers
-        + '"'
-        + attribute
-        + ' t="inlineStr"><is>'
-        + opening
-        + text.to_numpy(dtype=object)
-        + "</t></is></c>"
-    )
-    return np.where(text.to_numpy(dtype=object) == "", "", cells)
+def _growth_column(
+    letter: str, present: np.ndarray, values: np.ndarray, style: int
+) -> Callable[[int, int], list[str]]:
+    """A growth column of the Consumption sheet: a number where the row has a line of the
+    capacity type."""
+    has = present.tolist()
 
+    def make(start: int, stop: int) -> list[str]:
+        return [
+            f'<c r="{letter}{row}" s="{style}"><v>{value!r}</v></c>' if line else ""
+            for row, line, value in zip(
+                range(start + 2, stop + 2),
+                has[start:stop],
+                values[start:stop].tolist(),
+                strict=True,
+            )
+        ]
 
-def _number_cells(letter: str, numbers: np.ndarray, values: np.ndarray, style: int) -> np.ndarray:
-    """Number cells of one column, each number written exactly (its shortest round-trip form)."""
-    written = np.array([repr(v) for v in values.tolist()], dtype=object)
-    return f'<c r="{letter}' + numbers + f'" s="{style}"><v>' + written + "</v></c>"
+    return make
 
 
 def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:

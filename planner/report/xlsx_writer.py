@@ -9,13 +9,15 @@ report are in :mod:`planner.report.xlsx`; nothing here knows about a plan.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import functools
 import gc
 import math
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -268,7 +270,10 @@ def _wrapped_lines(value: Any) -> int:
     per_line = WRAP_WIDTH - 6
     if len(value) <= per_line and "\n" not in value:
         return 1
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.splitlines() or [""])
+    parts = value.splitlines()
+    if len(parts) == 1:  # a long line: a sentence of a finding, say
+        return max(1, math.ceil(len(parts[0]) / per_line))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in parts or [""])
 
 
 def _words_lines(text: str, width: int) -> int:
@@ -293,8 +298,25 @@ def letter(columns: Sequence[Column], header: str) -> str:
 ZIP_LEVEL = 2
 
 
+# Where a streamed sheet's rows go in its XML until the workbook is packed: NUL never occurs in
+# a part XlsxWriter writes (the xlsx format cannot hold it).
+_ROWS_MARK = "\x00capplan-rows-{}\x00"
+ROW_CHUNK = 4096  # rows made, encoded and deflated at a time
+
+
 class _QuickZipFile(zipfile.ZipFile):
-    """A zip file whose parts are compressed at ``ZIP_LEVEL`` unless a level is given."""
+    """A zip file whose parts are compressed at ``ZIP_LEVEL`` unless a level is given, and whose
+    streamed sheets get their rows chunk by chunk as they are deflated (``streams``: the rows of
+    each sheet by the mark left in its XML)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        streams: Mapping[bytes, Callable[[], Iterable[str]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.streams = dict(streams or {})
 
     def writestr(
         self,
@@ -304,6 +326,14 @@ class _QuickZipFile(zipfile.ZipFile):
         compresslevel: int | None = None,
     ) -> None:
         level = ZIP_LEVEL if compresslevel is None else compresslevel
+        if self.streams and isinstance(data, bytes):
+            for mark, rows in self.streams.items():
+                at = data.find(mark)
+                if at >= 0:
+                    self._write_streamed(
+                        zinfo_or_arcname, (data[:at], rows, data[at + len(mark) :]), level
+                    )
+                    return
         super().writestr(zinfo_or_arcname, data, compress_type, level)
 
     def write(
@@ -314,18 +344,47 @@ class _QuickZipFile(zipfile.ZipFile):
         compresslevel: int | None = None,
     ) -> None:
         level = ZIP_LEVEL if compresslevel is None else compresslevel
+        if self.streams and arcname and arcname.startswith("xl/worksheets/"):
+            # A part XlsxWriter left in a temporary file: read back, its rows put in.
+            self.writestr(arcname, Path(filename).read_bytes(), compress_type, level)
+            return
         super().write(filename, arcname, compress_type, level)
+
+    def _write_streamed(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        parts: tuple[bytes, Callable[[], Iterable[str]], bytes],
+        level: int,
+    ) -> None:
+        head, rows, tail = parts
+        if isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo = zinfo_or_arcname
+        else:
+            zinfo = zipfile.ZipInfo(zinfo_or_arcname, (1980, 1, 1, 0, 0, 0))
+            zinfo.compress_type = self.compression
+        zinfo._compresslevel = level  # type: ignore[attr-defined]  # what writestr sets
+        with self.open(zinfo, "w") as sink:
+            sink.write(head)
+            for chunk in rows():
+                sink.write(chunk.encode("utf-8"))
+            sink.write(tail)
 
 
 class QuickWorkbook(Workbook):
-    """XlsxWriter's workbook, packed at ``ZIP_LEVEL``. XlsxWriter offers no option for the
-    level: while this workbook is stored, its module's zip file class is the one above (the
-    same zip file in every other respect)."""
+    """XlsxWriter's workbook, packed at ``ZIP_LEVEL``, with the rows of its streamed sheets made
+    while they are packed. XlsxWriter offers no option for the level: while this workbook is
+    stored, its module's zip file class is the one above (the same zip file in every other
+    respect)."""
 
     def _store_workbook(self) -> None:
         module = xlsxwriter.workbook
         original = module.ZipFile
-        module.ZipFile = _QuickZipFile  # type: ignore[misc]
+        streams = {
+            _ROWS_MARK.format(sheet.index).encode("ascii"): sheet.streamed_rows
+            for sheet in self.worksheets()
+            if isinstance(sheet, StreamedSheet) and sheet.streamed_rows is not None
+        }
+        module.ZipFile = functools.partial(_QuickZipFile, streams=streams)  # type: ignore[misc]
         try:
             super()._store_workbook()
         finally:
@@ -382,6 +441,9 @@ class _ColumnFormats:
     link: Format
     estimate: Format | None
 
+    def all(self) -> tuple[Format | None, ...]:
+        return (self.text, self.quoted, self.number, self.fraction, self.link, self.estimate)
+
     def pick(self, value: Any) -> tuple[Any, Format | None]:
         """A cell's safe value and its format."""
         safe = safe_cell_text(value)
@@ -403,38 +465,71 @@ class _ColumnFormats:
 
 
 class StreamedSheet(Worksheet):
-    """A worksheet whose rows below the header arrive as finished XML, written straight into
-    the sheet's file when the workbook is closed. XlsxWriter keeps a record per cell until
-    then; for a sheet of tens of thousands of rows, rows made in bulk are far quicker and
-    lighter. The header and everything else of the sheet (widths, filter, frozen panes) go
-    through XlsxWriter as usual."""
+    """A worksheet whose rows below the header are made as XML while the workbook is packed, a
+    chunk at a time, and deflated straight into the file. XlsxWriter keeps a record per cell
+    until it closes the workbook, and the sheet's whole XML in memory; for a sheet of tens of
+    thousands of rows, rows made in bulk are far quicker, and made in chunks they take the
+    same memory however many there are. The header and everything else of the sheet (widths,
+    filter, frozen panes) go through XlsxWriter as usual."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.streamed_rows: list[str] = []
+        self.streamed_rows: Callable[[], Iterable[str]] | None = None
         self.header_rows = 0
 
-    def stream(self, rows: list[str], count: int, last_column: int) -> None:
-        """``rows``: the ``<row>`` elements of sheet rows 2 to count + 1, in order."""
+    def stream(self, rows: Callable[[], Iterable[str]], count: int, last_column: int) -> None:
+        """``rows()``: the ``<row>`` elements of sheet rows 2 to count + 1, in order, as chunks
+        of XML text; called once, when the workbook is packed."""
         self.header_rows = 1
         self.streamed_rows = rows
         self._check_dimensions(count, last_column)
 
     def _write_sheet_data(self) -> None:
-        if not self.streamed_rows:
+        if self.streamed_rows is None:
             super()._write_sheet_data()
             return
         self._xml_start_tag("sheetData")
-        # XlsxWriter writes the header row; the streamed rows follow it.
+        # XlsxWriter writes the header row; the streamed rows follow it when the part is packed.
         last_row = self.dim_rowmax
         self.dim_rowmax = self.header_rows - 1
         try:
             self._write_rows()
         finally:
             self.dim_rowmax = last_row
-        for row in self.streamed_rows:
-            self.fh.write(row)
+        self.fh.write(_ROWS_MARK.format(self.index))
         self._xml_end_tag("sheetData")
+
+
+def chunked_rows(
+    count: int, columns: Sequence[Callable[[int, int], list[str]]], heights: Sequence[int] | None
+) -> Callable[[], Iterator[str]]:
+    """The rows of a streamed sheet from 2 to ``count + 1``, a chunk of ``ROW_CHUNK`` at a time:
+    each column makes its cells of rows ``start`` to ``stop`` (0-based below the header), blank
+    cells as empty text; ``heights`` in lines where a row is taller than one."""
+
+    def rows() -> Iterator[str]:
+        for start in range(0, count, ROW_CHUNK):
+            stop = min(start + ROW_CHUNK, count)
+            if heights is None:
+                starts = [f'<row r="{row}">' for row in range(start + 2, stop + 2)]
+            else:
+                starts = [
+                    f'<row r="{row}" ht="{LINE_HEIGHT * lines}" customHeight="1">'
+                    if lines > 1
+                    else f'<row r="{row}">'
+                    for row, lines in zip(
+                        range(start + 2, stop + 2), heights[start:stop], strict=True
+                    )
+                ]
+            made = [column(start, stop) for column in columns]
+            yield "</row>".join(map("".join, zip(starts, *made, strict=True))) + "</row>"
+
+    return rows
+
+
+def row_numbers(start: int, stop: int) -> list[str]:
+    """The sheet row numbers of rows ``start`` to ``stop`` (0-based below the header)."""
+    return list(map(str, range(start + 2, stop + 2)))
 
 
 class SheetWriter:
@@ -599,10 +694,10 @@ class SheetWriter:
 
     def stream_table(self, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> int:
         """:meth:`table` from the sheet's first row, its rows made as XML in bulk and streamed
-        into a :class:`StreamedSheet` (inline strings rather than shared ones): the same cells,
-        formats, widths and row heights. For columns of text, dates or numbers; any other
-        table, or a sheet that cannot stream, goes through :meth:`table`. Returns the last
-        row written."""
+        into a :class:`StreamedSheet` when the workbook is packed (text repeated through a
+        column as shared strings, other text inline): the same cells, formats, widths and row
+        heights. For columns of text, dates or numbers; any other table, or a sheet that cannot
+        stream, goes through :meth:`table`. Returns the last row written."""
         rows = list(rows)
         width = len(columns)
         for number, values in enumerate(rows, start=2):
@@ -616,75 +711,128 @@ class SheetWriter:
         ):
             return self.table(columns, rows)
         self.header(1, columns)
-        heights = [1] * len(rows)
-        made: list[list[str]] = []
+        heights: list[int] | None = None
+        makers: list[Callable[[int, int], list[str]]] = []
         for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
-            xml, length = self._streamed_column(index, values, self._formats(column))
-            made.append(xml)
+            maker, length = self._streamed_column(index, values, self._formats(column))
+            makers.append(maker)
             if column.wrap:
                 self.wrapped.add(index + 1)
-                heights = [max(h, _wrapped_lines(v)) for h, v in zip(heights, values, strict=True)]
+                lines = list(map(_wrapped_lines, values))
+                heights = (
+                    lines if heights is None else list(map(max, heights, lines))  # type: ignore[arg-type]
+                )
             else:
                 self.measure(index + 1, length)
-        starts = [
-            f'<row r="{row}" spans="1:{width}"'
-            + (f' ht="{LINE_HEIGHT * lines}" customHeight="1">' if lines > 1 else ">")
-            for row, lines in enumerate(heights, start=2)
-        ]
-        body = ["".join(row) + "</row>" for row in zip(starts, *made, strict=True)]
-        self.ws.stream(body, len(rows), width - 1)
+        if heights is not None and max(heights) <= 1:
+            heights = None
+        self.ws.stream(chunked_rows(len(rows), makers, heights), len(rows), width - 1)
         last_row = len(rows) + 1
         self.ws.autofilter(0, 0, last_row - 1, width - 1)
         return last_row
 
     def _streamed_column(
         self, index: int, values: Sequence[Any], formats: _ColumnFormats
-    ) -> tuple[list[str], int]:
-        """One column's cells as XML from row 2 (each distinct value made once), and its
+    ) -> tuple[Callable[[int, int], list[str]], int]:
+        """What makes one column's cells of rows ``start`` to ``stop`` as XML, and the column's
         display length as :meth:`_column` measures it."""
         letter = xl_col_to_name(index)
         present = [v for v in values if v is not None]
-        made: dict[Any, str] = {}  # a value's cell after its reference
+        # Every format the column may use gets its index now: the cells are made after the
+        # workbook's styles are written.
+        for cell_format in formats.all():
+            _style(cell_format)
         if all(type(v) is str for v in present):
             joined = "\n".join(present)
             if needs_care(joined):
                 length = _column_length(values, formats.number_format)
             else:
                 length = max(map(len, joined.splitlines()), default=0)
-            limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
-            # XlsxWriter's escapes change only text holding "_x", a control character but tab
-            # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined
-            # by line feeds, so "_x" cannot span two) is left as it is.
-            escape = (
-                "_x" in joined
-                or has_illegal(joined)
-                or "\r" in joined
-                or "\ufffe" in joined
-                or "\uffff" in joined
-            )
-            for value in set(present):
-                safe, cell_format = formats.pick(value)
-                text = (safe.text if isinstance(safe, QuotedText) else safe)[:limit]
-                if escape:
-                    text = Worksheet._escape_control_characters(text)
-                # _preserve_whitespace's test (\s at either end) without two pattern scans.
-                spaced = text[:1].isspace() or text[-1:].isspace()
-                preserve = ' xml:space="preserve"' if spaced else ""
-                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                made[value] = (
-                    f'{_style(cell_format)} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-                )
+            tail = self._text_tails(joined, present, formats)
         else:  # dates or numbers
             length = _column_length(values, formats.number_format)
+            made: dict[Any, str] = {}
             for value in set(present):
                 safe, cell_format = formats.pick(value)
                 number = self.ws._convert_date_time(safe) if isinstance(safe, dt.date) else safe
                 made[value] = f"{_style(cell_format)}><v>{number:.16G}</v></c>"
-        cells = [
-            "" if value is None else f'<c r="{letter}{row}"{made[value]}'
-            for row, value in enumerate(values, start=2)
-        ]
-        return cells, length
+            tail = made.get
+
+        def make(start: int, stop: int) -> list[str]:
+            return [
+                f'<c r="{letter}{row}"{end}' if end else ""
+                for row, end in zip(
+                    range(start + 2, stop + 2), map(tail, values[start:stop]), strict=True
+                )
+            ]
+
+        return make, length
+
+    def _text_tails(
+        self, joined: str, present: list[str], formats: _ColumnFormats
+    ) -> Callable[[Any], str]:
+        """What follows ``<c r="..."`` in a text cell, by its value (empty for no cell): a
+        shared string where the column repeats its values, else an inline string, escaped and
+        spaced as XlsxWriter writes it."""
+        # XlsxWriter's escapes change only text holding "_x", a control character but tab
+        # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined by
+        # line feeds, so "_x" cannot span two) is left as it is.
+        escape = (
+            "_x" in joined
+            or has_illegal(joined)
+            or "\r" in joined
+            or "\ufffe" in joined
+            or "\uffff" in joined
+        )
+        care = needs_care(joined)
+        marks = "&" in joined or "<" in joined or ">" in joined
+        limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
+        long = max(map(len, present), default=0) > limit // 2
+        distinct = set(present)
+        shared = len(distinct) * 4 <= len(present)
+        strings = self.ws.str_table
+        plain = _style(formats.text)
+
+        def made(value: str) -> str:
+            if care:
+                safe, cell_format = formats.pick(value)
+                style = _style(cell_format)
+                text = safe.text if isinstance(safe, QuotedText) else safe
+            else:
+                style, text = plain, value
+            if long and len(text) > limit // 2 and _utf16_len(text) > limit:
+                text = _utf16_truncate(text, limit)
+            if shared and text:
+                # XlsxWriter escapes the shared strings when it writes them.
+                return f'{style} t="s"><v>{strings._get_shared_string_index(text)}</v></c>'
+            if escape:
+                text = Worksheet._escape_control_characters(text)
+            # _preserve_whitespace's test (\s at either end) without two pattern scans.
+            spaced = text[:1].isspace() or text[-1:].isspace()
+            preserve = ' xml:space="preserve"' if spaced else ""
+            if marks:
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return f'{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+
+        if shared:
+            ends: dict[Any, str] = {None: ""}
+            for value, times in collections.Counter(present).items():
+                end = ends[value] = made(value)
+                if ' t="s">' in end:
+                    # Each cell counts once in the table's total, as XlsxWriter counts it.
+                    strings.count += times - 1
+            return ends.__getitem__
+        if not care and not escape and not marks and not long:
+            # The usual column of plain text: nothing to pick, cut or escape.
+            def quick(value: str | None) -> str:
+                if value is None:
+                    return ""
+                if value[:1].isspace() or value[-1:].isspace():
+                    return f'{plain} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+                return f'{plain} t="inlineStr"><is><t>{value}</t></is></c>'
+
+            return quick
+        return lambda value: "" if value is None else made(value)
 
     def _column(
         self, index: int, first_row: int, values: Sequence[Any], formats: _ColumnFormats
