@@ -651,7 +651,7 @@ def report(options: dict[str, Any]) -> None:
     if options["batch_dir"]:
         report_batch(options)
         return
-    from planner.cli.output import write_all
+    from planner.cli.output import release_memory, write_all
     from planner.planning import validate_horizon
     from planner.report.data import TABLES, records, report_data
     from planner.report.formatting import HEADLINE_KEYS, headline
@@ -712,6 +712,14 @@ def report(options: dict[str, Any]) -> None:
         "xlsx": lambda path: write_xlsx(data, path),
         "json": lambda path: write_json(data, path),
     }
+    # What --fail-on says is known now; past this point only the report's data is needed. The
+    # plan's own frames and records are let go before the workbook's child process starts, so
+    # neither process carries them while the files are written.
+    reason = fail_on_reason(
+        [plan] if comparison is None else every_plan(comparison), options["fail_on"]
+    )
+    del plan, comparison, inputs, scenarios
+    release_memory()
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")
     write_all([(path, writers[kind]) for kind, path in order], parallel=True)
@@ -720,7 +728,9 @@ def report(options: dict[str, Any]) -> None:
 
     for line in lines:
         click.echo(line)
-    finish([plan] if comparison is None else every_plan(comparison), options["fail_on"])
+    if reason:
+        click.echo(f"capplan: --fail-on {options['fail_on']}: {reason}", err=True)
+        sys.exit(EXIT_FAIL_ON)
 
 
 BATCH_ALONE = (
