@@ -276,6 +276,22 @@ def _wrapped_lines(value: Any) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in parts or [""])
 
 
+# What str.splitlines breaks a line at, but the line feed.
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _column_lines(values: Sequence[Any]) -> list[int]:
+    """:func:`_wrapped_lines` of each value of a column; a column of text without line breaks
+    by the lengths alone."""
+    texts = [v for v in values if v is not None]
+    if set(map(type, texts)) <= {str}:
+        joined = "\n".join(texts)
+        if joined.count("\n") == len(texts) - 1 and not _OTHER_LINE_BREAKS.search(joined):
+            per_line = WRAP_WIDTH - 6
+            return [1 if v is None else (len(v) + per_line - 1) // per_line or 1 for v in values]
+    return list(map(_wrapped_lines, values))
+
+
 def _words_lines(text: str, width: int) -> int:
     """How many lines ``text`` wraps onto, word by word, at ``width`` characters a line."""
     lines, used = 1, 0
@@ -718,7 +734,7 @@ class SheetWriter:
             makers.append(maker)
             if column.wrap:
                 self.wrapped.add(index + 1)
-                lines = list(map(_wrapped_lines, values))
+                lines = _column_lines(values)
                 heights = (
                     lines if heights is None else list(map(max, heights, lines))  # type: ignore[arg-type]
                 )
@@ -742,13 +758,14 @@ class SheetWriter:
         # workbook's styles are written.
         for cell_format in formats.all():
             _style(cell_format)
-        if all(type(v) is str for v in present):
+        if set(map(type, present)) <= {str}:
             joined = "\n".join(present)
-            if needs_care(joined):
+            care = needs_care(joined)
+            if care:
                 length = _column_length(values, formats.number_format)
             else:
                 length = max(map(len, joined.splitlines()), default=0)
-            tail = self._text_tails(joined, present, formats)
+            tail = self._text_tails(joined, present, formats, care=care)
         else:  # dates or numbers
             length = _column_length(values, formats.number_format)
             made: dict[Any, str] = {}
@@ -769,7 +786,7 @@ class SheetWriter:
         return make, length
 
     def _text_tails(
-        self, joined: str, present: list[str], formats: _ColumnFormats
+        self, joined: str, present: list[str], formats: _ColumnFormats, *, care: bool
     ) -> Callable[[Any], str]:
         """What follows ``<c r="..."`` in a text cell, by its value (empty for no cell): a
         shared string where the column repeats its values, else an inline string, escaped and
@@ -784,7 +801,6 @@ class SheetWriter:
             or "\ufffe" in joined
             or "\uffff" in joined
         )
-        care = needs_care(joined)
         marks = "&" in joined or "<" in joined or ">" in joined
         limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
         long = max(map(len, present), default=0) > limit // 2
