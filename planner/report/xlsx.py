@@ -665,13 +665,20 @@ def basis_code_prefix(capacity_type: str) -> str:
 _GROWTH_WORDS = re.compile(r"; grows \S+ GB per month(?: \(.*\))?$")
 
 
-def _basis_without_growth(lines: pd.DataFrame) -> pd.Series:
+def _basis_without_growth(lines: pd.DataFrame) -> np.ndarray:
     if "basis_without_growth" in lines.columns:
-        return lines["basis_without_growth"].astype(object)
+        return lines["basis_without_growth"].to_numpy(dtype=object)
     # Each distinct basis once: the growth rates in words repeat across thousands of lines.
-    codes, distinct = pd.factorize(lines["basis"].astype(str))
+    codes, distinct = pd.factorize(lines["basis"].astype(str).to_numpy(dtype=object))
     stripped = pd.Series(distinct, dtype=object).str.replace(_GROWTH_WORDS, "", regex=True)
-    return pd.Series(stripped.to_numpy(dtype=object)[codes], index=lines.index, dtype=object)
+    return stripped.to_numpy(dtype=object)[codes]
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """A column as a code per line and its distinct values (missing ones too), so a word is
+    compared or looked up once, not once per line."""
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, list(distinct)
 
 
 def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[Any]]:
@@ -682,16 +689,18 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     returns the rows of the Basis codes sheet that explains them.
 
     Tens of thousands of rows: the rows are made as XML in bulk, column by column, and go
-    straight into the sheet's file (:class:`StreamedSheet`) instead of one cell record each."""
+    straight into the sheet's file (:class:`StreamedSheet`) when the workbook is packed,
+    instead of one cell record each."""
     lines = lines.reset_index(drop=True)
     ws = writer.ws
     writer.header(1, CONSUMPTION_COLUMNS)
     if lines.empty:
         writer.finish(freeze="B2")
         return []
-    names = lines["environment"].astype(str)
-    position, first_seen = pd.factorize(names)
-    order = np.argsort(pd.Series(first_seen).str.casefold().to_numpy(), kind="stable")
+    position, first_seen = pd.factorize(lines["environment"].astype(str).to_numpy(dtype=object))
+    order = np.argsort(
+        np.array([name.casefold() for name in first_seen.tolist()], dtype=object), kind="stable"
+    )
     row_of = np.empty(len(first_seen), dtype=int)
     row_of[order] = np.arange(len(first_seen))
     line_row = row_of[position]  # each line's sheet row, counting from 0 below the header
@@ -706,45 +715,56 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         "growth": styles(num_format=GROWTH_FORMAT)._get_xf_index(),
     }
     # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
-    kinds = (
-        pd.Series(lines["environment_type"].to_numpy()[first], dtype=object)
-        .map(lambda kind: ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind)
-        .to_numpy(dtype=object)
-    )
-    states = (
-        pd.Series(lines["power_platform"].to_numpy()[first], dtype=object)
-        .map(lambda state: POWER_PLATFORM_WORDS.get(state, state) if state else state)
-        .to_numpy(dtype=object)
-    )
+    codes, distinct = _factorized(lines["environment_type"])
+    kinds = np.array(
+        [ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind for kind in distinct] + [None],
+        dtype=object,
+    )[codes[first]]
+    codes, distinct = _factorized(lines["power_platform"])
+    states = np.array(
+        [POWER_PLATFORM_WORDS.get(state, state) if state else state for state in distinct] + [None],
+        dtype=object,
+    )[codes[first]]
     makers: list[Callable[[int, int], list[str]]] = [
-        _text_column(writer, 0, first_seen.to_numpy()[order]),
+        _text_column(writer, 0, first_seen[order]),
         _text_column(writer, 1, kinds),
         _text_column(writer, 2, states),
     ]
-    confidence = lines["confidence"].to_numpy()
-    capacity = lines["capacity_type"].to_numpy()
+    confidence, confidence_words = _factorized(lines["confidence"])
+    capacity, capacity_types = _factorized(lines["capacity_type"])
     gb_values = lines["gb"].to_numpy(dtype=float)
     growth = lines["growth_gb_per_month"].to_numpy(dtype=float)
-    without_growth = _basis_without_growth(lines).to_numpy()
+    basis, basis_texts = pd.factorize(_basis_without_growth(lines), use_na_sentinel=False)
     row_codes: list[list[str]] = []
     legend: list[list[Any]] = []
     growth_makers: list[Callable[[int, int], list[str]]] = []
     rank = {word: index for index, word in enumerate(CERTAINTY)}
     least = np.full(count, len(CERTAINTY))
-    np.minimum.at(least, line_row, pd.Series(confidence).map(rank).fillna(0).to_numpy(int))
+    ranks = np.array([rank.get(word, 0) for word in confidence_words] + [0], dtype=int)
+    np.minimum.at(least, line_row, ranks[confidence])
+    # Each line's cell: a measured number, an estimate or the word "unknown".
+    line_state = np.array(
+        [
+            _MEASURED if word == "measured" else _UNKNOWN if word == "unknown" else _ESTIMATE
+            for word in confidence_words
+        ]
+        + [_NONE],
+        dtype=np.int8,
+    )[confidence]
     strings = ws.str_table
     for capacity_type in CAPACITY_TYPES:
-        of_type = np.flatnonzero(capacity == capacity_type)
+        if capacity_type in capacity_types:
+            of_type = np.flatnonzero(capacity == capacity_types.index(capacity_type))
+        else:
+            of_type = np.zeros(0, dtype=int)
         rows = line_row[of_type]
-        kind = confidence[of_type]
-        # Each row's cell: none, a measured number, an estimate or the word "unknown".
+        # Each row's cell: none, or its line's (where a row has several, "unknown" over an
+        # estimate over a measured number).
         state = np.zeros(count, dtype=np.int8)
         values = np.zeros(count)
-        for code, chosen in (
-            (_MEASURED, kind == "measured"),
-            (_ESTIMATE, (kind != "measured") & (kind != "unknown")),
-            (_UNKNOWN, kind == "unknown"),
-        ):
+        kind = line_state[of_type]
+        for code in (_MEASURED, _ESTIMATE, _UNKNOWN):
+            chosen = kind == code
             state[rows[chosen]] = code
             values[rows[chosen]] = gb_values[of_type][chosen]
         makers.append(
@@ -757,16 +777,18 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         )
         writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
         # The basis codes of this capacity type: one per distinct basis, in order of the words.
-        texts = pd.Series(without_growth[of_type])
-        known = sorted(texts.unique().tolist())
+        used, inverse, counts = np.unique(basis[of_type], return_inverse=True, return_counts=True)
+        texts = [basis_texts[code] for code in used.tolist()]
         prefix = basis_code_prefix(capacity_type)
-        named = {text: f"{prefix}{index}" for index, text in enumerate(known, start=1)}
-        counts = texts.value_counts()
+        sorted_texts = sorted(texts)
+        named = {text: f"{prefix}{index}" for index, text in enumerate(sorted_texts, start=1)}
+        counted = dict(zip(texts, counts.tolist(), strict=True))
         legend.extend(
-            [named[text], capacity_title(capacity_type), text, int(counts[text])] for text in known
+            [named[text], capacity_title(capacity_type), text, counted[text]]
+            for text in sorted_texts
         )
         type_codes = np.full(count, "", dtype=object)
-        type_codes[rows] = texts.map(named).to_numpy()
+        type_codes[rows] = np.array([named[text] for text in texts], dtype=object)[inverse]
         row_codes.append(type_codes.tolist())
         present = np.zeros(count, dtype=bool)
         present[rows] = True
@@ -781,7 +803,7 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
             )
         )
         writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
-    words = np.array([CERTAINTY[index] for index in least.tolist()], dtype=object)
+    words = np.array(CERTAINTY, dtype=object)[least]
     makers.append(_text_column(writer, 8, words))
     # A row's codes in the order of its GB columns.
     joined = [", ".join(filter(None, row)) for row in zip(*row_codes, strict=True)]
@@ -805,7 +827,9 @@ def _text_column(
     """A text column of the Consumption sheet (no cell where a value is empty or None), made as
     :meth:`SheetWriter.stream_table` makes one: text that a spreadsheet would run as a formula
     keeps a quote prefix, as safe_cell_text says."""
-    cells = [value or None for value in values.tolist()]
+    # Missing values (None or NaN) and empty text: no cell; anything else as text.
+    text = pd.Series(values, dtype=object).fillna("").astype(str)
+    cells = [value or None for value in text.tolist()]
     make, length = writer._streamed_column(
         index, cells, writer._formats(CONSUMPTION_COLUMNS[index])
     )
