@@ -197,6 +197,28 @@ def test_fail_on_shortfall_writes_output_then_exits_1(reference) -> None:
     assert never.returncode == 0
 
 
+@pytest.mark.parametrize("scenario", [(), ("--add-licenses", "DYN365_FINANCE=1")])
+def test_report_fail_on_writes_every_file_then_exits_1(tmp_path, scenario) -> None:
+    """report decides --fail-on before it lets the plan go and writes its files: all three are
+    written, then the exit status and the reason, with or without a what-if scenario."""
+    result = run_capplan(
+        "report",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        *AS_OF,
+        *scenario,
+        "--out",
+        str(tmp_path),
+        "--fail-on",
+        "shortfall",
+    )
+    assert result.returncode == 1
+    assert "--fail-on shortfall: shortfall within the horizon" in result.stderr
+    written = sorted(path.suffix for path in tmp_path.iterdir())
+    assert written == [".html", ".json", ".xlsx"]
+    assert result.stdout.count("wrote ") == 3
+
+
 @pytest.mark.parametrize(
     ("content", "name", "fragment"),
     [

@@ -4,6 +4,7 @@ cell by cell: values, formats, quote prefixes, widths, row heights and the filte
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,49 @@ def test_each_text_is_escaped_and_spaced_as_xlsxwriter_does(text: str, tmp_path:
         with zipfile.ZipFile(path) as archive:
             sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
         assert f"<t{preserve}>{expected}</t>" in sheet
+
+
+def test_rows_made_a_chunk_at_a_time_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are made while the sheet is packed, a chunk at a time: chunks that end anywhere,
+    tall rows among them, still give the table XlsxWriter writes."""
+    import planner.report.xlsx_writer as xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "ROW_CHUNK", 7)
+    rows = _rows()
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    assert _write(streamed, rows, streamed=True) == _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
+
+
+def test_repeated_text_is_shared_and_reads_back_the_same(tmp_path: Path) -> None:
+    """A column that repeats a few values holds them as shared strings (each once in the
+    table), awkward ones too: formulas stay text with a quote prefix, escapes and spaces
+    are kept."""
+    repeated = ["=SUM(A1)", "_x0041_ name", " spaced ", "a & b", "bell\x07", "plain"]
+    rows = [
+        ["info", repeated[index % len(repeated)], None, float(index), "words"]
+        for index in range(60)
+    ]
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    _write(streamed, rows, streamed=True)
+    _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
+    with zipfile.ZipFile(streamed) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        strings = archive.read("xl/sharedStrings.xml").decode("utf-8")
+    # B2 is "=SUM(A1)": a quote-prefixed shared string, not an inline one.
+    assert re.search(r'<c r="B2" s="\d+" t="s"><v>\d+</v></c>', sheet)
+    headers, words = {column.header for column in COLUMNS}, {"info", "words"}
+    assert strings.count("<si>") == len(headers) + len(repeated) + len(words)
+    with zipfile.ZipFile(written) as archive:
+        expected = archive.read("xl/sharedStrings.xml").decode("utf-8")
+    # The table's total counts every cell that refers to it, as XlsxWriter's own count does.
+    assert _total(strings) == _total(expected)
+
+
+def _total(shared_strings: str) -> int:
+    found = re.search(r'<sst [^>]*count="(\d+)"', shared_strings)
+    assert found is not None
+    return int(found.group(1))
