@@ -177,19 +177,26 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     environments with the file, the row and each value (the first few, then how many more).
     """
     rows = plan.consumption_detail.unusual
-    # The rows of each environment in their order, environments by kind and name: grouped in
-    # one pass over the rows (a pandas group per environment costs a millisecond each).
-    by_kind: dict[str, dict[str, list[Any]]] = {}
-    for row in rows_of(rows[rows["code"] == "USAGE_NOT_COUNTED"]):
-        kind = str(row.environment_type)
-        by_kind.setdefault(kind, {}).setdefault(row.environment, []).append(row)
+    rows = rows[rows["code"] == "USAGE_NOT_COUNTED"]
+    # Each kind's environments, in the order their rows come; only the few a message names are
+    # looked at row by row (a kind can have tens of thousands).
+    kinds = rows["environment_type"].astype(str).to_numpy()
+    environments = rows["environment"].to_numpy()
+    by_kind: dict[str, list[Any]] = {
+        kind: list(dict.fromkeys(environments[kinds == kind].tolist()))
+        for kind in dict.fromkeys(kinds.tolist())
+    }
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
     for kind in sorted(by_kind):
-        environments = by_kind[kind]
-        names = sorted(environments, key=lambda name: str(name).casefold())
+        names = sorted(by_kind[kind], key=lambda name: str(name).casefold())
+        shown = names[:NOT_COUNTED_SHOWN]
+        of_kind = rows[(kinds == kind) & rows["environment"].isin(shown).to_numpy()]
+        rows_by_name: dict[Any, list[Any]] = {}
+        for row in rows_of(of_kind):
+            rows_by_name.setdefault(row.environment, []).append(row)
         described = []
-        for environment in names[:NOT_COUNTED_SHOWN]:
-            given = environments[environment]
+        for environment in shown:
+            given = rows_by_name[environment]
             values = ", ".join(
                 f"{capacity_type_words(str(r.capacity_type))} "
                 + (
