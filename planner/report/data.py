@@ -96,6 +96,10 @@ class LineTable:
     def columns(self) -> dict[str, list[Any]]:
         return record_columns(self.frame, self.keys)
 
+    def column(self, key: str) -> list[Any]:
+        """One key's values, as :meth:`columns` gives them."""
+        return record_columns(self.frame, (key,))[key]
+
 
 # The keys of each table, as the contract (planner.report.contract) writes them.
 CAPACITY_KEYS = keys(contract.CapacityRow)

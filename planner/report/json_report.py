@@ -144,6 +144,30 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
     return cells
 
 
+def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
+    """:func:`_cells` of a frame's column, from its array: each distinct value found by
+    pandas' hashing and encoded once, NaN and missing text as null. None where the column is
+    not floats or text (left to :func:`_cells`), or holds a value that is not finite or not
+    text."""
+    dtype = values.dtype
+    if pd.api.types.is_float_dtype(dtype):
+        codes, distinct = pd.factorize(values.to_numpy(dtype=float))
+        if not np.isfinite(distinct).all():
+            return None
+        texts = [_float_text(value, digits) for value in distinct.tolist()]
+    elif pd.api.types.is_string_dtype(dtype):
+        codes, found = pd.factorize(values)
+        text_values = list(found)
+        if not all(type(value) is str for value in text_values):
+            return None
+        texts = list(map(_compact, text_values))
+    else:
+        return None
+    # Position -1 (a missing value) picks the last entry: null.
+    table = np.array([*texts, "null"], dtype=object)
+    return table[codes].tolist()
+
+
 def _float_text(value: float, digits: int) -> str:
     """A finite float as the encoder writes it once ``rounded``: its repr."""
     return float.__repr__(round(value, digits) + 0.0)
@@ -170,14 +194,16 @@ def _write_columns(
     end: str,
     write: Callable[[str], Any],
     runs: list[str] | None = None,
+    *,
+    encoded: bool = False,
 ) -> bool:
     """Records given as a list of values per key, written as :func:`_flat_columns` writes
     them; False (nothing written) where a value is not a leaf it can write. Each run of
     records written is appended to ``runs`` when given (the text between the brackets, but
-    the separators between runs)."""
+    the separators between runs). ``encoded``: the values are their JSON text already."""
     columns = []
     for key, column in zip(keys, values, strict=True):
-        cells = _cells(column, _digits(str(key)))
+        cells = column if encoded else _cells(column, _digits(str(key)))
         if cells is None:
             return False
         columns.append(cells)
@@ -194,6 +220,27 @@ def _write_columns(
             runs.append(run)
     write(end + "]")
     return True
+
+
+def _write_cells(
+    table: LineTable,
+    pad: str,
+    end: str,
+    write: Callable[[str], Any],
+    runs: list[str] | None,
+) -> bool:
+    """A line table written by :func:`_write_columns`, its cells made from the frame's arrays
+    where a column allows, from the records' values otherwise."""
+    frame = table.frame
+    cells: list[list[str]] = []
+    for key in table.keys:
+        column = _column_cells(frame[key], _digits(key))
+        if column is None:
+            column = _cells(table.column(key), _digits(key))
+            if column is None:
+                return False
+        cells.append(column)
+    return _write_columns(table.keys, cells, pad, end, write, runs, encoded=True)
 
 
 # A line table's source and keys: the same lines, wherever the table is in a document.
@@ -258,12 +305,7 @@ def _line_table(
         write(end + "]")
         return
     runs: list[str] | None = [] if line_key in written.shared else None
-    columns = value.columns()
-    if (
-        len(value.frame)
-        and value.keys
-        and _write_columns(value.keys, list(columns.values()), pad, end, write, runs)
-    ):
+    if len(value.frame) and value.keys and _write_cells(value, pad, end, write, runs):
         if runs is not None and line_key is not None:
             written.runs[line_key] = (separator, runs)
         return

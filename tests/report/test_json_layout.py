@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.ingest import load_inputs
 from planner.model.changes import AddLicenses, Scenario
@@ -153,12 +155,20 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
     }
     encoded: list[int] = []
     original = json_report._cells
+    original_column = json_report._column_cells
 
     def counting(values: list[Any], digits: int) -> list[str] | None:
         encoded.append(len(values))
         return original(values, digits)
 
+    def counting_column(values: pd.Series, digits: int) -> list[str] | None:
+        cells = original_column(values, digits)
+        if cells is not None:
+            encoded.append(len(values))
+        return cells
+
     monkeypatch.setattr(json_report, "_cells", counting)
+    monkeypatch.setattr(json_report, "_column_cells", counting_column)
     text = json_report.dumps(document)
     assert encoded == [45, 45, 45]  # one table's three keys, once
     records = _table(source).records()
@@ -171,6 +181,7 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
         "same depth": {"consumption": records},
     }
     monkeypatch.setattr(json_report, "_cells", lambda values, digits: None)  # record by record
+    monkeypatch.setattr(json_report, "_column_cells", lambda values, digits: None)
     assert text == json_report.dumps(plain)
     assert json.loads(text) == json.loads(json_report.dumps(plain))
 
@@ -196,3 +207,37 @@ def test_a_license_only_scenario_shares_the_baselines_consumption_lines() -> Non
     baseline = lines["baseline"]["consumption"]
     assert lines["scenarios"][0]["plan"]["consumption"].source is baseline.source
     assert json_report._shared_line_tables(lines) == {(id(baseline.source), baseline.keys)}
+
+
+_FLOATS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=False, width=64),
+    st.sampled_from([0.0, -0.0, 0.0005, 1.0005, 2.5e-7, 1e15, 123456.7895]),
+)
+_TEXTS = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["a", "é\u202e", '"\n\\']))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    floats=st.lists(_FLOATS, min_size=1, max_size=30),
+    texts=st.lists(_TEXTS, min_size=1, max_size=30),
+    digits=st.sampled_from([3, 6]),
+)
+def test_a_column_is_encoded_from_its_array_as_from_its_records(
+    floats: list[float | None], texts: list[str | None], digits: int
+) -> None:
+    """The cells made from a frame's column (pandas' hashing, each distinct value once) are
+    the text the records' values give, for floats with gaps and text with gaps; a column it
+    cannot encode is left to the records."""
+    frame = pd.DataFrame({"f": pd.Series(floats, dtype=float)})
+    text_frame = pd.DataFrame({"t": pd.Series(texts, dtype=object)})
+    for column, table in (("f", frame), ("t", text_frame)):
+        table_keys = (column,)
+        from_records = json_report._cells(LineTable(table, table_keys).column(column), digits)
+        assert json_report._column_cells(table[column], digits) == from_records
+
+
+def test_a_column_of_mixed_values_is_left_to_the_records() -> None:
+    mixed = pd.Series(["a", 1, None], dtype=object)
+    assert json_report._column_cells(mixed, 3) is None
+    assert json_report._column_cells(pd.Series([1.0, math.inf]), 3) is None
