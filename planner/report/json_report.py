@@ -207,14 +207,24 @@ def _write_columns(
         if cells is None:
             return False
         columns.append(cells)
-    template = "{" + ", ".join(_compact(key).replace("%", "%%") + ": %s" for key in keys) + "}"
+    # Each record is its keys' text and its cells in turn: "{" key ": " cell ", " key ": " cell
+    # ... "}" and the separator. A run of records is one list of those pieces, filled a column at
+    # a time by slice assignment and joined once, rather than formatted record by record.
+    heads = [("{" if index == 0 else ", ") + _compact(key) + ": " for index, key in enumerate(keys)]
+    step = 2 * len(keys) + 1
     write("[\n" + pad)
     separator = ",\n" + pad
     for first in range(0, len(columns[0]), ROWS_AT_ONCE):
         if first:
             write(separator)
-        rows = zip(*(column[first : first + ROWS_AT_ONCE] for column in columns), strict=True)
-        run = separator.join([template % row for row in rows])
+        count = len(columns[0][first : first + ROWS_AT_ONCE])
+        pieces: list[str] = [""] * (count * step)
+        for index, (head, column) in enumerate(zip(heads, columns, strict=True)):
+            pieces[2 * index :: step] = [head] * count
+            pieces[2 * index + 1 :: step] = column[first : first + count]
+        pieces[step - 1 :: step] = ["}" + separator] * count
+        pieces[-1] = "}"
+        run = "".join(pieces)
         write(run)
         if runs is not None:
             runs.append(run)
