@@ -173,7 +173,7 @@ def build_plan(
             tolerance_gb,
         ),
     )
-    return replace(result, findings=run_checks(result))
+    return replace(result, findings=run_checks(result, reuse))
 
 
 def with_lifecycle_assumption(assumptions: pd.DataFrame, lifecycle: Lifecycle) -> pd.DataFrame:

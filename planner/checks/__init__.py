@@ -22,12 +22,27 @@ from planner.checks.registry import REGISTRY, Check, check
 from planner.results import SEVERITIES, Finding, Plan
 
 
-def run_checks(plan: Plan) -> tuple[Finding, ...]:
+def run_checks(plan: Plan, reuse: Plan | None = None) -> tuple[Finding, ...]:
+    """Every check's findings, most severe first. ``reuse``: a plan (a scenario's baseline)
+    whose findings stand for those of a check that reads only parts the two plans share."""
+    earlier: dict[str, list[Finding]] = {}
+    if reuse is not None:
+        for finding in reuse.findings:
+            earlier.setdefault(finding.code, []).append(finding)
     found: list[Finding] = []
     for registered in REGISTRY.values():
-        found.extend(registered.function(plan))
+        if reuse is not None and shares(plan, reuse, registered.reads):
+            found.extend(earlier.get(registered.code, ()))
+        else:
+            found.extend(registered.function(plan))
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     return tuple(sorted(found, key=lambda f: (order[f.severity], f.code, f.subject)))
 
 
-__all__ = ["REGISTRY", "Check", "check", "run_checks"]
+def shares(plan: Plan, other: Plan, parts: tuple[str, ...]) -> bool:
+    """Whether two plans hold the very same objects (not merely equal ones) as ``parts``; never
+    for no parts."""
+    return bool(parts) and all(getattr(plan, part) is getattr(other, part) for part in parts)
+
+
+__all__ = ["REGISTRY", "Check", "check", "run_checks", "shares"]

@@ -116,7 +116,7 @@ def _running_low(plan: Plan, level: str, code: str) -> Iterator[Finding]:
         )
 
 
-@check("USAGE_UNKNOWN", "warning")
+@check("USAGE_UNKNOWN", "warning", reads=("consumption_detail", "environments"))
 def usage_unknown(plan: Plan) -> Iterator[Finding]:
     """An environment's usage of a capacity type is not measured and the rule set has no planning
     estimate for it, so the plan counts 0 GB. The message says where to give the size: the

@@ -100,7 +100,7 @@ def _unusual(plan: Plan, code: str) -> Iterator[tuple[object, str]]:
         yield row, f"{where}, column {row.column}"
 
 
-@check("GROWTH_FROM_UNKNOWN_START", "warning")
+@check("GROWTH_FROM_UNKNOWN_START", "warning", reads=("consumption_detail",))
 def growth_from_unknown_start(plan: Plan) -> Iterator[Finding]:
     """An environment's growth is given for a capacity type whose usage is blank and for which
     the rule set has no planning estimate (say Operations database growth without its size, or
@@ -121,7 +121,7 @@ def growth_from_unknown_start(plan: Plan) -> Iterator[Finding]:
         )
 
 
-@check("USAGE_CONTRADICTS_STATE", "warning")
+@check("USAGE_CONTRADICTS_STATE", "warning", reads=("consumption_detail",))
 def usage_contradicts_state(plan: Plan) -> Iterator[Finding]:
     """A measured usage or growth is given where the environment's type or Power Platform state
     says there is none: Dataverse usage on a finance and operations row whose ``power_platform``
@@ -147,7 +147,7 @@ def usage_contradicts_state(plan: Plan) -> Iterator[Finding]:
         )
 
 
-@check("CHE_OPERATIONS_USAGE", "info")
+@check("CHE_OPERATIONS_USAGE", "info", reads=("consumption_detail",))
 def che_operations_usage(plan: Plan) -> Iterator[Finding]:
     """Operations usage or growth is given for a cloud-hosted development environment.
 
@@ -169,7 +169,7 @@ def che_operations_usage(plan: Plan) -> Iterator[Finding]:
 NOT_COUNTED_SHOWN = 5
 
 
-@check("USAGE_NOT_COUNTED", "info")
+@check("USAGE_NOT_COUNTED", "info", reads=("consumption_detail",))
 def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     """Dataverse usage or growth is given for environments of a kind that draws on no tenant
     capacity (trial, developer, Teams, as the rule set's ``counted_power_platform_skus`` says):

@@ -19,6 +19,10 @@ class Check:
     code: str
     severity: str  # the usual severity; a check may raise or lower it per finding
     function: CheckFunction
+    # The parts of the plan (Plan attributes) the check reads, where it reads no other; empty:
+    # any part. A scenario plan that holds the very same parts as its baseline has the
+    # baseline's findings of such a check (tests hold each check to what it declares).
+    reads: tuple[str, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -28,15 +32,17 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(code: str, severity: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function under its finding code."""
+def check(
+    code: str, severity: str, *, reads: tuple[str, ...] = ()
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function under its finding code; ``reads``: see :class:`Check`."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if code in REGISTRY:
             raise ValueError(f"finding code {code} registered twice")
         if severity not in SEVERITIES:
             raise ValueError(f"severity {severity} of {code}")
-        REGISTRY[code] = Check(code, severity, function)
+        REGISTRY[code] = Check(code, severity, function, reads)
         return function
 
     return register
