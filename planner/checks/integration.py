@@ -114,6 +114,9 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
         counted = plan.consumption_detail.counted_gb("dataverse_database", rows, month)
         need_gb.update(zip(subjects, counted.tolist(), strict=True))
 
+    title = pool_title(plan, pool)
+    # What covers the pool's deficit, by month: the same sentence for every sandbox of a month.
+    covering: dict[int, str] = {}
     for name in sorted(found):
         month, row, over = found[name]
         source, holder = sources[name]
@@ -129,14 +132,16 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
         message = (
             f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no Dataverse "
             f"capacity, so its Dataverse database{holder} needs {format_gb(need)} ({basis}) "
-            f"from the {pool_title(plan, pool)} pool. "
+            f"from the {title} pool. "
         )
         if over:
-            deficit = -float(plan.forecast.available[position, month])
-            message += (
-                f"The {pool_title(plan, pool)} pool is over by {format_gb(deficit)} in {when}: buy "
-                f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
-            )
+            if month not in covering:
+                deficit = -float(plan.forecast.available[position, month])
+                covering[month] = (
+                    f"The {title} pool is over by {format_gb(deficit)} in {when}: buy "
+                    f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
+                )
+            message += covering[month]
         else:
             message += (
                 f"The pool covers it in {when}; if it runs short, "
