@@ -118,44 +118,55 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def _trim_frame(
-    frame: pd.DataFrame, *, spaces_replaced: bool = False, untrimmed: bool = True
-) -> pd.DataFrame:
-    """Trim every cell; ``spaces_replaced`` when the text was already rid of invisible spaces,
-    ``untrimmed=False`` when the text shows no cell can start or end with a space."""
-    frame = frame.fillna("").astype(str)
-    if not untrimmed:
-        return frame
-    for column in frame.columns:
-        values = frame[column]
+_TRIM_NEEDED = re.compile(f"\x00[{TRIMMED}]|[{TRIMMED}]\x00|{_INVISIBLE_SPACES.pattern}")
+
+
+def _trim_grid(grid: np.ndarray, *, spaces_replaced: bool = False) -> np.ndarray:
+    """Trim every cell of a grid of text (rows by columns); ``spaces_replaced`` when the text
+    was already rid of invisible spaces.
+
+    A column is trimmed only when one of its cells needs it: one search over the column's cells
+    joined by NUL (which no input's text holds: decoding refuses it in text files and XML cannot
+    carry it) tells, and clean columns cost nothing more.
+    """
+    for position in range(grid.shape[1]):
+        column = grid[:, position]
+        joined = "\x00" + "\x00".join(column) + "\x00"
+        if joined.count("\x00") == len(column) + 1 and not _TRIM_NEEDED.search(joined):
+            continue
+        if not grid.flags.writeable:  # a frame's values, shared with the frame
+            grid = grid.copy()
+        values = pd.Series(column, dtype=str)
         if not spaces_replaced:
             values = values.str.replace(_INVISIBLE_SPACES, " ", regex=True)
-        frame[column] = values.str.strip(TRIMMED)
-    return frame
+        grid[:, position] = values.str.strip(TRIMMED).to_numpy(dtype=object)
+    return grid
 
 
 def _build_table(
     file: str,
-    records: pd.DataFrame,
+    records: np.ndarray,
     record_numbers: np.ndarray,
     header_index: int,
     *,
     sheet: str | None,
     decimal_comma: bool,
+    long_text: bool = True,
 ) -> Table:
-    """Split trimmed records into header and data, dropping blank data rows."""
-    headers = tuple(records.iloc[header_index].tolist())
-    body = records.iloc[header_index + 1 :].reset_index(drop=True)
+    """Split trimmed records (a grid of text) into header and data, dropping blank data rows;
+    ``long_text=False`` when the caller knows no cell is longer than an Excel cell holds."""
+    headers = tuple(records[header_index].tolist())
+    body = records[header_index + 1 :]
     numbers = record_numbers[header_index + 1 :]
-    keep = (body != "").any(axis=1).to_numpy() if len(body.columns) else np.zeros(len(body), bool)
-    body = body.loc[keep].reset_index(drop=True)
-    body.columns = range(len(headers))
-    _refuse_long_text(file, headers, body, numbers[keep], sheet)
+    keep = (body != "").any(axis=1) if body.shape[1] else np.zeros(len(body), bool)
+    if not keep.all():
+        body, numbers = body[keep], numbers[keep]
+    _refuse_long_text(file, headers, body if long_text else body[:0], numbers, sheet)
     return Table(
         file=file,
         headers=headers,
-        cells=body,
-        row_numbers=numbers[keep],
+        cells=pd.DataFrame(body, columns=range(len(headers)), dtype=str),
+        row_numbers=numbers,
         header_row=int(record_numbers[header_index]),
         sheet=sheet,
         decimal_comma=decimal_comma,
@@ -163,7 +174,7 @@ def _build_table(
 
 
 def _refuse_long_text(
-    file: str, headers: Sequence[str], body: pd.DataFrame, numbers: np.ndarray, sheet: str | None
+    file: str, headers: Sequence[str], body: np.ndarray, numbers: np.ndarray, sheet: str | None
 ) -> None:
     """Refuse a cell longer than an Excel cell holds: the workbook would cut it silently."""
     for header in headers:
@@ -173,17 +184,21 @@ def _refuse_long_text(
                 file=file,
                 expected=f"headers of at most {LONGEST_TEXT:,} characters",
             )
-    for position in body.columns:
-        lengths = body[position].str.len().to_numpy()
-        if len(lengths) and lengths.max() > LONGEST_TEXT:
-            row = int(np.argmax(lengths > LONGEST_TEXT))
-            place = f"row {int(numbers[row])}, column {headers[position] or position + 1}"
-            raise InputError(
-                f"a cell is {int(lengths[row]):,} characters long",
-                file=file,
-                location=place if sheet is None else f"sheet {sheet}, {place}",
-                expected=f"text of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
-            )
+    if not body.size:
+        return
+    lengths = np.fromiter(map(len, body.ravel()), np.int64, body.size).reshape(body.shape)
+    over = lengths > LONGEST_TEXT
+    if not over.any():
+        return
+    position = int(np.argmax(over.any(axis=0)))  # the first column holding one, as read
+    row = int(np.argmax(over[:, position]))
+    place = f"row {int(numbers[row])}, column {headers[position] or position + 1}"
+    raise InputError(
+        f"a cell is {int(lengths[row, position]):,} characters long",
+        file=file,
+        location=place if sheet is None else f"sheet {sheet}, {place}",
+        expected=f"text of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+    )
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -300,7 +315,9 @@ def table_from_text(file: str, text: str) -> Table:
             io.StringIO(body),
             sep=delimiter,
             header=None,
-            dtype=str,
+            # Plain Python strings: the cells are checked and trimmed as one grid, and become
+            # a frame of text only once that is done.
+            dtype=object,
             na_filter=False,
             keep_default_na=False,
             skip_blank_lines=False,
@@ -311,21 +328,30 @@ def table_from_text(file: str, text: str) -> Table:
         raise InputError("the file has no header row and no data", file=file) from None
     except (pd.errors.ParserError, ValueError, OverflowError) as error:
         raise _parser_error(file, error, skipped, delimiter) from None
-    records = _trim_frame(
-        records, spaces_replaced=True, untrimmed=_may_need_trimming(body, delimiter)
-    )
-    numbers = np.arange(1, len(records) + 1, dtype=np.int64) + skipped
-    non_blank = np.flatnonzero((records != "").any(axis=1).to_numpy())
+    grid = records.to_numpy(dtype=object)
+    if _may_need_trimming(body, delimiter):
+        grid = _trim_grid(grid, spaces_replaced=True)
+    numbers = np.arange(1, len(grid) + 1, dtype=np.int64) + skipped
+    non_blank = np.flatnonzero((grid != "").any(axis=1))
     if not len(non_blank):
         raise InputError("the file has no header row and no data", file=file)
     return _build_table(
         file,
-        records,
+        grid,
         numbers,
         int(non_blank[0]),
         sheet=None,
         decimal_comma=delimiter == ";",
+        long_text=_may_hold_long_text(body),
     )
+
+
+def _may_hold_long_text(text: str) -> bool:
+    """Whether a cell of delimited text could be longer than an Excel cell: not when no line
+    is, unless quotes let a cell run over several lines."""
+    if len(text) <= LONGEST_TEXT:
+        return False
+    return '"' in text or max(map(len, text.split("\n"))) > LONGEST_TEXT
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -343,13 +369,34 @@ def table_from_rows(
     """Build a table from worksheet rows already turned into strings; ``row_numbers`` are the
     sheet's row numbers of ``rows`` (default: row 1 = rows[0])."""
     width = max((len(row) for row in rows), default=0)
-    padded = [list(row) + [""] * (width - len(row)) if len(row) < width else row for row in rows]
-    records = _trim_frame(pd.DataFrame(padded, columns=range(width), dtype=str))
+    grid = np.full((len(rows), width), "", dtype=object)
+    for index, row in enumerate(rows):
+        grid[index, : len(row)] = ["" if cell is None else str(cell) for cell in row]
+    return table_from_grid(file, sheet, grid, header_index, row_numbers=row_numbers)
+
+
+def table_from_grid(
+    file: str,
+    sheet: str,
+    grid: np.ndarray,
+    header_index: int,
+    *,
+    row_numbers: Sequence[int] | np.ndarray | None = None,
+    untrimmed: bool = True,
+    long_text: bool = True,
+) -> Table:
+    """:func:`table_from_rows` for rows already in a grid of text (rows by columns, object
+    dtype, changed in place); ``untrimmed=False`` when no cell starts or ends with a blank or
+    holds an invisible space, ``long_text=False`` when none is longer than an Excel cell."""
+    if untrimmed:
+        grid = _trim_grid(grid)
     if row_numbers is None:
-        numbers = np.arange(1, len(records) + 1, dtype=np.int64)
+        numbers = np.arange(1, len(grid) + 1, dtype=np.int64)
     else:
         numbers = np.asarray(row_numbers, dtype=np.int64)
-    return _build_table(file, records, numbers, header_index, sheet=sheet, decimal_comma=False)
+    return _build_table(
+        file, grid, numbers, header_index, sheet=sheet, decimal_comma=False, long_text=long_text
+    )
 
 
 def match_columns(table: Table, fields: Iterable[Field]) -> dict[str, int]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import random
 import re
 
+import numpy as np
 import pytest
 
-from planner.ingest.table import TRIMMED, _may_need_trimming
+from planner.ingest.table import TRIMMED, _may_need_trimming, _trim_grid, trim
 
 
 def _by_pattern(text: str, delimiter: str) -> bool:
@@ -35,3 +36,23 @@ def test_clean_text_needs_no_trimming() -> None:
     assert not _may_need_trimming("name,type\nA,sandbox\nB,production\n", ",")
     assert _may_need_trimming("name,type\nA ,sandbox\n", ",")
     assert _may_need_trimming("name;type\nA;\tsandbox\n", ";")
+
+
+def test_grid_trimming_trims_what_trim_trims() -> None:
+    """Columns are trimmed only when a cell needs it; the result is trim() of every cell."""
+    rng = random.Random(7)
+    pieces = ["a", "1", " ", "\u00a0", "\u200b", "\ufeff", "\t", "\n", "x y", ""]
+    for _ in range(300):
+        rows, columns = rng.randint(1, 4), rng.randint(1, 4)
+        cells = [
+            ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(columns)]
+            for _ in range(rows)
+        ]
+        grid = np.array(cells, dtype=object).reshape(rows, columns)
+        assert _trim_grid(grid).tolist() == [[trim(cell) for cell in row] for row in cells]
+
+
+def test_clean_grid_is_left_alone() -> None:
+    grid = np.array([["name", "type"], ["A", "sandbox"]], dtype=object)
+    grid.flags.writeable = False  # trimming nothing writes nothing
+    assert _trim_grid(grid) is grid
