@@ -22,11 +22,15 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import is_not, itemgetter
 from typing import Any
+
+import numpy as np
 
 from planner.errors import InputError
 from planner.ingest.source import RawFile
-from planner.ingest.table import Table, table_from_rows, trim
+from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
 from planner.model.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -255,6 +259,35 @@ class _TooManyCells(Exception):
 _CHUNK = 1 << 20
 
 
+def _converter(
+    shared: Sequence[Any], styles: tuple[set[int], set[int], Any]
+) -> Callable[[str, int, str], Any]:
+    """The value openpyxl gives a cell of type ``kind`` (its t attribute) and style ``style``
+    whose <v> holds ``raw`` (never blank)."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    date_styles, timedelta_styles, epoch = styles
+
+    def value_of(kind: str, style: int, raw: str) -> Any:
+        if kind == "n":
+            number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+            if style in date_styles:
+                try:
+                    return from_excel(number, epoch, timedelta=style in timedelta_styles)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return shared[int(raw)]
+        if kind == "b":
+            return bool(int(raw))
+        if kind == "d":
+            return from_ISO8601(raw)
+        return raw  # "str" (a formula's text), "e" (an error such as #N/A)
+
+    return value_of
+
+
 def _sheet_rows(
     source: Any,
     shared: Sequence[Any],
@@ -271,9 +304,7 @@ def _sheet_rows(
     """
     from xml.parsers import expat
 
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
-    date_styles, timedelta_styles, epoch = styles
+    value_of = _converter(shared, styles)
     done: list[tuple[int, list[tuple[int, str]]]] = []
     row_number = 0
     column = 0
@@ -372,21 +403,7 @@ def _sheet_rows(
             return None if inline is None else "".join(inline)
         if not raw:
             return None
-        if kind == "n":
-            number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
-            if style in date_styles:
-                try:
-                    return from_excel(number, epoch, timedelta=style in timedelta_styles)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
-        if kind == "s":
-            return shared[int(raw)]
-        if kind == "b":
-            return bool(int(raw))
-        if kind == "d":
-            return from_ISO8601(raw)
-        return raw  # "str" (a formula's text), "e" (an error such as #N/A)
+        return value_of(kind, style, raw)
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
@@ -400,6 +417,275 @@ def _sheet_rows(
         done.clear()
         if not chunk:
             return
+
+
+# ----------------------------------------------------------------------------------------------
+# The quick reader: a whole sheet as a grid, for sheets of the usual shape.
+#
+# The streaming reader above makes several Python calls per cell (a quarter of a million cells
+# take seconds). Sheets as Excel, openpyxl or XlsxWriter write them are a run of a few kinds of
+# tokens, which one regular expression finds in C; the cells are then placed with whole-array
+# operations and each distinct value is converted once. Anything of another shape (prefixed
+# element names, comments, CDATA, other attributes, rows out of order, a cell repeated, text in
+# several runs) or any problem at all (an XML error, too many rows or cells) is left to the
+# streaming reader, which reads the sheet again from the start and decides: the quick reader
+# never refuses a sheet and never reads one differently, it only makes reading faster.
+
+_TOKENS = re.compile(
+    # 1 a cell's column letters (the reference is required), 2 the rest of the cell: optional
+    # s and t attributes in this order, then nothing, or an optional formula and an optional
+    # value, or an inline string of one run
+    r'<c r="([A-Z]{1,3})[0-9]+"('
+    r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
+    r'(?:/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>'
+    r'|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>))'
+    # 3 a row's number (the reference is required), 4 "/" when the row is empty
+    r'|<row r="([0-9]+)"(?: [\w:.-]+="[^"<&]*")*(/?)>'
+    # 5 a row's end
+    r"|(</row>)"
+    # text between elements, which the streaming reader ignores too
+    r"|[^<]+"
+    # 6 anything else
+    r"|(<)"
+)
+_CELL_REST = re.compile(
+    r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+    r'(?:/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
+    r'|>(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
+)
+# An element the streaming reader would take for a row or a cell, whatever its prefix.
+_ROW_OR_CELL = re.compile(rb"<(?:[^\s<>/:]+:)?(?:row|c)[\s/>]")
+_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+_REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_SHEET_DATA = b"<sheetData>"
+_SHEET_DATA_END = b"</sheetData>"
+_ROW_END = b"</row>"
+# The most bytes held waiting for a row's end; a sheet with a longer row is streamed.
+_LONGEST_PENDING = 16 * _CHUNK
+# Distinct cell values remembered with their text (inventories repeat words and figures).
+_REMEMBERED = 1 << 17
+_MISSING = object()
+_TRIMMED_EDGES = re.compile(f"^[{TRIMMED}]|[{TRIMMED}]$|[\u00a0\u2007\u202f]")
+
+
+class _NotSimple(Exception):
+    """The sheet is not of the shape the quick reader reads: the streaming reader decides."""
+
+
+@functools.cache
+def _column_numbers() -> dict[str, int]:
+    """Column letters A to ZZZ and their numbers."""
+    letters = [chr(code) for code in range(ord("A"), ord("Z") + 1)]
+    names = letters + [a + b for a in letters for b in letters]
+    names += [a + b for a in letters for b in names[26:]]
+    return {name: _column_number(name) for name in names}
+
+
+def _reference(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _NAMED[name]
+    return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+
+
+def _xml_text(text: str) -> str:
+    """Character data as the XML parser reports it: line ends normalized, references replaced
+    (the parser has already checked that the part is well formed)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _REFERENCE.sub(_reference, text) if "&" in text else text
+
+
+@dataclass
+class _QuickCells:
+    """The cells holding a value, in sheet order: row number, column number, text."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    texts: np.ndarray
+    untrimmed: bool  # whether any text starts or ends with a blank, or holds an odd space
+
+
+def _quick_cells(
+    open_source: Callable[[], Any],
+    shared: Sequence[Any],
+    styles: tuple[set[int], set[int], Any],
+    last_column: int,
+) -> _QuickCells:
+    """Every cell of a worksheet part holding a value, up to ``last_column``, as the streaming
+    reader gives them; _NotSimple when the part is of another shape.
+
+    Every chunk still goes through expat (without callbacks, so at C speed): the part must be
+    well formed XML in every respect, exactly as for the streaming reader.
+    """
+    from xml.parsers import expat
+
+    checker = expat.ParserCreate(namespace_separator=" ")
+    columns_of = _column_numbers()
+    value = _converter(shared, styles)
+    remembered: dict[str, str | None] = {}
+    untrimmed = False
+
+    def text_of(rest: str) -> str | None:
+        """The text of a cell from its rest (see _TOKENS), None when it holds no value."""
+        nonlocal untrimmed
+        match = _CELL_REST.fullmatch(rest)
+        if match is None:
+            raise _NotSimple
+        style, kind, raw, inline, inline_text = match.groups()
+        kind = kind or "n"
+        if inline:
+            text = _xml_text(inline_text) if kind == "inlineStr" else None
+        elif kind == "inlineStr" or not raw:
+            text = None
+        else:
+            found = value(kind, int(style) if style else 0, _xml_text(raw))
+            text = None if found is None else cell_text(found)
+        if text is not None and not untrimmed and _TRIMMED_EDGES.search(text):
+            untrimmed = True
+        return text
+
+    all_rows: list[np.ndarray] = []
+    all_columns: list[np.ndarray] = []
+    all_texts: list[list[str | None]] = []
+    seen = 0  # cells, as the streaming reader counts them
+    last_row = 0
+    started = False
+    pending = b""
+    try:
+        with open_source() as source:
+            while True:
+                chunk = source.read(_CHUNK)
+                checker.Parse(chunk, not chunk)
+                pending += chunk
+                if not started:
+                    begin = pending.find(_SHEET_DATA)
+                    if begin < 0:
+                        if len(pending) > _LONGEST_PENDING or not chunk:
+                            raise _NotSimple
+                        continue
+                    head = pending[:begin]
+                    declared = _DECLARATION.match(head)
+                    if (
+                        _ROW_OR_CELL.search(head)
+                        or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+                        or (declared and declared.group(1).lower() not in (b"utf-8", b"utf8"))
+                    ):
+                        raise _NotSimple
+                    pending = pending[begin + len(_SHEET_DATA) :]
+                    started = True
+                if chunk:
+                    cut = pending.rfind(_ROW_END)
+                    if cut < 0:
+                        if len(pending) > _LONGEST_PENDING:
+                            raise _NotSimple
+                        continue
+                    cut += len(_ROW_END)
+                    block, pending = pending[:cut], pending[cut:]
+                else:
+                    end = pending.find(_SHEET_DATA_END)
+                    if end < 0 or _ROW_OR_CELL.search(pending, end):
+                        raise _NotSimple
+                    block, pending = pending[:end], b""
+                tokens = _TOKENS.findall(block.decode("utf-8"))
+                if tokens:
+                    # One list per group (zip(*tokens) is several times slower).
+                    letters, rests, numbers, empty, ends, other = (
+                        list(map(itemgetter(group), tokens)) for group in range(6)
+                    )
+                    if any(other):
+                        raise _NotSimple
+                    count = len(tokens)
+                    starts = np.fromiter(map(bool, numbers), bool, count)
+                    closed = np.fromiter(map(bool, empty), bool, count)
+                    is_cell = np.fromiter(map(bool, letters), bool, count)
+                    depth = np.cumsum(
+                        (starts & ~closed).astype(np.int64)
+                        - np.fromiter(map(bool, ends), bool, count)
+                    )
+                    # Rows side by side, never nested; cells only inside a row.
+                    if (
+                        depth[-1] != 0
+                        or depth.min() < 0
+                        or depth.max() > 1
+                        or (depth[is_cell] != 1).any()
+                        or (depth[closed] != 0).any()
+                    ):
+                        raise _NotSimple
+                    row_numbers = np.fromiter(map(int, filter(None, numbers)), np.int64)
+                    if len(row_numbers) and (
+                        row_numbers[0] <= last_row
+                        or row_numbers[-1] > EXCEL_ROWS
+                        or (np.diff(row_numbers) <= 0).any()
+                    ):
+                        raise _NotSimple
+                    if len(row_numbers):
+                        last_row = int(row_numbers[-1])
+                    cell_rows = row_numbers[(np.cumsum(starts) - 1)[is_cell]]
+                    cell_columns = np.fromiter(
+                        map(columns_of.__getitem__, filter(None, letters)), np.int64
+                    )
+                    cell_rests = list(filter(None, rests))
+                    seen += len(cell_rests)
+                    within = cell_columns <= last_column
+                    if not within.all():
+                        cell_rows, cell_columns = cell_rows[within], cell_columns[within]
+                        cell_rests = [cell_rests[i] for i in np.flatnonzero(within)]
+                    texts = list(map(remembered.get, cell_rests, repeat(_MISSING)))
+                    for index in [i for i, text in enumerate(texts) if text is _MISSING]:
+                        rest = cell_rests[index]
+                        text = texts[index] = text_of(rest)
+                        if len(remembered) < _REMEMBERED:
+                            remembered[rest] = text
+                    held = np.fromiter(map(is_not, texts, repeat(None)), bool, len(texts))
+                    all_rows.append(cell_rows[held])
+                    all_columns.append(cell_columns[held])
+                    all_texts.append(texts if held.all() else [t for t in texts if t is not None])
+                # Cells of a row not yet ended count too, as the streaming reader counts them.
+                if seen + len(_ROW_OR_CELL.findall(pending)) > MAX_CELLS:
+                    raise _NotSimple
+                if not chunk:
+                    break
+    except _NotSimple:
+        raise
+    except Exception as error:
+        raise _NotSimple from error
+    rows = np.concatenate(all_rows) if all_rows else np.zeros(0, np.int64)
+    columns = np.concatenate(all_columns) if all_columns else np.zeros(0, np.int64)
+    texts = np.fromiter(chain.from_iterable(all_texts), dtype=object, count=len(rows))
+    # A row's cells from left to right, each once (dict(cells) would keep the last of two).
+    same_row = rows[1:] == rows[:-1]
+    if (same_row & (columns[1:] <= columns[:-1])).any():
+        raise _NotSimple
+    return _QuickCells(rows, columns, texts, untrimmed)
+
+
+def _quick_grid(
+    raw: RawFile, worksheet: Any, header_number: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The rows _read_sheet reads (the header row and the rows below it that hold a value, as
+    wide as the header) as a grid of text, their row numbers, and whether any text may need
+    trimming; _NotSimple when the sheet needs the streaming reader."""
+    workbook = worksheet.parent
+    styles = (set(workbook._date_formats), set(workbook._timedelta_formats), workbook.epoch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cells = _quick_cells(worksheet._get_source, worksheet._shared_strings, styles, MAX_COLUMNS)
+    header = cells.rows == header_number
+    if not header.any():
+        raise _NotSimple
+    width = int(cells.columns[header].max())
+    numbers = np.unique(cells.rows)  # sorted, as the rows are
+    numbers = numbers[numbers >= header_number]
+    if len(numbers) > MAX_ROWS + 1 or len(numbers) * width > MAX_CELLS:
+        raise _NotSimple  # the streaming reader says how many rows were too many
+    chosen = (cells.rows >= header_number) & (cells.columns <= width)
+    grid = np.full((len(numbers), width), "", dtype=object)
+    grid[np.searchsorted(numbers, cells.rows[chosen]), cells.columns[chosen] - 1] = cells.texts[
+        chosen
+    ]
+    return grid, numbers, cells.untrimmed
 
 
 def _sparse_rows(
@@ -564,6 +850,26 @@ def _read_sheet(
         )
     header_index, base = found
     header_number = header_index + 1
+    try:
+        grid, numbers, untrimmed = _quick_grid(raw, worksheet, header_number)
+    except _NotSimple:
+        table = _streamed_table(raw, worksheet, header_number)
+    else:
+        table = table_from_grid(
+            raw.name, worksheet.title, grid, 0, row_numbers=numbers, untrimmed=untrimmed
+        )
+    notes: tuple[str, ...] = ()
+    state = getattr(worksheet, "sheet_state", "visible")
+    if state != "visible":
+        notes = (
+            f"{raw.name}: sheet {worksheet.title} is {'very ' if state == 'veryHidden' else ''}"
+            "hidden in Excel; it was read because its headers are the ones capplan looks for",
+        )
+    return SheetChoice(table=table, format_base=base, named=named, notes=notes)
+
+
+def _streamed_table(raw: RawFile, worksheet: Any, header_number: int) -> Table:
+    """The header row and the rows below it that hold a value, read by the streaming reader."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     width = 0
@@ -581,12 +887,4 @@ def _read_sheet(
                 file=raw.name,
                 expected=f"at most {MAX_ROWS:,} licenses or environments in one sheet",
             )
-    table = table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)
-    notes: tuple[str, ...] = ()
-    state = getattr(worksheet, "sheet_state", "visible")
-    if state != "visible":
-        notes = (
-            f"{raw.name}: sheet {worksheet.title} is {'very ' if state == 'veryHidden' else ''}"
-            "hidden in Excel; it was read because its headers are the ones capplan looks for",
-        )
-    return SheetChoice(table=table, format_base=base, named=named, notes=notes)
+    return table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)

@@ -1,0 +1,361 @@
+"""The quick sheet reader reads exactly what the streaming reader reads, or leaves the sheet to it.
+
+Every case is read twice: as capplan reads it (the quick reader when the sheet has the usual
+shape) and with the quick reader switched off (the streaming XML reader alone). The tables, or
+the refusals, must be the same; and each case says whether the quick reader should take it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from planner.errors import InputError
+from planner.ingest import workbook
+from planner.ingest.detect import classify_headers
+from planner.ingest.source import read_raw
+from planner.ingest.table import Table
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+HEADER = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>type</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>dataverse_database_gb</t></is></c></row>'
+)
+
+
+def package(rows: str, *, shared: list[str] | None = None, prefix: str = "") -> bytes:
+    """A minimal workbook around one sheet whose sheet data holds ``rows``."""
+    strings = ""
+    if shared is not None:
+        items = "".join(f"<si><t>{text}</t></si>" for text in shared)
+        strings = f'<sst xmlns="{MAIN}" count="{len(shared)}">{items}</sst>'
+    name = f"{prefix}:" if prefix else ""
+    namespace = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{name}worksheet {namespace}>'
+        f"<{name}sheetData>{rows}</{name}sheetData></{name}worksheet>"
+    )
+    shared_type = f"{RELATIONS}/sharedStrings"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            + (
+                '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                if strings
+                else ""
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" '
+            f'Type="{RELATIONS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONS}"><sheets>'
+            '<sheet name="Environments" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" '
+            f'Type="{RELATIONS}/worksheet" Target="worksheets/sheet1.xml"/>'
+            + (
+                f'<Relationship Id="rId2" Type="{shared_type}" Target="sharedStrings.xml"/>'
+                if strings
+                else ""
+            )
+            + "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    if strings:
+        parts["xl/sharedStrings.xml"] = strings
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, text in parts.items():
+            archive.writestr(part, text)
+    return buffer.getvalue()
+
+
+def inline(reference: str, text: str) -> str:
+    return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def row(number: int, *cells: str, attributes: str = "") -> str:
+    return f'<row r="{number}"{attributes}>{"".join(cells)}</row>'
+
+
+def data_row(number: int, name: str = "Dev", size: str = "<v>1.5</v>") -> str:
+    return row(
+        number,
+        inline(f"A{number}", name),
+        inline(f"B{number}", "developer"),
+        f'<c r="C{number}">{size}</c>',
+    )
+
+
+# (id, sheet data, shared strings, prefix, whether the quick reader takes the sheet)
+SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
+    ("usual", HEADER + data_row(2) + data_row(3, "Test"), None, "", True),
+    (
+        "shared strings, formula, booleans, errors, integers",
+        HEADER
+        + row(
+            2,
+            '<c r="A2" t="s"><v>0</v></c>',
+            '<c r="B2" t="s"><v>1</v></c>',
+            '<c r="C2"><f>1+1</f><v>2</v></c>',
+            '<c r="D2" t="b"><v>1</v></c>',
+            '<c r="E2" t="e"><v>#N/A</v></c>',
+            '<c r="F2" t="str"><v>text</v></c>',
+        )
+        + row(
+            3,
+            '<c r="A3" t="s"><v>2</v></c>',
+            '<c r="B3" t="s"><v>1</v></c>',
+            '<c r="C3"><v>12345678901234567890</v></c>',
+            '<c r="D3"><v>1E+20</v></c>',
+            '<c r="E3"><v>5.0</v></c>',
+            '<c r="F3"><v>-0</v></c>',
+        )
+        + row(
+            4,
+            '<c r="A4" t="s"><v>3</v></c>',
+            '<c r="B4" t="s"><v>1</v></c>',
+            '<c r="C4" t="d"><v>2026-03-31T00:00:00</v></c>',
+        ),
+        ["Prod", "production", " Spaced\u00a0out ", "Q&amp;A"],
+        "",
+        True,
+    ),
+    (
+        "references, line ends and blanks",
+        HEADER
+        + data_row(2, "A &amp; B &lt;1&gt; &#x41;&#66;", "<v>0.1</v>")
+        + data_row(3, "two\r\nlines\rhere", "<v/>")
+        + data_row(4, " padded ", "")
+        + row(5, '<c r="A5" s="1"/>', '<c r="B5" s="1"/>')
+        + '<row r="6" spans="1:3" ht="20" customHeight="1"/>'
+        + data_row(7, "After", "<v>2</v>")
+        + row(8, inline("D8", "right of the header"))
+        + row(9, inline("A9", ""), inline("B9", "developer")),
+        None,
+        "",
+        True,
+    ),
+    (
+        "one cell at XFD1048576",
+        HEADER + data_row(2) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+        None,
+        "",
+        True,
+    ),
+    (
+        "cells without a reference",
+        HEADER + '<row r="2"><c t="inlineStr"><is><t>Dev</t></is></c><c><v>1</v></c></row>',
+        None,
+        "",
+        False,
+    ),
+    ("rows without a number", HEADER + "<row>" + inline("A2", "Dev") + "</row>", None, "", False),
+    (
+        "prefixed element names",
+        HEADER.replace("<", "<x:").replace("<x:/", "</x:"),
+        None,
+        "x",
+        False,
+    ),
+    ("a comment", HEADER + "<!-- note -->" + data_row(2), None, "", False),
+    ("CDATA", HEADER + data_row(2, "<![CDATA[Dev]]>"), None, "", False),
+    ("rows out of order", HEADER + data_row(3) + data_row(2, "Test"), None, "", False),
+    (
+        "one cell given twice",
+        HEADER + row(2, inline("A2", "Dev"), inline("A2", "Test"), inline("B2", "developer")),
+        None,
+        "",
+        False,
+    ),
+    (
+        "rich text of several runs",
+        HEADER
+        + row(
+            2,
+            '<c r="A2" t="inlineStr"><is><r><t>De</t></r><r><t>v</t></r></is></c>',
+            inline("B2", "developer"),
+        ),
+        None,
+        "",
+        False,
+    ),
+    (
+        "phonetic runs",
+        HEADER
+        + row(
+            2,
+            '<c r="A2" t="inlineStr"><is><t>Dev</t><rPh sb="0" eb="1"><t>x</t></rPh></is></c>',
+            inline("B2", "developer"),
+        ),
+        None,
+        "",
+        False,
+    ),
+    (
+        "attributes in another order",
+        HEADER
+        + row(2, '<c t="inlineStr" r="A2"><is><t>Dev</t></is></c>', inline("B2", "developer")),
+        None,
+        "",
+        False,
+    ),
+    ("a cell outside any row", HEADER + inline("A2", "Dev") + data_row(3), None, "", False),
+    (
+        "a shared string that does not exist",
+        HEADER + row(2, '<c r="A2" t="s"><v>7</v></c>'),
+        ["x"],
+        "",
+        False,
+    ),
+    ("a number that is not one", HEADER + data_row(2, size="<v>1.2.3</v>"), None, "", False),
+    (
+        "XML error after the header",
+        HEADER + data_row(2) + "<row r='3'><c></row>",
+        None,
+        "",
+        False,
+    ),
+    ("row number zero", '<row r="0"><c r="A0"><v>1</v></c></row>' + HEADER, None, "", False),
+    ("row beyond Excel", HEADER + data_row(1048577), None, "", False),
+]
+
+
+def streamed_only(*arguments: Any) -> Any:
+    """Stands in for the quick reader: every sheet goes to the streaming reader."""
+    raise workbook._NotSimple
+
+
+def outcome(raw: Any) -> Table | str:
+    try:
+        return workbook.choose_sheet(raw, classify_headers, None).table
+    except InputError as error:
+        return str(error)
+
+
+def same(first: Table | str, second: Table | str) -> bool:
+    if isinstance(first, str) or isinstance(second, str):
+        return first == second
+    return (
+        first.headers == second.headers
+        and first.cells.equals(second.cells)
+        and first.row_numbers.tolist() == second.row_numbers.tolist()
+        and first.header_row == second.header_row
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "shared", "prefix", "quick"),
+    [pytest.param(*case[1:], id=case[0]) for case in SHAPES],
+)
+def test_quick_and_streamed_readings_agree(
+    rows: str,
+    shared: list[str] | None,
+    prefix: str,
+    quick: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(rows, shared=shared, prefix=prefix))
+    raw = read_raw(path)
+    taken: list[bool] = []
+    original = workbook._quick_cells
+
+    def watched(*arguments: Any) -> Any:
+        try:
+            cells = original(*arguments)
+        except workbook._NotSimple:
+            taken.append(False)
+            raise
+        taken.append(True)
+        return cells
+
+    monkeypatch.setattr(workbook, "_quick_cells", watched)
+    as_read = outcome(raw)
+    # None at all when the search for the header already refused the sheet.
+    assert taken == [quick] or (not quick and not taken), taken
+
+    monkeypatch.setattr(workbook, "_quick_cells", streamed_only)
+    assert same(as_read, outcome(raw)), (as_read, outcome(raw))
+
+
+def openpyxl_workbook(path: Path, rows: list[list[Any]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Environments"
+    for values in rows:
+        sheet.append(values)
+    book.save(path)
+    return path
+
+
+def test_openpyxl_values_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dates (by style), times, booleans, floats and shared strings as openpyxl writes them."""
+    rows: list[list[Any]] = [["name", "type", "measured_on", "dataverse_database_gb", "note"]]
+    values: list[Callable[[int], Any]] = [
+        lambda n: dt.datetime(2026, 1, 1) + dt.timedelta(days=n, seconds=n * 37),
+        lambda n: dt.date(2025, 12, 31) - dt.timedelta(days=n),
+        lambda n: dt.time(n % 24, n % 60),
+        lambda n: n % 2 == 0,
+        lambda n: n / 7,
+        lambda n: f" text {n}\u00a0",
+        lambda n: None,
+    ]
+    for number in range(60):
+        rows.append(
+            [f"Env{number}", "developer", values[number % len(values)](number), number * 0.25, ""]
+        )
+    raw = read_raw(openpyxl_workbook(tmp_path / "book.xlsx", rows))
+    calls: list[str] = []
+    original = workbook._quick_grid
+
+    def watched(*arguments: Any) -> Any:
+        calls.append("quick")
+        return original(*arguments)
+
+    monkeypatch.setattr(workbook, "_quick_grid", watched)
+    as_read = outcome(raw)
+    assert calls == ["quick"] and not isinstance(as_read, str)
+    monkeypatch.setattr(workbook, "_quick_cells", streamed_only)
+    assert same(as_read, outcome(raw))
+
+
+def test_too_many_cells_is_left_to_the_streaming_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "MAX_CELLS", 5)
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(HEADER + data_row(2) + data_row(3)))
+    raw = read_raw(path)
+    with zipfile.ZipFile(path) as archive, pytest.raises(workbook._NotSimple):
+        workbook._quick_cells(
+            lambda: archive.open("xl/worksheets/sheet1.xml"),
+            [],
+            (set(), set(), None),
+            1000,
+        )
+    assert "holds more than 5 cells" in str(outcome(raw))
