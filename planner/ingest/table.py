@@ -477,11 +477,19 @@ _GROUPED_BY_DOTS = r"[+-]?\d{1,3}(?:\.\d{3})+"
 
 
 def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
+    """The column's numbers, NaN where blank or not a number. pandas' number parser reads the
+    column as plain Python strings, which is several times cheaper than through its string
+    array and reads the same strings the same way."""
     if decimal_comma:
         comma = values.str.fullmatch(r"[+-]?\d+,\d+")
         if comma.any():
             values = values.where(~comma, values.str.replace(",", ".", regex=False))
-    numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    texts = values.to_numpy(dtype=object)
+    blank = texts == ""
+    if blank.any():
+        texts = texts.copy()
+        texts[blank] = None
+    numbers = pd.to_numeric(texts, errors="coerce")
     return np.asarray(numbers, dtype=np.float64)
 
 
@@ -528,7 +536,7 @@ def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule
     """Parse a whole column; NaN where blank. The first bad cell raises, naming row and column."""
     values = table.column(position)
     numbers = _to_floats(values, table.decimal_comma)
-    blank = (values == "").to_numpy()
+    blank = values.to_numpy(dtype=object) == ""
     with np.errstate(invalid="ignore"):
         bad = ~blank & (~np.isfinite(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum))
         if rule.whole:
