@@ -31,7 +31,7 @@ import numpy as np
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
-from planner.model.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
@@ -505,6 +505,7 @@ class _QuickCells:
     columns: np.ndarray
     texts: np.ndarray
     untrimmed: bool  # whether any text starts or ends with a blank, or holds an odd space
+    long_text: bool  # whether any text is longer than an Excel cell holds
 
 
 def _quick_cells(
@@ -525,11 +526,16 @@ def _quick_cells(
     columns_of = _column_numbers()
     value = _converter(shared, styles)
     remembered: dict[str, str | None] = {}
-    untrimmed = False
+    untrimmed = long_text = False
+    plain_numbers = 0 not in styles[0]  # style 0 is not a date style
 
     def text_of(rest: str) -> str | None:
         """The text of a cell from its rest (see _TOKENS), None when it holds no value."""
-        nonlocal untrimmed
+        nonlocal untrimmed, long_text
+        if plain_numbers and rest.startswith("><v>") and rest.endswith("</v></c>"):
+            raw = rest[4:-8]  # a number without style or type, the commonest cell
+            if raw and "&" not in raw and "\r" not in raw:
+                return cell_text(value("n", 0, raw))  # digits, never blanks at the edges
         match = _CELL_REST.fullmatch(rest)
         if match is None:
             raise _NotSimple
@@ -542,8 +548,11 @@ def _quick_cells(
         else:
             found = value(kind, int(style) if style else 0, _xml_text(raw))
             text = None if found is None else cell_text(found)
-        if text is not None and not untrimmed and _TRIMMED_EDGES.search(text):
-            untrimmed = True
+        if text is not None:
+            if not untrimmed and _TRIMMED_EDGES.search(text):
+                untrimmed = True
+            if len(text) > LONGEST_TEXT:
+                long_text = True
         return text
 
     all_rows: list[np.ndarray] = []
@@ -596,14 +605,11 @@ def _quick_cells(
                     )
                     if any(other):
                         raise _NotSimple
-                    count = len(tokens)
-                    starts = np.fromiter(map(bool, numbers), bool, count)
-                    closed = np.fromiter(map(bool, empty), bool, count)
-                    is_cell = np.fromiter(map(bool, letters), bool, count)
-                    depth = np.cumsum(
-                        (starts & ~closed).astype(np.int64)
-                        - np.fromiter(map(bool, ends), bool, count)
+                    starts, closed, is_cell, closing = (
+                        np.array(group, dtype=object) != ""
+                        for group in (numbers, empty, letters, ends)
                     )
+                    depth = np.cumsum((starts & ~closed).astype(np.int64) - closing)
                     # Rows side by side, never nested; cells only inside a row.
                     if (
                         depth[-1] != 0
@@ -658,15 +664,15 @@ def _quick_cells(
     same_row = rows[1:] == rows[:-1]
     if (same_row & (columns[1:] <= columns[:-1])).any():
         raise _NotSimple
-    return _QuickCells(rows, columns, texts, untrimmed)
+    return _QuickCells(rows, columns, texts, untrimmed, long_text)
 
 
 def _quick_grid(
     raw: RawFile, worksheet: Any, header_number: int
-) -> tuple[np.ndarray, np.ndarray, bool]:
+) -> tuple[np.ndarray, np.ndarray, _QuickCells]:
     """The rows _read_sheet reads (the header row and the rows below it that hold a value, as
-    wide as the header) as a grid of text, their row numbers, and whether any text may need
-    trimming; _NotSimple when the sheet needs the streaming reader."""
+    wide as the header) as a grid of text, their row numbers, and the cells read (which say
+    whether any text may need trimming); _NotSimple when the sheet needs the streaming reader."""
     workbook = worksheet.parent
     styles = (set(workbook._date_formats), set(workbook._timedelta_formats), workbook.epoch)
     with warnings.catch_warnings():
@@ -685,7 +691,7 @@ def _quick_grid(
     grid[np.searchsorted(numbers, cells.rows[chosen]), cells.columns[chosen] - 1] = cells.texts[
         chosen
     ]
-    return grid, numbers, cells.untrimmed
+    return grid, numbers, cells
 
 
 def _sparse_rows(
@@ -801,17 +807,17 @@ def choose_sheet(
         if sheet is not None and sheet in by_title:
             _check_declared_size(raw, by_title[sheet])
             return _read_sheet(raw, by_title[sheet], classify, named=True)
-        candidates: list[tuple[Any, str | None]] = []
+        candidates: list[tuple[Any, tuple[int, str | None]]] = []
         for worksheet in worksheets:
             _check_declared_size(raw, worksheet)
             top = _top_rows(raw, worksheet)
             found = _find_header(top, classify)
             if found is not None:
-                candidates.append((worksheet, found[1]))
-        known = [(ws, base) for ws, base in candidates if base is not None]
+                candidates.append((worksheet, found))
+        known = [(ws, found) for ws, found in candidates if found[1] is not None]
         missing = f"there is no sheet named '{sheet}'; " if sheet is not None else ""
         if len(known) == 1:
-            return _read_sheet(raw, known[0][0], classify)
+            return _read_sheet(raw, known[0][0], classify, found=known[0][1])
         if len(known) > 1:
             names = ", ".join(f"'{ws.title}'" for ws, _ in known)
             raise InputError(
@@ -821,7 +827,7 @@ def choose_sheet(
             )
         if len(candidates) == 1 and not missing:
             # One sheet with content but unknown headers: read it so the message names them.
-            return _read_sheet(raw, candidates[0][0], classify)
+            return _read_sheet(raw, candidates[0][0], classify, found=candidates[0][1])
         raise InputError(
             f"{missing}no sheet has the headers of a known format "
             f"(sheets: {', '.join(repr(t) for t in titles)})",
@@ -839,8 +845,12 @@ def _read_sheet(
     classify: Callable[[Sequence[str]], str | None],
     *,
     named: bool = False,
+    found: tuple[int, str | None] | None = None,
 ) -> SheetChoice:
-    found = _find_header(_top_rows(raw, worksheet), classify)
+    """Read a sheet from its header row on; ``found`` is the header the caller already found
+    (its index and format), which spares reading the top rows again."""
+    if found is None:
+        found = _find_header(_top_rows(raw, worksheet), classify)
     if found is None:
         raise InputError(
             f"sheet {worksheet.title} is empty",
@@ -851,12 +861,18 @@ def _read_sheet(
     header_index, base = found
     header_number = header_index + 1
     try:
-        grid, numbers, untrimmed = _quick_grid(raw, worksheet, header_number)
+        grid, numbers, cells = _quick_grid(raw, worksheet, header_number)
     except _NotSimple:
         table = _streamed_table(raw, worksheet, header_number)
     else:
         table = table_from_grid(
-            raw.name, worksheet.title, grid, 0, row_numbers=numbers, untrimmed=untrimmed
+            raw.name,
+            worksheet.title,
+            grid,
+            0,
+            row_numbers=numbers,
+            untrimmed=cells.untrimmed,
+            long_text=cells.long_text,
         )
     notes: tuple[str, ...] = ()
     state = getattr(worksheet, "sheet_state", "visible")
