@@ -437,8 +437,9 @@ _TOKENS = re.compile(
     # value, or an inline string of one run
     r'<c r="([A-Z]{1,3})[0-9]+"('
     r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
-    r'(?:/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>'
-    r'|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>))'
+    # (the commonest shape, a value alone, is tried first: the same cells, found sooner)
+    r'(?:><v>[^<]*</v></c>|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>|/>'
+    r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>))'
     # 3 a row's number (the reference is required), 4 "/" when the row is empty
     r'|<row r="([0-9]+)"(?: [\w:.-]+="[^"<&]*")*(/?)>'
     # 5 a row's end
@@ -463,9 +464,11 @@ _SHEET_DATA_END = b"</sheetData>"
 _ROW_END = b"</row>"
 # The most bytes held waiting for a row's end; a sheet with a longer row is streamed.
 _LONGEST_PENDING = 16 * _CHUNK
+# Bytes of whole rows read by one pass of _TOKENS: what a sheet of another shape costs before it
+# is handed to the streaming reader (a few tens of MB of tokens at most).
+_BLOCK = 1 << 17
 # Distinct cell values remembered with their text (inventories repeat words and figures).
-_REMEMBERED = 1 << 17
-_MISSING = object()
+_REMEMBERED = 1 << 18
 _TRIMMED_EDGES = re.compile(f"^[{TRIMMED}]|[{TRIMMED}]$|[\u00a0\u2007\u202f]")
 
 
@@ -535,7 +538,10 @@ def _quick_cells(
         if plain_numbers and rest.startswith("><v>") and rest.endswith("</v></c>"):
             raw = rest[4:-8]  # a number without style or type, the commonest cell
             if raw and "&" not in raw and "\r" not in raw:
-                return cell_text(value("n", 0, raw))  # digits, never blanks at the edges
+                # What value() and cell_text() make of it: digits, never blanks at the edges.
+                if "." in raw or "E" in raw or "e" in raw:
+                    return repr(float(raw))
+                return str(int(raw))
         match = _CELL_REST.fullmatch(rest)
         if match is None:
             raise _NotSimple
@@ -562,6 +568,62 @@ def _quick_cells(
     last_row = 0
     started = False
     pending = b""
+
+    def take(block: bytes) -> None:
+        """Read the rows of a block of whole rows."""
+        nonlocal seen, last_row
+        tokens = _TOKENS.findall(block.decode("utf-8"))
+        if tokens:
+            # One list per group (zip(*tokens) is several times slower).
+            letters, rests, numbers, empty, ends, other = (
+                list(map(itemgetter(group), tokens)) for group in range(6)
+            )
+            if any(other):
+                raise _NotSimple
+            starts, closed, is_cell, closing = (
+                np.array(group, dtype=object) != "" for group in (numbers, empty, letters, ends)
+            )
+            depth = np.cumsum((starts & ~closed).astype(np.int64) - closing)
+            # Rows side by side, never nested; cells only inside a row.
+            if (
+                depth[-1] != 0
+                or depth.min() < 0
+                or depth.max() > 1
+                or (depth[is_cell] != 1).any()
+                or (depth[closed] != 0).any()
+            ):
+                raise _NotSimple
+            row_numbers = np.fromiter(map(int, filter(None, numbers)), np.int64)
+            if len(row_numbers) and (
+                row_numbers[0] <= last_row
+                or row_numbers[-1] > EXCEL_ROWS
+                or (np.diff(row_numbers) <= 0).any()
+            ):
+                raise _NotSimple
+            if len(row_numbers):
+                last_row = int(row_numbers[-1])
+            cell_rows = row_numbers[(np.cumsum(starts) - 1)[is_cell]]
+            cell_columns = np.fromiter(map(columns_of.__getitem__, filter(None, letters)), np.int64)
+            cell_rests = list(filter(None, rests))
+            seen += len(cell_rests)
+            within = cell_columns <= last_column
+            if not within.all():
+                cell_rows, cell_columns = cell_rows[within], cell_columns[within]
+                cell_rests = [cell_rests[i] for i in np.flatnonzero(within)]
+            # Each distinct cell converted once; forgotten all at once when too many are held.
+            if len(remembered) > _REMEMBERED:
+                remembered.clear()
+            for rest in set(cell_rests).difference(remembered):
+                remembered[rest] = text_of(rest)
+            texts = list(map(remembered.__getitem__, cell_rests))
+            if None in texts:
+                held = np.fromiter(map(is_not, texts, repeat(None)), bool, len(texts))
+                cell_rows, cell_columns = cell_rows[held], cell_columns[held]
+                texts = [text for text in texts if text is not None]
+            all_rows.append(cell_rows)
+            all_columns.append(cell_columns)
+            all_texts.append(texts)
+
     try:
         with open_source() as source:
             while True:
@@ -585,69 +647,21 @@ def _quick_cells(
                     pending = pending[begin + len(_SHEET_DATA) :]
                     started = True
                 if chunk:
-                    cut = pending.rfind(_ROW_END)
-                    if cut < 0:
-                        if len(pending) > _LONGEST_PENDING:
-                            raise _NotSimple
-                        continue
-                    cut += len(_ROW_END)
-                    block, pending = pending[:cut], pending[cut:]
+                    # Blocks of whole rows, each at most _BLOCK bytes unless one row is longer.
+                    while (cut := pending.rfind(_ROW_END, 0, _BLOCK)) >= 0 or (
+                        cut := pending.find(_ROW_END)
+                    ) >= 0:
+                        cut += len(_ROW_END)
+                        take(pending[:cut])
+                        pending = pending[cut:]
+                    if len(pending) > _LONGEST_PENDING:
+                        raise _NotSimple
                 else:
                     end = pending.find(_SHEET_DATA_END)
                     if end < 0 or _ROW_OR_CELL.search(pending, end):
                         raise _NotSimple
-                    block, pending = pending[:end], b""
-                tokens = _TOKENS.findall(block.decode("utf-8"))
-                if tokens:
-                    # One list per group (zip(*tokens) is several times slower).
-                    letters, rests, numbers, empty, ends, other = (
-                        list(map(itemgetter(group), tokens)) for group in range(6)
-                    )
-                    if any(other):
-                        raise _NotSimple
-                    starts, closed, is_cell, closing = (
-                        np.array(group, dtype=object) != ""
-                        for group in (numbers, empty, letters, ends)
-                    )
-                    depth = np.cumsum((starts & ~closed).astype(np.int64) - closing)
-                    # Rows side by side, never nested; cells only inside a row.
-                    if (
-                        depth[-1] != 0
-                        or depth.min() < 0
-                        or depth.max() > 1
-                        or (depth[is_cell] != 1).any()
-                        or (depth[closed] != 0).any()
-                    ):
-                        raise _NotSimple
-                    row_numbers = np.fromiter(map(int, filter(None, numbers)), np.int64)
-                    if len(row_numbers) and (
-                        row_numbers[0] <= last_row
-                        or row_numbers[-1] > EXCEL_ROWS
-                        or (np.diff(row_numbers) <= 0).any()
-                    ):
-                        raise _NotSimple
-                    if len(row_numbers):
-                        last_row = int(row_numbers[-1])
-                    cell_rows = row_numbers[(np.cumsum(starts) - 1)[is_cell]]
-                    cell_columns = np.fromiter(
-                        map(columns_of.__getitem__, filter(None, letters)), np.int64
-                    )
-                    cell_rests = list(filter(None, rests))
-                    seen += len(cell_rests)
-                    within = cell_columns <= last_column
-                    if not within.all():
-                        cell_rows, cell_columns = cell_rows[within], cell_columns[within]
-                        cell_rests = [cell_rests[i] for i in np.flatnonzero(within)]
-                    texts = list(map(remembered.get, cell_rests, repeat(_MISSING)))
-                    for index in [i for i, text in enumerate(texts) if text is _MISSING]:
-                        rest = cell_rests[index]
-                        text = texts[index] = text_of(rest)
-                        if len(remembered) < _REMEMBERED:
-                            remembered[rest] = text
-                    held = np.fromiter(map(is_not, texts, repeat(None)), bool, len(texts))
-                    all_rows.append(cell_rows[held])
-                    all_columns.append(cell_columns[held])
-                    all_texts.append(texts if held.all() else [t for t in texts if t is not None])
+                    take(pending[:end])
+                    pending = b""
                 # Cells of a row not yet ended count too, as the streaming reader counts them.
                 if seen + len(_ROW_OR_CELL.findall(pending)) > MAX_CELLS:
                     raise _NotSimple
