@@ -440,15 +440,15 @@ _TOKENS = re.compile(
     # (the commonest shape, a value alone, is tried first: the same cells, found sooner)
     r'(?:><v>[^<]*</v></c>|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>|/>'
     r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>))'
-    # 3 a row's number (the reference is required), 4 "/" when the row is empty
-    r'|<row r="([0-9]+)"(?: [\w:.-]+="[^"<&]*")*(/?)>'
-    # 5 a row's end
-    r"|(</row>)"
+    # 3 a row's start (its number required and first, "/>" at the end when it is empty), a
+    # row's end, or a "<" that starts anything else
+    r'|(<row r="[0-9]+"(?: [\w:.-]+="[^"<&]*")*/?>|</row>|<)'
     # text between elements, which the streaming reader ignores too
     r"|[^<]+"
-    # 6 anything else
-    r"|(<)"
 )
+_ROW_START = len('<row r="')
+_INLINE_START = ' t="inlineStr"><is><t>'
+_INLINE_END = "</t></is></c>"
 _CELL_REST = re.compile(
     r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
     r'(?:/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
@@ -542,18 +542,22 @@ def _quick_cells(
                 if "." in raw or "E" in raw or "e" in raw:
                     return repr(float(raw))
                 return str(int(raw))
-        match = _CELL_REST.fullmatch(rest)
-        if match is None:
-            raise _NotSimple
-        style, kind, raw, inline, inline_text = match.groups()
-        kind = kind or "n"
-        if inline:
-            text = _xml_text(inline_text) if kind == "inlineStr" else None
-        elif kind == "inlineStr" or not raw:
-            text = None
+        if rest.startswith(_INLINE_START) and rest.endswith(_INLINE_END):
+            # Text of its own without style, the commonest cell after numbers.
+            text: str | None = _xml_text(rest[len(_INLINE_START) : -len(_INLINE_END)])
         else:
-            found = value(kind, int(style) if style else 0, _xml_text(raw))
-            text = None if found is None else cell_text(found)
+            match = _CELL_REST.fullmatch(rest)
+            if match is None:
+                raise _NotSimple
+            style, kind, raw, inline, inline_text = match.groups()
+            kind = kind or "n"
+            if inline:
+                text = _xml_text(inline_text) if kind == "inlineStr" else None
+            elif kind == "inlineStr" or not raw:
+                text = None
+            else:
+                found = value(kind, int(style) if style else 0, _xml_text(raw))
+                text = None if found is None else cell_text(found)
         if text is not None:
             if not untrimmed and _TRIMMED_EDGES.search(text):
                 untrimmed = True
@@ -574,15 +578,18 @@ def _quick_cells(
         nonlocal seen, last_row
         tokens = _TOKENS.findall(block.decode("utf-8"))
         if tokens:
-            # One list per group (zip(*tokens) is several times slower).
-            letters, rests, numbers, empty, ends, other = (
-                list(map(itemgetter(group), tokens)) for group in range(6)
-            )
-            if any(other):
+            # One list per group (zip(*tokens) is several times slower); fewer groups make
+            # fewer strings, so rows are told apart by their own text, once per row.
+            letters, rests, marks = (list(map(itemgetter(group), tokens)) for group in range(3))
+            mark = np.array(marks, dtype=object)
+            if (mark == "<").any():
                 raise _NotSimple
-            starts, closed, is_cell, closing = (
-                np.array(group, dtype=object) != "" for group in (numbers, empty, letters, ends)
-            )
+            closing = mark == "</row>"
+            starts = (mark != "") & ~closing
+            is_cell = np.array(letters, dtype=object) != ""
+            row_tokens = mark[starts].tolist()
+            closed = np.zeros(len(tokens), bool)
+            closed[starts] = [token[-2] == "/" for token in row_tokens]
             depth = np.cumsum((starts & ~closed).astype(np.int64) - closing)
             # Rows side by side, never nested; cells only inside a row.
             if (
@@ -593,7 +600,10 @@ def _quick_cells(
                 or (depth[closed] != 0).any()
             ):
                 raise _NotSimple
-            row_numbers = np.fromiter(map(int, filter(None, numbers)), np.int64)
+            row_numbers = np.array(
+                [int(token[_ROW_START : token.index('"', _ROW_START)]) for token in row_tokens],
+                dtype=np.int64,
+            )
             if len(row_numbers) and (
                 row_numbers[0] <= last_row
                 or row_numbers[-1] > EXCEL_ROWS
