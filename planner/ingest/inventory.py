@@ -285,7 +285,7 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
 def _parse_series(
     table: Table, position: int, values: pd.Series, name: str, rule: NumberRule
 ) -> np.ndarray:
-    cells = table.cells.copy()
+    cells = table.cells.copy(deep=False)  # the one column is replaced, not changed in place
     cells[position] = values
     view = Table(
         file=table.file,
