@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -254,40 +255,43 @@ def _consumption_groups(
 def _type_totals(frame: pd.DataFrame, titles: Names | None = None) -> list[dict[str, Any]]:
     """Per capacity type: its pool, the GB counted, and how many lines are measured, estimated
     or unknown (counted as 0 GB)."""
+    if frame["capacity_type"].isna().any():
+        frame = frame[frame["capacity_type"].notna()]
     if frame.empty:
         return []
-    confidence = frame["confidence"]
-    counts = pd.DataFrame(
-        {
-            "capacity_type": frame["capacity_type"],
-            "pool": frame["pool"],
-            "gb": frame["gb"],
-            "measured": confidence == "measured",
-            "unknown": confidence == "unknown",
-        }
-    ).groupby("capacity_type", sort=False)
-    table = counts.agg(
-        pool=("pool", "first"),
-        gb=("gb", "sum"),
-        environments=("gb", "size"),
-        measured=("measured", "sum"),
-        unknown=("unknown", "sum"),
-    )
-    order = [t for t in CAPACITY_TYPES if t in table.index]
-    order += sorted(t for t in table.index if t not in order)
+    # Each column's words compared once, not once per line.
+    kinds, distinct = pd.factorize(frame["capacity_type"].to_numpy(dtype=object))
+    confidence, certainty = pd.factorize(frame["confidence"].to_numpy(dtype=object))
+    certainty = list(certainty)
+    found = len(distinct)
+    gb_sums = pd.Series(frame["gb"].to_numpy(dtype=float)).groupby(kinds).sum().to_numpy()
+    sizes = np.bincount(kinds, minlength=found)
+
+    def lines_with(word: str) -> np.ndarray:
+        if word not in certainty:
+            return np.zeros(found, dtype=int)
+        return np.bincount(kinds[confidence == certainty.index(word)], minlength=found)
+
+    measured_lines, unknown_lines = lines_with("measured"), lines_with("unknown")
+    first_line = np.full(found, len(kinds))
+    np.minimum.at(first_line, kinds, np.arange(len(kinds)))
+    pools = frame["pool"].to_numpy(dtype=object)[first_line]
+    position = {kind: index for index, kind in enumerate(distinct.tolist())}
+    order = [t for t in CAPACITY_TYPES if t in position]
+    order += sorted(t for t in position if t not in order)
     rows = []
     for capacity_type in order:
-        row = table.loc[capacity_type]
+        index = position[capacity_type]
         environments, measured, unknown = (
-            int(row["environments"]),
-            int(row["measured"]),
-            int(row["unknown"]),
+            int(sizes[index]),
+            int(measured_lines[index]),
+            int(unknown_lines[index]),
         )
         rows.append(
             {
                 "capacity_type": words(capacity_type, CAPACITY_TYPE_WORDS),
-                "pool": titles.pool(row["pool"]) if titles else row["pool"],
-                "gb": gb(float(row["gb"])),
+                "pool": titles.pool(pools[index]) if titles else pools[index],
+                "gb": gb(float(gb_sums[index])),
                 "environments": number(environments),
                 "measured": number(measured),
                 "estimated": number(environments - measured - unknown),
@@ -329,7 +333,7 @@ def consumption_view(
     largest = largest[:LARGEST_SHOWN]
 
     rank = {severity: position for position, severity in enumerate(SEVERITY_ORDER)}
-    known = set(totals.index)
+    known = set(totals.index.tolist())
     codes: dict[str, dict[str, int]] = {}
     for finding in findings:
         subject = str(finding["subject"])
