@@ -55,8 +55,11 @@ _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|(?:^|\n)[=+\-@\t\r]")
 _ILLEGAL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _TRIGGERS = "=+-@\t\r"
 _TRIGGER_TUPLE = tuple(_TRIGGERS)
-# A line feed and a trigger: each looked for as a plain substring, faster than a pattern's scan.
-_TRIGGERS_AFTER_LINE_FEED = tuple(f"\n{trigger}" for trigger in _TRIGGERS)
+# A pattern that starts with a literal finds that literal first: fast (far faster than
+# looking for each two-character text with "in", which goes through the text once for each).
+_TRIGGER_AFTER_LINE_FEED = re.compile(r"\n[=+\-@\t\r]")
+# Text XlsxWriter escapes as _x005F_xHHHH_: looked for as a pattern, for the same reason.
+_ESCAPE_MARK = re.compile("_x")
 
 
 def has_illegal(text: str) -> bool:
@@ -71,7 +74,7 @@ def needs_care(joined: str) -> bool:
     feeds), answered by a few scans in C."""
     return (
         joined.startswith(_TRIGGER_TUPLE)
-        or any(after in joined for after in _TRIGGERS_AFTER_LINE_FEED)
+        or _TRIGGER_AFTER_LINE_FEED.search(joined) is not None
         or has_illegal(joined)
     )
 
@@ -278,7 +281,15 @@ def _wrapped_lines(value: Any) -> int:
 
 
 # What str.splitlines breaks a line at, but the line feed.
-_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _one_line_each(joined: str, count: int) -> bool:
+    """Whether ``count`` texts joined by line feeds are one line each (no text holds a line
+    break): a scan for each character, which is faster than a pattern of them."""
+    return joined.count("\n") == count - 1 and not any(
+        character in joined for character in _OTHER_LINE_BREAKS
+    )
 
 
 def _column_lines(values: Sequence[Any]) -> list[int]:
@@ -287,7 +298,7 @@ def _column_lines(values: Sequence[Any]) -> list[int]:
     texts = [v for v in values if v is not None]
     if set(map(type, texts)) <= {str}:
         joined = "\n".join(texts)
-        if joined.count("\n") == len(texts) - 1 and not _OTHER_LINE_BREAKS.search(joined):
+        if _one_line_each(joined, len(texts)):
             per_line = WRAP_WIDTH - 6
             return [1 if v is None else (len(v) + per_line - 1) // per_line or 1 for v in values]
     return list(map(_wrapped_lines, values))
@@ -544,9 +555,24 @@ def chunked_rows(
     return rows
 
 
-def row_numbers(start: int, stop: int) -> list[str]:
-    """The sheet row numbers of rows ``start`` to ``stop`` (0-based below the header)."""
-    return list(map(str, range(start + 2, stop + 2)))
+def _plain_text_cells(
+    letter: str, values: Sequence[str | None], style: str
+) -> Callable[[int, int], list[str]]:
+    """What makes the inline string cells of a column of plain text (nothing to quote, cut or
+    escape; none where a value is None), each cell one formatted string."""
+
+    def make(start: int, stop: int) -> list[str]:
+        return [
+            ""
+            if value is None
+            else f'<c r="{letter}{row}"{style} t="inlineStr"><is>'
+            f'<t xml:space="preserve">{value}</t></is></c>'
+            if value[:1].isspace() or value[-1:].isspace()
+            else f'<c r="{letter}{row}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+            for row, value in zip(range(start + 2, stop + 2), values[start:stop], strict=True)
+        ]
+
+    return make
 
 
 class SheetWriter:
@@ -764,9 +790,13 @@ class SheetWriter:
             care = needs_care(joined)
             if care:
                 length = _column_length(values, formats.number_format)
+            elif _one_line_each(joined, len(present)):
+                length = max(map(len, present), default=0)
             else:
                 length = max(map(len, joined.splitlines()), default=0)
             tail = self._text_tails(joined, present, formats, care=care)
+            if tail is None:
+                return _plain_text_cells(letter, values, _style(formats.text)), length
         else:  # dates or numbers
             length = _column_length(values, formats.number_format)
             made: dict[Any, str] = {}
@@ -788,15 +818,16 @@ class SheetWriter:
 
     def _text_tails(
         self, joined: str, present: list[str], formats: _ColumnFormats, *, care: bool
-    ) -> Callable[[Any], str]:
+    ) -> Callable[[Any], str] | None:
         """What follows ``<c r="..."`` in a text cell, by its value (empty for no cell): a
         shared string where the column repeats its values, else an inline string, escaped and
-        spaced as XlsxWriter writes it."""
+        spaced as XlsxWriter writes it. None for a column of plain text, which
+        :func:`_plain_text_cells` makes."""
         # XlsxWriter's escapes change only text holding "_x", a control character but tab
         # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined by
         # line feeds, so "_x" cannot span two) is left as it is.
         escape = (
-            "_x" in joined
+            _ESCAPE_MARK.search(joined) is not None
             or (care and has_illegal(joined))  # needs_care finds those characters too
             or "\r" in joined
             or "\ufffe" in joined
@@ -840,15 +871,7 @@ class SheetWriter:
                     strings.count += times - 1
             return ends.__getitem__
         if not care and not escape and not marks and not long:
-            # The usual column of plain text: nothing to pick, cut or escape.
-            def quick(value: str | None) -> str:
-                if value is None:
-                    return ""
-                if value[:1].isspace() or value[-1:].isspace():
-                    return f'{plain} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
-                return f'{plain} t="inlineStr"><is><t>{value}</t></is></c>'
-
-            return quick
+            return None  # the usual column of plain text: nothing to pick, cut or escape
         return lambda value: "" if value is None else made(value)
 
     def _column(
