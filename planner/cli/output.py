@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import json
 import os
 import shutil
@@ -301,10 +300,9 @@ def _discard(stagings: Iterable[Path]) -> None:
 
 
 def release_memory() -> None:
-    """Free what the run no longer refers to and hand the freed memory back to the system, so
-    a child process forked next does not start with it. The run keeps the cycle collector off
-    (:func:`planner.cli.main.main`): objects in cycles go only when collected here."""
-    gc.collect()
+    """Hand memory the run has freed back to the system, so a child process forked next does
+    not start with it. (What the plan leaves in reference cycles is a few thousand small
+    objects: collecting them would take longer than it saves.)"""
     if sys.platform.startswith("linux"):
         # glibc keeps freed small blocks for reuse; malloc_trim returns whole free pages.
         import ctypes
