@@ -330,6 +330,7 @@ ZIP_LEVEL = 2
 # a part XlsxWriter writes (the xlsx format cannot hold it).
 _ROWS_MARK = "\x00capplan-rows-{}\x00"
 ROW_CHUNK = 4096  # rows made, encoded and deflated at a time
+_SHEET_PARTS = "xl/worksheets/sheet"
 
 
 class _QuickZipFile(zipfile.ZipFile):
@@ -354,7 +355,8 @@ class _QuickZipFile(zipfile.ZipFile):
         compresslevel: int | None = None,
     ) -> None:
         level = ZIP_LEVEL if compresslevel is None else compresslevel
-        if self.streams and isinstance(data, bytes):
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        if self.streams and isinstance(data, bytes) and str(name).startswith(_SHEET_PARTS):
             for mark, rows in self.streams.items():
                 at = data.find(mark)
                 if at >= 0:
@@ -372,9 +374,11 @@ class _QuickZipFile(zipfile.ZipFile):
         compresslevel: int | None = None,
     ) -> None:
         level = ZIP_LEVEL if compresslevel is None else compresslevel
-        if self.streams and arcname and arcname.startswith("xl/worksheets/"):
-            # A part XlsxWriter left in a temporary file: read back, its rows put in.
-            self.writestr(arcname, Path(filename).read_bytes(), compress_type, level)
+        if self.streams and arcname and arcname.startswith(_SHEET_PARTS):
+            # A sheet XlsxWriter left in a temporary file: read back, its rows put in.
+            zinfo = zipfile.ZipInfo.from_file(filename, arcname)
+            zinfo.compress_type = self.compression if compress_type is None else compress_type
+            self.writestr(zinfo, Path(filename).read_bytes(), compress_type, level)
             return
         super().write(filename, arcname, compress_type, level)
 

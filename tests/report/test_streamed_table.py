@@ -211,3 +211,21 @@ def _total(shared_strings: str) -> int:
     found = re.search(r'<sst [^>]*count="(\d+)"', shared_strings)
     assert found is not None
     return int(found.group(1))
+
+
+def test_streamed_rows_reach_a_workbook_packed_from_temporary_files(tmp_path: Path) -> None:
+    """XlsxWriter can keep a sheet's XML in a temporary file instead of memory: the streamed
+    rows are put into it all the same."""
+    from planner.report.xlsx_writer import WORKBOOK_OPTIONS, QuickWorkbook
+
+    rows = _rows()
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    workbook = QuickWorkbook(str(streamed), {**WORKBOOK_OPTIONS, "in_memory": False})
+    writer = SheetWriter(
+        workbook.add_worksheet("Findings", worksheet_class=StreamedSheet), Styles(workbook)
+    )
+    writer.stream_table(COLUMNS, rows)
+    writer.finish()
+    workbook.close()
+    _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
