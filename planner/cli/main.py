@@ -657,7 +657,6 @@ def report(options: dict[str, Any]) -> None:
     from planner.report.formatting import HEADLINE_KEYS, headline
     from planner.report.html import render_html
     from planner.report.json_report import write_json
-    from planner.report.xlsx import write_xlsx
 
     targets: dict[str, str] = {}
     if options["out_dir"]:
@@ -707,9 +706,17 @@ def report(options: dict[str, Any]) -> None:
         for kind in ("xlsx", "json")
         if kind in targets
     }
+
+    def write_workbook(path: Path) -> None:
+        # Imported where the workbook is written, in the child process where there is one:
+        # XlsxWriter takes a few dozen milliseconds to import that the parent need not spend.
+        from planner.report.xlsx import write_xlsx
+
+        write_xlsx(data, path)
+
     writers = {
         "html": lambda path: path.write_text(render_html(data, files), encoding="utf-8"),
-        "xlsx": lambda path: write_xlsx(data, path),
+        "xlsx": write_workbook,
         "json": lambda path: write_json(data, path),
     }
     # What --fail-on says is known now; past this point only the report's data is needed. The

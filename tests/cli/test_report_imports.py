@@ -1,0 +1,64 @@
+"""What ``report`` imports: no multiprocessing where nothing is forked, and no XlsxWriter in a
+process that does not write the workbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FORKS = pytest.mark.skipif(not hasattr(os, "fork"), reason="files are written apart only by fork")
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+# Runs the command in this process and prints which of the modules it imported.
+SCRIPT = """
+import json, sys
+from planner.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps({name: name in sys.modules for name in ("multiprocessing", "xlsxwriter")}))
+"""
+
+
+def _imported(tmp_path: Path, *outputs: str) -> dict[str, bool]:
+    command = [
+        sys.executable,
+        "-c",
+        SCRIPT,
+        "report",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        "--as-of",
+        "2026-12",
+    ]
+    for kind in outputs:
+        command += [f"--{kind}", str(tmp_path / f"plan.{kind}")]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    for kind in outputs:
+        assert (tmp_path / f"plan.{kind}").stat().st_size > 0
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        # One file: written here, nothing forked.
+        (("json",), {"multiprocessing": False, "xlsxwriter": False}),
+        (("xlsx",), {"multiprocessing": False, "xlsxwriter": True}),
+        # The workbook is written in the child: the parent never imports XlsxWriter.
+        pytest.param(
+            ("html", "json", "xlsx"), {"multiprocessing": True, "xlsxwriter": False}, marks=FORKS
+        ),
+        pytest.param(("html", "json"), {"multiprocessing": True, "xlsxwriter": False}, marks=FORKS),
+    ],
+    ids=["json", "xlsx", "all-three", "page-and-json"],
+)
+def test_report_imports_what_it_uses(
+    tmp_path: Path, outputs: tuple[str, ...], expected: dict[str, bool]
+) -> None:
+    assert _imported(tmp_path, *outputs) == expected
