@@ -212,6 +212,8 @@ def display_length(value: Any, number_format: str | None) -> int:
     if value is None:
         return 0
     if isinstance(value, Formula):
+        if isinstance(value.value, str):  # words, such as a status: as long as they are
+            return _text_length(value.value)
         return 14  # a formatted GB total such as "1,234.00 GB"
     if isinstance(value, Estimate):
         return display_length(value.value, number_format) + 2  # "≈ "

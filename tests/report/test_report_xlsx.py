@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 from report_plans import FORMULA_NAME, SCRIPT_NAME
 from sheet_formulas import Evaluator
@@ -216,6 +217,23 @@ def test_summary_opens_with_title_headline_and_cost(
     # One column per figure: capplan's own values are on the hidden Check sheet only.
     headers = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [h for h in headers if h.lower().startswith("capplan ")]
+
+
+def test_summary_status_column_fits_its_words(short_values: Workbook) -> None:
+    """A pool's status is a formula whose words ("Within capacity", "Deficit 1,234.56 GB")
+    are wider than a number: the column is as wide as the longest of them, so none is cut
+    off when shown."""
+    ws = short_values["Summary"]
+    row, columns = pool_table(ws)
+    column = columns["Status"]
+    statuses = [
+        str(ws.cell(row=r, column=column).value)
+        for r in range(row + 1, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value and ws.cell(row=r, column=column).value
+    ]
+    assert max(map(len, statuses)) > 14  # wider than a formatted number
+    width = ws.column_dimensions[get_column_letter(column)].width
+    assert width >= max(map(len, statuses)) + 2
 
 
 def test_what_to_buy_has_a_total_row(
