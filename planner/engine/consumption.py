@@ -108,6 +108,18 @@ class Consumption:
     # False when no environment states any growth and no pool grows: flat by assumption.
     growth_stated: bool = True
 
+    def month_totals(self, capacity_type: str, months: int) -> np.ndarray:
+        """What ``capacity_type`` counts in each of the first ``months`` months, summed over
+        the environments."""
+        env = self.environments
+        return _month_totals(
+            self.usage[capacity_type],
+            env["start_month"].to_numpy(),
+            env["end_month"].to_numpy(),
+            months,
+            self.minimum_gb,
+        )
+
     def counted_gb(self, capacity_type: str, rows: np.ndarray, month: int) -> np.ndarray:
         """The GB the given inventory rows (positions) count for a capacity type in a month:
         computed when a check asks, rather than kept for every environment and month."""
@@ -121,6 +133,21 @@ class Consumption:
             np.arange(month, month + 1),
             self.minimum_gb,
         )[0][:, 0]
+
+
+def _month_totals(
+    usage: TypeUsage, start: np.ndarray, end: np.ndarray, months: int, minimum_gb: float
+) -> np.ndarray:
+    """What a capacity type counts in each month, summed over the environments: from the rows
+    that can count anything (a row left out adds 0 GB, and the rows are added one after
+    another, so the totals are those of every row), a run of months at a time."""
+    totals = np.zeros(months)
+    counting = np.flatnonzero(usage.applies & ~usage.not_counted)
+    if len(counting):
+        for chunk in month_chunks(months):
+            value, _ = _counted(usage, counting, start[counting], end[counting], chunk, minimum_gb)
+            totals[chunk[0] : chunk[-1] + 1] += value.sum(axis=0)
+    return totals
 
 
 def _counted(
@@ -236,7 +263,6 @@ def compute_consumption(
     usage: dict[str, TypeUsage] = {}
     line_frames: list[pd.DataFrame] = []
     estimate_frames: list[pd.DataFrame] = []
-    chunks = month_chunks(months)
     unusual_frames: list[pd.DataFrame] = []
     operations_profiles = _operations_profiles(env, ruleset)
 
@@ -315,13 +341,7 @@ def compute_consumption(
             column[:, 0]
             for column in _counted(type_usage, slice(None), start, end, np.arange(0, 1), minimum.gb)
         )
-        counting = np.flatnonzero(applies & ~type_usage.not_counted)
-        if len(counting):
-            for chunk in chunks:
-                value, _ = _counted(
-                    type_usage, counting, start[counting], end[counting], chunk, minimum.gb
-                )
-                pool_row[chunk[0] : chunk[-1] + 1] += value.sum(axis=0)
+        pool_row += _month_totals(type_usage, start, end, months, minimum.gb)
 
         shown = applies & (start <= 0) & (end > 0)
         if shown.any():

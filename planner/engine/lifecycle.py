@@ -148,13 +148,11 @@ def _operations_reason(environments: pd.DataFrame, consumption: Consumption, mon
         names = sorted(operations["name"].astype(str), key=str.casefold)
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         return f"finance and operations environments ({shown})"
-    rows = np.arange(len(environments))
     for capacity_type in OPERATIONS_TYPES:
-        if capacity_type not in consumption.usage or not len(rows):
+        if capacity_type not in consumption.usage or not len(environments):
             continue
-        for month in range(months):
-            if consumption.counted_gb(capacity_type, rows, month).sum() > TOLERANCE_GB:
-                return "Operations storage consumption"
+        if (consumption.month_totals(capacity_type, months) > TOLERANCE_GB).any():
+            return "Operations storage consumption"
     return ""
 
 
