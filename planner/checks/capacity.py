@@ -126,9 +126,15 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     unknown = plan.consumption_detail.estimates_used
     # Unknown usage that grows is GROWTH_FROM_UNKNOWN_START's to report.
     unknown = unknown[(unknown["confidence"] == "unknown") & (unknown["growth_gb_per_month"] <= 0)]
-    names_of = plan.environments["name"].astype(str).tolist()
-    origin = dict(zip(names_of, plan.environments["source"].tolist(), strict=False))
-    tiers = dict(zip(names_of, plan.environments["tier"].tolist(), strict=False))
+    if unknown.empty:
+        return
+    # Where each environment named came from and its tier (of a name given twice, its last row's).
+    environments = plan.environments
+    names_of = environments["name"].astype(str).to_numpy()
+    named = np.isin(names_of, unknown["environment"].astype(str).unique())
+    names_of = names_of[named].tolist()
+    origin = dict(zip(names_of, environments["source"].to_numpy()[named].tolist(), strict=True))
+    tiers = dict(zip(names_of, environments["tier"].to_numpy()[named].tolist(), strict=True))
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
         names = sorted(rows["environment"].astype(str))
         by_origin: dict[str, list[str]] = {}

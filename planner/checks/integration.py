@@ -235,6 +235,8 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         (environments["type"] == "cloud_hosted_dev")
         & (environments["power_platform"] == "linked_existing")
     ).to_numpy()
+    if not rows.any():  # the names are read only for the rows found
+        return
     names = environments["name"].astype(str).to_numpy()
     targets = stripped_text(environments["linked_to"])
     for row, month in first_active(plan, rows, skip=reported):
@@ -290,18 +292,22 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     finance and operations environment).
     """
     environments = plan.environments
-    names = environments["name"].astype(str).to_numpy()
-    types = environments["type"].astype(str).to_numpy()
-    targets = stripped_text(environments["linked_to"])
     linking = (
         environments["type"].isin(FINANCE_OPERATIONS_TYPES)
         & (environments["power_platform"] == "linked_existing")
     ).to_numpy()
+    if not linking.any():
+        return
+    names = environments["name"].astype(str).to_numpy()
+    types = environments["type"].astype(str).to_numpy()
+    targets = stripped_text(environments["linked_to"])
+    # Only the environments some row links to are looked up by name.
+    named = np.isin(names, np.unique(targets[linking].astype(str)))
     reported: set[tuple[str, str]] = set()
     for month in evaluation_months(plan):
         now = active(plan, month)
         when = month_label(plan, month)
-        type_now = dict(zip(names[now], types[now], strict=True))
+        type_now = dict(zip(names[now & named], types[now & named], strict=True))
         sharing: dict[str, list[str]] = {}
         for row in np.flatnonzero(linking & now):
             name, target = names[row], targets[row]
@@ -360,6 +366,8 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
         [name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed]
     )
     rows = (lcs_managed & (environments["power_platform"] == "linked_existing")).to_numpy()
+    if not rows.any():
+        return
     # Without an estimate for the initial environment, it counts at the per-environment minimum.
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get(
         "dataverse_database", plan.ruleset.consumption.minimum
@@ -392,7 +400,9 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
     Write ``integrated`` if it was integrated at deployment, or ``none``.
     """
     environments = plan.environments
-    lcs_managed = environments["type"].map(lambda t: plan.ruleset.environment_types[t].lcs_managed)
+    lcs_managed = environments["type"].map(
+        {name: kind.lcs_managed for name, kind in plan.ruleset.environment_types.items()}
+    )
     rows = (
         ~lcs_managed.astype(bool)
         & environments["type"].isin(FINANCE_OPERATIONS_TYPES)
@@ -424,15 +434,22 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     undone: the way out is deleting environments. A sandbox belongs with a Dataverse sandbox.
     """
     environments = plan.environments
-    types = dict(
-        zip(environments["name"].astype(str).tolist(), environments["type"].tolist(), strict=False)
-    )
-    target_type = environments["linked_to"].astype(str).map(types)
-    rows = (
+    linking = (
         environments["type"].isin(["sandbox", "addon_sandbox", "cloud_hosted_dev"])
         & (environments["power_platform"] == "linked_existing")
-        & (target_type == "dataverse_production")
     ).to_numpy()
+    if not linking.any():
+        return
+    # The type of each environment a sandbox names (of a name given twice, its last row's).
+    linked_to = environments["linked_to"].astype(str).to_numpy()
+    names = environments["name"].astype(str).to_numpy()
+    named = np.isin(names, np.unique(linked_to[linking]))
+    types = dict(
+        zip(names[named].tolist(), environments["type"].to_numpy()[named].tolist(), strict=True)
+    )
+    target_type = np.array([types.get(target) for target in linked_to[linking]], dtype=object)
+    rows = linking.copy()
+    rows[linking] = target_type == "dataverse_production"
     for row, month in first_active(plan, rows):
         name = str(environments["name"].iat[row])
         target = str(environments["linked_to"].iat[row])

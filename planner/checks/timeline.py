@@ -115,6 +115,8 @@ def first_active(
 ) -> Iterator[tuple[int, int]]:
     """Each environment of the ``rows`` mask once, by name: its row and the first evaluation month
     it is active in. Names in ``skip`` were reported already."""
+    if not rows.any():
+        return
     names = plan.environments["name"].astype(str).to_numpy()
     reported = set(skip)
     for month in evaluation_months(plan):
