@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -23,31 +24,58 @@ def unknown_sku(plan: Plan) -> Iterator[Finding]:
     Raised for a SKU the SKU catalog says carries capacity but the rule set has no rule for, one
     the catalog has not classified yet, one the catalog does not know at all (a newer product:
     ``capplan rules import-skus``), and a display name that matches no product or several of
-    different capacity; the message names the rows. Its capacity is not counted. A SKU the
-    catalog says grants no capacity (free, trial, Office) raises nothing: the plan lists it under
-    ignored licenses with the reason.
+    different capacity; the message names the rows (the first ten, then how many more). Its
+    capacity is not counted. A SKU the catalog says grants no capacity (free, trial, Office)
+    raises nothing: the plan lists it under ignored licenses with the reason.
     """
     unknown = plan.licenses[plan.licenses["status"] == "unknown"]
-    for sku, rows in unknown.groupby("sku", sort=True):
-        quantity = int(rows["quantity"].sum())
-        where = ", ".join(
-            sorted(
-                {
-                    f"{PurePath(str(s)).name} {loc}".strip()
-                    for s, loc in zip(rows["source"], rows["location"], strict=True)
-                }
-            )
-        )
-        name = str(rows["product_name"].iloc[0])
+    if unknown.empty:
+        return
+    # One pass over the rows, grouped by SKU: an export can list tens of thousands.
+    file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
+    quantities: dict[str, int] = {}
+    places: dict[str, set[str]] = {}
+    first: dict[str, tuple[str, str]] = {}  # the SKU's first row: its product name and reason
+    for sku, quantity, source, location, name, reason in zip(
+        unknown["sku"].astype(str).tolist(),
+        unknown["quantity"].tolist(),
+        unknown["source"].astype(str).tolist(),
+        unknown["location"].tolist(),
+        unknown["product_name"].tolist(),
+        unknown["reason"].tolist(),
+        strict=True,
+    ):
+        if source not in file_names:
+            file_names[source] = PurePath(source).name
+        quantities[sku] = quantities.get(sku, 0) + quantity
+        places.setdefault(sku, set()).add(f"{file_names[source]} {location}".strip())
+        first.setdefault(sku, (str(name), str(reason)))
+    for sku in sorted(quantities):
+        listed = sorted(places[sku], key=_in_row_order)
+        where = ", ".join(listed[:PLACES_SHOWN])
+        if len(listed) > PLACES_SHOWN:
+            where += f" and {len(listed) - PLACES_SHOWN:,} more rows"
+        name, reason = first[sku]
         named = f" ({name})" if name and name != sku else ""
-        reason = str(rows["reason"].iloc[0])
         yield Finding(
             "UNKNOWN_SKU",
             "warning",
-            str(sku),
-            f"{sku}{named}, {quantity} units, {where}: {reason}; its capacity is not counted. "
-            "Add it to your own rules file with its role and amounts if it accrues any.",
+            sku,
+            f"{sku}{named}, {int(quantities[sku])} units, {where}: {reason}; its capacity is not "
+            "counted. Add it to your own rules file with its role and amounts if it accrues any.",
         )
+
+
+# Rows named in an UNKNOWN_SKU message; the rest are counted.
+PLACES_SHOWN = 10
+
+
+def _in_row_order(place: str) -> list[tuple[int, str]]:
+    """Sort key: "licenses.csv row 9" before "licenses.csv row 10"."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in _DIGITS.split(place)]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 @check("ASSUMED_VALUE", "info")
