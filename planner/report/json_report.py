@@ -25,7 +25,6 @@ from planner.report.data import (
     LineTable,
     ReportData,
     plan_document,
-    records,
 )
 from planner.report.reconciliation import RECONCILE_CODES
 
@@ -156,6 +155,9 @@ def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
             return None
         texts = [_float_text(value, digits) for value in distinct.tolist()]
     elif pd.api.types.is_string_dtype(dtype):
+        # An object column may hold lists or objects, which have no hash: left to the records.
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None
         codes, found = pd.factorize(values)
         text_values = list(found)
         if not all(type(value) is str for value in text_values):
@@ -389,8 +391,10 @@ def _document(data: ReportData) -> dict[str, Any]:
     """The ``whatif`` JSON where the data holds a comparison, the plan JSON otherwise."""
     if data.comparison is not None:
         return data.comparison
+    # The other tables are written from their columns too: a license export can list hundreds
+    # of thousands of rows.
     tables = {
-        name: frame if name in LARGE_TABLES else records(frame, TABLES[name])
+        name: frame if name in LARGE_TABLES else LineTable(frame, TABLES[name])
         for name, frame in data.tables.items()
     }
     return plan_document(data.fields, tables)

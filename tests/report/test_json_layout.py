@@ -240,4 +240,7 @@ def test_a_column_is_encoded_from_its_array_as_from_its_records(
 def test_a_column_of_mixed_values_is_left_to_the_records() -> None:
     mixed = pd.Series(["a", 1, None], dtype=object)
     assert json_report._column_cells(mixed, 3) is None
+    objects = pd.Series([{"database": 1.0}, None, "a"], dtype=object)  # no hash: not factorized
+    assert json_report._column_cells(objects, 3) is None
+    assert json_report._column_cells(pd.Series([["x"], ["y"]], dtype=object), 3) is None
     assert json_report._column_cells(pd.Series([1.0, math.inf]), 3) is None
