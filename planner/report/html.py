@@ -93,6 +93,8 @@ LARGEST_SHOWN = 20
 WITH_FINDINGS_SHOWN = 20
 FINDINGS_SHOWN_PER_CODE = 20
 ASSUMPTION_ENVIRONMENTS_SHOWN = 20
+# License lines the page lists (an export can hold hundreds of thousands); the rest are counted.
+LICENSES_SHOWN = 100
 # What the complete lists are called where the page points to them.
 FILE_WORDS = {"xlsx": "the workbook's Consumption sheet", "json": "the plan JSON"}
 
@@ -947,8 +949,10 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
                 "matched_by": MATCHED_BY_WORDS[lic["matched_by"]],
                 "reason": lic["reason"],
             }
-            for lic in data["licenses"]
+            for lic in data["licenses"][:LICENSES_SHOWN]
         ],
+        "licenses_count": number(len(data["licenses"])),
+        "licenses_more": number(max(len(data["licenses"]) - LICENSES_SHOWN, 0)),
         "ruleset": {
             "id": data["ruleset"],
             "title": data["ruleset_title"],

@@ -21,6 +21,7 @@ from planner.report.formatting import gb, money
 from planner.report.html import (
     FINDINGS_SHOWN_PER_CODE,
     LARGEST_SHOWN,
+    LICENSES_SHOWN,
     SECTIONS,
     WITH_FINDINGS_SHOWN,
     environment,
@@ -521,3 +522,26 @@ def test_the_page_stays_small_as_the_tenant_grows() -> None:
     small_json, large_json = len(render_json(little)), len(render_json(big))
     assert large_json > 2.5 * small_json
     assert large_page < 1.1 * small_page
+
+
+def test_a_long_license_export_is_listed_in_part() -> None:
+    """An export of many license lines: the page lists the first ones and counts the rest,
+    whose place it names; a short export is listed whole."""
+    many = LICENSES_SHOWN * 3
+    rows = [
+        {"sku": "CDS_DB_CAPACITY", "quantity": 1, "source": "test", "location": f"row {n}"}
+        for n in range(2, many + 2)
+    ]
+    inputs = Inputs(
+        license_frame([{"sku": "DYN365_FINANCE", "quantity": 25, "source": "test"}, *rows]),
+        environment_frame([]),
+    )
+    report = report_data(build_plan(inputs, resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    text = parse(render_html(report)).all_text()
+    assert f"The first {LICENSES_SHOWN} of the {many + 1:,} license lines are listed" in text
+    assert f"the other {many + 1 - LICENSES_SHOWN:,} are in the workbook's Licenses sheet" in text
+    assert text.count("CDS_DB_CAPACITY") <= LICENSES_SHOWN + 10
+    assert len(json.loads(render_json(report))["licenses"]) == many + 1
+    short = parse(render_html(report_data(_large_tenant(3)))).all_text()
+    assert "Every license line of the inputs" in short
+    assert "license lines are listed" not in short
