@@ -34,8 +34,11 @@ def _escaped(found: re.Match[str]) -> str:
 
 
 def printable(text: str, limit: int | None = None) -> str:
-    shown = _CONTROL.sub(_escaped, text)
-    shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isascii() and text.isprintable():  # nearly all text: nothing to escape
+        shown = text
+    else:
+        shown = _CONTROL.sub(_escaped, text)
+        shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")
     if limit is not None and len(shown) > limit:
         shown = shown[: max(limit - len(SHORTENED), 0)] + SHORTENED
     return shown

@@ -187,3 +187,25 @@ def cost_summary(data: dict[str, Any]) -> str | None:
         f"{money(head['monthly_cost_usd'])} per month, {money(head['annual_cost_usd'])} a year, "
         f"{money(head['horizon_cost_usd'])} to {data['horizon_end']}"
     )
+
+
+# Findings of one code that a page or the text lists; the rest are counted (a large tenant can
+# raise thousands of one code), and the JSON and the workbook list them all.
+FINDINGS_SHOWN_PER_CODE = 20
+
+
+def findings_shown(
+    findings: Sequence[dict[str, Any]], per_code: int = FINDINGS_SHOWN_PER_CODE
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The findings to list, in their order (the first ``per_code`` of each code), and how
+    many more each code has."""
+    seen: dict[str, int] = {}
+    shown = []
+    for finding in findings:
+        count = seen.get(finding["code"], 0)
+        seen[finding["code"]] = count + 1
+        if count < per_code:
+            shown.append(finding)
+    return shown, {
+        code: total - per_code for code, total in sorted(seen.items()) if total > per_code
+    }

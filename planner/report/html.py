@@ -22,7 +22,9 @@ from planner.planning import COMBINE_WORDS
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
 from planner.report.data import ReportData
 from planner.report.formatting import (
+    FINDINGS_SHOWN_PER_CODE,
     cost_summary,
+    findings_shown,
     gb,
     money,
     number,
@@ -91,7 +93,6 @@ BASELINE_NAME = "Baseline"
 # JSON hold every line. How many environments (and findings per code) the page lists:
 LARGEST_SHOWN = 20
 WITH_FINDINGS_SHOWN = 20
-FINDINGS_SHOWN_PER_CODE = 20
 ASSUMPTION_ENVIRONMENTS_SHOWN = 20
 # License lines the page lists (an export can hold hundreds of thousands); the rest are counted.
 LICENSES_SHOWN = 100
@@ -381,24 +382,14 @@ def _findings_view(findings: list[dict[str, Any]], names: Names) -> list[dict[st
     out = []
     for severity in SEVERITY_ORDER:
         entries = [f for f in findings if f["severity"] == severity]
-        per_code: dict[str, int] = {}
-        shown = []
-        for finding in entries:
-            seen = per_code.get(finding["code"], 0)
-            per_code[finding["code"]] = seen + 1
-            if seen < FINDINGS_SHOWN_PER_CODE:
-                shown.append(finding)
+        shown, more = findings_shown(entries, FINDINGS_SHOWN_PER_CODE)
         out.append(
             {
                 "severity": severity,
                 "word": SEVERITY_WORDS[severity],
                 "count": len(entries),
                 "entries": [_finding_view(f, names) for f in shown],
-                "more": [
-                    {"code": code, "count": number(total - FINDINGS_SHOWN_PER_CODE)}
-                    for code, total in sorted(per_code.items())
-                    if total > FINDINGS_SHOWN_PER_CODE
-                ],
+                "more": [{"code": code, "count": number(count)} for code, count in more.items()],
             }
         )
     return out

@@ -15,6 +15,7 @@ from planner.errors import printable_data
 from planner.report.data import CONSUMPTION_KEYS, ReportData, records
 from planner.report.formatting import (
     cost_summary,
+    findings_shown,
     gb,
     grid,
     headline,
@@ -258,10 +259,15 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
     out.append("")
 
     out.append(style(f"Findings ({len(data['findings'])})", bold=True))
-    for finding in data["findings"]:
+    shown, more = findings_shown(data["findings"])
+    for finding in shown:
         label = style(f"{finding['severity'].upper():7}", fg=SEVERITY_COLOURS[finding["severity"]])
         subject = subject_words(finding["subject"], names)
         out.append(f"  {label} {finding['code']} [{subject}] {finding['message']}")
+    out += [
+        f"  ... and {count:,} more {code} (--format json lists them all)"
+        for code, count in more.items()
+    ]
     if not data["findings"]:
         out.append("  None")
     out.append("")
@@ -343,16 +349,29 @@ def license_lines(data: dict[str, Any]) -> list[str]:
         }
     )
     if by_name:
-        out.append("  matched by display name (check them): " + "; ".join(by_name))
+        out.append("  matched by display name (check them): " + _listed(by_name))
     ignored = data.get("ignored_licenses", [])
     if ignored:
         out.append(
             "  ignored, grant no capacity (not counted): "
-            + "; ".join(
+            + _listed(
                 sorted({f"{lic['sku']} ({lic['quantity']}): {lic['reason']}" for lic in ignored})
             )
         )
     return out
+
+
+# Entries of a license list the text shows (an export can hold hundreds of thousands of lines);
+# the rest are counted, and the JSON and the workbook list them all.
+LICENSE_ENTRIES_SHOWN = 20
+
+
+def _listed(entries: list[str]) -> str:
+    shown = "; ".join(entries[:LICENSE_ENTRIES_SHOWN])
+    more = len(entries) - LICENSE_ENTRIES_SHOWN
+    return shown + (
+        f"; and {more:,} more (the JSON and the workbook list them all)" if more > 0 else ""
+    )
 
 
 def _markdown_timeline(report: ReportData, data: dict[str, Any]) -> list[str]:
@@ -441,10 +460,14 @@ def render_markdown(report: ReportData) -> str:
             out += [f"Total at list price: {cost}.", ""]
     out += _markdown_timeline(report, data)
     out += ["### Findings", ""]
+    shown, more = findings_shown(data["findings"])
     out += [
         f"- **{f['severity']}** `{f['code']}` {subject_words(f['subject'], names)}: {f['message']}"
-        for f in data["findings"]
+        for f in shown
     ] or ["- None"]
+    out += [
+        f"- and {count:,} more `{code}` (the JSON lists them all)" for code, count in more.items()
+    ]
     out += ["", "### Assumptions", ""]
     out += [f"- {_assumption_text(a, names)}" for a in data["assumptions"]] or ["- None"]
     if "reconciliation" in data:

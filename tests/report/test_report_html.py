@@ -545,3 +545,33 @@ def test_a_long_license_export_is_listed_in_part() -> None:
     short = parse(render_html(report_data(_large_tenant(3)))).all_text()
     assert "Every license line of the inputs" in short
     assert "license lines are listed" not in short
+
+
+def test_text_and_markdown_list_the_first_findings_of_a_code() -> None:
+    """The terminal table and the markdown summary list the first findings of each code and
+    count the rest, as the page does; the JSON keeps them all."""
+    from planner.report.text import render_markdown, render_table
+
+    report = report_data(_large_tenant(3))
+    codes = [f["code"] for f in json.loads(render_json(report))["findings"]]
+    more = codes.count("ADDON_SANDBOX_NO_DATAVERSE") - FINDINGS_SHOWN_PER_CODE
+    assert more > 0
+    table, markdown = render_table(report), render_markdown(report)
+    assert table.count("is an add-on sandbox and is linked") == FINDINGS_SHOWN_PER_CODE
+    assert f"... and {more} more ADDON_SANDBOX_NO_DATAVERSE (--format json lists them all)" in table
+    assert markdown.count("is an add-on sandbox and is linked") == FINDINGS_SHOWN_PER_CODE
+    assert f"- and {more} more `ADDON_SANDBOX_NO_DATAVERSE` (the JSON lists them all)" in markdown
+
+
+def test_text_lists_the_first_ignored_licenses() -> None:
+    from planner.report.text import LICENSE_ENTRIES_SHOWN, render_table
+
+    rows = [
+        {"sku": "FLOW_FREE", "quantity": n, "source": "test", "location": f"row {n}"}
+        for n in range(1, LICENSE_ENTRIES_SHOWN + 11)
+    ]
+    inputs = Inputs(license_frame(rows), environment_frame([]))
+    report = report_data(build_plan(inputs, resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    table = render_table(report)
+    assert table.count("FLOW_FREE (") == LICENSE_ENTRIES_SHOWN
+    assert "; and 10 more (the JSON and the workbook list them all)" in table
