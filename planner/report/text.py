@@ -152,8 +152,26 @@ def _largest_lines(report: ReportData) -> tuple[list[dict[str, Any]], int]:
     return printable_data(records(largest, CONSUMPTION_KEYS)), len(lines)
 
 
+def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """The plan's data as a text format prints it, made safe by ``convert`` (printable, or inert
+    as markdown). The long lists are cut first and only what is printed is converted: the
+    license summary's lines are made from every license line, and the findings listed are the
+    first of each code (an export can hold hundreds of thousands of license lines, a large
+    tenant thousands of findings of one code). ``findings_more`` counts the rest by code."""
+    brief = report.brief
+    long_lists = ("licenses", "ignored_licenses", "findings")
+    data: dict[str, Any] = convert({k: v for k, v in brief.items() if k not in long_lists})
+    shown, more = findings_shown(brief["findings"])
+    data["findings"] = convert(shown)
+    data["findings_count"] = len(brief["findings"])
+    data["findings_more"] = more
+    lines = license_lines(brief) if brief["licenses"] else []
+    data["license_lines"] = [convert(line) for line in lines]
+    return data
+
+
 def render_table(report: ReportData, *, colour: bool = False) -> str:
-    data = printable_data(report.brief)
+    data = _printed(report, printable_data)
     names = report.names
     style: Callable[..., str] = click.style if colour else (lambda text, **_: text)
     out: list[str] = []
@@ -258,15 +276,14 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
         out.append(f"... and {plural(more, 'more line')} (--format json lists them all)")
     out.append("")
 
-    out.append(style(f"Findings ({len(data['findings'])})", bold=True))
-    shown, more = findings_shown(data["findings"])
-    for finding in shown:
+    out.append(style(f"Findings ({data['findings_count']})", bold=True))
+    for finding in data["findings"]:
         label = style(f"{finding['severity'].upper():7}", fg=SEVERITY_COLOURS[finding["severity"]])
         subject = subject_words(finding["subject"], names)
         out.append(f"  {label} {finding['code']} [{subject}] {finding['message']}")
     out += [
         f"  ... and {count:,} more {code} (--format json lists them all)"
-        for code, count in more.items()
+        for code, count in data["findings_more"].items()
     ]
     if not data["findings"]:
         out.append("  None")
@@ -276,9 +293,9 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
         out.append(f"  {_assumption_text(assumption, names)}")
     if not data["assumptions"]:
         out.append("  None: every number used has a source")
-    if data["licenses"]:
+    if data["license_lines"]:
         out.append("")
-        out += license_lines(data)
+        out += data["license_lines"]
     if "reconciliation" in data:
         from planner.report.reconciliation import reconciliation_table_lines
 
@@ -404,7 +421,7 @@ def _markdown_timeline(report: ReportData, data: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(report: ReportData) -> str:
-    data = markdown_data(report.brief)
+    data = _printed(report, markdown_data)
     names = report.names
     out = [
         f"## Capacity plan as of {data['as_of']} ({plural(data['months'], 'month')}), "
@@ -460,13 +477,13 @@ def render_markdown(report: ReportData) -> str:
             out += [f"Total at list price: {cost}.", ""]
     out += _markdown_timeline(report, data)
     out += ["### Findings", ""]
-    shown, more = findings_shown(data["findings"])
     out += [
         f"- **{f['severity']}** `{f['code']}` {subject_words(f['subject'], names)}: {f['message']}"
-        for f in shown
+        for f in data["findings"]
     ] or ["- None"]
     out += [
-        f"- and {count:,} more `{code}` (the JSON lists them all)" for code, count in more.items()
+        f"- and {count:,} more `{code}` (the JSON lists them all)"
+        for code, count in data["findings_more"].items()
     ]
     out += ["", "### Assumptions", ""]
     out += [f"- {_assumption_text(a, names)}" for a in data["assumptions"]] or ["- None"]
@@ -476,6 +493,6 @@ def render_markdown(report: ReportData) -> str:
         out += ["", *reconciliation_markdown_lines(data["reconciliation"])]
     out += ["", "### Inputs", ""]
     out += [f"- {_input_line(s)}" for s in data["inputs"]]
-    if data["licenses"]:
-        out += ["", *[f"- {line.strip()}" for line in license_lines(data)]]
+    if data["license_lines"]:
+        out += ["", *[f"- {line.strip()}" for line in data["license_lines"]]]
     return "\n".join(out) + "\n"
