@@ -3,6 +3,7 @@ is the JSON renderer's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from planner.errors import printable_data
@@ -10,6 +11,7 @@ from planner.report.data import ReportData
 from planner.report.formatting import (
     delta_gb,
     extension_sentence,
+    findings_shown,
     gb,
     grid,
     markdown_data,
@@ -22,6 +24,33 @@ def _comparison(report: ReportData) -> dict[str, Any]:
     if report.comparison is None:
         raise ValueError("a what-if view needs report data built with a comparison")
     return report.comparison
+
+
+# A plan's tables that the what-if text does not print: left out before its strings are made
+# safe (a license export can hold hundreds of thousands of lines).
+UNPRINTED = ("licenses", "ignored_licenses", "consumption", "entitlement", "forecast", "findings")
+PLAN_KEYS = ("baseline", "plan", "plan_before_switch")
+
+
+def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """The comparison as the what-if text prints it, made safe by ``convert`` (printable, or
+    inert as markdown): every plan without the tables the text does not print, and the lines
+    of the findings that differ from the baseline, the first of each code."""
+    comparison = _comparison(report)
+
+    def trimmed(value: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: {k: v for k, v in item.items() if k not in UNPRINTED}
+            if key in PLAN_KEYS and isinstance(item, dict)
+            else item
+            for key, item in value.items()
+        }
+
+    data = trimmed({k: v for k, v in comparison.items() if k != "scenarios"})
+    data["scenarios"] = [trimmed(scenario) for scenario in comparison["scenarios"]]
+    data = convert(data)
+    data["findings_lines"] = _finding_lines(comparison, convert)
+    return data
 
 
 def _columns(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], list[dict] | None]]:
@@ -79,7 +108,7 @@ RIGHT = [False, False, True, True, True, True, False, True, True, True, True]
 
 
 def render_whatif_table(report: ReportData) -> str:
-    data = printable_data(_comparison(report))
+    data = _printed(report, printable_data)
     base = data["baseline"]
     out = [
         f"capplan whatif, rule set {base['ruleset']}, as of {base['as_of']}, "
@@ -150,25 +179,36 @@ def _purchases(data: dict[str, Any]) -> list[str]:
 
 
 def _findings(data: dict[str, Any]) -> list[str]:
-    out = ["Findings that differ from the baseline"]
-    base = {(f["code"], f["subject"]) for f in data["baseline"]["findings"]}
-    any_new = False
-    for scenario in data["scenarios"]:
-        for finding in scenario["plan"]["findings"]:
-            if (finding["code"], finding["subject"]) in base:
-                continue
-            any_new = True
+    return ["Findings that differ from the baseline", *(data["findings_lines"] or ["  none"])]
+
+
+def _finding_lines(comparison: dict[str, Any], convert: Callable[[Any], Any]) -> list[str]:
+    """Each scenario's findings that the baseline does not have, the first of each code, and
+    how many more each code has; the text of each made safe by ``convert``."""
+    base = {(f["code"], f["subject"]) for f in comparison["baseline"]["findings"]}
+    out = []
+    for scenario in comparison["scenarios"]:
+        new = [
+            finding
+            for finding in scenario["plan"]["findings"]
+            if (finding["code"], finding["subject"]) not in base
+        ]
+        shown, more = findings_shown(new)
+        name = convert(scenario["name"])
+        for finding in map(convert, shown):
             out.append(
-                f"  {scenario['name']}: {finding['severity'].upper()} {finding['code']} "
+                f"  {name}: {finding['severity'].upper()} {finding['code']} "
                 f"[{finding['subject']}] {finding['message']}"
             )
-    if not any_new:
-        out.append("  none")
+        out += [
+            f"  {name}: and {count:,} more {code} (--format json lists them all)"
+            for code, count in more.items()
+        ]
     return out
 
 
 def render_whatif_markdown(report: ReportData) -> str:
-    data = markdown_data(_comparison(report))
+    data = _printed(report, markdown_data)
     base = data["baseline"]
     out = [
         f"## What-if: rule set {base['ruleset']}, as of {base['as_of']} ({base['months']} months)",

@@ -575,3 +575,36 @@ def test_text_lists_the_first_ignored_licenses() -> None:
     table = render_table(report)
     assert table.count("FLOW_FREE (") == LICENSE_ENTRIES_SHOWN
     assert "; and 10 more (the JSON and the workbook list them all)" in table
+
+
+def test_whatif_text_lists_the_first_new_findings_of_a_code() -> None:
+    """A scenario that raises many findings of one code: the what-if table and markdown list
+    the first of them and count the rest."""
+    from planner.model.changes import AddEnvironment, Scenario
+    from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
+    from planner.scenarios.compare import compare
+
+    count = FINDINGS_SHOWN_PER_CODE + 7
+    changes = tuple(
+        AddEnvironment(
+            month=0,
+            month_label="2026-12",
+            name=f"new-sandbox-{n:02d}",
+            type="addon_sandbox",
+            tier=2,
+            power_platform="integrated",
+            sizes={"dataverse_database_gb": 1.0},
+        )
+        for n in range(count)
+    )
+    plan = _large_tenant(2)
+    comparison = compare(
+        plan.inputs, [Scenario("many sandboxes", changes)], plan.ruleset, "2026-12", 12
+    )
+    report = report_data(comparison=comparison)
+    table, markdown = render_whatif_table(report), render_whatif_markdown(report)
+    line = "many sandboxes: and 7 more ADDON_SANDBOX_NO_DATAVERSE (--format json lists them all)"
+    for text in (table, markdown):
+        assert text.count("new-sandbox-") >= FINDINGS_SHOWN_PER_CODE
+        assert text.count("is an add-on sandbox and") == FINDINGS_SHOWN_PER_CODE
+        assert line in text
