@@ -1031,6 +1031,7 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         Column("Recognised"),
         Column("Why"),
     )
+    files: dict[str, str] = {}  # a file's name by its path, worked out once per file
     rows = [
         [
             names.product(lic["sku"]),
@@ -1041,7 +1042,9 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
             words(lic["role"], ROLE_WORDS) if lic["role"] else None,
             names.family(lic["family"]) or None,
             words(lic["status"], LICENSE_STATUS_WORDS),
-            file_name(lic["source"]),
+            files[lic["source"]]
+            if lic["source"] in files
+            else files.setdefault(lic["source"], file_name(lic["source"])),
             lic["location"] or None,
             lic["product_name"] or None,
             MATCHED_BY_WORDS[lic["matched_by"]],
@@ -1049,7 +1052,8 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         ]
         for lic in data["licenses"]
     ]
-    writer.table(columns, rows)
+    # A line per license line of the exports: hundreds of thousands in a long one, streamed.
+    writer.stream_table(columns, rows)
     writer.finish()
 
 
@@ -1353,7 +1357,7 @@ def _comparison_sheet(
 
 
 # Sheets of a row per environment or finding: their rows go into the file as XML made in bulk.
-STREAMED_SHEETS = ("Consumption", "Findings")
+STREAMED_SHEETS = ("Consumption", "Findings", "Licenses")
 
 
 def write_xlsx(report: ReportData, path: Path) -> None:
