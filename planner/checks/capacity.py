@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner.checks.registry import check
+from planner.checks.timeline import among
 from planner.engine.forecast import lenders_of
 from planner.model.units import format_gb
 from planner.results import Finding
@@ -131,7 +132,7 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     # Where each environment named came from and its tier (of a name given twice, its last row's).
     environments = plan.environments
     names_of = environments["name"].astype(str).to_numpy()
-    named = np.isin(names_of, unknown["environment"].astype(str).unique())
+    named = among(names_of, set(unknown["environment"].astype(str).tolist()))
     names_of = names_of[named].tolist()
     origin = dict(zip(names_of, environments["source"].to_numpy()[named].tolist(), strict=True))
     tiers = dict(zip(names_of, environments["tier"].to_numpy()[named].tolist(), strict=True))

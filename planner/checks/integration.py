@@ -16,6 +16,7 @@ from planner.checks.timeline import (
     LINKABLE_TYPES,
     LINKED_STATES,
     active,
+    among,
     dataverse_pool,
     evaluation_months,
     first_active,
@@ -95,7 +96,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
         ""
     }
     target_rows: dict[str, list[int]] = {}
-    for row in np.flatnonzero(np.isin(names, list(wanted))).tolist():
+    for row in np.flatnonzero(among(names, wanted)).tolist():
         target_rows.setdefault(str(names[row]), []).append(row)
     sources: dict[str, tuple[int, str]] = {}  # name -> (row whose database it is, holder)
     for name, (month, row, _) in found.items():
@@ -302,7 +303,7 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     types = environments["type"].astype(str).to_numpy()
     targets = stripped_text(environments["linked_to"])
     # Only the environments some row links to are looked up by name.
-    named = np.isin(names, np.unique(targets[linking].astype(str)))
+    named = among(names, set(targets[linking].astype(str).tolist()))
     reported: set[tuple[str, str]] = set()
     for month in evaluation_months(plan):
         now = active(plan, month)
@@ -443,7 +444,7 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     # The type of each environment a sandbox names (of a name given twice, its last row's).
     linked_to = environments["linked_to"].astype(str).to_numpy()
     names = environments["name"].astype(str).to_numpy()
-    named = np.isin(names, np.unique(linked_to[linking]))
+    named = among(names, set(linked_to[linking].tolist()))
     types = dict(
         zip(names[named].tolist(), environments["type"].to_numpy()[named].tolist(), strict=True)
     )

@@ -35,6 +35,7 @@ __all__ = [
     "LINKED_STATES",
     "LINK_KINDS",
     "active",
+    "among",
     "dataverse_pool",
     "evaluation_months",
     "first_active",
@@ -82,6 +83,12 @@ def rows_of(frame: pd.DataFrame) -> Iterator[Any]:
     itertuples reads a text column a cell at a time."""
     row = namedtuple("Row", [str(c) for c in frame.columns], rename=True)  # type: ignore[misc]
     return map(row._make, zip(*(frame[c].tolist() for c in frame.columns), strict=True))
+
+
+def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
+    """Which of ``values`` are in ``wanted``, by hashing: numpy's isin compares text values
+    with every wanted value in turn, which grows with the product of the two."""
+    return pd.Series(values, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)
 
 
 def month_label(plan: Plan, month: int) -> str:
