@@ -396,7 +396,11 @@ class _QuickZipFile(zipfile.ZipFile):
         else:
             zinfo = zipfile.ZipInfo(zinfo_or_arcname, (1980, 1, 1, 0, 0, 0))
             zinfo.compress_type = self.compression
-        zinfo._compresslevel = level  # type: ignore[attr-defined]  # what writestr sets
+        # What writestr sets: compress_level from Python 3.13, _compresslevel before it.
+        if hasattr(zinfo, "compress_level"):
+            zinfo.compress_level = level
+        else:
+            zinfo._compresslevel = level  # type: ignore[attr-defined]
         with self.open(zinfo, "w") as sink:
             sink.write(head)
             for chunk in rows():

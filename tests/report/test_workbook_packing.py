@@ -71,3 +71,25 @@ def test_a_failed_store_leaves_xlsxwriters_zip_file_too(
     with pytest.raises(RuntimeError, match="packing failed"):
         _small_workbook(new_workbook(tmp_path / "book.xlsx"))
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+
+
+def test_streamed_sheets_are_deflated_at_capplans_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet whose rows are made while it is packed is deflated at the same level."""
+    from planner.report.xlsx_writer import Column, SheetWriter, StreamedSheet, Styles
+
+    levels = _levels(monkeypatch)
+    path = tmp_path / "book.xlsx"
+    workbook = new_workbook(path)
+    writer = SheetWriter(
+        workbook.add_worksheet("Rows", worksheet_class=StreamedSheet), Styles(workbook)
+    )
+    writer.stream_table((Column("Name"), Column("GB")), [[f"env {n}", n * 0.5] for n in range(50)])
+    writer.finish()
+    workbook.close()
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        assert archive.testzip() is None
+    assert levels == [ZIP_LEVEL] * len(parts)
+    assert load_workbook(path)["Rows"]["A51"].value == "env 49"
