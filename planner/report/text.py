@@ -67,7 +67,9 @@ def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
     text = assumption["value"] + (f" ({', '.join(where)})" if where else "")
     text += f": {assumption['reason']}"
     if assumption["environments"]:
+        more = assumption.get("environments_more", 0)
         text += f"; used for {', '.join(assumption['environments'])}"
+        text += f" and {more:,} more" if more else ""
     return text
 
 
@@ -157,10 +159,22 @@ def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any
     as markdown). The long lists are cut first and only what is printed is converted: the
     license summary's lines are made from every license line, and the findings listed are the
     first of each code (an export can hold hundreds of thousands of license lines, a large
-    tenant thousands of findings of one code). ``findings_more`` counts the rest by code."""
+    tenant thousands of findings of one code, an assumed estimate as many environments).
+    ``findings_more`` counts the rest by code."""
     brief = report.brief
-    long_lists = ("licenses", "ignored_licenses", "findings")
+    long_lists = ("licenses", "ignored_licenses", "findings", "assumptions")
     data: dict[str, Any] = convert({k: v for k, v in brief.items() if k not in long_lists})
+    # An assumption names the environments it is used for: the first few of them.
+    data["assumptions"] = convert(
+        [
+            {
+                **assumption,
+                "environments": assumption["environments"][:ENVIRONMENTS_SHOWN],
+                "environments_more": max(len(assumption["environments"]) - ENVIRONMENTS_SHOWN, 0),
+            }
+            for assumption in brief["assumptions"]
+        ]
+    )
     shown, more = findings_shown(brief["findings"])
     data["findings"] = convert(shown)
     data["findings_count"] = len(brief["findings"])
@@ -377,6 +391,9 @@ def license_lines(data: dict[str, Any]) -> list[str]:
         )
     return out
 
+
+# Environments an assumption names; the rest are counted.
+ENVIRONMENTS_SHOWN = 20
 
 # Entries of a license list the text shows (an export can hold hundreds of thousands of lines);
 # the rest are counted, and the JSON and the workbook list them all.

@@ -608,3 +608,17 @@ def test_whatif_text_lists_the_first_new_findings_of_a_code() -> None:
         assert text.count("new-sandbox-") >= FINDINGS_SHOWN_PER_CODE
         assert text.count("is an add-on sandbox and") == FINDINGS_SHOWN_PER_CODE
         assert line in text
+
+
+def test_text_names_the_first_environments_of_an_assumption() -> None:
+    from planner.report.text import ENVIRONMENTS_SHOWN, render_markdown, render_table
+
+    report = report_data(_large_tenant(ENVIRONMENTS_SHOWN * 3))
+    assumptions = json.loads(render_json(report))["assumptions"]
+    widest = max(assumptions, key=lambda a: len(a["environments"]))
+    more = len(widest["environments"]) - ENVIRONMENTS_SHOWN
+    assert more > 0
+    for text in (render_table(report), render_markdown(report)):
+        line = next(line for line in text.splitlines() if widest["reason"] in line)
+        assert line.count("env-") == ENVIRONMENTS_SHOWN
+        assert line.endswith(f" and {more:,} more")
