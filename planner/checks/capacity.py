@@ -139,13 +139,20 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
         names = sorted(rows["environment"].astype(str))
         by_origin: dict[str, list[str]] = {}
+        # The advice depends on the name only for a sandbox added on the command line.
+        by_source: dict[str, str] = {}
         for name in names:
-            tier = tiers.get(name)
-            advice = _where_to_give(
-                str(origin.get(name, "")),
-                f"{name}:{int(tier)}" if tier == tier and tier is not None else f"{name}:TIER",
-                capacity_type,
-            )
+            source = str(origin.get(name, ""))
+            advice = by_source.get(source)
+            if advice is None:
+                tier = tiers.get(name)
+                advice = _where_to_give(
+                    source,
+                    f"{name}:{int(tier)}" if tier == tier and tier is not None else f"{name}:TIER",
+                    capacity_type,
+                )
+                if not source.startswith("--add-sandbox"):
+                    by_source[source] = advice
             by_origin.setdefault(advice, []).append(name)
         for advice, group in by_origin.items():
             shown = ", ".join(group[:10]) + (

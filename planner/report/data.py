@@ -46,6 +46,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
     if isinstance(value, (list, tuple, np.ndarray)):
+        if all(type(v) is str for v in value):  # names: nothing to convert
+            return list(value)
         return [_clean(v) for v in value]
     if value is pd.NA or value is None:
         return None
