@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
@@ -392,32 +393,37 @@ def _no_rows(file: str, what: str) -> InputError:
 
 def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
     """linked_to must name a standalone Dataverse environment somewhere in the inputs."""
-    linked = environments["linked_to"] != ""
+    linked = (environments["linked_to"] != "").to_numpy()
     if not linked.any():
         return environments
-    by_key = {str(name).casefold(): position for position, name in enumerate(environments["name"])}
-    resolved = environments["linked_to"].copy()
-    for position in linked.to_numpy().nonzero()[0]:
-        row = environments.iloc[position]
-        target = by_key.get(str(row["linked_to"]).casefold())
+    names = environments["name"].to_numpy()
+    # A name given twice resolves to its last row (ingest refuses repeats within one file).
+    by_key = {str(name).casefold(): position for position, name in enumerate(names.tolist())}
+    types = environments["type"].to_numpy()
+    given = environments["linked_to"].to_numpy()
+    sources = environments["source"].to_numpy()
+    locations = environments["location"].to_numpy()
+    resolved = given.copy()
+    # Only the linked rows are looked at, one after another: the first bad one is reported.
+    for position in np.flatnonzero(linked).tolist():
+        target = by_key.get(str(given[position]).casefold())
         if target is None:
             raise InputError(
-                f"linked_to '{row['linked_to']}' names no environment in the inputs",
-                file=row["source"],
-                location=f"{row['location']}, column linked_to",
+                f"linked_to '{given[position]}' names no environment in the inputs",
+                file=sources[position],
+                location=f"{locations[position]}, column linked_to",
                 expected="the name of a dataverse_production or dataverse_sandbox environment "
                 "given in the same run",
             )
-        target_row = environments.iloc[target]
-        if target_row["type"] not in STANDALONE_DATAVERSE_TYPES:
+        if types[target] not in STANDALONE_DATAVERSE_TYPES:
             raise InputError(
-                f"linked_to '{row['linked_to']}' is a {target_row['type']} environment",
-                file=row["source"],
-                location=f"{row['location']}, column linked_to",
+                f"linked_to '{given[position]}' is a {types[target]} environment",
+                file=sources[position],
+                location=f"{locations[position]}, column linked_to",
                 expected="a standalone Dataverse environment: "
                 + " or ".join(STANDALONE_DATAVERSE_TYPES),
             )
-        resolved.iloc[position] = target_row["name"]
+        resolved[position] = names[target]
     return environments.assign(linked_to=resolved)
 
 
