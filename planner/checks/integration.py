@@ -411,9 +411,13 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
     ).to_numpy()
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get("dataverse_database")
     charge = f"the {initial.text} of an initial environment" if initial else "nothing"
+    if not rows.any():
+        return
+    names = environments["name"].astype(str).to_numpy()
+    sources, locations = environments["source"].to_numpy(), environments["location"].to_numpy()
     for row, month in first_active(plan, rows):
-        name = str(environments["name"].iat[row])
-        where = f"{environments['source'].iat[row]} {environments['location'].iat[row]}".strip()
+        name = names[row]
+        where = f"{sources[row]} {locations[row]}".strip()
         yield Finding(
             "CHE_NO_INITIAL_ENVIRONMENT",
             "warning",
@@ -452,8 +456,7 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     rows = linking.copy()
     rows[linking] = target_type == "dataverse_production"
     for row, month in first_active(plan, rows):
-        name = str(environments["name"].iat[row])
-        target = str(environments["linked_to"].iat[row])
+        name, target = names[row], linked_to[row]
         yield Finding(
             "SANDBOX_LINKED_TO_PRODUCTION",
             "warning",
