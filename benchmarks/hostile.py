@@ -3,8 +3,8 @@
 Every case writes a hostile file, runs capplan on it in a fresh process and reports the wall
 time, the peak resident memory of the process tree, and the exit status next to the bound:
 under 10 s for a file of up to 10 MB, and peak memory under 10 times the file size plus 150 MB
-(for a real inventory, which costs memory per environment rather than per byte: 150 MB and 10 KB
-per environment).
+(for a real inventory or license sheet, which costs memory per row rather than per byte: 150 MB and 10 KB
+per row).
 Exit status 0, 1 or 2 is fine (a refusal is the point of most cases); 70 or a signal is not.
 
     python benchmarks/hostile.py [--keep DIR]
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import ROOT, capplan_command, generate, measure
+from bench import ROOT, capplan_command, compile_checkout, generate, measure
 
 GOOD = ROOT / "tests" / "bad_inputs" / "good"
 SECONDS = 10.0
@@ -179,24 +179,79 @@ def workbook_inventory(folder: Path) -> Path:
 WORKBOOK_ROWS = 0
 
 
-def workbook_bound(size: int) -> int:
+def workbook_bound(path: Path) -> int:
     """Peak memory allowed for the workbook inventory: as for any real inventory, per
     environment (see inventory_bound), since each of its rows is a valid environment."""
     return 150 * MB + 10 * 1024 * WORKBOOK_ROWS
 
 
-def file_bound(size: int) -> int:
-    """Peak memory allowed for a file of ``size`` bytes."""
-    return 10 * size + 150 * MB
+def file_bound(path: Path) -> int:
+    """Peak memory allowed for a file of its size."""
+    return 10 * path.stat().st_size + 150 * MB
 
 
-def inventory_bound(size: int) -> int:
+def inventory_bound(path: Path) -> int:
     """Peak memory allowed for the large inventory: per environment (a forecast to the text
     table measured at about 9 KB each, planner/model/limits.py), whatever the file's size."""
     return 150 * MB + 10 * 1024 * LARGE_INVENTORY
 
 
-Case = tuple[str, Callable[[Path], Path], Callable[[Path], list[str]], Callable[[int], int]]
+def rows_bound(path: Path) -> int:
+    """Peak memory allowed for a table whose every row is a valid environment or license line:
+    per row, as for the large inventory."""
+    with path.open("rb") as handle:
+        rows = sum(1 for _ in handle) - 1
+    return 150 * MB + 10 * 1024 * rows
+
+
+def _seven_mb_csv(path: Path, header: str, row: Callable[[int], str]) -> Path:
+    """A CSV of ``header`` and rows made by ``row(n)`` until the file holds 7 MB."""
+    lines, size, number = [header], 0, 0
+    while size < WORKBOOK_MB * MB:
+        line = row(number)
+        lines.append(line)
+        size += len(line) + 1
+        number += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def license_sheet(folder: Path) -> Path:
+    """A license sheet of 7 MB: known, free and unknown part numbers, each unknown one new."""
+    known = ("DYN365_FINANCE", "DYN365_SCM", "CDS_DB_CAPACITY", "FLOW_FREE", "POWERAPPS_VIRAL")
+    return _seven_mb_csv(
+        folder / "licenses-7mb.csv",
+        "sku,quantity",
+        lambda n: f"{known[n % 5] if n % 7 else f'UNKNOWN_PART_{n}'},{n % 50 + 1}",
+    )
+
+
+def short_rows(folder: Path) -> Path:
+    """An inventory of 7 MB in short valid rows: about 460,000 developer
+    environments, just under the 500,000 rows read."""
+    return _seven_mb_csv(folder / "short-rows.csv", "name,type", lambda n: f"E{n},developer")
+
+
+def linked_sandboxes(folder: Path) -> Path:
+    """An inventory of 7 MB of add-on sandboxes linked to Dataverse, each a finding or two."""
+    return _seven_mb_csv(
+        folder / "linked-sandboxes.csv",
+        "name,type,tier,power_platform",
+        lambda n: f"S{n},addon_sandbox,2,integrated",
+    )
+
+
+def linked_pairs(folder: Path) -> Path:
+    """An inventory of 7 MB of sandboxes each linked to its own production Dataverse
+    environment."""
+    return _seven_mb_csv(
+        folder / "linked-pairs.csv",
+        "name,type,tier,power_platform,linked_to",
+        lambda n: f"L{n},sandbox,,linked_existing,D{n}\nD{n},dataverse_production,,,",
+    )
+
+
+Case = tuple[str, Callable[[Path], Path], Callable[[Path], list[str]], Callable[[Path], int]]
 
 
 def cases(capplan: list[str]) -> list[Case]:
@@ -237,6 +292,20 @@ def cases(capplan: list[str]) -> list[Case]:
             forecast_with("environments"),
             inventory_bound,
         ),
+        ("7 MB license sheet", license_sheet, forecast_with("licenses"), rows_bound),
+        ("7 MB of the shortest rows", short_rows, forecast_with("environments"), rows_bound),
+        (
+            "7 MB of linked add-on sandboxes",
+            linked_sandboxes,
+            forecast_with("environments"),
+            rows_bound,
+        ),
+        (
+            "7 MB of sandboxes linked in pairs",
+            linked_pairs,
+            forecast_with("environments"),
+            rows_bound,
+        ),
     ]
 
 
@@ -246,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     folder = options.keep or Path(tempfile.mkdtemp(prefix="capplan-hostile-"))
     folder.mkdir(parents=True, exist_ok=True)
+    compile_checkout()
     capplan = capplan_command()
     failed = 0
     columns = f"{'file':>9} {'seconds':>8} {'cpu s':>6} {'peak MB':>8} {'bound MB':>9}"
@@ -254,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         path = make(folder)
         size = path.stat().st_size
         seconds, peak, status, _, cpu = measure(command(path))
-        bound = memory_bound(size)
+        bound = memory_bound(path)
         ok = status in (0, 1, 2) and seconds < SECONDS and peak < bound
         failed += not ok
         print(

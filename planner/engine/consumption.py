@@ -143,10 +143,21 @@ def _month_totals(
     another, so the totals are those of every row), a run of months at a time."""
     totals = np.zeros(months)
     counting = np.flatnonzero(usage.applies & ~usage.not_counted)
-    if len(counting):
-        for chunk in month_chunks(months):
-            value, _ = _counted(usage, counting, start[counting], end[counting], chunk, minimum_gb)
-            totals[chunk[0] : chunk[-1] + 1] += value.sum(axis=0)
+    if not len(counting):
+        return totals
+    starts, ends = start[counting], end[counting]
+    if months > 1 and not usage.growth_gb_per_month[counting].any():
+        # Nothing grows: a row counts the same in every month it exists, so months in which
+        # the same rows exist have the same total. Each run of such months is worked out once
+        # (two equal months, summed as a run of months is, row after row) and spread.
+        bounds = {0, months} | {int(b) for b in np.concatenate([starts, ends]) if 0 < b < months}
+        for first, stop in pairwise(sorted(bounds)):
+            value, _ = _counted(usage, counting, starts, ends, np.array([first, first]), minimum_gb)
+            totals[first:stop] = value.sum(axis=0)[0]
+        return totals
+    for chunk in month_chunks(months):
+        value, _ = _counted(usage, counting, starts, ends, chunk, minimum_gb)
+        totals[chunk[0] : chunk[-1] + 1] += value.sum(axis=0)
     return totals
 
 
