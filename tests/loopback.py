@@ -224,6 +224,24 @@ def drip(body: bytes, pause: float = 0.2) -> Callable[[BinaryIO], None]:
     return write
 
 
+def drip_headers(pause: float = 0.2, seconds: float = 10.0) -> Callable[[BinaryIO], None]:
+    """The status line and headers one byte every ``pause`` seconds for ``seconds``, then the
+    connection closes: a client whose timeout is per read waits all that time before the body
+    even starts."""
+
+    def write(wfile: BinaryIO) -> None:
+        wfile.write(b"HTTP/1.1 200 OK\r\n")
+        wfile.flush()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for byte in b"X-Slow: a\r\n":
+                wfile.write(bytes([byte]))
+                wfile.flush()
+                time.sleep(pause)
+
+    return write
+
+
 def nested(depth: int) -> bytes:
     """A JSON array nested ``depth`` levels deep."""
     return b"[" * depth + b"]" * depth

@@ -23,6 +23,7 @@ same rules hold for all of them:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import math
@@ -30,6 +31,7 @@ import re
 import socket
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -382,15 +384,39 @@ def request(
     if deadline.passed:
         raise DeadlinePassed
     sent = {**headers, "Accept-Encoding": "gzip, deflate"}
-    with client.stream(
-        method, url, headers=sent, timeout=deadline.timeout(), follow_redirects=False
-    ) as response:
-        # Once the headers are in, a watchdog cuts the connection when the budget ends, so a
-        # read that waits cannot outlast it.
-        watchdog = threading.Timer(deadline.remaining(), _cut, args=(response,))
-        watchdog.daemon = True
-        watchdog.start()
-        try:
+    # httpx's timeouts are per read: a server that sends its status line and headers a byte at
+    # a time never trips them. A watchdog shuts the connection's socket when the budget ends,
+    # from before the request is sent until the body is in, so no read can outlast it. The
+    # socket is learnt from the connection trace (a new connection) or, for a connection the
+    # pool reuses, from the sockets this client opened before.
+    sockets = _SOCKETS.setdefault(client, [])
+    cut = threading.Event()
+
+    def trace(event: str, info: Mapping[str, Any]) -> None:
+        stream = info.get("return_value") if event.endswith(".complete") else None
+        sock = _socket_of(stream)
+        if sock is not None and sock not in sockets:
+            sockets.append(sock)
+            if cut.is_set():  # connected just as the budget ended
+                _shut(sock)
+
+    def expire() -> None:
+        cut.set()
+        for sock in list(sockets):
+            _shut(sock)
+
+    watchdog = threading.Timer(deadline.remaining(), expire)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        with client.stream(
+            method,
+            url,
+            headers=sent,
+            timeout=deadline.timeout(),
+            follow_redirects=False,
+            extensions={"trace": trace},
+        ) as response:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise ResponseTooLarge
@@ -404,24 +430,38 @@ def request(
                 body += inflater.feed(piece)
                 if deadline.passed:
                     raise DeadlinePassed
-        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout):
-            if deadline.passed:
-                raise DeadlinePassed from None
-            raise
-        finally:
-            watchdog.cancel()
-        return Answer(response.status_code, response.headers, bytes(body), url)
+            return Answer(response.status_code, response.headers, bytes(body), url)
+    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout, httpx.WriteError):
+        if deadline.passed or cut.is_set():
+            raise DeadlinePassed from None
+        raise
+    finally:
+        watchdog.cancel()
+        sockets[:] = [sock for sock in sockets if sock.fileno() != -1]
 
 
-def _cut(response: httpx.Response) -> None:
-    """Shut the response's socket (from the watchdog thread): a blocked read returns."""
-    stream = response.extensions.get("network_stream")
+# The sockets each httpx client opened (learnt from its connection trace), so that a request on
+# a reused connection can be cut off too. Weak: a client that is gone takes its list with it.
+_SOCKETS: weakref.WeakKeyDictionary[httpx.Client, list[socket.socket]] = weakref.WeakKeyDictionary()
+
+
+def _socket_of(stream: Any) -> socket.socket | None:
+    get = getattr(stream, "get_extra_info", None)
+    if get is None:
+        return None
     try:
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except (OSError, AttributeError, ValueError):
-        pass
+        sock = get("socket")
+    except (OSError, AttributeError, ValueError, KeyError):
+        return None
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut a socket from the watchdog thread: a read blocked on it returns at once."""
+    # The plain socket's shutdown, also for a TLS socket: it leaves the TLS state alone for
+    # the thread that is reading.
+    with contextlib.suppress(OSError, ValueError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def parse_json(content: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:

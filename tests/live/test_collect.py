@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from loopback import LoopbackServer, Reply, drip, gzip_bomb, nested
+from loopback import LoopbackServer, Reply, drip, drip_headers, gzip_bomb, nested
 
 from planner import ingest
 from planner.cli.main import cli
@@ -343,6 +343,15 @@ def test_a_dripping_answer_is_cut_off_at_the_timeout(tmp_path: Path) -> None:
     """Every byte comes quickly; the whole answer would take far longer than --timeout."""
     body = json.dumps({"tenantCapacities": []}).encode()
     behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(stream=drip(body, 0.2))]})
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, tmp_path / "out", "--timeout", "0.5")
+    assert result.exit_code == 3, result.stderr
+    assert "no complete answer within 0.5 s" in result.stderr
+
+
+def test_headers_dripped_without_end_are_cut_off_at_the_timeout(tmp_path: Path) -> None:
+    """The headers never end, a byte at a time: --timeout bounds the wait for them too."""
+    behaviour = Behaviour(failures={CAPACITY_PATH: [Reply(stream=drip_headers(0.05))]})
     with microsoft(behaviour) as server:
         result = run_collect(server.url, tmp_path / "out", "--timeout", "0.5")
     assert result.exit_code == 3, result.stderr

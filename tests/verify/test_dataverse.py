@@ -17,6 +17,7 @@ from loopback import (
     LoopbackServer,
     Reply,
     drip,
+    drip_headers,
     endless_chunks,
     gzip_bomb,
     huge_body,
@@ -519,6 +520,15 @@ def test_oversized_answers_are_cut_off(
 def test_a_dripping_server_is_cut_off_by_the_total_budget(dataverse: LoopbackServer) -> None:
     """Each byte comes quickly, the whole answer would take a minute: the budget ends it."""
     result = run(dataverse, Reply(stream=drip(json.dumps(LINKED_BODY).encode())), timeout=1.0)
+    assert result.status == "unknown"
+    assert "within 1 s" in (result.message or "")
+
+
+def test_headers_dripped_without_end_are_cut_off_by_the_total_budget(
+    dataverse: LoopbackServer,
+) -> None:
+    """Every header byte comes quickly and the headers never end: the budget ends them too."""
+    result = run(dataverse, Reply(stream=drip_headers(0.05)), timeout=1.0)
     assert result.status == "unknown"
     assert "within 1 s" in (result.message or "")
 
