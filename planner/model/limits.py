@@ -7,13 +7,20 @@ one message instead of using all memory or all afternoon. docs/input-formats.md 
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError
 
 # Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
 # about 25 KB.
 MAX_TOML_BYTES = 1024 * 1024
+# Parts of one dotted TOML key or table header (``a.b.c``): the rule sets use three or four.
+# tomllib's work grows with the square of a key's parts: 3,000 take half a second, 50,000 (a
+# 100 KB line) minutes and gigabytes.
+MAX_TOML_KEY_PARTS = 32
 # Columns of one table (CSV or sheet): no format capplan reads has more than a few dozen.
 MAX_COLUMNS = 1_000
 # Rows of one table or items of one JSON list: two and a half times the 200,000 environments
@@ -68,3 +75,26 @@ def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> 
             expected=expected,
         )
     return data
+
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+# A key starts after a character that cannot be part of one: each line is scanned once, not
+# from every character.
+_KEY_START = r"""(?<![A-Za-z0-9_."'\\-])"""
+_LONG_KEY = re.compile(
+    rf"{_KEY_START}{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_TOML_KEY_PARTS}}}"
+)
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, refusing first a dotted key or table header of more than
+    :data:`MAX_TOML_KEY_PARTS` parts (TOMLDecodeError, naming the line): tomllib would take
+    minutes over it. (Text in a string that looks like such a key is refused too; no rules or
+    scenario file holds one.) Nesting too deep for the parser raises RecursionError."""
+    found = _LONG_KEY.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise tomllib.TOMLDecodeError(
+            f"a key or table name of more than {MAX_TOML_KEY_PARTS} dotted parts (at line {line})"
+        )
+    return tomllib.loads(text)

@@ -16,7 +16,7 @@ from typing import Any
 
 from planner.errors import InputError, RulesError, printable
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
-from planner.model.limits import MAX_TOML_BYTES, read_limited
+from planner.model.limits import MAX_TOML_BYTES, parse_toml, read_limited
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
 from planner.model.units import parse_amount
@@ -232,7 +232,7 @@ def _month(reader: _Reader, text: str, where: tuple[Any, ...]) -> str:
 def load_ruleset_text(text: str, path: str) -> RuleSet:
     """Parse and validate one rules file's text; ``path`` is only used in messages."""
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"not valid TOML: {exc}", file=path) from None
     except RecursionError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,13 @@ from planner.model.changes import (
     SwitchRules,
 )
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
-from planner.model.limits import LONGEST_TEXT, MAX_SCENARIO_CHANGES, MAX_TOML_BYTES, read_limited
+from planner.model.limits import (
+    LONGEST_TEXT,
+    MAX_SCENARIO_CHANGES,
+    MAX_TOML_BYTES,
+    parse_toml,
+    read_limited,
+)
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
 from planner.scenarios import schema
@@ -306,7 +311,7 @@ def read_scenario_file(
         "a TOML scenario file of a few kilobytes (see capplan init)",
     )
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        data = parse_toml(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(
             "the scenario file is not UTF-8 text",

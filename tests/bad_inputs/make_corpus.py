@@ -681,6 +681,10 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-nested-too-deeply.toml"] = utf8(
         "x = " + "[" * 5000 + "]" * 5000 + '\n[[changes]]\nkind = "buy_addon"\n'
     )
+    # tomllib takes minutes and gigabytes over one dotted key of 50,000 parts (100 KB).
+    out["scenario-dotted-key-too-deep.toml"] = utf8(
+        'name = "x"\n' + ".".join(["a"] * 50_000) + " = 1\n"
+    )
     out["scenario-link-to-itself.toml"] = scenario(
         'kind = "link_existing_dataverse"\nname = "CONTOSO-UAT"\ntarget = "contoso-uat"\n'
     )
@@ -700,6 +704,7 @@ def bad_files() -> dict[str, bytes]:
 
     # Rules files (--rules FILE).
     out["rules-nested-too-deeply.toml"] = utf8("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    out["rules-table-name-too-deep.toml"] = utf8("[" + ".".join(["a"] * 50_000) + "]\n")
     out["rules-over-size-limit.toml"] = utf8("# a rules file of comments\n# padding\n")
 
     # Shapes that cost time or memory out of proportion to the file.
