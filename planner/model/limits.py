@@ -7,7 +7,9 @@ one message instead of using all memory or all afternoon. docs/input-formats.md 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,8 +60,13 @@ def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> 
     try:
         if file.is_dir():
             raise InputError(f"the {what} is a folder, not a file", file=name, expected=expected)
-        with file.open("rb") as handle:
+        # Not blocking on the open: a named pipe nothing writes to would otherwise hold the run
+        # forever. Once open, reads block as usual (a writer that is there is waited for).
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb") as handle:
             data = handle.read(max_bytes + 1)
+            pipe = stat.S_ISFIFO(os.fstat(handle.fileno()).st_mode)
     except FileNotFoundError:
         raise InputError(f"{what} not found", file=name, expected=expected) from None
     except PermissionError:
@@ -68,6 +75,10 @@ def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> 
         raise InputError(
             f"cannot read the {what} ({error.strerror or error})", file=name, expected=expected
         ) from None
+    if pipe and not data:
+        raise InputError(
+            f"the {what} is a named pipe that nothing writes to", file=name, expected=expected
+        )
     if len(data) > max_bytes:
         raise InputError(
             f"the {what} is larger than the limit of {max_bytes:,} bytes",

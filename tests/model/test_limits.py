@@ -1,0 +1,68 @@
+"""Reading rules and scenario files under their limits: pipes, devices and TOML shapes."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from planner.errors import InputError
+from planner.model.limits import MAX_TOML_KEY_PARTS, parse_toml, read_limited
+
+EXPECTED = "a TOML file"
+
+
+def test_a_named_pipe_nothing_writes_to_is_refused_at_once(tmp_path: Path) -> None:
+    pipe = tmp_path / "rules.toml"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="a named pipe that nothing writes to"):
+        read_limited(pipe, 1024, "rules file", EXPECTED)
+
+
+def test_a_named_pipe_with_a_writer_is_read(tmp_path: Path) -> None:
+    """A writer blocked in its open (as a shell's 'cat rules > pipe' is) counts as writing."""
+    pipe = tmp_path / "rules.toml"
+    os.mkfifo(pipe)
+
+    def write() -> None:
+        with pipe.open("wb") as sink:  # blocks until the reader opens the pipe
+            sink.write(b'id = "x"\n')
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    while not _blocked_in_open(writer):
+        time.sleep(0.01)
+    assert read_limited(pipe, 1024, "rules file", EXPECTED) == b'id = "x"\n'
+    writer.join(5)
+
+
+def _blocked_in_open(thread: threading.Thread) -> bool:
+    """Is the thread waiting in its open of the pipe for a reader?"""
+    return Path(f"/proc/self/task/{thread.native_id}/wchan").read_text() == "wait_for_partner"
+
+
+def test_a_device_is_read_up_to_the_limit() -> None:
+    with pytest.raises(InputError, match="larger than the limit of 1,024 bytes"):
+        read_limited("/dev/zero", 1024, "rules file", EXPECTED)
+
+
+def test_a_dotted_key_of_too_many_parts_is_refused_with_its_line() -> None:
+    deep = ".".join(["a"] * (MAX_TOML_KEY_PARTS + 1))
+    with pytest.raises(tomllib.TOMLDecodeError, match=r"more than 32 dotted parts \(at line 2"):
+        parse_toml(f'name = "x"\n{deep} = 1\n')
+    with pytest.raises(tomllib.TOMLDecodeError, match="at line 1"):
+        parse_toml(f"[{deep}]\n")
+    with pytest.raises(tomllib.TOMLDecodeError, match="dotted parts"):
+        parse_toml(f"x = {{ {deep} = 1 }}\n")
+
+
+def test_keys_up_to_the_limit_and_dots_in_strings_and_numbers_are_read() -> None:
+    key = ".".join(["a"] * MAX_TOML_KEY_PARTS)
+    text = f'{key} = 1.5\nurl = "https://learn.microsoft.com/a.b.c"\nv = "1.2.3.4"\n'
+    data = parse_toml(text)
+    assert data["url"] == "https://learn.microsoft.com/a.b.c"
+    assert data["v"] == "1.2.3.4"
