@@ -211,6 +211,8 @@ def check_base_url(url: str, what: str) -> str:
         raise ValueError(f"{what} must not carry a query or fragment")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(f"{what} uses plain http to {parts.hostname}; https is required")
+    if origin(text) is None:  # such as an "xn--" label that is not valid punycode
+        raise ValueError(f"{what} {printable(url)!r} has a host name that is not valid")
     return text
 
 
@@ -222,12 +224,13 @@ def origin(url: str) -> Origin | None:
     has no such origin."""
     try:
         parsed = httpx.URL(url.strip())
-    except (httpx.InvalidURL, ValueError, TypeError):
+        name = parsed.host  # an "xn--" label that is not valid punycode raises here
+    except (httpx.InvalidURL, ValueError, TypeError):  # UnicodeError is a ValueError
         return None
     scheme = parsed.scheme.lower()
-    if scheme not in ("http", "https") or not parsed.host:
+    if scheme not in ("http", "https") or not name:
         return None
-    host = parsed.host.rstrip(".").lower()
+    host = name.rstrip(".").lower()
     address = _ip_address(host)
     return (scheme, str(address) if address else host, parsed.port)
 

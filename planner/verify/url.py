@@ -84,8 +84,8 @@ def normalise_org_url(org_url: str) -> str:
     netloc = f"{host_part}:{port}" if port is not None else host_part
     normalised = f"{scheme}://{netloc}{path}"
     try:
-        httpx.URL(normalised + API_PATH)
-    except (httpx.InvalidURL, ValueError) as exc:
+        httpx.URL(normalised + API_PATH).host  # noqa: B018 - an invalid "xn--" label raises
+    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError is a ValueError
         raise InputError(
             f"organization URL {shown!r} is malformed ({exc})", expected=expected
         ) from None

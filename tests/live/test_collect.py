@@ -221,6 +221,24 @@ def test_plain_http_only_to_loopback(tmp_path: Path) -> None:
     assert "plain http to x.io" in result.stderr
 
 
+def test_a_host_name_that_is_not_valid_punycode_is_bad_input(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "collect",
+            "--out",
+            str(tmp_path),
+            "--token-env",
+            TOKEN_ENV,
+            "--graph-url",
+            "https://xn--a.io",
+        ],
+        env={TOKEN_ENV: TOKEN},
+    )
+    assert result.exit_code == 2, result.output
+    assert "--graph-url 'https://xn--a.io' has a host name that is not valid" in result.stderr
+
+
 # ------------------------------------------------------------------------------ where tokens go
 
 

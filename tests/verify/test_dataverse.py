@@ -348,6 +348,8 @@ def test_plain_http_to_a_remote_host_is_refused() -> None:
         "https://exa<mple.com",
         "https://a..b",
         "https://a.com:0",
+        "https://xn--a.crm.dynamics.com",  # an A-label that is not valid punycode
+        "https://xn--.crm.dynamics.com",
     ],
 )
 def test_bad_urls_raise_input_error_before_any_call(url: str) -> None:
