@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planner import __version__
-from planner.errors import InputError
+from planner.errors import InputError, json_safe
 from planner.ingest.folders import MANIFEST
 from planner.ingest.source import DEFAULT_MAX_BYTES
 from planner.live import (
@@ -284,7 +284,8 @@ def collect(
     finally:
         if own:
             client.close()
-    return _write(out, target, answers, urls, started)
+    # A server that echoes the token into its answer does not get it written to disk.
+    return _write(out, target, answers, urls, started, client.scrub)
 
 
 def endpoint_url(urls: BaseUrls, endpoint: Endpoint) -> str:
@@ -329,13 +330,17 @@ def _write(
     answers: list[tuple[Endpoint, JsonAnswer]],
     urls: BaseUrls,
     started: dt.datetime,
+    scrub: Callable[[str], str] = lambda text: text,
 ) -> Collected:
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=out))
     try:
         entries = []
         for endpoint, answer in answers:
-            data = (json.dumps(answer.document, indent=2, ensure_ascii=False) + "\n").encode()
+            # The answer as it came, but without the tokens (whole or in parts) and with the
+            # characters a terminal acts on as JSON escapes (the same JSON value).
+            text = json.dumps(answer.document, indent=2, ensure_ascii=False) + "\n"
+            data = json_safe(scrub(text)).encode()
             _write_file(staging / endpoint.file, data)
             document = answer.document if isinstance(answer.document, dict) else {}
             items = document.get(endpoint.items_key)

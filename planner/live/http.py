@@ -44,12 +44,14 @@ import httpx
 
 from planner import __version__
 from planner.errors import InputError, printable
+from planner.model.limits import MAX_ROWS
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # on the wire and after decompression, each
 MAX_JSON_DEPTH = 64
 MAX_SHOWN_TEXT = 300  # characters of server text repeated in a message
 MAX_REDIRECTS = 5
 MAX_PAGES = 10_000
+MAX_ITEMS = MAX_ROWS  # items of one paged list, all pages together, as of one input's list
 RETRY_STATUSES = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_RETRIES = 3
@@ -762,12 +764,31 @@ class HttpClient:
         pages = 1
         link = _next_link(document)
         page_url = url
+        read = {url}
+        last = items
         while link:
             if pages >= MAX_PAGES:
                 raise HttpProblem(f"more than {MAX_PAGES} pages; stopped")
+            if not last:  # a service pages on only while there is more to give
+                raise Unreadable(
+                    f"page {pages} of {self.shown_url(url)} has no items but links to a next "
+                    "page; stopped"
+                )
             page_url = self.follow_up(page_url, link, "the next-page link")
+            if page_url in read:
+                raise Unreadable(
+                    f"the next-page link of page {pages} of {self.shown_url(url)} points back "
+                    "to a page already read; stopped"
+                )
+            read.add(page_url)
             page = self._json(page_url, token)
-            items.extend(self._items(page, items_key, page_url))
+            last = self._items(page, items_key, page_url)
+            items.extend(last)
+            if len(items) > MAX_ITEMS:
+                raise TooLarge(
+                    f"the pages of {self.shown_url(url)} hold more than {MAX_ITEMS:,} items; "
+                    "stopped"
+                )
             pages += 1
             link = _next_link(page)
         if isinstance(document, dict):

@@ -15,7 +15,7 @@ from loopback import LoopbackServer, Reply, drip, drip_headers, gzip_bomb, neste
 from planner import ingest
 from planner.cli.main import cli
 from planner.live import collect
-from planner.live.http import parse_retry_after
+from planner.live.http import MAX_ITEMS, parse_retry_after
 
 from .microsoft import (
     BAP_PATH,
@@ -273,6 +273,70 @@ def test_a_next_link_elsewhere_is_refused_before_the_token_goes(
     assert len(graph) == 2  # both pages of the server's own paging were read, then it stopped
     assert nowhere(out)
     assert_no_leak(result, out)
+
+
+def test_an_answer_that_echoes_the_token_is_saved_without_it(tmp_path: Path) -> None:
+    """The token (whole or a part of it) never reaches the disk, and characters a terminal
+    acts on are saved as JSON escapes."""
+    behaviour = Behaviour()
+    first = behaviour.graph["value"][0]
+    first["accountName"] = f"echo {TOKEN} {TOKEN.split('.')[1]} \u009b31m \u202e"
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 0, result.stderr
+    assert_no_leak(result, out)
+    saved = next(out.glob("*/subscribedSkus.json")).read_text(encoding="utf-8")
+    assert "echo *** *** \\u009b31m \\u202e" in saved
+    assert "\u009b" not in saved and "\u202e" not in saved
+
+
+def test_a_next_link_back_to_a_page_already_read_stops(tmp_path: Path) -> None:
+    """A loop of pages would be read until the run's time budget ends: it is stopped."""
+    behaviour = Behaviour()
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        behaviour.graph["@odata.nextLink"] = (
+            f"{server.url}{GRAPH_PATH}?$skiptoken=page2&api-version=x"
+        )
+        result = run_collect(server.url, out)
+        graph = [seen for seen in server.requests if seen.path.startswith(GRAPH_PATH)]
+    assert result.exit_code == 3, result.stderr
+    assert "the next-page link of page 2 of" in result.stderr
+    assert "points back to a page already read; stopped" in result.stderr
+    assert len(graph) == 2
+    assert nowhere(out)
+
+
+def test_an_empty_page_with_a_next_link_stops(tmp_path: Path) -> None:
+    """Empty pages that always link on (each to a new address) would never end."""
+    behaviour = Behaviour()
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        empty = Reply(200, {"value": [], "@odata.nextLink": f"{server.url}{GRAPH_PATH}?p=2"})
+        behaviour.failures[GRAPH_PATH] = [empty]
+        result = run_collect(server.url, out)
+    assert result.exit_code == 3, result.stderr
+    assert "page 1 of" in result.stderr
+    assert "has no items but links to a next page; stopped" in result.stderr
+    assert nowhere(out)
+
+
+def test_pages_of_more_items_than_capplan_reads_stop(tmp_path: Path) -> None:
+    """Every page is under the size cap; all of them together would not fit in memory."""
+    behaviour = Behaviour()
+    out = tmp_path / "snapshots"
+    half = MAX_ITEMS // 2 + 1
+    with microsoft(behaviour) as server:
+        link = f"{server.url}{GRAPH_PATH}?p="
+        behaviour.failures[GRAPH_PATH] = [
+            Reply(200, {"value": [{}] * half, "@odata.nextLink": f"{link}2"}),
+            Reply(200, {"value": [{}] * half, "@odata.nextLink": f"{link}3"}),
+        ]
+        result = run_collect(server.url, out)
+    assert result.exit_code == 3, result.stderr
+    assert f"hold more than {MAX_ITEMS:,} items; stopped" in result.stderr
+    assert nowhere(out)
 
 
 def test_a_redirect_elsewhere_is_refused_before_the_token_goes(
