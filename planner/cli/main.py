@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from planner import __version__
-from planner.errors import InputError, printable, printable_data
+from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
 EXIT_FAIL_ON = 1
@@ -87,6 +87,9 @@ class CapplanGroup(click.Group):
             interrupted()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as error:  # the user's file system: a full disk, a read-only folder
+            click.echo(f"capplan: error: {os_error_words(error)}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
         except Exception as error:  # a bug of ours: short message, traceback only with --debug
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -97,6 +100,14 @@ class CapplanGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def os_error_words(error: OSError) -> str:
+    """What the system refused, on which file, in one line."""
+    names = [str(name) for name in (error.filename, error.filename2) if name is not None]
+    reason = error.strerror or type(error).__name__
+    where = f"{printable(' -> '.join(names), LONGEST_PART)}: " if names else ""
+    return f"{where}{printable(reason)}\n  expected: a file or folder capplan can read or write"
 
 
 @click.group(cls=CapplanGroup, context_settings={"help_option_names": ["-h", "--help"]})

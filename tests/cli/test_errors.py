@@ -85,3 +85,20 @@ def test_a_number_an_option_cannot_use_is_one_message_and_exit_2(
     assert lines[0].startswith("capplan: error: ")
     assert option in lines[0] and f"'{value}' is not a finite number" in lines[0]
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing collected
+
+
+def test_a_report_folder_under_a_file_is_bad_input_not_a_bug(tmp_path) -> None:
+    """The file system refusing (here: a folder asked for inside a file, like /dev/full/x) is
+    something the user can fix: one message naming the path, exit 2."""
+    licenses = tmp_path / "licenses.csv"
+    licenses.write_text("sku,quantity\nDYN365_FINANCE,20\n", encoding="utf-8")
+    environments = tmp_path / "environments.csv"
+    environments.write_text("name,type\nPROD,production\n", encoding="utf-8")
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "reports"
+    args = ["report", str(licenses), str(environments), "--as-of", "2026-12", "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"capplan: error: {out}: Not a directory\n")
+    assert "internal error" not in result.output and "Traceback" not in result.output
