@@ -73,11 +73,18 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[
 
 
 # Markdown is meant for CI summaries, which render it as HTML: text from inputs must not become
-# markup there. Raw HTML and entities are escaped, link and image brackets and code backticks
-# are backslash-escaped, and the characters that start an automatic link (a scheme's "://",
-# "www.", an e-mail's "@") are written as character references, which show the same but do
-# not link.
-_MARKDOWN_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+# markup there. Raw HTML and entities are escaped; link and image brackets, and the characters
+# that start an automatic link (a scheme's "://", "www.", an e-mail's "@"), are written as
+# character references, which show the same but do not link (so not even the text "](" of a
+# link is left for a reader or a filter to mistake); code backticks are backslash-escaped.
+_MARKDOWN_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "@": "&#64;",
+    "[": "&#91;",
+    "]": "&#93;",
+}
 _MARKDOWN_SPECIAL = re.compile(r"[&<>@\\`\[\]!]|:(?=//)|(?<![^\W_])www\.", re.IGNORECASE)
 
 
