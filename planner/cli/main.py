@@ -7,11 +7,13 @@ output written first); 2 bad input or usage; 3 ``verify`` could not tell, or a l
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import math
 import os
 import signal
+import stat
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -297,6 +299,29 @@ def check_outputs(
     check_distinct(targets.items())
     for option, path in targets.items():
         check_not_input(path, inputs, option)
+        check_pipe_is_read(path, option)
+
+
+# Write ends of named pipes an output goes to, held open until the process ends (see below).
+_PIPES: list[int] = []
+
+
+def check_pipe_is_read(path: str, option: str) -> None:
+    """An output that is a named pipe must have a reader, else writing to it would wait forever:
+    refused. With a reader, the pipe is held open from now on, so that the reader does not see
+    the end before the output is written through it."""
+    try:
+        if not stat.S_ISFIFO(os.stat(path).st_mode):
+            return
+        _PIPES.append(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError as error:
+        if error.errno != errno.ENXIO:  # ENXIO: no process has the pipe open for reading
+            return  # not there yet, or not a pipe we can open: the writer says what is wrong
+        raise InputError(
+            f"{option} names a pipe that nothing reads from",
+            file=path,
+            expected="a file, or a pipe another program is reading",
+        ) from None
 
 
 def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:
@@ -583,6 +608,7 @@ def reconcile(options: dict[str, Any]) -> None:
     options = {**options, "months": 1, "history_files": ()}
     if options["output"]:
         check_not_input(options["output"], input_paths(options), "--output")
+        check_pipe_is_read(options["output"], "--output")
     inputs, ruleset, as_of = load_inputs_and_rules(options)
     if inputs.microsoft is None:
         raise InputError(
@@ -1119,6 +1145,7 @@ def verify(
             check_host_patterns(allow_hosts) if allow_hosts else verifying.DEFAULT_ALLOWED_HOSTS
         )
         check_not_input(out_path, [inventory], "--out")
+        check_pipe_is_read(out_path, "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+
 import pytest
 from click.testing import CliRunner
 
 import planner.planning
-from planner.cli.main import cli
+from planner.cli.main import _PIPES, cli
 
 
 @pytest.fixture
@@ -102,3 +106,36 @@ def test_a_report_folder_under_a_file_is_bad_input_not_a_bug(tmp_path) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"capplan: error: {out}: Not a directory\n")
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_an_output_pipe_nothing_reads_is_refused_at_once(inputs, tmp_path) -> None:
+    """Writing to a named pipe without a reader would wait forever: exit 2 instead."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = CliRunner().invoke(cli, ["forecast", inputs, "--as-of", "2026-12", "-o", str(pipe)])
+    assert result.exit_code == 2, result.output
+    assert f"{pipe}: --output names a pipe that nothing reads from" in result.output
+
+
+def test_an_output_pipe_with_a_reader_gets_the_output(inputs, tmp_path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader_fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # the reader is there first
+    os.set_blocking(reader_fd, True)
+
+    def read() -> None:
+        with os.fdopen(reader_fd, "rb") as source:
+            received.append(source.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        args = ["forecast", inputs, "--as-of", "2026-12", "--format", "json", "-o", str(pipe)]
+        result = CliRunner().invoke(cli, args)
+    finally:
+        while _PIPES:  # what the process would close on its way out
+            os.close(_PIPES.pop())
+    reader.join(10)
+    assert result.exit_code == 0, result.output
+    assert json.loads(received[0])["schema_version"] == 1
