@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from planner import __version__
+from planner.cli import _interrupted_while_starting
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
@@ -1346,6 +1347,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         # alive (a large plan is hundreds of thousands); frozen objects are left to the system,
         # which frees the whole process at once. Files are all closed by then.
         gc.freeze()
+
+
+# Loaded: Ctrl-C raises KeyboardInterrupt again, which the commands turn into status 130
+# (planner/cli/__init__.py ended the run quietly while the modules were loading).
+if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -121,12 +124,22 @@ def test_an_output_pipe_with_a_reader_gets_the_output(inputs, tmp_path) -> None:
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     received: list[bytes] = []
-    reader_fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # the reader is there first
+    finished = threading.Event()
+    # The reader is there first. Until a writer comes, a read gives nothing (the end of a pipe
+    # without writers), so it reads on until the run has finished and closed its end.
+    reader_fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
     os.set_blocking(reader_fd, True)
 
     def read() -> None:
-        with os.fdopen(reader_fd, "rb") as source:
-            received.append(source.read())
+        while True:
+            piece = os.read(reader_fd, 1 << 16)
+            if piece:
+                received.append(piece)
+            elif finished.is_set():
+                break
+            else:
+                time.sleep(0.01)
+        os.close(reader_fd)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -136,6 +149,20 @@ def test_an_output_pipe_with_a_reader_gets_the_output(inputs, tmp_path) -> None:
     finally:
         while _PIPES:  # what the process would close on its way out
             os.close(_PIPES.pop())
+        finished.set()
     reader.join(10)
     assert result.exit_code == 0, result.output
-    assert json.loads(received[0])["schema_version"] == 1
+    assert json.loads(b"".join(received))["schema_version"] == 1
+
+
+def test_ctrl_c_while_the_modules_load_ends_quietly_with_130() -> None:
+    """Until planner.cli.main has loaded, Ctrl-C ends the run with the usual line and status
+    instead of a traceback of the import machinery; once loaded, Ctrl-C is Python's again."""
+    code = (
+        "import signal, planner.cli\n"
+        "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "planner.cli._interrupted_while_starting(signal.SIGINT, None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "\ncapplan: interrupted\n"
