@@ -695,6 +695,10 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-name-differs-by-case.toml"] = scenario(
         'kind = "add_environment"\nname = "contoso-uat"\ntype = "addon_sandbox"\n'
     )
+    out["scenario-new-names-differ-by-case.toml"] = scenario(
+        'kind = "add_environment"\nname = "NEW-UAT"\ntype = "addon_sandbox"\n',
+        'kind = "add_environment"\nname = "new-uat"\ntype = "addon_sandbox"\n',
+    )
     out["scenario-name-too-long.toml"] = scenario(
         f'kind = "add_environment"\nname = "{"A" * 40_000}"\ntype = "addon_sandbox"\n'
     )

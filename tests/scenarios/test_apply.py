@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from builders import licenses, make_inputs
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from planner.model.changes import Scenario
 from planner.planning import build_plan, run_engine
 from planner.results import Plan
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.apply import apply_changes
+from planner.scenarios.apply import apply_change, apply_changes
 from planner.scenarios.compare import compare, plan_scenario
 from planner.scenarios.read import changes_from_flags, read_scenario_file
 
@@ -443,3 +444,27 @@ def test_growth_flag_is_extra_growth_on_top() -> None:
         grown.forecast.consumed[database] - baseline().forecast.consumed[database],
         [1.5 * month for month in range(MONTHS)],
     )
+
+
+def test_rows_added_together_equal_rows_added_one_by_one(tmp_path) -> None:
+    """apply_changes gathers the rows of adding changes and appends them at once: the tables
+    are those of applying each change on its own, in order."""
+    path = tmp_path / "many.toml"
+    adds = "".join(
+        f'[[changes]]\nkind = "add_environment"\nname = "S{n}"\ntype = "addon_sandbox"\n'
+        f'tier = {2 + n % 2}\nmonth = "2027-0{1 + n % 3}"\noperations_database_gb = {n}\n'
+        f'[[changes]]\nkind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = {n + 1}\n'
+        f'[[changes]]\nkind = "buy_addon"\npool = "database"\ngb = {n + 1}\n'
+        for n in range(60)
+    )
+    link = '[[changes]]\nkind = "link_new_dataverse"\nname = "S1"\nmonth = "2027-02"\n'
+    path.write_text(f'name = "many"\n{adds}{link}', encoding="utf-8")
+    changes = read_scenario_file(path, AS_OF, MONTHS).changes
+    start = make_inputs(LICENSES, ENVIRONMENTS)
+    together = apply_changes(start, changes, POOLED)
+    one_by_one = start
+    for change in sorted(changes, key=lambda c: c.month):
+        one_by_one = apply_change(change, one_by_one, POOLED)
+    assert len(together.environments) == len(ENVIRONMENTS) + 60
+    pd.testing.assert_frame_equal(together.environments, one_by_one.environments)
+    pd.testing.assert_frame_equal(together.licenses, one_by_one.licenses)
