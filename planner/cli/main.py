@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from planner import __version__
-from planner.cli import _interrupted_while_starting
+from planner.cli.interrupt import interrupted_while_starting
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
@@ -1351,7 +1351,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 # Loaded: Ctrl-C raises KeyboardInterrupt again, which the commands turn into status 130
 # (planner/cli/__init__.py ended the run quietly while the modules were loading).
-if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+if signal.getsignal(signal.SIGINT) is interrupted_while_starting:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 

@@ -161,7 +161,7 @@ def test_ctrl_c_while_the_modules_load_ends_quietly_with_130() -> None:
     code = (
         "import signal, planner.cli\n"
         "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
-        "planner.cli._interrupted_while_starting(signal.SIGINT, None)\n"
+        "planner.cli.interrupt.interrupted_while_starting(signal.SIGINT, None)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 130, done.stderr
