@@ -3,8 +3,8 @@
 Every case writes a hostile file, runs capplan on it in a fresh process and reports the wall
 time, the peak resident memory of the process tree, and the exit status next to the bound:
 under 10 s for a file of up to 10 MB, and peak memory under 10 times the file size plus 150 MB
-(for a real inventory or license sheet, which costs memory per row rather than per byte: 150 MB and 10 KB
-per row).
+(for a real inventory or license sheet, which costs memory per row rather than per byte:
+150 MB and 10 KB per row).
 Exit status 0, 1 or 2 is fine (a refusal is the point of most cases); 70 or a signal is not.
 
     python benchmarks/hostile.py [--keep DIR]
