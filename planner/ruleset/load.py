@@ -229,6 +229,39 @@ def _month(reader: _Reader, text: str, where: tuple[Any, ...]) -> str:
         raise reader.fail(where, exc.message, "YYYY-MM") from None
 
 
+# Characters no rules file needs and a terminal acts on: C0 controls but tab and line breaks,
+# DEL, C1 controls, bidi controls and the line and paragraph separators.
+_CONTROL_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
+)
+# Titles and names are shown in tables and CI summaries as they are: one line, no markup.
+_NAME_KEYS = frozenset({"title", "names", "id", "name"})
+_MARKUP = re.compile(r"[\n\r\t<>\[\]`]")
+
+
+def _check_text(reader: _Reader, value: Any, where: tuple[Any, ...]) -> None:
+    """Refuse text a terminal would act on anywhere in the file, and line breaks or markup in
+    a title or name."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(reader, item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(reader, item, (*where, index))
+    elif isinstance(value, str):
+        found = _CONTROL_TEXT.search(value)
+        key = next((part for part in reversed(where) if isinstance(part, str)), "")
+        if found is None and key in _NAME_KEYS:
+            found = _MARKUP.search(value)
+        if found is not None:
+            character = printable(found.group())
+            raise reader.fail(
+                where,
+                f"the text holds the character {character} (U+{ord(found.group()):04X})",
+                "plain text; titles and names on one line without <, >, [, ] or `",
+            )
+
+
 def load_ruleset_text(text: str, path: str) -> RuleSet:
     """Parse and validate one rules file's text; ``path`` is only used in messages."""
     try:
@@ -240,6 +273,7 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
             "not valid TOML: arrays or tables are nested too deeply", file=path
         ) from None
     reader = _Reader(path, text)
+    _check_text(reader, data, ())
     try:
         doc = convert(data, RulesFile)
     except Mismatch as error:

@@ -708,6 +708,15 @@ def bad_files() -> dict[str, bytes]:
 
     # Rules files (--rules FILE).
     out["rules-nested-too-deeply.toml"] = utf8("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    # Text of a rules file reaches tables and CI summaries: no escapes, no markup in a title.
+    out["rules-title-with-escape.toml"] = utf8(
+        'id = "mine"\ntitle = "\\u001b]8;;https://x\\u0007Mine"\n'
+    )
+    out["rules-title-with-bidi.toml"] = utf8('id = "mine"\ntitle = "Mine \\u202egnp.exe"\n')
+    out["rules-pool-title-with-markup.toml"] = utf8(
+        'id = "mine"\ntitle = "Mine"\n[[pools]]\nname = "database"\n'
+        'title = "[Approve](https://evil.example)"\n'
+    )
     out["rules-table-name-too-deep.toml"] = utf8("[" + ".".join(["a"] * 50_000) + "]\n")
     out["rules-over-size-limit.toml"] = utf8("# a rules file of comments\n# padding\n")
 
