@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import InputError
+from planner.model.limits import read_up_to
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -52,16 +53,21 @@ def read_raw(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawFile:
     try:
         if file_path.is_dir():
             raise InputError("is a folder, not a file", file=name, expected="a file")
-        with file_path.open("rb") as handle:
-            # Reading one byte past the limit tells "exactly at the limit" from "larger", and
-            # works for files whose size the file system does not report (pipes, devices).
-            data = handle.read(max_bytes + 1)
+        # Reading one byte past the limit tells "exactly at the limit" from "larger", and
+        # works for files whose size the file system does not report (pipes, devices).
+        data, pipe = read_up_to(file_path, max_bytes + 1)
     except FileNotFoundError:
         raise InputError("file not found", file=name) from None
     except PermissionError:
         raise InputError("permission denied when reading the file", file=name) from None
     except OSError as error:
         raise InputError(f"cannot read the file ({error.strerror or error})", file=name) from None
+    if pipe and not data:
+        raise InputError(
+            "the file is a named pipe that nothing writes to",
+            file=name,
+            expected="a license export or environment list, or a pipe something writes one to",
+        )
     if len(data) > max_bytes:
         raise InputError(
             f"file is larger than the limit of {max_bytes:,} bytes",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import stat
 import tomllib
 from pathlib import Path
@@ -49,6 +50,25 @@ LONGEST_TEXT = 32_767
 MAX_SCENARIO_CHANGES = 200
 
 
+# How long a named pipe may take to get a writer and its first bytes.
+PIPE_WAIT_SECONDS = 1.0
+
+
+def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of a file, and whether it is a named pipe.
+
+    Not blocking on the open: a named pipe nothing writes to would otherwise hold the run
+    forever. A pipe is given PIPE_WAIT_SECONDS to get a writer and data, and reads as empty
+    if it does not; once data flows, reads block as usual. OSError as the system raises it."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        pipe = stat.S_ISFIFO(os.fstat(descriptor).st_mode)
+        if pipe and not select.select([descriptor], [], [], PIPE_WAIT_SECONDS)[0]:
+            return b"", True
+        os.set_blocking(descriptor, True)
+        return handle.read(limit), pipe
+
+
 def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> bytes:
     """The bytes of ``path``, refusing a file larger than ``max_bytes`` without reading more.
 
@@ -60,13 +80,7 @@ def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> 
     try:
         if file.is_dir():
             raise InputError(f"the {what} is a folder, not a file", file=name, expected=expected)
-        # Not blocking on the open: a named pipe nothing writes to would otherwise hold the run
-        # forever. Once open, reads block as usual (a writer that is there is waited for).
-        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
-        os.set_blocking(descriptor, True)
-        with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-            pipe = stat.S_ISFIFO(os.fstat(handle.fileno()).st_mode)
+        data, pipe = read_up_to(file, max_bytes + 1)
     except FileNotFoundError:
         raise InputError(f"{what} not found", file=name, expected=expected) from None
     except PermissionError:

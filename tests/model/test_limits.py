@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError
-from planner.model.limits import MAX_TOML_KEY_PARTS, parse_toml, read_limited
+from planner.ingest.source import read_raw
+from planner.model import limits
+from planner.model.limits import MAX_TOML_KEY_PARTS, parse_toml, read_limited, read_up_to
 
 EXPECTED = "a TOML file"
 
@@ -66,3 +68,32 @@ def test_keys_up_to_the_limit_and_dots_in_strings_and_numbers_are_read() -> None
     data = parse_toml(text)
     assert data["url"] == "https://learn.microsoft.com/a.b.c"
     assert data["v"] == "1.2.3.4"
+
+
+def test_a_named_pipe_whose_writer_comes_later_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that opens the pipe only after capplan did is given a moment to write."""
+    monkeypatch.setattr(limits, "PIPE_WAIT_SECONDS", 10.0)
+    pipe = tmp_path / "licenses.csv"
+    os.mkfifo(pipe)
+
+    def write() -> None:
+        time.sleep(0.2)
+        with pipe.open("wb") as sink:
+            sink.write(b"sku,quantity\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    assert read_up_to(pipe, 1024) == (b"sku,quantity\n", True)
+    writer.join(5)
+
+
+def test_an_input_pipe_nothing_writes_to_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "PIPE_WAIT_SECONDS", 0.05)
+    pipe = tmp_path / "licenses.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="the file is a named pipe that nothing writes to"):
+        read_raw(pipe)
