@@ -196,6 +196,9 @@ def cost_summary(data: dict[str, Any]) -> str | None:
     )
 
 
+# Environments an assumption names on the page and in the text; the rest are counted.
+ENVIRONMENTS_SHOWN = 20
+
 # Findings of one code that a page or the text lists; the rest are counted (a large tenant can
 # raise thousands of one code), and the JSON and the workbook list them all.
 FINDINGS_SHOWN_PER_CODE = 20

@@ -22,6 +22,7 @@ from planner.planning import COMBINE_WORDS
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
 from planner.report.data import ReportData
 from planner.report.formatting import (
+    ENVIRONMENTS_SHOWN,
     FINDINGS_SHOWN_PER_CODE,
     cost_summary,
     findings_shown,
@@ -93,7 +94,6 @@ BASELINE_NAME = "Baseline"
 # JSON hold every line. How many environments (and findings per code) the page lists:
 LARGEST_SHOWN = 20
 WITH_FINDINGS_SHOWN = 20
-ASSUMPTION_ENVIRONMENTS_SHOWN = 20
 # License lines the page lists (an export can hold hundreds of thousands); the rest are counted.
 LICENSES_SHOWN = 100
 # What the complete lists are called where the page points to them.
@@ -397,8 +397,8 @@ def _findings_view(findings: list[dict[str, Any]], names: Names) -> list[dict[st
 
 def _environment_list(names: list[str] | None) -> str:
     names = names or []
-    shown = ", ".join(names[:ASSUMPTION_ENVIRONMENTS_SHOWN])
-    rest = len(names) - ASSUMPTION_ENVIRONMENTS_SHOWN
+    shown = ", ".join(names[:ENVIRONMENTS_SHOWN])
+    rest = len(names) - ENVIRONMENTS_SHOWN
     return shown + (f" and {number(rest)} more" if rest > 0 else "")
 
 

@@ -14,6 +14,7 @@ import click
 from planner.errors import printable_data
 from planner.report.data import CONSUMPTION_KEYS, ReportData, records
 from planner.report.formatting import (
+    ENVIRONMENTS_SHOWN,
     cost_summary,
     findings_shown,
     gb,
@@ -391,9 +392,6 @@ def license_lines(data: dict[str, Any]) -> list[str]:
         )
     return out
 
-
-# Environments an assumption names; the rest are counted.
-ENVIRONMENTS_SHOWN = 20
 
 # Entries of a license list the text shows (an export can hold hundreds of thousands of lines);
 # the rest are counted, and the JSON and the workbook list them all.
