@@ -219,3 +219,15 @@ def findings_shown(
     return shown, {
         code: total - per_code for code, total in sorted(seen.items()) if total > per_code
     }
+
+
+def with_counts(
+    shown: Sequence[dict[str, Any]], more: dict[str, int]
+) -> list[tuple[dict[str, Any], int]]:
+    """Each finding listed, with how many more of its code there are after the last one of
+    that code (0 elsewhere): the count follows its code's findings, which come together."""
+    last = {finding["code"]: index for index, finding in enumerate(shown)}
+    return [
+        (finding, more.get(finding["code"], 0) if last[finding["code"]] == index else 0)
+        for index, finding in enumerate(shown)
+    ]

@@ -23,6 +23,7 @@ from planner.report.formatting import (
     markdown_data,
     md_table,
     purchase_rows,
+    with_counts,
 )
 from planner.report.words import (
     CAPACITY_TYPE_WORDS,
@@ -292,14 +293,12 @@ def render_table(report: ReportData, *, colour: bool = False) -> str:
     out.append("")
 
     out.append(style(f"Findings ({data['findings_count']})", bold=True))
-    for finding in data["findings"]:
+    for finding, more in with_counts(data["findings"], data["findings_more"]):
         label = style(f"{finding['severity'].upper():7}", fg=SEVERITY_COLOURS[finding["severity"]])
         subject = subject_words(finding["subject"], names)
         out.append(f"  {label} {finding['code']} [{subject}] {finding['message']}")
-    out += [
-        f"  ... and {count:,} more {code} (--format json lists them all)"
-        for code, count in data["findings_more"].items()
-    ]
+        if more:
+            out.append(f"  ... and {more:,} more {finding['code']} (--format json lists them all)")
     if not data["findings"]:
         out.append("  None")
     out.append("")
@@ -492,14 +491,13 @@ def render_markdown(report: ReportData) -> str:
             out += [f"Total at list price: {cost}.", ""]
     out += _markdown_timeline(report, data)
     out += ["### Findings", ""]
-    out += [
-        f"- **{f['severity']}** `{f['code']}` {subject_words(f['subject'], names)}: {f['message']}"
-        for f in data["findings"]
-    ] or ["- None"]
-    out += [
-        f"- and {count:,} more `{code}` (the JSON lists them all)"
-        for code, count in data["findings_more"].items()
-    ]
+    for f, more in with_counts(data["findings"], data["findings_more"]):
+        subject = subject_words(f["subject"], names)
+        out.append(f"- **{f['severity']}** `{f['code']}` {subject}: {f['message']}")
+        if more:
+            out.append(f"- and {more:,} more `{f['code']}` (the JSON lists them all)")
+    if not data["findings"]:
+        out.append("- None")
     out += ["", "### Assumptions", ""]
     out += [f"- {_assumption_text(a, names)}" for a in data["assumptions"]] or ["- None"]
     if "reconciliation" in data:

@@ -17,6 +17,7 @@ from planner.report.formatting import (
     markdown_data,
     md_table,
     money,
+    with_counts,
 )
 
 
@@ -195,15 +196,15 @@ def _finding_lines(comparison: dict[str, Any], convert: Callable[[Any], Any]) ->
         ]
         shown, more = findings_shown(new)
         name = convert(scenario["name"])
-        for finding in map(convert, shown):
+        for finding, count in with_counts(convert(shown), more):
             out.append(
                 f"  {name}: {finding['severity'].upper()} {finding['code']} "
                 f"[{finding['subject']}] {finding['message']}"
             )
-        out += [
-            f"  {name}: and {count:,} more {code} (--format json lists them all)"
-            for code, count in more.items()
-        ]
+            if count:
+                out.append(
+                    f"  {name}: and {count:,} more {finding['code']} (--format json lists them all)"
+                )
     return out
 
 
