@@ -87,10 +87,17 @@ ROWS_AT_ONCE = 20_000
 
 
 def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], Any]) -> None:
-    """A large table as a list of records, one per line, encoded by pandas a run of rows at a
-    time and written as it goes."""
+    """A large table as a list of records, one per line, compact, with numbers and text as
+    pandas' encoder writes them: from the frame's columns (each distinct value encoded once),
+    or by pandas itself a run of rows at a time where a column holds other values."""
     if frame.empty:
         write("[]")
+        return
+    keys = tuple(str(key) for key in frame.columns)
+    coded = [_column_codes(frame[key], _digits(key), _PANDAS) for key in keys]
+    columns = [column for column in coded if column is not None]
+    if len(columns) == len(keys):
+        _write_coded(keys, columns, _PANDAS, pad, end, write)
         return
     write("[\n" + pad)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
@@ -99,13 +106,44 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
             write(",\n" + pad)
         part = frame.iloc[first : first + ROWS_AT_ONCE].copy()
         for column in floats:
-            part[column] = np.round(part[column].to_numpy(dtype=float), _digits(column)) + 0.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                part[column] = np.round(part[column].to_numpy(dtype=float), _digits(column)) + 0.0
         body = part.to_json(orient="records", double_precision=SHARE_DIGITS, force_ascii=False)[
             1:-1
         ]
         # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
         write(body.replace('},{"', "},\n" + pad + '{"'))
     write(end + "]")
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How records are written: the separators, and whose encoder's text numbers and strings
+    take. The plan's large tables are compact, as pandas wrote them (floats rounded with
+    numpy and printed to 6 decimals, "/" escaped); every other table is Python's encoder's
+    text after :func:`rounded`."""
+
+    item: str
+    colon: str
+    pandas: bool
+
+
+_PYTHON = _Style(", ", ": ", pandas=False)
+_PANDAS = _Style(",", ":", pandas=True)
+
+
+@dataclass
+class _Coded:
+    """A column of records as text: ``texts[codes[i]]`` is row i's cell."""
+
+    codes: np.ndarray
+    texts: list[str]
+
+
+def _text(value: str, style: _Style) -> str:
+    # pandas' encoder writes what Python's does (non-ASCII left as is), but escapes "/".
+    text = _compact(value)
+    return text.replace("/", "\\/") if style.pandas else text
 
 
 _LEAF_TYPES = {str, float, int, bool, type(None)}
@@ -143,31 +181,59 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
     return cells
 
 
-def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
-    """:func:`_cells` of a frame's column, from its array: each distinct value found by
-    pandas' hashing and encoded once, NaN and missing text as null. None where the column is
-    not floats or text (left to :func:`_cells`), or holds a value that is not finite or not
-    text."""
+def _column_codes(values: pd.Series, digits: int, style: _Style = _PYTHON) -> _Coded | None:
+    """A frame's column as :class:`_Coded` text, from its array: each distinct value found by
+    pandas' hashing and encoded once, NaN and missing text as null. None where the column
+    holds other than floats or text (or, in Python's style, a value that is not finite): left
+    to the records, or to pandas."""
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype):
         codes, distinct = pd.factorize(values.to_numpy(dtype=float))
-        if not np.isfinite(distinct).all():
+        if style.pandas:
+            with np.errstate(over="ignore", invalid="ignore"):  # a huge value stays as it is
+                texts = _pandas_numbers(np.round(distinct, digits) + 0.0)
+        elif not np.isfinite(distinct).all():
             return None
-        texts = [_float_text(value, digits) for value in distinct.tolist()]
+        else:
+            texts = [_float_text(value, digits) for value in distinct.tolist()]
     elif pd.api.types.is_string_dtype(dtype):
-        # An object column may hold lists or objects, which have no hash: left to the records.
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        # Hashed as Python objects (twice as fast as through pandas' text arrays). An object
+        # column may hold lists or objects, which have no hash, or other values than text:
+        # left to the records.
+        try:
+            codes, found = pd.factorize(values.to_numpy(dtype=object))
+        except TypeError:
             return None
-        codes, found = pd.factorize(values)
-        text_values = list(found)
+        text_values = found.tolist()
         if not all(type(value) is str for value in text_values):
             return None
-        texts = list(map(_compact, text_values))
+        texts = [_text(value, style) for value in text_values]
+    elif style.pandas and (
+        pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)
+    ):
+        codes, distinct = pd.factorize(values.to_numpy())
+        texts = _pandas_numbers(distinct)
     else:
         return None
-    # Position -1 (a missing value) picks the last entry: null.
-    table = np.array([*texts, "null"], dtype=object)
-    return table[codes].tolist()
+    if (codes < 0).any():  # a missing value: the entry after the last
+        codes = np.where(codes < 0, len(texts), codes)
+        texts.append("null")
+    return _Coded(codes, texts)
+
+
+def _pandas_numbers(values: np.ndarray) -> list[str]:
+    """Numbers as pandas' encoder writes them in the plan's large tables (a float to 6
+    decimals, NaN and infinities as null): one call for all of them."""
+    if not len(values):
+        return []
+    return (
+        pd.Series(values).to_json(orient="values", double_precision=SHARE_DIGITS)[1:-1].split(",")
+    )
+
+
+def _as_coded(cells: list[str]) -> _Coded:
+    """Cells already made, one text per row (they are not looked for again)."""
+    return _Coded(np.arange(len(cells)), cells)
 
 
 def _float_text(value: float, digits: int) -> str:
@@ -184,54 +250,93 @@ def _flat_columns(
     keys = tuple(records[0])
     if not keys or any(tuple(record) != keys for record in records):
         return False
-    return _write_columns(
-        keys, [[record[key] for record in records] for key in keys], pad, end, write
-    )
+    coded = []
+    for key in keys:
+        cells = _cells([record[key] for record in records], _digits(str(key)))
+        if cells is None:
+            return False
+        coded.append(_as_coded(cells))
+    _write_coded(keys, coded, _PYTHON, pad, end, write)
+    return True
 
 
-def _write_columns(
+def _write_coded(
     keys: tuple[str, ...],
-    values: list[list[Any]],
+    columns: list[_Coded],
+    style: _Style,
     pad: str,
     end: str,
     write: Callable[[str], Any],
     runs: list[str] | None = None,
-    *,
-    encoded: bool = False,
-) -> bool:
-    """Records given as a list of values per key, written as :func:`_flat_columns` writes
-    them; False (nothing written) where a value is not a leaf it can write. Each run of
-    records written is appended to ``runs`` when given (the text between the brackets, but
-    the separators between runs). ``encoded``: the values are their JSON text already."""
-    columns = []
-    for key, column in zip(keys, values, strict=True):
-        cells = column if encoded else _cells(column, _digits(str(key)))
-        if cells is None:
-            return False
-        columns.append(cells)
-    # Each record is its keys' text and its cells in turn: "{" key ": " cell ", " key ": " cell
-    # ... "}" and the separator. A run of records is one list of those pieces, filled a column at
-    # a time by slice assignment and joined once, rather than formatted record by record.
-    heads = [("{" if index == 0 else ", ") + _compact(key) + ": " for index, key in enumerate(keys)]
-    step = 2 * len(keys) + 1
-    write("[\n" + pad)
+) -> None:
+    """Records given as coded columns written one per line, a run of records at a time. Each
+    run written is appended to ``runs`` when given (the text between the brackets, but the
+    separators between runs).
+
+    A record is its pieces in turn: the key of each column (after "{" for the first) and its
+    cell, then "}" and the separator. Next pieces whose values occur in few combinations are
+    one piece (a key and its few values; a line's type, confidence and basis), each
+    combination's text made once; a run of records is then one list of pieces, filled a piece
+    at a time by slice assignment and joined once."""
+    rows = len(columns[0].codes)
     separator = ",\n" + pad
-    for first in range(0, len(columns[0]), ROWS_AT_ONCE):
+    same = np.zeros(rows, dtype=np.intp)
+    pieces_of: list[_Coded] = []
+    for index, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        head = ("{" if index == 0 else style.item) + _text(key, style) + style.colon
+        _add_piece(pieces_of, _Coded(same, [head]), rows)
+        _add_piece(pieces_of, column, rows)
+    _add_piece(pieces_of, _Coded(same, ["}" + separator]), rows)
+    tables = [np.array(piece.texts, dtype=object) for piece in pieces_of]
+    step = len(tables)
+    write("[\n" + pad)
+    for first in range(0, rows, ROWS_AT_ONCE):
         if first:
             write(separator)
-        count = len(columns[0][first : first + ROWS_AT_ONCE])
-        pieces: list[str] = [""] * (count * step)
-        for index, (head, column) in enumerate(zip(heads, columns, strict=True)):
-            pieces[2 * index :: step] = [head] * count
-            pieces[2 * index + 1 :: step] = column[first : first + count]
-        pieces[step - 1 :: step] = ["}" + separator] * count
-        pieces[-1] = "}"
+        stop = min(first + ROWS_AT_ONCE, rows)
+        pieces: list[str] = [""] * ((stop - first) * step)
+        for index, (table, piece) in enumerate(zip(tables, pieces_of, strict=True)):
+            pieces[index::step] = table[piece.codes[first:stop]].tolist()
+        # Every text of the last piece ends with the separator: the run's last record has none.
+        pieces[-1] = pieces[-1][: -len(separator)]
         run = "".join(pieces)
         write(run)
         if runs is not None:
             runs.append(run)
     write(end + "]")
-    return True
+
+
+def _add_piece(pieces: list[_Coded], piece: _Coded, rows: int) -> None:
+    """``piece`` after the others, as part of the last where their combinations are few."""
+    joined = _joined(pieces[-1], piece, rows) if pieces else None
+    if joined is None:
+        pieces.append(piece)
+    else:
+        pieces[-1] = joined
+
+
+# Next columns are one piece where they hold at most one distinct combination per this many
+# rows: the texts of their combinations are few next to the rows they serve.
+_ROWS_PER_COMBINATION = 4
+
+
+def _joined(left: _Coded, right: _Coded, rows: int) -> _Coded | None:
+    """Two next columns as one, where their values occur in few combinations (see
+    ``_ROWS_PER_COMBINATION``); None otherwise."""
+    limit = max(rows // _ROWS_PER_COMBINATION, 1)
+    width = len(right.texts)
+    if max(len(left.texts), width) > limit:
+        return None
+    combined = left.codes.astype(np.int64) * width + right.codes
+    if len(left.texts) * width <= limit:  # every combination may be: no need to find them
+        return _Coded(combined, [first + second for first in left.texts for second in right.texts])
+    codes, found = pd.factorize(combined)
+    if len(found) > limit:
+        return None
+    return _Coded(
+        codes,
+        [left.texts[value // width] + right.texts[value % width] for value in found.tolist()],
+    )
 
 
 def _write_cells(
@@ -241,18 +346,21 @@ def _write_cells(
     write: Callable[[str], Any],
     runs: list[str] | None,
 ) -> bool:
-    """A line table written by :func:`_write_columns`, its cells made from the frame's arrays
-    where a column allows, from the records' values otherwise."""
+    """A line table written by :func:`_write_coded`, its cells made from the frame's arrays
+    where a column allows, from the records' values otherwise; False (nothing written) where
+    a value is not a leaf it can write."""
     frame = table.frame
-    cells: list[list[str]] = []
+    coded: list[_Coded] = []
     for key in table.keys:
-        column = _column_cells(frame[key], _digits(key))
+        column = _column_codes(frame[key], _digits(key))
         if column is None:
-            column = _cells(table.column(key), _digits(key))
-            if column is None:
+            cells = _cells(table.column(key), _digits(key))
+            if cells is None:
                 return False
-        cells.append(column)
-    return _write_columns(table.keys, cells, pad, end, write, runs, encoded=True)
+            column = _as_coded(cells)
+        coded.append(column)
+    _write_coded(table.keys, coded, _PYTHON, pad, end, write, runs)
+    return True
 
 
 # A line table's source and keys: the same lines, wherever the table is in a document.

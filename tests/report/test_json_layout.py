@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -155,20 +156,20 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
     }
     encoded: list[int] = []
     original = json_report._cells
-    original_column = json_report._column_cells
+    original_column = json_report._column_codes
 
     def counting(values: list[Any], digits: int) -> list[str] | None:
         encoded.append(len(values))
         return original(values, digits)
 
-    def counting_column(values: pd.Series, digits: int) -> list[str] | None:
-        cells = original_column(values, digits)
-        if cells is not None:
+    def counting_column(values: pd.Series, digits: int, *style: Any) -> Any:
+        coded = original_column(values, digits, *style)
+        if coded is not None:
             encoded.append(len(values))
-        return cells
+        return coded
 
     monkeypatch.setattr(json_report, "_cells", counting)
-    monkeypatch.setattr(json_report, "_column_cells", counting_column)
+    monkeypatch.setattr(json_report, "_column_codes", counting_column)
     text = json_report.dumps(document)
     assert encoded == [45, 45, 45]  # one table's three keys, once
     records = _table(source).records()
@@ -181,7 +182,7 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
         "same depth": {"consumption": records},
     }
     monkeypatch.setattr(json_report, "_cells", lambda values, digits: None)  # record by record
-    monkeypatch.setattr(json_report, "_column_cells", lambda values, digits: None)
+    monkeypatch.setattr(json_report, "_column_codes", lambda values, digits, *style: None)
     assert text == json_report.dumps(plain)
     assert json.loads(text) == json.loads(json_report.dumps(plain))
 
@@ -209,6 +210,12 @@ def test_a_license_only_scenario_shares_the_baselines_consumption_lines() -> Non
     assert json_report._shared_line_tables(lines) == {(id(baseline.source), baseline.keys)}
 
 
+def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
+    """A column's coded text, a cell per row."""
+    coded = json_report._column_codes(values, digits)
+    return None if coded is None else [coded.texts[code] for code in coded.codes]
+
+
 _FLOATS = st.one_of(
     st.none(),
     st.floats(allow_nan=True, allow_infinity=False, width=64),
@@ -234,13 +241,66 @@ def test_a_column_is_encoded_from_its_array_as_from_its_records(
     for column, table in (("f", frame), ("t", text_frame)):
         table_keys = (column,)
         from_records = json_report._cells(LineTable(table, table_keys).column(column), digits)
-        assert json_report._column_cells(table[column], digits) == from_records
+        assert _column_cells(table[column], digits) == from_records
 
 
 def test_a_column_of_mixed_values_is_left_to_the_records() -> None:
     mixed = pd.Series(["a", 1, None], dtype=object)
-    assert json_report._column_cells(mixed, 3) is None
+    assert _column_cells(mixed, 3) is None
     objects = pd.Series([{"database": 1.0}, None, "a"], dtype=object)  # no hash: not factorized
-    assert json_report._column_cells(objects, 3) is None
-    assert json_report._column_cells(pd.Series([["x"], ["y"]], dtype=object), 3) is None
-    assert json_report._column_cells(pd.Series([1.0, math.inf]), 3) is None
+    assert _column_cells(objects, 3) is None
+    assert _column_cells(pd.Series([["x"], ["y"]], dtype=object), 3) is None
+    assert _column_cells(pd.Series([1.0, math.inf]), 3) is None
+
+
+_FEW = st.sampled_from(["database", "file", "log/x", "é\u202e", '"\n\\', None])
+_NUMBERS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 0.0005, 2.675, 1e16, 123456789012.345, 5e-06]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(_FEW, st.text(max_size=8), _NUMBERS, _FEW, st.booleans(), st.integers(-9, 9)),
+        min_size=1,
+        max_size=60,
+    ),
+    at_once=st.sampled_from([1, 7, 1000]),
+)
+def test_a_large_table_is_written_from_its_columns_as_pandas_writes_it(
+    rows: list[tuple[Any, ...]], at_once: int
+) -> None:
+    """The plan's large tables, written from coded columns (few-valued next columns as one
+    piece), are byte for byte what pandas' encoder writes for the same frame: its numbers, its
+    escaped "/", null for NaN and missing text, a run of rows at a time."""
+    frame = pd.DataFrame(
+        rows, columns=["pool", "environment", "gb", "basis", "counted", "months"]
+    ).astype({"pool": "str", "environment": "str", "gb": float, "basis": object})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(json_report, "ROWS_AT_ONCE", at_once)
+        coded = io.StringIO()
+        json_report._frame_json(frame, "    ", "\n  ", coded.write)
+        patch.setattr(json_report, "_column_codes", lambda values, digits, *style: None)
+        by_pandas = io.StringIO()
+        json_report._frame_json(frame, "    ", "\n  ", by_pandas.write)
+    assert coded.getvalue() == by_pandas.getvalue()
+
+
+def test_next_columns_of_few_combinations_are_one_piece() -> None:
+    """Three columns of few values over many rows are written as one piece per row."""
+    rows = 400
+    codes = [np.arange(rows) % 3, np.arange(rows) % 2, np.arange(rows)]
+    columns = [
+        json_report._Coded(codes[0], ['"a"', '"b"', '"c"']),
+        json_report._Coded(codes[1], ["1", "2"]),
+        json_report._Coded(codes[2], [str(n) for n in range(rows)]),
+    ]
+    pieces: list[json_report._Coded] = []
+    for column in columns:
+        json_report._add_piece(pieces, column, rows)
+    assert len(pieces) == 2  # the first two joined; the third has a value per row
+    joined = pieces[0]
+    assert [joined.texts[code] for code in joined.codes[:4]] == ['"a"1', '"b"2', '"c"1', '"a"2']
