@@ -843,28 +843,17 @@ def _gb_column(
     """A GB column of the Consumption sheet: each number written exactly (its shortest
     round-trip form), "unknown" as a shared string."""
     measured, estimate, strings = formats
-    kinds = state.tolist()
-    unknown = kinds.count(_UNKNOWN)
+    unknown = int(np.count_nonzero(state == _UNKNOWN))
     word = f' t="s"><v>{strings._get_shared_string_index("unknown")}</v></c>' if unknown else ""
     strings.count += max(unknown - 1, 0)  # each cell counts once in the table's total
     opening = ("", f' s="{measured}"><v>', f' s="{estimate}"><v>')
 
-    def make(start: int, stop: int) -> list[str]:
-        return [
-            ""
-            if kind == _NONE
-            else f'<c r="{letter}{row}"{word}'
-            if kind == _UNKNOWN
-            else f'<c r="{letter}{row}"{opening[kind]}{value!r}</v></c>'
-            for row, kind, value in zip(
-                range(start + 2, stop + 2),
-                kinds[start:stop],
-                values[start:stop].tolist(),
-                strict=True,
-            )
-        ]
+    def tail(kind: int, value: float) -> str:
+        if kind == _NONE:
+            return ""
+        return word if kind == _UNKNOWN else f"{opening[kind]}{value!r}</v></c>"
 
-    return make
+    return _coded_cells(letter, state, values, tail)
 
 
 def _growth_column(
@@ -872,20 +861,47 @@ def _growth_column(
 ) -> Callable[[int, int], list[str]]:
     """A growth column of the Consumption sheet: a number where the row has a line of the
     capacity type."""
-    has = present.tolist()
+
+    def tail(kind: int, value: float) -> str:
+        return f' s="{style}"><v>{value!r}</v></c>' if kind else ""
+
+    return _coded_cells(letter, present.astype(np.int8), values, tail)
+
+
+def _coded_cells(
+    letter: str, kinds: np.ndarray, values: np.ndarray, tail: Callable[[int, float], str]
+) -> Callable[[int, int], list[str]]:
+    """What makes a numeric column's cells: a row's cell is its reference and the text after
+    it, ``tail(kind, value)`` (no cell where that is empty). The text after the reference is
+    made once for each distinct kind and value (GB repeat: estimates, zeros, rates)."""
+    value_codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    pairs, found = pd.factorize(value_codes.astype(np.int64) * 256 + kinds.astype(np.int64))
+    numbers = distinct.tolist()
+    tails = np.array(
+        [
+            '"' + after if (after := tail(pair % 256, numbers[pair // 256])) else ""
+            for pair in found.tolist()
+        ],
+        dtype=object,
+    )
+    opening = f'<c r="{letter}'
 
     def make(start: int, stop: int) -> list[str]:
         return [
-            f'<c r="{letter}{row}" s="{style}"><v>{value!r}</v></c>' if line else ""
-            for row, line, value in zip(
-                range(start + 2, stop + 2),
-                has[start:stop],
-                values[start:stop].tolist(),
-                strict=True,
+            opening + row + after if after else ""
+            for row, after in zip(
+                _row_numbers(start, stop), tails[pairs[start:stop]].tolist(), strict=True
             )
         ]
 
     return make
+
+
+@functools.lru_cache(maxsize=1)
+def _row_numbers(start: int, stop: int) -> tuple[str, ...]:
+    """The sheet's row numbers of rows ``start`` to ``stop`` (0-based below the header), as
+    text: made once for all the columns of a chunk of rows."""
+    return tuple(map(str, range(start + 2, stop + 2)))
 
 
 def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:
