@@ -222,7 +222,7 @@ def month_chunks(months: int) -> list[np.ndarray]:
 
 def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """Fill in each row's Power Platform state (its type's default) and its estimate profile."""
-    out = environments.copy()
+    out = environments.copy(deep=False)  # columns are set anew, never written in
     types = ruleset.environment_types
     default_state = out["type"].map({n: t.default_power_platform for n, t in types.items()})
     is_fno = out["type"].isin(FINANCE_OPERATIONS_TYPES)
@@ -467,24 +467,27 @@ def _unusual(
     idx = np.flatnonzero(rows)
     if not len(idx):
         return pd.DataFrame(columns=UNUSUAL_COLUMNS)
-    picked = env.iloc[idx]
-    usage = picked[f"{capacity_type}_gb"].to_numpy()
-    growth = picked[f"{capacity_type}_growth_gb_per_month"].to_numpy()
+
+    def picked(column: str) -> np.ndarray:  # the rows' values of one column, not of all
+        return env[column].to_numpy()[idx]
+
+    usage = picked(f"{capacity_type}_gb")
+    growth = picked(f"{capacity_type}_growth_gb_per_month")
     by_growth = code == UNKNOWN_START or np.isnan(usage) | (np.nan_to_num(usage) == 0)
     return pd.DataFrame(
         {
             "code": code,
-            "environment": picked["name"].to_numpy(),
-            "environment_type": picked["type"].to_numpy(),
-            "power_platform": picked["stated_power_platform"].to_numpy(),
+            "environment": picked("name"),
+            "environment_type": picked("type"),
+            "power_platform": picked("stated_power_platform"),
             "capacity_type": capacity_type,
             "column": np.where(
                 by_growth, f"{capacity_type}_growth_gb_per_month", f"{capacity_type}_gb"
             ),
             "value": np.where(by_growth, growth, usage),
             "counted": counted,
-            "source": picked["source"].to_numpy(),
-            "location": picked["location"].to_numpy(),
+            "source": picked("source"),
+            "location": picked("location"),
         }
     )
 
@@ -568,13 +571,21 @@ def _lines(
             fitted = env[basis_column].fillna("").to_numpy()[idx][grows].astype(object)
             said = np.where(fitted == "", said, said + " (" + fitted + ")")
         growth_text[grows] = said
+    # Each distinct pair of words and growth put together once: lines of one pair share the
+    # text (and whatever hashes it later hashes it once).
+    pairs, pair_of = pd.factorize(
+        kind.astype(np.int64) * (len(idx) + 1) + pd.factorize(growth_text)[0]
+    )
+    line_of = np.empty(len(pair_of), dtype=np.int64)  # a line of each pair
+    line_of[pairs] = np.arange(len(idx))
+    basis = (without_growth[line_of] + growth_text[line_of])[pairs]
     return pd.DataFrame(
         {
             "pool": ruleset.pool_of(capacity_type),
             "environment": env["name"].to_numpy()[idx],
             "capacity_type": capacity_type,
             "gb": value[idx],
-            "basis": without_growth + growth_text,
+            "basis": basis,
             "basis_without_growth": pd.Categorical.from_codes(category_of[kind], categories),
             "confidence": np.array(confidences, dtype=object)[kind],
             "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
