@@ -14,7 +14,7 @@ from typing import Any
 from planner.errors import InputError
 from planner.ingest import formats
 from planner.ingest.coe import looks_like_coe_item
-from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD
+from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD, number_columns
 from planner.ingest.jsondoc import (
     checked_list,
     checked_object,
@@ -101,13 +101,21 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
     if stripped[0] in "{[":
         return _json_content(raw.name, parse_json(raw.name, text))
     try:
-        table = table_from_text(raw.name, text)
+        table = table_from_text(raw.name, text, _inventory_numbers)
         return _tabular(table, classify_headers(table.headers))
     except InputError:
         # The content decides; the name only picks the more useful complaint.
         if raw.suffix == ".json":
             return _json_content(raw.name, parse_json(raw.name, text))
         raise
+
+
+def _inventory_numbers(headers: Sequence[str]) -> list[int] | None:
+    """The columns an environment inventory or growth sheet parses as numbers; None for other
+    tables."""
+    if classify_headers(headers) in (formats.INVENTORY, formats.GROWTH_SHEET):
+        return number_columns(headers)
+    return None
 
 
 def _classifier_for(kind: str | None) -> Callable[[Sequence[str]], str | None]:

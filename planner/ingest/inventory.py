@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -63,6 +65,20 @@ GROWTH_FIELDS: tuple[Field, ...] = tuple(f for f in INVENTORY_FIELDS if f.name i
 # sheet, a file that adds growth to environments other files describe.
 GROWTH_KEYS = frozenset(normalize_header(a) for f in GROWTH_FIELDS for a in f.aliases)
 
+# Header spellings of the columns read as numbers (usage, actual usage and growth in GB).
+_NUMBER_KEYS = frozenset(
+    normalize_header(alias)
+    for field in INVENTORY_FIELDS
+    if field.name in (*USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS)
+    for alias in field.aliases
+)
+
+
+def number_columns(headers: Sequence[str]) -> list[int]:
+    """Positions of the columns an inventory or growth sheet reads as sizes in GB."""
+    return [p for p, header in enumerate(headers) if normalize_header(header) in _NUMBER_KEYS]
+
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[ T])")
 _TYPE_BY_KEY = {compact(value): value for value in ENVIRONMENT_TYPES}
 _STATE_BY_KEY = {compact(value): value for value in POWER_PLATFORM_STATES}
@@ -98,8 +114,16 @@ def read_inventory(table: Table) -> pd.DataFrame:
     data["source"] = table.file
     data["location"] = _locations(table)
     data["start_month"] = 0
-    frame = pd.DataFrame(data, index=range(len(table)))
-    return environment_frame(frame)
+    index = pd.RangeIndex(len(table))
+    # Text stays plain Python strings (a frame would make pandas strings of it, which
+    # environment_frame turns back), so the frame is built with no conversion at all.
+    columns = {
+        key: pd.Series(value, index=index, dtype=object)
+        if isinstance(value, (str, list)) or getattr(value, "dtype", None) is np.dtype(object)
+        else value
+        for key, value in data.items()
+    }
+    return environment_frame(pd.DataFrame(columns, index=index, copy=False))
 
 
 def read_growth_sheet(table: Table) -> pd.DataFrame:
@@ -129,10 +153,11 @@ def read_growth_sheet(table: Table) -> pd.DataFrame:
 
 
 def _locations(table: Table) -> list[str]:
+    numbers = table.row_numbers.tolist()  # Python ints are written faster than numpy's
     return (
-        [f"row {n}" for n in table.row_numbers]
+        [f"row {n}" for n in numbers]
         if table.sheet is None
-        else [f"{table.sheet}!A{n}" for n in table.row_numbers]
+        else [f"{table.sheet}!A{n}" for n in numbers]
     )
 
 
@@ -285,18 +310,10 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
 def _parse_series(
     table: Table, position: int, values: pd.Series, name: str, rule: NumberRule
 ) -> np.ndarray:
-    cells = table.cells.copy(deep=False)  # the one column is replaced, not changed in place
+    base = table.without_numbers(position)
+    cells = base.cells.copy(deep=False)  # the one column is replaced, not changed in place
     cells[position] = values
-    view = Table(
-        file=table.file,
-        headers=table.headers,
-        cells=cells,
-        row_numbers=table.row_numbers,
-        header_row=table.header_row,
-        sheet=table.sheet,
-        decimal_comma=table.decimal_comma,
-    )
-    return parse_numbers(view, position, name, rule)
+    return parse_numbers(replace(base, cells=cells), position, name, rule)
 
 
 def _power_platform(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:

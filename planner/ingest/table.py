@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import pandas as pd
@@ -66,11 +67,20 @@ class Table:
 
     file: str
     headers: tuple[str, ...]
-    cells: pd.DataFrame  # columns 0..n-1 in header order, dtype str
+    cells: pd.DataFrame  # columns 0..n-1 in header order, of str (dtype str, or object)
     row_numbers: np.ndarray  # the row number a person sees, per data row
     header_row: int = 1
     sheet: str | None = None  # worksheet title for XLSX, None for delimited text
     decimal_comma: bool = False  # semicolon files come from locales that write 12,5
+    # Columns the CSV parser read straight into numbers (NaN where blank), which ``cells`` then
+    # lacks; ``texts`` reads every column as text again, for a reader that needs their words
+    # (a value to quote in a message). Parsing numbers in C and not holding every one as a
+    # Python string is what makes a large inventory cheap.
+    numbers: Mapping[int, np.ndarray] = dataclass_field(default_factory=dict, compare=False)
+    texts: Callable[[], pd.DataFrame] | None = dataclass_field(default=None, compare=False)
+    _read_again: dict[str, pd.DataFrame] = dataclass_field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def container(self) -> str:
@@ -80,7 +90,27 @@ class Table:
         return len(self.cells)
 
     def column(self, position: int) -> pd.Series:
+        if position in self.numbers:
+            return self._all_texts()[position]
         return self.cells[position]
+
+    def _all_texts(self) -> pd.DataFrame:
+        if "cells" not in self._read_again:
+            assert self.texts is not None
+            cells = self.texts()
+            # The same text read the same way: the same rows, or a bug to hear about.
+            assert len(cells) == len(self.cells), "a table read twice differs"
+            self._read_again["cells"] = cells
+        return self._read_again["cells"]
+
+    def without_numbers(self, position: int) -> Table:
+        """The table with column ``position`` as text only (for a reader that replaces it)."""
+        if position not in self.numbers:
+            return self
+        numbers = {key: value for key, value in self.numbers.items() if key != position}
+        cells = self.cells.copy(deep=False)
+        cells[position] = self.column(position)
+        return replace(self, cells=cells, numbers=numbers)
 
     def cell_location(self, row_index: int, position: int) -> str:
         """Where a cell is, in the words a person uses to find it."""
@@ -274,13 +304,23 @@ def _may_need_trimming(text: str, delimiter: str) -> bool:
     )
 
 
-def table_from_text(file: str, text: str) -> Table:
-    """Parse delimited text (comma, semicolon or tab, sniffed from the header line)."""
+# Which columns of a header row a reader parses as numbers (positions, 0-based); None when the
+# table is not one whose reader takes its text as plain Python strings.
+NumberColumns = Callable[[tuple[str, ...]], Collection[int] | None]
+
+
+def table_from_text(file: str, text: str, number_columns: NumberColumns | None = None) -> Table:
+    """Parse delimited text (comma, semicolon or tab, sniffed from the header line).
+
+    ``number_columns`` names the columns of a header row that the reader will parse as numbers:
+    when every cell of them is a number or blank, the CSV parser reads them as numbers and the
+    table keeps them in ``numbers`` (see :class:`Table`), and the other cells as plain Python
+    strings."""
     body, skipped, delimiter = _strip_preamble(text)
     # One pass over the whole text is much cheaper than one per column.
     if not body.isascii():  # the invisible spaces are not ASCII
         body = _INVISIBLE_SPACES.sub(" ", body)
-    header_line = next((line for line in io.StringIO(body) if trim(line)), None)
+    header_line = _first_filled_line(body)
     if header_line is None:
         raise InputError(
             "the file has no header row and no data", file=file, expected="a header row"
@@ -310,6 +350,13 @@ def table_from_text(file: str, text: str) -> Table:
             file=file,
             expected="a license export or environment list with the columns it needs",
         )
+    long_text = _may_hold_long_text(body)
+    if number_columns is not None and delimiter != ";" and not long_text:
+        table = _table_with_numbers(
+            file, text, body, header_line, skipped, delimiter, number_columns
+        )
+        if table is not None:
+            return table
     try:
         records = pd.read_csv(
             io.StringIO(body),
@@ -342,7 +389,97 @@ def table_from_text(file: str, text: str) -> Table:
         int(non_blank[0]),
         sheet=None,
         decimal_comma=delimiter == ";",
-        long_text=_may_hold_long_text(body),
+        long_text=long_text,
+    )
+
+
+def _first_filled_line(body: str) -> str | None:
+    """The first line (with its line break) holding more than blanks, or None."""
+    end = body.find("\n")
+    first = body if end < 0 else body[: end + 1]
+    if trim(first):  # the preamble's blank lines are gone: the first line is the header's
+        return first
+    return next((line for line in io.StringIO(body) if trim(line)), None)
+
+
+def _table_with_numbers(
+    file: str,
+    text: str,
+    body: str,
+    header_line: str,
+    skipped: int,
+    delimiter: str,
+    number_columns: NumberColumns,
+) -> Table | None:
+    """The table of :func:`table_from_text` with the number columns read as numbers by the CSV
+    parser, or None when the text is not plain enough to be sure of the same reading (then it is
+    read all as text).
+
+    Plain enough: the header is the first line and holds no quotes (so it is the first record,
+    split at the delimiters), and every cell of the number columns is blank or a number the
+    parser reads (anything else, a blank made of spaces included, fails the parse). A number
+    reads the same either way: both are pandas' one string to number conversion, which skips
+    the blanks that trimming would remove."""
+    line = header_line[:-1] if header_line.endswith("\n") else header_line
+    line = line[:-1] if line.endswith("\r") else line
+    if '"' in line or "\r" in line:
+        return None
+    headers = tuple(trim(cell) for cell in line.split(delimiter))
+    chosen = number_columns(headers)
+    if chosen is None or not any(headers):
+        return None
+    wanted = set(chosen)
+    if len(wanted) == len(headers):
+        return None  # a table of numbers alone is no inventory
+    positions = range(len(headers))
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(body.encode("utf-8")),  # bytes are read as they are; text is copied
+            sep=delimiter,
+            header=0,
+            names=list(positions),
+            dtype={p: np.float64 if p in wanted else object for p in positions},
+            na_filter=True,
+            keep_default_na=False,
+            na_values={p: [""] for p in wanted},  # only an empty cell is blank
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+        )
+    except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None  # a cell that is not a number, or text the full reading complains about
+    index = frame.index
+    if frame.shape[1] != len(headers) or not (
+        isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    ):
+        return None  # a first row longer than the header: the full reading says so
+    words = [p for p in positions if p not in wanted]
+    grid = frame[words].to_numpy(dtype=object)
+    numbers = {p: frame[p].to_numpy(dtype=np.float64) for p in sorted(wanted)}
+    del frame
+    if _may_need_trimming(body, delimiter):
+        grid = _trim_grid(grid, spaces_replaced=True)
+    filled = (grid != "").any(axis=1)
+    for values in numbers.values():
+        filled |= ~np.isnan(values)
+    # Record 0 is the header: data record i is the (i + 1)-th record, numbered from 1.
+    row_numbers = np.arange(2, len(grid) + 2, dtype=np.int64) + skipped
+    if not filled.all():
+        grid, row_numbers = grid[filled], row_numbers[filled]
+        numbers = {p: values[filled] for p, values in numbers.items()}
+    _refuse_long_text(file, headers, grid[:0], row_numbers, None)
+    return Table(
+        file=file,
+        headers=headers,
+        # Plain Python strings: the readers' string operations cost several times less on them
+        # than on pandas' string array, and give the same answers for text without gaps.
+        cells=pd.DataFrame(grid, columns=words, dtype=object),
+        row_numbers=row_numbers,
+        header_row=1 + skipped,
+        sheet=None,
+        decimal_comma=False,
+        numbers=numbers,
+        texts=lambda: table_from_text(file, text).cells,
     )
 
 
@@ -534,6 +671,10 @@ def _loosely_infinite(text: str) -> bool:
 
 def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule) -> np.ndarray:
     """Parse a whole column; NaN where blank. The first bad cell raises, naming row and column."""
+    read = table.numbers.get(position)
+    if read is not None and _all_allowed(read, rule):
+        return read
+    # Text: the column's words, to parse or to quote the first bad one of.
     values = table.column(position)
     numbers = _to_floats(values, table.decimal_comma)
     blank = values.to_numpy(dtype=object) == ""
@@ -548,6 +689,21 @@ def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule
     if bad.any():
         _raise_first(table, position, field_name, rule, np.flatnonzero(bad))
     return numbers
+
+
+def _all_allowed(numbers: np.ndarray, rule: NumberRule) -> bool:
+    """Whether numbers the CSV parser read (NaN where blank) all keep the rule, and read as the
+    text would: a zero written with a minus sign keeps it or not depending on the other cells
+    when parsed from text, so such a column is parsed from its text."""
+    blank = np.isnan(numbers)
+    if rule.required and blank.any():
+        return False
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum)
+        if rule.whole:
+            bad |= ~blank & (numbers != np.floor(numbers))
+        bad |= (numbers == 0) & np.signbit(numbers)
+    return not bad.any()
 
 
 def _raise_first(

@@ -1,0 +1,134 @@
+"""An inventory's size columns are read as numbers by the CSV parser itself; whatever the cells
+hold, the table, the environments and every message are those of reading them as text."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.errors import InputError
+from planner.ingest.detect import _inventory_numbers
+from planner.ingest.inventory import number_columns, read_growth_sheet, read_inventory
+from planner.ingest.table import Table, table_from_text
+
+NUMBERS = [
+    *("1", "2.5", "0", "-0", "-0.0", "+2", ".5", "5.", "1e3", "1E-2", "12345678", "3.0"),
+    *(" 3 ", "\u00a04", "\u200b5", "6\t", "1e400", "inf", "-inf", "Infinity", "nan", "NaN"),
+    *("NA", "1,5", "1.000", "1_0", "0x1A", "\u0661", "abc", "", "", "", " ", '"7"', '" 8"'),
+    *("-3", "99999999999", "1e7", "10000001", "2.50000000000000000001"),
+]
+TEXTS = ["sandbox", "production", "developer", "dataverse_sandbox", "Sand Box", "", "tier"]
+
+
+def _row(rng: random.Random, number: int, columns: int) -> str:
+    cells = [f"E{number}" if rng.random() > 0.02 else "", rng.choice(TEXTS[:4])]
+    odd = rng.random() < 0.3  # else plain numbers, so that many files read without a refusal
+    choices = NUMBERS if odd else NUMBERS[:12]
+    cells += [rng.choice(choices) if rng.random() > 0.3 else "" for _ in range(columns - 2)]
+    if rng.random() < 0.02:
+        cells = [""] * len(cells)  # a blank row
+    if rng.random() < 0.01:
+        cells = cells[:-1]  # a short row
+    return ",".join(cells)
+
+
+def _inventory_text(rng: random.Random) -> str:
+    header = ["name", "type", "dataverse_database_gb", "operations_file_growth_gb_per_month"]
+    header += rng.sample(["dataverse_file_gb", "dataverse_log_actual_gb", "org_url"], 2)
+    lines = [",".join(header)]
+    lines += [_row(rng, number, len(header)) for number in range(rng.randint(0, 12))]
+    if rng.random() < 0.2:
+        lines.insert(1, "")  # a blank line under the header
+    ending = rng.choice(["\n", "\r\n"])
+    return ending.join(lines) + (ending if rng.random() < 0.8 else "")
+
+
+def _outcome(read: Callable[[Any], object], given: object) -> object:
+    """What reading gives: the result, or the message of its refusal."""
+    try:
+        return read(given)
+    except InputError as error:
+        return str(error)
+
+
+def _same(first: object, second: object) -> bool:
+    if isinstance(first, str) or isinstance(second, str):
+        return first == second
+    assert isinstance(first, pd.DataFrame) and isinstance(second, pd.DataFrame)
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    for column in first.columns:
+        left, right = first[column].to_numpy(), second[column].to_numpy()
+        if left.dtype.kind == "f":
+            assert np.array_equal(np.signbit(left), np.signbit(right)), column
+    return True
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
+    rng = random.Random(seed)
+    read_by_parser = read_whole = 0
+    for _ in range(150):
+        text = _inventory_text(rng)
+        as_text = _outcome(lambda t: table_from_text("inventory.csv", t), text)
+        with_numbers = _outcome(
+            lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text
+        )
+        if isinstance(as_text, str) or isinstance(with_numbers, str):
+            assert with_numbers == as_text, text
+            continue
+        assert isinstance(as_text, Table) and isinstance(with_numbers, Table)
+        read_by_parser += bool(with_numbers.numbers)
+        assert with_numbers.headers == as_text.headers
+        assert with_numbers.row_numbers.tolist() == as_text.row_numbers.tolist(), text
+        assert with_numbers.header_row == as_text.header_row
+        for position in range(len(as_text.headers)):
+            assert with_numbers.column(position).tolist() == as_text.column(position).tolist()
+        for read in (read_inventory, read_growth_sheet):
+            found = _outcome(read, with_numbers)
+            assert _same(found, _outcome(read, as_text)), text
+            read_whole += isinstance(found, pd.DataFrame) and bool(with_numbers.numbers)
+    # The parser did read numbers, and whole files of them, often enough to tell.
+    assert read_by_parser > 30 and read_whole > 10
+
+
+def test_a_clean_inventory_is_read_with_its_numbers_and_no_text_of_them() -> None:
+    text = "name,type,dataverse_database_gb,tier\nA,sandbox,1.5,2\nB,production,,\n"
+    table = table_from_text("inventory.csv", text, _inventory_numbers)
+    assert list(table.numbers) == [2]
+    assert np.array_equal(table.numbers[2], [1.5, np.nan], equal_nan=True)
+    assert sorted(table.cells.columns) == [0, 1, 3]
+    assert table.column(2).tolist() == ["1.5", ""]  # the words, read again on demand
+
+
+def test_a_table_that_is_no_inventory_is_read_as_text() -> None:
+    text = "sku,quantity\nDYN365_FINANCE,20\n"
+    table = table_from_text("licenses.csv", text, _inventory_numbers)
+    assert not table.numbers and table.column(1).tolist() == ["20"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name,type,"dataverse_database_gb"\nA,sandbox,1\n',  # quotes in the header
+        "name;type;dataverse_database_gb\nA;sandbox;1,5\n",  # decimal commas
+        "name,type,dataverse_database_gb\nA,sandbox,x\n",  # a word in a number column
+        "name,type,dataverse_database_gb\nA,sandbox,1,extra\n",  # a longer first row
+    ],
+)
+def test_text_the_parser_might_read_otherwise_is_read_as_text(text: str) -> None:
+    found = _outcome(lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text)
+    if isinstance(found, Table):
+        assert not found.numbers
+    else:  # refused, in the words of the reading as text
+        assert found == _outcome(lambda t: table_from_text("inventory.csv", t), text)
+        assert "more values than the header" in found
+
+
+def test_number_columns_are_the_size_columns_by_any_of_their_names() -> None:
+    headers = ["Name", "Type", "Tier", "dataverse_database_usage_gb", "org_url"]
+    assert number_columns([*headers, "operations_file_growth_gb_month"]) == [3, 5]
