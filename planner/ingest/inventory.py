@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -153,12 +152,10 @@ def read_growth_sheet(table: Table) -> pd.DataFrame:
 
 
 def _locations(table: Table) -> list[str]:
-    numbers = table.row_numbers.tolist()  # Python ints are written faster than numpy's
-    return (
-        [f"row {n}" for n in numbers]
-        if table.sheet is None
-        else [f"{table.sheet}!A{n}" for n in numbers]
-    )
+    # Python ints are written faster than numpy's.
+    numbers = map(str, table.row_numbers.tolist())
+    prefix = "row " if table.sheet is None else f"{table.sheet}!A"
+    return [prefix + number for number in numbers]
 
 
 def _casefold(values: np.ndarray) -> np.ndarray:
@@ -239,22 +236,23 @@ def _enumerated(
 ) -> np.ndarray:
     """Map written values onto allowed ones, ignoring case, spaces, hyphens and underscores."""
     values = table.column(position)
-    # A column holds a handful of distinct words: normalise each once, then spread.
-    codes, distinct = pd.factorize(values)
+    # A column holds a handful of distinct words: normalise and judge each once, then spread.
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
     keys = (
         pd.Series(distinct, dtype=object).str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
     )
-    mapped = pd.Series(keys.map(by_key).to_numpy(dtype=object)[codes], index=values.index)
-    blank = (values == "").to_numpy()
-    bad = mapped.isna().to_numpy() & (~blank | required)
+    mapped = keys.map(by_key).to_numpy(dtype=object)
+    known = pd.notna(mapped)
+    blank = np.asarray(pd.Series(distinct, dtype=object) == "", dtype=bool)
+    bad = ~known & (~blank | required)
     if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+        row = int(np.flatnonzero(bad[codes])[0])
         written = values.iloc[row]
         reason = f"{name} is missing" if written == "" else f"{name} '{written}' is not known"
         raise table.error(
             reason, row_index=row, position=position, expected="one of " + ", ".join(allowed)
         )
-    return mapped.fillna("").to_numpy(dtype=object)
+    return np.where(known, mapped, "").astype(object)[codes]
 
 
 _YES = frozenset({"yes", "y", "true", "1", "payg", "payasyougo"})
@@ -294,7 +292,7 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
         r"^(?:tier|t)[\s_-]*(?=\d)", "", regex=True, case=False
     )
     stripped = pd.Series(prefixless.to_numpy(dtype=object)[codes], index=written.index)
-    tiers = _parse_series(table, position, stripped, "tier", _TIER)
+    tiers = parse_numbers(table, position, "tier", _TIER, values=stripped)
     misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
     if misplaced.any():
         row = int(np.flatnonzero(misplaced)[0])
@@ -305,15 +303,6 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
             expected="a tier only on " + ", ".join(TIERED_TYPES) + " rows; blank elsewhere",
         )
     return tiers
-
-
-def _parse_series(
-    table: Table, position: int, values: pd.Series, name: str, rule: NumberRule
-) -> np.ndarray:
-    base = table.without_numbers(position)
-    cells = base.cells.copy(deep=False)  # the one column is replaced, not changed in place
-    cells[position] = values
-    return parse_numbers(replace(base, cells=cells), position, name, rule)
 
 
 def _power_platform(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
@@ -375,9 +364,12 @@ def _linked_to(
             position=position,
             expected="linked_to only on rows whose power_platform is linked_existing",
         )
-    itself = given & (values.str.casefold() == names.str.casefold()).to_numpy()
-    if itself.any():
-        row = int(np.flatnonzero(itself)[0])
+    # Only the rows that name a target are compared (few, in a large tenant).
+    rows = np.flatnonzero(given).tolist()
+    texts, own = values.to_numpy(dtype=object), names.to_numpy(dtype=object)
+    itself = [row for row in rows if str(texts[row]).casefold() == str(own[row]).casefold()]
+    if itself:
+        row = itself[0]
         raise table.error(
             "an environment cannot be linked to itself",
             row_index=row,

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 import numpy as np
@@ -102,15 +102,6 @@ class Table:
             assert len(cells) == len(self.cells), "a table read twice differs"
             self._read_again["cells"] = cells
         return self._read_again["cells"]
-
-    def without_numbers(self, position: int) -> Table:
-        """The table with column ``position`` as text only (for a reader that replaces it)."""
-        if position not in self.numbers:
-            return self
-        numbers = {key: value for key, value in self.numbers.items() if key != position}
-        cells = self.cells.copy(deep=False)
-        cells[position] = self.column(position)
-        return replace(self, cells=cells, numbers=numbers)
 
     def cell_location(self, row_index: int, position: int) -> str:
         """Where a cell is, in the words a person uses to find it."""
@@ -459,9 +450,15 @@ def _table_with_numbers(
     del frame
     if _may_need_trimming(body, delimiter):
         grid = _trim_grid(grid, spaces_replaced=True)
-    filled = (grid != "").any(axis=1)
-    for values in numbers.values():
-        filled |= ~np.isnan(values)
+    # Blank rows: a row is kept once a cell of it is found filled; the first column (the
+    # name, in an inventory) mostly settles it alone.
+    filled = np.zeros(len(grid), dtype=bool)
+    for column in (*grid.T, *numbers.values()):
+        open_rows = np.flatnonzero(~filled)
+        if not len(open_rows):
+            break
+        cells = column[open_rows]
+        filled[open_rows] = ~np.isnan(cells) if cells.dtype.kind == "f" else cells != ""
     # Record 0 is the header: data record i is the (i + 1)-th record, numbered from 1.
     row_numbers = np.arange(2, len(grid) + 2, dtype=np.int64) + skipped
     if not filled.all():
@@ -488,7 +485,15 @@ def _may_hold_long_text(text: str) -> bool:
     is, unless quotes let a cell run over several lines."""
     if len(text) <= LONGEST_TEXT:
         return False
-    return '"' in text or max(map(len, text.split("\n"))) > LONGEST_TEXT
+    if '"' in text:
+        return True
+    if not text.isascii():
+        return max(map(len, text.split("\n"))) > LONGEST_TEXT
+    # One character a byte: the line breaks' positions give every line's length, without
+    # making a string of each line.
+    breaks = np.flatnonzero(np.frombuffer(text.encode("ascii"), np.uint8) == ord("\n"))
+    edges = np.concatenate(([-1], breaks, [len(text)]))
+    return int(np.diff(edges).max()) - 1 > LONGEST_TEXT
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -669,13 +674,21 @@ def _loosely_infinite(text: str) -> bool:
         return False
 
 
-def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule) -> np.ndarray:
-    """Parse a whole column; NaN where blank. The first bad cell raises, naming row and column."""
-    read = table.numbers.get(position)
+def parse_numbers(
+    table: Table,
+    position: int,
+    field_name: str,
+    rule: NumberRule,
+    values: pd.Series | None = None,
+) -> np.ndarray:
+    """Parse a whole column; NaN where blank. The first bad cell raises, naming row and column.
+    ``values`` stands for the column's text when a reader has rewritten it ("Tier 2" -> "2")."""
+    read = table.numbers.get(position) if values is None else None
     if read is not None and _all_allowed(read, rule):
         return read
     # Text: the column's words, to parse or to quote the first bad one of.
-    values = table.column(position)
+    if values is None:
+        values = table.column(position)
     numbers = _to_floats(values, table.decimal_comma)
     blank = values.to_numpy(dtype=object) == ""
     with np.errstate(invalid="ignore"):
@@ -687,7 +700,7 @@ def parse_numbers(table: Table, position: int, field_name: str, rule: NumberRule
     if table.decimal_comma:
         bad |= values.str.fullmatch(_GROUPED_BY_DOTS).to_numpy(dtype=bool)
     if bad.any():
-        _raise_first(table, position, field_name, rule, np.flatnonzero(bad))
+        _raise_first(table, position, values, field_name, rule, np.flatnonzero(bad))
     return numbers
 
 
@@ -707,11 +720,15 @@ def _all_allowed(numbers: np.ndarray, rule: NumberRule) -> bool:
 
 
 def _raise_first(
-    table: Table, position: int, field_name: str, rule: NumberRule, rows: np.ndarray
+    table: Table,
+    position: int,
+    values: pd.Series,
+    field_name: str,
+    rule: NumberRule,
+    rows: np.ndarray,
 ) -> None:
     # The vectorized test and number_problem agree except on exotic spellings pandas and float()
     # read differently; take the first row number_problem also rejects, else the first row.
-    values = table.column(position)
     chosen, reason = int(rows[0]), None
     for row in rows:
         reason = number_problem(str(values.iloc[int(row)]), rule, table.decimal_comma)
