@@ -21,6 +21,7 @@ from planner.ingest.table import (
     Table,
     compact,
     describe_column,
+    distinct_numbers,
     match_columns,
     normalize_header,
     parse_numbers,
@@ -291,8 +292,10 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
     prefixless = pd.Series(distinct, dtype=object).str.replace(
         r"^(?:tier|t)[\s_-]*(?=\d)", "", regex=True, case=False
     )
-    stripped = pd.Series(prefixless.to_numpy(dtype=object)[codes], index=written.index)
-    tiers = parse_numbers(table, position, "tier", _TIER, values=stripped)
+    tiers = distinct_numbers(prefixless, codes, _TIER, table.decimal_comma)
+    if tiers is None:  # a tier breaks the rule: the column is parsed row by row to name it
+        stripped = pd.Series(prefixless.to_numpy(dtype=object)[codes], index=written.index)
+        tiers = parse_numbers(table, position, "tier", _TIER, values=stripped)
     misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
     if misplaced.any():
         row = int(np.flatnonzero(misplaced)[0])

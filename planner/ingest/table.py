@@ -704,6 +704,31 @@ def parse_numbers(
     return numbers
 
 
+def distinct_numbers(
+    texts: pd.Series, codes: np.ndarray, rule: NumberRule, decimal_comma: bool = False
+) -> np.ndarray | None:
+    """The numbers of a column of few distinct texts, each parsed once and spread by ``codes``
+    (from ``pd.factorize``), when every one keeps the rule; else None, and the column is to be
+    parsed whole (:func:`parse_numbers`), which names the first bad row.
+
+    A text reads the same here as in its column: the number parser's choices depend on which
+    texts a column holds, not on how often."""
+    numbers = _to_floats(texts, decimal_comma)
+    blank = texts.to_numpy(dtype=object) == ""
+    if rule.required and blank.any():
+        return None
+    if decimal_comma and texts.str.fullmatch(_GROUPED_BY_DOTS).to_numpy(dtype=bool).any():
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = ~blank & (~np.isfinite(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum))
+        if rule.whole:
+            bad |= ~blank & np.isfinite(numbers) & (numbers != np.floor(numbers))
+        bad |= (numbers == 0) & np.signbit(numbers)
+    if bad.any():
+        return None
+    return numbers[codes]
+
+
 def _all_allowed(numbers: np.ndarray, rule: NumberRule) -> bool:
     """Whether numbers the CSV parser read (NaN where blank) all keep the rule, and read as the
     text would: a zero written with a minus sign keeps it or not depending on the other cells

@@ -14,8 +14,15 @@ import pytest
 from planner.errors import InputError
 from planner.ingest.detect import _inventory_numbers
 from planner.ingest.inventory import number_columns, read_growth_sheet, read_inventory
-from planner.ingest.table import Table, table_from_text
+from planner.ingest.table import (
+    NumberRule,
+    Table,
+    distinct_numbers,
+    parse_numbers,
+    table_from_text,
+)
 
+TIERS = ["2", "Tier 3", "t-4", "T5", "1", "", "", "6", "0", "-0", "2.5", "Tier", "x", "+2"]
 NUMBERS = [
     *("1", "2.5", "0", "-0", "-0.0", "+2", ".5", "5.", "1e3", "1E-2", "12345678", "3.0"),
     *(" 3 ", "\u00a04", "\u200b5", "6\t", "1e400", "inf", "-inf", "Infinity", "nan", "NaN"),
@@ -25,11 +32,17 @@ NUMBERS = [
 TEXTS = ["sandbox", "production", "developer", "dataverse_sandbox", "Sand Box", "", "tier"]
 
 
-def _row(rng: random.Random, number: int, columns: int) -> str:
-    cells = [f"E{number}" if rng.random() > 0.02 else "", rng.choice(TEXTS[:4])]
+def _row(rng: random.Random, number: int, columns: int, tier: int | None) -> str:
+    name = rng.choice(
+        [f"E{number}", f'"E{number}\nsecond line"', f" E{number} ", f"E\u00a0{number}"]
+    )
+    cells = [name if rng.random() > 0.02 else "", rng.choice(TEXTS[:4])]
     odd = rng.random() < 0.3  # else plain numbers, so that many files read without a refusal
     choices = NUMBERS if odd else NUMBERS[:12]
     cells += [rng.choice(choices) if rng.random() > 0.3 else "" for _ in range(columns - 2)]
+    if tier is not None:  # tiers only on sandboxes, mostly, and mostly written well
+        cells[1] = "sandbox" if rng.random() < 0.9 else cells[1]
+        cells[tier] = rng.choice(TIERS[:7] if rng.random() < 0.9 else TIERS)
     if rng.random() < 0.02:
         cells = [""] * len(cells)  # a blank row
     if rng.random() < 0.01:
@@ -39,13 +52,15 @@ def _row(rng: random.Random, number: int, columns: int) -> str:
 
 def _inventory_text(rng: random.Random) -> str:
     header = ["name", "type", "dataverse_database_gb", "operations_file_growth_gb_per_month"]
-    header += rng.sample(["dataverse_file_gb", "dataverse_log_actual_gb", "org_url"], 2)
+    header += rng.sample(["dataverse_file_gb", "dataverse_log_actual_gb", "org_url", "tier"], 2)
     lines = [",".join(header)]
-    lines += [_row(rng, number, len(header)) for number in range(rng.randint(0, 12))]
+    tier = header.index("tier") if "tier" in header else None
+    lines += [_row(rng, number, len(header), tier) for number in range(rng.randint(0, 12))]
     if rng.random() < 0.2:
         lines.insert(1, "")  # a blank line under the header
     ending = rng.choice(["\n", "\r\n"])
-    return ending.join(lines) + (ending if rng.random() < 0.8 else "")
+    preamble = rng.choice(["", "", "\n", "#TYPE Selected.Object\n", "sep=,\n", "\ufeff"])
+    return preamble + ending.join(lines) + (ending if rng.random() < 0.8 else "")
 
 
 def _outcome(read: Callable[[Any], object], given: object) -> object:
@@ -132,3 +147,33 @@ def test_text_the_parser_might_read_otherwise_is_read_as_text(text: str) -> None
 def test_number_columns_are_the_size_columns_by_any_of_their_names() -> None:
     headers = ["Name", "Type", "Tier", "dataverse_database_usage_gb", "org_url"]
     assert number_columns([*headers, "operations_file_growth_gb_month"]) == [3, 5]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        NumberRule("a sandbox tier", whole=True, minimum=1, maximum=5),
+        NumberRule("a size in GB", whole=False),
+        NumberRule("a count", whole=True, required=True),
+    ],
+    ids=["tier", "size", "required"],
+)
+def test_numbers_of_distinct_texts_are_those_of_the_column(rule: NumberRule) -> None:
+    rng = random.Random(rule.what)
+    spread = 0
+    for _ in range(400):
+        pieces = rng.choice(
+            [TIERS, NUMBERS, [*NUMBERS[:12], ""], ["1", "2", "5", "", "3.0", "+4", "1e0"]]
+        )
+        column = pd.Series([rng.choice(pieces) for _ in range(rng.randint(1, 8))], dtype=str)
+        codes, distinct = pd.factorize(column)
+        texts = pd.Series(distinct, dtype=object)
+        found = distinct_numbers(texts, codes, rule)
+        if found is None:
+            continue
+        spread += 1
+        table = table_from_text("t.csv", "value\n" + "\n".join(["x"] * len(column)) + "\n")
+        expected = parse_numbers(table, 0, "value", rule, values=column)
+        assert np.array_equal(found, expected, equal_nan=True), column.tolist()
+        assert np.array_equal(np.signbit(found), np.signbit(expected)), column.tolist()
+    assert spread > 50
