@@ -203,7 +203,8 @@ def _refuse_unknown_capacity_columns(table: Table) -> None:
 
 def _names(table: Table, position: int) -> pd.Series:
     values = table.column(position)
-    blank = (values == "").to_numpy()
+    texts = values.to_numpy(dtype=object)  # a table's cells are str, never a gap
+    blank = texts == ""
     if blank.any():
         row = int(np.flatnonzero(blank)[0])
         raise table.error(
@@ -212,6 +213,9 @@ def _names(table: Table, position: int) -> pd.Series:
             position=position,
             expected="a unique name on every row",
         )
+    # Distinct names, the common case, are told by one set; a repeat is then looked for.
+    if len({text.casefold() for text in texts}) == len(texts):
+        return values
     keys = values.str.casefold()
     repeated = keys.duplicated(keep="first").to_numpy()
     if repeated.any():

@@ -445,32 +445,36 @@ def _table_with_numbers(
     ):
         return None  # a first row longer than the header: the full reading says so
     words = [p for p in positions if p not in wanted]
-    grid = frame[words].to_numpy(dtype=object)
     numbers = {p: frame[p].to_numpy(dtype=np.float64) for p in sorted(wanted)}
-    del frame
     if _may_need_trimming(body, delimiter):
-        grid = _trim_grid(grid, spaces_replaced=True)
+        grid = _trim_grid(frame[words].to_numpy(dtype=object), spaces_replaced=True)
+        texts = dict(zip(words, grid.T, strict=True))
+    else:  # the parser's columns as they are, without a grid of them
+        texts = {p: frame[p].to_numpy(dtype=object) for p in words}
+    del frame
     # Blank rows: a row is kept once a cell of it is found filled; the first column (the
     # name, in an inventory) mostly settles it alone.
-    filled = np.zeros(len(grid), dtype=bool)
-    for column in (*grid.T, *numbers.values()):
+    rows = len(texts[words[0]])
+    filled = np.zeros(rows, dtype=bool)
+    for column in (*texts.values(), *numbers.values()):
         open_rows = np.flatnonzero(~filled)
         if not len(open_rows):
             break
         cells = column[open_rows]
         filled[open_rows] = ~np.isnan(cells) if cells.dtype.kind == "f" else cells != ""
     # Record 0 is the header: data record i is the (i + 1)-th record, numbered from 1.
-    row_numbers = np.arange(2, len(grid) + 2, dtype=np.int64) + skipped
+    row_numbers = np.arange(2, rows + 2, dtype=np.int64) + skipped
     if not filled.all():
-        grid, row_numbers = grid[filled], row_numbers[filled]
+        row_numbers = row_numbers[filled]
+        texts = {p: values[filled] for p, values in texts.items()}
         numbers = {p: values[filled] for p, values in numbers.items()}
-    _refuse_long_text(file, headers, grid[:0], row_numbers, None)
+    _refuse_long_text(file, headers, np.empty((0, len(headers)), object), row_numbers, None)
     return Table(
         file=file,
         headers=headers,
         # Plain Python strings: the readers' string operations cost several times less on them
         # than on pandas' string array, and give the same answers for text without gaps.
-        cells=pd.DataFrame(grid, columns=words, dtype=object),
+        cells=pd.DataFrame(texts, columns=words, dtype=object, copy=False),
         row_numbers=row_numbers,
         header_row=1 + skipped,
         sheet=None,
@@ -487,13 +491,18 @@ def _may_hold_long_text(text: str) -> bool:
         return False
     if '"' in text:
         return True
-    if not text.isascii():
-        return max(map(len, text.split("\n"))) > LONGEST_TEXT
-    # One character a byte: the line breaks' positions give every line's length, without
-    # making a string of each line.
-    breaks = np.flatnonzero(np.frombuffer(text.encode("ascii"), np.uint8) == ord("\n"))
-    edges = np.concatenate(([-1], breaks, [len(text)]))
-    return int(np.diff(edges).max()) - 1 > LONGEST_TEXT
+    # A line longer than the limit holds a whole stretch of half the limit (counted from the
+    # start of the text) without a line break: only such stretches, which clean files lack,
+    # are measured, and no string is made of any line.
+    half = (LONGEST_TEXT + 1) // 2
+    for start in range(0, len(text), half):
+        if text.find("\n", start, start + half) >= 0:
+            continue
+        end = text.find("\n", start)
+        line = (len(text) if end < 0 else end) - (text.rfind("\n", 0, start) + 1)
+        if line > LONGEST_TEXT:
+            return True
+    return False
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -327,7 +327,10 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
         else:  # what selecting an absent column gives: a gap on every row
             values = pd.Series(np.nan, index=index, dtype=np.float64)
         if column in _ENVIRONMENT_TEXT_COLUMNS:
-            if values.dtype != object or values.isna().any():
+            # Text all of str (told faster than looking for gaps) needs nothing done.
+            if values.dtype != object or (
+                pd.api.types.infer_dtype(values, skipna=False) != "string" and values.isna().any()
+            ):
                 values = values.astype(object).where(values.notna(), "")
         elif column in _ENVIRONMENT_FLOAT_COLUMNS:
             if values.dtype != np.float64:
