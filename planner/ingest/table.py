@@ -422,6 +422,12 @@ def _table_with_numbers(
     wanted = set(chosen)
     if len(wanted) == len(headers):
         return None  # a table of numbers alone is no inventory
+    # A first row longer than the header would make the parser take its first cells for row
+    # labels, where the reading as text refuses the file: that row is looked at first.
+    end = body.find("\n", len(header_line))
+    first_row = body[len(header_line) : end if end >= 0 else len(body)].rstrip("\r")
+    if '"' in first_row or "\r" in first_row or first_row.count(delimiter) >= len(headers):
+        return None
     positions = range(len(headers))
     try:
         frame = pd.read_csv(

@@ -133,6 +133,8 @@ def test_a_table_that_is_no_inventory_is_read_as_text() -> None:
         "name;type;dataverse_database_gb\nA;sandbox;1,5\n",  # decimal commas
         "name,type,dataverse_database_gb\nA,sandbox,x\n",  # a word in a number column
         "name,type,dataverse_database_gb\nA,sandbox,1,extra\n",  # a longer first row
+        "name,type,dataverse_database_gb\nA,sandbox,1,\nB,sandbox,2\n",  # a trailing comma
+        "name,type,dataverse_database_gb\n0,E0,sandbox,1\n1,E1,sandbox,2\n",  # row labels
     ],
 )
 def test_text_the_parser_might_read_otherwise_is_read_as_text(text: str) -> None:
