@@ -6,8 +6,9 @@ checks, scenarios and renderers can all read a Plan without importing the code t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -32,6 +33,46 @@ class Finding:
     subject: str  # environment, SKU or pool
     message: str  # what is wrong and what to do
     month: str | None = None
+
+
+def findings_of(
+    code: str,
+    severity: str | Sequence[str],
+    subjects: Sequence[str],
+    messages: Sequence[str],
+    month: str | Sequence[str | None] | None = None,
+) -> list[Finding]:
+    """The findings of one code, one per subject: ``severity`` and ``month`` are one value for
+    all or a sequence with one per subject. Each is the Finding its fields make, built without a
+    call of the dataclass's ``__init__`` (a check at a large tenant makes tens of thousands)."""
+    severities = repeat(severity) if isinstance(severity, str) else severity
+    months = repeat(month) if month is None or isinstance(month, str) else month
+    for given in (messages, severities, months):
+        if isinstance(given, Sequence) and len(given) != len(subjects):
+            raise ValueError(f"{code}: {len(subjects)} subjects but {len(given)} of another field")
+    return list(map(_made, repeat(code), severities, subjects, messages, months))
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _made(code: str, severity: str, subject: str, message: str, month: str | None) -> Finding:
+    # The instance dictionary __init__ would fill, in its order (a frozen dataclass sets its
+    # fields through object.__setattr__ too).
+    finding = _new(Finding)
+    _set(
+        finding,
+        "__dict__",
+        {
+            "code": code,
+            "severity": severity,
+            "subject": subject,
+            "message": message,
+            "month": month,
+        },
+    )
+    return finding
 
 
 @dataclass(frozen=True)

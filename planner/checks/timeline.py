@@ -9,7 +9,7 @@ checks look at the tenant in month 0 and again in every month where something pl
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,10 +39,12 @@ __all__ = [
     "dataverse_pool",
     "evaluation_months",
     "first_active",
+    "holds",
     "link_changes",
     "month_label",
     "rows_of",
     "stripped_text",
+    "texts_of",
     "type_of",
 ]
 
@@ -54,13 +56,17 @@ def evaluation_months(plan: Plan) -> list[int]:
     end count too: they are where a change's effect shows in the inputs, even when the inputs
     were written with dated rows rather than produced from a scenario's changes.
     """
-    months = {0}
-    months.update(int(c.month) for c in plan.changes)
+    within = np.zeros(max(plan.months, 0), dtype=bool)  # which months of the horizon
     environments = plan.environments
-    for column in (environments["start_month"], environments["end_month"]):
-        months.update(np.unique(column.to_numpy()).tolist())
-    months.update(np.unique(plan.licenses["start_month"].to_numpy()).tolist())
-    return sorted(m for m in months if 0 <= m < plan.months)
+    for column in (
+        np.array([0, *(int(c.month) for c in plan.changes)], dtype=np.int64),
+        environments["start_month"].to_numpy(),
+        environments["end_month"].to_numpy(),
+        plan.licenses["start_month"].to_numpy(),
+    ):
+        months = column[(column >= 0) & (column < plan.months)]
+        within[months.astype(np.int64, copy=False)] = True
+    return np.flatnonzero(within).tolist()
 
 
 def active(plan: Plan, month: int) -> np.ndarray:
@@ -69,6 +75,16 @@ def active(plan: Plan, month: int) -> np.ndarray:
     return (environments["start_month"].to_numpy() <= month) & (
         environments["end_month"].to_numpy() > month
     )
+
+
+def holds(column: pd.Series, *wanted: str) -> np.ndarray:
+    """Which rows of a text column hold one of the ``wanted`` values. Compared in numpy: pandas
+    compares a column of objects several times slower."""
+    values = column.to_numpy()
+    found = np.zeros(len(values), dtype=bool)
+    for value in wanted:
+        found |= values == value
+    return found
 
 
 def stripped_text(column: pd.Series) -> np.ndarray:
@@ -89,6 +105,15 @@ def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
     """Which of ``values`` are in ``wanted``, by hashing: numpy's isin compares text values
     with every wanted value in turn, which grows with the product of the two."""
     return pd.Series(values, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)
+
+
+def texts_of(values: np.ndarray, text: Callable[[float], str]) -> list[str]:
+    """``text`` of each of the float ``values``, worked out once per distinct value: values are
+    told apart by their bits, so 0.0 and -0.0 each get their own text."""
+    values = np.ascontiguousarray(values, dtype=float)
+    _, first, inverse = np.unique(values.view(np.int64), return_index=True, return_inverse=True)
+    distinct = [text(value) for value in values[first].tolist()]
+    return [distinct[at] for at in inverse.tolist()]
 
 
 def month_label(plan: Plan, month: int) -> str:
