@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from planner.checks.registry import check
-from planner.checks.timeline import rows_of
+from planner.checks.timeline import among, holds, rows_of
 from planner.model.vocabulary import capacity_type_words, environment_type_words
-from planner.results import Finding
+from planner.results import Finding, findings_of
 
 if TYPE_CHECKING:
     from planner.results import Plan
@@ -92,16 +94,26 @@ def growth_unknown(plan: Plan) -> Iterator[Finding]:
     )
 
 
-def _unusual(plan: Plan, code: str) -> Iterator[tuple[object, str]]:
-    """Unusual given values of ``code``: (row, where) with the file, row and column."""
+def _unusual(plan: Plan, code: str, *columns: str) -> tuple[list[str], dict[str, list[Any]]]:
+    """Unusual given values of ``code``, a whole column at a time: where each is (the file, row
+    and column) and the named columns of the rows, as lists."""
     rows = plan.consumption_detail.unusual
-    for row in rows_of(rows[rows["code"] == code]):
-        where = f"{row.source} {row.location}".strip()
-        yield row, f"{where}, column {row.column}"
+    picked = np.flatnonzero(holds(rows["code"], code))
+
+    def values(column: str) -> list[Any]:
+        return rows[column].to_numpy()[picked].tolist()
+
+    where = [
+        f"{f'{source} {location}'.strip()}, column {column}"
+        for source, location, column in zip(
+            values("source"), values("location"), values("column"), strict=True
+        )
+    ]
+    return where, {column: values(column) for column in columns}
 
 
 @check("GROWTH_FROM_UNKNOWN_START", "warning", reads=("consumption_detail",))
-def growth_from_unknown_start(plan: Plan) -> Iterator[Finding]:
+def growth_from_unknown_start(plan: Plan) -> list[Finding]:
     """An environment's growth is given for a capacity type whose usage is blank and for which
     the rule set has no planning estimate (say Operations database growth without its size, or
     file growth on an environment whose Power Platform state has no Dataverse).
@@ -109,20 +121,23 @@ def growth_from_unknown_start(plan: Plan) -> Iterator[Finding]:
     The growth is kept: the environment grows from an unknown starting size, counted from 0 GB,
     so the forecast understates it by that size. Put the measured size in the usage column.
     """
-    for row, where in _unusual(plan, "GROWTH_FROM_UNKNOWN_START"):
-        yield Finding(
-            "GROWTH_FROM_UNKNOWN_START",
-            "warning",
-            str(row.environment),
-            f"{row.environment} grows {row.value:g} GB per month of {row.capacity_type} "
-            f"({where}), but its {row.capacity_type}_gb is blank and the rule set has no "
-            "estimate: the starting size is unknown, so it grows from 0 GB and the plan "
-            f"understates it by that size. Fill in {row.capacity_type}_gb.",
+    where, rows = _unusual(
+        plan, "GROWTH_FROM_UNKNOWN_START", "environment", "value", "capacity_type"
+    )
+    messages = [
+        f"{environment} grows {value:g} GB per month of {kind} ({at}), but its {kind}_gb is "
+        "blank and the rule set has no estimate: the starting size is unknown, so it grows from "
+        f"0 GB and the plan understates it by that size. Fill in {kind}_gb."
+        for environment, value, kind, at in zip(
+            rows["environment"], rows["value"], rows["capacity_type"], where, strict=True
         )
+    ]
+    subjects = [str(environment) for environment in rows["environment"]]
+    return findings_of("GROWTH_FROM_UNKNOWN_START", "warning", subjects, messages)
 
 
 @check("USAGE_CONTRADICTS_STATE", "warning", reads=("consumption_detail",))
-def usage_contradicts_state(plan: Plan) -> Iterator[Finding]:
+def usage_contradicts_state(plan: Plan) -> list[Finding]:
     """A measured usage or growth is given where the environment's type or Power Platform state
     says there is none: Dataverse usage on a finance and operations row whose ``power_platform``
     is ``none``, or Operations usage on a standalone Power Platform row.
@@ -130,39 +145,53 @@ def usage_contradicts_state(plan: Plan) -> Iterator[Finding]:
     The value is counted, because a measurement is evidence the row is described wrongly. Correct
     the row's type or state, or clear the value if it belongs to another environment.
     """
-    for row, where in _unusual(plan, "USAGE_CONTRADICTS_STATE"):
-        state = (
-            f"its power_platform is {row.power_platform}"
-            if row.power_platform
-            else f"it is a {row.environment_type} environment"
+    where, rows = _unusual(
+        plan,
+        "USAGE_CONTRADICTS_STATE",
+        "environment",
+        "value",
+        "capacity_type",
+        "power_platform",
+        "environment_type",
+    )
+    messages = [
+        f"{environment} has {value:g} GB of {kind} ({at}), but "
+        + (f"its power_platform is {state}" if state else f"it is a {type_} environment")
+        + ", which has no "
+        + ("Dataverse" if str(kind).startswith("dataverse_") else "Operations")
+        + " side. The value is counted; correct the row's type or power_platform, or clear the "
+        "value if it belongs elsewhere."
+        for environment, value, kind, state, type_, at in zip(
+            rows["environment"],
+            rows["value"],
+            rows["capacity_type"],
+            rows["power_platform"],
+            rows["environment_type"],
+            where,
+            strict=True,
         )
-        kind = "Dataverse" if str(row.capacity_type).startswith("dataverse_") else "Operations"
-        yield Finding(
-            "USAGE_CONTRADICTS_STATE",
-            "warning",
-            str(row.environment),
-            f"{row.environment} has {row.value:g} GB of {row.capacity_type} ({where}), but "
-            f"{state}, which has no {kind} side. The value is counted; correct the row's type "
-            "or power_platform, or clear the value if it belongs elsewhere.",
-        )
+    ]
+    subjects = [str(environment) for environment in rows["environment"]]
+    return findings_of("USAGE_CONTRADICTS_STATE", "warning", subjects, messages)
 
 
 @check("CHE_OPERATIONS_USAGE", "info", reads=("consumption_detail",))
-def che_operations_usage(plan: Plan) -> Iterator[Finding]:
+def che_operations_usage(plan: Plan) -> list[Finding]:
     """Operations usage or growth is given for a cloud-hosted development environment.
 
     Cloud-hosted environments run in the customer's own Azure subscription, so their databases
     draw on no tenant Operations capacity: the value is not counted.
     """
-    for row, where in _unusual(plan, "CHE_OPERATIONS_USAGE"):
-        yield Finding(
-            "CHE_OPERATIONS_USAGE",
-            "info",
-            str(row.environment),
-            f"{row.environment} is a cloud-hosted environment: its {row.capacity_type} "
-            f"({row.value:g}, {where}) is in your own Azure subscription and draws on no tenant "
-            "capacity, so it is not counted.",
+    where, rows = _unusual(plan, "CHE_OPERATIONS_USAGE", "environment", "value", "capacity_type")
+    messages = [
+        f"{environment} is a cloud-hosted environment: its {kind} ({value:g}, {at}) is in your "
+        "own Azure subscription and draws on no tenant capacity, so it is not counted."
+        for environment, value, kind, at in zip(
+            rows["environment"], rows["value"], rows["capacity_type"], where, strict=True
         )
+    ]
+    subjects = [str(environment) for environment in rows["environment"]]
+    return findings_of("CHE_OPERATIONS_USAGE", "info", subjects, messages)
 
 
 # Environments named with their values in one USAGE_NOT_COUNTED finding; the rest are counted.
@@ -176,12 +205,12 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     the values are read but count 0 GB. One finding per kind of environment names the
     environments with the file, the row and each value (the first few, then how many more).
     """
-    rows = plan.consumption_detail.unusual
-    rows = rows[rows["code"] == "USAGE_NOT_COUNTED"]
+    unusual = plan.consumption_detail.unusual
+    picked = np.flatnonzero(holds(unusual["code"], "USAGE_NOT_COUNTED"))
     # Each kind's environments, in the order their rows come; only the few a message names are
     # looked at row by row (a kind can have tens of thousands).
-    kinds = rows["environment_type"].astype(str).to_numpy()
-    environments = rows["environment"].to_numpy()
+    kinds = unusual["environment_type"].iloc[picked].astype(str).to_numpy()
+    environments = unusual["environment"].to_numpy()[picked]
     by_kind: dict[str, list[Any]] = {
         kind: list(dict.fromkeys(environments[kinds == kind].tolist()))
         for kind in dict.fromkeys(kinds.tolist())
@@ -190,7 +219,8 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     for kind in sorted(by_kind):
         names = sorted(by_kind[kind], key=lambda name: str(name).casefold())
         shown = names[:NOT_COUNTED_SHOWN]
-        of_kind = rows[(kinds == kind) & rows["environment"].isin(shown).to_numpy()]
+        of_kind = np.flatnonzero(kinds == kind)
+        of_kind = unusual.iloc[picked[of_kind[among(environments[of_kind], shown)]]]
         rows_by_name: dict[Any, list[Any]] = {}
         for row in rows_of(of_kind):
             rows_by_name.setdefault(row.environment, []).append(row)
