@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planner.checks.registry import check
 from planner.checks.timeline import (
@@ -20,16 +21,18 @@ from planner.checks.timeline import (
     dataverse_pool,
     evaluation_months,
     first_active,
+    holds,
     link_changes,
     month_label,
     pool_title,
     stripped_text,
+    texts_of,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
 from planner.model.changes import AddEnvironment, LinkExistingDataverse, LinkNewDataverse
 from planner.model.units import format_gb
-from planner.results import Finding
+from planner.results import Finding, findings_of
 from planner.ruleset import RuleSet
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:
 
 
 @check("ADDON_SANDBOX_NO_DATAVERSE", "warning")
-def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
+def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     """An add-on sandbox is linked, or planned to be linked, to Dataverse, but it brings no
     Dataverse capacity.
 
@@ -68,93 +71,106 @@ def addon_sandbox_no_dataverse(plan: Plan) -> Iterator[Finding]:
     """
     environments = plan.environments
     position, pool = dataverse_pool(plan)
-    measured = environments["dataverse_database_gb"].to_numpy()
-    names = environments["name"].to_numpy()
-    states = environments["power_platform"].to_numpy()
-    targets = stripped_text(environments["linked_to"])
-    starts = environments["start_month"].to_numpy()
-    ends = environments["end_month"].to_numpy()
-    linked = (
-        (environments["type"] == "addon_sandbox")
-        & environments["power_platform"].isin(LINKED_STATES)
-    ).to_numpy()
-    planned = {c.subject: c for c in link_changes(plan)}
+    linked = holds(environments["type"], "addon_sandbox") & holds(
+        environments["power_platform"], *LINKED_STATES
+    )
+    if not linked.any():
+        return []
+    available = plan.forecast.available[position]
 
     # One finding per sandbox: the first month it is linked, or the first month it is linked
-    # while the pool is over, which matters more.
-    found: dict[str, tuple[int, int, bool]] = {}  # name -> (month, row position, pool over)
+    # while the pool is over, which matters more. The linked rows of every month one after
+    # another, those of months the pool is over first: each name's first is its finding.
+    candidates: list[np.ndarray] = []
+    candidate_months: list[int] = []
     for month in evaluation_months(plan):
-        over = bool(plan.forecast.available[position, month] < -TOLERANCE_GB)
-        for row in np.flatnonzero(linked & active(plan, month)).tolist():
-            name = str(names[row])
-            if name not in found or (over and not found[name][2]):
-                found[name] = (month, row, over)
+        candidates.append(np.flatnonzero(linked & active(plan, month)))
+        candidate_months.append(month)
+    if not any(len(rows) for rows in candidates):
+        return []
+    counts = [len(rows) for rows in candidates]
+    rows = np.concatenate(candidates)
+    months = np.repeat(np.array(candidate_months, dtype=int), counts)
+    over = available[months] < -TOLERANCE_GB
+    first_over = np.argsort(~over, kind="stable")
+    rows, months, over = rows[first_over], months[first_over], over[first_over]
+    names = pd.Series([str(name) for name in environments["name"].to_numpy()[rows]], dtype=object)
+    first = ~names.duplicated().to_numpy()
+    # By name, as the findings are listed.
+    by_name = np.argsort(names[first].to_numpy(), kind="stable")
+    rows, months, over = rows[first][by_name], months[first][by_name], over[first][by_name]
+    subjects = names[first].to_numpy()[by_name].tolist()
 
     # Linked to an existing environment, the Dataverse database is that environment's: the
-    # rows of the environments named as link targets, by name.
-    wanted = {targets[row] for _, row, _ in found.values() if states[row] == "linked_existing"} - {
-        ""
-    }
-    target_rows: dict[str, list[int]] = {}
-    for row in np.flatnonzero(among(names, wanted)).tolist():
-        target_rows.setdefault(str(names[row]), []).append(row)
-    sources: dict[str, tuple[int, str]] = {}  # name -> (row whose database it is, holder)
-    for name, (month, row, _) in found.items():
-        holder, source = "", row
-        target = targets[row]
-        if states[row] == "linked_existing" and target:
-            rows = [r for r in target_rows.get(target, []) if starts[r] <= month < ends[r]]
-            if rows:
-                holder, source = f" (existing environment {target})", rows[0]
-        sources[name] = (source, holder)
+    # rows of the environments named as link targets, by name. ``sources``: the row whose
+    # database it is.
+    sources = rows.copy()
+    holders = [""] * len(rows)
+    existing = np.flatnonzero(environments["power_platform"].to_numpy()[rows] == "linked_existing")
+    if len(existing):
+        targets = stripped_text(environments["linked_to"].iloc[rows[existing]])
+        all_names = environments["name"].to_numpy()
+        starts = environments["start_month"].to_numpy()
+        ends = environments["end_month"].to_numpy()
+        target_rows: dict[str, list[int]] = {}
+        for row in np.flatnonzero(among(all_names, set(targets.tolist()) - {""})).tolist():
+            target_rows.setdefault(str(all_names[row]), []).append(row)
+        for at, target in zip(existing.tolist(), targets.tolist(), strict=True):
+            month = months[at]
+            held = [r for r in target_rows.get(target, []) if starts[r] <= month < ends[r]]
+            if target and held:
+                holders[at], sources[at] = f" (existing environment {target})", held[0]
     # What each database counts in its month, computed for those rows only.
-    need_gb: dict[str, float] = {}
-    for month in sorted({month for month, _, _ in found.values()}):
-        subjects = [name for name, entry in found.items() if entry[0] == month]
-        rows = np.array([sources[name][0] for name in subjects], dtype=int)
-        counted = plan.consumption_detail.counted_gb("dataverse_database", rows, month)
-        need_gb.update(zip(subjects, counted.tolist(), strict=True))
+    need = np.zeros(len(rows))
+    for month in np.unique(months).tolist():
+        at = months == month
+        need[at] = plan.consumption_detail.counted_gb("dataverse_database", sources[at], month)
+    measured = ~np.isnan(environments["dataverse_database_gb"].to_numpy()[sources])
+    bases = np.where(measured, "measured", "rule-set estimate").tolist()
 
     title = pool_title(plan, pool)
-    # What covers the pool's deficit, by month: the same sentence for every sandbox of a month.
-    covering: dict[int, str] = {}
-    for name in sorted(found):
-        month, row, over = found[name]
-        source, holder = sources[name]
-        need = need_gb[name]
-        basis = "measured" if not np.isnan(measured[source]) else "rule-set estimate"
-        change = planned.get(name)
-        when = month_label(plan, month)
-        linked_text = (
+    labels = plan.forecast.months
+    planned = {c.subject: c for c in link_changes(plan)}
+    linked_texts = (
+        [
             f"is planned to be linked to Dataverse from {change.month_label}"
-            if change is not None
+            if (change := planned.get(name)) is not None
             else "is linked to Dataverse"
+            for name in subjects
+        ]
+        if planned
+        else ["is linked to Dataverse"] * len(subjects)
+    )
+    # Each amount's text once; what covers the pool's deficit once per month.
+    amounts = texts_of(need, format_gb)
+    covering = {
+        month: f"The {title} pool is over by {format_gb(-float(available[month]))} in "
+        f"{labels[month]}: buy {purchase_text(plan.ruleset, pool, -float(available[month]))} to "
+        "cover it."
+        for month in np.unique(months[over]).tolist()
+    }
+    covered = np.flatnonzero(~over)
+    closing = [covering.get(month, "") for month in months.tolist()]
+    for at, buy in zip(
+        covered.tolist(),
+        texts_of(need[covered], lambda gb: purchase_text(plan.ruleset, pool, gb)),
+        strict=True,
+    ):
+        closing[at] = (
+            f"The pool covers it in {labels[months[at]]}; if it runs short, {buy} covers this "
+            "sandbox."
         )
-        message = (
-            f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no Dataverse "
-            f"capacity, so its Dataverse database{holder} needs {format_gb(need)} ({basis}) "
-            f"from the {title} pool. "
+    messages = [
+        f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no Dataverse "
+        f"capacity, so its Dataverse database{holder} needs {amount} ({basis}) from the "
+        f"{title} pool. {close}"
+        for name, linked_text, holder, amount, basis, close in zip(
+            subjects, linked_texts, holders, amounts, bases, closing, strict=True
         )
-        if over:
-            if month not in covering:
-                deficit = -float(plan.forecast.available[position, month])
-                covering[month] = (
-                    f"The {title} pool is over by {format_gb(deficit)} in {when}: buy "
-                    f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
-                )
-            message += covering[month]
-        else:
-            message += (
-                f"The pool covers it in {when}; if it runs short, "
-                f"{purchase_text(plan.ruleset, pool, need)} covers this sandbox."
-            )
-        yield Finding(
-            "ADDON_SANDBOX_NO_DATAVERSE",
-            "error" if over else "warning",
-            name,
-            message,
-            month=when,
-        )
+    ]
+    severities = np.where(over, "error", "warning").tolist()
+    when = [labels[month] for month in months.tolist()]
+    return findings_of("ADDON_SANDBOX_NO_DATAVERSE", severities, subjects, messages, when)
 
 
 @check("CHE_INTEGRATION_AFTER_DEPLOYMENT", "error")
@@ -232,10 +248,9 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         )
 
     environments = plan.environments
-    rows = (
-        (environments["type"] == "cloud_hosted_dev")
-        & (environments["power_platform"] == "linked_existing")
-    ).to_numpy()
+    rows = holds(environments["type"], "cloud_hosted_dev") & holds(
+        environments["power_platform"], "linked_existing"
+    )
     if not rows.any():  # the names are read only for the rows found
         return
     names = environments["name"].astype(str).to_numpy()
@@ -293,10 +308,9 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     finance and operations environment).
     """
     environments = plan.environments
-    linking = (
-        environments["type"].isin(FINANCE_OPERATIONS_TYPES)
-        & (environments["power_platform"] == "linked_existing")
-    ).to_numpy()
+    linking = holds(environments["type"], *FINANCE_OPERATIONS_TYPES) & holds(
+        environments["power_platform"], "linked_existing"
+    )
     if not linking.any():
         return
     names = environments["name"].astype(str).to_numpy()
@@ -363,10 +377,11 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
     says how much deleting it frees (the rule set's estimate for an initial environment).
     """
     environments = plan.environments
-    lcs_managed = environments["type"].isin(
-        [name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed]
+    lcs_managed = holds(
+        environments["type"],
+        *(name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed),
     )
-    rows = (lcs_managed & (environments["power_platform"] == "linked_existing")).to_numpy()
+    rows = lcs_managed & holds(environments["power_platform"], "linked_existing")
     if not rows.any():
         return
     # Without an estimate for the initial environment, it counts at the per-environment minimum.
@@ -401,14 +416,12 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
     Write ``integrated`` if it was integrated at deployment, or ``none``.
     """
     environments = plan.environments
-    lcs_managed = environments["type"].map(
-        {name: kind.lcs_managed for name, kind in plan.ruleset.environment_types.items()}
+    # Finance and operations types the rule set knows as not managed by Lifecycle Services.
+    kinds = plan.ruleset.environment_types
+    unmanaged = [t for t in FINANCE_OPERATIONS_TYPES if t in kinds and not kinds[t].lcs_managed]
+    rows = holds(environments["type"], *unmanaged) & holds(
+        environments["stated_power_platform"], "initial"
     )
-    rows = (
-        ~lcs_managed.astype(bool)
-        & environments["type"].isin(FINANCE_OPERATIONS_TYPES)
-        & (environments["stated_power_platform"] == "initial")
-    ).to_numpy()
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get("dataverse_database")
     charge = f"the {initial.text} of an initial environment" if initial else "nothing"
     if not rows.any():
@@ -439,10 +452,9 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     undone: the way out is deleting environments. A sandbox belongs with a Dataverse sandbox.
     """
     environments = plan.environments
-    linking = (
-        environments["type"].isin(["sandbox", "addon_sandbox", "cloud_hosted_dev"])
-        & (environments["power_platform"] == "linked_existing")
-    ).to_numpy()
+    linking = holds(environments["type"], "sandbox", "addon_sandbox", "cloud_hosted_dev") & holds(
+        environments["power_platform"], "linked_existing"
+    )
     if not linking.any():
         return
     # The type of each environment a sandbox names (of a name given twice, its last row's).

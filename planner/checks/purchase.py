@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planner.checks.registry import check
-from planner.checks.timeline import active, evaluation_months, month_label
-from planner.results import Finding
+from planner.checks.timeline import active, evaluation_months, holds, month_label
+from planner.results import Finding, findings_of
 
 if TYPE_CHECKING:
     from planner.results import Plan
@@ -80,7 +81,7 @@ def below_minimum_licenses(plan: Plan) -> Iterator[Finding]:
 
 
 @check("SANDBOXES_EXCEED_ENTITLEMENT", "warning")
-def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
+def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     """More sandbox environments than the licenses pay for.
 
     The finance and operations license purchase includes a number of sandbox environments
@@ -92,7 +93,7 @@ def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
     licenses were given, since then nothing can be compared.
     """
     if plan.licenses.empty:
-        return
+        return []
     ruleset = plan.ruleset
     base = {
         name: np.sum(list(held.values()), axis=0)
@@ -108,18 +109,20 @@ def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
     }
 
     environments = plan.environments
-    is_sandbox = environments["type"].isin(SANDBOX_TYPES).to_numpy()
+    is_sandbox = holds(environments["type"], *SANDBOX_TYPES)
     # Included sandboxes first (type sandbox), then add-ons by the month they appear.
     order = np.lexsort(
         (
             np.arange(len(environments)),
             environments["start_month"].to_numpy(),
-            (environments["type"] != "sandbox").to_numpy(),
+            ~holds(environments["type"], "sandbox"),
         )
     )
-    names = environments["name"].astype(str).to_numpy()
-    tiers = environments["tier"].to_numpy()
-    reported: set[str] = set()
+    # The sandboxes left uncovered in each month, one after another, and what each month's
+    # messages open with.
+    uncovered: list[np.ndarray] = []
+    opening: list[str] = []
+    labels: list[str] = []
     for month in evaluation_months(plan):
         included = max(
             (
@@ -136,26 +139,35 @@ def sandboxes_exceed_entitlement(plan: Plan) -> Iterator[Finding]:
         if len(sandboxes) <= covered:
             continue
         when = month_label(plan, month)
-        for row in sandboxes[covered:]:
-            name = names[row]
-            if name in reported:
-                continue
-            reported.add(name)
-            tier = tiers[row]
-            sku = tier_skus.get(int(tier)) if not np.isnan(tier) else None
-            buy = (
-                f"buy {sku} for it"
-                if sku
-                else "buy a sandbox add-on license of its tier ("
-                + ", ".join(tier_skus[t] for t in sorted(tier_skus))
-                + ") for it"
-            )
-            yield Finding(
-                "SANDBOXES_EXCEED_ENTITLEMENT",
-                "warning",
-                name,
-                f"{len(sandboxes)} sandbox environments in {when}, but the licenses cover "
-                f"{covered} ({included} included with the finance and operations licenses, "
-                f"{bought} sandbox add-on licenses); {name} is not covered: {buy}, or delete it.",
-                month=when,
-            )
+        uncovered.append(sandboxes[covered:])
+        opening.append(
+            f"{len(sandboxes)} sandbox environments in {when}, but the licenses cover "
+            f"{covered} ({included} included with the finance and operations licenses, "
+            f"{bought} sandbox add-on licenses); "
+        )
+        labels.append(when)
+    if not uncovered:
+        return []
+    rows = np.concatenate(uncovered)
+    month_of = np.repeat(np.arange(len(uncovered)), [len(r) for r in uncovered])
+    # Each sandbox once, in the first month it is uncovered.
+    names = pd.Series(environments["name"].to_numpy()[rows], dtype=object).astype(str)
+    first = ~names.duplicated().to_numpy()
+    rows, month_of, subjects = rows[first], month_of[first].tolist(), names[first].tolist()
+    # What to buy, worked out once per tier (code -1: no tier given).
+    tiers, distinct = pd.factorize(environments["tier"].to_numpy()[rows])
+    any_tier = (
+        "buy a sandbox add-on license of its tier ("
+        + ", ".join(tier_skus[t] for t in sorted(tier_skus))
+        + ") for it"
+    )
+    buys = [
+        f"buy {sku} for it" if (sku := tier_skus.get(int(tier))) else any_tier
+        for tier in distinct.tolist()
+    ] + [any_tier]
+    messages = [
+        f"{opening[k]}{name} is not covered: {buys[tier]}, or delete it."
+        for k, name, tier in zip(month_of, subjects, tiers.tolist(), strict=True)
+    ]
+    months = [labels[k] for k in month_of]
+    return findings_of("SANDBOXES_EXCEED_ENTITLEMENT", "warning", subjects, messages, months)
