@@ -6,6 +6,7 @@ checks, scenarios and renderers can all read a Plan without importing the code t
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -50,29 +51,16 @@ def findings_of(
     for given in (messages, severities, months):
         if isinstance(given, Sequence) and len(given) != len(subjects):
             raise ValueError(f"{code}: {len(subjects)} subjects but {len(given)} of another field")
-    return list(map(_made, repeat(code), severities, subjects, messages, months))
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _made(code: str, severity: str, subject: str, message: str, month: str | None) -> Finding:
-    # The instance dictionary __init__ would fill, in its order (a frozen dataclass sets its
-    # fields through object.__setattr__ too).
-    finding = _new(Finding)
-    _set(
-        finding,
-        "__dict__",
-        {
-            "code": code,
-            "severity": severity,
-            "subject": subject,
-            "message": message,
-            "month": month,
-        },
-    )
-    return finding
+    # Each finding's instance dictionary as __init__ fills it, field by field in order (a
+    # frozen dataclass sets its fields through object.__setattr__ too), set in one go.
+    fields = [
+        {"code": code, "severity": of, "subject": subject, "message": message, "month": when}
+        # lengths checked above; a single severity or month repeats without end
+        for of, subject, message, when in zip(severities, subjects, messages, months, strict=False)
+    ]
+    made = list(map(object.__new__, repeat(Finding, len(fields))))
+    deque(map(object.__setattr__, made, repeat("__dict__"), fields), maxlen=0)
+    return made
 
 
 @dataclass(frozen=True)

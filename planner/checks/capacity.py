@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner.checks.registry import check
-from planner.checks.timeline import among
+from planner.checks.timeline import among, holds
 from planner.engine.forecast import lenders_of
 from planner.model.units import format_gb
 from planner.results import Finding
@@ -126,7 +126,9 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     """
     unknown = plan.consumption_detail.estimates_used
     # Unknown usage that grows is GROWTH_FROM_UNKNOWN_START's to report.
-    unknown = unknown[(unknown["confidence"] == "unknown") & (unknown["growth_gb_per_month"] <= 0)]
+    unknown = unknown[
+        holds(unknown["confidence"], "unknown") & (unknown["growth_gb_per_month"] <= 0).to_numpy()
+    ]
     if unknown.empty:
         return
     # Where each environment named came from and its tier (of a name given twice, its last row's).

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from planner.checks.registry import check
 from planner.checks.timeline import among, holds, rows_of
@@ -156,10 +157,9 @@ def usage_contradicts_state(plan: Plan) -> list[Finding]:
     )
     messages = [
         f"{environment} has {value:g} GB of {kind} ({at}), but "
-        + (f"its power_platform is {state}" if state else f"it is a {type_} environment")
-        + ", which has no "
-        + ("Dataverse" if str(kind).startswith("dataverse_") else "Operations")
-        + " side. The value is counted; correct the row's type or power_platform, or clear the "
+        f"{f'its power_platform is {state}' if state else f'it is a {type_} environment'}, "
+        f"which has no {'Dataverse' if str(kind).startswith('dataverse_') else 'Operations'} "
+        "side. The value is counted; correct the row's type or power_platform, or clear the "
         "value if it belongs elsewhere."
         for environment, value, kind, state, type_, at in zip(
             rows["environment"],
@@ -211,16 +211,17 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     # looked at row by row (a kind can have tens of thousands).
     kinds = unusual["environment_type"].iloc[picked].astype(str).to_numpy()
     environments = unusual["environment"].to_numpy()[picked]
-    by_kind: dict[str, list[Any]] = {
-        kind: list(dict.fromkeys(environments[kinds == kind].tolist()))
-        for kind in dict.fromkeys(kinds.tolist())
-    }
+    codes, distinct = pd.factorize(kinds)
+    by_kind = {kind: np.flatnonzero(codes == at) for at, kind in enumerate(distinct.tolist())}
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
     for kind in sorted(by_kind):
-        names = sorted(by_kind[kind], key=lambda name: str(name).casefold())
+        rows = by_kind[kind]
+        names = list(dict.fromkeys(environments[rows].tolist()))
+        # Names are text; str() only for anything else.
+        casefold = str.casefold if all(type(name) is str for name in names) else _casefolded
+        names = sorted(names, key=casefold)
         shown = names[:NOT_COUNTED_SHOWN]
-        of_kind = np.flatnonzero(kinds == kind)
-        of_kind = unusual.iloc[picked[of_kind[among(environments[of_kind], shown)]]]
+        of_kind = unusual.iloc[picked[rows[among(environments[rows], shown)]]]
         rows_by_name: dict[Any, list[Any]] = {}
         for row in rows_of(of_kind):
             rows_by_name.setdefault(row.environment, []).append(row)
@@ -252,6 +253,10 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
             f"{len(names):,} {'environment' if len(names) == 1 else 'environments'} counts "
             f"0 GB: {listed}.",
         )
+
+
+def _casefolded(name: object) -> str:
+    return str(name).casefold()
 
 
 @check("WARNING_UNITS_NOT_COUNTED", "info")

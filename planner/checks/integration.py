@@ -71,8 +71,10 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     """
     environments = plan.environments
     position, pool = dataverse_pool(plan)
-    linked = holds(environments["type"], "addon_sandbox") & holds(
-        environments["power_platform"], *LINKED_STATES
+    linked = holds(
+        environments["type"],
+        "addon_sandbox",
+        within=holds(environments["power_platform"], *LINKED_STATES),
     )
     if not linked.any():
         return []
@@ -248,8 +250,10 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         )
 
     environments = plan.environments
-    rows = holds(environments["type"], "cloud_hosted_dev") & holds(
-        environments["power_platform"], "linked_existing"
+    rows = holds(
+        environments["type"],
+        "cloud_hosted_dev",
+        within=holds(environments["power_platform"], "linked_existing"),
     )
     if not rows.any():  # the names are read only for the rows found
         return
@@ -308,8 +312,10 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     finance and operations environment).
     """
     environments = plan.environments
-    linking = holds(environments["type"], *FINANCE_OPERATIONS_TYPES) & holds(
-        environments["power_platform"], "linked_existing"
+    linking = holds(
+        environments["type"],
+        *FINANCE_OPERATIONS_TYPES,
+        within=holds(environments["power_platform"], "linked_existing"),
     )
     if not linking.any():
         return
@@ -377,11 +383,11 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
     says how much deleting it frees (the rule set's estimate for an initial environment).
     """
     environments = plan.environments
-    lcs_managed = holds(
+    rows = holds(
         environments["type"],
         *(name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed),
+        within=holds(environments["power_platform"], "linked_existing"),
     )
-    rows = lcs_managed & holds(environments["power_platform"], "linked_existing")
     if not rows.any():
         return
     # Without an estimate for the initial environment, it counts at the per-environment minimum.
@@ -419,8 +425,10 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
     # Finance and operations types the rule set knows as not managed by Lifecycle Services.
     kinds = plan.ruleset.environment_types
     unmanaged = [t for t in FINANCE_OPERATIONS_TYPES if t in kinds and not kinds[t].lcs_managed]
-    rows = holds(environments["type"], *unmanaged) & holds(
-        environments["stated_power_platform"], "initial"
+    rows = holds(
+        environments["type"],
+        *unmanaged,
+        within=holds(environments["stated_power_platform"], "initial"),
     )
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get("dataverse_database")
     charge = f"the {initial.text} of an initial environment" if initial else "nothing"
@@ -452,8 +460,12 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     undone: the way out is deleting environments. A sandbox belongs with a Dataverse sandbox.
     """
     environments = plan.environments
-    linking = holds(environments["type"], "sandbox", "addon_sandbox", "cloud_hosted_dev") & holds(
-        environments["power_platform"], "linked_existing"
+    linking = holds(
+        environments["type"],
+        "sandbox",
+        "addon_sandbox",
+        "cloud_hosted_dev",
+        within=holds(environments["power_platform"], "linked_existing"),
     )
     if not linking.any():
         return

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.checks.registry import check
-from planner.checks.timeline import active, evaluation_months, holds, month_label
+from planner.checks.timeline import among, evaluation_months, month_label
 from planner.results import Finding, findings_of
 
 if TYPE_CHECKING:
@@ -109,15 +109,19 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     }
 
     environments = plan.environments
-    is_sandbox = holds(environments["type"], *SANDBOX_TYPES)
-    # Included sandboxes first (type sandbox), then add-ons by the month they appear.
-    order = np.lexsort(
-        (
-            np.arange(len(environments)),
-            environments["start_month"].to_numpy(),
-            ~holds(environments["type"], "sandbox"),
+    types = environments["type"].to_numpy()
+    sandbox_rows = np.flatnonzero(among(types, SANDBOX_TYPES))
+    # The sandboxes, included ones first (type sandbox), then add-ons by the month they appear.
+    order = sandbox_rows[
+        np.lexsort(
+            (
+                sandbox_rows,
+                environments["start_month"].to_numpy()[sandbox_rows],
+                types[sandbox_rows] != "sandbox",
+            )
         )
-    )
+    ]
+    starts, ends = (environments[c].to_numpy()[order] for c in ("start_month", "end_month"))
     # The sandboxes left uncovered in each month, one after another, and what each month's
     # messages open with.
     uncovered: list[np.ndarray] = []
@@ -134,8 +138,7 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
         )
         bought = int(np.rint(addon_total[month]))
         covered = included + bought
-        now = np.asarray(active(plan, month), dtype=bool)
-        sandboxes = order[(is_sandbox & now)[order]]
+        sandboxes = order[(starts <= month) & (ends > month)]  # as active() has them
         if len(sandboxes) <= covered:
             continue
         when = month_label(plan, month)

@@ -77,13 +77,16 @@ def active(plan: Plan, month: int) -> np.ndarray:
     )
 
 
-def holds(column: pd.Series, *wanted: str) -> np.ndarray:
-    """Which rows of a text column hold one of the ``wanted`` values. Compared in numpy: pandas
-    compares a column of objects several times slower."""
+def holds(column: pd.Series, *wanted: str, within: np.ndarray | None = None) -> np.ndarray:
+    """Which rows of a text column hold one of the ``wanted`` values (see :func:`among`; pandas
+    compares a column of objects several times slower). ``within``: a mask of the only rows
+    that can; the others are not looked at."""
     values = column.to_numpy()
+    if within is None:
+        return among(values, wanted)
     found = np.zeros(len(values), dtype=bool)
-    for value in wanted:
-        found |= values == value
+    rows = np.flatnonzero(within)
+    found[rows] = among(values[rows], wanted)
     return found
 
 
@@ -103,8 +106,18 @@ def rows_of(frame: pd.DataFrame) -> Iterator[Any]:
 
 def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
     """Which of ``values`` are in ``wanted``, by hashing: numpy's isin compares text values
-    with every wanted value in turn, which grows with the product of the two."""
-    return pd.Series(values, dtype=object).isin(list(wanted)).to_numpy(dtype=bool)
+    with every wanted value in turn, which grows with the product of the two. A few wanted
+    texts are compared in numpy, faster than building the hash table."""
+    wanted = list(wanted)
+    if len(wanted) <= FEW and all(type(value) is str for value in wanted):
+        found = np.zeros(len(values), dtype=bool)
+        for value in wanted:
+            found |= values == value
+        return found
+    return pd.Series(values, dtype=object).isin(wanted).to_numpy(dtype=bool)
+
+
+FEW = 5  # wanted texts that among compares one by one
 
 
 def texts_of(values: np.ndarray, text: Callable[[float], str]) -> list[str]:

@@ -12,7 +12,9 @@ GB values stay unrounded here; they are rounded to 3 decimals only when written,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from typing import Any
 
@@ -25,7 +27,7 @@ from planner.report import contract
 from planner.report.contract import keys
 from planner.report.headline import plan_headline
 from planner.report.words import Names, status_words
-from planner.results import Comparison, Plan
+from planner.results import Comparison, Finding, Plan
 from planner.scenarios.compare import (
     delta,
     extension_outcomes,
@@ -203,16 +205,7 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
             }
             for c in plan.changes
         ],
-        "findings": [
-            {
-                "code": f.code,
-                "severity": f.severity,
-                "subject": f.subject,
-                "message": f.message,
-                "month": f.month,
-            }
-            for f in plan.findings
-        ],
+        "findings": finding_records(plan.findings),
         "pools": [{"pool": p.name, "title": p.title} for p in ruleset.pools],
         **(
             {}
@@ -233,6 +226,18 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
     }
     fields["headline"] = plan_headline({**fields, **small}, Names.of(ruleset))
     return fields
+
+
+# The keys of a finding's record: the fields of a Finding, in their order.
+FINDING_KEYS = ("code", "severity", "subject", "message", "month")
+
+
+def finding_records(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Each finding as a record of FINDING_KEYS: a copy of its instance dictionary, which holds
+    its fields in that order (a large tenant has tens of thousands of findings)."""
+    if tuple(field.name for field in dataclass_fields(Finding)) != FINDING_KEYS:
+        raise TypeError("a Finding's fields are not the keys of its record")
+    return [dict(vars(finding)) for finding in findings]
 
 
 NOTIFICATION_LEVELS = ("warning", "critical", "over")
