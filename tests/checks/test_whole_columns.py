@@ -1,0 +1,550 @@
+"""Checks that build their findings from whole columns find what a plain row-by-row reading finds.
+
+Each reference below reads the plan one row at a time, the simplest way to state the rule; the
+checks themselves work a column at a time. On generated tenants (hypothesis) both give the same
+findings, in the same order, with the same text. Also: the helpers the checks share, and the
+order run_checks puts findings in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import FrozenInstanceError
+from operator import attrgetter
+from pathlib import PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import make_inputs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import checks
+from planner.checks import REGISTRY, run_checks
+from planner.checks.integration import purchase_text
+from planner.checks.purchase import _held
+from planner.checks.registry import Check
+from planner.checks.timeline import (
+    LINK_KINDS,
+    among,
+    dataverse_pool,
+    evaluation_months,
+    holds,
+    pool_title,
+    texts_of,
+)
+from planner.engine.forecast import TOLERANCE_GB
+from planner.model.inputs import ENVIRONMENT_TYPES
+from planner.model.units import format_gb
+from planner.model.vocabulary import capacity_type_words, environment_type_words
+from planner.planning import build_plan, month_labels
+from planner.report.data import FINDING_KEYS, finding_records
+from planner.results import SEVERITIES, Finding, Plan, findings_of
+from planner.ruleset import resolve_ruleset
+from planner.scenarios.read import change_from_table
+
+AS_OF, MONTHS = "2026-12", 6
+# Few names, so that rows share them (one environment over several rows, or a clash).
+NAMES = ("UAT", "uat", "Dev 1", "PROD", "Ärger", "b")
+CAPACITY_TYPES = (
+    "dataverse_database",
+    "dataverse_file",
+    "dataverse_log",
+    "operations_database",
+    "operations_file",
+)
+SIZE = st.one_of(
+    st.none(), st.sampled_from([0.0, 0.5, 3.0, 1234.5678]), st.floats(0, 3000, allow_nan=False)
+)
+
+
+@st.composite
+def environment_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for _ in range(draw(st.integers(0, 10))):
+        kind = draw(st.sampled_from(("sandbox", "addon_sandbox", *ENVIRONMENT_TYPES)))
+        start = draw(st.integers(0, 4))
+        row: dict[str, Any] = {
+            "name": draw(st.sampled_from(NAMES)),
+            "type": kind,
+            "tier": draw(st.sampled_from([None, 2.0, 3.0, 4.0, 5.0])),
+            "power_platform": draw(
+                st.sampled_from(["", "none", "initial", "integrated", "linked_existing"])
+            ),
+            "linked_to": draw(st.sampled_from(["", *NAMES, " UAT "])),
+            "location": draw(st.sampled_from(["", "row 2", "row 7 "])),
+            "start_month": start,
+            "end_month": draw(st.one_of(st.none(), st.integers(start + 1, start + 4))),
+        }
+        for capacity_type in draw(st.sets(st.sampled_from(CAPACITY_TYPES), max_size=3)):
+            row[f"{capacity_type}_gb"] = draw(SIZE)
+            row[f"{capacity_type}_growth_gb_per_month"] = draw(SIZE)
+        rows.append(row)
+    return rows
+
+
+license_rows = st.lists(
+    st.builds(
+        lambda sku, quantity, start: {"sku": sku, "quantity": quantity, "start_month": start},
+        st.sampled_from(
+            [
+                "DYN365_FINANCE",
+                "DYN365_SCM",
+                "Dynamics_365_for_Operations_Sandbox_Tier2_SKU",
+                "Dynamics_365_for_Operations_Sandbox_Tier4_SKU",
+                "CDS_DB_CAPACITY",
+            ]
+        ),
+        st.integers(0, 25),
+        st.integers(0, 3),
+    ),
+    max_size=5,
+)
+
+
+@st.composite
+def tenants(draw: st.DrawFn) -> Plan:
+    rules = draw(st.sampled_from(["pooled-2025-12", "split-2023"]))
+    environments = draw(environment_rows())
+    labels = month_labels(AS_OF, MONTHS)
+    links = draw(
+        st.lists(st.tuples(st.sampled_from(NAMES), st.integers(0, MONTHS - 1)), max_size=2)
+    )
+    changes = [
+        change_from_table(
+            {"kind": "link_new_dataverse", "name": name, "month": labels[month]},
+            AS_OF,
+            MONTHS,
+            "generated.toml",
+            f"changes[{index + 1}]",
+        )
+        for index, (name, month) in enumerate(links)
+    ]
+    inputs = make_inputs(draw(license_rows), environments)
+    return build_plan(inputs, resolve_ruleset(rules, AS_OF), AS_OF, MONTHS, changes)
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def found(plan: Plan, code: str) -> list[Finding]:
+    return list(REGISTRY[code].function(plan))
+
+
+# The references: one row at a time.
+
+
+def reference_months(plan: Plan) -> list[int]:
+    months = {0, *(int(c.month) for c in plan.changes)}
+    for column in (
+        plan.environments["start_month"],
+        plan.environments["end_month"],
+        plan.licenses["start_month"],
+    ):
+        months.update(int(m) for m in column)
+    return sorted(m for m in months if 0 <= m < plan.months)
+
+
+def is_active(plan: Plan, row: int, month: int) -> bool:
+    environments = plan.environments
+    return bool(
+        environments["start_month"].iloc[row] <= month < environments["end_month"].iloc[row]
+    )
+
+
+def reference_sandboxes(plan: Plan) -> list[Finding]:
+    if plan.licenses.empty:
+        return []
+    ruleset = plan.ruleset
+    base = {
+        name: np.sum(list(held.values()), axis=0)
+        for name, family in ruleset.families.items()
+        if family.included_sandboxes is not None and (held := _held(plan, "base", name))
+    }
+    addons = _held(plan, "sandbox_addon")
+    addon_total = np.sum(list(addons.values()), axis=0) if addons else np.zeros(plan.months)
+    tier_skus = {r.tier: r.sku for r in ruleset.licenses if r.role == "sandbox_addon" and r.tier}
+    rows = list(plan.environments.itertuples(index=False))
+    # Included sandboxes (type sandbox) first, then add-ons by the month they appear.
+    order = sorted(
+        (at for at, row in enumerate(rows) if row.type in ("sandbox", "addon_sandbox")),
+        key=lambda at: (rows[at].type != "sandbox", rows[at].start_month, at),
+    )
+    reported: set[str] = set()
+    findings = []
+    for month in reference_months(plan):
+        included = max(
+            (
+                ruleset.families[name].included_sandboxes or 0
+                for name, total in base.items()
+                if total[month] > 0
+            ),
+            default=0,
+        )
+        bought = int(np.rint(addon_total[month]))
+        sandboxes = [at for at in order if is_active(plan, at, month)]
+        when = plan.forecast.months[month]
+        for at in sandboxes[included + bought :]:
+            name, tier = str(rows[at].name), rows[at].tier
+            if name in reported:
+                continue
+            reported.add(name)
+            sku = None if math.isnan(tier) else tier_skus.get(int(tier))
+            every = ", ".join(tier_skus[t] for t in sorted(tier_skus))
+            buy = (
+                f"buy {sku} for it"
+                if sku
+                else f"buy a sandbox add-on license of its tier ({every}) for it"
+            )
+            findings.append(
+                Finding(
+                    "SANDBOXES_EXCEED_ENTITLEMENT",
+                    "warning",
+                    name,
+                    f"{len(sandboxes)} sandbox environments in {when}, but the licenses cover "
+                    f"{included + bought} ({included} included with the finance and operations "
+                    f"licenses, {bought} sandbox add-on licenses); {name} is not covered: {buy}, "
+                    "or delete it.",
+                    month=when,
+                )
+            )
+    return findings
+
+
+def reference_addon_sandboxes(plan: Plan) -> list[Finding]:
+    position, pool = dataverse_pool(plan)
+    available = plan.forecast.available[position]
+    rows = list(plan.environments.itertuples(index=False))
+    planned = {c.subject: c for c in plan.changes if c.kind in LINK_KINDS}
+    chosen: dict[str, tuple[int, int, bool]] = {}  # name -> (month, row, pool over)
+    for month in reference_months(plan):
+        over = bool(available[month] < -TOLERANCE_GB)
+        for at, row in enumerate(rows):
+            linked = row.type == "addon_sandbox" and row.power_platform in (
+                "integrated",
+                "linked_existing",
+            )
+            if not linked or not is_active(plan, at, month):
+                continue
+            name = str(row.name)
+            if name not in chosen or (over and not chosen[name][2]):
+                chosen[name] = (month, at, over)
+    title = pool_title(plan, pool)
+    findings = []
+    for name in sorted(chosen):
+        month, at, over = chosen[name]
+        source, holder = at, ""
+        target = str(rows[at].linked_to).strip()
+        if rows[at].power_platform == "linked_existing" and target:
+            held = [
+                r
+                for r, row in enumerate(rows)
+                if str(row.name) == target and is_active(plan, r, month)
+            ]
+            if held:
+                source, holder = held[0], f" (existing environment {target})"
+        need = float(
+            plan.consumption_detail.counted_gb("dataverse_database", np.array([source]), month)[0]
+        )
+        basis = (
+            "rule-set estimate" if math.isnan(rows[source].dataverse_database_gb) else "measured"
+        )
+        change = planned.get(name)
+        linked_text = (
+            f"is planned to be linked to Dataverse from {change.month_label}"
+            if change is not None
+            else "is linked to Dataverse"
+        )
+        when = plan.forecast.months[month]
+        if over:
+            deficit = -float(available[month])
+            closing = (
+                f"The {title} pool is over by {format_gb(deficit)} in {when}: buy "
+                f"{purchase_text(plan.ruleset, pool, deficit)} to cover it."
+            )
+        else:
+            closing = (
+                f"The pool covers it in {when}; if it runs short, "
+                f"{purchase_text(plan.ruleset, pool, need)} covers this sandbox."
+            )
+        findings.append(
+            Finding(
+                "ADDON_SANDBOX_NO_DATAVERSE",
+                "error" if over else "warning",
+                name,
+                f"{name} is an add-on sandbox and {linked_text}: add-on sandboxes bring no "
+                f"Dataverse capacity, so its Dataverse database{holder} needs {format_gb(need)} "
+                f"({basis}) from the {title} pool. {closing}",
+                month=when,
+            )
+        )
+    return findings
+
+
+def unusual_rows(plan: Plan, code: str) -> list[Any]:
+    rows = plan.consumption_detail.unusual
+    return [row for row in rows.itertuples(index=False) if row.code == code]
+
+
+def where(row: Any) -> str:
+    return f"{f'{row.source} {row.location}'.strip()}, column {row.column}"
+
+
+def reference_unusual(plan: Plan, code: str) -> list[Finding]:
+    findings = []
+    for row in unusual_rows(plan, code):
+        name, value, kind = row.environment, row.value, row.capacity_type
+        if code == "GROWTH_FROM_UNKNOWN_START":
+            message = (
+                f"{name} grows {value:g} GB per month of {kind} ({where(row)}), but its "
+                f"{kind}_gb is blank and the rule set has no estimate: the starting size is "
+                "unknown, so it grows from 0 GB and the plan understates it by that size. "
+                f"Fill in {kind}_gb."
+            )
+        elif code == "USAGE_CONTRADICTS_STATE":
+            state = (
+                f"its power_platform is {row.power_platform}"
+                if row.power_platform
+                else f"it is a {row.environment_type} environment"
+            )
+            side = "Dataverse" if kind.startswith("dataverse_") else "Operations"
+            message = (
+                f"{name} has {value:g} GB of {kind} ({where(row)}), but {state}, which has no "
+                f"{side} side. The value is counted; correct the row's type or power_platform, "
+                "or clear the value if it belongs elsewhere."
+            )
+        else:
+            message = (
+                f"{name} is a cloud-hosted environment: its {kind} ({value:g}, {where(row)}) is "
+                "in your own Azure subscription and draws on no tenant capacity, so it is not "
+                "counted."
+            )
+        findings.append(Finding(code, REGISTRY[code].severity, str(name), message))
+    return findings
+
+
+def reference_not_counted(plan: Plan) -> list[Finding]:
+    by_kind: dict[str, list[Any]] = {}
+    for row in unusual_rows(plan, "USAGE_NOT_COUNTED"):
+        by_kind.setdefault(str(row.environment_type), []).append(row)
+    findings = []
+    for kind in sorted(by_kind):
+        rows = by_kind[kind]
+        names = sorted(dict.fromkeys(row.environment for row in rows), key=str.casefold)
+        described = []
+        for name in names[:5]:
+            given = [row for row in rows if row.environment == name]
+            values = ", ".join(
+                f"{capacity_type_words(row.capacity_type)} "
+                + (
+                    f"growth {row.value:g} GB per month"
+                    if row.column.endswith("_per_month")
+                    else f"{row.value:g} GB"
+                )
+                for row in given
+            )
+            place = f"{PurePath(given[0].source).name} {given[0].location}".strip()
+            described.append(f"{name} ({place}: {values})")
+        more = len(names) - 5
+        listed = "; ".join(described) + (f"; and {more:,} more" if more > 0 else "")
+        words = environment_type_words(kind)
+        findings.append(
+            Finding(
+                "USAGE_NOT_COUNTED",
+                "info",
+                words,
+                f"{words} environments draw on no tenant capacity, so the usage given for "
+                f"{len(names):,} {'environment' if len(names) == 1 else 'environments'} counts "
+                f"0 GB: {listed}.",
+            )
+        )
+    return findings
+
+
+@SETTINGS
+@given(tenants())
+def test_evaluation_months_are_those_a_change_shows_in(plan: Plan) -> None:
+    assert evaluation_months(plan) == reference_months(plan)
+
+
+@SETTINGS
+@given(tenants())
+def test_sandbox_checks_find_what_a_row_by_row_reading_finds(plan: Plan) -> None:
+    assert found(plan, "SANDBOXES_EXCEED_ENTITLEMENT") == reference_sandboxes(plan)
+    assert found(plan, "ADDON_SANDBOX_NO_DATAVERSE") == reference_addon_sandboxes(plan)
+
+
+@SETTINGS
+@given(tenants())
+def test_unusual_value_checks_find_what_a_row_by_row_reading_finds(plan: Plan) -> None:
+    for code in ("GROWTH_FROM_UNKNOWN_START", "USAGE_CONTRADICTS_STATE", "CHE_OPERATIONS_USAGE"):
+        assert found(plan, code) == reference_unusual(plan, code)
+    assert found(plan, "USAGE_NOT_COUNTED") == reference_not_counted(plan)
+
+
+def test_generated_tenants_make_the_checks_speak() -> None:
+    """The generator reaches the findings the tests above compare (so they can fail)."""
+    spoken: set[str] = set()
+    severities: set[str] = set()
+
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
+    @given(tenants())
+    def collect(plan: Plan) -> None:
+        for finding in plan.findings:
+            spoken.add(finding.code)
+            if finding.code == "ADDON_SANDBOX_NO_DATAVERSE":
+                severities.add(finding.severity)
+
+    collect()
+    assert {
+        "SANDBOXES_EXCEED_ENTITLEMENT",
+        "ADDON_SANDBOX_NO_DATAVERSE",
+        "GROWTH_FROM_UNKNOWN_START",
+        "USAGE_CONTRADICTS_STATE",
+        "CHE_OPERATIONS_USAGE",
+        "USAGE_NOT_COUNTED",
+    } <= spoken
+    assert severities == {"warning", "error"}
+
+
+# The helpers.
+
+FIELDS = st.text(alphabet="aZ é", max_size=4)
+
+
+@given(
+    subjects=st.lists(FIELDS, max_size=8),
+    severity=st.sampled_from(SEVERITIES),
+    month=st.one_of(st.none(), FIELDS),
+)
+def test_findings_of_makes_the_findings_their_fields_make(
+    subjects: list[str], severity: str, month: str | None
+) -> None:
+    messages = [f"message {s}" for s in subjects]
+    made = findings_of("CODE", severity, subjects, messages, month)
+    expected = [
+        Finding("CODE", severity, s, m, month=month)
+        for s, m in zip(subjects, messages, strict=True)
+    ]
+    assert made == expected
+    assert [hash(f) for f in made] == [hash(f) for f in expected]
+    assert [list(vars(f)) for f in made] == [list(vars(f)) for f in expected]
+    # One severity and month per finding.
+    per_row = findings_of(
+        "CODE", [severity] * len(subjects), subjects, messages, [month] * len(subjects)
+    )
+    assert per_row == expected
+    if made:
+        with pytest.raises(FrozenInstanceError):
+            made[0].subject = "other"  # type: ignore[misc]
+
+
+def test_findings_of_refuses_fields_of_other_lengths() -> None:
+    with pytest.raises(ValueError, match="2 subjects"):
+        findings_of("CODE", "info", ["a", "b"], ["only one"])
+    with pytest.raises(ValueError, match="2 subjects"):
+        findings_of("CODE", ["info"], ["a", "b"], ["one", "two"])
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-7])
+        ),
+        max_size=30,
+    )
+)
+def test_texts_of_is_the_text_of_each_value(values: list[float]) -> None:
+    assert texts_of(np.array(values, dtype=float), format_gb) == [format_gb(v) for v in values]
+    assert texts_of(np.array(values, dtype=float), lambda v: f"{v:g}") == [f"{v:g}" for v in values]
+
+
+TEXTS = st.one_of(st.sampled_from(["a", "b", "", " a", "É"]), st.none(), st.just(math.nan))
+
+
+@given(
+    values=st.lists(TEXTS, max_size=30),
+    wanted=st.sets(st.sampled_from(["a", "b", "", "É", "c", "d", "e"])),
+)
+def test_holds_and_among_are_what_pandas_isin_says(values: list[Any], wanted: set[str]) -> None:
+    column = pd.Series(values, dtype=object)
+    expected = column.isin(list(wanted)).to_numpy()
+    assert holds(column, *wanted).tolist() == expected.tolist()
+    assert among(column.to_numpy(), wanted).tolist() == expected.tolist()
+    within = np.arange(len(values)) % 2 == 0
+    assert holds(column, *wanted, within=within).tolist() == (expected & within).tolist()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # the check that finds it
+            st.sampled_from(SEVERITIES),
+            st.sampled_from(["B_CODE", "A_CODE", "C_CODE"]),
+            st.sampled_from(["x", "X", "a", "é", ""]),
+        ),
+        max_size=25,
+    )
+)
+def test_run_checks_orders_most_severe_first_then_by_code_and_subject(
+    made: list[tuple[int, str, str, str]],
+) -> None:
+    found_by = {
+        at: [
+            Finding(code, severity, subject, f"{index}")
+            for index, (by, severity, code, subject) in enumerate(made)
+            if by == at
+        ]
+        for at in range(4)
+    }
+    registry = {
+        f"CHECK_{at}": Check(f"CHECK_{at}", "info", lambda plan, at=at: iter(found_by[at]))
+        for at in range(4)
+    }
+    in_order = [f for at in range(4) for f in found_by[at]]
+    rank = {severity: -SEVERITIES.index(severity) for severity in SEVERITIES}
+    expected = sorted(in_order, key=lambda f: (rank[f.severity], f.code, f.subject))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checks, "REGISTRY", registry)
+        assert list(run_checks(None)) == expected  # type: ignore[arg-type]
+        registry["CHECK_BAD"] = Check(
+            "CHECK_BAD", "info", lambda plan: [Finding("X", "fatal", "s", "m")]
+        )
+        with pytest.raises(ValueError, match="fatal"):
+            run_checks(None)  # type: ignore[arg-type]
+
+
+def test_finding_records_are_the_findings_fields_in_order() -> None:
+    made = [
+        Finding("CODE", "info", "UAT", "text"),
+        Finding("CODE", "error", "b", "t", month="2026-12"),
+    ]
+    records = finding_records(made)
+    assert records == [{key: getattr(f, key) for key in FINDING_KEYS} for f in made]
+    assert [list(r) for r in records] == [list(FINDING_KEYS)] * 2
+    records[0]["subject"] = "changed"
+    assert made[0].subject == "UAT", "a record is a copy"
+    assert attrgetter(*FINDING_KEYS)(made[1]) == tuple(records[1].values())
+
+
+def test_an_add_on_sandbox_is_reported_in_the_first_month_its_pool_is_over() -> None:
+    """Linked from month 0, the pool over only from a later month: that later month is the one
+    reported, by the check as by the reference."""
+    environments = [
+        {"name": "SB", "type": "addon_sandbox", "tier": 2.0, "power_platform": "integrated"},
+        {"name": "CRM", "type": "dataverse_production", "dataverse_database_gb": 1.0},
+        {"name": "CRM", "type": "dataverse_production", "dataverse_database_gb": 5000.0},
+    ]
+    environments[1]["end_month"] = 3
+    environments[2]["start_month"] = 3
+    plan = build_plan(
+        make_inputs([{"sku": "DYN365_FINANCE", "quantity": 20}], environments),
+        resolve_ruleset("pooled-2025-12", AS_OF),
+        AS_OF,
+        MONTHS,
+    )
+    findings = found(plan, "ADDON_SANDBOX_NO_DATAVERSE")
+    assert findings == reference_addon_sandboxes(plan)
+    assert [(f.severity, f.month) for f in findings] == [("error", plan.forecast.months[3])]
