@@ -7,6 +7,7 @@ registry is the only list of codes: ``docs/findings.md`` is generated from it.
 
 from __future__ import annotations
 
+from itertools import groupby
 from operator import attrgetter
 
 # The modules that hold the checks register them on import.
@@ -28,9 +29,9 @@ def run_checks(plan: Plan, reuse: Plan | None = None) -> tuple[Finding, ...]:
     """Every check's findings, most severe first. ``reuse``: a plan (a scenario's baseline)
     whose findings stand for those of a check that reads only parts the two plans share."""
     earlier: dict[str, list[Finding]] = {}
-    if reuse is not None:
-        for finding in reuse.findings:
-            earlier.setdefault(finding.code, []).append(finding)
+    if reuse is not None:  # its findings come a code at a time
+        for code, findings in groupby(reuse.findings, key=_code):
+            earlier.setdefault(code, []).extend(findings)
     # Most severe first, then by code and subject: the findings of each severity and code, in
     # the order the checks found them, each sorted by subject with a key read in C (tens of
     # thousands at a large tenant).
@@ -40,9 +41,8 @@ def run_checks(plan: Plan, reuse: Plan | None = None) -> tuple[Finding, ...]:
             found = earlier.get(registered.code, [])
         else:
             found = list(registered.function(plan))
-        kinds = set(map(_severity_and_code, found))
-        if len(kinds) == 1:  # a check's findings are mostly of one severity and its own code
-            groups.setdefault(kinds.pop(), []).extend(found)
+        if _alike(found):  # a check's findings are mostly of one severity and its own code
+            groups.setdefault(_severity_and_code(found[0]), []).extend(found)
             continue
         for finding in found:
             groups.setdefault((finding.severity, finding.code), []).append(finding)
@@ -56,8 +56,22 @@ def run_checks(plan: Plan, reuse: Plan | None = None) -> tuple[Finding, ...]:
     return tuple(ordered)
 
 
+_code = attrgetter("code")
+_severity = attrgetter("severity")
 _severity_and_code = attrgetter("severity", "code")
 _subject = attrgetter("subject")
+
+
+def _alike(findings: list[Finding]) -> bool:
+    """Whether the findings are all of one severity and code (and there are some). Counted in C:
+    the findings of one check mostly share the very same strings."""
+    if not findings:
+        return False
+    for field in (_severity, _code):
+        values = list(map(field, findings))
+        if values.count(values[0]) != len(values):
+            return False
+    return True
 
 
 def shares(plan: Plan, other: Plan, parts: tuple[str, ...]) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.checks.registry import check
-from planner.checks.timeline import among, holds, rows_of
+from planner.checks.timeline import holds, rows_of
 from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding, findings_of
 
@@ -209,19 +209,21 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     picked = np.flatnonzero(holds(unusual["code"], "USAGE_NOT_COUNTED"))
     # Each kind's environments, in the order their rows come; only the few a message names are
     # looked at row by row (a kind can have tens of thousands).
-    kinds = unusual["environment_type"].iloc[picked].astype(str).to_numpy()
+    codes, kinds = pd.factorize(unusual["environment_type"].to_numpy()[picked])
+    by_kind = {str(kind): np.flatnonzero(codes == at) for at, kind in enumerate(kinds.tolist())}
     environments = unusual["environment"].to_numpy()[picked]
-    codes, distinct = pd.factorize(kinds)
-    by_kind = {kind: np.flatnonzero(codes == at) for at, kind in enumerate(distinct.tolist())}
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
     for kind in sorted(by_kind):
         rows = by_kind[kind]
-        names = list(dict.fromkeys(environments[rows].tolist()))
+        # The kind's names in the order they come (each row: which of them it is).
+        which, named = pd.factorize(environments[rows], use_na_sentinel=False)
+        names = named.tolist()
         # Names are text; str() only for anything else.
         casefold = str.casefold if all(type(name) is str for name in names) else _casefolded
-        names = sorted(names, key=casefold)
-        shown = names[:NOT_COUNTED_SHOWN]
-        of_kind = unusual.iloc[picked[rows[among(environments[rows], shown)]]]
+        keys = list(map(casefold, names))
+        first = sorted(range(len(names)), key=keys.__getitem__)[:NOT_COUNTED_SHOWN]
+        shown = [names[at] for at in first]
+        of_kind = unusual.iloc[picked[rows[np.isin(which, first)]]]
         rows_by_name: dict[Any, list[Any]] = {}
         for row in rows_of(of_kind):
             rows_by_name.setdefault(row.environment, []).append(row)

@@ -24,16 +24,16 @@ from planner.checks.timeline import (
     holds,
     link_changes,
     month_label,
+    per_distinct,
     pool_title,
     stripped_text,
-    texts_of,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
 from planner.model.changes import AddEnvironment, LinkExistingDataverse, LinkNewDataverse
 from planner.model.units import format_gb
 from planner.results import Finding, findings_of
-from planner.ruleset import RuleSet
+from planner.ruleset import Addon, RuleSet
 
 if TYPE_CHECKING:
     from planner.results import Plan
@@ -45,7 +45,20 @@ def purchase_text(ruleset: RuleSet, pool: str, gb: float) -> str:
     if addon is None:
         title = next((p.title for p in ruleset.pools if p.name == pool), pool)
         return f"{format_gb(gb)} of {title} capacity (the rule set names no add-on for this pool)"
-    units = max(1, addon.units_for(gb))
+    return _units_text(addon, max(1, addon.units_for(gb)))
+
+
+def purchase_texts(ruleset: RuleSet, pool: str, gbs: np.ndarray) -> list[str]:
+    """:func:`purchase_text` of each amount, written once per number of add-on units."""
+    addon = ruleset.addons.get(pool)
+    if addon is None:
+        return per_distinct(gbs, lambda gb: purchase_text(ruleset, pool, gb))
+    units = per_distinct(gbs, lambda gb: max(1, addon.units_for(gb)))
+    texts = {count: _units_text(addon, count) for count in set(units)}
+    return [texts[count] for count in units]
+
+
+def _units_text(addon: Addon, units: int) -> str:
     price = (
         f", ${units * addon.price_usd_per_month:,.2f} per month"
         if addon.price_usd_per_month is not None
@@ -144,7 +157,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
         else ["is linked to Dataverse"] * len(subjects)
     )
     # Each amount's text once; what covers the pool's deficit once per month.
-    amounts = texts_of(need, format_gb)
+    amounts = per_distinct(need, format_gb)
     covering = {
         month: f"The {title} pool is over by {format_gb(-float(available[month]))} in "
         f"{labels[month]}: buy {purchase_text(plan.ruleset, pool, -float(available[month]))} to "
@@ -155,7 +168,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     closing = [covering.get(month, "") for month in months.tolist()]
     for at, buy in zip(
         covered.tolist(),
-        texts_of(need[covered], lambda gb: purchase_text(plan.ruleset, pool, gb)),
+        purchase_texts(plan.ruleset, pool, need[covered]),
         strict=True,
     ):
         closing[at] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ from planner.model.inputs import FINANCE_OPERATIONS_TYPES
 if TYPE_CHECKING:
     from planner.model.changes import Change
     from planner.results import Plan
+
+T = TypeVar("T")
 
 LINK_KINDS = tuple(c.kind for c in LINKS)
 LINKED_STATES = ("integrated", "linked_existing")
@@ -42,9 +44,9 @@ __all__ = [
     "holds",
     "link_changes",
     "month_label",
+    "per_distinct",
     "rows_of",
     "stripped_text",
-    "texts_of",
     "type_of",
 ]
 
@@ -120,12 +122,12 @@ def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
 FEW = 5  # wanted texts that among compares one by one
 
 
-def texts_of(values: np.ndarray, text: Callable[[float], str]) -> list[str]:
-    """``text`` of each of the float ``values``, worked out once per distinct value: values are
-    told apart by their bits, so 0.0 and -0.0 each get their own text."""
+def per_distinct(values: np.ndarray, function: Callable[[float], T]) -> list[T]:
+    """``function`` of each of the float ``values``, worked out once per distinct value: values
+    are told apart by their bits, so 0.0 and -0.0 (whose texts differ) are two values."""
     values = np.ascontiguousarray(values, dtype=float)
     _, first, inverse = np.unique(values.view(np.int64), return_index=True, return_inverse=True)
-    distinct = [text(value) for value in values[first].tolist()]
+    distinct = [function(value) for value in values[first].tolist()]
     return [distinct[at] for at in inverse.tolist()]
 
 

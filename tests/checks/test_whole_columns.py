@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from planner import checks
 from planner.checks import REGISTRY, run_checks
-from planner.checks.integration import purchase_text
+from planner.checks.integration import purchase_text, purchase_texts
 from planner.checks.purchase import _held
 from planner.checks.registry import Check
 from planner.checks.timeline import (
@@ -32,8 +32,8 @@ from planner.checks.timeline import (
     dataverse_pool,
     evaluation_months,
     holds,
+    per_distinct,
     pool_title,
-    texts_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
 from planner.model.inputs import ENVIRONMENT_TYPES
@@ -456,9 +456,22 @@ def test_findings_of_refuses_fields_of_other_lengths() -> None:
         max_size=30,
     )
 )
-def test_texts_of_is_the_text_of_each_value(values: list[float]) -> None:
-    assert texts_of(np.array(values, dtype=float), format_gb) == [format_gb(v) for v in values]
-    assert texts_of(np.array(values, dtype=float), lambda v: f"{v:g}") == [f"{v:g}" for v in values]
+def test_per_distinct_is_the_function_of_each_value(values: list[float]) -> None:
+    array = np.array(values, dtype=float)
+    assert per_distinct(array, format_gb) == [format_gb(v) for v in values]
+    assert per_distinct(array, lambda v: f"{v:g}") == [f"{v:g}" for v in values]
+
+
+@given(
+    st.lists(st.floats(0, 1e6, allow_nan=False), max_size=20),
+    st.sampled_from(["pooled-2025-12", "split-2023"]),
+)
+def test_purchase_texts_are_the_purchase_text_of_each_amount(gbs: list[float], rules: str) -> None:
+    ruleset = resolve_ruleset(rules, AS_OF)
+    for pool in ruleset.pool_names:
+        assert purchase_texts(ruleset, pool, np.array(gbs, dtype=float)) == [
+            purchase_text(ruleset, pool, gb) for gb in gbs
+        ]
 
 
 TEXTS = st.one_of(st.sampled_from(["a", "b", "", " a", "É"]), st.none(), st.just(math.nan))
