@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import repeat
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SEVERITIES = ("info", "warning", "error")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large tenant has tens of thousands
 class Finding:
     code: str
     severity: str  # info | warning | error
@@ -44,23 +44,28 @@ def findings_of(
     month: str | Sequence[str | None] | None = None,
 ) -> list[Finding]:
     """The findings of one code, one per subject: ``severity`` and ``month`` are one value for
-    all or a sequence with one per subject. Each is the Finding its fields make, built without a
-    call of the dataclass's ``__init__`` (a check at a large tenant makes tens of thousands)."""
-    severities = repeat(severity) if isinstance(severity, str) else severity
-    months = repeat(month) if month is None or isinstance(month, str) else month
-    for given in (messages, severities, months):
-        if isinstance(given, Sequence) and len(given) != len(subjects):
-            raise ValueError(f"{code}: {len(subjects)} subjects but {len(given)} of another field")
-    # Each finding's instance dictionary as __init__ fills it, field by field in order (a
-    # frozen dataclass sets its fields through object.__setattr__ too), set in one go.
-    fields = [
-        {"code": code, "severity": of, "subject": subject, "message": message, "month": when}
-        # lengths checked above; a single severity or month repeats without end
-        for of, subject, message, when in zip(severities, subjects, messages, months, strict=False)
-    ]
-    made = list(map(object.__new__, repeat(Finding, len(fields))))
-    deque(map(object.__setattr__, made, repeat("__dict__"), fields), maxlen=0)
+    all or a sequence with one per subject. Each is the Finding its fields make, built a field at
+    a time for all of them rather than by a call of ``__init__`` each (a check at a large tenant
+    makes tens of thousands)."""
+    given = {
+        "code": repeat(code),
+        "severity": repeat(severity) if isinstance(severity, str) else severity,
+        "subject": subjects,
+        "message": messages,
+        "month": repeat(month) if month is None or isinstance(month, str) else month,
+    }
+    for values in given.values():
+        if isinstance(values, Sequence) and len(values) != len(subjects):
+            raise ValueError(f"{code}: {len(subjects)} subjects but {len(values)} of another field")
+    made = list(map(object.__new__, repeat(Finding, len(subjects))))
+    for name, values in given.items():
+        # Each slot set as __init__ sets it (a frozen dataclass goes past its own __setattr__
+        # too); a single severity or month repeats without end, the others are as long as made.
+        deque(map(_SLOTS[name].__set__, made, values), maxlen=0)
     return made
+
+
+_SLOTS = {slot.name: getattr(Finding, slot.name) for slot in fields(Finding)}
 
 
 @dataclass(frozen=True)

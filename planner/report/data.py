@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -230,14 +231,17 @@ def plan_fields(plan: Plan) -> dict[str, Any]:
 
 # The keys of a finding's record: the fields of a Finding, in their order.
 FINDING_KEYS = ("code", "severity", "subject", "message", "month")
+_finding_fields = attrgetter(*FINDING_KEYS)
 
 
 def finding_records(findings: Sequence[Finding]) -> list[dict[str, Any]]:
-    """Each finding as a record of FINDING_KEYS: a copy of its instance dictionary, which holds
-    its fields in that order (a large tenant has tens of thousands of findings)."""
+    """Each finding as a record of FINDING_KEYS (a large tenant has tens of thousands)."""
     if tuple(field.name for field in dataclass_fields(Finding)) != FINDING_KEYS:
         raise TypeError("a Finding's fields are not the keys of its record")
-    return [dict(vars(finding)) for finding in findings]
+    return [
+        {"code": code, "severity": severity, "subject": subject, "message": message, "month": month}
+        for code, severity, subject, message, month in map(_finding_fields, findings)
+    ]
 
 
 NOTIFICATION_LEVELS = ("warning", "critical", "over")
