@@ -8,6 +8,7 @@ so the common case of a clean file stays vectorized.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -49,6 +50,11 @@ def trim(text: str) -> str:
     return _INVISIBLE_SPACES.sub(" ", text).strip(TRIMMED)
 
 
+@functools.cache
+def _normalized_aliases(aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize_header(alias) for alias in aliases)
+
+
 @dataclass(frozen=True)
 class Field:
     """A column the reader wants, under the names it may have in a file."""
@@ -58,7 +64,7 @@ class Field:
     required: bool = False
 
     def matches(self, normalized: str) -> bool:
-        return normalized in {normalize_header(alias) for alias in self.aliases}
+        return normalized in _normalized_aliases(self.aliases)
 
 
 @dataclass(frozen=True)

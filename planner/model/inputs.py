@@ -125,6 +125,10 @@ POOL_GROWTH_COLUMNS: tuple[str, ...] = (
 
 
 def empty_pool_growth() -> pd.DataFrame:
+    return _EMPTY_POOL_GROWTH.copy()
+
+
+def _empty_pool_growth() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "pool": pd.Series(dtype=object),
@@ -158,6 +162,10 @@ EXTENSION_COLUMNS: tuple[str, ...] = (
 
 
 def empty_extensions() -> pd.DataFrame:
+    return _EMPTY_EXTENSIONS.copy()
+
+
+def _empty_extensions() -> pd.DataFrame:
     return pd.DataFrame(
         {
             column: pd.Series(
@@ -350,6 +358,9 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
 # Building a typed frame costs a few milliseconds a column; the empty ones are built once.
 _EMPTY_LICENSES = license_frame([])
 _EMPTY_ENVIRONMENTS = environment_frame([])
+# Every Inputs holds one of each: copied, not built again.
+_EMPTY_POOL_GROWTH = _empty_pool_growth()
+_EMPTY_EXTENSIONS = _empty_extensions()
 
 
 def combine(parts: list[Inputs]) -> Inputs:
