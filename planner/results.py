@@ -55,7 +55,7 @@ def findings_of(
         "month": repeat(month) if month is None or isinstance(month, str) else month,
     }
     for values in given.values():
-        if isinstance(values, Sequence) and len(values) != len(subjects):
+        if not isinstance(values, repeat) and len(values) != len(subjects):
             raise ValueError(f"{code}: {len(subjects)} subjects but {len(values)} of another field")
     made = list(map(object.__new__, repeat(Finding, len(subjects))))
     for name, values in given.items():

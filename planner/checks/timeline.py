@@ -112,10 +112,14 @@ def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
     texts are compared in numpy, faster than building the hash table."""
     wanted = list(wanted)
     if len(wanted) <= FEW and all(type(value) is str for value in wanted):
+        values = np.asarray(values)
         found = np.zeros(len(values), dtype=bool)
-        for value in wanted:
-            found |= values == value
-        return found
+        try:
+            for value in wanted:
+                found |= values == value
+            return found
+        except TypeError:  # a cell that cannot say whether it is equal (pandas' NA)
+            pass
     return pd.Series(values, dtype=object).isin(wanted).to_numpy(dtype=bool)
 
 

@@ -488,6 +488,8 @@ def test_holds_and_among_are_what_pandas_isin_says(values: list[Any], wanted: se
     expected = column.isin(list(wanted)).to_numpy()
     assert holds(column, *wanted).tolist() == expected.tolist()
     assert among(column.to_numpy(), wanted).tolist() == expected.tolist()
+    with_na = pd.Series([*values, pd.NA], dtype=object)
+    assert holds(with_na, *wanted).tolist() == with_na.isin(list(wanted)).tolist()
     within = np.arange(len(values)) % 2 == 0
     assert holds(column, *wanted, within=within).tolist() == (expected & within).tolist()
 
