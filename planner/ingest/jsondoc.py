@@ -21,13 +21,26 @@ from typing import Any
 
 from planner.errors import InputError, printable
 from planner.ingest.table import ABSURD, trim
-from planner.model.limits import LONGEST_TEXT, MAX_ROWS
+from planner.model.limits import (
+    JSON_CONTAINERS_ALLOWED,
+    LONGEST_TEXT,
+    MAX_ROWS,
+    MIN_JSON_BYTES_PER_CONTAINER,
+)
 from planner.model.units import plain_float
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(file: str, text: str) -> Any:
+    containers = _containers(text)
+    if containers > JSON_CONTAINERS_ALLOWED + len(text) // MIN_JSON_BYTES_PER_CONTAINER:
+        raise InputError(
+            f"the JSON holds {containers:,} objects and lists in {len(text):,} characters, "
+            f"more than one per {MIN_JSON_BYTES_PER_CONTAINER} characters: not an API answer",
+            file=file,
+            expected="a JSON document as the API returned it",
+        )
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as error:
@@ -61,6 +74,23 @@ def parse_json(file: str, text: str) -> Any:
         raise InputError(
             f"not valid JSON: {reason}", file=file, expected="numbers of ordinary size"
         ) from None
+
+
+# A string, or the rest of the text where one is not closed: every quote the search meets starts a
+# match, so the text is gone through once, whatever its quotes and backslashes.
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"?', re.DOTALL)
+
+
+def _containers(text: str) -> int:
+    """How many objects and lists ``text`` opens: counted outside strings where a count
+    that includes the brackets within strings is high enough to matter."""
+    count = text.count("{") + text.count("[")
+    if count <= JSON_CONTAINERS_ALLOWED + len(text) // MIN_JSON_BYTES_PER_CONTAINER:
+        return count
+    for found in _STRING.finditer(text):  # one string at a time: no copy of the text
+        within = found.group()
+        count -= within.count("{") + within.count("[")
+    return count
 
 
 class _NonStandardNumber(ValueError):

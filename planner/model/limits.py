@@ -37,6 +37,12 @@ MAX_COLUMNS = 1_000
 # environments need from 2 to 6 GB: a large machine's work, but not all of its memory, and
 # minutes rather than an afternoon.
 MAX_ROWS = 500_000
+# Bytes of JSON text per object or list, at the least: Microsoft's answers spend tens of bytes on
+# each (keys are long words), PowerShell's exports more. A document with more containers than one
+# per this many bytes, beyond the first 100,000 (a few megabytes of memory), is refused before it
+# is parsed: a 7 MB list of empty objects would otherwise be 2.4 million dictionaries, 270 MB.
+MIN_JSON_BYTES_PER_CONTAINER = 16
+JSON_CONTAINERS_ALLOWED = 100_000
 # Cells of one table (rows times columns, counted before parsing): 500,000 rows of 20 columns (the
 # inventory template has 18). Measured: parsing costs 15 to 45 bytes per cell of text and about
 # 90 bytes and 2.5 microseconds per cell of a workbook, so a table at the limit needs at most

@@ -750,11 +750,16 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    # Thousands of empty objects, and brackets opened behind one string that escapes its every
+    # quote: more objects and lists than Microsoft's answers have for their length.
+    # (cases.toml grows them past the allowance of 100,000.)
+    out["json-empty-objects.json"] = b"[\n" + b"{}," * 1000 + b"\n{}]\n"
+    out["json-brackets-unclosed-string.json"] = b"[\n" + b"[" * 1000 + b'\n"' + b'\\"' * 1000
     out["json-duplicate-keys.json"] = utf8(
         '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
         '"prepaidUnits": {"enabled": 5}}]}'
     )
-    out["json-too-many-items.json"] = utf8('{"value": [\n' + "{},\n" * 1000 + "{}]}\n")
+    out["json-too-many-items.json"] = utf8('{"value": [\n' + "-0,\n" * 1000 + "-0]}\n")
 
     # History snapshots (forecast --history).
     out["history-no-date.csv"] = utf8(INVENTORY_CSV)

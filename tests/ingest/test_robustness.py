@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -264,3 +265,18 @@ def test_workbook_over_the_cell_limit(write_xlsx, monkeypatch: pytest.MonkeyPatc
     rows = [header, *([f"E{number}"] for number in range(4))]
     error = load_error(write_xlsx("sparse.xlsx", {"Environments": rows}))
     assert error.message.startswith("sheet Environments has more than 2 rows of 10 columns")
+
+
+def test_brackets_in_strings_are_not_counted_as_objects() -> None:
+    """A document dense in brackets only within its strings is read; one dense in objects is
+    refused before it is parsed, whatever quotes and backslashes its strings hold."""
+    from planner.ingest.jsondoc import _containers, parse_json
+
+    names = [{"name": "{[" * 20, "note": 'say \\"{\\" twice'} for _ in range(20_000)]
+    text = json.dumps(names)
+    assert _containers(text) == 20_001
+    assert parse_json("names.json", text) == names
+    unclosed = "[" * 200_000 + '"' + '\\"' * 200_000
+    assert _containers(unclosed) == 200_000
+    with pytest.raises(InputError, match="200,000 objects and lists in 600,001 characters"):
+        parse_json("unclosed.json", unclosed)
