@@ -6,6 +6,7 @@ needs to know where a number came from beyond the ``source`` and ``location`` co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -125,9 +126,12 @@ POOL_GROWTH_COLUMNS: tuple[str, ...] = (
 
 
 def empty_pool_growth() -> pd.DataFrame:
-    return _EMPTY_POOL_GROWTH.copy()
+    return _empty_pool_growth().copy()
 
 
+# Every Inputs holds one of each of these empty tables: built once, when first asked for, and
+# copied.
+@functools.cache
 def _empty_pool_growth() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -162,9 +166,10 @@ EXTENSION_COLUMNS: tuple[str, ...] = (
 
 
 def empty_extensions() -> pd.DataFrame:
-    return _EMPTY_EXTENSIONS.copy()
+    return _empty_extensions().copy()
 
 
+@functools.cache
 def _empty_extensions() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -271,11 +276,23 @@ class Inputs:
 
 
 def empty_licenses() -> pd.DataFrame:
-    return _EMPTY_LICENSES.copy()
+    return _empty_licenses().copy()
 
 
 def empty_environments() -> pd.DataFrame:
-    return _EMPTY_ENVIRONMENTS.copy()
+    return _empty_environments().copy()
+
+
+# Building a typed frame costs a few milliseconds a column; the empty ones are built once, when
+# first asked for (not on import: most commands never need them).
+@functools.cache
+def _empty_licenses() -> pd.DataFrame:
+    return license_frame([])
+
+
+@functools.cache
+def _empty_environments() -> pd.DataFrame:
+    return environment_frame([])
 
 
 def license_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
@@ -353,14 +370,6 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
             values = values.astype(object)
         columns[column] = values
     return pd.DataFrame(columns, index=index, copy=False)
-
-
-# Building a typed frame costs a few milliseconds a column; the empty ones are built once.
-_EMPTY_LICENSES = license_frame([])
-_EMPTY_ENVIRONMENTS = environment_frame([])
-# Every Inputs holds one of each: copied, not built again.
-_EMPTY_POOL_GROWTH = _empty_pool_growth()
-_EMPTY_EXTENSIONS = _empty_extensions()
 
 
 def combine(parts: list[Inputs]) -> Inputs:
