@@ -308,7 +308,10 @@ def collect_assumptions(
                     else (group["note"].iloc[0] or "no public source gives this number")
                 ),
                 "rule": rule,
-                "environments": sorted(group["environment"].astype(str)),
+                # From the array: iterating a text column goes through pandas value by value.
+                "environments": sorted(
+                    map(str, group["environment"].to_numpy(dtype=object).tolist())
+                ),
             }
         )
     granted = sorted(

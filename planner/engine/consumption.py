@@ -8,6 +8,8 @@ environment uses at least the minimum of its minimum capacity type.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -150,7 +152,8 @@ def _month_totals(
         # Nothing grows: a row counts the same in every month it exists, so months in which
         # the same rows exist have the same total. Each run of such months is worked out once
         # (two equal months, summed as a run of months is, row after row) and spread.
-        bounds = {0, months} | {int(b) for b in np.concatenate([starts, ends]) if 0 < b < months}
+        changes = np.unique(np.concatenate([starts, ends]))  # months where rows begin or end
+        bounds = {0, months} | set(changes[(changes > 0) & (changes < months)].tolist())
         for first, stop in pairwise(sorted(bounds)):
             value, _ = _counted(usage, counting, starts, ends, np.array([first, first]), minimum_gb)
             totals[first:stop] = value.sum(axis=0)[0]
@@ -376,20 +379,22 @@ def compute_consumption(
         used = applies & ~has_measure & ~type_usage.not_counted
         if used.any():
             idx = np.flatnonzero(used)
-            picked = [by_profile[code] for code in profile_codes[idx].tolist()]
+            # Each row's estimate's facts: worked out per profile, then spread over the rows.
+            of_profile = functools.partial(
+                _per_profile, by_profile, list(profile_names), profile_codes[idx]
+            )
             estimate_frames.append(
                 pd.DataFrame(
                     {
                         "environment": env["name"].to_numpy()[idx],
                         "capacity_type": capacity_type,
                         "pool": ruleset.pool_of(capacity_type),
-                        "rule": [
-                            e.rule if e else f"consumption.estimates.{profiles[i]}"
-                            for e, i in zip(picked, idx, strict=True)
-                        ],
-                        "confidence": [e.confidence if e else "unknown" for e in picked],
-                        "gb": [e.gb if e else np.nan for e in picked],
-                        "note": [e.note if e else "" for e in picked],
+                        "rule": of_profile(
+                            lambda e, name: e.rule if e else f"consumption.estimates.{name}"
+                        ),
+                        "confidence": of_profile(lambda e, name: e.confidence if e else "unknown"),
+                        "gb": of_profile(lambda e, name: e.gb if e else np.nan, float),
+                        "note": of_profile(lambda e, name: e.note if e else ""),
                         "start_month": env["start_month"].to_numpy()[idx],
                         "growth_gb_per_month": growth[idx],
                     }
@@ -447,6 +452,19 @@ def compute_consumption(
         unusual,
         growth_stated or not count,
     )
+
+
+def _per_profile(
+    estimates: list[Amount | None],
+    names: list[str],
+    codes: np.ndarray,
+    fact: Callable[[Amount | None, str], Any],
+    dtype: Any = object,
+) -> np.ndarray:
+    """``fact(estimate, profile)`` of each profile, at each row's profile code."""
+    return np.array([fact(e, name) for e, name in zip(estimates, names, strict=True)], dtype=dtype)[
+        codes
+    ]
 
 
 def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
