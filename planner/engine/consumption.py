@@ -275,7 +275,7 @@ def compute_consumption(
     pool_index = {p: i for i, p in enumerate(ruleset.pool_names)}
     by_pool = np.zeros((len(pool_index), months))
     usage: dict[str, TypeUsage] = {}
-    line_frames: list[pd.DataFrame] = []
+    line_parts: list[dict[str, Any]] = []
     estimate_frames: list[pd.DataFrame] = []
     unusual_frames: list[pd.DataFrame] = []
     operations_profiles = _operations_profiles(env, ruleset)
@@ -359,7 +359,7 @@ def compute_consumption(
 
         shown = applies & (start <= 0) & (end > 0)
         if shown.any():
-            line_frames.append(
+            line_parts.append(
                 _lines(
                     env,
                     shown,
@@ -410,11 +410,7 @@ def compute_consumption(
         ramp = np.where(elapsed >= 0, base + np.clip(elapsed, 0, None) * float(row.gb_per_month), 0)
         by_pool[pool_index[row.pool]] += ramp
 
-    lines = (
-        pd.concat(line_frames, ignore_index=True)
-        if line_frames
-        else pd.DataFrame(columns=list(LINE_COLUMNS))
-    )
+    lines = _stacked(line_parts) if line_parts else pd.DataFrame(columns=list(LINE_COLUMNS))
     estimates_used = (
         pd.concat(estimate_frames, ignore_index=True)
         if estimate_frames
@@ -524,11 +520,11 @@ def _lines(
     use_minimum: np.ndarray,
     profiles: np.ndarray,
     growth: np.ndarray,
-) -> pd.DataFrame:
-    """Month-0 consumption lines, each explained in words: where the number came from and how it
-    counts. The words depend on a few facts of the line (measured or not, its profile, which
-    counting rule applied): each combination is put into words once and spread over the lines;
-    only an environment's own growth rate is written per line."""
+) -> dict[str, Any]:
+    """Month-0 consumption lines, as columns, each explained in words: where the number came
+    from and how it counts. The words depend on a few facts of the line (measured or not, its
+    profile, which counting rule applied): each combination is put into words once and spread
+    over the lines; only an environment's own growth rate is written per line."""
     idx = np.flatnonzero(shown)
     minimum = ruleset.consumption.minimum
     included = ruleset.consumption.default_included.get(capacity_type)
@@ -571,9 +567,6 @@ def _lines(
         confidences.append(confidence)
         rules.append(rule)
     without_growth = np.array(words, dtype=object)[kind]
-    # The words as categories (sorted, as pandas sorts them), each line's by its kind's code.
-    categories = sorted(set(words))
-    category_of = np.array([categories.index(text) for text in words], dtype=np.int64)
     # The environment's own growth rate, the one part of the words written per line: each
     # distinct rate put into words once.
     rate = growth[idx]
@@ -597,23 +590,46 @@ def _lines(
     line_of = np.empty(len(pair_of), dtype=np.int64)  # a line of each pair
     line_of[pairs] = np.arange(len(idx))
     basis = (without_growth[line_of] + growth_text[line_of])[pairs]
+    return {
+        "pool": ruleset.pool_of(capacity_type),
+        "environment": env["name"].to_numpy()[idx],
+        "capacity_type": capacity_type,
+        "gb": value[idx],
+        "basis": basis,
+        "basis_without_growth": without_growth,
+        "confidence": np.array(confidences, dtype=object)[kind],
+        "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
+        "actual_gb": env[f"{capacity_type}_actual_gb"].to_numpy()[idx],
+        "growth_gb_per_month": growth[idx],
+        "environment_type": env["type"].to_numpy()[idx],
+        "power_platform": env["power_platform"].to_numpy()[idx],
+        "rule": np.array(rules, dtype=object)[kind],
+    }
+
+
+def _stacked(parts: list[dict[str, Any]]) -> pd.DataFrame:
+    """The lines of every capacity type as one table: each column's arrays (a value the same
+    on every line of a type, as that value) joined once, rather than frames concatenated (pandas
+    joins text columns value by value)."""
+    lengths = [len(part["environment"]) for part in parts]
     return pd.DataFrame(
         {
-            "pool": ruleset.pool_of(capacity_type),
-            "environment": env["name"].to_numpy()[idx],
-            "capacity_type": capacity_type,
-            "gb": value[idx],
-            "basis": basis,
-            "basis_without_growth": pd.Categorical.from_codes(category_of[kind], categories),
-            "confidence": np.array(confidences, dtype=object)[kind],
-            "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
-            "actual_gb": env[f"{capacity_type}_actual_gb"].to_numpy()[idx],
-            "growth_gb_per_month": growth[idx],
-            "environment_type": env["type"].to_numpy()[idx],
-            "power_platform": env["power_platform"].to_numpy()[idx],
-            "rule": np.array(rules, dtype=object)[kind],
+            column: np.concatenate(
+                [
+                    _repeated(part[column], length) if np.ndim(part[column]) == 0 else part[column]
+                    for part, length in zip(parts, lengths, strict=True)
+                ]
+            )
+            for column in parts[0]
         }
     )
+
+
+def _repeated(value: Any, count: int) -> np.ndarray:
+    """``value`` ``count`` times, the one object (np.full would make a string of each)."""
+    array = np.empty(count, dtype=object)
+    array.fill(value)
+    return array
 
 
 def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
