@@ -133,19 +133,47 @@ def _normalise(file: str, value: Any, type_: Any, path: str) -> Any:
 
 def _object(file: str, obj: dict, cls: type[JsonObject], path: str) -> dict:
     shaped: dict[str, Any] = {_AT: path}
-    written: dict[str, str] = {}
-    # As lookup(): the first of a field's names present in any case; of two keys that differ
-    # only in case, the later one.
-    folded = {key.casefold(): key for key in obj if isinstance(key, str)}
+    matched, written = _matched(cls, tuple(obj))
+    for name, key, field_type, as_is in matched:
+        value = obj[key]
+        # A leaf is taken as it is (msgspec checks it); objects and lists are shaped in turn.
+        shaped[name] = value if as_is else _normalise(file, value, field_type, member(path, key))
+    shaped[_KEYS] = written  # msgspec makes each Struct its own copy
+    return shaped
+
+
+# Objects of one answer have the same keys (thousands of environments, each with its
+# properties): the fields their keys match are worked out once for each set of keys.
+_Matched = tuple[tuple[tuple[str, Any, Any, bool], ...], dict[str, str]]
+_MATCHED: dict[tuple[type[JsonObject], tuple[Any, ...]], _Matched] = {}
+_MATCHED_KEPT = 4096
+_KEYS_KEPT = 100
+
+
+def _matched(cls: type[JsonObject], keys: tuple[Any, ...]) -> _Matched:
+    """(field name, key as written, declared type, whether a value is taken as it is) of each
+    field ``keys`` hold, in the fields' order, and the keys as written by field name. As
+    lookup(): the first of a field's names present in any case; of two keys that differ only
+    in case, the later one."""
+    found = _MATCHED.get((cls, keys))
+    if found is not None:
+        return found
+    folded = {key.casefold(): key for key in keys if isinstance(key, str)}
+    matched = []
     for name, names, field_type in _lookups(cls):
         for candidate in names:
             key = folded.get(candidate)
             if key is not None:
-                written[name] = key
-                shaped[name] = _normalise(file, obj[key], field_type, member(path, key))
+                shape, item_type, leaf = _plan(field_type)
+                matched.append(
+                    (name, key, field_type, shape is None and item_type is None and leaf)
+                )
                 break
-    shaped[_KEYS] = written
-    return shaped
+    result = tuple(matched), {name: key for name, key, _, _ in matched}
+    # A hostile file of ever new keys, or of objects with thousands, is not remembered.
+    if len(_MATCHED) < _MATCHED_KEPT and len(keys) <= _KEYS_KEPT:
+        _MATCHED[(cls, keys)] = result
+    return result
 
 
 @cache
@@ -197,10 +225,24 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _leaf(type_: type, value: Any) -> Any:
+    # Short text repeats across an answer's objects (types, units, states): each is checked
+    # once. What fits is kept, within bounds; what does not is raised again each time.
+    if type(value) is str and len(value) <= _SHORT:
+        known = _CHECKED.get((type_, value))
+        if known is not None:
+            return known
     try:
-        return _check(type_, value)
+        checked = _check(type_, value)
     except Unfit as unfit:
         raise ValueError(_UNFIT + json.dumps([unfit.message, unfit.expected])) from None
+    if type(value) is str and len(value) <= _SHORT and len(_CHECKED) < _CHECKED_KEPT:
+        _CHECKED[(type_, value)] = checked
+    return checked
+
+
+_SHORT = 64
+_CHECKED_KEPT = 100_000
+_CHECKED: dict[tuple[type, str], Any] = {}
 
 
 def _check(type_: type, value: Any) -> Any:
