@@ -260,6 +260,16 @@ def _flat_columns(
     return True
 
 
+@dataclass
+class _Laid:
+    """Records as pieces to join: for each piece, the texts and each record's position in them
+    (a record is its pieces in turn, without the separator between records)."""
+
+    tables: list[np.ndarray]
+    codes: list[np.ndarray]
+    rows: int
+
+
 def _write_coded(
     keys: tuple[str, ...],
     columns: list[_Coded],
@@ -267,42 +277,48 @@ def _write_coded(
     pad: str,
     end: str,
     write: Callable[[str], Any],
-    runs: list[str] | None = None,
-) -> None:
-    """Records given as coded columns written one per line, a run of records at a time. Each
-    run written is appended to ``runs`` when given (the text between the brackets, but the
-    separators between runs).
+) -> _Laid:
+    """Records given as coded columns written one per line (see :func:`_write_laid`); returns
+    them laid out, to be written again elsewhere.
 
     A record is its pieces in turn: the key of each column (after "{" for the first) and its
-    cell, then "}" and the separator. Next pieces whose values occur in few combinations are
-    one piece (a key and its few values; a line's type, confidence and basis), each
-    combination's text made once; a run of records is then one list of pieces, filled a piece
-    at a time by slice assignment and joined once."""
+    cell, then "}". Next pieces whose values occur in few combinations are one piece (a key and
+    its few values; a line's type, confidence and basis), each combination's text made once."""
     rows = len(columns[0].codes)
-    separator = ",\n" + pad
     same = np.zeros(rows, dtype=np.intp)
     pieces_of: list[_Coded] = []
     for index, (key, column) in enumerate(zip(keys, columns, strict=True)):
         head = ("{" if index == 0 else style.item) + _text(key, style) + style.colon
         _add_piece(pieces_of, _Coded(same, [head]), rows)
         _add_piece(pieces_of, column, rows)
-    _add_piece(pieces_of, _Coded(same, ["}" + separator]), rows)
-    tables = [np.array(piece.texts, dtype=object) for piece in pieces_of]
-    step = len(tables)
+    _add_piece(pieces_of, _Coded(same, ["}"]), rows)
+    laid = _Laid(
+        [np.array(piece.texts, dtype=object) for piece in pieces_of],
+        [piece.codes for piece in pieces_of],
+        rows,
+    )
+    _write_laid(laid, pad, end, write)
+    return laid
+
+
+def _write_laid(laid: _Laid, pad: str, end: str, write: Callable[[str], Any]) -> None:
+    """Records laid out as pieces, one per line at the depth of ``pad``, a run of records at a
+    time: the pieces of a run are one list, filled a piece at a time by slice assignment (and
+    the separators of the records), and joined once."""
+    separator = ",\n" + pad
+    step = len(laid.tables) + 1
     write("[\n" + pad)
-    for first in range(0, rows, ROWS_AT_ONCE):
+    for first in range(0, laid.rows, ROWS_AT_ONCE):
         if first:
             write(separator)
-        stop = min(first + ROWS_AT_ONCE, rows)
-        pieces: list[str] = [""] * ((stop - first) * step)
-        for index, (table, piece) in enumerate(zip(tables, pieces_of, strict=True)):
-            pieces[index::step] = table[piece.codes[first:stop]].tolist()
-        # Every text of the last piece ends with the separator: the run's last record has none.
-        pieces[-1] = pieces[-1][: -len(separator)]
-        run = "".join(pieces)
-        write(run)
-        if runs is not None:
-            runs.append(run)
+        stop = min(first + ROWS_AT_ONCE, laid.rows)
+        count = stop - first
+        pieces: list[str] = [""] * (count * step)
+        for index, (table, codes) in enumerate(zip(laid.tables, laid.codes, strict=True)):
+            pieces[index::step] = table[codes[first:stop]].tolist()
+        pieces[step - 1 :: step] = [separator] * count
+        pieces[-1] = ""  # the run's last record: no separator
+        write("".join(pieces))
     write(end + "]")
 
 
@@ -339,15 +355,9 @@ def _joined(left: _Coded, right: _Coded, rows: int) -> _Coded | None:
     )
 
 
-def _write_cells(
-    table: LineTable,
-    pad: str,
-    end: str,
-    write: Callable[[str], Any],
-    runs: list[str] | None,
-) -> bool:
+def _write_cells(table: LineTable, pad: str, end: str, write: Callable[[str], Any]) -> _Laid | None:
     """A line table written by :func:`_write_coded`, its cells made from the frame's arrays
-    where a column allows, from the records' values otherwise; False (nothing written) where
+    where a column allows, from the records' values otherwise; None (nothing written) where
     a value is not a leaf it can write."""
     frame = table.frame
     coded: list[_Coded] = []
@@ -356,11 +366,10 @@ def _write_cells(
         if column is None:
             cells = _cells(table.column(key), _digits(key))
             if cells is None:
-                return False
+                return None
             column = _as_coded(cells)
         coded.append(column)
-    _write_coded(table.keys, coded, _PYTHON, pad, end, write, runs)
-    return True
+    return _write_coded(table.keys, coded, _PYTHON, pad, end, write)
 
 
 # A line table's source and keys: the same lines, wherever the table is in a document.
@@ -374,12 +383,12 @@ def _line_key(table: LineTable) -> _LineKey | None:
 @dataclass
 class _Written:
     """Line tables a document holds more than once (a scenario's consumption lines that are
-    its baseline's), and the runs of records of those already written, with the separator
-    they were laid out with. The document keeps the sources alive while it is written, so
-    their ids name them."""
+    its baseline's), and the records of those already written, as laid out (written again at
+    another depth, nothing is encoded twice). The document keeps the sources alive while it
+    is written, so their ids name them."""
 
     shared: set[_LineKey] = field(default_factory=set)
-    runs: dict[_LineKey, tuple[str, list[str]]] = field(default_factory=dict)
+    laid: dict[_LineKey, _Laid] = field(default_factory=dict)
 
 
 def _shared_line_tables(value: Any) -> set[_LineKey]:
@@ -410,24 +419,15 @@ def _line_table(
     one whose lines were written before in the document is that text again, at this depth."""
     pad = "  " * (depth + 1)
     end = "\n" + "  " * depth
-    separator = ",\n" + pad
     line_key = _line_key(value)
-    earlier = written.runs.get(line_key) if line_key is not None else None
+    earlier = written.laid.get(line_key) if line_key is not None else None
     if earlier is not None:
-        # The records hold no line feed (the encoder escapes it in text): in a run, every
-        # line feed is in a separator of two records, and only the separator's pad differs.
-        before, runs = earlier
-        write("[\n" + pad)
-        for index, run in enumerate(runs):
-            if index:
-                write(separator)
-            write(run if before == separator else run.replace(before, separator))
-        write(end + "]")
+        _write_laid(earlier, pad, end, write)
         return
-    runs: list[str] | None = [] if line_key in written.shared else None
-    if len(value.frame) and value.keys and _write_cells(value, pad, end, write, runs):
-        if runs is not None and line_key is not None:
-            written.runs[line_key] = (separator, runs)
+    laid = _write_cells(value, pad, end, write) if len(value.frame) and value.keys else None
+    if laid is not None:
+        if line_key is not None and line_key in written.shared:
+            written.laid[line_key] = laid
         return
     _layout(value.records(), depth, write, key, written)
 
