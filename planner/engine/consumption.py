@@ -277,7 +277,7 @@ def compute_consumption(
     usage: dict[str, TypeUsage] = {}
     line_parts: list[dict[str, Any]] = []
     estimate_frames: list[pd.DataFrame] = []
-    unusual_frames: list[pd.DataFrame] = []
+    unusual_frames: list[pd.DataFrame | None] = []
     operations_profiles = _operations_profiles(env, ruleset)
 
     for capacity_type in CAPACITY_TYPES:
@@ -428,7 +428,7 @@ def compute_consumption(
             ]
         )
     )
-    unusual_found = [f for f in unusual_frames if len(f)]
+    unusual_found = [f for f in unusual_frames if f is not None]
     unusual = (
         pd.concat(unusual_found, ignore_index=True)
         if unusual_found
@@ -476,11 +476,12 @@ def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
 
 def _unusual(
     env: pd.DataFrame, code: str, rows: np.ndarray, capacity_type: str, counted: bool
-) -> pd.DataFrame:
-    """One row per environment whose given value of ``capacity_type`` is unusual (``code``)."""
+) -> pd.DataFrame | None:
+    """One row per environment whose given value of ``capacity_type`` is unusual (``code``);
+    None where there is none."""
     idx = np.flatnonzero(rows)
     if not len(idx):
-        return pd.DataFrame(columns=UNUSUAL_COLUMNS)
+        return None
 
     def picked(column: str) -> np.ndarray:  # the rows' values of one column, not of all
         return env[column].to_numpy()[idx]
@@ -632,17 +633,23 @@ def _repeated(value: Any, count: int) -> np.ndarray:
     return array
 
 
+_FLAGS = (False, True)
+
+
 def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
     """Each row's combination of the columns' values as a code, and the distinct combinations
     by code: what a MultiIndex's factorize gives (up to the order of the codes), from one
     integer per row rather than a MultiIndex."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
-    levels = []
+    levels: list[Any] = []
     for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        if column.dtype == bool:  # no hashing: False and True are 0 and 1
+            codes, uniques = column.astype(np.int64), _FLAGS
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=False)
         key = key * len(uniques) + codes
         levels.append(uniques)
-    distinct, kind = np.unique(key, return_inverse=True)
+    kind, distinct = pd.factorize(key)
     combinations = []
     for value in distinct.tolist():
         parts = []
@@ -650,4 +657,4 @@ def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[Any
             value, code = divmod(value, len(uniques))
             parts.append(uniques[code])
         combinations.append(tuple(reversed(parts)))
-    return kind.reshape(-1), combinations
+    return kind, combinations
