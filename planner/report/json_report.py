@@ -44,6 +44,9 @@ LARGE_TABLES = ("consumption", "forecast")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 _compact = _ENCODER.encode
+# What the encoder writes for a string (without ensure_ascii), called directly: the encoder's
+# own method costs more than the C function it calls, for each of hundreds of thousands.
+_string = json.encoder.encode_basestring
 
 
 def rounded(value: Any, digits: int = DIGITS) -> Any:
@@ -142,7 +145,7 @@ class _Coded:
 
 def _text(value: str, style: _Style) -> str:
     # pandas' encoder writes what Python's does (non-ASCII left as is), but escapes "/".
-    text = _compact(value)
+    text = _string(value)
     return text.replace("/", "\\/") if style.pandas else text
 
 
@@ -164,7 +167,10 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
         distinct = set(values)
         if float in kinds and not all(map(math.isfinite, distinct - _NONE)):
             return None
-        text = {v: _float_text(v, digits) if type(v) is float else _compact(v) for v in distinct}
+        text = {
+            v: _float_text(v, digits) if type(v) is float else "null" if v is None else _string(v)
+            for v in distinct
+        }
         return list(map(text.__getitem__, values))
     seen: dict[tuple[type, Any], str] = {}
     cells = []
