@@ -135,6 +135,9 @@ TABLES: dict[str, tuple[str, ...]] = {
 # Tables with a row per environment and capacity type (the others have a row per pool, month,
 # license or rule).
 LINE_TABLES = ("consumption",)
+# Tables the renderers read from their frames (``ReportData.tables``), never as a record per row:
+# the consumption lines, and the license lines (an export can hold hundreds of thousands).
+LONG_TABLES = ("consumption", "licenses", "ignored_licenses")
 # The keys of the plan JSON, in the order they are written.
 PLAN_KEYS = keys(contract.PlanDocument)
 
@@ -437,8 +440,8 @@ class ReportData:
 
     @cached_property
     def brief(self) -> dict[str, Any]:
-        """The plan's data without its consumption lines, the one table with a record per
-        environment and capacity type: for the renderers that read those lines from
+        """The plan's data without its long tables (``LONG_TABLES``: a record per environment
+        and capacity type, or per license line): for the renderers, which read those from
         ``tables`` rather than a record each."""
         return plan_document(self.fields, self._small_records)
 
@@ -447,7 +450,7 @@ class ReportData:
         return {
             name: records(frame, TABLES[name])
             for name, frame in self.tables.items()
-            if name not in LINE_TABLES
+            if name not in LONG_TABLES
         }
 
     @cached_property

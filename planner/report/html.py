@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from planner.model.inputs import CAPACITY_TYPES
 from planner.planning import COMBINE_WORDS
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
-from planner.report.data import ReportData
+from planner.report.data import TABLES, ReportData, records
 from planner.report.formatting import (
     ENVIRONMENTS_SHOWN,
     FINDINGS_SHOWN_PER_CODE,
@@ -788,6 +788,7 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
     """
     data = report.brief
     lines = report.tables["consumption"]
+    licenses = report.tables["licenses"]
     names = report.names
     pool_titles = report.pool_titles
     source_titles = report.source_titles
@@ -940,10 +941,10 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
                 "matched_by": MATCHED_BY_WORDS[lic["matched_by"]],
                 "reason": lic["reason"],
             }
-            for lic in data["licenses"][:LICENSES_SHOWN]
+            for lic in records(licenses.head(LICENSES_SHOWN), TABLES["licenses"])
         ],
-        "licenses_count": number(len(data["licenses"])),
-        "licenses_more": number(max(len(data["licenses"]) - LICENSES_SHOWN, 0)),
+        "licenses_count": number(len(licenses)),
+        "licenses_more": number(max(len(licenses) - LICENSES_SHOWN, 0)),
         "ruleset": {
             "id": data["ruleset"],
             "title": data["ruleset_title"],

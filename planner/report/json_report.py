@@ -190,8 +190,8 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
 def _column_codes(values: pd.Series, digits: int, style: _Style = _PYTHON) -> _Coded | None:
     """A frame's column as :class:`_Coded` text, from its array: each distinct value found by
     pandas' hashing and encoded once, NaN and missing text as null. None where the column
-    holds other than floats or text (or, in Python's style, a value that is not finite): left
-    to the records, or to pandas."""
+    holds other than floats, whole numbers, true/false or text (or, in Python's style, a value
+    that is not finite): left to the records, or to pandas."""
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype):
         codes, distinct = pd.factorize(values.to_numpy(dtype=float))
@@ -214,11 +214,12 @@ def _column_codes(values: pd.Series, digits: int, style: _Style = _PYTHON) -> _C
         if not all(type(value) is str for value in text_values):
             return None
         texts = [_text(value, style) for value in text_values]
-    elif style.pandas and (
-        pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)
-    ):
+    elif isinstance(dtype, np.dtype) and dtype.kind in "biu":  # numpy's: no missing value
         codes, distinct = pd.factorize(values.to_numpy())
-        texts = _pandas_numbers(distinct)
+        if style.pandas:
+            texts = _pandas_numbers(distinct)
+        else:  # as the encoder writes Python's bool and int
+            texts = [_compact(value) for value in distinct.tolist()]
     else:
         return None
     if (codes < 0).any():  # a missing value: the entry after the last

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+import pandas as pd
 
 from planner.errors import printable_data
-from planner.report.data import CONSUMPTION_KEYS, ReportData, records
+from planner.report.data import CONSUMPTION_KEYS, ReportData, record_columns, records
 from planner.report.formatting import (
     ENVIRONMENTS_SHOWN,
     cost_summary,
@@ -164,7 +165,7 @@ def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any
     tenant thousands of findings of one code, an assumed estimate as many environments).
     ``findings_more`` counts the rest by code."""
     brief = report.brief
-    long_lists = ("licenses", "ignored_licenses", "findings", "assumptions")
+    long_lists = ("findings", "assumptions")
     data: dict[str, Any] = convert({k: v for k, v in brief.items() if k not in long_lists})
     # An assumption names the environments it is used for: the first few of them.
     data["assumptions"] = convert(
@@ -181,7 +182,8 @@ def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any
     data["findings"] = convert(shown)
     data["findings_count"] = len(brief["findings"])
     data["findings_more"] = more
-    lines = license_lines(brief) if brief["licenses"] else []
+    licenses = report.tables["licenses"]
+    lines = license_lines(licenses, report.tables["ignored_licenses"]) if len(licenses) else []
     data["license_lines"] = [convert(line) for line in lines]
     return data
 
@@ -359,10 +361,11 @@ def _why(row: dict[str, Any]) -> str:
     return f"short from {row['first_short']} (deficit {row['peak_deficit']}{growing})"
 
 
-def license_lines(data: dict[str, Any]) -> list[str]:
-    """How the licenses were recognised, those matched by name, and those ignored with why."""
-    licenses = data["licenses"]
-    counts = Counter(lic["matched_by"] for lic in licenses)
+def license_lines(licenses: pd.DataFrame, ignored: pd.DataFrame) -> list[str]:
+    """How the licenses were recognised, those matched by name, and those ignored with why:
+    from the tables' columns (an export can hold hundreds of thousands of lines)."""
+    matched_by = licenses["matched_by"]
+    counts = Counter(matched_by.tolist())
     out = [
         f"Licenses: {len(licenses)} rows, recognised "
         + ", ".join(
@@ -372,21 +375,28 @@ def license_lines(data: dict[str, Any]) -> list[str]:
         )
         + (f"; {counts['']} not recognised" if counts[""] else "")
     ]
+    named = record_columns(
+        licenses[(matched_by == "display_name").to_numpy()], ("display_name", "sku_given", "sku")
+    )
     by_name = sorted(
         {
-            f"'{lic['display_name'] or lic['sku_given']}' as {lic['sku']}"
-            for lic in licenses
-            if lic["matched_by"] == "display_name"
+            f"'{display_name or sku_given}' as {sku}"
+            for display_name, sku_given, sku in zip(*named.values(), strict=True)
         }
     )
     if by_name:
         out.append("  matched by display name (check them): " + _listed(by_name))
-    ignored = data.get("ignored_licenses", [])
-    if ignored:
+    if len(ignored):
+        why = record_columns(ignored, ("sku", "quantity", "reason"))
         out.append(
             "  ignored, grant no capacity (not counted): "
             + _listed(
-                sorted({f"{lic['sku']} ({lic['quantity']}): {lic['reason']}" for lic in ignored})
+                sorted(
+                    {
+                        f"{sku} ({quantity}): {reason}"
+                        for sku, quantity, reason in zip(*why.values(), strict=True)
+                    }
+                )
             )
         )
     return out

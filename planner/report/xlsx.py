@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
 from planner.planning import COMBINE_WORDS
-from planner.report.data import ReportData
+from planner.report.data import TABLES, ReportData, record_columns
 from planner.report.formatting import extension_sentence, headline, purchase_rows
 from planner.report.words import (
     CONFIDENCE_WORDS,
@@ -1031,7 +1031,7 @@ def _inputs_sheet(writer: SheetWriter, data: dict[str, Any]) -> None:
     writer.finish()
 
 
-def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
+def _licenses_sheet(writer: SheetWriter, licenses: pd.DataFrame, names: Names) -> None:
     columns = (
         Column("License"),
         Column("Part number"),
@@ -1066,7 +1066,7 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
             MATCHED_BY_WORDS[lic["matched_by"]],
             lic["reason"] or None,
         ]
-        for lic in data["licenses"]
+        for lic in _rows(licenses, TABLES["licenses"])
     ]
     # A line per license line of the exports: hundreds of thousands in a long one, streamed.
     writer.stream_table(columns, rows)
@@ -1074,6 +1074,13 @@ def _licenses_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
 
 
 RECONCILIATION_SHEET = "Reconciliation"  # only with Microsoft's figures, after Findings
+
+
+def _rows(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The records of a long table one at a time, each let go once its row is made."""
+    columns = record_columns(frame, keys)
+    for values in zip(*columns.values(), strict=True):
+        yield dict(zip(keys, values, strict=True))
 
 
 def _reconciliation_sheet(writer: SheetWriter, section: dict[str, Any]) -> None:
@@ -1423,7 +1430,7 @@ def _write_workbook(report: ReportData, path: Path) -> None:
         _reconciliation_sheet(writers[RECONCILIATION_SHEET], data["reconciliation"])
     _assumptions_sheet(writers["Assumptions"], data, report.names)
     _inputs_sheet(writers["Inputs"], data)
-    _licenses_sheet(writers["Licenses"], data, report.names)
+    _licenses_sheet(writers["Licenses"], report.tables["licenses"], report.names)
     _check_sheet(writers[CHECK_SHEET], checks)
     writers["Summary"].ws.activate()
     workbook.set_properties(
