@@ -376,13 +376,25 @@ def consumption_view(
     }
 
 
+# Findings the page lists at most, shared among the codes that have any: each code its first 20
+# (FINDINGS_SHOWN_PER_CODE), fewer when more than five codes share the hundred, but never fewer
+# than three. However many codes a large tenant raises, the page stays quick to open.
+FINDINGS_ON_PAGE = 100
+FINDINGS_ON_PAGE_PER_CODE_AT_LEAST = 3
+
+
 def _findings_view(findings: list[dict[str, Any]], names: Names) -> list[dict[str, Any]]:
     """Findings by severity; a code with many findings shows its first few and counts the rest
     (the workbook and the JSON list them all)."""
+    codes = len({f["code"] for f in findings})
+    per_code = min(
+        FINDINGS_SHOWN_PER_CODE,
+        max(FINDINGS_ON_PAGE_PER_CODE_AT_LEAST, FINDINGS_ON_PAGE // max(codes, 1)),
+    )
     out = []
     for severity in SEVERITY_ORDER:
         entries = [f for f in findings if f["severity"] == severity]
-        shown, more = findings_shown(entries, FINDINGS_SHOWN_PER_CODE)
+        shown, more = findings_shown(entries, per_code)
         out.append(
             {
                 "severity": severity,

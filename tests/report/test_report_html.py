@@ -19,11 +19,14 @@ from planner.report.charts import forecast_chart, nice_step
 from planner.report.data import report_data
 from planner.report.formatting import gb, money
 from planner.report.html import (
+    FINDINGS_ON_PAGE,
+    FINDINGS_ON_PAGE_PER_CODE_AT_LEAST,
     FINDINGS_SHOWN_PER_CODE,
     LARGEST_SHOWN,
     LICENSES_SHOWN,
     SECTIONS,
     WITH_FINDINGS_SHOWN,
+    _findings_view,
     environment,
     render_html,
     report_view,
@@ -506,12 +509,35 @@ def test_a_large_tenant_shows_what_a_reader_acts_on() -> None:
     hrefs = {a["href"] for a in page.find("a")}
     assert {"plan.xlsx", "sub%20dir/plan.json"} <= hrefs
     assert "The complete list of every environment and capacity type is in" in text
-    # The findings of one code beyond the first few are counted, not listed.
+    # The findings of one code beyond the first few are counted, not listed: the first 20, or
+    # the code's share of the hundred the page lists where more than five codes have findings.
     codes = [f["code"] for f in data["findings"]]
+    per_code = min(
+        FINDINGS_SHOWN_PER_CODE,
+        max(FINDINGS_ON_PAGE_PER_CODE_AT_LEAST, FINDINGS_ON_PAGE // len(set(codes))),
+    )
     many = codes.count("ADDON_SANDBOX_NO_DATAVERSE")
-    assert many > FINDINGS_SHOWN_PER_CODE
-    assert f"And {many - FINDINGS_SHOWN_PER_CODE} more ADDON_SANDBOX_NO_DATAVERSE findings" in text
-    assert text.count("is an add-on sandbox and is linked") == FINDINGS_SHOWN_PER_CODE
+    assert many > per_code
+    assert f"And {many - per_code} more ADDON_SANDBOX_NO_DATAVERSE findings" in text
+    assert text.count("is an add-on sandbox and is linked") == per_code
+
+
+def test_the_page_lists_at_most_a_hundred_findings_however_many_codes() -> None:
+    """Many codes with many findings each: each code shows its share of the hundred, and at
+    least three; a few codes show their first 20."""
+    findings = [
+        {"code": f"CODE_{c:02d}", "severity": "warning", "subject": f"ENV-{n}", "message": "m"}
+        for c in range(40)
+        for n in range(30)
+    ]
+    names = report_data(_large_tenant(2)).names
+    for codes, per_code in ((40, 3), (10, 10), (4, FINDINGS_SHOWN_PER_CODE)):
+        chosen = [f for f in findings if int(f["code"][-2:]) < codes]
+        view = _findings_view([{**f, "month": None} for f in chosen], names)
+        listed = sum(len(group["entries"]) for group in view)
+        assert listed == codes * per_code
+        more = {m["code"]: m["count"] for group in view for m in group["more"]}
+        assert more == {f"CODE_{c:02d}": str(30 - per_code) for c in range(codes)}
 
 
 def test_the_page_stays_small_as_the_tenant_grows() -> None:
