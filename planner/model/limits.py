@@ -29,13 +29,12 @@ MAX_COLUMNS = 1_000
 # Rows of one table or items of one JSON list: two and a half times the 200,000 environments
 # capplan is built to plan, so the largest real tenants are read, and a file longer than that is
 # refused before it is parsed. A tenant of N environments costs memory in proportion to N.
-# Measured peak resident memory (/usr/bin/time -v, the benchmark's generated inventory, 5,000 and
-# 50,000 environments, the same over 36 and 120 months): forecast to JSON 115 and 280 MB, about
-# 3.7 KB per environment, and to the text table 130 and 530 MB, about 9 KB; report (all its
-# processes, as benchmarks/bench.py samples them) 230 and 770 MB and whatif 150 and 690 MB, about
-# 12 KB each; the admin environment list as JSON about 8 KB (520 MB at 50,000). So 500,000
-# environments need from 2 to 6 GB: a large machine's work, but not all of its memory, and
-# minutes rather than an afternoon.
+# Measured peak resident memory (benchmarks/bench.py, its generated inventory, 36 months, the
+# whole process tree): at 50,000 and 200,000 environments, forecast to JSON 220 and 600 MB, about
+# 2.5 KB per environment; whatif 250 and 710 MB, about 3 KB; report 360 and 910 MB, about 4 KB.
+# The admin environment list as JSON costs more to read, about 12 KB per environment (675 MB at
+# 50,000). So 500,000 environments need from 1.5 to 7 GB: a large machine's work, but not all of
+# its memory, and minutes rather than an afternoon.
 MAX_ROWS = 500_000
 # Bytes of JSON text per object or list, at the least: Microsoft's answers spend tens of bytes on
 # each (keys are long words), PowerShell's exports more. A document with more containers than one
