@@ -239,11 +239,12 @@ def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.Dat
     out["power_platform_sku"] = out["type"].map({n: t.power_platform_sku for n, t in types.items()})
     out["counted"] = out["power_platform_sku"].isin(ruleset.consumption.counted_power_platform_skus)
     # Which estimate profile the Dataverse side uses, and whether there is a Dataverse side at all.
-    profile = np.select(
-        [is_fno, out["type"] == "default"],
-        [state, "default"],
-        default="dataverse",
-    )
+    # As objects (np.select would make fixed-width text, 56 bytes a row), the first that holds
+    # of: a finance and operations state, the default environment's profile, "dataverse".
+    profile = _repeated("dataverse", len(out))
+    profile[(out["type"] == "default").to_numpy()] = "default"
+    fno = is_fno.to_numpy()
+    profile[fno] = state.to_numpy(dtype=object)[fno]
     out["profile"] = profile
     out["has_power_platform"] = ~(is_fno & (state == "none"))
     out["operations_capacity"] = (
@@ -611,19 +612,20 @@ def _lines(
 def _stacked(parts: list[dict[str, Any]]) -> pd.DataFrame:
     """The lines of every capacity type as one table: each column's arrays (a value the same
     on every line of a type, as that value) joined once, rather than frames concatenated (pandas
-    joins text columns value by value)."""
+    joins text columns value by value). The parts are emptied as their columns are joined, so
+    that a column is never held twice for long."""
     lengths = [len(part["environment"]) for part in parts]
-    return pd.DataFrame(
-        {
-            column: np.concatenate(
-                [
-                    _repeated(part[column], length) if np.ndim(part[column]) == 0 else part[column]
-                    for part, length in zip(parts, lengths, strict=True)
-                ]
-            )
-            for column in parts[0]
-        }
-    )
+    columns: dict[str, np.ndarray] = {}
+    for column in list(parts[0]):
+        pieces = [part.pop(column) for part in parts]
+        columns[column] = np.concatenate(
+            [
+                _repeated(piece, length) if np.ndim(piece) == 0 else piece
+                for piece, length in zip(pieces, lengths, strict=True)
+            ]
+        )
+        del pieces
+    return pd.DataFrame(columns)
 
 
 def _repeated(value: Any, count: int) -> np.ndarray:
