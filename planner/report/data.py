@@ -132,11 +132,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "licenses": LICENSE_KEYS,
     "ignored_licenses": IGNORED_LICENSE_KEYS,
 }
-# Tables with a row per environment and capacity type (the others have a row per pool, month,
-# license or rule).
-LINE_TABLES = ("consumption",)
 # Tables the renderers read from their frames (``ReportData.tables``), never as a record per row:
-# the consumption lines, and the license lines (an export can hold hundreds of thousands).
+# the consumption lines (a row per environment and capacity type), and the license lines (an
+# export can hold hundreds of thousands); the other tables have a row per pool, month or rule.
 LONG_TABLES = ("consumption", "licenses", "ignored_licenses")
 # The keys of the plan JSON, in the order they are written.
 PLAN_KEYS = keys(contract.PlanDocument)
@@ -334,23 +332,37 @@ def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, A
     }
 
 
-def plan_data(plan: Plan, *, line_tables: bool = False) -> dict[str, Any]:
+def plan_data(
+    plan: Plan,
+    *,
+    line_tables: bool = False,
+    made: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None,
+) -> dict[str, Any]:
     """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
-    unrounded; with ``line_tables``, the consumption lines as a :class:`LineTable`."""
+    unrounded; with ``line_tables``, the long tables (``LONG_TABLES``) as :class:`LineTable`.
+    ``made``: the plan's ``plan_fields`` and ``plan_tables`` where they are made already."""
+    fields, frames = (plan_fields(plan), plan_tables(plan)) if made is None else made
+    # Line tables of one source hold the same lines wherever they are (see LineTable).
     sources = {"consumption": plan.consumption}
     tables: dict[str, Any] = {
-        name: LineTable(frame, TABLES[name], sources[name])
-        if line_tables and name in LINE_TABLES
+        name: LineTable(frame, TABLES[name], sources.get(name))
+        if line_tables and name in LONG_TABLES
         else records(frame, TABLES[name])
-        for name, frame in plan_tables(plan).items()
+        for name, frame in frames.items()
     }
-    return plan_document(plan_fields(plan), tables)
+    return plan_document(fields, tables)
 
 
-def comparison_data(comparison: Comparison, *, line_tables: bool = False) -> dict[str, Any]:
+def comparison_data(
+    comparison: Comparison,
+    *,
+    line_tables: bool = False,
+    baseline: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None,
+) -> dict[str, Any]:
     """The whatif JSON contract: baseline plan, and per scenario its plan and deltas; with
-    ``line_tables``, each plan's consumption lines as a :class:`LineTable` (for the writers,
-    which read no line of a scenario's plan but the JSON's)."""
+    ``line_tables``, each plan's long tables as :class:`LineTable` (for the writers, which
+    read no line of them but the JSON's). ``baseline``: the baseline's fields and tables where
+    they are made already (see :func:`plan_data`)."""
     baseline_summary = pool_summary(comparison.baseline)
     scenarios = []
     for scenario, plan in comparison.scenarios:
@@ -381,7 +393,7 @@ def comparison_data(comparison: Comparison, *, line_tables: bool = False) -> dic
         scenarios.append(entry)
     return {
         "schema_version": SCHEMA_VERSION,
-        "baseline": plan_data(comparison.baseline, line_tables=line_tables),
+        "baseline": plan_data(comparison.baseline, line_tables=line_tables, made=baseline),
         "baseline_summary": baseline_summary,
         "scenarios": scenarios,
     }
@@ -529,10 +541,13 @@ def report_data(plan: Plan | None = None, comparison: Comparison | None = None) 
         for pool in ruleset.pools:
             pool_titles.setdefault(pool.name, pool.title)
             draws_on.setdefault(pool.name, tuple(pool.draws_on))
+    fields, tables = plan_fields(plan), plan_tables(plan)
     return ReportData(
-        fields=plan_fields(plan),
-        tables=plan_tables(plan),
-        comparison=None if comparison is None else comparison_data(comparison, line_tables=True),
+        fields=fields,
+        tables=tables,
+        comparison=None
+        if comparison is None
+        else comparison_data(comparison, line_tables=True, baseline=(fields, tables)),
         pool_titles=pool_titles,
         draws_on=draws_on,
         sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),
