@@ -30,7 +30,7 @@ from planner.checks.timeline import (
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
-from planner.model.changes import AddEnvironment, LinkExistingDataverse, LinkNewDataverse
+from planner.model.changes import AddEnvironment, Change, LinkExistingDataverse, LinkNewDataverse
 from planner.model.units import format_gb
 from planner.results import Finding, findings_of
 from planner.ruleset import Addon, RuleSet
@@ -145,7 +145,9 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
 
     title = pool_title(plan, pool)
     labels = plan.forecast.months
-    planned = {c.subject: c for c in link_changes(plan)}
+    planned: dict[str, Change] = {}
+    for change in link_changes(plan):  # a sandbox linked twice is linked from the first
+        planned.setdefault(change.subject, change)
     linked_texts = (
         [
             f"is planned to be linked to Dataverse from {change.month_label}"

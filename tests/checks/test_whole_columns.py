@@ -218,7 +218,12 @@ def reference_addon_sandboxes(plan: Plan) -> list[Finding]:
     position, pool = dataverse_pool(plan)
     available = plan.forecast.available[position]
     rows = list(plan.environments.itertuples(index=False))
-    planned = {c.subject: c for c in plan.changes if c.kind in LINK_KINDS}
+    planned: dict[str, Any] = {}  # each sandbox's earliest planned link
+    for change in plan.changes:
+        if change.kind in LINK_KINDS and (
+            change.subject not in planned or change.month < planned[change.subject].month
+        ):
+            planned[change.subject] = change
     chosen: dict[str, tuple[int, int, bool]] = {}  # name -> (month, row, pool over)
     for month in reference_months(plan):
         over = bool(available[month] < -TOLERANCE_GB)
