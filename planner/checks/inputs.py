@@ -246,15 +246,19 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
             described.append(f"{environment} ({where}: {values})")
         more = len(names) - NOT_COUNTED_SHOWN
         listed = "; ".join(described) + (f"; and {more:,} more" if more > 0 else "")
-        words = environment_type_words(kind)
-        yield Finding(
-            "USAGE_NOT_COUNTED",
-            "info",
-            words,
-            f"{words} environments draw on no tenant capacity, so the usage given for "
-            f"{len(names):,} {'environment' if len(names) == 1 else 'environments'} counts "
-            f"0 GB: {listed}.",
-        )
+        yield not_counted_finding(kind, len(names), listed)
+
+
+def not_counted_finding(kind: str, count: int, listed: str) -> Finding:
+    """USAGE_NOT_COUNTED for the ``count`` environments of one kind, ``listed`` in words."""
+    words = environment_type_words(kind)
+    return Finding(
+        "USAGE_NOT_COUNTED",
+        "info",
+        words,
+        f"{words} environments draw on no tenant capacity, so the usage given for "
+        f"{count:,} {'environment' if count == 1 else 'environments'} counts 0 GB: {listed}.",
+    )
 
 
 def _casefolded(name: object) -> str:

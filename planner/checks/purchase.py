@@ -80,6 +80,27 @@ def below_minimum_licenses(plan: Plan) -> Iterator[Finding]:
             break
 
 
+def sandbox_entitlement(
+    plan: Plan,
+) -> tuple[dict[str, np.ndarray], np.ndarray, dict[int, str]]:
+    """What pays for sandboxes: per family with included sandboxes, the base licenses held in
+    each month; the sandbox add-on licenses held in each month; and each tier's add-on SKU."""
+    ruleset = plan.ruleset
+    base = {
+        name: np.sum(list(held.values()), axis=0)
+        for name, family in ruleset.families.items()
+        if family.included_sandboxes is not None and (held := _held(plan, "base", name))
+    }
+    addons = _held(plan, "sandbox_addon")
+    addon_total = np.sum(list(addons.values()), axis=0) if addons else np.zeros(plan.months)
+    tier_skus = {
+        rule.tier: rule.sku
+        for rule in ruleset.licenses
+        if rule.role == "sandbox_addon" and rule.tier
+    }
+    return base, addon_total, tier_skus
+
+
 @check("SANDBOXES_EXCEED_ENTITLEMENT", "warning")
 def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     """More sandbox environments than the licenses pay for.
@@ -95,18 +116,7 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     if plan.licenses.empty:
         return []
     ruleset = plan.ruleset
-    base = {
-        name: np.sum(list(held.values()), axis=0)
-        for name, family in ruleset.families.items()
-        if family.included_sandboxes is not None and (held := _held(plan, "base", name))
-    }
-    addons = _held(plan, "sandbox_addon")
-    addon_total = np.sum(list(addons.values()), axis=0) if addons else np.zeros(plan.months)
-    tier_skus = {
-        rule.tier: rule.sku
-        for rule in ruleset.licenses
-        if rule.role == "sandbox_addon" and rule.tier
-    }
+    base, addon_total, tier_skus = sandbox_entitlement(plan)
 
     environments = plan.environments
     types = environments["type"].to_numpy()

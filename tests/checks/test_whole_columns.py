@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from planner import checks
 from planner.checks import REGISTRY, run_checks
+from planner.checks.inputs import not_counted_finding
 from planner.checks.integration import purchase_text, purchase_texts
-from planner.checks.purchase import _held
+from planner.checks.purchase import sandbox_entitlement
 from planner.checks.registry import Check
 from planner.checks.timeline import (
     LINK_KINDS,
@@ -39,7 +40,7 @@ from planner.checks.timeline import (
 from planner.engine.forecast import TOLERANCE_GB
 from planner.model.inputs import ENVIRONMENT_TYPES
 from planner.model.units import format_gb
-from planner.model.vocabulary import capacity_type_words, environment_type_words
+from planner.model.vocabulary import capacity_type_words
 from planner.planning import build_plan, month_labels
 from planner.report.data import FINDING_KEYS, finding_records
 from planner.results import SEVERITIES, Finding, Plan, findings_of
@@ -159,14 +160,9 @@ def reference_sandboxes(plan: Plan) -> list[Finding]:
     if plan.licenses.empty:
         return []
     ruleset = plan.ruleset
-    base = {
-        name: np.sum(list(held.values()), axis=0)
-        for name, family in ruleset.families.items()
-        if family.included_sandboxes is not None and (held := _held(plan, "base", name))
-    }
-    addons = _held(plan, "sandbox_addon")
-    addon_total = np.sum(list(addons.values()), axis=0) if addons else np.zeros(plan.months)
-    tier_skus = {r.tier: r.sku for r in ruleset.licenses if r.role == "sandbox_addon" and r.tier}
+    # What pays for sandboxes is the check's own (not rewritten); this reading checks how the
+    # sandboxes are matched against it, row by row.
+    base, addon_total, tier_skus = sandbox_entitlement(plan)
     rows = list(plan.environments.itertuples(index=False))
     # Included sandboxes (type sandbox) first, then add-ons by the month they appear.
     order = sorted(
@@ -355,17 +351,7 @@ def reference_not_counted(plan: Plan) -> list[Finding]:
             described.append(f"{name} ({place}: {values})")
         more = len(names) - 5
         listed = "; ".join(described) + (f"; and {more:,} more" if more > 0 else "")
-        words = environment_type_words(kind)
-        findings.append(
-            Finding(
-                "USAGE_NOT_COUNTED",
-                "info",
-                words,
-                f"{words} environments draw on no tenant capacity, so the usage given for "
-                f"{len(names):,} {'environment' if len(names) == 1 else 'environments'} counts "
-                f"0 GB: {listed}.",
-            )
-        )
+        findings.append(not_counted_finding(kind, len(names), listed))
     return findings
 
 
