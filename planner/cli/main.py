@@ -517,8 +517,9 @@ def forecast(options: dict[str, Any]) -> None:
     data = report_data(plan)
     output_format = options["output_format"]
     if output_format == "json" and options["output"]:
-        # Into the file as it is made: a large tenant's JSON is never held as one text.
-        atomic_write(options["output"], lambda path: write_json(data, path))
+        # Into the file as it is made: a large tenant's JSON is never held as one text. Its
+        # long tables are written by a child process beside the rest.
+        atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
         finish([plan], options["fail_on"])
         return
     if output_format == "json":
@@ -887,7 +888,7 @@ def whatif(options: dict[str, Any]) -> None:
         )
     data = report_data(comparison=comparison)
     if options["output_format"] == "json" and options["output"]:
-        atomic_write(options["output"], lambda path: write_json(data, path))
+        atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
         finish(every_plan(comparison), options["fail_on"])
         return
     render = {

@@ -20,16 +20,15 @@ import errno
 import json
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from planner.errors import InputError
+from planner.parallel import Beside, can_fork
 
 STAGING_PREFIX = ".capplan-staging-"
 STAGING_SUFFIX = ".tmp"
@@ -147,7 +146,7 @@ def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = Fals
                 stagings[folder] = _new_staging(folder, target.given)
             staged.append(stagings[folder] / f"{number}-{target.final.name or 'output'}")
         writers = [(path, write) for path, (_, write) in zip(staged, targets, strict=True)]
-        if parallel and len(writers) > 1 and hasattr(os, "fork"):
+        if parallel and len(writers) > 1 and can_fork():
             _write_in_parallel(writers)
         else:
             for path, write in writers:
@@ -312,61 +311,8 @@ def release_memory() -> None:
 
 
 def _write_in_parallel(writers: list[tuple[Path, Writer]]) -> None:
-    """The last writer in a forked child, the others here; a child's failure is re-raised."""
-    # Imported only where a child is started: every other command runs without it.
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
+    """The last writer in a forked child, the others here; a child's failure is raised here."""
     temporary, write = writers[-1]
-    child = context.Process(target=_child, args=(write, temporary, sender), daemon=True)
-    # Ctrl-C reaches the whole process group. The child ignores it (the parent stops the
-    # child); blocked around the fork, an interrupt cannot reach the child before it does.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        child.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    sender.close()
-    try:
-        for temporary, write in writers[:-1]:
-            write(temporary)
-        try:
-            message = receiver.recv()
-        except EOFError:  # the child ended without a word: it was killed
-            message = None
-        child.join()
-    except BaseException:
-        child.kill()
-        child.join()
-        raise
-    finally:
-        receiver.close()
-    if message is not None:
-        name, code, text, filename = message
-        if name == "InputError":
-            raise InputError(**text)
-        if code is not None:
-            raise OSError(code, text, filename)
-        raise RuntimeError(f"{name}: {text}")
-    if child.exitcode != 0:
-        raise RuntimeError(f"a report writer stopped (status {child.exitcode})")
-
-
-def _child(write: Writer, temporary: Path, sender: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        write(temporary)
-    except BaseException as error:  # reported to the parent, which raises it there
-        if isinstance(error, InputError):
-            fields = ("message", "file", "location", "expected")
-            sender.send(("InputError", None, {key: getattr(error, key) for key in fields}, None))
-        elif isinstance(error, OSError) and error.errno is not None:
-            sender.send((type(error).__name__, error.errno, error.strerror, error.filename))
-        else:
-            sender.send((type(error).__name__, None, str(error), None))
-        sender.close()
-        os._exit(1)
-    sender.send(None)
-    sender.close()
+    with Beside(lambda: write(temporary)):
+        for path, writer in writers[:-1]:
+            writer(path)

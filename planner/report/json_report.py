@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import json_safe
+from planner.parallel import Beside, can_fork
 from planner.report.data import (
     SCHEMA_VERSION,
     TABLES,
@@ -396,6 +400,9 @@ class _Written:
 
     shared: set[_LineKey] = field(default_factory=set)
     laid: dict[_LineKey, _Laid] = field(default_factory=dict)
+    # Where a child process writes the document's long tables (see _Beside): each is left out
+    # here, where the rest of the document is written.
+    beside: _Beside | None = None
 
 
 def _shared_line_tables(value: Any) -> set[_LineKey]:
@@ -450,6 +457,9 @@ def _layout(
     written piece by piece. ``written``: see :class:`_Written` (made here when not given)."""
     if written is None:
         written = _Written(_shared_line_tables(value))
+    if written.beside is not None and written.beside.takes(value):
+        written.beside.reached()
+        return
     pad = "  " * (depth + 1)
     end = "\n" + "  " * depth
     if isinstance(value, pd.DataFrame):
@@ -490,9 +500,13 @@ def _layout(
 def dump(data: dict[str, Any], handle: TextIO) -> None:
     """JSON laid out for reading and diffing, every float rounded to ``DIGITS`` decimals,
     written to ``handle`` as it is made."""
-    # Characters a terminal acts on are written as \u escapes, piece by piece as they go out.
-    _layout(data, 0, lambda text: handle.write(json_safe(text)))
+    _layout(data, 0, _writer(handle))
     handle.write("\n")
+
+
+def _writer(handle: TextIO) -> Callable[[str], Any]:
+    # Characters a terminal acts on are written as \u escapes, piece by piece as they go out.
+    return lambda text: handle.write(json_safe(text))
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -520,11 +534,163 @@ def render_json(data: ReportData) -> str:
     return dumps(_document(data))
 
 
-def write_json(data: ReportData, path: str | Path) -> None:
+def write_json(data: ReportData, path: str | Path, *, beside: bool = False) -> None:
     """:func:`render_json` straight into a file (use inside ``atomic_write``): the large tables
-    are encoded and written a run of rows at a time, never held as one text."""
-    with open(path, "w", encoding="utf-8") as handle:
-        dump(_document(data), handle)
+    are encoded and written a run of rows at a time, never held as one text.
+
+    With ``beside``, where the system can fork and the document's long tables hold at least
+    ``LINES_BESIDE`` lines, a child process writes those tables while this one writes the rest
+    (use it where no other child is at work: one per core)."""
+    write_document(_document(data), path, beside=beside)
+
+
+def write_document(document: dict[str, Any], path: str | Path, *, beside: bool = False) -> None:
+    """:func:`dump` into a file; ``beside``: see :func:`write_json`."""
+    long_tables = _long_tables(document) if beside and can_fork() else []
+    if not long_tables:
+        with open(path, "w", encoding="utf-8") as handle:
+            dump(document, handle)
+        return
+    split = _Beside(Path(path), long_tables, _shared_line_tables(document))
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            split.output = handle
+            _layout(document, 0, split.write, written=_Written(split.shared, beside=split))
+            split.write("\n")
+            split.finish(handle)
+    except BaseException:
+        split.stop()
+        raise
+    finally:
+        split.discard()
+
+
+# Lines of the long tables (the consumption lines, a line per environment and capacity type)
+# from which write_json(beside=True) has a child process write them: below it, starting the
+# child costs about what it saves.
+LINES_BESIDE = 20_000
+
+
+def _long_tables(value: Any, depth: int = 0, key: str = "") -> list[tuple[Any, int, str]]:
+    """The tables of at least ``LINES_BESIDE`` lines in ``value``, each with the depth and key
+    :func:`_layout` meets it at, in the order it does."""
+    if isinstance(value, pd.DataFrame | LineTable):
+        lines = len(value) if isinstance(value, pd.DataFrame) else len(value.frame)
+        return [(value, depth, key)] if lines >= LINES_BESIDE else []
+    found: list[tuple[Any, int, str]] = []
+    if isinstance(value, dict):
+        for inner_key, item in value.items():
+            found += _long_tables(item, depth + 1, str(inner_key))
+    elif isinstance(value, list) and value and isinstance(value[0], dict) and _nested(value[0]):
+        for item in value:
+            if _nested(item):
+                found += _long_tables(item, depth + 1)
+    return found
+
+
+class _Beside:
+    """A document written by two processes at once: a forked child writes its long tables, this
+    process the rest, each part into its own file; the parts are then joined in order.
+
+    The child starts where this process reaches the first long table: the text before it is in
+    the output file already, and the child writes that table straight after it (the two share
+    the file's position), each later one into a file of its own. This process writes what
+    follows each long table into a file of its own. Once the child is done, those files are
+    appended to the output in turn."""
+
+    def __init__(
+        self, path: Path, tables: list[tuple[Any, int, str]], shared: set[_LineKey]
+    ) -> None:
+        self.path = path
+        self.tables = tables
+        self.shared = shared
+        self._ids = {id(table) for table, _, _ in tables}
+        self.output: TextIO | None = None
+        self._reached = 0
+        self._child: Beside | None = None
+        self._parts: list[Path] = []
+
+    def _part(self, whose: str, index: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{whose}-{index}.part")
+
+    def write(self, text: str) -> None:
+        """Text of the document for this process's current part."""
+        assert self.output is not None
+        self.output.write(json_safe(text))
+
+    def takes(self, value: Any) -> bool:
+        return id(value) in self._ids
+
+    def reached(self) -> None:
+        """This process has reached the next long table: the child writes it; what follows
+        goes into a file of its own."""
+        assert self.output is not None
+        if self._reached == 0:
+            self.output.flush()
+            self._child = Beside(partial(self._write_tables, self.output))
+        else:
+            self.output.close()
+        self._reached += 1
+        part = self._part("here", self._reached)
+        self._parts.append(part)
+        self.output = open(part, "w", encoding="utf-8")  # noqa: SIM115 - closed in turn
+
+    def _write_tables(self, first: TextIO) -> None:
+        """In the child: each long table as :func:`_layout` writes it, the first into the
+        output after the text before it, the others into files of their own."""
+        written = _Written(self.shared)
+        for index, (table, depth, key) in enumerate(self.tables):
+            if index == 0:
+                _layout(table, depth, _writer(first), key, written)
+                first.flush()
+                continue
+            with open(self._part("there", index), "w", encoding="utf-8") as handle:
+                _layout(table, depth, _writer(handle), key, written)
+
+    def finish(self, handle: TextIO) -> None:
+        """Wait for the child, then append the parts to the output in order."""
+        assert self.output is not None and self._child is not None
+        if self._reached != len(self.tables):
+            raise RuntimeError("the JSON writer met its long tables other than it found them")
+        self.output.close()
+        self._child.join()
+        handle.flush()
+        descriptor = handle.fileno()
+        os.lseek(descriptor, 0, os.SEEK_END)  # past what the child wrote
+        for index in range(1, len(self.tables) + 1):
+            _append(self._part("here", index), descriptor)
+            if index < len(self.tables):
+                _append(self._part("there", index), descriptor)
+
+    def stop(self) -> None:
+        if self._child is not None:
+            self._child.stop()
+        if self.output is not None:
+            self.output.close()
+
+    def discard(self) -> None:
+        for index in range(1, len(self.tables) + 1):
+            self._part("here", index).unlink(missing_ok=True)
+            self._part("there", index).unlink(missing_ok=True)
+
+
+def _append(source: Path, descriptor: int) -> None:
+    """The file at ``source`` appended to the open file ``descriptor``, copied by the system
+    where it can."""
+    with open(source, "rb") as part:
+        size = os.fstat(part.fileno()).st_size
+        try:
+            while size > 0:
+                copied = os.copy_file_range(part.fileno(), descriptor, size)
+                if copied == 0:
+                    break
+                size -= copied
+        except (AttributeError, OSError):
+            pass
+        if size > 0:  # copy_file_range is missing, or refused these files
+            part.seek(-size, os.SEEK_END)
+            with os.fdopen(os.dup(descriptor), "wb") as sink:
+                shutil.copyfileobj(part, sink)
 
 
 def render_reconcile_json(report: ReportData) -> str:

@@ -1,0 +1,179 @@
+"""A JSON document written by two processes (its long tables by a forked child, the rest here)
+is the same text as one written by one, and a failure on either side leaves no part behind."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from planner.errors import InputError
+from planner.ingest import load_inputs
+from planner.model.changes import AddEnvironment, AddLicenses, Scenario
+from planner.parallel import Beside
+from planner.planning import build_plan
+from planner.report import json_report
+from planner.report.data import LineTable, report_data
+from planner.ruleset import resolve_ruleset
+from planner.scenarios.compare import compare
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="a child is started by fork")
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _frame(rows: int, prefix: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "environment": [
+                f"{prefix}-{n}" if n % 7 else ',\n    {"x": "/\u2028"}\n' for n in range(rows)
+            ],
+            "gb": [n / 3 if n % 11 else float("nan") for n in range(rows)],
+            "basis": ["measured", "estimated\nby type", None] * (rows // 3) + [None] * (rows % 3),
+        }
+    )
+
+
+def _table(source: pd.DataFrame) -> LineTable:
+    keys = ("environment", "gb", "basis")
+    return LineTable(source.loc[:, list(keys)], keys, source)
+
+
+def _document() -> dict[str, Any]:
+    """Long tables at several depths, two of one source (the second is the first's text again),
+    a frame written as pandas writes it, and short tables and records between them."""
+    shared = _frame(40, "ENV")
+    return {
+        "head": {"n": 1, "text": "before"},
+        "consumption": _frame(50, "LINE"),
+        "baseline": {"consumption": _table(shared), "short": _table(_frame(4, "S"))},
+        "records": [{"a": n, "b": f"r{n}"} for n in range(30)],
+        "scenarios": [
+            {"name": "a", "plan": {"consumption": _table(shared)}},
+            {"name": "b", "plan": {"deeper": {"consumption": _table(_frame(35, "B"))}}},
+        ],
+        "tail": "after",
+    }
+
+
+@pytest.mark.parametrize("lines", [1, 30, 45, 10_000])
+def test_a_document_written_beside_is_the_text_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
+) -> None:
+    monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)  # several runs of records
+    document = _document()
+    target = tmp_path / "plan.json"
+    json_report.write_document(document, target, beside=True)
+    assert target.read_text(encoding="utf-8") == json_report.dumps(document)
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
+
+
+def _samples() -> Any:
+    return load_inputs(
+        [str(SAMPLES / "licenses-graph.json"), str(SAMPLES / "environments-inventory.csv")]
+    )
+
+
+@pytest.mark.parametrize("kind", ["plan", "licenses only", "new sandbox"])
+def test_the_plan_and_whatif_json_are_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    ruleset = resolve_ruleset(None, "2026-12")
+    inputs = _samples()
+    if kind == "plan":
+        data = report_data(build_plan(inputs, ruleset, "2026-12", 12))
+    else:
+        change = (
+            AddLicenses(sku="DYN365_FINANCE", quantity=5)
+            if kind == "licenses only"
+            else AddEnvironment(
+                name="NEW SB", type="addon_sandbox", tier=2, sizes={"operations_database_gb": 5.0}
+            )
+        )
+        comparison = compare(inputs, [Scenario(kind, (change,))], ruleset, "2026-12", 12)
+        data = report_data(comparison=comparison)
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    json_report.write_json(data, one)
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 1)
+    json_report.write_json(data, two, beside=True)
+    assert two.read_bytes() == one.read_bytes()
+    json.loads(two.read_text(encoding="utf-8"))
+
+
+def test_a_failure_in_the_child_is_raised_here_and_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 10)
+
+    def full(*args: Any) -> None:  # only the child writes a frame: the long table
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(json_report, "_frame_json", full)
+    document = {"before": 1, "lines": _frame(20, "L"), "after": [{"a": 1}]}
+    with pytest.raises(OSError) as raised:
+        json_report.write_document(document, tmp_path / "plan.json", beside=True)
+    assert raised.value.errno == errno.ENOSPC
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_failure_here_stops_the_child_and_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 10)
+    started: list[Beside] = []
+
+    class Recorded(Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    def interrupted(*args: Any) -> bool:  # the records after the long table, written here
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json_report, "Beside", Recorded)
+    monkeypatch.setattr(json_report, "_flat_columns", interrupted)
+    document = {"lines": _table(_frame(20, "L")), "then": _table(_frame(20, "M")), "r": [{"a": 1}]}
+    with pytest.raises(KeyboardInterrupt):
+        json_report.write_document(document, tmp_path / "plan.json", beside=True)
+    assert len(started) == 1 and not started[0]._process.is_alive()
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
+
+
+def _fails_with(error: BaseException) -> None:
+    raise error
+
+
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [
+        (InputError("bad cell", file="f.csv", location="row 2", expected="a number"), InputError),
+        (OSError(errno.EACCES, "Permission denied", "x.json"), PermissionError),
+        (ValueError("odd"), RuntimeError),
+    ],
+    ids=["bad input", "os error", "other"],
+)
+def test_a_childs_failure_is_raised_as_its_own(error: BaseException, raised: type) -> None:
+    with pytest.raises(raised) as caught:
+        Beside(lambda: _fails_with(error)).join()
+    if isinstance(error, InputError):
+        assert (caught.value.message, caught.value.location) == ("bad cell", "row 2")
+    elif isinstance(error, OSError):
+        assert (caught.value.errno, caught.value.filename) == (errno.EACCES, "x.json")
+    else:
+        assert "ValueError: odd" in str(caught.value)
+
+
+def test_a_killed_child_is_a_failure() -> None:
+    with pytest.raises(RuntimeError, match="status"):
+        Beside(lambda: os._exit(3)).join()
+
+
+def test_a_context_stops_the_child_when_the_body_fails() -> None:
+    with pytest.raises(KeyboardInterrupt), Beside(lambda: os.pause()) as child:
+        raise KeyboardInterrupt
+    assert not child._process.is_alive()
