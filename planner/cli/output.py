@@ -145,7 +145,12 @@ def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = Fals
             if folder not in stagings:
                 stagings[folder] = _new_staging(folder, target.given)
             staged.append(stagings[folder] / f"{number}-{target.final.name or 'output'}")
-        writers = [(path, write) for path, (_, write) in zip(staged, targets, strict=True)]
+        mask = os.umask(0)
+        os.umask(mask)
+        writers = [
+            (path, _sealed(write, target, mask))
+            for path, target, (_, write) in zip(staged, resolved, targets, strict=True)
+        ]
         if parallel and len(writers) > 1 and can_fork():
             _write_in_parallel(writers)
         else:
@@ -203,16 +208,26 @@ def _new_staging(folder: Path, given: str) -> Path:
         raise _write_error(error, given) from None
 
 
+def _sealed(write: Writer, target: _Target, mask: int) -> Writer:
+    """``write``, then the staged file given its final permissions and flushed to disk, by the
+    process that wrote it as soon as it is written: a file finished early is flushed while
+    another is still being written (a report's page and JSON while its workbook is built)."""
+
+    def sealed(path: Path) -> None:
+        write(path)
+        if not target.special:
+            os.chmod(path, target.mode if target.mode is not None else 0o666 & ~mask)
+            _fsync(path)
+
+    return sealed
+
+
 def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Path]) -> None:
-    """Flush every staged file, record the moves, then make them."""
-    mask = os.umask(0)
-    os.umask(mask)
+    """Record the moves of the staged files (each flushed already), then make them."""
     moves: dict[Path, list[tuple[str, str]]] = {}
     for target, path in zip(resolved, staged, strict=True):
         if target.special:
             continue
-        os.chmod(path, target.mode if target.mode is not None else 0o666 & ~mask)
-        _fsync(path)
         moves.setdefault(path.parent, []).append((path.name, str(target.final)))
     for staging, pairs in moves.items():
         journal = staging / JOURNAL
