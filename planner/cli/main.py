@@ -24,6 +24,7 @@ import click
 
 from planner import __version__
 from planner.cli.interrupt import interrupted_while_starting
+from planner.cli.memory import keep_freed_memory
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
@@ -690,7 +691,8 @@ def report(options: dict[str, Any]) -> None:
     if options["batch_dir"]:
         report_batch(options)
         return
-    from planner.cli.output import release_memory, write_all
+    from planner.cli.memory import release_memory
+    from planner.cli.output import write_all
     from planner.planning import validate_horizon
     from planner.report.data import TABLES, records, report_data
     from planner.report.formatting import HEADLINE_KEYS, headline
@@ -1339,6 +1341,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # One short run allocates hundreds of thousands of small objects (records, cells) and frees
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
+    keep_freed_memory()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
     except KeyboardInterrupt:  # between click's own handling and the interpreter's

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -311,18 +310,6 @@ def _fsync(path: Path) -> None:
 def _discard(stagings: Iterable[Path]) -> None:
     for staging in stagings:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def release_memory() -> None:
-    """Hand memory the run has freed back to the system, so a child process forked next does
-    not start with it. (What the plan leaves in reference cycles is a few thousand small
-    objects: collecting them would take longer than it saves.)"""
-    if sys.platform.startswith("linux"):
-        # glibc keeps freed small blocks for reuse; malloc_trim returns whole free pages.
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _write_in_parallel(writers: list[tuple[Path, Writer]]) -> None:
