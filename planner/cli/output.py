@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import InputError
-from planner.parallel import Beside, can_fork
+from planner.report.parallel import Beside, can_fork
 
 STAGING_PREFIX = ".capplan-staging-"
 STAGING_SUFFIX = ".tmp"

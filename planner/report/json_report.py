@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import json_safe
-from planner.parallel import Beside, can_fork
 from planner.report.data import (
     SCHEMA_VERSION,
     TABLES,
@@ -30,6 +29,7 @@ from planner.report.data import (
     ReportData,
     plan_document,
 )
+from planner.report.parallel import Beside, can_fork
 from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3

@@ -15,10 +15,10 @@ import pytest
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.model.changes import AddEnvironment, AddLicenses, Scenario
-from planner.parallel import Beside
 from planner.planning import build_plan
 from planner.report import json_report
 from planner.report.data import LineTable, report_data
+from planner.report.parallel import Beside
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare
 
