@@ -8,6 +8,7 @@ autoescaping is on, so text from an input file (an environment name, a file name
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -25,7 +26,6 @@ from planner.report.formatting import (
     ENVIRONMENTS_SHOWN,
     FINDINGS_SHOWN_PER_CODE,
     cost_summary,
-    findings_shown,
     gb,
     money,
     number,
@@ -33,6 +33,7 @@ from planner.report.formatting import (
     purchase_rows,
     signed_gb,
 )
+from planner.report.tallies import OTHER_SEVERITY, SEVERITY_ORDER, Findings, Lines
 from planner.report.words import (
     CAPACITY_TYPE_WORDS,
     CONFIDENCE_WORDS,
@@ -53,7 +54,6 @@ from planner.resources import bundled_dir
 from planner.ruleset.catalog import MATCHED_BY_WORDS
 
 TEMPLATE = "report.html.j2"
-SEVERITY_ORDER = ("error", "warning", "info")
 SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Info"}
 SEVERITY_COUNTED = {
     "error": ("error", "errors"),
@@ -90,6 +90,17 @@ RECONCILIATION_SECTION = (
 RECONCILIATION_SECTION_AFTER = "findings"
 BASELINE_NAME = "Baseline"
 
+# The columns of a consumption line the page lists.
+CONSUMPTION_COLUMNS = (
+    "environment",
+    "pool",
+    "capacity_type",
+    "environment_type",
+    "power_platform",
+    "gb",
+    "confidence",
+    "basis",
+)
 # The page shows what a reader acts on and stays small at any tenant size; the workbook and the
 # JSON hold every line. How many environments (and findings per code) the page lists:
 LARGEST_SHOWN = 20
@@ -255,31 +266,17 @@ def _consumption_groups(
     return out
 
 
-def _type_totals(frame: pd.DataFrame, titles: Names | None = None) -> list[dict[str, Any]]:
+def _type_totals(lines: Lines, titles: Names | None = None) -> list[dict[str, Any]]:
     """Per capacity type: its pool, the GB counted, and how many lines are measured, estimated
     or unknown (counted as 0 GB)."""
-    if frame["capacity_type"].isna().any():
-        frame = frame[frame["capacity_type"].notna()]
-    if frame.empty:
+    if not len(lines.kinds):
         return []
-    # Each column's words compared once, not once per line.
-    kinds, distinct = pd.factorize(frame["capacity_type"].to_numpy(dtype=object))
-    confidence, certainty = pd.factorize(frame["confidence"].to_numpy(dtype=object))
-    certainty = list(certainty)
-    found = len(distinct)
-    gb_sums = pd.Series(frame["gb"].to_numpy(dtype=float)).groupby(kinds).sum().to_numpy()
-    sizes = np.bincount(kinds, minlength=found)
-
-    def lines_with(word: str) -> np.ndarray:
-        if word not in certainty:
-            return np.zeros(found, dtype=int)
-        return np.bincount(kinds[confidence == certainty.index(word)], minlength=found)
-
-    measured_lines, unknown_lines = lines_with("measured"), lines_with("unknown")
-    first_line = np.full(found, len(kinds))
-    np.minimum.at(first_line, kinds, np.arange(len(kinds)))
-    pools = frame["pool"].to_numpy(dtype=object)[first_line]
-    position = {kind: index for index, kind in enumerate(distinct.tolist())}
+    gb_sums = lines.kind_totals()
+    sizes = lines.kind_counts()
+    measured_lines = lines.kind_counts(lines.measured)
+    unknown_lines = lines.kind_counts(lines.unknown)
+    pools = lines.frame["pool"].to_numpy(dtype=object)[lines.kind_first]
+    position = {kind: index for index, kind in enumerate(lines.kinds.tolist())}
     order = [t for t in CAPACITY_TYPES if t in position]
     order += sorted(t for t in position if t not in order)
     rows = []
@@ -318,60 +315,88 @@ def _file_links(files: dict[str, str] | None) -> list[dict[str, str | None]]:
     ]
 
 
+def _first_by_name(
+    codes: np.ndarray, names: np.ndarray, count: int, before: np.ndarray | None = None
+) -> list[int]:
+    """The first ``count`` of ``codes`` ordered by name, ignoring case (equal names keep their
+    order, or the order of ``before`` where given): as a sort of them all would give them."""
+    if before is not None:
+        codes = codes[np.argsort(before[codes], kind="stable")]
+    return heapq.nsmallest(count, codes.tolist(), key=lambda code: names[code].casefold())
+
+
 def consumption_view(
-    frame: pd.DataFrame,
-    findings: list[dict[str, Any]],
+    lines: Lines,
+    findings: Findings,
     files: dict[str, str] | None = None,
     titles: Names | None = None,
 ) -> dict[str, Any]:
     """The Consumption section: totals per capacity type, the largest environments and those
     with findings, each with its lines. Every line of every environment stays in the workbook
     and the JSON (``files``: their paths relative to the page, where they were written)."""
-    names = frame["environment"].astype(str)
-    totals = frame["gb"].astype(float).groupby(names.to_numpy(), sort=False).sum()
-    count = len(totals)
+    names = lines.environments
+    count = len(names)
     # The largest first; equal totals by name, as elsewhere.
+    totals = pd.Series(lines.environment_totals())
     candidates = totals.nlargest(LARGEST_SHOWN, keep="all")
-    largest = sorted(candidates.index, key=lambda n: (-candidates[n], n.casefold()))
-    largest = largest[:LARGEST_SHOWN]
+    largest = [
+        code
+        for code, _ in sorted(
+            zip(candidates.index.tolist(), candidates.tolist(), strict=True),
+            key=lambda item: (-item[1], names[item[0]].casefold()),
+        )
+    ][:LARGEST_SHOWN]
 
-    rank = {severity: position for position, severity in enumerate(SEVERITY_ORDER)}
-    known = set(totals.index.tolist())
-    codes: dict[str, dict[str, int]] = {}
-    for finding in findings:
-        subject = str(finding["subject"])
-        if subject in known:
-            worst = codes.setdefault(subject, {})
-            worst[finding["code"]] = min(
-                worst.get(finding["code"], len(rank)), rank.get(finding["severity"], len(rank))
-            )
-    flagged = sorted(codes, key=lambda n: (min(codes[n].values()), n.casefold()))
+    # Environments with findings: the worst severity of each, and its first finding (equal
+    # severities and names keep the order of the findings).
+    about = np.flatnonzero(lines.subject >= 0)
+    subject = lines.subject[about]
+    worst = np.full(count, OTHER_SEVERITY + 1)
+    np.minimum.at(worst, subject, findings.rank[about])
+    first = np.full(count, len(findings.records))
+    np.minimum.at(first, subject, about)
+    flagged = int(np.count_nonzero(worst <= OTHER_SEVERITY))
     # When every environment is among the largest, one list says it all.
     every = len(largest) == count
-    flagged_shown = [] if every else flagged[:WITH_FINDINGS_SHOWN]
+    flagged_shown: list[int] = []
+    for rank in range(OTHER_SEVERITY + 1):
+        if every or len(flagged_shown) == WITH_FINDINGS_SHOWN:
+            break
+        flagged_shown += _first_by_name(
+            np.flatnonzero(worst == rank), names, WITH_FINDINGS_SHOWN - len(flagged_shown), first
+        )
 
-    wanted = set(largest) | set(flagged_shown)
-    subset = frame[names.isin(wanted).to_numpy()]
+    wanted = np.zeros(count + 1, dtype=bool)  # the last place answers for code -1
+    wanted[[*largest, *flagged_shown]] = True
     groups = {
         group["environment"]: group
-        for group in _consumption_groups(subset.to_dict(orient="records"), titles)
+        for group in _consumption_groups(
+            lines.records(np.flatnonzero(wanted[lines.environment]), CONSUMPTION_COLUMNS), titles
+        )
     }
+    codes: dict[str, dict[str, int]] = {}
+    for position in about[wanted[subject]].tolist():
+        finding = findings.records[position]
+        worst_of = codes.setdefault(names[lines.subject[position]], {})
+        worst_of[finding["code"]] = min(
+            worst_of.get(finding["code"], OTHER_SEVERITY), int(findings.rank[position])
+        )
     for name, group in groups.items():
         if name in codes:
             group["findings"] = sorted(codes[name], key=lambda c: (codes[name][c], c))
-    shown = len(wanted)
+    shown = int(np.count_nonzero(wanted))
     return {
         "environment_count": number(count),
-        "line_count": number(len(frame)),
+        "line_count": number(len(lines.frame)),
         "complete": shown == count,
         "every": every,
         "shown_count": number(shown),
-        "totals": _type_totals(frame, titles),
-        "largest": [groups[name] for name in largest],
+        "totals": _type_totals(lines, titles),
+        "largest": [groups[names[code]] for code in largest],
         "largest_count": len(largest),
-        "with_findings": [groups[name] for name in flagged_shown],
-        "with_findings_count": number(len(flagged)),
-        "with_findings_more": number(len(flagged) - len(flagged_shown)),
+        "with_findings": [groups[names[code]] for code in flagged_shown],
+        "with_findings_count": number(flagged),
+        "with_findings_more": number(flagged - len(flagged_shown)),
         "files": _file_links(files),
     }
 
@@ -383,24 +408,24 @@ FINDINGS_ON_PAGE = 100
 FINDINGS_ON_PAGE_PER_CODE_AT_LEAST = 3
 
 
-def _findings_view(findings: list[dict[str, Any]], names: Names) -> list[dict[str, Any]]:
+def _findings_view(findings: list[dict[str, Any]] | Findings, names: Names) -> list[dict[str, Any]]:
     """Findings by severity; a code with many findings shows its first few and counts the rest
     (the workbook and the JSON list them all)."""
-    codes = len({f["code"] for f in findings})
+    if not isinstance(findings, Findings):
+        findings = Findings.of(findings)
     per_code = min(
         FINDINGS_SHOWN_PER_CODE,
-        max(FINDINGS_ON_PAGE_PER_CODE_AT_LEAST, FINDINGS_ON_PAGE // max(codes, 1)),
+        max(FINDINGS_ON_PAGE_PER_CODE_AT_LEAST, FINDINGS_ON_PAGE // max(findings.code_count, 1)),
     )
     out = []
-    for severity in SEVERITY_ORDER:
-        entries = [f for f in findings if f["severity"] == severity]
-        shown, more = findings_shown(entries, per_code)
+    for rank, severity in enumerate(SEVERITY_ORDER):
+        shown, more = findings.shown(rank, per_code)
         out.append(
             {
                 "severity": severity,
                 "word": SEVERITY_WORDS[severity],
-                "count": len(entries),
-                "entries": [_finding_view(f, names) for f in shown],
+                "count": int(np.count_nonzero(findings.rank == rank)),
+                "entries": [_finding_view(findings.records[i], names) for i in shown.tolist()],
                 "more": [{"code": code, "count": number(count)} for code, count in more.items()],
             }
         )
@@ -805,12 +830,9 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
     pool_titles = report.pool_titles
     source_titles = report.source_titles
     shortfall_of = {s["pool"]: s for s in data["shortfalls"]}
-    unknown_lines = {
-        str(pool): int(count)
-        for pool, count in lines.loc[lines["confidence"] == "unknown", "pool"]
-        .value_counts()
-        .items()
-    }
+    finding_columns = Findings.of(data["findings"])
+    line_columns = Lines.of(lines, finding_columns)
+    unknown_lines = line_columns.unknown_by_pool()
 
     summary = [
         {
@@ -870,8 +892,8 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
         for e in data["entitlement"]
     ]
 
-    consumption = consumption_view(lines, data["findings"], files, names)
-    findings = _findings_view(data["findings"], names)
+    consumption = consumption_view(line_columns, finding_columns, files, names)
+    findings = _findings_view(finding_columns, names)
 
     used_sources = {e["source"] for e in data["entitlement"]}
     sources = [

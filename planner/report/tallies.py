@@ -1,0 +1,190 @@
+"""The long tables as the page counts them: each column read once, as codes and arrays.
+
+A large tenant has hundreds of thousands of consumption lines and tens of thousands of findings,
+and the page lists a few dozen of them. What it needs of the rest (totals per environment and
+per capacity type, how many lines are measured or unknown, which environments have findings and
+how bad the worst is) is counted here with array operations over codes, so that the page costs
+about the same at any tenant size. Only the rows it lists become records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Severities from the most severe; any other severity ranks after them.
+SEVERITY_ORDER = ("error", "warning", "info")
+# The rank of a severity that is none of SEVERITY_ORDER.
+OTHER_SEVERITY = len(SEVERITY_ORDER)
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column (codes in order of first appearance, a missing value -1),
+    and the position where each distinct value is first found.
+
+    Quicker where equal values come in runs, as the lines of a pool or a capacity type do: each
+    value is compared with its neighbour once and only the first value of each run is hashed."""
+    size = len(values)
+    change = np.empty(size, dtype=bool)
+    change[:1] = True
+    try:
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+    except TypeError:  # a value that cannot say whether it equals another (pd.NA): each its own run
+        change[:] = True
+    starts = np.flatnonzero(change)
+    run_codes, uniques = pd.factorize(values[starts])
+    codes = np.repeat(run_codes, np.diff(starts, append=size))
+    first = np.full(len(uniques), size, dtype=np.intp)
+    found = run_codes >= 0
+    np.minimum.at(first, run_codes[found], starts[found])
+    return codes, np.asarray(uniques, dtype=object), first
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _equal(values: np.ndarray, word: str) -> np.ndarray:
+    """Which of ``values`` are ``word`` (a missing value is not)."""
+    try:
+        return np.asarray(values == word, dtype=bool)
+    except TypeError:  # pd.NA among them
+        return pd.Series(values, dtype=object).eq(word).fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True, eq=False)
+class Findings:
+    """The plan's findings (its records, in their order) as columns: each finding's code (as a
+    code of ``codes``) and the rank of its severity (its place in SEVERITY_ORDER, OTHER_SEVERITY
+    for any other), and its subject as text."""
+
+    records: list[dict[str, Any]]
+    code: np.ndarray
+    codes: np.ndarray
+    rank: np.ndarray
+    subjects: np.ndarray
+
+    @classmethod
+    def of(cls, records: list[dict[str, Any]]) -> Findings:
+        code, codes, _ = factorize(_objects([f["code"] for f in records]))
+        severity, severities, _ = factorize(_objects([f["severity"] for f in records]))
+        ranks = [
+            SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else OTHER_SEVERITY for s in severities
+        ]
+        # The last place is the rank of a missing severity (code -1).
+        rank = np.array([*ranks, OTHER_SEVERITY], dtype=np.intp)[severity]
+        subjects = _objects([f["subject"] for f in records])
+        if pd.api.types.infer_dtype(subjects, skipna=False) != "string":
+            subjects = _objects([str(s) for s in subjects])
+        return cls(records, code, codes, rank, subjects)
+
+    @property
+    def code_count(self) -> int:
+        """How many distinct codes the findings have."""
+        return len(self.codes) + int(bool((self.code < 0).any()))
+
+    def shown(self, rank: int, per_code: int) -> tuple[np.ndarray, dict[str, int]]:
+        """The findings of one severity rank the page lists (positions, in their order): the
+        first ``per_code`` of each code; and by code (in code order) how many more it has."""
+        positions = np.flatnonzero(self.rank == rank)
+        codes = self.code[positions]
+        # Each finding's place among those of its code: a stable sort brings a code's together.
+        order = np.argsort(codes, kind="stable")
+        grouped = codes[order]
+        steps = np.arange(len(grouped))
+        starts = np.flatnonzero(np.diff(grouped, prepend=-2) != 0)
+        place = np.empty(len(grouped), dtype=np.intp)
+        place[order] = steps - np.repeat(starts, np.diff(starts, append=len(grouped)))
+        counts = np.bincount(codes + 1, minlength=len(self.codes) + 1)
+        more = {
+            self._code_name(index - 1): int(count) - per_code
+            for index, count in enumerate(counts.tolist())
+            if count > per_code
+        }
+        return positions[place < per_code], dict(sorted(more.items()))
+
+    def _code_name(self, index: int) -> Any:
+        return None if index < 0 else self.codes[index]
+
+
+@dataclass(frozen=True, eq=False)
+class Lines:
+    """The consumption lines (``frame``) as columns: each line's environment as a code of
+    ``environments`` (-1 where it has none) and its capacity type as a code of ``kinds`` (with
+    the line each type is first found on), its GB, which lines are measured, and the positions of
+    the unknown ones. ``subject``: for each finding, the code of the environment it is about (-1
+    where its subject is no environment of the lines)."""
+
+    frame: pd.DataFrame
+    environment: np.ndarray
+    environments: np.ndarray
+    subject: np.ndarray
+    kind: np.ndarray
+    kinds: np.ndarray
+    kind_first: np.ndarray
+    gb: np.ndarray
+    measured: np.ndarray
+    unknown: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, findings: Findings) -> Lines:
+        names = frame["environment"].astype(str).to_numpy(dtype=object)
+        # One hash of the environments and the findings' subjects: a subject is an environment
+        # where its code is one the lines gave (they come first).
+        codes, uniques = pd.factorize(np.concatenate([names, findings.subjects]))
+        environment, subject = codes[: len(names)], codes[len(names) :]
+        count = int(environment.max()) + 1 if len(environment) else 0
+        subject = np.where(subject < count, subject, -1)
+        kind, kinds, kind_first = factorize(frame["capacity_type"].to_numpy(dtype=object))
+        confidence = frame["confidence"].to_numpy(dtype=object)
+        measured = _equal(confidence, "measured")
+        others = np.flatnonzero(~measured)
+        return cls(
+            frame=frame,
+            environment=environment,
+            environments=np.asarray(uniques[:count], dtype=object),
+            subject=subject,
+            kind=kind,
+            kinds=kinds,
+            kind_first=kind_first,
+            gb=frame["gb"].to_numpy(dtype=float),
+            measured=measured,
+            unknown=others[_equal(confidence[others], "unknown")],
+        )
+
+    def environment_totals(self) -> np.ndarray:
+        """GB per environment, by code, summed as ``groupby(...).sum()`` sums."""
+        return _group_sums(self.gb, self.environment, len(self.environments))
+
+    def kind_totals(self) -> np.ndarray:
+        """GB per capacity type, by code, summed as ``groupby(...).sum()`` sums."""
+        return _group_sums(self.gb, self.kind, len(self.kinds))
+
+    def kind_counts(self, where: np.ndarray | None = None) -> np.ndarray:
+        """Lines per capacity type, by code; only those at positions ``where`` if given."""
+        kind = self.kind if where is None else self.kind[where]
+        return np.bincount(kind + 1, minlength=len(self.kinds) + 1)[1:]
+
+    def unknown_by_pool(self) -> dict[str, int]:
+        """How many lines of each pool are unknown (counted as 0 GB)."""
+        pools = pd.Series(self.frame["pool"].to_numpy(dtype=object)[self.unknown], dtype=object)
+        return {str(pool): int(count) for pool, count in pools.value_counts().items()}
+
+    def records(self, positions: np.ndarray, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The lines at ``positions`` as records of ``columns``, as ``to_dict("records")`` gives
+        them."""
+        subset = self.frame.iloc[positions]
+        values = [subset[column].tolist() for column in columns]
+        return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _group_sums(values: np.ndarray, codes: np.ndarray, count: int) -> np.ndarray:
+    """The sum of ``values`` per code (0 to ``count`` - 1; -1 left out), added in the order and
+    the way pandas' group sums add them, so that equal totals stay equal to the last digit."""
+    groups = pd.Categorical.from_codes(codes, categories=pd.RangeIndex(count), validate=False)
+    return pd.Series(values).groupby(groups, observed=False).sum().to_numpy(dtype=float)
