@@ -9,6 +9,7 @@ autoescaping is on, so text from an input file (an environment name, a file name
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -269,14 +270,15 @@ def _consumption_groups(
 def _type_totals(lines: Lines, titles: Names | None = None) -> list[dict[str, Any]]:
     """Per capacity type: its pool, the GB counted, and how many lines are measured, estimated
     or unknown (counted as 0 GB)."""
-    if not len(lines.kinds):
+    kinds = lines.kind
+    if not len(kinds.values):
         return []
     gb_sums = lines.kind_totals()
-    sizes = lines.kind_counts()
-    measured_lines = lines.kind_counts(lines.measured)
-    unknown_lines = lines.kind_counts(lines.unknown)
-    pools = lines.frame["pool"].to_numpy(dtype=object)[lines.kind_first]
-    position = {kind: index for index, kind in enumerate(lines.kinds.tolist())}
+    sizes = kinds.count()
+    measured_lines = kinds.count(lines.measured)
+    unknown_lines = kinds.count_at(lines.unknown)
+    pools = lines.frame["pool"].to_numpy(dtype=object)[kinds.first()]
+    position = {kind: index for index, kind in enumerate(kinds.values.tolist())}
     order = [t for t in CAPACITY_TYPES if t in position]
     order += sorted(t for t in position if t not in order)
     rows = []
@@ -322,7 +324,25 @@ def _first_by_name(
     order, or the order of ``before`` where given): as a sort of them all would give them."""
     if before is not None:
         codes = codes[np.argsort(before[codes], kind="stable")]
-    return heapq.nsmallest(count, codes.tolist(), key=lambda code: names[code].casefold())
+    # (name, place) pairs: equal names keep their order, and no key is worked out twice.
+    keys = zip(map(str.casefold, names[codes].tolist()), itertools.count(), strict=False)
+    return [int(codes[place]) for _, place in heapq.nsmallest(count, keys)]
+
+
+def _largest(totals: np.ndarray, names: np.ndarray, count: int) -> list[int]:
+    """The codes of the ``count`` largest ``totals``, the largest first; equal totals by name
+    ignoring case, as elsewhere (then in code order)."""
+    if len(totals) > count and not np.isnan(totals).any():
+        # Every total at least the count-th largest, in code order: what nlargest keeps.
+        cut = len(totals) - count
+        candidates = np.flatnonzero(totals >= np.partition(totals, cut)[cut])
+    else:
+        candidates = pd.Series(totals).nlargest(count, keep="all").index.to_numpy()
+    ranked = sorted(
+        zip(candidates.tolist(), totals[candidates].tolist(), strict=True),
+        key=lambda item: (-item[1], names[item[0]].casefold()),
+    )
+    return [code for code, _ in ranked[:count]]
 
 
 def consumption_view(
@@ -336,16 +356,7 @@ def consumption_view(
     and the JSON (``files``: their paths relative to the page, where they were written)."""
     names = lines.environments
     count = len(names)
-    # The largest first; equal totals by name, as elsewhere.
-    totals = pd.Series(lines.environment_totals())
-    candidates = totals.nlargest(LARGEST_SHOWN, keep="all")
-    largest = [
-        code
-        for code, _ in sorted(
-            zip(candidates.index.tolist(), candidates.tolist(), strict=True),
-            key=lambda item: (-item[1], names[item[0]].casefold()),
-        )
-    ][:LARGEST_SHOWN]
+    largest = _largest(lines.environment_totals(), names, LARGEST_SHOWN)
 
     # Environments with findings: the worst severity of each, and its first finding (equal
     # severities and names keep the order of the findings).

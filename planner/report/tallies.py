@@ -10,6 +10,7 @@ about the same at any tenant size. Only the rows it lists become records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -21,32 +22,71 @@ SEVERITY_ORDER = ("error", "warning", "info")
 OTHER_SEVERITY = len(SEVERITY_ORDER)
 
 
-def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``pd.factorize`` of a column (codes in order of first appearance, a missing value -1),
-    and the position where each distinct value is first found.
+@dataclass(frozen=True, eq=False)
+class Runs:
+    """A column as runs of equal values, as the lines of a pool or a capacity type come: where
+    each run starts, and its value as a code of ``values`` (in order of first appearance; -1
+    for a missing value), as ``pd.factorize`` codes them. Each value is compared with its
+    neighbour once and only the first value of each run is hashed."""
 
-    Quicker where equal values come in runs, as the lines of a pool or a capacity type do: each
-    value is compared with its neighbour once and only the first value of each run is hashed."""
-    size = len(values)
-    change = np.empty(size, dtype=bool)
-    change[:1] = True
-    try:
-        np.not_equal(values[1:], values[:-1], out=change[1:])
-    except TypeError:  # a value that cannot say whether it equals another (pd.NA): each its own run
-        change[:] = True
-    starts = np.flatnonzero(change)
-    run_codes, uniques = pd.factorize(values[starts])
-    codes = np.repeat(run_codes, np.diff(starts, append=size))
-    first = np.full(len(uniques), size, dtype=np.intp)
-    found = run_codes >= 0
-    np.minimum.at(first, run_codes[found], starts[found])
-    return codes, np.asarray(uniques, dtype=object), first
+    size: int
+    starts: np.ndarray
+    codes: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, column: np.ndarray) -> Runs:
+        size = len(column)
+        change = np.empty(size, dtype=bool)
+        change[:1] = True
+        try:
+            np.not_equal(column[1:], column[:-1], out=change[1:])
+        except TypeError:  # a value that cannot say whether it equals another (pd.NA)
+            change[:] = True
+        starts = np.flatnonzero(change)
+        codes, values = pd.factorize(column[starts])
+        return cls(size, starts, codes, np.asarray(values, dtype=object))
+
+    def per_line(self) -> np.ndarray:
+        """Each line's code, as ``pd.factorize`` of the column gives it."""
+        return np.repeat(self.codes, np.diff(self.starts, append=self.size))
+
+    def first(self) -> np.ndarray:
+        """The line where each value is first found."""
+        first = np.full(len(self.values), self.size, dtype=np.intp)
+        found = self.codes >= 0
+        np.minimum.at(first, self.codes[found], self.starts[found])
+        return first
+
+    def count(self, where: np.ndarray | None = None) -> np.ndarray:
+        """Lines per value (a missing value left out); only the lines ``where`` (a mask of the
+        lines) holds, if given."""
+        if where is None:
+            per_run = np.diff(self.starts, append=self.size)
+        elif self.size:
+            per_run = np.add.reduceat(where, self.starts, dtype=np.intp)
+        else:
+            per_run = np.zeros(0, dtype=np.intp)
+        found = self.codes >= 0
+        return np.bincount(
+            self.codes[found], weights=per_run[found], minlength=len(self.values)
+        ).astype(np.intp)
+
+    def count_at(self, positions: np.ndarray) -> np.ndarray:
+        """Lines per value among the lines at ``positions`` (a missing value left out)."""
+        codes = self.codes[np.searchsorted(self.starts, positions, side="right") - 1]
+        return np.bincount(codes[codes >= 0], minlength=len(self.values))
 
 
 def _objects(values: list[Any]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
+
+
+def _column(records: list[dict[str, Any]], key: str) -> np.ndarray:
+    """One key's values of ``records``, as an array of objects."""
+    return _objects(list(map(itemgetter(key), records)))
 
 
 def _equal(values: np.ndarray, word: str) -> np.ndarray:
@@ -71,17 +111,18 @@ class Findings:
 
     @classmethod
     def of(cls, records: list[dict[str, Any]]) -> Findings:
-        code, codes, _ = factorize(_objects([f["code"] for f in records]))
-        severity, severities, _ = factorize(_objects([f["severity"] for f in records]))
+        code = Runs.of(_column(records, "code"))
+        severity = Runs.of(_column(records, "severity"))
         ranks = [
-            SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else OTHER_SEVERITY for s in severities
+            SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else OTHER_SEVERITY
+            for s in severity.values
         ]
         # The last place is the rank of a missing severity (code -1).
-        rank = np.array([*ranks, OTHER_SEVERITY], dtype=np.intp)[severity]
-        subjects = _objects([f["subject"] for f in records])
+        rank = np.array([*ranks, OTHER_SEVERITY], dtype=np.intp)[severity.per_line()]
+        subjects = _column(records, "subject")
         if pd.api.types.infer_dtype(subjects, skipna=False) != "string":
             subjects = _objects([str(s) for s in subjects])
-        return cls(records, code, codes, rank, subjects)
+        return cls(records, code.per_line(), code.values, rank, subjects)
 
     @property
     def code_count(self) -> int:
@@ -124,9 +165,7 @@ class Lines:
     environment: np.ndarray
     environments: np.ndarray
     subject: np.ndarray
-    kind: np.ndarray
-    kinds: np.ndarray
-    kind_first: np.ndarray
+    kind: Runs
     gb: np.ndarray
     measured: np.ndarray
     unknown: np.ndarray
@@ -140,7 +179,6 @@ class Lines:
         environment, subject = codes[: len(names)], codes[len(names) :]
         count = int(environment.max()) + 1 if len(environment) else 0
         subject = np.where(subject < count, subject, -1)
-        kind, kinds, kind_first = factorize(frame["capacity_type"].to_numpy(dtype=object))
         confidence = frame["confidence"].to_numpy(dtype=object)
         measured = _equal(confidence, "measured")
         others = np.flatnonzero(~measured)
@@ -149,26 +187,23 @@ class Lines:
             environment=environment,
             environments=np.asarray(uniques[:count], dtype=object),
             subject=subject,
-            kind=kind,
-            kinds=kinds,
-            kind_first=kind_first,
+            kind=Runs.of(frame["capacity_type"].to_numpy(dtype=object)),
             gb=frame["gb"].to_numpy(dtype=float),
             measured=measured,
             unknown=others[_equal(confidence[others], "unknown")],
         )
 
     def environment_totals(self) -> np.ndarray:
-        """GB per environment, by code, summed as ``groupby(...).sum()`` sums."""
+        """GB per environment, by code, as ``groupby(environment, sort=False).sum()`` sums."""
         return _group_sums(self.gb, self.environment, len(self.environments))
 
     def kind_totals(self) -> np.ndarray:
-        """GB per capacity type, by code, summed as ``groupby(...).sum()`` sums."""
-        return _group_sums(self.gb, self.kind, len(self.kinds))
-
-    def kind_counts(self, where: np.ndarray | None = None) -> np.ndarray:
-        """Lines per capacity type, by code; only those at positions ``where`` if given."""
-        kind = self.kind if where is None else self.kind[where]
-        return np.bincount(kind + 1, minlength=len(self.kinds) + 1)[1:]
+        """GB per capacity type, by code, as ``groupby(kind).sum()`` of the lines with a
+        capacity type sums."""
+        kind, gb = self.kind.per_line(), self.gb
+        if (self.kind.codes < 0).any():
+            kind, gb = kind[kind >= 0], gb[kind >= 0]
+        return _group_sums(gb, kind, len(self.kind.values))
 
     def unknown_by_pool(self) -> dict[str, int]:
         """How many lines of each pool are unknown (counted as 0 GB)."""
