@@ -131,7 +131,7 @@ class Findings:
 
     def shown(self, rank: int, per_code: int) -> tuple[np.ndarray, dict[str, int]]:
         """The findings of one severity rank the page lists (positions, in their order): the
-        first ``per_code`` of each code; and by code (in code order) how many more it has."""
+        first ``per_code`` of each code; and how many more each code has, by code."""
         positions = np.flatnonzero(self.rank == rank)
         codes = self.code[positions]
         # Each finding's place among those of its code: a stable sort brings a code's together.
@@ -156,10 +156,10 @@ class Findings:
 @dataclass(frozen=True, eq=False)
 class Lines:
     """The consumption lines (``frame``) as columns: each line's environment as a code of
-    ``environments`` (-1 where it has none) and its capacity type as a code of ``kinds`` (with
-    the line each type is first found on), its GB, which lines are measured, and the positions of
-    the unknown ones. ``subject``: for each finding, the code of the environment it is about (-1
-    where its subject is no environment of the lines)."""
+    ``environments`` (-1 where it has none), the runs of its capacity type (``kind``), its GB,
+    which lines are measured, and the positions of the unknown ones. ``subject``: for each
+    finding, the code of the environment it is about (-1 where its subject is no environment of
+    the lines)."""
 
     frame: pd.DataFrame
     environment: np.ndarray
