@@ -318,13 +318,12 @@ def _file_links(files: dict[str, str] | None) -> list[dict[str, str | None]]:
 
 
 def _first_by_name(
-    codes: np.ndarray, names: np.ndarray, count: int, before: np.ndarray | None = None
+    codes: np.ndarray, names: np.ndarray, count: int, before: np.ndarray
 ) -> list[int]:
-    """The first ``count`` of ``codes`` ordered by name, ignoring case (equal names keep their
-    order, or the order of ``before`` where given): as a sort of them all would give them."""
-    if before is not None:
-        codes = codes[np.argsort(before[codes], kind="stable")]
-    # (name, place) pairs: equal names keep their order, and no key is worked out twice.
+    """The first ``count`` of ``codes`` ordered by name ignoring case, equal names in the order
+    of ``before`` (by code): as a sort of them all would give them."""
+    codes = codes[np.argsort(before[codes], kind="stable")]
+    # (name, place) pairs: equal names keep their order, and no name is folded twice.
     keys = zip(map(str.casefold, names[codes].tolist()), itertools.count(), strict=False)
     return [int(codes[place]) for _, place in heapq.nsmallest(count, keys)]
 
