@@ -336,37 +336,45 @@ def compute_consumption(
     is_default = (env["type"] == "default").to_numpy()
     is_finance_operations = env["type"].isin(FINANCE_OPERATIONS_TYPES).to_numpy()
     counted = env["counted"].to_numpy()
+    has_power_platform = env["has_power_platform"].to_numpy()
     minimum = ruleset.consumption.minimum
     pool_index = {p: i for i, p in enumerate(ruleset.pool_names)}
     by_pool = np.zeros((len(pool_index), months))
     usage: dict[str, TypeUsage] = {}
     line_parts: list[dict[str, Any]] = []
-    estimate_frames: list[pd.DataFrame] = []
-    unusual_frames: list[pd.DataFrame | None] = []
+    estimate_parts: list[dict[str, Any]] = []
+    unusual_parts: list[dict[str, Any] | None] = []
+    # The columns every capacity type reads, each taken out of the table once; the estimate
+    # profiles of both sides as codes (a handful of profiles, each looked up once).
+    texts = {
+        column: env[column].to_numpy(dtype=object)
+        for column in ("name", "type", "power_platform", "stated_power_platform")
+    }
+    texts.update(source=env["source"].to_numpy(), location=env["location"].to_numpy())
+    dataverse_profiles = _Profiles.of(env["profile"].to_numpy(dtype=object))
     operations_profiles = _operations_profiles(env, ruleset)
+    sku_codes, skus = pd.factorize(
+        env["power_platform_sku"].to_numpy(dtype=object), use_na_sentinel=False
+    )
+    # A not-counted line names its kind of environment: "" for every other line.
+    kind_sku = _Profiles(sku_codes + 1, np.array(["", *skus.tolist()], dtype=object))
 
     for capacity_type in CAPACITY_TYPES:
         dataverse_side = capacity_type in DATAVERSE_TYPES
         measured = env[f"{capacity_type}_gb"].to_numpy()
         growth = np.nan_to_num(env[f"{capacity_type}_growth_gb_per_month"].to_numpy())
-        profiles = (
-            np.asarray(env["profile"].to_numpy(), dtype=object)
-            if dataverse_side
-            else operations_profiles
-        )
-        # A handful of profiles: look each up once, then spread over the environments.
-        # A handful of profiles: look each up once, then spread over the environments.
-        profile_codes, profile_names = pd.factorize(profiles)
-        by_profile = [_estimate(ruleset, p, capacity_type) for p in profile_names]
+        profiles = dataverse_profiles if dataverse_side else operations_profiles
+        by_profile = [_estimate(ruleset, p, capacity_type) for p in profiles.names]
         has_measure = ~np.isnan(measured)
         # What the user gave is used even where the row's type or state expects nothing: a
         # measurement or a growth rate is evidence. Zeros (lists report 0 for every type) are not.
         given = (has_measure & (np.nan_to_num(measured) > 0)) | (growth > 0)
         if dataverse_side:
             # A Power Platform environment without Dataverse uses only what its profile lists.
-            without_dataverse = np.isin(profiles, list(ruleset.consumption.no_dataverse_profiles))
-            listed = np.array([e is not None for e in by_profile], dtype=bool)[profile_codes]
-            has_power_platform = env["has_power_platform"].to_numpy()
+            without_dataverse = profiles.spread(
+                [p in ruleset.consumption.no_dataverse_profiles for p in profiles.names], bool
+            )
+            listed = profiles.spread([e is not None for e in by_profile], bool)
             expected = has_power_platform & (~without_dataverse | listed | has_measure)
             applies = expected | given
             contradicts = applies & ~has_power_platform
@@ -376,22 +384,20 @@ def compute_consumption(
             outside_tenant = ~expected & is_finance_operations & given
             applies = expected | (given & ~is_finance_operations)
             contradicts = applies & ~expected
-        estimate_gb = np.array([np.nan if e is None else e.gb for e in by_profile], dtype=float)[
-            profile_codes
-        ]
+        estimate_gb = profiles.spread([np.nan if e is None else e.gb for e in by_profile], float)
         base = np.where(has_measure, measured, estimate_gb)
         unknown = np.isnan(base)
-        unusual_frames.append(_unusual(env, CONTRADICTS_STATE, contradicts, capacity_type, True))
-        unusual_frames.append(
-            _unusual(env, UNKNOWN_START, applies & unknown & (growth > 0), capacity_type, True)
+        unusual_parts.append(_unusual(env, texts, CONTRADICTS_STATE, contradicts, capacity_type))
+        unusual_parts.append(
+            _unusual(env, texts, UNKNOWN_START, applies & unknown & (growth > 0), capacity_type)
         )
         if not dataverse_side:
-            unusual_frames.append(
-                _unusual(env, OUTSIDE_TENANT, outside_tenant, capacity_type, False)
+            unusual_parts.append(
+                _unusual(env, texts, OUTSIDE_TENANT, outside_tenant, capacity_type, False)
             )
         else:
-            unusual_frames.append(
-                _unusual(env, KIND_NOT_COUNTED, given & ~counted, capacity_type, False)
+            unusual_parts.append(
+                _unusual(env, texts, KIND_NOT_COUNTED, given & ~counted, capacity_type, False)
             )
 
         # How each environment counts for this capacity type.
@@ -427,6 +433,7 @@ def compute_consumption(
             line_parts.append(
                 _lines(
                     env,
+                    texts,
                     shown,
                     capacity_type,
                     ruleset,
@@ -438,6 +445,7 @@ def compute_consumption(
                     type_usage.use_included,
                     use_minimum,
                     profiles,
+                    kind_sku,
                     growth,
                 )
             )
@@ -446,24 +454,22 @@ def compute_consumption(
             idx = np.flatnonzero(used)
             # Each row's estimate's facts: worked out per profile, then spread over the rows.
             of_profile = functools.partial(
-                _per_profile, by_profile, list(profile_names), profile_codes[idx]
+                _per_profile, by_profile, profiles.names.tolist(), profiles.codes[idx]
             )
-            estimate_frames.append(
-                pd.DataFrame(
-                    {
-                        "environment": env["name"].to_numpy()[idx],
-                        "capacity_type": capacity_type,
-                        "pool": ruleset.pool_of(capacity_type),
-                        "rule": of_profile(
-                            lambda e, name: e.rule if e else f"consumption.estimates.{name}"
-                        ),
-                        "confidence": of_profile(lambda e, name: e.confidence if e else "unknown"),
-                        "gb": of_profile(lambda e, name: e.gb if e else np.nan, float),
-                        "note": of_profile(lambda e, name: e.note if e else ""),
-                        "start_month": env["start_month"].to_numpy()[idx],
-                        "growth_gb_per_month": growth[idx],
-                    }
-                )
+            estimate_parts.append(
+                {
+                    "environment": _Coded(texts["name"], idx),
+                    "capacity_type": capacity_type,
+                    "pool": ruleset.pool_of(capacity_type),
+                    "rule": of_profile(
+                        lambda e, name: e.rule if e else f"consumption.estimates.{name}"
+                    ),
+                    "confidence": of_profile(lambda e, name: e.confidence if e else "unknown"),
+                    "gb": of_profile(lambda e, name: e.gb if e else np.nan, float).materialized(),
+                    "note": of_profile(lambda e, name: e.note if e else ""),
+                    "start_month": start[idx],
+                    "growth_gb_per_month": growth[idx],
+                }
             )
 
     # Extra growth of whole pools (what-if): no line at month 0, where it adds nothing yet.
@@ -475,10 +481,15 @@ def compute_consumption(
         ramp = np.where(elapsed >= 0, base + np.clip(elapsed, 0, None) * float(row.gb_per_month), 0)
         by_pool[pool_index[row.pool]] += ramp
 
-    lines = _stacked(line_parts) if line_parts else pd.DataFrame(columns=list(LINE_COLUMNS))
+    text_arrays: dict[int, tuple[np.ndarray, Any]] = {}
+    lines = (
+        _table(line_parts, text_arrays, one_frame=True)
+        if line_parts
+        else pd.DataFrame(columns=list(LINE_COLUMNS))
+    )
     estimates_used = (
-        pd.concat(estimate_frames, ignore_index=True)
-        if estimate_frames
+        _table(estimate_parts, text_arrays, one_frame=False)
+        if estimate_parts
         else pd.DataFrame(
             columns=[
                 "environment",
@@ -493,9 +504,9 @@ def compute_consumption(
             ]
         )
     )
-    unusual_found = [f for f in unusual_frames if f is not None]
+    unusual_found = [part for part in unusual_parts if part is not None]
     unusual = (
-        pd.concat(unusual_found, ignore_index=True)
+        _table(unusual_found, text_arrays, one_frame=False)
         if unusual_found
         else pd.DataFrame(columns=UNUSUAL_COLUMNS)
     )
@@ -515,65 +526,103 @@ def compute_consumption(
     )
 
 
+@dataclass(frozen=True)
+class _Profiles:
+    """Each row's value of a column with a handful of distinct values (an estimate profile), as
+    a code into the distinct values, so that anything about a value is worked out once."""
+
+    codes: np.ndarray
+    names: np.ndarray  # object
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Profiles:
+        codes, names = pd.factorize(values, use_na_sentinel=False)
+        return cls(codes, np.asarray(names, dtype=object))
+
+    def spread(self, per_name: list[Any], dtype: Any) -> np.ndarray:
+        """``per_name`` (one value for each distinct value), at each row."""
+        return np.array(per_name, dtype=dtype)[self.codes]
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column of a table to be, as distinct values and each row's position among them: text
+    repeated over many rows is put into words once, and made a column of the table once."""
+
+    values: np.ndarray
+    codes: np.ndarray
+
+    def materialized(self) -> np.ndarray:
+        return self.values[self.codes]
+
+
 def _per_profile(
     estimates: list[Amount | None],
     names: list[str],
     codes: np.ndarray,
     fact: Callable[[Amount | None, str], Any],
     dtype: Any = object,
-) -> np.ndarray:
+) -> _Coded:
     """``fact(estimate, profile)`` of each profile, at each row's profile code."""
-    return np.array([fact(e, name) for e, name in zip(estimates, names, strict=True)], dtype=dtype)[
-        codes
-    ]
+    return _Coded(
+        np.array([fact(e, name) for e, name in zip(estimates, names, strict=True)], dtype=dtype),
+        codes,
+    )
 
 
-def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
+def _operations_profiles(env: pd.DataFrame, ruleset: RuleSet) -> _Profiles:
     """The Operations estimate profile of each row: its tier's, where the rule set has one."""
     tiers = env["tier"].to_numpy()
-    profiles = np.full(len(env), "operations", dtype=object)
+    codes = np.zeros(len(env), dtype=np.intp)
+    names = ["operations"]
     for tier in range(1, 6):
         profile = f"operations_tier_{tier}"
         if profile in ruleset.consumption.estimates:
-            profiles[tiers == tier] = profile
-    return profiles
+            codes[tiers == tier] = len(names)
+            names.append(profile)
+    return _Profiles(codes, np.array(names, dtype=object))
 
 
 def _unusual(
-    env: pd.DataFrame, code: str, rows: np.ndarray, capacity_type: str, counted: bool
-) -> pd.DataFrame | None:
-    """One row per environment whose given value of ``capacity_type`` is unusual (``code``);
-    None where there is none."""
+    env: pd.DataFrame,
+    texts: dict[str, np.ndarray],
+    code: str,
+    rows: np.ndarray,
+    capacity_type: str,
+    counted: bool = True,
+) -> dict[str, Any] | None:
+    """One row per environment whose given value of ``capacity_type`` is unusual (``code``),
+    as the columns of a part of the table; None where there is none."""
     idx = np.flatnonzero(rows)
     if not len(idx):
         return None
-
-    def picked(column: str) -> np.ndarray:  # the rows' values of one column, not of all
-        return env[column].to_numpy()[idx]
-
-    usage = picked(f"{capacity_type}_gb")
-    growth = picked(f"{capacity_type}_growth_gb_per_month")
-    by_growth = code == UNKNOWN_START or np.isnan(usage) | (np.nan_to_num(usage) == 0)
-    return pd.DataFrame(
-        {
-            "code": code,
-            "environment": picked("name"),
-            "environment_type": picked("type"),
-            "power_platform": picked("stated_power_platform"),
-            "capacity_type": capacity_type,
-            "column": np.where(
-                by_growth, f"{capacity_type}_growth_gb_per_month", f"{capacity_type}_gb"
-            ),
-            "value": np.where(by_growth, growth, usage),
-            "counted": counted,
-            "source": picked("source"),
-            "location": picked("location"),
-        }
+    usage = env[f"{capacity_type}_gb"].to_numpy()[idx]
+    growth = env[f"{capacity_type}_growth_gb_per_month"].to_numpy()[idx]
+    by_growth = (
+        np.ones(len(idx), dtype=bool)
+        if code == UNKNOWN_START
+        else np.isnan(usage) | (np.nan_to_num(usage) == 0)
     )
+    return {
+        "code": code,
+        "environment": _Coded(texts["name"], idx),
+        "environment_type": _Coded(texts["type"], idx),
+        "power_platform": _Coded(texts["stated_power_platform"], idx),
+        "capacity_type": capacity_type,
+        "column": _Coded(
+            np.array([f"{capacity_type}_gb", f"{capacity_type}_growth_gb_per_month"], dtype=object),
+            by_growth.astype(np.intp),
+        ),
+        "value": np.where(by_growth, growth, usage),
+        "counted": counted,
+        "source": _Coded(texts["source"], idx),
+        "location": _Coded(texts["location"], idx),
+    }
 
 
 def _lines(
     env: pd.DataFrame,
+    texts: dict[str, np.ndarray],
     shown: np.ndarray,
     capacity_type: str,
     ruleset: RuleSet,
@@ -584,7 +633,8 @@ def _lines(
     not_counted: np.ndarray,
     use_included: np.ndarray,
     use_minimum: np.ndarray,
-    profiles: np.ndarray,
+    profiles: _Profiles,
+    kind_sku: _Profiles,
     growth: np.ndarray,
 ) -> dict[str, Any]:
     """Month-0 consumption lines, as columns, each explained in words: where the number came
@@ -596,21 +646,21 @@ def _lines(
     included = ruleset.consumption.default_included.get(capacity_type)
     has_actual = ~np.isnan(env[f"{capacity_type}_actual_gb"].to_numpy()[idx])
     raised = use_minimum[idx] & (raw[idx] < minimum.gb)
-    sku = env["power_platform_sku"].to_numpy()[idx]
+    excluded = not_counted[idx]
     kind, kinds = _combinations(
         [
             has_measure[idx],
             has_actual,
             unknown[idx],
-            profiles[idx],
+            (profiles.codes[idx], profiles.names),
             use_included[idx] & (included is not None),
             raised,
-            not_counted[idx],
-            np.where(not_counted[idx], sku, ""),
+            excluded,
+            (np.where(excluded, kind_sku.codes[idx], 0), kind_sku.names),
         ]
     )
     words, confidences, rules = [], [], []
-    for measured, actual, is_unknown, profile, within, minimum_raised, excluded, kind_sku in kinds:
+    for measured, actual, is_unknown, profile, within, minimum_raised, excluded, sku in kinds:
         estimate = _estimate(ruleset, profile, capacity_type)
         if measured:
             text, confidence, rule = ("measured (rated)" if actual else "measured"), "measured", ""
@@ -628,68 +678,180 @@ def _lines(
         if minimum_raised:
             text += f"; raised to the minimum of {minimum.text} per environment"
         if excluded:
-            text = f"not counted ({kind_sku} environment); {text}"
+            text = f"not counted ({sku} environment); {text}"
         words.append(text)
         confidences.append(confidence)
         rules.append(rule)
-    without_growth = np.array(words, dtype=object)[kind]
+    without_growth = np.array(words, dtype=object)
     # The environment's own growth rate, the one part of the words written per line: each
-    # distinct rate put into words once.
+    # distinct rate (or rate and fitted basis) put into words once, as a code (0: no growth).
     rate = growth[idx]
     grows = np.flatnonzero(rate != 0)
-    growth_text = np.full(len(idx), "", dtype=object)
+    said_of = np.zeros(len(idx), dtype=np.int64)
+    said = np.array([""], dtype=object)
     if len(grows):
-        rates, rate_of = np.unique(rate[grows], return_inverse=True)
-        said = np.array([f"; grows {g:.3g} GB per month" for g in rates.tolist()], dtype=object)[
-            rate_of
-        ]
+        rate_of, rates = pd.factorize(rate[grows])
+        said_rates = np.array(
+            [f"; grows {g:.3g} GB per month" for g in rates.tolist()], dtype=object
+        )
         basis_column = f"{capacity_type}_growth_basis"
         if basis_column in env.columns:
             fitted = env[basis_column].fillna("").to_numpy()[idx][grows].astype(object)
-            said = np.where(fitted == "", said, said + " (" + fitted + ")")
-        growth_text[grows] = said
+            text_of = said_rates[rate_of]
+            text_of = np.where(fitted == "", text_of, text_of + " (" + fitted + ")")
+            rate_of, distinct = pd.factorize(text_of)
+            said_rates = np.asarray(distinct, dtype=object)
+        said = np.concatenate([said, said_rates])
+        said_of[grows] = rate_of + 1
     # Each distinct pair of words and growth put together once: lines of one pair share the
     # text (and whatever hashes it later hashes it once).
-    pairs, pair_of = pd.factorize(
-        kind.astype(np.int64) * (len(idx) + 1) + pd.factorize(growth_text)[0]
-    )
-    line_of = np.empty(len(pair_of), dtype=np.int64)  # a line of each pair
-    line_of[pairs] = np.arange(len(idx))
-    basis = (without_growth[line_of] + growth_text[line_of])[pairs]
+    pair_of, pairs = pd.factorize(kind.astype(np.int64) * len(said) + said_of)
+    basis = without_growth[pairs // len(said)] + said[pairs % len(said)]
     return {
         "pool": ruleset.pool_of(capacity_type),
-        "environment": env["name"].to_numpy()[idx],
+        "environment": _Coded(texts["name"], idx),
         "capacity_type": capacity_type,
         "gb": value[idx],
-        "basis": basis,
-        "basis_without_growth": without_growth,
-        "confidence": np.array(confidences, dtype=object)[kind],
+        "basis": _Coded(basis, pair_of),
+        "basis_without_growth": _Coded(without_growth, kind),
+        "confidence": _Coded(np.array(confidences, dtype=object), kind),
         "measured_gb": env[f"{capacity_type}_gb"].to_numpy()[idx],
         "actual_gb": env[f"{capacity_type}_actual_gb"].to_numpy()[idx],
-        "growth_gb_per_month": growth[idx],
-        "environment_type": env["type"].to_numpy()[idx],
-        "power_platform": env["power_platform"].to_numpy()[idx],
-        "rule": np.array(rules, dtype=object)[kind],
+        "growth_gb_per_month": rate,
+        "environment_type": _Coded(texts["type"], idx),
+        "power_platform": _Coded(texts["power_platform"], idx),
+        "rule": _Coded(np.array(rules, dtype=object), kind),
     }
 
 
-def _stacked(parts: list[dict[str, Any]]) -> pd.DataFrame:
-    """The lines of every capacity type as one table: each column's arrays (a value the same
-    on every line of a type, as that value) joined once, rather than frames concatenated (pandas
-    joins text columns value by value). The parts are emptied as their columns are joined, so
-    that a column is never held twice for long."""
-    lengths = [len(part["environment"]) for part in parts]
-    columns: dict[str, np.ndarray] = {}
-    for column in list(parts[0]):
-        pieces = [part.pop(column) for part in parts]
-        columns[column] = np.concatenate(
-            [
-                _repeated(piece, length) if np.ndim(piece) == 0 else piece
-                for piece, length in zip(pieces, lengths, strict=True)
-            ]
+# What a frame makes of a column of objects that are all str.
+_TEXT = pd.StringDtype(na_value=np.nan)
+
+
+def _table(
+    parts: list[dict[str, Any]],
+    text_arrays: dict[int, tuple[np.ndarray, Any]],
+    *,
+    one_frame: bool,
+) -> pd.DataFrame:
+    """The parts as one table: their columns are arrays, coded text (:class:`_Coded`) or one
+    value for the whole part. The table is what pandas makes of the parts' values, either
+    joined first (``one_frame``) or as a frame each, concatenated.
+
+    Where every text value is a str, a text column is pandas' text of the distinct values
+    taken at the codes: what pandas would make of the values row by row, checked once per
+    distinct value rather than per row. ``text_arrays`` keeps such text of distinct values by
+    the values' identity, for the next table that takes from the same ones (an inventory
+    column). Otherwise each part's values are written out, and pandas makes of them what it
+    makes."""
+    lengths = [_length(part) for part in parts]
+    names = list(parts[0])
+    coded = [name for name in names if any(isinstance(part[name], (_Coded, str)) for part in parts)]
+    plain = {
+        name: _plain([part[name] for part in parts], lengths, one_frame)
+        for name in names
+        if name not in coded
+    }
+    if all(column is not None for column in plain.values()) and all(
+        _is_text(part[name], text_arrays) for name in coded for part in parts
+    ):
+        columns = {
+            name: _joined_text([part[name] for part in parts], lengths, text_arrays)
+            if name in coded
+            else plain[name]
+            for name in names
+        }
+        return pd.DataFrame(columns, copy=False)
+    written = [
+        {
+            name: piece.materialized() if isinstance(piece, _Coded) else piece
+            for name, piece in part.items()
+        }
+        for part in parts
+    ]
+    if not one_frame:
+        return pd.concat([pd.DataFrame(part) for part in written], ignore_index=True)
+    return pd.DataFrame(
+        {
+            name: np.concatenate(
+                [
+                    _repeated(part[name], length) if np.ndim(part[name]) == 0 else part[name]
+                    for part, length in zip(written, lengths, strict=True)
+                ]
+            )
+            for name in names
+        }
+    )
+
+
+def _length(part: dict[str, Any]) -> int:
+    for piece in part.values():
+        if isinstance(piece, _Coded):
+            return len(piece.codes)
+        if np.ndim(piece):
+            return len(piece)
+    raise ValueError("a part of a table without a column of its length")
+
+
+def _plain(pieces: list[Any], lengths: list[int], one_frame: bool) -> np.ndarray | None:
+    """A column of numbers or flags joined, where it is what pandas makes of the pieces: arrays
+    of numbers (joined as numpy joins them), and, in a frame each, numbers of one dtype (a
+    value for a whole part among them); None for anything else."""
+    if all(isinstance(piece, np.ndarray) and piece.dtype != object for piece in pieces):
+        if one_frame or len({piece.dtype for piece in pieces}) == 1:
+            return np.concatenate(pieces)
+        return None
+    if one_frame or not all(isinstance(piece, (np.ndarray, bool, int, float)) for piece in pieces):
+        return None
+    arrays = [
+        piece if isinstance(piece, np.ndarray) else np.full(length, piece)
+        for piece, length in zip(pieces, lengths, strict=True)
+    ]
+    if any(array.dtype == object for array in arrays) or len({a.dtype for a in arrays}) > 1:
+        return None
+    return np.concatenate(arrays)
+
+
+def _is_text(piece: Any, text_arrays: dict[int, tuple[np.ndarray, Any]]) -> bool:
+    """Whether every value of a text piece (coded, or one value) is a str."""
+    if isinstance(piece, _Coded):
+        return _text_of(piece.values, text_arrays) is not None
+    return isinstance(piece, str)
+
+
+def _text_of(values: np.ndarray, text_arrays: dict[int, tuple[np.ndarray, Any]]) -> Any:
+    """pandas' text of ``values``, where they are all str (else None): worked out once for
+    the very same array, and kept in ``text_arrays`` with it."""
+    known = text_arrays.get(id(values))
+    if known is None or known[0] is not values:
+        text = None
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+            text = pd.array(values, dtype=_TEXT)
+        known = (values, text)
+        text_arrays[id(values)] = known
+    return known[1]
+
+
+def _joined_text(
+    pieces: list[Any], lengths: list[int], text_arrays: dict[int, tuple[np.ndarray, Any]]
+) -> Any:
+    """The text pieces (each coded, or one str for its whole part) as one column of text."""
+    coded = [
+        piece
+        if isinstance(piece, _Coded)
+        else _Coded(np.array([piece], dtype=object), np.zeros(length, dtype=np.intp))
+        for piece, length in zip(pieces, lengths, strict=True)
+    ]
+    if all(piece.values is coded[0].values for piece in coded):
+        values = coded[0].values
+        codes = np.concatenate([piece.codes for piece in coded])
+    else:
+        values = np.concatenate([piece.values for piece in coded])
+        offsets = np.cumsum([0, *(len(piece.values) for piece in coded[:-1])])
+        codes = np.concatenate(
+            [piece.codes + offset for piece, offset in zip(coded, offsets, strict=True)]
         )
-        del pieces
-    return pd.DataFrame(columns)
+    return _text_of(values, text_arrays).take(codes)
 
 
 def _repeated(value: Any, count: int) -> np.ndarray:
@@ -702,20 +864,25 @@ def _repeated(value: Any, count: int) -> np.ndarray:
 _FLAGS = (False, True)
 
 
-def _combinations(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+def _combinations(
+    columns: list[np.ndarray | tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
     """Each row's combination of the columns' values as a code, and the distinct combinations
     by code: what a MultiIndex's factorize gives (up to the order of the codes), from one
-    integer per row rather than a MultiIndex."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    integer per row rather than a MultiIndex. A column is an array (of flags, or of values), or
+    codes and the values they stand for (a value listed twice makes two combinations)."""
+    key: np.ndarray | int = 0
     levels: list[Any] = []
     for column in columns:
-        if column.dtype == bool:  # no hashing: False and True are 0 and 1
+        if isinstance(column, tuple):
+            codes, uniques = column
+        elif column.dtype == bool:  # no hashing: False and True are 0 and 1
             codes, uniques = column.astype(np.int64), _FLAGS
         else:
             codes, uniques = pd.factorize(column, use_na_sentinel=False)
         key = key * len(uniques) + codes
         levels.append(uniques)
-    kind, distinct = pd.factorize(key)
+    kind, distinct = pd.factorize(np.asarray(key, dtype=np.int64))
     combinations = []
     for value in distinct.tolist():
         parts = []

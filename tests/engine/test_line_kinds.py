@@ -28,3 +28,17 @@ def test_combinations_are_those_of_a_multiindex() -> None:
         for a, b in zip(mine, reference, strict=True):
             assert a == b or (a != a and b != b)
     assert len(kinds) == len(set(kinds)) == len(reference_kinds)
+
+
+def test_coded_columns_combine_as_their_values() -> None:
+    rng = np.random.default_rng(5)
+    size = 2_000
+    names = np.array(["integrated", "initial", "dataverse", "default", "unused"], dtype=object)
+    codes = rng.integers(0, 4, size)
+    flags = rng.random(size) < 0.3
+    kind, kinds = _combinations([flags, (codes, names)])
+    reference_kind, reference_kinds = _combinations([flags, names[codes]])
+    assert [kinds[k] for k in kind.tolist()] == [
+        reference_kinds[k] for k in reference_kind.tolist()
+    ]
+    assert len(kinds) == len(set(kinds)) == len(reference_kinds)
