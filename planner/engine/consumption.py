@@ -289,6 +289,57 @@ def month_chunks(months: int) -> list[np.ndarray]:
 
 def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """Fill in each row's Power Platform state (its type's default) and its estimate profile."""
+    return _resolve(environments, ruleset)[0]
+
+
+# The columns resolve_environments sets, in the order it sets them.
+RESOLVED_COLUMNS = (
+    "stated_power_platform",
+    "power_platform",
+    "power_platform_sku",
+    "counted",
+    "profile",
+    "has_power_platform",
+    "operations_capacity",
+)
+
+
+def _resolve(
+    environments: pd.DataFrame, ruleset: RuleSet
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The environments resolved, and which rows are the default environment and which are
+    finance and operations environments.
+
+    What a row resolves to depends on its type and stated Power Platform state alone: where
+    both are text, each distinct pair of them (a few dozen at most) is resolved once, by the
+    same steps, and the results are spread over the rows, in the dtypes the steps give."""
+    types = environments["type"].to_numpy()
+    states = environments["power_platform"].to_numpy()
+    if not len(environments) or not all(
+        pd.api.types.infer_dtype(values, skipna=False) == "string" for values in (types, states)
+    ):
+        out = _resolved(environments, ruleset)
+        return (
+            out,
+            (out["type"] == "default").to_numpy(),
+            out["type"].isin(FINANCE_OPERATIONS_TYPES).to_numpy(),
+        )
+    type_codes, type_names = pd.factorize(types)
+    state_codes, state_names = pd.factorize(states)
+    codes, pairs = pd.factorize(type_codes * len(state_names) + state_codes)
+    first = np.empty(len(pairs), dtype=np.intp)  # the first row of each pair
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    few = _resolved(environments[["type", "power_platform"]].take(first), ruleset)
+    out = environments.copy(deep=False)  # columns are set anew, never written in
+    for column in RESOLVED_COLUMNS:
+        out[column] = few[column].take(codes).set_axis(out.index)
+    is_default = np.array([name == "default" for name in type_names.tolist()], dtype=bool)
+    is_fno = np.array([name in FINANCE_OPERATIONS_TYPES for name in type_names.tolist()], bool)
+    return out, is_default[type_codes], is_fno[type_codes]
+
+
+def _resolved(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """resolve_environments, row by row."""
     out = environments.copy(deep=False)  # columns are set anew, never written in
     types = ruleset.environment_types
     default_state = out["type"].map({n: t.default_power_platform for n, t in types.items()})
@@ -327,14 +378,12 @@ def compute_consumption(
     months: int,
     pool_growth: pd.DataFrame | None = None,
 ) -> Consumption:
-    env = resolve_environments(environments, ruleset)
+    env, is_default, is_finance_operations = _resolve(environments, ruleset)
     if pool_growth is None:
         pool_growth = empty_pool_growth()
     count = len(env)
     start = env["start_month"].to_numpy()
     end = env["end_month"].to_numpy()
-    is_default = (env["type"] == "default").to_numpy()
-    is_finance_operations = env["type"].isin(FINANCE_OPERATIONS_TYPES).to_numpy()
     counted = env["counted"].to_numpy()
     has_power_platform = env["has_power_platform"].to_numpy()
     minimum = ruleset.consumption.minimum
