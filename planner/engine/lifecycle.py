@@ -19,6 +19,7 @@ and comes back starts the lifecycle again, from its own T0.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,11 +143,15 @@ def _alive(environments: pd.DataFrame, month: int, *, sandboxes_only: bool) -> t
 
 def _operations_reason(environments: pd.DataFrame, consumption: Consumption, months: int) -> str:
     """Why the tenant is not Dataverse-only within the horizon, or "" when it is."""
-    operations = environments[environments["type"].isin(FINANCE_OPERATIONS_TYPES)]
-    operations = operations[operations["start_month"] < months]
-    if len(operations):
-        names = sorted(operations["name"].astype(str), key=str.casefold)
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    operations = environments["type"].isin(FINANCE_OPERATIONS_TYPES) & (
+        environments["start_month"] < months
+    )
+    if operations.any():
+        # Only the first three names are shown: picked without sorting them all (as sorted()
+        # would pick them, ties in their order), from the one column rather than every one.
+        names = environments.loc[operations, "name"].astype(str).tolist()
+        shown = ", ".join(heapq.nsmallest(3, names, key=str.casefold))
+        shown += f" and {len(names) - 3} more" if len(names) > 3 else ""
         return f"finance and operations environments ({shown})"
     for capacity_type in OPERATIONS_TYPES:
         if capacity_type not in consumption.usage or not len(environments):

@@ -75,6 +75,18 @@ def test_a_finance_and_operations_tenant_gets_a_note_and_no_stages() -> None:
     assert "finance and operations environments (FO)" in plan.lifecycle.note
 
 
+def test_the_note_names_the_first_three_in_order_ignoring_case_and_counts_the_rest() -> None:
+    environments = _environments(dataverse_database_growth_gb_per_month=1)
+    for name in ("fo-b", "FO-C", "FO-a", "fo-A", "Fo-b", "later"):
+        environments.append({"name": name, "type": "sandbox", "tier": 2, "power_platform": "none"})
+    environments[-1]["start_month"] = 12  # after the horizon: not among them
+    plan = make_plan(ADDONS, environments, months=12)
+    # Equal but for case, names keep the order they come in.
+    assert "finance and operations environments (FO-a, fo-A, fo-b and 2 more)" in (
+        plan.lifecycle.note
+    )
+
+
 def test_operations_consumption_alone_takes_a_tenant_out_of_scope() -> None:
     environments = _environments(dataverse_database_growth_gb_per_month=1, operations_database_gb=2)
     plan = make_plan(ADDONS, environments, months=12)
