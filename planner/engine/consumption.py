@@ -289,7 +289,7 @@ def month_chunks(months: int) -> list[np.ndarray]:
 
 def resolve_environments(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """Fill in each row's Power Platform state (its type's default) and its estimate profile."""
-    return _resolve(environments, ruleset)[0]
+    return _resolve(environments, ruleset).environments
 
 
 # The columns resolve_environments sets, in the order it sets them.
@@ -304,11 +304,8 @@ RESOLVED_COLUMNS = (
 )
 
 
-def _resolve(
-    environments: pd.DataFrame, ruleset: RuleSet
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The environments resolved, and which rows are the default environment and which are
-    finance and operations environments.
+def _resolve(environments: pd.DataFrame, ruleset: RuleSet) -> _Resolved:
+    """The environments resolved, with what the engine reads of them besides.
 
     What a row resolves to depends on its type and stated Power Platform state alone: where
     both are text, each distinct pair of them (a few dozen at most) is resolved once, by the
@@ -319,10 +316,12 @@ def _resolve(
         pd.api.types.infer_dtype(values, skipna=False) == "string" for values in (types, states)
     ):
         out = _resolved(environments, ruleset)
-        return (
+        return _Resolved(
             out,
             (out["type"] == "default").to_numpy(),
             out["type"].isin(FINANCE_OPERATIONS_TYPES).to_numpy(),
+            _Profiles.of(out["profile"].to_numpy(dtype=object)),
+            _Profiles.of(out["power_platform_sku"].to_numpy(dtype=object)),
         )
     type_codes, type_names = pd.factorize(types)
     state_codes, state_names = pd.factorize(states)
@@ -335,7 +334,23 @@ def _resolve(
         out[column] = few[column].take(codes).set_axis(out.index)
     is_default = np.array([name == "default" for name in type_names.tolist()], dtype=bool)
     is_fno = np.array([name in FINANCE_OPERATIONS_TYPES for name in type_names.tolist()], bool)
-    return out, is_default[type_codes], is_fno[type_codes]
+    return _Resolved(
+        out,
+        is_default[type_codes],
+        is_fno[type_codes],
+        # A pair's profile and kind of environment (its values may repeat among the pairs).
+        _Profiles(codes, few["profile"].to_numpy(dtype=object)),
+        _Profiles(codes, few["power_platform_sku"].to_numpy(dtype=object)),
+    )
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    environments: pd.DataFrame
+    is_default: np.ndarray
+    is_finance_operations: np.ndarray
+    profiles: _Profiles  # each row's Dataverse estimate profile
+    skus: _Profiles  # each row's Power Platform SKU (kind of environment)
 
 
 def _resolved(environments: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
@@ -378,7 +393,9 @@ def compute_consumption(
     months: int,
     pool_growth: pd.DataFrame | None = None,
 ) -> Consumption:
-    env, is_default, is_finance_operations = _resolve(environments, ruleset)
+    resolved = _resolve(environments, ruleset)
+    env = resolved.environments
+    is_default, is_finance_operations = resolved.is_default, resolved.is_finance_operations
     if pool_growth is None:
         pool_growth = empty_pool_growth()
     count = len(env)
@@ -400,13 +417,12 @@ def compute_consumption(
         for column in ("name", "type", "power_platform", "stated_power_platform")
     }
     texts.update(source=env["source"].to_numpy(), location=env["location"].to_numpy())
-    dataverse_profiles = _Profiles.of(env["profile"].to_numpy(dtype=object))
+    dataverse_profiles = resolved.profiles
     operations_profiles = _operations_profiles(env, ruleset)
-    sku_codes, skus = pd.factorize(
-        env["power_platform_sku"].to_numpy(dtype=object), use_na_sentinel=False
-    )
     # A not-counted line names its kind of environment: "" for every other line.
-    kind_sku = _Profiles(sku_codes + 1, np.array(["", *skus.tolist()], dtype=object))
+    kind_sku = _Profiles(
+        resolved.skus.codes + 1, np.array(["", *resolved.skus.names.tolist()], dtype=object)
+    )
 
     for capacity_type in CAPACITY_TYPES:
         dataverse_side = capacity_type in DATAVERSE_TYPES

@@ -46,12 +46,22 @@ def test_resolving_pairs_once_is_resolving_every_row(
     if gap and len(rows):  # a row without a type: resolved row by row
         frame.loc[0, "type"] = None
     ruleset = resolve_ruleset(*rules).at(rules[1])
-    found, is_default, is_fno = _resolve(frame, ruleset)
+    resolved = _resolve(frame, ruleset)
+    found, is_default, is_fno = (
+        resolved.environments,
+        resolved.is_default,
+        resolved.is_finance_operations,
+    )
     expected = _resolved(frame, ruleset)
     assert list(found.columns) == list(expected.columns)
     assert [str(d) for d in found.dtypes] == [str(d) for d in expected.dtypes]
     pd.testing.assert_frame_equal(found, expected, check_exact=True)
     assert set(RESOLVED_COLUMNS) <= set(found.columns)
+    # Each row's profile and kind of environment, as codes into values that may repeat.
+    profiles, skus = resolved.profiles, resolved.skus
+    for coded, column in ((profiles, "profile"), (skus, "power_platform_sku")):
+        spread = pd.Series(coded.names[coded.codes], index=frame.index, dtype=object)
+        assert spread.equals(expected[column].astype(object))
     types = frame["type"].to_numpy()
     assert is_default.tolist() == [kind == "default" for kind in types.tolist()]
     assert is_fno.tolist() == [kind in FINANCE_OPERATIONS_TYPES for kind in types.tolist()]
@@ -66,7 +76,7 @@ def test_a_frame_with_its_own_index_keeps_it() -> None:
         ]
     ).set_axis([10, 7, 3])
     ruleset = resolve_ruleset("pooled-2025-12", "2026-12")
-    found, _, _ = _resolve(frame, ruleset)
+    found = _resolve(frame, ruleset).environments
     assert found.index.tolist() == [10, 7, 3]
     assert found["power_platform"].tolist() == ["initial", "none", "initial"]
     assert found["stated_power_platform"].tolist() == ["initial", "initial", "initial"]
