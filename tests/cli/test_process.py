@@ -1,7 +1,9 @@
-"""The allocator keeps freed blocks of a few megabytes for reuse (glibc on Linux)."""
+"""What capplan asks of its process: freed blocks of a few megabytes kept for reuse (glibc on
+Linux), and no pool of BLAS threads."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -9,7 +11,7 @@ import pytest
 
 from planner.cli.memory import _glibc
 
-pytestmark = pytest.mark.skipif(_glibc() is None, reason="asks glibc's allocator")
+GLIBC = pytest.mark.skipif(_glibc() is None, reason="asks glibc's allocator")
 
 # Faults made by the second of two 8 MB blocks (2,048 pages), the first freed before it.
 SCRIPT = """
@@ -32,6 +34,23 @@ def _faults(mode: str) -> int:
     return int(result.stdout)
 
 
+@GLIBC
 def test_a_freed_block_is_reused_rather_than_taken_fresh() -> None:
     assert _faults("default") > 1_500  # glibc's default: the first block was handed back
     assert _faults("keep") < 500
+
+
+THREADS = "import os, planner.cli; print(os.environ['OPENBLAS_NUM_THREADS'])"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_numpy_starts_no_blas_threads_unless_the_user_asks(
+    given: str | None, expected: str
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", THREADS], capture_output=True, text=True, check=True, env=environment
+    )
+    assert result.stdout.strip() == expected
