@@ -123,9 +123,9 @@ FILE_WORDS = {"xlsx": "the workbook's Consumption sheet", "json": "the plan JSON
 class _TemplateCache(FileSystemBytecodeCache):
     """The page's templates as compiled by an earlier run: Jinja's cache folder for the user
     (made by Jinja in the temporary folder, private to the user, refused if anyone else owns
-    it). Compiling the templates takes about 90 ms; loading them compiled, about 1 ms. A cache
-    that cannot be written is no cache; one that is damaged or from another version of Jinja
-    or Python is compiled again (Jinja checks each entry's version and the template's
+    it). Compiling the templates takes about a tenth of a second; loading them, a millisecond.
+    A cache that cannot be written is no cache; one that is damaged or from another version of
+    Jinja or Python is compiled again (Jinja checks each entry's version and the template's
     checksum)."""
 
     def dump_bytecode(self, bucket: Bucket) -> None:
