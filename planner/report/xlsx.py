@@ -69,6 +69,7 @@ from planner.report.xlsx_writer import (
     USD_FORMAT,
     WHOLE_FORMAT,
     WRAPPED,
+    CodedColumn,
     Column,
     Formula,
     Link,
@@ -81,6 +82,7 @@ from planner.report.xlsx_writer import (
     letter,
     new_workbook,
     no_cycle_collection,
+    object_array,
     safe_cell_text,
 )
 from planner.ruleset.catalog import MATCHED_BY_WORDS
@@ -665,19 +667,28 @@ def basis_code_prefix(capacity_type: str) -> str:
 _GROWTH_WORDS = re.compile(r"; grows \S+ GB per month(?: \(.*\))?$")
 
 
-def _basis_without_growth(lines: pd.DataFrame) -> np.ndarray:
+def _basis_without_growth(lines: pd.DataFrame) -> tuple[np.ndarray, list[Any]]:
+    """Each line's basis without the environment's own growth, as a code per line and the
+    distinct texts (in the order the lines first give them)."""
     if "basis_without_growth" in lines.columns:
-        return lines["basis_without_growth"].to_numpy(dtype=object)
+        return _factorized(lines["basis_without_growth"])
     # Each distinct basis once: the growth rates in words repeat across thousands of lines.
-    codes, distinct = pd.factorize(lines["basis"].astype(str).to_numpy(dtype=object))
-    stripped = pd.Series(distinct, dtype=object).str.replace(_GROWTH_WORDS, "", regex=True)
-    return stripped.to_numpy(dtype=object)[codes]
+    codes, distinct = lines["basis"].astype(str).factorize()
+    stripped = [
+        _GROWTH_WORDS.sub("", text) if "; grows " in text else text for text in distinct.tolist()
+    ]
+    # Bases that differ only in their growth are one text: numbered again, each once.
+    renumbered, texts = pd.factorize(object_array(stripped), use_na_sentinel=False)
+    # A line without a basis (code -1) takes the last text, as indexing by its code gives.
+    return renumbered[codes], list(texts)
 
 
-def _factorized(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
-    """A column as a code per line and its distinct values (missing ones too), so a word is
-    compared or looked up once, not once per line."""
-    codes, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+def _factorized(column: pd.Series, lines: np.ndarray | None = None) -> tuple[np.ndarray, list[Any]]:
+    """A column as a code per line (of ``lines`` where given) and its distinct values (missing
+    ones too), so a word is compared or looked up once, not once per line."""
+    if lines is not None:
+        column = column.iloc[lines]
+    codes, distinct = column.factorize(use_na_sentinel=False)
     return codes, list(distinct)
 
 
@@ -688,16 +699,16 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     measured number in its place updates the summary. The basis is a code per capacity type;
     returns the rows of the Basis codes sheet that explains them.
 
-    Tens of thousands of rows: the rows are made as XML in bulk, column by column, and go
-    straight into the sheet's file (:class:`StreamedSheet`) when the workbook is packed,
-    instead of one cell record each."""
+    Tens of thousands of rows: each column is a code per row into its distinct cells, each
+    made once, and the rows go straight into the sheet's file (:class:`StreamedSheet`) when
+    the workbook is packed, instead of one cell record each."""
     lines = lines.reset_index(drop=True)
     ws = writer.ws
     writer.header(1, CONSUMPTION_COLUMNS)
     if lines.empty:
         writer.finish(freeze="B2")
         return []
-    position, first_seen = pd.factorize(lines["environment"].astype(str).to_numpy(dtype=object))
+    position, first_seen = lines["environment"].astype(str).factorize()
     order = np.argsort(
         np.array([name.casefold() for name in first_seen.tolist()], dtype=object), kind="stable"
     )
@@ -714,30 +725,31 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         "estimate": styles(num_format=ESTIMATE_GB_FORMAT)._get_xf_index(),
         "growth": styles(num_format=GROWTH_FORMAT)._get_xf_index(),
     }
+    # The names are distinct: each row its own (an empty one no cell).
+    names_in_order = first_seen[order].tolist()
+    name_codes = np.arange(count)
+    if "" in names_in_order:
+        name_codes[[row for row, name in enumerate(names_in_order) if not name]] = -1
+    names, length = writer.coded_column(0, name_codes, names_in_order, CONSUMPTION_COLUMNS[0])
+    writer.measure(1, min(length, MAX_WIDTH))
     # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
-    codes, distinct = _factorized(lines["environment_type"])
-    kinds = np.array(
-        [ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind for kind in distinct] + [None],
-        dtype=object,
-    )[codes[first]]
-    codes, distinct = _factorized(lines["power_platform"])
-    states = np.array(
-        [POWER_PLATFORM_WORDS.get(state, state) if state else state for state in distinct] + [None],
-        dtype=object,
-    )[codes[first]]
-    makers: list[Callable[[int, int], list[str]]] = [
-        _text_column(writer, 0, first_seen[order]),
-        _text_column(writer, 1, kinds),
-        _text_column(writer, 2, states),
-    ]
+    codes, distinct = _factorized(lines["environment_type"], first)
+    kinds = [ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind for kind in distinct]
+    columns: list[CodedColumn] = [names, _text_column(writer, 1, codes, kinds)]
+    codes, distinct = _factorized(lines["power_platform"], first)
+    states = [POWER_PLATFORM_WORDS.get(state, state) if state else state for state in distinct]
+    columns.append(_text_column(writer, 2, codes, states))
     confidence, confidence_words = _factorized(lines["confidence"])
     capacity, capacity_types = _factorized(lines["capacity_type"])
     gb_values = lines["gb"].to_numpy(dtype=float)
     growth = lines["growth_gb_per_month"].to_numpy(dtype=float)
-    basis, basis_texts = pd.factorize(_basis_without_growth(lines), use_na_sentinel=False)
-    row_codes: list[list[str]] = []
+    basis, basis_texts = _basis_without_growth(lines)
     legend: list[list[Any]] = []
-    growth_makers: list[Callable[[int, int], list[str]]] = []
+    growth_columns: list[CodedColumn] = []
+    # Each row's combination of basis codes so far, numbered (the first of each seen first).
+    combination = np.zeros(count, dtype=np.int64)
+    code_names: list[list[str]] = []
+    row_codes: list[np.ndarray] = []
     rank = {word: index for index, word in enumerate(CERTAINTY)}
     least = np.full(count, len(CERTAINTY))
     ranks = np.array([rank.get(word, 0) for word in confidence_words] + [0], dtype=int)
@@ -767,14 +779,7 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
             chosen = kind == code
             state[rows[chosen]] = code
             values[rows[chosen]] = gb_values[of_type][chosen]
-        makers.append(
-            _gb_column(
-                xl_col_to_name(CONSUMPTION_GB_COLUMN[capacity_type] - 1),
-                state,
-                values,
-                (number["measured"], number["estimate"], strings),
-            )
-        )
+        columns.append(_gb_column(state, values, (number["measured"], number["estimate"], strings)))
         writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
         # The basis codes of this capacity type: one per distinct basis, in order of the words.
         used, inverse, counts = np.unique(basis[of_type], return_inverse=True, return_counts=True)
@@ -787,31 +792,35 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
             [named[text], capacity_title(capacity_type), text, counted[text]]
             for text in sorted_texts
         )
-        type_codes = np.full(count, "", dtype=object)
-        type_codes[rows] = np.array([named[text] for text in texts], dtype=object)[inverse]
-        row_codes.append(type_codes.tolist())
+        # Each row's code of this type: its number among the type's codes, or -1 for none.
+        type_codes = np.full(count, -1, dtype=np.int64)
+        type_codes[rows] = inverse.reshape(-1)
+        row_codes.append(type_codes)
+        code_names.append([named[text] for text in texts])
+        combination, _ = pd.factorize(combination * (len(texts) + 1) + type_codes + 1)
         present = np.zeros(count, dtype=bool)
         present[rows] = True
         values = np.zeros(count)
         values[rows] = growth[of_type]
-        growth_makers.append(
-            _growth_column(
-                xl_col_to_name(CONSUMPTION_GROWTH_COLUMN[capacity_type] - 1),
-                present,
-                values,
-                number["growth"],
-            )
-        )
+        growth_columns.append(_growth_column(present, values, number["growth"]))
         writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
-    words = np.array(CERTAINTY, dtype=object)[least]
-    makers.append(_text_column(writer, 8, words))
-    # A row's codes in the order of its GB columns.
-    joined = [", ".join(filter(None, row)) for row in zip(*row_codes, strict=True)]
-    makers.append(_text_column(writer, 9, np.array(joined, dtype=object)))
-    makers.extend(growth_makers)
+    columns.append(_text_column(writer, 8, least, list(CERTAINTY)))
+    # A row's codes in the order of its GB columns, joined once for each combination.
+    example = np.empty(combination.max() + 1, dtype=np.int64)
+    example[combination] = np.arange(count)  # a row of each combination
+    joined = [
+        ", ".join(
+            names_[code]
+            for names_, code in zip(code_names, (codes_[row] for codes_ in row_codes), strict=True)
+            if code >= 0
+        )
+        for row in example.tolist()
+    ]
+    columns.append(_text_column(writer, 9, combination, joined))
+    columns.extend(growth_columns)
     last_column = len(CONSUMPTION_COLUMNS) - 1
     assert isinstance(ws, StreamedSheet)
-    ws.stream(chunked_rows(count, makers, None), count, last_column)
+    ws.stream(chunked_rows(count, columns, None), count, last_column)
     ws.autofilter(0, 0, count, last_column)
     writer.finish(freeze="B2")
     return legend
@@ -822,24 +831,24 @@ _NONE, _MEASURED, _ESTIMATE, _UNKNOWN = range(4)
 
 
 def _text_column(
-    writer: SheetWriter, index: int, values: np.ndarray
-) -> Callable[[int, int], list[str]]:
-    """A text column of the Consumption sheet (no cell where a value is empty or None), made as
-    :meth:`SheetWriter.stream_table` makes one: text that a spreadsheet would run as a formula
-    keeps a quote prefix, as safe_cell_text says."""
-    # Missing values (None or NaN) and empty text: no cell; anything else as text.
-    text = pd.Series(values, dtype=object).fillna("").astype(str)
-    cells = [value or None for value in text.tolist()]
-    make, length = writer._streamed_column(
-        index, cells, writer._formats(CONSUMPTION_COLUMNS[index])
-    )
+    writer: SheetWriter, index: int, codes: np.ndarray, distinct: Sequence[Any]
+) -> CodedColumn:
+    """A text column of the Consumption sheet whose rows hold ``distinct[code]`` (no cell where
+    a value is missing or empty), made as :meth:`SheetWriter.stream_table` makes one: text that
+    a spreadsheet would run as a formula keeps a quote prefix, as safe_cell_text says."""
+    # Missing values (None or NaN) and empty text: no cell; anything else as text, each once.
+    texts = [
+        None if value is None or (type(value) is not str and pd.isna(value)) else str(value)
+        for value in distinct
+    ]
+    renumbered, words = pd.factorize(object_array([text or None for text in texts]))
+    codes = np.append(renumbered, -1)[codes]
+    made, length = writer.coded_column(index, codes, words.tolist(), CONSUMPTION_COLUMNS[index])
     writer.measure(index + 1, min(length, MAX_WIDTH))
-    return make
+    return made
 
 
-def _gb_column(
-    letter: str, state: np.ndarray, values: np.ndarray, formats: tuple[int, int, Any]
-) -> Callable[[int, int], list[str]]:
+def _gb_column(state: np.ndarray, values: np.ndarray, formats: tuple[int, int, Any]) -> CodedColumn:
     """A GB column of the Consumption sheet: each number written exactly (its shortest
     round-trip form), "unknown" as a shared string."""
     measured, estimate, strings = formats
@@ -853,55 +862,35 @@ def _gb_column(
             return ""
         return word if kind == _UNKNOWN else f"{opening[kind]}{value!r}</v></c>"
 
-    return _coded_cells(letter, state, values, tail)
+    return _coded_cells(state, values, tail)
 
 
-def _growth_column(
-    letter: str, present: np.ndarray, values: np.ndarray, style: int
-) -> Callable[[int, int], list[str]]:
+def _growth_column(present: np.ndarray, values: np.ndarray, style: int) -> CodedColumn:
     """A growth column of the Consumption sheet: a number where the row has a line of the
     capacity type."""
 
     def tail(kind: int, value: float) -> str:
         return f' s="{style}"><v>{value!r}</v></c>' if kind else ""
 
-    return _coded_cells(letter, present.astype(np.int8), values, tail)
+    return _coded_cells(present.astype(np.int8), values, tail)
 
 
 def _coded_cells(
-    letter: str, kinds: np.ndarray, values: np.ndarray, tail: Callable[[int, float], str]
-) -> Callable[[int, int], list[str]]:
-    """What makes a numeric column's cells: a row's cell is its reference and the text after
-    it, ``tail(kind, value)`` (no cell where that is empty). The text after the reference is
-    made once for each distinct kind and value (GB repeat: estimates, zeros, rates)."""
+    kinds: np.ndarray, values: np.ndarray, tail: Callable[[int, float], str]
+) -> CodedColumn:
+    """A numeric column's cells: a row's cell is its reference and the text after it,
+    ``tail(kind, value)`` (no cell where that is empty). The text after the reference is made
+    once for each distinct kind and value (GB repeat: estimates, zeros, rates)."""
     value_codes, distinct = pd.factorize(values, use_na_sentinel=False)
     pairs, found = pd.factorize(value_codes.astype(np.int64) * 256 + kinds.astype(np.int64))
     numbers = distinct.tolist()
-    tails = np.array(
+    return CodedColumn(
+        pairs,
         [
             '"' + after if (after := tail(pair % 256, numbers[pair // 256])) else ""
             for pair in found.tolist()
         ],
-        dtype=object,
     )
-    opening = f'<c r="{letter}'
-
-    def make(start: int, stop: int) -> list[str]:
-        return [
-            opening + row + after if after else ""
-            for row, after in zip(
-                _row_numbers(start, stop), tails[pairs[start:stop]].tolist(), strict=True
-            )
-        ]
-
-    return make
-
-
-@functools.lru_cache(maxsize=1)
-def _row_numbers(start: int, stop: int) -> tuple[str, ...]:
-    """The sheet's row numbers of rows ``start`` to ``stop`` (0-based below the header), as
-    text: made once for all the columns of a chunk of rows."""
-    return tuple(map(str, range(start + 2, stop + 2)))
 
 
 def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:
@@ -919,18 +908,21 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         Column("Month", MONTH_FORMAT),
         Column("Message", wrap=True),
     )
-    rows = [
-        [
-            f["severity"],
-            f["code"],
-            subject_words(f["subject"], names),
-            _month(f["month"]),
-            f["message"],
-        ]
-        for f in data["findings"]
+    findings = data["findings"]
+    subjects = [f["subject"] for f in findings]
+    # Each distinct subject and month in words once: a finding per environment and check.
+    subject_of = {subject: subject_words(subject, names) for subject in set(subjects)}
+    months = [f["month"] for f in findings]
+    month_of = {month: _month(month) for month in set(months)}
+    cells = [
+        [f["severity"] for f in findings],
+        [f["code"] for f in findings],
+        list(map(subject_of.__getitem__, subjects)),
+        list(map(month_of.__getitem__, months)),
+        [f["message"] for f in findings],
     ]
-    # A finding per environment and check: tens of thousands of rows, made in bulk.
-    last = writer.stream_table(columns, rows)
+    # Tens of thousands of rows, made in bulk column by column.
+    last = writer.stream_columns(columns, cells)
     writer.colour_words(f"A2:A{max(last, 2)}", SEVERITY_STYLES)
     writer.finish()
 

@@ -9,10 +9,10 @@ report are in :mod:`planner.report.xlsx`; nothing here knows about a plan.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import functools
 import gc
+import itertools
 import math
 import os
 import re
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
@@ -538,51 +540,113 @@ class StreamedSheet(Worksheet):
         self._xml_end_tag("sheetData")
 
 
+@dataclass(frozen=True)
+class CodedColumn:
+    """One column of a streamed sheet's rows as a code per row into ``ends``: the distinct
+    texts of its cells after their row number, from the quote that closes the reference on
+    (``" s="3"><v>0.25</v></c>``); an empty end is no cell. Each distinct cell is made once,
+    however many rows hold it."""
+
+    codes: np.ndarray  # an index into ends for each row
+    ends: Sequence[str]
+
+
+_ROW_OPEN = '<row r="'
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """``values`` as a one-dimensional array of objects."""
+    made = np.empty(len(values), dtype=object)
+    made[:] = values
+    return made
+
+
+@functools.lru_cache(maxsize=64)
+def _row_attributes(lines: int) -> str:
+    """What closes a row's opening tag after its number: its height where it is taller than a
+    line."""
+    return f'" ht="{LINE_HEIGHT * lines}" customHeight="1">' if lines > 1 else '">'
+
+
 def chunked_rows(
-    count: int, columns: Sequence[Callable[[int, int], list[str]]], heights: Sequence[int] | None
+    count: int, columns: Sequence[CodedColumn], heights: np.ndarray | None
 ) -> Callable[[], Iterator[str]]:
-    """The rows of a streamed sheet from 2 to ``count + 1``, a chunk of ``ROW_CHUNK`` at a time:
-    each column makes its cells of rows ``start`` to ``stop`` (0-based below the header), blank
-    cells as empty text; ``heights`` in lines where a row is taller than one."""
+    """The rows of a streamed sheet from 2 to ``count + 1``, a chunk of ``ROW_CHUNK`` at a time,
+    from its columns A, B, ... in order; ``heights`` in lines where a row is taller than one.
+
+    A row is its pieces joined by its number, the one text that differs from row to row: the
+    piece between two cells is the end of one and the opening of the next up to the row number
+    (``"><v>0.25</v></c><c r="D``), so it is made once for each distinct end and next column.
+    The next column is the next one with a cell in that row, and a blank cell has no piece."""
+    width = len(columns)
+    # What follows a cell's end: the opening of the next cell up to its row number, or the end
+    # of the row.
+    openings = [f'<c r="{xl_col_to_name(index)}' for index in range(width)] + ["</row>"]
+    ends = [object_array(column.ends) for column in columns]
+    empty = [np.array([not end for end in column.ends], dtype=bool) for column in columns]
+    # A row's piece after its number, by its first column with a cell (all rows one line high).
+    starts = object_array(['">' + opening for opening in openings])
+    # The pieces of a column of few distinct cells, by the next column: made once for all chunks.
+    made: dict[tuple[int, int], np.ndarray] = {}
+
+    def pieces(index: int, codes: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """The pieces that end this column's cells of a chunk, by the next column with a cell
+        (``after``, one per row)."""
+        following = np.flatnonzero(np.bincount(after, minlength=width + 1))
+        if len(following) == 1:
+            return _ends_then(index, codes, int(following[0]))
+        out = np.empty(len(codes), dtype=object)
+        for column in following.tolist():
+            rows = after == column
+            out[rows] = _ends_then(index, codes[rows], column)
+        return out
+
+    def _ends_then(index: int, codes: np.ndarray, column: int) -> np.ndarray:
+        distinct = ends[index]
+        if len(distinct) > len(codes):  # mostly distinct cells: each row's own
+            return distinct[codes] + openings[column]
+        table = made.get((index, column))
+        if table is None:
+            table = made[(index, column)] = distinct + openings[column]
+        return table[codes]
 
     def rows() -> Iterator[str]:
         for start in range(0, count, ROW_CHUNK):
             stop = min(start + ROW_CHUNK, count)
+            after = np.full(stop - start, width)  # each row's next column with a cell
+            parts: list[list[str]] = []
+            gaps = False
+            for index in range(width - 1, -1, -1):
+                codes = columns[index].codes[start:stop]
+                blank = empty[index][codes]
+                if blank.any():
+                    gaps = True
+                    cells = np.full(len(codes), "", dtype=object)
+                    filled = ~blank
+                    cells[filled] = pieces(index, codes[filled], after[filled])
+                    after = np.where(blank, after, index)
+                else:
+                    cells = pieces(index, codes, after)
+                    after = np.full(stop - start, index)
+                parts.append(cells.tolist())
+            parts.reverse()
             if heights is None:
-                starts = [f'<row r="{row}">' for row in range(start + 2, stop + 2)]
+                first = starts[after].tolist()
             else:
-                starts = [
-                    f'<row r="{row}" ht="{LINE_HEIGHT * lines}" customHeight="1">'
-                    if lines > 1
-                    else f'<row r="{row}">'
-                    for row, lines in zip(
-                        range(start + 2, stop + 2), heights[start:stop], strict=True
+                first = list(
+                    map(
+                        str.__add__,
+                        map(_row_attributes, heights[start:stop].tolist()),
+                        map(openings.__getitem__, after.tolist()),
                     )
-                ]
-            made = [column(start, stop) for column in columns]
-            yield "</row>".join(map("".join, zip(starts, *made, strict=True))) + "</row>"
+                )
+            made_rows: Iterator[Iterable[str]] = zip(itertools.repeat(_ROW_OPEN), first, *parts)
+            if gaps:  # the pieces of blank cells are empty: left out
+                made_rows = map(filter, itertools.repeat(None), made_rows)
+            numbers = map(str, range(start + 2, stop + 2))
+            yield "".join(map(str.join, numbers, made_rows))
 
     return rows
-
-
-def _plain_text_cells(
-    letter: str, values: Sequence[str | None], style: str
-) -> Callable[[int, int], list[str]]:
-    """What makes the inline string cells of a column of plain text (nothing to quote, cut or
-    escape; none where a value is None), each cell one formatted string."""
-
-    def make(start: int, stop: int) -> list[str]:
-        return [
-            ""
-            if value is None
-            else f'<c r="{letter}{row}"{style} t="inlineStr"><is>'
-            f'<t xml:space="preserve">{value}</t></is></c>'
-            if value[:1].isspace() or value[-1:].isspace()
-            else f'<c r="{letter}{row}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
-            for row, value in zip(range(start + 2, stop + 2), values[start:stop], strict=True)
-        ]
-
-    return make
 
 
 class SheetWriter:
@@ -756,83 +820,104 @@ class SheetWriter:
         for number, values in enumerate(rows, start=2):
             if len(values) != width:
                 raise ValueError(f"row {number} has {len(values)} cells for {width} columns")
-        cells = list(zip(*rows, strict=True))
+        cells = list(zip(*rows, strict=True)) if rows else [()] * width
+        return self.stream_columns(columns, cells)
+
+    def stream_columns(self, columns: Sequence[Column], cells: Sequence[Sequence[Any]]) -> int:
+        """:meth:`stream_table` of a table given column by column: ``cells`` holds each
+        column's values, top to bottom."""
+        if len(cells) != len(columns):
+            raise ValueError(f"{len(cells)} columns of values for {len(columns)} columns")
+        count = len(cells[0]) if cells else 0
+        for index, values in enumerate(cells):
+            if len(values) != count:
+                raise ValueError(f"column {index + 1} has {len(values)} cells for {count} rows")
         if (
-            not rows
+            not count
             or not isinstance(self.ws, StreamedSheet)
             or not all(_streamable(values) for values in cells)
         ):
-            return self.table(columns, rows)
+            return self.table(columns, list(zip(*cells, strict=True)))
         self.header(1, columns)
-        heights: list[int] | None = None
-        makers: list[Callable[[int, int], list[str]]] = []
+        width = len(columns)
+        heights: np.ndarray | None = None
+        coded: list[CodedColumn] = []
         for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
-            maker, length = self._streamed_column(index, values, self._formats(column))
-            makers.append(maker)
+            codes, distinct = pd.factorize(object_array(values))
+            made, length = self.coded_column(index, codes, distinct.tolist(), column)
+            coded.append(made)
             if column.wrap:
                 self.wrapped.add(index + 1)
-                lines = _column_lines(values)
-                heights = (
-                    lines if heights is None else list(map(max, heights, lines))  # type: ignore[arg-type]
-                )
+                # One line where there is no cell (the code -1 picks the last).
+                lines = np.array([*_column_lines(distinct.tolist()), 1])[codes]
+                heights = lines if heights is None else np.maximum(heights, lines)
             else:
                 self.measure(index + 1, length)
-        if heights is not None and max(heights) <= 1:
+        if heights is not None and heights.max() <= 1:
             heights = None
-        self.ws.stream(chunked_rows(len(rows), makers, heights), len(rows), width - 1)
-        last_row = len(rows) + 1
+        self.ws.stream(chunked_rows(count, coded, heights), count, width - 1)
+        last_row = count + 1
         self.ws.autofilter(0, 0, last_row - 1, width - 1)
         return last_row
 
-    def _streamed_column(
-        self, index: int, values: Sequence[Any], formats: _ColumnFormats
-    ) -> tuple[Callable[[int, int], list[str]], int]:
-        """What makes one column's cells of rows ``start`` to ``stop`` as XML, and the column's
-        display length as :meth:`_column` measures it."""
-        letter = xl_col_to_name(index)
-        present = [v for v in values if v is not None]
+    def coded_column(
+        self, index: int, codes: np.ndarray, distinct: Sequence[Any], column: Column
+    ) -> tuple[CodedColumn, int]:
+        """The streamed cells of column ``index`` (from 0) whose rows hold ``distinct[code]``
+        (no cell where the code is negative), made once per distinct value as
+        :meth:`stream_table` makes them, and the column's display length as :meth:`_column`
+        measures it. ``distinct`` holds no value twice: all text, all dates or all finite
+        numbers."""
+        formats = self._formats(column)
+        codes = np.asarray(codes, dtype=np.int64)
+        present = codes[codes >= 0]
+        times = np.bincount(present, minlength=len(distinct))
+        if not times.all():  # values no row holds: neither measured nor made
+            kept = np.flatnonzero(times)
+            renumbered = np.full(len(distinct) + 1, -1, dtype=np.int64)
+            renumbered[kept] = np.arange(len(kept))
+            codes = renumbered[codes]  # -1 stays -1: the last
+            distinct = [distinct[code] for code in kept.tolist()]
+            times = times[kept]
         # Every format the column may use gets its index now: the cells are made after the
         # workbook's styles are written.
         for cell_format in formats.all():
             _style(cell_format)
-        if set(map(type, present)) <= {str}:
-            joined = "\n".join(present)
+        if all(type(value) is str for value in distinct):
+            joined = "\n".join(distinct)
             care = needs_care(joined)
             if care:
-                length = _column_length(values, formats.number_format)
-            elif _one_line_each(joined, len(present)):
-                length = max(map(len, present), default=0)
+                length = _column_length(distinct, formats.number_format)
+            elif _one_line_each(joined, len(distinct)):
+                length = max(map(len, distinct), default=0)
             else:
                 length = max(map(len, joined.splitlines()), default=0)
-            tail = self._text_tails(joined, present, formats, care=care)
-            if tail is None:
-                return _plain_text_cells(letter, values, _style(formats.text)), length
+            ends = self._text_ends(joined, distinct, codes, times, formats, care=care)
         else:  # dates or numbers
-            length = _column_length(values, formats.number_format)
-            made: dict[Any, str] = {}
-            for value in set(present):
+            length = _column_length(distinct, formats.number_format)
+            ends = []
+            for value in distinct:
                 safe, cell_format = formats.pick(value)
                 number = self.ws._convert_date_time(safe) if isinstance(safe, dt.date) else safe
-                made[value] = f"{_style(cell_format)}><v>{number:.16G}</v></c>"
-            tail = made.get
+                ends.append(f'"{_style(cell_format)}><v>{number:.16G}</v></c>')
+        ends.append("")  # no cell: the code -1
+        return CodedColumn(np.where(codes < 0, len(ends) - 1, codes), ends), length
 
-        def make(start: int, stop: int) -> list[str]:
-            return [
-                f'<c r="{letter}{row}"{end}' if end else ""
-                for row, end in zip(
-                    range(start + 2, stop + 2), map(tail, values[start:stop]), strict=True
-                )
-            ]
-
-        return make, length
-
-    def _text_tails(
-        self, joined: str, present: list[str], formats: _ColumnFormats, *, care: bool
-    ) -> Callable[[Any], str] | None:
-        """What follows ``<c r="..."`` in a text cell, by its value (empty for no cell): a
-        shared string where the column repeats its values, else an inline string, escaped and
-        spaced as XlsxWriter writes it. None for a column of plain text, which
-        :func:`_plain_text_cells` makes."""
+    def _text_ends(
+        self,
+        joined: str,
+        distinct: Sequence[str],
+        codes: np.ndarray,
+        times: np.ndarray,
+        formats: _ColumnFormats,
+        *,
+        care: bool,
+    ) -> list[str]:
+        """The end of each distinct text's cell (what follows its row number): a shared string
+        where the column repeats its values, else an inline string, escaped and spaced as
+        XlsxWriter writes it. ``joined``: the texts joined by line feeds; ``times``: how many
+        cells hold each."""
+        plain = _style(formats.text)
         # XlsxWriter's escapes change only text holding "_x", a control character but tab
         # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined by
         # line feeds, so "_x" cannot span two) is left as it is.
@@ -845,11 +930,17 @@ class SheetWriter:
         )
         marks = "&" in joined or "<" in joined or ">" in joined
         limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
-        long = max(map(len, present), default=0) > limit // 2
-        distinct = set(present)
-        shared = len(distinct) * 4 <= len(present)
+        long = max(map(len, distinct), default=0) > limit // 2
+        shared = len(distinct) * 4 <= int(times.sum())
+        if not shared and not care and not escape and not marks and not long:
+            # The usual column of plain text: nothing to pick, cut or escape.
+            return [
+                f'"{plain} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+                if value[:1].isspace() or value[-1:].isspace()
+                else f'"{plain} t="inlineStr"><is><t>{value}</t></is></c>'
+                for value in distinct
+            ]
         strings = self.ws.str_table
-        plain = _style(formats.text)
 
         def made(value: str) -> str:
             if care:
@@ -862,7 +953,7 @@ class SheetWriter:
                 text = _utf16_truncate(text, limit)
             if shared and text:
                 # XlsxWriter escapes the shared strings when it writes them.
-                return f'{style} t="s"><v>{strings._get_shared_string_index(text)}</v></c>'
+                return f'"{style} t="s"><v>{strings._get_shared_string_index(text)}</v></c>'
             if escape:
                 text = Worksheet._escape_control_characters(text)
             # _preserve_whitespace's test (\s at either end) without two pattern scans.
@@ -870,19 +961,18 @@ class SheetWriter:
             preserve = ' xml:space="preserve"' if spaced else ""
             if marks:
                 text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            return f'{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+            return f'"{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
 
-        if shared:
-            ends: dict[Any, str] = {None: ""}
-            for value, times in collections.Counter(present).items():
-                end = ends[value] = made(value)
-                if ' t="s">' in end:
-                    # Each cell counts once in the table's total, as XlsxWriter counts it.
-                    strings.count += times - 1
-            return ends.__getitem__
-        if not care and not escape and not marks and not long:
-            return None  # the usual column of plain text: nothing to pick, cut or escape
-        return lambda value: "" if value is None else made(value)
+        if not shared:
+            return list(map(made, distinct))
+        # Shared strings are numbered as the cells first use them, top to bottom.
+        ends = [""] * len(distinct)
+        for code in pd.unique(codes[codes >= 0]).tolist():
+            end = ends[code] = made(distinct[code])
+            if ' t="s">' in end:
+                # Each cell counts once in the table's total, as XlsxWriter counts it.
+                strings.count += int(times[code]) - 1
+        return ends
 
     def _column(
         self, index: int, first_row: int, values: Sequence[Any], formats: _ColumnFormats

@@ -229,3 +229,42 @@ def test_streamed_rows_reach_a_workbook_packed_from_temporary_files(tmp_path: Pa
     workbook.close()
     _write(written, rows, streamed=False)
     assert _read(streamed) == _read(written)
+
+
+def test_a_table_given_column_by_column_reads_back_as_the_written_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns given whole, with no cell anywhere a row may lack one: in the first column, in
+    the last, in every column of a row, and across the ends of chunks."""
+    import planner.report.xlsx_writer as xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "ROW_CHUNK", 5)
+    rows = [
+        [None if index % 3 == 0 else value for value in row] if index % 2 else row
+        for index, row in enumerate(_rows())
+    ]
+    rows[4] = [None] * len(COLUMNS)
+    rows[9][0] = rows[9][-1] = None
+    columns = [list(values) for values in zip(*rows, strict=True)]
+    streamed, written = tmp_path / "streamed.xlsx", tmp_path / "written.xlsx"
+    workbook = new_workbook(streamed)
+    writer = SheetWriter(
+        workbook.add_worksheet("Findings", worksheet_class=StreamedSheet), Styles(workbook)
+    )
+    assert writer.stream_columns(COLUMNS, columns) == len(rows) + 1
+    writer.finish()
+    workbook.close()
+    _write(written, rows, streamed=False)
+    assert _read(streamed) == _read(written)
+    with zipfile.ZipFile(streamed) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert '<row r="6"></row>' in sheet  # the row of no cells
+
+
+def test_columns_of_different_lengths_are_refused(tmp_path: Path) -> None:
+    workbook = new_workbook(tmp_path / "refused.xlsx")
+    writer = SheetWriter(
+        workbook.add_worksheet("Findings", worksheet_class=StreamedSheet), Styles(workbook)
+    )
+    with pytest.raises(ValueError, match="column 2 has 1 cells for 2 rows"):
+        writer.stream_columns(COLUMNS, [["a", "b"], ["c"], [None, None], [1.0, 2.0], ["d", "e"]])
