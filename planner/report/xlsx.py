@@ -58,7 +58,6 @@ from planner.report.xlsx_writer import (
     ESTIMATE_GB_FORMAT,
     GB_FORMAT,
     LINE_HEIGHT,
-    MAX_WIDTH,
     MONTH_FORMAT,
     POOL_TITLE,
     SECTION,
@@ -730,8 +729,7 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     name_codes = np.arange(count)
     if "" in names_in_order:
         name_codes[[row for row, name in enumerate(names_in_order) if not name]] = -1
-    names, length = writer.coded_column(0, name_codes, names_in_order, CONSUMPTION_COLUMNS[0])
-    writer.measure(1, min(length, MAX_WIDTH))
+    names = writer.coded_column(0, name_codes, names_in_order, CONSUMPTION_COLUMNS[0])
     # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
     codes, distinct = _factorized(lines["environment_type"], first)
     kinds = [ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind for kind in distinct]
@@ -843,9 +841,7 @@ def _text_column(
     ]
     renumbered, words = pd.factorize(object_array([text or None for text in texts]))
     codes = np.append(renumbered, -1)[codes]
-    made, length = writer.coded_column(index, codes, words.tolist(), CONSUMPTION_COLUMNS[index])
-    writer.measure(index + 1, min(length, MAX_WIDTH))
-    return made
+    return writer.coded_column(index, codes, words.tolist(), CONSUMPTION_COLUMNS[index])
 
 
 def _gb_column(state: np.ndarray, values: np.ndarray, formats: tuple[int, int, Any]) -> CodedColumn:

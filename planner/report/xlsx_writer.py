@@ -14,6 +14,7 @@ import functools
 import gc
 import itertools
 import math
+import operator
 import os
 import re
 import zipfile
@@ -288,24 +289,70 @@ def _wrapped_lines(value: Any) -> int:
 _OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-def _one_line_each(joined: str, count: int) -> bool:
-    """Whether ``count`` texts joined by line feeds are one line each (no text holds a line
-    break): a scan for each character, which is faster than a pattern of them."""
-    return joined.count("\n") == count - 1 and not any(
-        character in joined for character in _OTHER_LINE_BREAKS
+@dataclass(frozen=True)
+class _Census:
+    """What the distinct texts of a column hold, each answered by a scan in C of the texts
+    joined by line feeds (so "_x" cannot span two of them)."""
+
+    care: bool  # a text that needs_care finds: a formula trigger or an illegal character
+    one_line_each: bool  # no text holds a line break
+    escape: bool  # a text XlsxWriter escapes: "_x", a control character but tab and line feed
+    marks: bool  # "&", "<" or ">"
+
+
+# Bytes of UTF-8 text, each an ASCII character: a control character (below a space), and others
+# the census looks for. No byte of a longer character is below 0x80.
+_IS_ILLEGAL = np.zeros(0x20, dtype=bool)
+_IS_ILLEGAL[list(_ILLEGAL_BYTES)] = True
+_LINE_FEED, _CARRIAGE_RETURN, _UNDERSCORE, _LOWER_X = b"\n\r_x"
+_TRIGGER_BYTES = np.frombuffer(_TRIGGERS.encode("ascii"), dtype=np.uint8)
+
+
+def _census(texts: Sequence[str]) -> _Census:
+    """The :class:`_Census` of a column's texts: the texts joined by line feeds, their bytes
+    looked at a whole array at a time (a comparison of every byte with a constant is quicker
+    than any scan for one of several characters)."""
+    joined = "\n".join(texts)
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    # The control characters, line feeds among them, where they are.
+    controls = np.flatnonzero(data < 0x20)
+    found = data[controls]
+    illegal = bool(_IS_ILLEGAL[found].any())
+    carriage = bool((found == _CARRIAGE_RETURN).any())
+    feeds = controls[found == _LINE_FEED]
+    # What follows each line feed (none follows one at the very end).
+    after = data[feeds[feeds + 1 < len(data)] + 1]
+    underscores = np.flatnonzero(data[:-1] == _UNDERSCORE)
+    if carriage:
+        breaks = True
+    elif joined.isascii() and not illegal:
+        # The other line breaks are illegal control characters or beyond ASCII.
+        breaks = False
+    else:
+        breaks = any(character in joined for character in _OTHER_LINE_BREAKS)
+    return _Census(
+        care=illegal
+        or joined.startswith(_TRIGGER_TUPLE)
+        or bool(np.isin(after, _TRIGGER_BYTES).any()),
+        one_line_each=not breaks and len(feeds) == len(texts) - 1,
+        # XlsxWriter's escapes change only text holding "_x", a control character but tab
+        # and line feed, or U+FFFE/U+FFFF.
+        escape=illegal
+        or carriage
+        or "\ufffe" in joined
+        or "\uffff" in joined
+        or bool((data[underscores + 1] == _LOWER_X).any()),
+        marks="&" in joined or "<" in joined or ">" in joined,
     )
 
 
-def _column_lines(values: Sequence[Any]) -> list[int]:
-    """:func:`_wrapped_lines` of each value of a column; a column of text without line breaks
-    by the lengths alone."""
-    texts = [v for v in values if v is not None]
-    if set(map(type, texts)) <= {str}:
-        joined = "\n".join(texts)
-        if _one_line_each(joined, len(texts)):
-            per_line = WRAP_WIDTH - 6
-            return [1 if v is None else (len(v) + per_line - 1) // per_line or 1 for v in values]
-    return list(map(_wrapped_lines, values))
+def _text_lines(texts: Sequence[str], one_line_each: bool) -> np.ndarray:
+    """:func:`_wrapped_lines` of each text; texts without line breaks by their lengths alone."""
+    if not one_line_each:
+        return np.array(list(map(_wrapped_lines, texts)), dtype=np.int64)
+    per_line = WRAP_WIDTH - 6
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.maximum((lengths + per_line - 1) // per_line, 1)
 
 
 def _words_lines(text: str, width: int) -> int:
@@ -549,6 +596,43 @@ class CodedColumn:
 
     codes: np.ndarray  # an index into ends for each row
     ends: Sequence[str]
+    lines: np.ndarray | None = None  # a wrapped column: each row's height in lines
+
+
+def factorized(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """A code per value, -1 for None, and the distinct values but None in the order they
+    first come (values equal as keys of a dict are one)."""
+    first = dict.fromkeys(values)
+    first.pop(None, None)
+    number: dict[Any, int] = dict(zip(first, range(len(first)), strict=True))
+    number[None] = -1
+    codes = np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values))
+    return codes, list(first)
+
+
+def _row_lines(columns: Sequence[CodedColumn]) -> np.ndarray | None:
+    """Each row's height in lines, by its wrapped columns; None where every row is one line."""
+    heights = [column.lines for column in columns if column.lines is not None]
+    if not heights or max(int(lines.max(initial=1)) for lines in heights) <= 1:
+        return None
+    return functools.reduce(np.maximum, heights)
+
+
+_FIRST, _LAST = operator.itemgetter(slice(None, 1)), operator.itemgetter(slice(-1, None))
+
+
+def _plain_ends(texts: Sequence[str], style: str) -> list[str]:
+    """The ends of inline string cells of plain texts (nothing to pick, cut or escape)."""
+    head, tail = f'"{style} t="inlineStr"><is><t>', "</t></is></c>"
+    ends = [f"{head}{text}{tail}" for text in texts]
+    # Text with a space at either end keeps it: the first and last characters, looked at once.
+    edges = "".join(map(_FIRST, texts)) + "".join(map(_LAST, texts))
+    if "".join(edges.split()) != edges:
+        spaced = f'"{style} t="inlineStr"><is><t xml:space="preserve">'
+        for index, text in enumerate(texts):
+            if text[:1].isspace() or text[-1:].isspace():
+                ends[index] = f"{spaced}{text}{tail}"
+    return ends
 
 
 _ROW_OPEN = '<row r="'
@@ -840,34 +924,23 @@ class SheetWriter:
             return self.table(columns, list(zip(*cells, strict=True)))
         self.header(1, columns)
         width = len(columns)
-        heights: np.ndarray | None = None
-        coded: list[CodedColumn] = []
-        for index, (column, values) in enumerate(zip(columns, cells, strict=True)):
-            codes, distinct = pd.factorize(object_array(values))
-            made, length = self.coded_column(index, codes, distinct.tolist(), column)
-            coded.append(made)
-            if column.wrap:
-                self.wrapped.add(index + 1)
-                # One line where there is no cell (the code -1 picks the last).
-                lines = np.array([*_column_lines(distinct.tolist()), 1])[codes]
-                heights = lines if heights is None else np.maximum(heights, lines)
-            else:
-                self.measure(index + 1, length)
-        if heights is not None and heights.max() <= 1:
-            heights = None
-        self.ws.stream(chunked_rows(count, coded, heights), count, width - 1)
+        coded = [
+            self.coded_column(index, *factorized(values), column)
+            for index, (column, values) in enumerate(zip(columns, cells, strict=True))
+        ]
+        self.ws.stream(chunked_rows(count, coded, _row_lines(coded)), count, width - 1)
         last_row = count + 1
         self.ws.autofilter(0, 0, last_row - 1, width - 1)
         return last_row
 
     def coded_column(
         self, index: int, codes: np.ndarray, distinct: Sequence[Any], column: Column
-    ) -> tuple[CodedColumn, int]:
+    ) -> CodedColumn:
         """The streamed cells of column ``index`` (from 0) whose rows hold ``distinct[code]``
         (no cell where the code is negative), made once per distinct value as
-        :meth:`stream_table` makes them, and the column's display length as :meth:`_column`
-        measures it. ``distinct`` holds no value twice: all text, all dates or all finite
-        numbers."""
+        :meth:`stream_table` makes them; measures the column as :meth:`table` does (a wrapped
+        column: its rows' heights in lines). ``distinct`` holds no value twice: all text, all
+        dates or all finite numbers."""
         formats = self._formats(column)
         codes = np.asarray(codes, dtype=np.int64)
         present = codes[codes >= 0]
@@ -883,16 +956,18 @@ class SheetWriter:
         # workbook's styles are written.
         for cell_format in formats.all():
             _style(cell_format)
-        if all(type(value) is str for value in distinct):
-            joined = "\n".join(distinct)
-            care = needs_care(joined)
-            if care:
+        lines: np.ndarray | None = None
+        if set(map(type, distinct)) <= {str}:
+            census = _census(distinct)
+            if census.care:
                 length = _column_length(distinct, formats.number_format)
-            elif _one_line_each(joined, len(distinct)):
+            elif census.one_line_each:
                 length = max(map(len, distinct), default=0)
             else:
-                length = max(map(len, joined.splitlines()), default=0)
-            ends = self._text_ends(joined, distinct, codes, times, formats, care=care)
+                length = max(map(len, "\n".join(distinct).splitlines()), default=0)
+            ends = self._text_ends(distinct, codes, times, formats, census)
+            if column.wrap:
+                lines = _text_lines(distinct, census.one_line_each)
         else:  # dates or numbers
             length = _column_length(distinct, formats.number_format)
             ends = []
@@ -901,45 +976,34 @@ class SheetWriter:
                 number = self.ws._convert_date_time(safe) if isinstance(safe, dt.date) else safe
                 ends.append(f'"{_style(cell_format)}><v>{number:.16G}</v></c>')
         ends.append("")  # no cell: the code -1
-        return CodedColumn(np.where(codes < 0, len(ends) - 1, codes), ends), length
+        if column.wrap:
+            self.wrapped.add(index + 1)
+            # One line where there is no cell (the code -1 picks the last).
+            lines = np.append(np.ones(len(distinct), np.int64) if lines is None else lines, 1)
+            lines = lines[codes]
+        else:
+            self.measure(index + 1, length)
+        return CodedColumn(np.where(codes < 0, len(ends) - 1, codes), ends, lines)
 
     def _text_ends(
         self,
-        joined: str,
         distinct: Sequence[str],
         codes: np.ndarray,
         times: np.ndarray,
         formats: _ColumnFormats,
-        *,
-        care: bool,
+        census: _Census,
     ) -> list[str]:
         """The end of each distinct text's cell (what follows its row number): a shared string
         where the column repeats its values, else an inline string, escaped and spaced as
-        XlsxWriter writes it. ``joined``: the texts joined by line feeds; ``times``: how many
-        cells hold each."""
+        XlsxWriter writes it. ``times``: how many cells hold each."""
         plain = _style(formats.text)
-        # XlsxWriter's escapes change only text holding "_x", a control character but tab
-        # and line feed, or U+FFFE/U+FFFF: a column with none of them (the values joined by
-        # line feeds, so "_x" cannot span two) is left as it is.
-        escape = (
-            _ESCAPE_MARK.search(joined) is not None
-            or (care and has_illegal(joined))  # needs_care finds those characters too
-            or "\r" in joined
-            or "\ufffe" in joined
-            or "\uffff" in joined
-        )
-        marks = "&" in joined or "<" in joined or ">" in joined
+        care, escape, marks = census.care, census.escape, census.marks
         limit = self.ws.xls_strmax  # XlsxWriter cuts longer text to what a cell holds
         long = max(map(len, distinct), default=0) > limit // 2
         shared = len(distinct) * 4 <= int(times.sum())
         if not shared and not care and not escape and not marks and not long:
             # The usual column of plain text: nothing to pick, cut or escape.
-            return [
-                f'"{plain} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
-                if value[:1].isspace() or value[-1:].isspace()
-                else f'"{plain} t="inlineStr"><is><t>{value}</t></is></c>'
-                for value in distinct
-            ]
+            return _plain_ends(distinct, plain)
         strings = self.ws.str_table
 
         def made(value: str) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from planner.report.xlsx_writer import _ILLEGAL, _NEEDS_CARE, has_illegal, needs_care
+from planner.report.xlsx_writer import _ILLEGAL, _NEEDS_CARE, _census, has_illegal, needs_care
 
 # Characters around the edges of what the checks look for, and some that only look alike.
 ALPHABET = [
@@ -25,7 +26,16 @@ ALPHABET = [
     "\ufeff",
     "\U0001f600",
     "\udcff",  # a lone surrogate, as undecodable bytes leave
+    "_",
+    "x",
+    "&",
+    "<",
+    ">",
+    "\ufffe",
+    "\uffff",
 ]
+# What XlsxWriter escapes in a string (worksheet._escape_control_characters).
+_ESCAPED = re.compile(r"_x|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -35,6 +45,24 @@ def test_quick_checks_agree_with_the_patterns(seed: int) -> None:
         text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 12)))
         assert has_illegal(text) == bool(_ILLEGAL.search(text)), repr(text)
         assert needs_care(text) == bool(_NEEDS_CARE.search(text)), repr(text)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_columns_census_agrees_with_each_texts_own(seed: int) -> None:
+    """A column's census (its texts joined and looked at once) finds what looking at each text
+    by itself finds."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        texts = [
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 6)))
+            for _ in range(rng.randint(1, 5))
+        ]
+        census = _census(texts)
+        assert census.care == any(_NEEDS_CARE.search(text) for text in texts), texts
+        breaks = any(len(f"{text}.".splitlines()) > 1 for text in texts)
+        assert census.one_line_each is not breaks, texts
+        assert census.escape == any(_ESCAPED.search(text) for text in texts), texts
+        assert census.marks == any(mark in text for text in texts for mark in "&<>"), texts
 
 
 @pytest.mark.parametrize(
