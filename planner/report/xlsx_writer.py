@@ -636,6 +636,10 @@ def _plain_ends(texts: Sequence[str], style: str) -> list[str]:
 
 
 _ROW_OPEN = '<row r="'
+# Rows are joined in groups of one pattern of blank cells, up to this many patterns in a chunk
+# (beyond, each row leaves out its blanks itself), over the first columns with blanks.
+_MOST_PATTERNS = 64
+_PATTERN_BITS = 62
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:
@@ -697,38 +701,74 @@ def chunked_rows(
     def rows() -> Iterator[str]:
         for start in range(0, count, ROW_CHUNK):
             stop = min(start + ROW_CHUNK, count)
-            after = np.full(stop - start, width)  # each row's next column with a cell
-            parts: list[list[str]] = []
-            gaps = False
+            size = stop - start
+            after = np.full(size, width)  # each row's next column with a cell
+            parts: list[np.ndarray] = []
+            # The pattern of blank cells of each row: a bit for each column with any blank.
+            pattern = np.zeros(size, dtype=np.int64)
+            gaps: list[int] = []
             for index in range(width - 1, -1, -1):
                 codes = columns[index].codes[start:stop]
                 blank = empty[index][codes]
                 if blank.any():
-                    gaps = True
-                    cells = np.full(len(codes), "", dtype=object)
+                    cells = np.full(size, "", dtype=object)
                     filled = ~blank
                     cells[filled] = pieces(index, codes[filled], after[filled])
                     after = np.where(blank, after, index)
+                    if len(gaps) < _PATTERN_BITS:
+                        pattern |= blank.astype(np.int64) << len(gaps)
+                    gaps.append(index)
                 else:
                     cells = pieces(index, codes, after)
-                    after = np.full(stop - start, index)
-                parts.append(cells.tolist())
+                    after = np.full(size, index)
+                parts.append(cells)
             parts.reverse()
             if heights is None:
-                first = starts[after].tolist()
+                first = starts[after]
             else:
-                first = list(
-                    map(
-                        str.__add__,
-                        map(_row_attributes, heights[start:stop].tolist()),
-                        map(openings.__getitem__, after.tolist()),
+                first = object_array(
+                    list(
+                        map(
+                            str.__add__,
+                            map(_row_attributes, heights[start:stop].tolist()),
+                            map(openings.__getitem__, after.tolist()),
+                        )
                     )
                 )
-            made_rows: Iterator[Iterable[str]] = zip(itertools.repeat(_ROW_OPEN), first, *parts)
-            if gaps:  # the pieces of blank cells are empty: left out
-                made_rows = map(filter, itertools.repeat(None), made_rows)
-            numbers = map(str, range(start + 2, stop + 2))
-            yield "".join(map(str.join, numbers, made_rows))
+            numbers = list(map(str, range(start + 2, stop + 2)))
+            if not gaps:
+                made = zip(itertools.repeat(_ROW_OPEN), first.tolist(), *map(list, parts))
+                yield "".join(map(str.join, numbers, made))
+                continue
+            patterns, group = np.unique(pattern, return_inverse=True)
+            if len(gaps) > _PATTERN_BITS or len(patterns) > _MOST_PATTERNS:
+                # The pieces of blank cells are empty: left out of each row.
+                made_rows = map(
+                    filter,
+                    itertools.repeat(None),
+                    zip(itertools.repeat(_ROW_OPEN), first.tolist(), *map(list, parts)),
+                )
+                yield "".join(map(str.join, numbers, made_rows))
+                continue
+            # Rows of one pattern have cells in the same columns: joined without the blanks.
+            made = np.empty(size, dtype=object)
+            numbered = object_array(numbers)
+            for position, blanks in enumerate(patterns.tolist()):
+                rows = np.flatnonzero(group == position)
+                lacking = {column for bit, column in enumerate(gaps) if blanks >> bit & 1}
+                filled = [
+                    part[rows].tolist()
+                    for column, part in enumerate(parts)
+                    if column not in lacking
+                ]
+                made[rows] = list(
+                    map(
+                        str.join,
+                        numbered[rows].tolist(),
+                        zip(itertools.repeat(_ROW_OPEN), first[rows].tolist(), *filled),
+                    )
+                )
+            yield "".join(made.tolist())
 
     return rows
 
