@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -739,8 +739,9 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     columns.append(_text_column(writer, 2, codes, states))
     confidence, confidence_words = _factorized(lines["confidence"])
     capacity, capacity_types = _factorized(lines["capacity_type"])
-    gb_values = lines["gb"].to_numpy(dtype=float)
-    growth = lines["growth_gb_per_month"].to_numpy(dtype=float)
+    # Each distinct number written once: a code per line into its text.
+    gb_codes, gb_texts = _number_texts(lines["gb"])
+    growth_codes, growth_texts = _number_texts(lines["growth_gb_per_month"])
     basis, basis_texts = _basis_without_growth(lines)
     legend: list[list[Any]] = []
     growth_columns: list[CodedColumn] = []
@@ -771,13 +772,15 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         # Each row's cell: none, or its line's (where a row has several, "unknown" over an
         # estimate over a measured number).
         state = np.zeros(count, dtype=np.int8)
-        values = np.zeros(count)
+        values = np.zeros(count, dtype=np.int64)
         kind = line_state[of_type]
         for code in (_MEASURED, _ESTIMATE, _UNKNOWN):
             chosen = kind == code
             state[rows[chosen]] = code
-            values[rows[chosen]] = gb_values[of_type][chosen]
-        columns.append(_gb_column(state, values, (number["measured"], number["estimate"], strings)))
+            values[rows[chosen]] = gb_codes[of_type][chosen]
+        columns.append(
+            _gb_column(state, values, gb_texts, (number["measured"], number["estimate"], strings))
+        )
         writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
         # The basis codes of this capacity type: one per distinct basis, in order of the words.
         used, inverse, counts = np.unique(basis[of_type], return_inverse=True, return_counts=True)
@@ -796,11 +799,11 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         row_codes.append(type_codes)
         code_names.append([named[text] for text in texts])
         combination, _ = pd.factorize(combination * (len(texts) + 1) + type_codes + 1)
-        present = np.zeros(count, dtype=bool)
-        present[rows] = True
-        values = np.zeros(count)
-        values[rows] = growth[of_type]
-        growth_columns.append(_growth_column(present, values, number["growth"]))
+        present = np.zeros(count, dtype=np.int8)
+        present[rows] = 1
+        values = np.zeros(count, dtype=np.int64)
+        values[rows] = growth_codes[of_type]
+        growth_columns.append(_growth_column(present, values, growth_texts, number["growth"]))
         writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
     columns.append(_text_column(writer, 8, least, list(CERTAINTY)))
     # A row's codes in the order of its GB columns, joined once for each combination.
@@ -844,49 +847,52 @@ def _text_column(
     return writer.coded_column(index, codes, words.tolist(), CONSUMPTION_COLUMNS[index])
 
 
-def _gb_column(state: np.ndarray, values: np.ndarray, formats: tuple[int, int, Any]) -> CodedColumn:
-    """A GB column of the Consumption sheet: each number written exactly (its shortest
-    round-trip form), "unknown" as a shared string."""
+def _number_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column of numbers as a code per line and each distinct number's text, its shortest
+    round-trip form (numbers that differ in any bit, 0.0 and -0.0 say, are apart)."""
+    values = np.ascontiguousarray(column.to_numpy(dtype=float))
+    codes, distinct = pd.factorize(values.view(np.int64))
+    return codes, list(map(repr, distinct.view(np.float64).tolist()))
+
+
+def _gb_column(
+    state: np.ndarray, values: np.ndarray, texts: list[str], formats: tuple[int, int, Any]
+) -> CodedColumn:
+    """A GB column of the Consumption sheet: each number written exactly, "unknown" as a
+    shared string. ``values``: each row's code into ``texts``."""
     measured, estimate, strings = formats
     unknown = int(np.count_nonzero(state == _UNKNOWN))
-    word = f' t="s"><v>{strings._get_shared_string_index("unknown")}</v></c>' if unknown else ""
+    word = f'" t="s"><v>{strings._get_shared_string_index("unknown")}</v></c>' if unknown else ""
     strings.count += max(unknown - 1, 0)  # each cell counts once in the table's total
-    opening = ("", f' s="{measured}"><v>', f' s="{estimate}"><v>')
-
-    def tail(kind: int, value: float) -> str:
-        if kind == _NONE:
-            return ""
-        return word if kind == _UNKNOWN else f"{opening[kind]}{value!r}</v></c>"
-
-    return _coded_cells(state, values, tail)
+    looks = ("", (f'" s="{measured}"><v>', "</v></c>"), (f'" s="{estimate}"><v>', "</v></c>"), word)
+    return _number_cells(state, values, texts, looks)
 
 
-def _growth_column(present: np.ndarray, values: np.ndarray, style: int) -> CodedColumn:
+def _growth_column(
+    present: np.ndarray, values: np.ndarray, texts: list[str], style: int
+) -> CodedColumn:
     """A growth column of the Consumption sheet: a number where the row has a line of the
     capacity type."""
-
-    def tail(kind: int, value: float) -> str:
-        return f' s="{style}"><v>{value!r}</v></c>' if kind else ""
-
-    return _coded_cells(present.astype(np.int8), values, tail)
+    return _number_cells(present, values, texts, ("", (f'" s="{style}"><v>', "</v></c>")))
 
 
-def _coded_cells(
-    kinds: np.ndarray, values: np.ndarray, tail: Callable[[int, float], str]
+def _number_cells(
+    kinds: np.ndarray, values: np.ndarray, texts: list[str], looks: Sequence[str | tuple[str, str]]
 ) -> CodedColumn:
-    """A numeric column's cells: a row's cell is its reference and the text after it,
-    ``tail(kind, value)`` (no cell where that is empty). The text after the reference is made
-    once for each distinct kind and value (GB repeat: estimates, zeros, rates)."""
-    value_codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    pairs, found = pd.factorize(value_codes.astype(np.int64) * 256 + kinds.astype(np.int64))
-    numbers = distinct.tolist()
-    return CodedColumn(
-        pairs,
-        [
-            '"' + after if (after := tail(pair % 256, numbers[pair // 256])) else ""
-            for pair in found.tolist()
-        ],
-    )
+    """A numeric column's cells by each row's kind of cell and code into ``texts``: the end of
+    a cell of a kind is ``looks[kind]``, fixed text (empty: no cell) or the text before and
+    after its number. Made once for each distinct kind and number (GB repeat: estimates,
+    zeros, rates)."""
+    pairs, found = pd.factorize(values.astype(np.int64) * len(looks) + kinds)
+    ends = [
+        look if isinstance(look, str) else look[0] + texts[value] + look[1]
+        for look, value in zip(
+            map(looks.__getitem__, (found % len(looks)).tolist()),
+            (found // len(looks)).tolist(),
+            strict=True,
+        )
+    ]
+    return CodedColumn(pairs, ends)
 
 
 def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:
