@@ -29,6 +29,7 @@ import pandas as pd
 from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
@@ -78,6 +79,7 @@ from planner.report.xlsx_writer import (
     chart_text,
     chunked_rows,
     display_length,
+    factorized,
     letter,
     new_workbook,
     no_cycle_collection,
@@ -672,10 +674,11 @@ def _basis_without_growth(lines: pd.DataFrame) -> tuple[np.ndarray, list[Any]]:
     if "basis_without_growth" in lines.columns:
         return _factorized(lines["basis_without_growth"])
     # Each distinct basis once: the growth rates in words repeat across thousands of lines.
-    codes, distinct = lines["basis"].astype(str).factorize()
-    stripped = [
-        _GROWTH_WORDS.sub("", text) if "; grows " in text else text for text in distinct.tolist()
-    ]
+    codes, distinct = factorized(lines["basis"].tolist())
+    if not set(map(type, distinct)) <= {str}:  # missing ones among them
+        codes, found = lines["basis"].astype(str).factorize()
+        distinct = found.tolist()
+    stripped = [_GROWTH_WORDS.sub("", text) if "; grows " in text else text for text in distinct]
     # Bases that differ only in their growth are one text: numbered again, each once.
     renumbered, texts = pd.factorize(object_array(stripped), use_na_sentinel=False)
     # A line without a basis (code -1) takes the last text, as indexing by its code gives.
@@ -739,9 +742,6 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     columns.append(_text_column(writer, 2, codes, states))
     confidence, confidence_words = _factorized(lines["confidence"])
     capacity, capacity_types = _factorized(lines["capacity_type"])
-    # Each distinct number written once: a code per line into its text.
-    gb_codes, gb_texts = _number_texts(lines["gb"])
-    growth_codes, growth_texts = _number_texts(lines["growth_gb_per_month"])
     basis, basis_texts = _basis_without_growth(lines)
     legend: list[list[Any]] = []
     growth_columns: list[CodedColumn] = []
@@ -762,7 +762,12 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         + [_NONE],
         dtype=np.int8,
     )[confidence]
-    strings = ws.str_table
+    # Each distinct cell made once for all the GB columns, and once for the growth columns:
+    # a code per line into them, the last for no cell.
+    gb_cells = _GBCells(lines["gb"], line_state, number["measured"], number["estimate"], ws)
+    growth_codes, growth_texts = _number_texts(lines["growth_gb_per_month"])
+    growth_ends = [f'" s="{number["growth"]}"><v>{text}</v></c>' for text in growth_texts]
+    growth_ends.append("")
     for capacity_type in CAPACITY_TYPES:
         if capacity_type in capacity_types:
             of_type = np.flatnonzero(capacity == capacity_types.index(capacity_type))
@@ -771,19 +776,10 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         rows = line_row[of_type]
         # Each row's cell: none, or its line's (where a row has several, "unknown" over an
         # estimate over a measured number).
-        state = np.zeros(count, dtype=np.int8)
-        values = np.zeros(count, dtype=np.int64)
-        kind = line_state[of_type]
-        for code in (_MEASURED, _ESTIMATE, _UNKNOWN):
-            chosen = kind == code
-            state[rows[chosen]] = code
-            values[rows[chosen]] = gb_codes[of_type][chosen]
-        columns.append(
-            _gb_column(state, values, gb_texts, (number["measured"], number["estimate"], strings))
-        )
+        columns.append(gb_cells.column(of_type, rows, count))
         writer.measure(CONSUMPTION_GB_COLUMN[capacity_type], 14)
         # The basis codes of this capacity type: one per distinct basis, in order of the words.
-        used, inverse, counts = np.unique(basis[of_type], return_inverse=True, return_counts=True)
+        used, inverse, counts = _dense_unique(basis[of_type], len(basis_texts))
         texts = [basis_texts[code] for code in used.tolist()]
         prefix = basis_code_prefix(capacity_type)
         sorted_texts = sorted(texts)
@@ -795,15 +791,13 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         )
         # Each row's code of this type: its number among the type's codes, or -1 for none.
         type_codes = np.full(count, -1, dtype=np.int64)
-        type_codes[rows] = inverse.reshape(-1)
+        type_codes[rows] = inverse
         row_codes.append(type_codes)
         code_names.append([named[text] for text in texts])
         combination, _ = pd.factorize(combination * (len(texts) + 1) + type_codes + 1)
-        present = np.zeros(count, dtype=np.int8)
-        present[rows] = 1
-        values = np.zeros(count, dtype=np.int64)
-        values[rows] = growth_codes[of_type]
-        growth_columns.append(_growth_column(present, values, growth_texts, number["growth"]))
+        growth = np.full(count, len(growth_texts), dtype=np.int64)
+        growth[rows] = growth_codes[of_type]
+        growth_columns.append(CodedColumn(growth, growth_ends))
         writer.measure(CONSUMPTION_GROWTH_COLUMN[capacity_type], 12)
     columns.append(_text_column(writer, 8, least, list(CERTAINTY)))
     # A row's codes in the order of its GB columns, joined once for each combination.
@@ -855,44 +849,63 @@ def _number_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, list(map(repr, distinct.view(np.float64).tolist()))
 
 
-def _gb_column(
-    state: np.ndarray, values: np.ndarray, texts: list[str], formats: tuple[int, int, Any]
-) -> CodedColumn:
-    """A GB column of the Consumption sheet: each number written exactly, "unknown" as a
-    shared string. ``values``: each row's code into ``texts``."""
-    measured, estimate, strings = formats
-    unknown = int(np.count_nonzero(state == _UNKNOWN))
-    word = f'" t="s"><v>{strings._get_shared_string_index("unknown")}</v></c>' if unknown else ""
-    strings.count += max(unknown - 1, 0)  # each cell counts once in the table's total
-    looks = ("", (f'" s="{measured}"><v>', "</v></c>"), (f'" s="{estimate}"><v>', "</v></c>"), word)
-    return _number_cells(state, values, texts, looks)
+class _GBCells:
+    """The cells of the Consumption sheet's GB columns: a line's number (its confidence says
+    whether measured or an estimate) or the word "unknown", each distinct one made once for
+    all the columns."""
+
+    def __init__(
+        self, gb: pd.Series, line_state: np.ndarray, measured: int, estimate: int, ws: Worksheet
+    ) -> None:
+        codes, texts = _number_texts(gb)
+        # A line's cell: its state and number, "unknown" whatever its number.
+        key = np.where(line_state == _UNKNOWN, -1, codes * 4 + line_state)
+        self.line_cell, found = pd.factorize(key)
+        opening = {_MEASURED: f'" s="{measured}"><v>', _ESTIMATE: f'" s="{estimate}"><v>'}
+        self.ends = [
+            "" if code < 0 else f"{opening[code % 4]}{texts[code // 4]}</v></c>"
+            for code in found.tolist()
+        ]
+        self.unknown = int(np.flatnonzero(found < 0)[0]) if (found < 0).any() else -1
+        self.ends.append("")  # no cell
+        self.line_state = line_state
+        self.strings = ws.str_table
+
+    def column(self, lines: np.ndarray, rows: np.ndarray, count: int) -> CodedColumn:
+        """The column of ``lines``, at their ``rows``: none, or the row's line's cell (where a
+        row has several, "unknown" over an estimate over a measured number)."""
+        cells = np.full(count, len(self.ends) - 1, dtype=np.int64)
+        state = np.zeros(count, dtype=np.int8)
+        kind = self.line_state[lines]
+        line_cell = self.line_cell[lines]
+        for code in (_MEASURED, _ESTIMATE, _UNKNOWN):
+            chosen = kind == code
+            state[rows[chosen]] = code
+            cells[rows[chosen]] = line_cell[chosen]
+        unknown = int(np.count_nonzero(state == _UNKNOWN))
+        if unknown:
+            index = self.strings._get_shared_string_index("unknown")
+            self.ends[self.unknown] = f'" t="s"><v>{index}</v></c>'
+            self.strings.count += unknown - 1  # each cell counts once in the table's total
+        return CodedColumn(cells, self.ends)
 
 
-def _growth_column(
-    present: np.ndarray, values: np.ndarray, texts: list[str], style: int
-) -> CodedColumn:
-    """A growth column of the Consumption sheet: a number where the row has a line of the
-    capacity type."""
-    return _number_cells(present, values, texts, ("", (f'" s="{style}"><v>', "</v></c>")))
+def _number_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column of numbers as a code per line and each distinct number's text, its shortest
+    round-trip form (numbers that differ in any bit, 0.0 and -0.0 say, are apart)."""
+    values = np.ascontiguousarray(column.to_numpy(dtype=float))
+    codes, distinct = pd.factorize(values.view(np.int64))
+    return codes, list(map(repr, distinct.view(np.float64).tolist()))
 
 
-def _number_cells(
-    kinds: np.ndarray, values: np.ndarray, texts: list[str], looks: Sequence[str | tuple[str, str]]
-) -> CodedColumn:
-    """A numeric column's cells by each row's kind of cell and code into ``texts``: the end of
-    a cell of a kind is ``looks[kind]``, fixed text (empty: no cell) or the text before and
-    after its number. Made once for each distinct kind and number (GB repeat: estimates,
-    zeros, rates)."""
-    pairs, found = pd.factorize(values.astype(np.int64) * len(looks) + kinds)
-    ends = [
-        look if isinstance(look, str) else look[0] + texts[value] + look[1]
-        for look, value in zip(
-            map(looks.__getitem__, (found % len(looks)).tolist()),
-            (found // len(looks)).tolist(),
-            strict=True,
-        )
-    ]
-    return CodedColumn(pairs, ends)
+def _dense_unique(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True, return_counts=True)`` of codes from 0 to
+    ``size`` - 1, by counting rather than sorting."""
+    counts = np.bincount(codes, minlength=size)
+    used = np.flatnonzero(counts)
+    renumbered = np.zeros(size, dtype=np.int64)
+    renumbered[used] = np.arange(len(used))
+    return used, renumbered[codes], counts[used]
 
 
 def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:

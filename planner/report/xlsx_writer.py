@@ -670,8 +670,13 @@ def chunked_rows(
     # What follows a cell's end: the opening of the next cell up to its row number, or the end
     # of the row.
     openings = [f'<c r="{xl_col_to_name(index)}' for index in range(width)] + ["</row>"]
-    ends = [object_array(column.ends) for column in columns]
-    empty = [np.array([not end for end in column.ends], dtype=bool) for column in columns]
+    # Columns may share their ends (one list for several columns of numbers): arrays made once.
+    arrays: dict[int, np.ndarray] = {}
+    for column in columns:
+        if id(column.ends) not in arrays:
+            arrays[id(column.ends)] = object_array(column.ends)
+    ends = [arrays[id(column.ends)] for column in columns]
+    empty = [distinct == "" for distinct in ends]
     # A row's piece after its number, by its first column with a cell (all rows one line high).
     starts = object_array(['">' + opening for opening in openings])
     # The pieces of a column of few distinct cells, by the next column: made once for all chunks.
