@@ -61,8 +61,6 @@ _TRIGGER_TUPLE = tuple(_TRIGGERS)
 # A pattern that starts with a literal finds that literal first: fast (far faster than
 # looking for each two-character text with "in", which goes through the text once for each).
 _TRIGGER_AFTER_LINE_FEED = re.compile(r"\n[=+\-@\t\r]")
-# Text XlsxWriter escapes as _x005F_xHHHH_: looked for as a pattern, for the same reason.
-_ESCAPE_MARK = re.compile("_x")
 
 
 def has_illegal(text: str) -> bool:
@@ -265,6 +263,19 @@ def _streamable(values: Sequence[Any]) -> bool:
     return kinds <= {float, int} and all(math.isfinite(v) for v in values if type(v) is float)
 
 
+def fit_cell(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-16 units, what a cell holds, as XlsxWriter cuts it (never
+    inside a character beyond U+FFFF): a slice where every character is one unit."""
+    if len(text) <= limit // 2:
+        return text
+    units = _utf16_len(text)
+    if units <= limit:
+        return text
+    if units == len(text):
+        return text[:limit]
+    return _utf16_truncate(text, limit)
+
+
 def _style(cell_format: Format | None) -> str:
     """A cell's style attribute."""
     return "" if cell_format is None else f' s="{cell_format._get_xf_index()}"'
@@ -300,29 +311,39 @@ class _Census:
     marks: bool  # "&", "<" or ">"
 
 
+# The first and the last character of a text (none of an empty one).
+_FIRST, _LAST = operator.itemgetter(slice(None, 1)), operator.itemgetter(slice(-1, None))
 # Bytes of UTF-8 text, each an ASCII character: a control character (below a space), and others
 # the census looks for. No byte of a longer character is below 0x80.
 _IS_ILLEGAL = np.zeros(0x20, dtype=bool)
 _IS_ILLEGAL[list(_ILLEGAL_BYTES)] = True
-_LINE_FEED, _CARRIAGE_RETURN, _UNDERSCORE, _LOWER_X = b"\n\r_x"
-_TRIGGER_BYTES = np.frombuffer(_TRIGGERS.encode("ascii"), dtype=np.uint8)
+_LINE_FEED, _CARRIAGE_RETURN = b"\n\r"
+# "_x" read as one 16-bit number, in this machine's byte order.
+_ESCAPE_PAIR = int(np.frombuffer(b"_x", dtype=np.uint16)[0])
+
+
+def _has_escape_mark(data: np.ndarray) -> bool:
+    """Whether the bytes hold "_x": their pairs from even and from odd places, each pair read as
+    one 16-bit number, compared at once."""
+    even = data[: len(data) // 2 * 2].view(np.uint16)
+    odd = data[1 : 1 + (len(data) - 1) // 2 * 2].view(np.uint16)
+    return bool((even == _ESCAPE_PAIR).any() or (odd == _ESCAPE_PAIR).any())
 
 
 def _census(texts: Sequence[str]) -> _Census:
     """The :class:`_Census` of a column's texts: the texts joined by line feeds, their bytes
-    looked at a whole array at a time (a comparison of every byte with a constant is quicker
-    than any scan for one of several characters)."""
+    counted a whole array at a time (a comparison of every byte with a constant is quicker
+    than a scan of the text for one of several characters)."""
     joined = "\n".join(texts)
     data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    # The control characters, line feeds among them, where they are.
-    controls = np.flatnonzero(data < 0x20)
-    found = data[controls]
-    illegal = bool(_IS_ILLEGAL[found].any())
-    carriage = bool((found == _CARRIAGE_RETURN).any())
-    feeds = controls[found == _LINE_FEED]
-    # What follows each line feed (none follows one at the very end).
-    after = data[feeds[feeds + 1 < len(data)] + 1]
-    underscores = np.flatnonzero(data[:-1] == _UNDERSCORE)
+    below_space = data < 0x20
+    feeds = int(np.count_nonzero(data == _LINE_FEED))
+    if int(np.count_nonzero(below_space)) == feeds:  # no control character but line feeds
+        illegal = carriage = False
+    else:
+        found = data[below_space]
+        illegal = bool(_IS_ILLEGAL[found].any())
+        carriage = bool((found == _CARRIAGE_RETURN).any())
     if carriage:
         breaks = True
     elif joined.isascii() and not illegal:
@@ -330,18 +351,25 @@ def _census(texts: Sequence[str]) -> _Census:
         breaks = False
     else:
         breaks = any(character in joined for character in _OTHER_LINE_BREAKS)
+    one_line_each = not breaks and feeds == len(texts) - 1
+    if one_line_each:
+        # Each text is a line of its own: a trigger after a line feed starts a text.
+        firsts = "".join(map(_FIRST, texts))
+        trigger = any(character in firsts for character in _TRIGGERS)
+    else:
+        trigger = (
+            joined.startswith(_TRIGGER_TUPLE) or _TRIGGER_AFTER_LINE_FEED.search(joined) is not None
+        )
     return _Census(
-        care=illegal
-        or joined.startswith(_TRIGGER_TUPLE)
-        or bool(np.isin(after, _TRIGGER_BYTES).any()),
-        one_line_each=not breaks and len(feeds) == len(texts) - 1,
+        care=illegal or trigger,
+        one_line_each=one_line_each,
         # XlsxWriter's escapes change only text holding "_x", a control character but tab
         # and line feed, or U+FFFE/U+FFFF.
         escape=illegal
         or carriage
         or "\ufffe" in joined
         or "\uffff" in joined
-        or bool((data[underscores + 1] == _LOWER_X).any()),
+        or _has_escape_mark(data),
         marks="&" in joined or "<" in joined or ">" in joined,
     )
 
@@ -618,9 +646,6 @@ def _row_lines(columns: Sequence[CodedColumn]) -> np.ndarray | None:
     return functools.reduce(np.maximum, heights)
 
 
-_FIRST, _LAST = operator.itemgetter(slice(None, 1)), operator.itemgetter(slice(-1, None))
-
-
 def _plain_ends(texts: Sequence[str], style: str) -> list[str]:
     """The ends of inline string cells of plain texts (nothing to pick, cut or escape)."""
     head, tail = f'"{style} t="inlineStr"><is><t>', "</t></is></c>"
@@ -833,7 +858,7 @@ class SheetWriter:
             )
             self.ws.write_rich_string(row, column, *runs)
         else:
-            self.ws.write_string(row, column, text, cell_format)
+            self.ws.write_string(row, column, fit_cell(text, self.ws.xls_strmax), cell_format)
 
     def _write(self, row: int, column: int, value: Any, cell_format: Format | None) -> None:
         """One safe value at a 0-based position."""
@@ -1058,8 +1083,8 @@ class SheetWriter:
                 text = safe.text if isinstance(safe, QuotedText) else safe
             else:
                 style, text = plain, value
-            if long and len(text) > limit // 2 and _utf16_len(text) > limit:
-                text = _utf16_truncate(text, limit)
+            if long:
+                text = fit_cell(text, limit)
             if shared and text:
                 # XlsxWriter escapes the shared strings when it writes them.
                 return f'"{style} t="s"><v>{strings._get_shared_string_index(text)}</v></c>'
@@ -1096,6 +1121,9 @@ class SheetWriter:
             joined = "\n".join(strings)
             if not needs_care(joined):
                 write_string, text = ws.write_string, formats.text
+                limit = ws.xls_strmax
+                if max(map(len, strings)) > limit // 2:
+                    values = [v if v is None else fit_cell(v, limit) for v in values]
                 for row, value in enumerate(values, start=first_row):
                     if value is not None:
                         write_string(row, index, value, text)

@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from planner.report.xlsx_writer import _ILLEGAL, _NEEDS_CARE, _census, has_illegal, needs_care
+from planner.report.xlsx_writer import (
+    _ILLEGAL,
+    _NEEDS_CARE,
+    _census,
+    fit_cell,
+    has_illegal,
+    needs_care,
+)
 
 # Characters around the edges of what the checks look for, and some that only look alike.
 ALPHABET = [
@@ -80,3 +87,20 @@ def test_a_columns_census_agrees_with_each_texts_own(seed: int) -> None:
 )
 def test_examples(text: str, care: bool) -> None:
     assert needs_care(text) is care
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_long_text_is_cut_as_xlsxwriter_cuts_it(seed: int) -> None:
+    """Text longer than a cell holds is cut where XlsxWriter cuts it, characters beyond
+    U+FFFF (two UTF-16 units each) among the rest or not."""
+    from xlsxwriter.utility import _utf16_truncate
+
+    rng = random.Random(seed)
+    limit = 40
+    for _ in range(300):
+        letters = ["a", "\u00e9", "\U0001f600"] if rng.random() < 0.5 else ["a", "\u2013"]
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 60)))
+        expected = (
+            _utf16_truncate(text, limit) if len(text.encode("utf-16-le")) > 2 * limit else text
+        )
+        assert fit_cell(text, limit) == expected, repr(text)
