@@ -4,6 +4,7 @@ is the same text as one written by one, and a failure on either side leaves no p
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 from pathlib import Path
@@ -177,3 +178,35 @@ def test_a_context_stops_the_child_when_the_body_fails() -> None:
     with pytest.raises(KeyboardInterrupt), Beside(lambda: os.pause()) as child:
         raise KeyboardInterrupt
     assert not child._process.is_alive()
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="write-back is asked by fadvise")
+@pytest.mark.parametrize("beside", [False, True])
+def test_write_back_is_asked_for_every_part_of_the_output_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, beside: bool
+) -> None:
+    """Every byte of the output is handed to the system's write-back once, in order, and the
+    text is the same."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 30)
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)
+    monkeypatch.setattr(json_report, "WRITE_BACK_EVERY", 500)
+    target = tmp_path / "plan.json"
+    asked = tmp_path / "asked"
+    original = os.posix_fadvise
+
+    def recording(descriptor: int, offset: int, length: int, advice: int) -> None:
+        if os.path.samefile(f"/proc/self/fd/{descriptor}", target):
+            with asked.open("a", encoding="utf-8") as record:  # the child's too
+                record.write(f"{offset} {length}\n")
+        original(descriptor, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", recording)
+    document = _document()
+    json_report.write_document(document, target, beside=beside)
+    assert target.read_text(encoding="utf-8") == json_report.dumps(document)
+    ranges = sorted(tuple(map(int, line.split())) for line in asked.read_text().splitlines())
+    assert len(ranges) > 3
+    assert ranges[0][0] == 0
+    for (offset, length), (following, _) in itertools.pairwise(ranges):
+        assert offset + length == following  # no byte twice, none left out between
+    assert ranges[-1][0] + ranges[-1][1] <= target.stat().st_size
