@@ -95,6 +95,10 @@ UNUSUAL_COLUMNS = [
 ]
 
 
+# A text column as (values, codes): row i holds values[codes[i]]. See Consumption.line_text.
+TextCodes = tuple[np.ndarray, np.ndarray]
+
+
 @dataclass(frozen=True)
 class Consumption:
     environments: pd.DataFrame  # inventory rows with resolved power_platform, profile, counted
@@ -109,6 +113,11 @@ class Consumption:
     unusual: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNUSUAL_COLUMNS))
     # False when no environment states any growth and no pool grows: flat by assumption.
     growth_stated: bool = True
+    # The text columns of ``lines`` as the engine made them, where it did: for a column, its
+    # values (an object array, a value may occur more than once) and each line's position in
+    # them, so that ``lines[column][i] == values[codes[i]]``. A writer of every line encodes
+    # each value once instead of finding the distinct ones again.
+    line_text: dict[str, TextCodes] = field(default_factory=dict)
 
     def month_totals(self, capacity_type: str, months: int) -> np.ndarray:
         """What ``capacity_type`` counts in each of the first ``months`` months, summed over
@@ -547,8 +556,9 @@ def compute_consumption(
         by_pool[pool_index[row.pool]] += ramp
 
     text_arrays: dict[int, tuple[np.ndarray, Any]] = {}
+    line_text: dict[str, TextCodes] = {}
     lines = (
-        _table(line_parts, text_arrays, one_frame=True)
+        _table(line_parts, text_arrays, one_frame=True, text_codes=line_text)
         if line_parts
         else pd.DataFrame(columns=list(LINE_COLUMNS))
     )
@@ -588,6 +598,7 @@ def compute_consumption(
         estimates_used,
         unusual,
         growth_stated or not count,
+        line_text,
     )
 
 
@@ -798,6 +809,7 @@ def _table(
     text_arrays: dict[int, tuple[np.ndarray, Any]],
     *,
     one_frame: bool,
+    text_codes: dict[str, TextCodes] | None = None,
 ) -> pd.DataFrame:
     """The parts as one table: their columns are arrays, coded text (:class:`_Coded`) or one
     value for the whole part. The table is what pandas makes of the parts' values, either
@@ -808,7 +820,8 @@ def _table(
     distinct value rather than per row. ``text_arrays`` keeps such text of distinct values by
     the values' identity, for the next table that takes from the same ones (an inventory
     column). Otherwise each part's values are written out, and pandas makes of them what it
-    makes."""
+    makes. ``text_codes``, where given, receives each text column made from coded text as
+    its values and codes (see ``Consumption.line_text``)."""
     lengths = [_length(part) for part in parts]
     names = list(parts[0])
     coded = [name for name in names if any(isinstance(part[name], (_Coded, str)) for part in parts)]
@@ -820,8 +833,13 @@ def _table(
     if all(column is not None for column in plain.values()) and all(
         _is_text(part[name], text_arrays) for name in coded for part in parts
     ):
+        joined = {name: _joined_codes([part[name] for part in parts], lengths) for name in coded}
+        if text_codes is not None:
+            text_codes.update(
+                (name, (column.values, column.codes)) for name, column in joined.items()
+            )
         columns = {
-            name: _joined_text([part[name] for part in parts], lengths, text_arrays)
+            name: _text_of(joined[name].values, text_arrays).take(joined[name].codes)
             if name in coded
             else plain[name]
             for name in names
@@ -897,10 +915,8 @@ def _text_of(values: np.ndarray, text_arrays: dict[int, tuple[np.ndarray, Any]])
     return known[1]
 
 
-def _joined_text(
-    pieces: list[Any], lengths: list[int], text_arrays: dict[int, tuple[np.ndarray, Any]]
-) -> Any:
-    """The text pieces (each coded, or one str for its whole part) as one column of text."""
+def _joined_codes(pieces: list[Any], lengths: list[int]) -> _Coded:
+    """The text pieces (each coded, or one str for its whole part) as one coded column."""
     coded = [
         piece
         if isinstance(piece, _Coded)
@@ -916,7 +932,7 @@ def _joined_text(
         codes = np.concatenate(
             [piece.codes + offset for piece, offset in zip(coded, offsets, strict=True)]
         )
-    return _text_of(values, text_arrays).take(codes)
+    return _Coded(values, codes)
 
 
 def _repeated(value: Any, count: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from operator import attrgetter
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
+from planner.engine.consumption import TextCodes
 from planner.engine.reconcile import Reconciliation
 from planner.report import contract
 from planner.report.contract import keys
@@ -94,6 +95,9 @@ class LineTable:
     # same keys hold the same lines: a scenario that reuses the baseline's consumption shares
     # its frame, and a writer may write their text once.
     source: pd.DataFrame | None = None
+    # Text columns of the frame as values and codes, where the engine made them so (see
+    # planner.engine.consumption.Consumption.line_text): a writer encodes each value once.
+    codes: dict[str, TextCodes] = field(default_factory=dict)
 
     def records(self) -> list[dict[str, Any]]:
         return records(self.frame, self.keys)
@@ -332,6 +336,13 @@ def plan_document(fields: dict[str, Any], tables: dict[str, Any]) -> dict[str, A
     }
 
 
+def text_codes(plan: Plan) -> dict[str, dict[str, TextCodes]]:
+    """The text columns of the plan's tables that the engine made as values and codes, by
+    table (the consumption lines; see ``LineTable.codes``). ``plan_tables`` keeps each table's
+    rows in the engine's order, so the codes hold for its frames too."""
+    return {"consumption": plan.consumption_detail.line_text}
+
+
 def plan_data(
     plan: Plan,
     *,
@@ -344,8 +355,9 @@ def plan_data(
     fields, frames = (plan_fields(plan), plan_tables(plan)) if made is None else made
     # Line tables of one source hold the same lines wherever they are (see LineTable).
     sources = {"consumption": plan.consumption}
+    codes = text_codes(plan)
     tables: dict[str, Any] = {
-        name: LineTable(frame, TABLES[name], sources.get(name))
+        name: LineTable(frame, TABLES[name], sources.get(name), codes.get(name, {}))
         if line_tables and name in LONG_TABLES
         else records(frame, TABLES[name])
         for name, frame in frames.items()
@@ -430,6 +442,8 @@ class ReportData:
     warning_share: float
     names: Names  # the baseline rule set's pool titles, product names and family titles
     critical_share: float = 0.05
+    # Text columns of ``tables`` as values and codes, by table (see :func:`text_codes`).
+    codes: dict[str, dict[str, TextCodes]] = field(default_factory=dict)
 
     def status_words(self, row: dict[str, Any]) -> str:
         """A capacity or forecast row's status as the admin center words it."""
@@ -554,4 +568,5 @@ def report_data(plan: Plan | None = None, comparison: Comparison | None = None) 
         warning_share=plan.ruleset.thresholds.warning_remaining.value,
         names=Names.of(plan.ruleset),
         critical_share=plan.ruleset.thresholds.critical_remaining.value,
+        codes=text_codes(plan),
     )

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from planner.engine.consumption import TextCodes
 from planner.errors import json_safe
 from planner.report.data import (
     SCHEMA_VERSION,
@@ -97,7 +98,13 @@ def _nested(record: dict[str, Any]) -> bool:
 ROWS_AT_ONCE = 2_000
 
 
-def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], Any]) -> None:
+def _frame_json(
+    frame: pd.DataFrame,
+    pad: str,
+    end: str,
+    write: Callable[[str], Any],
+    codes: dict[str, TextCodes] | None = None,
+) -> None:
     """A large table as a list of records, one per line, compact, with numbers and text as
     pandas' encoder writes them: from the frame's columns (each distinct value encoded once),
     or by pandas itself a run of rows at a time where a column holds other values."""
@@ -105,7 +112,8 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
         write("[]")
         return
     keys = tuple(str(key) for key in frame.columns)
-    coded = [_column_codes(frame[key], _digits(key), _PANDAS) for key in keys]
+    given = codes or {}
+    coded = [_column_codes(frame[key], _digits(key), _PANDAS, given.get(key)) for key in keys]
     columns = [column for column in coded if column is not None]
     if len(columns) == len(keys):
         _write_coded(keys, columns, _PANDAS, pad, end, write)
@@ -125,6 +133,15 @@ def _frame_json(frame: pd.DataFrame, pad: str, end: str, write: Callable[[str], 
         # '},{"' with an unescaped quote cannot occur inside a JSON string: a record boundary.
         write(body.replace('},{"', "},\n" + pad + '{"'))
     write(end + "]")
+
+
+@dataclass(frozen=True, eq=False)
+class PandasTable:
+    """A large table of the plan JSON, written as pandas writes a frame's records (see
+    :func:`_frame_json`), with its text columns' codes where the engine made them."""
+
+    frame: pd.DataFrame
+    codes: dict[str, TextCodes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,11 +212,16 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
     return cells
 
 
-def _column_codes(values: pd.Series, digits: int, style: _Style = _PYTHON) -> _Coded | None:
+def _column_codes(
+    values: pd.Series, digits: int, style: _Style = _PYTHON, given: TextCodes | None = None
+) -> _Coded | None:
     """A frame's column as :class:`_Coded` text, from its array: each distinct value found by
     pandas' hashing and encoded once, NaN and missing text as null. None where the column
     holds other than floats, whole numbers, true/false or text (or, in Python's style, a value
-    that is not finite): left to the records, or to pandas."""
+    that is not finite): left to the records, or to pandas. ``given``: the column's text as
+    the engine made it, values and codes (see ``LineTable.codes``): nothing to find."""
+    if given is not None:
+        return _given_codes(given, style)
     dtype = values.dtype
     if pd.api.types.is_float_dtype(dtype):
         codes, distinct = pd.factorize(values.to_numpy(dtype=float))
@@ -233,6 +255,21 @@ def _column_codes(values: pd.Series, digits: int, style: _Style = _PYTHON) -> _C
     if (codes < 0).any():  # a missing value: the entry after the last
         codes = np.where(codes < 0, len(texts), codes)
         texts.append("null")
+    return _Coded(codes, texts)
+
+
+def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
+    """A text column given as values and codes, each value encoded once (missing text as
+    null); None where a value is neither text nor missing."""
+    values, codes = given
+    texts = []
+    for value in values.tolist():
+        if type(value) is str:
+            texts.append(_text(value, style))
+        elif value is None or (type(value) is float and math.isnan(value)):
+            texts.append("null")
+        else:
+            return None
     return _Coded(codes, texts)
 
 
@@ -377,7 +414,7 @@ def _write_cells(table: LineTable, pad: str, end: str, write: Callable[[str], An
     frame = table.frame
     coded: list[_Coded] = []
     for key in table.keys:
-        column = _column_codes(frame[key], _digits(key))
+        column = _column_codes(frame[key], _digits(key), _PYTHON, table.codes.get(key))
         if column is None:
             cells = _cells(table.column(key), _digits(key))
             if cells is None:
@@ -468,6 +505,9 @@ def _layout(
     end = "\n" + "  " * depth
     if isinstance(value, pd.DataFrame):
         _frame_json(value, pad, end, write)
+        return
+    if isinstance(value, PandasTable):
+        _frame_json(value.frame, pad, end, write, value.codes)
         return
     if isinstance(value, LineTable):
         _line_table(value, depth, write, key, written)
@@ -571,7 +611,9 @@ def _document(data: ReportData) -> dict[str, Any]:
     # The other tables are written from their columns too: a license export can list hundreds
     # of thousands of rows.
     tables = {
-        name: frame if name in LARGE_TABLES else LineTable(frame, TABLES[name])
+        name: PandasTable(frame, data.codes.get(name, {}))
+        if name in LARGE_TABLES
+        else LineTable(frame, TABLES[name])
         for name, frame in data.tables.items()
     }
     return plan_document(data.fields, tables)
@@ -626,7 +668,7 @@ LINES_BESIDE = 20_000
 def _long_tables(value: Any, depth: int = 0, key: str = "") -> list[tuple[Any, int, str]]:
     """The tables of at least ``LINES_BESIDE`` lines in ``value``, each with the depth and key
     :func:`_layout` meets it at, in the order it does."""
-    if isinstance(value, pd.DataFrame | LineTable):
+    if isinstance(value, pd.DataFrame | LineTable | PandasTable):
         lines = len(value) if isinstance(value, pd.DataFrame) else len(value.frame)
         return [(value, depth, key)] if lines >= LINES_BESIDE else []
     found: list[tuple[Any, int, str]] = []

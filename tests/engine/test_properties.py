@@ -131,6 +131,26 @@ def test_lines_always_sum_to_totals(rows, environments, rules) -> None:
 
 
 @SETTINGS
+@given(license_rows, environment_rows(), st.sampled_from(RULE_SETS))
+def test_the_lines_text_codes_give_the_lines_text(rows, environments, rules) -> None:
+    """Where the engine hands over a text column of the lines as values and codes, they give
+    that column, row by row, missing values included."""
+    _, _, consumption, _ = run_engine(
+        make_inputs(rows, environments), resolve_ruleset(rules, "2026-12"), "2026-12", 4
+    )
+    lines = consumption.lines
+    for column, (values, codes) in consumption.line_text.items():
+        assert len(codes) == len(lines)
+        given = lines[column].tolist()
+        coded = values[codes].tolist()
+        assert [None if pd.isna(v) else v for v in coded] == [
+            None if pd.isna(v) else v for v in given
+        ], column
+    if len(lines):
+        assert {"environment", "pool", "capacity_type"} <= set(consumption.line_text)
+
+
+@SETTINGS
 @given(environment_rows(), st.sampled_from(RULE_SETS))
 def test_integrated_never_consumes_less_than_initial(environments, rules) -> None:
     fno = [dict(r) for r in environments if r["type"] in FNO_TYPES]

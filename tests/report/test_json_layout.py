@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from planner.ingest import load_inputs
 from planner.model.changes import AddLicenses, Scenario
 from planner.report import json_report
-from planner.report.data import LineTable, comparison_data
+from planner.report.data import LineTable, comparison_data, report_data
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare
 
@@ -304,3 +304,44 @@ def test_next_columns_of_few_combinations_are_one_piece() -> None:
     assert len(pieces) == 2  # the first two joined; the third has a value per row
     joined = pieces[0]
     assert [joined.texts[code] for code in joined.codes[:4]] == ['"a"1', '"b"2', '"c"1', '"a"2']
+
+
+def test_text_given_as_values_and_codes_is_written_as_the_column() -> None:
+    """The engine's values and codes of a text column (repeats and missing text included) give
+    the text the column gives, in both styles; a value other than text leaves it to hashing."""
+    values = np.array(["a/b", np.nan, "é\n", "a/b", None], dtype=object)
+    codes = np.array([0, 1, 2, 3, 4, 0, 2, 1], dtype=np.intp)
+    column = pd.Series(values[codes].tolist(), dtype="str")
+    for style in (json_report._PANDAS, json_report._PYTHON):
+        given = json_report._column_codes(column, 3, style, (values, codes))
+        found = json_report._column_codes(column, 3, style)
+        assert given is not None and found is not None
+        assert [given.texts[c] for c in given.codes] == [found.texts[c] for c in found.codes]
+    assert json_report._given_codes((np.array([1, "x"], dtype=object), codes[:2]), style) is None
+
+
+def test_the_plan_and_whatif_json_use_the_engines_codes_to_the_same_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    inputs = load_inputs(
+        [str(samples / "licenses-graph.json"), str(samples / "environments-inventory.csv")]
+    )
+    ruleset = resolve_ruleset(None, "2026-12")
+    scenario = Scenario("more", (AddLicenses(sku="DYN365_FINANCE", quantity=5),))
+    comparison = compare(inputs, [scenario], ruleset, "2026-12", 12)
+    data = report_data(comparison.baseline)
+    whatif = report_data(comparison=comparison)
+    assert set(data.codes["consumption"]) >= {"environment", "pool", "basis"}
+    used: list[int] = []
+    original = json_report._given_codes
+
+    def counting(given: Any, style: Any) -> Any:
+        used.append(len(given[1]))
+        return original(given, style)
+
+    monkeypatch.setattr(json_report, "_given_codes", counting)
+    with_codes = (json_report.render_json(data), json_report.render_json(whatif))
+    assert used
+    monkeypatch.setattr(json_report, "_given_codes", lambda given, style: None)
+    assert (json_report.render_json(data), json_report.render_json(whatif)) == with_codes
