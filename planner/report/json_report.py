@@ -647,8 +647,7 @@ def write_document(document: dict[str, Any], path: str | Path, *, beside: bool =
     split = _Beside(Path(path), long_tables, _shared_line_tables(document))
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            split.output = handle
-            split.head(_WritingBack(handle))
+            split.start(handle)
             _layout(document, 0, split.write, written=_Written(split.shared, beside=split))
             split.write("\n")
             split.finish(handle)
@@ -704,7 +703,6 @@ class _Beside:
         self._child: Beside | None = None
         # The output file's text before the first long table, written here.
         self._head: _WritingBack | None = None
-        self._parts: list[Path] = []
 
     def _part(self, whose: str, index: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{whose}-{index}.part")
@@ -717,8 +715,10 @@ class _Beside:
         else:
             self.output.write(json_safe(text))
 
-    def head(self, sink: _WritingBack) -> None:
-        self._head = sink
+    def start(self, output: TextIO) -> None:
+        """Write into ``output`` (the output file) until the first long table."""
+        self.output = output
+        self._head = _WritingBack(output)
 
     def takes(self, value: Any) -> bool:
         return id(value) in self._ids
@@ -735,9 +735,7 @@ class _Beside:
         else:
             self.output.close()
         self._reached += 1
-        part = self._part("here", self._reached)
-        self._parts.append(part)
-        self.output = open(part, "w", encoding="utf-8")  # noqa: SIM115 - closed in turn
+        self.output = open(self._part("here", self._reached), "w", encoding="utf-8")  # noqa: SIM115
 
     def _write_tables(self, first: TextIO) -> None:
         """In the child: each long table as :func:`_layout` writes it, the first into the
