@@ -24,6 +24,7 @@ import click
 
 from planner import __version__
 from planner.cli.interrupt import interrupted_while_starting
+from planner.cli.memory import no_huge_pages
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
 
@@ -1340,6 +1341,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # One short run allocates hundreds of thousands of small objects (records, cells) and frees
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
+    no_huge_pages()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
     except KeyboardInterrupt:  # between click's own handling and the interpreter's

@@ -23,6 +23,24 @@ def _glibc() -> Any | None:
         return None
 
 
+# prctl's options (linux/prctl.h).
+_PR_SET_THP_DISABLE = 41
+
+
+def no_huge_pages() -> None:
+    """No transparent huge pages for this process and the children it forks (Linux).
+
+    With huge pages a run's many short-lived arrays and texts of a few megabytes each take
+    memory 2 MB at a time, every page of it zeroed first, and after the report's fork a write
+    to a shared page copies 2 MB instead of 4 KB. At 200,000 environments the report spent
+    0.8 to 1.0 s in the system and took 3.0 to 3.2 s; without them 0.6 to 0.7 s and 2.9 s, at
+    the same peak memory. A system without the option is left as it is."""
+    libc = _glibc()
+    if libc is not None:
+        with contextlib.suppress(AttributeError):
+            libc.prctl(_PR_SET_THP_DISABLE, 1, 0, 0, 0)
+
+
 def release_memory() -> None:
     """Hand memory the run has freed back to the system, so a child process forked next does
     not start with it. (What the plan leaves in reference cycles is a few thousand small
