@@ -683,13 +683,15 @@ def _long_tables(value: Any, depth: int = 0, key: str = "") -> list[tuple[Any, i
 
 class _Beside:
     """A document written by two processes at once: a forked child writes its long tables, this
-    process the rest, each part into its own file; the parts are then joined in order.
+    process the rest.
 
     The child starts where this process reaches the first long table: the text before it is in
     the output file already, and the child writes that table straight after it (the two share
-    the file's position), each later one into a file of its own. This process writes what
-    follows each long table into a file of its own. Once the child is done, those files are
-    appended to the output in turn."""
+    the file's position). This process writes what follows each long table into a part file of
+    its own, and says so through a pipe when a part is complete. Before each later long table,
+    the child appends the part that precedes it, then writes the table; once the child is done,
+    this process appends the last part. Every byte of the output is thus written once into it,
+    in order, and the child never waits unless this process is behind."""
 
     def __init__(
         self, path: Path, tables: list[tuple[Any, int, str]], shared: set[_LineKey]
@@ -703,9 +705,16 @@ class _Beside:
         self._child: Beside | None = None
         # The output file's text before the first long table, written here.
         self._head: _WritingBack | None = None
+        # This process's end of the pipe that tells the child a part is complete.
+        self._done: int | None = None
 
-    def _part(self, whose: str, index: int) -> Path:
-        return self.path.with_name(f"{self.path.name}.{whose}-{index}.part")
+    def _part(self, index: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{index}.part")
+
+    def start(self, output: TextIO) -> None:
+        """Write into ``output`` (the output file) until the first long table."""
+        self.output = output
+        self._head = _WritingBack(output)
 
     def write(self, text: str) -> None:
         """Text of the document for this process's current part."""
@@ -715,43 +724,54 @@ class _Beside:
         else:
             self.output.write(json_safe(text))
 
-    def start(self, output: TextIO) -> None:
-        """Write into ``output`` (the output file) until the first long table."""
-        self.output = output
-        self._head = _WritingBack(output)
-
     def takes(self, value: Any) -> bool:
         return id(value) in self._ids
 
     def reached(self) -> None:
         """This process has reached the next long table: the child writes it; what follows
-        goes into a file of its own."""
+        goes into a part file of its own."""
         assert self.output is not None
         if self._reached == 0:
             if self._head is not None:
                 self._head.done()
                 self._head = None
-            self._child = Beside(partial(self._write_tables, self.output))
+            ready, self._done = os.pipe()
+            try:
+                self._child = Beside(partial(self._write_tables, self.output, ready, self._done))
+            finally:
+                os.close(ready)
         else:
             self.output.close()
+            self._tell_child()
         self._reached += 1
-        self.output = open(self._part("here", self._reached), "w", encoding="utf-8")  # noqa: SIM115
+        self.output = open(self._part(self._reached), "w", encoding="utf-8")  # noqa: SIM115
 
-    def _write_tables(self, first: TextIO) -> None:
-        """In the child: each long table as :func:`_layout` writes it, the first into the
-        output after the text before it, the others into files of their own."""
+    def _tell_child(self) -> None:
+        """Tell the child the part before the table it writes next is complete; a child that
+        has stopped (its end of the pipe closed) has its failure raised here."""
+        assert self._done is not None and self._child is not None
+        try:
+            os.write(self._done, b".")
+        except BrokenPipeError:
+            self._child.join()  # raises what stopped it
+            raise RuntimeError("the JSON writer's child process stopped") from None
+
+    def _write_tables(self, output: TextIO, ready: int, done: int) -> None:
+        """In the child: each long table as :func:`_layout` writes it, into the output, each
+        after the part before it (appended once this process says it is complete)."""
+        os.close(done)  # only this process's end stays open there: its exit ends the pipe
         written = _Written(self.shared)
         for index, (table, depth, key) in enumerate(self.tables):
-            if index == 0:
-                sink = _WritingBack(first)
-                _layout(table, depth, sink, key, written)
-                sink.done()
-                continue
-            with open(self._part("there", index), "w", encoding="utf-8") as handle:
-                _layout(table, depth, _writer(handle), key, written)
+            sink = _WritingBack(output)
+            if index:
+                if os.read(ready, 1) != b".":
+                    raise RuntimeError("the JSON writer's other process stopped")
+                _append(self._part(index), output.fileno())
+            _layout(table, depth, sink, key, written)
+            sink.done()
 
     def finish(self, handle: TextIO) -> None:
-        """Wait for the child, then append the parts to the output in order."""
+        """Wait for the child, then append the last part to the output."""
         assert self.output is not None and self._child is not None
         if self._reached != len(self.tables):
             raise RuntimeError("the JSON writer met its long tables other than it found them")
@@ -760,11 +780,8 @@ class _Beside:
         handle.flush()
         descriptor = handle.fileno()
         since = os.lseek(descriptor, 0, os.SEEK_END)  # past what the child wrote
-        for index in range(1, len(self.tables) + 1):
-            _append(self._part("here", index), descriptor)
-            if index < len(self.tables):
-                _append(self._part("there", index), descriptor)
-            since = write_back(descriptor, since)
+        _append(self._part(len(self.tables)), descriptor)
+        write_back(descriptor, since)
 
     def stop(self) -> None:
         if self._child is not None:
@@ -773,9 +790,11 @@ class _Beside:
             self.output.close()
 
     def discard(self) -> None:
+        if self._done is not None:
+            os.close(self._done)
+            self._done = None
         for index in range(1, len(self.tables) + 1):
-            self._part("here", index).unlink(missing_ok=True)
-            self._part("there", index).unlink(missing_ok=True)
+            self._part(index).unlink(missing_ok=True)
 
 
 def _append(source: Path, descriptor: int) -> None:

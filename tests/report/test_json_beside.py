@@ -7,6 +7,7 @@ import errno
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,29 @@ def test_write_back_is_asked_for_every_part_of_the_output_once(
     for (offset, length), (following, _) in itertools.pairwise(ranges):
         assert offset + length == following  # no byte twice, none left out between
     assert ranges[-1][0] + ranges[-1][1] <= target.stat().st_size
+
+
+def test_a_child_that_stops_early_has_its_failure_raised_not_the_pipes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child fails on the first of two long tables; whether this process notices at the
+    second table (the pipe is closed) or when it waits for the child, the child's own error is
+    what is raised."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 10)
+
+    def full(*args: Any) -> None:  # only the child writes frames: the long tables
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(json_report, "_frame_json", full)
+    slow = json_report._flat_columns
+
+    def later(*args: Any) -> bool:  # the records between the tables: the child is gone by then
+        time.sleep(0.2)
+        return slow(*args)
+
+    monkeypatch.setattr(json_report, "_flat_columns", later)
+    document = {"a": _frame(20, "A"), "between": [{"x": 1}], "b": _frame(20, "B"), "c": 1}
+    with pytest.raises(OSError) as raised:
+        json_report.write_document(document, tmp_path / "plan.json", beside=True)
+    assert raised.value.errno == errno.ENOSPC
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
