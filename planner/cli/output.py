@@ -228,11 +228,13 @@ def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Pa
         if target.special:
             continue
         moves.setdefault(path.parent, []).append((path.name, str(target.final)))
-    for staging, pairs in moves.items():
-        journal = staging / JOURNAL
-        journal.write_text(json.dumps(pairs), encoding="utf-8")
-        _fsync(journal)
-        _fsync(staging)
+    # One file moves by one rename, which either happened or did not: it needs no journal.
+    if sum(map(len, moves.values())) > 1:
+        for staging, pairs in moves.items():
+            journal = staging / JOURNAL
+            journal.write_text(json.dumps(pairs), encoding="utf-8")
+            _fsync(journal)
+            _fsync(staging)
     for staging, pairs in moves.items():
         _finish(staging, pairs)
     for target, path in zip(resolved, staged, strict=True):

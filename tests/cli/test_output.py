@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from planner.cli import output
 from planner.cli.main import cli
 from planner.cli.output import (
     JOURNAL,
@@ -211,3 +212,27 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stderr
     assert list((tmp_path / "r").iterdir()) == []
+
+
+@pytest.mark.parametrize("files", [1, 2])
+def test_a_journal_is_written_only_for_a_set_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: int
+) -> None:
+    """Several files need a journal to be completed together after a kill; one file moves by a
+    single rename, which needs none."""
+    journals: list[bool] = []
+    finish = output._finish
+
+    def recording(staging: Path, pairs: list[tuple[str, str]]) -> None:
+        journals.append((staging / JOURNAL).exists())
+        finish(staging, pairs)
+
+    monkeypatch.setattr(output, "_finish", recording)
+    write_all(
+        [
+            (tmp_path / f"{n}.txt", lambda path, n=n: path.write_text(str(n), encoding="utf-8"))
+            for n in range(files)
+        ]
+    )
+    assert journals == [files > 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{n}.txt" for n in range(files)]
