@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.errors import json_safe, json_safe_utf8
 from planner.ingest import load_inputs
 from planner.model.changes import AddLicenses, Scenario
 from planner.report import json_report
@@ -345,3 +346,14 @@ def test_the_plan_and_whatif_json_use_the_engines_codes_to_the_same_text(
     assert used
     monkeypatch.setattr(json_report, "_given_codes", lambda given, style: None)
     assert (json_report.render_json(data), json_report.render_json(whatif)) == with_codes
+
+
+# Text around the characters a terminal acts on, with their neighbours in UTF-8 (the same first
+# bytes: U+00A0, U+0600, U+2013, U+2030), other non-ASCII text and plain ASCII.
+_NEAR = "\x7f\x80\x9b\x9f\xa0\xe9\u0600\u061c\u200e\u200f\u2013\u2028\u202e\u2030\u2066\u2069"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*_NEAR, "a", "\n", '"', "é", "\u4e2d", "\U0001f600"])))
+def test_the_utf8_escapes_are_the_texts(text: str) -> None:
+    assert json_safe_utf8(text) == json_safe(text).encode("utf-8")
