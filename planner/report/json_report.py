@@ -258,10 +258,21 @@ def _column_codes(
     return _Coded(codes, texts)
 
 
+# Values of a given text column encoded as they are up to this many; more (an inventory column
+# taken per line, its environments' 50,000 types) are found distinct first.
+_VALUES_AS_GIVEN = 1_000
+
+
 def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
-    """A text column given as values and codes, each value encoded once (missing text as
-    null); None where a value is neither text nor missing."""
+    """A text column given as values and codes, each distinct value encoded once (missing text
+    as null); None where a value is neither text nor missing."""
     values, codes = given
+    if len(values) > _VALUES_AS_GIVEN:
+        try:
+            value_codes, values = pd.factorize(values)  # missing values: -1
+        except TypeError:  # a value without a hash: not text
+            return None
+        codes = value_codes[codes]
     texts = []
     for value in values.tolist():
         if type(value) is str:
@@ -270,6 +281,9 @@ def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
             texts.append("null")
         else:
             return None
+    if len(codes) and codes.min() < 0:  # missing, as found by factorize
+        codes = np.where(codes < 0, len(texts), codes)
+        texts.append("null")
     return _Coded(codes, texts)
 
 

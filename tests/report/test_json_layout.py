@@ -310,15 +310,23 @@ def test_next_columns_of_few_combinations_are_one_piece() -> None:
 def test_text_given_as_values_and_codes_is_written_as_the_column() -> None:
     """The engine's values and codes of a text column (repeats and missing text included) give
     the text the column gives, in both styles; a value other than text leaves it to hashing."""
-    values = np.array(["a/b", np.nan, "é\n", "a/b", None], dtype=object)
-    codes = np.array([0, 1, 2, 3, 4, 0, 2, 1], dtype=np.intp)
-    column = pd.Series(values[codes].tolist(), dtype="str")
-    for style in (json_report._PANDAS, json_report._PYTHON):
-        given = json_report._column_codes(column, 3, style, (values, codes))
-        found = json_report._column_codes(column, 3, style)
-        assert given is not None and found is not None
-        assert [given.texts[c] for c in given.codes] == [found.texts[c] for c in found.codes]
+    few = np.array(["a/b", np.nan, "é\n", "a/b", None], dtype=object)
+    many = np.array([*few.tolist()] * 300, dtype=object)  # found distinct before encoding
+    for values in (few, many):
+        codes = np.array([0, 1, 2, 3, 4, 0, 2, 1, len(values) - 1, len(values) - 3], np.intp)
+        column = pd.Series(values[codes].tolist(), dtype="str")
+        for style in (json_report._PANDAS, json_report._PYTHON):
+            given = json_report._column_codes(column, 3, style, (values, codes))
+            found = json_report._column_codes(column, 3, style)
+            assert given is not None and found is not None
+            assert [given.texts[c] for c in given.codes] == [found.texts[c] for c in found.codes]
+            assert len(given.texts) <= 5
     assert json_report._given_codes((np.array([1, "x"], dtype=object), codes[:2]), style) is None
+    unhashable = np.empty(1002, dtype=object)
+    unhashable[:] = [*["x"] * 1001, [1]]
+    numbers = np.array([*[1] * 1001, "x"], dtype=object)
+    for values in (unhashable, numbers):
+        assert json_report._given_codes((values, codes[:2]), style) is None
 
 
 def test_the_plan_and_whatif_json_use_the_engines_codes_to_the_same_text(
