@@ -393,7 +393,7 @@ def _no_rows(file: str, what: str) -> InputError:
 
 def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
     """linked_to must name a standalone Dataverse environment somewhere in the inputs."""
-    linked = (environments["linked_to"] != "").to_numpy()
+    linked = environments["linked_to"].to_numpy(dtype=object) != ""  # cheaper than the series
     if not linked.any():
         return environments
     names = environments["name"].to_numpy()

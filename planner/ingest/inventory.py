@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -95,10 +96,10 @@ def read_inventory(table: Table) -> pd.DataFrame:
     columns = match_columns(table, INVENTORY_FIELDS)
     names = _names(table, columns["name"])
     types = _enumerated(table, columns["type"], "type", _TYPE_BY_KEY, ENVIRONMENT_TYPES, True)
-    data: dict[str, object] = {"name": names.to_numpy(dtype=object), "type": types}
+    data: dict[str, object] = {"name": names.to_numpy(dtype=object), "type": types.values()}
     data["tier"] = _tiers(table, columns.get("tier"), types)
     states = _power_platform(table, columns.get("power_platform"), types)
-    data["power_platform"] = states
+    data["power_platform"] = states.values()
     data["linked_to"] = _linked_to(table, columns.get("linked_to"), states, names, columns)
     data["org_url"] = _text(table, columns.get("org_url"))
     environment_ids = _text(table, columns.get("environment_id"))
@@ -153,10 +154,44 @@ def read_growth_sheet(table: Table) -> pd.DataFrame:
 
 
 def _locations(table: Table) -> list[str]:
-    # Python ints are written faster than numpy's.
-    numbers = map(str, table.row_numbers.tolist())
+    """Where each row is, as a person finds it: "row 7", or "Sheet1!A7" in a workbook."""
     prefix = "row " if table.sheet is None else f"{table.sheet}!A"
-    return [prefix + number for number in numbers]
+    return row_texts(prefix, table.row_numbers)
+
+
+def row_texts(prefix: str, numbers: np.ndarray) -> list[str]:
+    """``prefix`` followed by each number written in decimal, the same strings as
+    ``[prefix + str(n) for n in numbers]``.
+
+    The digits of every number are worked out for all rows at once into one text, a line per
+    row, which is then split: that costs half of writing each number and joining it to the
+    prefix one row at a time. Numbers outside 1 .. 2**31 - 1, or a prefix holding a line break
+    or NUL, are written one at a time."""
+    head = prefix.encode("utf-8")
+    if (
+        not len(numbers)
+        or b"\n" in head
+        or b"\0" in head
+        or int(numbers.min()) < 1
+        or int(numbers.max()) > 2**31 - 1
+    ):
+        return [prefix + number for number in map(str, numbers.tolist())]
+    width = len(str(int(numbers.max())))
+    # A line per row: the prefix, the digits right-aligned after NUL padding, a line break.
+    # UTF-8 puts no NUL and no line break inside the bytes of any other character, so dropping
+    # the NULs and splitting at the line breaks gives each row's text back.
+    lines = np.zeros((len(numbers), len(head) + width + 1), dtype=np.uint8)
+    lines[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    lines[:, -1] = ord("\n")
+    rest = numbers.astype(np.uint32)
+    for place in range(len(head) + width - 1, len(head) - 1, -1):
+        higher = rest // 10
+        digit = (rest - higher * 10).astype(np.uint8) + ord("0")
+        digit[rest == 0] = 0  # no leading zeros: the number has no digit here
+        lines[:, place] = digit
+        rest = higher
+    flat = lines.ravel()
+    return flat[flat != 0].tobytes().decode("utf-8")[:-1].split("\n")
 
 
 def _casefold(values: np.ndarray) -> np.ndarray:
@@ -231,6 +266,37 @@ def _names(table: Table, position: int) -> pd.Series:
     return values
 
 
+class Coded(NamedTuple):
+    """A column of a few distinct words: each row's code into ``words``. Questions about the
+    column are asked of its few words and spread to the rows, which costs far less than asking
+    every row."""
+
+    codes: np.ndarray
+    words: np.ndarray  # object
+
+    @classmethod
+    def constant(cls, word: str, rows: int) -> Coded:
+        return cls(np.zeros(rows, dtype=np.intp), np.array([word], dtype=object))
+
+    def values(self) -> np.ndarray:
+        return self.words[self.codes]
+
+    def isin(self, choices: Sequence[str]) -> np.ndarray:
+        return np.isin(self.words, choices)[self.codes]
+
+    def equals(self, word: str) -> np.ndarray:
+        return np.asarray(self.words == word, dtype=bool)[self.codes]
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize of a column of text. A table's cells are never a gap, so the search for gaps
+    that keeping them as values costs is made only when the cheaper reading finds one."""
+    codes, distinct = pd.factorize(values)
+    if len(codes) and int(codes.min()) < 0:
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return codes, distinct
+
+
 def _enumerated(
     table: Table,
     position: int,
@@ -238,11 +304,11 @@ def _enumerated(
     by_key: dict[str, str],
     allowed: tuple[str, ...],
     required: bool,
-) -> np.ndarray:
+) -> Coded:
     """Map written values onto allowed ones, ignoring case, spaces, hyphens and underscores."""
     values = table.column(position)
     # A column holds a handful of distinct words: normalise and judge each once, then spread.
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    codes, distinct = _factorize(values)
     keys = (
         pd.Series(distinct, dtype=object).str.casefold().str.replace(r"[^0-9a-z]", "", regex=True)
     )
@@ -257,7 +323,7 @@ def _enumerated(
         raise table.error(
             reason, row_index=row, position=position, expected="one of " + ", ".join(allowed)
         )
-    return np.where(known, mapped, "").astype(object)[codes]
+    return Coded(codes, np.where(known, mapped, "").astype(object))
 
 
 _YES = frozenset({"yes", "y", "true", "1", "payg", "payasyougo"})
@@ -286,7 +352,7 @@ def _flags(table: Table, position: int | None, name: str) -> np.ndarray | bool:
     return yes[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
-def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
+def _tiers(table: Table, position: int | None, types: Coded) -> np.ndarray:
     if position is None:
         return np.full(len(table), np.nan)
     written = table.column(position)
@@ -300,11 +366,11 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
     if tiers is None:  # a tier breaks the rule: the column is parsed row by row to name it
         stripped = pd.Series(prefixless.to_numpy(dtype=object)[codes], index=written.index)
         tiers = parse_numbers(table, position, "tier", _TIER, values=stripped)
-    misplaced = ~np.isnan(tiers) & ~np.isin(types, TIERED_TYPES)
+    misplaced = ~np.isnan(tiers) & ~types.isin(TIERED_TYPES)
     if misplaced.any():
         row = int(np.flatnonzero(misplaced)[0])
         raise table.error(
-            f"a tier is given for a {types[row]} environment",
+            f"a tier is given for a {types.words[types.codes[row]]} environment",
             row_index=row,
             position=position,
             expected="a tier only on " + ", ".join(TIERED_TYPES) + " rows; blank elsewhere",
@@ -312,19 +378,19 @@ def _tiers(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
     return tiers
 
 
-def _power_platform(table: Table, position: int | None, types: np.ndarray) -> np.ndarray:
+def _power_platform(table: Table, position: int | None, types: Coded) -> Coded:
     if position is None:
-        return np.full(len(table), "", dtype=object)
+        return Coded.constant("", len(table))
     states = _enumerated(
         table, position, "power_platform", _STATE_BY_KEY, POWER_PLATFORM_STATES, False
     )
-    standalone = ~np.isin(types, FINANCE_OPERATIONS_TYPES)
-    misplaced = standalone & np.isin(states, ("initial", "integrated", "linked_existing"))
+    standalone = ~types.isin(FINANCE_OPERATIONS_TYPES)
+    misplaced = standalone & states.isin(("initial", "integrated", "linked_existing"))
     if misplaced.any():
         row = int(np.flatnonzero(misplaced)[0])
         raise table.error(
-            f"power_platform '{states[row]}' describes a finance and operations environment, "
-            f"not a {types[row]} one",
+            f"power_platform '{states.words[states.codes[row]]}' describes a finance and "
+            f"operations environment, not a {types.words[types.codes[row]]} one",
             row_index=row,
             position=position,
             expected="power_platform blank on standalone Power Platform rows; "
@@ -336,11 +402,11 @@ def _power_platform(table: Table, position: int | None, types: np.ndarray) -> np
 def _linked_to(
     table: Table,
     position: int | None,
-    states: np.ndarray,
+    states: Coded,
     names: pd.Series,
     columns: dict[str, int],
 ) -> np.ndarray:
-    linked = states == "linked_existing"
+    linked = states.equals("linked_existing")
     if position is None:
         if linked.any():
             row = int(np.flatnonzero(linked)[0])
@@ -352,7 +418,7 @@ def _linked_to(
             )
         return np.full(len(table), "", dtype=object)
     values = table.column(position)
-    given = (values != "").to_numpy()
+    given = values.to_numpy(dtype=object) != ""  # cheaper than comparing the series
     without_target = linked & ~given
     if without_target.any():
         row = int(np.flatnonzero(without_target)[0])
