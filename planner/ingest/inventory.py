@@ -117,10 +117,14 @@ def read_inventory(table: Table) -> pd.DataFrame:
     data["start_month"] = 0
     index = pd.RangeIndex(len(table))
     # Text stays plain Python strings (a frame would make pandas strings of it, which
-    # environment_frame turns back), so the frame is built with no conversion at all.
+    # environment_frame turns back), so the frame is built with no conversion at all. Columns
+    # of numbers go in as series too: a frame built from arrays copies those of one dtype
+    # into one block, which environment_frame then takes apart again.
     columns = {
         key: pd.Series(value, index=index, dtype=object)
         if isinstance(value, (str, list)) or getattr(value, "dtype", None) is np.dtype(object)
+        else pd.Series(value, index=index, copy=False)
+        if isinstance(value, np.ndarray)
         else value
         for key, value in data.items()
     }
