@@ -253,7 +253,7 @@ def _names(table: Table, position: int) -> pd.Series:
             expected="a unique name on every row",
         )
     # Distinct names, the common case, are told by one set; a repeat is then looked for.
-    if len({text.casefold() for text in texts}) == len(texts):
+    if len(set(_folded(texts))) == len(texts):
         return values
     keys = values.str.casefold()
     repeated = keys.duplicated(keep="first").to_numpy()
@@ -299,6 +299,22 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if len(codes) and int(codes.min()) < 0:
         codes, distinct = pd.factorize(values, use_na_sentinel=False)
     return codes, distinct
+
+
+def _folded(texts: np.ndarray) -> list[str]:
+    """Each text casefolded, the same as ``[text.casefold() for text in texts]``.
+
+    The texts are folded joined by NUL, in one call rather than one per text, and split again:
+    casefolding maps one character at a time (unlike lower(), no neighbour changes it) and
+    nothing folds to or from NUL, so the pieces are the folded texts, unless a text holds NUL
+    itself; then each is folded alone."""
+    try:
+        joined = "\0".join(texts)
+    except TypeError:  # not all text: folding each says so as it always did
+        return [text.casefold() for text in texts]
+    if joined.count("\0") != max(len(texts) - 1, 0):
+        return [text.casefold() for text in texts]
+    return joined.casefold().split("\0") if len(texts) else []
 
 
 def _enumerated(

@@ -1,13 +1,14 @@
-"""Where each inventory row is ("row 7", "Sheet1!A7"), written for all rows at once."""
+"""Inventory work done for whole columns at once gives what row-by-row work gave: the row
+locations ("row 7", "Sheet1!A7") and the casefolded names that repeats are found by."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from planner.ingest.inventory import row_texts
+from planner.ingest.inventory import _folded, row_texts
 
-from .conftest import load
+from .conftest import load, load_error
 
 
 def one_at_a_time(prefix: str, numbers: np.ndarray) -> list[str]:
@@ -50,3 +51,41 @@ def test_locations_skip_blank_rows(write_text) -> None:
     environments = load(write_text("inventory.csv", text)).environments
     assert environments["location"].tolist()[:3] == ["row 2", "row 5", "row 6"]
     assert environments["location"].tolist()[-1] == "row 16"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Contoso UAT", "CONTOSO uat"),
+        ("Straße", "STRASSE"),  # ß folds to ss
+        ("ΟΔΟΣ", "οδος"),  # a final sigma folds as any sigma
+        ("\u212a2", "k2"),  # the Kelvin sign folds to k
+        ("ﬁnance", "FINANCE"),  # a ligature folds to its letters
+    ],
+)
+def test_names_that_differ_only_by_case_are_refused(write_text, first: str, second: str) -> None:
+    rows = "".join(f"E{number},sandbox\n" for number in range(20))
+    text = f"name,type\n{first},sandbox\n{rows}{second},production\n"
+    error = load_error(write_text("inventory.csv", text))
+    assert error.message == f"name '{second}' is used twice: on row 2 and row 23"
+    assert error.location == "row 23, column name"
+
+
+def test_names_that_fold_apart_are_read(write_text) -> None:
+    names = ["Straße", "Strase", "ΟΔΟΣ", "ΟΔΟ", "\u212a", "K2", "ﬁ", "fi2", "İ", "i"]
+    text = "name,type\n" + "".join(f"{name},sandbox\n" for name in names)
+    assert load(write_text("inventory.csv", text)).environments["name"].tolist() == names
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],
+        ["only"],
+        ["A\0B", "a", "b"],  # a text holding NUL is folded alone
+        ["Straße", "ΟΔΟΣ", "\u212a", "ﬁ", "İstanbul", ""],
+    ],
+)
+def test_folding_joined_texts_folds_each(texts: list[str]) -> None:
+    array = np.array(texts, dtype=object)
+    assert _folded(array) == [text.casefold() for text in texts]
