@@ -71,7 +71,16 @@ def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
         if pipe and not select.select([descriptor], [], [], PIPE_WAIT_SECONDS)[0]:
             return b"", True
         os.set_blocking(descriptor, True)
-        return handle.read(limit), pipe
+        if pipe:
+            return handle.read(limit), pipe
+        # A file's size is known: asking for just past it spares allocating the whole limit
+        # (which then shrinks), several times the cost of the copy for a large file. A file
+        # that grows meanwhile is read on, up to the limit, as before.
+        size = os.fstat(descriptor).st_size
+        first = handle.read(min(limit, size + 1))
+        if len(first) <= size or len(first) >= limit:
+            return first, pipe
+        return first + handle.read(limit - len(first)), pipe
 
 
 def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> bytes:

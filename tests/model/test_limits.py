@@ -97,3 +97,29 @@ def test_an_input_pipe_nothing_writes_to_is_refused(
     os.mkfifo(pipe)
     with pytest.raises(InputError, match="the file is a named pipe that nothing writes to"):
         read_raw(pipe)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 999, 1000, 1001, 1002, 10**6])
+def test_a_file_is_read_up_to_the_limit_whatever_its_size(tmp_path: Path, limit: int) -> None:
+    path = tmp_path / "data.csv"
+    data = b"0123456789" * 100
+    path.write_bytes(data)
+    assert read_up_to(path, limit) == (data[:limit], False)
+
+
+def test_a_file_that_grows_after_it_is_measured_is_read_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size is only a hint: bytes written after it was taken are read too, to the limit."""
+    path = tmp_path / "growing.csv"
+    path.write_bytes(b"a" * 100)
+    measured = os.fstat
+
+    def stale(descriptor: int) -> os.stat_result:
+        result = measured(descriptor)
+        with path.open("ab") as handle:  # the file grows once its size is known
+            handle.write(b"a" * 100)
+        return result
+
+    monkeypatch.setattr(limits.os, "fstat", stale)
+    assert read_up_to(path, 250) == (b"a" * 250, False)
