@@ -128,7 +128,12 @@ def read_inventory(table: Table) -> pd.DataFrame:
         else value
         for key, value in data.items()
     }
-    return environment_frame(pd.DataFrame(columns, index=index, copy=False))
+    # Text this reader made of str alone, whatever the cells: one word repeated (the file, or
+    # a column the file lacks), the row locations and the power_platform words it chose.
+    made = [key for key, value in data.items() if isinstance(value, str)]
+    made += ["location", "power_platform"]
+    frame = pd.DataFrame(columns, index=index, copy=False)
+    return environment_frame(frame, all_text=made)
 
 
 def read_growth_sheet(table: Table) -> pd.DataFrame:

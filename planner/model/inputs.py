@@ -7,6 +7,7 @@ needs to know where a number came from beyond the ``source`` and ``location`` co
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -333,13 +334,17 @@ _ENVIRONMENT_FLOAT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+def environment_frame(
+    rows: list[dict] | pd.DataFrame, *, all_text: Collection[str] = ()
+) -> pd.DataFrame:
     """Build an environment table from dicts (or a frame), filling absent columns and fixing
     dtypes.
 
     A column already of its dtype and without a gap is taken as it is, and the table is built
     once from its columns: a reader that hands over typed columns (the inventory of a large
-    tenant) pays for no conversion and no copy a column at a time."""
+    tenant) pays for no conversion and no copy a column at a time. ``all_text`` names text
+    columns of object dtype that the caller made of str alone (a file name repeated, words it
+    chose): they are taken without looking through every row for a gap."""
     if isinstance(rows, pd.DataFrame):  # its columns as they are: selecting all would copy
         given, index = rows, rows.index
     else:
@@ -354,7 +359,9 @@ def environment_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
         if column in _ENVIRONMENT_TEXT_COLUMNS:
             # Text all of str (told faster than looking for gaps) needs nothing done.
             if values.dtype != object or (
-                pd.api.types.infer_dtype(values, skipna=False) != "string" and values.isna().any()
+                column not in all_text
+                and pd.api.types.infer_dtype(values, skipna=False) != "string"
+                and values.isna().any()
             ):
                 values = values.astype(object).where(values.notna(), "")
         elif column in _ENVIRONMENT_FLOAT_COLUMNS:
