@@ -31,6 +31,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from planner.engine.consumption import TextCodes
 from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
@@ -668,11 +669,13 @@ def basis_code_prefix(capacity_type: str) -> str:
 _GROWTH_WORDS = re.compile(r"; grows \S+ GB per month(?: \(.*\))?$")
 
 
-def _basis_without_growth(lines: pd.DataFrame) -> tuple[np.ndarray, list[Any]]:
+def _basis_without_growth(
+    lines: pd.DataFrame, given: dict[str, TextCodes]
+) -> tuple[np.ndarray, list[Any]]:
     """Each line's basis without the environment's own growth, as a code per line and the
     distinct texts (in the order the lines first give them)."""
     if "basis_without_growth" in lines.columns:
-        return _factorized(lines["basis_without_growth"])
+        return _factorized(lines["basis_without_growth"], given=given.get("basis_without_growth"))
     # Each distinct basis once: the growth rates in words repeat across thousands of lines.
     codes, distinct = factorized(lines["basis"].tolist())
     if not set(map(type, distinct)) <= {str}:  # missing ones among them
@@ -685,16 +688,31 @@ def _basis_without_growth(lines: pd.DataFrame) -> tuple[np.ndarray, list[Any]]:
     return renumbered[codes], list(texts)
 
 
-def _factorized(column: pd.Series, lines: np.ndarray | None = None) -> tuple[np.ndarray, list[Any]]:
+def _factorized(
+    column: pd.Series, lines: np.ndarray | None = None, given: TextCodes | None = None
+) -> tuple[np.ndarray, list[Any]]:
     """A column as a code per line (of ``lines`` where given) and its distinct values (missing
-    ones too), so a word is compared or looked up once, not once per line."""
+    ones too, as NaN) in the order the lines first give them, so a word is compared or looked
+    up once, not once per line. ``given``: the column as the engine made it, values and codes
+    (see ReportData.codes): then only the codes are hashed, as numbers."""
+    if given is None:
+        if lines is not None:
+            column = column.iloc[lines]
+        codes, distinct = column.factorize(use_na_sentinel=False)
+        return codes, list(distinct)
+    values, value_codes = given
     if lines is not None:
-        column = column.iloc[lines]
-    codes, distinct = column.factorize(use_na_sentinel=False)
-    return codes, list(distinct)
+        value_codes = value_codes[lines]
+    order, used = pd.factorize(value_codes)  # the values the lines take, as they first do
+    found = [value if isinstance(value, str) else np.nan for value in values[used].tolist()]
+    # Values may repeat among the engine's: equal ones, and every missing one, are one.
+    renumbered, distinct = pd.factorize(object_array(found), use_na_sentinel=False)
+    return renumbered[order], list(distinct)
 
 
-def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[Any]]:
+def _consumption_sheet(
+    writer: SheetWriter, lines: pd.DataFrame, given: dict[str, TextCodes]
+) -> list[list[Any]]:
     """One row per environment, environments by name as in the HTML report. A GB cell holds
     the line's number (an estimate marked with "≈"), or the word "unknown" where the truth is
     not known: never 0, and SUM skips the word, which is how capplan counts it (as 0); typing a
@@ -710,7 +728,11 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
     if lines.empty:
         writer.finish(freeze="B2")
         return []
-    position, first_seen = lines["environment"].astype(str).factorize()
+    if "environment" in given:
+        position, seen = _factorized(lines["environment"], given=given["environment"])
+        first_seen = object_array(seen)
+    else:
+        position, first_seen = lines["environment"].astype(str).factorize()
     order = np.argsort(
         np.array([name.casefold() for name in first_seen.tolist()], dtype=object), kind="stable"
     )
@@ -734,15 +756,15 @@ def _consumption_sheet(writer: SheetWriter, lines: pd.DataFrame) -> list[list[An
         name_codes[[row for row, name in enumerate(names_in_order) if not name]] = -1
     names = writer.coded_column(0, name_codes, names_in_order, CONSUMPTION_COLUMNS[0])
     # Words for people, one dictionary lookup per distinct id (a handful of kinds and states).
-    codes, distinct = _factorized(lines["environment_type"], first)
+    codes, distinct = _factorized(lines["environment_type"], first, given.get("environment_type"))
     kinds = [ENVIRONMENT_TYPE_WORDS.get(kind, kind) if kind else kind for kind in distinct]
     columns: list[CodedColumn] = [names, _text_column(writer, 1, codes, kinds)]
-    codes, distinct = _factorized(lines["power_platform"], first)
+    codes, distinct = _factorized(lines["power_platform"], first, given.get("power_platform"))
     states = [POWER_PLATFORM_WORDS.get(state, state) if state else state for state in distinct]
     columns.append(_text_column(writer, 2, codes, states))
-    confidence, confidence_words = _factorized(lines["confidence"])
-    capacity, capacity_types = _factorized(lines["capacity_type"])
-    basis, basis_texts = _basis_without_growth(lines)
+    confidence, confidence_words = _factorized(lines["confidence"], given=given.get("confidence"))
+    capacity, capacity_types = _factorized(lines["capacity_type"], given=given.get("capacity_type"))
+    basis, basis_texts = _basis_without_growth(lines, given)
     legend: list[list[Any]] = []
     growth_columns: list[CodedColumn] = []
     # Each row's combination of basis codes so far, numbered (the first of each seen first).
@@ -1430,7 +1452,9 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     _forecast_sheet(writers["Forecast"], report)
     _timeline_sheet(writers["Timeline"], report)
     _entitlement_sheet(writers["Entitlement"], checks, report)
-    legend = _consumption_sheet(writers["Consumption"], report.tables["consumption"])
+    legend = _consumption_sheet(
+        writers["Consumption"], report.tables["consumption"], report.codes.get("consumption", {})
+    )
     _basis_codes_sheet(writers["Basis codes"], legend)
     _findings_sheet(writers["Findings"], data, report.names)
     if "reconciliation" in data:
