@@ -7,6 +7,7 @@ registry is the only list of codes: ``docs/findings.md`` is generated from it.
 
 from __future__ import annotations
 
+import gc
 from itertools import groupby
 from operator import attrgetter
 
@@ -28,6 +29,19 @@ from planner.results import SEVERITIES, Finding, Plan
 def run_checks(plan: Plan, reuse: Plan | None = None) -> tuple[Finding, ...]:
     """Every check's findings, most severe first. ``reuse``: a plan (a scenario's baseline)
     whose findings stand for those of a check that reads only parts the two plans share."""
+    # A large tenant's checks make a hundred thousand findings and as many lists and strings,
+    # none of them in a cycle; the cycle collector, left on, would scan them again and again
+    # while they are made (about a quarter of the time at 200,000 environments).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_checks(plan, reuse)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_checks(plan: Plan, reuse: Plan | None) -> tuple[Finding, ...]:
     earlier: dict[str, list[Finding]] = {}
     if reuse is not None:  # its findings come a code at a time
         for code, findings in groupby(reuse.findings, key=_code):

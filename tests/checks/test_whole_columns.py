@@ -8,6 +8,7 @@ order run_checks puts findings in.
 
 from __future__ import annotations
 
+import gc
 import math
 import pickle
 from dataclasses import FrozenInstanceError
@@ -556,3 +557,27 @@ def test_an_add_on_sandbox_is_reported_in_the_first_month_its_pool_is_over() -> 
     findings = found(plan, "ADDON_SANDBOX_NO_DATAVERSE")
     assert findings == reference_addon_sandboxes(plan)
     assert [(f.severity, f.month) for f in findings] == [("error", plan.forecast.months[3])]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_run_checks_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> None:
+    """Paused while the checks run, on again afterwards only if it was on, also when a check
+    fails."""
+    seen: list[bool] = []
+
+    def failing(plan: Plan) -> list[Finding]:
+        seen.append(gc.isenabled())
+        raise RuntimeError("a failing check")
+
+    registry = {"CHECK_FAILS": Check("CHECK_FAILS", "info", failing)}
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(checks, "REGISTRY", registry)
+            with pytest.raises(RuntimeError, match="a failing check"):
+                run_checks(None)  # type: ignore[arg-type]
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
