@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner.checks.registry import check
-from planner.checks.timeline import holds, rows_of
+from planner.checks.timeline import holds, per_distinct, rows_of
 from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding, findings_of
 
@@ -95,22 +95,35 @@ def growth_unknown(plan: Plan) -> Iterator[Finding]:
     )
 
 
-def _unusual(plan: Plan, code: str, *columns: str) -> tuple[list[str], dict[str, list[Any]]]:
-    """Unusual given values of ``code``, a whole column at a time: where each is (the file, row
-    and column) and the named columns of the rows, as lists."""
+def _unusual(plan: Plan, code: str, *columns: str) -> dict[str, list[Any]]:
+    """Unusual given values of ``code``, a whole column at a time: the named columns of their
+    rows and where each is (``source``, ``location`` and ``column``: see :func:`_where`), as
+    lists."""
     rows = plan.consumption_detail.unusual
     picked = np.flatnonzero(holds(rows["code"], code))
+    return {
+        column: rows[column].to_numpy()[picked].tolist()
+        for column in (*columns, "source", "location", "column")
+    }
 
-    def values(column: str) -> list[Any]:
-        return rows[column].to_numpy()[picked].tolist()
 
-    where = [
-        f"{f'{source} {location}'.strip()}, column {column}"
-        for source, location, column in zip(
-            values("source"), values("location"), values("column"), strict=True
-        )
-    ]
-    return where, {column: values(column) for column in columns}
+def _where(source: Any, location: Any, column: Any) -> str:
+    """Where a value is given: the file, row and column."""
+    return f"{f'{source} {location}'.strip()}, column {column}"
+
+
+def _numbers(values: list[float]) -> list[str]:
+    """Each value as a message gives it (``:g``), worked out once per distinct value."""
+    return per_distinct(np.array(values, dtype=float), _number)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+# The messages below are made in one pass over the rows, a row's text in one go; what depends
+# only on a few distinct values (a capacity type, a state) is worked out once per value. A large
+# tenant has tens of thousands of these rows.
 
 
 @check("GROWTH_FROM_UNKNOWN_START", "warning", reads=("consumption_detail",))
@@ -122,18 +135,28 @@ def growth_from_unknown_start(plan: Plan) -> list[Finding]:
     The growth is kept: the environment grows from an unknown starting size, counted from 0 GB,
     so the forecast understates it by that size. Put the measured size in the usage column.
     """
-    where, rows = _unusual(
-        plan, "GROWTH_FROM_UNKNOWN_START", "environment", "value", "capacity_type"
-    )
+    rows = _unusual(plan, "GROWTH_FROM_UNKNOWN_START", "environment", "value", "capacity_type")
+    kinds = rows["capacity_type"]
+    after = {
+        kind: f"), but its {kind}_gb is blank and the rule set has no estimate: the starting "
+        "size is unknown, so it grows from 0 GB and the plan understates it by that size. Fill "
+        f"in {kind}_gb."
+        for kind in dict.fromkeys(kinds)
+    }
     messages = [
-        f"{environment} grows {value:g} GB per month of {kind} ({at}), but its {kind}_gb is "
-        "blank and the rule set has no estimate: the starting size is unknown, so it grows from "
-        f"0 GB and the plan understates it by that size. Fill in {kind}_gb."
-        for environment, value, kind, at in zip(
-            rows["environment"], rows["value"], rows["capacity_type"], where, strict=True
+        f"{environment} grows {value} GB per month of {kind} "
+        f"({f'{source} {location}'.strip()}, column {column}{after[kind]}"
+        for environment, value, kind, source, location, column in zip(
+            rows["environment"],
+            _numbers(rows["value"]),
+            kinds,
+            rows["source"],
+            rows["location"],
+            rows["column"],
+            strict=True,
         )
     ]
-    subjects = [str(environment) for environment in rows["environment"]]
+    subjects = list(map(str, rows["environment"]))
     return findings_of("GROWTH_FROM_UNKNOWN_START", "warning", subjects, messages)
 
 
@@ -146,7 +169,7 @@ def usage_contradicts_state(plan: Plan) -> list[Finding]:
     The value is counted, because a measurement is evidence the row is described wrongly. Correct
     the row's type or state, or clear the value if it belongs to another environment.
     """
-    where, rows = _unusual(
+    rows = _unusual(
         plan,
         "USAGE_CONTRADICTS_STATE",
         "environment",
@@ -155,23 +178,32 @@ def usage_contradicts_state(plan: Plan) -> list[Finding]:
         "power_platform",
         "environment_type",
     )
+    kinds, states, types = rows["capacity_type"], rows["power_platform"], rows["environment_type"]
+    after = {
+        (kind, state, type_): (
+            f"{f'its power_platform is {state}' if state else f'it is a {type_} environment'}, "
+            f"which has no {'Dataverse' if str(kind).startswith('dataverse_') else 'Operations'} "
+            "side. The value is counted; correct the row's type or power_platform, or clear the "
+            "value if it belongs elsewhere."
+        )
+        for kind, state, type_ in dict.fromkeys(zip(kinds, states, types, strict=True))
+    }
     messages = [
-        f"{environment} has {value:g} GB of {kind} ({at}), but "
-        f"{f'its power_platform is {state}' if state else f'it is a {type_} environment'}, "
-        f"which has no {'Dataverse' if str(kind).startswith('dataverse_') else 'Operations'} "
-        "side. The value is counted; correct the row's type or power_platform, or clear the "
-        "value if it belongs elsewhere."
-        for environment, value, kind, state, type_, at in zip(
+        f"{environment} has {value} GB of {kind} "
+        f"({f'{source} {location}'.strip()}, column {column}), but {after[kind, state, type_]}"
+        for environment, value, kind, state, type_, source, location, column in zip(
             rows["environment"],
-            rows["value"],
-            rows["capacity_type"],
-            rows["power_platform"],
-            rows["environment_type"],
-            where,
+            _numbers(rows["value"]),
+            kinds,
+            states,
+            types,
+            rows["source"],
+            rows["location"],
+            rows["column"],
             strict=True,
         )
     ]
-    subjects = [str(environment) for environment in rows["environment"]]
+    subjects = list(map(str, rows["environment"]))
     return findings_of("USAGE_CONTRADICTS_STATE", "warning", subjects, messages)
 
 
@@ -182,15 +214,22 @@ def che_operations_usage(plan: Plan) -> list[Finding]:
     Cloud-hosted environments run in the customer's own Azure subscription, so their databases
     draw on no tenant Operations capacity: the value is not counted.
     """
-    where, rows = _unusual(plan, "CHE_OPERATIONS_USAGE", "environment", "value", "capacity_type")
+    rows = _unusual(plan, "CHE_OPERATIONS_USAGE", "environment", "value", "capacity_type")
     messages = [
-        f"{environment} is a cloud-hosted environment: its {kind} ({value:g}, {at}) is in your "
-        "own Azure subscription and draws on no tenant capacity, so it is not counted."
-        for environment, value, kind, at in zip(
-            rows["environment"], rows["value"], rows["capacity_type"], where, strict=True
+        f"{environment} is a cloud-hosted environment: its {kind} ({value:g}, "
+        f"{_where(source, location, column)}) is in your own Azure subscription and draws on no "
+        "tenant capacity, so it is not counted."
+        for environment, value, kind, source, location, column in zip(
+            rows["environment"],
+            rows["value"],
+            rows["capacity_type"],
+            rows["source"],
+            rows["location"],
+            rows["column"],
+            strict=True,
         )
     ]
-    subjects = [str(environment) for environment in rows["environment"]]
+    subjects = list(map(str, rows["environment"]))
     return findings_of("CHE_OPERATIONS_USAGE", "info", subjects, messages)
 
 
@@ -219,7 +258,7 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
         which, named = pd.factorize(environments[rows], use_na_sentinel=False)
         names = named.tolist()
         # Names are text; str() only for anything else.
-        casefold = str.casefold if all(type(name) is str for name in names) else _casefolded
+        casefold = str.casefold if set(map(type, names)) <= {str} else _casefolded
         keys = list(map(casefold, names))
         first = sorted(range(len(names)), key=keys.__getitem__)[:NOT_COUNTED_SHOWN]
         shown = [names[at] for at in first]

@@ -130,9 +130,10 @@ def per_distinct(values: np.ndarray, function: Callable[[float], T]) -> list[T]:
     """``function`` of each of the float ``values``, worked out once per distinct value: values
     are told apart by their bits, so 0.0 and -0.0 (whose texts differ) are two values."""
     values = np.ascontiguousarray(values, dtype=float)
-    _, first, inverse = np.unique(values.view(np.int64), return_index=True, return_inverse=True)
-    distinct = [function(value) for value in values[first].tolist()]
-    return [distinct[at] for at in inverse.tolist()]
+    # By hashing the bits (numpy's unique would sort them), each value's position among them.
+    which, bits = pd.factorize(values.view(np.int64))
+    distinct = [function(value) for value in bits.view(float).tolist()]
+    return list(map(distinct.__getitem__, which.tolist()))
 
 
 def month_label(plan: Plan, month: int) -> str:
