@@ -164,7 +164,9 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     rows = np.concatenate(uncovered)
     month_of = np.repeat(np.arange(len(uncovered)), [len(r) for r in uncovered])
     # Each sandbox once, in the first month it is uncovered.
-    names = pd.Series(environments["name"].to_numpy()[rows], dtype=object).astype(str)
+    names = pd.Series(environments["name"].to_numpy()[rows], dtype=object)
+    if not set(map(type, names.tolist())) <= {str}:  # names are text, as astype leaves them
+        names = names.astype(str)
     first = ~names.duplicated().to_numpy()
     rows, month_of, subjects = rows[first], month_of[first].tolist(), names[first].tolist()
     # What to buy, worked out once per tier (code -1: no tier given).

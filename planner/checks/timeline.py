@@ -120,6 +120,14 @@ def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
             return found
         except TypeError:  # a cell that cannot say whether it is equal (pandas' NA)
             pass
+    elif all(type(value) is str for value in wanted):
+        # More wanted texts: each value looked up in a set of them, without the copies and
+        # conversions pandas makes first.
+        values = np.asarray(values)
+        try:
+            return np.fromiter(map(set(wanted).__contains__, values), dtype=bool, count=len(values))
+        except TypeError:  # a cell that cannot be hashed or compared
+            pass
     return pd.Series(values, dtype=object).isin(wanted).to_numpy(dtype=bool)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import math
 import pickle
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
@@ -30,6 +30,7 @@ from planner.checks.integration import purchase_text, purchase_texts
 from planner.checks.purchase import sandbox_entitlement
 from planner.checks.registry import Check
 from planner.checks.timeline import (
+    FEW,
     LINK_KINDS,
     among,
     dataverse_pool,
@@ -487,6 +488,22 @@ def test_holds_and_among_are_what_pandas_isin_says(values: list[Any], wanted: se
 
 
 @given(
+    values=st.lists(st.one_of(TEXTS, st.floats(), st.integers(-2, 2)), max_size=30),
+    wanted=st.sets(st.sampled_from(["a", "b", "", "É", "c", "d", "e", "1", "nan"]), min_size=6),
+)
+def test_among_many_wanted_texts_is_what_pandas_isin_says(
+    values: list[Any], wanted: set[str]
+) -> None:
+    """More wanted texts than among compares one by one: looked up in a set instead."""
+    assert len(wanted) > FEW
+    column = pd.Series(values, dtype=object)
+    expected = column.isin(list(wanted)).to_numpy()
+    assert among(column.to_numpy(), wanted).tolist() == expected.tolist()
+    with_na = np.array([*values, pd.NA], dtype=object)
+    assert among(with_na, wanted).tolist() == pd.Series(with_na).isin(list(wanted)).tolist()
+
+
+@given(
     st.lists(
         st.tuples(
             st.integers(0, 3),  # the check that finds it
@@ -581,3 +598,22 @@ def test_run_checks_leaves_the_cycle_collector_as_it_found_it(enabled: bool) -> 
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_sandboxes_named_by_other_than_text_are_named_as_their_text() -> None:
+    """Names are text from every reader; a name that is not (a number a caller put in the
+    frame) is reported by its text, by the check as by the reference."""
+    environments = [
+        {"name": f"SB {at}", "type": "addon_sandbox", "tier": 2.0} for at in range(4)
+    ] + [{"name": "SB", "type": "sandbox", "tier": 2.0}]
+    plan = build_plan(
+        make_inputs([{"sku": "DYN365_FINANCE", "quantity": 20}], environments),
+        resolve_ruleset("pooled-2025-12", AS_OF),
+        AS_OF,
+        MONTHS,
+    )
+    named = pd.Series([7, 7.5, "SB 2", 7, "SB"], dtype=object)
+    plan = replace(plan, environments=plan.environments.assign(name=named))
+    findings = found(plan, "SANDBOXES_EXCEED_ENTITLEMENT")
+    assert findings == reference_sandboxes(plan)
+    assert [f.subject for f in findings] == ["7", "7.5", "SB 2"]
