@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planner.ingest.inventory import _folded, row_texts
+from planner.ingest.inventory import _folded, _surely_distinct, row_texts
 
 from .conftest import load, load_error
 
@@ -89,3 +89,67 @@ def test_names_that_fold_apart_are_read(write_text) -> None:
 def test_folding_joined_texts_folds_each(texts: list[str]) -> None:
     array = np.array(texts, dtype=object)
     assert _folded(array) == [text.casefold() for text in texts]
+
+
+def names(*texts: str) -> np.ndarray:
+    return np.array(texts, dtype=object)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        names("PROD"),
+        names("PROD", "UAT", "DEV"),
+        names("abcdefgh", "abcdefgi"),  # differ in the last byte of the first eight
+        names("abcdefghi", "abcdefghj"),  # differ in the first byte past eight
+        names("abcdefgh", "abcdefgh1"),  # one is the other and one more byte
+        names("a", "a\u0301"),  # a combining accent is a difference
+        names("Straße", "Strase", "STRASSEN"),
+        names(*(f"ENV-{number:06d}" for number in range(5000))),
+        names(*("x" * length for length in range(1, 65))),
+    ],
+)
+def test_distinct_names_are_told_distinct(texts: np.ndarray) -> None:
+    assert _surely_distinct(texts)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        names("PROD", "prod"),
+        names("abcdefghijklmnopq", "ABCDEFGHIJKLMNOPQ"),  # a repeat past the first 16 bytes
+        names("Straße", "STRASSE"),
+        names("ΟΔΟΣ", "οδος"),
+        names("\u212a", "k"),
+        names("x", "y", "x"),
+    ],
+)
+def test_names_that_fold_alike_are_never_told_distinct(texts: np.ndarray) -> None:
+    assert not _surely_distinct(texts)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        names("x" * 65, "y"),  # too long to fingerprint: the names themselves are compared
+        names("A\0B", "C"),  # a NUL in a name: likewise
+        np.array(["A", 1], dtype=object),  # not all text
+    ],
+)
+def test_what_cannot_be_fingerprinted_is_left_to_the_names(texts: np.ndarray) -> None:
+    assert not _surely_distinct(texts)
+
+
+def test_fingerprints_agree_with_a_set_of_folded_names() -> None:
+    generator = np.random.default_rng(11)
+    letters = list("aAbBßSsΣσςKk\u212aİi0- ")
+    for _ in range(300):
+        count = int(generator.integers(2, 40))
+        texts = [
+            "".join(generator.choice(letters, size=int(generator.integers(1, 20))))
+            for _ in range(count)
+        ]
+        distinct = len({text.casefold() for text in texts}) == len(texts)
+        told = _surely_distinct(names(*texts))
+        assert not told or distinct, texts
+        assert told == distinct, texts  # no fingerprint of so few names should collide
