@@ -23,7 +23,13 @@ from planner.ingest.jsondoc import (
     refusal,
     type_name,
 )
-from planner.ingest.source import RawFile, decode_text, is_workbook_container, refuse_known_binaries
+from planner.ingest.source import (
+    RawFile,
+    decode_text,
+    is_workbook_container,
+    refuse_known_binaries,
+    utf8_of,
+)
 from planner.ingest.table import Table, normalize_header, table_from_text
 from planner.ingest.workbook import choose_sheet
 
@@ -101,7 +107,7 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
     if stripped[0] in "{[":
         return _json_content(raw.name, parse_json(raw.name, text))
     try:
-        table = table_from_text(raw.name, text, _inventory_numbers)
+        table = table_from_text(raw.name, text, _inventory_numbers, utf8=utf8_of(raw))
         return _tabular(table, classify_headers(table.headers))
     except InputError:
         # The content decides; the name only picks the more useful complaint.

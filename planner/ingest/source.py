@@ -108,6 +108,14 @@ def refuse_known_binaries(raw: RawFile) -> None:
             )
 
 
+def utf8_of(raw: RawFile) -> bytes | None:
+    """The file's bytes when they are exactly the UTF-8 of the text decode_text gives (no byte
+    order mark: decoded as UTF-8, which reads valid bytes one way only), else None."""
+    if raw.data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return None
+    return raw.data
+
+
 def decode_text(raw: RawFile) -> str:
     """Bytes to text: UTF-8 (BOM optional) or UTF-16 with a BOM (Excel's "Unicode text")."""
     data = raw.data

@@ -179,3 +179,62 @@ def test_numbers_of_distinct_texts_are_those_of_the_column(rule: NumberRule) -> 
         assert np.array_equal(found, expected, equal_nan=True), column.tolist()
         assert np.array_equal(np.signbit(found), np.signbit(expected)), column.tolist()
     assert spread > 50
+
+
+def _tables_alike(first: object, second: object) -> bool:
+    if isinstance(first, str) or isinstance(second, str):
+        return first == second
+    assert isinstance(first, Table) and isinstance(second, Table)
+    return (
+        first.headers == second.headers
+        and first.row_numbers.tolist() == second.row_numbers.tolist()
+        and first.header_row == second.header_row
+        and sorted(first.numbers) == sorted(second.numbers)
+        and all(
+            first.column(p).tolist() == second.column(p).tolist() for p in range(len(first.headers))
+        )
+    )
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_file_bytes_read_as_the_text_encoded_again(seed: int) -> None:
+    """A caller that has the text's UTF-8 (the file's bytes) gets the same table."""
+    rng = random.Random(100 + seed)
+    for _ in range(150):
+        text = _inventory_text(rng)
+        plain = _outcome(lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text)
+        given = _outcome(
+            lambda t: table_from_text(
+                "inventory.csv", t, _inventory_numbers, utf8=t.encode("utf-8")
+            ),
+            text,
+        )
+        assert _tables_alike(plain, given), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sep=,\nname,type,dataverse_database_gb\nA,sandbox,1\n",  # a line above the header
+        "\n\nname,type,dataverse_database_gb\nA,sandbox,1\n",  # blank lines above it
+        "name,type,dataverse_database_gb\nA\u00a0B,sandbox,1\n",  # an invisible space
+        "name,type,dataverse_database_gb\nStraße,sandbox,1\n",  # other text not ASCII
+    ],
+)
+def test_bytes_that_are_not_the_text_read_are_not_used(text: str) -> None:
+    plain = _outcome(lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text)
+    given = _outcome(
+        lambda t: table_from_text("inventory.csv", t, _inventory_numbers, utf8=t.encode("utf-8")),
+        text,
+    )
+    assert _tables_alike(plain, given)
+
+
+def test_only_bytes_without_a_byte_order_mark_are_the_texts_utf8() -> None:
+    from planner.ingest.source import RawFile, decode_text, utf8_of
+
+    text = "name,type\nStraße,sandbox\n"
+    plain = RawFile("a.csv", text.encode("utf-8"))
+    assert utf8_of(plain) == decode_text(plain).encode("utf-8")
+    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16")):
+        assert utf8_of(RawFile("a.csv", data)) is None
