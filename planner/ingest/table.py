@@ -321,8 +321,10 @@ def table_from_text(
     strings. ``utf8`` is the text's UTF-8 encoding when the caller has it (the file's bytes):
     lines are counted in it and the parser reads it, rather than the text encoded again."""
     body, skipped, delimiter = _strip_preamble(text)
-    # One pass over the whole text is much cheaper than one per column.
-    if not body.isascii():  # the invisible spaces are not ASCII
+    # One pass over the whole text is much cheaper than one per column. The invisible spaces
+    # are not ASCII, and their UTF-8 begins with C2 or E2: bytes without either (found at
+    # memory speed) hold none, and the text need not be searched.
+    if not body.isascii() and (utf8 is None or b"\xc2" in utf8 or b"\xe2" in utf8):
         body = _INVISIBLE_SPACES.sub(" ", body)
     if body is not text:  # a line above the header dropped or a space replaced
         utf8 = None

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from planner.ingest import load_inputs
 from planner.ingest.table import TRIMMED, _may_need_trimming, _trim_grid, trim
 
 
@@ -56,3 +58,26 @@ def test_clean_grid_is_left_alone() -> None:
     grid = np.array([["name", "type"], ["A", "sandbox"]], dtype=object)
     grid.flags.writeable = False  # trimming nothing writes nothing
     assert _trim_grid(grid) is grid
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "R\u00e9gion\u00a0Nord",
+        "Z\u00fcrich\u2007Nord",
+        "Z\u00fcrich\u202f2 ",
+        "\u00e9t\u00e9 \u4e2d",
+    ],
+)
+def test_invisible_spaces_in_non_ascii_text_are_spaces_whichever_bytes_are_read(
+    tmp_path: Path, cell: str
+) -> None:
+    """The file's bytes tell when no invisible space can occur (none begins with their first
+    bytes); where one does, it reads as a space, and is trimmed at a cell's ends."""
+    path = tmp_path / "environments.csv"
+    path.write_text(f"name,type\n{cell},sandbox\nPlain \u00e9,production\n", encoding="utf-8")
+    names = load_inputs([str(path)]).environments["name"].tolist()
+    expected = " ".join(
+        cell.replace("\u00a0", " ").replace("\u2007", " ").replace("\u202f", " ").split()
+    )
+    assert names == [expected, "Plain \u00e9"]
