@@ -30,10 +30,11 @@ MAX_COLUMNS = 1_000
 # capplan is built to plan, so the largest real tenants are read, and a file longer than that is
 # refused before it is parsed. A tenant of N environments costs memory in proportion to N.
 # Measured peak resident memory (benchmarks/bench.py, its generated inventory, 36 months, the
-# whole process tree): at 50,000 and 200,000 environments, forecast to JSON 220 and 600 MB, about
-# 2.5 KB per environment; whatif 250 and 710 MB, about 3 KB; report 360 and 910 MB, about 4 KB.
+# whole process tree, a forked child's shared pages counted in both): at 50,000 and 200,000
+# environments, forecast to JSON 390 and 1,100 MB, about 5.5 KB per environment; whatif 415 and
+# 1,200 MB, about 6 KB; report 365 and 980 MB, about 5 KB.
 # The admin environment list as JSON costs more to read, about 12 KB per environment (675 MB at
-# 50,000). So 500,000 environments need from 1.5 to 7 GB: a large machine's work, but not all of
+# 50,000). So 500,000 environments need from 2.5 to 7 GB: a large machine's work, but not all of
 # its memory, and minutes rather than an afternoon.
 MAX_ROWS = 500_000
 # Bytes of JSON text per object or list, at the least: Microsoft's answers spend tens of bytes on
