@@ -101,6 +101,24 @@ def sandbox_entitlement(
     return base, addon_total, tier_skus
 
 
+def sandboxes_paid(
+    plan: Plan, base: dict[str, np.ndarray], addon_total: np.ndarray, month: int
+) -> tuple[int, int]:
+    """The sandboxes the licenses pay for in ``month`` (``base`` and ``addon_total`` as
+    :func:`sandbox_entitlement` gives them): those included with the finance and operations
+    licenses (the most any family held then includes, once per tenant) and the add-ons bought."""
+    families = plan.ruleset.families
+    included = max(
+        (
+            families[name].included_sandboxes or 0
+            for name, total in base.items()
+            if total[month] > 0
+        ),
+        default=0,
+    )
+    return included, int(np.rint(addon_total[month]))
+
+
 @check("SANDBOXES_EXCEED_ENTITLEMENT", "warning")
 def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     """More sandbox environments than the licenses pay for.
@@ -115,7 +133,6 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     """
     if plan.licenses.empty:
         return []
-    ruleset = plan.ruleset
     base, addon_total, tier_skus = sandbox_entitlement(plan)
 
     environments = plan.environments
@@ -138,15 +155,7 @@ def sandboxes_exceed_entitlement(plan: Plan) -> list[Finding]:
     opening: list[str] = []
     labels: list[str] = []
     for month in evaluation_months(plan):
-        included = max(
-            (
-                ruleset.families[name].included_sandboxes or 0
-                for name, total in base.items()
-                if total[month] > 0
-            ),
-            default=0,
-        )
-        bought = int(np.rint(addon_total[month]))
+        included, bought = sandboxes_paid(plan, base, addon_total, month)
         covered = included + bought
         sandboxes = order[(starts <= month) & (ends > month)]  # as active() has them
         if len(sandboxes) <= covered:

@@ -27,7 +27,7 @@ from planner import checks
 from planner.checks import REGISTRY, run_checks
 from planner.checks.inputs import not_counted_finding
 from planner.checks.integration import purchase_text, purchase_texts
-from planner.checks.purchase import sandbox_entitlement
+from planner.checks.purchase import sandbox_entitlement, sandboxes_paid
 from planner.checks.registry import Check
 from planner.checks.timeline import (
     FEW,
@@ -161,7 +161,6 @@ def is_active(plan: Plan, row: int, month: int) -> bool:
 def reference_sandboxes(plan: Plan) -> list[Finding]:
     if plan.licenses.empty:
         return []
-    ruleset = plan.ruleset
     # What pays for sandboxes is the check's own (not rewritten); this reading checks how the
     # sandboxes are matched against it, row by row.
     base, addon_total, tier_skus = sandbox_entitlement(plan)
@@ -174,15 +173,7 @@ def reference_sandboxes(plan: Plan) -> list[Finding]:
     reported: set[str] = set()
     findings = []
     for month in reference_months(plan):
-        included = max(
-            (
-                ruleset.families[name].included_sandboxes or 0
-                for name, total in base.items()
-                if total[month] > 0
-            ),
-            default=0,
-        )
-        bought = int(np.rint(addon_total[month]))
+        included, bought = sandboxes_paid(plan, base, addon_total, month)
         sandboxes = [at for at in order if is_active(plan, at, month)]
         when = plan.forecast.months[month]
         for at in sandboxes[included + bought :]:
