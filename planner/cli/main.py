@@ -342,6 +342,28 @@ def fail_on_reason(plans: Sequence[Any], fail_on: str) -> str | None:
     return None
 
 
+def print_json(data: Any) -> None:
+    """The JSON of ``data`` (see planner.report.data.ReportData) on standard output as it is
+    made, never held as one text: a large tenant's to a script's pipe or a file as fast as
+    with ``-o``. A reader that stops early (``| head``) ends the output quietly; the run goes
+    on to its exit status."""
+    from planner.cli.output import standard_output
+    from planner.report.json_report import render_json, stream_json
+
+    stream = standard_output()
+    if stream is None:  # a terminal, or not a file of the system (a test's runner)
+        click.echo(render_json(data), nl=False)
+        return
+    try:
+        with stream:
+            stream_json(data, stream)
+    except BrokenPipeError:
+        # Nothing more can reach the reader, nor should the interpreter try again at its exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def finish(plans: Sequence[Any], fail_on: str) -> None:
     reason = fail_on_reason(plans, fail_on)
     if reason:
@@ -509,7 +531,7 @@ def forecast(options: dict[str, Any]) -> None:
     """
     from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import render_json, write_json
+    from planner.report.json_report import write_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
@@ -524,8 +546,10 @@ def forecast(options: dict[str, Any]) -> None:
         finish([plan], options["fail_on"])
         return
     if output_format == "json":
-        text = render_json(data)
-    elif output_format == "markdown":
+        print_json(data)
+        finish([plan], options["fail_on"])
+        return
+    if output_format == "markdown":
         text = render_markdown(data)
     else:
         colour = not options["output"] and sys.stdout.isatty()
@@ -873,7 +897,7 @@ def whatif(options: dict[str, Any]) -> None:
     """
     from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import render_json, write_json
+    from planner.report.json_report import write_json
     from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
 
     outputs = {"--output": options["output"]} if options["output"] else {}
@@ -893,8 +917,11 @@ def whatif(options: dict[str, Any]) -> None:
         atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
         finish(every_plan(comparison), options["fail_on"])
         return
+    if options["output_format"] == "json":
+        print_json(data)
+        finish(every_plan(comparison), options["fail_on"])
+        return
     render = {
-        "json": render_json,
         "markdown": render_whatif_markdown,
         "table": render_whatif_table,
     }[options["output_format"]]

@@ -21,10 +21,12 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from planner.errors import InputError
 from planner.report.parallel import Beside, can_fork
@@ -34,6 +36,21 @@ STAGING_SUFFIX = ".tmp"
 JOURNAL = "moves.json"
 
 Writer = Callable[[Path], None]
+
+
+def standard_output() -> BinaryIO | None:
+    """Standard output, where it is a file or a pipe, as a stream of bytes of its own on the
+    same file (closing it leaves standard output open), with what was printed before flushed.
+    None where it is a terminal (printed as text, in the terminal's encoding), is closed, or is
+    not a file of the system (as under a test's runner)."""
+    try:
+        descriptor = sys.stdout.fileno()
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    sys.stdout.flush()
+    return open(descriptor, "wb", closefd=False)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -589,7 +590,7 @@ class _WritingBack:
         self._write = _utf8_writer(handle)
         self._pending = 0
         handle.flush()
-        self._since = os.lseek(handle.fileno(), 0, os.SEEK_CUR)
+        self._since = _position(handle.fileno())
 
     def __call__(self, text: str) -> None:
         self._write(text)
@@ -604,10 +605,20 @@ class _WritingBack:
         self._since = write_back(self._handle.fileno(), self._since)
 
 
-def write_back(descriptor: int, since: int) -> int:
+def _position(descriptor: int, whence: int = os.SEEK_CUR) -> int | None:
+    """The file's position (``whence``: at its end); None for a pipe, which has none."""
+    try:
+        return os.lseek(descriptor, 0, whence)
+    except OSError:
+        return None
+
+
+def write_back(descriptor: int, since: int | None) -> int | None:
     """Ask the system to start writing the file's bytes from ``since`` to its position to disk
-    (where it can be asked); returns that position."""
-    position = os.lseek(descriptor, 0, os.SEEK_CUR)
+    (where it can be asked); returns that position (None: a pipe, nothing to ask)."""
+    position = _position(descriptor)
+    if position is None or since is None:
+        return position
     if hasattr(os, "posix_fadvise") and position > since:
         # Linux starts write-back of dirty pages without waiting for it (and keeps the pages
         # being written); pages already clean are dropped from the cache.
@@ -655,21 +666,35 @@ def write_json(data: ReportData, path: str | Path, *, beside: bool = False) -> N
 
 def write_document(document: dict[str, Any], path: str | Path, *, beside: bool = False) -> None:
     """:func:`dump` into a file; ``beside``: see :func:`write_json`."""
+    with open(path, "wb") as handle:
+        _write_into(document, handle, Path(path), beside=beside)
+
+
+def stream_json(data: ReportData, stream: BinaryIO) -> None:
+    """:func:`render_json` into an open stream of bytes (standard output: a file, a pipe or a
+    device) as it is made, never held as one text. As :func:`write_json` with ``beside``, a
+    child process writes the long tables of a large document; the parts this process writes
+    meanwhile are kept in a private temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="capplan-json-") as folder:
+        _write_into(_document(data), stream, Path(folder) / "output.json", beside=True)
+
+
+def _write_into(document: dict[str, Any], handle: BinaryIO, parts: Path, *, beside: bool) -> None:
+    """:func:`dump` into ``handle``; ``parts``: the path the parts of a document written beside
+    (see :class:`_Beside`) are named after."""
     long_tables = _long_tables(document) if beside and can_fork() else []
     if not long_tables:
-        with open(path, "wb") as handle:
-            sink = _WritingBack(handle)
-            _layout(document, 0, sink)
-            sink("\n")
-            sink.done()
+        sink = _WritingBack(handle)
+        _layout(document, 0, sink)
+        sink("\n")
+        sink.done()
         return
-    split = _Beside(Path(path), long_tables, _shared_line_tables(document))
+    split = _Beside(parts, long_tables, _shared_line_tables(document))
     try:
-        with open(path, "wb") as handle:
-            split.start(handle)
-            _layout(document, 0, split.write, written=_Written(split.shared, beside=split))
-            split.write("\n")
-            split.finish(handle)
+        split.start(handle)
+        _layout(document, 0, split.write, written=_Written(split.shared, beside=split))
+        split.write("\n")
+        split.finish(handle)
     except BaseException:
         split.stop()
         raise
@@ -798,7 +823,7 @@ class _Beside:
         self._child.join()
         handle.flush()
         descriptor = handle.fileno()
-        since = os.lseek(descriptor, 0, os.SEEK_END)  # past what the child wrote
+        since = _position(descriptor, os.SEEK_END)  # past what the child wrote
         _append(self._part(len(self.tables)), descriptor)
         write_back(descriptor, since)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -372,3 +374,34 @@ def test_library_call_returns_the_plan_the_cli_prints(reference) -> None:
     )
     assert json.loads(render_json(report_data(result)))["capacity"] == reference["capacity"]
     assert json.loads(render_json(report_data(result)))["forecast"] == reference["forecast"]
+
+
+def test_json_on_standard_output_is_the_file_and_a_reader_may_stop_early(tmp_path) -> None:
+    """A tenant large enough for its JSON to be written by two processes: what ``--format
+    json`` prints into a pipe is what ``-o`` writes, and a reader that stops after a few bytes
+    (``| head``) ends the run quietly, with its exit status unchanged."""
+    inventory = tmp_path / "environments.csv"
+    rows = "".join(f"PROD-{n},dataverse_production,{n % 9 + 0.5}\n" for n in range(7_500))
+    inventory.write_text("name,type,dataverse_database_gb\n" + rows, encoding="utf-8")
+    common = [str(SAMPLES / "licenses-graph.json"), str(inventory), "--as-of", "2026-12"]
+    common += ["--format", "json"]
+    written = tmp_path / "plan.json"
+    printed, _ = run_capplan_together(
+        [["forecast", *common], ["forecast", *common, "-o", str(written)]], check_exit=0
+    )
+    plan = json.loads(printed.stdout)
+    assert len(plan["consumption"]) >= 20_000  # written beside: see planner/report/json_report
+    assert printed.stdout == written.read_text(encoding="utf-8")
+    for fail_on, status in (("never", 0), ("shortfall", 1)):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "planner", "forecast", *common, "--fail-on", fail_on],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(b"{")
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=300) == status
+        assert "error" not in errors and "Traceback" not in errors

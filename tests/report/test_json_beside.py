@@ -7,6 +7,8 @@ import errno
 import itertools
 import json
 import os
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -237,3 +239,59 @@ def test_a_child_that_stops_early_has_its_failure_raised_not_the_pipes(
         json_report.write_document(document, tmp_path / "plan.json", beside=True)
     assert raised.value.errno == errno.ENOSPC
     assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
+
+
+def _stream_into(kind: str, tmp_path: Path, data: Any) -> bytes:
+    """``stream_json`` into a file, a file opened to append to, or a pipe read by a thread; the
+    bytes it wrote there."""
+    if kind == "pipe":
+        reader, writer = os.pipe()
+        received: list[bytes] = []
+
+        def read() -> None:
+            with os.fdopen(reader, "rb") as stream:
+                received.append(stream.read())
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        with os.fdopen(writer, "wb") as stream:
+            json_report.stream_json(data, stream)
+        thread.join()
+        return received[0]
+    target = tmp_path / "out.json"
+    target.write_bytes(b"before\n")
+    with target.open("ab" if kind == "appended file" else "wb") as stream:
+        json_report.stream_json(data, stream)
+    text = target.read_bytes()
+    return text.removeprefix(b"before\n") if kind == "appended file" else text
+
+
+@pytest.mark.parametrize("kind", ["file", "appended file", "pipe"])
+@pytest.mark.parametrize("lines", [1, 10_000_000])
+def test_json_streamed_to_standard_output_is_the_text_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, lines: int
+) -> None:
+    """What ``--format json`` prints is what ``-o`` writes, whether the long tables are written
+    beside (into a pipe, which has no position, too) or not; no part is left behind."""
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    data = report_data(build_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    one = tmp_path / "one.json"
+    json_report.write_json(data, one)
+    monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+    assert _stream_into(kind, tmp_path, data) == one.read_bytes()
+    assert list((tmp_path / "temp").iterdir()) == []
+
+
+def test_a_reader_that_stops_early_is_a_broken_pipe_and_leaves_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = report_data(build_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    reader, writer = os.pipe()
+    os.close(reader)
+    with pytest.raises(BrokenPipeError), os.fdopen(writer, "wb") as stream:
+        json_report.stream_json(data, stream)
+    assert list(tmp_path.iterdir()) == []
