@@ -534,10 +534,16 @@ class QuickWorkbook(Workbook):
             if isinstance(sheet, StreamedSheet) and sheet.streamed_rows is not None
         }
         module.ZipFile = functools.partial(_QuickZipFile, streams=streams)  # type: ignore[misc]
+        # The check sum of each part, by ISA-L's CRC-32 where it is installed: the same sum,
+        # six times as fast (at 200,000 environments 30 ms of the workbook's 1.2 s to 5 ms).
+        checksum = zipfile.crc32  # type: ignore[attr-defined]
+        if isal_zlib is not None:
+            zipfile.crc32 = isal_zlib.crc32  # type: ignore[attr-defined]
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = original  # type: ignore[misc]
+            zipfile.crc32 = checksum  # type: ignore[attr-defined]
 
 
 def new_workbook(path: Path | str) -> Workbook:
