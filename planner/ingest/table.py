@@ -279,12 +279,13 @@ def _parser_error(file: str, error: Exception, skipped: int, delimiter: str) -> 
     )
 
 
-def _may_need_trimming(text: str, delimiter: str) -> bool:
+def _may_need_trimming(text: str, delimiter: str, utf8: bytes | None = None) -> bool:
     """Whether any cell of the text could start or end with a character that trimming removes.
 
     A few substring searches in C are much cheaper than trimming every column: a blank next to a
     delimiter or a line end, at the start or the end. Quoted text may hide anything (line breaks
-    in a cell), so any quote means yes.
+    in a cell), so any quote means yes. ``utf8``: the text's UTF-8 encoding, where the caller has
+    it (see :func:`_blank_at_an_edge`).
     """
     if '"' in text:
         return True
@@ -292,13 +293,37 @@ def _may_need_trimming(text: str, delimiter: str) -> bool:
     if text[:1] in blanks or text[-1:] in blanks:
         return True
     # A substring test is a fast search in C; only blanks the text holds at all need pairing.
+    present = [blank for blank in blanks if blank in text]
+    if present and utf8 is not None:
+        return _blank_at_an_edge(utf8, delimiter, present)
     edges = (delimiter, "\r", "\n")
-    return any(
-        blank + edge in text or edge + blank in text
-        for blank in blanks
-        if blank in text
-        for edge in edges
-    )
+    return any(blank + edge in text or edge + blank in text for blank in present for edge in edges)
+
+
+def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
+    """Whether one of ``blanks`` is next to a delimiter or a line end in the UTF-8 text (its
+    start and end count as line ends), looked for at every edge at once in the bytes.
+
+    Names with spaces are the rule, and the space is then next to something almost anywhere: six
+    searches for a space beside an edge took 32 ms of 5.9 MB of text (50,000 environments), where
+    the bytes beside the edges are read in 8 ms. A blank's UTF-8 starts with its one lead byte
+    and no other character's holds that sequence, so the bytes beside an edge match a blank's
+    exactly when the text beside it is that blank."""
+    data = np.zeros(len(utf8) + 8, dtype=np.uint8)  # three bytes of room past the line ends
+    data[4:-4] = np.frombuffer(utf8, dtype=np.uint8)
+    data[3] = data[-4] = ord("\n")
+    edges = np.flatnonzero((data == ord(delimiter)) | (data == ord("\n")) | (data == ord("\r")))
+    for blank in blanks:
+        code = np.frombuffer(blank.encode("utf-8"), dtype=np.uint8)
+        width = len(code)
+        before = np.ones(len(edges), dtype=bool)
+        after = np.ones(len(edges), dtype=bool)
+        for offset, byte in enumerate(code):
+            before &= data[edges - width + offset] == byte
+            after &= data[edges + 1 + offset] == byte
+        if before.any() or after.any():
+            return True
+    return False
 
 
 # Which columns of a header row a reader parses as numbers (positions, 0-based); None when the
@@ -477,7 +502,7 @@ def _table_with_numbers(
         return None  # a first row longer than the header: the full reading says so
     words = [p for p in positions if p not in wanted]
     numbers = {p: frame[p].to_numpy(dtype=np.float64) for p in sorted(wanted)}
-    if _may_need_trimming(body, delimiter):
+    if _may_need_trimming(body, delimiter, utf8):
         grid = _trim_grid(frame[words].to_numpy(dtype=object), spaces_replaced=True)
         texts = dict(zip(words, grid.T, strict=True))
     else:  # the parser's columns as they are, without a grid of them

@@ -24,14 +24,22 @@ def _by_pattern(text: str, delimiter: str) -> bool:
 
 
 ALPHABET = ["a", "1", ".", ",", ";", "\t", "\r", "\n", " ", "\u00a0", "\u200b", "\ufeff", "x y"]
+# Characters whose UTF-8 shares bytes with the blanks' (lead and continuation bytes), beside them.
+NEAR_BLANKS = ["\u00e9", "\u00c2", "\u2000", "\u2087", "\u2008", "\u20ac", "\uff0c", "\u4e2d"]
+NEAR_BLANKS += ["\u2007", "\u202f", "\U0001f600"]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
-def test_searches_agree_with_the_pattern(delimiter: str) -> None:
-    rng = random.Random(delimiter)
+@pytest.mark.parametrize("given_bytes", [False, True])
+def test_searches_agree_with_the_pattern(delimiter: str, given_bytes: bool) -> None:
+    """By substring searches in the text, or by the bytes beside every edge in its UTF-8."""
+    rng = random.Random(f"{delimiter}{given_bytes}")
+    alphabet = ALPHABET + NEAR_BLANKS if given_bytes else ALPHABET
     for _ in range(3000):
-        text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 10)))
-        assert _may_need_trimming(text, delimiter) == _by_pattern(text, delimiter), repr(text)
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        utf8 = text.encode("utf-8") if given_bytes else None
+        found = _may_need_trimming(text, delimiter, utf8)
+        assert found == _by_pattern(text, delimiter), repr(text)
 
 
 def test_clean_text_needs_no_trimming() -> None:
