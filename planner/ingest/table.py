@@ -302,26 +302,24 @@ def _may_need_trimming(text: str, delimiter: str, utf8: bytes | None = None) -> 
 
 def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
     """Whether one of ``blanks`` is next to a delimiter or a line end in the UTF-8 text (its
-    start and end count as line ends), looked for at every edge at once in the bytes.
+    start and end count as line ends), looked for at every place of each blank at once.
 
     Names with spaces are the rule, and the space is then next to something almost anywhere: six
     searches for a space beside an edge took 32 ms of 5.9 MB of text (50,000 environments), where
-    the bytes beside the edges are read in 8 ms. A blank's UTF-8 starts with its one lead byte
-    and no other character's holds that sequence, so the bytes beside an edge match a blank's
-    exactly when the text beside it is that blank."""
-    data = np.zeros(len(utf8) + 8, dtype=np.uint8)  # three bytes of room past the line ends
+    the bytes beside every space are read in 4 ms. A blank's UTF-8 starts with its one lead byte
+    and no other character's holds that sequence, so the bytes match a blank's exactly where the
+    text is that blank."""
+    data = np.full(len(utf8) + 8, ord("\n"), dtype=np.uint8)  # line ends past the text's ends
     data[4:-4] = np.frombuffer(utf8, dtype=np.uint8)
-    data[3] = data[-4] = ord("\n")
-    edges = np.flatnonzero((data == ord(delimiter)) | (data == ord("\n")) | (data == ord("\r")))
+    edges = np.array([ord(delimiter), ord("\n"), ord("\r")], dtype=np.uint8)
     for blank in blanks:
         code = np.frombuffer(blank.encode("utf-8"), dtype=np.uint8)
-        width = len(code)
-        before = np.ones(len(edges), dtype=bool)
-        after = np.ones(len(edges), dtype=bool)
-        for offset, byte in enumerate(code):
-            before &= data[edges - width + offset] == byte
-            after &= data[edges + 1 + offset] == byte
-        if before.any() or after.any():
+        places = np.flatnonzero(data == code[0])
+        for offset in range(1, len(code)):
+            places = places[data[places + offset] == code[offset]]
+        if np.isin(data[places - 1], edges).any():
+            return True
+        if np.isin(data[places + len(code)], edges).any():
             return True
     return False
 
