@@ -28,6 +28,7 @@ from planner.ingest.folders import expand_inputs
 from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
 from planner.ingest.inventory import (
     STANDALONE_DATAVERSE_TYPES,
+    folded,
     read_growth_sheet,
     read_inventory,
 )
@@ -398,7 +399,7 @@ def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
         return environments
     names = environments["name"].to_numpy()
     # A name given twice resolves to its last row (ingest refuses repeats within one file).
-    by_key = {str(name).casefold(): position for position, name in enumerate(names.tolist())}
+    by_key = dict(zip(folded(names.tolist()), range(len(names)), strict=True))
     types = environments["type"].to_numpy()
     given = environments["linked_to"].to_numpy()
     sources = environments["source"].to_numpy()
