@@ -1,3 +1,3 @@
-from planner.cli.main import main
+from planner.cli import main
 
 main()

@@ -3,6 +3,8 @@
 import os
 import signal
 import threading
+from collections.abc import Sequence
+from typing import NoReturn
 
 from planner.cli.interrupt import interrupted_while_starting
 
@@ -20,6 +22,20 @@ if (
 ):
     signal.signal(signal.SIGINT, interrupted_while_starting)
 
-from planner.cli.main import cli, main
+from planner.cli import ending
+from planner.cli.main import cli
+from planner.cli.main import main as run
 
-__all__ = ["cli", "main"]
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``capplan`` console command (and ``python -m planner``): the command, then the end of
+    the process without freeing what the command held (see planner/cli/ending.py)."""
+    ending.ending_by_exit()
+    try:
+        run(argv)
+    except SystemExit as stop:
+        ending.end(stop.code)
+    ending.end(0)
+
+
+__all__ = ["cli", "main", "run"]

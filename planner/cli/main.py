@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from planner import __version__
+from planner.cli.ending import keep_until_exit
 from planner.cli.interrupt import interrupted_while_starting
 from planner.cli.memory import no_huge_pages
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
@@ -538,6 +539,7 @@ def forecast(options: dict[str, Any]) -> None:
         check_outputs(options, {"--output": options["output"]})
     plan = load_plan(options)
     data = report_data(plan)
+    keep_until_exit(plan, data)  # left to the system when the process ends: see ending.py
     output_format = options["output_format"]
     if output_format == "json" and options["output"]:
         # Into the file as it is made: a large tenant's JSON is never held as one text. Its
@@ -753,6 +755,7 @@ def report(options: dict[str, Any]) -> None:
     # Once for the page, the workbook, the JSON and the headline; the plan's data is built
     # here, before the workbook's child process starts.
     data = report_data(plan, comparison)
+    keep_until_exit(data)  # left to the system when the process ends: see ending.py
     # The headline reads a few small keys: no records of the large tables for it.
     lines = headline(
         printable_data(
@@ -913,6 +916,7 @@ def whatif(options: dict[str, Any]) -> None:
             "(capplan init writes a starter scenario)",
         )
     data = report_data(comparison=comparison)
+    keep_until_exit(comparison, data)  # left to the system when the process ends: see ending.py
     if options["output_format"] == "json" and options["output"]:
         atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
         finish(every_plan(comparison), options["fail_on"])
