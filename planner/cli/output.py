@@ -11,6 +11,10 @@ one that is a device or a pipe (``/dev/null``, ``/dev/stdout``) is written throu
 content is complete, instead of being replaced by a regular file. An existing output keeps its
 permissions. Failures the user can fix (a full disk, a read-only folder) are bad input: one
 message, exit status 2.
+
+An output that replaces an earlier file keeps that file linked in its staging folder, and the
+console command has the folder removed by a process of its own once it has ended: freeing a
+large file's blocks is left to a moment nothing waits for.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from planner.cli.ending import remove_later, removes_later
 from planner.errors import InputError
 from planner.report.parallel import Beside, can_fork
 
@@ -264,14 +269,44 @@ def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Pa
 def _finish(staging: Path, pairs: list[tuple[str, str]]) -> None:
     """Move the staged files of a journal into place (again, after a kill: skips done ones)."""
     folders = set()
+    later = removes_later()
+    replaced = False
     for name, final in pairs:
         source = staging / name
         if source.exists():
+            if later and _keep_replaced(Path(final), staging / f"replaced-{name}"):
+                replaced = True
             os.replace(source, final)
             folders.add(Path(final).parent)
     for folder in folders:
         _fsync(folder)
+    if replaced:
+        # The files replaced are still linked here: the folder goes, under a name of its own
+        # (a staging folder's still, for a later run to clean up after a kill), with them in it
+        # once the process has ended (see planner/cli/ending.py).
+        done = staging.with_name(staging.name.removesuffix(STAGING_SUFFIX) + REPLACED_SUFFIX)
+        with contextlib.suppress(OSError):
+            os.rename(staging, done)
+            remove_later(done)
+            return
     shutil.rmtree(staging, ignore_errors=True)
+
+
+# A staging folder whose moves are done and which holds the files they replaced.
+REPLACED_SUFFIX = "-replaced" + STAGING_SUFFIX
+
+
+def _keep_replaced(final: Path, link: Path) -> bool:
+    """Link the regular file at ``final`` (an output about to be replaced) at ``link``, so
+    that the move does not free it: a file system frees a large file's blocks as its last
+    name goes (a replaced what-if JSON of 142 MB, 25 ms here). True where it is linked."""
+    try:
+        if not stat.S_ISREG(os.lstat(final).st_mode):
+            return False
+        os.link(final, link)
+    except OSError:  # no such file, or a file system without hard links
+        return False
+    return True
 
 
 def clean_leftovers(folder: Path) -> None:

@@ -236,3 +236,50 @@ def test_a_journal_is_written_only_for_a_set_of_files(
     )
     assert journals == [files > 1]
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{n}.txt" for n in range(files)]
+
+
+REPLACING = """
+import sys
+from planner.cli import main
+main(["forecast", *sys.argv[1:]])
+"""
+
+
+def test_the_files_a_command_replaced_are_removed_after_it(tmp_path: Path) -> None:
+    """The console command leaves a replaced output's blocks to a process of its own: the new
+    file is in place when the command ends, and the folder holding the old one goes soon after."""
+    target = tmp_path / "plan.json"
+    target.write_text("old", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", REPLACING, *INPUTS, *AS_OF, "--format", "json", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(target.read_text(encoding="utf-8"))["schema_version"] == 1
+    for _ in range(200):  # the removal runs on after the command: ten seconds at most
+        if [p.name for p in tmp_path.iterdir()] == ["plan.json"]:
+            break
+        time.sleep(0.05)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_library_call_removes_what_it_replaced_itself(tmp_path: Path) -> None:
+    target = tmp_path / "plan.txt"
+    target.write_text("old", encoding="utf-8")
+    write_all([(target, lambda path: path.write_text("new", encoding="utf-8"))])
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.txt"]
+    assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_replaced_files_left_by_a_killed_removal_are_cleaned_up(tmp_path: Path) -> None:
+    """A removal that never ran (the machine stopped) leaves a folder a later run removes."""
+    (tmp_path / "plan.html").write_text("new", encoding="utf-8")
+    name = f"{STAGING_PREFIX}{dead_pid()}-x{output.REPLACED_SUFFIX}"
+    left = tmp_path / name
+    left.mkdir()
+    (left / "replaced-0-plan.html").write_text("old", encoding="utf-8")
+    clean_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.html"]
+    assert (tmp_path / "plan.html").read_text(encoding="utf-8") == "new"
