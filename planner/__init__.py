@@ -12,15 +12,13 @@ It returns the same Plan that ``capplan forecast`` prints.
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
 # Loaded on first use, so that "capplan --version" and "--help" need no pandas.
 _LAZY = {"plan", "Plan", "build_plan"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:  # (typing is not loaded here: see planner/cli)
     if name in _LAZY:
         from planner import planning
 

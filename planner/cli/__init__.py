@@ -1,26 +1,28 @@
 """The command line: click commands that parse options, call the library and pick a renderer."""
 
-import os
-import signal
-import threading
-from collections.abc import Sequence
-from typing import NoReturn
+# Until planner.cli.main has loaded, Ctrl-C ends the run quietly; main.py hands it back to its
+# own handling at its end. Set first, with the C module alone: every module loaded before it
+# is a moment in which Ctrl-C prints the import machinery's traceback. (Not where Ctrl-C is
+# ignored, as in a background job, nor from a thread, where it cannot be set.)
+import _signal
 
 from planner.cli.interrupt import interrupted_while_starting
+
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    try:  # noqa: SIM105 (contextlib is one more module to load first)
+        _signal.signal(_signal.SIGINT, interrupted_while_starting)
+    except ValueError:  # not the main thread
+        pass
+
+import os
+from collections.abc import Sequence
+from typing import NoReturn
 
 # capplan does no linear algebra, but numpy starts OpenBLAS's pool of threads as it loads. The
 # threads wait by spinning, on the very cores a large report's workbook and JSON are written
 # on, and starting them adds 10 to 50 ms to every command. One thread is none to start. (Set
 # before numpy loads, and only where the user has not chosen.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-# Until planner.cli.main has loaded; it hands Ctrl-C back to its own handling at its end. (Not
-# where Ctrl-C is ignored, as in a background job, nor from a thread, where it cannot be set.)
-if (
-    threading.current_thread() is threading.main_thread()
-    and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-):
-    signal.signal(signal.SIGINT, interrupted_while_starting)
 
 from planner.cli import ending
 from planner.cli.main import cli

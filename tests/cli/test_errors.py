@@ -158,6 +158,29 @@ def test_an_output_pipe_with_a_reader_gets_the_output(inputs, tmp_path) -> None:
     assert json.loads(b"".join(received))["schema_version"] == 1
 
 
+# Records, for every module looked for after it starts, whether Ctrl-C was still Python's.
+WATCHED_IMPORTS = """
+import _signal, sys
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        seen.append((name, _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler))
+sys.meta_path.insert(0, Watch())
+import planner.cli
+print(" ".join(name for name, default in seen if default))
+"""
+
+
+def test_ctrl_c_is_taken_over_before_any_other_module_loads() -> None:
+    """Every module loaded before the quiet handler is set is a moment in which Ctrl-C prints
+    the import machinery's traceback: the package, the handler's module, nothing else."""
+    done = subprocess.run(
+        [sys.executable, "-c", WATCHED_IMPORTS], capture_output=True, text=True, check=True
+    )
+    before = set(done.stdout.split()) - {"__future__"}  # loaded already by most interpreters
+    assert before == {"planner", "planner.cli", "planner.cli.interrupt"}
+
+
 def test_ctrl_c_while_the_modules_load_ends_quietly_with_130() -> None:
     """Until planner.cli.main has loaded, Ctrl-C ends the run with the usual line and status
     instead of a traceback of the import machinery; once loaded, Ctrl-C is Python's again."""
