@@ -674,21 +674,34 @@ def stream_json(data: ReportData, stream: BinaryIO) -> None:
     """:func:`render_json` into an open stream of bytes (standard output: a file, a pipe or a
     device) as it is made, never held as one text. As :func:`write_json` with ``beside``, a
     child process writes the long tables of a large document; the parts this process writes
-    meanwhile are kept in a private temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="capplan-json-") as folder:
-        _write_into(_document(data), stream, Path(folder) / "output.json", beside=True)
+    meanwhile are kept in a private temporary folder (made only then: where none can be made,
+    this process writes the whole document)."""
+    document = _document(data)
+    if not (can_fork() and _long_tables(document)):
+        _write_into(document, stream, None, beside=False)
+        return
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="capplan-json-")
+    except OSError:
+        _write_into(document, stream, None, beside=False)
+        return
+    with folder:
+        _write_into(document, stream, Path(folder.name) / "output.json", beside=True)
 
 
-def _write_into(document: dict[str, Any], handle: BinaryIO, parts: Path, *, beside: bool) -> None:
+def _write_into(
+    document: dict[str, Any], handle: BinaryIO, parts: Path | None, *, beside: bool
+) -> None:
     """:func:`dump` into ``handle``; ``parts``: the path the parts of a document written beside
-    (see :class:`_Beside`) are named after."""
-    long_tables = _long_tables(document) if beside and can_fork() else []
+    (see :class:`_Beside`) are named after (None: written by this process alone)."""
+    long_tables = _long_tables(document) if beside and parts is not None and can_fork() else []
     if not long_tables:
         sink = _WritingBack(handle)
         _layout(document, 0, sink)
         sink("\n")
         sink.done()
         return
+    assert parts is not None
     split = _Beside(parts, long_tables, _shared_line_tables(document))
     try:
         split.start(handle)

@@ -295,3 +295,21 @@ def test_a_reader_that_stops_early_is_a_broken_pipe_and_leaves_no_part(
     with pytest.raises(BrokenPipeError), os.fdopen(writer, "wb") as stream:
         json_report.stream_json(data, stream)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_where_no_temporary_folder_can_be_made_the_json_is_streamed_by_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Printing needs a folder for the parts only where two processes write: a small document
+    never asks for one, and a large one is written by this process alone where none can be
+    made."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    data = report_data(build_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    one = tmp_path / "one.json"
+    json_report.write_json(data, one)
+    for lines in (10_000_000, 1):
+        monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+        target = tmp_path / f"printed-{lines}.json"
+        with target.open("wb") as stream:
+            json_report.stream_json(data, stream)
+        assert target.read_bytes() == one.read_bytes()
