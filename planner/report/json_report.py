@@ -670,8 +670,9 @@ def write_json(data: ReportData, path: str | Path, *, beside: bool = False) -> N
 
 def write_document(document: dict[str, Any], path: str | Path, *, beside: bool = False) -> None:
     """:func:`dump` into a file; ``beside``: see :func:`write_json`."""
+    long_tables = _long_tables(document) if beside and can_fork() else []
     with open(path, "wb") as handle:
-        _write_into(document, handle, Path(path), beside=beside)
+        _write_into(document, handle, Path(path), long_tables)
 
 
 def stream_json(data: ReportData, stream: BinaryIO) -> None:
@@ -681,24 +682,28 @@ def stream_json(data: ReportData, stream: BinaryIO) -> None:
     meanwhile are kept in a private temporary folder (made only then: where none can be made,
     this process writes the whole document)."""
     document = _document(data)
-    if not (can_fork() and _long_tables(document)):
-        _write_into(document, stream, None, beside=False)
-        return
-    try:
-        folder = tempfile.TemporaryDirectory(prefix="capplan-json-")
-    except OSError:
-        _write_into(document, stream, None, beside=False)
-        return
-    with folder:
-        _write_into(document, stream, Path(folder.name) / "output.json", beside=True)
+    long_tables = _long_tables(document) if can_fork() else []
+    if long_tables:
+        try:
+            folder = tempfile.TemporaryDirectory(prefix="capplan-json-")
+        except OSError:
+            long_tables = []
+        else:
+            with folder:
+                _write_into(document, stream, Path(folder.name) / "output.json", long_tables)
+            return
+    _write_into(document, stream, None, [])
 
 
 def _write_into(
-    document: dict[str, Any], handle: BinaryIO, parts: Path | None, *, beside: bool
+    document: dict[str, Any],
+    handle: BinaryIO,
+    parts: Path | None,
+    long_tables: list[tuple[Any, int, str]],
 ) -> None:
-    """:func:`dump` into ``handle``; ``parts``: the path the parts of a document written beside
-    (see :class:`_Beside`) are named after (None: written by this process alone)."""
-    long_tables = _long_tables(document) if beside and parts is not None and can_fork() else []
+    """:func:`dump` into ``handle``, the ``long_tables`` (see :func:`_long_tables`) by a child
+    process where there are any; ``parts``: the path the parts this process writes meanwhile
+    are named after (see :class:`_Beside`)."""
     if not long_tables:
         sink = _WritingBack(handle)
         _layout(document, 0, sink)
