@@ -26,6 +26,8 @@ from planner.model.limits import (
     LONGEST_TEXT,
     MAX_ROWS,
     MIN_JSON_BYTES_PER_CONTAINER,
+    cell_units,
+    too_long_for_a_cell,
 )
 from planner.model.units import plain_float
 
@@ -211,9 +213,9 @@ def checked_text(value: Any, name: str, *, required: bool = True) -> str:
         )
     if required and not value:
         raise Unfit(f"{name} is empty", f"{name} as non-empty text")
-    if len(value) > LONGEST_TEXT:
+    if too_long_for_a_cell(value):
         raise Unfit(
-            f"{name} is {len(value):,} characters long",
+            f"{name} is {cell_units(value):,} characters long (as a cell counts them)",
             f"{name} of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
         )
     return value

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.model.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.limits import (
+    LONGEST_TEXT,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    cell_units,
+    too_long_for_a_cell,
+)
 from planner.model.units import plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web
@@ -205,15 +212,21 @@ def _refuse_long_text(
 ) -> None:
     """Refuse a cell longer than an Excel cell holds: the workbook would cut it silently."""
     for header in headers:
-        if len(header) > LONGEST_TEXT:
+        if too_long_for_a_cell(header):
             raise InputError(
-                f"a header is {len(header):,} characters long",
+                f"a header is {cell_units(header):,} characters long (as a cell counts them)",
                 file=file,
                 expected=f"headers of at most {LONGEST_TEXT:,} characters",
             )
     if not body.size:
         return
     lengths = np.fromiter(map(len, body.ravel()), np.int64, body.size).reshape(body.shape)
+    # A cell counts UTF-16 units, at most two a character: only longer text is counted so.
+    over = lengths > LONGEST_TEXT // 2
+    if not over.any():
+        return
+    rows, columns = np.nonzero(over)
+    lengths[rows, columns] = [cell_units(text) for text in body[rows, columns].tolist()]
     over = lengths > LONGEST_TEXT
     if not over.any():
         return
@@ -221,7 +234,7 @@ def _refuse_long_text(
     row = int(np.argmax(over[:, position]))
     place = f"row {int(numbers[row])}, column {headers[position] or position + 1}"
     raise InputError(
-        f"a cell is {int(lengths[row, position]):,} characters long",
+        f"a cell is {int(lengths[row, position]):,} characters long (as a cell counts them)",
         file=file,
         location=place if sheet is None else f"sheet {sheet}, {place}",
         expected=f"text of at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
@@ -540,21 +553,23 @@ def _table_with_numbers(
 
 def _may_hold_long_text(text: str) -> bool:
     """Whether a cell of delimited text could be longer than an Excel cell: not when no line
-    is, unless quotes let a cell run over several lines."""
-    if len(text) <= LONGEST_TEXT:
+    is, unless quotes let a cell run over several lines. A cell counts UTF-16 units, at most
+    two a character: a line of at most half the limit in characters holds no longer cell."""
+    limit = LONGEST_TEXT // 2
+    if len(text) <= limit:
         return False
     if '"' in text:
         return True
-    # A line longer than the limit holds a whole stretch of half the limit (counted from the
-    # start of the text) without a line break: only such stretches, which clean files lack,
-    # are measured, and no string is made of any line.
-    half = (LONGEST_TEXT + 1) // 2
+    # A line longer than that holds a whole stretch of half of it (counted from the start of
+    # the text) without a line break: only such stretches, which clean files lack, are
+    # measured, and no string is made of any line.
+    half = (limit + 1) // 2
     for start in range(0, len(text), half):
         if text.find("\n", start, start + half) >= 0:
             continue
         end = text.find("\n", start)
         line = (len(text) if end < 0 else end) - (text.rfind("\n", 0, start) + 1)
-        if line > LONGEST_TEXT:
+        if line > limit:
             return True
     return False
 

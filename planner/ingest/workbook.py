@@ -31,7 +31,12 @@ import numpy as np
 from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
-from planner.model.limits import LONGEST_TEXT, MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+from planner.model.limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    too_long_for_a_cell,
+)
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
@@ -561,7 +566,7 @@ def _quick_cells(
         if text is not None:
             if not untrimmed and _TRIMMED_EDGES.search(text):
                 untrimmed = True
-            if len(text) > LONGEST_TEXT:
+            if too_long_for_a_cell(text):
                 long_text = True
         return text
 

@@ -49,8 +49,22 @@ JSON_CONTAINERS_ALLOWED = 100_000
 # about 1 GB and half a minute, whatever its shape.
 MAX_CELLS = 10_000_000
 # Characters of one cell or name: what an Excel cell holds. Longer text would be cut in the
-# workbook without a word, so it is refused where it is read.
+# workbook without a word, so it is refused where it is read. Excel counts UTF-16 units: a
+# character beyond U+FFFF (an emoji, say) is two of them.
 LONGEST_TEXT = 32_767
+
+
+def cell_units(text: str) -> int:
+    """The length of ``text`` as a cell counts it: UTF-16 units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def too_long_for_a_cell(text: str) -> bool:
+    """Whether ``text`` is longer than a cell holds (``LONGEST_TEXT`` UTF-16 units); text of
+    at most half as many characters is not, whatever they are."""
+    return len(text) > LONGEST_TEXT // 2 and cell_units(text) > LONGEST_TEXT
+
+
 # Changes in one scenario (file or flags): a what-if is a handful of decisions, not a data set.
 # Each change is applied to the inputs in turn (about 10 ms each), so 200 take about 2 s.
 MAX_SCENARIO_CHANGES = 200

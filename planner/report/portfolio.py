@@ -21,9 +21,9 @@ from planner.report.xlsx_writer import (
     USD_FORMAT,
     WHOLE_FORMAT,
     Column,
-    Link,
     SheetWriter,
     Styles,
+    file_link,
     new_workbook,
 )
 from planner.results import Plan
@@ -176,8 +176,8 @@ def write_portfolio_xlsx(data: dict[str, Any], path: Path | str) -> None:
                 ", ".join(t["unpriced_pools"]) or None,
                 t["errors"],
                 t["warnings"],
-                Link(f"external:{files['html']}", files["html"]) if "html" in files else None,
-                Link(f"external:{files['xlsx']}", files["xlsx"]) if "xlsx" in files else None,
+                file_link(files["html"]) if "html" in files else None,
+                file_link(files["xlsx"]) if "xlsx" in files else None,
                 t["problem"],
             ]
         )

@@ -503,7 +503,9 @@ def render_markdown(report: ReportData) -> str:
                 [
                     [
                         r["pool"],
-                        f"{r['product']} (`{r['sku']}`)" if r["sku"] else r["product"],
+                        # Not a code span: inside one the backslash that escapes a backtick is
+                        # literal, so a part number holding a backtick would end the span.
+                        f"{r['product']} ({r['sku']})" if r["sku"] else r["product"],
                         r["units"],
                         r["buy_month"],
                         r["monthly"],

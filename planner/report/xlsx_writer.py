@@ -154,10 +154,12 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Link:
-    """A hyperlink cell showing ``text``."""
+    """A hyperlink cell showing ``text``; ``quoted``: the text would be taken for a formula once
+    edited, and has a quote prefix (set by :func:`safe_cell_text`)."""
 
     url: str
     text: str
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,12 +189,29 @@ def safe_cell_text(value: Any) -> Any:
     file format cannot hold are dropped. Anything else (numbers, dates, None) is returned
     unchanged.
     """
+    if isinstance(value, Link):
+        shown = _ILLEGAL.sub("", value.text)
+        return Link(value.url, shown, shown.startswith(FORMULA_TRIGGERS))
     if not isinstance(value, str):
         return value
     text = _ILLEGAL.sub("", value)
     if text.startswith(FORMULA_TRIGGERS):
         return QuotedText(text)
     return text
+
+
+# What a link to a local file may hold in its path: XlsxWriter takes "#" for the start of a
+# place in the file, and a colon before the first separator makes a scheme of a folder name
+# ("javascript:x/report.html").
+_UNLINKABLE_PATH = re.compile(r"[#%\\]|^[^/]*:")
+
+
+def file_link(path: str) -> Link | str:
+    """A link to the local file at the relative ``path`` showing the path, or the path alone
+    where a link could not say it exactly (see ``_UNLINKABLE_PATH``)."""
+    if _UNLINKABLE_PATH.search(path) or _ILLEGAL.search(path):
+        return path
+    return Link(f"external:{path}", path)
 
 
 def chart_text(text: str) -> str:
@@ -264,17 +283,23 @@ def _streamable(values: Sequence[Any]) -> bool:
     return kinds <= {float, int} and all(math.isfinite(v) for v in values if type(v) is float)
 
 
+# What ends a text cut to fit a cell: the reader sees that it was cut, and where the rest is.
+CUT_NOTE = " … [cut to fit the cell; the JSON report holds the whole text]"
+
+
 def fit_cell(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` UTF-16 units, what a cell holds, as XlsxWriter cuts it (never
-    inside a character beyond U+FFFF): a slice where every character is one unit."""
+    """``text`` as a cell of ``limit`` UTF-16 units holds it: longer text cut (never inside a
+    character beyond U+FFFF) and ended with ``CUT_NOTE``, rather than cut without a word as
+    XlsxWriter would. Inputs longer than a cell are refused where they are read; this is
+    what the writer makes of longer text it builds itself (a list of names, say)."""
     if len(text) <= limit // 2:
         return text
     units = _utf16_len(text)
     if units <= limit:
         return text
-    if units == len(text):
-        return text[:limit]
-    return _utf16_truncate(text, limit)
+    room = max(limit - len(CUT_NOTE), 0)
+    kept = text[:room] if units == len(text) else _utf16_truncate(text, room)
+    return kept + CUT_NOTE if room else kept
 
 
 def _style(cell_format: Format | None) -> str:
@@ -594,10 +619,19 @@ class _ColumnFormats:
     number: Format | None
     fraction: Format | None  # "quantity" columns: whole numbers get ``number``, others this
     link: Format
+    quoted_link: Format
     estimate: Format | None
 
     def all(self) -> tuple[Format | None, ...]:
-        return (self.text, self.quoted, self.number, self.fraction, self.link, self.estimate)
+        return (
+            self.text,
+            self.quoted,
+            self.number,
+            self.fraction,
+            self.link,
+            self.quoted_link,
+            self.estimate,
+        )
 
     def pick(self, value: Any) -> tuple[Any, Format | None]:
         """A cell's safe value and its format."""
@@ -607,7 +641,7 @@ class _ColumnFormats:
         if isinstance(safe, QuotedText):
             return safe, self.quoted
         if isinstance(safe, Link):
-            return safe, self.link
+            return safe, self.quoted_link if safe.quoted else self.link
         if isinstance(safe, Estimate):
             return safe.value, self.estimate
         if (
@@ -879,7 +913,7 @@ class SheetWriter:
         # needs none.
         if number_format and not isinstance(safe, (str, QuotedText, Link)):
             extra["num_format"] = number_format
-        if isinstance(safe, QuotedText):
+        if isinstance(safe, QuotedText) or (isinstance(safe, Link) and safe.quoted):
             extra.update(QUOTED)
         cell_format = self.styles(*styles, **extra) if extra or any(styles) else None
         self._write(row - 1, column - 1, safe, cell_format)
@@ -913,11 +947,10 @@ class SheetWriter:
         elif isinstance(value, Formula):
             ws.write_formula(row, column, value.text, cell_format, value.value)
         elif isinstance(value, Link):
-            text = safe_cell_text(value.text)
             if len(value.url) > MAX_URL_LENGTH or _ILLEGAL.search(value.url):
-                self._write(row, column, text, cell_format)
+                self._write(row, column, safe_cell_text(value.text), cell_format)
             else:
-                ws.write_url(row, column, value.url, cell_format, str(text))
+                ws.write_url(row, column, value.url, cell_format, value.text)
         elif isinstance(value, bool):
             ws.write_boolean(row, column, value, cell_format)
         elif isinstance(value, (int, float)):
@@ -948,6 +981,7 @@ class SheetWriter:
             number=number,
             fraction=fraction,
             link=self.styles(base, LINK),
+            quoted_link=self.styles(base, LINK, QUOTED),
             estimate=self.styles(base, num_format=column.estimate_format)
             if column.estimate_format
             else number,

@@ -33,8 +33,10 @@ from planner.model.limits import (
     LONGEST_TEXT,
     MAX_SCENARIO_CHANGES,
     MAX_TOML_BYTES,
+    cell_units,
     parse_toml,
     read_limited,
+    too_long_for_a_cell,
 )
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
@@ -135,9 +137,9 @@ class _Entry:
         value = self.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key} is {value!r}", "a non-empty string")
-        if len(value) > LONGEST_TEXT:
+        if too_long_for_a_cell(value):
             raise self.fail(
-                f"{key} is {len(value):,} characters long",
+                f"{key} is {cell_units(value):,} characters long (as a cell counts them)",
                 f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
             )
         return value.strip()
@@ -381,9 +383,9 @@ _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
 
 def require_utf8(value: str, what: str) -> None:
     """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
-    if len(value) > LONGEST_TEXT:
+    if too_long_for_a_cell(value):
         raise InputError(
-            f"{what} is {len(value):,} characters long",
+            f"{what} is {cell_units(value):,} characters long (as a cell counts them)",
             expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
         )
     try:

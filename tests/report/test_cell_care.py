@@ -10,6 +10,7 @@ import pytest
 from planner.report.xlsx_writer import (
     _ILLEGAL,
     _NEEDS_CARE,
+    CUT_NOTE,
     _census,
     fit_cell,
     has_illegal,
@@ -90,17 +91,25 @@ def test_examples(text: str, care: bool) -> None:
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_a_long_text_is_cut_as_xlsxwriter_cuts_it(seed: int) -> None:
-    """Text longer than a cell holds is cut where XlsxWriter cuts it, characters beyond
-    U+FFFF (two UTF-16 units each) among the rest or not."""
-    from xlsxwriter.utility import _utf16_truncate
-
+def test_a_long_text_is_cut_with_a_word(seed: int) -> None:
+    """Text longer than a cell holds is cut to what the cell holds with CUT_NOTE at its end,
+    never inside a character beyond U+FFFF (two UTF-16 units each); text that fits is kept."""
     rng = random.Random(seed)
-    limit = 40
+    limit = 100
+    cut = 0
     for _ in range(300):
         letters = ["a", "\u00e9", "\U0001f600"] if rng.random() < 0.5 else ["a", "\u2013"]
-        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 60)))
-        expected = (
-            _utf16_truncate(text, limit) if len(text.encode("utf-16-le")) > 2 * limit else text
-        )
-        assert fit_cell(text, limit) == expected, repr(text)
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 150)))
+        units = len(text.encode("utf-16-le")) // 2
+        fitted = fit_cell(text, limit)
+        if units <= limit:
+            assert fitted == text
+            continue
+        cut += 1
+        assert fitted.endswith(CUT_NOTE), repr(text)
+        kept = fitted[: -len(CUT_NOTE)]
+        assert text.startswith(kept)
+        assert len(fitted.encode("utf-16-le")) // 2 <= limit
+        # As much as fits: one more character of the text would not.
+        assert len((text[: len(kept) + 1] + CUT_NOTE).encode("utf-16-le")) // 2 > limit
+    assert cut > 50
