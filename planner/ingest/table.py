@@ -380,7 +380,7 @@ def table_from_text(
             location=f"row {skipped + 1}",
             expected="a license export or environment list (a few dozen columns at most)",
         )
-    lines = body.count("\n") if utf8 is None else _line_breaks(utf8)
+    lines = _text_line_breaks(body) if utf8 is None else _line_breaks(utf8)
     if lines > MAX_ROWS + 100:  # a little room for blank lines and line breaks in cells
         raise InputError(
             f"the file has {lines:,} lines, more than the {MAX_ROWS:,} rows capplan reads",
@@ -438,9 +438,19 @@ def table_from_text(
 
 
 def _line_breaks(utf8: bytes) -> int:
-    """How many line breaks UTF-8 text holds: its newline bytes (no other character's bytes
-    include one), counted by numpy several times faster than str.count finds them."""
-    return int(np.count_nonzero(np.frombuffer(utf8, dtype=np.uint8) == ord("\n")))
+    """How many line breaks UTF-8 text holds as the CSV parser reads them: a newline, a
+    carriage return, or the two together (no other character's bytes include either). The
+    bytes are counted by numpy, several times faster than str.count finds them."""
+    octets = np.frombuffer(utf8, dtype=np.uint8)
+    newlines = int(np.count_nonzero(octets == ord("\n")))
+    returns = int(np.count_nonzero(octets == ord("\r")))
+    return newlines + returns - (utf8.count(b"\r\n") if returns else 0)
+
+
+def _text_line_breaks(text: str) -> int:
+    """:func:`_line_breaks` of text."""
+    returns = text.count("\r")
+    return text.count("\n") + returns - (text.count("\r\n") if returns else 0)
 
 
 def _first_filled_line(body: str) -> str | None:
