@@ -1136,11 +1136,12 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     "allow_hosts",
     multiple=True,
     metavar="PATTERN",
-    help="With --inventory: a host the token may be sent to, such as "
+    help="A host the token may be sent to, such as "
     "contoso.crm4.dynamics.com or *.crm4.dynamics.com ('*.' stands for any subdomains). "
     "Repeatable; replaces the default list of Dataverse domains (*.dynamics.com, "
     "*.crm*.dynamics.com and the US Government and China clouds). Rows of other hosts are "
-    "reported and never contacted.",
+    "reported and never contacted; a --url of another host is refused (a loopback address, "
+    "which never leaves this machine, is not).",
 )
 def verify(
     org_url: str | None,
@@ -1164,8 +1165,10 @@ def verify(
       capplan verify --url https://contoso.crm.dynamics.com --format json
       capplan verify --inventory environments.csv --out environments-verified.csv
     """
+    from planner.live.http import check_host_patterns
     from planner.verify import dataverse as verifying
 
+    allowed = check_host_patterns(allow_hosts) if allow_hosts else verifying.DEFAULT_ALLOWED_HOSTS
     if inventory:
         if not out_path:
             raise InputError(
@@ -1173,12 +1176,8 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
-        from planner.live.http import check_host_patterns
         from planner.verify.inventory import read_rows, rows_as_csv
 
-        allowed = (
-            check_host_patterns(allow_hosts) if allow_hosts else verifying.DEFAULT_ALLOWED_HOSTS
-        )
         check_not_input(out_path, [inventory], "--out")
         check_pipe_is_read(out_path, "--out")
         rows = read_rows(inventory)
@@ -1219,6 +1218,7 @@ def verify(
             "no organization URL given",
             expected="--url https://<org>.crm.dynamics.com, or --inventory FILE --out FILE",
         )
+    verifying.check_allowed(org_url, allowed)
     token = verifying.resolve_token(org_url, token_env)
     result = verifying.check_integration(org_url, token, timeout=timeout)
     text = (

@@ -190,10 +190,16 @@ def host_allowed(host: str, patterns: Sequence[str]) -> bool:
     address = _ip_address(name)
     if address is not None:  # an address matches only itself, written in any form
         return any(_ip_address(pattern) == address for pattern in patterns)
-    try:
-        name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
+    if not name.isascii():
+        # As the connection spells it (IDNA 2008, as httpx encodes hosts): Python's own codec
+        # (IDNA 2003) maps "straße.de" to "strasse.de", another domain, which a pattern
+        # naming strasse.de must not allow.
+        import idna
+
+        try:
+            name = idna.encode(name).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return False
     return any(_pattern_regex(pattern).fullmatch(name) for pattern in patterns)
 
 
@@ -490,7 +496,11 @@ def parse_json(content: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise JSONTooDeep(f"nested more than {max_depth} levels deep") from None
 
 
-_OPENERS = re.compile(rb'[\[{]|"(?:[^"\\]|\\.)*"|[\]}]')
+# A string is taken whole (to its end where it has none) by possessive repeats, which keep no
+# state to go back to: scanning is linear in the body, and its memory does not grow with a
+# string's length (a plain repeat kept state for each character, 128 bytes of it, and started
+# again at each quote of an unclosed string).
+_OPENERS = re.compile(rb'(?s)[\[{]|"(?:[^"\\]++|\\.)*+(?:"|\Z)|[\]}]')
 
 
 def _depth_over(content: bytes, max_depth: int) -> bool:
@@ -682,8 +692,8 @@ class HttpClient:
     def follow_up(self, url: str, link: str, what: str) -> str:
         """The absolute URL of a redirect or next-page link (``what``), if the token may go
         there; else :class:`NotAllowed`, before anything is sent."""
-        target = urljoin(url, link.strip())
         try:
+            target = urljoin(url, link.strip())
             check_base_url(urlsplit(target)._replace(query="", fragment="").geturl(), what)
         except ValueError as error:
             raise NotAllowed(f"{self.shown(str(error))}; not followed with the token") from None

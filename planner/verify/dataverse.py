@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from planner.errors import InputError, json_safe
+from planner.errors import InputError, json_safe, printable
 from planner.live.http import (
     AllowList,
     Answer,
@@ -37,6 +37,7 @@ from planner.live.http import (
     HttpProblem,
     JSONTooDeep,
     StillBusy,
+    host_allowed,
     is_loopback_host,
     parse_json,
     shown,
@@ -366,6 +367,19 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def check_allowed(org_url: str, allowed_hosts: Sequence[str]) -> None:
+    """Refuse (:class:`InputError`) an organization URL whose host ``allowed_hosts`` does not
+    allow, before a token is asked for; a loopback address never leaves the machine."""
+    base = normalise_org_url(org_url)
+    host = urlsplit(base).hostname or ""
+    if not is_loopback_host(host) and not host_allowed(host, allowed_hosts):
+        raise InputError(
+            f"--url names {printable(host, 100)}, which is not an allowed host: the token is "
+            "sent only to the Dataverse domains, or to the hosts --allow-host names",
+            expected="--url https://<org>.crm.dynamics.com, or --allow-host naming this host",
+        )
+
+
 def verify_inventory(
     inventory_rows: Iterable[Mapping[str, Any]],
     token_for: Callable[[str], str],
@@ -476,6 +490,7 @@ __all__ = [
     "VERIFY_COLUMNS",
     "Status",
     "VerifyResult",
+    "check_allowed",
     "check_integration",
     "exit_status",
     "interpret_response",

@@ -97,6 +97,22 @@ def test_plain_http_refused_off_loopback() -> None:
     assert "https" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--url", "https://evil.example"],
+        ["--url", "https://evil.example", "--allow-host", "contoso.crm4.dynamics.com"],
+        ["--url", "https://contoso.crm4.dynamics.com.evil.example"],
+    ],
+)
+def test_a_url_outside_the_allowed_hosts_is_refused(flags: list[str]) -> None:
+    """--url is held to the same hosts as --inventory rows: the token goes only to the
+    Dataverse domains or the hosts --allow-host names, never to a host merely typed."""
+    result = run_capplan("verify", *flags, env={"DATAVERSE_TOKEN": TOKEN})
+    assert result.returncode == 2, result.stderr
+    assert "not an allowed host" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_verify_inventory_writes_a_new_file(server, tmp_path) -> None:
     inventory = tmp_path / "inventory.csv"
     inventory.write_text(

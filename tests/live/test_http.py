@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import tracemalloc
+
 import pytest
 
-from planner.live.http import AllowList
+from planner.live.http import AllowList, HttpClient, NotAllowed, host_allowed, parse_json
 
 ALLOW = AllowList.of(
     ["graph.microsoft.com", "*.crm4.dynamics.com"],
@@ -45,3 +48,59 @@ def test_allow_list(url: str, allowed: bool) -> None:
 def test_an_empty_allow_list_allows_nothing() -> None:
     assert not AllowList().allows("https://graph.microsoft.com/")
     assert not AllowList().allows("http://127.0.0.1/")
+
+
+@pytest.mark.parametrize(
+    ("host", "patterns", "allowed"),
+    [
+        # IDNA 2003 (Python's codec) maps these to the ASCII domains; the connection (IDNA
+        # 2008) goes to other domains, which a pattern naming the ASCII ones must not allow.
+        ("straße.de", ["strasse.de"], False),
+        ("glaß.com", ["glass.com"], False),
+        ("glaß.com", ["xn--gla-7ka.com"], True),
+        ("xn--gla-7ka.com", ["glass.com"], False),
+        ("Contoso.CRM4.Dynamics.com", ["*.crm4.dynamics.com"], True),
+    ],
+)
+def test_hosts_are_matched_as_the_connection_spells_them(
+    host: str, patterns: list[str], allowed: bool
+) -> None:
+    assert host_allowed(host, patterns) is allowed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'"' + b'\\"' * 200_000,  # a string never closed, full of escaped quotes
+        b'"' + b"a" * 5_000_000,  # a long string never closed
+        b"[" * 60 + b'"x",' * 300_000 + b"]" * 60,
+    ],
+)
+def test_the_depth_scan_is_linear_and_small(body: bytes) -> None:
+    """A hostile body is scanned in one pass: no quote starts the scan again, and a string's
+    length costs no memory (each was seconds, or gigabytes, before). The outcome is what the
+    parser says: not JSON, or JSON within the depth."""
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(ValueError):
+            parse_json(body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(body) + 10_000_000
+
+
+def test_a_link_a_url_parser_refuses_is_not_followed() -> None:
+    """A next-page link or redirect that cannot be parsed as a URL (a full-width number sign
+    before an '@', say) is refused as not followed, not an internal error, and the message
+    holds nothing of the token."""
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQifQ.c2lnbmF0dXJlMTIzNDU2"
+    with HttpClient(AllowList.of(["graph.microsoft.com"]), budget=5.0) as client:
+        client._secrets.append(token)  # as send() keeps the token it sends
+        with pytest.raises(NotAllowed) as refused:
+            client.follow_up(
+                "https://graph.microsoft.com/v1.0/x",
+                f"https://{token}\uff03@graph.microsoft.com/",
+                "the next page",
+            )
+    assert "c2lnbmF0dXJl" not in str(refused.value)
