@@ -32,6 +32,7 @@ from planner.report.xlsx_writer import safe_cell_text
 from planner.verify.inventory import neutralise_formula
 
 AS_OF = ("--as-of", "2026-12")
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 EARLIER = "an earlier report\n"
 
 # Names an attacker (or an unlucky copy and paste) could put into an inventory.
@@ -210,6 +211,77 @@ def test_report_out_folder_refuses_a_name_taken_by_an_input(plain: tuple[Path, P
     assert "refusing to write --json over an input file" in result.stderr
     assert taken.read_bytes() == licenses.read_bytes()
     assert sorted(path.name for path in folder.iterdir()) == ["capplan-2026-12.json"]
+
+
+def test_files_read_from_an_input_folder_are_inputs(plain: tuple[Path, Path]) -> None:
+    """A history folder and a snapshot folder are read file by file: none of their files may
+    be an output, though a new file may be written beside them."""
+    licenses, environments = plain
+    history = licenses.parent / "history"
+    history.mkdir()
+    for day in ("2026-10-31", "2026-11-30"):
+        (history / f"environments-{day}.csv").write_bytes(environments.read_bytes())
+    snapshot = licenses.parent / "2026-12-02"
+    snapshot.mkdir()
+    (snapshot / "subscribedSkus.json").write_bytes((SAMPLES / "licenses-graph.json").read_bytes())
+    (snapshot / "environments.json").write_bytes((SAMPLES / "environments-ppac.json").read_bytes())
+    before = {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()}
+    history_run = ["forecast", str(licenses), str(environments), "--history", str(history)]
+    attempts = [
+        [*history_run, "-o", str(history / "environments-2026-10-31.csv")],
+        ["forecast", str(snapshot), "-o", str(snapshot / "environments.json")],
+        ["report", str(snapshot), "--json", str(snapshot / "subscribedSkus.json")],
+    ]
+    for args in attempts:
+        result = invoke(*args, *AS_OF)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "over an input file" in result.stderr
+    assert {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()} == before
+    beside = invoke("forecast", str(snapshot), *AS_OF, "-o", str(snapshot / "plan.txt"))
+    assert beside.exit_code in (0, 1), beside.stderr
+
+
+def test_the_bundled_rules_are_inputs(plain: tuple[Path, Path]) -> None:
+    """The bundled rule sets and SKU catalog are read on every run."""
+    from planner.ruleset.load import bundled_dir
+
+    licenses, environments = plain
+    target = bundled_dir("rules") / "pooled-2025-12.toml"
+    before = target.read_bytes()
+    try:
+        result = invoke("forecast", str(licenses), str(environments), *AS_OF, "-o", str(target))
+        assert result.exit_code == 2, result.stderr
+        assert target.read_bytes() == before
+    finally:  # a failing guard must not leave the checkout without its rules
+        if target.read_bytes() != before:
+            target.write_bytes(before)
+
+
+def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> None:
+    licenses, environments = plain
+    tenants = licenses.parent / "tenants"
+    (tenants / "acme").mkdir(parents=True)
+    taken = tenants / "acme" / "capplan-2026-12.json"
+    taken.write_bytes(licenses.read_bytes())
+    (tenants / "acme" / "environments.csv").write_bytes(environments.read_bytes())
+    for out in (tenants, tenants / "reports"):
+        result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+        assert result.exit_code == 2, result.stderr
+        assert "--batch folder" in result.stderr
+    assert taken.read_bytes() == licenses.read_bytes()
+
+
+def test_a_loop_of_links_as_an_output_is_an_ordinary_error(
+    plain: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    licenses, environments = plain
+    monkeypatch.chdir(licenses.parent)
+    Path("loop").symlink_to("loop")
+    for flag in ("-o", "--html"):
+        command = "report" if flag == "--html" else "forecast"
+        result = invoke(command, str(licenses), str(environments), *AS_OF, flag, "loop")
+        assert result.exit_code == 2, result.stderr
+        assert "symbolic links" in result.stderr and "internal error" not in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------

@@ -273,6 +273,7 @@ def load_plan(options: dict[str, Any]) -> Any:
 def input_paths(options: dict[str, Any]) -> list[str]:
     """Every file the command reads: none of them may be an output."""
     from planner.ruleset import ruleset_file
+    from planner.ruleset.load import bundled_dir
 
     rules = ruleset_file(options.get("rules"))
     return [
@@ -282,6 +283,7 @@ def input_paths(options: dict[str, Any]) -> list[str]:
         *options["history_files"],
         *options.get("scenario_files", ()),
         *([str(rules)] if rules is not None else []),
+        str(bundled_dir("rules")),  # the bundled rule sets and SKU catalog, read every run
     ]
 
 
@@ -829,8 +831,10 @@ BATCH_ALONE = (
 def report_batch(options: dict[str, Any]) -> None:
     """``report --batch DIR --out OUT``: every tenant folder, then the portfolio."""
     from planner.cli.batch import BatchOptions, run_batch
+    from planner.cli.output import within
     from planner.model.months import current_month
     from planner.planning import validate_horizon
+    from planner.ruleset import ruleset_file
 
     given = [flag for key, flag in BATCH_ALONE if options.get(key)]
     if given:
@@ -856,7 +860,22 @@ def report_batch(options: dict[str, Any]) -> None:
         buy_at=options["buy_at"],
     )
     out = Path(options["out_dir"])
-    tenants = run_batch(Path(options["batch_dir"]), out, batch)
+    batch_dir = Path(options["batch_dir"])
+    if within(out, batch_dir):
+        raise InputError(
+            "--out is the --batch folder or inside it: the reports would be written among the "
+            "tenants' inputs",
+            file=str(out),
+            expected="an --out folder outside the --batch folder",
+        )
+    rules = ruleset_file(options["rules"])
+    if rules is not None and within(rules, out):
+        raise InputError(
+            "the --rules file is inside --out, where the reports are written",
+            file=str(rules),
+            expected="a rules file outside the --out folder",
+        )
+    tenants = run_batch(batch_dir, out, batch)
     failed = [t for t in tenants if t["problem"]]
     short = [t for t in tenants if t["first_shortfall"]]
     click.echo(f"wrote {out / 'portfolio.html'}")

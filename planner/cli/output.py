@@ -65,12 +65,31 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def resolved(path: Path) -> Path:
+    """``path`` with its symbolic links followed as far as they go: a loop of links (which
+    ``Path.resolve`` raises for) is left to fail where the file is opened, with its own
+    message."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return Path(os.path.abspath(path))
+
+
+def within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies somewhere under it (links followed)."""
+    inside, around = resolved(path), resolved(folder)
+    return inside == around or around in inside.parents
+
+
 def check_not_input(target: str | Path, inputs: Iterable[str | Path], option: str = "") -> None:
-    """Refuse an output path that is one of the inputs (exit status 2 at the CLI)."""
+    """Refuse an output path that is one of the inputs, or an existing file inside an input
+    folder (a snapshot or history folder, the bundled rules: capplan reads the files in it)
+    (exit status 2 at the CLI)."""
     out = Path(target)
     for given in inputs:
         source = Path(given)
-        if _same_file(out, source) or out.resolve() == source.resolve():
+        inside = source.is_dir() and (out.exists() or out.is_symlink()) and within(out, source)
+        if inside or _same_file(out, source) or resolved(out) == resolved(source):
             raise InputError(
                 f"refusing to write {option or 'output'} over an input file",
                 file=str(target),
@@ -84,7 +103,7 @@ def check_distinct(targets: Iterable[tuple[str, str | Path]]) -> None:
     for option, target in targets:
         path = Path(target)
         for other_option, other in seen:
-            if _same_file(path, other) or path.resolve() == other.resolve():
+            if _same_file(path, other) or resolved(path) == resolved(other):
                 raise InputError(
                     f"{other_option} and {option} name the same file",
                     file=str(target),
