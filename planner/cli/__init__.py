@@ -15,6 +15,7 @@ if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
         pass
 
 import os
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -32,6 +33,16 @@ from planner.cli.main import main as run
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``capplan`` console command (and ``python -m planner``): the command, then the end of
     the process without freeing what the command held (see planner/cli/ending.py)."""
+    if sys.stderr is None:  # started with standard error closed (2>&-): messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the rest of the process)
+    if sys.stdout is None:
+        # Started with standard output closed (``capplan ... >&-``): what the command prints
+        # would be lost, or end in an internal error where it is written.
+        sys.stderr.write(
+            "capplan: error: standard output is closed: nothing could be printed\n"
+            "  expected: standard output open, to a terminal, a file or a pipe\n"
+        )
+        raise SystemExit(2)
     ending.ending_by_exit()
     try:
         run(argv)

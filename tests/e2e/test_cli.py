@@ -405,3 +405,26 @@ def test_json_on_standard_output_is_the_file_and_a_reader_may_stop_early(tmp_pat
         errors = process.stderr.read().decode()
         assert process.wait(timeout=300) == status
         assert "error" not in errors and "Traceback" not in errors
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_closed_standard_stream_is_no_internal_error(closed: int) -> None:
+    """Started with standard output closed (``>&-``), capplan says so and exits 2; with
+    standard error closed it still prints its plan."""
+    import os
+
+    inputs = [str(SAMPLES / "licenses-graph.json"), str(SAMPLES / "environments-inventory.csv")]
+    run = subprocess.run(
+        [sys.executable, "-m", "planner", "forecast", *inputs, "--as-of", "2026-12"],
+        stdout=subprocess.PIPE if closed == 2 else None,
+        stderr=subprocess.PIPE if closed == 1 else None,
+        preexec_fn=lambda: os.close(closed),
+        cwd=ROOT,
+        check=False,
+    )
+    if closed == 1:
+        assert run.returncode == 2, run.stderr
+        assert b"standard output is closed" in run.stderr and b"internal error" not in run.stderr
+    else:
+        assert run.returncode in (0, 1)
+        assert b"Capacity plan as of 2026-12" in run.stdout
