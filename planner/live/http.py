@@ -27,6 +27,7 @@ import contextlib
 import ipaddress
 import json
 import math
+import os
 import re
 import socket
 import threading
@@ -563,6 +564,28 @@ class JsonAnswer:
     pages: int
 
 
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _client(trust_env: bool) -> httpx.Client:
+    """httpx's client, with the proxies the environment names where ``trust_env``. A proxy
+    setting it cannot use (a SOCKS proxy without its package, an unknown scheme, a malformed
+    URL) is the user's to correct: an :class:`InputError`, not an internal error."""
+    try:
+        return httpx.Client(follow_redirects=False, trust_env=trust_env)
+    except (ImportError, ValueError, httpx.InvalidURL) as error:
+        named = [
+            name
+            for name in _PROXY_VARIABLES
+            if os.environ.get(name) or os.environ.get(name.lower())
+        ]
+        raise InputError(
+            f"the proxy settings cannot be used ({printable(str(error), 200)})",
+            file=", ".join(named) or None,
+            expected="HTTPS_PROXY and ALL_PROXY as http://host:port (or unset)",
+        ) from None
+
+
 class HttpClient:
     """GETs with a bearer token under every rule of this module; one per conversation.
 
@@ -608,7 +631,7 @@ class HttpClient:
         self._deadline: Deadline | None = None
         self._secrets: list[str] = []
         self._own = session is None
-        self._session = session or httpx.Client(follow_redirects=False, trust_env=trust_env)
+        self._session = session or _client(trust_env)
 
     def close(self) -> None:
         if self._own:

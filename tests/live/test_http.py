@@ -7,6 +7,7 @@ import tracemalloc
 
 import pytest
 
+from planner.errors import InputError
 from planner.live.http import AllowList, HttpClient, NotAllowed, host_allowed, parse_json
 
 ALLOW = AllowList.of(
@@ -104,3 +105,19 @@ def test_a_link_a_url_parser_refuses_is_not_followed() -> None:
                 "the next page",
             )
     assert "c2lnbmF0dXJl" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("ALL_PROXY", "foo://bar"), ("HTTPS_PROXY", "ftp://x"), ("ALL_PROXY", "http://[::1")],
+)
+def test_a_proxy_setting_httpx_cannot_use_is_the_users_to_correct(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError, match="proxy settings cannot be used") as refused:
+        HttpClient(AllowList.of(["graph.microsoft.com"]), budget=5.0)
+    assert refused.value.file == variable
