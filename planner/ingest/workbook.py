@@ -13,6 +13,7 @@ at XFD1048576 costs one cell, not a grid of seventeen billion.
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import functools
 import io
@@ -20,6 +21,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -58,6 +60,21 @@ _FORBIDDEN = tuple(
 )
 _OVERLAP = max(len(marker) for marker in _FORBIDDEN)
 _SAVE_AS = "the sheet saved from Excel as .xlsx (Excel Workbook)"
+
+# Elements the reader holds whole before it reads a cell (openpyxl loads the shared strings and
+# the styles at once), counted in every part as it is inflated: a small file of a million
+# empty styles or strings would otherwise take tens of seconds and gigabytes.
+# Two patterns, twice as fast as one with an optional prefix: a tag without a namespace prefix,
+# and the end of one with a prefix (which the first does not match).
+_TAGS = rb"(si|c|r|xf|font|fill|border|dxf|numFmt|cellStyle)[\s/>]"
+_COUNTED = (re.compile(b"<" + _TAGS), re.compile(b":" + _TAGS))
+_COUNTED_OVERLAP = 16  # longer than any counted tag
+# Excel's own limit is 64,000 cell formats; fonts, fills and borders are fewer.
+MAX_STYLE_RECORDS = 200_000
+# Each shared string is used by a cell (writers keep only those); a little room for others.
+SHARED_STRINGS_BEYOND_CELLS = 1_000
+# Runs of rich text (formatted parts of a cell's text): exports have few or none.
+MAX_TEXT_RUNS = 1_000_000
 
 
 def _damaged(raw: RawFile, detail: str) -> InputError:
@@ -108,8 +125,38 @@ def guard_archive(raw: RawFile) -> None:
                     expected=_SAVE_AS,
                 )
         total = 0
+        counts: Counter[bytes] = Counter()
         for info in members:
-            total = _stream_member(raw, archive, info, total)
+            total = _stream_member(raw, archive, info, total, counts)
+        _check_counts(raw, counts)
+
+
+def _check_counts(raw: RawFile, counts: Counter[bytes]) -> None:
+    """Refuse a workbook whose styles, shared strings or rich-text runs are far more than its
+    cells could use (see ``_COUNTED``)."""
+    styles = sum(
+        counts[tag] for tag in (b"xf", b"font", b"fill", b"border", b"dxf", b"numFmt", b"cellStyle")
+    )
+    if styles > MAX_STYLE_RECORDS:
+        raise InputError(
+            f"the workbook declares {styles:,} cell styles, far more than Excel allows",
+            file=raw.name,
+            expected=_SAVE_AS,
+        )
+    if counts[b"si"] > counts[b"c"] + SHARED_STRINGS_BEYOND_CELLS:
+        raise InputError(
+            f"the workbook's shared strings table holds {counts[b'si']:,} strings for "
+            f"{counts[b'c']:,} cells",
+            file=raw.name,
+            expected=_SAVE_AS,
+        )
+    if counts[b"r"] > MAX_TEXT_RUNS:
+        raise InputError(
+            f"the workbook holds {counts[b'r']:,} runs of formatted text, far more than an "
+            "export has",
+            file=raw.name,
+            expected=_SAVE_AS,
+        )
 
 
 def _too_large(raw: RawFile, size: int) -> InputError:
@@ -122,11 +169,18 @@ def _too_large(raw: RawFile, size: int) -> InputError:
 
 
 def _stream_member(
-    raw: RawFile, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int
+    raw: RawFile,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    total: int,
+    counts: Counter[bytes],
 ) -> int:
-    """Inflate one part in chunks, counting real bytes (the declared sizes may lie)."""
+    """Inflate one part in chunks, counting real bytes (the declared sizes may lie), and the
+    elements of ``_COUNTED`` into ``counts``."""
     tail = b""
     read = 0
+    seen = b""  # the end of the part's text so far (UTF-8), for tags across chunks
+    decoder: Any = None
     try:
         with archive.open(info) as part:
             while chunk := part.read(_CHUNK):
@@ -134,6 +188,15 @@ def _stream_member(
                 total += len(chunk)
                 if read > info.file_size or total > MAX_UNCOMPRESSED_BYTES:
                     raise _too_large(raw, total)
+                if decoder is None:  # a part may be written in UTF-16: counted as UTF-8
+                    utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]
+                    decoder = codecs.getincrementaldecoder("utf-16")("replace") if utf16 else False
+                text = chunk if decoder is False else decoder.decode(chunk).encode("utf-8")
+                window = seen + text
+                for pattern in _COUNTED:
+                    counts.update(pattern.findall(window))
+                    counts.subtract(pattern.findall(seen))  # counted with the chunk before
+                seen = window[-_COUNTED_OVERLAP:]
                 # Every part, whatever its name: openpyxl finds parts through the package's
                 # relationships, so shared strings may well live in "xl/strings.dat".
                 window = tail + chunk

@@ -610,6 +610,41 @@ def bad_files() -> dict[str, bytes]:
         b'relationships/sharedStrings" Target="strings.dat"/></Relationships>',
     )
     out["shared-strings-renamed.xlsx"] = zip_parts(renamed_parts)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    # Parts the reader loads whole, a small file of far more than any sheet could use.
+    styles_parts = workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
+    styles_parts["xl/styles.xml"] = utf8(
+        f'<styleSheet xmlns="{main}"><cellXfs count="300000">'
+        + '<xf numFmtId="0"/>' * 300_000
+        + "</cellXfs></styleSheet>"
+    )
+    styles_parts["xl/_rels/workbook.xml.rels"] = styles_parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId98" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/styles" Target="styles.xml"/></Relationships>',
+    )
+    out["styles-bomb.xlsx"] = zip_parts(styles_parts)
+    strings_parts = workbook_parts({"Licenses": shared_strings_sheet()})
+    strings_parts["xl/sharedStrings.xml"] = utf8(
+        f'<x:sst xmlns:x="{main}"><x:si><x:t>sku</x:t></x:si><x:si><x:t>quantity</x:t></x:si>'
+        + "<x:si/>" * 200_000
+        + "</x:sst>"
+    )
+    strings_parts["xl/_rels/workbook.xml.rels"] = strings_parts[
+        "xl/_rels/workbook.xml.rels"
+    ].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    out["shared-strings-unused.xlsx"] = zip_parts(strings_parts)
+    runs = "<r><t>a</t></r>" * 1_000_100
+    out["rich-text-runs.xlsx"] = xlsx_sheet(
+        utf8(
+            f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+            f"{runs}</is></c></row></sheetData></worksheet>"
+        )
+    )
     bomb_parts: dict[str, bytes | Writer] = dict(
         workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     )
