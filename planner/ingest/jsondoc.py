@@ -46,9 +46,15 @@ def parse_json(file: str, text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as error:
+        keys = [repr(printable(str(key), 100)) for key in error.args]
+        what = (
+            f"the key {keys[0]} appears twice in one object"
+            if len(keys) == 1
+            else f"the keys {keys[0]} and {keys[1]} of one object differ only in case (capplan "
+            "reads keys in any case)"
+        )
         raise InputError(
-            f"not valid JSON for capplan: the key {printable(str(error), 100)!r} appears twice in "
-            "one object, and which value is meant cannot be told",
+            f"not valid JSON for capplan: {what}, and which value is meant cannot be told",
             file=file,
             expected="each key once per object, as the API returns it",
         ) from None
@@ -104,6 +110,8 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the document; a key given twice is refused, and so are two keys that
+    differ only in case, since capplan reads keys in any case (which was meant?)."""
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
@@ -111,7 +119,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if key in seen:
                 raise _DuplicateKey(key)
             seen.add(key)
+    if len(result) > 1:
+        keys = tuple(result)
+        if keys not in _DISTINCT_IN_ANY_CASE:
+            folded: dict[str, str] = {}
+            for key in keys:
+                other = folded.setdefault(key.casefold(), key)
+                if other is not key:
+                    raise _DuplicateKey(other, key)
+            # The objects of one answer share their keys: each set of keys is checked once.
+            if len(_DISTINCT_IN_ANY_CASE) < 4096:
+                _DISTINCT_IN_ANY_CASE.add(keys)
     return result
+
+
+_DISTINCT_IN_ANY_CASE: set[tuple[str, ...]] = set()
 
 
 def _reject_constant(name: str) -> float:

@@ -794,6 +794,11 @@ def bad_files() -> dict[str, bytes]:
         '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
         '"prepaidUnits": {"enabled": 5}}]}'
     )
+    # Keys are read in any case: two that differ only in case leave the value in doubt.
+    out["json-keys-differ-in-case.json"] = utf8(
+        '{"value": [{"skuPartNumber": "DYN365_FINANCE", "prepaidUnits": '
+        '{"enabled": 5, "Enabled": 500}}]}'
+    )
     out["json-too-many-items.json"] = utf8('{"value": [\n' + "-0,\n" * 1000 + "-0]}\n")
 
     # History snapshots (forecast --history).
