@@ -18,8 +18,9 @@ from typing import Any
 from planner.errors import InputError
 
 # Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
-# about 25 KB.
-MAX_TOML_BYTES = 1024 * 1024
+# about 25 KB. Parsed, TOML can take 200 times its size (a file of long dotted keys): at this
+# size that stays within 10 times the file plus 150 MB.
+MAX_TOML_BYTES = 256 * 1024
 # Parts of one dotted TOML key or table header (``a.b.c``): the rule sets use three or four.
 # tomllib's work grows with the square of a key's parts: 3,000 take half a second, 50,000 (a
 # 100 KB line) minutes and gigabytes.

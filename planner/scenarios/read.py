@@ -341,6 +341,14 @@ def read_scenario_file(
         raise InputError(
             f"name is {name!r}", file=file, location="name", expected="a non-empty string"
         )
+    for key, text in (("name", name), ("description", doc.description or "")):
+        if too_long_for_a_cell(text):
+            raise InputError(
+                f"{key} is {cell_units(text):,} characters long (as a cell counts them)",
+                file=file,
+                location=key,
+                expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+            )
     tables = doc.changes
     if not tables:
         raise InputError(

@@ -665,6 +665,11 @@ def bad_files() -> dict[str, bytes]:
 
     # Scenario files (capplan whatif --scenario).
     out["scenario-bad-toml.toml"] = utf8('name = "Wave 2"\n[[changes]\nkind = "add_licenses"\n')
+    # Longer than a cell (20,000 emoji are 40,000 UTF-16 units): cut in the workbook.
+    out["scenario-name-too-long.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 1\n',
+        head='name = "' + "\U0001f600" * 20_000 + '"\n',
+    )
     out["scenario-not-utf8.toml"] = 'name = "Vague \xe9"\n'.encode("latin-1")
     out["scenario-unknown-kind.toml"] = scenario('kind = "teleport"\nname = "CONTOSO-UAT"\n')
     out["scenario-kind-list.toml"] = scenario('kind = ["add_licenses"]\nsku = "X"\nquantity = 1\n')
