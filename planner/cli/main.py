@@ -92,6 +92,15 @@ class CapplanGroup(click.Group):
             interrupted()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError as error:
+            if not reader_gone():  # another pipe than standard output's: an output lost
+                click.echo(f"capplan: error: {os_error_words(error)}", err=True)
+                ctx.exit(EXIT_BAD_INPUT)
+            # The reader of standard output stopped early (``| head``): as every command that
+            # prints at once, end quietly, and never try to print to it again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         except OSError as error:  # the user's file system: a full disk, a read-only folder
             click.echo(f"capplan: error: {os_error_words(error)}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
@@ -105,6 +114,18 @@ class CapplanGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def reader_gone() -> bool:
+    """Whether standard output is a pipe that nothing reads from any more."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll, or no descriptor (a test runner)
+        return False
 
 
 def os_error_words(error: OSError) -> str:

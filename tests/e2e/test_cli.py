@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -411,8 +412,6 @@ def test_json_on_standard_output_is_the_file_and_a_reader_may_stop_early(tmp_pat
 def test_a_closed_standard_stream_is_no_internal_error(closed: int) -> None:
     """Started with standard output closed (``>&-``), capplan says so and exits 2; with
     standard error closed it still prints its plan."""
-    import os
-
     inputs = [str(SAMPLES / "licenses-graph.json"), str(SAMPLES / "environments-inventory.csv")]
     run = subprocess.run(
         [sys.executable, "-m", "planner", "forecast", *inputs, "--as-of", "2026-12"],
@@ -428,3 +427,21 @@ def test_a_closed_standard_stream_is_no_internal_error(closed: int) -> None:
     else:
         assert run.returncode in (0, 1)
         assert b"Capacity plan as of 2026-12" in run.stdout
+
+
+def test_a_reader_that_stops_after_one_line_ends_any_command_quietly() -> None:
+    """``capplan rules list | head -1``: the command prints line by line, so a line after the
+    first meets the closed pipe. It ends quietly, as the commands that print at once do."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", "rules", "list"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line meets the pipe as it is made
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(5)
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, errors
+    assert not errors
