@@ -1127,6 +1127,7 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
 
     target = Path(out_path) if out_path else catalog_path()
     check_not_input(target, [path], "--out")
+    check_pipe_is_read(str(target), "--out")
     products = read_product_csv(path)
     current = load_catalog(target if target.exists() else catalog_path())
     origin = f"Microsoft product names and service plan identifiers CSV ({Path(path).name})"

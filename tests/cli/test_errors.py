@@ -123,6 +123,22 @@ def test_an_output_pipe_nothing_reads_is_refused_at_once(inputs, tmp_path) -> No
     assert f"{pipe}: --output names a pipe that nothing reads from" in result.output
 
 
+def test_import_skus_into_a_pipe_nothing_reads_is_refused(tmp_path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    products = tmp_path / "products.csv"
+    products.write_text(
+        "Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,"
+        "Service_Plans_Included_Friendly_Names\n"
+        "Dynamics 365 Finance,DYN365_FINANCE,55c9eb4e-c746-45b4-b255-9ab6b19d5c62,X,"
+        "a1b2c3d4-0000-0000-0000-000000000000,X\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["rules", "import-skus", str(products), "--out", str(pipe)])
+    assert result.exit_code == 2, result.output
+    assert f"{pipe}: --out names a pipe that nothing reads from" in result.output
+
+
 def test_an_output_pipe_with_a_reader_gets_the_output(inputs, tmp_path) -> None:
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
