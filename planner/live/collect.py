@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from planner import __version__
-from planner.errors import InputError, json_safe
+from planner.errors import InputError, json_safe, printable
 from planner.ingest.folders import MANIFEST
 from planner.ingest.source import DEFAULT_MAX_BYTES
 from planner.live import (
@@ -126,10 +126,14 @@ class BaseUrls:
                     expected="an https URL (plain http only to localhost or 127.0.0.1)",
                 ) from None
         scope = self.bap_scope.strip()
-        parts = urlsplit(scope)
-        if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in scope):
+        try:
+            parts = urlsplit(scope)
+            hostless = not parts.hostname
+        except ValueError:  # a malformed address, such as an unclosed '['
+            hostless = True
+        if hostless or parts.scheme != "https" or any(c.isspace() for c in scope):
             raise InputError(
-                f"--bap-scope '{self.bap_scope}' is not a token scope",
+                f"--bap-scope '{printable(self.bap_scope, 200)}' is not a token scope",
                 expected="an https scope such as https://service.powerapps.com/.default",
             )
         return BaseUrls(**values, bap_scope=scope)

@@ -486,6 +486,9 @@ def test_a_sovereign_cloud_names_the_admin_api_scope() -> None:
     assert urls.scope("bap") == "https://service.powerapps.example.us/.default"
     with pytest.raises(InputError, match=r"--bap-scope 'service\.powerapps\.us' is not a token"):
         BaseUrls(bap_scope="service.powerapps.us").checked()
+    for malformed in ("https://[x/.default", "https://:443/.default"):  # urlsplit refuses one
+        with pytest.raises(InputError, match="is not a token scope"):
+            BaseUrls(bap_scope=malformed).checked()
 
 
 def test_tokens_per_api_from_the_environment() -> None:
