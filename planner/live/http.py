@@ -23,7 +23,9 @@ same rules hold for all of them:
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
 import ipaddress
 import json
 import math
@@ -526,17 +528,32 @@ def _depth_over(content: bytes, max_depth: int) -> bool:
 
 
 def scrub(text: str, token: str) -> str:
-    """Remove the token from text a server sent back, whole or in parts (a JWT's segments,
-    percent-encoded), so an echo cannot carry it to a terminal, log or file."""
+    """Remove the token from text a server sent back, whole or in parts (a JWT's segments),
+    in any case, percent-encoded, escaped as JSON, in base64 or reversed, so an echo cannot
+    carry it to a terminal, log or file."""
     if not token:
         return text
+    return _secrets_pattern(token).sub("***", text)
+
+
+@functools.lru_cache(maxsize=8)
+def _secrets_pattern(token: str) -> re.Pattern[str]:
+    """The forms of ``token`` that :func:`scrub` removes, as one pattern (longest first)."""
     parts = {*token.split("."), *re.split(r"[.~_+/=-]", token)}
     secrets = {token, *(part for part in parts if len(part) >= 8)}
     secrets |= {quote(secret, safe="") for secret in secrets}
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    secrets |= {json.dumps(secret)[1:-1] for secret in secrets}
+    secrets.add(token[::-1])
+    # base64 of the token wherever it starts among the encoded bytes (three alignments), each
+    # without the characters its neighbours change: in the standard and the URL alphabet.
+    data = token.encode("utf-8", "replace")
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + data).decode("ascii").rstrip("=")
+        middle = encoded[(4 * shift + 2) // 3 : -2]
+        if len(middle) >= 8:
+            secrets |= {middle, middle.replace("+", "-").replace("/", "_")}
+    ordered = sorted((s for s in secrets if s), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
 
 
 def shown(text: str, token: str = "", limit: int = MAX_SHOWN_TEXT) -> str:
