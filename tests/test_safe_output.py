@@ -618,3 +618,24 @@ def test_no_escape_sequence_from_input_reaches_the_terminal(
     assert result.exit_code == 0, result.stderr
     assert "ALERT" in result.stdout, "the environment name is shown"
     assert "\x1b" not in result.stdout
+
+
+def test_a_full_disk_under_the_workbook_is_an_ordinary_error(
+    plain: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XlsxWriter wraps the file system's error in its own; written by a child process beside
+    the page, a full disk there was an internal error (exit 70). It is the disk's error."""
+    from xlsxwriter.exceptions import FileCreateError
+    from xlsxwriter.workbook import Workbook
+
+    def full(self: Workbook) -> None:
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(Workbook, "close", full)
+    licenses, environments = plain
+    out = tmp_path / "reports"
+    result = invoke("report", str(licenses), str(environments), *AS_OF, "--out", str(out))
+    assert result.exit_code == 2, result.stderr
+    assert "no space left on device" in result.stderr
+    assert "internal error" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())

@@ -63,7 +63,7 @@ class Beside:
             if name == "InputError":
                 raise InputError(**text)
             if code is not None:
-                raise OSError(code, text, filename)
+                raise OSError(code or None, text, filename)
             raise RuntimeError(f"{name}: {text}")
         if self._process.exitcode != 0:
             status = self._process.exitcode
@@ -102,8 +102,9 @@ def _child(job: Callable[[], None], sender: Any) -> None:
         if isinstance(error, InputError):
             fields = ("message", "file", "location", "expected")
             sender.send(("InputError", None, {key: getattr(error, key) for key in fields}, None))
-        elif isinstance(error, OSError) and error.errno is not None:
-            sender.send((type(error).__name__, error.errno, error.strerror, error.filename))
+        elif isinstance(error, OSError):  # the file system's: the parent raises it as such
+            reason = error.strerror if error.errno is not None else str(error)
+            sender.send((type(error).__name__, error.errno or 0, reason, error.filename))
         else:
             sender.send((type(error).__name__, None, str(error), None))
         sender.close()

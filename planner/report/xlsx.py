@@ -1475,4 +1475,7 @@ def _write_workbook(report: ReportData, path: Path) -> None:
     try:
         workbook.close()
     except FileCreateError as error:  # the file system's error, as any other writer raises it
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, OSError) and cause.errno is not None:
+            raise OSError(cause.errno, cause.strerror, str(path)) from error
         raise OSError(f"cannot write {path}: {error}") from error
