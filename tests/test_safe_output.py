@@ -639,3 +639,26 @@ def test_a_full_disk_under_the_workbook_is_an_ordinary_error(
     assert "no space left on device" in result.stderr
     assert "internal error" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="a system without /dev/full")
+def test_a_full_device_among_the_outputs_leaves_the_files_untouched(
+    plain: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A device is written through, not staged: it is written before any file is moved into
+    place, so that its failure leaves the earlier files as they were."""
+    licenses, environments = plain
+    earlier = earlier_outputs(tmp_path, "out.json")
+    result = invoke(
+        "report",
+        str(licenses),
+        str(environments),
+        *AS_OF,
+        "--html",
+        "/dev/full",
+        "--json",
+        str(tmp_path / "out.json"),
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "/dev/full: cannot write the output: no space left on device" in result.stderr
+    assert unchanged(earlier)

@@ -263,7 +263,16 @@ def _sealed(write: Writer, target: _Target, mask: int) -> Writer:
 
 
 def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Path]) -> None:
-    """Record the moves of the staged files (each flushed already), then make them."""
+    """Write the special targets (a device, a pipe: written through, so they cannot be staged),
+    then record the moves of the staged files (each flushed already) and make them: a special
+    target that fails (a full device) leaves every file untouched."""
+    for target, path in zip(resolved, staged, strict=True):
+        if target.special:
+            try:
+                with path.open("rb") as source, target.final.open("wb") as sink:
+                    shutil.copyfileobj(source, sink)
+            except OSError as error:  # named, so that the message says which output failed
+                raise OSError(error.errno, error.strerror, str(target.final)) from None
     moves: dict[Path, list[tuple[str, str]]] = {}
     for target, path in zip(resolved, staged, strict=True):
         if target.special:
@@ -278,10 +287,6 @@ def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Pa
             _fsync(staging)
     for staging, pairs in moves.items():
         _finish(staging, pairs)
-    for target, path in zip(resolved, staged, strict=True):
-        if target.special:
-            with path.open("rb") as source, target.final.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
     _discard(stagings.values())
 
 
