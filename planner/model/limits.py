@@ -7,10 +7,12 @@ one message instead of using all memory or all afternoon. docs/input-formats.md 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import select
 import stat
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,9 @@ MAX_SCENARIO_CHANGES = 200
 
 # How long a named pipe may take to get a writer and its first bytes.
 PIPE_WAIT_SECONDS = 1.0
+# How long reading a named pipe may take in all: a program that writes an export into one
+# (``<(cat licenses.csv)``) is done in a moment; a writer that never ends would hold the run.
+PIPE_READ_SECONDS = 5.0
 
 
 def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
@@ -80,15 +85,16 @@ def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
 
     Not blocking on the open: a named pipe nothing writes to would otherwise hold the run
     forever. A pipe is given PIPE_WAIT_SECONDS to get a writer and data, and reads as empty
-    if it does not; once data flows, reads block as usual. OSError as the system raises it."""
+    if it does not; it must then end within PIPE_READ_SECONDS, else :class:`PipeTooSlow`.
+    OSError as the system raises it."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
         pipe = stat.S_ISFIFO(os.fstat(descriptor).st_mode)
         if pipe and not select.select([descriptor], [], [], PIPE_WAIT_SECONDS)[0]:
             return b"", True
-        os.set_blocking(descriptor, True)
         if pipe:
-            return handle.read(limit), pipe
+            return _read_pipe(descriptor, limit), pipe
+        os.set_blocking(descriptor, True)
         # A file's size is known: asking for just past it spares allocating the whole limit
         # (which then shrinks), several times the cost of the copy for a large file. A file
         # that grows meanwhile is read on, up to the limit, as before.
@@ -97,6 +103,38 @@ def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
         if len(first) <= size or len(first) >= limit:
             return first, pipe
         return first + handle.read(limit - len(first)), pipe
+
+
+class PipeTooSlow(OSError):
+    """A named pipe still open, its writer not done, after PIPE_READ_SECONDS."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            errno.ETIMEDOUT,
+            f"the pipe was still being written to after {PIPE_READ_SECONDS:g} s; save the "
+            "output to a file first",
+        )
+
+
+def _read_pipe(descriptor: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of a named pipe (non-blocking), until its writer closes it,
+    within PIPE_READ_SECONDS."""
+    deadline = time.monotonic() + PIPE_READ_SECONDS
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([descriptor], [], [], left)[0]:
+            raise PipeTooSlow()
+        try:
+            chunk = os.read(descriptor, min(1 << 20, limit - size))
+        except BlockingIOError:
+            continue
+        if not chunk:  # the writer closed it
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def read_limited(path: str | Path, max_bytes: int, what: str, expected: str) -> bytes:

@@ -123,3 +123,29 @@ def test_a_file_that_grows_after_it_is_measured_is_read_on(
 
     monkeypatch.setattr(limits.os, "fstat", stale)
     assert read_up_to(path, 250) == (b"a" * 250, False)
+
+
+def test_a_named_pipe_whose_writer_never_ends_is_refused_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that sends a line and then holds the pipe open would hold the run for as long
+    as it lives: the whole read has PIPE_READ_SECONDS."""
+    monkeypatch.setattr(limits, "PIPE_READ_SECONDS", 0.5)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    release = threading.Event()
+
+    def write() -> None:
+        with open(pipe, "wb") as handle:
+            handle.write(b'name = "x"\n')
+            handle.flush()
+            release.wait(10)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(InputError, match=r"still being written to after 0\.5 s"):
+            read_limited(pipe, 1000, "scenario file", "a scenario")
+    finally:
+        release.set()
+        writer.join(10)
