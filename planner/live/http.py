@@ -55,6 +55,9 @@ MAX_SHOWN_TEXT = 300  # characters of server text repeated in a message
 MAX_REDIRECTS = 5
 MAX_PAGES = 10_000
 MAX_ITEMS = MAX_ROWS  # items of one paged list, all pages together, as of one input's list
+# Bytes of one paged list, all pages together: each page is capped, but a list of pages is
+# held whole. The admin API spends about 2 KB on an environment: 256 MB is some 130,000.
+MAX_LIST_BYTES = 256 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 503})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_RETRIES = 3
@@ -647,6 +650,7 @@ class HttpClient:
         self.waited = 0.0
         self._deadline: Deadline | None = None
         self._secrets: list[str] = []
+        self._read = 0  # bytes of the answers of the current get_json
         self._own = session is None
         self._session = session or _client(trust_env)
 
@@ -807,6 +811,7 @@ class HttpClient:
         """GET a JSON answer; with ``items_key``, follow ``@odata.nextLink``/``nextLink`` (each
         link checked like a redirect) and gather every page's ``items_key`` list. An HTTP error
         status, a redirect not followed or a body that is not readable JSON is an HttpProblem."""
+        self._read = 0
         document = self._json(url, token)
         if items_key is None:
             return JsonAnswer(url, document, [], 1)
@@ -832,6 +837,11 @@ class HttpClient:
                 )
             read.add(page_url)
             page = self._json(page_url, token)
+            if self._read > MAX_LIST_BYTES:
+                raise TooLarge(
+                    f"the pages of {self.shown_url(url)} hold more than "
+                    f"{size_words(MAX_LIST_BYTES)}; stopped"
+                )
             last = self._items(page, items_key, page_url)
             items.extend(last)
             if len(items) > MAX_ITEMS:
@@ -857,6 +867,7 @@ class HttpClient:
             where = answer.headers.get("Location", "")
             target = f" to {self.shown_url(where)}" if where.strip() else ""
             raise HttpProblem(f"the server redirected (HTTP {status}){target}", status)
+        self._read += len(answer.content)
         try:
             return parse_json(answer.content)
         except JSONTooDeep as error:

@@ -339,6 +339,31 @@ def test_pages_of_more_items_than_capplan_reads_stop(tmp_path: Path) -> None:
     assert nowhere(out)
 
 
+def test_pages_of_more_bytes_than_capplan_holds_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page is under the size cap, and holds few items; together they hold more bytes
+    than a list may (memory grew past 3 GB before). The cap is lowered here to keep the
+    test small."""
+    from planner.live import http
+
+    monkeypatch.setattr(http, "MAX_LIST_BYTES", 200_000)
+    behaviour = Behaviour()
+    out = tmp_path / "snapshots"
+    with microsoft(behaviour) as server:
+        link = f"{server.url}{GRAPH_PATH}?p="
+        behaviour.failures[GRAPH_PATH] = [
+            Reply(
+                200, {"value": [{"skuPartNumber": "x" * 90_000}], "@odata.nextLink": f"{link}{n}"}
+            )
+            for n in range(2, 6)
+        ]
+        result = run_collect(server.url, out)
+    assert result.exit_code == 3, result.stderr
+    assert "hold more than 200,000 bytes; stopped" in result.stderr
+    assert nowhere(out)
+
+
 def test_a_redirect_elsewhere_is_refused_before_the_token_goes(
     tmp_path: Path, attacker: LoopbackServer
 ) -> None:
