@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from planner.cli.output import check_not_input, write_all
 from planner.errors import InputError
 from planner.resources import bundled_dir
 
@@ -25,10 +26,28 @@ def write_starter_files(directory: str | Path, *, force: bool = False) -> list[P
             "starter files already exist: " + ", ".join(str(p) for p in clashes),
             expected="an empty folder, or --force to overwrite them",
         )
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"cannot make the folder ({error.strerror or error})",
+            file=str(target),
+            expected="a folder capplan can write to",
+        ) from None
     source = bundled_dir("templates") / "starter"
-    written = []
-    for name in STARTER_FILES:
-        shutil.copyfile(source / name, target / name)
-        written.append(target / name)
+    written = [target / name for name in STARTER_FILES]
+    for path in written:  # a starter file linked to its template would copy it onto itself
+        check_not_input(path, [source], "init")
+    # As one: every file is finished first, then all are moved into place (see write_all);
+    # a full disk or an unwritable file leaves none of them.
+    write_all(
+        [
+            (path, lambda staged, template=source / path.name: _copy(template, staged))
+            for path in written
+        ]
+    )
     return written
+
+
+def _copy(template: Path, staged: Path) -> None:
+    shutil.copyfile(template, staged)

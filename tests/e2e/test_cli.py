@@ -342,6 +342,23 @@ def test_init_writes_starter_files_that_plan(tmp_path) -> None:
     assert again.returncode == 2 and "already exist" in again.stderr
 
 
+def test_init_writes_all_starter_files_or_none(tmp_path) -> None:
+    folder = tmp_path / "tenant"
+    (folder / "scenario.toml").mkdir(parents=True)  # the last starter file cannot be written
+    result = run_capplan("init", str(folder), "--force")
+    assert result.returncode == 2 and "is a folder" in result.stderr, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["scenario.toml"]
+
+
+def test_init_refuses_a_starter_pipe_nothing_reads(tmp_path) -> None:
+    folder = tmp_path / "tenant"
+    folder.mkdir()
+    os.mkfifo(folder / "licenses.csv")
+    result = run_capplan("init", str(folder), "--force")
+    assert result.returncode == 2 and "pipe that nothing reads from" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["licenses.csv"]
+
+
 def test_rules_commands(tmp_path) -> None:
     listed = run_capplan("rules", "list", check_exit=0).stdout
     assert "split-2023" in listed and "pooled-2025-12" in listed
