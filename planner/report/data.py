@@ -566,7 +566,7 @@ def report_data(plan: Plan | None = None, comparison: Comparison | None = None) 
         draws_on=draws_on,
         sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),
         warning_share=plan.ruleset.thresholds.warning_remaining.value,
-        names=Names.of(plan.ruleset),
+        names=Names.of(plan.ruleset, (source.path for source in plan.inputs.sources)),
         critical_share=plan.ruleset.thresholds.critical_remaining.value,
         codes=text_codes(plan),
     )

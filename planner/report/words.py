@@ -9,6 +9,7 @@ inventory template's (docs/input-formats.md), so it lives here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
 
@@ -89,9 +90,12 @@ class Names:
     pool_titles: dict[str, str]
     products: dict[str, str]  # part number (case-folded) -> display name
     family_titles: dict[str, str]
+    # The paths of the files the plan read, as given: a finding about one of them names it
+    # without its folders.
+    files: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, ruleset: RuleSet) -> Names:
+    def of(cls, ruleset: RuleSet, files: Iterable[str] = ()) -> Names:
         from planner.ruleset.catalog import bundled_catalog
 
         catalog = bundled_catalog()
@@ -105,6 +109,7 @@ class Names:
             pool_titles={p.name: p.title for p in ruleset.pools},
             products=products,
             family_titles={f.name: f.title for f in ruleset.families.values()},
+            files=frozenset(files),
         )
 
     def pool(self, pool: str | None) -> str:
@@ -152,10 +157,12 @@ def format_words(format_id: str) -> str:
 
 
 def subject_words(subject: str, names: Names) -> str:
-    """A finding's subject for people: a pool's title, a file's name without its folders."""
+    """A finding's subject for people: a pool's title, an input file's name without its
+    folders. Anything else (an environment's name, which may hold a '/') stays whole: a name
+    cut at its last '/' could pass for another environment's."""
     if subject in names.pool_titles:
         return names.pool_titles[subject]
-    if "/" in subject or "\\" in subject:
+    if subject in names.files:
         return file_name(subject)
     return subject
 
