@@ -421,6 +421,21 @@ def test_finished_files_replace_earlier_ones_with_ordinary_permissions(tmp_path:
     assert leftovers(tmp_path) == []
 
 
+def test_an_output_name_of_the_longest_length_allowed_is_written(
+    plain: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # A name of 250 characters plus an extension: the system allows it, so capplan does; its
+    # staged copy must not be longer.
+    licenses, environments = plain
+    page, book = tmp_path / ("p" * 250 + ".html"), tmp_path / ("b" * 250 + ".xlsx")
+    result = invoke(
+        "report", str(licenses), str(environments), *AS_OF, "--html", str(page), "--xlsx", str(book)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert page.read_bytes().startswith(b"<!DOCTYPE html>") and zipfile.is_zipfile(book)
+    assert leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("command", ["forecast", "whatif", "report"])
 def test_successful_runs_leave_no_temporary_files(
     command: str, plain: tuple[Path, Path], tmp_path: Path

@@ -178,13 +178,13 @@ def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = Fals
     resolved = [resolve_target(target) for target, _ in targets]
     check_distinct((target.given, target.final) for target in resolved)
     stagings: dict[Path, Path] = {}
+    staged: list[Path] = []
     try:
-        staged: list[Path] = []
         for number, target in enumerate(resolved):
             folder = target.final.parent if not target.special else Path(tempfile.gettempdir())
             if folder not in stagings:
                 stagings[folder] = _new_staging(folder, target.given)
-            staged.append(stagings[folder] / f"{number}-{target.final.name or 'output'}")
+            staged.append(stagings[folder] / _staged_name(number, target.final))
         mask = os.umask(0)
         os.umask(mask)
         writers = [
@@ -201,17 +201,28 @@ def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = Fals
         _discard(stagings.values())
         if error.errno is None:
             raise
-        raise _write_error(error, _which(error, resolved)) from None
+        raise _write_error(error, _which(error, resolved, staged)) from None
     except BaseException:
         _discard(stagings.values())
         raise
 
 
-def _which(error: OSError, resolved: list[_Target]) -> str:
-    """The output a write error is about, as the user named it."""
-    for target in resolved:
-        if error.filename and Path(error.filename).name.endswith(target.final.name):
-            return target.given
+def _staged_name(number: int, final: Path) -> str:
+    """A staged file's name: its number and the output's extension. Short whatever the output's
+    name (one of 255 bytes is allowed, and a writer may name parts after the staged file), and
+    with the extension a writer may go by."""
+    suffix = final.suffix
+    return f"{number}{suffix}" if 1 < len(suffix) <= 16 and suffix[1:].isalnum() else str(number)
+
+
+def _which(error: OSError, resolved: list[_Target], staged: list[Path]) -> str:
+    """The output a write error is about, as the user named it: the one whose final path, or
+    staged file (or a part named after it), the error names."""
+    if error.filename:
+        named = Path(os.fsdecode(error.filename))
+        for target, path in zip(resolved, staged, strict=False):
+            if named == target.final or named == path or named.name.startswith(path.name + "."):
+                return target.given
     return resolved[0].given if len(resolved) == 1 else ", ".join(t.given for t in resolved)
 
 
