@@ -371,7 +371,7 @@ def print_json(data: Any) -> None:
     made, never held as one text: a large tenant's to a script's pipe or a file as fast as
     with ``-o``. A reader that stops early (``| head``) ends the output quietly; the run goes
     on to its exit status."""
-    from planner.cli.output import standard_output
+    from planner.cli.output import scratch_folder, standard_output
     from planner.report.json_report import render_json, stream_json
 
     stream = standard_output()
@@ -380,7 +380,7 @@ def print_json(data: Any) -> None:
         return
     try:
         with stream:
-            stream_json(data, stream)
+            stream_json(data, stream, scratch_folder)
     except BrokenPipeError:
         # Nothing more can reach the reader, nor should the interpreter try again at its exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

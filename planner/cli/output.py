@@ -27,7 +27,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -205,6 +205,24 @@ def write_all(targets: list[tuple[str | Path, Writer]], *, parallel: bool = Fals
     except BaseException:
         _discard(stagings.values())
         raise
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A private folder for a run's temporary files (the parts of a large JSON written to
+    standard output), in the system's temporary folder; removed at the end, and by a later run
+    where this one was killed (see :func:`clean_leftovers`)."""
+    folder = Path(tempfile.gettempdir())
+    clean_leftovers(folder)
+    staging = Path(
+        tempfile.mkdtemp(
+            prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=STAGING_SUFFIX, dir=folder
+        )
+    )
+    try:
+        yield staging
+    finally:
+        _discard([staging])
 
 
 def _staged_name(number: int, final: Path) -> str:

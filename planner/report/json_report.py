@@ -14,7 +14,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -675,22 +675,34 @@ def write_document(document: dict[str, Any], path: str | Path, *, beside: bool =
         _write_into(document, handle, Path(path), long_tables)
 
 
-def stream_json(data: ReportData, stream: BinaryIO) -> None:
+# A private temporary folder, removed when the context ends.
+Scratch = Callable[[], contextlib.AbstractContextManager[Path]]
+
+
+@contextlib.contextmanager
+def _temporary_folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="capplan-json-") as folder:
+        yield Path(folder)
+
+
+def stream_json(data: ReportData, stream: BinaryIO, scratch: Scratch = _temporary_folder) -> None:
     """:func:`render_json` into an open stream of bytes (standard output: a file, a pipe or a
     device) as it is made, never held as one text. As :func:`write_json` with ``beside``, a
     child process writes the long tables of a large document; the parts this process writes
-    meanwhile are kept in a private temporary folder (made only then: where none can be made,
-    this process writes the whole document)."""
+    meanwhile are kept in a private temporary folder, from ``scratch`` (made only then: where
+    none can be made, this process writes the whole document)."""
     document = _document(data)
     long_tables = _long_tables(document) if can_fork() else []
     if long_tables:
         try:
-            folder = tempfile.TemporaryDirectory(prefix="capplan-json-")
+            folder = scratch()
+            path = folder.__enter__()
         except OSError:
             long_tables = []
         else:
-            with folder:
-                _write_into(document, stream, Path(folder.name) / "output.json", long_tables)
+            with contextlib.ExitStack() as stack:
+                stack.push(folder)
+                _write_into(document, stream, path / "output.json", long_tables)
             return
     _write_into(document, stream, None, [])
 

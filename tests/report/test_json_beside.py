@@ -313,3 +313,30 @@ def test_where_no_temporary_folder_can_be_made_the_json_is_streamed_by_one_proce
         with target.open("wb") as stream:
             json_report.stream_json(data, stream)
         assert target.read_bytes() == one.read_bytes()
+
+
+def test_printing_clears_the_parts_of_a_killed_run_and_leaves_none_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console command keeps the parts in a staging folder of its own: one left by a run
+    that was killed (its process gone) is removed by the next, like an output's."""
+    from planner.cli.output import STAGING_PREFIX, STAGING_SUFFIX, scratch_folder
+
+    temp = tmp_path / "temp"
+    killed = temp / f"{STAGING_PREFIX}{2**22 + 12345}-x{STAGING_SUFFIX}"  # above any pid here
+    killed.mkdir(parents=True)
+    (killed / "output.json.0.part").write_bytes(b"{" * 1000)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 1)
+    data = report_data(build_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12))
+    one = tmp_path / "one.json"
+    json_report.write_json(data, one)
+    target = tmp_path / "printed.json"
+    with target.open("wb") as stream:
+        json_report.stream_json(data, stream, scratch_folder)
+    assert target.read_bytes() == one.read_bytes()
+    assert list(temp.iterdir()) == []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # none can be made
+    with target.open("wb") as stream:
+        json_report.stream_json(data, stream, scratch_folder)
+    assert target.read_bytes() == one.read_bytes()
