@@ -26,7 +26,6 @@ environment become one row:
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from planner.model.inputs import (
     USAGE_COLUMNS,
     Remark,
     environment_frame,
+    name_key,
 )
 from planner.model.units import format_gb
 
@@ -78,11 +78,6 @@ class _Group:
 
     def files(self) -> set[str]:
         return {row["source"] for row in self.rows}
-
-
-def name_key(name: object) -> str:
-    """The name two files must share to describe one environment."""
-    return " ".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
 
 
 def merge_environments(parts: Sequence[FilePart]) -> tuple[pd.DataFrame, tuple[Remark, ...]]:

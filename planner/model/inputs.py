@@ -7,6 +7,7 @@ needs to know where a number came from beyond the ``source`` and ``location`` co
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
@@ -274,6 +275,17 @@ class Inputs:
             pool_growth=self.pool_growth if pool_growth is None else pool_growth,
             extensions=self.extensions if extensions is None else extensions,
         )
+
+
+def name_key(name: object) -> str:
+    """The form in which two environment names are one name (two files describing one
+    environment, a planned one taking an existing name): the same letters whatever their case
+    or width (NFKC), their spacing, and invisible characters such as a zero-width space, which
+    would make two names that look alike differ."""
+    text = unicodedata.normalize("NFKC", str(name))
+    if not text.isascii():
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.casefold().split())
 
 
 def empty_licenses() -> pd.DataFrame:

@@ -37,6 +37,7 @@ from planner.model.inputs import (
     Inputs,
     environment_frame,
     license_frame,
+    name_key,
 )
 from planner.model.months import format_month, months_of_days, parse_month
 from planner.planning import run_engine
@@ -128,14 +129,14 @@ class _NewRows:
     _names: tuple[pd.DataFrame, dict[str, str]] | None = None
 
     def names_of(self, environments: pd.DataFrame) -> dict[str, str]:
-        """Each environment name by its case-folded form (the first of a form): the table's,
-        read once per table, then those added."""
+        """Each environment name by the form it is compared in (see ``name_key``; the first
+        of a form): the table's, read once per table, then those added."""
         if self._names is None or self._names[0] is not environments:
             names: dict[str, str] = {}
             for name in environments["name"].astype(str):
-                names.setdefault(name.casefold(), name)
+                names.setdefault(name_key(name), name)
             for row in self.environments:
-                names.setdefault(row["name"].casefold(), row["name"])
+                names.setdefault(name_key(row["name"]), row["name"])
             self._names = (environments, names)
         return self._names[1]
 
@@ -227,17 +228,23 @@ def _(change: AddEnvironment, inputs: Inputs, ruleset: RuleSet) -> Inputs:
 def _add_environment(
     change: AddEnvironment, inputs: Inputs, ruleset: RuleSet, rows: _NewRows
 ) -> None:
-    # As in inventories, names that differ only by case are one name (the admin center too):
+    # As in inventories, names that differ only by case are one name (the admin center too),
+    # and so are names that only look different to a program (width, invisible characters):
     # the table's names, and those of environments added by earlier changes not yet in it.
-    existing = rows.names_of(inputs.environments).get(change.name.casefold())
+    existing = rows.names_of(inputs.environments).get(name_key(change.name))
     if existing is not None:
-        also = "" if existing == change.name else f" (as {existing!r}, differing only by case)"
+        also = (
+            ""
+            if existing == change.name
+            else f" (as {existing!r}, which looks the same: only case, width, spacing or "
+            "invisible characters differ)"
+        )
         raise _fail(
             change,
             f"an environment named {change.name!r} already exists{also}",
             expected="a new, unique name",
         )
-    if change.linked_to is not None and change.linked_to.casefold() == change.name.casefold():
+    if change.linked_to is not None and name_key(change.linked_to) == name_key(change.name):
         raise _fail(
             change,
             f"{change.name} cannot be linked to itself",
@@ -255,7 +262,7 @@ def _add_environment(
         if getattr(change, key) is not None:
             row[key] = getattr(change, key)
     rows.environments.append(row)
-    rows.names_of(inputs.environments).setdefault(change.name.casefold(), change.name)
+    rows.names_of(inputs.environments).setdefault(name_key(change.name), change.name)
     if change.type == "addon_sandbox" and change.license:
         # An add-on sandbox is bought as a license of its tier, which brings capacity.
         tier = change.tier if change.tier is not None else DEFAULT_SANDBOX_TIER
@@ -294,7 +301,7 @@ def _(change: LinkNewDataverse | LinkExistingDataverse, inputs: Inputs, ruleset:
         f"{t}_gb": np.nan for t in CAPACITY_TYPES if t.startswith("dataverse_")
     }
     if isinstance(change, LinkExistingDataverse):
-        if change.target.casefold() == change.name.casefold():
+        if name_key(change.target) == name_key(change.name):
             raise _fail(
                 change,
                 f"{change.name} cannot be linked to itself",

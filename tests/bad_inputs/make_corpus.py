@@ -666,6 +666,15 @@ def bad_files() -> dict[str, bytes]:
     # Scenario files (capplan whatif --scenario).
     out["scenario-bad-toml.toml"] = utf8('name = "Wave 2"\n[[changes]\nkind = "add_licenses"\n')
     # Longer than a cell (20,000 emoji are 40,000 UTF-16 units): cut in the workbook.
+    # Names that look like an existing one: TOML escapes for a zero-width space and a
+    # fullwidth name, written so in the file.
+    out["scenario-name-differs-by-invisible-character.toml"] = scenario(
+        'kind = "add_environment"\nname = "CONTOSO-UAT\\u200b"\ntype = "addon_sandbox"\n'
+    )
+    out["scenario-name-differs-by-width.toml"] = scenario(
+        'kind = "add_environment"\nname = "\\uff23\\uff2f\\uff2e\\uff34\\uff2f\\uff33\\uff2f-UAT"\n'
+        'type = "addon_sandbox"\n'
+    )
     out["scenario-name-too-long.toml"] = scenario(
         'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 1\n',
         head='name = "' + "\U0001f600" * 20_000 + '"\n',
