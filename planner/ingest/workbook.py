@@ -75,6 +75,14 @@ MAX_STYLE_RECORDS = 200_000
 SHARED_STRINGS_BEYOND_CELLS = 1_000
 # Runs of rich text (formatted parts of a cell's text): exports have few or none.
 MAX_TEXT_RUNS = 1_000_000
+# Tags (opening, closing or empty) within one row of a sheet. The reader holds a row's elements
+# until the row ends, some hundreds of bytes each: 400,000 empty tags in one cell took 95 MB
+# from a file of 3 KB. Excel's widest row, 16,384 cells of inline text, has about 100,000.
+MAX_ROW_TAGS = 200_000
+# The start of a row element, with or without a namespace prefix: '<row' or '<x:row', then a
+# space, '>' or '/' (not '<rowBreaks' and the like).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row[\s/>]")
+_ROW_TAG_LONGEST = 38
 
 
 def _damaged(raw: RawFile, detail: str) -> InputError:
@@ -168,6 +176,72 @@ def _too_large(raw: RawFile, size: int) -> InputError:
     )
 
 
+class _RowTags:
+    """The tags of the row being read, counted as a part is inflated, a stretch of
+    ``_ROW_STRETCH`` bytes at a time: rows that start and end within one stretch are no longer
+    than it, so only a row that spans stretches is counted, from its start to its end."""
+
+    def __init__(self, raw: RawFile, part: str) -> None:
+        self.raw = raw
+        self.part = part
+        self.count: int | None = None  # None before the first row and after the sheet data
+
+    def add(self, window: bytes, start: int) -> None:
+        """The tags of ``window[start:]`` (the window begins with the end of the chunk before,
+        for a row tag cut in two)."""
+        for end in range(start + _ROW_STRETCH, len(window) + _ROW_STRETCH, _ROW_STRETCH):
+            self._add(window, start, min(end, len(window)))
+            start = end
+
+    def _add(self, window: bytes, start: int, end: int) -> None:
+        first = _first_row_start(window, start, end)
+        if first is None:
+            if self.count is not None:  # the row goes on, or the sheet data ends here
+                close = window.find(b"sheetData>", max(0, start - len(b"sheetData>")), end)
+                self._check(self.count + window.count(b"<", start, end if close < 0 else close))
+                if close >= 0:
+                    self.count = None
+            return
+        if self.count is not None:
+            self._check(self.count + window.count(b"<", start, first))
+        last = _last_row_start(window, first, end)
+        self.count = None if window.find(b"sheetData>", last, end) >= 0 else 0
+        if self.count is not None:
+            self._check(window.count(b"<", last, end))
+
+    def _check(self, count: int) -> None:
+        self.count = count
+        if count > MAX_ROW_TAGS:
+            raise InputError(
+                f"part {self.part}: a row holds more than {MAX_ROW_TAGS:,} XML tags, far more "
+                f"than a row of {EXCEL_COLUMNS:,} cells needs",
+                file=self.raw.name,
+                expected=_SAVE_AS,
+            )
+
+
+# The stretch of a part within which rows are not counted one by one (see _RowTags): at most
+# a third as many tags as bytes, so far fewer than MAX_ROW_TAGS.
+_ROW_STRETCH = 64 * 1024
+
+
+def _first_row_start(window: bytes, start: int, end: int) -> int | None:
+    """Where the first row tag that ends after ``start`` begins, before ``end``."""
+    found = _ROW_TAG.search(window, max(0, start - _ROW_TAG_LONGEST), end + _ROW_TAG_LONGEST)
+    while found is not None and found.end() <= start:
+        found = _ROW_TAG.search(window, found.start() + 1, end + _ROW_TAG_LONGEST)
+    return None if found is None or found.start() >= end else found.start()
+
+
+def _last_row_start(window: bytes, first: int, end: int) -> int:
+    """Where the last row tag beginning before ``end`` begins (``first``: one begins there):
+    the tags before ``end`` looked at from the last, fewer than the limit counts."""
+    opening = window.rfind(b"<", first, end)
+    while opening > first and not _ROW_TAG.match(window, opening):
+        opening = window.rfind(b"<", first, opening)
+    return max(opening, first)
+
+
 def _stream_member(
     raw: RawFile,
     archive: zipfile.ZipFile,
@@ -175,12 +249,13 @@ def _stream_member(
     total: int,
     counts: Counter[bytes],
 ) -> int:
-    """Inflate one part in chunks, counting real bytes (the declared sizes may lie), and the
-    elements of ``_COUNTED`` into ``counts``."""
+    """Inflate one part in chunks, counting real bytes (the declared sizes may lie), the
+    elements of ``_COUNTED`` into ``counts``, and the tags of each row (see ``_RowTags``)."""
     tail = b""
     read = 0
     seen = b""  # the end of the part's text so far (UTF-8), for tags across chunks
     decoder: Any = None
+    rows = _RowTags(raw, info.filename)
     try:
         with archive.open(info) as part:
             while chunk := part.read(_CHUNK):
@@ -196,6 +271,7 @@ def _stream_member(
                 for pattern in _COUNTED:
                     counts.update(pattern.findall(window))
                     counts.subtract(pattern.findall(seen))  # counted with the chunk before
+                rows.add(window, len(seen))
                 seen = window[-_COUNTED_OVERLAP:]
                 # Every part, whatever its name: openpyxl finds parts through the package's
                 # relationships, so shared strings may well live in "xl/strings.dat".

@@ -638,11 +638,27 @@ def bad_files() -> dict[str, bytes]:
         b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
     )
     out["shared-strings-unused.xlsx"] = zip_parts(strings_parts)
-    runs = "<r><t>a</t></r>" * 1_000_100
+    runs = "<r><t>a</t></r>" * 10_001
+    rows = "".join(
+        f'<row r="{row}"><c r="A{row}" t="inlineStr"><is>{runs}</is></c></row>'
+        for row in range(1, 101)
+    )
     out["rich-text-runs.xlsx"] = xlsx_sheet(
+        utf8(f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
+    )
+    # One row whose elements the reader would hold all at once: nested, empty, or cells
+    # beyond Excel's widest row, with or without a namespace prefix.
+    nested = "<x>" * 150_000 + "</x>" * 150_000
+    out["row-nested-deeply.xlsx"] = xlsx_sheet(
         utf8(
             f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
-            f"{runs}</is></c></row></sheetData></worksheet>"
+            f"{nested}</is></c></row></sheetData></worksheet>"
+        )
+    )
+    out["row-of-empty-cells.xlsx"] = xlsx_sheet(
+        utf8(
+            f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="1">'
+            f"{'<x:c/>' * 250_000}</x:row></x:sheetData></x:worksheet>"
         )
     )
     bomb_parts: dict[str, bytes | Writer] = dict(

@@ -11,6 +11,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.ingest import load_inputs, workbook
+from planner.ingest.source import RawFile
 from planner.model.limits import MAX_ROWS
 
 from .conftest import SAMPLES, load_error
@@ -280,3 +281,45 @@ def test_brackets_in_strings_are_not_counted_as_objects() -> None:
     assert _containers(unclosed) == 200_000
     with pytest.raises(InputError, match="200,000 objects and lists in 600,001 characters"):
         parse_json("unclosed.json", unclosed)
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _guarded(sheet: str) -> None:
+    with zipfile.ZipFile(INVENTORY_XLSX) as archive:
+        names = archive.namelist()
+    assert "xl/worksheets/sheet1.xml" in names
+    data = rezip(INVENTORY_XLSX, {"xl/worksheets/sheet1.xml": sheet.encode("utf-8")})
+    workbook.guard_archive(RawFile("sheet.xlsx", data))
+
+
+def _row(number: int, tags: int, prefix: str = "") -> str:
+    """A row of ``tags`` tags in all: empty cells, and words like 'arrow' that are no row."""
+    cells = f"<{prefix}c><{prefix}v>arrow</{prefix}v></{prefix}c>" * ((tags - 2) // 4)
+    return f'<{prefix}row r="{number}">{cells}</{prefix}row>'
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_long_rows_each_under_the_limit_pass_whatever_the_chunks(prefix: str) -> None:
+    # Rows of 150,000 tags span several inflated chunks each; what follows the sheet data
+    # (hyperlinks, merged cells) is no row's, however much of it there is.
+    rows = "".join(_row(number, 150_000, prefix) for number in (1, 2, 3))
+    after = f"<{prefix}hyperlinks>" + f'<{prefix}hyperlink ref="A1"/>' * 300_000
+    declared = f'xmlns:x="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    _guarded(
+        f"<{prefix}worksheet {declared}><{prefix}sheetData>{rows}</{prefix}sheetData>"
+        f"{after}</{prefix}hyperlinks></{prefix}worksheet>"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_one_row_over_the_limit_is_refused_wherever_it_is(prefix: str) -> None:
+    declared = f'xmlns:x="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    rows = _row(1, 1_000, prefix) + _row(2, workbook.MAX_ROW_TAGS + 10, prefix) + _row(3, 8, prefix)
+    with pytest.raises(InputError) as raised:
+        _guarded(
+            f"<{prefix}worksheet {declared}><{prefix}sheetData>{rows}</{prefix}sheetData>"
+            f"</{prefix}worksheet>"
+        )
+    assert "a row holds more than 200,000 XML tags" in raised.value.message
