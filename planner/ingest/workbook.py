@@ -66,7 +66,7 @@ _SAVE_AS = "the sheet saved from Excel as .xlsx (Excel Workbook)"
 # empty styles or strings would otherwise take tens of seconds and gigabytes.
 # Two patterns, twice as fast as one with an optional prefix: a tag without a namespace prefix,
 # and the end of one with a prefix (which the first does not match).
-_TAGS = rb"(si|c|r|xf|font|fill|border|dxf|numFmt|cellStyle)[\s/>]"
+_TAGS = rb"(si|c|r|xf|font|fill|border|dxf|numFmt|cellStyle|sheet)[\s/>]"
 _COUNTED = (re.compile(b"<" + _TAGS), re.compile(b":" + _TAGS))
 _COUNTED_OVERLAP = 16  # longer than any counted tag
 # Excel's own limit is 64,000 cell formats; fonts, fills and borders are fewer.
@@ -75,6 +75,8 @@ MAX_STYLE_RECORDS = 200_000
 SHARED_STRINGS_BEYOND_CELLS = 1_000
 # Runs of rich text (formatted parts of a cell's text): exports have few or none.
 MAX_TEXT_RUNS = 1_000_000
+# Sheets of a workbook: each is opened and its first rows looked at, some 25 KB apiece.
+MAX_SHEETS = 1_000
 # Tags (opening, closing or empty) within one row of a sheet. The reader holds a row's elements
 # until the row ends, some hundreds of bytes each: 400,000 empty tags in one cell took 95 MB
 # from a file of 3 KB. Excel's widest row, 16,384 cells of inline text, has about 100,000.
@@ -157,6 +159,12 @@ def _check_counts(raw: RawFile, counts: Counter[bytes]) -> None:
             f"{counts[b'c']:,} cells",
             file=raw.name,
             expected=_SAVE_AS,
+        )
+    if counts[b"sheet"] > MAX_SHEETS:
+        raise InputError(
+            f"the workbook has {counts[b'sheet']:,} sheets, far more than an export has",
+            file=raw.name,
+            expected=f"{_SAVE_AS}, with at most {MAX_SHEETS:,} sheets",
         )
     if counts[b"r"] > MAX_TEXT_RUNS:
         raise InputError(

@@ -17,6 +17,7 @@ import codecs
 import hashlib
 import io
 import json
+import re
 import struct
 import sys
 import zipfile
@@ -646,6 +647,18 @@ def bad_files() -> dict[str, bytes]:
     out["rich-text-runs.xlsx"] = xlsx_sheet(
         utf8(f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
     )
+    # 1,001 sheets listed by the workbook, all of one part (a part each would be too large a
+    # file for the corpus): refused from the list, before any is opened.
+    sheets_parts = workbook_parts({"Sheet1": sheet_xml(PLANNING_ROWS)})
+    entries = "".join(
+        f'<sheet name="Sheet{n}" sheetId="{n}" r:id="rId1"/>' for n in range(1, 1_002)
+    )
+    sheets_parts["xl/workbook.xml"] = re.sub(
+        rb"<sheets>.*</sheets>",
+        f"<sheets>{entries}</sheets>".encode(),
+        sheets_parts["xl/workbook.xml"],
+    )
+    out["many-sheets.xlsx"] = zip_parts(sheets_parts)
     # One row whose elements the reader would hold all at once: nested, empty, or cells
     # beyond Excel's widest row, with or without a namespace prefix.
     nested = "<x>" * 150_000 + "</x>" * 150_000
