@@ -38,9 +38,18 @@ class Beside:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._process.start()
-        finally:
+        except BaseException:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        sender.close()
+            raise
+        try:
+            # A Ctrl-C that came meanwhile is raised here, with the child started: it is
+            # stopped before this process goes on to end.
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            sender.close()
+        except BaseException:
+            self._process.kill()
+            self._process.join()
+            raise
         self._joined = False
 
     def join(self) -> None:

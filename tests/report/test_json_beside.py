@@ -340,3 +340,35 @@ def test_printing_clears_the_parts_of_a_killed_run_and_leaves_none_of_its_own(
     with target.open("wb") as stream:
         json_report.stream_json(data, stream, scratch_folder)
     assert target.read_bytes() == one.read_bytes()
+
+
+def test_a_ctrl_c_while_the_child_starts_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C is held back while the child is forked and raised once it is: the child, started
+    by then, is stopped rather than left writing after this process has ended."""
+    import signal
+
+    from planner.report import parallel
+
+    real = signal.pthread_sigmask
+    calls: list[int] = []
+
+    def interrupted(how: int, mask: Any) -> Any:
+        calls.append(how)
+        previous = real(how, mask)
+        if how == signal.SIG_SETMASK:
+            raise KeyboardInterrupt
+        return previous
+
+    def job() -> None:
+        time.sleep(60)
+
+    import multiprocessing
+
+    monkeypatch.setattr(parallel.signal, "pthread_sigmask", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Beside(job)
+    assert calls == [signal.SIG_BLOCK, signal.SIG_SETMASK]
+    left = multiprocessing.active_children()
+    for child in left:  # not to leave one sleeping, should this fail
+        child.kill()
+    assert left == []
