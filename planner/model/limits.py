@@ -95,10 +95,13 @@ def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
         if pipe:
             return _read_pipe(descriptor, limit), pipe
         os.set_blocking(descriptor, True)
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):  # a device: its size says nothing, read it whole
+            return handle.read(limit), pipe
         # A file's size is known: asking for just past it spares allocating the whole limit
         # (which then shrinks), several times the cost of the copy for a large file. A file
         # that grows meanwhile is read on, up to the limit, as before.
-        size = os.fstat(descriptor).st_size
+        size = status.st_size
         first = handle.read(min(limit, size + 1))
         if len(first) <= size or len(first) >= limit:
             return first, pipe
