@@ -159,14 +159,30 @@ def check_host_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
                 "*.crm4.dynamics.com (a leading '*.' stands for any subdomains)",
             )
         labels = text.split(".")
-        if "*" in text and len([label for label in labels if "*" not in label]) < 2:
+        if "*" in text and (
+            len([label for label in labels if "*" not in label]) < 2 or _public_suffix(labels)
+        ):
             raise InputError(
                 f"--allow-host {printable(pattern)!r} would allow hosts of any organization",
                 expected="a pattern that names at least a domain and its top level, such as "
-                "*.dynamics.com",
+                "*.dynamics.com (not a suffix under which anyone registers a name, such as "
+                "co.uk)",
             )
         checked.append(text)
     return tuple(checked)
+
+
+def _public_suffix(labels: list[str]) -> bool:
+    """Whether the labels after a pattern's last wildcard are a public suffix (co.uk,
+    com.au, blogspot.com): a name anyone may register under, so the pattern would cover
+    every organization's hosts there. The Public Suffix List, as the package bundles it."""
+    last = max(index for index, label in enumerate(labels) if "*" in label)
+    fixed = ".".join(labels[last + 1 :])
+    if not fixed:
+        return True
+    from publicsuffixlist import PublicSuffixList
+
+    return bool(PublicSuffixList().is_public(fixed))
 
 
 def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -196,7 +196,9 @@ def test_the_token_goes_only_to_allowed_hosts(server, tmp_path) -> None:
         attacker.close()
 
 
-@pytest.mark.parametrize("pattern", ["*", "*.com", "a b", "*.*.com"])
+@pytest.mark.parametrize(
+    "pattern", ["*", "*.com", "a b", "*.*.com", "*.co.uk", "*.com.au", "x*.co.uk", "*.blogspot.com"]
+)
 def test_allow_host_patterns_that_allow_anyone_are_refused(pattern, tmp_path) -> None:
     result = run_capplan(
         "verify", "--inventory", "x.csv", "--out", str(tmp_path / "o.csv"), "--allow-host", pattern

@@ -411,7 +411,7 @@ def test_allow_host_lets_a_next_link_go_to_a_host_it_names(
     assert (graph["count"], graph["pages"]) == (len(skus) + 1, 3)
 
 
-@pytest.mark.parametrize("pattern", ["*", "*.com", "a b"])
+@pytest.mark.parametrize("pattern", ["*", "*.com", "a b", "*.co.uk", "*.gov.cn"])
 def test_allow_host_patterns_that_allow_anyone_are_refused(tmp_path: Path, pattern: str) -> None:
     result = CliRunner().invoke(
         cli,

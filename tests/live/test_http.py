@@ -15,6 +15,7 @@ from planner.live.http import (
     AllowList,
     HttpClient,
     NotAllowed,
+    check_host_patterns,
     host_allowed,
     parse_json,
     scrub,
@@ -162,3 +163,17 @@ def test_an_echo_of_the_token_in_another_form_is_scrubbed(echo, token: str) -> N
     # the characters at the edges of base64 that neighbouring bytes change.
     left = shown[len("error: ") : -len(" (end)")].replace("***", "")
     assert len(left) <= 16, shown
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["*.crm4.dynamics.com", "*.crm*.dynamics.com", "*.contoso.co.uk", "contoso.co.uk", "co.uk"],
+)
+def test_patterns_under_an_organization_or_without_a_wildcard_are_kept(pattern: str) -> None:
+    assert check_host_patterns([pattern]) == (pattern,)
+
+
+@pytest.mark.parametrize("pattern", ["*.co.uk", "*.com.au", "*.ac.jp", "x*.co.uk", "*.github.io"])
+def test_a_wildcard_over_a_public_suffix_is_refused(pattern: str) -> None:
+    with pytest.raises(InputError, match="would allow hosts of any organization"):
+        check_host_patterns([pattern])
