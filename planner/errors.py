@@ -20,8 +20,14 @@ LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be 
 # (tab and CR hide the sign in a CSV export). Text from inputs that starts so is written as text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters that reorder or hide
-# text: bidi embeddings, overrides and isolates, marks, line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# text: bidi embeddings, overrides and isolates, marks, line and paragraph separators, and
+# characters of no width that make two names look alike (a zero-width space, a word joiner,
+# a byte order mark, interlinear annotations, tags). The joiners that scripts and emoji need
+# (U+200C, U+200D) stay.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 SHORTENED = " ... (shortened)"
 
 
@@ -30,7 +36,9 @@ def _escaped(found: re.Match[str]) -> str:
     if character in "\t\n\r":
         return character.encode("unicode_escape").decode("ascii")
     code = ord(character)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def printable(text: str, limit: int | None = None) -> str:
