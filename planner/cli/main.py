@@ -243,9 +243,9 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def load_inputs_and_rules(options: dict[str, Any]) -> tuple[Any, Any, str]:
     """Read the input files and pick the rule set: the first half of every planning command."""
     from planner.ingest import load_inputs
+    from planner.model.limits import require_utf8
     from planner.planning import validate_horizon
     from planner.ruleset import resolve_ruleset
-    from planner.scenarios.read import require_utf8
 
     as_of = validate_horizon(options["as_of"], options["months"])
     for path in input_paths(options):

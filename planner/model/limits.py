@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 
 # Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
 # about 25 KB. Parsed, TOML can take 200 times its size (a file of long dotted keys): at this
@@ -194,3 +194,19 @@ def parse_toml(text: str) -> dict[str, Any]:
             f"a key or table name of more than {MAX_TOML_KEY_PARTS} dotted parts (at line {line})"
         )
     return tomllib.loads(text)
+
+
+def require_utf8(value: str, what: str) -> None:
+    """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
+    if too_long_for_a_cell(value):
+        raise InputError(
+            f"{what} is {cell_units(value):,} characters long (as a cell counts them)",
+            expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{what} {printable(value)} is not valid UTF-8 text",
+            expected="text in UTF-8 (retype or rename it)",
+        ) from None

@@ -17,26 +17,21 @@ from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from planner import __version__
 from planner.engine.consumption import TextCodes
-from planner.engine.reconcile import Reconciliation
 from planner.report import contract
 from planner.report.contract import keys
 from planner.report.headline import plan_headline
 from planner.report.words import Names, status_words
 from planner.results import Comparison, Finding, Plan
-from planner.scenarios.compare import (
-    delta,
-    extension_outcomes,
-    matching_pools,
-    pool_summary,
-    scenario_plans,
-)
+
+if TYPE_CHECKING:
+    from planner.engine.reconcile import Reconciliation
 
 SCHEMA_VERSION = 1
 
@@ -375,6 +370,15 @@ def comparison_data(
     ``line_tables``, each plan's long tables as :class:`LineTable` (for the writers, which
     read no line of them but the JSON's). ``baseline``: the baseline's fields and tables where
     they are made already (see :func:`plan_data`)."""
+    # What-if only: forecast and report without scenarios load none of it.
+    from planner.scenarios.compare import (
+        delta,
+        extension_outcomes,
+        matching_pools,
+        pool_summary,
+        scenario_plans,
+    )
+
     baseline_summary = pool_summary(comparison.baseline)
     scenarios = []
     for scenario, plan in comparison.scenarios:

@@ -59,6 +59,8 @@ _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2010": 
 
 def clean_text(value: str) -> str:
     """Trim, turn non-breaking and other odd spaces into one plain space each."""
+    if value.isascii() and value.isprintable() and "  " not in value:  # most text: clean
+        return value.strip(" ")
     value = unicodedata.normalize("NFKC", value).replace("\ufeff", "").replace("\u200b", "")
     return _SPACES.sub(" ", value).strip()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError, printable
+from planner.errors import InputError
 from planner.model.changes import (
     AddEnvironment,
     AddLicenses,
@@ -36,6 +36,7 @@ from planner.model.limits import (
     cell_units,
     parse_toml,
     read_limited,
+    require_utf8,
     too_long_for_a_cell,
 )
 from planner.model.months import format_month, parse_month
@@ -387,22 +388,6 @@ def read_scenario_file(
 
 
 _PAIR = re.compile(r"^\s*([^=\s][^=]*?)\s*=\s*(\S+)\s*$")
-
-
-def require_utf8(value: str, what: str) -> None:
-    """Command-line text that is not valid UTF-8 (undecodable bytes) cannot be written out."""
-    if too_long_for_a_cell(value):
-        raise InputError(
-            f"{what} is {cell_units(value):,} characters long (as a cell counts them)",
-            expected=f"at most {LONGEST_TEXT:,} characters (what an Excel cell holds)",
-        )
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(
-            f"{what} {printable(value)} is not valid UTF-8 text",
-            expected="text in UTF-8 (retype or rename it)",
-        ) from None
 
 
 def _split_pair(flag: str, value: str, expected: str) -> tuple[str, str]:

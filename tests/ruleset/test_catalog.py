@@ -4,9 +4,13 @@ Microsoft's CSV with a diff; bad catalog and product files refused with row and 
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.errors import InputError
 from planner.ingest.products import read_product_csv
@@ -15,6 +19,7 @@ from planner.ruleset.catalog import (
     Catalog,
     CatalogEntry,
     bundled_catalog,
+    clean_text,
     dump_catalog,
     import_products,
     parse_catalog,
@@ -179,3 +184,19 @@ def test_every_rule_the_catalog_names_is_in_every_bundled_rule_set() -> None:
     for ruleset in bundled_rulesets():
         missing = sorted(r for r in bundled_catalog().rules() if ruleset.find_license(r) is None)
         assert not missing, f"{ruleset.id} lacks rules for {missing}"
+
+
+def _cleaned_the_long_way(value: str) -> str:
+    value = unicodedata.normalize("NFKC", value).replace("\ufeff", "").replace("\u200b", "")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+@settings(max_examples=300)
+@given(
+    st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1fAb_-.\u00a0\u2003\ufeff\u200b")))
+    | st.text()
+)
+def test_clean_text_takes_its_short_way_only_where_the_long_way_changes_nothing(
+    value: str,
+) -> None:
+    assert clean_text(value) == _cleaned_the_long_way(value)
