@@ -37,16 +37,27 @@ def _pool_use(plan: Plan, rows: pd.DataFrame, month: int) -> np.ndarray:
     return compute_consumption(rows, plan.ruleset, month + 1).by_pool[:, month]
 
 
+def _rows_named(inventory: pd.DataFrame, subjects: set[str]) -> dict[str, np.ndarray]:
+    """The positions of the inventory rows of each of ``subjects`` (names as written): one pass
+    over the inventory for all of a scenario's changes, not one per change."""
+    names = inventory["name"].to_numpy()
+    positions = np.flatnonzero(inventory["name"].isin(list(subjects)).to_numpy())
+    found: dict[str, list[int]] = {}
+    for position, name in zip(positions.tolist(), names[positions].tolist(), strict=True):
+        found.setdefault(name, []).append(position)
+    return {name: np.array(rows, dtype=np.int64) for name, rows in found.items()}
+
+
 def _before_and_after(
-    plan: Plan, subject: str, month: int, group: list[Change]
+    plan: Plan, named: np.ndarray, month: int, group: list[Change]
 ) -> tuple[np.ndarray, pd.DataFrame] | None:
-    """How much more each pool uses in ``month`` because of the changes of one environment, and
-    the rows those changes created; None when they create no row in that month."""
+    """How much more each pool uses in ``month`` because of the changes of one environment (its
+    inventory rows at positions ``named``), and the rows those changes created; None when they
+    create no row in that month."""
     inventory = plan.inputs.environments
-    named = (inventory["name"] == subject).to_numpy()
-    starts = inventory["start_month"].to_numpy()
-    ends = inventory["end_month"].to_numpy()
-    created = inventory[named & (starts == month) & (ends > month)]
+    starts = inventory["start_month"].to_numpy()[named]
+    ends = inventory["end_month"].to_numpy()[named]
+    created = inventory.iloc[named[(starts == month) & (ends > month)]]
     if created.empty:
         return None
     kinds = {c.kind for c in group}
@@ -55,7 +66,7 @@ def _before_and_after(
     else:
         # The rows the change ended, as if they went on: what the environment would use without
         # the change.
-        replaced = inventory[named & (starts < month) & (ends == month)].assign(end_month=NEVER)
+        replaced = inventory.iloc[named[(starts < month) & (ends == month)]].assign(end_month=NEVER)
         if replaced.empty:
             # A change in the environment's first month replaces its row outright; rebuild the
             # unlinked state from the type's default Power Platform state and the estimates.
@@ -103,9 +114,11 @@ def setup_insufficient_capacity(plan: Plan) -> Iterator[Finding]:
         if change.kind in SETUP_KINDS and 0 <= change.month < plan.months:
             groups.setdefault((change.subject, change.month), []).append(change)
 
+    rows_of = _rows_named(plan.inputs.environments, {subject for subject, _ in groups})
+    none = np.zeros(0, dtype=np.int64)
     for (subject, month), group in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
         kinds = {c.kind for c in group}
-        found = _before_and_after(plan, subject, month, group)
+        found = _before_and_after(plan, rows_of.get(subject, none), month, group)
         if found is None:
             continue
         added, created = found

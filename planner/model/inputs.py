@@ -282,8 +282,9 @@ def name_key(name: object) -> str:
     environment, a planned one taking an existing name): the same letters whatever their case
     or width (NFKC), their spacing, and invisible characters such as a zero-width space, which
     would make two names that look alike differ."""
-    text = unicodedata.normalize("NFKC", str(name))
-    if not text.isascii():
+    text = str(name)
+    if not text.isascii():  # ASCII is its own NFKC form, and holds no invisible character
+        text = unicodedata.normalize("NFKC", text)
         text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return " ".join(text.casefold().split())
 
