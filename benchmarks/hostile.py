@@ -100,6 +100,19 @@ def wide_workbook(folder: Path) -> Path:
     return path
 
 
+def nested_cell(folder: Path) -> Path:
+    """A workbook of 3 KB whose one cell nests 200,000 elements: refused before it is read."""
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is>' + "<x>" * 200_000 + "</x>" * 200_000 + "</is></c>"
+        "</row>"
+    )
+    path = folder / "nested-cell.xlsx"
+    path.write_bytes(_workbook(_sheet(rows)))
+    return path
+
+
 def million_columns(folder: Path) -> Path:
     path = folder / "million-columns.csv"
     header = ",".join(["name", "type", *(f"c{n}" for n in range(1_000_000))])
@@ -241,6 +254,16 @@ def linked_sandboxes(folder: Path) -> Path:
     )
 
 
+def new_sandboxes(folder: Path) -> Path:
+    """The 7 MB of the shortest rows, and a scenario of the most changes a scenario may hold
+    (200), each a new sandbox: each is checked for the capacity its setup needs."""
+    inventory = short_rows(folder)
+    change = '[[changes]]\nkind = "add_environment"\nname = "NEW-{n}"\ntype = "sandbox"\n\n'
+    text = 'name = "New sandboxes"\n\n' + "".join(change.format(n=n) for n in range(200))
+    (folder / "new-sandboxes.toml").write_text(text, encoding="utf-8")
+    return inventory
+
+
 def linked_pairs(folder: Path) -> Path:
     """An inventory of 7 MB of sandboxes each linked to its own production Dataverse
     environment."""
@@ -264,6 +287,9 @@ def cases(capplan: list[str]) -> list[Case]:
                 return [*capplan, "forecast", str(path), environments, *as_of]
             if option == "environments":
                 return [*capplan, "forecast", licenses, str(path), *as_of, "--months", "120"]
+            if option == "new sandboxes":
+                scenario = str(path.parent / "new-sandboxes.toml")
+                return [*capplan, "whatif", licenses, str(path), *as_of, "--scenario", scenario]
             return [*capplan, "whatif", licenses, environments, *as_of, "--scenario", str(path)]
 
         return command
@@ -271,6 +297,7 @@ def cases(capplan: list[str]) -> list[Case]:
     return [
         ("one cell at XFD1048576", far_cell, forecast_with("licenses"), file_bound),
         ("3,000-column workbook", wide_workbook, forecast_with("licenses"), file_bound),
+        ("200,000 elements nested in a cell", nested_cell, forecast_with("licenses"), file_bound),
         (
             "CSV of a million header columns",
             million_columns,
@@ -298,6 +325,12 @@ def cases(capplan: list[str]) -> list[Case]:
             "7 MB of linked add-on sandboxes",
             linked_sandboxes,
             forecast_with("environments"),
+            rows_bound,
+        ),
+        (
+            "200 new sandboxes, 7 MB inventory",
+            new_sandboxes,
+            forecast_with("new sandboxes"),
             rows_bound,
         ),
         (
