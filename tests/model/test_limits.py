@@ -52,6 +52,13 @@ def test_a_device_is_read_up_to_the_limit() -> None:
         read_limited("/dev/zero", 1024, "rules file", EXPECTED)
 
 
+def test_an_input_that_is_a_device_is_read_whole_once_up_to_the_limit() -> None:
+    data, pipe = read_up_to("/dev/zero", 4096)
+    assert (len(data), pipe) == (4096, False) and data == bytes(4096)
+    with pytest.raises(InputError, match="larger than the limit of 4,096 bytes"):
+        read_raw("/dev/zero", 4096)
+
+
 def test_a_dotted_key_of_too_many_parts_is_refused_with_its_line() -> None:
     deep = ".".join(["a"] * (MAX_TOML_KEY_PARTS + 1))
     with pytest.raises(tomllib.TOMLDecodeError, match=r"more than 32 dotted parts \(at line 2"):
