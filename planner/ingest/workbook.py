@@ -77,14 +77,24 @@ SHARED_STRINGS_BEYOND_CELLS = 1_000
 MAX_TEXT_RUNS = 1_000_000
 # Sheets of a workbook: each is opened and its first rows looked at, some 25 KB apiece.
 MAX_SHEETS = 1_000
-# Tags (opening, closing or empty) within one row of a sheet. The reader holds a row's elements
-# until the row ends, some hundreds of bytes each: 400,000 empty tags in one cell took 95 MB
-# from a file of 3 KB. Excel's widest row, 16,384 cells of inline text, has about 100,000.
-MAX_ROW_TAGS = 200_000
-# The start of a row element, with or without a namespace prefix: '<row' or '<x:row', then a
+# Tags (opening, closing or empty) within one record: a row of a sheet, or a string of the shared
+# strings table. The reader holds a record's elements until it ends, some hundreds of bytes
+# each: 400,000 empty tags in one cell took 95 MB from a file of 3 KB, and a million runs of
+# text in one shared string 533 MB from 30 KB. Excel's widest row, 16,384 cells of inline text,
+# has about 100,000.
+MAX_RECORD_TAGS = 200_000
+# The start of a record, with or without a namespace prefix: '<row' or '<x:row', '<si', then a
 # space, '>' or '/' (not '<rowBreaks' and the like).
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row[\s/>]")
-_ROW_TAG_LONGEST = 38
+_RECORD_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(row|si)[\s/>]")
+_RECORD_TAG_LONGEST = 38
+# What ends the records of a part: the end of the sheet data, or of the shared strings table.
+_RECORDS_END = (b"sheetData>", b"sst>")
+_RECORD_WORDS = {
+    b"row": f"a row holds more than {MAX_RECORD_TAGS:,} XML tags, far more than a row of "
+    f"{EXCEL_COLUMNS:,} cells needs",
+    b"si": f"a shared string holds more than {MAX_RECORD_TAGS:,} XML tags, far more than the "
+    "text of a cell needs",
+}
 
 
 def _damaged(raw: RawFile, detail: str) -> InputError:
@@ -184,68 +194,94 @@ def _too_large(raw: RawFile, size: int) -> InputError:
     )
 
 
-class _RowTags:
-    """The tags of the row being read, counted as a part is inflated, a stretch of
-    ``_ROW_STRETCH`` bytes at a time: rows that start and end within one stretch are no longer
-    than it, so only a row that spans stretches is counted, from its start to its end."""
+class _RecordTags:
+    """The tags of the record being read (see MAX_RECORD_TAGS), counted as a part is inflated,
+    a stretch of ``_RECORD_STRETCH`` bytes at a time: records that start and end within one
+    stretch are no longer than it, so only a record that spans stretches is counted, from its
+    start to its end."""
 
     def __init__(self, raw: RawFile, part: str) -> None:
         self.raw = raw
         self.part = part
-        self.count: int | None = None  # None before the first row and after the sheet data
+        self.count: int | None = None  # None before the first record and after the last
+        self.kind = b"row"
 
     def add(self, window: bytes, start: int) -> None:
         """The tags of ``window[start:]`` (the window begins with the end of the chunk before,
-        for a row tag cut in two)."""
-        for end in range(start + _ROW_STRETCH, len(window) + _ROW_STRETCH, _ROW_STRETCH):
+        for a record's tag cut in two)."""
+        for end in range(start + _RECORD_STRETCH, len(window) + _RECORD_STRETCH, _RECORD_STRETCH):
             self._add(window, start, min(end, len(window)))
             start = end
 
     def _add(self, window: bytes, start: int, end: int) -> None:
-        first = _first_row_start(window, start, end)
+        first = _first_record_start(window, start, end)
         if first is None:
-            if self.count is not None:  # the row goes on, or the sheet data ends here
-                close = window.find(b"sheetData>", max(0, start - len(b"sheetData>")), end)
+            if self.count is not None:  # the record goes on, or the records end here
+                close = _records_end(window, max(0, start - len(b"sheetData>")), end)
                 self._check(self.count + window.count(b"<", start, end if close < 0 else close))
                 if close >= 0:
                     self.count = None
             return
         if self.count is not None:
             self._check(self.count + window.count(b"<", start, first))
-        last = _last_row_start(window, first, end)
-        self.count = None if window.find(b"sheetData>", last, end) >= 0 else 0
+        last = _last_record_start(window, first, end)
+        found = _RECORD_TAG.match(window, last)
+        self.kind = found.group(1) if found else self.kind
+        self.count = None if _records_end(window, last, end) >= 0 else 0
         if self.count is not None:
             self._check(window.count(b"<", last, end))
 
     def _check(self, count: int) -> None:
         self.count = count
-        if count > MAX_ROW_TAGS:
+        if count > MAX_RECORD_TAGS:
             raise InputError(
-                f"part {self.part}: a row holds more than {MAX_ROW_TAGS:,} XML tags, far more "
-                f"than a row of {EXCEL_COLUMNS:,} cells needs",
+                f"part {self.part}: {_RECORD_WORDS[self.kind]}",
                 file=self.raw.name,
                 expected=_SAVE_AS,
             )
 
 
-# The stretch of a part within which rows are not counted one by one (see _RowTags): at most
-# a third as many tags as bytes, so far fewer than MAX_ROW_TAGS.
-_ROW_STRETCH = 64 * 1024
+# The stretch of a part within which records are not counted one by one (see _RecordTags): at
+# most a third as many tags as bytes, so far fewer than MAX_RECORD_TAGS.
+_RECORD_STRETCH = 64 * 1024
 
 
-def _first_row_start(window: bytes, start: int, end: int) -> int | None:
-    """Where the first row tag that ends after ``start`` begins, before ``end``."""
-    found = _ROW_TAG.search(window, max(0, start - _ROW_TAG_LONGEST), end + _ROW_TAG_LONGEST)
+def _records_end(window: bytes, start: int, end: int) -> int:
+    """Where the first end of the records is in ``window[start:end]``, or -1: the closing tag
+    of the sheet data or the shared strings table (see _RECORDS_END), with or without a
+    prefix; text that merely reads so (``sst>`` in a cell) is no end."""
+    ends = []
+    for marker in _RECORDS_END:
+        at = window.find(marker, start, end)
+        while at >= 0:
+            # '</' and at most a prefix before the name: a short look back, whatever the text.
+            opening = window.rfind(b"<", max(0, at - _RECORD_TAG_LONGEST), at)
+            if (
+                opening >= 0
+                and window.startswith(b"</", opening)
+                and b">" not in window[opening:at]
+            ):
+                ends.append(at)
+                break
+            at = window.find(marker, at + 1, end)
+    return min(ends, default=-1)
+
+
+def _first_record_start(window: bytes, start: int, end: int) -> int | None:
+    """Where the first record tag that ends after ``start`` begins, before ``end``."""
+    found = _RECORD_TAG.search(
+        window, max(0, start - _RECORD_TAG_LONGEST), end + _RECORD_TAG_LONGEST
+    )
     while found is not None and found.end() <= start:
-        found = _ROW_TAG.search(window, found.start() + 1, end + _ROW_TAG_LONGEST)
+        found = _RECORD_TAG.search(window, found.start() + 1, end + _RECORD_TAG_LONGEST)
     return None if found is None or found.start() >= end else found.start()
 
 
-def _last_row_start(window: bytes, first: int, end: int) -> int:
-    """Where the last row tag beginning before ``end`` begins (``first``: one begins there):
+def _last_record_start(window: bytes, first: int, end: int) -> int:
+    """Where the last record tag beginning before ``end`` begins (``first``: one begins there):
     the tags before ``end`` looked at from the last, fewer than the limit counts."""
     opening = window.rfind(b"<", first, end)
-    while opening > first and not _ROW_TAG.match(window, opening):
+    while opening > first and not _RECORD_TAG.match(window, opening):
         opening = window.rfind(b"<", first, opening)
     return max(opening, first)
 
@@ -258,12 +294,12 @@ def _stream_member(
     counts: Counter[bytes],
 ) -> int:
     """Inflate one part in chunks, counting real bytes (the declared sizes may lie), the
-    elements of ``_COUNTED`` into ``counts``, and the tags of each row (see ``_RowTags``)."""
+    elements of ``_COUNTED`` into ``counts``, and the tags of each record (see ``_RecordTags``)."""
     tail = b""
     read = 0
     seen = b""  # the end of the part's text so far (UTF-8), for tags across chunks
     decoder: Any = None
-    rows = _RowTags(raw, info.filename)
+    records = _RecordTags(raw, info.filename)
     try:
         with archive.open(info) as part:
             while chunk := part.read(_CHUNK):
@@ -279,7 +315,7 @@ def _stream_member(
                 for pattern in _COUNTED:
                     counts.update(pattern.findall(window))
                     counts.subtract(pattern.findall(seen))  # counted with the chunk before
-                rows.add(window, len(seen))
+                records.add(window, len(seen))
                 seen = window[-_COUNTED_OVERLAP:]
                 # Every part, whatever its name: openpyxl finds parts through the package's
                 # relationships, so shared strings may well live in "xl/strings.dat".

@@ -639,6 +639,14 @@ def bad_files() -> dict[str, bytes]:
         b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
     )
     out["shared-strings-unused.xlsx"] = zip_parts(strings_parts)
+    # One shared string of 250,000 runs of text, used by a cell: the reader would hold them all.
+    one_string = dict(strings_parts)
+    one_string["xl/sharedStrings.xml"] = utf8(
+        f'<sst xmlns="{main}"><si><t>sku</t></si><si><t>quantity</t></si><si>'
+        + "<r><t>a</t></r>" * 250_000
+        + "</si></sst>"
+    )
+    out["shared-string-of-many-runs.xlsx"] = zip_parts(one_string)
     runs = "<r><t>a</t></r>" * 10_001
     rows = "".join(
         f'<row r="{row}"><c r="A{row}" t="inlineStr"><is>{runs}</is></c></row>'

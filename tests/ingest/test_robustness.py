@@ -316,10 +316,41 @@ def test_long_rows_each_under_the_limit_pass_whatever_the_chunks(prefix: str) ->
 @pytest.mark.parametrize("prefix", ["", "x:"])
 def test_one_row_over_the_limit_is_refused_wherever_it_is(prefix: str) -> None:
     declared = f'xmlns:x="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
-    rows = _row(1, 1_000, prefix) + _row(2, workbook.MAX_ROW_TAGS + 10, prefix) + _row(3, 8, prefix)
+    rows = (
+        _row(1, 1_000, prefix) + _row(2, workbook.MAX_RECORD_TAGS + 10, prefix) + _row(3, 8, prefix)
+    )
     with pytest.raises(InputError) as raised:
         _guarded(
             f"<{prefix}worksheet {declared}><{prefix}sheetData>{rows}</{prefix}sheetData>"
             f"</{prefix}worksheet>"
         )
     assert "a row holds more than 200,000 XML tags" in raised.value.message
+
+
+def _guarded_strings(strings: str, sheet: str = "") -> None:
+    table = f'<sst xmlns="{MAIN}">{strings}</sst>'.encode()
+    parts = {"xl/sharedStrings.xml": table}
+    if sheet:
+        parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    workbook.guard_archive(RawFile("strings.xlsx", rezip(INVENTORY_XLSX, parts)))
+
+
+def test_many_short_shared_strings_pass() -> None:
+    # 150,000 strings of 5 tags each, used by as many cells: far more tags than one record may
+    # hold, in records each well under it.
+    rows = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c t="s"><v>{r * 10 + c}</v></c>' for c in range(10))
+        + "</row>"
+        for r in range(15_000)
+    )
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'
+    _guarded_strings("".join(f"<si><t>name {n}</t></si>" for n in range(150_000)), sheet)
+
+
+def test_one_shared_string_of_too_many_tags_is_refused_even_after_text_like_an_end() -> None:
+    # 'sst>' and 'sheetData>' in text end nothing: only closing tags do.
+    runs = "<r><t>a</t></r>" * (workbook.MAX_RECORD_TAGS // 4 + 10)
+    with pytest.raises(InputError) as raised:
+        _guarded_strings(f"<si><t>ok</t></si><si><t>sst> and sheetData></t>{runs}</si>")
+    assert "a shared string holds more than 200,000 XML tags" in raised.value.message
