@@ -113,6 +113,37 @@ def nested_cell(folder: Path) -> Path:
     return path
 
 
+def string_of_runs(folder: Path) -> Path:
+    """A workbook of 30 KB whose one shared string holds a million runs of text: refused
+    before the strings are read."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>5</v></c></row>'
+    )
+    strings = (
+        f'<sst xmlns="{main}"><si><t>sku</t></si><si><t>quantity</t></si><si>'
+        + "<r><t>a</t></r>" * 1_000_000
+        + "</si></sst>"
+    )
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(io.BytesIO(_workbook(_sheet(rows)))) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/sharedStrings.xml"] = strings.encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId2" Type="{relations}/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'.encode(),
+    )
+    path = folder / "string-of-runs.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
 def million_columns(folder: Path) -> Path:
     path = folder / "million-columns.csv"
     header = ",".join(["name", "type", *(f"c{n}" for n in range(1_000_000))])
@@ -298,6 +329,12 @@ def cases(capplan: list[str]) -> list[Case]:
         ("one cell at XFD1048576", far_cell, forecast_with("licenses"), file_bound),
         ("3,000-column workbook", wide_workbook, forecast_with("licenses"), file_bound),
         ("200,000 elements nested in a cell", nested_cell, forecast_with("licenses"), file_bound),
+        (
+            "a shared string of a million runs",
+            string_of_runs,
+            forecast_with("licenses"),
+            file_bound,
+        ),
         (
             "CSV of a million header columns",
             million_columns,
