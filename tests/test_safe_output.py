@@ -28,6 +28,7 @@ from click.testing import CliRunner, Result
 from planner.cli.main import cli
 from planner.cli.output import atomic_write_text, write_all
 from planner.errors import FORMULA_TRIGGERS as FORMULA_PREFIXES
+from planner.errors import InputError
 from planner.report.xlsx_writer import safe_cell_text
 from planner.verify.inventory import neutralise_formula
 
@@ -677,3 +678,34 @@ def test_a_full_device_among_the_outputs_leaves_the_files_untouched(
     assert result.exit_code == 2, result.stderr
     assert "/dev/full: cannot write the output: no space left on device" in result.stderr
     assert unchanged(earlier)
+
+
+def test_write_all_refuses_a_pipe_nothing_reads_rather_than_waiting(tmp_path: Path) -> None:
+    # Every command refuses such a pipe before it starts; the writer itself must not wait for a
+    # reader either (a caller that did not check, or a reader gone meanwhile).
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    kept = earlier_outputs(tmp_path, "kept.txt")
+    outcome: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            write_all(
+                [
+                    (tmp_path / "kept.txt", lambda path: path.write_text("new", encoding="utf-8")),
+                    (pipe, lambda path: path.write_text("plan", encoding="utf-8")),
+                ]
+            )
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(30)
+    assert not writer.is_alive(), "write_all waited for a reader"
+    (error,) = outcome
+    assert isinstance(error, InputError) and "a pipe that nothing reads from" in error.message
+    assert unchanged(kept) and leftovers(tmp_path) == []

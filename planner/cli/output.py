@@ -291,6 +291,24 @@ def _sealed(write: Writer, target: _Target, mask: int) -> Writer:
     return sealed
 
 
+def _open_special(target: _Target) -> BinaryIO:
+    """A device or a named pipe opened to write through. A pipe that nothing reads from is
+    refused: opening it would wait for a reader for ever. (The commands refuse one before they
+    start; this holds for every writer, whenever the reader went.)"""
+    try:
+        descriptor = os.open(target.final, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno != errno.ENXIO:  # ENXIO: a pipe no process has open for reading
+            raise
+        raise InputError(
+            "the output is a pipe that nothing reads from",
+            file=target.given,
+            expected="a file, or a pipe another program is reading",
+        ) from None
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "wb")
+
+
 def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Path]) -> None:
     """Write the special targets (a device, a pipe: written through, so they cannot be staged),
     then record the moves of the staged files (each flushed already) and make them: a special
@@ -298,7 +316,7 @@ def _commit(resolved: list[_Target], staged: list[Path], stagings: dict[Path, Pa
     for target, path in zip(resolved, staged, strict=True):
         if target.special:
             try:
-                with path.open("rb") as source, target.final.open("wb") as sink:
+                with path.open("rb") as source, _open_special(target) as sink:
                     shutil.copyfileobj(source, sink)
             except OSError as error:  # named, so that the message says which output failed
                 raise OSError(error.errno, error.strerror, str(target.final)) from None
