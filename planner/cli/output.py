@@ -212,13 +212,7 @@ def scratch_folder() -> Iterator[Path]:
     """A private folder for a run's temporary files (the parts of a large JSON written to
     standard output), in the system's temporary folder; removed at the end, and by a later run
     where this one was killed (see :func:`clean_leftovers`)."""
-    folder = Path(tempfile.gettempdir())
-    clean_leftovers(folder)
-    staging = Path(
-        tempfile.mkdtemp(
-            prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=STAGING_SUFFIX, dir=folder
-        )
-    )
+    staging = _make_staging(Path(tempfile.gettempdir()))  # OSError as raised: see stream_json
     try:
         yield staging
     finally:
@@ -264,15 +258,20 @@ def _write_error(error: OSError, which: str) -> InputError:
     )
 
 
-def _new_staging(folder: Path, given: str) -> Path:
+def _make_staging(folder: Path) -> Path:
     """A fresh hidden staging folder in ``folder``, after cleaning up after killed runs."""
     clean_leftovers(folder)
-    try:
-        return Path(
-            tempfile.mkdtemp(
-                prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=STAGING_SUFFIX, dir=folder
-            )
+    return Path(
+        tempfile.mkdtemp(
+            prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=STAGING_SUFFIX, dir=folder
         )
+    )
+
+
+def _new_staging(folder: Path, given: str) -> Path:
+    """:func:`_make_staging` for the outputs, a failure the output's error (``given``)."""
+    try:
+        return _make_staging(folder)
     except OSError as error:
         raise _write_error(error, given) from None
 
