@@ -990,11 +990,8 @@ def init(directory: str, force: bool) -> None:
       capplan whatif my-tenant/licenses.csv my-tenant/environments.csv \\
           --scenario my-tenant/scenario.toml
     """
-    from planner.cli.starter import STARTER_FILES, write_starter_files
+    from planner.cli.starter import write_starter_files
 
-    if force:  # a starter file that is a pipe is written through; it needs a reader
-        for name in STARTER_FILES:
-            check_pipe_is_read(str(Path(directory) / name), "init")
     for path in write_starter_files(directory, force=force):
         click.echo(f"wrote {path}")
 
