@@ -16,7 +16,7 @@ import pandas as pd
 
 from planner.checks.integration import purchase_text
 from planner.checks.registry import check
-from planner.checks.timeline import LINK_KINDS, dataverse_pool, pool_title
+from planner.checks.timeline import LINK_KINDS, among, dataverse_pool, pool_title
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
 from planner.model.changes import AddEnvironment, Change, LinkExistingDataverse
@@ -41,7 +41,7 @@ def _rows_named(inventory: pd.DataFrame, subjects: set[str]) -> dict[str, np.nda
     """The positions of the inventory rows of each of ``subjects`` (names as written): one pass
     over the inventory for all of a scenario's changes, not one per change."""
     names = inventory["name"].to_numpy()
-    positions = np.flatnonzero(inventory["name"].isin(list(subjects)).to_numpy())
+    positions = np.flatnonzero(among(names, subjects))
     found: dict[str, list[int]] = {}
     for position, name in zip(positions.tolist(), names[positions].tolist(), strict=True):
         found.setdefault(name, []).append(position)
