@@ -694,16 +694,14 @@ def stream_json(data: ReportData, stream: BinaryIO, scratch: Scratch = _temporar
     document = _document(data)
     long_tables = _long_tables(document) if can_fork() else []
     if long_tables:
-        try:
-            folder = scratch()
-            path = folder.__enter__()
-        except OSError:
-            long_tables = []
-        else:
-            with contextlib.ExitStack() as stack:
-                stack.push(folder)
-                _write_into(document, stream, path / "output.json", long_tables)
-            return
+        with contextlib.ExitStack() as stack:
+            try:
+                folder = stack.enter_context(scratch())
+            except OSError:
+                pass  # no folder for the parts: this process writes the whole document
+            else:
+                _write_into(document, stream, folder / "output.json", long_tables)
+                return
     _write_into(document, stream, None, [])
 
 
