@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 from planner.cli.ending import remove_later, removes_later
 from planner.errors import InputError
+from planner.model.limits import process_alive
 from planner.report.parallel import Beside, can_fork
 
 STAGING_PREFIX = ".capplan-staging-"
@@ -394,7 +395,7 @@ def clean_leftovers(folder: Path) -> None:
         pid_text = staging.name[len(STAGING_PREFIX) :].partition("-")[0]
         if not staging.is_dir() or not pid_text.isdigit():
             continue
-        if int(pid_text) != os.getpid() and _alive(int(pid_text)):
+        if int(pid_text) != os.getpid() and process_alive(int(pid_text)):
             continue
         journal = staging / JOURNAL
         try:
@@ -408,16 +409,6 @@ def clean_leftovers(folder: Path) -> None:
             with contextlib.suppress(OSError):
                 _finish(staging, [(str(name), str(final)) for name, final in pairs])
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists, owned by someone else
-    return True
 
 
 def _fsync(path: Path) -> None:

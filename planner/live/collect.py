@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -47,6 +48,7 @@ from planner.live.http import (
     is_loopback_host,
 )
 from planner.live.signin import quiet_azure_logging, sign_in_failure
+from planner.model.limits import process_alive
 
 BAP_SCOPE = "https://service.powerapps.com/.default"
 LIVE_EXTRA = "capplan[live]"
@@ -328,6 +330,24 @@ def _fetch(
         ) from None
 
 
+# A snapshot being written: '.<date>.<process number>-<random>.partial' in the --out folder.
+PARTIAL_SUFFIX = ".partial"
+_PARTIAL = re.compile(r"\.\d{4}-\d{2}-\d{2}\.(\d+)-[^/]*" + re.escape(PARTIAL_SUFFIX))
+
+
+def _clear_partials(out: Path) -> None:
+    """Remove the snapshot folders that runs killed while writing them left in ``out`` (their
+    process is gone); those of runs still at work are left alone."""
+    try:
+        leftovers = [p for p in out.iterdir() if _PARTIAL.fullmatch(p.name) and p.is_dir()]
+    except OSError:
+        return
+    for leftover in leftovers:
+        found = _PARTIAL.fullmatch(leftover.name)
+        if found and int(found.group(1)) != os.getpid() and not process_alive(int(found.group(1))):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def _write(
     out: Path,
     target: Path,
@@ -337,7 +357,10 @@ def _write(
     scrub: Callable[[str], str] = lambda text: text,
 ) -> Collected:
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=out))
+    _clear_partials(out)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=PARTIAL_SUFFIX, dir=out)
+    )
     try:
         entries = []
         for endpoint, answer in answers:

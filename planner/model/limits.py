@@ -108,6 +108,18 @@ def read_up_to(path: str | Path, limit: int) -> tuple[bytes, bool]:
         return first + handle.read(limit - len(first)), pipe
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process of this number exists (one of another user's counts): a run's own
+    temporary folders carry its number, so that a later run can clear those of a killed one."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, owned by someone else
+    return True
+
+
 class PipeTooSlow(OSError):
     """A named pipe still open, its writer not done, after PIPE_READ_SECONDS."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -541,3 +542,19 @@ def test_device_code_and_a_token_variable_are_one_too_many(tmp_path: Path) -> No
     )
     assert result.exit_code == 2
     assert "--device-code and --token-env" in result.stderr
+
+
+def test_a_killed_runs_partial_snapshot_is_cleared_and_a_live_runs_kept(tmp_path: Path) -> None:
+    out = tmp_path / "snapshots"
+    killed = out / f".2026-11-30.{2**22 + 77}-ab12cd{collect.PARTIAL_SUFFIX}"  # no such process
+    alive = (
+        out / f".2026-11-30.{os.getppid()}-ef34gh{collect.PARTIAL_SUFFIX}"
+    )  # a process that exists
+    for folder in (killed, alive):
+        folder.mkdir(parents=True)
+        (folder / "subscribedSkus.json").write_text("{}", encoding="utf-8")
+    with microsoft(Behaviour()) as server:
+        result = run_collect(server.url, out)
+    assert result.exit_code == 0, result.stderr
+    assert not killed.exists() and alive.exists()
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] != []
