@@ -339,13 +339,14 @@ def _clear_partials(out: Path) -> None:
     """Remove the snapshot folders that runs killed while writing them left in ``out`` (their
     process is gone); those of runs still at work are left alone."""
     try:
-        leftovers = [p for p in out.iterdir() if _PARTIAL.fullmatch(p.name) and p.is_dir()]
+        entries = list(out.iterdir())
     except OSError:
         return
-    for leftover in leftovers:
-        found = _PARTIAL.fullmatch(leftover.name)
-        if found and int(found.group(1)) != os.getpid() and not process_alive(int(found.group(1))):
-            shutil.rmtree(leftover, ignore_errors=True)
+    for entry in entries:
+        found = _PARTIAL.fullmatch(entry.name)
+        pid = int(found.group(1)) if found else os.getpid()
+        if pid != os.getpid() and not process_alive(pid) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _write(
