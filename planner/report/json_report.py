@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -163,10 +164,13 @@ _PANDAS = _Style(",", ":", pandas=True)
 
 @dataclass
 class _Coded:
-    """A column of records as text: ``texts[codes[i]]`` is row i's cell."""
+    """A column of records as text: ``texts[codes[i]]`` is row i's cell. ``bare``: the texts
+    are strings the encoder writes as they are between quotes (see :func:`_bare`), the quotes
+    left to the pieces either side of them."""
 
     codes: np.ndarray
     texts: list[str]
+    bare: bool = False
 
 
 def _text(value: str, style: _Style) -> str:
@@ -213,6 +217,59 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
     return cells
 
 
+# Text columns of at least this many distinct values are checked for text to escape all at once,
+# and written as they are where there is none (see _bare): at 50,000 environments the findings'
+# 30,000 messages (13 MB) took 23 ms to encode one by one.
+BARE_FROM = 256
+
+
+def _bare(texts: list[str], style: _Style) -> bool:
+    """Whether each of the strings is written by the encoder as itself between quotes: none holds
+    a backslash, a quote or a control character below U+0020 (the only characters it escapes),
+    nor, in pandas' style, "/".
+
+    Looked at a thousand strings at a time, joined by quotes, in UTF-8 (where no other character
+    has a byte below 0x20): a quote inside one of them makes one quote too many. The findings'
+    13 MB of messages at 50,000 environments take 3 ms, where encoding each took 24 ms (and
+    looking at all of them at once 16 ms: fresh memory for each copy)."""
+    for first in range(0, len(texts), 1_000):
+        run = texts[first : first + 1_000]
+        joined = '"'.join(run)
+        if "\\" in joined or (style.pandas and "/" in joined):
+            return False
+        try:
+            octets = np.frombuffer(joined.encode(), dtype=np.uint8)
+        except UnicodeEncodeError:  # a lone surrogate: left to the encoder
+            return False
+        if octets.min(initial=0xFF) < 0x20 or np.count_nonzero(octets == 0x22) != len(run) - 1:
+            return False
+    return True
+
+
+def _bare_coded(codes: np.ndarray, texts: list[str], style: _Style) -> _Coded | None:
+    """``texts`` as bare text (see :class:`_Coded`) where there are many, none needs escaping and
+    every row has one (a missing value, code -1, is written null)."""
+    if len(texts) >= BARE_FROM and (not len(codes) or codes.min() >= 0) and _bare(texts, style):
+        return _Coded(codes, texts, bare=True)
+    return None
+
+
+def _record_column(values: list[Any], digits: int) -> _Coded | None:
+    """One key's values of many records as a column (see :func:`_cells`): as they are where they
+    are many different strings with nothing to escape (strings of few values are encoded a
+    value at a time, and their pieces joined with the next columns')."""
+    if (
+        len(values) >= BARE_FROM
+        and set(map(type, values)) == {str}
+        and len(set(values)) > len(values) // _ROWS_PER_COMBINATION
+    ):
+        coded = _bare_coded(np.arange(len(values)), values, _PYTHON)
+        if coded is not None:
+            return coded
+    cells = _cells(values, digits)
+    return None if cells is None else _as_coded(cells)
+
+
 def _column_codes(
     values: pd.Series, digits: int, style: _Style = _PYTHON, given: TextCodes | None = None
 ) -> _Coded | None:
@@ -242,8 +299,11 @@ def _column_codes(
         except TypeError:
             return None
         text_values = found.tolist()
-        if not all(type(value) is str for value in text_values):
+        if set(map(type, text_values)) - {str}:
             return None
+        bare = _bare_coded(codes, text_values, style)
+        if bare is not None:
+            return bare
         texts = [_text(value, style) for value in text_values]
     elif isinstance(dtype, np.dtype) and dtype.kind in "biu":  # numpy's: no missing value
         codes, distinct = pd.factorize(values.to_numpy())
@@ -274,8 +334,13 @@ def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
         except TypeError:  # a value without a hash: not text
             return None
         codes = value_codes[codes]
+    value_list = values.tolist()
+    if set(map(type, value_list)) == {str}:
+        bare = _bare_coded(codes, value_list, style)
+        if bare is not None:
+            return bare
     texts = []
-    for value in values.tolist():
+    for value in value_list:
         if type(value) is str:
             texts.append(_text(value, style))
         elif value is None or (type(value) is float and math.isnan(value)):
@@ -319,10 +384,10 @@ def _flat_columns(
         return False
     coded = []
     for key in keys:
-        cells = _cells([record[key] for record in records], _digits(str(key)))
-        if cells is None:
+        column = _record_column(list(map(itemgetter(key), records)), _digits(str(key)))
+        if column is None:
             return False
-        coded.append(_as_coded(cells))
+        coded.append(column)
     _write_coded(keys, coded, _PYTHON, pad, end, write)
     return True
 
@@ -354,11 +419,13 @@ def _write_coded(
     rows = len(columns[0].codes)
     same = np.zeros(rows, dtype=np.intp)
     pieces_of: list[_Coded] = []
+    quote = ""  # a bare column's closing quote, owed to the piece after it
     for index, (key, column) in enumerate(zip(keys, columns, strict=True)):
-        head = ("{" if index == 0 else style.item) + _text(key, style) + style.colon
-        _add_piece(pieces_of, _Coded(same, [head]), rows)
+        head = quote + ("{" if index == 0 else style.item) + _text(key, style) + style.colon
+        quote = '"' if column.bare else ""
+        _add_piece(pieces_of, _Coded(same, [head + quote]), rows)
         _add_piece(pieces_of, column, rows)
-    _add_piece(pieces_of, _Coded(same, ["}"]), rows)
+    _add_piece(pieces_of, _Coded(same, [quote + "}"]), rows)
     laid = _Laid(
         [np.array(piece.texts, dtype=object) for piece in pieces_of],
         [piece.codes for piece in pieces_of],
@@ -435,10 +502,9 @@ def _write_cells(table: LineTable, pad: str, end: str, write: Callable[[str], An
     for key in table.keys:
         column = _column_codes(frame[key], _digits(key), _PYTHON, table.codes.get(key))
         if column is None:
-            cells = _cells(table.column(key), _digits(key))
-            if cells is None:
+            column = _record_column(table.column(key), _digits(key))
+            if column is None:
                 return None
-            column = _as_coded(cells)
         coded.append(column)
     return _write_coded(table.keys, coded, _PYTHON, pad, end, write)
 

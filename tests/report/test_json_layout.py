@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,17 @@ from planner.report import json_report
 from planner.report.data import LineTable, comparison_data, report_data
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare
+
+
+@pytest.fixture(
+    autouse=True, scope="module", params=[0, json_report.BARE_FROM], ids=["bare", "few"]
+)
+def _bare_from(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test twice: once with text of any length written bare where it can be, once as the
+    writer does (bare only from BARE_FROM values)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(json_report, "BARE_FROM", request.param)
+        yield
 
 
 def _by_records(records: list[dict[str, Any]]) -> str:
@@ -214,7 +226,10 @@ def test_a_license_only_scenario_shares_the_baselines_consumption_lines() -> Non
 def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
     """A column's coded text, a cell per row."""
     coded = json_report._column_codes(values, digits)
-    return None if coded is None else [coded.texts[code] for code in coded.codes]
+    if coded is None:
+        return None
+    quote = '"' if coded.bare else ""
+    return [quote + coded.texts[code] + quote for code in coded.codes]
 
 
 _FLOATS = st.one_of(
@@ -365,3 +380,28 @@ _NEAR = "\x7f\x80\x9b\x9f\xa0\xe9\u0600\u061c\u200e\u200f\u2013\u2028\u202e\u203
 @given(st.text(alphabet=st.sampled_from([*_NEAR, "a", "\n", '"', "é", "\u4e2d", "\U0001f600"])))
 def test_the_utf8_escapes_are_the_texts(text: str) -> None:
     assert json_safe_utf8(text) == json_safe(text).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("CONTOSO-PROD is over by 1,024.00 GB: buy 2 x CDS_DB_CAPACITY.", True),
+        ("Zürich \u4e2d \U0001f600 \u2028 \x7f \x9b", True),  # the encoder leaves them as they are
+        ('a "quoted" name', False),
+        ("a back\\slash", False),
+        ("a line\nbreak", False),
+        ("a tab\t", False),
+        ("\x1f", False),
+        ("a lone \ud800 surrogate", False),
+    ],
+)
+def test_bare_text_is_text_the_encoder_writes_as_it_is(text: str, bare: bool) -> None:
+    many = [f"{n} {text}" for n in range(2_500)]  # over two runs of a thousand
+    assert json_report._bare(many, json_report._PYTHON) is bare
+    if bare:
+        assert all(json_report._string(value) == f'"{value}"' for value in many)
+    one_bad = [f"{n} plain" for n in range(2_500)]
+    one_bad[1_700] = text
+    assert json_report._bare(one_bad, json_report._PYTHON) is bare
+    assert json_report._bare(["a/b"] * 300, json_report._PANDAS) is False  # pandas escapes "/"
+    assert json_report._bare(["a/b"] * 300, json_report._PYTHON) is True
