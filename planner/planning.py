@@ -118,6 +118,39 @@ def build_plan(
     """Run the engine and the checks. ``changes`` are the planned changes already applied to
     ``inputs`` (by planner.scenarios.apply); the plan keeps them for the checks. ``reuse``: see
     :func:`run_engine`."""
+    plan = engine_plan(
+        inputs,
+        ruleset,
+        as_of,
+        months,
+        changes,
+        buffer_pct=buffer_pct,
+        buy_at=buy_at,
+        tolerance_gb=tolerance_gb,
+        reuse=reuse,
+    )
+    return check_plan(plan, reuse)
+
+
+def check_plan(plan: Plan, reuse: Plan | None = None) -> Plan:
+    """The plan with its findings: every check run over it (``reuse``: see :func:`run_checks`).
+    Nothing else of the plan changes: a writer may begin with the plan the engine made."""
+    return replace(plan, findings=run_checks(plan, reuse))
+
+
+def engine_plan(
+    inputs: Inputs,
+    ruleset: RuleSet,
+    as_of: str,
+    months: int,
+    changes: Sequence[Change] = (),
+    *,
+    buffer_pct: float = 0.0,
+    buy_at: str = "first-shortfall",
+    tolerance_gb: float = DEFAULT_TOLERANCE_GB,
+    reuse: Plan | None = None,
+) -> Plan:
+    """:func:`build_plan` before the checks: the plan the engine makes, without findings."""
     labels = month_labels(as_of, months)
     ruleset, entitlement, consumption, forecast = run_engine(
         inputs, ruleset, as_of, months, reuse=reuse
@@ -173,7 +206,7 @@ def build_plan(
             tolerance_gb,
         ),
     )
-    return replace(result, findings=run_checks(result, reuse))
+    return result
 
 
 def with_lifecycle_assumption(assumptions: pd.DataFrame, lifecycle: Lifecycle) -> pd.DataFrame:

@@ -284,11 +284,14 @@ def purchase_options(options: dict[str, Any]) -> dict[str, Any]:
     return {"buffer_pct": options["buffer_pct"], "buy_at": options["buy_at"]}
 
 
-def load_plan(options: dict[str, Any]) -> Any:
-    from planner.planning import build_plan
+def load_plan(options: dict[str, Any], *, checked: bool = True) -> Any:
+    """The plan of the command's inputs; ``checked=False``: before the checks run (see
+    planner.planning.engine_plan)."""
+    from planner.planning import build_plan, engine_plan
 
     inputs, ruleset, as_of = load_inputs_and_rules(options)
-    return build_plan(inputs, ruleset, as_of, options["months"], **purchase_options(options))
+    make = build_plan if checked else engine_plan
+    return make(inputs, ruleset, as_of, options["months"], **purchase_options(options))
 
 
 def input_paths(options: dict[str, Any]) -> list[str]:
@@ -555,21 +558,36 @@ def forecast(options: dict[str, Any]) -> None:
     """
     from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import write_json
     from planner.report.text import render_markdown, render_table
 
     if options["output"]:
         check_outputs(options, {"--output": options["output"]})
-    plan = load_plan(options)
-    data = report_data(plan)
-    keep_until_exit(plan, data)  # left to the system when the process ends: see ending.py
     output_format = options["output_format"]
     if output_format == "json" and options["output"]:
         # Into the file as it is made: a large tenant's JSON is never held as one text. Its
-        # long tables are written by a child process beside the rest.
-        atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
-        finish([plan], options["fail_on"])
+        # long tables are the engine's: a child process writes them beside the rest, begun
+        # while this process runs the checks.
+        from planner.planning import check_plan
+        from planner.report.json_report import begin_json
+
+        checked: list[Any] = []
+
+        def write(path: Path) -> None:
+            plan = load_plan(options, checked=False)
+            early = report_data(plan)
+            with begin_json(early, path) as finish_json:
+                plan = check_plan(plan)
+                data = report_data(plan, before_checks=early)
+                keep_until_exit(plan, data, early)  # left to the system: see ending.py
+                finish_json(data)
+            checked.append(plan)
+
+        atomic_write(options["output"], write)
+        finish(checked, options["fail_on"])
         return
+    plan = load_plan(options)
+    data = report_data(plan)
+    keep_until_exit(plan, data)  # left to the system when the process ends: see ending.py
     if output_format == "json":
         print_json(data)
         finish([plan], options["fail_on"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from operator import attrgetter
@@ -541,9 +541,22 @@ def check_baseline(plan: Plan, comparison: Comparison) -> None:
         )
 
 
-def report_data(plan: Plan | None = None, comparison: Comparison | None = None) -> ReportData:
+def report_data(
+    plan: Plan | None = None,
+    comparison: Comparison | None = None,
+    *,
+    before_checks: ReportData | None = None,
+) -> ReportData:
     """The renderers' input for ``plan``, or for a ``comparison`` and its baseline (``plan``
-    may then be left out; given, it must be the comparison's baseline)."""
+    may then be left out; given, it must be the comparison's baseline).
+
+    ``before_checks``: the report data of the same plan before its checks ran (the plan
+    planner.planning.engine_plan made, of which ``plan`` is planner.planning.check_plan's
+    result). Only the plan's fields depend on the findings: its tables are taken from there."""
+    if before_checks is not None:
+        if plan is None or comparison is not None or before_checks.comparison is not None:
+            raise ValueError("before_checks is for the report data of one plan")
+        return replace(before_checks, fields=plan_fields(plan))
     if comparison is not None:
         if plan is None:
             plan = comparison.baseline

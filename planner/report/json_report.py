@@ -741,6 +741,70 @@ def write_document(document: dict[str, Any], path: str | Path, *, beside: bool =
         _write_into(document, handle, Path(path), long_tables)
 
 
+class _HeadWritten(Exception):
+    """A begun document's layout has reached its first long table (see _Beside.begin)."""
+
+
+class _HeadDiffers(Exception):
+    """The head of a document that follows on is not the text begun (see _Beside.follow_on)."""
+
+
+def _table_shape(table: Any, depth: int, key: str) -> tuple[Any, ...]:
+    frame = table if isinstance(table, pd.DataFrame) else table.frame
+    keys = table.keys if isinstance(table, LineTable) else tuple(frame.columns)
+    return (type(table), depth, key, keys, len(frame))
+
+
+@contextlib.contextmanager
+def begin_json(data: ReportData, path: str | Path) -> Iterator[Callable[[ReportData], None]]:
+    """:func:`write_json` with ``beside``, begun before the plan's checks run: a large plan's
+    long tables (its consumption lines) are the engine's alone, so the child writes them while
+    this process runs the checks, rather than after.
+
+    ``data``: the report data of the plan the engine made (planner.planning.engine_plan). The
+    text up to the first long table is written into ``path`` and the child started; the context
+    gives the function that finishes the file with the report data of the same plan once
+    checked (report_data with ``before_checks``). Its head must be the same text and its long
+    tables the same: where they are not (a field before the tables that depended on the
+    findings), the child is stopped and the file written again from the start. Where there is
+    no long table, or no fork, nothing is begun: the function writes the whole file. Leaving
+    the context with an error stops the child."""
+    target = Path(path)
+    document = _document(data)
+    long_tables = _long_tables(document) if can_fork() else []
+    if not long_tables:
+        yield partial(write_json, path=target, beside=True)
+        return
+    with open(target, "wb") as handle:
+        split = _Beside(target, long_tables, _shared_line_tables(document))
+        try:
+            split.begin(handle, document)
+
+            def finish(checked: ReportData) -> None:
+                following = _document(checked)
+                if split.follow_on(following):
+                    try:
+                        written = _Written(split.shared, beside=split)
+                        _layout(following, 0, split.write, written=written)
+                        split.write("\n")
+                        split.finish(handle)
+                        return
+                    except _HeadDiffers:
+                        pass
+                split.stop()  # begun on another text: written again, from the start
+                split.discard()
+                handle.seek(0)
+                handle.truncate()
+                _write_into(following, handle, target, _long_tables(following))
+
+            yield finish
+        except BaseException:
+            split.stop()
+            raise
+        finally:
+            split.discard()
+
+
 # A private temporary folder, removed when the context ends.
 Scratch = Callable[[], contextlib.AbstractContextManager[Path]]
 
@@ -849,6 +913,34 @@ class _Beside:
         self._head: _WritingBack | None = None
         # This process's end of the pipe that tells the child a part is complete.
         self._done: int | None = None
+        # A document begun early (see begin_json): the head as written, kept to be compared
+        # with the head of the document that follows on (None: not begun early), and how much
+        # of it that document has matched so far (None: not following on, or past its head).
+        self._begun: list[str] | None = None
+        self._matched: int | None = None
+
+    def begin(self, output: BinaryIO, document: dict[str, Any]) -> None:
+        """Write ``document`` into ``output`` up to its first long table, which the child
+        starts writing; the rest of the document is left for :meth:`follow_on`."""
+        self.start(output)
+        self._begun = []
+        try:
+            _layout(document, 0, self.write, written=_Written(self.shared, beside=self))
+        except _HeadWritten:
+            return
+        raise RuntimeError("the JSON writer found no long table where it had found one")
+
+    def follow_on(self, document: dict[str, Any]) -> bool:
+        """Go on with ``document`` where :meth:`begin` left off: True where its long tables are
+        the begun document's, in number, place, keys and length (the child is writing those),
+        and then its head has to be the same text (:meth:`write` raises _HeadDiffers if not)."""
+        assert self._begun is not None
+        tables = _long_tables(document)
+        if [_table_shape(*table) for table in tables] != [_table_shape(*t) for t in self.tables]:
+            return False
+        self._ids = {id(table) for table, _, _ in tables}
+        self._matched = 0
+        return True
 
     def _part(self, index: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{index}.part")
@@ -861,8 +953,16 @@ class _Beside:
     def write(self, text: str) -> None:
         """Text of the document for this process's current part."""
         assert self.output is not None
-        if self._head is not None:
+        if self._matched is not None:  # the head of a document that follows on: written already
+            assert self._begun is not None
+            end = self._matched + len(text)
+            if self._begun[0][self._matched : end] != text:
+                raise _HeadDiffers
+            self._matched = end
+        elif self._head is not None:
             self._head(text)
+            if self._begun is not None:
+                self._begun.append(text)
         else:
             self.output.write(json_safe_utf8(text))
 
@@ -873,6 +973,12 @@ class _Beside:
         """This process has reached the next long table: the child writes it; what follows
         goes into a part file of its own."""
         assert self.output is not None
+        if self._matched is not None:  # following on: the first table, begun already
+            assert self._begun is not None
+            if self._matched != len(self._begun[0]):
+                raise _HeadDiffers
+            self._matched = None
+            return
         if self._reached == 0:
             if self._head is not None:
                 self._head.done()
@@ -887,6 +993,9 @@ class _Beside:
             self._tell_child()
         self._reached += 1
         self.output = open(self._part(self._reached), "wb")  # noqa: SIM115
+        if self._begun is not None and self._reached == 1:
+            self._begun[:] = ["".join(self._begun)]
+            raise _HeadWritten
 
     def _tell_child(self) -> None:
         """Tell the child the part before the table it writes next is complete; a child that

@@ -10,6 +10,7 @@ import os
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.model.changes import AddEnvironment, AddLicenses, Scenario
-from planner.planning import build_plan
+from planner.planning import build_plan, check_plan, engine_plan
 from planner.report import json_report
 from planner.report.data import LineTable, report_data
 from planner.report.parallel import Beside
@@ -107,6 +108,100 @@ def test_the_plan_and_whatif_json_are_the_same_either_way(
     json_report.write_json(data, two, beside=True)
     assert two.read_bytes() == one.read_bytes()
     json.loads(two.read_text(encoding="utf-8"))
+
+
+def _begun(target: Path, change: Any = None) -> Any:
+    """The sample plan's JSON begun before its checks and finished after them (the checked
+    report data changed by ``change`` first, where given); the checked plan."""
+    plan = engine_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    assert not plan.findings
+    early = report_data(plan)
+    with json_report.begin_json(early, target) as finish:
+        checked = check_plan(plan)
+        data = report_data(checked, before_checks=early)
+        finish(change(data) if change else data)
+    return checked
+
+
+@pytest.mark.parametrize("lines", [1, 40, 10**6], ids=["every table", "some", "none"])
+def test_a_plan_begun_before_its_checks_is_the_text_written_after_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
+) -> None:
+    """The child writes the engine's long tables while the checks run; the file is the JSON of
+    the checked plan, to the byte."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)
+    checked = _begun(tmp_path / "begun.json")
+    assert checked.findings  # the checks ran, and their findings are in the file
+    expected = tmp_path / "expected.json"
+    plan = build_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    json_report.write_json(report_data(plan), expected)
+    assert (tmp_path / "begun.json").read_bytes() == expected.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["begun.json", "expected.json"]
+
+
+def _head_changed(data: Any) -> Any:
+    return replace(data, fields={**data.fields, "generator": "another head"})
+
+
+def _table_changed(data: Any) -> Any:
+    return replace(
+        data,
+        tables={**data.tables, "consumption": data.tables["consumption"][:3]},
+        codes={**data.codes, "consumption": {}},
+    )
+
+
+@pytest.mark.parametrize("change", [_head_changed, _table_changed], ids=["head", "table"])
+def test_a_document_that_does_not_follow_on_is_written_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Any
+) -> None:
+    """Where the checked document's text before its first long table, or a long table, is not
+    what was begun, the child is stopped and the file written again: it is the checked
+    document's JSON, whatever was begun."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 5)
+    started: list[Beside] = []
+
+    class Recorded(Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(json_report, "Beside", Recorded)
+    seen: list[Any] = []
+
+    def changed(data: Any) -> Any:
+        seen.append(change(data))
+        return seen[-1]
+
+    _begun(tmp_path / "begun.json", changed)
+    expected = tmp_path / "expected.json"
+    json_report.write_json(seen[0], expected)
+    assert (tmp_path / "begun.json").read_bytes() == expected.read_bytes()
+    assert len(started) == 2 and not any(child._process.is_alive() for child in started)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["begun.json", "expected.json"]
+
+
+def test_a_failure_while_the_plan_is_checked_stops_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 5)
+    started: list[Beside] = []
+
+    class Recorded(Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(json_report, "Beside", Recorded)
+    plan = engine_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    with (
+        pytest.raises(KeyboardInterrupt),
+        json_report.begin_json(report_data(plan), tmp_path / "plan.json"),
+    ):
+        raise KeyboardInterrupt
+    assert len(started) == 1 and not started[0]._process.is_alive()
+    assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
 
 
 def test_a_failure_in_the_child_is_raised_here_and_leaves_no_part(
