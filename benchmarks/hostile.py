@@ -383,8 +383,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="Write the hostile files here and keep them.")
     options = parser.parse_args(argv)
-    folder = options.keep or Path(tempfile.mkdtemp(prefix="capplan-hostile-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    if options.keep:
+        options.keep.mkdir(parents=True, exist_ok=True)
+        return _run(options.keep)
+    with tempfile.TemporaryDirectory(prefix="capplan-hostile-") as folder:
+        return _run(Path(folder))
+
+
+def _run(folder: Path) -> int:
+    """Every case, its files made in ``folder``: 1 if any ended over its bounds."""
     compile_checkout()
     capplan = capplan_command()
     failed = 0
