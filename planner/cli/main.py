@@ -17,6 +17,7 @@ import stat
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -385,10 +386,57 @@ def print_json(data: Any) -> None:
         with stream:
             stream_json(data, stream, scratch_folder)
     except BrokenPipeError:
-        # Nothing more can reach the reader, nor should the interpreter try again at its exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        _quiet_standard_output()
+
+
+def checked_into_json(plan: Any, begin: Callable[[Any], Any]) -> Any:
+    """Check the engine's ``plan`` (planner.planning.engine_plan) while its JSON is begun by
+    ``begin`` (planner.report.json_report.begin_json or begin_stream, given the report data),
+    then finish the JSON; the checked plan."""
+    from planner.planning import check_plan
+    from planner.report.data import report_data
+
+    early = report_data(plan)
+    with begin(early) as finish_json:
+        checked = check_plan(plan)
+        data = report_data(checked, before_checks=early)
+        keep_until_exit(checked, data, early)  # left to the system: see ending.py
+        finish_json(data)
+    return checked
+
+
+def print_checked_json(options: dict[str, Any]) -> Any:
+    """:func:`print_json` of the command's plan, begun before its checks run (see
+    :func:`checked_into_json`); the checked plan. A reader that stops early ends the output
+    quietly, and the plan is still checked, for the exit status."""
+    from planner.cli.output import scratch_folder, standard_output
+    from planner.planning import check_plan
+    from planner.report.data import report_data
+    from planner.report.json_report import begin_stream
+
+    stream = standard_output()
+    if stream is None:  # a terminal, or not a file of the system: printed as one text
+        plan = load_plan(options)
+        data = report_data(plan)
+        keep_until_exit(plan, data)
+        print_json(data)
+        return plan
+    plan = load_plan(options, checked=False)
+    try:
+        with stream:
+            return checked_into_json(
+                plan, partial(begin_stream, stream=stream, scratch=scratch_folder)
+            )
+    except BrokenPipeError:
+        _quiet_standard_output()
+        return check_plan(plan)
+
+
+def _quiet_standard_output() -> None:
+    """Nothing more can reach the reader, nor should the interpreter try again at its exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def finish(plans: Sequence[Any], fail_on: str) -> None:
@@ -567,31 +615,23 @@ def forecast(options: dict[str, Any]) -> None:
         # Into the file as it is made: a large tenant's JSON is never held as one text. Its
         # long tables are the engine's: a child process writes them beside the rest, begun
         # while this process runs the checks.
-        from planner.planning import check_plan
         from planner.report.json_report import begin_json
 
         checked: list[Any] = []
 
         def write(path: Path) -> None:
             plan = load_plan(options, checked=False)
-            early = report_data(plan)
-            with begin_json(early, path) as finish_json:
-                plan = check_plan(plan)
-                data = report_data(plan, before_checks=early)
-                keep_until_exit(plan, data, early)  # left to the system: see ending.py
-                finish_json(data)
-            checked.append(plan)
+            checked.append(checked_into_json(plan, partial(begin_json, path=path)))
 
         atomic_write(options["output"], write)
         finish(checked, options["fail_on"])
         return
+    if output_format == "json":
+        finish([print_checked_json(options)], options["fail_on"])
+        return
     plan = load_plan(options)
     data = report_data(plan)
     keep_until_exit(plan, data)  # left to the system when the process ends: see ending.py
-    if output_format == "json":
-        print_json(data)
-        finish([plan], options["fail_on"])
-        return
     if output_format == "markdown":
         text = render_markdown(data)
     else:

@@ -755,8 +755,13 @@ def _table_shape(table: Any, depth: int, key: str) -> tuple[Any, ...]:
     return (type(table), depth, key, keys, len(frame))
 
 
+# A private temporary folder, removed when the context ends.
+Scratch = Callable[[], contextlib.AbstractContextManager[Path]]
+Finish = Callable[[ReportData], None]
+
+
 @contextlib.contextmanager
-def begin_json(data: ReportData, path: str | Path) -> Iterator[Callable[[ReportData], None]]:
+def begin_json(data: ReportData, path: str | Path) -> Iterator[Finish]:
     """:func:`write_json` with ``beside``, begun before the plan's checks run: a large plan's
     long tables (its consumption lines) are the engine's alone, so the child writes them while
     this process runs the checks, rather than after.
@@ -775,38 +780,71 @@ def begin_json(data: ReportData, path: str | Path) -> Iterator[Callable[[ReportD
     if not long_tables:
         yield partial(write_json, path=target, beside=True)
         return
-    with open(target, "wb") as handle:
-        split = _Beside(target, long_tables, _shared_line_tables(document))
-        try:
-            split.begin(handle, document)
+    with open(target, "wb") as handle, _begun(document, handle, target, long_tables) as finish:
+        yield finish
 
-            def finish(checked: ReportData) -> None:
-                following = _document(checked)
-                if split.follow_on(following):
-                    try:
-                        written = _Written(split.shared, beside=split)
-                        _layout(following, 0, split.write, written=written)
-                        split.write("\n")
-                        split.finish(handle)
-                        return
-                    except _HeadDiffers:
-                        pass
-                split.stop()  # begun on another text: written again, from the start
-                split.discard()
-                handle.seek(0)
-                handle.truncate()
-                _write_into(following, handle, target, _long_tables(following))
 
-            yield finish
-        except BaseException:
+@contextlib.contextmanager
+def begin_stream(
+    data: ReportData, stream: BinaryIO, scratch: Scratch | None = None
+) -> Iterator[Finish]:
+    """:func:`begin_json` into an open stream of bytes, as :func:`stream_json` writes it (the
+    parts this process writes meanwhile in a folder from ``scratch``). A head that differs is
+    written again where the stream is a file; into a pipe, what went out cannot be taken
+    back: that is an error (RuntimeError)."""
+    scratch = scratch or _temporary_folder
+    document = _document(data)
+    long_tables = _long_tables(document) if can_fork() else []
+    if long_tables:
+        with contextlib.ExitStack() as stack:
+            try:
+                folder = stack.enter_context(scratch())
+            except OSError:
+                pass  # no folder for the parts: the whole document is written after the checks
+            else:
+                parts = folder / "output.json"
+                with _begun(document, stream, parts, long_tables) as finish:
+                    yield finish
+                return
+    yield lambda checked: stream_json(checked, stream, scratch)
+
+
+@contextlib.contextmanager
+def _begun(
+    document: dict[str, Any], handle: BinaryIO, parts: Path, long_tables: list[Any]
+) -> Iterator[Finish]:
+    """``document`` begun into ``handle`` (see :meth:`_Beside.begin`); the function that
+    finishes it with the checked plan's report data."""
+    handle.flush()
+    start = _position(handle.fileno())  # None: a pipe, which cannot be written again
+    split = _Beside(parts, long_tables, _shared_line_tables(document))
+    try:
+        split.begin(handle, document)
+
+        def finish(checked: ReportData) -> None:
+            following = _document(checked)
+            if split.follow_on(following):
+                try:
+                    _layout(following, 0, split.write, written=_Written(split.shared, beside=split))
+                    split.write("\n")
+                    split.finish(handle)
+                    return
+                except _HeadDiffers:
+                    pass
             split.stop()
-            raise
-        finally:
             split.discard()
+            if start is None:
+                raise RuntimeError("the JSON begun before the checks is not the checked plan's")
+            handle.seek(start)  # begun on another text: written again, from the start
+            handle.truncate()
+            _write_into(following, handle, parts, _long_tables(following))
 
-
-# A private temporary folder, removed when the context ends.
-Scratch = Callable[[], contextlib.AbstractContextManager[Path]]
+        yield finish
+    except BaseException:
+        split.stop()
+        raise
+    finally:
+        split.discard()
 
 
 @contextlib.contextmanager

@@ -10,9 +10,10 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pytest
@@ -336,9 +337,12 @@ def test_a_child_that_stops_early_has_its_failure_raised_not_the_pipes(
     assert [path.name for path in tmp_path.iterdir()] == ["plan.json"]
 
 
-def _stream_into(kind: str, tmp_path: Path, data: Any) -> bytes:
-    """``stream_json`` into a file, a file opened to append to, or a pipe read by a thread; the
-    bytes it wrote there."""
+def _stream_into(
+    kind: str, tmp_path: Path, data: Any, write: Callable[[Any, BinaryIO], None] | None = None
+) -> bytes:
+    """``write`` (``stream_json`` where not given) into a file, a file opened to append to, or a
+    pipe read by a thread; the bytes it wrote there."""
+    write = write or json_report.stream_json
     if kind == "pipe":
         reader, writer = os.pipe()
         received: list[bytes] = []
@@ -349,16 +353,53 @@ def _stream_into(kind: str, tmp_path: Path, data: Any) -> bytes:
 
         thread = threading.Thread(target=read)
         thread.start()
-        with os.fdopen(writer, "wb") as stream:
-            json_report.stream_json(data, stream)
-        thread.join()
+        try:
+            with os.fdopen(writer, "wb") as stream:
+                write(data, stream)
+        finally:
+            thread.join()
         return received[0]
     target = tmp_path / "out.json"
     target.write_bytes(b"before\n")
     with target.open("ab" if kind == "appended file" else "wb") as stream:
-        json_report.stream_json(data, stream)
+        write(data, stream)
     text = target.read_bytes()
     return text.removeprefix(b"before\n") if kind == "appended file" else text
+
+
+def _begun_stream(change: Any = None) -> Callable[[Any, BinaryIO], None]:
+    """The sample plan's JSON begun into a stream before its checks (see _begun)."""
+
+    def write(plan: Any, stream: BinaryIO) -> None:
+        early = report_data(plan)
+        with json_report.begin_stream(early, stream) as finish:
+            data = report_data(check_plan(plan), before_checks=early)
+            finish(change(data) if change else data)
+
+    return write
+
+
+@pytest.mark.parametrize("kind", ["file", "appended file", "pipe"])
+@pytest.mark.parametrize("change", [None, _head_changed], ids=["same", "head changed"])
+def test_json_begun_into_a_stream_is_the_text_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, change: Any
+) -> None:
+    """Printed, the JSON begun before the checks is what -o writes; a head that differs is
+    written again into a file (after what it held before), and is an error into a pipe, where
+    what went out cannot be taken back. No part is left behind."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", 5)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
+    plan = engine_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12)
+    one = tmp_path / "one.json"
+    checked = report_data(check_plan(plan))
+    json_report.write_json(change(checked) if change else checked, one)
+    if change is not None and kind == "pipe":
+        with pytest.raises(RuntimeError, match="begun before the checks"):
+            _stream_into(kind, tmp_path, plan, _begun_stream(change))
+    else:
+        assert _stream_into(kind, tmp_path, plan, _begun_stream(change)) == one.read_bytes()
+    assert list((tmp_path / "temp").iterdir()) == []
 
 
 @pytest.mark.parametrize("kind", ["file", "appended file", "pipe"])
