@@ -67,8 +67,14 @@ def rounded(value: Any, digits: int = DIGITS) -> Any:
             for k, v in value.items()
         }
     if isinstance(value, list):
+        if _AS_THEY_ARE.issuperset(map(type, value)):  # names of environments: nothing to round
+            return value
         return [rounded(v, digits) for v in value]
     return value
+
+
+# Values ``rounded`` leaves as they are.
+_AS_THEY_ARE = {str, int, bool, type(None)}
 
 
 def _rounded_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -498,6 +504,10 @@ def _write_cells(table: LineTable, pad: str, end: str, write: Callable[[str], An
     where a column allows, from the records' values otherwise; None (nothing written) where
     a value is not a leaf it can write."""
     frame = table.frame
+    for key in table.keys:  # lists or objects (an assumption's environments): the records'
+        values = frame[key]
+        if values.dtype == object and _CONTAINERS.intersection(map(type, values.to_numpy())):
+            return None
     coded: list[_Coded] = []
     for key in table.keys:
         column = _column_codes(frame[key], _digits(key), _PYTHON, table.codes.get(key))
@@ -507,6 +517,10 @@ def _write_cells(table: LineTable, pad: str, end: str, write: Callable[[str], An
                 return None
         coded.append(column)
     return _write_coded(table.keys, coded, _PYTHON, pad, end, write)
+
+
+# Values that make a column's cells the records' to write (see _write_cells).
+_CONTAINERS = {list, tuple, dict, np.ndarray}
 
 
 # A line table's source and keys: the same lines, wherever the table is in a document.

@@ -405,3 +405,26 @@ def test_bare_text_is_text_the_encoder_writes_as_it_is(text: str, bare: bool) ->
     assert json_report._bare(one_bad, json_report._PYTHON) is bare
     assert json_report._bare(["a/b"] * 300, json_report._PANDAS) is False  # pandas escapes "/"
     assert json_report._bare(["a/b"] * 300, json_report._PYTHON) is True
+
+
+def test_rounding_leaves_lists_without_floats_as_they_are() -> None:
+    names = ["ENV-1", "ENV-2", 3, None, True]
+    assert json_report.rounded(names) is names  # nothing to round: not copied
+    assert json_report.rounded([1.23456, "a", [2.0004]]) == [1.235, "a", [2.0]]
+    assert json_report.rounded({"environments": names, "gb": -0.0}) == {
+        "environments": names,
+        "gb": 0.0,
+    }
+
+
+def test_a_line_table_with_a_list_column_is_written_as_its_records() -> None:
+    frame = pd.DataFrame(
+        {"value": ["a", "b"], "environments": [["ENV-1", "ENV-2"], []], "gb": [1.23456, None]}
+    )
+    table = LineTable(frame, ("value", "environments", "gb"))
+    assert json_report._write_cells(table, "  ", "\n", io.StringIO().write) is None
+    text = json_report.dumps({"assumptions": table})
+    assert json.loads(text)["assumptions"] == [
+        {"value": "a", "environments": ["ENV-1", "ENV-2"], "gb": 1.235},
+        {"value": "b", "environments": [], "gb": None},
+    ]
