@@ -173,9 +173,25 @@ def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
     return {name: frames[name].loc[:, list(keys)] for name, keys in TABLES.items()}
 
 
-def plan_fields(plan: Plan) -> dict[str, Any]:
-    """The keys of the plan JSON that are not tables: the run, the rule set, changes, findings."""
+# The tables the headline reads besides the fields.
+HEADLINE_TABLES = ("shortfalls", "purchases", "bought")
+
+
+def plan_fields(
+    plan: Plan, before_checks: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None
+) -> dict[str, Any]:
+    """The keys of the plan JSON that are not tables: the run, the rule set, changes, findings.
+
+    ``before_checks``: the fields and tables of the same plan before its checks ran (the report
+    data of the plan planner.planning.engine_plan made): only the findings, and the headline
+    that counts them, are made again."""
     ruleset = plan.ruleset
+    if before_checks is not None:
+        earlier, tables = before_checks
+        fields = {**earlier, "findings": finding_records(plan.findings)}
+        small = {name: records(tables[name], TABLES[name]) for name in HEADLINE_TABLES}
+        fields["headline"] = plan_headline({**fields, **small}, Names.of(ruleset))
+        return fields
     fields: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "generator": f"capplan {__version__}",
@@ -556,7 +572,8 @@ def report_data(
     if before_checks is not None:
         if plan is None or comparison is not None or before_checks.comparison is not None:
             raise ValueError("before_checks is for the report data of one plan")
-        return replace(before_checks, fields=plan_fields(plan))
+        earlier = (before_checks.fields, before_checks.tables)
+        return replace(before_checks, fields=plan_fields(plan, earlier))
     if comparison is not None:
         if plan is None:
             plan = comparison.baseline
