@@ -40,7 +40,12 @@ def money(value: float | None) -> str:
     return "unpriced" if value is None else f"${value:,.2f}"
 
 
-def _errors(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _errors(findings: Any) -> list[dict[str, Any]]:
+    """The error findings the headline names, of the records or a FindingList (see
+    planner.report.data): a plan of tens of thousands of findings has a record made only for
+    those."""
+    if hasattr(findings, "matching"):
+        return findings.matching(lambda f: f.severity == "error" and f.code not in SHORTFALL_CODES)
     return [f for f in findings if f["severity"] == "error" and f["code"] not in SHORTFALL_CODES]
 
 

@@ -27,8 +27,10 @@ import pandas as pd
 from planner.engine.consumption import TextCodes
 from planner.errors import json_safe, json_safe_utf8
 from planner.report.data import (
+    FINDING_KEYS,
     SCHEMA_VERSION,
     TABLES,
+    FindingList,
     LineTable,
     ReportData,
     plan_document,
@@ -604,6 +606,22 @@ def _line_table(
     _layout(value.records(), depth, write, key, written)
 
 
+def _finding_list(
+    value: FindingList, depth: int, write: Callable[[str], Any], key: str, written: _Written
+) -> None:
+    """A plan's findings as the list of their records, written from their columns where they
+    hold what it can write (text and nulls), from the records otherwise."""
+    if len(value):
+        columns = [_record_column(column, DIGITS) for column in value.columns()]
+        if all(column is not None for column in columns):
+            pad, end = "  " * (depth + 1), "\n" + "  " * depth
+            _write_coded(
+                FINDING_KEYS, [c for c in columns if c is not None], _PYTHON, pad, end, write
+            )
+            return
+    _layout(value.records(), depth, write, key, written)
+
+
 def _layout(
     value: Any,
     depth: int,
@@ -628,6 +646,9 @@ def _layout(
         return
     if isinstance(value, LineTable):
         _line_table(value, depth, write, key, written)
+        return
+    if isinstance(value, FindingList):
+        _finding_list(value, depth, write, key, written)
         return
     if isinstance(value, dict) and value:
         write("{\n")
@@ -748,7 +769,7 @@ def _document(data: ReportData) -> dict[str, Any]:
         else LineTable(frame, TABLES[name])
         for name, frame in data.tables.items()
     }
-    return plan_document(data.fields, tables)
+    return plan_document(data.fields, tables, findings_as_list=False)
 
 
 def render_json(data: ReportData) -> str:

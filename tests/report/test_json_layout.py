@@ -23,7 +23,15 @@ from planner.errors import json_safe, json_safe_utf8
 from planner.ingest import load_inputs
 from planner.model.changes import AddLicenses, Scenario
 from planner.report import json_report
-from planner.report.data import LineTable, comparison_data, report_data
+from planner.report.data import (
+    FindingList,
+    LineTable,
+    comparison_data,
+    finding_records,
+    plan_document,
+    report_data,
+)
+from planner.results import Finding
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare
 
@@ -428,3 +436,42 @@ def test_a_line_table_with_a_list_column_is_written_as_its_records() -> None:
         {"value": "a", "environments": ["ENV-1", "ENV-2"], "gb": 1.235},
         {"value": "b", "environments": [], "gb": None},
     ]
+
+
+def _findings(count: int, quoted: bool) -> tuple[Finding, ...]:
+    def message(n: int) -> str:
+        if quoted and n % 5 == 0:
+            return f'ENV-{n:05d} has "{n}" GB\nof text'
+        return f"ENV-{n:05d} is over by {n} GB"
+
+    return tuple(
+        Finding(
+            ("USAGE_UNKNOWN", "CAPACITY_OVER")[n % 2],
+            ("warning", "error", "info")[n % 3],
+            f"ENV-{n:05d}",
+            message(n),
+            None if n % 4 else "2026-12",
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+@pytest.mark.parametrize("count", [0, 1, 300, 3_000])
+def test_findings_written_from_their_columns_are_their_records(count: int, quoted: bool) -> None:
+    """A plan's findings are written key by key from the findings themselves (FindingList);
+    the text is that of their records, quotes, line breaks and null months included."""
+    findings = FindingList(_findings(count, quoted))
+    assert findings.records() == finding_records(findings.findings)
+    document = {"findings": findings, "after": 1}
+    as_records = {"findings": findings.records(), "after": 1}
+    assert json_report.dumps(document) == json_report.dumps(as_records)
+    errors = findings.matching(lambda f: f.severity == "error")
+    assert errors == [r for r in findings.records() if r["severity"] == "error"]
+
+
+def test_renderers_read_the_findings_as_records() -> None:
+    findings = FindingList(_findings(3, quoted=True))
+    fields = {"findings": findings, "schema_version": 1}
+    assert plan_document(fields, {})["findings"] == findings.records()
+    assert plan_document(fields, {}, findings_as_list=False)["findings"] is findings
