@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from planner.errors import InputError, RulesError
+from planner.model.months import parse_month
 from planner.model.units import format_gb, mb_to_gb, parse_amount
 from planner.resources import bundled_dir
 from planner.ruleset import bundled_rulesets, load_ruleset_text, resolve_ruleset
@@ -158,3 +160,42 @@ def test_rules_folder_holds_only_rule_files_and_the_sku_catalog() -> None:
         "split-2023.toml",
     ]
     assert sorted(p.name for p in (folder / "catalog").iterdir()) == ["skus.csv"]
+
+
+def test_a_bundled_rule_sets_head_is_what_the_file_holds() -> None:
+    """A run chooses the bundled rule set by each file's top-level keys; they are the id and
+    effective month the whole file loads to."""
+    from planner.ruleset import load as rules_load
+
+    heads = rules_load._bundled_heads()
+    assert len(heads) >= 2
+    for head in heads:
+        whole = rules_load.load_ruleset_file(head.path)
+        assert (whole.id, parse_month(whole.effective_from)) == (head.id, head.month)
+
+
+@pytest.mark.parametrize("as_of", ["2023-01", "2025-11", "2025-12", "2026-12", "2030-06"])
+def test_choosing_a_bundled_rule_set_loads_only_that_one(
+    monkeypatch: pytest.MonkeyPatch, as_of: str
+) -> None:
+    from planner.ruleset import load as rules_load
+
+    loaded: list[str] = []
+    original = rules_load.load_ruleset_file
+
+    def counting(path: Any) -> Any:
+        loaded.append(Path(path).name)
+        return original(path)
+
+    monkeypatch.setattr(rules_load, "load_ruleset_file", counting)
+    rules_load._bundled_ruleset.cache_clear()
+    try:
+        chosen = resolve_ruleset(None, as_of)
+        assert len(loaded) == 1  # the other bundled file is not parsed
+        newest_effective = [
+            r for r in bundled_rulesets() if parse_month(r.effective_from) <= parse_month(as_of)
+        ][-1]
+    finally:
+        rules_load._bundled_ruleset.cache_clear()
+    assert chosen.id == newest_effective.id
+    assert loaded[0] == next(h.path.name for h in rules_load._bundled_heads() if h.id == chosen.id)
