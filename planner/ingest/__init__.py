@@ -22,7 +22,6 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.ingest import formats
-from planner.ingest.coe import read_coe_json, read_coe_table
 from planner.ingest.detect import Content, open_content
 from planner.ingest.folders import expand_inputs
 from planner.ingest.formats import ENVIRONMENTS, LICENSES, TENANT_CAPACITY
@@ -33,7 +32,6 @@ from planner.ingest.inventory import (
     read_inventory,
 )
 from planner.ingest.jsondoc import lookup
-from planner.ingest.lcs import read_lcs_json
 from planner.ingest.licenses import (
     LicenseOptions,
     read_admin_center_table,
@@ -43,9 +41,7 @@ from planner.ingest.licenses import (
     read_planning_table,
 )
 from planner.ingest.merge import FilePart, merge_environments
-from planner.ingest.ppac import read_ppac_json
 from planner.ingest.source import DEFAULT_MAX_BYTES, read_raw
-from planner.ingest.tenant_capacity import read_tenant_capacity_json
 from planner.model.inputs import (
     Inputs,
     InputSource,
@@ -242,6 +238,8 @@ def _load(
         licenses = _read_licenses(content, base, options)
         rows = len(licenses)
     elif detected == TENANT_CAPACITY:
+        from planner.ingest.tenant_capacity import read_tenant_capacity_json
+
         assert content.json is not None
         figures = read_tenant_capacity_json(content.json.file, content.json.root)
         rows = len(figures.capacities)
@@ -366,13 +364,22 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
 
 
 def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    # The readers of the other formats are imported where their format is met: a run of the
+    # inventory template goes without them.
     if base == formats.COE_ENVIRONMENT_CAPACITY_JSON:
+        from planner.ingest.coe import read_coe_json
+
         assert content.json is not None
         return read_coe_json(content.json.file, content.json.items, content.json.items_path), ()
     if base == formats.COE_ENVIRONMENT_CAPACITY:
+        from planner.ingest.coe import read_coe_table
+
         assert content.table is not None
         return read_coe_table(content.table), ()
     if content.json is not None:
+        from planner.ingest.lcs import read_lcs_json
+        from planner.ingest.ppac import read_ppac_json
+
         document = content.json
         reader = read_ppac_json if base == formats.PPAC_ENVIRONMENTS_JSON else read_lcs_json
         result = reader(document.file, document.items, document.items_path)

@@ -22,7 +22,7 @@ import pandas as pd
 from msgspec import Meta
 
 from planner.errors import InputError
-from planner.ingest.jsondoc import lookup
+from planner.ingest.jsondoc import ODATA_FORMATTED
 from planner.ingest.jsonshape import JsonObject, fail, read_json, size_field, text_field
 from planner.ingest.table import ABSURD, Field, NumberRule, Table, compact, match_columns
 from planner.ingest.table import parse_numbers as table_numbers
@@ -44,13 +44,9 @@ FIELDS = (
     Field("unit", ("admin_capacityunit", "Capacity Unit")),
 )
 SIGNATURE = {"admincapacitytype", "adminactualconsumption", "adminratedconsumption"}
-_FORMATTED = "@OData.Community.Display.V1.FormattedValue"
+_FORMATTED = ODATA_FORMATTED
 _MB_PER_UNIT = {"mb": 1.0, "gb": MB_PER_GB}
 _SIZE = NumberRule("a consumption in the capacity unit", whole=False, maximum=ABSURD * MB_PER_GB)
-
-
-def looks_like_coe_item(first: dict) -> bool:
-    return lookup(first, "admin_capacitytype", f"admin_capacitytype{_FORMATTED}") is not None
 
 
 def read_coe_table(table: Table) -> pd.DataFrame:

@@ -13,11 +13,11 @@ from typing import Any
 
 from planner.errors import InputError
 from planner.ingest import formats
-from planner.ingest.coe import looks_like_coe_item
 from planner.ingest.inventory import GROWTH_KEYS, NAME_FIELD, TYPE_FIELD, number_columns
 from planner.ingest.jsondoc import (
     checked_list,
     checked_object,
+    looks_like_coe_item,
     lookup,
     parse_json,
     refusal,
@@ -31,7 +31,6 @@ from planner.ingest.source import (
     utf8_of,
 )
 from planner.ingest.table import Table, normalize_header, table_from_text
-from planner.ingest.workbook import choose_sheet
 
 _MSOL_SIGNATURE = {"accountskuid"}
 _PLANNING_SIGNATURE = {"sku", "skuname", "licensesku"}
@@ -96,6 +95,9 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
     if not raw.data:
         raise InputError("the file is empty", file=raw.name, expected=formats.EXPECTED_ANY)
     if is_workbook_container(raw):
+        # Imported for a workbook only: a run of CSV and JSON files goes without it.
+        from planner.ingest.workbook import choose_sheet
+
         choice = choose_sheet(raw, _classifier_for(kind), sheet)
         content = _tabular(choice.table, choice.format_base, sheet_named=choice.named)
         return replace(content, notes=choice.notes)

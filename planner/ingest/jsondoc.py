@@ -174,6 +174,16 @@ def lookup(obj: dict, *names: str) -> tuple[str, Any] | None:
     return None
 
 
+# The suffix of the Dataverse Web API's formatted twin of a field (a choice's label).
+ODATA_FORMATTED = "@OData.Community.Display.V1.FormattedValue"
+
+
+def looks_like_coe_item(first: dict) -> bool:
+    """Whether a JSON list's first item is a CoE kit capacity record (admin_capacitytype): read
+    by planner.ingest.coe, which the detection does not import for other files."""
+    return lookup(first, "admin_capacitytype", f"admin_capacitytype{ODATA_FORMATTED}") is not None
+
+
 def refusal(file: str, message: str, path: str, expected: str) -> InputError:
     """The InputError for what is wrong at ``path`` of a JSON document ("" for its top)."""
     return InputError(message, file=file, location=path or "(top level)", expected=expected)
