@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,7 +26,6 @@ from planner.engine.forecast import (
 from planner.engine.lifecycle import Lifecycle, overage_lifecycle
 from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
-from planner.model.changes import Change
 from planner.model.inputs import Inputs
 from planner.model.months import (
     DAYS_PER_MONTH,
@@ -39,6 +39,9 @@ from planner.model.months import (
 from planner.model.units import MB_PER_GB
 from planner.results import Plan
 from planner.ruleset import RuleSet, resolve_ruleset
+
+if TYPE_CHECKING:
+    from planner.model.changes import Change
 
 MAX_MONTHS = 120
 # How tenant defaults of several families combine, in words (the rule is ``defaults_combine``).

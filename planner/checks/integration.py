@@ -30,12 +30,12 @@ from planner.checks.timeline import (
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
-from planner.model.changes import AddEnvironment, Change, LinkExistingDataverse, LinkNewDataverse
 from planner.model.units import format_gb
 from planner.results import Finding, findings_of
 from planner.ruleset import Addon, RuleSet
 
 if TYPE_CHECKING:
+    from planner.model.changes import Change
     from planner.results import Plan
 
 
@@ -201,6 +201,10 @@ def che_integration_after_deployment(plan: Plan) -> Iterator[Finding]:
     same month) cannot be carried out: deploy a new cloud-hosted environment with integration
     instead.
     """
+    if not plan.changes:  # most plans: without loading the change classes
+        return
+    from planner.model.changes import AddEnvironment, LinkNewDataverse  # see LINK_KINDS
+
     deployed_with_link = {
         (c.subject, c.month) for c in plan.changes if isinstance(c, AddEnvironment)
     }
@@ -245,6 +249,8 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
     """
     reported: set[str] = set()
     for change in link_changes(plan):
+        from planner.model.changes import LinkExistingDataverse  # see LINK_KINDS
+
         if not isinstance(change, LinkExistingDataverse):
             continue
         if type_of(plan, change.subject) != "cloud_hosted_dev":
@@ -297,6 +303,10 @@ def link_irreversible(plan: Plan) -> Iterator[Finding]:
     way back is to delete the environments. Raised for every ``link_new_dataverse`` and
     ``link_existing_dataverse`` change so that the plan is signed off knowing this.
     """
+    if not plan.changes:  # most plans: without loading the change classes
+        return
+    from planner.model.changes import LinkExistingDataverse  # see LINK_KINDS
+
     for change in link_changes(plan):
         target = (
             f"existing Dataverse environment {change.target}"

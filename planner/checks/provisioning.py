@@ -19,12 +19,12 @@ from planner.checks.registry import check
 from planner.checks.timeline import LINK_KINDS, among, dataverse_pool, pool_title
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
-from planner.model.changes import AddEnvironment, Change, LinkExistingDataverse
 from planner.model.inputs import NEVER
 from planner.model.units import format_gb
 from planner.results import Finding
 
 if TYPE_CHECKING:
+    from planner.model.changes import Change
     from planner.results import Plan
 
 SETUP_KINDS = ("add_environment", *LINK_KINDS)
@@ -79,6 +79,8 @@ def _before_and_after(
 
 
 def _what(plan: Plan, subject: str, kinds: set[str], group: list[Change]) -> str:
+    from planner.model.changes import AddEnvironment, LinkExistingDataverse  # see LINK_KINDS
+
     link_existing = next((c for c in group if isinstance(c, LinkExistingDataverse)), None)
     if "add_environment" in kinds and kinds & set(LINK_KINDS):
         return f"deploying {subject} with Power Platform integration"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from planner.model.changes import AddLicenses, BuyAddon, Change, RemoveLicenses
 from planner.ruleset import RuleSet
+
+if TYPE_CHECKING:
+    from planner.model.changes import Change
 
 # Differences smaller than this are rounding noise of float sums, not a deficit.
 TOLERANCE_GB = 1e-9
@@ -359,6 +362,10 @@ def bought_addons(changes: Sequence[Change], ruleset: RuleSet, months: list[str]
     """Capacity add-ons a scenario's planned changes buy (``buy_addon``, or added licenses of an
     add-on's part number), with their cost: what a scenario buys costs money like what it still
     has to buy. Held from the change's month to the horizon."""
+    if not changes:  # most plans: without loading the change classes
+        return pd.DataFrame([], columns=list(BOUGHT_COLUMNS))
+    from planner.model.changes import AddLicenses, BuyAddon, RemoveLicenses
+
     by_sku = {addon.sku.casefold(): addon for addon in ruleset.addons.values()}
     rows = []
     for change in changes:

@@ -608,3 +608,10 @@ def test_sandboxes_named_by_other_than_text_are_named_as_their_text() -> None:
     findings = found(plan, "SANDBOXES_EXCEED_ENTITLEMENT")
     assert findings == reference_sandboxes(plan)
     assert [f.subject for f in findings] == ["7", "7.5", "SB 2"]
+
+
+def test_the_link_kinds_are_the_link_changes_kinds() -> None:
+    """The checks name the link kinds without importing the change classes; they are theirs."""
+    from planner.model.changes import LINKS
+
+    assert tuple(change.kind for change in LINKS) == LINK_KINDS

@@ -1,5 +1,6 @@
 """What ``report`` imports: no multiprocessing where nothing is forked, and no XlsxWriter in a
-process that does not write the workbook."""
+process that does not write the workbook; what ``forecast`` of the inventory template leaves
+out: the readers of other formats and the planned changes' classes."""
 
 from __future__ import annotations
 
@@ -62,3 +63,44 @@ def test_report_imports_what_it_uses(
     tmp_path: Path, outputs: tuple[str, ...], expected: dict[str, bool]
 ) -> None:
     assert _imported(tmp_path, *outputs) == expected
+
+
+# Modules a forecast of a license JSON and the inventory template has no use for.
+UNUSED_BY_FORECAST = (
+    "planner.model.changes",
+    "planner.ingest.workbook",
+    "planner.ingest.coe",
+    "planner.ingest.lcs",
+    "planner.ingest.ppac",
+    "planner.ingest.tenant_capacity",
+    "planner.scenarios.compare",
+)
+FORECAST_SCRIPT = f"""
+import json, sys
+from planner.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps([name for name in {UNUSED_BY_FORECAST!r} if name in sys.modules]))
+"""
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_forecast_of_the_inventory_template_loads_no_other_reader_nor_change(
+    tmp_path: Path, output: str
+) -> None:
+    command = [
+        sys.executable,
+        "-c",
+        FORECAST_SCRIPT,
+        "forecast",
+        str(SAMPLES / "licenses-graph.json"),
+        str(SAMPLES / "environments-inventory.csv"),
+        "--as-of",
+        "2026-12",
+    ]
+    if output == "json":
+        command += ["--format", "json", "-o", str(tmp_path / "plan.json")]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
