@@ -352,11 +352,13 @@ def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
         except TypeError:  # a value without a hash: not text
             return None
         codes = value_codes[codes]
+    else:  # given as they are: bare where there are BARE_FROM or more, nothing to escape
+        value_list = values.tolist()
+        if set(map(type, value_list)) == {str}:
+            bare = _bare_coded(codes, value_list, style)
+            if bare is not None:
+                return bare
     value_list = values.tolist()
-    if set(map(type, value_list)) == {str}:
-        bare = _bare_coded(codes, value_list, style)
-        if bare is not None:
-            return bare
     texts = []
     for value in value_list:
         if type(value) is str:
@@ -613,11 +615,10 @@ def _finding_list(
     hold what it can write (text and nulls), from the records otherwise."""
     if len(value):
         columns = [_record_column(column, DIGITS) for column in value.columns()]
-        if all(column is not None for column in columns):
+        coded = [column for column in columns if column is not None]
+        if len(coded) == len(columns):
             pad, end = "  " * (depth + 1), "\n" + "  " * depth
-            _write_coded(
-                FINDING_KEYS, [c for c in columns if c is not None], _PYTHON, pad, end, write
-            )
+            _write_coded(FINDING_KEYS, coded, _PYTHON, pad, end, write)
             return
     _layout(value.records(), depth, write, key, written)
 
