@@ -851,16 +851,12 @@ def begin_stream(
     long_tables = _long_tables(document) if can_fork() else []
     if long_tables:
         with contextlib.ExitStack() as stack:
-            try:
-                folder = stack.enter_context(scratch())
-            except OSError:
-                pass  # no folder for the parts: the whole document is written after the checks
-            else:
-                parts = folder / "output.json"
+            parts = _parts_in(scratch, stack)
+            if parts is not None:
                 with _begun(document, stream, parts, long_tables) as finish:
                     yield finish
                 return
-    yield lambda checked: stream_json(checked, stream, scratch)
+    yield lambda checked: stream_json(checked, stream, scratch)  # the whole document, after
 
 
 @contextlib.contextmanager
@@ -917,14 +913,21 @@ def stream_json(data: ReportData, stream: BinaryIO, scratch: Scratch = _temporar
     long_tables = _long_tables(document) if can_fork() else []
     if long_tables:
         with contextlib.ExitStack() as stack:
-            try:
-                folder = stack.enter_context(scratch())
-            except OSError:
-                pass  # no folder for the parts: this process writes the whole document
-            else:
-                _write_into(document, stream, folder / "output.json", long_tables)
+            parts = _parts_in(scratch, stack)
+            if parts is not None:
+                _write_into(document, stream, parts, long_tables)
                 return
     _write_into(document, stream, None, [])
+
+
+def _parts_in(scratch: Scratch, stack: contextlib.ExitStack) -> Path | None:
+    """The path the parts of a document printed by two processes are named after, in a folder
+    from ``scratch`` that ``stack`` removes; None where no folder can be made (this process
+    then writes the whole document)."""
+    try:
+        return stack.enter_context(scratch()) / "output.json"
+    except OSError:
+        return None
 
 
 def _write_into(

@@ -111,6 +111,19 @@ def test_the_plan_and_whatif_json_are_the_same_either_way(
     json.loads(two.read_text(encoding="utf-8"))
 
 
+def _recorded_children(monkeypatch: pytest.MonkeyPatch) -> list[Beside]:
+    """The child processes the JSON writer starts from now on, in order."""
+    started: list[Beside] = []
+
+    class Recorded(Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(json_report, "Beside", Recorded)
+    return started
+
+
 def _begun(target: Path, change: Any = None) -> Any:
     """The sample plan's JSON begun before its checks and finished after them (the checked
     report data changed by ``change`` first, where given); the checked plan."""
@@ -161,14 +174,7 @@ def test_a_document_that_does_not_follow_on_is_written_again(
     what was begun, the child is stopped and the file written again: it is the checked
     document's JSON, whatever was begun."""
     monkeypatch.setattr(json_report, "LINES_BESIDE", 5)
-    started: list[Beside] = []
-
-    class Recorded(Beside):
-        def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
-            started.append(self)
-
-    monkeypatch.setattr(json_report, "Beside", Recorded)
+    started = _recorded_children(monkeypatch)
     seen: list[Any] = []
 
     def changed(data: Any) -> Any:
@@ -187,14 +193,7 @@ def test_a_failure_while_the_plan_is_checked_stops_the_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(json_report, "LINES_BESIDE", 5)
-    started: list[Beside] = []
-
-    class Recorded(Beside):
-        def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
-            started.append(self)
-
-    monkeypatch.setattr(json_report, "Beside", Recorded)
+    started = _recorded_children(monkeypatch)
     plan = engine_plan(_samples(), resolve_ruleset(None, "2026-12"), "2026-12", 12)
     with (
         pytest.raises(KeyboardInterrupt),
@@ -225,17 +224,11 @@ def test_a_failure_here_stops_the_child_and_leaves_no_part(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(json_report, "LINES_BESIDE", 10)
-    started: list[Beside] = []
-
-    class Recorded(Beside):
-        def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
-            started.append(self)
+    started = _recorded_children(monkeypatch)
 
     def interrupted(*args: Any) -> bool:  # the records after the long table, written here
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json_report, "Beside", Recorded)
     monkeypatch.setattr(json_report, "_flat_columns", interrupted)
     document = {"lines": _table(_frame(20, "L")), "then": _table(_frame(20, "M")), "r": [{"a": 1}]}
     with pytest.raises(KeyboardInterrupt):
