@@ -19,10 +19,13 @@ from planner.ruleset.catalog import (
     Catalog,
     CatalogEntry,
     bundled_catalog,
+    clean_part_number,
     clean_text,
     dump_catalog,
     import_products,
+    name_key,
     parse_catalog,
+    part_number_key,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -200,3 +203,20 @@ def test_clean_text_takes_its_short_way_only_where_the_long_way_changes_nothing(
     value: str,
 ) -> None:
     assert clean_text(value) == _cleaned_the_long_way(value)
+
+
+_CATALOG_TEXT = st.text(
+    alphabet=st.sampled_from(list(" \t\n_-\u2013\u2014\u00a0Ab1.")), max_size=12
+) | st.text(max_size=12)
+
+
+@settings(max_examples=300)
+@given(_CATALOG_TEXT)
+def test_the_catalog_keys_take_their_short_way_only_where_the_long_way_changes_nothing(
+    value: str,
+) -> None:
+    cleaned = _cleaned_the_long_way(value)
+    assert clean_part_number(value) == re.sub(r"\s*_\s*", "_", cleaned)
+    assert part_number_key(value) == re.sub(r"\s+", "", cleaned).casefold()
+    dashes = str.maketrans({d: "-" for d in "\u2013\u2014\u2012\u2010\u2011"})
+    assert name_key(value) == cleaned.translate(dashes).casefold()
