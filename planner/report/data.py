@@ -273,6 +273,11 @@ class FindingList:
         return len(self.findings)
 
     def records(self) -> list[dict[str, Any]]:
+        """The findings' records: made once, one list for every renderer, as before."""
+        return self._records
+
+    @cached_property
+    def _records(self) -> list[dict[str, Any]]:
         return finding_records(self.findings)
 
     def columns(self) -> list[list[Any]]:
