@@ -336,29 +336,24 @@ def _given_codes(given: TextCodes, style: _Style) -> _Coded | None:
     """A text column given as values and codes, each distinct value encoded once (missing text
     as null); None where a value is neither text nor missing."""
     values, codes = given
-    if len(values) > _VALUES_AS_GIVEN:
-        # Many different strings (names of environments) are written bare as they are given:
-        # nothing to find. Few, repeated, are found distinct, to be joined with the next pieces.
-        value_list = values.tolist()
-        if (
-            set(map(type, value_list)) == {str}
-            and len(set(value_list)) > len(codes) // _ROWS_PER_COMBINATION
-        ):
-            bare = _bare_coded(codes, value_list, style)
-            if bare is not None:
-                return bare
+    value_list = values.tolist()
+    # Bare as they are given where they are all text: up to _VALUES_AS_GIVEN of them, or many
+    # different strings (names of environments), with nothing to find. More values, repeated,
+    # are found distinct first, to be encoded once and joined with the next pieces.
+    many = len(values) > _VALUES_AS_GIVEN
+    if set(map(type, value_list)) == {str} and (
+        not many or len(set(value_list)) > len(codes) // _ROWS_PER_COMBINATION
+    ):
+        bare = _bare_coded(codes, value_list, style)
+        if bare is not None:
+            return bare
+    if many:
         try:
             value_codes, values = pd.factorize(values)  # missing values: -1
         except TypeError:  # a value without a hash: not text
             return None
         codes = value_codes[codes]
-    else:  # given as they are: bare where there are BARE_FROM or more, nothing to escape
         value_list = values.tolist()
-        if set(map(type, value_list)) == {str}:
-            bare = _bare_coded(codes, value_list, style)
-            if bare is not None:
-                return bare
-    value_list = values.tolist()
     texts = []
     for value in value_list:
         if type(value) is str:
