@@ -925,14 +925,23 @@ def _joined_codes(pieces: list[Any], lengths: list[int]) -> _Coded:
     ]
     if all(piece.values is coded[0].values for piece in coded):
         values = coded[0].values
-        codes = np.concatenate([piece.codes for piece in coded])
+        pieces_codes = [piece.codes for piece in coded]
     else:
         values = np.concatenate([piece.values for piece in coded])
         offsets = np.cumsum([0, *(len(piece.values) for piece in coded[:-1])])
-        codes = np.concatenate(
-            [piece.codes + offset for piece, offset in zip(coded, offsets, strict=True)]
-        )
-    return _Coded(values, codes)
+        pieces_codes = [piece.codes + offset for piece, offset in zip(coded, offsets, strict=True)]
+    # The codes are kept with the table for its writers: in the smallest integers that hold
+    # them, and one more (a writer's entry for a missing value), a byte a row for most columns.
+    small = _code_type(len(values) + 1)
+    return _Coded(values, np.concatenate(pieces_codes, dtype=small, casting="same_kind"))
+
+
+def _code_type(count: int) -> np.dtype:
+    """The smallest signed integer type that holds 0 .. ``count``."""
+    for kind in (np.int8, np.int16, np.int32):
+        if count <= np.iinfo(kind).max:
+            return np.dtype(kind)
+    return np.dtype(np.int64)
 
 
 def _repeated(value: Any, count: int) -> np.ndarray:
