@@ -9,6 +9,7 @@ stops the child. One child at a time is enough on two cores; more would only com
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 from collections.abc import Callable
 from types import TracebackType
@@ -24,49 +25,64 @@ def can_fork() -> bool:
 class Beside:
     """``job`` running in a forked child from the moment this is made; :meth:`join` waits for it
     and raises its failure here. Used as a context manager, an exception in the body (Ctrl-C
-    included) stops the child."""
+    included) stops the child.
+
+    The child is forked by the system call itself, with a pipe for its one word back: the
+    multiprocessing package would cost a large plan's JSON about 4 ms to import and start, for
+    nothing this needs."""
 
     def __init__(self, job: Callable[[], None]) -> None:
-        # Imported only where a child is started: every other command runs without it.
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_child, args=(job, sender), daemon=True)
+        self._receiver, sender = os.pipe()
+        self._pid: int | None = None
+        self._status: int | None = None
+        self._joined = False
         # Ctrl-C reaches the whole process group. The child ignores it (this process stops the
         # child); blocked around the fork, an interrupt cannot reach the child before it does.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self._process.start()
+            self._pid = os.fork()
         except BaseException:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            os.close(self._receiver)
+            os.close(sender)
             raise
+        if self._pid == 0:  # the child: it never returns from here
+            status = 1
+            try:
+                os.close(self._receiver)
+                status = _child(job, sender)
+            finally:
+                os._exit(status)
         try:
+            os.close(sender)
             # A Ctrl-C that came meanwhile is raised here, with the child started: it is
             # stopped before this process goes on to end.
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            sender.close()
         except BaseException:
-            self._process.kill()
-            self._process.join()
+            self.stop()
             raise
-        self._joined = False
+
+    def running(self) -> bool:
+        """Whether the child has not ended yet (an ended child is reaped here)."""
+        if self._pid is None or self._status is not None:
+            return False
+        pid, status = os.waitpid(self._pid, os.WNOHANG)
+        if pid == 0:
+            return True
+        self._status = os.waitstatus_to_exitcode(status)
+        return False
 
     def join(self) -> None:
         """Wait for the child; its failure (bad input, an OS error such as a full disk, or
         anything else) is raised here."""
         try:
-            try:
-                message = self._receiver.recv()
-            except EOFError:  # the child ended without a word: it was killed
-                message = None
-            self._process.join()
+            message = _received(self._receiver)
+            self._wait()
         except BaseException:
             self.stop()
             raise
         finally:
-            self._receiver.close()
-            self._joined = True
+            self._close()
         if message is not None:
             name, code, text, filename = message
             if name == "InputError":
@@ -74,16 +90,25 @@ class Beside:
             if code is not None:
                 raise OSError(code or None, text, filename)
             raise RuntimeError(f"{name}: {text}")
-        if self._process.exitcode != 0:
-            status = self._process.exitcode
-            raise RuntimeError(f"a writer in a child process stopped (status {status})")
+        if self._status != 0:
+            raise RuntimeError(f"a writer in a child process stopped (status {self._status})")
 
     def stop(self) -> None:
         """Stop the child (when this process fails or is interrupted)."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._receiver.close()
+        if self.running():  # not reaped yet: the process is there to be killed, ended or not
+            assert self._pid is not None
+            os.kill(self._pid, signal.SIGKILL)
+        self._wait()
+        self._close()
+
+    def _wait(self) -> None:
+        if self._pid is not None and self._status is None:
+            _, status = os.waitpid(self._pid, 0)
+            self._status = os.waitstatus_to_exitcode(status)
+
+    def _close(self) -> None:
+        if not self._joined:
+            os.close(self._receiver)
         self._joined = True
 
     def __enter__(self) -> Beside:
@@ -102,7 +127,18 @@ class Beside:
                 self.stop()
 
 
-def _child(job: Callable[[], None], sender: Any) -> None:
+def _received(receiver: int) -> Any:
+    """The child's word: None where it did its job, else its failure; None too where it ended
+    without a word (it was killed: its status tells)."""
+    chunks = []
+    while chunk := os.read(receiver, 65536):
+        chunks.append(chunk)
+    return pickle.loads(b"".join(chunks)) if chunks else None
+
+
+def _child(job: Callable[[], None], sender: int) -> int:
+    """Run ``job`` in the child; its status: 0 done, 1 failed (the failure told through
+    ``sender``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
@@ -110,13 +146,18 @@ def _child(job: Callable[[], None], sender: Any) -> None:
     except BaseException as error:  # reported to the parent, which raises it there
         if isinstance(error, InputError):
             fields = ("message", "file", "location", "expected")
-            sender.send(("InputError", None, {key: getattr(error, key) for key in fields}, None))
+            word: Any = ("InputError", None, {key: getattr(error, key) for key in fields}, None)
         elif isinstance(error, OSError):  # the file system's: the parent raises it as such
             reason = error.strerror if error.errno is not None else str(error)
-            sender.send((type(error).__name__, error.errno or 0, reason, error.filename))
+            word = (type(error).__name__, error.errno or 0, reason, error.filename)
         else:
-            sender.send((type(error).__name__, None, str(error), None))
-        sender.close()
-        os._exit(1)
-    sender.send(None)
-    sender.close()
+            word = (type(error).__name__, None, str(error), None)
+        _send(sender, word)
+        return 1
+    return 0
+
+
+def _send(sender: int, word: Any) -> None:
+    data = memoryview(pickle.dumps(word))
+    while data:
+        data = data[os.write(sender, data) :]

@@ -1,6 +1,7 @@
-"""What ``report`` imports: no multiprocessing where nothing is forked, and no XlsxWriter in a
-process that does not write the workbook; what ``forecast`` of the inventory template leaves
-out: the readers of other formats and the planned changes' classes."""
+"""What ``report`` imports and forks: a child only where two files are written, never the
+multiprocessing package, and no XlsxWriter in a process that does not write the workbook; what
+``forecast`` of the inventory template leaves out: the readers of other formats and the planned
+changes' classes."""
 
 from __future__ import annotations
 
@@ -14,19 +15,27 @@ import pytest
 
 FORKS = pytest.mark.skipif(not hasattr(os, "fork"), reason="files are written apart only by fork")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-# Runs the command in this process and prints which of the modules it imported.
+# Runs the command in this process and prints which of the modules it imported, and how many
+# children it forked.
 SCRIPT = """
-import json, sys
+import json, os, sys
 from planner.cli.main import main
+forked = []
+real_fork = os.fork
+def counted_fork():
+    forked.append(1)
+    return real_fork()
+os.fork = counted_fork
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print(json.dumps({name: name in sys.modules for name in ("multiprocessing", "xlsxwriter")}))
+imported = {name: name in sys.modules for name in ("multiprocessing", "xlsxwriter")}
+print(json.dumps({**imported, "forked": len(forked)}))
 """
 
 
-def _imported(tmp_path: Path, *outputs: str) -> dict[str, bool]:
+def _imported(tmp_path: Path, *outputs: str) -> dict[str, object]:
     command = [
         sys.executable,
         "-c",
@@ -49,18 +58,24 @@ def _imported(tmp_path: Path, *outputs: str) -> dict[str, bool]:
     ("outputs", "expected"),
     [
         # One file: written here, nothing forked.
-        (("json",), {"multiprocessing": False, "xlsxwriter": False}),
-        (("xlsx",), {"multiprocessing": False, "xlsxwriter": True}),
+        (("json",), {"multiprocessing": False, "xlsxwriter": False, "forked": 0}),
+        (("xlsx",), {"multiprocessing": False, "xlsxwriter": True, "forked": 0}),
         # The workbook is written in the child: the parent never imports XlsxWriter.
         pytest.param(
-            ("html", "json", "xlsx"), {"multiprocessing": True, "xlsxwriter": False}, marks=FORKS
+            ("html", "json", "xlsx"),
+            {"multiprocessing": False, "xlsxwriter": False, "forked": 1},
+            marks=FORKS,
         ),
-        pytest.param(("html", "json"), {"multiprocessing": True, "xlsxwriter": False}, marks=FORKS),
+        pytest.param(
+            ("html", "json"),
+            {"multiprocessing": False, "xlsxwriter": False, "forked": 1},
+            marks=FORKS,
+        ),
     ],
     ids=["json", "xlsx", "all-three", "page-and-json"],
 )
 def test_report_imports_what_it_uses(
-    tmp_path: Path, outputs: tuple[str, ...], expected: dict[str, bool]
+    tmp_path: Path, outputs: tuple[str, ...], expected: dict[str, object]
 ) -> None:
     assert _imported(tmp_path, *outputs) == expected
 
