@@ -475,3 +475,13 @@ def test_renderers_read_the_findings_as_records() -> None:
     fields = {"findings": findings, "schema_version": 1}
     assert plan_document(fields, {})["findings"] == findings.records()
     assert plan_document(fields, {}, findings_as_list=False)["findings"] is findings
+
+
+@given(
+    st.lists(st.integers(0, 700) | st.sampled_from(["a", "b", "c"]), max_size=1_500),
+    st.integers(-1, 800),
+)
+def test_more_distinct_is_the_size_of_the_set_of_values(values: list[Any], count: int) -> None:
+    """Stopping as soon as there are more than ``count`` distinct values gives the answer the
+    whole set gives, across the steps it counts in."""
+    assert json_report._more_distinct(values, count) is (len(set(values)) > count)
