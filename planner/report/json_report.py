@@ -266,6 +266,8 @@ def _more_distinct(values: list[Any], count: int) -> bool:
     """Whether ``values`` hold more than ``count`` distinct ones: ``len(set(values)) > count``,
     found out as soon as it is so. The findings' messages are tens of thousands of long texts,
     each different: hashing all of them to learn that took 6 ms at 50,000 environments."""
+    if count < 0:
+        return True
     seen: set[Any] = set()
     for start in range(0, len(values), _DISTINCT_STEP):
         seen.update(values[start : start + _DISTINCT_STEP])
