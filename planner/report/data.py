@@ -26,6 +26,7 @@ from planner import __version__
 from planner.engine.consumption import TextCodes
 from planner.report import contract
 from planner.report.contract import keys
+from planner.report.formatting import first_of_each_code
 from planner.report.headline import plan_headline
 from planner.report.words import Names, status_words
 from planner.results import Comparison, Finding, Plan
@@ -288,6 +289,12 @@ class FindingList:
         """The records of the findings ``keep`` keeps (the headline's errors: a few of many)."""
         return finding_records([finding for finding in self.findings if keep(finding)])
 
+    def shown(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """What :func:`findings_shown` gives of the records, the records made of only the
+        findings listed: a text format lists a few of each code, of tens of thousands."""
+        positions, more = first_of_each_code(list(map(attrgetter("code"), self.findings)))
+        return finding_records([self.findings[position] for position in positions]), more
+
 
 NOTIFICATION_LEVELS = ("warning", "critical", "over")
 
@@ -529,6 +536,12 @@ class ReportData:
         return plan_document(self.fields, self._small_records)
 
     @cached_property
+    def outline(self) -> dict[str, Any]:
+        """:attr:`brief` with the findings as the plan has them, a :class:`FindingList`: for the
+        text formats, which list a few of each code (see :meth:`FindingList.shown`)."""
+        return plan_document(self.fields, self._small_records, findings_as_list=False)
+
+    @cached_property
     def _small_records(self) -> dict[str, list[dict[str, Any]]]:
         return {
             name: records(frame, TABLES[name])
@@ -541,7 +554,7 @@ class ReportData:
         """The admin center's banners and the overage lifecycle's stages in date order, in
         words: ``{"month", "date", "what", "environments"}`` (date None for a banner, which
         shows from some day of its month)."""
-        data = self.brief
+        data = self.outline
         events: list[tuple[str, int, dict[str, Any]]] = []
         for note in data.get("notifications", []):
             title = self.names.pool(note["pool"])

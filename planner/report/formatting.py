@@ -209,13 +209,22 @@ def findings_shown(
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The findings to list, in their order (the first ``per_code`` of each code), and how
     many more each code has."""
+    positions, more = first_of_each_code([finding["code"] for finding in findings], per_code)
+    return [findings[position] for position in positions], more
+
+
+def first_of_each_code(
+    codes: Sequence[str], per_code: int = FINDINGS_SHOWN_PER_CODE
+) -> tuple[list[int], dict[str, int]]:
+    """Of findings with these codes, the positions of those listed (the first ``per_code`` of
+    each code, in order) and how many more each code has."""
     seen: dict[str, int] = {}
     shown = []
-    for finding in findings:
-        count = seen.get(finding["code"], 0)
-        seen[finding["code"]] = count + 1
+    for position, code in enumerate(codes):
+        count = seen.get(code, 0)
+        seen[code] = count + 1
         if count < per_code:
-            shown.append(finding)
+            shown.append(position)
     return shown, {
         code: total - per_code for code, total in sorted(seen.items()) if total > per_code
     }

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import printable_data
-from planner.report.data import CONSUMPTION_KEYS, ReportData, record_columns, records
+from planner.report.data import (
+    CONSUMPTION_KEYS,
+    FindingList,
+    ReportData,
+    record_columns,
+    records,
+)
 from planner.report.formatting import (
     ENVIRONMENTS_SHOWN,
     cost_summary,
@@ -80,7 +86,7 @@ def _assumption_text(assumption: dict[str, Any], names: Names) -> str:
 def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
     """Available capacity every few months, plus every month a banner starts or an overage
     stage begins, with what happens then."""
-    data = report.brief
+    data = report.outline
     names = report.names
     pools = [p["pool"] for p in data["capacity"]]
     by_month: dict[str, dict[str, dict[str, Any]]] = {}
@@ -125,7 +131,7 @@ def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
 
 def _timeline_lines(report: ReportData, style: Callable[..., str]) -> list[str]:
     """The first banner's month and the overage lifecycle's dates, with the environments."""
-    data = report.brief
+    data = report.outline
     out = [style("Banners and overage lifecycle", bold=True)]
     timeline = printable_data(report.timeline)
     banners = [e for e in timeline if e["date"] is None]
@@ -184,7 +190,7 @@ def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any
     first of each code (an export can hold hundreds of thousands of license lines, a large
     tenant thousands of findings of one code, an assumed estimate as many environments).
     ``findings_more`` counts the rest by code."""
-    brief = report.brief
+    brief = report.outline
     long_lists = ("findings", "assumptions")
     data: dict[str, Any] = convert({k: v for k, v in brief.items() if k not in long_lists})
     # An assumption names the environments it is used for: the first few of them.
@@ -198,7 +204,10 @@ def _printed(report: ReportData, convert: Callable[[Any], Any]) -> dict[str, Any
             for assumption in brief["assumptions"]
         ]
     )
-    shown, more = findings_shown(brief["findings"])
+    findings = brief["findings"]
+    shown, more = (
+        findings.shown() if isinstance(findings, FindingList) else findings_shown(findings)
+    )
     data["findings"] = convert(shown)
     data["findings_count"] = len(brief["findings"])
     data["findings_more"] = more

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner.report.data import FindingList
 from planner.report.formatting import findings_shown
 from planner.report.html import LARGEST_SHOWN, WITH_FINDINGS_SHOWN, consumption_view
 from planner.report.tallies import SEVERITY_ORDER, Findings, Lines, Runs
+from planner.results import Finding
 
 TYPES = ("dataverse_database", "dataverse_file", "dataverse_log", "operations_database")
 # Names that differ only in case, and two that fold to the same text ("ß" folds to "ss").
@@ -121,6 +123,18 @@ def test_findings_listed_as_one_at_a_time(seed: int) -> None:
         expected, expected_more = findings_shown(entries, per_code)
         assert [records[i] for i in shown.tolist()] == expected
         assert more == expected_more
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_finding_list_lists_what_its_records_list(seed: int) -> None:
+    """The text formats' findings, picked from the plan's findings: the records the whole
+    list of records gives, and the same counts of the rest."""
+    rng = random.Random(seed)
+    records = _findings(rng, ["ENV-1", "ENV-2"], rng.choice([0, 1, 5, 400]))
+    for position, record in enumerate(records):
+        record["message"] = f"message {position}"
+    findings = FindingList(tuple(Finding(**record) for record in records))
+    assert findings.shown() == findings_shown(findings.records())
 
 
 def _reference_view(frame: pd.DataFrame, records: list[dict[str, Any]]) -> dict[str, Any]:
