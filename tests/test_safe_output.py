@@ -272,6 +272,40 @@ def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> Non
     assert taken.read_bytes() == licenses.read_bytes()
 
 
+@pytest.mark.parametrize("link", ["report folder", "tenant folder", "across", "portfolio"])
+def test_links_between_a_batch_and_its_out_folder_never_reach_an_input(
+    plain: tuple[Path, Path], link: str
+) -> None:
+    """A link in --out into the tenants (a report folder, or the portfolio onto an input), a
+    tenant folder linked into --out, or one tenant's report folder linked to another's: the
+    inputs stay as they are, and the run says why (exit status 2)."""
+    licenses, environments = plain
+    tenants, out = licenses.parent / "tenants", licenses.parent / "out"
+    out.mkdir()
+    for name in ("acme", "zenith"):
+        folder = out / name if link == "tenant folder" and name == "acme" else tenants / name
+        folder.mkdir(parents=True)
+        # An input named as the report would be: what a link could make the report overwrite.
+        (folder / "capplan-2026-12.json").write_bytes(licenses.read_bytes())
+        (folder / "environments.csv").write_bytes(environments.read_bytes())
+    if link == "report folder":
+        (out / "acme").symlink_to(tenants / "acme")
+    elif link == "tenant folder":
+        (tenants / "acme").symlink_to(out / "acme")
+    elif link == "across":
+        (out / "acme").symlink_to(tenants / "zenith")
+    else:
+        (out / "portfolio.html").symlink_to(tenants / "acme" / "environments.csv")
+    folders = [(tenants / name).resolve() for name in ("acme", "zenith")]
+    before = {path: path.read_bytes() for folder in folders for path in folder.iterdir()}
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert "where the batch's inputs are" in result.stderr
+    assert {p: p.read_bytes() for p in before} == before
+    if link != "portfolio":  # the other tenant is still written
+        assert (out / "zenith" / "capplan-2026-12.html").is_file()
+
+
 def test_a_loop_of_links_as_an_output_is_an_ordinary_error(
     plain: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -55,9 +55,37 @@ def tenant_inputs(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def plan_tenant(folder: Path, out: Path, options: BatchOptions) -> dict[str, Any]:
+@dataclass(frozen=True)
+class InputPlaces:
+    """Where a batch's inputs are, links followed: the --batch folder, each tenant's folder
+    (one may be a link to a folder elsewhere) and the files read besides (--rules). No report
+    of the batch may be written there, whatever links in --out lead to."""
+
+    folders: frozenset[Path]
+    files: frozenset[Path]
+
+    @classmethod
+    def of(cls, root: Path, tenants: list[Path], files: list[Path]) -> InputPlaces:
+        from planner.cli.output import resolved
+
+        folders = frozenset(resolved(folder) for folder in [root, *tenants])
+        return cls(folders, frozenset(resolved(path) for path in files))
+
+    def holds(self, target: Path) -> bool:
+        """Whether writing ``target`` would write into an input folder or over an input."""
+        from planner.cli.output import resolved
+
+        final = resolved(target)
+        return final in self.files or any(
+            place in self.folders for place in (final, *final.parents)
+        )
+
+
+def plan_tenant(
+    folder: Path, out: Path, options: BatchOptions, inputs_at: InputPlaces | None = None
+) -> dict[str, Any]:
     """Plan one tenant and write its report; returns its portfolio summary (with the reason
-    instead, when its inputs are bad)."""
+    instead, when its inputs are bad, or when its report would land among the inputs)."""
     from planner.cli.output import write_all
     from planner.ingest import load_inputs
     from planner.planning import build_plan
@@ -91,9 +119,19 @@ def plan_tenant(folder: Path, out: Path, options: BatchOptions) -> dict[str, Any
     except InputError as error:
         return failed_summary(name, error.render())
     target = out / name
-    target.mkdir(parents=True, exist_ok=True)
     stem = f"capplan-{options.as_of}"
     files = {kind: f"{stem}.{kind}" for kind in ("html", "xlsx", "json")}
+    landing = [target / file for file in files.values()]
+    if inputs_at is not None and any(inputs_at.holds(path) for path in [target, *landing]):
+        error = InputError(
+            "refusing to write the tenant's report where the batch's inputs are: links followed, "
+            "its report folder or a file in it is the --batch folder, a tenant's folder (or "
+            "inside one) or an input file",
+            file=str(target),
+            expected="--out and the tenant folders without links from one into the other",
+        )
+        return failed_summary(name, error.render())
+    target.mkdir(parents=True, exist_ok=True)
     data = report_data(plan)
     write_all(
         [
@@ -108,17 +146,21 @@ def plan_tenant(folder: Path, out: Path, options: BatchOptions) -> dict[str, Any
     return tenant_summary(name, plan, {kind: f"{name}/{file}" for kind, file in files.items()})
 
 
-def _plan_tenant(job: tuple[Path, Path, BatchOptions]) -> dict[str, Any]:
+def _plan_tenant(job: tuple[Path, Path, BatchOptions, InputPlaces | None]) -> dict[str, Any]:
     return plan_tenant(*job)
 
 
 def plan_tenants(
-    folders: list[Path], out: Path, options: BatchOptions, workers: int | None = None
+    folders: list[Path],
+    out: Path,
+    options: BatchOptions,
+    workers: int | None = None,
+    inputs_at: InputPlaces | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each tenant's summary, in the order of ``folders``: planned by up to ``workers``
     processes (default: one per CPU), each taking a run of tenants at a time."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
-    jobs = [(folder, out, options) for folder in folders]
+    jobs = [(folder, out, options, inputs_at) for folder in folders]
     if workers == 1:
         yield from map(_plan_tenant, jobs)
         return
@@ -137,12 +179,23 @@ def run_batch(root: Path, out: Path, options: BatchOptions) -> list[dict[str, An
         render_portfolio_html,
         write_portfolio_xlsx,
     )
+    from planner.ruleset import ruleset_file
 
     folders = tenant_folders(root)
     if out.exists() and not out.is_dir():
         raise InputError("--out is not a folder", file=str(out), expected="a folder")
+    rules = ruleset_file(options.rules)
+    inputs_at = InputPlaces.of(root, folders, [] if rules is None else [Path(rules)])
+    for page in ("portfolio.html", "portfolio.xlsx"):
+        if inputs_at.holds(out / page):
+            raise InputError(
+                f"refusing to write {page} where the batch's inputs are: links followed, it "
+                "lies in the --batch folder or a tenant's folder, or is an input file",
+                file=str(out / page),
+                expected="--out and the tenant folders without links from one into the other",
+            )
     out.mkdir(parents=True, exist_ok=True)
-    summaries = list(plan_tenants(folders, out, options))
+    summaries = list(plan_tenants(folders, out, options, inputs_at=inputs_at))
     data = portfolio_data(summaries, options.as_of, options.months)
     write_all(
         [
