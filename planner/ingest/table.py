@@ -7,13 +7,17 @@ so the common case of a clean file stays vectorized.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+import signal
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -269,6 +273,40 @@ def _strip_preamble(text: str) -> tuple[str, int, str | None]:
     return text, skipped, delimiter
 
 
+@contextlib.contextmanager
+def _interrupts_seen() -> Iterator[list[int]]:
+    """Ctrl-C while pandas' parser runs, kept: the parser reads its text through Python and
+    reports any failure of that reading as its own error about the text ("Calling
+    read(nbytes) on source failed"), so an interrupt there read as a malformed file (exit
+    status 2 instead of 130), or was lost where that error only means "read it the other
+    way". The list given receives each interrupt; the caller raises KeyboardInterrupt for it
+    where the parser failed. (Handlers can be set in the main thread only; elsewhere nothing is
+    kept.)"""
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def kept(number: int, frame: Any) -> None:
+        seen.append(number)
+        if callable(previous):
+            previous(number, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, kept)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _raise_if_interrupted(seen: list[int]) -> None:
+    if seen:
+        raise KeyboardInterrupt
+
+
 def _parser_error(file: str, error: Exception, skipped: int, delimiter: str) -> InputError:
     message = str(error)
     location = None
@@ -402,22 +440,25 @@ def table_from_text(
         if table is not None:
             return table
     try:
-        records = pd.read_csv(
-            io.StringIO(body),
-            sep=delimiter,
-            header=None,
-            # Plain Python strings: the cells are checked and trimmed as one grid, and become
-            # a frame of text only once that is done.
-            dtype=object,
-            na_filter=False,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-            engine="c",
-        )
+        with _interrupts_seen() as interrupts:
+            records = pd.read_csv(
+                io.StringIO(body),
+                sep=delimiter,
+                header=None,
+                # Plain Python strings: the cells are checked and trimmed as one grid, and become
+                # a frame of text only once that is done.
+                dtype=object,
+                na_filter=False,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_MINIMAL,
+                engine="c",
+            )
     except pd.errors.EmptyDataError:
+        _raise_if_interrupted(interrupts)
         raise InputError("the file has no header row and no data", file=file) from None
     except (pd.errors.ParserError, ValueError, OverflowError) as error:
+        _raise_if_interrupted(interrupts)
         raise _parser_error(file, error, skipped, delimiter) from None
     grid = records.to_numpy(dtype=object)
     if _may_need_trimming(body, delimiter):
@@ -500,21 +541,23 @@ def _table_with_numbers(
         return None
     positions = range(len(headers))
     try:
-        frame = pd.read_csv(
-            # Bytes are read as they are; text is copied.
-            io.BytesIO(body.encode("utf-8") if utf8 is None else utf8),
-            sep=delimiter,
-            header=0,
-            names=list(positions),
-            dtype={p: np.float64 if p in wanted else object for p in positions},
-            na_filter=True,
-            keep_default_na=False,
-            na_values={p: [""] for p in wanted},  # only an empty cell is blank
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-            engine="c",
-        )
+        with _interrupts_seen() as interrupts:
+            frame = pd.read_csv(
+                # Bytes are read as they are; text is copied.
+                io.BytesIO(body.encode("utf-8") if utf8 is None else utf8),
+                sep=delimiter,
+                header=0,
+                names=list(positions),
+                dtype={p: np.float64 if p in wanted else object for p in positions},
+                na_filter=True,
+                keep_default_na=False,
+                na_values={p: [""] for p in wanted},  # only an empty cell is blank
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_MINIMAL,
+                engine="c",
+            )
     except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        _raise_if_interrupted(interrupts)
         return None  # a cell that is not a number, or text the full reading complains about
     index = frame.index
     if frame.shape[1] != len(headers) or not (

@@ -238,3 +238,34 @@ def test_only_bytes_without_a_byte_order_mark_are_the_texts_utf8() -> None:
     assert utf8_of(plain) == decode_text(plain).encode("utf-8")
     for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16")):
         assert utf8_of(RawFile("a.csv", data)) is None
+
+
+@pytest.mark.parametrize("numbers", [False, True], ids=["as-text", "with-numbers"])
+def test_ctrl_c_while_the_parser_runs_is_an_interrupt_not_bad_text(
+    monkeypatch: pytest.MonkeyPatch, numbers: bool
+) -> None:
+    """pandas' parser turns an exception raised while it reads into its own error about the
+    text: Ctrl-C then is still Ctrl-C, not a malformed file nor a reading the other way."""
+    import os
+    import signal
+    import time
+
+    from planner.ingest import table as table_module
+
+    calls: list[int] = []
+
+    def interrupted_read_csv(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        try:  # as the parser does: the interrupt is raised in its reading, and swallowed
+            if len(calls) == 1:  # the first reading only: the next one would be no interrupt
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        raise pd.errors.ParserError("Error tokenizing data. C error: Calling read(nbytes) failed")
+
+    monkeypatch.setattr(table_module.pd, "read_csv", interrupted_read_csv)
+    text = "name,type,dataverse_database_gb\nPROD,production,1.5\nDEV,developer,2\n"
+    with pytest.raises(KeyboardInterrupt):
+        table_from_text("inventory.csv", text, _inventory_numbers if numbers else None)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
