@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 from planner.ingest.source import (
     decode_text,
     is_workbook_container,
@@ -78,6 +78,15 @@ def read_product_csv(path: str | Path) -> list[CatalogEntry]:
                 location=f"row {number}, column {header[positions['guid']].strip()}",
                 expected="a GUID like 00000000-0000-0000-0000-000000000000 on every row",
             )
+        for column in ("part_number", "display_name"):
+            if not values[column].isprintable():  # control, format (bidi) or line characters
+                raise InputError(
+                    f"'{printable(values[column])}' holds characters that are not printable",
+                    file=name,
+                    location=f"row {number}, column {header[positions[column]].strip()}",
+                    expected="the product's part number and name as Microsoft writes them, "
+                    "without control or direction characters",
+                )
         if not values["part_number"] and not values["display_name"]:
             raise InputError(
                 "the row has a GUID but neither a String_Id nor a Product_Display_Name",

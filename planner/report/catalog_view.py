@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from planner.errors import printable
 from planner.ruleset import RuleSet
 from planner.ruleset.catalog import Catalog, CatalogChange, CatalogEntry
 
@@ -67,7 +68,8 @@ def catalog_table(catalog: Catalog, ruleset: RuleSet) -> str:
 
 def import_report(changes: list[CatalogChange], before: int, after: Catalog, target: str) -> str:
     counts = Counter(change.kind for change in changes)
-    out = [change.describe() for change in changes]
+    # Printed on a terminal: whatever the file held, no character of it acts on the terminal.
+    out = [printable(change.describe()) for change in changes]
     unknown = sum(1 for e in after if e.capacity == "unknown")
     out.append(
         f"{target}: {before} -> {len(after)} products; {counts.get('added', 0)} added, "
