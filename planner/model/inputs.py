@@ -7,6 +7,7 @@ needs to know where a number came from beyond the ``source`` and ``location`` co
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -277,14 +278,26 @@ class Inputs:
         )
 
 
+# Characters a text shows nothing of: the Unicode Character Database's
+# Default_Ignorable_Code_Point property (DerivedCoreProperties.txt; defined in Unicode Standard
+# Annex #44), such as the combining grapheme joiner U+034F, the Hangul fillers and the variation
+# selectors, which are not all format characters (category Cf).
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
 def name_key(name: object) -> str:
     """The form in which two environment names are one name (two files describing one
     environment, a planned one taking an existing name): the same letters whatever their case
-    or width (NFKC), their spacing, and invisible characters such as a zero-width space, which
+    or width (NFKC), their spacing, and invisible characters (format characters, and every
+    default-ignorable one, such as a zero-width space or a combining grapheme joiner), which
     would make two names that look alike differ."""
     text = str(name)
     if not text.isascii():  # ASCII is its own NFKC form, and holds no invisible character
-        text = unicodedata.normalize("NFKC", text)
+        text = _IGNORABLE.sub("", unicodedata.normalize("NFKC", text))
         text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return " ".join(text.casefold().split())
 
