@@ -51,6 +51,7 @@ from planner.model.inputs import (
     empty_licenses,
     environment_frame,
 )
+from planner.model.limits import MAX_LICENSE_LINES
 
 PathLike = str | os.PathLike[str]
 
@@ -349,11 +350,13 @@ def _check_kind(file: str, format_id: str, detected: str | None, forced: str | N
 def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.DataFrame:
     if content.json is not None:
         document = content.json
+        _refuse_too_many_licenses(document.file, len(document.items))
         return read_graph_json(document.file, document.items, document.items_path, options)
     table = content.table
     assert table is not None
     if not len(table):
         raise _no_rows(table.file, "licenses")
+    _refuse_too_many_licenses(table.file, len(table))
     reader = {
         formats.MG_SUBSCRIBED_SKU: read_mg_table,
         formats.MSOL_ACCOUNT_SKU: read_msol_table,
@@ -361,6 +364,19 @@ def _read_licenses(content: Content, base: str, options: LicenseOptions) -> pd.D
         formats.ADMIN_CENTER_LICENSES: read_admin_center_table,
     }[base]
     return reader(table, options)
+
+
+def _refuse_too_many_licenses(file: str, lines: int) -> None:
+    """A license export lists a line per product or subscription: far fewer than
+    MAX_LICENSE_LINES (see planner/model/limits.py)."""
+    if lines > MAX_LICENSE_LINES:
+        raise InputError(
+            f"the file has {lines:,} license lines, more than the {MAX_LICENSE_LINES:,} capplan "
+            "reads from one license export",
+            file=file,
+            expected="a license export, with a line per product or subscription (Microsoft's "
+            "list of products names fewer than 600)",
+        )
 
 
 def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple[str, ...]]:

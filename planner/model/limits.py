@@ -40,6 +40,12 @@ MAX_COLUMNS = 1_000
 # 50,000). So 500,000 environments need from 2.5 to 7 GB: a large machine's work, but not all of
 # its memory, and minutes rather than an afternoon.
 MAX_ROWS = 500_000
+# License lines of one file. Every license format capplan reads lists a line per product or per
+# subscription of one, and Microsoft's list of products (product names and service plan
+# identifiers, December 2025) names 568: twenty thousand lines is thirty-five times every product
+# there is. A file of more is no license export; read as one, its hundreds of thousands of
+# unknown products would each be a line and a finding of the plan (a 7 MB file took a gigabyte).
+MAX_LICENSE_LINES = 20_000
 # Bytes of JSON text per object or list, at the least: Microsoft's answers spend tens of bytes on
 # each (keys are long words), PowerShell's exports more. A document with more containers than one
 # per this many bytes, beyond the first 100,000 (a few megabytes of memory), is refused before it
