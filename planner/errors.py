@@ -7,7 +7,8 @@ lines and exits with status 2; nothing else about bad input ever reaches the use
 File content can hold line breaks, terminal escape sequences (which recolour or retitle the
 user's terminal), lone surrogates from undecodable bytes, or megabytes in one cell. Messages and
 text renderers show such characters as escapes (``\\n``, ``\\x1b``) and long quotes shortened;
-JSON, HTML and Excel output keep the exact text, escaped the way each format escapes.
+JSON and Excel output keep the exact text, escaped the way each format escapes; HTML pages show
+the characters that reorder or hide text as escapes too (:func:`page_text`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,23 @@ def printable(text: str, limit: int | None = None) -> str:
     if limit is not None and len(shown) > limit:
         shown = shown[: max(limit - len(SHORTENED), 0)] + SHORTENED
     return shown
+
+
+# What a page shows as escapes: the characters of _CONTROL but the line breaks and tabs a page
+# lays out as white space (text of several lines, such as a basis, stays as it is).
+_HIDDEN_ON_A_PAGE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+
+
+def page_text(text: str) -> str:
+    """Text for an HTML page: characters that reorder text or show nothing (a right-to-left
+    override, a zero-width space, C1 controls) as escapes, so that a name on the page is read as
+    it is; the file's exact text stays in the JSON and the workbook."""
+    if text.isascii() and text.isprintable():  # nearly all text: nothing to escape
+        return text
+    return _HIDDEN_ON_A_PAGE.sub(_escaped, text)
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on or reorders: DEL, C1

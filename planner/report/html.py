@@ -26,7 +26,9 @@ from jinja2 import (
     StrictUndefined,
 )
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 
+from planner.errors import page_text
 from planner.model.inputs import CAPACITY_TYPES
 from planner.planning import COMBINE_WORDS
 from planner.report.charts import comparison_chart, forecast_chart, marker_path, plan_style
@@ -132,6 +134,15 @@ class _TemplateCache(FileSystemBytecodeCache):
         with contextlib.suppress(OSError):  # a full or read-only temporary folder
             super().dump_bytecode(bucket)
 
+    def get_source_checksum(self, source: str) -> str:
+        """The template's checksum, and the settings compiled into it: a template compiled
+        before the page's text went through ``finalize`` is compiled again, not used."""
+        return super().get_source_checksum(source + "\0" + _COMPILED_WITH)
+
+
+# What the environment compiles into every template besides its source (see _TemplateCache).
+_COMPILED_WITH = "finalize=_on_the_page"
+
 
 def _template_cache() -> BytecodeCache | None:
     try:
@@ -150,7 +161,18 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_on_the_page,
     )
+
+
+def _on_the_page(value: Any) -> Any:
+    """Every value a page prints, its text as :func:`page_text` shows it (markup made here
+    stays markup: escapes of such characters are no markup)."""
+    if isinstance(value, Markup):
+        return Markup(page_text(str(value)))
+    if isinstance(value, str):
+        return page_text(value)
+    return value
 
 
 def safe_href(url: str | None) -> str | None:

@@ -75,3 +75,36 @@ def test_a_cache_that_cannot_be_written_is_no_failure(
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", lambda **_: full(None, None))
     assert "<html" in _page(short_plan)
     assert _cached(temporary) == []
+
+
+def test_the_page_shows_characters_that_hide_or_reorder_text_as_escapes(
+    temporary: Path,
+) -> None:
+    """A name with a right-to-left override or a C1 control reads on the page as it is; line
+    breaks stay, and markup made by the page stays markup."""
+    from markupsafe import Markup
+
+    page = html.environment().from_string("{{ name }}|{{ kept }}|{{ note }}")
+    shown = page.render(name="ENV\u202e1\x9b<b>", kept=Markup("<i>a\u200bb</i>"), note="a\nb")
+    assert shown == "ENV\\u202e1\\x9b&lt;b&gt;|<i>a\\u200bb</i>|a\nb"
+
+
+def test_templates_compiled_without_the_pages_text_rule_are_compiled_again(
+    temporary: Path, short_plan: Plan
+) -> None:
+    """A cache written by a version whose environment compiled templates differently is not
+    used: its templates lack the text rule."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from planner.resources import bundled_dir
+
+    earlier = Environment(
+        loader=FileSystemLoader(bundled_dir("templates")),
+        bytecode_cache=FileSystemBytecodeCache(),
+        autoescape=True,
+    )
+    earlier.get_template(html.TEMPLATE)  # compiled without finalize, and cached
+    assert _cached(temporary)
+    template = html.environment().get_template(html.TEMPLATE)
+    # Compiled with the rule, the page's code calls the environment's finalize.
+    assert "finalize" in template.root_render_func.__code__.co_names
