@@ -15,6 +15,7 @@ from planner.ingest.source import (
     read_raw,
     refuse_known_binaries,
 )
+from planner.model.limits import MAX_PRODUCT_ROWS
 from planner.ruleset.catalog import CatalogEntry, clean_part_number, clean_text, guid_key
 
 # Microsoft's header names, compared without case, spaces and underscores (older copies spell
@@ -64,6 +65,14 @@ def read_product_csv(path: str | Path) -> list[CatalogEntry]:
         )
     products: dict[str, CatalogEntry] = {}
     for number, row in enumerate(reader, start=2):
+        if number > MAX_PRODUCT_ROWS + 1:
+            raise InputError(
+                f"the file has more than {MAX_PRODUCT_ROWS:,} rows under its header",
+                file=name,
+                location=f"row {number}",
+                expected="Microsoft's product names CSV, a row per product and service plan "
+                "(about 5,500 in December 2025)",
+            )
         if not any(clean_text(cell) for cell in row):
             continue
         values = {

@@ -46,6 +46,11 @@ MAX_ROWS = 500_000
 # there is. A file of more is no license export; read as one, its hundreds of thousands of
 # unknown products would each be a line and a finding of the plan (a 7 MB file took a gigabyte).
 MAX_LICENSE_LINES = 20_000
+# Rows of Microsoft's product names and service plan identifiers CSV (a row per product and
+# service plan) that ``rules import-skus`` reads: the list of December 2025 has 5,457, so ten
+# times that leaves it room to grow for years and refuses a file that is something else before
+# it fills memory.
+MAX_PRODUCT_ROWS = 55_000
 # Bytes of JSON text per object or list, at the least: Microsoft's answers spend tens of bytes on
 # each (keys are long words), PowerShell's exports more. A document with more containers than one
 # per this many bytes, beyond the first 100,000 (a few megabytes of memory), is refused before it

@@ -56,3 +56,18 @@ def test_the_import_report_escapes_what_it_prints() -> None:
     report = import_report([CatalogChange("added", entry)], 1, bundled_catalog(), "catalog.csv")
     assert all(line.isprintable() for line in report.splitlines())
     assert "X\\x1b[2J\\u202eY" in report
+
+
+def test_a_product_list_far_longer_than_microsofts_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.ingest import products
+
+    monkeypatch.setattr(products, "MAX_PRODUCT_ROWS", 3)
+    rows = "".join(f"P{n},SKU_{n},00000000-0000-0000-0000-{n:012d}\n" for n in range(4))
+    source = tmp_path / "products.csv"
+    source.write_text("Product_Display_Name,String_Id,GUID\n" + rows, encoding="utf-8")
+    with pytest.raises(InputError, match="row 5: the file has more than 3 rows under its header"):
+        read_product_csv(source)
+    source.write_text("Product_Display_Name,String_Id,GUID\n" + rows[: rows.index("P3")])
+    assert len(read_product_csv(source)) == 3
