@@ -27,7 +27,7 @@ from planner.model.limits import (
     cell_units,
     too_long_for_a_cell,
 )
-from planner.model.units import plain_float
+from planner.model.units import loosely_infinite, plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web
 # pages carry non-breaking and zero-width spaces that a person cannot see.
@@ -736,7 +736,7 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
     try:
         number = plain_float(candidate)
     except ValueError:
-        if _loosely_infinite(candidate):
+        if loosely_infinite(candidate):
             return f"'{text}' is not a finite number"
         if any(character.isdigit() and not character.isascii() for character in text):
             return f"'{text}' is not written with the digits 0 to 9"
@@ -752,14 +752,6 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
     if rule.whole and number != int(number):
         return f"'{text}' is not a whole number"
     return None
-
-
-def _loosely_infinite(text: str) -> bool:
-    """Whether Python would read the text as an infinity or NaN ("inf", "NaN", "Infinity")."""
-    try:
-        return not np.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def parse_numbers(

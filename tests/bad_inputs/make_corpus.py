@@ -753,6 +753,12 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-month-after-horizon.toml"] = scenario(
         'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2099-01"\n'
     )
+    out["scenario-month-full-width-digits.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "\uff12\uff10\uff12\uff17-03"\n'
+    )
+    out["scenario-month-arabic-indic-digits.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2027-\u0660\u0663"\n'
+    )
     out["scenario-unknown-environment.toml"] = scenario(
         'kind = "link_new_dataverse"\nname = "NO-SUCH-ENVIRONMENT"\n'
     )

@@ -97,6 +97,37 @@ def test_a_number_an_option_cannot_use_is_one_message_and_exit_2(
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing collected
 
 
+# Months written with other digits than 0 to 9, which int() would read (as 2026-01): refused
+# by every command that takes one. The planning commands' are also in the bad-input corpus
+# (tests/bad_inputs/cases.toml).
+FULL_WIDTH_MONTH = "\uff12\uff10\uff12\uff16-01"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rules", "show"),
+        ("rules", "skus"),
+        ("reconcile", "in.json"),
+        ("report", "--batch", "tenants", "--out", "reports"),
+        ("report", "lic.csv", "--out", "reports"),
+    ],
+    ids=" ".join,
+)
+def test_a_month_not_written_with_the_digits_0_to_9_is_refused(
+    command: tuple[str, ...], tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*command, "--as-of", FULL_WIDTH_MONTH])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"capplan: error: --as-of {FULL_WIDTH_MONTH!r} is not a month written with the digits "
+        "0 to 9 (\uff12 is U+FF12 FULLWIDTH DIGIT TWO)\n  expected: YYYY-MM, like 2027-03\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_report_folder_under_a_file_is_bad_input_not_a_bug(tmp_path) -> None:
     """The file system refusing (here: a folder asked for inside a file, like /dev/full/x) is
     something the user can fix: one message naming the path, exit 2."""
