@@ -42,6 +42,26 @@ def parse_month(text: str, *, what: str = "month") -> int:
     return pd.Period(year=year, month=month, freq="M").ordinal
 
 
+# A month or date in a file or folder name (``environments-2026-03-31.csv``), in digits of any
+# script: int() reads "２０２６" as 2026, so such a name is refused rather than read as a date.
+_DATE_IN_ANY_DIGITS = re.compile(r"(?<!\d)\d{4}-\d{2}(?:-\d{2})?(?!\d)")
+
+
+def refuse_other_digits_in_name(name: str, *, file: str) -> None:
+    """``InputError`` when ``name`` holds a date (YYYY-MM or YYYY-MM-DD) written with other
+    digits than 0 to 9."""
+    for found in _DATE_IN_ANY_DIGITS.finditer(name):
+        odd = odd_character(found.group())
+        if odd:
+            raise InputError(
+                f"the date {found.group()!r} in the name is not written with the digits 0 to 9 "
+                f"({odd})",
+                file=file,
+                expected="a date written YYYY-MM-DD with the digits 0 to 9, like "
+                "environments-2026-03-31.csv or a snapshot folder 2026-03-31",
+            )
+
+
 def format_month(serial: int) -> str:
     return pd.Period(ordinal=int(serial), freq="M").strftime("%Y-%m")
 

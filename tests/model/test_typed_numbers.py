@@ -9,12 +9,14 @@ and an optional exponent; a whole number is an optional sign and digits.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.model.months import parse_month
+from planner.model.months import parse_month, refuse_other_digits_in_name
 from planner.model.units import odd_character, typed_float, typed_int
 
 ASCII_DIGITS = "0123456789"
@@ -163,3 +165,24 @@ def test_a_month_in_the_digits_0_to_9_still_reads() -> None:
     with pytest.raises(InputError) as refused:
         parse_month("next spring")
     assert refused.value.message == "month 'next spring' is not a month"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "environments-\uff12\uff10\uff12\uff16-09-30.csv",
+        "environments-\u0662\u0660\u0662\u0666-10-31.csv",
+        "environments-2026-09-\u0663\u0660.csv",  # the ASCII part alone would read as 2026-09
+        "\u0662\u0660\u0662\u0666-12-02",
+    ],
+)
+def test_a_date_in_a_name_in_other_digits_is_refused(name: str) -> None:
+    with pytest.raises(InputError, match="in the name is not written with the digits 0 to 9"):
+        refuse_other_digits_in_name(name, file=str(Path("history") / name))
+
+
+@pytest.mark.parametrize(
+    "name", ["environments-2026-09-30.csv", "2026-12-02", "capacity-v2.csv", "2026.csv"]
+)
+def test_a_name_in_the_digits_0_to_9_passes(name: str) -> None:
+    refuse_other_digits_in_name(name, file=name)
