@@ -842,6 +842,11 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    # A number cell's value as no spreadsheet program writes it, which int() reads as 10.
+    for name, written in (("underscore", "1_0"), ("arabic-indic-digits", "\u0661\u0660")):
+        out[f"licenses-number-cell-{name}.xlsx"] = xlsx_sheet(
+            sheet_xml(PLANNING_ROWS).replace(b"<v>25</v>", utf8(f"<v>{written}</v>"))
+        )
     # Thousands of empty objects, and brackets opened behind one string that escapes its every
     # quote: more objects and lists than Microsoft's answers have for their length.
     # (cases.toml grows them past the allowance of 100,000.)
