@@ -57,6 +57,7 @@ def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
 
     content = open_content(read_raw(path, max_bytes), kind="environments")
     if content.json is not None:
+        # Digits of any script: a stamp written in others is named and refused by _iso_date.
         stamps = re.findall(
             r'"(?:updatedOn|admin_capacityupdatedon)"\s*:\s*"(\d{4}-\d{2}-\d{2})',
             json.dumps(content.json.root),

@@ -700,10 +700,10 @@ class NumberRule:
         return text
 
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 # In a semicolon file (a locale with decimal commas) "1.000" may be a thousand written with a
 # grouping dot or one written with a decimal point; refusing beats guessing by a factor of 1000.
-_GROUPED_BY_DOTS = r"[+-]?\d{1,3}(?:\.\d{3})+"
+_GROUPED_BY_DOTS = r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+"
 
 
 def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
@@ -711,7 +711,7 @@ def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
     column as plain Python strings, which is several times cheaper than through its string
     array and reads the same strings the same way."""
     if decimal_comma:
-        comma = values.str.fullmatch(r"[+-]?\d+,\d+")
+        comma = values.str.fullmatch(r"[+-]?[0-9]+,[0-9]+")
         if comma.any():
             values = values.where(~comma, values.str.replace(",", ".", regex=False))
     texts = values.to_numpy(dtype=object)
