@@ -72,10 +72,14 @@ PLACES_SHOWN = 10
 
 def _in_row_order(place: str) -> list[tuple[int, str]]:
     """Sort key: "licenses.csv row 9" before "licenses.csv row 10"."""
-    return [(int(part), "") if part.isdigit() else (-1, part) for part in _DIGITS.split(place)]
+    # split() puts the runs of digits at the odd places; "²" is a digit to isdigit(), not to int().
+    return [
+        (int(part), "") if index % 2 else (-1, part)
+        for index, part in enumerate(_DIGITS.split(place))
+    ]
 
 
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 @check("ASSUMED_VALUE", "info")

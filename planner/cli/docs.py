@@ -31,6 +31,9 @@ def render_cli_reference() -> str:
         "Exit status: 0 success; 1 the `--fail-on` threshold was met (all output written first); "
         "2 bad input or usage; 3 `verify` could not tell; 70 an internal error.",
         "",
+        "Numbers and months in options and what-if flags are written with the digits 0 to 9: "
+        "`1_0`, `١٠` or `２０２６-01` is refused (exit 2), never read as 10 or 2026-01.",
+        "",
     ]
     for path, command in [("capplan", cli), *_commands(cli, "capplan")]:
         with click.Context(

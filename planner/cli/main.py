@@ -29,6 +29,7 @@ from planner.cli.interrupt import interrupted_while_starting
 from planner.cli.memory import no_huge_pages
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
+from planner.model.units import loosely_infinite, typed_float, typed_int
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -38,27 +39,57 @@ EXIT_INTERRUPTED = 130
 
 
 class FiniteFloat(click.ParamType):
-    """A finite number within bounds: click's FloatRange lets "nan" through every comparison."""
+    """A finite number within bounds, written with the digits 0 to 9: click's FloatRange lets
+    "nan" through every comparison, and its float() reads "1_0" as 10 and "٥" as 5."""
 
     name = "number"
 
-    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
-        self.low, self.high, self.low_open = low, high, low_open
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
+        if isinstance(value, str):
+            try:
+                # "nan" and "inf" are refused below, with the bounds.
+                number = float(value) if loosely_infinite(value) else typed_float(value)
+            except ValueError as error:
+                self.fail(str(error), param, ctx)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)  # a default
+        else:
             self.fail(f"{value!r} is not a number", param, ctx)
-        below = number <= self.low if self.low_open else number < self.low
-        if not math.isfinite(number) or below or number > self.high:
-            bracket = "(" if self.low_open else "["
+        if not math.isfinite(number) or not self.low <= number <= self.high:
             self.fail(
-                f"{value!r} is not a finite number in {bracket}{self.low:g}, {self.high:g}]",
-                param,
-                ctx,
+                f"{value!r} is not a finite number in [{self.low:g}, {self.high:g}]", param, ctx
             )
         return number
+
+
+def _typed_whole(
+    kind: click.ParamType, value: Any, param: click.Parameter | None, ctx: click.Context | None
+) -> Any:
+    """A whole number typed (text) as its value; anything else (a default) as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return typed_int(value)
+    except ValueError as error:
+        kind.fail(str(error), param, ctx)
+
+
+class WholeNumber(click.types.IntParamType):
+    """A whole number written with the digits 0 to 9: click's int type reads "1_0" as 10 and
+    "٥" as 5."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(_typed_whole(self, value, param, ctx), param, ctx)
+
+
+class WholeNumberRange(click.IntRange):
+    """:class:`WholeNumber` within bounds."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(_typed_whole(self, value, param, ctx), param, ctx)
 
 
 def usage_error(error: click.UsageError) -> None:
@@ -186,7 +217,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--months",
             default=24,
             show_default=True,
-            type=int,
+            type=WholeNumber(),
             help="Horizon in months (1 to 120).",
         ),
         click.option(
@@ -207,7 +238,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--max-input-mb",
             default=50,
             show_default=True,
-            type=click.IntRange(1, 4096),
+            type=WholeNumberRange(1, 4096),
             help="Refuse input files larger than this many megabytes.",
         ),
         click.option(
@@ -688,7 +719,7 @@ def forecast(options: dict[str, Any]) -> None:
     "--max-input-mb",
     default=50,
     show_default=True,
-    type=click.IntRange(1, 4096),
+    type=WholeNumberRange(1, 4096),
     help="Refuse input files larger than this many megabytes.",
 )
 @output_options
@@ -1215,9 +1246,8 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     "--timeout",
     default=10.0,
     show_default=True,
-    type=FiniteFloat(0, 3600, low_open=True),
-    help="Seconds the whole check of one environment may take, retries included: more than 0, "
-    "at most 3600.",
+    type=FiniteFloat(0.1, 3600),
+    help="Seconds the whole check of one environment may take, retries included: from 0.1 to 3600.",
 )
 @click.option(
     "--inventory",

@@ -393,7 +393,7 @@ def clean_leftovers(folder: Path) -> None:
         return
     for staging in entries:
         pid_text = staging.name[len(STAGING_PREFIX) :].partition("-")[0]
-        if not staging.is_dir() or not pid_text.isdigit():
+        if not staging.is_dir() or not (pid_text.isascii() and pid_text.isdigit()):
             continue
         if int(pid_text) != os.getpid() and process_alive(int(pid_text)):
             continue

@@ -15,14 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planner.errors import InputError
+from planner.model.months import refuse_other_digits_in_name
 
 MANIFEST = "manifest.json"
-_DATE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_NAME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def folder_date(path: Path) -> dt.date | None:
-    """The date a folder's name is, or None (``2026-12-02`` -> 2026-12-02)."""
-    match = _DATE_NAME.match(path.name)
+    """The date a folder's name is, or None (``2026-12-02`` -> 2026-12-02); ``InputError`` for
+    a date written with other digits (``２０２６-12-02``)."""
+    refuse_other_digits_in_name(path.name, file=str(path))
+    match = _DATE_NAME.fullmatch(path.name)
     if not match:
         return None
     try:

@@ -80,7 +80,7 @@ def number_columns(headers: Sequence[str]) -> list[int]:
     return [p for p, header in enumerate(headers) if normalize_header(header) in _NUMBER_KEYS]
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[ T])")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:$|[ T])")
 _TYPE_BY_KEY = {compact(value): value for value in ENVIRONMENT_TYPES}
 _STATE_BY_KEY = {compact(value): value for value in POWER_PLATFORM_STATES}
 

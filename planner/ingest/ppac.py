@@ -57,7 +57,7 @@ _FINANCE_OPERATIONS_CAPACITY = ("operations_database", "operations_file")
 _MB_PER_UNIT = {"mb": 1.0, "gb": MB_PER_GB, "kb": 1.0 / 1024.0}
 _MAX_MB = ABSURD * MB_PER_GB
 # updatedOn is an ISO 8601 timestamp; its date is what tells two measurements' age apart.
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ import pandas as pd
 from planner.errors import InputError
 from planner.ingest.source import DEFAULT_MAX_BYTES
 from planner.ingest.table import normalize_header
+from planner.model.months import refuse_other_digits_in_name
 
-_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?!\d)")
+# Digits 0 to 9, not next to a digit of any script (see refuse_other_digits_in_name).
+_DATE_IN_NAME = re.compile(r"(?<!\d)([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?(?!\d)")
 _DATE_COLUMNS = {"date", "snapshotdate", "asof", "capturedon", "measuredon"}
 
 
@@ -33,6 +35,7 @@ class Snapshot:
 
 
 def _date_from_name(path: Path) -> dt.date | None:
+    refuse_other_digits_in_name(path.name, file=str(path))
     match = _DATE_IN_NAME.search(path.name)
     if not match:
         return None
@@ -54,6 +57,7 @@ def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
 
     content = open_content(read_raw(path, max_bytes), kind="environments")
     if content.json is not None:
+        # Digits of any script: a stamp written in others is named and refused by _iso_date.
         stamps = re.findall(
             r'"(?:updatedOn|admin_capacityupdatedon)"\s*:\s*"(\d{4}-\d{2}-\d{2})',
             json.dumps(content.json.root),

@@ -31,7 +31,7 @@ from planner.model.limits import (
     cell_units,
     too_long_for_a_cell,
 )
-from planner.model.units import plain_float
+from planner.model.units import loosely_infinite, plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web
 # pages carry non-breaking and zero-width spaces that a person cannot see.
@@ -743,10 +743,10 @@ class NumberRule:
         return text
 
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 # In a semicolon file (a locale with decimal commas) "1.000" may be a thousand written with a
 # grouping dot or one written with a decimal point; refusing beats guessing by a factor of 1000.
-_GROUPED_BY_DOTS = r"[+-]?\d{1,3}(?:\.\d{3})+"
+_GROUPED_BY_DOTS = r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+"
 
 
 def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
@@ -754,7 +754,7 @@ def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
     column as plain Python strings, which is several times cheaper than through its string
     array and reads the same strings the same way."""
     if decimal_comma:
-        comma = values.str.fullmatch(r"[+-]?\d+,\d+")
+        comma = values.str.fullmatch(r"[+-]?[0-9]+,[0-9]+")
         if comma.any():
             values = values.where(~comma, values.str.replace(",", ".", regex=False))
     texts = values.to_numpy(dtype=object)
@@ -779,7 +779,7 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
     try:
         number = plain_float(candidate)
     except ValueError:
-        if _loosely_infinite(candidate):
+        if loosely_infinite(candidate):
             return f"'{text}' is not a finite number"
         if any(character.isdigit() and not character.isascii() for character in text):
             return f"'{text}' is not written with the digits 0 to 9"
@@ -795,14 +795,6 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
     if rule.whole and number != int(number):
         return f"'{text}' is not a whole number"
     return None
-
-
-def _loosely_infinite(text: str) -> bool:
-    """Whether Python would read the text as an infinity or NaN ("inf", "NaN", "Infinity")."""
-    try:
-        return not np.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def parse_numbers(

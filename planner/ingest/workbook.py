@@ -458,6 +458,8 @@ def _converter(
 
     def value_of(kind: str, style: int, raw: str) -> Any:
         if kind == "n":
+            if not _written_as_a_number(raw):
+                return raw  # the text as written: the column's rule says what is wrong with it
             number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
             if style in date_styles:
                 try:
@@ -474,6 +476,12 @@ def _converter(
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
     return value_of
+
+
+def _written_as_a_number(raw: str) -> bool:
+    """Whether a number cell's value holds none of what int() and float() read as digits but
+    no spreadsheet program writes: digits of other scripts ("١٠") and underscores ("1_0")."""
+    return raw.isascii() and "_" not in raw
 
 
 def _sheet_rows(
@@ -726,6 +734,8 @@ def _quick_cells(
         if plain_numbers and rest.startswith("><v>") and rest.endswith("</v></c>"):
             raw = rest[4:-8]  # a number without style or type, the commonest cell
             if raw and "&" not in raw and "\r" not in raw:
+                if not _written_as_a_number(raw):
+                    raise _NotSimple  # the streaming reader reads it as text, and says so
                 # What value() and cell_text() make of it: digits, never blanks at the edges.
                 if "." in raw or "E" in raw or "e" in raw:
                     return repr(float(raw))

@@ -332,7 +332,7 @@ def _fetch(
 
 # A snapshot being written: '.<date>.<process number>-<random>.partial' in the --out folder.
 PARTIAL_SUFFIX = ".partial"
-_PARTIAL = re.compile(r"\.\d{4}-\d{2}-\d{2}\.(\d+)-[^/]*" + re.escape(PARTIAL_SUFFIX))
+_PARTIAL = re.compile(r"\.[0-9]{4}-[0-9]{2}-[0-9]{2}\.([0-9]+)-[^/]*" + re.escape(PARTIAL_SUFFIX))
 
 
 def _clear_partials(out: Path) -> None:

@@ -329,7 +329,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
         seconds = float(text)
         return seconds if math.isfinite(seconds) else None
     try:
@@ -451,7 +451,7 @@ def request(
             extensions={"trace": trace},
         ) as response:
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise ResponseTooLarge
             inflater = _Inflater(response.headers.get("Content-Encoding", ""), max_bytes)
             wire = 0

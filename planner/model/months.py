@@ -14,8 +14,9 @@ import re
 import pandas as pd
 
 from planner.errors import InputError
+from planner.model.units import odd_character
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 LAST_MONTH = pd.Period(year=LAST_YEAR, month=12, freq="M").ordinal  # 2100-12 as a serial number
 
@@ -24,7 +25,12 @@ def parse_month(text: str, *, what: str = "month") -> int:
     """Return a month as a serial number (its Period ordinal); ``InputError`` if malformed."""
     match = _MONTH.match(str(text).strip())
     if not match:
-        raise InputError(f"{what} {text!r} is not a month", expected="YYYY-MM, like 2027-03")
+        odd = odd_character(str(text))
+        # int() would read "２０２７" or "2_027" as 2027: a month is written in the digits 0 to 9.
+        problem = f" written with the digits 0 to 9 ({odd})" if odd else ""
+        raise InputError(
+            f"{what} {text!r} is not a month{problem}", expected="YYYY-MM, like 2027-03"
+        )
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise InputError(f"{what} {text!r} has month {month}", expected="a month from 01 to 12")
@@ -34,6 +40,26 @@ def parse_month(text: str, *, what: str = "month") -> int:
             expected=f"a year from {FIRST_YEAR} to {LAST_YEAR}",
         )
     return pd.Period(year=year, month=month, freq="M").ordinal
+
+
+# A month or date in a file or folder name (``environments-2026-03-31.csv``), in digits of any
+# script: int() reads "２０２６" as 2026, so such a name is refused rather than read as a date.
+_DATE_IN_ANY_DIGITS = re.compile(r"(?<!\d)\d{4}-\d{2}(?:-\d{2})?(?!\d)")
+
+
+def refuse_other_digits_in_name(name: str, *, file: str) -> None:
+    """``InputError`` when ``name`` holds a date (YYYY-MM or YYYY-MM-DD) written with other
+    digits than 0 to 9."""
+    for found in _DATE_IN_ANY_DIGITS.finditer(name):
+        odd = odd_character(found.group())
+        if odd:
+            raise InputError(
+                f"the date {found.group()!r} in the name is not written with the digits 0 to 9 "
+                f"({odd})",
+                file=file,
+                expected="a date written YYYY-MM-DD with the digits 0 to 9, like "
+                "environments-2026-03-31.csv or a snapshot folder 2026-03-31",
+            )
 
 
 def format_month(serial: int) -> str:

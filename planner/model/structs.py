@@ -29,7 +29,7 @@ Problem = Literal["unknown_key", "missing_key", "wrong_type", "bad_value"]
 Path = tuple[str | int, ...]
 
 _AT = " - at `$"
-_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+|\.\.\.)\]")
+_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+|\.\.\.)\]")
 _ANY_KEY = "[...]"
 
 
@@ -111,7 +111,7 @@ def _walk(data: Any, type_: Any, text: str, where: str, base: Path, options: _Op
                 except msgspec.ValidationError as inner:
                     return _mismatch(item, value_type, str(inner), (*path, key), options)
             raise LookupError(where)
-        key: str | int = int(segment) if segment.isdigit() else segment
+        key: str | int = int(segment) if segment.isascii() and segment.isdigit() else segment
         if not (isinstance(value, Mapping) or (isinstance(value, list) and isinstance(key, int))):
             raise LookupError(where)
         parent = (current, value)

@@ -41,6 +41,7 @@ from planner.model.limits import (
 )
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
+from planner.model.units import loosely_infinite, typed_float
 from planner.scenarios import schema
 from planner.scenarios.schema import GROWTH_KEYS, USAGE_KEYS
 
@@ -399,9 +400,9 @@ def _split_pair(flag: str, value: str, expected: str) -> tuple[str, str]:
 
 def _float(flag: str, value: str, text: str, expected: str) -> float:
     try:
-        number = float(text)
-    except ValueError:
-        raise InputError(f"{flag} {value!r}: {text!r} is not a number", expected=expected) from None
+        number = math.inf if loosely_infinite(text) else typed_float(text)
+    except ValueError as error:
+        raise InputError(f"{flag} {value!r}: {error}", expected=expected) from None
     if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
         raise InputError(f"{flag} {value!r}: {text!r} is not usable", expected=expected)
     return number
@@ -409,7 +410,9 @@ def _float(flag: str, value: str, text: str, expected: str) -> float:
 
 ADD_SANDBOX_FORM = "NAME[:TIER][=GB]"
 EXTENSION_FORM = "POOL@YYYY-MM"
-_SANDBOX_SIZE = re.compile(r"^(.*)=\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
+# What follows the last "=" is a size when it is written as one, in digits of any script and
+# with underscores too: those are then refused by the number's grammar, not taken into a name.
+_SANDBOX_SIZE = re.compile(r"^(.*)=\s*([-+]?[\d_.]*\d[\d_.]*)\s*$")
 
 
 def changes_from_flags(

@@ -753,6 +753,12 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-month-after-horizon.toml"] = scenario(
         'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2099-01"\n'
     )
+    out["scenario-month-full-width-digits.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "\uff12\uff10\uff12\uff17-03"\n'
+    )
+    out["scenario-month-arabic-indic-digits.toml"] = scenario(
+        'kind = "buy_addon"\npool = "database"\ngb = 10\nmonth = "2027-\u0660\u0663"\n'
+    )
     out["scenario-unknown-environment.toml"] = scenario(
         'kind = "link_new_dataverse"\nname = "NO-SUCH-ENVIRONMENT"\n'
     )
@@ -836,6 +842,11 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    # A number cell's value as no spreadsheet program writes it, which int() reads as 10.
+    for name, written in (("underscore", "1_0"), ("arabic-indic-digits", "\u0661\u0660")):
+        out[f"licenses-number-cell-{name}.xlsx"] = xlsx_sheet(
+            sheet_xml(PLANNING_ROWS).replace(b"<v>25</v>", utf8(f"<v>{written}</v>"))
+        )
     # Thousands of empty objects, and brackets opened behind one string that escapes its every
     # quote: more objects and lists than Microsoft's answers have for their length.
     # (cases.toml grows them past the allowance of 100,000.)
@@ -854,6 +865,9 @@ def bad_files() -> dict[str, bytes]:
 
     # History snapshots (forecast --history).
     out["history-no-date.csv"] = utf8(INVENTORY_CSV)
+    # Dated in their names with digits int() reads, but no person reads as a date in 0 to 9.
+    out["history-\uff12\uff10\uff12\uff16-09-30.csv"] = utf8(INVENTORY_CSV)
+    out["history-\u0662\u0660\u0662\u0666-10-31.csv"] = utf8(INVENTORY_CSV)
     out["history-two-dates.csv"] = utf8(
         "name,type,dataverse_database_gb,date\nContoso CE,dataverse_production,3,2026-01-31\n"
         "CONTOSO-PROD,production,,2026-02-28\n"

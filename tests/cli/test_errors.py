@@ -97,6 +97,83 @@ def test_a_number_an_option_cannot_use_is_one_message_and_exit_2(
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing collected
 
 
+# Months written with other digits than 0 to 9, which int() would read (as 2026-01): refused
+# by every command that takes one. The planning commands' are also in the bad-input corpus
+# (tests/bad_inputs/cases.toml).
+FULL_WIDTH_MONTH = "\uff12\uff10\uff12\uff16-01"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rules", "show"),
+        ("rules", "skus"),
+        ("reconcile", "in.json"),
+        ("report", "--batch", "tenants", "--out", "reports"),
+        ("report", "lic.csv", "--out", "reports"),
+    ],
+    ids=" ".join,
+)
+def test_a_month_not_written_with_the_digits_0_to_9_is_refused(
+    command: tuple[str, ...], tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*command, "--as-of", FULL_WIDTH_MONTH])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"capplan: error: --as-of {FULL_WIDTH_MONTH!r} is not a month written with the digits "
+        "0 to 9 (\uff12 is U+FF12 FULLWIDTH DIGIT TWO)\n  expected: YYYY-MM, like 2027-03\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+# Numbers written with other digits than 0 to 9, or with underscores, which int() and float()
+# would read (as 10, 5, 3): refused by every option that takes one. The planning commands'
+# options are in the bad-input corpus (tests/bad_inputs/cases.toml).
+ARABIC_TEN = "\u0661\u0660"
+NOT_DIGITS = [
+    (VERIFY, "--timeout", ARABIC_TEN, "U+0661 ARABIC-INDIC DIGIT ONE"),
+    (VERIFY, "--timeout", "1_0", "it holds an underscore"),
+    (COLLECT, "--timeout", "\u0663", "U+0663 ARABIC-INDIC DIGIT THREE"),
+    (COLLECT, "--timeout", "1_0", "it holds an underscore"),
+    (COLLECT, "--max-wait", "\u0663", "U+0663 ARABIC-INDIC DIGIT THREE"),
+    (COLLECT, "--max-wait", "1_0", "it holds an underscore"),
+    (RECONCILE, "--tolerance", "\u0665", "U+0665 ARABIC-INDIC DIGIT FIVE"),
+    (RECONCILE, "--max-input-mb", "1_0", "it holds an underscore"),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "odd"),
+    [pytest.param(*case, id=f"{case[0][0]} {case[1]} {case[2]!a}") for case in NOT_DIGITS],
+)
+def test_a_number_not_written_with_the_digits_0_to_9_is_refused(
+    command: tuple[str, ...], option: str, value: str, odd: str, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*command, option, value], env=NO_TOKEN)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"capplan: error: Invalid value for '{option}': {value!r} is not")
+    assert "written with the digits 0 to 9" in lines[0] and odd in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["5e-324", "0.05", "0"])
+def test_verify_waits_at_least_a_tenth_of_a_second(value: str, tmp_path, monkeypatch) -> None:
+    """A budget of 5e-324 s would be reported as "no complete answer within 4.94066e-324 s"."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*VERIFY, "--timeout", value], env=NO_TOKEN)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"capplan: error: Invalid value for '--timeout': '{value}' is not a finite number in "
+        "[0.1, 3600]"
+    )
+
+
 def test_a_report_folder_under_a_file_is_bad_input_not_a_bug(tmp_path) -> None:
     """The file system refusing (here: a folder asked for inside a file, like /dev/full/x) is
     something the user can fix: one message naming the path, exit 2."""

@@ -54,6 +54,23 @@ def test_history_folder_of_dated_snapshots_fits_growth(tmp_path: Path) -> None:
     assert fits.loc[("CONTOSO-PROD", "dataverse_file"), "gb_per_month"] == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("given", ["the folder", "its parent"])
+def test_a_snapshot_folder_dated_in_other_digits_is_refused(tmp_path: Path, given: str) -> None:
+    """int() reads "٢٠٢٦-12-02" as a date; it is refused rather than read, or passed over as
+    a folder without a date."""
+    for date, megabytes in zip(DATES[:2], PROD_MB[:2], strict=True):
+        snapshot_folder(tmp_path, date, megabytes, manifest=True)
+    odd = snapshot_folder(tmp_path, DATES[2], PROD_MB[2], manifest=True)
+    odd = odd.rename(tmp_path / "\u0662\u0660\u0662\u0666-12-02")
+    with pytest.raises(InputError) as refused:
+        read_snapshots([odd if given == "the folder" else tmp_path])
+    assert refused.value.file == str(odd)
+    assert refused.value.message == (
+        "the date '\u0662\u0660\u0662\u0666-12-02' in the name is not written with the digits "
+        "0 to 9 (\u0662 is U+0662 ARABIC-INDIC DIGIT TWO)"
+    )
+
+
 def test_forecast_on_a_snapshot_folder_equals_the_files(tmp_path: Path) -> None:
     folder = snapshot_folder(tmp_path, DATES[-1], PROD_MB[-1], manifest=True)
     runner = CliRunner()

@@ -292,6 +292,8 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("5", now=now) == 5.0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after("-3", now=now) is None
+    assert parse_retry_after("\u0665", now=now) is None  # int() reads it as 5; no server sends it
+    assert parse_retry_after("1_0", now=now) is None
     assert parse_retry_after(None) is None
 
 
