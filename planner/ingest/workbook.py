@@ -511,7 +511,7 @@ class _TagDistances:
             return f"{'in' if inside else 'after'} cell {cell.decode('utf-8', 'replace')}"
         if row is not None:
             return f"in row {row.decode('utf-8', 'replace')}"
-        return f"after byte {self.tag:,}"
+        return f"after byte {self.tag:,} of the part"
 
 
 def _may_open_section(window: bytes, start: int, end: int) -> bool:
