@@ -354,8 +354,9 @@ class _TagDistances:
         self.done = 0  # where the carry begins
         self.tag = 0  # where the last tag begins (the start of the part before the first tag)
         # Inside the last tag: b"" outside a quoted value, the quote inside one; None once the
-        # tag has ended.
+        # tag has ended, and where it ended.
         self.quote: bytes | None = None
+        self.ended = 0
         self.closer = b""  # what ends the section being read; b"" outside one
         self.opened = 0  # where that section begins
         self.sections = False  # whether a section, whole or not, follows the last tag
@@ -427,14 +428,15 @@ class _TagDistances:
             if last >= 0 and base + stop - self.tag > MAX_TAG_DISTANCE:
                 first = _UNTIL_TAG.match(window, position, stop).end()
         if last >= 0:
+            self._follow_tag(window, base, position, first)  # (for the message)
             self._check(base + first)
             self.tag = base + last
             self.window, self.at = window, last
             self.quote = b""
             self.sections = False
-            self._follow_tag(window, last + 1, stop)
+            self._follow_tag(window, base, last + 1, stop)
         else:
-            self._follow_tag(window, position, stop)
+            self._follow_tag(window, base, position, stop)
         if marked and not self.sections:
             after = max(position, last + 1)
             self.sections = _SECTION_START.search(window, after, stop) is not None
@@ -449,8 +451,8 @@ class _TagDistances:
         self._check(base + end)
         return end
 
-    def _follow_tag(self, window: bytes, start: int, stop: int) -> None:
-        """Whether the last tag, still open at ``start``, ends before ``stop``."""
+    def _follow_tag(self, window: bytes, base: int, start: int, stop: int) -> None:
+        """Whether the last tag, still open at ``start``, ends before ``stop``, and where."""
         if self.quote is None:
             return
         if self.quote:  # inside a quoted value
@@ -461,14 +463,17 @@ class _TagDistances:
         body = _TAG_BODY.match(window, start, stop).end()
         if body >= stop:
             self.quote = b""
+        elif window[body] == ord(">"):
+            self.quote = None
+            self.ended = base + body + 1
         else:
-            self.quote = None if window[body] == ord(">") else window[body : body + 1]
+            self.quote = window[body : body + 1]
 
     def _check(self, at: int) -> None:
         """Refuse the part if ``at`` is too far from the last tag."""
         if at - self.tag <= MAX_TAG_DISTANCE:
             return
-        if self.quote is not None:
+        if self.quote is not None or self.ended - self.tag > MAX_TAG_DISTANCE:
             what = "an XML tag"
         elif self.closer and at - self.opened > MAX_TAG_DISTANCE:
             what = _SECTION_WORDS[self.closer]

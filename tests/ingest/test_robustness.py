@@ -408,6 +408,19 @@ def test_one_stretch_longer_than_a_cell_needs_is_refused(row_two: str, fragment:
 
 
 @pytest.mark.parametrize(
+    ("tag", "text", "named"),
+    [(300_000, 10, "an XML tag"), (262_990, 5_000, "the text"), (100_000, 300_000, "the text")],
+)
+def test_the_tag_is_named_only_when_it_alone_is_too_long(tag: int, text: int, named: str) -> None:
+    # The second: a tag under the limit that ends in the stretch where the next tag is.
+    distances = workbook._TagDistances(RawFile("part.xlsx", b""), "xl/part.xml")
+    with pytest.raises(InputError) as raised:
+        distances.add(b'<r><c x="' + b"a" * tag + b'">' + b"b" * text + b"<d/></r>")
+        distances.end()
+    assert raised.value.message.startswith(f"part xl/part.xml: {named} after byte 3 of the part")
+
+
+@pytest.mark.parametrize(
     "part",
     [
         # Shared strings, and a part whose first characters are blanks (XML all the same).
