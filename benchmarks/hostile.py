@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import random
 import sys
 import tempfile
 import zipfile
@@ -142,6 +143,39 @@ def string_of_runs(folder: Path) -> Path:
             archive.writestr(name, data)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+# One token of 180 MB in a sheet, in each place a parser or reader would hold it whole: a tag's
+# attribute, a comment, a cell's value or inline string, a cell right of the header's last
+# column (never read, yet parsed). Runs of 50,000 letters, each followed by six random hex
+# digits, deflate about 900 to 1: under the inflation ratio refused as a zip bomb, and the
+# unpacked sheet under the 200 MB refused. Refused before any parser sees it.
+LONG_TOKEN_SHAPES = {
+    "attribute": '<c r="A2" t="str" x="{token}"><v>DYN365_FINANCE</v></c><c r="B2"><v>5</v></c>',
+    "comment": '<!--{token}--><c r="A2" t="str"><v>DYN365_FINANCE</v></c><c r="B2"><v>5</v></c>',
+    "right of header": '<c r="A2" t="str"><v>DYN365_FINANCE</v></c><c r="B2"><v>5</v>'
+    '</c><c r="Z2" t="str"><v>{token}</v></c>',
+    "value": '<c r="A2" t="str"><v>{token}</v></c><c r="B2"><v>5</v></c>',
+    "inline string": '<c r="A2" t="inlineStr"><is><t>{token}</t></is></c><c r="B2"><v>5</v></c>',
+}
+
+
+def long_token(shape: str) -> Callable[[Path], Path]:
+    """A workbook of about 200 KB whose sheet holds one token of 180 MB, in the place named."""
+
+    def make(folder: Path) -> Path:
+        generator = random.Random(7)
+        token = "".join("A" * 50_000 + generator.randbytes(3).hex() for _ in range(3_600))
+        rows = (
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+            f'<row r="2">{LONG_TOKEN_SHAPES[shape].replace("{token}", token)}</row>'
+        )
+        path = folder / f"long-{shape.replace(' ', '-')}.xlsx"
+        path.write_bytes(_workbook(_sheet(rows)))
+        return path
+
+    return make
 
 
 def million_columns(folder: Path) -> Path:
@@ -335,6 +369,10 @@ def cases(capplan: list[str]) -> list[Case]:
             string_of_runs,
             forecast_with("licenses"),
             file_bound,
+        ),
+        *(
+            (f"180 MB token: {shape}", long_token(shape), forecast_with("licenses"), file_bound)
+            for shape in LONG_TOKEN_SHAPES
         ),
         (
             "CSV of a million header columns",

@@ -2,9 +2,10 @@
 
 An XLSX file is a zip archive of XML parts. Before openpyxl opens it, every part is streamed
 once to check that the archive is intact, that it does not inflate to more than a sane size
-(a "zip bomb"), and that no part, whatever its name, declares a document type or entities (the
-way entity expansion attacks start; Excel never writes either). openpyxl parses with defusedxml
-as a second line of defence.
+(a "zip bomb"), that no part, whatever its name, declares a document type or entities (the
+way entity expansion attacks start; Excel never writes either), and that no tag, comment or
+run of text in it is longer than the longest cell needs (a parser would hold it whole).
+openpyxl parses with defusedxml as a second line of defence.
 
 Sheets are read sparsely: only the cells a row actually holds, only up to the header's last
 column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
@@ -34,6 +35,7 @@ from planner.errors import InputError
 from planner.ingest.source import RawFile
 from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
 from planner.model.limits import (
+    LONGEST_TEXT,
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -286,6 +288,245 @@ def _last_record_start(window: bytes, first: int, end: int) -> int:
     return max(opening, first)
 
 
+# Bytes from the start of one XML tag to the start of the next, in any part of a workbook: the
+# tag with its attributes, then the text, comments, CDATA sections and processing instructions
+# up to the next tag. An XML parser holds a tag, a comment or an instruction whole before it
+# reports it (and, in the expat of Python 3.11, reads it again from its start with every chunk
+# fed to it), and the readers hold an element's text whole: one such stretch of 180 MB took
+# 450 to 820 MB and up to 25 s from a workbook of 200 KB. No workbook needs more than the
+# longest text of a cell, 32,767 characters each written in at most 8 bytes ('&#65535;',
+# '_x0001_'), and the markup around it. Checked in every part that reads as XML (a first
+# character other than blanks that is '<'), whatever its name, as openpyxl finds parts through
+# the package's relationships.
+CHARACTER_BYTES = 8
+MAX_TAG_DISTANCE = LONGEST_TEXT * CHARACTER_BYTES + 4096
+# The text of a part is looked at in stretches of at most this many bytes, far fewer than
+# MAX_TAG_DISTANCE: only the first and the last tag of each stretch matter.
+_TAG_STRETCH = 64 * 1024
+# What begins a comment, a CDATA section and a processing instruction, and what ends each:
+# they may hold '<' that starts no tag.
+_SECTIONS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+_SECTION_WORDS = {
+    b"-->": "a comment",
+    b"]]>": "a CDATA section",
+    b"?>": "a processing instruction",
+}
+_OPENER_LONGEST = max(len(opener) for opener, _ in _SECTIONS)
+_WHOLE_SECTION = rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+# From where a match starts: text and whole sections, up to the first tag (any other '<') or
+# a section that does not end in sight.
+_UNTIL_TAG = re.compile(rb"(?:[^<]+|" + _WHOLE_SECTION + rb")*", re.S)
+# The same past tags too; group 1 is the '<' of the last tag.
+_PAST_TAGS = re.compile(
+    rb"(?:[^<]+|" + _WHOLE_SECTION + rb"|(<)(?!!--|!\[CDATA\[|\?))*",
+    re.S,
+)
+# The inside of a tag after its '<': up to its '>', or to a quote whose value does not end in
+# sight.
+_TAG_BODY = re.compile(rb"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*""")
+_SECTION_START = re.compile(rb"<!--|<!\[CDATA\[|<\?")
+_BLANKS = re.compile(rb"[ \t\r\n]*")
+# For the message: the cells and rows around a tag, and their references.
+_CELL_OR_ROW = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s/>])([^<>]*)")
+_CELL_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([^"'<>]{1,20})["']""")
+_LOOK_BACK = 4096
+_LOOK_AHEAD = 512
+
+
+class _TagDistances:
+    """How far apart the tags of a part are (see MAX_TAG_DISTANCE), measured as the part is
+    inflated, a stretch of at most ``_TAG_STRETCH`` bytes at a time, in C (searches of bytes and
+    regular expressions): a stretch without '!' or '?' costs a search for each and one for its
+    first and one for its last '<'.
+
+    Distances are counted in bytes of the part's text (UTF-8), from the '<' of one tag to the
+    '<' of the next, with whatever lies between: a comment or an instruction is held whole by
+    the parser, and the text on either side of one is joined into one value.
+    """
+
+    def __init__(self, raw: RawFile, part: str) -> None:
+        self.raw = raw
+        self.part = part
+        self.xml: bool | None = None  # None until the part's first character that is not blank
+        # The end of the text before, not looked at yet: a '<' that may begin a section, or
+        # what may be the beginning of a section's end.
+        self.carry = b""
+        self.done = 0  # where the carry begins
+        self.tag = 0  # where the last tag begins (the start of the part before the first tag)
+        # Inside the last tag: b"" outside a quoted value, the quote inside one; None once the
+        # tag has ended, and where it ended.
+        self.quote: bytes | None = None
+        self.ended = 0
+        self.closer = b""  # what ends the section being read; b"" outside one
+        self.opened = 0  # where that section begins
+        self.sections = False  # whether a section, whole or not, follows the last tag
+        self.window = b""  # the text that holds the last tag, and where: for the message
+        self.at = -1
+
+    def add(self, text: bytes, *, final: bool = False) -> None:
+        """The next text of the part; ``final`` when it is the last."""
+        window = self.carry + text if self.carry else text
+        base = self.done
+        size = len(window)
+        start = 0
+        while self.xml is not False:
+            stop = min(start + _TAG_STRETCH, size)
+            held = self._stretch(window, base, start, stop, final=final and stop == size)
+            if stop == size:
+                self.carry = window[held:]
+                self.done = base + held
+                return
+            start = held
+
+    def end(self) -> None:
+        """The part has ended: what was held back is looked at too."""
+        self.add(b"", final=True)
+
+    def _stretch(self, window: bytes, base: int, start: int, size: int, *, final: bool) -> int:
+        """Look at ``window[start:size]`` (``base``: where the window begins in the part);
+        return where the next look must begin (before ``size`` when what ends this stretch may
+        be the beginning of a section or of a section's end)."""
+        if self.xml is None:
+            if base + start == 0 and codecs.BOM_UTF8.startswith(window[: len(codecs.BOM_UTF8)]):
+                if size < len(codecs.BOM_UTF8) and not final:
+                    return start  # the byte order mark cut in two: wait for the rest
+                start = min(size, len(codecs.BOM_UTF8))
+            first = _BLANKS.match(window, start, size).end()
+            if first < size:
+                self.xml = window.startswith(b"<", first)
+                if not self.xml:  # no XML parser reads it: an image, a binary part
+                    return size
+        # Looked at up to ``end``: not up to a '<' near the end that may begin a section.
+        end = size
+        if not final:
+            cut = window.rfind(b"<", max(start, size - _OPENER_LONGEST + 1), size)
+            if cut >= 0 and any(
+                opener.startswith(window[cut:size]) and len(opener) > size - cut
+                for opener, _ in _SECTIONS
+            ):
+                end = cut
+        position = start
+        if self.closer:
+            found = window.find(self.closer, start, size)
+            if found < 0:
+                self._check(base + size)
+                return size if final else max(start, size - len(self.closer) + 1)
+            position = found + len(self.closer)
+            self._check(base + position)
+            self.closer = b""
+            end = max(end, position)  # (what was held back is no section's beginning)
+        marked = _may_open_section(window, position, end)
+        if not marked:
+            stop = end
+            first = window.find(b"<", position, end)
+            last = window.rfind(b"<", position, end) if first >= 0 else -1
+        else:
+            found_tags = _PAST_TAGS.match(window, position, end)
+            stop = found_tags.end()
+            last = first = found_tags.start(1)
+            # The first tag matters only when the stretch from the last one may be too long.
+            if last >= 0 and base + stop - self.tag > MAX_TAG_DISTANCE:
+                first = _UNTIL_TAG.match(window, position, stop).end()
+        if last >= 0:
+            self._follow_tag(window, base, position, first)  # (for the message)
+            self._check(base + first)
+            self.tag = base + last
+            self.window, self.at = window, last
+            self.quote = b""
+            self.sections = False
+            self._follow_tag(window, base, last + 1, stop)
+        else:
+            self._follow_tag(window, base, position, stop)
+        if marked and not self.sections:
+            after = max(position, last + 1)
+            self.sections = _SECTION_START.search(window, after, stop) is not None
+        if stop < end:  # a section that does not end in this stretch
+            opener, closer = next(
+                (opener, closer) for opener, closer in _SECTIONS if window.startswith(opener, stop)
+            )
+            self.closer = closer
+            self.opened = base + stop
+            self._check(base + size)
+            return size if final else max(stop + len(opener), size - len(closer) + 1)
+        self._check(base + end)
+        return end
+
+    def _follow_tag(self, window: bytes, base: int, start: int, stop: int) -> None:
+        """Whether the last tag, still open at ``start``, ends before ``stop``, and where."""
+        if self.quote is None:
+            return
+        if self.quote:  # inside a quoted value
+            start = window.find(self.quote, start, stop)
+            if start < 0:
+                return
+            start += 1
+        body = _TAG_BODY.match(window, start, stop).end()
+        if body >= stop:
+            self.quote = b""
+        elif window[body] == ord(">"):
+            self.quote = None
+            self.ended = base + body + 1
+        else:
+            self.quote = window[body : body + 1]
+
+    def _check(self, at: int) -> None:
+        """Refuse the part if ``at`` is too far from the last tag."""
+        if at - self.tag <= MAX_TAG_DISTANCE:
+            return
+        if self.quote is not None or self.ended - self.tag > MAX_TAG_DISTANCE:
+            what = "an XML tag"
+        elif self.closer and at - self.opened > MAX_TAG_DISTANCE:
+            what = _SECTION_WORDS[self.closer]
+        elif self.sections or self.closer:
+            what = "the text, comments or instructions"
+        else:
+            what = "the text"
+        raise InputError(
+            f"part {self.part}: {what} {self._where()} "
+            f"{'are' if what.startswith('the text,') else 'is'} more than "
+            f"{MAX_TAG_DISTANCE:,} bytes long",
+            file=self.raw.name,
+            expected=f"at most {MAX_TAG_DISTANCE:,} bytes from one XML tag to the next (what "
+            f"a cell of {LONGEST_TEXT:,} characters can need), as Excel writes them",
+        )
+
+    def _where(self) -> str:
+        """The cell or row of the last tag, as far as the text around it tells."""
+        if self.at < 0:
+            return "at the start of the part"
+        begin = max(0, self.at - _LOOK_BACK)
+        around = self.window[begin : self.at + _LOOK_AHEAD]
+        cell: bytes | None = None
+        row: bytes | None = None
+        inside = False
+        for found in _CELL_OR_ROW.finditer(around):
+            if found.start() > self.at - begin:
+                break
+            closing, name, attributes = found.groups()
+            reference = _CELL_REFERENCE.search(attributes)
+            if name == b"row":
+                cell = None
+                row = None if closing or reference is None else reference.group(1)
+            elif closing:
+                inside = False
+            else:
+                cell = reference.group(1) if reference else None
+                inside = not attributes.rstrip().endswith(b"/")
+        if cell is not None:
+            return f"{'in' if inside else 'after'} cell {cell.decode('utf-8', 'replace')}"
+        if row is not None:
+            return f"in row {row.decode('utf-8', 'replace')}"
+        return f"after byte {self.tag:,} of the part"
+
+
+def _may_open_section(window: bytes, start: int, end: int) -> bool:
+    """Whether ``window[start:end]`` may hold the beginning of a section: a '!' or a '?' after
+    a '<' (one byte is searched for at memory speed, two a great deal slower)."""
+    return (window.find(b"!", start, end) >= 0 and window.find(b"<!", start, end) >= 0) or (
+        window.find(b"?", start, end) >= 0 and window.find(b"<?", start, end) >= 0
+    )
+
+
 def _stream_member(
     raw: RawFile,
     archive: zipfile.ZipFile,
@@ -294,12 +535,14 @@ def _stream_member(
     counts: Counter[bytes],
 ) -> int:
     """Inflate one part in chunks, counting real bytes (the declared sizes may lie), the
-    elements of ``_COUNTED`` into ``counts``, and the tags of each record (see ``_RecordTags``)."""
+    elements of ``_COUNTED`` into ``counts``, and the tags of each record (see ``_RecordTags``),
+    and measuring how far apart its tags are (see ``_TagDistances``)."""
     tail = b""
     read = 0
     seen = b""  # the end of the part's text so far (UTF-8), for tags across chunks
     decoder: Any = None
     records = _RecordTags(raw, info.filename)
+    distances = _TagDistances(raw, info.filename)
     try:
         with archive.open(info) as part:
             while chunk := part.read(_CHUNK):
@@ -310,13 +553,6 @@ def _stream_member(
                 if decoder is None:  # a part may be written in UTF-16: counted as UTF-8
                     utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]
                     decoder = codecs.getincrementaldecoder("utf-16")("replace") if utf16 else False
-                text = chunk if decoder is False else decoder.decode(chunk).encode("utf-8")
-                window = seen + text
-                for pattern in _COUNTED:
-                    counts.update(pattern.findall(window))
-                    counts.subtract(pattern.findall(seen))  # counted with the chunk before
-                records.add(window, len(seen))
-                seen = window[-_COUNTED_OVERLAP:]
                 # Every part, whatever its name: openpyxl finds parts through the package's
                 # relationships, so shared strings may well live in "xl/strings.dat".
                 window = tail + chunk
@@ -328,6 +564,15 @@ def _stream_member(
                         expected=_SAVE_AS,
                     )
                 tail = window[-_OVERLAP:]
+                text = chunk if decoder is False else decoder.decode(chunk).encode("utf-8")
+                distances.add(text)
+                window = seen + text
+                for pattern in _COUNTED:
+                    counts.update(pattern.findall(window))
+                    counts.subtract(pattern.findall(seen))  # counted with the chunk before
+                records.add(window, len(seen))
+                seen = window[-_COUNTED_OVERLAP:]
+            distances.end()
     except InputError:
         raise
     except RuntimeError as error:  # zipfile raises this for encrypted members

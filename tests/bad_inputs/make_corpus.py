@@ -682,6 +682,30 @@ def bad_files() -> dict[str, bytes]:
             f"{'<x:c/>' * 250_000}</x:row></x:sheetData></x:worksheet>"
         )
     )
+    # One tag, comment or text longer than any cell needs, which a parser would hold whole:
+    # 300,000 bytes here (the limit is 266,232), 180 MB in benchmarks/hostile.py.
+    long = "A" * 300_000
+    head = (
+        f'<worksheet xmlns="{main}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row><row r="2">'
+    )
+    finance = '<c r="A2" t="str"><v>DYN365_FINANCE</v></c>'
+    five = '<c r="B2"><v>5</v></c>'
+    for name, cells in (
+        ("cell-attribute-too-long", finance.replace(' t="str"', f' t="str" x="{long}"') + five),
+        ("comment-too-long", f"<!--{long}-->{finance}{five}"),
+        ("cell-too-long-beyond-header", f'{finance}{five}<c r="Z2" t="str"><v>{long}</v></c>'),
+        ("cell-value-too-long", f'<c r="A2" t="str"><v>{long}</v></c>{five}'),
+        ("inline-string-too-long", f'<c r="A2" t="inlineStr"><is><t>{long}</t></is></c>{five}'),
+    ):
+        out[f"{name}.xlsx"] = xlsx_sheet(utf8(f"{head}{cells}</row></sheetData></worksheet>"))
+    long_string = dict(strings_parts)
+    long_string["xl/sharedStrings.xml"] = utf8(
+        f'<sst xmlns="{main}"><si><t>sku</t></si><si><t>quantity</t></si><si><t>{long}</t></si>'
+        "</sst>"
+    )
+    out["shared-string-too-long.xlsx"] = zip_parts(long_string)
     bomb_parts: dict[str, bytes | Writer] = dict(
         workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     )

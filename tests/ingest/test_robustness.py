@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
+import random
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.errors import InputError
 from planner.ingest import load_inputs, workbook
 from planner.ingest.source import RawFile
-from planner.model.limits import MAX_ROWS
+from planner.model.limits import LONGEST_TEXT, MAX_ROWS
 
 from .conftest import SAMPLES, load_error
 
@@ -354,3 +359,192 @@ def test_one_shared_string_of_too_many_tags_is_refused_even_after_text_like_an_e
     with pytest.raises(InputError) as raised:
         _guarded_strings(f"<si><t>ok</t></si><si><t>sst> and sheetData></t>{runs}</si>")
     assert "a shared string holds more than 200,000 XML tags" in raised.value.message
+
+
+# One tag, comment or run of text longer than any cell needs: refused as the part is inflated,
+# before a parser holds it. A little over the limit (the files stay small: the parts are under
+# the megabyte from which the inflation ratio is checked).
+OVER = "A" * (workbook.MAX_TAG_DISTANCE + 10)
+HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>type</t></is></c></row>'
+)
+
+
+def _sheet(row_two: str) -> str:
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER_ROW}<row r="2">{row_two}</row>' + (
+        "</sheetData></worksheet>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("row_two", "fragment"),
+    [
+        (
+            f'<c r="A2" t="str" x="{OVER}"><v>CONTOSO</v></c>',
+            "an XML tag in cell A2 is more than 266,232 bytes long",
+        ),
+        (f'<c r="A2" t="str" x=">{OVER}>"><v>CONTOSO</v></c>', "an XML tag in cell A2"),
+        (f'<!--{OVER}--><c r="A2"><v>1</v></c>', "a comment in row 2 is more than"),
+        (f'<?pi {OVER}?><c r="A2"><v>1</v></c>', "a processing instruction in row 2"),
+        (f'<c r="A2" t="str"><v><![CDATA[{OVER}]]></v></c>', "a CDATA section in cell A2"),
+        (f'<c r="A2" t="str"><v>{OVER}</v></c>', "the text in cell A2 is more than"),
+        (f'<c r="A2" t="inlineStr"><is><t>{OVER}</t></is></c>', "the text in cell A2"),
+        (f'<c r="Z2" t="str"><v>{OVER}</v></c>', "the text in cell Z2"),
+        (f'<c r="A2"><v>1</v></c>{OVER}', "the text after cell A2"),
+        # Text joined across comments is one value to the parser: measured as one.
+        (
+            '<c r="A2" t="str"><v>' + "<!-- -->".join([OVER[:100_000]] * 3) + "</v></c>",
+            "the text, comments or instructions in cell A2 are more than",
+        ),
+    ],
+)
+def test_one_stretch_longer_than_a_cell_needs_is_refused(row_two: str, fragment: str) -> None:
+    with pytest.raises(InputError) as raised:
+        _guarded(_sheet(row_two))
+    assert "part xl/worksheets/sheet1.xml: " in raised.value.message
+    assert fragment in raised.value.message
+    assert "266,232 bytes from one XML tag to the next" in (raised.value.expected or "")
+
+
+@pytest.mark.parametrize(
+    ("tag", "text", "named"),
+    [(300_000, 10, "an XML tag"), (262_990, 5_000, "the text"), (100_000, 300_000, "the text")],
+)
+def test_the_tag_is_named_only_when_it_alone_is_too_long(tag: int, text: int, named: str) -> None:
+    # The second: a tag under the limit that ends in the stretch where the next tag is.
+    distances = workbook._TagDistances(RawFile("part.xlsx", b""), "xl/part.xml")
+    with pytest.raises(InputError) as raised:
+        distances.add(b'<r><c x="' + b"a" * tag + b'">' + b"b" * text + b"<d/></r>")
+        distances.end()
+    assert raised.value.message.startswith(f"part xl/part.xml: {named} after byte 3 of the part")
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        # Shared strings, and a part whose first characters are blanks (XML all the same).
+        f'<sst xmlns="{MAIN}"><si><t>{OVER}</t></si></sst>'.encode(),
+        b"\r\n " * 1000 + f'<sst xmlns="{MAIN}" x="{OVER}"/>'.encode(),
+        # Written in UTF-16: measured as UTF-8.
+        f'<sst xmlns="{MAIN}"><si><t>{OVER}</t></si></sst>'.encode("utf-16"),
+        # Blanks before the first tag.
+        b" " * (workbook.MAX_TAG_DISTANCE + 1) + b"<sst/>",
+    ],
+)
+def test_any_part_that_reads_as_xml_is_measured(part: bytes) -> None:
+    data = rezip(INVENTORY_XLSX, {"xl/sharedStrings.xml": part})
+    with pytest.raises(InputError) as raised:
+        workbook.guard_archive(RawFile("strings.xlsx", data))
+    assert "part xl/sharedStrings.xml: " in raised.value.message
+    assert "is more than 266,232 bytes long" in raised.value.message
+
+
+def test_a_part_that_is_no_xml_is_not_measured() -> None:
+    # An image or a binary part: no parser reads it as XML, however long its stretches.
+    image = b"\x89PNG\r\n\x1a\n" + pseudo_random(workbook.MAX_TAG_DISTANCE * 2).replace(b"<", b"")
+    workbook.guard_archive(RawFile("image.xlsx", rezip(INVENTORY_XLSX, {"xl/media/a.png": image})))
+
+
+def pseudo_random(size: int) -> bytes:
+    """Bytes that do not compress, the same on every run."""
+    return random.Random(7).randbytes(size)
+
+
+# The longest text of a cell, each character written at its longest: 8 bytes.
+LONGEST_ESCAPED = "&#19968;" * LONGEST_TEXT
+
+
+def test_the_longest_cell_written_at_its_longest_is_read(
+    write_bytes: Callable[[str, bytes], Path],
+) -> None:
+    sheet = _sheet(
+        f'<c r="A2" t="inlineStr"><is><t>{LONGEST_ESCAPED}</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>developer</t></is></c>'
+    )
+    path = write_bytes("long.xlsx", _workbook_of(sheet))
+    (name,) = load_inputs([path]).environments["name"]
+    assert name == "\u4e00" * LONGEST_TEXT
+
+
+def test_long_attributes_and_text_each_within_the_limit_pass() -> None:
+    # As a pivot cache keeps a cell's text (in an attribute), and a part of many such
+    # stretches, long and short, cut into chunks anywhere.
+    items = "".join(
+        f'<s v="{LONGEST_ESCAPED[: 8 * n]}"/><!-- {n} --><x><![CDATA[<a>]]>{"b" * n}</x>'
+        for n in (LONGEST_TEXT, 1, 3000, LONGEST_TEXT, 0)
+    )
+    part = f'<?xml version="1.0"?>\n<pivotCacheRecords xmlns="{MAIN}">{items}</pivotCacheRecords>'
+    cache = {"xl/pivotCache/pivotCacheRecords1.xml": part.encode()}
+    workbook.guard_archive(RawFile("pivot.xlsx", rezip(INVENTORY_XLSX, cache)))
+
+
+def _workbook_of(sheet: str) -> bytes:
+    """The sample workbook with its first sheet replaced and its second one taken out."""
+    data = rezip(INVENTORY_XLSX, {"xl/worksheets/sheet1.xml": sheet.encode()})
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for info in original.infolist():
+            if info.filename != "xl/worksheets/sheet2.xml":
+                copy.writestr(info.filename, original.read(info.filename))
+    return buffer.getvalue()
+
+
+# The measure against a plain reading of the text, on small limits: whatever the text and
+# wherever the chunks end, the part is refused exactly when a tag follows another (or the
+# start of the part) by more than the limit, or the part ends more than the limit after one.
+_SMALL_LIMIT = 40
+_PIECES = [
+    b"<", b">", b"!", b"-", b"?", b"[", b"]", b"CDATA", b'"', b"'", b" ", b"\n", b"a",
+    b"a" * 11, b"<a>", b"</a>", b"<!--", b"-->", b"<?", b"?>", b"<![CDATA[", b"]]>",
+]  # fmt: skip
+
+
+def _refused_by_a_plain_reading(text: bytes) -> bool:
+    start = 3 if text.startswith(codecs.BOM_UTF8) else 0
+    blank = len(text) - len(text[start:].lstrip(b" \t\r\n"))
+    if blank < len(text) and text[blank : blank + 1] != b"<":
+        return False  # no XML
+    tags, position = [0], 0
+    while (position := text.find(b"<", position)) >= 0:
+        for opener, closer in ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")):
+            if text.startswith(opener, position):
+                end = text.find(closer, position + len(opener))
+                position = len(text) if end < 0 else end + len(closer)
+                break
+        else:
+            tags.append(position)
+            position += 1
+    distances = [b - a for a, b in zip(tags, [*tags[1:], len(text)], strict=True)]
+    return max(distances) > _SMALL_LIMIT
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(_PIECES), max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=70), max_size=8),
+    bom=st.booleans(),
+)
+def test_the_measure_agrees_with_a_plain_reading(
+    pieces: list[bytes], cuts: list[int], bom: bool
+) -> None:
+    text = codecs.BOM_UTF8 * bom + b"".join(pieces)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workbook, "MAX_TAG_DISTANCE", _SMALL_LIMIT)
+        patch.setattr(workbook, "_TAG_STRETCH", 16)  # stretches shorter than the limit
+        distances = workbook._TagDistances(RawFile("part.xlsx", b""), "xl/part.xml")
+        try:
+            for cut in cuts:
+                distances.add(text[:cut])
+                text = text[cut:]
+            distances.add(text)
+            distances.end()
+        except InputError as error:
+            assert "bytes long" in error.message
+            refused = True
+        else:
+            refused = False
+    assert refused == _refused_by_a_plain_reading(codecs.BOM_UTF8 * bom + b"".join(pieces))
