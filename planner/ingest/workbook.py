@@ -54,7 +54,6 @@ EXCEL_COLUMNS = 16_384
 MAX_DECLARED_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
 
-_CHUNK = 64 * 1024
 _FORBIDDEN = tuple(
     marker.encode(encoding)
     for marker in ("<!DOCTYPE", "<!ENTITY")
@@ -688,7 +687,7 @@ class _TooManyCells(Exception):
     pass
 
 
-# Bytes of a worksheet part fed to the XML parser at a time.
+# Bytes of a part inflated and scanned, or of a worksheet part fed to the XML parser, at a time.
 _CHUNK = 1 << 20
 
 
