@@ -178,6 +178,23 @@ def long_token(shape: str) -> Callable[[Path], Path]:
     return make
 
 
+def elements_before_cells(folder: Path) -> Path:
+    """A workbook of 4 MB whose sheet holds 18 million elements before its cells (a comment
+    of random hex digits among every eight, which keeps the part under the inflation ratio
+    refused as a zip bomb): refused when the sheet's declared size is looked for."""
+    generator = random.Random(7)
+    flood = "".join("<x/>" * 8 + f"<!--{generator.randbytes(1).hex()}-->" for _ in range(2_000_000))
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+        '<row r="2"><c r="A2" t="str"><v>DYN365_FINANCE</v></c><c r="B2"><v>5</v></c></row>'
+    )
+    sheet = _sheet(rows).replace("<sheetData>", f"<sheetViews>{flood}</sheetViews><sheetData>")
+    path = folder / "elements-before-cells.xlsx"
+    path.write_bytes(_workbook(sheet))
+    return path
+
+
 def million_columns(folder: Path) -> Path:
     path = folder / "million-columns.csv"
     header = ",".join(["name", "type", *(f"c{n}" for n in range(1_000_000))])
@@ -367,6 +384,12 @@ def cases(capplan: list[str]) -> list[Case]:
         (
             "a shared string of a million runs",
             string_of_runs,
+            forecast_with("licenses"),
+            file_bound,
+        ),
+        (
+            "18 million elements before the cells",
+            elements_before_cells,
             forecast_with("licenses"),
             file_bound,
         ),

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
 from planner.ingest.source import RawFile
 from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
 from planner.model.limits import (
@@ -629,8 +629,27 @@ def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
             )
     except InputError:
         raise
+    except _TooManyElements as error:
+        raise InputError(
+            f"sheet {printable(str(error))!r} has more than {MAX_ELEMENTS_BEFORE_CELLS:,} XML "
+            "elements before its cells",
+            file=raw.name,
+            expected="a sheet as Excel writes it: its views, format and column widths (at most "
+            "one per column) before the cells",
+        ) from None
     except Exception as error:  # openpyxl raises many types for malformed parts
         raise _damaged(raw, f"{type(error).__name__}: {error}") from None
+
+
+# XML elements of a sheet before its cell data, read (and held) to find its declared size: Excel
+# writes a handful (the sheet's views, format and properties) and at most one per column of
+# widths (16,384). A sheet of millions there (a 4 MB file of 18 million took 1.5 GB and 24 s)
+# is refused at this many.
+MAX_ELEMENTS_BEFORE_CELLS = 100_000
+
+
+class _TooManyElements(Exception):
+    """A sheet with more than MAX_ELEMENTS_BEFORE_CELLS elements before its cells: its title."""
 
 
 @functools.cache
@@ -650,7 +669,9 @@ def _read_declared_size_only() -> None:
     def get_size(sheet: Any) -> None:
         source = sheet._get_source()
         try:
-            for _, element in iterparse(source, events=("start",)):
+            for count, (_, element) in enumerate(iterparse(source, events=("start",))):
+                if count > MAX_ELEMENTS_BEFORE_CELLS:  # the parser keeps each one it met
+                    raise _TooManyElements(sheet.title)
                 tag = element.tag.rpartition("}")[2]
                 if tag == "dimension":
                     reference = element.get("ref")

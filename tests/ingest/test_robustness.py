@@ -548,3 +548,24 @@ def test_the_measure_agrees_with_a_plain_reading(
         else:
             refused = False
     assert refused == _refused_by_a_plain_reading(codecs.BOM_UTF8 * bom + b"".join(pieces))
+
+
+def test_a_sheet_of_many_elements_before_its_cells_is_refused(
+    write_bytes: Callable[[str, bytes], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding a sheet's declared size reads, and holds, every element before its cells: Excel
+    writes a handful there, and a column width per column at most. Millions are refused at the
+    limit (here made small), before they fill memory."""
+    cells = _sheet(
+        '<c r="A2" t="inlineStr"><is><t>PROD</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>production</t></is></c>'
+    ).split("<sheetData>")
+    views = "<sheetViews>" + "<x/><!-- -->" * 60 + "</sheetViews>"
+    flooded = cells[0] + views + "<sheetData>" + cells[1]
+    monkeypatch.setattr(workbook, "MAX_ELEMENTS_BEFORE_CELLS", 50)
+    with pytest.raises(InputError) as raised:
+        load_inputs([write_bytes("flood.xlsx", _workbook_of(flooded))])
+    assert "has more than 50 XML elements before its cells" in raised.value.message
+    monkeypatch.setattr(workbook, "MAX_ELEMENTS_BEFORE_CELLS", 70)
+    (name,) = load_inputs([write_bytes("views.xlsx", _workbook_of(flooded))]).environments["name"]
+    assert name == "PROD"
