@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -86,15 +87,24 @@ RECONCILE = ("reconcile", "in.json")
 def test_a_number_an_option_cannot_use_is_one_message_and_exit_2(
     command: tuple[str, ...], option: str, value: str, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, [*command, option, value], env=NO_TOKEN)
+    line = _refused_in_one_line([*command, option, value], tmp_path, monkeypatch)
+    assert line.startswith("capplan: error: ")
+    assert option in line and f"'{value}' is not a finite number" in line
+
+
+def _refused_in_one_line(
+    arguments: list[str], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The one line of the refusal of ``arguments`` run in ``folder``: exit status 2, nothing
+    printed on standard output, nothing written, nothing collected."""
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(cli, arguments, env=NO_TOKEN)
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("capplan: error: ")
-    assert option in lines[0] and f"'{value}' is not a finite number" in lines[0]
-    assert list(tmp_path.iterdir()) == []  # nothing written, nothing collected
+    assert list(folder.iterdir()) == []
+    return lines[0]
 
 
 # Months written with other digits than 0 to 9, which int() would read (as 2026-01): refused
@@ -151,15 +161,9 @@ NOT_DIGITS = [
 def test_a_number_not_written_with_the_digits_0_to_9_is_refused(
     command: tuple[str, ...], option: str, value: str, odd: str, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, [*command, option, value], env=NO_TOKEN)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"capplan: error: Invalid value for '{option}': {value!r} is not")
-    assert "written with the digits 0 to 9" in lines[0] and odd in lines[0]
-    assert list(tmp_path.iterdir()) == []
+    line = _refused_in_one_line([*command, option, value], tmp_path, monkeypatch)
+    assert line.startswith(f"capplan: error: Invalid value for '{option}': {value!r} is not")
+    assert "written with the digits 0 to 9" in line and odd in line
 
 
 @pytest.mark.parametrize("value", ["5e-324", "0.05", "0"])
