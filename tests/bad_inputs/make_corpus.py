@@ -700,6 +700,14 @@ def bad_files() -> dict[str, bytes]:
         ("inline-string-too-long", f'<c r="A2" t="inlineStr"><is><t>{long}</t></is></c>{five}'),
     ):
         out[f"{name}.xlsx"] = xlsx_sheet(utf8(f"{head}{cells}</row></sheetData></worksheet>"))
+    # Elements before the cells, which the look for the sheet's declared size holds: more than
+    # the 100,000 allowed (millions in benchmarks/hostile.py).
+    out["elements-before-cells.xlsx"] = xlsx_sheet(
+        utf8(
+            head.replace("<sheetData>", f"<sheetViews>{'<x/>' * 100_001}</sheetViews><sheetData>")
+            + f"{finance}{five}</row></sheetData></worksheet>"
+        )
+    )
     long_string = dict(strings_parts)
     long_string["xl/sharedStrings.xml"] = utf8(
         f'<sst xmlns="{main}"><si><t>sku</t></si><si><t>quantity</t></si><si><t>{long}</t></si>'
