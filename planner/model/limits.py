@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError, printable
+from planner.model.toml_numbers import refuse_unusual_numbers
 
 # Rules and scenario files are hand-written TOML of a few kilobytes; the bundled rule sets are
 # about 25 KB. Parsed, TOML can take 200 times its size (a file of long dotted keys): at this
@@ -209,14 +210,19 @@ def parse_toml(text: str) -> dict[str, Any]:
     """``tomllib.loads``, refusing first a dotted key or table header of more than
     :data:`MAX_TOML_KEY_PARTS` parts (TOMLDecodeError, naming the line): tomllib would take
     minutes over it. (Text in a string that looks like such a key is refused too; no rules or
-    scenario file holds one.) Nesting too deep for the parser raises RecursionError."""
+    scenario file holds one.) Nesting too deep for the parser raises RecursionError. A number
+    written with an underscore, in hexadecimal, octal or binary, or as inf or nan raises
+    :class:`~planner.model.toml_numbers.UnusualNumber` (a TOMLDecodeError with the line, the
+    column and what was expected)."""
     found = _LONG_KEY.search(text)
     if found is not None:
         line = text.count("\n", 0, found.start()) + 1
         raise tomllib.TOMLDecodeError(
             f"a key or table name of more than {MAX_TOML_KEY_PARTS} dotted parts (at line {line})"
         )
-    return tomllib.loads(text)
+    data = tomllib.loads(text)
+    refuse_unusual_numbers(text)  # on valid TOML only: tomllib's own errors come first
+    return data
 
 
 def require_utf8(value: str, what: str) -> None:

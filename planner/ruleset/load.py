@@ -20,6 +20,7 @@ from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFO
 from planner.model.limits import MAX_TOML_BYTES, parse_toml, read_limited
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
+from planner.model.toml_numbers import UnusualNumber
 from planner.model.units import parse_amount
 from planner.resources import bundled_dir
 from planner.ruleset.model import (
@@ -267,6 +268,10 @@ def load_ruleset_text(text: str, path: str) -> RuleSet:
     """Parse and validate one rules file's text; ``path`` is only used in messages."""
     try:
         data = parse_toml(text)
+    except UnusualNumber as error:  # valid TOML, but not how a person writes a number
+        raise RulesError(
+            error.problem, file=path, location=error.where, expected=error.expected
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"not valid TOML: {exc}", file=path) from None
     except RecursionError:

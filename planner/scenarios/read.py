@@ -41,6 +41,7 @@ from planner.model.limits import (
 )
 from planner.model.months import format_month, parse_month
 from planner.model.structs import Mismatch, convert
+from planner.model.toml_numbers import UnusualNumber
 from planner.model.units import loosely_infinite, typed_float
 from planner.scenarios import schema
 from planner.scenarios.schema import GROWTH_KEYS, USAGE_KEYS
@@ -321,6 +322,10 @@ def read_scenario_file(
             "the scenario file is not UTF-8 text",
             file=file,
             expected="a TOML scenario file (see capplan init)",
+        ) from None
+    except UnusualNumber as error:  # valid TOML, but not how a person writes a number
+        raise InputError(
+            error.problem, file=file, location=error.where, expected=error.expected
         ) from None
     except ValueError as error:  # TOMLDecodeError, or a number too long to convert
         raise InputError(
