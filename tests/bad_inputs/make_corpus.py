@@ -766,6 +766,10 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-quantity-nan.toml"] = scenario(
         'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = nan\n'
     )
+    # TOML reads 2_0 as 20; nobody writes a number so, and it may be a typing slip.
+    out["scenario-quantity-underscore.toml"] = scenario(
+        'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 2_0\n'
+    )
     out["scenario-quantity-absurd.toml"] = scenario(
         'kind = "add_licenses"\nsku = "DYN365_FINANCE"\nquantity = 99999999999\n'
     )
@@ -840,6 +844,12 @@ def bad_files() -> dict[str, bytes]:
     out["rules-pool-title-with-markup.toml"] = utf8(
         'id = "mine"\ntitle = "Mine"\n[[pools]]\nname = "database"\n'
         'title = "[Approve](https://evil.example)"\n'
+    )
+    # A number with an underscore in an inline table, after a key with a digit between
+    # underscores, which is read as the key it is.
+    out["rules-number-with-underscore.toml"] = utf8(
+        'id = "mine"\ntitle = "Mine"\n\n[overage]\nstage_2_after_days = { value = 3_0, '
+        'source = "capacity-storage", confidence = "documented" }\n'
     )
     out["rules-table-name-too-deep.toml"] = utf8("[" + ".".join(["a"] * 50_000) + "]\n")
     out["rules-over-size-limit.toml"] = utf8("# a rules file of comments\n# padding\n")
