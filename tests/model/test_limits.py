@@ -9,6 +9,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.errors import InputError
 from planner.ingest.source import read_raw
@@ -75,6 +77,42 @@ def test_keys_up_to_the_limit_and_dots_in_strings_and_numbers_are_read() -> None
     data = parse_toml(text)
     assert data["url"] == "https://learn.microsoft.com/a.b.c"
     assert data["v"] == "1.2.3.4"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b1", "-", "_", ".", " . ", "\t", '"x.y"', "'q'", "\n", "=", " 1"]),
+        max_size=120,
+    )
+)
+def test_the_quick_look_for_a_long_key_misses_none(pieces: list[str]) -> None:
+    """Text the key pattern finds a key of too many parts in is always looked at: the quick
+    look (a line of that many dots) never passes a text holding one."""
+    text = "".join(pieces)
+    for repeated in (text, text.replace(".", " . "), ".".join([text] * 40)):
+        if limits._LONG_KEY.search(repeated) is not None:
+            assert limits._may_hold_a_long_key(repeated)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b1", "x-y", '"x.y"', "'q'", '"a\\"b"']), min_size=1, max_size=45
+    ),
+    st.lists(st.sampled_from([".", " . ", "\t.", ".\t"]), min_size=44, max_size=44),
+    st.sampled_from(["", "[", "x = { ", "n = 1\n", "# c\n"]),
+)
+def test_a_dotted_key_is_refused_exactly_when_it_has_too_many_parts(
+    parts: list[str], dots: list[str], before: str
+) -> None:
+    key = parts[0] + "".join(dot + part for dot, part in zip(dots, parts[1:], strict=False))
+    text = before + key + ("]" if before == "[" else " = 1" + (" }" if "{" in before else ""))
+    if len(parts) > MAX_TOML_KEY_PARTS:
+        with pytest.raises(tomllib.TOMLDecodeError, match="dotted parts"):
+            parse_toml(text + "\n")
+    else:
+        assert limits._LONG_KEY.search(text) is None
 
 
 def test_a_named_pipe_whose_writer_comes_later_is_read(
