@@ -359,20 +359,37 @@ def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
     searches for a space beside an edge took 32 ms of 5.9 MB of text (50,000 environments), where
     the bytes beside every space are read in 4 ms. A blank's UTF-8 starts with its one lead byte
     and no other character's holds that sequence, so the bytes match a blank's exactly where the
-    text is that blank."""
-    data = np.full(len(utf8) + 8, ord("\n"), dtype=np.uint8)  # line ends past the text's ends
-    data[4:-4] = np.frombuffer(utf8, dtype=np.uint8)
+    text is that blank. The text is read ``_SCAN_BYTES`` at a time, each stretch with the bytes
+    either side of it, in one buffer used again: arrays the size of the whole text are fresh
+    memory, whose first use costs more than the comparisons (see :func:`_line_breaks`)."""
+    octets = np.frombuffer(utf8, dtype=np.uint8)
+    size = len(octets)
     edges = np.array([ord(delimiter), ord("\n"), ord("\r")], dtype=np.uint8)
-    for blank in blanks:
-        code = np.frombuffer(blank.encode("utf-8"), dtype=np.uint8)
-        places = np.flatnonzero(data == code[0])
-        for offset in range(1, len(code)):
-            places = places[data[places + offset] == code[offset]]
-        if np.isin(data[places - 1], edges).any():
-            return True
-        if np.isin(data[places + len(code)], edges).any():
-            return True
+    codes = [np.frombuffer(blank.encode("utf-8"), dtype=np.uint8) for blank in blanks]
+    # window[_BESIDE + k] is the byte at start + k; outside the text, line ends.
+    window = np.empty(min(size, _SCAN_BYTES) + 2 * _BESIDE, dtype=np.uint8)
+    for start in range(0, size, _SCAN_BYTES):
+        stop = min(start + _SCAN_BYTES, size)
+        low, high = max(start - _BESIDE, 0), min(stop + _BESIDE, size)
+        part = window[: stop - start + 2 * _BESIDE]
+        part[:] = ord("\n")
+        part[_BESIDE - (start - low) : _BESIDE + (high - start)] = octets[low:high]
+        for code in codes:
+            places = np.flatnonzero(part[_BESIDE : _BESIDE + stop - start] == code[0]) + _BESIDE
+            for offset in range(1, len(code)):
+                places = places[part[places + offset] == code[offset]]
+            if np.isin(part[places - 1], edges).any():
+                return True
+            if np.isin(part[places + len(code)], edges).any():
+                return True
     return False
+
+
+# Bytes of text compared at a time (see _blank_at_an_edge and _line_breaks): a buffer this size
+# is used again for each stretch, and stays in the processor's cache.
+_SCAN_BYTES = 256 * 1024
+# Bytes read either side of a stretch: a blank's UTF-8 (at most 3 bytes) and the byte after it.
+_BESIDE = 4
 
 
 # Which columns of a header row a reader parses as numbers (positions, 0-based); None when the
@@ -481,10 +498,18 @@ def table_from_text(
 def _line_breaks(utf8: bytes) -> int:
     """How many line breaks UTF-8 text holds as the CSV parser reads them: a newline, a
     carriage return, or the two together (no other character's bytes include either). The
-    bytes are counted by numpy, several times faster than str.count finds them."""
+    bytes are counted by numpy, several times faster than str.count finds them, a stretch of
+    ``_SCAN_BYTES`` at a time into one buffer: a comparison of the whole text at once makes an
+    array as large as the text, fresh memory whose first use (at 50,000 environments, 6 MB)
+    cost twice the counting."""
     octets = np.frombuffer(utf8, dtype=np.uint8)
-    newlines = int(np.count_nonzero(octets == ord("\n")))
-    returns = int(np.count_nonzero(octets == ord("\r")))
+    found = np.empty(min(len(octets), _SCAN_BYTES), dtype=bool)
+    newlines = returns = 0
+    for start in range(0, len(octets), _SCAN_BYTES):
+        stretch = octets[start : start + _SCAN_BYTES]
+        seen = found[: len(stretch)]
+        newlines += int(np.count_nonzero(np.equal(stretch, ord("\n"), out=seen)))
+        returns += int(np.count_nonzero(np.equal(stretch, ord("\r"), out=seen)))
     return newlines + returns - (utf8.count(b"\r\n") if returns else 0)
 
 

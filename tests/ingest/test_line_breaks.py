@@ -10,12 +10,20 @@ import pandas as pd
 import pytest
 
 from planner.errors import InputError
+from planner.ingest import table
 from planner.ingest.table import _line_breaks, _text_line_breaks, table_from_text
 from planner.model.limits import MAX_ROWS
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_breaks_are_counted_as_the_parser_splits_rows(seed: int) -> None:
+@pytest.mark.parametrize("stretch", [0, 1, 2, 7])
+def test_breaks_are_counted_as_the_parser_splits_rows(
+    seed: int, stretch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``stretch``: bytes counted at a time, small so that a CR LF pair falls across two
+    stretches (0: as capplan counts them)."""
+    if stretch:
+        monkeypatch.setattr(table, "_SCAN_BYTES", stretch)
     rng = random.Random(seed)
     for _ in range(200):
         rows = [f"r{index},{rng.randint(0, 9)}" for index in range(rng.randint(1, 30))]

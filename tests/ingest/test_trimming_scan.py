@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.ingest import load_inputs
+from planner.ingest import load_inputs, table
 from planner.ingest.table import TRIMMED, _may_need_trimming, _trim_grid, trim
 
 
@@ -30,10 +30,16 @@ NEAR_BLANKS += ["\u2007", "\u202f", "\U0001f600"]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
-@pytest.mark.parametrize("given_bytes", [False, True])
-def test_searches_agree_with_the_pattern(delimiter: str, given_bytes: bool) -> None:
-    """By substring searches in the text, or by the bytes beside every edge in its UTF-8."""
-    rng = random.Random(f"{delimiter}{given_bytes}")
+@pytest.mark.parametrize(("given_bytes", "stretch"), [(False, 0), (True, 0), (True, 1), (True, 3)])
+def test_searches_agree_with_the_pattern(
+    delimiter: str, given_bytes: bool, stretch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By substring searches in the text, or by the bytes beside every edge in its UTF-8, read
+    a stretch at a time (``stretch``: bytes at a time, made small so that blanks and their
+    neighbours fall across the ends of stretches; 0: as capplan reads them)."""
+    if stretch:
+        monkeypatch.setattr(table, "_SCAN_BYTES", stretch)
+    rng = random.Random(f"{delimiter}{given_bytes}{stretch}")
     alphabet = ALPHABET + NEAR_BLANKS if given_bytes else ALPHABET
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
