@@ -754,10 +754,15 @@ def _sheet_rows(
     shared: Sequence[Any],
     styles: tuple[set[int], set[int], Any],
     last_column: int,
+    header_number: int = 0,
+    last_row: int | None = None,
 ) -> Iterator[tuple[int, list[tuple[int, str]]]]:
     """(row number, [(column, text)]) of a worksheet part, cells holding a value only, up to
     ``last_column``; each value converted as openpyxl converts it (numbers, text, booleans, dates
-    by style), then written as text by :func:`cell_text`.
+    by style), then written as text by :func:`cell_text`. With ``header_number``, the cells of
+    rows above it are not read (nor those rows yielded), nor the cells right of the last one of
+    that row that holds a value. The cells of rows below ``last_row`` are not read either: the
+    first such row is yielded empty, to say that the rows wanted have ended.
 
     A streaming expat parser: no element objects, no padding to the widest row, and cells right
     of the last column cost a look at their reference only. Every cell counts towards
@@ -799,7 +804,11 @@ def _sheet_rows(
                 column = _column_number(letters) if letters.isalpha() else 0
             else:
                 column += 1
-            if column > last_column:
+            if (
+                column > last_column
+                or 1 <= row_number < header_number
+                or (last_row is not None and row_number > last_row)
+            ):
                 cell = None
                 return
             style = attributes.get("s")
@@ -831,7 +840,7 @@ def _sheet_rows(
                 text.clear()
 
     def end(name: str) -> None:
-        nonlocal cells, cell, value, collecting, phonetic
+        nonlocal cells, cell, value, collecting, phonetic, last_column
         tag = names.get(name) or local(name)
         if tag == "c":
             if cell is not None:
@@ -844,8 +853,10 @@ def _sheet_rows(
                 value = "".join(text)
                 collecting = False
         elif tag == "row":
-            if cells:
+            if cells or (last_row is not None and row_number > last_row):
                 done.append((row_number, cells))
+                if cells and row_number == header_number:  # nothing right of it is read
+                    last_column = min(last_column, max(column for column, _ in cells))
             cells = []
         elif tag == "t":
             if collecting and inline is not None:
@@ -928,8 +939,10 @@ _LONGEST_PENDING = 16 * _CHUNK
 # Bytes of whole rows read by one pass of _TOKENS: what a sheet of another shape costs before it
 # is handed to the streaming reader (a few tens of MB of tokens at most).
 _BLOCK = 1 << 17
-# Distinct cell values remembered with their text (inventories repeat words and figures).
+# Distinct cell values remembered with their text (inventories repeat words and figures), and
+# the longest cell (its XML, in characters) remembered beyond its block.
 _REMEMBERED = 1 << 18
+_LONGEST_REMEMBERED = 1024
 _TRIMMED_EDGES = re.compile(f"^[{TRIMMED}]|[{TRIMMED}]$|[\u00a0\u2007\u202f]")
 
 
@@ -977,9 +990,13 @@ def _quick_cells(
     shared: Sequence[Any],
     styles: tuple[set[int], set[int], Any],
     last_column: int,
+    header_number: int = 0,
 ) -> _QuickCells:
     """Every cell of a worksheet part holding a value, up to ``last_column``, as the streaming
     reader gives them; _NotSimple when the part is of another shape.
+
+    With ``header_number``, the rows above it are not read, nor the cells right of the last one
+    of that row that holds a value, as by the streaming reader (no table holds them).
 
     Every chunk still goes through expat (without callbacks, so at C speed): the part must be
     well formed XML in every respect, exactly as for the streaming reader.
@@ -1033,12 +1050,13 @@ def _quick_cells(
     all_texts: list[list[str | None]] = []
     seen = 0  # cells, as the streaming reader counts them
     last_row = 0
+    header_read = False
     started = False
     pending = b""
 
     def take(block: bytes) -> None:
         """Read the rows of a block of whole rows."""
-        nonlocal seen, last_row
+        nonlocal seen, last_row, last_column, header_read
         tokens = _TOKENS.findall(block.decode("utf-8"))
         if tokens:
             # One list per group (zip(*tokens) is several times slower); fewer groups make
@@ -1079,16 +1097,35 @@ def _quick_cells(
             cell_columns = np.fromiter(map(columns_of.__getitem__, filter(None, letters)), np.int64)
             cell_rests = list(filter(None, rests))
             seen += len(cell_rests)
+            if header_number and not header_read and (cell_rows == header_number).any():
+                # The header row: nothing right of its last cell holding a value is read.
+                header_read = True
+                heading = np.flatnonzero(cell_rows == header_number).tolist()
+                filled = [
+                    int(cell_columns[i])
+                    for i in heading
+                    if cell_columns[i] <= last_column and text_of(cell_rests[i]) is not None
+                ]
+                if filled:
+                    last_column = min(last_column, max(filled))
             within = cell_columns <= last_column
+            if header_number and len(cell_rows) and cell_rows[0] < header_number:
+                within &= cell_rows >= header_number
             if not within.all():
                 cell_rows, cell_columns = cell_rows[within], cell_columns[within]
                 cell_rests = [cell_rests[i] for i in np.flatnonzero(within)]
-            # Each distinct cell converted once; forgotten all at once when too many are held.
+            # Each distinct cell converted once; forgotten all at once when too many are held,
+            # and at once when long (a copy of its XML beside its text; long text is seldom
+            # repeated).
             if len(remembered) > _REMEMBERED:
                 remembered.clear()
-            for rest in set(cell_rests).difference(remembered):
+            new = set(cell_rests).difference(remembered)
+            for rest in new:
                 remembered[rest] = text_of(rest)
             texts = list(map(remembered.__getitem__, cell_rests))
+            for rest in new:
+                if len(rest) > _LONGEST_REMEMBERED:
+                    del remembered[rest]
             if None in texts:
                 held = np.fromiter(map(is_not, texts, repeat(None)), bool, len(texts))
                 cell_rows, cell_columns = cell_rows[held], cell_columns[held]
@@ -1164,7 +1201,9 @@ def _quick_grid(
     styles = (set(workbook._date_formats), set(workbook._timedelta_formats), workbook.epoch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cells = _quick_cells(worksheet._get_source, worksheet._shared_strings, styles, MAX_COLUMNS)
+        cells = _quick_cells(
+            worksheet._get_source, worksheet._shared_strings, styles, MAX_COLUMNS, header_number
+        )
     header = cells.rows == header_number
     if not header.any():
         raise _NotSimple
@@ -1182,11 +1221,18 @@ def _quick_grid(
 
 
 def _sparse_rows(
-    raw: RawFile, worksheet: Any, *, last_row: int | None = None, last_column: int = MAX_COLUMNS
+    raw: RawFile,
+    worksheet: Any,
+    *,
+    last_row: int | None = None,
+    last_column: int = MAX_COLUMNS,
+    header_number: int = 0,
 ) -> Iterator[tuple[int, dict[int, str]]]:
     """(row number, {column number: text}) for every row holding a value, in sheet order.
 
     Cells right of ``last_column`` are skipped unread; rows below ``last_row`` are not read.
+    With ``header_number``, nor are the rows above it or the cells right of its last one (see
+    _sheet_rows).
     """
     workbook = worksheet.parent
     try:
@@ -1200,7 +1246,14 @@ def _sparse_rows(
                     set(workbook._timedelta_formats),
                     workbook.epoch,
                 )
-                rows = _sheet_rows(source, worksheet._shared_strings, styles, last_column)
+                rows = _sheet_rows(
+                    source,
+                    worksheet._shared_strings,
+                    styles,
+                    last_column,
+                    header_number,
+                    last_row,
+                )
                 for number, cells in rows:
                     if last_row is not None and number > last_row:
                         return
@@ -1376,7 +1429,7 @@ def _streamed_table(raw: RawFile, worksheet: Any, header_number: int) -> Table:
     rows: list[list[str]] = []
     numbers: list[int] = []
     width = 0
-    for number, cells in _sparse_rows(raw, worksheet):
+    for number, cells in _sparse_rows(raw, worksheet, header_number=header_number):
         if number == header_number:
             width = max(cells)  # nothing right of the last header is read
         elif number < header_number or not width:
