@@ -9,7 +9,9 @@ openpyxl parses with defusedxml as a second line of defence.
 
 Sheets are read sparsely: only the cells a row actually holds, only up to the header's last
 column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
-at XFD1048576 costs one cell, not a grid of seventeen billion.
+at XFD1048576 costs one cell, not a grid of seventeen billion. The text read (the shared strings,
+and each cell read) is counted as it is read, against a budget that grows with the file's size:
+text compresses so well that a small file can hold far more of it than any export does.
 """
 
 from __future__ import annotations
@@ -1399,9 +1401,10 @@ def _sparse_rows(
         raise
     except _TooMuchText as error:
         row, column = error.args
+        cell = f"{column_letter(column - 1)}{row}" if column > 0 else f"A{row}"
         raise text_read.budget.refused(
             f"the cells of sheet {worksheet.title} read up to this one",
-            f"{worksheet.title}!{column_letter(column - 1)}{row} (row {row})",
+            f"{worksheet.title}!{cell} (row {row})",
         ) from None
     except _TooManyCells:
         raise InputError(
