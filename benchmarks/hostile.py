@@ -7,7 +7,7 @@ under 10 s for a file of up to 10 MB, and peak memory under 10 times the file si
 150 MB and 10 KB per row).
 Exit status 0, 1 or 2 is fine (a refusal is the point of most cases); 70 or a signal is not.
 
-    python benchmarks/hostile.py [--keep DIR]
+    python benchmarks/hostile.py [--keep DIR] [--case TEXT ...]
 """
 
 from __future__ import annotations
@@ -173,6 +173,104 @@ def long_token(shape: str) -> Callable[[Path], Path]:
         )
         path = folder / f"long-{shape.replace(' ', '-')}.xlsx"
         path.write_bytes(_workbook(_sheet(rows)))
+        return path
+
+    return make
+
+
+def _with_shared_strings(book: bytes, strings: list[str], *, hidden: bool = False) -> bytes:
+    """The workbook ``book`` with a shared strings table of ``strings``, as Excel adds one: the
+    part, its relationship and its content type; its sheet hidden if ``hidden``."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(io.BytesIO(book)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    items = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{main}">{items}</sst>'.encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId2" Type="{relations}/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'.encode(),
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    if hidden:
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+            b'sheetId="1"', b'sheetId="1" state="hidden"'
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# Cells of 32,000 letters (an Excel cell holds 32,767), each beginning with its own number: 3,000
+# of them are 96 MB of text in a workbook of about 150 KB. Each shape puts them where a reader
+# holds them: the shared strings (a string per cell, or one string every cell reads), inline
+# strings, a column of the table that capplan does not use, cells right of the table, a hidden
+# sheet, the license sheet. Refused while the text is read, once it is more than a workbook of
+# that size may hold (planner/model/limits.py). "at the limit" is the most of them accepted:
+# 250 inline names, 8 MB in a file of 14 KB, read and planned.
+LONG_CELL = 32_000
+LONG_CELL_SHAPES = (
+    "shared names",
+    "one shared name",
+    "inline names",
+    "unused column",
+    "right of the table",
+    "hidden sheet",
+    "license sheet",
+    "at the limit",
+)
+
+
+def long_cells(shape: str) -> Callable[[Path], Path]:
+    """A workbook of long cells placed as ``shape`` says (see LONG_CELL_SHAPES)."""
+
+    def text(number: int) -> str:
+        head = f"T{number:05d}"
+        return head + "x" * (LONG_CELL - len(head))
+
+    def shared(column: str, number: int, index: int) -> str:
+        return f'<c r="{column}{number}" t="s"><v>{index}</v></c>'
+
+    def inline(column: str, number: int, value: str) -> str:
+        return f'<c r="{column}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+    def make(folder: Path) -> Path:
+        count = 250 if shape == "at the limit" else 3_000
+        licenses = shape == "license sheet"
+        first = ("sku", "quantity") if licenses else ("name", "type")
+        headers = [*first, "notes"] if shape == "unused column" else list(first)
+        strings = [*headers, "developer"]  # the long texts follow, from index len(strings)
+        base = len(strings)
+        rows = ['<row r="1">' + "".join(shared(chr(65 + i), 1, i) for i in range(len(headers)))]
+        rows[0] += "</row>"
+        for n in range(count):
+            number = n + 2
+            kind = shared("B", number, len(headers))  # "developer"
+            second = f'<c r="B{number}"><v>5</v></c>' if licenses else kind
+            if shape in ("shared names", "hidden sheet", "license sheet"):
+                cells = shared("A", number, base + n) + second
+            elif shape == "one shared name":
+                cells = shared("A", number, base) + second
+            elif shape in ("inline names", "at the limit"):
+                cells = inline("A", number, text(n)) + second
+            else:  # a short name, the long text in the notes or right of the table
+                where = "C" if shape == "unused column" else "F"
+                cells = inline("A", number, f"E{n}") + second + shared(where, number, base + n)
+            rows.append(f'<row r="{number}">{cells}</row>')
+        if shape == "one shared name":
+            strings.append(text(0))
+        elif shape not in ("inline names", "at the limit"):
+            strings += [text(n) for n in range(count)]
+        book = _workbook(_sheet("".join(rows)))
+        path = folder / f"long-cells-{shape.replace(' ', '-')}.xlsx"
+        path.write_bytes(_with_shared_strings(book, strings, hidden=shape == "hidden sheet"))
         return path
 
     return make
@@ -397,6 +495,15 @@ def cases(capplan: list[str]) -> list[Case]:
             (f"180 MB token: {shape}", long_token(shape), forecast_with("licenses"), file_bound)
             for shape in LONG_TOKEN_SHAPES
         ),
+        *(
+            (
+                f"long cells: {shape}",
+                long_cells(shape),
+                forecast_with("licenses" if shape == "license sheet" else "environments"),
+                file_bound,
+            )
+            for shape in LONG_CELL_SHAPES
+        ),
         (
             "CSV of a million header columns",
             million_columns,
@@ -444,22 +551,32 @@ def cases(capplan: list[str]) -> list[Case]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="Write the hostile files here and keep them.")
+    parser.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="Run only the cases whose name holds TEXT (may be given again).",
+    )
     options = parser.parse_args(argv)
     if options.keep:
         options.keep.mkdir(parents=True, exist_ok=True)
-        return _run(options.keep)
+        return _run(options.keep, options.case)
     with tempfile.TemporaryDirectory(prefix="capplan-hostile-") as folder:
-        return _run(Path(folder))
+        return _run(Path(folder), options.case)
 
 
-def _run(folder: Path) -> int:
-    """Every case, its files made in ``folder``: 1 if any ended over its bounds."""
+def _run(folder: Path, chosen: list[str]) -> int:
+    """Every case (or those whose name holds one of ``chosen``), its files made in ``folder``:
+    1 if any ended over its bounds."""
     compile_checkout()
     capplan = capplan_command()
     failed = 0
     columns = f"{'file':>9} {'seconds':>8} {'cpu s':>6} {'peak MB':>8} {'bound MB':>9}"
     print(f"{'case':36} {columns}  status")
     for name, make, command, memory_bound in cases(capplan):
+        if chosen and not any(text in name for text in chosen):
+            continue
         path = make(folder)
         size = path.stat().st_size
         seconds, peak, status, _, cpu = measure(command(path))

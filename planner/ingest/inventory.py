@@ -350,6 +350,10 @@ def _surely_distinct(texts: np.ndarray) -> bool:
     if len(texts) < 2:
         return len(texts) == 1
     try:
+        # A name of more characters than that has more bytes: no fingerprint, and no copies of
+        # all the names to find that out.
+        if max(map(len, texts)) > _LONGEST_FINGERPRINTED:
+            return False
         joined = "\0".join(texts)
     except TypeError:
         return False
@@ -381,14 +385,21 @@ def _surely_distinct(texts: np.ndarray) -> bool:
     return not bool((fingerprints[1:] == fingerprints[:-1]).any())
 
 
+# Characters of a text, on average, up to which texts are folded joined (see _folded).
+_JOINED_UP_TO = 64
+
+
 def _folded(texts: np.ndarray) -> list[str]:
     """Each text casefolded, the same as ``[text.casefold() for text in texts]``.
 
     The texts are folded joined by NUL, in one call rather than one per text, and split again:
     casefolding maps one character at a time (unlike lower(), no neighbour changes it) and
     nothing folds to or from NUL, so the pieces are the folded texts, unless a text holds NUL
-    itself; then each is folded alone."""
+    itself; then each is folded alone. Long texts are folded one by one too: a call each costs
+    little beside their length, and the joined copies would hold them three times over."""
     try:
+        if sum(map(len, texts)) > _JOINED_UP_TO * len(texts):
+            return [text.casefold() for text in texts]
         joined = "\0".join(texts)
     except TypeError:  # not all text: folding each says so as it always did
         return [text.casefold() for text in texts]

@@ -165,12 +165,19 @@ def _trim_grid(grid: np.ndarray, *, spaces_replaced: bool = False) -> np.ndarray
 
     A column is trimmed only when one of its cells needs it: one search over the column's cells
     joined by NUL (which no input's text holds: decoding refuses it in text files and XML cannot
-    carry it) tells, and clean columns cost nothing more.
+    carry it) tells, and clean columns cost nothing more. The first and the last character are
+    looked at on their own, rather than in a second copy of the column with NUL at both ends.
     """
     for position in range(grid.shape[1]):
         column = grid[:, position]
-        joined = "\x00" + "\x00".join(column) + "\x00"
-        if joined.count("\x00") == len(column) + 1 and not _TRIM_NEEDED.search(joined):
+        joined = "\x00".join(column)
+        clean = (
+            joined.count("\x00") == len(column) - 1
+            and not any(edge in TRIMMED for edge in joined[:1] + joined[-1:])
+            and not _TRIM_NEEDED.search(joined)
+        )
+        del joined  # before the column is trimmed: it holds all of its text
+        if clean:
             continue
         if not grid.flags.writeable:  # a frame's values, shared with the frame
             grid = grid.copy()

@@ -9,7 +9,9 @@ openpyxl parses with defusedxml as a second line of defence.
 
 Sheets are read sparsely: only the cells a row actually holds, only up to the header's last
 column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
-at XFD1048576 costs one cell, not a grid of seventeen billion.
+at XFD1048576 costs one cell, not a grid of seventeen billion. The text read (the shared strings,
+and each cell read) is counted as it is read, against a budget that grows with the file's size:
+text compresses so well that a small file can hold far more of it than any export does.
 """
 
 from __future__ import annotations
@@ -33,12 +35,22 @@ import numpy as np
 
 from planner.errors import InputError, printable
 from planner.ingest.source import RawFile
-from planner.ingest.table import TRIMMED, Table, table_from_grid, table_from_rows, trim
+from planner.ingest.table import (
+    TRIMMED,
+    Table,
+    column_letter,
+    table_from_grid,
+    table_from_rows,
+    trim,
+)
 from planner.model.limits import (
     LONGEST_TEXT,
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
+    WORKBOOK_TEXT_ALLOWED,
+    WORKBOOK_TEXT_PER_BYTE,
+    held_bytes,
     too_long_for_a_cell,
 )
 
@@ -615,18 +627,114 @@ class SheetChoice:
     notes: tuple[str, ...] = ()  # what the reader should know, such as a hidden sheet read
 
 
-def _open(raw: RawFile) -> Any:  # an openpyxl read-only Workbook
-    try:
-        import openpyxl
+class _TextBudget:
+    """The text a workbook may hold as it is read (see WORKBOOK_TEXT_ALLOWED): its shared
+    strings, counted once as they are read, and the cells each reading of a sheet holds, counted
+    by that reading (:class:`_TextRead`)."""
 
+    def __init__(self, raw: RawFile) -> None:
+        self.raw = raw
+        self.limit = WORKBOOK_TEXT_ALLOWED + WORKBOOK_TEXT_PER_BYTE * len(raw.data)
+        self.strings = 0  # bytes of the shared strings
+        self.wide_strings = False  # whether any shared string holds more than ASCII
+
+    def add_string(self, text: str, part: str, index: int) -> None:
+        """A shared string read (``index``: its place in the table, from 0)."""
+        if not text.isascii():
+            self.wide_strings = True
+        self.strings += held_bytes(text)
+        if self.strings > self.limit:
+            raise self.refused("the shared strings", f"part {part}, string {index + 1:,}")
+
+    def reading(self) -> _TextRead:
+        return _TextRead(self)
+
+    def refused(self, what: str, location: str) -> InputError:
+        return InputError(
+            f"{what} hold more than {self.limit:,} bytes of text, far more than an export of "
+            f"{len(self.raw.data):,} bytes holds",
+            file=self.raw.name,
+            location=location,
+            expected=f"at most {WORKBOOK_TEXT_ALLOWED:,} bytes of text in the shared strings and "
+            f"the cells read, and {WORKBOOK_TEXT_PER_BYTE} more for each byte of the file (a "
+            "character counts one to four; exports hold about one per byte of the file)",
+        )
+
+
+class _TextRead:
+    """The text of the cells one reading of a sheet holds, with the shared strings held
+    beside it, against the workbook's budget."""
+
+    def __init__(self, budget: _TextBudget) -> None:
+        self.budget = budget
+        self.held = budget.strings
+
+    def add(self, size: int) -> bool:
+        """Count ``size`` more bytes; whether the budget still holds them."""
+        self.held += size
+        return self.held <= self.budget.limit
+
+
+def _text_bytes(texts: list[str], block: bytes, budget: _TextBudget) -> int:
+    """The bytes ``texts`` take (see held_bytes), read from the XML ``block``: when it is ASCII
+    and refers to no character by number, only shared strings may hold wider characters."""
+    if not budget.wide_strings and block.isascii() and b"&#" not in block:
+        return sum(map(len, texts))
+    return sum(map(held_bytes, texts))
+
+
+def _read_shared_strings(source: Any, part: str, budget: _TextBudget) -> list[str]:
+    """openpyxl's reading of the shared strings table (``read_string_table``, the same
+    steps), each string counted against the budget as it is read rather than after the whole
+    table is held."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    strings: list[str] = []
+    string_tag = f"{{{SHEET_MAIN_NS}}}si"
+    for _, node in iterparse(source):
+        if node.tag == string_tag:
+            text = Text.from_tree(node).content.replace("x005F_", "")
+            node.clear()
+            budget.add_string(text, part, len(strings))
+            strings.append(text)
+    return strings
+
+
+@functools.cache
+def _reader_class() -> type:
+    """openpyxl's workbook reader, its shared strings read by _read_shared_strings."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Reader(ExcelReader):  # type: ignore[misc]
+        budget: _TextBudget
+
+        def read_strings(self) -> None:
+            found = self.package.find(SHARED_STRINGS)
+            if found is not None:
+                part = found.PartName[1:]
+                with self.archive.open(part) as source:
+                    self.shared_strings = _read_shared_strings(source, part, self.budget)
+
+    return Reader
+
+
+def _open(raw: RawFile, budget: _TextBudget) -> Any:  # an openpyxl read-only Workbook
+    try:
         _read_declared_size_only()
         with warnings.catch_warnings():
             # openpyxl warns about workbook features it drops (data validation, styles); none
             # of them matter for reading values.
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(
+            # What openpyxl.load_workbook does, with the reader above.
+            reader = _reader_class()(
                 io.BytesIO(raw.data), read_only=True, data_only=True, keep_links=False
             )
+            reader.budget = budget
+            reader.read()
+            return reader.wb
     except InputError:
         raise
     except _TooManyElements as error:
@@ -708,6 +816,11 @@ class _TooManyCells(Exception):
     pass
 
 
+class _TooMuchText(Exception):
+    """The text of the cells read is more than the workbook's budget: the row and column
+    numbers of the cell that made it so."""
+
+
 # Bytes of a part inflated and scanned, or of a worksheet part fed to the XML parser, at a time.
 _CHUNK = 1 << 20
 
@@ -754,10 +867,18 @@ def _sheet_rows(
     shared: Sequence[Any],
     styles: tuple[set[int], set[int], Any],
     last_column: int,
+    text_read: _TextRead | None = None,
+    header_number: int = 0,
+    last_row: int | None = None,
 ) -> Iterator[tuple[int, list[tuple[int, str]]]]:
     """(row number, [(column, text)]) of a worksheet part, cells holding a value only, up to
     ``last_column``; each value converted as openpyxl converts it (numbers, text, booleans, dates
-    by style), then written as text by :func:`cell_text`.
+    by style), then written as text by :func:`cell_text`. With ``header_number``, the cells of
+    rows above it are not read (nor those rows yielded), nor the cells right of the last one of
+    that row that holds a value. The cells of rows below ``last_row`` are not read either: the
+    first such row is yielded empty, to say that the rows wanted have ended. The text of the
+    cells read counts against ``text_read``: _TooMuchText (the row and column of the cell one
+    too many) when the budget is spent.
 
     A streaming expat parser: no element objects, no padding to the widest row, and cells right
     of the last column cost a look at their reference only. Every cell counts towards
@@ -799,7 +920,11 @@ def _sheet_rows(
                 column = _column_number(letters) if letters.isalpha() else 0
             else:
                 column += 1
-            if column > last_column:
+            if (
+                column > last_column
+                or 1 <= row_number < header_number
+                or (last_row is not None and row_number > last_row)
+            ):
                 cell = None
                 return
             style = attributes.get("s")
@@ -831,21 +956,26 @@ def _sheet_rows(
                 text.clear()
 
     def end(name: str) -> None:
-        nonlocal cells, cell, value, collecting, phonetic
+        nonlocal cells, cell, value, collecting, phonetic, last_column
         tag = names.get(name) or local(name)
         if tag == "c":
             if cell is not None:
                 found = _cell_value(cell, value, inline)
                 if found is not None:
-                    cells.append((cell[0], cell_text(found)))
+                    written = cell_text(found)
+                    if text_read is not None and not text_read.add(held_bytes(written)):
+                        raise _TooMuchText(row_number, cell[0])
+                    cells.append((cell[0], written))
             cell = None
         elif tag == "v":
             if collecting:
                 value = "".join(text)
                 collecting = False
         elif tag == "row":
-            if cells:
+            if cells or (last_row is not None and row_number > last_row):
                 done.append((row_number, cells))
+                if cells and row_number == header_number:  # nothing right of it is read
+                    last_column = min(last_column, max(column for column, _ in cells))
             cells = []
         elif tag == "t":
             if collecting and inline is not None:
@@ -928,8 +1058,10 @@ _LONGEST_PENDING = 16 * _CHUNK
 # Bytes of whole rows read by one pass of _TOKENS: what a sheet of another shape costs before it
 # is handed to the streaming reader (a few tens of MB of tokens at most).
 _BLOCK = 1 << 17
-# Distinct cell values remembered with their text (inventories repeat words and figures).
+# Distinct cell values remembered with their text (inventories repeat words and figures), and
+# the longest cell (its XML, in characters) remembered beyond its block.
 _REMEMBERED = 1 << 18
+_LONGEST_REMEMBERED = 1024
 _TRIMMED_EDGES = re.compile(f"^[{TRIMMED}]|[{TRIMMED}]$|[\u00a0\u2007\u202f]")
 
 
@@ -977,9 +1109,15 @@ def _quick_cells(
     shared: Sequence[Any],
     styles: tuple[set[int], set[int], Any],
     last_column: int,
+    header_number: int = 0,
+    text_read: _TextRead | None = None,
 ) -> _QuickCells:
     """Every cell of a worksheet part holding a value, up to ``last_column``, as the streaming
-    reader gives them; _NotSimple when the part is of another shape.
+    reader gives them; _NotSimple when the part is of another shape, or when the text of the
+    cells is more than ``text_read`` allows (the streaming reader then names the cell).
+
+    With ``header_number``, the rows above it are not read, nor the cells right of the last one
+    of that row that holds a value, as by the streaming reader (no table holds them).
 
     Every chunk still goes through expat (without callbacks, so at C speed): the part must be
     well formed XML in every respect, exactly as for the streaming reader.
@@ -1033,12 +1171,13 @@ def _quick_cells(
     all_texts: list[list[str | None]] = []
     seen = 0  # cells, as the streaming reader counts them
     last_row = 0
+    header_read = False
     started = False
     pending = b""
 
     def take(block: bytes) -> None:
         """Read the rows of a block of whole rows."""
-        nonlocal seen, last_row
+        nonlocal seen, last_row, last_column, header_read
         tokens = _TOKENS.findall(block.decode("utf-8"))
         if tokens:
             # One list per group (zip(*tokens) is several times slower); fewer groups make
@@ -1079,20 +1218,43 @@ def _quick_cells(
             cell_columns = np.fromiter(map(columns_of.__getitem__, filter(None, letters)), np.int64)
             cell_rests = list(filter(None, rests))
             seen += len(cell_rests)
+            if header_number and not header_read and (cell_rows == header_number).any():
+                # The header row: nothing right of its last cell holding a value is read.
+                header_read = True
+                heading = np.flatnonzero(cell_rows == header_number).tolist()
+                filled = [
+                    int(cell_columns[i])
+                    for i in heading
+                    if cell_columns[i] <= last_column and text_of(cell_rests[i]) is not None
+                ]
+                if filled:
+                    last_column = min(last_column, max(filled))
             within = cell_columns <= last_column
+            if header_number and len(cell_rows) and cell_rows[0] < header_number:
+                within &= cell_rows >= header_number
             if not within.all():
                 cell_rows, cell_columns = cell_rows[within], cell_columns[within]
                 cell_rests = [cell_rests[i] for i in np.flatnonzero(within)]
-            # Each distinct cell converted once; forgotten all at once when too many are held.
+            # Each distinct cell converted once; forgotten all at once when too many are held,
+            # and at once when long (a copy of its XML beside its text; long text is seldom
+            # repeated).
             if len(remembered) > _REMEMBERED:
                 remembered.clear()
-            for rest in set(cell_rests).difference(remembered):
+            new = set(cell_rests).difference(remembered)
+            for rest in new:
                 remembered[rest] = text_of(rest)
             texts = list(map(remembered.__getitem__, cell_rests))
+            for rest in new:
+                if len(rest) > _LONGEST_REMEMBERED:
+                    del remembered[rest]
             if None in texts:
                 held = np.fromiter(map(is_not, texts, repeat(None)), bool, len(texts))
                 cell_rows, cell_columns = cell_rows[held], cell_columns[held]
                 texts = [text for text in texts if text is not None]
+            if text_read is not None:
+                size = _text_bytes(texts, block, text_read.budget)
+                if not text_read.add(size):
+                    raise _NotSimple  # the streaming reader says where
             all_rows.append(cell_rows)
             all_columns.append(cell_columns)
             all_texts.append(texts)
@@ -1155,7 +1317,7 @@ def _quick_cells(
 
 
 def _quick_grid(
-    raw: RawFile, worksheet: Any, header_number: int
+    raw: RawFile, worksheet: Any, header_number: int, budget: _TextBudget
 ) -> tuple[np.ndarray, np.ndarray, _QuickCells]:
     """The rows _read_sheet reads (the header row and the rows below it that hold a value, as
     wide as the header) as a grid of text, their row numbers, and the cells read (which say
@@ -1164,7 +1326,14 @@ def _quick_grid(
     styles = (set(workbook._date_formats), set(workbook._timedelta_formats), workbook.epoch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cells = _quick_cells(worksheet._get_source, worksheet._shared_strings, styles, MAX_COLUMNS)
+        cells = _quick_cells(
+            worksheet._get_source,
+            worksheet._shared_strings,
+            styles,
+            MAX_COLUMNS,
+            header_number,
+            budget.reading(),
+        )
     header = cells.rows == header_number
     if not header.any():
         raise _NotSimple
@@ -1182,11 +1351,19 @@ def _quick_grid(
 
 
 def _sparse_rows(
-    raw: RawFile, worksheet: Any, *, last_row: int | None = None, last_column: int = MAX_COLUMNS
+    raw: RawFile,
+    worksheet: Any,
+    text_read: _TextRead,
+    *,
+    last_row: int | None = None,
+    last_column: int = MAX_COLUMNS,
+    header_number: int = 0,
 ) -> Iterator[tuple[int, dict[int, str]]]:
     """(row number, {column number: text}) for every row holding a value, in sheet order.
 
     Cells right of ``last_column`` are skipped unread; rows below ``last_row`` are not read.
+    With ``header_number``, nor are the rows above it or the cells right of its last one (see
+    _sheet_rows). The text read counts against ``text_read``.
     """
     workbook = worksheet.parent
     try:
@@ -1200,7 +1377,15 @@ def _sparse_rows(
                     set(workbook._timedelta_formats),
                     workbook.epoch,
                 )
-                rows = _sheet_rows(source, worksheet._shared_strings, styles, last_column)
+                rows = _sheet_rows(
+                    source,
+                    worksheet._shared_strings,
+                    styles,
+                    last_column,
+                    text_read,
+                    header_number,
+                    last_row,
+                )
                 for number, cells in rows:
                     if last_row is not None and number > last_row:
                         return
@@ -1214,6 +1399,13 @@ def _sparse_rows(
                     yield number, dict(cells)
     except InputError:
         raise
+    except _TooMuchText as error:
+        row, column = error.args
+        cell = f"{column_letter(column - 1)}{row}" if column > 0 else f"A{row}"
+        raise text_read.budget.refused(
+            f"the cells of sheet {worksheet.title} read up to this one",
+            f"{worksheet.title}!{cell} (row {row})",
+        ) from None
     except _TooManyCells:
         raise InputError(
             f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
@@ -1252,9 +1444,9 @@ def _dense(cells: dict[int, str], width: int) -> list[str]:
     return row
 
 
-def _top_rows(raw: RawFile, worksheet: Any) -> list[list[str]]:
+def _top_rows(raw: RawFile, worksheet: Any, budget: _TextBudget) -> list[list[str]]:
     """The first rows of a sheet, where the header is searched, as dense rows."""
-    top = dict(_sparse_rows(raw, worksheet, last_row=HEADER_SEARCH_ROWS))
+    top = dict(_sparse_rows(raw, worksheet, budget.reading(), last_row=HEADER_SEARCH_ROWS))
     width = max((max(cells) for cells in top.values()), default=0)
     return [_dense(top.get(number, {}), width) for number in range(1, HEADER_SEARCH_ROWS + 1)]
 
@@ -1284,7 +1476,8 @@ def choose_sheet(
     """Read the sheet named ``sheet`` when the workbook has it, else the one sheet whose headers
     belong to a known format; several candidates need the user to name one."""
     guard_archive(raw)
-    workbook = _open(raw)
+    budget = _TextBudget(raw)
+    workbook = _open(raw, budget)
     try:
         worksheets = list(workbook.worksheets)
         titles = [ws.title for ws in worksheets]
@@ -1293,18 +1486,18 @@ def choose_sheet(
         by_title = {ws.title: ws for ws in worksheets}
         if sheet is not None and sheet in by_title:
             _check_declared_size(raw, by_title[sheet])
-            return _read_sheet(raw, by_title[sheet], classify, named=True)
+            return _read_sheet(raw, by_title[sheet], classify, budget, named=True)
         candidates: list[tuple[Any, tuple[int, str | None]]] = []
         for worksheet in worksheets:
             _check_declared_size(raw, worksheet)
-            top = _top_rows(raw, worksheet)
+            top = _top_rows(raw, worksheet, budget)
             found = _find_header(top, classify)
             if found is not None:
                 candidates.append((worksheet, found))
         known = [(ws, found) for ws, found in candidates if found[1] is not None]
         missing = f"there is no sheet named '{sheet}'; " if sheet is not None else ""
         if len(known) == 1:
-            return _read_sheet(raw, known[0][0], classify, found=known[0][1])
+            return _read_sheet(raw, known[0][0], classify, budget, found=known[0][1])
         if len(known) > 1:
             names = ", ".join(f"'{ws.title}'" for ws, _ in known)
             raise InputError(
@@ -1314,7 +1507,7 @@ def choose_sheet(
             )
         if len(candidates) == 1 and not missing:
             # One sheet with content but unknown headers: read it so the message names them.
-            return _read_sheet(raw, candidates[0][0], classify, found=candidates[0][1])
+            return _read_sheet(raw, candidates[0][0], classify, budget, found=candidates[0][1])
         raise InputError(
             f"{missing}no sheet has the headers of a known format "
             f"(sheets: {', '.join(repr(t) for t in titles)})",
@@ -1330,6 +1523,7 @@ def _read_sheet(
     raw: RawFile,
     worksheet: Any,
     classify: Callable[[Sequence[str]], str | None],
+    budget: _TextBudget,
     *,
     named: bool = False,
     found: tuple[int, str | None] | None = None,
@@ -1337,7 +1531,7 @@ def _read_sheet(
     """Read a sheet from its header row on; ``found`` is the header the caller already found
     (its index and format), which spares reading the top rows again."""
     if found is None:
-        found = _find_header(_top_rows(raw, worksheet), classify)
+        found = _find_header(_top_rows(raw, worksheet, budget), classify)
     if found is None:
         raise InputError(
             f"sheet {worksheet.title} is empty",
@@ -1348,9 +1542,9 @@ def _read_sheet(
     header_index, base = found
     header_number = header_index + 1
     try:
-        grid, numbers, cells = _quick_grid(raw, worksheet, header_number)
+        grid, numbers, cells = _quick_grid(raw, worksheet, header_number, budget)
     except _NotSimple:
-        table = _streamed_table(raw, worksheet, header_number)
+        table = _streamed_table(raw, worksheet, header_number, budget)
     else:
         table = table_from_grid(
             raw.name,
@@ -1371,12 +1565,13 @@ def _read_sheet(
     return SheetChoice(table=table, format_base=base, named=named, notes=notes)
 
 
-def _streamed_table(raw: RawFile, worksheet: Any, header_number: int) -> Table:
+def _streamed_table(raw: RawFile, worksheet: Any, header_number: int, budget: _TextBudget) -> Table:
     """The header row and the rows below it that hold a value, read by the streaming reader."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     width = 0
-    for number, cells in _sparse_rows(raw, worksheet):
+    cells_read = _sparse_rows(raw, worksheet, budget.reading(), header_number=header_number)
+    for number, cells in cells_read:
         if number == header_number:
             width = max(cells)  # nothing right of the last header is read
         elif number < header_number or not width:

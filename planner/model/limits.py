@@ -69,6 +69,30 @@ MAX_CELLS = 10_000_000
 LONGEST_TEXT = 32_767
 
 
+# Text a workbook may hold, in bytes as capplan holds it (a character takes one, two or four, as
+# the widest character of its text needs): the shared strings, each once, and the text of every
+# cell read into a table, each cell whether its text is its own or a shared string (the readers
+# work on each row's text: one string shared by 3,000 names is 3,000 names to compare). Text
+# compresses far better in a workbook than any value needs: 3,000 cells of 32,000 letters, 96 MB
+# of text, fit in a file of 147 KB and took 180 to 650 MB to read (the most as the names of
+# environments). Exports hold little more than a byte of text per byte of the file (50,000
+# environments: 3.3 MB of text in a workbook of 2.5 MB; 150,000: 8.5 MB in 7.4 MB), far below
+# this. Reading and planning hold each byte allowed at most twice (the text, and a folded copy
+# to compare names): 8 MB of names in a file of 14 KB took 100 MB in all, within ten times the
+# file and 150 MB. (Writing them to the JSON or Excel report holds them some seven times.)
+WORKBOOK_TEXT_ALLOWED = 8 * 1024 * 1024
+WORKBOOK_TEXT_PER_BYTE = 4
+
+
+def held_bytes(text: str) -> int:
+    """The bytes ``text`` takes in memory beside an empty string: one, two or four a character,
+    as its widest character needs (see WORKBOOK_TEXT_ALLOWED)."""
+    if text.isascii():  # known without a look at the characters
+        return len(text)
+    widest = ord(max(text))
+    return len(text) * (1 if widest < 0x100 else 2 if widest < 0x10000 else 4)
+
+
 def cell_units(text: str) -> int:
     """The length of ``text`` as a cell counts it: UTF-16 units."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2

@@ -714,6 +714,56 @@ def bad_files() -> dict[str, bytes]:
         "</sst>"
     )
     out["shared-string-too-long.xlsx"] = zip_parts(long_string)
+    # Far more text than a workbook this small holds (8 MiB and 4 bytes per byte of the file):
+    # 300 environments named with 32,000 letters each, 9.6 MB in 4 to 17 KB (3,000 of them,
+    # 96 MB, in benchmarks/hostile.py). As shared strings, refused while the table is read; as
+    # inline strings, or as one string every name reads, at the cell that is one too many.
+    names = [f"E{n:03d}" + "x" * 31_996 for n in range(300)]
+    in_table = dict(workbook_parts({"Environments": b""}))
+    in_table["xl/sharedStrings.xml"] = utf8(
+        f'<sst xmlns="{main}"><si><t>name</t></si><si><t>type</t></si>'
+        "<si><t>developer</t></si>"
+        + "".join(f"<si><t>{name}</t></si>" for name in names)
+        + "</sst>"
+    )
+    in_table["xl/_rels/workbook.xml.rels"] = in_table["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    in_table["[Content_Types].xml"] = in_table["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+
+    def names_sheet(cell: Callable[[int], str]) -> bytes:
+        """name and type, then a row for each of ``names`` whose name cell ``cell`` writes."""
+        rows = "".join(
+            f'<row r="{n + 2}">{cell(n)}<c r="B{n + 2}" t="s"><v>2</v></c></row>'
+            for n in range(len(names))
+        )
+        return utf8(
+            f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+            f'<c r="B1" t="s"><v>1</v></c></row>{rows}</sheetData></worksheet>'
+        )
+
+    for name, cell in (
+        ("workbook-text-shared-strings", lambda n: f'<c r="A{n + 2}" t="s"><v>{n + 3}</v></c>'),
+        ("workbook-text-one-shared-name", lambda n: f'<c r="A{n + 2}" t="s"><v>3</v></c>'),
+        (
+            "workbook-text-inline-names",
+            lambda n: f'<c r="A{n + 2}" t="inlineStr"><is><t>{names[n]}</t></is></c>',
+        ),
+    ):
+        parts = dict(in_table)
+        parts["xl/worksheets/sheet1.xml"] = names_sheet(cell)
+        if not name.endswith("shared-strings"):  # no more than the one name in the table
+            parts["xl/sharedStrings.xml"] = utf8(
+                f'<sst xmlns="{main}"><si><t>name</t></si><si><t>type</t></si>'
+                f"<si><t>developer</t></si><si><t>{names[0]}</t></si></sst>"
+            )
+        out[f"{name}.xlsx"] = zip_parts(parts)
     bomb_parts: dict[str, bytes | Writer] = dict(
         workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     )

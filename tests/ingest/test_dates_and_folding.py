@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.ingest.inventory import _ISO_DATE, _dates, folded
+from planner.ingest.inventory import _ISO_DATE, _dates, _folded, _surely_distinct, folded
 from planner.ingest.table import table_from_text
 
 WRITTEN = st.sampled_from(
@@ -55,3 +56,18 @@ def test_dates_read_once_each_are_the_dates_read_row_by_row(values: list[str]) -
 @given(st.lists(st.one_of(st.text(max_size=6), st.integers(), st.just("a\0b")), max_size=8))
 def test_folded_as_one_text_is_each_folded(texts: list[object]) -> None:
     assert folded(texts) == [str(text).casefold() for text in texts]
+
+
+# Names short and long (a long one is folded on its own, not joined to the others).
+NAMES = st.lists(
+    st.one_of(st.text(max_size=6), st.text(min_size=1, max_size=3).map(lambda t: t * 30))
+)
+
+
+@settings(max_examples=300)
+@given(NAMES)
+def test_names_folded_short_or_long_are_each_folded(texts: list[str]) -> None:
+    names = np.array(texts, dtype=object)
+    assert _folded(names) == [text.casefold() for text in texts]
+    if _surely_distinct(names):
+        assert len({text.casefold() for text in texts}) == len(texts)

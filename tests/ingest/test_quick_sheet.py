@@ -240,6 +240,32 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
         False,
     ),
     ("row number zero", '<row r="0"><c r="A0"><v>1</v></c></row>' + HEADER, None, "", False),
+    (
+        "a title above the header",
+        row(1, inline("A1", "Environments"), inline("F1", "as of March"))
+        + HEADER.replace('1"', '3"')  # the header in row 3
+        + data_row(4)
+        + row(5, inline("A5", "Test"), inline("B5", "developer"), inline("E5", "note")),
+        None,
+        "",
+        True,
+    ),
+    (
+        # Not read, by either reader: a date no program writes, a number that is not one.
+        "cells right of the header that would not read",
+        HEADER
+        + data_row(2)
+        + row(
+            30,
+            inline("A30", "Test"),
+            inline("B30", "developer"),
+            '<c r="D30" t="d"><v>not a date</v></c>',
+            '<c r="E30"><v>1.2.3</v></c>',
+        ),
+        None,
+        "",
+        True,
+    ),
     ("row beyond Excel", HEADER + data_row(1048577), None, "", False),
 ]
 
