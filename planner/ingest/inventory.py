@@ -350,12 +350,14 @@ def _surely_distinct(texts: np.ndarray) -> bool:
     if len(texts) < 2:
         return len(texts) == 1
     try:
-        # A name of more characters than that has more bytes: no fingerprint, and no copies of
-        # all the names to find that out.
-        if max(map(len, texts)) > _LONGEST_FINGERPRINTED:
-            return False
         joined = "\0".join(texts)
     except TypeError:
+        return False
+    # Names longer on average than a fingerprint reads cannot all be fingerprinted: given up
+    # before the folded and encoded copies of them all are made (one copy, the joined text, is
+    # cheaper than a pass that measures each name first). A long name among short ones is found
+    # below, within copies of a size bounded by the number of names.
+    if len(joined) > (_LONGEST_FINGERPRINTED + 1) * len(texts):
         return False
     if joined.count("\0") != len(texts) - 1:
         return False
