@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError, printable
 from planner.ingest.source import (
@@ -24,6 +26,25 @@ _PRODUCT_COLUMNS = {"productdisplayname": "display_name", "stringid": "part_numb
 _PRODUCT_HEADER = "Product_Display_Name,String_Id,GUID,Service_Plan_Name,..."
 
 
+def _rows(reader: Any, name: str) -> Iterator[list[str]]:
+    """The rows of a CSV reader, its own errors (a cell longer than it reads, a NUL) said as an
+    InputError with the line where it stopped."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InputError(
+                f"the text cannot be read as CSV: {printable(str(error))}",
+                file=name,
+                location=f"line {reader.line_num}",
+                expected="Microsoft's product names CSV as downloaded (short cells, one product "
+                "and service plan per row)",
+            ) from None
+        yield row
+
+
 def read_product_csv(path: str | Path) -> list[CatalogEntry]:
     """The products of Microsoft's licensing CSV, one per GUID (its rows are per service plan)."""
     raw = read_raw(path)
@@ -36,7 +57,7 @@ def read_product_csv(path: str | Path) -> list[CatalogEntry]:
         )
     refuse_known_binaries(raw)
     text = decode_text(raw)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _rows(csv.reader(io.StringIO(text, newline="")), name)
     header = next(reader, None)
     while header is not None and not any(clean_text(h) for h in header):
         header = next(reader, None)

@@ -58,6 +58,11 @@ MAX_PRODUCT_ROWS = 55_000
 # is parsed: a 7 MB list of empty objects would otherwise be 2.4 million dictionaries, 270 MB.
 MIN_JSON_BYTES_PER_CONTAINER = 16
 JSON_CONTAINERS_ALLOWED = 100_000
+# Bytes of a SKU catalog file (the bundled one, or the one ``rules import-skus --out`` rewrites):
+# the bundled catalog of 628 products is 167 KB, and a catalog of every product in the largest
+# list ``rules import-skus`` reads stays far below this. A device or a file of something else is
+# refused before it is read whole.
+MAX_CATALOG_BYTES = 16 * 1024 * 1024
 # Cells of one table (rows times columns, counted before parsing): 500,000 rows of 20 columns (the
 # inventory template has 18). Measured: parsing costs 15 to 45 bytes per cell of text and about
 # 90 bytes and 2.5 microseconds per cell of a workbook, so a table at the limit needs at most

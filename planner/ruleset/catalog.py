@@ -23,8 +23,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from planner.errors import InputError
+from planner.errors import InputError, printable
+from planner.model.limits import MAX_CATALOG_BYTES, read_limited
 from planner.resources import bundled_dir
 
 CAPACITY_CLASSES = ("rule", "none", "unknown")
@@ -261,17 +263,29 @@ def bundled_catalog() -> Catalog:
 def load_catalog(path: str | Path) -> Catalog:
     """Read a catalog file written by :func:`dump_catalog`; InputError names row and column."""
     name = str(path)
+    expected = "a SKU catalog written by capplan rules import-skus"
+    data = read_limited(path, MAX_CATALOG_BYTES, "SKU catalog", expected)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("SKU catalog not found", file=name) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the SKU catalog: {exc}", file=name) from None
     return parse_catalog(text, name)
 
 
 def parse_catalog(text: str, name: str = "catalog") -> Catalog:
     reader = csv.reader(io.StringIO(text))
+    try:
+        return _parse_rows(reader, name)
+    except csv.Error as error:  # a cell longer than the reader reads, a NUL
+        raise InputError(
+            f"the SKU catalog cannot be read as CSV: {printable(str(error))}",
+            file=name,
+            location=f"line {reader.line_num}",
+            expected="a SKU catalog written by capplan rules import-skus",
+        ) from None
+
+
+def _parse_rows(reader: Any, name: str) -> Catalog:
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != CATALOG_COLUMNS:
         raise InputError(

@@ -110,3 +110,34 @@ def test_the_admin_center_export_plans_the_sample_tenant_and_says_it_matched_by_
     table = run_capplan("forecast", str(names), "--as-of", "2026-12", check_exit=0).stdout
     assert "recognised by display name 12" in table
     assert "matched by display name" in table
+
+
+def test_an_existing_out_that_is_a_device_is_read_under_a_limit(tmp_path: Path) -> None:
+    """The catalog --out names is read as the current one: a device that never ends is refused
+    at the catalog's size limit, not read until memory runs out."""
+    source = tmp_path / "products.csv"
+    source.write_text(HEADER + "X,XY,12345678-1234-1234-1234-123456789abc,PLAN\n", "utf-8")
+    result = run_capplan("rules", "import-skus", str(source), "--out", "/dev/zero", "--dry-run")
+    assert result.returncode == 2, result.stderr
+    assert "the SKU catalog is larger than the limit of 16,777,216 bytes" in result.stderr
+
+
+def test_a_cell_longer_than_the_csv_reader_reads_is_one_message(tmp_path: Path) -> None:
+    """Python's CSV reader stops at a cell of more than 131,072 characters: in the product list
+    and in a catalog, said with the line, exit 2."""
+    source = tmp_path / "products.csv"
+    source.write_text(HEADER + "A" * 200_000 + ",X,12345678-1234-1234-1234-123456789abc,P\n")
+    result = run_capplan("rules", "import-skus", str(source), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "products.csv, line 2: the text cannot be read as CSV" in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "X,XY,12345678-1234-1234-1234-123456789abc,PLAN\n", "utf-8")
+    catalog = tmp_path / "skus.csv"
+    catalog.write_text(
+        "part_number,guid,display_name,other_names,family,capacity,rule,reason,origin\n"
+        + "A" * 200_000
+        + ",,x,,,none,,r,o\n"
+    )
+    result = run_capplan("rules", "import-skus", str(good), "--out", str(catalog), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "skus.csv, line 2: the SKU catalog cannot be read as CSV" in result.stderr
