@@ -537,14 +537,29 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
     """The scenarios of --scenario files and of the what-if flags (one more, if any)."""
     from planner.model.changes import Scenario
-    from planner.model.limits import MAX_SCENARIO_CHANGES
+    from planner.model.limits import MAX_RUN_CHANGES, MAX_SCENARIO_CHANGES, MAX_SCENARIOS
     from planner.scenarios.read import changes_from_flags, read_scenario_file
 
     months = options["months"]
-    scenarios = [
-        read_scenario_file(path, as_of, months, max_bytes(options))
-        for path in options["scenario_files"]
-    ]
+    files = options["scenario_files"]
+    if len(files) > MAX_SCENARIOS:
+        raise InputError(
+            f"{len(files):,} scenario files, more than the {MAX_SCENARIOS} capplan compares in "
+            "one run",
+            expected=f"at most {MAX_SCENARIOS} scenarios (compare more in runs of their own)",
+        )
+    scenarios = []
+    changes = 0
+    for path in files:
+        scenarios.append(read_scenario_file(path, as_of, months, max_bytes(options)))
+        changes += len(scenarios[-1].changes)
+        if changes > MAX_RUN_CHANGES:  # said before the next file is read
+            raise InputError(
+                f"the scenarios up to this one make {changes:,} changes, more than the "
+                f"{MAX_RUN_CHANGES:,} capplan applies in one run",
+                file=str(path),
+                expected=f"at most {MAX_RUN_CHANGES:,} changes in all the scenarios of a run",
+            )
     flags = changes_from_flags(
         as_of,
         add_licenses=options["add_licenses"],
@@ -560,6 +575,18 @@ def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
             f"the what-if flags make {len(flags):,} changes, more than the "
             f"{MAX_SCENARIO_CHANGES:,} capplan applies in one scenario",
             expected="a few what-if flags, or several scenario files",
+        )
+    if flags and len(scenarios) == MAX_SCENARIOS:
+        raise InputError(
+            f"the what-if flags make one scenario more than the {MAX_SCENARIOS} capplan "
+            "compares in one run",
+            expected=f"at most {MAX_SCENARIOS} scenarios, the what-if flags counting as one",
+        )
+    if changes + len(flags) > MAX_RUN_CHANGES:
+        raise InputError(
+            f"the scenarios and the what-if flags make {changes + len(flags):,} changes, more "
+            f"than the {MAX_RUN_CHANGES:,} capplan applies in one run",
+            expected=f"at most {MAX_RUN_CHANGES:,} changes in all the scenarios of a run",
         )
     if flags:
         scenarios.append(Scenario("command line", flags, "", "command line"))

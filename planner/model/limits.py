@@ -112,6 +112,12 @@ def too_long_for_a_cell(text: str) -> bool:
 # Changes in one scenario (file or flags): a what-if is a handful of decisions, not a data set.
 # Each change is applied to the inputs in turn (about 10 ms each), so 200 take about 2 s.
 MAX_SCENARIO_CHANGES = 200
+# Scenarios of one run (scenario files, and the what-if flags as one more), and their changes in
+# all. Each scenario is a whole plan of the tenant besides the baseline, so time and memory grow
+# with their number (300 scenarios of one change took 13 s on the samples, 10 of 200 changes
+# 13 s): a comparison is a handful of options; more are compared in runs of their own.
+MAX_SCENARIOS = 10
+MAX_RUN_CHANGES = 2 * MAX_SCENARIO_CHANGES
 
 
 # How long a named pipe may take to get a writer and its first bytes.
