@@ -20,6 +20,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.ingest.source import DEFAULT_MAX_BYTES
 from planner.ingest.table import normalize_header
+from planner.model.limits import MAX_SNAPSHOTS
 from planner.model.months import refuse_other_digits_in_name
 
 # Digits 0 to 9, not next to a digit of any script (see refuse_other_digits_in_name).
@@ -114,9 +115,19 @@ def read_snapshots(
     from planner.ingest import load_inputs
     from planner.ingest.folders import dated_snapshots
 
+    listed = [dated_snapshots(Path(raw)) for raw in paths]
+    count = sum(map(len, listed))
+    if count > MAX_SNAPSHOTS:  # counted from the folders' listings, before any is read
+        raise InputError(
+            f"the history holds {count:,} snapshots, more than the {MAX_SNAPSHOTS:,} capplan "
+            "reads in one run",
+            file=str(paths[0]) if len(paths) == 1 else None,
+            expected=f"at most {MAX_SNAPSHOTS:,} dated snapshots (growth is fitted per month: "
+            "give the recent ones, or one a week or a month)",
+        )
     snapshots = []
-    for raw in paths:
-        for folder_date, files in dated_snapshots(Path(raw)):
+    for found in listed:
+        for folder_date, files in found:
             if folder_date is not None:
                 path = files[0].parent
                 environments = load_inputs(files, max_bytes=max_bytes, history=True).environments

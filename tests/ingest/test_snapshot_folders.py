@@ -14,6 +14,7 @@ from planner.engine.growth import fit_growth
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.ingest.snapshots import read_snapshots
+from planner.model.limits import MAX_SNAPSHOTS
 
 from .conftest import SAMPLES
 
@@ -184,3 +185,20 @@ def test_forecast_history_folder_on_the_command_line(tmp_path: Path) -> None:
         if line["environment"] == "CONTOSO-PROD" and line["capacity_type"] == "dataverse_database"
     )
     assert prod["growth_gb_per_month"] == pytest.approx(0.5)
+
+
+def test_a_history_of_more_snapshots_than_a_run_reads_is_refused_before_reading(
+    tmp_path: Path,
+) -> None:
+    """Counted from the folders' listings: the files here are empty, and none is read."""
+    history = tmp_path / "history"
+    history.mkdir()
+    start = dt.date(2023, 1, 1)
+    for day in range(MAX_SNAPSHOTS + 1):
+        (history / f"environments-{start + dt.timedelta(days=day)}.csv").touch()
+    with pytest.raises(InputError, match=f"holds {MAX_SNAPSHOTS + 1:,} snapshots, more than"):
+        read_snapshots([history])
+    # With one less, the first snapshot is read (and found empty).
+    (history / f"environments-{start}.csv").unlink()
+    with pytest.raises(InputError, match="empty"):
+        read_snapshots([history])
