@@ -20,15 +20,20 @@ LONGEST_PART = 500  # characters of one part of a message; a quoted cell may be 
 # Spreadsheets read a cell starting with one of these as a formula when it is typed or edited
 # (tab and CR hide the sign in a CSV export). Text from inputs that starts so is written as text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters that reorder or hide
-# text: bidi embeddings, overrides and isolates, marks, line and paragraph separators, and
-# characters of no width that make two names look alike (a zero-width space, a word joiner,
-# a byte order mark, interlinear annotations, tags). The joiners that scripts and emoji need
-# (U+200C, U+200D) stay.
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+# The invisible characters that reorder or hide text: every format character (bidi embeddings,
+# overrides, isolates and marks, the soft hyphen, zero-width spaces and joiners, a byte order
+# mark, number signs and format controls of other scripts, tags) but the joiners that scripts
+# and emoji need (U+200C, U+200D); line and paragraph separators; and the other characters of
+# no width that make two names look alike (a combining grapheme joiner, the Hangul fillers,
+# variation selectors but the emoji one, U+FE0F).
+_INVISIBLE = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+    "\ufe00-\ufe0e\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef"
 )
+# C0 and C1 controls (ESC, CSI U+009B...), and the invisible characters.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f" + _INVISIBLE + "]")
 SHORTENED = " ... (shortened)"
 
 
@@ -55,10 +60,7 @@ def printable(text: str, limit: int | None = None) -> str:
 
 # What a page shows as escapes: the characters of _CONTROL but the line breaks and tabs a page
 # lays out as white space (text of several lines, such as a basis, stays as it is).
-_HIDDEN_ON_A_PAGE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f"
-    "\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
-)
+_HIDDEN_ON_A_PAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _INVISIBLE + "]")
 
 
 def page_text(text: str) -> str:

@@ -3,9 +3,11 @@ the text or hides in it is shown as an escape; the letters of any script stay as
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from planner.errors import printable
+from planner.errors import page_text, printable
 
 HIDDEN = [
     ("\x1b", "\\x1b"),  # escape sequences
@@ -33,3 +35,18 @@ def test_characters_that_act_or_hide_are_shown_as_escapes(character: str, shown:
 )
 def test_letters_and_the_joiners_scripts_need_stay(text: str) -> None:
     assert printable(text) == text
+
+
+def test_every_format_character_but_the_joiners_is_shown_as_an_escape() -> None:
+    """Whatever the Unicode database of the running Python calls a format character (Cf: the
+    soft hyphen, number signs of other scripts, musical format controls...) is an escape in the
+    terminal's text and on a page; the joiners scripts and emoji need stay as they are."""
+    kept = {"\u200c", "\u200d"}
+    for code in range(0x110000):
+        character = chr(code)
+        if unicodedata.category(character) != "Cf" or character in kept:
+            continue
+        assert printable(f"a{character}b") != f"a{character}b", hex(code)
+        assert page_text(f"a{character}b") != f"a{character}b", hex(code)
+    for character in kept | {"\ufe0f"}:
+        assert printable(f"a{character}b") == page_text(f"a{character}b") == f"a{character}b"
