@@ -39,6 +39,7 @@ from planner.model.inputs import (
     license_frame,
     name_key,
 )
+from planner.model.limits import MAX_EDITED_ROWS
 from planner.model.months import format_month, months_of_days, parse_month
 from planner.planning import run_engine
 from planner.ruleset import RuleSet
@@ -495,6 +496,31 @@ def apply_changes(inputs: Inputs, changes: Sequence[Change], ruleset: RuleSet) -
         else:
             inputs = apply_change(change, rows.added_to(inputs), ruleset)
     return rows.added_to(inputs)
+
+
+def refuse_too_much_work(scenarios: Sequence[Sequence[Change]], inputs: Inputs) -> None:
+    """Each change other than one that only adds rows is applied to the whole tables in turn,
+    so its cost grows with the inventory: the changes of all the scenarios of a run are refused
+    above MAX_EDITED_ROWS, before any is applied."""
+    edits = [
+        sum(1 for change in changes if type(change) not in _ADDS_ROWS) for changes in scenarios
+    ]
+    rows = len(inputs.environments) + len(inputs.licenses)
+    if sum(edits) * rows > MAX_EDITED_ROWS:
+        largest = max(range(len(edits)), key=edits.__getitem__)
+        raise InputError(
+            f"the scenarios' {sum(edits):,} changes that edit environments or licenses, each "
+            f"applied to {rows:,} rows, are more than capplan applies in one run",
+            file=_origin_file(scenarios[largest]),
+            expected=f"at most {MAX_EDITED_ROWS:,} rows in all (such changes times the rows of "
+            "the inputs): fewer such changes, or a comparison in runs of its own",
+        )
+
+
+def _origin_file(changes: Sequence[Change]) -> str | None:
+    """The file the changes were written in (None: the what-if flags)."""
+    file, _, location = changes[0].origin.partition(", ") if changes else ("", "", "")
+    return file if location else None
 
 
 # Changes that only add rows, and how each adds them.

@@ -25,7 +25,13 @@ from planner.model.months import format_month, parse_month
 from planner.planning import build_plan
 from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
-from planner.scenarios.apply import apply_changes, license_of, origin_error, shift_inputs
+from planner.scenarios.apply import (
+    apply_changes,
+    license_of,
+    origin_error,
+    refuse_too_much_work,
+    shift_inputs,
+)
 
 DELTA_KEYS = (
     "entitled_gb",
@@ -113,6 +119,7 @@ def compare(
             "several scenarios are named " + ", ".join(repeated),
             expected="a different name = ... in each scenario file",
         )
+    refuse_too_much_work([s.changes for s in scenarios], baseline_inputs)
     baseline = build_plan(baseline_inputs, ruleset, as_of, months, **options)
     planned: list[tuple[Scenario, Plan]] = []
     before: dict[str, Plan] = {}

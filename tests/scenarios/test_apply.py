@@ -468,3 +468,27 @@ def test_rows_added_together_equal_rows_added_one_by_one(tmp_path) -> None:
     assert len(together.environments) == len(ENVIRONMENTS) + 60
     pd.testing.assert_frame_equal(together.environments, one_by_one.environments)
     pd.testing.assert_frame_equal(together.licenses, one_by_one.licenses)
+
+
+def test_changes_that_edit_rows_are_limited_by_the_rows_they_are_applied_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each change that edits the tables is applied to all their rows: the changes of all the
+    scenarios of a run, times the rows, are refused above the limit before anything is planned;
+    changes that only add rows do not count."""
+    from planner.scenarios import apply
+
+    inputs = make_inputs(LICENSES, ENVIRONMENTS)
+    rows = len(inputs.environments) + len(inputs.licenses)
+    edits = changes_from_flags(AS_OF, link=("UAT",), months=MONTHS)
+    adds = changes_from_flags(AS_OF, add_sandbox=("NEW-1", "NEW-2", "NEW-3"), months=MONTHS)
+    scenarios = [Scenario("a", tuple(edits) + tuple(adds)), Scenario("b", tuple(edits))]
+    monkeypatch.setattr(apply, "MAX_EDITED_ROWS", 2 * rows)
+    compare(inputs, scenarios, POOLED, AS_OF, MONTHS)  # two edits: at the limit
+    monkeypatch.setattr(apply, "MAX_EDITED_ROWS", 2 * rows - 1)
+    with pytest.raises(
+        InputError,
+        match=f"2 changes that edit environments or licenses, each "
+        f"applied to {rows} rows, are more than",
+    ):
+        compare(inputs, scenarios, POOLED, AS_OF, MONTHS)
