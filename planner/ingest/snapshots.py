@@ -37,14 +37,38 @@ class Snapshot:
 
 def _date_from_name(path: Path) -> dt.date | None:
     refuse_other_digits_in_name(path.name, file=str(path))
-    match = _DATE_IN_NAME.search(path.name)
-    if not match:
-        return None
-    year, month, day = match.groups()
-    try:
-        return dt.date(int(year), int(month), int(day or 1))
-    except ValueError:
-        return None
+    dates = set()
+    for match in _DATE_IN_NAME.finditer(path.name):
+        year, month, day = match.groups()
+        try:
+            dates.add(dt.date(int(year), int(month), int(day or 1)))
+        except ValueError:
+            continue
+    if len(dates) > 1:
+        raise InputError(
+            "the file name holds several dates: "
+            + ", ".join(date.isoformat() for date in sorted(dates)),
+            file=str(path),
+            expected="one snapshot date in the name, such as environments-2026-03-31.csv",
+        )
+    return dates.pop() if dates else None
+
+
+# Snapshot dates capplan reads: Dataverse and finance and operations apps came long after the
+# first, and a date past the last is a typing error (9999-12-31 stands for "never").
+EARLIEST_SNAPSHOT = dt.date(2000, 1, 1)
+LATEST_SNAPSHOT = dt.date(2099, 12, 31)
+
+
+def _plausible(date: dt.date, path: Path) -> dt.date:
+    if not EARLIEST_SNAPSHOT <= date <= LATEST_SNAPSHOT:
+        raise InputError(
+            f"the snapshot is dated {date.isoformat()}",
+            file=str(path),
+            expected=f"a date from {EARLIEST_SNAPSHOT.isoformat()} to "
+            f"{LATEST_SNAPSHOT.isoformat()}",
+        )
+    return date
 
 
 def _date_from_content(path: Path, max_bytes: int) -> dt.date | None:
@@ -138,7 +162,7 @@ def read_snapshots(
                         expected="the admin API environment list (capplan collect saves it) or "
                         "another environment list",
                     )
-                snapshots.append(Snapshot(str(path), folder_date, environments))
+                snapshots.append(Snapshot(str(path), _plausible(folder_date, path), environments))
                 continue
             (path,) = files
             inputs = load_inputs([], environments=[path], max_bytes=max_bytes, history=True)
@@ -150,7 +174,7 @@ def read_snapshots(
                     expected="a date in the file name (environments-2026-03-31.csv), a date "
                     "column, or updatedOn values in an admin API list",
                 )
-            snapshots.append(Snapshot(str(path), date, inputs.environments))
+            snapshots.append(Snapshot(str(path), _plausible(date, path), inputs.environments))
     dates = [s.date for s in snapshots]
     duplicates = sorted({d for d in dates if dates.count(d) > 1})
     if duplicates:

@@ -960,6 +960,8 @@ def bad_files() -> dict[str, bytes]:
     # Dated in their names with digits int() reads, but no person reads as a date in 0 to 9.
     out["history-\uff12\uff10\uff12\uff16-09-30.csv"] = utf8(INVENTORY_CSV)
     out["history-\u0662\u0660\u0662\u0666-10-31.csv"] = utf8(INVENTORY_CSV)
+    out["history-0001-01-01.csv"] = utf8(INVENTORY_CSV)
+    out["history-2026-01-31-to-2026-02-28.csv"] = utf8(INVENTORY_CSV)
     out["history-two-dates.csv"] = utf8(
         "name,type,dataverse_database_gb,date\nContoso CE,dataverse_production,3,2026-01-31\n"
         "CONTOSO-PROD,production,,2026-02-28\n"
