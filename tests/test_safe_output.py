@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import zipfile
 from collections.abc import Callable
@@ -215,8 +216,9 @@ def test_report_out_folder_refuses_a_name_taken_by_an_input(plain: tuple[Path, P
 
 
 def test_files_read_from_an_input_folder_are_inputs(plain: tuple[Path, Path]) -> None:
-    """A history folder and a snapshot folder are read file by file: none of their files may
-    be an output, though a new file may be written beside them."""
+    """A history folder and a snapshot folder are read file by file: no output may be written
+    anywhere in them, over one of their files or as a new file, which the next run would read
+    as an input. The message names the folder; nothing is written."""
     licenses, environments = plain
     history = licenses.parent / "history"
     history.mkdir()
@@ -226,19 +228,36 @@ def test_files_read_from_an_input_folder_are_inputs(plain: tuple[Path, Path]) ->
     snapshot.mkdir()
     (snapshot / "subscribedSkus.json").write_bytes((SAMPLES / "licenses-graph.json").read_bytes())
     (snapshot / "environments.json").write_bytes((SAMPLES / "environments-ppac.json").read_bytes())
+    (snapshot / "tenantCapacity.json").write_bytes((SAMPLES / "tenant-capacity.json").read_bytes())
+    (licenses.parent / "into-history").symlink_to(history)
     before = {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()}
     history_run = ["forecast", str(licenses), str(environments), "--history", str(history)]
-    attempts = [
-        [*history_run, "-o", str(history / "environments-2026-10-31.csv")],
-        ["forecast", str(snapshot), "-o", str(snapshot / "environments.json")],
-        ["report", str(snapshot), "--json", str(snapshot / "subscribedSkus.json")],
-    ]
-    for args in attempts:
-        result = invoke(*args, *AS_OF)
-        assert result.exit_code == 2, (args, result.stderr)
-        assert "over an input file" in result.stderr
+    attempts = {
+        history: [
+            [*history_run, "-o", str(history / "environments-2026-10-31.csv")],
+            [*history_run, "-o", str(history / "plan.txt")],
+            [*history_run, "-o", str(licenses.parent / "into-history" / "plan.txt")],
+            ["report", *history_run[1:], "--out", str(history)],
+            ["report", *history_run[1:], "--out", str(history / "reports")],
+        ],
+        snapshot: [
+            ["forecast", str(snapshot), "-o", str(snapshot / "environments.json")],
+            ["forecast", str(snapshot), "-o", str(snapshot / "plan.txt")],
+            ["report", str(snapshot), "--json", str(snapshot / "subscribedSkus.json")],
+            ["reconcile", str(snapshot), "-o", str(snapshot / "out.json")],
+            ["whatif", str(snapshot), "--link", "x", "-o", str(snapshot / "sub" / "w.txt")],
+        ],
+    }
+    for folder, runs in attempts.items():
+        for args in runs:
+            result = invoke(*args, *AS_OF)
+            assert result.exit_code == 2, (args, result.stderr)
+            assert "refusing to write" in result.stderr, result.stderr
+            assert f"into {folder}, a folder capplan reads" in result.stderr, result.stderr
+            assert len(result.stderr.splitlines()) == 2
     assert {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()} == before
-    beside = invoke("forecast", str(snapshot), *AS_OF, "-o", str(snapshot / "plan.txt"))
+    assert not (history / "reports").exists() and not (snapshot / "sub").exists()
+    beside = invoke(*history_run, *AS_OF, "-o", str(licenses.parent / "plan.txt"))
     assert beside.exit_code in (0, 1), beside.stderr
 
 
@@ -256,6 +275,53 @@ def test_the_bundled_rules_are_inputs(plain: tuple[Path, Path]) -> None:
     finally:  # a failing guard must not leave the checkout without its rules
         if target.read_bytes() != before:
             target.write_bytes(before)
+
+
+def listing(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("name", ["rules", "templates"])
+def test_nothing_new_is_written_into_the_bundled_folders(
+    plain: tuple[Path, Path], tmp_path: Path, name: str
+) -> None:
+    """A new file among the bundled rule sets was read as one by every later run ("not valid
+    TOML"); capplan's own folders take no output at all, from any command, links followed."""
+    from planner.resources import bundled_dir
+
+    licenses, environments = plain
+    folder = bundled_dir(name)
+    (tmp_path / "link").symlink_to(folder)
+    tenants = tmp_path / "tenants"
+    (tenants / "acme").mkdir(parents=True)
+    shutil.copy(licenses, tenants / "acme")
+    shutil.copy(environments, tenants / "acme")
+    before, there = listing(folder), set(folder.rglob("*"))
+    planned = [str(licenses), str(environments), *AS_OF]
+    attempts = [
+        ["forecast", *planned, "-o", str(folder / "zz-out.toml")],
+        ["forecast", *planned, "-o", str(tmp_path / "link" / "zz-out.toml")],
+        ["whatif", *planned, "--link", "UAT", "-o", str(folder / "catalog" / "zz.toml")],
+        ["report", *planned, "--out", str(folder / "reports")],
+        ["report", "--batch", str(tenants), "--out", str(folder / "portfolio"), *AS_OF],
+        ["rules", "import-skus", str(licenses), "--out", str(folder / "zz-catalog.toml")],
+        ["init", str(folder)],
+        ["init", str(tmp_path / "link" / "new-starter")],
+    ]
+    try:
+        for args in attempts:
+            result = invoke(*args)
+            assert result.exit_code == 2, (args, result.stderr)
+            assert "refusing to write" in result.stderr, (args, result.stderr)
+            assert str(folder.resolve()) in result.stderr or str(folder) in result.stderr
+            assert listing(folder) == before, args
+            assert not (folder / "reports").exists() and not (folder / "new-starter").exists()
+    finally:  # a failing guard must not leave files or folders in the checkout's own folders
+        for path in sorted(set(folder.rglob("*")) - there, reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> None:

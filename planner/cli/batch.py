@@ -58,8 +58,9 @@ def tenant_inputs(folder: Path) -> list[str]:
 @dataclass(frozen=True)
 class InputPlaces:
     """Where a batch's inputs are, links followed: the --batch folder, each tenant's folder
-    (one may be a link to a folder elsewhere) and the files read besides (--rules). No report
-    of the batch may be written there, whatever links in --out lead to."""
+    (one may be a link to a folder elsewhere), capplan's own rules and templates, and the files
+    read besides (--rules). No report of the batch may be written there, whatever links in
+    --out lead to."""
 
     folders: frozenset[Path]
     files: frozenset[Path]
@@ -67,18 +68,23 @@ class InputPlaces:
     @classmethod
     def of(cls, root: Path, tenants: list[Path], files: list[Path]) -> InputPlaces:
         from planner.cli.output import resolved
+        from planner.resources import bundled_folders
 
-        folders = frozenset(resolved(folder) for folder in [root, *tenants])
-        return cls(folders, frozenset(resolved(path) for path in files))
+        read = [root, *tenants, *bundled_folders()]
+        return cls(
+            frozenset(resolved(folder) for folder in read),
+            frozenset(resolved(path) for path in files),
+        )
 
-    def holds(self, target: Path) -> bool:
-        """Whether writing ``target`` would write into an input folder or over an input."""
+    def holds(self, target: Path) -> Path | None:
+        """The input file ``target`` would overwrite, or the input folder it would be written
+        into; None where it lies outside them."""
         from planner.cli.output import resolved
 
         final = resolved(target)
-        return final in self.files or any(
-            place in self.folders for place in (final, *final.parents)
-        )
+        if final in self.files:
+            return final
+        return next((place for place in (final, *final.parents) if place in self.folders), None)
 
 
 def plan_tenant(
@@ -122,11 +128,12 @@ def plan_tenant(
     stem = f"capplan-{options.as_of}"
     files = {kind: f"{stem}.{kind}" for kind in ("html", "xlsx", "json")}
     landing = [target / file for file in files.values()]
-    if inputs_at is not None and any(inputs_at.holds(path) for path in [target, *landing]):
+    places = [inputs_at.holds(path) for path in [target, *landing]] if inputs_at else []
+    place = next((place for place in places if place is not None), None)
+    if place is not None:
         error = InputError(
-            "refusing to write the tenant's report where the batch's inputs are: links followed, "
-            "its report folder or a file in it is the --batch folder, a tenant's folder (or "
-            "inside one) or an input file",
+            f"refusing to write the tenant's report where the batch's inputs are: links "
+            f"followed, it would be written into or over {place}",
             file=str(target),
             expected="--out and the tenant folders without links from one into the other",
         )

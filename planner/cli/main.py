@@ -328,8 +328,8 @@ def load_plan(options: dict[str, Any], *, checked: bool = True) -> Any:
 
 def input_paths(options: dict[str, Any]) -> list[str]:
     """Every file the command reads: none of them may be an output."""
+    from planner.resources import bundled_folders
     from planner.ruleset import ruleset_file
-    from planner.ruleset.load import bundled_dir
 
     rules = ruleset_file(options.get("rules"))
     return [
@@ -339,7 +339,8 @@ def input_paths(options: dict[str, Any]) -> list[str]:
         *options["history_files"],
         *options.get("scenario_files", ()),
         *([str(rules)] if rules is not None else []),
-        str(bundled_dir("rules")),  # the bundled rule sets and SKU catalog, read every run
+        # The bundled rule sets and SKU catalog, read every run, and the report templates.
+        *map(str, bundled_folders()),
     ]
 
 
@@ -1209,13 +1210,17 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     Example:
       capplan rules import-skus product-names.csv --dry-run
     """
-    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write_text, check_not_input, resolved
     from planner.ingest.products import read_product_csv
     from planner.report.catalog_view import import_report
+    from planner.resources import bundled_folders
     from planner.ruleset.catalog import catalog_path, dump_catalog, import_products, load_catalog
 
     target = Path(out_path) if out_path else catalog_path()
-    check_not_input(target, [path], "--out")
+    # The catalog capplan uses is rewritten in place; any other file among the bundled rules
+    # would be read as a rule set by every later run.
+    bundled = [] if resolved(target) == resolved(catalog_path()) else bundled_folders()
+    check_not_input(target, [path, *bundled], "--out")
     check_pipe_is_read(str(target), "--out")
     products = read_product_csv(path)
     current = load_catalog(target if target.exists() else catalog_path())
