@@ -338,6 +338,41 @@ def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> Non
     assert taken.read_bytes() == licenses.read_bytes()
 
 
+@pytest.mark.parametrize("name", ["portfolio.html", "portfolio.xlsx", "Portfolio.HTML"])
+def test_a_tenant_named_as_a_portfolio_file_is_refused_before_anything_is_written(
+    plain: tuple[Path, Path], name: str
+) -> None:
+    """Its report folder and the portfolio file would be one path in --out: the tenants' reports
+    were written, then the portfolio failed, leaving a partial set."""
+    licenses, environments = plain
+    tenants, out = licenses.parent / "tenants", licenses.parent / "out"
+    for tenant in (name, "normal"):
+        (tenants / tenant).mkdir(parents=True)
+        shutil.copy(licenses, tenants / tenant)
+        shutil.copy(environments, tenants / tenant)
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert f"a tenant folder is named {name}" in result.stderr
+    assert str(tenants / name) in result.stderr
+    assert len(result.stderr.splitlines()) == 2
+    assert not out.exists()
+
+
+def test_a_folder_where_the_portfolio_goes_is_refused_before_any_tenant(
+    plain: tuple[Path, Path],
+) -> None:
+    licenses, environments = plain
+    tenants, out = licenses.parent / "tenants", licenses.parent / "out"
+    (tenants / "acme").mkdir(parents=True)
+    shutil.copy(licenses, tenants / "acme")
+    shutil.copy(environments, tenants / "acme")
+    (out / "portfolio.xlsx").mkdir(parents=True)
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert "the output path is a folder" in result.stderr
+    assert sorted(path.name for path in out.iterdir()) == ["portfolio.xlsx"]
+
+
 @pytest.mark.parametrize("link", ["report folder", "tenant folder", "across", "portfolio"])
 def test_links_between_a_batch_and_its_out_folder_never_reach_an_input(
     plain: tuple[Path, Path], link: str

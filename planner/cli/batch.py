@@ -51,6 +51,25 @@ def tenant_folders(root: Path) -> list[Path]:
     return folders
 
 
+# The portfolio's page and workbook, written into --out beside the tenants' report folders.
+PORTFOLIO_FILES = ("portfolio.html", "portfolio.xlsx")
+
+
+def check_portfolio_names(tenants: list[Path]) -> None:
+    """Refuse a tenant folder named as a portfolio file (in any case, as a file system that
+    ignores case would see it): its report folder and the portfolio would be one path in --out.
+    Said before any tenant is planned, so that nothing is written."""
+    for folder in tenants:
+        if folder.name.casefold() in PORTFOLIO_FILES:
+            raise InputError(
+                f"a tenant folder is named {folder.name}, as the portfolio file written into "
+                "--out beside the tenants' report folders: the two would be one path",
+                file=str(folder),
+                expected="tenant folders named other than portfolio.html and portfolio.xlsx "
+                "(rename this one)",
+            )
+
+
 def tenant_inputs(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
@@ -180,7 +199,7 @@ def plan_tenants(
 def run_batch(root: Path, out: Path, options: BatchOptions) -> list[dict[str, Any]]:
     """Plan every tenant under ``root`` into ``out`` and write the portfolio; returns the
     tenants' summaries, ranked."""
-    from planner.cli.output import write_all
+    from planner.cli.output import resolve_target, write_all
     from planner.report.portfolio import (
         portfolio_data,
         render_portfolio_html,
@@ -193,24 +212,28 @@ def run_batch(root: Path, out: Path, options: BatchOptions) -> list[dict[str, An
         raise InputError("--out is not a folder", file=str(out), expected="a folder")
     rules = ruleset_file(options.rules)
     inputs_at = InputPlaces.of(root, folders, [] if rules is None else [Path(rules)])
-    for page in ("portfolio.html", "portfolio.xlsx"):
-        if inputs_at.holds(out / page):
+    check_portfolio_names(folders)
+    for page in PORTFOLIO_FILES:
+        place = inputs_at.holds(out / page)
+        if place is not None:
             raise InputError(
                 f"refusing to write {page} where the batch's inputs are: links followed, it "
-                "lies in the --batch folder or a tenant's folder, or is an input file",
+                f"would be written into or over {place}",
                 file=str(out / page),
                 expected="--out and the tenant folders without links from one into the other",
             )
+        if out.is_dir():  # a folder or a socket where the page goes: said before any tenant
+            resolve_target(out / page)
     out.mkdir(parents=True, exist_ok=True)
     summaries = list(plan_tenants(folders, out, options, inputs_at=inputs_at))
     data = portfolio_data(summaries, options.as_of, options.months)
     write_all(
         [
             (
-                out / "portfolio.html",
+                out / PORTFOLIO_FILES[0],
                 lambda path: path.write_text(render_portfolio_html(data), encoding="utf-8"),
             ),
-            (out / "portfolio.xlsx", lambda path: write_portfolio_xlsx(data, path)),
+            (out / PORTFOLIO_FILES[1], lambda path: write_portfolio_xlsx(data, path)),
         ]
     )
     return data["tenants"]
