@@ -140,7 +140,8 @@ class CapplanGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"capplan: internal error: {type(error).__name__}: {error}\n"
+                f"capplan: internal error: {type(error).__name__}: "
+                f"{printable(str(error), LONGEST_PART)}\n"
                 "  This is a bug in capplan. Please report it with the command you ran"
                 " (run again with --debug for the traceback).",
                 err=True,
@@ -474,7 +475,7 @@ def _quiet_standard_output() -> None:
 def finish(plans: Sequence[Any], fail_on: str) -> None:
     reason = fail_on_reason(plans, fail_on)
     if reason:
-        click.echo(f"capplan: --fail-on {fail_on}: {reason}", err=True)
+        click.echo(f"capplan: --fail-on {fail_on}: {printable(reason)}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -917,7 +918,7 @@ def report(options: dict[str, Any]) -> None:
     for line in lines:
         click.echo(line)
     if reason:
-        click.echo(f"capplan: --fail-on {options['fail_on']}: {reason}", err=True)
+        click.echo(f"capplan: --fail-on {options['fail_on']}: {printable(reason)}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -941,7 +942,7 @@ BATCH_ALONE = (
 
 def report_batch(options: dict[str, Any]) -> None:
     """``report --batch DIR --out OUT``: every tenant folder, then the portfolio."""
-    from planner.cli.batch import BatchOptions, run_batch
+    from planner.cli.batch import PORTFOLIO_FILES, BatchOptions, run_batch
     from planner.cli.output import within
     from planner.model.months import current_month
     from planner.planning import validate_horizon
@@ -989,20 +990,23 @@ def report_batch(options: dict[str, Any]) -> None:
     tenants = run_batch(batch_dir, out, batch)
     failed = [t for t in tenants if t["problem"]]
     short = [t for t in tenants if t["first_shortfall"]]
-    click.echo(f"wrote {out / 'portfolio.html'}")
-    click.echo(f"wrote {out / 'portfolio.xlsx'}")
+    for page in PORTFOLIO_FILES:
+        click.echo(f"wrote {printable(str(out / page))}")
     click.echo(
         f"{len(tenants) - len(failed)} tenants planned, {len(short)} run short within the "
-        f"horizon; reports under {out}."
+        f"horizon; reports under {printable(str(out))}."
     )
     for tenant in failed:
-        click.echo(f"capplan: error: tenant {tenant['tenant']}: {tenant['problem']}", err=True)
+        # The problem is a rendered message: its own line breaks stay, as on its own.
+        name = printable(tenant["tenant"])
+        problem = "\n".join(map(printable, tenant["problem"].split("\n")))
+        click.echo(f"capplan: error: tenant {name}: {problem}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
     fail_on = options["fail_on"]
     warned = [t for t in tenants if t["errors"] or t["warnings"]]
     if (fail_on == "shortfall" and short) or (fail_on == "warning" and (short or warned)):
-        names = ", ".join(t["tenant"] for t in (short or warned)[:10])
+        names = ", ".join(printable(t["tenant"]) for t in (short or warned)[:10])
         click.echo(f"capplan: --fail-on {fail_on}: met by {names}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
@@ -1083,7 +1087,7 @@ def init(directory: str, force: bool) -> None:
     from planner.cli.starter import write_starter_files
 
     for path in write_starter_files(directory, force=force):
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(str(path))}")
 
 
 @cli.group()
@@ -1477,11 +1481,11 @@ def collect(
         )
     urls = BaseUrls(graph_url, bap_url, powerplatform_url, bap_scope).checked()
     debug = ctx.obj.get("debug") if ctx.obj else False
-    log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    log = (lambda line: click.echo(f"capplan: {printable(line)}", err=True)) if debug else None
     tokens = (
         tokens_from_environment(token_env)
         if token_env
-        else tokens_from_azure(device_code, say=lambda line: click.echo(line, err=True))
+        else tokens_from_azure(device_code, say=lambda line: click.echo(printable(line), err=True))
     )
     client = live_client(urls, allow_hosts, timeout=timeout, total_wait=max_wait, debug=log)
     out = Path(out_dir)
@@ -1493,13 +1497,13 @@ def collect(
         sys.exit(EXIT_SERVICE)
     for entry in collected.manifest["files"]:
         click.echo(
-            f"wrote {collected.folder / entry['file']}: {entry['count']} items, "
+            f"wrote {printable(str(collected.folder / entry['file']))}: {entry['count']} items, "
             f"{entry['pages']} page(s)"
         )
-    click.echo(f"wrote {collected.folder / 'manifest.json'}")
+    click.echo(f"wrote {printable(str(collected.folder / 'manifest.json'))}")
     click.echo("Next:")
     for command in next_commands(collected, out):
-        click.echo(f"  {command}")
+        click.echo(f"  {printable(command)}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,77 @@
+"""What reaches the terminal: names of folders and files shown as escapes, never acted on."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from planner.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+AS_OF = ("--as-of", "2026-12")
+# A colour sequence, a one-character escape sequence (CSI, U+009B) and a right-to-left override.
+HOSTILE = "E\x1b[31mR\u202eX\x9b1m"
+RAW = ("\x1b", "\x9b", "\u202e")
+
+
+def invoke(*args: str) -> Result:
+    # color=True: click would otherwise strip escape sequences, hiding any from the check.
+    return CliRunner().invoke(cli, list(args), color=True)
+
+
+def assert_inert(result: Result) -> None:
+    for text in (result.stdout, result.stderr):
+        assert not any(raw in text for raw in RAW), repr(text)
+    assert "E\\x1b[31mR\\u202eX\\x9b1m" in result.stdout + result.stderr
+
+
+def test_init_names_what_it_wrote_as_escapes(tmp_path: Path) -> None:
+    folder = tmp_path / f"i{HOSTILE}"
+    result = invoke("init", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("wrote ") == 3
+    assert_inert(result)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "environments.csv",
+        "licenses.csv",
+        "scenario.toml",
+    ]
+
+
+def _tenants(root: Path, *names: str) -> Path:
+    folder = root / f"b{HOSTILE}"
+    for name in names:
+        (folder / name).mkdir(parents=True)
+        shutil.copy(SAMPLES / "licenses-graph.json", folder / name)
+        shutil.copy(SAMPLES / "environments-inventory.csv", folder / name)
+    return folder
+
+
+def test_a_batch_shows_its_folders_and_tenants_as_escapes(tmp_path: Path) -> None:
+    tenants = _tenants(tmp_path, f"t{HOSTILE}", f"bad{HOSTILE}")
+    (tenants / f"bad{HOSTILE}" / "licenses-graph.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / f"o{HOSTILE}"
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert_inert(result)
+    assert "capplan: error: tenant bad" in result.stderr
+    # The tenant's message keeps its own two lines (what, then what was expected).
+    (error,) = [line for line in result.stderr.splitlines() if "tenant bad" in line]
+    assert result.stderr.splitlines()[result.stderr.splitlines().index(error) + 1].startswith(
+        "  expected:"
+    )
+    assert result.stdout.count("wrote ") == 2 and "reports under" in result.stdout
+
+
+def test_the_tenants_meeting_fail_on_are_named_as_escapes(tmp_path: Path) -> None:
+    tenants = _tenants(tmp_path, f"t{HOSTILE}")
+    out = tmp_path / "out"
+    result = invoke(
+        "report", "--batch", str(tenants), "--out", str(out), *AS_OF, "--fail-on", "shortfall"
+    )
+    assert result.exit_code == 1, result.stderr
+    assert_inert(result)
+    assert "--fail-on shortfall: met by tE\\x1b" in result.stderr
