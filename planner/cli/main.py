@@ -7,6 +7,7 @@ output written first); 2 bad input or usage; 3 ``verify`` could not tell, or a l
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import gc
@@ -1506,15 +1507,42 @@ def collect(
         click.echo(f"  {printable(command)}")
 
 
+def escaping_what_cannot_be_shown() -> None:
+    """Standard output and error in an encoding short of Unicode (a Latin-1 locale, a cp437
+    console, PYTHONIOENCODING): a character it has no code for is printed as an escape
+    (``\\u2013``) rather than ending the run. Files capplan writes are UTF-8 all the same."""
+    for stream in (sys.stdout, sys.stderr):
+        # Not a text stream of the system (a test's runner, a stream replaced): left as it is.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def printing_failed(error: OSError) -> None:
+    """What could not be printed, as one message and exit status 2, as for any output."""
+    if error.filename is None and error.filename2 is None:
+        words = f"standard output: {printable(error.strerror or type(error).__name__)}"
+        text = f"{words}\n  expected: standard output that can be written to"
+    else:
+        text = os_error_words(error)
+    with contextlib.suppress(OSError):  # standard error as full: the status alone says it
+        click.echo(f"capplan: error: {text}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     # One short run allocates hundreds of thousands of small objects (records, cells) and frees
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
     no_huge_pages()
+    escaping_what_cannot_be_shown()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
     except KeyboardInterrupt:  # between click's own handling and the interpreter's
         interrupted()
+    except OSError as error:
+        # Printing the help or the version, which click does before any command runs (and so
+        # outside CapplanGroup.invoke): standard output is a full device, or was closed.
+        printing_failed(error)
     finally:
         # On the way out the interpreter collects cycles once more over every object still
         # alive (a large plan is hundreds of thousands); frozen objects are left to the system,

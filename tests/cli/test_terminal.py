@@ -1,10 +1,16 @@
-"""What reaches the terminal: names of folders and files shown as escapes, never acted on."""
+"""What reaches the terminal: names of folders and files shown as escapes, never acted on; the
+help and the version to a full device, and text in a legacy encoding, as ordinary outcomes."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from planner.cli.main import cli
@@ -75,3 +81,63 @@ def test_the_tenants_meeting_fail_on_are_named_as_escapes(tmp_path: Path) -> Non
     assert result.exit_code == 1, result.stderr
     assert_inert(result)
     assert "--fail-on shortfall: met by tE\\x1b" in result.stderr
+
+
+def _python(
+    *args: str, stdout: Any, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m planner`` in a process of its own, standard output going to ``stdout``."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "planner", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs a device that is always full")
+@pytest.mark.parametrize("args", [[], ["rules"], ["--help"], ["--version"], ["forecast", "-h"]])
+def test_help_and_version_to_a_full_device_are_one_message(args: list[str]) -> None:
+    """Printed before any command runs, outside the commands' handling of errors: a traceback."""
+    with open("/dev/full", "w") as full:
+        result = _python(*args, stdout=full)
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert stderr.startswith("capplan: error:") and "No space left on device" in stderr
+    assert "Traceback" not in stderr and len(stderr.splitlines()) == 2
+
+
+LICENSES, INVENTORY = SAMPLES / "licenses-graph.json", SAMPLES / "environments-inventory.csv"
+NAMED = "name,type,dataverse_database_gb\nКонтосо 日本,dataverse_sandbox,1\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "command", "shown"),
+    [
+        ("latin-1", "forecast", "\\u2013"),  # an en dash of the sample plan's table
+        ("cp437", "rules skus", "\\u2013"),
+        ("latin-1", "forecast markdown", "\\u041a\\u043e\\u043d\\u0442"),
+        ("cp1252", "forecast markdown", "\\u041a\\u043e\\u043d\\u0442"),
+    ],
+)
+def test_text_the_terminal_cannot_encode_is_printed_as_escapes(
+    tmp_path: Path, encoding: str, command: str, shown: str
+) -> None:
+    """A Latin-1 locale or an old console code page: a character it has no code for (an en
+    dash, a Cyrillic name) was an internal error, exit 70."""
+    if command == "rules skus":
+        args = ["rules", "skus"]
+    elif command == "forecast":
+        args = ["forecast", str(LICENSES), str(INVENTORY), *AS_OF]
+    else:
+        named = tmp_path / "inventory.csv"
+        named.write_text(NAMED, encoding="utf-8")
+        args = ["forecast", str(LICENSES), str(named), *AS_OF, "--format", "markdown"]
+    result = _python(*args, env={"PYTHONIOENCODING": encoding}, stdout=subprocess.PIPE)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode(encoding)  # every byte is of the encoding
+    assert shown in text
