@@ -1233,7 +1233,7 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     updated, changes = import_products(current, products, origin)
     if not dry_run:
         atomic_write_text(target, dump_catalog(updated))
-    click.echo(import_report(changes, len(current), updated, str(target)), nl=False)
+    click.echo(import_report(changes, len(current), updated, printable(str(target))), nl=False)
 
 
 @cli.command()

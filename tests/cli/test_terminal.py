@@ -83,6 +83,20 @@ def test_the_tenants_meeting_fail_on_are_named_as_escapes(tmp_path: Path) -> Non
     assert "--fail-on shortfall: met by tE\\x1b" in result.stderr
 
 
+def test_import_skus_names_its_catalog_as_escapes(tmp_path: Path) -> None:
+    source = tmp_path / "products.csv"
+    source.write_text(
+        "Product_Display_Name,String_ Id,GUID,Service_Plan_Name\n"
+        "Contoso Widget,CONTOSO_WIDGET,12345678-1234-1234-1234-123456789abc,PLAN\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / f"c{HOSTILE}.toml"
+    result = invoke("rules", "import-skus", str(source), "--out", str(out), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert_inert(result)
+    assert not out.exists()
+
+
 def _python(
     *args: str, stdout: Any, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
