@@ -305,6 +305,9 @@ def test_nothing_new_is_written_into_the_bundled_folders(
         ["report", *planned, "--out", str(folder / "reports")],
         ["report", "--batch", str(tenants), "--out", str(folder / "portfolio"), *AS_OF],
         ["rules", "import-skus", str(licenses), "--out", str(folder / "zz-catalog.toml")],
+        ["verify", "--inventory", str(environments), "--out", str(folder / "verified.csv")],
+        ["collect", "--out", str(folder), "--token-env", "CAPPLAN_NO_SUCH_TOKEN"],
+        ["collect", "--out", str(tmp_path / "link" / "snapshots"), "--token-env", "X"],
         ["init", str(folder)],
         ["init", str(tmp_path / "link" / "new-starter")],
     ]

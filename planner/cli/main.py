@@ -1315,9 +1315,10 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
+        from planner.resources import bundled_folders
         from planner.verify.inventory import read_rows, rows_as_csv
 
-        check_not_input(out_path, [inventory], "--out")
+        check_not_input(out_path, [inventory, *bundled_folders()], "--out")
         check_pipe_is_read(out_path, "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -1463,6 +1464,7 @@ def collect(
       capplan collect --out snapshots --device-code
       CAPPLAN_TOKEN=... capplan collect --out snapshots --token-env CAPPLAN_TOKEN
     """
+    from planner.cli.output import check_not_input
     from planner.live.collect import (
         BaseUrls,
         ServiceError,
@@ -1474,12 +1476,15 @@ def collect(
     from planner.live.collect import (
         collect as collect_snapshot,
     )
+    from planner.resources import bundled_folders
 
     if device_code and token_env:
         raise InputError(
             "--device-code and --token-env both say how to get a token",
             expected="one of them, or neither (DefaultAzureCredential)",
         )
+    # A snapshot among capplan's own rules or templates would be read with them.
+    check_not_input(out_dir, bundled_folders(), "--out")
     urls = BaseUrls(graph_url, bap_url, powerplatform_url, bap_scope).checked()
     debug = ctx.obj.get("debug") if ctx.obj else False
     log = (lambda line: click.echo(f"capplan: {printable(line)}", err=True)) if debug else None

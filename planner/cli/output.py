@@ -91,14 +91,14 @@ def check_not_input(target: str | Path, inputs: Iterable[str | Path], option: st
     what = option or "output"
     for given in inputs:
         source = Path(given)
+        if source.is_dir() and within(out, source):  # the folder itself too (collect --out)
+            raise _refused_in_folder(what, target, source)
         if _same_file(out, source) or resolved(out) == resolved(source):
             raise InputError(
                 f"refusing to write {what} over an input file",
                 file=str(target),
                 expected="an output path that is not one of the inputs",
             )
-        if source.is_dir() and within(out, source):
-            raise _refused_in_folder(what, target, source)
 
 
 def _refused_in_folder(what: str, target: str | Path, folder: str | Path) -> InputError:
