@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import zipfile
 from collections.abc import Callable
@@ -215,8 +216,9 @@ def test_report_out_folder_refuses_a_name_taken_by_an_input(plain: tuple[Path, P
 
 
 def test_files_read_from_an_input_folder_are_inputs(plain: tuple[Path, Path]) -> None:
-    """A history folder and a snapshot folder are read file by file: none of their files may
-    be an output, though a new file may be written beside them."""
+    """A history folder and a snapshot folder are read file by file: no output may be written
+    anywhere in them, over one of their files or as a new file, which the next run would read
+    as an input. The message names the folder; nothing is written."""
     licenses, environments = plain
     history = licenses.parent / "history"
     history.mkdir()
@@ -226,19 +228,36 @@ def test_files_read_from_an_input_folder_are_inputs(plain: tuple[Path, Path]) ->
     snapshot.mkdir()
     (snapshot / "subscribedSkus.json").write_bytes((SAMPLES / "licenses-graph.json").read_bytes())
     (snapshot / "environments.json").write_bytes((SAMPLES / "environments-ppac.json").read_bytes())
+    (snapshot / "tenantCapacity.json").write_bytes((SAMPLES / "tenant-capacity.json").read_bytes())
+    (licenses.parent / "into-history").symlink_to(history)
     before = {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()}
     history_run = ["forecast", str(licenses), str(environments), "--history", str(history)]
-    attempts = [
-        [*history_run, "-o", str(history / "environments-2026-10-31.csv")],
-        ["forecast", str(snapshot), "-o", str(snapshot / "environments.json")],
-        ["report", str(snapshot), "--json", str(snapshot / "subscribedSkus.json")],
-    ]
-    for args in attempts:
-        result = invoke(*args, *AS_OF)
-        assert result.exit_code == 2, (args, result.stderr)
-        assert "over an input file" in result.stderr
+    attempts = {
+        history: [
+            [*history_run, "-o", str(history / "environments-2026-10-31.csv")],
+            [*history_run, "-o", str(history / "plan.txt")],
+            [*history_run, "-o", str(licenses.parent / "into-history" / "plan.txt")],
+            ["report", *history_run[1:], "--out", str(history)],
+            ["report", *history_run[1:], "--out", str(history / "reports")],
+        ],
+        snapshot: [
+            ["forecast", str(snapshot), "-o", str(snapshot / "environments.json")],
+            ["forecast", str(snapshot), "-o", str(snapshot / "plan.txt")],
+            ["report", str(snapshot), "--json", str(snapshot / "subscribedSkus.json")],
+            ["reconcile", str(snapshot), "-o", str(snapshot / "out.json")],
+            ["whatif", str(snapshot), "--link", "x", "-o", str(snapshot / "sub" / "w.txt")],
+        ],
+    }
+    for folder, runs in attempts.items():
+        for args in runs:
+            result = invoke(*args, *AS_OF)
+            assert result.exit_code == 2, (args, result.stderr)
+            assert "refusing to write" in result.stderr, result.stderr
+            assert f"into {folder}, a folder capplan reads" in result.stderr, result.stderr
+            assert len(result.stderr.splitlines()) == 2
     assert {p: p.read_bytes() for folder in (history, snapshot) for p in folder.iterdir()} == before
-    beside = invoke("forecast", str(snapshot), *AS_OF, "-o", str(snapshot / "plan.txt"))
+    assert not (history / "reports").exists() and not (snapshot / "sub").exists()
+    beside = invoke(*history_run, *AS_OF, "-o", str(licenses.parent / "plan.txt"))
     assert beside.exit_code in (0, 1), beside.stderr
 
 
@@ -258,6 +277,56 @@ def test_the_bundled_rules_are_inputs(plain: tuple[Path, Path]) -> None:
             target.write_bytes(before)
 
 
+def listing(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("name", ["rules", "templates"])
+def test_nothing_new_is_written_into_the_bundled_folders(
+    plain: tuple[Path, Path], tmp_path: Path, name: str
+) -> None:
+    """A new file among the bundled rule sets was read as one by every later run ("not valid
+    TOML"); capplan's own folders take no output at all, from any command, links followed."""
+    from planner.resources import bundled_dir
+
+    licenses, environments = plain
+    folder = bundled_dir(name)
+    (tmp_path / "link").symlink_to(folder)
+    tenants = tmp_path / "tenants"
+    (tenants / "acme").mkdir(parents=True)
+    shutil.copy(licenses, tenants / "acme")
+    shutil.copy(environments, tenants / "acme")
+    before, there = listing(folder), set(folder.rglob("*"))
+    planned = [str(licenses), str(environments), *AS_OF]
+    attempts = [
+        ["forecast", *planned, "-o", str(folder / "zz-out.toml")],
+        ["forecast", *planned, "-o", str(tmp_path / "link" / "zz-out.toml")],
+        ["whatif", *planned, "--link", "UAT", "-o", str(folder / "catalog" / "zz.toml")],
+        ["report", *planned, "--out", str(folder / "reports")],
+        ["report", "--batch", str(tenants), "--out", str(folder / "portfolio"), *AS_OF],
+        ["rules", "import-skus", str(licenses), "--out", str(folder / "zz-catalog.toml")],
+        ["verify", "--inventory", str(environments), "--out", str(folder / "verified.csv")],
+        ["collect", "--out", str(folder), "--token-env", "CAPPLAN_NO_SUCH_TOKEN"],
+        ["collect", "--out", str(tmp_path / "link" / "snapshots"), "--token-env", "X"],
+        ["init", str(folder)],
+        ["init", str(tmp_path / "link" / "new-starter")],
+    ]
+    try:
+        for args in attempts:
+            result = invoke(*args)
+            assert result.exit_code == 2, (args, result.stderr)
+            assert "refusing to write" in result.stderr, (args, result.stderr)
+            assert str(folder.resolve()) in result.stderr or str(folder) in result.stderr
+            assert listing(folder) == before, args
+            assert not (folder / "reports").exists() and not (folder / "new-starter").exists()
+    finally:  # a failing guard must not leave files or folders in the checkout's own folders
+        for path in sorted(set(folder.rglob("*")) - there, reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
 def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> None:
     licenses, environments = plain
     tenants = licenses.parent / "tenants"
@@ -270,6 +339,41 @@ def test_a_batch_never_writes_among_its_tenants(plain: tuple[Path, Path]) -> Non
         assert result.exit_code == 2, result.stderr
         assert "--batch folder" in result.stderr
     assert taken.read_bytes() == licenses.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["portfolio.html", "portfolio.xlsx", "Portfolio.HTML"])
+def test_a_tenant_named_as_a_portfolio_file_is_refused_before_anything_is_written(
+    plain: tuple[Path, Path], name: str
+) -> None:
+    """Its report folder and the portfolio file would be one path in --out: the tenants' reports
+    were written, then the portfolio failed, leaving a partial set."""
+    licenses, environments = plain
+    tenants, out = licenses.parent / "tenants", licenses.parent / "out"
+    for tenant in (name, "normal"):
+        (tenants / tenant).mkdir(parents=True)
+        shutil.copy(licenses, tenants / tenant)
+        shutil.copy(environments, tenants / tenant)
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert f"a tenant folder is named {name}" in result.stderr
+    assert str(tenants / name) in result.stderr
+    assert len(result.stderr.splitlines()) == 2
+    assert not out.exists()
+
+
+def test_a_folder_where_the_portfolio_goes_is_refused_before_any_tenant(
+    plain: tuple[Path, Path],
+) -> None:
+    licenses, environments = plain
+    tenants, out = licenses.parent / "tenants", licenses.parent / "out"
+    (tenants / "acme").mkdir(parents=True)
+    shutil.copy(licenses, tenants / "acme")
+    shutil.copy(environments, tenants / "acme")
+    (out / "portfolio.xlsx").mkdir(parents=True)
+    result = invoke("report", "--batch", str(tenants), "--out", str(out), *AS_OF)
+    assert result.exit_code == 2, result.stderr
+    assert "the output path is a folder" in result.stderr
+    assert sorted(path.name for path in out.iterdir()) == ["portfolio.xlsx"]
 
 
 @pytest.mark.parametrize("link", ["report folder", "tenant folder", "across", "portfolio"])

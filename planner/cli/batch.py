@@ -51,6 +51,25 @@ def tenant_folders(root: Path) -> list[Path]:
     return folders
 
 
+# The portfolio's page and workbook, written into --out beside the tenants' report folders.
+PORTFOLIO_FILES = ("portfolio.html", "portfolio.xlsx")
+
+
+def check_portfolio_names(tenants: list[Path]) -> None:
+    """Refuse a tenant folder named as a portfolio file (in any case, as a file system that
+    ignores case would see it): its report folder and the portfolio would be one path in --out.
+    Said before any tenant is planned, so that nothing is written."""
+    for folder in tenants:
+        if folder.name.casefold() in PORTFOLIO_FILES:
+            raise InputError(
+                f"a tenant folder is named {folder.name}, as the portfolio file written into "
+                "--out beside the tenants' report folders: the two would be one path",
+                file=str(folder),
+                expected="tenant folders named other than portfolio.html and portfolio.xlsx "
+                "(rename this one)",
+            )
+
+
 def tenant_inputs(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
@@ -58,8 +77,9 @@ def tenant_inputs(folder: Path) -> list[str]:
 @dataclass(frozen=True)
 class InputPlaces:
     """Where a batch's inputs are, links followed: the --batch folder, each tenant's folder
-    (one may be a link to a folder elsewhere) and the files read besides (--rules). No report
-    of the batch may be written there, whatever links in --out lead to."""
+    (one may be a link to a folder elsewhere), capplan's own rules and templates, and the files
+    read besides (--rules). No report of the batch may be written there, whatever links in
+    --out lead to."""
 
     folders: frozenset[Path]
     files: frozenset[Path]
@@ -67,18 +87,23 @@ class InputPlaces:
     @classmethod
     def of(cls, root: Path, tenants: list[Path], files: list[Path]) -> InputPlaces:
         from planner.cli.output import resolved
+        from planner.resources import bundled_folders
 
-        folders = frozenset(resolved(folder) for folder in [root, *tenants])
-        return cls(folders, frozenset(resolved(path) for path in files))
+        read = [root, *tenants, *bundled_folders()]
+        return cls(
+            frozenset(resolved(folder) for folder in read),
+            frozenset(resolved(path) for path in files),
+        )
 
-    def holds(self, target: Path) -> bool:
-        """Whether writing ``target`` would write into an input folder or over an input."""
+    def holds(self, target: Path) -> Path | None:
+        """The input file ``target`` would overwrite, or the input folder it would be written
+        into; None where it lies outside them."""
         from planner.cli.output import resolved
 
         final = resolved(target)
-        return final in self.files or any(
-            place in self.folders for place in (final, *final.parents)
-        )
+        if final in self.files:
+            return final
+        return next((place for place in (final, *final.parents) if place in self.folders), None)
 
 
 def plan_tenant(
@@ -122,11 +147,12 @@ def plan_tenant(
     stem = f"capplan-{options.as_of}"
     files = {kind: f"{stem}.{kind}" for kind in ("html", "xlsx", "json")}
     landing = [target / file for file in files.values()]
-    if inputs_at is not None and any(inputs_at.holds(path) for path in [target, *landing]):
+    places = [inputs_at.holds(path) for path in [target, *landing]] if inputs_at else []
+    place = next((place for place in places if place is not None), None)
+    if place is not None:
         error = InputError(
-            "refusing to write the tenant's report where the batch's inputs are: links followed, "
-            "its report folder or a file in it is the --batch folder, a tenant's folder (or "
-            "inside one) or an input file",
+            f"refusing to write the tenant's report where the batch's inputs are: links "
+            f"followed, it would be written into or over {place}",
             file=str(target),
             expected="--out and the tenant folders without links from one into the other",
         )
@@ -173,7 +199,7 @@ def plan_tenants(
 def run_batch(root: Path, out: Path, options: BatchOptions) -> list[dict[str, Any]]:
     """Plan every tenant under ``root`` into ``out`` and write the portfolio; returns the
     tenants' summaries, ranked."""
-    from planner.cli.output import write_all
+    from planner.cli.output import resolve_target, write_all
     from planner.report.portfolio import (
         portfolio_data,
         render_portfolio_html,
@@ -186,24 +212,28 @@ def run_batch(root: Path, out: Path, options: BatchOptions) -> list[dict[str, An
         raise InputError("--out is not a folder", file=str(out), expected="a folder")
     rules = ruleset_file(options.rules)
     inputs_at = InputPlaces.of(root, folders, [] if rules is None else [Path(rules)])
-    for page in ("portfolio.html", "portfolio.xlsx"):
-        if inputs_at.holds(out / page):
+    check_portfolio_names(folders)
+    for page in PORTFOLIO_FILES:
+        place = inputs_at.holds(out / page)
+        if place is not None:
             raise InputError(
                 f"refusing to write {page} where the batch's inputs are: links followed, it "
-                "lies in the --batch folder or a tenant's folder, or is an input file",
+                f"would be written into or over {place}",
                 file=str(out / page),
                 expected="--out and the tenant folders without links from one into the other",
             )
+        if out.is_dir():  # a folder or a socket where the page goes: said before any tenant
+            resolve_target(out / page)
     out.mkdir(parents=True, exist_ok=True)
     summaries = list(plan_tenants(folders, out, options, inputs_at=inputs_at))
     data = portfolio_data(summaries, options.as_of, options.months)
     write_all(
         [
             (
-                out / "portfolio.html",
+                out / PORTFOLIO_FILES[0],
                 lambda path: path.write_text(render_portfolio_html(data), encoding="utf-8"),
             ),
-            (out / "portfolio.xlsx", lambda path: write_portfolio_xlsx(data, path)),
+            (out / PORTFOLIO_FILES[1], lambda path: write_portfolio_xlsx(data, path)),
         ]
     )
     return data["tenants"]

@@ -7,6 +7,7 @@ output written first); 2 bad input or usage; 3 ``verify`` could not tell, or a l
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import gc
@@ -140,7 +141,8 @@ class CapplanGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"capplan: internal error: {type(error).__name__}: {error}\n"
+                f"capplan: internal error: {type(error).__name__}: "
+                f"{printable(str(error), LONGEST_PART)}\n"
                 "  This is a bug in capplan. Please report it with the command you ran"
                 " (run again with --debug for the traceback).",
                 err=True,
@@ -328,8 +330,8 @@ def load_plan(options: dict[str, Any], *, checked: bool = True) -> Any:
 
 def input_paths(options: dict[str, Any]) -> list[str]:
     """Every file the command reads: none of them may be an output."""
+    from planner.resources import bundled_folders
     from planner.ruleset import ruleset_file
-    from planner.ruleset.load import bundled_dir
 
     rules = ruleset_file(options.get("rules"))
     return [
@@ -339,7 +341,8 @@ def input_paths(options: dict[str, Any]) -> list[str]:
         *options["history_files"],
         *options.get("scenario_files", ()),
         *([str(rules)] if rules is not None else []),
-        str(bundled_dir("rules")),  # the bundled rule sets and SKU catalog, read every run
+        # The bundled rule sets and SKU catalog, read every run, and the report templates.
+        *map(str, bundled_folders()),
     ]
 
 
@@ -473,7 +476,7 @@ def _quiet_standard_output() -> None:
 def finish(plans: Sequence[Any], fail_on: str) -> None:
     reason = fail_on_reason(plans, fail_on)
     if reason:
-        click.echo(f"capplan: --fail-on {fail_on}: {reason}", err=True)
+        click.echo(f"capplan: --fail-on {fail_on}: {printable(reason)}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -943,7 +946,7 @@ def report(options: dict[str, Any]) -> None:
     for line in lines:
         click.echo(line)
     if reason:
-        click.echo(f"capplan: --fail-on {options['fail_on']}: {reason}", err=True)
+        click.echo(f"capplan: --fail-on {options['fail_on']}: {printable(reason)}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -967,7 +970,7 @@ BATCH_ALONE = (
 
 def report_batch(options: dict[str, Any]) -> None:
     """``report --batch DIR --out OUT``: every tenant folder, then the portfolio."""
-    from planner.cli.batch import BatchOptions, run_batch
+    from planner.cli.batch import PORTFOLIO_FILES, BatchOptions, run_batch
     from planner.cli.output import within
     from planner.model.months import current_month
     from planner.planning import validate_horizon
@@ -1015,20 +1018,23 @@ def report_batch(options: dict[str, Any]) -> None:
     tenants = run_batch(batch_dir, out, batch)
     failed = [t for t in tenants if t["problem"]]
     short = [t for t in tenants if t["first_shortfall"]]
-    click.echo(f"wrote {out / 'portfolio.html'}")
-    click.echo(f"wrote {out / 'portfolio.xlsx'}")
+    for page in PORTFOLIO_FILES:
+        click.echo(f"wrote {printable(str(out / page))}")
     click.echo(
         f"{len(tenants) - len(failed)} tenants planned, {len(short)} run short within the "
-        f"horizon; reports under {out}."
+        f"horizon; reports under {printable(str(out))}."
     )
     for tenant in failed:
-        click.echo(f"capplan: error: tenant {tenant['tenant']}: {tenant['problem']}", err=True)
+        # The problem is a rendered message: its own line breaks stay, as on its own.
+        name = printable(tenant["tenant"])
+        problem = "\n".join(map(printable, tenant["problem"].split("\n")))
+        click.echo(f"capplan: error: tenant {name}: {problem}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
     fail_on = options["fail_on"]
     warned = [t for t in tenants if t["errors"] or t["warnings"]]
     if (fail_on == "shortfall" and short) or (fail_on == "warning" and (short or warned)):
-        names = ", ".join(t["tenant"] for t in (short or warned)[:10])
+        names = ", ".join(printable(t["tenant"]) for t in (short or warned)[:10])
         click.echo(f"capplan: --fail-on {fail_on}: met by {names}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
@@ -1109,7 +1115,7 @@ def init(directory: str, force: bool) -> None:
     from planner.cli.starter import write_starter_files
 
     for path in write_starter_files(directory, force=force):
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {printable(str(path))}")
 
 
 @cli.group()
@@ -1236,13 +1242,17 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     Example:
       capplan rules import-skus product-names.csv --dry-run
     """
-    from planner.cli.output import atomic_write_text, check_not_input
+    from planner.cli.output import atomic_write_text, check_not_input, resolved
     from planner.ingest.products import read_product_csv
     from planner.report.catalog_view import import_report
+    from planner.resources import bundled_folders
     from planner.ruleset.catalog import catalog_path, dump_catalog, import_products, load_catalog
 
     target = Path(out_path) if out_path else catalog_path()
-    check_not_input(target, [path], "--out")
+    # The catalog capplan uses is rewritten in place; any other file among the bundled rules
+    # would be read as a rule set by every later run.
+    bundled = [] if resolved(target) == resolved(catalog_path()) else bundled_folders()
+    check_not_input(target, [path, *bundled], "--out")
     check_pipe_is_read(str(target), "--out")
     products = read_product_csv(path)
     current = load_catalog(target if target.exists() else catalog_path())
@@ -1250,7 +1260,7 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
     updated, changes = import_products(current, products, origin)
     if not dry_run:
         atomic_write_text(target, dump_catalog(updated))
-    click.echo(import_report(changes, len(current), updated, str(target)), nl=False)
+    click.echo(import_report(changes, len(current), updated, printable(str(target))), nl=False)
 
 
 @cli.command()
@@ -1332,9 +1342,10 @@ def verify(
                 expected="--out FILE (a new file, not the input)",
             )
         from planner.cli.output import atomic_write_text, check_not_input
+        from planner.resources import bundled_folders
         from planner.verify.inventory import read_rows, rows_as_csv
 
-        check_not_input(out_path, [inventory], "--out")
+        check_not_input(out_path, [inventory, *bundled_folders()], "--out")
         check_pipe_is_read(out_path, "--out")
         rows = read_rows(inventory)
         tokens: dict[str, str] = {}
@@ -1480,6 +1491,7 @@ def collect(
       capplan collect --out snapshots --device-code
       CAPPLAN_TOKEN=... capplan collect --out snapshots --token-env CAPPLAN_TOKEN
     """
+    from planner.cli.output import check_not_input
     from planner.live.collect import (
         BaseUrls,
         ServiceError,
@@ -1491,19 +1503,22 @@ def collect(
     from planner.live.collect import (
         collect as collect_snapshot,
     )
+    from planner.resources import bundled_folders
 
     if device_code and token_env:
         raise InputError(
             "--device-code and --token-env both say how to get a token",
             expected="one of them, or neither (DefaultAzureCredential)",
         )
+    # A snapshot among capplan's own rules or templates would be read with them.
+    check_not_input(out_dir, bundled_folders(), "--out")
     urls = BaseUrls(graph_url, bap_url, powerplatform_url, bap_scope).checked()
     debug = ctx.obj.get("debug") if ctx.obj else False
-    log = (lambda line: click.echo(f"capplan: {line}", err=True)) if debug else None
+    log = (lambda line: click.echo(f"capplan: {printable(line)}", err=True)) if debug else None
     tokens = (
         tokens_from_environment(token_env)
         if token_env
-        else tokens_from_azure(device_code, say=lambda line: click.echo(line, err=True))
+        else tokens_from_azure(device_code, say=lambda line: click.echo(printable(line), err=True))
     )
     client = live_client(urls, allow_hosts, timeout=timeout, total_wait=max_wait, debug=log)
     out = Path(out_dir)
@@ -1515,13 +1530,35 @@ def collect(
         sys.exit(EXIT_SERVICE)
     for entry in collected.manifest["files"]:
         click.echo(
-            f"wrote {collected.folder / entry['file']}: {entry['count']} items, "
+            f"wrote {printable(str(collected.folder / entry['file']))}: {entry['count']} items, "
             f"{entry['pages']} page(s)"
         )
-    click.echo(f"wrote {collected.folder / 'manifest.json'}")
+    click.echo(f"wrote {printable(str(collected.folder / 'manifest.json'))}")
     click.echo("Next:")
     for command in next_commands(collected, out):
-        click.echo(f"  {command}")
+        click.echo(f"  {printable(command)}")
+
+
+def escaping_what_cannot_be_shown() -> None:
+    """Standard output and error in an encoding short of Unicode (a Latin-1 locale, a cp437
+    console, PYTHONIOENCODING): a character it has no code for is printed as an escape
+    (``\\u2013``) rather than ending the run. Files capplan writes are UTF-8 all the same."""
+    for stream in (sys.stdout, sys.stderr):
+        # Not a text stream of the system (a test's runner, a stream replaced): left as it is.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def printing_failed(error: OSError) -> None:
+    """What could not be printed, as one message and exit status 2, as for any output."""
+    if error.filename is None and error.filename2 is None:
+        words = f"standard output: {printable(error.strerror or type(error).__name__)}"
+        text = f"{words}\n  expected: standard output that can be written to"
+    else:
+        text = os_error_words(error)
+    with contextlib.suppress(OSError):  # standard error as full: the status alone says it
+        click.echo(f"capplan: error: {text}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -1529,10 +1566,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     # them by reference counting; the cycle collector would only rescan them again and again.
     gc.disable()
     no_huge_pages()
+    escaping_what_cannot_be_shown()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="capplan")
     except KeyboardInterrupt:  # between click's own handling and the interpreter's
         interrupted()
+    except OSError as error:
+        # Printing the help or the version, which click does before any command runs (and so
+        # outside CapplanGroup.invoke): standard output is a full device, or was closed.
+        printing_failed(error)
     finally:
         # On the way out the interpreter collects cycles once more over every object still
         # alive (a large plan is hundreds of thousands); frozen objects are left to the system,

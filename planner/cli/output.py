@@ -83,19 +83,33 @@ def within(path: Path, folder: Path) -> bool:
 
 
 def check_not_input(target: str | Path, inputs: Iterable[str | Path], option: str = "") -> None:
-    """Refuse an output path that is one of the inputs, or an existing file inside an input
-    folder (a snapshot or history folder, the bundled rules: capplan reads the files in it)
-    (exit status 2 at the CLI)."""
+    """Refuse an output path that is one of the inputs, or that lies anywhere inside an input
+    folder (a snapshot, history or batch folder, the bundled rules and templates), links
+    followed: capplan reads every file in such a folder, so even a new file there would be read
+    as an input by the next run (exit status 2 at the CLI)."""
     out = Path(target)
+    what = option or "output"
     for given in inputs:
         source = Path(given)
-        inside = source.is_dir() and (out.exists() or out.is_symlink()) and within(out, source)
-        if inside or _same_file(out, source) or resolved(out) == resolved(source):
+        if source.is_dir() and within(out, source):  # the folder itself too (collect --out)
+            raise _refused_in_folder(what, target, source)
+        if _same_file(out, source) or resolved(out) == resolved(source):
             raise InputError(
-                f"refusing to write {option or 'output'} over an input file",
+                f"refusing to write {what} over an input file",
                 file=str(target),
                 expected="an output path that is not one of the inputs",
             )
+
+
+def _refused_in_folder(what: str, target: str | Path, folder: str | Path) -> InputError:
+    """The refusal of an output ``target`` inside ``folder``, which the run reads."""
+    return InputError(
+        f"refusing to write {what} into {folder}, a folder capplan reads its inputs from "
+        "(the next run would read the output as one)",
+        file=str(target),
+        expected="an output path outside the input folders (history, snapshot and batch "
+        "folders, and capplan's own rules and templates)",
+    )
 
 
 def check_distinct(targets: Iterable[tuple[str, str | Path]]) -> None:

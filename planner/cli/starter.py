@@ -7,7 +7,7 @@ from pathlib import Path
 
 from planner.cli.output import check_not_input, write_all
 from planner.errors import InputError
-from planner.resources import bundled_dir
+from planner.resources import bundled_dir, bundled_folders
 
 STARTER_FILES = ("environments.csv", "licenses.csv", "scenario.toml")
 
@@ -26,6 +26,13 @@ def write_starter_files(directory: str | Path, *, force: bool = False) -> list[P
             "starter files already exist: " + ", ".join(str(p) for p in clashes),
             expected="an empty folder, or --force to overwrite them",
         )
+    source = bundled_dir("templates") / "starter"
+    written = [target / name for name in STARTER_FILES]
+    # Before the folder is made: never into capplan's own rules or templates (a starter file
+    # linked to its template would copy it onto itself; scenario.toml among the rules would
+    # be read as a rule set by every later run).
+    for path in written:
+        check_not_input(path, [source, *bundled_folders()], "the starter files")
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -34,10 +41,6 @@ def write_starter_files(directory: str | Path, *, force: bool = False) -> list[P
             file=str(target),
             expected="a folder capplan can write to",
         ) from None
-    source = bundled_dir("templates") / "starter"
-    written = [target / name for name in STARTER_FILES]
-    for path in written:  # a starter file linked to its template would copy it onto itself
-        check_not_input(path, [source], "init")
     # As one: every file is finished first, then all are moved into place (see write_all);
     # a full disk or an unwritable file leaves none of them.
     write_all(

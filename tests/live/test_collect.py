@@ -114,6 +114,28 @@ def test_paged_answers_and_a_429_give_a_complete_snapshot(tmp_path: Path) -> Non
     assert planned["reconciliation"]["pools"] == expected["reconciliation"]["pools"]
 
 
+def test_the_snapshot_folder_is_shown_as_escapes(tmp_path: Path) -> None:
+    """The lines saying what was written, and the commands to run next, name the --out folder:
+    an escape sequence in its name is shown, not acted on."""
+    out = tmp_path / "snapshots E\x1b[31mR\u202eX\x9b1m"
+    with microsoft(Behaviour()) as server:
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("collect", "--out", str(out), "--token-env", TOKEN_ENV),
+                *("--graph-url", server.url, "--bap-url", server.url),
+                *("--powerplatform-url", server.url),
+            ],
+            env={TOKEN_ENV: TOKEN},
+            color=True,
+        )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("wrote ") == 4 and "Next:" in result.stdout
+    assert "snapshots E\\x1b[31mR\\u202eX\\x9b1m" in result.stdout
+    for raw in ("\x1b", "\x9b", "\u202e"):
+        assert raw not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("status", "permission"),
     [(401, "LicenseAssignment.Read.All"), (403, "LicenseAssignment.Read.All")],
