@@ -13,6 +13,7 @@ import functools
 import gc
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -99,8 +100,19 @@ def usage_error(error: click.UsageError) -> None:
         click.echo(error.ctx.get_help())  # plain "capplan": the help is the answer
         sys.exit(0)
     hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-    click.echo(f"capplan: error: {printable(error.format_message())}{hint}", err=True)
+    message = _LONG_QUOTE.sub(_shortened_quote, error.format_message())
+    click.echo(f"capplan: error: {printable(message, 2 * LONGEST_PART)}{hint}", err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+# A value click quotes in its message, longer than a message shows: its start, and its length.
+_SHOWN_OF_A_VALUE = 60
+_LONG_QUOTE = re.compile(f"'([^']{{{_SHOWN_OF_A_VALUE + 1},}})'")
+
+
+def _shortened_quote(found: re.Match[str]) -> str:
+    value = found.group(1)
+    return f"'{value[:_SHOWN_OF_A_VALUE]}...' ({len(value):,} characters)"
 
 
 class CapplanGroup(click.Group):
