@@ -53,7 +53,7 @@ ASSUMPTION_COLUMNS = ("pool", "sku", "value", "reason", "rule", "environments")
 
 
 def validate_horizon(as_of: str | None, months: int) -> str:
-    month = as_of or current_month()
+    month = current_month() if as_of is None else as_of
     parse_month(month, what="--as-of")
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
         raise InputError(

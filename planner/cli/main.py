@@ -40,6 +40,16 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+class FilePath(click.Path):
+    """A path option or argument: an empty one names no file (the shell's "" or an unset
+    variable), where a folder would be taken to mean the current one."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            self.fail("an empty path names no file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class FiniteFloat(click.ParamType):
     """A finite number within bounds, written with the digits 0 to 9: click's FloatRange lets
     "nan" through every comparison, and its float() reads "1_0" as 10 and "٥" as 5."""
@@ -203,19 +213,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that plans: inputs, rule set, horizon, CI gate."""
     decorators = [
-        click.argument("inputs", nargs=-1, type=click.Path()),
+        click.argument("inputs", nargs=-1, type=FilePath()),
         click.option(
             "--licenses",
             "license_files",
             multiple=True,
-            type=click.Path(dir_okay=False),
+            type=FilePath(dir_okay=False),
             help="A license export (its format is still detected). Repeatable.",
         ),
         click.option(
             "--environments",
             "environment_files",
             multiple=True,
-            type=click.Path(dir_okay=False),
+            type=FilePath(dir_okay=False),
             help="An environment list (its format is still detected). Repeatable.",
         ),
         click.option(
@@ -259,7 +269,7 @@ def input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--history",
             "history_files",
             multiple=True,
-            type=click.Path(),
+            type=FilePath(),
             help="Dated snapshots of the environment list (files such as "
             "environments-2026-03-31.csv, CoE Starter Kit capacity exports, or snapshot folders "
             "of 'capplan collect'; a folder of them takes every one); each environment's monthly "
@@ -499,7 +509,7 @@ def scenario_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--scenario",
             "scenario_files",
             multiple=True,
-            type=click.Path(dir_okay=False),
+            type=FilePath(dir_okay=False),
             help="A scenario file (TOML); each is one scenario of the comparison, printed as rows "
             "after the baseline's. Repeatable.",
         ),
@@ -634,7 +644,7 @@ def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False),
+        type=FilePath(dir_okay=False),
         help="Write to this file (atomically) instead of standard output.",
     )(function)
     return click.option(
@@ -718,19 +728,19 @@ def forecast(options: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, type=click.Path())
+@click.argument("inputs", nargs=-1, type=FilePath())
 @click.option(
     "--licenses",
     "license_files",
     multiple=True,
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="A license export (its format is still detected). Repeatable.",
 )
 @click.option(
     "--environments",
     "environment_files",
     multiple=True,
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="An environment list (its format is still detected). Repeatable.",
 )
 @click.option("--rules", metavar="ID|PATH", help="Rule set id or a rules file.")
@@ -823,28 +833,28 @@ def reconcile(options: dict[str, Any]) -> None:
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Write the HTML report (one self-contained file) here.",
 )
 @click.option(
-    "--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="Write the Excel workbook here."
+    "--xlsx", "xlsx_path", type=FilePath(dir_okay=False), help="Write the Excel workbook here."
 )
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Write the plan JSON (as forecast --format json prints it) here.",
 )
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False),
+    type=FilePath(file_okay=False),
     help="Write all three into this folder, named capplan-<as-of>.html/.xlsx/.json.",
 )
 @click.option(
     "--batch",
     "batch_dir",
-    type=click.Path(file_okay=False),
+    type=FilePath(file_okay=False),
     help="Plan every tenant folder under this folder (one subfolder per tenant, holding its "
     "inputs), in parallel; write each tenant's report under --out and a portfolio page and "
     "workbook ranking them.",
@@ -1112,7 +1122,7 @@ def whatif(options: dict[str, Any]) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", type=FilePath(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite starter files that already exist.")
 def init(directory: str, force: bool) -> None:
     """Write starter files to fill in: an inventory, a license sheet and a scenario.
@@ -1180,12 +1190,12 @@ def rules_show(ruleset_id: str | None, output_format: str, as_of: str | None) ->
     from planner.report.rules_view import rules_json, rules_table
     from planner.ruleset import resolve_ruleset
 
-    ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
+    ruleset = resolve_ruleset(ruleset_id, current_month() if as_of is None else as_of)
     click.echo(rules_json(ruleset) if output_format == "json" else rules_table(ruleset), nl=False)
 
 
 @rules.command("check")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=FilePath(dir_okay=False))
 def rules_check(path: str) -> None:
     """Validate a rules file; errors name the line and the entry.
 
@@ -1228,17 +1238,17 @@ def rules_skus(output_format: str, ruleset_id: str | None, as_of: str | None) ->
     from planner.ruleset import resolve_ruleset
     from planner.ruleset.catalog import bundled_catalog
 
-    ruleset = resolve_ruleset(ruleset_id, as_of or current_month())
+    ruleset = resolve_ruleset(ruleset_id, current_month() if as_of is None else as_of)
     render = catalog_json if output_format == "json" else catalog_table
     click.echo(render(bundled_catalog(), ruleset), nl=False)
 
 
 @rules.command("import-skus")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=FilePath(dir_okay=False))
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Catalog file to write (default: the catalog capplan uses).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
@@ -1300,13 +1310,13 @@ def rules_import_skus(path: str, out_path: str | None, dry_run: bool) -> None:
 )
 @click.option(
     "--inventory",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Check every row of this inventory (CSV) that has an org_url.",
 )
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="With --inventory: the new inventory to write (never the input).",
 )
 @click.option(
@@ -1419,7 +1429,7 @@ def interrupted() -> None:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False),
+    type=FilePath(file_okay=False),
     help="Folder of snapshots; this run writes OUT/YYYY-MM-DD/.",
 )
 @click.option(

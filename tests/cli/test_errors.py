@@ -289,3 +289,34 @@ def test_ctrl_c_while_the_modules_load_ends_quietly_with_130() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 130, done.stderr
     assert done.stderr == "\ncapplan: interrupted\n"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["forecast", "", "{env}"],
+        ["forecast", "--licenses", "", "--environments", "{env}"],
+        ["forecast", "{lic}", "{env}", "--history", ""],
+        ["whatif", "{lic}", "{env}", "--scenario", ""],
+        ["forecast", "{lic}", "{env}", "-o", ""],
+        ["init", ""],
+    ],
+    ids=["input", "licenses", "history", "scenario", "output", "init"],
+)
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(
+    inputs, tmp_path, monkeypatch, options
+) -> None:
+    """ "" (an unset variable in a script) names no file: refused, where a folder option would
+    read or write the current folder."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    args = [part.format(lic=inputs, env=inputs) for part in options]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "an empty path names no file or folder" in result.output
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_an_empty_as_of_is_refused_not_taken_for_this_month(inputs) -> None:
+    result = CliRunner().invoke(cli, ["forecast", inputs, "--as-of", ""])
+    assert result.exit_code == 2 and "--as-of '' is not a month" in result.output
