@@ -552,7 +552,27 @@ def scrub(text: str, token: str) -> str:
     carry it to a terminal, log or file."""
     if not token:
         return text
-    return _secrets_pattern(token).sub("***", text)
+    text = _secrets_pattern(token).sub("***", text)
+    # Spaced out (a blank, a dash or an invisible character between its characters), the token
+    # or a long part of it is no longer found as written: the text is withheld whole.
+    squeezed = _NOT_LETTERS_OR_DIGITS.sub("", text).casefold()
+    if any(secret in squeezed for secret in _squeezed_secrets(token)):
+        return WITHHELD
+    return text
+
+
+WITHHELD = "*** (withheld: it holds the token, spaced out)"
+_NOT_LETTERS_OR_DIGITS = re.compile(r"[\W_]+")
+# Letters and digits of a token part, at least: fewer could occur in text by chance.
+_SQUEEZED_PART = 16
+
+
+@functools.lru_cache(maxsize=8)
+def _squeezed_secrets(token: str) -> tuple[str, ...]:
+    """The token and its parts (see :func:`_secrets_pattern`) as letters and digits alone."""
+    parts = {token, *token.split("."), *re.split(r"[.~_+/=-]", token)}
+    squeezed = {_NOT_LETTERS_OR_DIGITS.sub("", part).casefold() for part in parts}
+    return tuple(part for part in squeezed if len(part) >= _SQUEEZED_PART)
 
 
 @functools.lru_cache(maxsize=8)

@@ -12,6 +12,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.live.http import (
+    WITHHELD,
     AllowList,
     HttpClient,
     NotAllowed,
@@ -163,6 +164,25 @@ def test_an_echo_of_the_token_in_another_form_is_scrubbed(echo, token: str) -> N
     # the characters at the edges of base64 that neighbouring bytes change.
     left = shown[len("error: ") : -len(" (end)")].replace("***", "")
     assert len(left) <= 16, shown
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda t: t[:10] + " " + t[10:],
+        lambda t: " ".join(t),
+        lambda t: "\u200b".join(t),
+        lambda t: "-".join(t[i : i + 4] for i in range(0, len(t), 4)),
+    ],
+    ids=["one-blank", "every-character", "zero-width", "dashes"],
+)
+def test_an_echo_of_the_token_spaced_out_is_withheld(echo) -> None:
+    """Characters put between the token's keep it from being found as written: text that holds
+    its letters and digits in a row (a part of 16 or more of them) is withheld whole."""
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXR0b2tlbiJ9.SiGnAtUrEsEcReT12345"
+    assert scrub(f"url: https://org.example/{echo(token)}", token) == WITHHELD
+    # Text that merely shares a few characters with it is shown.
+    assert scrub("eyJ abc 12345 SiGn", token) == "eyJ abc 12345 SiGn"
 
 
 @pytest.mark.parametrize(
