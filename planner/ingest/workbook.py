@@ -890,9 +890,10 @@ def _converter(
     date_styles, timedelta_styles, epoch = styles
 
     def value_of(kind: str, style: int, raw: str) -> Any:
-        # A value no spreadsheet program writes (a number cell holding "NaN", "INF" or words,
-        # a date beyond the calendar, a boolean other than 0 or 1) is its text as written: the
-        # rule of the cell's column then says what is wrong with it, and where.
+        # A number no spreadsheet program writes (a number cell holding "NaN", "INF" or words,
+        # a date beyond the calendar) is its text as written, as a person would read it: the
+        # rule of the cell's column then says what is wrong with it, and where. A cell of
+        # another type whose value is not of that type is refused, naming the cell.
         if kind == "n":
             number = _number(raw)
             if number is None:
@@ -910,14 +911,27 @@ def _converter(
                     raise IndexError(index)
                 return shared[index]
             except (ValueError, IndexError):
-                raise _BadSharedString(raw, len(shared)) from None
+                raise _BadValue(
+                    f"refers to shared string {printable(raw, 40)!r}, which the workbook does "
+                    f"not have (it has {len(shared):,})",
+                    _SAVE_AS,
+                ) from None
         if kind == "b":
-            return {"0": False, "1": True}.get(raw.strip(" \t\r\n"), raw)
+            number = _number(raw)
+            if not isinstance(number, int):
+                raise _BadValue(
+                    f"is a true/false cell holding {printable(raw, 40)!r}",
+                    "1 (true) or 0 (false) in a true/false cell, as Excel writes it",
+                )
+            return bool(number)
         if kind == "d":
             try:
                 return from_ISO8601(raw)
             except (ValueError, OverflowError, TypeError, AttributeError):
-                return raw
+                raise _BadValue(
+                    f"is a date cell holding {printable(raw, 40)!r}, which is no date",
+                    "a date written as YYYY-MM-DD in a date cell, as Excel writes it",
+                ) from None
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
     return value_of
@@ -937,14 +951,14 @@ def _number(raw: str) -> int | float | None:
         return None
 
 
-class _BadSharedString(Exception):
-    """A cell of type "s" whose value is no index of the shared strings: the value, and how many
-    there are."""
+class _BadValue(Exception):
+    """A cell's value that is not of the cell's type: what is wrong (said of the cell), and what
+    was expected."""
 
 
 class _BadCell(Exception):
-    """A cell that refers to no shared string: its row and column numbers, then the arguments
-    of _BadSharedString."""
+    """A cell whose value is not of its type: its row and column numbers, then the arguments of
+    _BadValue."""
 
 
 def _sheet_rows(
@@ -1052,7 +1066,7 @@ def _sheet_rows(
             if cell is not None:
                 try:
                     found = _cell_value(cell, value, inline)
-                except _BadSharedString as error:
+                except _BadValue as error:
                     raise _BadCell(row_number, cell[0], *error.args) from None
                 if found is not None:
                     written = cell_text(found)
@@ -1562,14 +1576,13 @@ def _sparse_rows(
     except _TooManyElementsStreamed:
         raise _too_many_streamed(raw, worksheet, None) from None
     except _BadCell as error:
-        row, column, value, count = error.args
+        row, column, problem, expected = error.args
         cell = f"{column_letter(column - 1)}{row}"
         raise InputError(
-            f"cell {cell} of sheet {worksheet.title} refers to shared string "
-            f"{printable(value, 40)!r}, which the workbook does not have (it has {count:,})",
+            f"cell {cell} of sheet {worksheet.title} {problem}",
             file=raw.name,
             location=f"{worksheet.title}!{cell} (row {row})",
-            expected=_SAVE_AS,
+            expected=expected,
         ) from None
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None

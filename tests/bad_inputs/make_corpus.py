@@ -939,6 +939,41 @@ def bad_files() -> dict[str, bytes]:
         out[f"licenses-number-cell-{name}.xlsx"] = xlsx_sheet(
             sheet_xml(PLANNING_ROWS).replace(b"<v>25</v>", utf8(f"<v>{written}</v>"))
         )
+    # A number cell holding no number, a date cell holding no date, a boolean that is neither:
+    # the cell's text, which the column's rule refuses, naming the cell. And a cell that refers
+    # to a shared string the workbook does not have.
+    for name, kind, value in (
+        ("nan", "", "NaN"),
+        ("infinity", "", "INF"),
+        ("words", "", "twenty"),
+        ("date-not-a-date", ' t="d"', "soon"),
+        ("boolean-neither", ' t="b"', "yes"),
+        ("shared-string-missing", ' t="s"', "99"),
+    ):
+        out[f"licenses-cell-{name}.xlsx"] = xlsx_sheet(
+            sheet_xml(PLANNING_ROWS).replace(
+                b'<c r="B2"><v>25</v></c>', utf8(f'<c r="B2"{kind}><v>{value}</v></c>')
+            )
+        )
+    # Cells and tags by the million in a few kilobytes: empty cells without references (a
+    # cell is then the one right of the one before), more than a workbook of that size holds;
+    # and as many elements in a sheet of another shape (a comment in it) than the reader of
+    # such sheets goes through.
+    header = (
+        f'<worksheet xmlns="{main}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+    )
+    empty_row = "<row>" + "<c/>" * 1000 + "</row>"
+    out["workbook-cells-far-beyond-its-size.xlsx"] = xlsx_sheet(
+        utf8(f"{header}{empty_row * 1100}</sheetData></worksheet>")
+    )
+    out["workbook-tags-far-beyond-its-size.xlsx"] = xlsx_sheet(
+        utf8(f"{header}{('<row/>' * 1000) * 4100}</sheetData></worksheet>")
+    )
+    out["workbook-odd-shape-many-elements.xlsx"] = xlsx_sheet(
+        utf8(f"{header}<!-- a note -->{('<row/>' * 1000) * 3100}</sheetData></worksheet>")
+    )
     # Thousands of empty objects, and brackets opened behind one string that escapes its every
     # quote: more objects and lists than Microsoft's answers have for their length.
     # (cases.toml grows them past the allowance of 100,000.)

@@ -299,10 +299,10 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
         + row(2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" t="d"><v>soon</v></c>'),
         None,
         "",
-        True,
+        False,
     ),
     (
-        "a boolean that is neither",
+        "a boolean other than 0 or 1 (true, as before)",
         HEADER
         + row(2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" t="b"><v>7</v></c>'),
         None,
