@@ -1061,6 +1061,16 @@ def good_files() -> dict[str, bytes]:
     wide[1][-1] = "far right"
     out["licenses-3000-columns.xlsx"] = xlsx_sheet(sheet_xml(wide))
     out["licenses-below-blank-rows.xlsx"] = xlsx_sheet(sheet_xml(PLANNING_ROWS, first_row=15))
+    # Classic Mac line ends (a carriage return alone), blank lines above the header, and more
+    # than a thousand rows: the header line ends at the first carriage return.
+    many = "".join(f"CONTOSO-DEV-{n},developer,,,,0.5\n" for n in range(1_100))
+    out["environments-classic-mac-line-ends.csv"] = utf8(
+        ("\n\n" + INVENTORY_CSV + many).replace("\n", "\r")
+    )
+    # Cells and rows without the optional references, as some writers leave them out.
+    positional = sheet_xml(PLANNING_ROWS)
+    positional = re.sub(rb' r="[A-Z]+[0-9]+"', b"", positional).replace(b' r="2"', b"")
+    out["licenses-cells-without-references.xlsx"] = xlsx_sheet(positional)
     hidden = workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     hidden["xl/workbook.xml"] = hidden["xl/workbook.xml"].replace(
         b'sheetId="1"', b'sheetId="1" state="hidden"'
