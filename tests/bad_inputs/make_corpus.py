@@ -934,6 +934,22 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    # Counts whose text is not what a float of it says: a fraction the float rounds away, a
+    # number too small for a float (read as 0); as JSON numbers and as quoted digits.
+    marker = 987654321  # a count written as a placeholder, replaced by the number's text
+    for name, written in (
+        ("fraction-lost", "25.0000000000000000001"),
+        ("too-small", "1e-400"),
+        ("too-small-zeros", "0." + "0" * 400 + "1"),
+    ):
+        out[f"graph-quantity-{name}.json"] = dumps(graph(graph_sku(enabled=marker))).replace(
+            str(marker).encode(), written.encode()
+        )
+    out["graph-quantity-quoted-fraction-lost.json"] = dumps(
+        graph(graph_sku(enabled="25.0000000000000000001"))
+    )
+    # A key far longer than any text capplan reads (it held two megabytes, unchecked).
+    out["json-key-too-long.json"] = dumps(graph(graph_sku(**{"k" * 40_000: 1})))
     # A number cell's value as no spreadsheet program writes it, which int() reads as 10.
     for name, written in (("underscore", "1_0"), ("arabic-indic-digits", "\u0661\u0660")):
         out[f"licenses-number-cell-{name}.xlsx"] = xlsx_sheet(
