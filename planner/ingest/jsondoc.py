@@ -57,7 +57,7 @@ def parse_json(file: str, text: str) -> Any:
             f"a key of this object is {cell_units(key):,} characters long (it begins "
             f"{printable(key[:20], 20)!r})",
             file=file,
-            location=_long_key_path(text),
+            location=_long_key_path(text, key),
             expected=f"keys of at most {LONGEST_TEXT:,} characters, as the API writes them",
         ) from None
     except _DuplicateKey as error:
@@ -169,14 +169,19 @@ def _reject_constant(name: str) -> float:
 _LONG_KEY = "\x00long key\x00"
 
 
-def _long_key_path(text: str) -> str:
+def _long_key_path(text: str, key: str) -> str:
     """The JSON path of the first key that is too long (the document read again, each such key
-    put aside)."""
+    put aside); where the text of ``key`` begins when the rest of the document does not read."""
 
     def marked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         return {_LONG_KEY if too_long_for_a_cell(key) else key: value for key, value in pairs}
 
-    document = json.loads(text, object_pairs_hook=marked)
+    try:
+        document = json.loads(text, object_pairs_hook=marked)
+    except (ValueError, RecursionError):
+        at = max(text.find(json.dumps(key[:100], ensure_ascii=False)[:-1]), 0)
+        line = text.count("\n", 0, at) + 1
+        return f"line {line}, column {at - text.rfind(chr(10), 0, at)}"
     return _path_to(document, "") or "(top level)"
 
 

@@ -107,3 +107,11 @@ def test_a_key_longer_than_any_text_is_refused_with_its_path(document: str, path
 
 def test_keys_of_the_longest_text_are_read() -> None:
     assert parse_json("f.json", '{"%s": 1}' % ("k" * 32_767)) == {"k" * 32_767: 1}
+
+
+def test_a_long_key_in_a_document_cut_short_is_refused_by_where_it_is() -> None:
+    """The document does not read past the key: where the key begins is said instead."""
+    document = '{"value": [\n  {"%s": 1}, {"b": ' % ("k" * 40_000)
+    with pytest.raises(InputError, match="40,000 characters long") as error:
+        parse_json("f.json", document)
+    assert error.value.location == "line 2, column 4"
