@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from planner.errors import InputError, printable
@@ -44,7 +45,21 @@ def parse_json(file: str, text: str) -> Any:
             expected="a JSON document as the API returned it",
         )
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        return json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_read_float,
+            object_pairs_hook=_no_duplicates,
+        )
+    except _LongKey as error:
+        key = error.args[0]
+        raise InputError(
+            f"a key of this object is {cell_units(key):,} characters long (it begins "
+            f"{printable(key[:20], 20)!r})",
+            file=file,
+            location=_long_key_path(text, key),
+            expected=f"keys of at most {LONGEST_TEXT:,} characters, as the API writes them",
+        ) from None
     except _DuplicateKey as error:
         keys = [repr(printable(str(key), 100)) for key in error.args]
         what = (
@@ -109,10 +124,19 @@ class _DuplicateKey(ValueError):
     pass
 
 
+class _LongKey(ValueError):
+    pass
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object of the document; a key given twice is refused, and so are two keys that
-    differ only in case, since capplan reads keys in any case (which was meant?)."""
+    differ only in case, since capplan reads keys in any case (which was meant?), and a key
+    longer than any text capplan reads."""
     result = dict(pairs)
+    if len(result) == 1:
+        (key,) = result
+        if too_long_for_a_cell(key):
+            raise _LongKey(key)
     if len(result) != len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
@@ -124,6 +148,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if keys not in _DISTINCT_IN_ANY_CASE:
             folded: dict[str, str] = {}
             for key in keys:
+                if too_long_for_a_cell(key):
+                    raise _LongKey(key)
                 other = folded.setdefault(key.casefold(), key)
                 if other is not key:
                     raise _DuplicateKey(other, key)
@@ -138,6 +164,78 @@ _DISTINCT_IN_ANY_CASE: set[tuple[str, ...]] = set()
 
 def _reject_constant(name: str) -> float:
     raise _NonStandardNumber(name)
+
+
+_LONG_KEY = "\x00long key\x00"
+
+
+def _long_key_path(text: str, key: str) -> str:
+    """The JSON path of the first key that is too long (the document read again, each such key
+    put aside); where the text of ``key`` begins when the rest of the document does not read."""
+
+    def marked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        return {_LONG_KEY if too_long_for_a_cell(key) else key: value for key, value in pairs}
+
+    try:
+        document = json.loads(text, object_pairs_hook=marked)
+    except (ValueError, RecursionError):
+        at = max(text.find(json.dumps(key[:100], ensure_ascii=False)[:-1]), 0)
+        line = text.count("\n", 0, at) + 1
+        return f"line {line}, column {at - text.rfind(chr(10), 0, at)}"
+    return _path_to(document, "") or "(top level)"
+
+
+def _path_to(value: Any, path: str) -> str | None:
+    """The path of the first object within ``value`` that holds a key put aside."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            if _LONG_KEY in value:
+                return path
+            stack.extend((v, member(path, k)) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, item(path, i)) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
+class WrittenNumber(float):
+    """A JSON number whose value as a float says other than its text where that matters: a
+    number written with a fraction read as a whole one (25.0000000000000000001 is 25.0), or a
+    number other than 0 read as 0 (1e-400). The float, and the text as written."""
+
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenNumber:
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+
+def _read_float(text: str) -> float:
+    """A JSON number with a fraction or an exponent (whole numbers are read as int): a float,
+    or a WrittenNumber where the float is not what the text says (see :func:`misread`)."""
+    number = float(text)
+    if (number == 0 or number.is_integer()) and misread(text, number):
+        return WrittenNumber(number, text)
+    return number
+
+
+def misread(text: str, number: float) -> str | None:
+    """What a float read from ``text`` loses that a count cannot lose: "zero" when the text is
+    of a number other than 0, "fraction" when it has a fraction the float rounded away;
+    None otherwise. Only floats of 0 or whole ones need asking."""
+    text = text.strip()
+    mantissa = text.split("e")[0].split("E")[0]
+    if number == 0:
+        return "zero" if mantissa.strip("+-0.") else None
+    if not number.is_integer() or (mantissa == text and text.rstrip("0").endswith(".")):
+        return None  # (digits, a point and zeros: whole as written)
+    try:
+        written = Decimal(text)
+    except ArithmeticError:
+        return None
+    return "fraction" if written != written.to_integral_value() else None
 
 
 def type_name(value: Any) -> str:
@@ -263,6 +361,10 @@ def checked_whole_number(value: Any, name: str, *, required: bool = True, defaul
     number = checked_number(value, expected, maximum=ABSURD)
     if number != int(number):
         raise Unfit(f"{value!r} is not a whole number", expected)
+    # A whole float from a text with a fraction the float lost (25.0000000000000000001).
+    written = value.written if isinstance(value, WrittenNumber) else value
+    if isinstance(written, str) and misread(written, number) == "fraction":
+        raise Unfit(f"{printable(trim(written), 40)} is not a whole number", expected)
     return int(number)
 
 
@@ -280,7 +382,10 @@ def checked_number(value: Any, expected: str, maximum: float) -> float:
     if isinstance(value, str):
         # Hand-edited files quote numbers; accept digits, nothing else.
         try:
-            value = plain_float(trim(value))
+            text = trim(value)
+            value = plain_float(text)
+            if value == 0 and misread(text, 0.0):
+                value = WrittenNumber(0.0, text)
         except ValueError:
             try:
                 loose = float(trim(value))  # "NaN", "Infinity": say what they are
@@ -291,6 +396,11 @@ def checked_number(value: Any, expected: str, maximum: float) -> float:
             value = loose
     if not isinstance(value, (int, float)):
         raise Unfit(f"found {type_name(value)}, not a number", expected)
+    if isinstance(value, WrittenNumber) and value == 0 and misread(value.written, 0.0):
+        raise Unfit(
+            f"{printable(value.written, 40)} is too small to be read: it would be read as 0",
+            expected,
+        )
     try:
         number = float(value)
     except OverflowError:

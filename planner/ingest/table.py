@@ -263,21 +263,45 @@ def _sniff_delimiter(line: str) -> str:
 _QUOTED = re.compile(r'"[^"]*"?')
 
 
+def _line_end(text: str, start: int = 0) -> tuple[int, int]:
+    """Where the line that begins at ``start`` ends, and where the next one begins: lines end
+    as the CSV parser ends them, at a newline, a carriage return, or the two together (a file
+    saved with classic Mac line ends has carriage returns alone). (len, len) for the last line.
+    Carriage returns are looked for within the line only: a cheap search in any file."""
+    newline = text.find("\n", start)
+    end = len(text) if newline < 0 else newline
+    ret = text.find("\r", start, end)
+    if ret >= 0:
+        return ret, ret + 2 if text.startswith("\n", ret + 1) else ret + 1
+    return end, min(end + 1, len(text))
+
+
 def _strip_preamble(text: str) -> tuple[str, int, str | None]:
     """Drop blank lines, PowerShell's "#TYPE ..." line and Excel's "sep=;" line above the
     header; return the delimiter the latter names, if any."""
     skipped = 0
     delimiter = None
-    while text:
-        end = text.find("\n")
-        first = (text if end < 0 else text[:end]).rstrip("\r")
+    position = 0  # (the text is cut once: a copy of the rest for every line was quadratic)
+    while position < len(text):
+        blank = _BLANK_LINES.match(text, position).end()
+        if blank > position:  # a run of blank lines, at once
+            skipped += _text_line_breaks(text, position, blank)
+            position = blank
+            continue
+        end, after = _line_end(text, position)
+        first = text[position:end]
         if _SEPARATOR_LINE.match(first):
             delimiter = first.strip()[-1]
         elif trim(first) and not _TYPE_LINE.match(first):
             break  # the header: blank lines and "#TYPE" lines above it are skipped
-        text = "" if end < 0 else text[end + 1 :]
+        position = after
         skipped += 1
-    return text, skipped, delimiter
+    return (text[position:] if position else text), skipped, delimiter
+
+
+# Lines of nothing but what trimming removes, each with its line break.
+_LINE_BLANKS = TRIMMED.replace("\r", "").replace("\n", "")
+_BLANK_LINES = re.compile(f"(?:[{_LINE_BLANKS}]*+(?:\r\n|\r|\n))*+")
 
 
 @contextlib.contextmanager
@@ -520,19 +544,24 @@ def _line_breaks(utf8: bytes) -> int:
     return newlines + returns - (utf8.count(b"\r\n") if returns else 0)
 
 
-def _text_line_breaks(text: str) -> int:
-    """:func:`_line_breaks` of text."""
-    returns = text.count("\r")
-    return text.count("\n") + returns - (text.count("\r\n") if returns else 0)
+def _text_line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """:func:`_line_breaks` of text (of ``text[start:end]``)."""
+    end = len(text) if end is None else end
+    returns = text.count("\r", start, end)
+    newlines = text.count("\n", start, end)
+    return newlines + returns - (text.count("\r\n", start, end) if returns else 0)
 
 
 def _first_filled_line(body: str) -> str | None:
     """The first line (with its line break) holding more than blanks, or None."""
-    end = body.find("\n")
-    first = body if end < 0 else body[: end + 1]
-    if trim(first):  # the preamble's blank lines are gone: the first line is the header's
-        return first
-    return next((line for line in io.StringIO(body) if trim(line)), None)
+    start = 0
+    while start < len(body):
+        # (the preamble's blank lines are gone: the first line is mostly the header's)
+        after = _line_end(body, start)[1]
+        if trim(body[start:after]):
+            return body[start:after]
+        start = after
+    return None
 
 
 def _table_with_numbers(
@@ -650,13 +679,18 @@ def _may_hold_long_text(text: str) -> bool:
     # measured, and no string is made of any line.
     half = (limit + 1) // 2
     for start in range(0, len(text), half):
-        if text.find("\n", start, start + half) >= 0:
+        if text.find("\n", start, start + half) >= 0 or text.find("\r", start, start + half) >= 0:
             continue
-        end = text.find("\n", start)
-        line = (len(text) if end < 0 else end) - (text.rfind("\n", 0, start) + 1)
+        end = min(_or_end(text.find("\n", start), text), _or_end(text.find("\r", start), text))
+        line = end - (max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1)
         if line > limit:
             return True
     return False
+
+
+def _or_end(at: int, text: str) -> int:
+    """A search's answer, the end of ``text`` when nothing was found."""
+    return len(text) if at < 0 else at
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -11,7 +11,8 @@ Sheets are read sparsely: only the cells a row actually holds, only up to the he
 column, and only rows that exist. A sheet's declared size is checked before reading, so one cell
 at XFD1048576 costs one cell, not a grid of seventeen billion. The text read (the shared strings,
 and each cell read) is counted as it is read, against a budget that grows with the file's size:
-text compresses so well that a small file can hold far more of it than any export does.
+text compresses so well that a small file can hold far more of it than any export does. So are
+the XML tags of the whole workbook and the cells of a sheet (see WORKBOOK_TAGS_ALLOWED).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import is_not, itemgetter
 from typing import Any
 
@@ -55,6 +56,15 @@ from planner.model.limits import (
 )
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# XML tags (each '<') in all the parts of a workbook, and cells in a sheet: so many and a few more
+# for each byte of the file. Each costs the checks and the readers some time, however little
+# it holds, and a few bytes of XML repeated compress to almost nothing: a file of 0.7 MB held
+# ten million empty cells. Exports hold about two thirds of a tag and a quarter of a cell per
+# byte of the file (a workbook of 50,000 environments: 3.5 MB, 2.3 million tags, 800,000 cells).
+WORKBOOK_TAGS_ALLOWED = 4_000_000
+WORKBOOK_TAGS_PER_BYTE = 2
+SHEET_CELLS_ALLOWED = 1_000_000
+SHEET_BYTES_PER_CELL = 2  # one more cell for every this many bytes of the file
 MAX_MEMBERS = 10_000
 # Spreadsheet XML compresses well, but not a thousand to one over a megabyte.
 MAX_RATIO = 1000
@@ -100,6 +110,8 @@ MAX_RECORD_TAGS = 200_000
 # space, '>' or '/' (not '<rowBreaks' and the like).
 _RECORD_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(row|si)[\s/>]")
 _RECORD_TAG_LONGEST = 38
+# Everything up to the last record tag (the lookahead: that tag), matched from the end back.
+_LAST_RECORD = re.compile(rb"(?s:.*)(?=" + _RECORD_TAG.pattern + rb")")
 # What ends the records of a part: the end of the sheet data, or of the shared strings table.
 _RECORDS_END = (b"sheetData>", b"sst>")
 _RECORD_WORDS = {
@@ -108,6 +120,16 @@ _RECORD_WORDS = {
     b"si": f"a shared string holds more than {MAX_RECORD_TAGS:,} XML tags, far more than the "
     "text of a cell needs",
 }
+
+
+def tags_allowed(raw: RawFile) -> int:
+    """The most XML tags a workbook of this size may hold in all its parts."""
+    return WORKBOOK_TAGS_ALLOWED + WORKBOOK_TAGS_PER_BYTE * len(raw.data)
+
+
+def cells_allowed(raw: RawFile) -> int:
+    """The most cells a sheet of a workbook of this size may hold (MAX_CELLS at most)."""
+    return min(MAX_CELLS, SHEET_CELLS_ALLOWED + len(raw.data) // SHEET_BYTES_PER_CELL)
 
 
 def _damaged(raw: RawFile, detail: str) -> InputError:
@@ -291,12 +313,20 @@ def _first_record_start(window: bytes, start: int, end: int) -> int | None:
 
 
 def _last_record_start(window: bytes, first: int, end: int) -> int:
-    """Where the last record tag beginning before ``end`` begins (``first``: one begins there):
-    the tags before ``end`` looked at from the last, fewer than the limit counts."""
-    opening = window.rfind(b"<", first, end)
-    while opening > first and not _RECORD_TAG.match(window, opening):
-        opening = window.rfind(b"<", first, opening)
-    return max(opening, first)
+    """Where the last record tag beginning before ``end`` begins (``first``: one begins there),
+    found by the regular expression engine from the end back, in C: a Python loop over the tags
+    from the last back took seconds on stretches of thousands of tags after a record's start."""
+    limit = min(len(window), end + _RECORD_TAG_LONGEST)
+    while True:
+        found = _LAST_RECORD.match(window, first, limit)
+        if found is None:
+            return first
+        at = found.end()
+        if at < end:
+            return max(at, first)
+        # A record tag that begins at ``end`` or after: look again before it. (A tag ends
+        # before the next '<', so the ones before are whole in what is left.)
+        limit = at + len(b"<si") - 1
 
 
 # Bytes from the start of one XML tag to the start of the next, in any part of a workbook: the
@@ -576,6 +606,16 @@ def _stream_member(
                     )
                 tail = window[-_OVERLAP:]
                 text = chunk if decoder is False else decoder.decode(chunk).encode("utf-8")
+                counts[b"<"] += text.count(b"<")
+                if counts[b"<"] > tags_allowed(raw):
+                    raise InputError(
+                        f"the workbook holds more than {tags_allowed(raw):,} XML tags, far more "
+                        f"than a workbook of {len(raw.data):,} bytes holds (part "
+                        f"{info.filename} and those before it)",
+                        file=raw.name,
+                        expected=f"{_SAVE_AS}: at most {WORKBOOK_TAGS_ALLOWED:,} tags and "
+                        f"{WORKBOOK_TAGS_PER_BYTE} more for each byte of the file",
+                    )
                 distances.add(text)
                 window = seen + text
                 for pattern in _COUNTED:
@@ -637,6 +677,8 @@ class _TextBudget:
         self.limit = WORKBOOK_TEXT_ALLOWED + WORKBOOK_TEXT_PER_BYTE * len(raw.data)
         self.strings = 0  # bytes of the shared strings
         self.wide_strings = False  # whether any shared string holds more than ASCII
+        self.streamed = 0  # XML elements gone through by the streaming reader
+        self.cells = cells_allowed(raw)  # the most cells a sheet may hold
 
     def add_string(self, text: str, part: str, index: int) -> None:
         """A shared string read (``index``: its place in the table, from 0)."""
@@ -823,6 +865,19 @@ class _TooMuchText(Exception):
 
 # Bytes of a part inflated and scanned, or of a worksheet part fed to the XML parser, at a time.
 _CHUNK = 1 << 20
+_TOP_CHUNK = 1 << 16  # the same, for the top rows of a sheet where its header is searched
+
+# XML elements the streaming reader goes through in one workbook, whatever sheets and however
+# often: a Python call or two for each, about a microsecond (a sheet of ten million cells of
+# another shape than the quick reader's took 25 s). A sheet as Excel and the usual writers save
+# it goes to the quick reader, which reads millions of cells a second; the streaming reader
+# reads the rest, and the top rows of each sheet. An export of a few hundred thousand cells
+# in any shape fits.
+MAX_STREAMED_ELEMENTS = 3_000_000
+
+
+class _TooManyElementsStreamed(Exception):
+    pass
 
 
 def _converter(
@@ -835,31 +890,75 @@ def _converter(
     date_styles, timedelta_styles, epoch = styles
 
     def value_of(kind: str, style: int, raw: str) -> Any:
+        # A number no spreadsheet program writes (a number cell holding "NaN", "INF" or words,
+        # a date beyond the calendar) is its text as written, as a person would read it: the
+        # rule of the cell's column then says what is wrong with it, and where. A cell of
+        # another type whose value is not of that type is refused, naming the cell.
         if kind == "n":
-            if not _written_as_a_number(raw):
-                return raw  # the text as written: the column's rule says what is wrong with it
-            number: Any = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+            number = _number(raw)
+            if number is None:
+                return raw
             if style in date_styles:
                 try:
                     return from_excel(number, epoch, timedelta=style in timedelta_styles)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
+                except (OverflowError, ValueError, ArithmeticError):
+                    return raw
             return number
         if kind == "s":
-            return shared[int(raw)]
+            try:
+                index = int(raw)
+                if index < 0:
+                    raise IndexError(index)
+                return shared[index]
+            except (ValueError, IndexError):
+                raise _BadValue(
+                    f"refers to shared string {printable(raw, 40)!r}, which the workbook does "
+                    f"not have (it has {len(shared):,})",
+                    _SAVE_AS,
+                ) from None
         if kind == "b":
-            return bool(int(raw))
+            number = _number(raw)
+            if not isinstance(number, int):
+                raise _BadValue(
+                    f"is a true/false cell holding {printable(raw, 40)!r}",
+                    "1 (true) or 0 (false) in a true/false cell, as Excel writes it",
+                )
+            return bool(number)
         if kind == "d":
-            return from_ISO8601(raw)
+            try:
+                return from_ISO8601(raw)
+            except (ValueError, OverflowError, TypeError, AttributeError):
+                raise _BadValue(
+                    f"is a date cell holding {printable(raw, 40)!r}, which is no date",
+                    "a date written as YYYY-MM-DD in a date cell, as Excel writes it",
+                ) from None
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
     return value_of
 
 
-def _written_as_a_number(raw: str) -> bool:
-    """Whether a number cell's value holds none of what int() and float() read as digits but
-    no spreadsheet program writes: digits of other scripts ("١٠") and underscores ("1_0")."""
-    return raw.isascii() and "_" not in raw
+def _number(raw: str) -> int | float | None:
+    """The number a number cell's value is written as; None when it is written as none: with
+    what int() and float() read but no spreadsheet program writes (digits of other scripts
+    such as "١٠", underscores as in "1_0"), or what they do not read ("NaN" and "INF" among
+    them: float() reads only values written with a point or an exponent), or more digits than
+    int() reads."""
+    if not raw.isascii() or "_" in raw:
+        return None
+    try:
+        return float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+    except ValueError:
+        return None
+
+
+class _BadValue(Exception):
+    """A cell's value that is not of the cell's type: what is wrong (said of the cell), and what
+    was expected."""
+
+
+class _BadCell(Exception):
+    """A cell whose value is not of its type: its row and column numbers, then the arguments of
+    _BadValue."""
 
 
 def _sheet_rows(
@@ -881,8 +980,9 @@ def _sheet_rows(
     too many) when the budget is spent.
 
     A streaming expat parser: no element objects, no padding to the widest row, and cells right
-    of the last column cost a look at their reference only. Every cell counts towards
-    MAX_CELLS, wherever it is, so the count bounds the work on a sheet.
+    of the last column cost a look at their reference only. Every cell counts towards the
+    sheet's allowance (see cells_allowed), wherever it is, and every element towards the
+    workbook's (see MAX_STREAMED_ELEMENTS), so the counts bound the work on a sheet.
     """
     from xml.parsers import expat
 
@@ -909,10 +1009,14 @@ def _sheet_rows(
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal row_number, column, seen, cells, cell, value, inline, collecting, phonetic
+        nonlocal elements
+        elements += 1
+        if elements > allowed:
+            raise _TooManyElementsStreamed
         tag = names.get(name) or local(name)
         if tag == "c":
             seen += 1
-            if seen > MAX_CELLS:
+            if seen > most_cells:
                 raise _TooManyCells
             reference = attributes.get("r")
             if reference:
@@ -960,7 +1064,10 @@ def _sheet_rows(
         tag = names.get(name) or local(name)
         if tag == "c":
             if cell is not None:
-                found = _cell_value(cell, value, inline)
+                try:
+                    found = _cell_value(cell, value, inline)
+                except _BadValue as error:
+                    raise _BadCell(row_number, cell[0], *error.args) from None
                 if found is not None:
                     written = cell_text(found)
                     if text_read is not None and not text_read.add(held_bytes(written)):
@@ -1001,13 +1108,27 @@ def _sheet_rows(
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
-    while True:
-        chunk = source.read(_CHUNK)
-        parser.Parse(chunk, not chunk)
-        yield from done
-        done.clear()
-        if not chunk:
-            return
+    # Elements this reading may go through (see MAX_STREAMED_ELEMENTS), and those it did.
+    allowed = MAX_STREAMED_ELEMENTS
+    elements = 0
+    most_cells = MAX_CELLS
+    if text_read is not None:
+        allowed -= text_read.budget.streamed
+        most_cells = text_read.budget.cells
+    # The header is searched in the top rows: those are read in smaller pieces, so that the
+    # elements of the rows below them go through few callbacks.
+    size = _CHUNK if last_row is None else _TOP_CHUNK
+    try:
+        while True:
+            chunk = source.read(size)
+            parser.Parse(chunk, not chunk)
+            yield from done
+            done.clear()
+            if not chunk:
+                return
+    finally:
+        if text_read is not None:
+            text_read.budget.streamed += elements
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1018,35 +1139,40 @@ def _sheet_rows(
 # tokens, which one regular expression finds in C; the cells are then placed with whole-array
 # operations and each distinct value is converted once. Anything of another shape (prefixed
 # element names, comments, CDATA, other attributes, rows out of order, a cell repeated, text in
-# several runs) or any problem at all (an XML error, too many rows or cells) is left to the
-# streaming reader, which reads the sheet again from the start and decides: the quick reader
-# never refuses a sheet and never reads one differently, it only makes reading faster.
+# several runs) or any problem at all (an XML error, a value that does not convert) is left to
+# the streaming reader, which reads the sheet again from the start and decides: the quick
+# reader never reads a sheet differently, it only makes reading faster. It refuses a sheet only
+# for too many cells or rows, which the streaming reader would count the same, and refuse
+# with the same words, after going through them all again one at a time.
 
 _TOKENS = re.compile(
-    # 1 a cell's column letters (the reference is required), 2 the rest of the cell: optional
-    # s and t attributes in this order, then nothing, or an optional formula and an optional
-    # value, or an inline string of one run
-    r'<c r="([A-Z]{1,3})[0-9]+"('
+    # 1 a cell's column letters, "" when it has no reference (it is then the cell right of
+    # the one before, or the row's first), 2 the rest of the cell, never empty: optional s and
+    # t attributes in this order, then nothing (the element's end, "/>" or " />" as openpyxl
+    # writes it), or an optional formula and an optional value, or an inline string of one run
+    r'<c(?: r="([A-Z]{1,3})[0-9]+")?('
     r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
     # (the commonest shape, a value alone, is tried first: the same cells, found sooner)
-    r'(?:><v>[^<]*</v></c>|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>|/>'
+    r'(?:><v>[^<]*</v></c>|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>| ?/>'
     r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>))'
-    # 3 a row's start (its number required and first, "/>" at the end when it is empty), a
-    # row's end, or a "<" that starts anything else
-    r'|(<row r="[0-9]+"(?: [\w:.-]+="[^"<&]*")*/?>|</row>|<)'
+    # 3 a row's start (its number first when it has one, else it is the row below the one
+    # before; "/>" at the end when it is empty), a row's end, or a "<" that starts anything else
+    r'|(<row(?: r="[0-9]+")?(?: (?!r=)[\w:.-]+="[^"<&]*")* ?/?>|</row>|<)'
     # text between elements, which the streaming reader ignores too
     r"|[^<]+"
 )
-_ROW_START = len('<row r="')
+_ROW_NUMBERED = '<row r="'
+_ROW_START = len(_ROW_NUMBERED)
 _INLINE_START = ' t="inlineStr"><is><t>'
 _INLINE_END = "</t></is></c>"
 _CELL_REST = re.compile(
     r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
-    r'(?:/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
+    r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
     r'|>(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
 )
 # An element the streaming reader would take for a row or a cell, whatever its prefix.
 _ROW_OR_CELL = re.compile(rb"<(?:[^\s<>/:]+:)?(?:row|c)[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s/>]")
 _DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
 _REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -1071,11 +1197,28 @@ class _NotSimple(Exception):
 
 @functools.cache
 def _column_numbers() -> dict[str, int]:
-    """Column letters A to ZZZ and their numbers."""
+    """Column letters A to ZZZ and their numbers; 0 for a cell without a reference ("")."""
     letters = [chr(code) for code in range(ord("A"), ord("Z") + 1)]
     names = letters + [a + b for a in letters for b in letters]
     names += [a + b for a in letters for b in names[26:]]
-    return {name: _column_number(name) for name in names}
+    numbers = {name: _column_number(name) for name in names}
+    numbers[""] = 0
+    return numbers
+
+
+def _positions(explicit: np.ndarray, first: np.ndarray, start: int) -> np.ndarray:
+    """The numbers of a run of rows, or of the cells of a run of rows, as the streaming reader
+    counts them: ``explicit`` holds each one's number as written, or 0 (none written: the one
+    after the one before); ``first`` is True where counting starts again (a row's first cell),
+    from ``start`` (for a row: after the last row of the block before, for a cell: 1). Each
+    number is that of the last one written or started from, plus how far it is from there."""
+    index = np.arange(len(explicit), dtype=np.int64)
+    begins = np.maximum.accumulate(np.where(first, index, 0))
+    step = index - begins  # how far from where counting starts again
+    anchors = explicit != 0
+    base = np.where(anchors, explicit - step, start)
+    last = np.maximum.accumulate(np.where(anchors | first, index, 0))
+    return base[last] + step
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -1126,6 +1269,7 @@ def _quick_cells(
 
     checker = expat.ParserCreate(namespace_separator=" ")
     columns_of = _column_numbers()
+    most_cells = MAX_CELLS if text_read is None else text_read.budget.cells
     value = _converter(shared, styles)
     remembered: dict[str, str | None] = {}
     untrimmed = long_text = False
@@ -1137,12 +1281,10 @@ def _quick_cells(
         if plain_numbers and rest.startswith("><v>") and rest.endswith("</v></c>"):
             raw = rest[4:-8]  # a number without style or type, the commonest cell
             if raw and "&" not in raw and "\r" not in raw:
-                if not _written_as_a_number(raw):
-                    raise _NotSimple  # the streaming reader reads it as text, and says so
                 # What value() and cell_text() make of it: digits, never blanks at the edges.
-                if "." in raw or "E" in raw or "e" in raw:
-                    return repr(float(raw))
-                return str(int(raw))
+                number = _number(raw)
+                if number is not None:
+                    return repr(number) if isinstance(number, float) else str(number)
         if rest.startswith(_INLINE_START) and rest.endswith(_INLINE_END):
             # Text of its own without style, the commonest cell after numbers.
             text: str | None = _xml_text(rest[len(_INLINE_START) : -len(_INLINE_END)])
@@ -1188,7 +1330,7 @@ def _quick_cells(
                 raise _NotSimple
             closing = mark == "</row>"
             starts = (mark != "") & ~closing
-            is_cell = np.array(letters, dtype=object) != ""
+            is_cell = np.array(rests, dtype=object) != ""  # (a cell's rest is never empty)
             row_tokens = mark[starts].tolist()
             closed = np.zeros(len(tokens), bool)
             closed[starts] = [token[-2] == "/" for token in row_tokens]
@@ -1203,9 +1345,22 @@ def _quick_cells(
             ):
                 raise _NotSimple
             row_numbers = np.array(
-                [int(token[_ROW_START : token.index('"', _ROW_START)]) for token in row_tokens],
+                [
+                    int(token[_ROW_START : token.index('"', _ROW_START)])
+                    if token.startswith(_ROW_NUMBERED)
+                    else -1
+                    for token in row_tokens
+                ],
                 dtype=np.int64,
             )
+            if len(row_numbers) and (row_numbers < 0).any():
+                # Rows without a number: each is the row below the one before. (A row numbered
+                # 0 is kept as 0, which the check below leaves to the streaming reader.)
+                written = np.where(row_numbers < 0, 0, row_numbers)
+                first = np.zeros(len(written), bool)
+                first[0] = True
+                counted = _positions(written, first, last_row + 1)
+                row_numbers = np.where(row_numbers == 0, 0, counted)
             if len(row_numbers) and (
                 row_numbers[0] <= last_row
                 or row_numbers[-1] > EXCEL_ROWS
@@ -1215,7 +1370,14 @@ def _quick_cells(
             if len(row_numbers):
                 last_row = int(row_numbers[-1])
             cell_rows = row_numbers[(np.cumsum(starts) - 1)[is_cell]]
-            cell_columns = np.fromiter(map(columns_of.__getitem__, filter(None, letters)), np.int64)
+            cell_columns = np.fromiter(
+                map(columns_of.__getitem__, compress(letters, rests)), np.int64
+            )
+            if len(cell_columns) and not cell_columns.all():
+                # Cells without a reference: each is right of the cell before in its row.
+                first = np.ones(len(cell_rows), bool)
+                first[1:] = cell_rows[1:] != cell_rows[:-1]
+                cell_columns = _positions(cell_columns, first, 1)
             cell_rests = list(filter(None, rests))
             seen += len(cell_rests)
             if header_number and not header_read and (cell_rows == header_number).any():
@@ -1298,11 +1460,13 @@ def _quick_cells(
                     take(pending[:end])
                     pending = b""
                 # Cells of a row not yet ended count too, as the streaming reader counts them.
-                if seen + len(_ROW_OR_CELL.findall(pending)) > MAX_CELLS:
-                    raise _NotSimple
+                if seen + len(_CELL_TAG.findall(pending)) > most_cells:
+                    # Every cell read was of the usual shape: the streaming reader would
+                    # count the same cells, and refuse the sheet at the same one.
+                    raise _TooManyCells
                 if not chunk:
                     break
-    except _NotSimple:
+    except (_NotSimple, _TooManyCells):
         raise
     except Exception as error:
         raise _NotSimple from error
@@ -1341,7 +1505,8 @@ def _quick_grid(
     numbers = np.unique(cells.rows)  # sorted, as the rows are
     numbers = numbers[numbers >= header_number]
     if len(numbers) > MAX_ROWS + 1 or len(numbers) * width > MAX_CELLS:
-        raise _NotSimple  # the streaming reader says how many rows were too many
+        # The streaming reader would refuse the sheet at the first row one too many.
+        raise _too_many_rows(raw, worksheet, min(MAX_ROWS + 2, MAX_CELLS // width + 1), width)
     chosen = (cells.rows >= header_number) & (cells.columns <= width)
     grid = np.full((len(numbers), width), "", dtype=object)
     grid[np.searchsorted(numbers, cells.rows[chosen]), cells.columns[chosen] - 1] = cells.texts[
@@ -1407,14 +1572,62 @@ def _sparse_rows(
             f"{worksheet.title}!{cell} (row {row})",
         ) from None
     except _TooManyCells:
+        raise _too_many_cells(raw, worksheet) from None
+    except _TooManyElementsStreamed:
+        raise _too_many_streamed(raw, worksheet, None) from None
+    except _BadCell as error:
+        row, column, problem, expected = error.args
+        cell = f"{column_letter(column - 1)}{row}"
         raise InputError(
-            f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
+            f"cell {cell} of sheet {worksheet.title} {problem}",
             file=raw.name,
-            expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of "
-            f"{MAX_CELLS // MAX_ROWS} columns)",
+            location=f"{worksheet.title}!{cell} (row {row})",
+            expected=expected,
         ) from None
     except Exception as error:
         raise _damaged(raw, f"sheet {worksheet.title}: {type(error).__name__}: {error}") from None
+
+
+def _too_many_streamed(raw: RawFile, worksheet: Any, elements: int | None) -> InputError:
+    """The refusal of a sheet whose XML elements (``elements``, when counted) are more than the
+    streaming reader goes through (see MAX_STREAMED_ELEMENTS)."""
+    held = f"{elements:,}" if elements is not None else f"more than {MAX_STREAMED_ELEMENTS:,}"
+    return InputError(
+        f"sheet {worksheet.title} holds {held} XML elements, and is not of the shape capplan "
+        "reads quickly (as Excel writes a sheet, rows in order within Excel's grid): it reads "
+        f"at most {MAX_STREAMED_ELEMENTS:,} elements of other sheets",
+        file=raw.name,
+        expected=f"{_SAVE_AS}, or a smaller sheet",
+    )
+
+
+def _count_elements(worksheet: Any) -> int:
+    """About how many XML elements a sheet's part holds (its start tags), counted in C."""
+    count = 0
+    with worksheet._get_source() as source:
+        while chunk := source.read(_CHUNK):
+            count += (
+                chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<!") - chunk.count(b"<?")
+            )
+    return count
+
+
+def _too_many_cells(raw: RawFile, worksheet: Any) -> InputError:
+    most = cells_allowed(raw)
+    if most < MAX_CELLS:
+        return InputError(
+            f"sheet {worksheet.title} holds more than {most:,} cells, far more than a workbook "
+            f"of {len(raw.data):,} bytes holds",
+            file=raw.name,
+            expected=f"{_SAVE_AS}: at most {SHEET_CELLS_ALLOWED:,} cells and one more for "
+            f"every {SHEET_BYTES_PER_CELL} bytes of the file ({MAX_CELLS:,} at most)",
+        )
+    return InputError(
+        f"sheet {worksheet.title} holds more than {MAX_CELLS:,} cells",
+        file=raw.name,
+        expected=f"at most {MAX_CELLS:,} cells (for example {MAX_ROWS:,} rows of "
+        f"{MAX_CELLS // MAX_ROWS} columns)",
+    )
 
 
 def _check_declared_size(raw: RawFile, worksheet: Any) -> None:
@@ -1543,6 +1756,8 @@ def _read_sheet(
     header_number = header_index + 1
     try:
         grid, numbers, cells = _quick_grid(raw, worksheet, header_number, budget)
+    except _TooManyCells:
+        raise _too_many_cells(raw, worksheet) from None
     except _NotSimple:
         table = _streamed_table(raw, worksheet, header_number, budget)
     else:
@@ -1565,8 +1780,23 @@ def _read_sheet(
     return SheetChoice(table=table, format_base=base, named=named, notes=notes)
 
 
+def _too_many_rows(raw: RawFile, worksheet: Any, rows: int, width: int) -> InputError:
+    """The refusal of a sheet found to have ``rows`` rows (the header's included) of ``width``
+    columns, one more than capplan reads."""
+    return InputError(
+        f"sheet {worksheet.title} has more than {rows - 1:,} rows of {width:,} "
+        f"columns: capplan reads at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells",
+        file=raw.name,
+        expected=f"at most {MAX_ROWS:,} licenses or environments in one sheet",
+    )
+
+
 def _streamed_table(raw: RawFile, worksheet: Any, header_number: int, budget: _TextBudget) -> Table:
-    """The header row and the rows below it that hold a value, read by the streaming reader."""
+    """The header row and the rows below it that hold a value, read by the streaming reader
+    (refused before it starts when the sheet holds more elements than it may go through)."""
+    elements = _count_elements(worksheet)
+    if budget.streamed + elements > MAX_STREAMED_ELEMENTS:
+        raise _too_many_streamed(raw, worksheet, elements)
     rows: list[list[str]] = []
     numbers: list[int] = []
     width = 0
@@ -1579,10 +1809,5 @@ def _streamed_table(raw: RawFile, worksheet: Any, header_number: int, budget: _T
         rows.append(_dense(cells, width))
         numbers.append(number)
         if len(rows) > MAX_ROWS + 1 or len(rows) * width > MAX_CELLS:
-            raise InputError(
-                f"sheet {worksheet.title} has more than {len(rows) - 1:,} rows of {width:,} "
-                f"columns: capplan reads at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells",
-                file=raw.name,
-                expected=f"at most {MAX_ROWS:,} licenses or environments in one sheet",
-            )
+            raise _too_many_rows(raw, worksheet, len(rows), width)
     return table_from_rows(raw.name, worksheet.title, rows, 0, row_numbers=numbers)

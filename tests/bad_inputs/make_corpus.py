@@ -934,11 +934,62 @@ def bad_files() -> dict[str, bytes]:
     out["licenses-digits-underscore.csv"] = utf8("sku,quantity\nDYN365_FINANCE,1_0\n")
     out["licenses-arabic-indic-digits.csv"] = utf8("sku,quantity\nDYN365_FINANCE,\u0661\u0660\n")
     out["graph-quantity-underscore.json"] = dumps(graph(graph_sku(enabled="1_0")))
+    # Counts whose text is not what a float of it says: a fraction the float rounds away, a
+    # number too small for a float (read as 0); as JSON numbers and as quoted digits.
+    marker = 987654321  # a count written as a placeholder, replaced by the number's text
+    for name, written in (
+        ("fraction-lost", "25.0000000000000000001"),
+        ("too-small", "1e-400"),
+        ("too-small-zeros", "0." + "0" * 400 + "1"),
+    ):
+        out[f"graph-quantity-{name}.json"] = dumps(graph(graph_sku(enabled=marker))).replace(
+            str(marker).encode(), written.encode()
+        )
+    out["graph-quantity-quoted-fraction-lost.json"] = dumps(
+        graph(graph_sku(enabled="25.0000000000000000001"))
+    )
+    # A key far longer than any text capplan reads (it held two megabytes, unchecked).
+    out["json-key-too-long.json"] = dumps(graph(graph_sku(**{"k" * 40_000: 1})))
     # A number cell's value as no spreadsheet program writes it, which int() reads as 10.
     for name, written in (("underscore", "1_0"), ("arabic-indic-digits", "\u0661\u0660")):
         out[f"licenses-number-cell-{name}.xlsx"] = xlsx_sheet(
             sheet_xml(PLANNING_ROWS).replace(b"<v>25</v>", utf8(f"<v>{written}</v>"))
         )
+    # A number cell holding no number, a date cell holding no date, a boolean that is neither:
+    # the cell's text, which the column's rule refuses, naming the cell. And a cell that refers
+    # to a shared string the workbook does not have.
+    for name, kind, value in (
+        ("nan", "", "NaN"),
+        ("infinity", "", "INF"),
+        ("words", "", "twenty"),
+        ("date-not-a-date", ' t="d"', "soon"),
+        ("boolean-neither", ' t="b"', "yes"),
+        ("shared-string-missing", ' t="s"', "99"),
+    ):
+        out[f"licenses-cell-{name}.xlsx"] = xlsx_sheet(
+            sheet_xml(PLANNING_ROWS).replace(
+                b'<c r="B2"><v>25</v></c>', utf8(f'<c r="B2"{kind}><v>{value}</v></c>')
+            )
+        )
+    # Cells and tags by the million in a few kilobytes: empty cells without references (a
+    # cell is then the one right of the one before), more than a workbook of that size holds;
+    # and as many elements in a sheet of another shape (a comment in it) than the reader of
+    # such sheets goes through.
+    header = (
+        f'<worksheet xmlns="{main}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>sku</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>quantity</t></is></c></row>'
+    )
+    empty_row = "<row>" + "<c/>" * 1000 + "</row>"
+    out["workbook-cells-far-beyond-its-size.xlsx"] = xlsx_sheet(
+        utf8(f"{header}{empty_row * 1100}</sheetData></worksheet>")
+    )
+    out["workbook-tags-far-beyond-its-size.xlsx"] = xlsx_sheet(
+        utf8(f"{header}{('<row/>' * 1000) * 4100}</sheetData></worksheet>")
+    )
+    out["workbook-odd-shape-many-elements.xlsx"] = xlsx_sheet(
+        utf8(f"{header}<!-- a note -->{('<row/>' * 1000) * 3100}</sheetData></worksheet>")
+    )
     # Thousands of empty objects, and brackets opened behind one string that escapes its every
     # quote: more objects and lists than Microsoft's answers have for their length.
     # (cases.toml grows them past the allowance of 100,000.)
@@ -1028,6 +1079,16 @@ def good_files() -> dict[str, bytes]:
     wide[1][-1] = "far right"
     out["licenses-3000-columns.xlsx"] = xlsx_sheet(sheet_xml(wide))
     out["licenses-below-blank-rows.xlsx"] = xlsx_sheet(sheet_xml(PLANNING_ROWS, first_row=15))
+    # Classic Mac line ends (a carriage return alone), blank lines above the header, and more
+    # than a thousand rows: the header line ends at the first carriage return.
+    many = "".join(f"CONTOSO-DEV-{n},developer,,,,0.5\n" for n in range(1_100))
+    out["environments-classic-mac-line-ends.csv"] = utf8(
+        ("\n\n" + INVENTORY_CSV + many).replace("\n", "\r")
+    )
+    # Cells and rows without the optional references, as some writers leave them out.
+    positional = sheet_xml(PLANNING_ROWS)
+    positional = re.sub(rb' r="[A-Z]+[0-9]+"', b"", positional).replace(b' r="2"', b"")
+    out["licenses-cells-without-references.xlsx"] = xlsx_sheet(positional)
     hidden = workbook_parts({"Licenses": sheet_xml(PLANNING_ROWS)})
     hidden["xl/workbook.xml"] = hidden["xl/workbook.xml"].replace(
         b'sheetId="1"', b'sheetId="1" state="hidden"'

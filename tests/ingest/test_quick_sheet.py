@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -171,9 +172,56 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
         HEADER + '<row r="2"><c t="inlineStr"><is><t>Dev</t></is></c><c><v>1</v></c></row>',
         None,
         "",
+        True,
+    ),
+    ("rows without a number", HEADER + "<row>" + inline("A2", "Dev") + "</row>", None, "", True),
+    (
+        "empty elements ended by a space and '/>', as openpyxl writes them",
+        HEADER
+        + '<row r="2" >'
+        + inline("A2", "Dev")
+        + '<c r="B2" t="inlineStr" /><c r="C2" s="0" /></row><row r="3" />'
+        + data_row(4),
+        None,
+        "",
+        True,
+    ),
+    (
+        "cells and rows with and without references, gaps, rows jumping ahead",
+        HEADER.replace(' r="B1"', "")
+        + '<row><c t="inlineStr"><is><t>Dev</t></is></c><c/><c s="0"><v>2</v></c></row>'
+        + '<row r="5"><c r="B5"><v>3</v></c><c><v>4</v></c><c r="A5"/></row>'
+        + '<row spans="1:3"><c r="C6"><v>5</v></c></row><row/>'
+        + '<row r="9"><c r="B9" t="inlineStr"><is><t>x</t></is></c><c/><c><v>6</v></c></row>'
+        + '<row r="12" spans="1:3"><c><v>7</v></c><c r="C12"><v>8</v></c></row>'
+        + "<row><c/><c/><c/><c/><c><v>right of the header</v></c></row>",
+        None,
+        "",
+        True,
+    ),
+    (
+        "a title above a header without references",
+        '<row><c t="inlineStr"><is><t>Environments</t></is></c></row><row/>'
+        + HEADER.replace('<row r="1">', "<row>").replace(' r="A1"', "").replace(' r="C1"', "")
+        + '<row><c t="inlineStr"><is><t>Dev</t></is></c><c/><c><v>1.5</v></c></row>',
+        None,
+        "",
+        True,
+    ),
+    (
+        "a row's number after its other attributes",
+        HEADER + '<row spans="1:3" r="2">' + inline("A2", "Dev") + "</row>",
+        None,
+        "",
         False,
     ),
-    ("rows without a number", HEADER + "<row>" + inline("A2", "Dev") + "</row>", None, "", False),
+    (
+        "rows without a number going past Excel's last row",
+        HEADER + '<row r="1048576"><c r="A1048576"><v>1</v></c></row><row><c><v>1</v></c></row>',
+        None,
+        "",
+        False,
+    ),
     (
         "prefixed element names",
         HEADER.replace("<", "<x:").replace("<x:/", "</x:"),
@@ -231,7 +279,36 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
         "",
         False,
     ),
-    ("a number that is not one", HEADER + data_row(2, size="<v>1.2.3</v>"), None, "", False),
+    # Number cells holding what no program writes: their text, which the column's rule refuses.
+    ("a number that is not one", HEADER + data_row(2, size="<v>1.2.3</v>"), None, "", True),
+    ("a number cell of NaN", HEADER + data_row(2, size="<v>NaN</v>"), None, "", True),
+    ("a number cell of INF", HEADER + data_row(2, size="<v>-INF</v>"), None, "", True),
+    (
+        "a date no calendar holds",
+        HEADER
+        + row(
+            2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" s="1"><v>1E+300</v></c>'
+        ),
+        None,
+        "",
+        True,
+    ),
+    (
+        "a date cell that is no date",
+        HEADER
+        + row(2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" t="d"><v>soon</v></c>'),
+        None,
+        "",
+        False,
+    ),
+    (
+        "a boolean other than 0 or 1 (true, as before)",
+        HEADER
+        + row(2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" t="b"><v>7</v></c>'),
+        None,
+        "",
+        True,
+    ),
     (
         "XML error after the header",
         HEADER + data_row(2) + "<row r='3'><c></row>",
@@ -370,18 +447,99 @@ def test_openpyxl_values_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert same(as_read, outcome(raw))
 
 
-def test_too_many_cells_is_left_to_the_streaming_reader(
+def test_too_many_cells_are_refused_by_the_quick_reader_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without the streaming reader going through them all again, with the same message."""
     monkeypatch.setattr(workbook, "MAX_CELLS", 5)
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(package(HEADER + data_row(2) + data_row(3)))
     raw = read_raw(path)
-    with zipfile.ZipFile(path) as archive, pytest.raises(workbook._NotSimple):
+    streamed = outcome_streamed(raw, monkeypatch)
+    assert "holds more than 5 cells" in streamed
+    monkeypatch.undo()
+    monkeypatch.setattr(workbook, "MAX_CELLS", 5)
+    monkeypatch.setattr(workbook, "_sheet_rows", refuse_full_streaming(workbook._sheet_rows))
+    with zipfile.ZipFile(path) as archive, pytest.raises(workbook._TooManyCells):
         workbook._quick_cells(
             lambda: archive.open("xl/worksheets/sheet1.xml"),
             [],
             (set(), set(), None),
             1000,
         )
-    assert "holds more than 5 cells" in str(outcome(raw))
+    assert outcome(raw) == streamed
+
+
+def outcome_streamed(raw: Any, monkeypatch: pytest.MonkeyPatch) -> Table | str:
+    with monkeypatch.context() as patch:
+        patch.setattr(workbook, "_quick_cells", streamed_only)
+        return outcome(raw)
+
+
+def refuse_full_streaming(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The streaming reader, for the top rows only (where the header is searched)."""
+
+    def reader(*arguments: Any) -> Any:
+        assert arguments[-1] is not None, "the whole sheet was streamed"
+        return original(*arguments)
+
+    return reader
+
+
+def positional_sheet(rows: int, seed: int) -> str:
+    """Rows and cells with and without references, at random: gaps, rows jumping ahead, cells
+    left and right of the header's last column, empty rows and cells."""
+    chooser = random.Random(seed)
+    names = ("name", "type", "dataverse_database_gb")
+    header = (
+        "".join(
+            inline(f"{'ABC'[i]}1", name).replace(
+                ' r="', ' r="' if chooser.random() < 0.5 else ' x="'
+            )
+            for i, name in enumerate(names)
+        )
+        .replace(' x="A1"', "")
+        .replace(' x="B1"', "")
+        .replace(' x="C1"', "")
+    )
+    parts = [f"<row>{header}</row>" if chooser.random() < 0.5 else f'<row r="1">{header}</row>']
+    number = 1
+    for _ in range(rows):
+        if chooser.random() < 0.5:
+            number += chooser.choice((1, 2, 7))
+            start = f'<row r="{number}"'
+        else:
+            number += 1
+            start = "<row"
+        cells = []
+        column = 0
+        for _ in range(chooser.randint(0, 6)):
+            value = chooser.choice(
+                ("<v>1.5</v>", "<v>7</v>", "", "<v/>", "<is><t>Dev</t></is>", "<v>x</v>")
+            )
+            kind = ' t="inlineStr"' if value.startswith("<is>") else ""
+            if chooser.random() < 0.5:
+                column += chooser.choice((1, 2, 3))
+                reference = f' r="{workbook.column_letter(column - 1)}{number}"'
+            else:
+                column += 1
+                reference = ""
+            cells.append(f"<c{reference}{kind}>{value}</c>" if value else f"<c{reference}{kind}/>")
+        parts.append(f"{start}>{''.join(cells)}</row>" if cells else f"{start}/>")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_positional_cells_and_rows_read_alike(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells and rows without references (their place is the one after the one before) are
+    read by the quick reader, exactly as the streaming reader reads them."""
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(positional_sheet(300, seed)))
+    raw = read_raw(path)
+    monkeypatch.setattr(workbook, "_sheet_rows", refuse_full_streaming(workbook._sheet_rows))
+    as_read = outcome(raw)
+    assert not isinstance(as_read, str), as_read
+    monkeypatch.undo()
+    assert same(as_read, outcome_streamed(raw, monkeypatch)), (as_read, outcome(raw))
