@@ -116,7 +116,7 @@ def usage_error(error: click.UsageError) -> None:
 
 
 # A value click quotes in its message, longer than a message shows: its start, and its length.
-_SHOWN_OF_A_VALUE = 60
+_SHOWN_OF_A_VALUE = 64
 _LONG_QUOTE = re.compile(f"'([^']{{{_SHOWN_OF_A_VALUE + 1},}})'")
 
 

@@ -158,11 +158,11 @@ def test_text_the_terminal_cannot_encode_is_printed_as_escapes(
 
 
 def test_a_long_option_value_is_shown_shortened_in_its_message() -> None:
-    """A value click quotes in a usage error is shown up to 60 characters and its length; the
+    """A value click quotes in a usage error is shown up to 64 characters and its length; the
     rest of the message (the values allowed) stays."""
     result = _python("forecast", "--format", "x" * 100_000, "a.csv", stdout=subprocess.PIPE)
     message = result.stderr.decode()
     assert result.returncode == 2 and message.count("\n") == 1
-    assert f"'{'x' * 60}...' (100,000 characters) is not one of 'table', 'json'" in message
+    assert f"'{'x' * 64}...' (100,000 characters) is not one of 'table', 'json'" in message
     short = _python("forecast", "--format", "jsn", "a.csv", stdout=subprocess.PIPE)
     assert "'jsn' is not one of" in short.stderr.decode()
