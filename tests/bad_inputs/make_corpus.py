@@ -856,6 +856,10 @@ def bad_files() -> dict[str, bytes]:
     out["scenario-too-many-changes.toml"] = scenario(
         *['kind = "buy_addon"\npool = "database"\ngb = 1\n'] * 201
     )
+    # As many changes as one scenario may hold: three of them are more than a run applies.
+    out["scenario-200-changes.toml"] = scenario(
+        *['kind = "buy_addon"\npool = "database"\ngb = 1\n'] * 200
+    )
     out["scenario-nested-too-deeply.toml"] = utf8(
         "x = " + "[" * 5000 + "]" * 5000 + '\n[[changes]]\nkind = "buy_addon"\n'
     )
