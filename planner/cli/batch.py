@@ -71,7 +71,9 @@ def check_portfolio_names(tenants: list[Path]) -> None:
 
 
 def tenant_inputs(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    from planner.ingest.folders import visible_files
+
+    return [str(path) for path in visible_files(folder)]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,30 @@ def folder_date(path: Path) -> dt.date | None:
         return None
 
 
+def visible_files(folder: Path) -> list[Path]:
+    """The visible files of a folder capplan reads, sorted by name (folders in it are left to
+    the caller). An entry that is neither a file nor a folder, a named pipe, a socket or a
+    device (or a link to one), is refused rather than passed over without a word."""
+    files = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file():
+            files.append(entry)
+        elif not entry.is_dir():
+            raise _neither_file_nor_folder(entry)
+    return files
+
+
+def _neither_file_nor_folder(entry: Path) -> InputError:
+    return InputError(
+        "the folder holds an entry that is neither a file nor a folder (a named pipe, a socket "
+        "or a device, or a link to one)",
+        file=str(entry),
+        expected="files and folders only in a folder capplan reads",
+    )
+
+
 def snapshot_files(folder: Path) -> list[Path]:
     """The input files of a snapshot folder: those its manifest lists, or, without a manifest,
     every visible file in it (sorted by name)."""
@@ -41,9 +65,7 @@ def snapshot_files(folder: Path) -> list[Path]:
     if manifest.is_file():
         names = _manifest_files(manifest)
     else:
-        names = sorted(
-            p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-        )
+        names = [p.name for p in visible_files(folder)]
     files = [folder / name for name in names]
     if not files:
         raise InputError(
@@ -104,6 +126,8 @@ def dated_snapshots(path: Path) -> list[tuple[dt.date | None, list[Path]]]:
                 found.append((child_date, snapshot_files(child)))
         elif child.is_file():
             found.append((None, [child]))
+        else:
+            raise _neither_file_nor_folder(child)
     if not found:
         raise InputError(
             "the history folder holds no dated snapshots",

@@ -66,3 +66,16 @@ def test_batch_takes_no_input_files(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     missing = run_capplan("report", "--batch", str(tmp_path / "tenants"))
     assert missing.returncode == 2 and "--batch needs --out" in missing.stderr
+
+
+def test_a_tenant_holding_a_link_to_a_device_is_reported_not_read(tmp_path: Path) -> None:
+    """An entry of a tenant folder that is neither a file nor a folder (here a link to
+    /dev/zero) fails that tenant with one message; the others are planned."""
+    tenants = _tenants(tmp_path)
+    shutil.rmtree(tenants / "broken")
+    (tenants / "big" / "zero.csv").symlink_to("/dev/zero")
+    out = tmp_path / "out"
+    result = run_capplan("report", "--batch", str(tenants), "--out", str(out), "--as-of", "2026-12")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "tenant big:" in result.stderr and "neither a file nor a folder" in result.stderr
+    assert (out / "sample" / "capplan-2026-12.html").is_file()

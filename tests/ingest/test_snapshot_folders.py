@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,20 @@ def test_a_history_of_more_snapshots_than_a_run_reads_is_refused_before_reading(
     (history / f"environments-{start}.csv").unlink()
     with pytest.raises(InputError, match="empty"):
         read_snapshots([history])
+
+
+@pytest.mark.parametrize("kind", ["pipe", "link to a device"])
+def test_an_entry_neither_file_nor_folder_in_a_history_folder_is_refused(
+    tmp_path: Path, kind: str
+) -> None:
+    """A named pipe, or a link to /dev/zero, was passed over without a word."""
+    history = tmp_path / "history"
+    history.mkdir()
+    odd = history / "environments-2026-02-28.csv"
+    if kind == "pipe":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="neither a file nor a folder") as refused:
+        read_snapshots([history])
+    assert refused.value.file == str(odd)
