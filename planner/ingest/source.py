@@ -128,7 +128,9 @@ def decode_text(raw: RawFile) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        before = data[: error.start]
+        # Lines end as the CSV parser ends them: at a newline, a carriage return, or the two.
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise InputError(
             f"the file is not valid {encoding.upper().replace('-SIG', '')} text "
             f"(byte {error.start + 1} on line {line} cannot be decoded)",
