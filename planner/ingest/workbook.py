@@ -918,7 +918,7 @@ def _converter(
                 ) from None
         if kind == "b":
             number = _number(raw)
-            if not isinstance(number, int):
+            if not isinstance(number, int) or number not in (0, 1):  # 2 was read as true
                 raise _BadValue(
                     f"is a true/false cell holding {printable(raw, 40)!r}",
                     "1 (true) or 0 (false) in a true/false cell, as Excel writes it",

@@ -968,6 +968,7 @@ def bad_files() -> dict[str, bytes]:
         ("words", "", "twenty"),
         ("date-not-a-date", ' t="d"', "soon"),
         ("boolean-neither", ' t="b"', "yes"),
+        ("boolean-two", ' t="b"', "2"),
         ("shared-string-missing", ' t="s"', "99"),
     ):
         out[f"licenses-cell-{name}.xlsx"] = xlsx_sheet(

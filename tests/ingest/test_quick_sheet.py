@@ -302,12 +302,12 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
         False,
     ),
     (
-        "a boolean other than 0 or 1 (true, as before)",
+        "a boolean other than 0 or 1 (refused, naming the cell)",
         HEADER
         + row(2, inline("A2", "Dev"), inline("B2", "developer"), '<c r="C2" t="b"><v>7</v></c>'),
         None,
         "",
-        True,
+        False,
     ),
     (
         "XML error after the header",
