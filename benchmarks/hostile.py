@@ -214,7 +214,7 @@ def _with_shared_strings(book: bytes, strings: list[str], *, hidden: bool = Fals
 # strings, a column of the table that capplan does not use, cells right of the table, a hidden
 # sheet, the license sheet. Refused while the text is read, once it is more than a workbook of
 # that size may hold (planner/model/limits.py). "at the limit" is the most of them accepted:
-# 250 inline names, 8 MB in a file of 14 KB, read and planned.
+# 120 inline names, 3.8 MB in a file of 7 KB, read and planned.
 LONG_CELL = 32_000
 LONG_CELL_SHAPES = (
     "shared names",
@@ -242,7 +242,7 @@ def long_cells(shape: str) -> Callable[[Path], Path]:
         return f'<c r="{column}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
 
     def make(folder: Path) -> Path:
-        count = 250 if shape == "at the limit" else 3_000
+        count = 120 if shape == "at the limit" else 3_000
         licenses = shape == "license sheet"
         first = ("sku", "quantity") if licenses else ("name", "type")
         headers = [*first, "notes"] if shape == "unused column" else list(first)

@@ -714,7 +714,7 @@ def bad_files() -> dict[str, bytes]:
         "</sst>"
     )
     out["shared-string-too-long.xlsx"] = zip_parts(long_string)
-    # Far more text than a workbook this small holds (8 MiB and 4 bytes per byte of the file):
+    # Far more text than a workbook this small holds (4 MiB and 4 bytes per byte of the file):
     # 300 environments named with 32,000 letters each, 9.6 MB in 4 to 17 KB (3,000 of them,
     # 96 MB, in benchmarks/hostile.py). As shared strings, refused while the table is read; as
     # inline strings, or as one string every name reads, at the cell that is one too many.
