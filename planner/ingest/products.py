@@ -3,12 +3,8 @@ entries for ``capplan rules import-skus`` (planner.ruleset.catalog merges them).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from planner.errors import InputError, printable
 from planner.ingest.source import (
@@ -18,31 +14,12 @@ from planner.ingest.source import (
     refuse_known_binaries,
 )
 from planner.model.limits import MAX_PRODUCT_ROWS
-from planner.ruleset.catalog import CatalogEntry, clean_part_number, clean_text, guid_key
+from planner.ruleset.catalog import CatalogEntry, clean_part_number, clean_text, csv_rows, guid_key
 
 # Microsoft's header names, compared without case, spaces and underscores (older copies spell
 # "String_ Id").
 _PRODUCT_COLUMNS = {"productdisplayname": "display_name", "stringid": "part_number", "guid": "guid"}
 _PRODUCT_HEADER = "Product_Display_Name,String_Id,GUID,Service_Plan_Name,..."
-
-
-def _rows(reader: Any, name: str) -> Iterator[list[str]]:
-    """The rows of a CSV reader, its own errors (a cell longer than it reads, a NUL) said as an
-    InputError with the line where it stopped."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise InputError(
-                f"the text cannot be read as CSV: {printable(str(error))}",
-                file=name,
-                location=f"line {reader.line_num}",
-                expected="Microsoft's product names CSV as downloaded (short cells, one product "
-                "and service plan per row)",
-            ) from None
-        yield row
 
 
 def read_product_csv(path: str | Path) -> list[CatalogEntry]:
@@ -57,7 +34,13 @@ def read_product_csv(path: str | Path) -> list[CatalogEntry]:
         )
     refuse_known_binaries(raw)
     text = decode_text(raw)
-    reader = _rows(csv.reader(io.StringIO(text, newline="")), name)
+    reader = csv_rows(
+        text,
+        name,
+        "the text",
+        "Microsoft's product names CSV as downloaded (short cells, one product and service plan "
+        "per row)",
+    )
     header = next(reader, None)
     while header is not None and not any(clean_text(h) for h in header):
         header = next(reader, None)

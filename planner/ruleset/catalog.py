@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from planner.errors import InputError, printable
 from planner.model.limits import MAX_CATALOG_BYTES, read_limited
@@ -272,20 +271,31 @@ def load_catalog(path: str | Path) -> Catalog:
     return parse_catalog(text, name)
 
 
+def csv_rows(text: str, name: str, what: str, expected: str) -> Iterator[list[str]]:
+    """The rows of CSV text; the reader's own errors (a cell longer than it reads, a NUL) said
+    as an InputError with the line where it stopped (``what``: the file, in words)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InputError(
+                f"{what} cannot be read as CSV: {printable(str(error))}",
+                file=name,
+                location=f"line {reader.line_num}",
+                expected=expected,
+            ) from None
+        yield row
+
+
 def parse_catalog(text: str, name: str = "catalog") -> Catalog:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        return _parse_rows(reader, name)
-    except csv.Error as error:  # a cell longer than the reader reads, a NUL
-        raise InputError(
-            f"the SKU catalog cannot be read as CSV: {printable(str(error))}",
-            file=name,
-            location=f"line {reader.line_num}",
-            expected="a SKU catalog written by capplan rules import-skus",
-        ) from None
+    expected = "a SKU catalog written by capplan rules import-skus"
+    return _parse_rows(csv_rows(text, name, "the SKU catalog", expected), name)
 
 
-def _parse_rows(reader: Any, name: str) -> Catalog:
+def _parse_rows(reader: Iterator[list[str]], name: str) -> Catalog:
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header) != CATALOG_COLUMNS:
         raise InputError(
@@ -505,6 +515,7 @@ __all__ = [
     "classify_new",
     "clean_part_number",
     "clean_text",
+    "csv_rows",
     "dump_catalog",
     "guid_key",
     "import_products",
