@@ -365,26 +365,26 @@ def _may_need_trimming(text: str, delimiter: str, utf8: bytes | None = None) -> 
     """Whether any cell of the text could start or end with a character that trimming removes.
 
     A few substring searches in C are much cheaper than trimming every column: a blank next to a
-    delimiter or a line end, at the start or the end. Quoted text may hide anything (line breaks
-    in a cell), so any quote means yes. ``utf8``: the text's UTF-8 encoding, where the caller has
-    it (see :func:`_blank_at_an_edge`).
+    delimiter or a line end, at the start or the end. The edge of a quoted cell is its quote, so
+    in text with quotes a blank next to a quote counts too (one inside a cell, next to a quote
+    written twice or a line break, only costs a trimming that changes nothing). ``utf8``: the
+    text's UTF-8 encoding, where the caller has it (see :func:`_blank_at_an_edge`).
     """
-    if '"' in text:
-        return True
     blanks = [c for c in TRIMMED if c not in (delimiter, "\r", "\n")]
     if text[:1] in blanks or text[-1:] in blanks:
         return True
     # A substring test is a fast search in C; only blanks the text holds at all need pairing.
     present = [blank for blank in blanks if blank in text]
+    edges = (delimiter, "\r", "\n", *(['"'] if '"' in text else []))
     if present and utf8 is not None:
-        return _blank_at_an_edge(utf8, delimiter, present)
-    edges = (delimiter, "\r", "\n")
+        return _blank_at_an_edge(utf8, edges, present)
     return any(blank + edge in text or edge + blank in text for blank in present for edge in edges)
 
 
-def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
-    """Whether one of ``blanks`` is next to a delimiter or a line end in the UTF-8 text (its
-    start and end count as line ends), looked for at every place of each blank at once.
+def _blank_at_an_edge(utf8: bytes, edges: Sequence[str], blanks: list[str]) -> bool:
+    """Whether one of ``blanks`` is next to one of ``edges`` (ASCII: the delimiter, line ends and
+    perhaps the quote) in the UTF-8 text (its start and end count as line ends), looked for at
+    every place of each blank at once.
 
     Names with spaces are the rule, and the space is then next to something almost anywhere: six
     searches for a space beside an edge took 32 ms of 5.9 MB of text (50,000 environments), where
@@ -395,7 +395,7 @@ def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
     memory, whose first use costs more than the comparisons (see :func:`_line_breaks`)."""
     octets = np.frombuffer(utf8, dtype=np.uint8)
     size = len(octets)
-    edges = np.array([ord(delimiter), ord("\n"), ord("\r")], dtype=np.uint8)
+    edge_codes = np.array([ord(edge) for edge in edges], dtype=np.uint8)
     codes = [np.frombuffer(blank.encode("utf-8"), dtype=np.uint8) for blank in blanks]
     # window[_BESIDE + k] is the byte at start + k; outside the text, line ends.
     window = np.empty(min(size, _SCAN_BYTES) + 2 * _BESIDE, dtype=np.uint8)
@@ -409,9 +409,9 @@ def _blank_at_an_edge(utf8: bytes, delimiter: str, blanks: list[str]) -> bool:
             places = np.flatnonzero(part[_BESIDE : _BESIDE + stop - start] == code[0]) + _BESIDE
             for offset in range(1, len(code)):
                 places = places[part[places + offset] == code[offset]]
-            if np.isin(part[places - 1], edges).any():
+            if np.isin(part[places - 1], edge_codes).any():
                 return True
-            if np.isin(part[places + len(code)], edges).any():
+            if np.isin(part[places + len(code)], edge_codes).any():
                 return True
     return False
 
@@ -481,9 +481,19 @@ def table_from_text(
             expected="a license export or environment list with the columns it needs",
         )
     long_text = _may_hold_long_text(body)
-    if number_columns is not None and delimiter != ";" and not long_text:
+    # A long line may be a long number, which only the reading as text refuses; a long cell
+    # that quotes let run over several lines is text, and the reading with numbers finds it.
+    if number_columns is not None and delimiter != ";" and not _holds_a_long_line(body):
         table = _table_with_numbers(
-            file, text, body, header_line, skipped, delimiter, number_columns, utf8
+            file,
+            text,
+            body,
+            header_line,
+            skipped,
+            delimiter,
+            number_columns,
+            utf8,
+            long_text=long_text,
         )
         if table is not None:
             return table
@@ -573,6 +583,8 @@ def _table_with_numbers(
     delimiter: str,
     number_columns: NumberColumns,
     utf8: bytes | None = None,
+    *,
+    long_text: bool,
 ) -> Table | None:
     """The table of :func:`table_from_text` with the number columns read as numbers by the CSV
     parser, or None when the text is not plain enough to be sure of the same reading (then it is
@@ -585,9 +597,10 @@ def _table_with_numbers(
     the blanks that trimming would remove."""
     line = header_line[:-1] if header_line.endswith("\n") else header_line
     line = line[:-1] if line.endswith("\r") else line
-    if '"' in line or "\r" in line:
+    header_cells = _plain_cells(line, delimiter)
+    if header_cells is None:
         return None
-    headers = tuple(trim(cell) for cell in line.split(delimiter))
+    headers = tuple(trim(cell) for cell in header_cells)
     chosen = number_columns(headers)
     if chosen is None or not any(headers):
         return None
@@ -598,7 +611,8 @@ def _table_with_numbers(
     # labels, where the reading as text refuses the file: that row is looked at first.
     end = body.find("\n", len(header_line))
     first_row = body[len(header_line) : end if end >= 0 else len(body)].rstrip("\r")
-    if '"' in first_row or "\r" in first_row or first_row.count(delimiter) >= len(headers):
+    first_cells = _plain_cells(first_row, delimiter)
+    if first_cells is None or len(first_cells) > len(headers):
         return None
     positions = range(len(headers))
     try:
@@ -649,7 +663,17 @@ def _table_with_numbers(
         row_numbers = row_numbers[filled]
         texts = {p: values[filled] for p, values in texts.items()}
         numbers = {p: values[filled] for p, values in numbers.items()}
-    _refuse_long_text(file, headers, np.empty((0, len(headers)), object), row_numbers, None)
+    if long_text:
+        # No line is long (else the text is read as text alone): a cell runs longer only over
+        # several lines, and only in a text column (a number is on one line). Columns without a
+        # line break in any cell, found in their cells joined, are left out (blank) of the grid
+        # whose cells are measured.
+        spanning = [p for p in words if _holds_a_line_break("\x00".join(texts[p]))]
+        if spanning:
+            grid = np.full((len(row_numbers), len(headers)), "", dtype=object)
+            for position in spanning:
+                grid[:, position] = texts[position]
+            _refuse_long_text(file, headers, grid, row_numbers, None)
     return Table(
         file=file,
         headers=headers,
@@ -665,15 +689,44 @@ def _table_with_numbers(
     )
 
 
+def _plain_cells(line: str, delimiter: str) -> list[str] | None:
+    """The cells of one line of delimited text, where the line is plainly written: each cell
+    either without quotes, or quoted whole with any quote inside it written twice (and no line
+    break). None for anything else (a quote inside an unquoted cell, text after a closing quote,
+    a cell that runs on to the next line): parsers differ on such text, or it is not one line."""
+    if '"' not in line:
+        return None if "\r" in line else line.split(delimiter)
+    if not _plain_line(delimiter).fullmatch(line):
+        return None
+    return next(csv.reader([line], delimiter=delimiter, quotechar='"', strict=True))
+
+
+@functools.cache
+def _plain_line(delimiter: str) -> re.Pattern[str]:
+    d = re.escape(delimiter)
+    cell = f'(?:"(?:[^"\r\n]|"")*"|[^"\r\n{d}]*)'
+    return re.compile(f"{cell}(?:{d}{cell})*")
+
+
 def _may_hold_long_text(text: str) -> bool:
     """Whether a cell of delimited text could be longer than an Excel cell: not when no line
     is, unless quotes let a cell run over several lines. A cell counts UTF-16 units, at most
     two a character: a line of at most half the limit in characters holds no longer cell."""
+    if len(text) <= LONGEST_TEXT // 2:
+        return False
+    return '"' in text or _holds_a_long_line(text)
+
+
+def _holds_a_line_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def _holds_a_long_line(text: str) -> bool:
+    """Whether a line of the text is longer than half an Excel cell (see
+    :func:`_may_hold_long_text`)."""
     limit = LONGEST_TEXT // 2
     if len(text) <= limit:
         return False
-    if '"' in text:
-        return True
     # A line longer than that holds a whole stretch of half of it (counted from the start of
     # the text) without a line break: only such stretches, which clean files lack, are
     # measured, and no string is made of any line.

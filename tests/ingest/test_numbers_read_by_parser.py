@@ -32,9 +32,15 @@ NUMBERS = [
 TEXTS = ["sandbox", "production", "developer", "dataverse_sandbox", "Sand Box", "", "tier"]
 
 
-def _row(rng: random.Random, number: int, columns: int, tier: int | None) -> str:
+def _row(
+    rng: random.Random, number: int, columns: int, tier: int | None, *, quoted: bool = False
+) -> str:
     name = rng.choice(
-        [f"E{number}", f'"E{number}\nsecond line"', f" E{number} ", f"E\u00a0{number}"]
+        [
+            *(f"E{number}", f'"E{number}\nsecond line"', f" E{number} ", f"E\u00a0{number}"),
+            *(f'"E{number}, Ltd"', f'" E{number}"', f'"E{number} "', f'"E""{number}"""'),
+            *(f'"E{number}"', f'E"{number}', f'"E{number}"x', f' "E{number}"'),
+        ]
     )
     cells = [name if rng.random() > 0.02 else "", rng.choice(TEXTS[:4])]
     odd = rng.random() < 0.3  # else plain numbers, so that many files read without a refusal
@@ -47,15 +53,19 @@ def _row(rng: random.Random, number: int, columns: int, tier: int | None) -> str
         cells = [""] * len(cells)  # a blank row
     if rng.random() < 0.01:
         cells = cells[:-1]  # a short row
+    if quoted:  # every cell in quotes, as PowerShell's Export-Csv writes them
+        cells = [cell if cell.startswith('"') else f'"{cell}"' for cell in cells]
     return ",".join(cells)
 
 
 def _inventory_text(rng: random.Random) -> str:
     header = ["name", "type", "dataverse_database_gb", "operations_file_growth_gb_per_month"]
     header += rng.sample(["dataverse_file_gb", "dataverse_log_actual_gb", "org_url", "tier"], 2)
-    lines = [",".join(header)]
+    quoted = rng.random() < 0.2
+    lines = [",".join(f'"{cell}"' if quoted or rng.random() < 0.1 else cell for cell in header)]
     tier = header.index("tier") if "tier" in header else None
-    lines += [_row(rng, number, len(header), tier) for number in range(rng.randint(0, 12))]
+    count = rng.randint(0, 12)
+    lines += [_row(rng, number, len(header), tier, quoted=quoted) for number in range(count)]
     if rng.random() < 0.2:
         lines.insert(1, "")  # a blank line under the header
     ending = rng.choice(["\n", "\r\n"])
@@ -120,6 +130,15 @@ def test_a_clean_inventory_is_read_with_its_numbers_and_no_text_of_them() -> Non
     assert table.column(2).tolist() == ["1.5", ""]  # the words, read again on demand
 
 
+def test_a_quoted_inventory_is_read_with_its_numbers() -> None:
+    """Every cell quoted, as PowerShell's Export-Csv writes them, numbers included."""
+    text = '"name","type","dataverse_database_gb"\n"A, Ltd","sandbox","1.5"\n"B","x",""\n'
+    table = table_from_text("inventory.csv", text, _inventory_numbers)
+    assert table.headers == ("name", "type", "dataverse_database_gb")
+    assert np.array_equal(table.numbers[2], [1.5, np.nan], equal_nan=True)
+    assert table.column(0).tolist() == ["A, Ltd", "B"]
+
+
 def test_a_table_that_is_no_inventory_is_read_as_text() -> None:
     text = "sku,quantity\nDYN365_FINANCE,20\n"
     table = table_from_text("licenses.csv", text, _inventory_numbers)
@@ -129,7 +148,10 @@ def test_a_table_that_is_no_inventory_is_read_as_text() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        'name,type,"dataverse_database_gb"\nA,sandbox,1\n',  # quotes in the header
+        'name,type,dat"averse_database_gb\nA,sandbox,1\n',  # a quote inside a header
+        'name,type,"dataverse_database_gb"x\nA,sandbox,1\n',  # text after a quoted header
+        'name,type,dataverse_database_gb\n"A\nB",sandbox,1\n',  # a first row over two lines
+        'name,type,dataverse_database_gb\n"A,B",sandbox,1,2\n',  # a longer first row, quoted
         "name;type;dataverse_database_gb\nA;sandbox;1,5\n",  # decimal commas
         "name,type,dataverse_database_gb\nA,sandbox,x\n",  # a word in a number column
         "name,type,dataverse_database_gb\nA,sandbox,1,extra\n",  # a longer first row
