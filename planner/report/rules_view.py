@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from planner.errors import printable
 from planner.ruleset import Amount, RuleSet
 
@@ -48,7 +50,7 @@ def rules_data(ruleset: RuleSet) -> dict[str, Any]:
                 "source": figure.source.url,
                 "confidence": figure.confidence,
             }
-            for name, figure in vars(ruleset.overage).items()
+            for name, figure in msgspec.structs.asdict(ruleset.overage).items()
         },
         "consumption": {
             "counted_power_platform_skus": sorted(consumption.counted_power_platform_skus),

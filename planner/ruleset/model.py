@@ -1,5 +1,6 @@
 """The model of a rule set: pools, borrowing, licenses with their amounts and sources, planning
-estimates, thresholds, the overage lifecycle and add-on prices, as frozen dataclasses.
+estimates, thresholds, the overage lifecycle and add-on prices, as frozen msgspec Structs (made
+as classes at every start in a small fraction of what dataclasses take).
 
 planner.ruleset.load fills them from a rules file; every later stage reads them. Each number
 carries its source and confidence (an :class:`Amount` or a :class:`Ratio`).
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+
+import msgspec
 
 from planner.model.months import parse_month
 
@@ -38,8 +40,7 @@ ESTIMATE_PROFILES = (
 POWER_PLATFORM_SKUS = ("Production", "Sandbox", "Default", "Developer", "Trial", "Teams")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """A document that states numbers: a licensing guide (with its edition and page), a FAQ
     page, a message-center post. ``url`` is empty only for capplan's own assumptions."""
 
@@ -60,8 +61,7 @@ class Source:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
-class Amount:
+class Amount(msgspec.Struct, frozen=True):
     """A number from the rules, with where it came from."""
 
     gb: float
@@ -76,38 +76,33 @@ class Amount:
         return self.confidence == "assumed"
 
 
-@dataclass(frozen=True)
-class Ratio:
+class Ratio(msgspec.Struct, frozen=True):
     value: float
     source: Source
     confidence: str
     rule: str
 
 
-@dataclass(frozen=True)
-class Pool:
+class Pool(msgspec.Struct, frozen=True):
     name: str
     title: str
     draws_on: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Borrowing:
+class Borrowing(msgspec.Struct, frozen=True):
     lender: str
     borrower: str
     source: Source
     confidence: str
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(msgspec.Struct, frozen=True):
     warning_remaining: Ratio
     critical_remaining: Ratio
     provisioning_minimum: Amount
 
 
-@dataclass(frozen=True)
-class Overage:
+class Overage(msgspec.Struct, frozen=True):
     """What happens to a tenant over its capacity, and the extension an admin may ask for
     (capacity-storage page: the storage overage lifecycle and capacity extension)."""
 
@@ -120,8 +115,7 @@ class Overage:
     extension_window_days: Ratio  # ... in any window of this many days
 
 
-@dataclass(frozen=True)
-class Consumption:
+class Consumption(msgspec.Struct, frozen=True):
     counted_power_platform_skus: frozenset[str]
     no_dataverse_profiles: frozenset[str]
     minimum_capacity_type: str
@@ -130,8 +124,7 @@ class Consumption:
     estimates: Mapping[str, Mapping[str, Amount]]  # profile -> capacity type -> amount
 
 
-@dataclass(frozen=True)
-class EnvironmentType:
+class EnvironmentType(msgspec.Struct, frozen=True):
     name: str
     power_platform_sku: str
     default_power_platform: str
@@ -139,8 +132,7 @@ class EnvironmentType:
     operations_capacity: bool
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(msgspec.Struct, frozen=True):
     name: str
     title: str
     tenant_default: Mapping[str, Amount]
@@ -149,8 +141,7 @@ class Family:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class License:
+class License(msgspec.Struct, frozen=True):
     sku: str
     guid: str
     names: tuple[str, ...]
@@ -162,7 +153,7 @@ class License:
     note: str = ""
     # An edition's own tenant default; its family grants the larger of this and the family's,
     # once per tenant.
-    tenant_default: Mapping[str, Amount] = field(default_factory=dict)
+    tenant_default: Mapping[str, Amount] = msgspec.field(default_factory=dict)
     # Rules (part numbers) whose base licenses count for per_base_user; empty: every base
     # license of a family that comes with finance and operations environments.
     per_user_of: tuple[str, ...] = ()
@@ -170,8 +161,7 @@ class License:
     effective_from: str = ""  # YYYY-MM from which this version applies; "" from the start
 
 
-@dataclass(frozen=True)
-class Addon:
+class Addon(msgspec.Struct, frozen=True):
     pool: str
     sku: str
     unit: Amount
@@ -183,8 +173,7 @@ class Addon:
         return math.ceil(gb / self.unit.gb - 1e-9)
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(msgspec.Struct, frozen=True):
     id: str
     title: str
     effective_from: str
@@ -206,8 +195,8 @@ class RuleSet:
     # (the newest when the rule set was not narrowed to a month).
     license_versions: tuple[License, ...] = ()
     as_of: str = ""
-    _by_sku: Mapping[str, License] = field(default_factory=dict, repr=False)
-    _by_guid: Mapping[str, License] = field(default_factory=dict, repr=False)
+    _by_sku: Mapping[str, License] = msgspec.field(default_factory=dict)
+    _by_guid: Mapping[str, License] = msgspec.field(default_factory=dict)
 
     @property
     def pool_names(self) -> tuple[str, ...]:
@@ -234,7 +223,9 @@ class RuleSet:
             return self
         chosen = effective_versions(self.license_versions, parse_month(month))
         by_sku, by_guid = license_indexes(chosen)
-        return replace(self, licenses=chosen, as_of=month, _by_sku=by_sku, _by_guid=by_guid)
+        return msgspec.structs.replace(
+            self, licenses=chosen, as_of=month, _by_sku=by_sku, _by_guid=by_guid
+        )
 
     def all_amounts(self) -> Iterable[Amount]:
         for family in self.families.values():

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -270,7 +269,7 @@ def test_results_do_not_depend_on_the_order_pools_are_listed(figures, rules, ran
     entitled, consumed = _pools(ruleset, figures)
     order = list(range(len(ruleset.pool_names)))
     random.shuffle(order)
-    shuffled = replace(ruleset, pools=tuple(ruleset.pools[i] for i in order))
+    shuffled = msgspec.structs.replace(ruleset, pools=tuple(ruleset.pools[i] for i in order))
     a = compute_forecast(entitled, consumed, ["2026-12"], ruleset)
     b = compute_forecast(entitled[order], consumed[order], ["2026-12"], shuffled)
     for new, old in enumerate(order):

@@ -6,6 +6,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -406,9 +407,7 @@ def test_add_sandbox_without_a_size_says_how_to_give_one() -> None:
 
 
 def test_add_sandbox_uses_the_rule_sets_estimate_for_its_tier() -> None:
-    from dataclasses import replace
-
-    estimate = replace(
+    estimate = msgspec.structs.replace(
         POOLED.consumption.estimates["initial"]["dataverse_database"],
         gb=30.0,
         text="30 GB",
@@ -418,7 +417,9 @@ def test_add_sandbox_uses_the_rule_sets_estimate_for_its_tier() -> None:
         **POOLED.consumption.estimates,
         "operations_tier_3": {"operations_database": estimate},
     }
-    rules = replace(POOLED, consumption=replace(POOLED.consumption, estimates=estimates))
+    rules = msgspec.structs.replace(
+        POOLED, consumption=msgspec.structs.replace(POOLED.consumption, estimates=estimates)
+    )
     plan = scenario_plan(changes_from_flags(AS_OF, add_sandbox=["UAT2:3"]), rules)
     line = plan.consumption[
         (plan.consumption["environment"] == "UAT2")

@@ -73,14 +73,14 @@ def test_an_allowed_extension_adds_to_the_entitlement_in_its_months_only() -> No
 def test_the_rule_sets_numbers_drive_it_not_the_code() -> None:
     overage = POOLED.overage
     assert overage is not None
-    rules = replace(
+    rules = msgspec.structs.replace(
         POOLED,
-        overage=replace(
+        overage=msgspec.structs.replace(
             overage,
-            extension_above=replace(overage.extension_above, value=0.5),
-            extension_share=replace(overage.extension_share, value=0.5),
-            extension_days=replace(overage.extension_days, value=20),
-            extension_max=replace(overage.extension_max, value=1),
+            extension_above=msgspec.structs.replace(overage.extension_above, value=0.5),
+            extension_share=msgspec.structs.replace(overage.extension_share, value=0.5),
+            extension_days=msgspec.structs.replace(overage.extension_days, value=20),
+            extension_max=msgspec.structs.replace(overage.extension_max, value=1),
         ),
     )
     # 150 of 190 GB is 79%: below the bundled 80%, above this rule set's 50%.
@@ -93,7 +93,7 @@ def test_the_rule_sets_numbers_drive_it_not_the_code() -> None:
 
 def test_a_rule_set_without_extension_rules_refuses_the_request() -> None:
     with pytest.raises(InputError, match="states no capacity extension"):
-        planned(ask("2027-04"), rules=replace(POOLED, overage=None))
+        planned(ask("2027-04"), rules=msgspec.structs.replace(POOLED, overage=None))
 
 
 def test_an_unknown_pool_is_refused_with_the_pools_that_may_be_extended() -> None:
