@@ -7,10 +7,10 @@ checks (findings) -> renderers. Nothing here reads files or prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 import pandas as pd
 
 from planner.checks import run_checks
@@ -138,7 +138,7 @@ def build_plan(
 def check_plan(plan: Plan, reuse: Plan | None = None) -> Plan:
     """The plan with its findings: every check run over it (``reuse``: see :func:`run_checks`).
     Nothing else of the plan changes: a writer may begin with the plan the engine made."""
-    return replace(plan, findings=run_checks(plan, reuse))
+    return msgspec.structs.replace(plan, findings=run_checks(plan, reuse))
 
 
 def engine_plan(

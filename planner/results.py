@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from itertools import repeat
 from typing import TYPE_CHECKING
 
+import msgspec
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -68,8 +69,7 @@ def findings_of(
 _SLOTS = {slot.name: getattr(Finding, slot.name) for slot in fields(Finding)}
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     ruleset: RuleSet
     as_of: str
     months: int
@@ -84,21 +84,20 @@ class Plan:
     assumptions: pd.DataFrame
     entitlement_detail: Entitlement
     consumption_detail: Consumption
-    purchases: pd.DataFrame = field(default_factory=pd.DataFrame)  # what to buy, and when
+    purchases: pd.DataFrame = msgspec.field(default_factory=pd.DataFrame)  # what to buy, and when
     # add-ons the planned changes of a what-if scenario buy, with their cost
-    bought: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bought: pd.DataFrame = msgspec.field(default_factory=pd.DataFrame)
     findings: tuple[Finding, ...] = ()
-    changes: tuple[Change, ...] = field(default=())  # planned changes of a what-if scenario
+    changes: tuple[Change, ...] = ()  # planned changes of a what-if scenario
     # Month 0 beside Microsoft's own figures, when a tenant capacity answer is among the inputs.
     reconciliation: Reconciliation | None = None
     # The storage overage lifecycle stages reached within the horizon (planner.engine.lifecycle).
     lifecycle: Lifecycle | None = None
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(msgspec.Struct, frozen=True):
     baseline: Plan
     scenarios: tuple[tuple[Scenario, Plan], ...]
     # A scenario that renews into another rule set is planned from its switch month on (its
     # plan's month 0); the months before are planned here, under the baseline's rule set.
-    before_switch: Mapping[str, Plan] = field(default_factory=dict)
+    before_switch: Mapping[str, Plan] = msgspec.field(default_factory=dict)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pandas as pd
 import pytest
 
@@ -269,7 +270,7 @@ def case_inputs(case: Case, folder: Path | None = None) -> Inputs:
             (folder / file["name"]).write_text(file["text"], encoding="utf-8")
         with contextlib.chdir(folder):
             read = load_inputs([file["name"] for file in data["files"]])
-        inputs = replace(
+        inputs = msgspec.structs.replace(
             read,
             licenses=pd.concat([read.licenses, inputs.licenses], ignore_index=True),
             environments=pd.concat([read.environments, inputs.environments], ignore_index=True),

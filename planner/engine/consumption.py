@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -54,8 +54,7 @@ PROFILE_WORDS = {
 MONTHS_AT_ONCE = 12
 
 
-@dataclass(frozen=True)
-class TypeUsage:
+class TypeUsage(msgspec.Struct, frozen=True):
     """How one capacity type counts, per environment: enough to compute any month's GB."""
 
     base_gb: np.ndarray  # month-0 usage before counting rules (measured, else estimate, else 0)
@@ -99,8 +98,7 @@ UNUSUAL_COLUMNS = [
 TextCodes = tuple[np.ndarray, np.ndarray]
 
 
-@dataclass(frozen=True)
-class Consumption:
+class Consumption(msgspec.Struct, frozen=True):
     environments: pd.DataFrame  # inventory rows with resolved power_platform, profile, counted
     lines: pd.DataFrame  # month-0 lines, LINE_COLUMNS
     by_pool: np.ndarray  # pools x months, GB
@@ -110,14 +108,16 @@ class Consumption:
         pd.DataFrame
     )  # environment, capacity_type, rule, confidence, gb (estimates only)
     # Values the user gave where the row's type or state expects none: UNUSUAL_COLUMNS.
-    unusual: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNUSUAL_COLUMNS))
+    unusual: pd.DataFrame = msgspec.field(
+        default_factory=lambda: pd.DataFrame(columns=UNUSUAL_COLUMNS)
+    )
     # False when no environment states any growth and no pool grows: flat by assumption.
     growth_stated: bool = True
     # The text columns of ``lines`` as the engine made them, where it did: for a column, its
     # values (an object array, a value may occur more than once) and each line's position in
     # them, so that ``lines[column][i] == values[codes[i]]``. A writer of every line encodes
     # each value once instead of finding the distinct ones again.
-    line_text: dict[str, TextCodes] = field(default_factory=dict)
+    line_text: dict[str, TextCodes] = msgspec.field(default_factory=dict)
 
     def month_totals(self, capacity_type: str, months: int) -> np.ndarray:
         """What ``capacity_type`` counts in each of the first ``months`` months, summed over
@@ -172,8 +172,7 @@ def _month_totals(
     return totals
 
 
-@dataclass(frozen=True)
-class _CountingRows:
+class _CountingRows(msgspec.Struct, frozen=True):
     """The rows of a capacity type that can count anything, with what their counted GB is made
     of: enough to work out the month totals, a run of months at a time."""
 
@@ -353,8 +352,7 @@ def _resolve(environments: pd.DataFrame, ruleset: RuleSet) -> _Resolved:
     )
 
 
-@dataclass(frozen=True)
-class _Resolved:
+class _Resolved(msgspec.Struct, frozen=True):
     environments: pd.DataFrame
     is_default: np.ndarray
     is_finance_operations: np.ndarray
@@ -602,8 +600,7 @@ def compute_consumption(
     )
 
 
-@dataclass(frozen=True)
-class _Profiles:
+class _Profiles(msgspec.Struct, frozen=True):
     """Each row's value of a column with a handful of distinct values (an estimate profile), as
     a code into the distinct values, so that anything about a value is worked out once."""
 
@@ -620,8 +617,7 @@ class _Profiles:
         return np.array(per_name, dtype=dtype)[self.codes]
 
 
-@dataclass(frozen=True)
-class _Coded:
+class _Coded(msgspec.Struct, frozen=True):
     """A column of a table to be, as distinct values and each row's position among them: text
     repeated over many rows is put into words once, and made a column of the table once."""
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from dataclasses import dataclass
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -42,8 +42,7 @@ SANDBOX_TYPES = ("dataverse_sandbox",)
 OPERATIONS_TYPES = ("operations_database", "operations_file")
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(msgspec.Struct, frozen=True):
     stage: int  # 1, 2 or 3
     name: str
     starts: str  # YYYY-MM-DD
@@ -52,8 +51,7 @@ class Stage:
     environments: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Lifecycle:
+class Lifecycle(msgspec.Struct, frozen=True):
     stages: tuple[Stage, ...]
     # Why the lifecycle does not apply to this tenant, or None when it does.
     note: str | None

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -121,10 +122,10 @@ def load_inputs(
     combined = combine(parts)
     if history:
         # A dated snapshot's rows are matched to the plan's environments by name later on.
-        return replace(combined, environments=_resolve_links(combined.environments))
+        return msgspec.structs.replace(combined, environments=_resolve_links(combined.environments))
     environments_merged, remarks = merge_environments(environment_parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
-    return replace(
+    return msgspec.structs.replace(
         combined,
         environments=_resolve_links(environments_merged),
         remarks=combined.remarks + remarks,

@@ -8,8 +8,9 @@ JSON gets the JSON parser's complaint).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
+
+import msgspec
 
 from planner.errors import InputError
 from planner.ingest import formats
@@ -67,16 +68,14 @@ def classify_headers(headers: Iterable[str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class JsonContent:
+class JsonContent(msgspec.Struct, frozen=True):
     file: str
     root: Any
     items: list
     items_path: str  # "value", "Data" or "" for a bare list
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(msgspec.Struct, frozen=True):
     """A file opened and recognized: its format id and either a table or JSON items."""
 
     format_id: str
@@ -100,7 +99,7 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
 
         choice = choose_sheet(raw, _classifier_for(kind), sheet)
         content = _tabular(choice.table, choice.format_base, sheet_named=choice.named)
-        return replace(content, notes=choice.notes)
+        return msgspec.structs.replace(content, notes=choice.notes)
     refuse_known_binaries(raw)
     text = decode_text(raw)
     stripped = text.lstrip()

@@ -10,8 +10,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -93,8 +93,7 @@ ENVIRONMENT_COLUMNS: tuple[str, ...] = (
 NEVER = 10_000  # end_month of an environment that is never deleted
 
 
-@dataclass(frozen=True)
-class InputSource:
+class InputSource(msgspec.Struct, frozen=True):
     """One file the user gave, and what capplan took it to be."""
 
     path: str
@@ -104,8 +103,7 @@ class InputSource:
     tenant_id: str = ""  # the tenant the file says it comes from, lower case; "" when silent
 
 
-@dataclass(frozen=True)
-class Remark:
+class Remark(msgspec.Struct, frozen=True):
     """Something ingest did with a value the user gave that the plan must say: a value merged
     from several files, one not used, a name that matched environments of different kinds.
     A registered check of the same code turns each remark into a finding."""
@@ -231,8 +229,7 @@ MICROSOFT_LICENSE_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class MicrosoftFigures:
+class MicrosoftFigures(msgspec.Struct, frozen=True):
     """One tenant capacity answer: what Microsoft computes the tenant is entitled to and uses."""
 
     source: str
@@ -244,23 +241,22 @@ class MicrosoftFigures:
     licenses: pd.DataFrame  # MICROSOFT_LICENSE_COLUMNS
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(msgspec.Struct, frozen=True):
     licenses: pd.DataFrame
     environments: pd.DataFrame
     sources: tuple[InputSource, ...] = ()
-    notes: tuple[str, ...] = field(default=())  # things ingest wants the reader to know
-    remarks: tuple[Remark, ...] = field(default=())  # findings ingest prepared (see Remark)
-    pool_growth: pd.DataFrame = field(default_factory=empty_pool_growth)
+    notes: tuple[str, ...] = ()  # things ingest wants the reader to know
+    remarks: tuple[Remark, ...] = ()  # findings ingest prepared (see Remark)
+    pool_growth: pd.DataFrame = msgspec.field(default_factory=empty_pool_growth)
     # Growth fitted from dated snapshots (planner.engine.growth), per environment and type.
-    growth_fits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    growth_fits: pd.DataFrame = msgspec.field(default_factory=pd.DataFrame)
     # Microsoft's figures for the tenant, when a tenant capacity answer is among the inputs.
     microsoft: MicrosoftFigures | None = None
     # Capacity extensions a what-if scenario asked for (EXTENSION_COLUMNS).
-    extensions: pd.DataFrame = field(default_factory=empty_extensions)
+    extensions: pd.DataFrame = msgspec.field(default_factory=empty_extensions)
 
     def with_growth_fits(self, fits: pd.DataFrame) -> Inputs:
-        return replace(self, growth_fits=fits)
+        return msgspec.structs.replace(self, growth_fits=fits)
 
     def with_tables(
         self,
@@ -269,7 +265,7 @@ class Inputs:
         pool_growth: pd.DataFrame | None = None,
         extensions: pd.DataFrame | None = None,
     ) -> Inputs:
-        return replace(
+        return msgspec.structs.replace(
             self,
             licenses=self.licenses if licenses is None else licenses,
             environments=self.environments if environments is None else environments,

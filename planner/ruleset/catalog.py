@@ -20,9 +20,10 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+
+import msgspec
 
 from planner.errors import InputError, printable
 from planner.model.limits import MAX_CATALOG_BYTES, read_limited
@@ -102,8 +103,7 @@ def guid_key(value: str) -> str:
     return found.group(1).lower() if found else ""
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
+class CatalogEntry(msgspec.Struct, frozen=True):
     """One product: how to recognise it and what capacity it carries."""
 
     part_number: str  # "" when only the GUID is known
@@ -139,8 +139,7 @@ class CatalogEntry:
         }
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(msgspec.Struct, frozen=True):
     """The answer of a lookup: the entry (or None), how it was found, and any rival entries."""
 
     entry: CatalogEntry | None
@@ -153,15 +152,12 @@ class Match:
         return len({(c.capacity, c.rule) for c in self.candidates}) > 1
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(msgspec.Struct, frozen=True):
     entries: tuple[CatalogEntry, ...]
     path: str = ""
-    _guid: Mapping[str, CatalogEntry] = field(default_factory=dict, repr=False, compare=False)
-    _part: Mapping[str, CatalogEntry] = field(default_factory=dict, repr=False, compare=False)
-    _name: Mapping[str, tuple[CatalogEntry, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    _guid: Mapping[str, CatalogEntry] = msgspec.field(default_factory=dict)
+    _part: Mapping[str, CatalogEntry] = msgspec.field(default_factory=dict)
+    _name: Mapping[str, tuple[CatalogEntry, ...]] = msgspec.field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Iterable[CatalogEntry], path: str = "") -> Catalog:
@@ -229,7 +225,7 @@ class Catalog:
                     return Match(found, "part_number")
                 return Match(None)
             match = Match(candidates[0], "display_name", candidates)
-            return replace(match, entry=None) if match.ambiguous else match
+            return msgspec.structs.replace(match, entry=None) if match.ambiguous else match
         return Match(None)
 
     def resolve(self, text: str) -> Match:
@@ -403,8 +399,7 @@ NOT_POWER_PLATFORM = (
 )
 
 
-@dataclass(frozen=True)
-class CatalogChange:
+class CatalogChange(msgspec.Struct, frozen=True):
     """One difference between the catalog before and after an import."""
 
     kind: str  # added | renamed | part_number | gained_guid | not_in_source
@@ -433,15 +428,15 @@ def classify_new(entry: CatalogEntry) -> CatalogEntry:
     text = f"{entry.part_number} {entry.display_name}"
     for pattern, reason in _NO_CAPACITY_WORDS:
         if pattern.search(text):
-            return replace(entry, capacity="none", rule="", reason=reason)
+            return msgspec.structs.replace(entry, capacity="none", rule="", reason=reason)
     if _MAY_CARRY_CAPACITY.search(text):
-        return replace(
+        return msgspec.structs.replace(
             entry,
             capacity="unknown",
             rule="",
             reason="new in Microsoft's list: may carry capacity, not yet classified",
         )
-    return replace(entry, capacity="none", rule="", reason=NOT_POWER_PLATFORM)
+    return msgspec.structs.replace(entry, capacity="none", rule="", reason=NOT_POWER_PLATFORM)
 
 
 def import_products(
@@ -465,7 +460,7 @@ def import_products(
             if by_part is not None and not by_part.guid:
                 before, kind = by_part, "gained_guid"
         if before is None:
-            entry = classify_new(replace(product, origin=origin))
+            entry = classify_new(msgspec.structs.replace(product, origin=origin))
             changes.append(CatalogChange("added", entry))
             merged.append(entry)
             continue
@@ -475,7 +470,7 @@ def import_products(
             for n in (*before.other_names, before.display_name)
             if n and name_key(n) != name_key(product.display_name)
         )
-        entry = replace(
+        entry = msgspec.structs.replace(
             before,
             guid=product.guid,
             part_number=product.part_number or before.part_number,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import gc
 import math
 import pickle
-from dataclasses import FrozenInstanceError, replace
+from dataclasses import FrozenInstanceError
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -604,7 +605,7 @@ def test_sandboxes_named_by_other_than_text_are_named_as_their_text() -> None:
         MONTHS,
     )
     named = pd.Series([7, 7.5, "SB 2", 7, "SB"], dtype=object)
-    plan = replace(plan, environments=plan.environments.assign(name=named))
+    plan = msgspec.structs.replace(plan, environments=plan.environments.assign(name=named))
     findings = found(plan, "SANDBOXES_EXCEED_ENTITLEMENT")
     assert findings == reference_sandboxes(plan)
     assert [f.subject for f in findings] == ["7", "7.5", "SB 2"]

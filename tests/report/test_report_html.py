@@ -443,12 +443,12 @@ def test_visible_text_has_no_internal_ids(rules: str) -> None:
 
 
 def test_error_findings_lead_the_headline_and_it_is_never_green(short_plan: Plan) -> None:
-    from dataclasses import replace
+    import msgspec
 
     from planner.results import Finding
 
     doubt = Finding("LINK_NOT_ONE_TO_ONE", "error", "contoso-uat", "linked twice")
-    flawed = replace(short_plan, findings=(doubt, *short_plan.findings))
+    flawed = msgspec.structs.replace(short_plan, findings=(doubt, *short_plan.findings))
     view = report_view(report_data(flawed))
     assert view["tone"] == "error"
     assert view["headline"][0].startswith("Plan has errors; figures may be wrong")
