@@ -361,21 +361,27 @@ def _parser_error(file: str, error: Exception, skipped: int, delimiter: str) -> 
     )
 
 
-def _may_need_trimming(text: str, delimiter: str, utf8: bytes | None = None) -> bool:
+def _may_need_trimming(
+    text: str, delimiter: str, utf8: bytes | None = None, *, quotes_seen: bool = False
+) -> bool:
     """Whether any cell of the text could start or end with a character that trimming removes.
 
     A few substring searches in C are much cheaper than trimming every column: a blank next to a
-    delimiter or a line end, at the start or the end. The edge of a quoted cell is its quote, so
-    in text with quotes a blank next to a quote counts too (one inside a cell, next to a quote
-    written twice or a line break, only costs a trimming that changes nothing). ``utf8``: the
-    text's UTF-8 encoding, where the caller has it (see :func:`_blank_at_an_edge`).
+    delimiter or a line end, at the start or the end. Quoted text may hide anything (line breaks
+    in a cell), so any quote means yes, unless ``quotes_seen``: the caller looks at the cells
+    that hold a line break itself, and a blank next to a quote (the edge of a quoted cell) then
+    counts as next to a delimiter. ``utf8``: the text's UTF-8 encoding, where the caller has it
+    (see :func:`_blank_at_an_edge`).
     """
+    quoted = '"' in text
+    if quoted and not quotes_seen:
+        return True
     blanks = [c for c in TRIMMED if c not in (delimiter, "\r", "\n")]
     if text[:1] in blanks or text[-1:] in blanks:
         return True
     # A substring test is a fast search in C; only blanks the text holds at all need pairing.
     present = [blank for blank in blanks if blank in text]
-    edges = (delimiter, "\r", "\n", *(['"'] if '"' in text else []))
+    edges = (delimiter, "\r", "\n", *(['"'] if quoted else []))
     if present and utf8 is not None:
         return _blank_at_an_edge(utf8, edges, present)
     return any(blank + edge in text or edge + blank in text for blank in present for edge in edges)
@@ -641,12 +647,16 @@ def _table_with_numbers(
         return None  # a first row longer than the header: the full reading says so
     words = [p for p in positions if p not in wanted]
     numbers = {p: frame[p].to_numpy(dtype=np.float64) for p in sorted(wanted)}
-    if _may_need_trimming(body, delimiter, utf8):
-        grid = _trim_grid(frame[words].to_numpy(dtype=object), spaces_replaced=True)
-        texts = dict(zip(words, grid.T, strict=True))
-    else:  # the parser's columns as they are, without a grid of them
-        texts = {p: frame[p].to_numpy(dtype=object) for p in words}
+    texts = {p: frame[p].to_numpy(dtype=object) for p in words}
     del frame
+    # Only quotes let a cell hold a line break, which may be at its edge: the text columns with
+    # one, found in their cells joined, are those it may be in.
+    spanning = (
+        [p for p in words if _holds_a_line_break("\x00".join(texts[p]))] if '"' in body else []
+    )
+    if spanning or _may_need_trimming(body, delimiter, utf8, quotes_seen=True):
+        grid = _trim_grid(np.column_stack([texts[p] for p in words]), spaces_replaced=True)
+        texts = dict(zip(words, grid.T, strict=True))
     # Blank rows: a row is kept once a cell of it is found filled; the first column (the
     # name, in an inventory) mostly settles it alone.
     rows = len(texts[words[0]])
@@ -663,17 +673,14 @@ def _table_with_numbers(
         row_numbers = row_numbers[filled]
         texts = {p: values[filled] for p, values in texts.items()}
         numbers = {p: values[filled] for p, values in numbers.items()}
-    if long_text:
-        # No line is long (else the text is read as text alone): a cell runs longer only over
-        # several lines, and only in a text column (a number is on one line). Columns without a
-        # line break in any cell, found in their cells joined, are left out (blank) of the grid
-        # whose cells are measured.
-        spanning = [p for p in words if _holds_a_line_break("\x00".join(texts[p]))]
-        if spanning:
-            grid = np.full((len(row_numbers), len(headers)), "", dtype=object)
-            for position in spanning:
-                grid[:, position] = texts[position]
-            _refuse_long_text(file, headers, grid, row_numbers, None)
+    # No line is long (else the text is read as text alone): a cell runs longer only over
+    # several lines, and only in a text column (a number is on one line). Columns without a
+    # line break in any cell are left out (blank) of the grid whose cells are measured.
+    if long_text and spanning:
+        grid = np.full((len(row_numbers), len(headers)), "", dtype=object)
+        for position in spanning:
+            grid[:, position] = texts[position]
+        _refuse_long_text(file, headers, grid, row_numbers, None)
     return Table(
         file=file,
         headers=headers,

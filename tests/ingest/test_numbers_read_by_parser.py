@@ -40,6 +40,7 @@ def _row(
             *(f"E{number}", f'"E{number}\nsecond line"', f" E{number} ", f"E\u00a0{number}"),
             *(f'"E{number}, Ltd"', f'" E{number}"', f'"E{number} "', f'"E""{number}"""'),
             *(f'"E{number}"', f'E"{number}', f'"E{number}"x', f' "E{number}"'),
+            *(f'"\nE{number}"', f'"E{number}\r\n"', '"\n"', f'"\tE{number}"'),
         ]
     )
     cells = [name if rng.random() > 0.02 else "", rng.choice(TEXTS[:4])]
@@ -137,6 +138,12 @@ def test_a_quoted_inventory_is_read_with_its_numbers() -> None:
     assert table.headers == ("name", "type", "dataverse_database_gb")
     assert np.array_equal(table.numbers[2], [1.5, np.nan], equal_nan=True)
     assert table.column(0).tolist() == ["A, Ltd", "B"]
+
+
+def test_a_line_break_at_the_edge_of_a_quoted_cell_is_trimmed() -> None:
+    text = 'name,type,dataverse_database_gb\nA,sandbox,1\n"\nB",sandbox,2\n"C\r\n",sandbox,3\n'
+    table = table_from_text("inventory.csv", text, _inventory_numbers)
+    assert table.numbers and table.column(0).tolist() == ["A", "B", "C"]
 
 
 def test_a_table_that_is_no_inventory_is_read_as_text() -> None:
