@@ -285,9 +285,13 @@ class FindingList:
         """The findings' values key by key, in ``FINDING_KEYS`` order."""
         return [list(map(attrgetter(key), self.findings)) for key in FINDING_KEYS]
 
-    def matching(self, keep: Callable[[Finding], bool]) -> list[dict[str, Any]]:
-        """The records of the findings ``keep`` keeps (the headline's errors: a few of many)."""
-        return finding_records([finding for finding in self.findings if keep(finding)])
+    def matching(
+        self, keep: Callable[[Finding], bool], *, first: int | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The records of the findings ``keep`` keeps, of the ``first`` of them only where given,
+        and how many it keeps (the headline's errors: a few named of many)."""
+        kept = [finding for finding in self.findings if keep(finding)]
+        return finding_records(kept[:first]), len(kept)
 
     def shown(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """What :func:`findings_shown` gives of the records, the records made of only the

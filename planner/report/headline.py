@@ -40,23 +40,27 @@ def money(value: float | None) -> str:
     return "unpriced" if value is None else f"${value:,.2f}"
 
 
-def _errors(findings: Any) -> list[dict[str, Any]]:
-    """The error findings the headline names, of the records or a FindingList (see
-    planner.report.data): a plan of tens of thousands of findings has a record made only for
-    those."""
+def _errors(findings: Any) -> tuple[list[dict[str, Any]], int]:
+    """The first ``ERRORS_NAMED`` error findings the headline names, and how many there are, of
+    the records or a FindingList (see planner.report.data): a plan of tens of thousands of
+    findings has a record made only for those named."""
     if hasattr(findings, "matching"):
-        return findings.matching(lambda f: f.severity == "error" and f.code not in SHORTFALL_CODES)
-    return [f for f in findings if f["severity"] == "error" and f["code"] not in SHORTFALL_CODES]
+        return findings.matching(
+            lambda f: f.severity == "error" and f.code not in SHORTFALL_CODES, first=ERRORS_NAMED
+        )
+    errors = [f for f in findings if f["severity"] == "error" and f["code"] not in SHORTFALL_CODES]
+    return errors[:ERRORS_NAMED], len(errors)
 
 
-def _error_line(errors: list[dict[str, Any]]) -> str:
-    named = "; ".join(f"{f['code']} ({f['subject']})" for f in errors[:ERRORS_NAMED])
-    more = len(errors) - ERRORS_NAMED
+def _error_line(named: list[dict[str, Any]], count: int) -> str:
+    """The headline's line for ``count`` error findings, of which ``named`` are the first."""
+    named_text = "; ".join(f"{f['code']} ({f['subject']})" for f in named[:ERRORS_NAMED])
+    more = count - ERRORS_NAMED
     if more > 0:
-        named += f" and {more:,} more"
+        named_text += f" and {more:,} more"
     return (
-        f"Plan has errors; figures may be wrong: {plural(len(errors), 'error finding')} "
-        f"({named}). Fix them before acting on the figures below; see Findings."
+        f"Plan has errors; figures may be wrong: {plural(count, 'error finding')} "
+        f"({named_text}). Fix them before acting on the figures below; see Findings."
     )
 
 
@@ -151,9 +155,9 @@ def _lifecycle_line(stages: list[dict[str, Any]]) -> str:
 def plan_headline(data: dict[str, Any], names: Names) -> dict[str, Any]:
     """``{"tone", "lines", "monthly_cost_usd", "annual_cost_usd", "horizon_cost_usd"}``."""
     lines: list[str] = []
-    errors = _errors(data["findings"])
-    if errors:
-        lines.append(_error_line(errors))
+    errors, error_count = _errors(data["findings"])
+    if error_count:
+        lines.append(_error_line(errors, error_count))
     purchase_of = {p["pool"]: p for p in data["purchases"]}
     shortfalls = sorted(data["shortfalls"], key=lambda s: (s["first_month"], s["pool"]))
     for shortfall in shortfalls:

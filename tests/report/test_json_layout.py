@@ -466,8 +466,9 @@ def test_findings_written_from_their_columns_are_their_records(count: int, quote
     document = {"findings": findings, "after": 1}
     as_records = {"findings": findings.records(), "after": 1}
     assert json_report.dumps(document) == json_report.dumps(as_records)
-    errors = findings.matching(lambda f: f.severity == "error")
-    assert errors == [r for r in findings.records() if r["severity"] == "error"]
+    errors = [r for r in findings.records() if r["severity"] == "error"]
+    assert findings.matching(lambda f: f.severity == "error") == (errors, len(errors))
+    assert findings.matching(lambda f: f.severity == "error", first=2) == (errors[:2], len(errors))
 
 
 def test_renderers_read_the_findings_as_records() -> None:
