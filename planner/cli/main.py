@@ -461,6 +461,22 @@ def checked_into_json(plan: Any, begin: Callable[[Any], Any]) -> Any:
     return checked
 
 
+def checked_comparison_into_json(early: Any, begin: Callable[[Any], Any]) -> Any:
+    """:func:`checked_into_json` for a comparison of plans the engine made (see
+    planner.scenarios.compare.engine_comparison): its JSON begun while they are checked; the
+    checked comparison."""
+    from planner.report.data import report_data
+    from planner.scenarios.compare import check_comparison
+
+    early_data = report_data(comparison=early)
+    with begin(early_data) as finish_json:
+        checked = check_comparison(early)
+        data = report_data(comparison=checked)
+        keep_until_exit(checked, data, early_data)  # left to the system: see ending.py
+        finish_json(data)
+    return checked
+
+
 def print_checked_json(options: dict[str, Any]) -> Any:
     """:func:`print_json` of the command's plan, begun before its checks run (see
     :func:`checked_into_json`); the checked plan. A reader that stops early ends the output
@@ -619,16 +635,22 @@ def load_scenarios(options: dict[str, Any], as_of: str) -> list[Any]:
 
 
 def load_comparison(
-    options: dict[str, Any], inputs: Any, ruleset: Any, as_of: str, scenarios: list[Any]
+    options: dict[str, Any],
+    inputs: Any,
+    ruleset: Any,
+    as_of: str,
+    scenarios: list[Any],
+    *,
+    checked: bool = True,
 ) -> Any:
-    """The baseline and the scenarios compared; None when there are no scenarios."""
-    from planner.scenarios.compare import compare
+    """The baseline and the scenarios compared; None when there are no scenarios.
+    ``checked=False``: before the checks run (see planner.scenarios.compare.engine_comparison)."""
+    from planner.scenarios.compare import compare, engine_comparison
 
     if not scenarios:
         return None
-    return compare(
-        inputs, scenarios, ruleset, as_of, options["months"], **purchase_options(options)
-    )
+    make = compare if checked else engine_comparison
+    return make(inputs, scenarios, ruleset, as_of, options["months"], **purchase_options(options))
 
 
 def every_plan(comparison: Any) -> list[Any]:
@@ -1084,7 +1106,6 @@ def whatif(options: dict[str, Any]) -> None:
     """
     from planner.cli.output import atomic_write, atomic_write_text
     from planner.report.data import report_data
-    from planner.report.json_report import write_json
     from planner.report.whatif_text import render_whatif_markdown, render_whatif_table
 
     outputs = {"--output": options["output"]} if options["output"] else {}
@@ -1092,19 +1113,30 @@ def whatif(options: dict[str, Any]) -> None:
     inputs, ruleset, as_of = load_inputs_and_rules(options)
     scenarios = load_scenarios(options, as_of)
     check_outputs(options, outputs, scenarios)
-    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
-    if comparison is None:
+    if not scenarios:
         raise InputError(
             "no scenario given",
             expected="--scenario FILE or a what-if flag such as --add-licenses SKU=N "
             "(capplan init writes a starter scenario)",
         )
+    if options["output_format"] == "json" and options["output"]:
+        # Into the file as it is made, as forecast writes its plan: the long tables (each
+        # plan's consumption lines) are the engine's, written by a child process while this
+        # one runs the checks.
+        from planner.report.json_report import begin_json
+
+        early = load_comparison(options, inputs, ruleset, as_of, scenarios, checked=False)
+        checked: list[Any] = []
+
+        def write(path: Path) -> None:
+            checked.append(checked_comparison_into_json(early, partial(begin_json, path=path)))
+
+        atomic_write(options["output"], write)
+        finish(every_plan(checked[0]), options["fail_on"])
+        return
+    comparison = load_comparison(options, inputs, ruleset, as_of, scenarios)
     data = report_data(comparison=comparison)
     keep_until_exit(comparison, data)  # left to the system when the process ends: see ending.py
-    if options["output_format"] == "json" and options["output"]:
-        atomic_write(options["output"], lambda path: write_json(data, path, beside=True))
-        finish(every_plan(comparison), options["fail_on"])
-        return
     if options["output_format"] == "json":
         print_json(data)
         finish(every_plan(comparison), options["fail_on"])

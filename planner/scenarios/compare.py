@@ -22,7 +22,7 @@ from planner.model.changes import (
 )
 from planner.model.inputs import Inputs
 from planner.model.months import format_month, parse_month
-from planner.planning import build_plan
+from planner.planning import build_plan, check_plan, engine_plan
 from planner.results import Comparison, Plan
 from planner.ruleset import RuleSet, resolve_ruleset
 from planner.scenarios.apply import (
@@ -51,10 +51,14 @@ def plan_scenario(
     ruleset: RuleSet,
     as_of: str,
     months: int,
+    *,
+    checked: bool = True,
     **options: Any,
 ) -> Plan:
+    """The scenario's plan; ``checked=False``: before the checks (see engine_plan)."""
     inputs = apply_changes(baseline_inputs, scenario.changes, ruleset)
-    return build_plan(inputs, ruleset, as_of, months, scenario.changes, **options)
+    make = build_plan if checked else engine_plan
+    return make(inputs, ruleset, as_of, months, scenario.changes, **options)
 
 
 def plan_switched_scenario(
@@ -63,10 +67,14 @@ def plan_switched_scenario(
     ruleset: RuleSet,
     as_of: str,
     months: int,
+    *,
+    checked: bool = True,
     **options: Any,
 ) -> tuple[Plan, Plan]:
     """A renewal into another rule set: the months before the switch under the current rules,
-    the months from it under the new ones (whose month 0 is the switch month)."""
+    the months from it under the new ones (whose month 0 is the switch month); ``checked``:
+    see :func:`plan_scenario`."""
+    make = build_plan if checked else engine_plan
     switch = scenario.switch
     assert switch is not None
     start = switch.month
@@ -75,11 +83,11 @@ def plan_switched_scenario(
     early = [c for c in scenario.changes if c.month < start]
     late = [replace(c, month=c.month - start) for c in scenario.changes if c.month >= start]
     inputs_early = apply_changes(baseline_inputs, early, ruleset)
-    before = build_plan(inputs_early, ruleset, as_of, start, early, **options)
+    before = make(inputs_early, ruleset, as_of, start, early, **options)
     shifted = shift_inputs(inputs_early, start)
     _check_carried_extensions(shifted, new_rules, start_label)
     inputs_late = apply_changes(shifted, late, new_rules)
-    after = build_plan(inputs_late, new_rules, start_label, months - start, late, **options)
+    after = make(inputs_late, new_rules, start_label, months - start, late, **options)
     return before, after
 
 
@@ -112,6 +120,22 @@ def compare(
     months: int,
     **options: Any,
 ) -> Comparison:
+    """The baseline and each scenario planned and checked."""
+    return check_comparison(
+        engine_comparison(baseline_inputs, scenarios, ruleset, as_of, months, **options)
+    )
+
+
+def engine_comparison(
+    baseline_inputs: Inputs,
+    scenarios: Sequence[Scenario],
+    ruleset: RuleSet,
+    as_of: str,
+    months: int,
+    **options: Any,
+) -> Comparison:
+    """:func:`compare` before the checks: every plan as the engine makes it, without findings
+    (a writer may begin with them; :func:`check_comparison` finishes them)."""
     names = [s.name for s in scenarios]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -120,25 +144,41 @@ def compare(
             expected="a different name = ... in each scenario file",
         )
     refuse_too_much_work([s.changes for s in scenarios], baseline_inputs)
-    baseline = build_plan(baseline_inputs, ruleset, as_of, months, **options)
+    baseline = engine_plan(baseline_inputs, ruleset, as_of, months, **options)
     planned: list[tuple[Scenario, Plan]] = []
     before: dict[str, Plan] = {}
     for scenario in scenarios:
         if scenario.switch is None:
-            planned.append(
-                (
-                    scenario,
-                    plan_scenario(
-                        baseline_inputs, scenario, ruleset, as_of, months, reuse=baseline, **options
-                    ),
-                )
+            # The engine lends the baseline's consumption where the scenario leaves it as is.
+            plan = plan_scenario(
+                baseline_inputs,
+                scenario,
+                ruleset,
+                as_of,
+                months,
+                checked=False,
+                reuse=baseline,
+                **options,
             )
+            planned.append((scenario, plan))
             continue
         before[scenario.name], after = plan_switched_scenario(
-            baseline_inputs, scenario, ruleset, as_of, months, **options
+            baseline_inputs, scenario, ruleset, as_of, months, checked=False, **options
         )
         planned.append((scenario, after))
     return Comparison(baseline=baseline, scenarios=tuple(planned), before_switch=before)
+
+
+def check_comparison(early: Comparison) -> Comparison:
+    """The plans of :func:`engine_comparison` with their findings: a scenario's checks take
+    the baseline's findings where they read only what the two plans share."""
+    baseline = check_plan(early.baseline)
+    planned = tuple(
+        (scenario, check_plan(plan) if scenario.switch is not None else check_plan(plan, baseline))
+        for scenario, plan in early.scenarios
+    )
+    before = {name: check_plan(plan) for name, plan in early.before_switch.items()}
+    return Comparison(baseline=baseline, scenarios=planned, before_switch=before)
 
 
 def _of_pool(purchases: pd.DataFrame, pool: str) -> pd.DataFrame:

@@ -12,12 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pandas as pd
 import pytest
 
+from planner.cli.main import checked_comparison_into_json, every_plan
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.model.changes import AddEnvironment, AddLicenses, Scenario
@@ -26,7 +28,8 @@ from planner.report import json_report
 from planner.report.data import LineTable, report_data
 from planner.report.parallel import Beside
 from planner.ruleset import resolve_ruleset
-from planner.scenarios.compare import compare
+from planner.scenarios.compare import compare, engine_comparison
+from planner.scenarios.read import read_scenario_file
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="a child is started by fork")
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -135,6 +138,47 @@ def _begun(target: Path, change: Any = None) -> Any:
         data = report_data(checked, before_checks=early)
         finish(change(data) if change else data)
     return checked
+
+
+def _scenarios(tmp_path: Path) -> list[Scenario]:
+    """A scenario that changes licenses only (its consumption lines are the baseline's), one
+    with a new sandbox, and a renewal into another rule set (a plan before the switch too)."""
+    renewal = tmp_path / "renew.toml"
+    renewal.write_text(
+        'name = "Renew"\n[[changes]]\nkind = "switch_rules"\nrules = "split-2023"\n'
+        'month = "2027-06"\n',
+        encoding="utf-8",
+    )
+    sandbox = AddEnvironment(
+        name="NEW SB", type="addon_sandbox", tier=2, sizes={"operations_database_gb": 5.0}
+    )
+    return [
+        Scenario("licenses only", (AddLicenses(sku="DYN365_FINANCE", quantity=5),)),
+        Scenario("new sandbox", (sandbox,)),
+        read_scenario_file(renewal, "2026-12", 12),
+    ]
+
+
+@pytest.mark.parametrize("lines", [1, 40, 10**6], ids=["every table", "some", "none"])
+def test_a_whatif_begun_before_its_checks_is_the_text_written_after_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
+) -> None:
+    """The what-if JSON begun with the plans the engine made, its long tables written by the
+    child while every plan is checked, is the text of the checked comparison's JSON."""
+    monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+    monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)
+    ruleset, scenarios = resolve_ruleset(None, "2026-12"), _scenarios(tmp_path)
+    early = engine_comparison(_samples(), scenarios, ruleset, "2026-12", 12)
+    assert not any(plan.findings for plan in every_plan(early))
+    begun = tmp_path / "begun.json"
+    checked = checked_comparison_into_json(early, partial(json_report.begin_json, path=begun))
+    compared = compare(_samples(), scenarios, ruleset, "2026-12", 12)
+    assert [plan.findings for plan in every_plan(checked)] == [
+        plan.findings for plan in every_plan(compared)
+    ]
+    expected = tmp_path / "expected.json"
+    json_report.write_json(report_data(comparison=compared), expected)
+    assert begun.read_bytes() == expected.read_bytes()
 
 
 @pytest.mark.parametrize("lines", [1, 40, 10**6], ids=["every table", "some", "none"])
