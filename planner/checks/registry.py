@@ -7,15 +7,15 @@ check, so a check module and the package never import each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from planner.results import SEVERITIES, Finding, Plan
 
 CheckFunction = Callable[["Plan"], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     code: str
     severity: str  # the usual severity; a check may raise or lower it per finding
     function: CheckFunction

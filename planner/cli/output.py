@@ -28,9 +28,10 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+import msgspec
 
 from planner.cli.ending import remove_later, removes_later
 from planner.errors import InputError
@@ -136,8 +137,7 @@ def atomic_write_text(target: str | Path, text: str) -> None:
     atomic_write(target, lambda path: path.write_text(text, encoding="utf-8"))
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(msgspec.Struct, frozen=True):
     given: str  # as the user wrote it, for messages
     final: Path  # where the bytes end up: symbolic links followed
     special: bool  # a device or pipe: written through, never replaced

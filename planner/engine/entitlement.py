@@ -7,8 +7,7 @@ the whole horizon is computed with array operations and the month-0 lines sum to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -42,8 +41,7 @@ LINE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Entitlement:
+class Entitlement(msgspec.Struct, frozen=True):
     licenses: pd.DataFrame  # classified license rows (see classify_licenses)
     lines: pd.DataFrame  # month-0 lines, LINE_COLUMNS
     by_pool: np.ndarray  # pools x months, GB

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
 TOLERANCE_GB = 1e-9
 
 
-@dataclass(frozen=True)
-class Forecast:
+class Forecast(msgspec.Struct, frozen=True):
     """The forecast of every pool (capacity type) and month, as the admin center would judge it.
 
     ``borrowed``/``lent``/``available`` are about the overage: what covers a deficit, in the rule

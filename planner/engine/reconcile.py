@@ -10,8 +10,7 @@ Microsoft minus capplan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -60,8 +59,7 @@ LICENSE_COLUMNS = (
 LISTED_COLUMNS = ("capacity_type", "unit", "entitled", "rated", "note")
 
 
-@dataclass(frozen=True)
-class Reconciliation:
+class Reconciliation(msgspec.Struct, frozen=True):
     source: str
     tenant_id: str
     license_model: str

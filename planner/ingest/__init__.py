@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import msgspec
@@ -105,7 +104,7 @@ def load_inputs(
         )
         parts.append(part)
         if environment_part is not None:
-            environment_parts.append(replace(environment_part, order=order))
+            environment_parts.append(msgspec.structs.replace(environment_part, order=order))
         sheet_found = sheet_found or named
     if sheet is not None and not sheet_found:
         raise InputError(

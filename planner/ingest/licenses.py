@@ -10,9 +10,9 @@ when the caller asks, because they are licenses about to lapse.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 from msgspec import Meta
@@ -35,8 +35,7 @@ GUID = re.compile(
 GUID_PATTERN = GUID.pattern
 
 
-@dataclass(frozen=True)
-class LicenseOptions:
+class LicenseOptions(msgspec.Struct, frozen=True):
     include_warning_units: bool = False
 
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import pandas as pd
 
 from planner.ingest import formats
@@ -61,8 +62,7 @@ DESCRIPTION_COLUMNS = ("type", "tier", "power_platform", "linked_to", "org_url",
 _KIND = {"addon_sandbox": "sandbox"}
 
 
-@dataclass(frozen=True)
-class FilePart:
+class FilePart(msgspec.Struct, frozen=True):
     """What one file gave: environment rows, or (a growth sheet) growth for other files' rows."""
 
     file: str

@@ -8,8 +8,9 @@ something capplan refuses?" and turns text bytes into a ``str``. Every refusal i
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from planner.errors import InputError
 from planner.model.limits import read_up_to
@@ -34,8 +35,7 @@ _OTHER_BINARIES: tuple[tuple[bytes, str], ...] = (
 _ENCRYPTION_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 
 
-@dataclass(frozen=True)
-class RawFile:
+class RawFile(msgspec.Struct, frozen=True):
     """A file's bytes and the name to show the user (the path exactly as they gave it)."""
 
     name: str

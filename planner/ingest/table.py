@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -66,8 +67,7 @@ def _normalized_aliases(aliases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(normalize_header(alias) for alias in aliases)
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     """A column the reader wants, under the names it may have in a file."""
 
     name: str  # how messages call it, e.g. "quantity"
@@ -851,8 +851,7 @@ def _found(table: Table) -> str:
 # Numbers
 
 
-@dataclass(frozen=True)
-class NumberRule:
+class NumberRule(msgspec.Struct, frozen=True):
     """What a numeric column accepts, and how messages describe it."""
 
     what: str  # "a whole number of licenses", "a size in GB"

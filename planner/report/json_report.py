@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -145,17 +146,15 @@ def _frame_json(
     write(end + "]")
 
 
-@dataclass(frozen=True, eq=False)
-class PandasTable:
+class PandasTable(msgspec.Struct, frozen=True, eq=False):
     """A large table of the plan JSON, written as pandas writes a frame's records (see
     :func:`_frame_json`), with its text columns' codes where the engine made them."""
 
     frame: pd.DataFrame
-    codes: dict[str, TextCodes] = field(default_factory=dict)
+    codes: dict[str, TextCodes] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Style:
+class _Style(msgspec.Struct, frozen=True):
     """How records are written: the separators, and whose encoder's text numbers and strings
     take. The plan's large tables are compact, as pandas wrote them (floats rounded with
     numpy and printed to 6 decimals, "/" escaped); every other table is Python's encoder's

@@ -10,8 +10,9 @@ inventory template's (docs/input-formats.md), so it lives here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import PurePath, PureWindowsPath
+
+import msgspec
 
 from planner.model.units import format_gb
 from planner.model.vocabulary import CAPACITY_TYPE_WORDS as CAPACITY_TYPE_WORDS
@@ -83,8 +84,7 @@ def words(value: str | None, vocabulary: dict[str, str]) -> str:
     return vocabulary.get(value, value.replace("_", " "))
 
 
-@dataclass(frozen=True)
-class Names:
+class Names(msgspec.Struct, frozen=True):
     """Pool titles and product names of one rule set."""
 
     pool_titles: dict[str, str]
