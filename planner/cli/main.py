@@ -471,7 +471,7 @@ def checked_comparison_into_json(early: Any, begin: Callable[[Any], Any]) -> Any
     early_data = report_data(comparison=early)
     with begin(early_data) as finish_json:
         checked = check_comparison(early)
-        data = report_data(comparison=checked)
+        data = report_data(comparison=checked, before_checks=early_data)
         keep_until_exit(checked, data, early_data)  # left to the system: see ending.py
         finish_json(data)
     return checked

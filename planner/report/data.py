@@ -479,6 +479,30 @@ def comparison_data(
     }
 
 
+def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
+    """:func:`comparison_data` of ``comparison`` (its plans checked), from ``early``, that of
+    the same plans before their checks ran (planner.scenarios.compare.engine_comparison): only
+    the findings of each plan, and the headline that counts them, depend on the checks."""
+    scenarios = []
+    for entry, (scenario, plan) in zip(early["scenarios"], comparison.scenarios, strict=True):
+        entry = {**entry, "plan": _checked_document(entry["plan"], plan)}
+        if "plan_before_switch" in entry:
+            before = comparison.before_switch[scenario.name]
+            entry["plan_before_switch"] = _checked_document(entry["plan_before_switch"], before)
+        scenarios.append(entry)
+    baseline = _checked_document(early["baseline"], comparison.baseline)
+    return {**early, "baseline": baseline, "scenarios": scenarios}
+
+
+def _checked_document(early: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """A plan's document (see :func:`plan_data`) made before its checks, with the findings of
+    the checked ``plan`` and the headline made again (as :func:`plan_fields` makes them)."""
+    findings = FindingList(plan.findings)
+    document = {**early, "findings": findings.records()}
+    document["headline"] = plan_headline({**early, "findings": findings}, Names.of(plan.ruleset))
+    return document
+
+
 @dataclass(frozen=True)
 class Source:
     """A document a rule set cites: its id, title and address."""
@@ -622,11 +646,19 @@ def report_data(
 
     ``before_checks``: the report data of the same plan before its checks ran (the plan
     planner.planning.engine_plan made, of which ``plan`` is planner.planning.check_plan's
-    result). Only the plan's fields depend on the findings: its tables are taken from there."""
+    result), or of the same comparison (see :func:`checked_comparison_data`). Only the plans'
+    fields depend on the findings: their tables are taken from there."""
     if before_checks is not None:
-        if plan is None or comparison is not None or before_checks.comparison is not None:
-            raise ValueError("before_checks is for the report data of one plan")
         earlier = (before_checks.fields, before_checks.tables)
+        if comparison is not None and before_checks.comparison is not None:
+            check_baseline(plan or comparison.baseline, comparison)
+            return replace(
+                before_checks,
+                fields=plan_fields(comparison.baseline, earlier),
+                comparison=checked_comparison_data(before_checks.comparison, comparison),
+            )
+        if plan is None or comparison is not None or before_checks.comparison is not None:
+            raise ValueError("before_checks is the report data of the same plan or comparison")
         return replace(before_checks, fields=plan_fields(plan, earlier))
     if comparison is not None:
         if plan is None:
