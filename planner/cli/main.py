@@ -445,34 +445,27 @@ def print_json(data: Any) -> None:
         _quiet_standard_output()
 
 
-def checked_into_json(plan: Any, begin: Callable[[Any], Any]) -> Any:
-    """Check the engine's ``plan`` (planner.planning.engine_plan) while its JSON is begun by
-    ``begin`` (planner.report.json_report.begin_json or begin_stream, given the report data),
-    then finish the JSON; the checked plan."""
+def checked_into_json(made: Any, begin: Callable[[Any], Any]) -> Any:
+    """Check what the engine ``made`` (a plan, planner.planning.engine_plan, or a comparison,
+    planner.scenarios.compare.engine_comparison) while its JSON is begun by ``begin``
+    (planner.report.json_report.begin_json or begin_stream, given the report data), then
+    finish the JSON; the checked plan or comparison."""
     from planner.planning import check_plan
     from planner.report.data import report_data
+    from planner.results import Comparison
 
-    early = report_data(plan)
+    if isinstance(made, Comparison):
+        from planner.scenarios.compare import check_comparison
+
+        check: Callable[[Any], Any] = check_comparison
+        data_of: Callable[..., Any] = partial(report_data, None)  # (plan=None, comparison)
+    else:
+        check, data_of = check_plan, report_data
+    early = data_of(made)
     with begin(early) as finish_json:
-        checked = check_plan(plan)
-        data = report_data(checked, before_checks=early)
+        checked = check(made)
+        data = data_of(checked, before_checks=early)
         keep_until_exit(checked, data, early)  # left to the system: see ending.py
-        finish_json(data)
-    return checked
-
-
-def checked_comparison_into_json(early: Any, begin: Callable[[Any], Any]) -> Any:
-    """:func:`checked_into_json` for a comparison of plans the engine made (see
-    planner.scenarios.compare.engine_comparison): its JSON begun while they are checked; the
-    checked comparison."""
-    from planner.report.data import report_data
-    from planner.scenarios.compare import check_comparison
-
-    early_data = report_data(comparison=early)
-    with begin(early_data) as finish_json:
-        checked = check_comparison(early)
-        data = report_data(comparison=checked, before_checks=early_data)
-        keep_until_exit(checked, data, early_data)  # left to the system: see ending.py
         finish_json(data)
     return checked
 
@@ -1129,7 +1122,7 @@ def whatif(options: dict[str, Any]) -> None:
         checked: list[Any] = []
 
         def write(path: Path) -> None:
-            checked.append(checked_comparison_into_json(early, partial(begin_json, path=path)))
+            checked.append(checked_into_json(early, partial(begin_json, path=path)))
 
         atomic_write(options["output"], write)
         finish(every_plan(checked[0]), options["fail_on"])

@@ -486,10 +486,11 @@ def table_from_text(
             file=file,
             expected="a license export or environment list with the columns it needs",
         )
-    long_text = _may_hold_long_text(body)
+    long_line = _holds_a_long_line(body)
+    long_text = _may_hold_long_text(body, long_line)
     # A long line may be a long number, which only the reading as text refuses; a long cell
     # that quotes let run over several lines is text, and the reading with numbers finds it.
-    if number_columns is not None and delimiter != ";" and not _holds_a_long_line(body):
+    if number_columns is not None and delimiter != ";" and not long_line:
         table = _table_with_numbers(
             file,
             text,
@@ -715,13 +716,16 @@ def _plain_line(delimiter: str) -> re.Pattern[str]:
     return re.compile(f"{cell}(?:{d}{cell})*")
 
 
-def _may_hold_long_text(text: str) -> bool:
+def _may_hold_long_text(text: str, long_line: bool | None = None) -> bool:
     """Whether a cell of delimited text could be longer than an Excel cell: not when no line
     is, unless quotes let a cell run over several lines. A cell counts UTF-16 units, at most
-    two a character: a line of at most half the limit in characters holds no longer cell."""
+    two a character: a line of at most half the limit in characters holds no longer cell.
+    ``long_line``: what :func:`_holds_a_long_line` says of the text, where known."""
     if len(text) <= LONGEST_TEXT // 2:
         return False
-    return '"' in text or _holds_a_long_line(text)
+    if '"' in text:
+        return True
+    return _holds_a_long_line(text) if long_line is None else long_line
 
 
 def _holds_a_line_break(text: str) -> bool:

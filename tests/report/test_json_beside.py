@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 import pytest
 
-from planner.cli.main import checked_comparison_into_json, every_plan
+from planner.cli.main import checked_into_json, every_plan
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.model.changes import AddEnvironment, AddLicenses, Scenario
@@ -171,7 +171,7 @@ def test_a_whatif_begun_before_its_checks_is_the_text_written_after_them(
     early = engine_comparison(_samples(), scenarios, ruleset, "2026-12", 12)
     assert not any(plan.findings for plan in every_plan(early))
     begun = tmp_path / "begun.json"
-    checked = checked_comparison_into_json(early, partial(json_report.begin_json, path=begun))
+    checked = checked_into_json(early, partial(json_report.begin_json, path=begun))
     compared = compare(_samples(), scenarios, ruleset, "2026-12", 12)
     assert [plan.findings for plan in every_plan(checked)] == [
         plan.findings for plan in every_plan(compared)
