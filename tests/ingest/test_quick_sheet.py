@@ -543,3 +543,142 @@ def test_positional_cells_and_rows_read_alike(
     assert not isinstance(as_read, str), as_read
     monkeypatch.undo()
     assert same(as_read, outcome_streamed(raw, monkeypatch)), (as_read, outcome(raw))
+
+
+def sheet_rewritten(data: bytes, rewrite: Callable[[str], str]) -> bytes:
+    """The workbook ``data`` with its sheet's XML rewritten."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            text = source.read(info).decode("utf-8")
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = rewrite(text)
+            target.writestr(info.filename, text, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def many_rows(count: int, start: int = 2) -> str:
+    return "".join(data_row(number, f"Env{number}") for number in range(start, start + count))
+
+
+# (id, workbook): sheets of many chunks whose XML is checked by a process of its own.
+CHECKED_BESIDE: list[tuple[str, bytes]] = [
+    ("well formed", package(HEADER + many_rows(600))),
+    (
+        # (past the first 64 KB, which the search for the header reads)
+        "an error past the rows where the header is searched",
+        package(HEADER + many_rows(600) + "<row r='700'><c></row>" + many_rows(300, 701)),
+    ),
+    ("an error in the last chunk", package(HEADER + many_rows(600) + "<row r='900'><c></row>")),
+    (
+        "an error at the end alone (the worksheet never closed)",
+        sheet_rewritten(
+            package(HEADER + many_rows(600)), lambda text: text[: -len("</worksheet>")]
+        ),
+    ),
+    (
+        "text after the worksheet",
+        sheet_rewritten(package(HEADER + many_rows(600)), lambda text: text + "<worksheet/>"),
+    ),
+]
+
+
+@pytest.mark.parametrize("data", [pytest.param(case[1], id=case[0]) for case in CHECKED_BESIDE])
+def test_a_long_sheet_is_checked_beside_and_read_alike(
+    data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same reading, or the same refusal, as the streaming reader's, with the XML checked
+    by a separate process (every sheet of more than a chunk: one of 64 bytes here)."""
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(data)
+    raw = read_raw(path)
+    monkeypatch.setattr(workbook, "_CHUNK", 64)
+    started: list[bool] = []
+    original = workbook._checking_process
+
+    def watched() -> Any:
+        process = original()
+        started.append(process is not None)
+        return process
+
+    monkeypatch.setattr(workbook, "_checking_process", watched)
+    as_read = outcome(raw)
+    assert started == [True]
+    assert same(as_read, outcome_streamed(raw, monkeypatch)), as_read
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20], ids=["checked beside", "checked here"])
+def test_an_xml_error_before_too_many_cells_is_the_one_reported(
+    chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streaming reader stops at the first XML error, before it has counted the cells
+    that are too many; the quick reader then leaves the sheet to it."""
+    monkeypatch.setattr(workbook, "MAX_CELLS", 2000)
+    monkeypatch.setattr(workbook, "_CHUNK", chunk)
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(
+        package(HEADER + many_rows(600) + "<row r='700'><c>&</c></row>" + many_rows(300, 701))
+    )
+    raw = read_raw(path)
+    streamed = outcome_streamed(raw, monkeypatch)
+    assert isinstance(streamed, str) and "damaged" in streamed, streamed
+    assert outcome(raw) == streamed
+
+
+def test_the_checking_process_is_stopped_when_the_quick_reader_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet of another shape (a comment) goes to the streaming reader; the process checking
+    its XML has ended by then."""
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(HEADER + many_rows(100) + "<!-- note -->" + many_rows(300, 102)))
+    raw = read_raw(path)
+    monkeypatch.setattr(workbook, "_CHUNK", 64)
+    processes: list[Any] = []
+    original = workbook._checking_process
+
+    def watched() -> Any:
+        processes.append(original())
+        return processes[-1]
+
+    monkeypatch.setattr(workbook, "_checking_process", watched)
+    assert not isinstance(outcome(raw), str)
+    assert len(processes) == 1 and processes[0].returncode is not None
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20], ids=["checked beside", "checked here"])
+@pytest.mark.parametrize(
+    ("xml", "so_far", "at_the_end"),
+    [
+        pytest.param(b"<a>" + b"<b>text</b>" * 20, True, False, id="not yet ended"),
+        pytest.param(b"<a>" + b"<b>text</b>" * 20 + b"</a>", True, True, id="whole"),
+        pytest.param(b"<a>" + b"<b>text</b>" * 20 + b"<b>&</b></a>", False, False, id="error"),
+        pytest.param(b"<a>" + b"<b>text</b>" * 20 + b"</a><a/>", False, False, id="two roots"),
+    ],
+)
+def test_well_formed_xml_as_expat_finds_it(
+    xml: bytes, so_far: bool, at_the_end: bool, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What was fed holds no error so far, and the whole is a document: asked of a separate
+    process for a first chunk of ``_CHUNK`` bytes or more, of expat here otherwise."""
+    monkeypatch.setattr(workbook, "_CHUNK", chunk)
+
+    def fed(checker: Any) -> Any:
+        for start in range(0, len(xml), 64):
+            checker.feed(xml[start : start + 64])
+        return checker
+
+    for ask, expected in (("so_far", so_far), ("end", at_the_end)):
+        checker = workbook._WellFormed()
+        try:
+            fed(checker)
+            getattr(checker, ask)()
+        except workbook._NotSimple:
+            answer = False
+        except Exception:  # expat's own error, raised here (the reader takes it as _NotSimple)
+            answer = False
+        else:
+            answer = True
+        finally:
+            checker.close()
+        assert answer is expected, ask
