@@ -19,7 +19,7 @@ from planner.checks.registry import check
 from planner.checks.timeline import LINK_KINDS, among, dataverse_pool, pool_title
 from planner.engine.consumption import DATAVERSE_TYPES, compute_consumption
 from planner.engine.forecast import TOLERANCE_GB, borrow
-from planner.model.inputs import NEVER
+from planner.model.inputs import CAPACITY_TYPES, NEVER
 from planner.model.units import format_gb
 from planner.results import Finding
 
@@ -37,6 +37,29 @@ def _pool_use(plan: Plan, rows: pd.DataFrame, month: int) -> np.ndarray:
     return compute_consumption(rows, plan.ruleset, month + 1).by_pool[:, month]
 
 
+def _pool_use_of_rows(plan: Plan, rows: pd.DataFrame, months: np.ndarray) -> np.ndarray:
+    """What each of some inventory rows consumes per pool (rows x pools) in the month given
+    for it, counted as the engine counts: the same bits as :func:`_pool_use` of each row
+    alone, worked out for all at once (one counting of the rows rather than one per row: 200
+    new sandboxes took 4 s beside a large inventory). The engine counts each row on its own;
+    a pool's use is the sum of what its capacity types count, added in the engine's order."""
+    ruleset = plan.ruleset
+    pools = {name: position for position, name in enumerate(ruleset.pool_names)}
+    use = np.zeros((len(rows), len(pools)))
+    if rows.empty:
+        return use
+    consumption = compute_consumption(rows, ruleset, int(months.max()) + 1)
+    for capacity_type in CAPACITY_TYPES:
+        usage = consumption.usage[capacity_type]
+        counting = usage.applies & ~usage.not_counted
+        column = pools[ruleset.pool_of(capacity_type)]
+        for month in np.unique(months).tolist():
+            chosen = np.flatnonzero(counting & (months == month))
+            if len(chosen):
+                use[chosen, column] += consumption.counted_gb(capacity_type, chosen, month)
+    return use
+
+
 def _rows_named(inventory: pd.DataFrame, subjects: set[str]) -> dict[str, np.ndarray]:
     """The positions of the inventory rows of each of ``subjects`` (names as written): one pass
     over the inventory for all of a scenario's changes, not one per change."""
@@ -50,10 +73,10 @@ def _rows_named(inventory: pd.DataFrame, subjects: set[str]) -> dict[str, np.nda
 
 def _before_and_after(
     plan: Plan, named: np.ndarray, month: int, group: list[Change]
-) -> tuple[np.ndarray, pd.DataFrame] | None:
-    """How much more each pool uses in ``month`` because of the changes of one environment (its
-    inventory rows at positions ``named``), and the rows those changes created; None when they
-    create no row in that month."""
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The rows the changes of one environment (its inventory rows at positions ``named``)
+    created in ``month``, and the rows they replaced (what the environment would be without
+    them); None when they create no row in that month."""
     inventory = plan.inputs.environments
     starts = inventory["start_month"].to_numpy()[named]
     ends = inventory["end_month"].to_numpy()[named]
@@ -74,8 +97,41 @@ def _before_and_after(
             for capacity_type in DATAVERSE_TYPES:
                 replaced[f"{capacity_type}_gb"] = np.nan
                 replaced[f"{capacity_type}_actual_gb"] = np.nan
-    added = _pool_use(plan, created, month) - _pool_use(plan, replaced, month)
-    return added, created
+    return created, replaced
+
+
+def _added(plan: Plan, setups: list[tuple[int, pd.DataFrame, pd.DataFrame]]) -> list[np.ndarray]:
+    """How much more each pool uses in the month of each setup (month, rows created, rows
+    replaced) because of it. Setups of one row each way (the usual: an environment is one row
+    in a month) are counted together, row by row; any other on its own, as the engine sums its
+    rows."""
+    single = [
+        index
+        for index, (_, created, replaced) in enumerate(setups)
+        if len(created) == 1 and len(replaced) <= 1
+    ]
+    added: list[np.ndarray] = [np.zeros(0)] * len(setups)
+    for index in sorted(set(range(len(setups))) - set(single)):
+        month, created, replaced = setups[index]
+        added[index] = _pool_use(plan, created, month) - _pool_use(plan, replaced, month)
+    if not single:
+        return added
+    months = np.array([setups[index][0] for index in single], dtype=np.int64)
+    created_use = _pool_use_of_rows(
+        plan, pd.concat([setups[index][1] for index in single], ignore_index=True), months
+    )
+    with_replaced = [index for index in single if len(setups[index][2])]
+    replaced_use = np.zeros_like(created_use)
+    if with_replaced:
+        at = np.searchsorted(single, with_replaced)
+        replaced_use[at] = _pool_use_of_rows(
+            plan,
+            pd.concat([setups[index][2] for index in with_replaced], ignore_index=True),
+            months[at],
+        )
+    for row, index in enumerate(single):
+        added[index] = created_use[row] - replaced_use[row]
+    return added
 
 
 def _what(plan: Plan, subject: str, kinds: set[str], group: list[Change]) -> str:
@@ -118,18 +174,24 @@ def setup_insufficient_capacity(plan: Plan) -> Iterator[Finding]:
 
     rows_of = _rows_named(plan.inputs.environments, {subject for subject, _ in groups})
     none = np.zeros(0, dtype=np.int64)
+    setups: list[tuple[str, int, list[Change], pd.DataFrame, pd.DataFrame]] = []
     for (subject, month), group in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
-        kinds = {c.kind for c in group}
         found = _before_and_after(plan, rows_of.get(subject, none), month, group)
         if found is None:
             continue
-        added, created = found
-        if not kinds & set(LINK_KINDS):
+        created, replaced = found
+        if not {c.kind for c in group} & set(LINK_KINDS):
             # A new environment without a counted Power Platform environment (a trial, a
             # cloud-hosted environment deployed without integration) provisions nothing here.
             rows = environments.loc[created.index]
             if not (rows["counted"] & rows["has_power_platform"]).any():
                 continue
+        setups.append((subject, month, group, created, replaced))
+    each_added = _added(
+        plan, [(month, created, replaced) for _, month, _, created, replaced in setups]
+    )
+    for (subject, month, group, _, _), added in zip(setups, each_added, strict=True):
+        kinds = {c.kind for c in group}
         free = forecast.entitled[:, month] - forecast.consumed[:, month] + added
         before = float(borrow(free[:, None], plan.ruleset)[0][position, 0])
         adds = float(added[position])
