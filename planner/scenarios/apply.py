@@ -134,7 +134,8 @@ class _NewRows:
         of a form): the table's, read once per table, then those added."""
         if self._names is None or self._names[0] is not environments:
             names: dict[str, str] = {}
-            for name in environments["name"].astype(str):
+            # Plain Python strings: iterating pandas' string array costs a call per element.
+            for name in map(str, environments["name"].to_numpy(dtype=object).tolist()):
                 names.setdefault(name_key(name), name)
             for row in self.environments:
                 names.setdefault(name_key(row["name"]), row["name"])
