@@ -97,7 +97,7 @@ def open_content(raw: RawFile, sheet: str | None = None, kind: str | None = None
         # Imported for a workbook only: a run of CSV and JSON files goes without it.
         from planner.ingest.workbook import choose_sheet
 
-        choice = choose_sheet(raw, _classifier_for(kind), sheet)
+        choice = choose_sheet(raw, _classifier_for(kind), sheet, _inventory_numbers)
         content = _tabular(choice.table, choice.format_base, sheet_named=choice.named)
         return msgspec.structs.replace(content, notes=choice.notes)
     refuse_known_binaries(raw)

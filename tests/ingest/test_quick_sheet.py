@@ -21,8 +21,9 @@ import pytest
 from planner.errors import InputError
 from planner.ingest import workbook
 from planner.ingest.detect import classify_headers
+from planner.ingest.inventory import number_columns
 from planner.ingest.source import read_raw
-from planner.ingest.table import Table
+from planner.ingest.table import Table, _to_floats
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -682,3 +683,43 @@ def test_well_formed_xml_as_expat_finds_it(
         finally:
             checker.close()
         assert answer is expected, ask
+
+
+# Number cells as a program may write them: each reads as a number a float holds, shortest text
+# or not (the first ones), or is one no float holds exactly or at all (the last three).
+NUMBER_TEXTS = ("1", "2.5", "0.1", "1E+20", "1e-320", "-0", "-0.0", "3.0000000000000004", "007")
+NUMBER_TEXTS += ("5.", ".5", "-12.75", "9007199254740993", "12345678901234567890", "1e400")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_number_cells_read_as_numbers_are_the_numbers_of_their_text(
+    seed: int, tmp_path: Path
+) -> None:
+    """An inventory's number columns whose cells are all number cells (or blank) are kept as
+    numbers when the sheet is read, and each is the number its text parses to."""
+    chooser = random.Random(seed)
+    headers = ("name", "type", "dataverse_database_gb", "dataverse_file_gb", "tier")
+    rows = [row(1, *(inline(f"{'ABCDE'[i]}1", text) for i, text in enumerate(headers)))]
+    for number in range(2, 60):
+        cells = [inline(f"A{number}", f"Env{number}"), inline(f"B{number}", "sandbox")]
+        for column in "CDE":
+            pick = chooser.random()
+            if pick < 0.15:
+                continue  # blank
+            if pick < 0.5:
+                # Column D: numbers a float holds alone; C and E: any.
+                value = chooser.choice(NUMBER_TEXTS[:-3] if column == "D" else NUMBER_TEXTS)
+            elif pick < 0.55 and seed % 2 and column != "D":
+                cells.append(inline(f"{column}{number}", " 2.5 "))  # text: parsed from text
+                continue
+            else:
+                value = repr(chooser.uniform(0, 10 ** chooser.randint(0, 12)))
+            cells.append(f'<c r="{column}{number}"><v>{value}</v></c>')
+        rows.append(row(number, *cells))
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package("".join(rows)))
+    table = workbook.choose_sheet(read_raw(path), classify_headers, None, number_columns).table
+    assert 3 in table.numbers and 4 not in table.numbers  # the tier is no size: read as text
+    for position, numbers in table.numbers.items():
+        parsed = _to_floats(table.cells[position], False)
+        assert numbers.tobytes() == parsed.tobytes(), headers[position]
