@@ -1166,8 +1166,8 @@ _TOKENS = re.compile(
     # text between elements, which the streaming reader ignores too
     r"|[^<]+"
 )
-_ROW_NUMBERED = '<row r="'
-_ROW_START = len(_ROW_NUMBERED)
+# A row's number as a row's tag of _TOKENS writes it ("" when it has none).
+_ROW_NUMBERS = re.compile(r'<row(?: r="([0-9]+)")?')
 _INLINE_START = ' t="inlineStr"><is><t>'
 _INLINE_END = "</t></is></c>"
 _CELL_REST = re.compile(
@@ -1484,13 +1484,13 @@ def _quick_cells(
                 or (depth[closed] != 0).any()
             ):
                 raise _NotSimple
+            # Each row's number as written ("" for none): one search over the rows' tags
+            # joined (each holds "<row" once: an attribute's value holds no "<").
+            written_numbers = _ROW_NUMBERS.findall("".join(row_tokens))
             row_numbers = np.array(
-                [
-                    int(token[_ROW_START : token.index('"', _ROW_START)])
-                    if token.startswith(_ROW_NUMBERED)
-                    else -1
-                    for token in row_tokens
-                ],
+                list(map(int, written_numbers))
+                if "" not in written_numbers
+                else [int(number) if number else -1 for number in written_numbers],
                 dtype=np.int64,
             )
             if len(row_numbers) and (row_numbers < 0).any():

@@ -119,7 +119,7 @@ def each_setup(plan: Plan) -> list[tuple[int, Any, Any]]:
 
 
 @given(setups())
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_setups_counted_together_add_what_each_adds_alone(plan: Plan) -> None:
     found = each_setup(plan)
     event(f"setups: {min(len(found), 3)}")
