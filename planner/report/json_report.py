@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import select
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -1143,6 +1144,12 @@ class _Beside:
         for index, (table, depth, key) in enumerate(self.tables):
             sink = _WritingBack(output)
             if index:
+                if self.on_disk and not select.select([ready], [], [], 0)[0]:
+                    # The part before this table is not complete yet: what is written waits
+                    # for the disk meanwhile, rather than all of it at the end (a what-if's
+                    # first table of consumption lines, 57 MB at 50,000 environments).
+                    with contextlib.suppress(OSError):
+                        os.fdatasync(output.fileno())
                 if os.read(ready, 1) != b".":
                     raise RuntimeError("the JSON writer's other process stopped")
                 _append(self._part(index), output.fileno())
