@@ -309,9 +309,12 @@ def _records_end(window: bytes, start: int, end: int) -> int:
 
 def _first_record_start(window: bytes, start: int, end: int) -> int | None:
     """Where the first record tag that ends after ``start`` begins, before ``end``."""
-    found = _RECORD_TAG.search(
-        window, max(0, start - _RECORD_TAG_LONGEST), end + _RECORD_TAG_LONGEST
-    )
+    low, high = max(0, start - _RECORD_TAG_LONGEST), end + _RECORD_TAG_LONGEST
+    if window.find(b"row", low, high) < 0 and window.find(b"si", low, high) < 0:
+        # No record tag (each holds one of these): two searches at memory speed rather than
+        # the pattern tried at every '<' (1.2 s of a flood of 20 million other elements).
+        return None
+    found = _RECORD_TAG.search(window, low, high)
     while found is not None and found.end() <= start:
         found = _RECORD_TAG.search(window, found.start() + 1, end + _RECORD_TAG_LONGEST)
     return None if found is None or found.start() >= end else found.start()
@@ -362,9 +365,10 @@ _WHOLE_SECTION = rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
 # From where a match starts: text and whole sections, up to the first tag (any other '<') or
 # a section that does not end in sight.
 _UNTIL_TAG = re.compile(rb"(?:[^<]+|" + _WHOLE_SECTION + rb")*", re.S)
-# The same past tags too; group 1 is the '<' of the last tag.
+# The same past tags too; group 1 is the '<' of the last tag. (A tag and the text after it are
+# one step, tried before the sections: the same match, in half the steps of the tag alone.)
 _PAST_TAGS = re.compile(
-    rb"(?:[^<]+|" + _WHOLE_SECTION + rb"|(<)(?!!--|!\[CDATA\[|\?))*",
+    rb"(?:[^<]+|(<)(?!!--|!\[CDATA\[|\?)[^<]*|" + _WHOLE_SECTION + rb")*",
     re.S,
 )
 # The inside of a tag after its '<': up to its '>', or to a quote whose value does not end in

@@ -6,6 +6,7 @@ import codecs
 import io
 import json
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -569,3 +570,48 @@ def test_a_sheet_of_many_elements_before_its_cells_is_refused(
     monkeypatch.setattr(workbook, "MAX_ELEMENTS_BEFORE_CELLS", 70)
     (name,) = load_inputs([write_bytes("views.xlsx", _workbook_of(flooded))]).environments["name"]
     assert name == "PROD"
+
+
+# The measure's pattern past tags as first written: a tag's '<' one step, the text after it
+# another; the pattern in use takes them as one step (half the steps on a flood of elements).
+_PAST_TAGS_AS_WRITTEN = re.compile(
+    rb"(?:[^<]+|" + workbook._WHOLE_SECTION + rb"|(<)(?!!--|!\[CDATA\[|\?))*", re.S
+)
+_MARKUP = [b"<", b"!", b"--", b"-->", b"<!--", b"<?", b"?>", b"<![CDATA[", b"]]>", b"a", b">"]
+_MARKUP += [b"/", b" ", b"<x/>", b"<row r='1'>", b"<si>", b"</row>", b"row", b"<c:row "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_MARKUP), max_size=20), start=st.integers(0, 3))
+def test_the_pattern_past_tags_matches_as_first_written(pieces: list[bytes], start: int) -> None:
+    text = b"".join(pieces)
+    start = min(start, len(text))
+    found = workbook._PAST_TAGS.match(text, start)
+    reference = _PAST_TAGS_AS_WRITTEN.match(text, start)
+    assert found is not None and reference is not None
+    assert (found.end(), found.start(1)) == (reference.end(), reference.start(1))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(_MARKUP), max_size=20),
+    start=st.integers(0, 40),
+    length=st.integers(0, 60),
+)
+def test_the_first_record_start_is_the_patterns(
+    pieces: list[bytes], start: int, length: int
+) -> None:
+    """Searched for only where "row" or "si" is in sight: found where the pattern alone finds
+    it."""
+    window = b"".join(pieces)
+    end = min(start + length, len(window))
+    start = min(start, end)
+    reference = workbook._RECORD_TAG.search(
+        window, max(0, start - workbook._RECORD_TAG_LONGEST), end + workbook._RECORD_TAG_LONGEST
+    )
+    while reference is not None and reference.end() <= start:
+        reference = workbook._RECORD_TAG.search(
+            window, reference.start() + 1, end + workbook._RECORD_TAG_LONGEST
+        )
+    expected = None if reference is None or reference.start() >= end else reference.start()
+    assert workbook._first_record_start(window, start, end) == expected
