@@ -1173,6 +1173,8 @@ _TOKENS = re.compile(
 # A row's number as a row's tag of _TOKENS writes it ("" when it has none).
 _ROW_NUMBERS = re.compile(r'<row(?: r="([0-9]+)")?')
 _INLINE_START = ' t="inlineStr"><is><t>'
+# The start of a number cell's rest (see _TOKENS) without style: without type, or of type n.
+_PLAIN_NUMBER = ("><v>", ' t="n"><v>')
 _INLINE_END = "</t></is></c>"
 _CELL_REST = re.compile(
     r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
@@ -1413,8 +1415,10 @@ def _quick_cells(
     def text_of(rest: str) -> str | None:
         """The text of a cell from its rest (see _TOKENS), None when it holds no value."""
         nonlocal untrimmed, long_text, numbers
-        if plain_numbers and rest.startswith("><v>") and rest.endswith("</v></c>"):
-            raw = rest[4:-8]  # a number without style or type, the commonest cell
+        if plain_numbers and rest.endswith("</v></c>") and rest.startswith(_PLAIN_NUMBER):
+            # A number without style, and without type or of the number type (the default, as
+            # openpyxl writes it): the commonest cell.
+            raw = rest[len(_PLAIN_NUMBER[0]) if rest[0] == ">" else len(_PLAIN_NUMBER[1]) : -8]
             if raw and "&" not in raw and "\r" not in raw:
                 # What value() and cell_text() make of it: digits, never blanks at the edges.
                 number = _number(raw)

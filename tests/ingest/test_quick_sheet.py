@@ -714,7 +714,8 @@ def test_number_cells_read_as_numbers_are_the_numbers_of_their_text(
                 continue
             else:
                 value = repr(chooser.uniform(0, 10 ** chooser.randint(0, 12)))
-            cells.append(f'<c r="{column}{number}"><v>{value}</v></c>')
+            kind = chooser.choice(("", ' t="n"'))  # the number type, written or not
+            cells.append(f'<c r="{column}{number}"{kind}><v>{value}</v></c>')
         rows.append(row(number, *cells))
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(package("".join(rows)))
