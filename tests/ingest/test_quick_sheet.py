@@ -177,6 +177,22 @@ SHAPES: list[tuple[str, str, list[str] | None, str, bool]] = [
     ),
     ("rows without a number", HEADER + "<row>" + inline("A2", "Dev") + "</row>", None, "", True),
     (
+        "cells of the first style, as LibreOffice writes them",
+        HEADER
+        + row(
+            2,
+            '<c r="A2" s="0" t="s"><v>0</v></c>',
+            '<c r="B2" s="0" t="s"><v>1</v></c>',
+            '<c r="C2" s="0" t="n"><v>2.5</v></c>',
+            '<c r="D2" s="0"><v>7</v></c>',
+            '<c r="E2" s="0" t="s"><v>00</v></c>',
+            attributes=' customFormat="false" ht="12.8"',
+        ),
+        [" Dev ", "developer"],
+        "",
+        True,
+    ),
+    (
         "empty elements ended by a space and '/>', as openpyxl writes them",
         HEADER
         + '<row r="2" >'
@@ -724,3 +740,71 @@ def test_number_cells_read_as_numbers_are_the_numbers_of_their_text(
     for position, numbers in table.numbers.items():
         parsed = _to_floats(table.cells[position], False)
         assert numbers.tobytes() == parsed.tobytes(), headers[position]
+
+
+def sst(items: list[str], *, head: str = "", namespace: str = MAIN, between: str = "") -> bytes:
+    declaration = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    start = f'{head}{declaration}<sst xmlns="{namespace}" count="{len(items)}">'
+    return (start + between.join(items) + "</sst>").encode("utf-8")
+
+
+STRING_TEXTS = [
+    "Dev",
+    "",
+    " spaced ",
+    "a &amp; b &lt;c&gt;",
+    "line\r\nend",
+    "&#13;cr",
+    "x005F_x",
+    "Ärger ✓ 𝔘",
+]
+
+
+def plain(text: str, preserve: bool = False) -> str:
+    space = ' xml:space="preserve"' if preserve else ""
+    return f"<si><t{space}>{text}</t></si>" if text else f"<si><t{space}/></si>"
+
+
+# (id, the table, whether it has the usual shape, read at once)
+STRING_TABLES: list[tuple[str, bytes, bool]] = [
+    ("usual", sst([plain(text) for text in STRING_TEXTS]), True),
+    ("preserved", sst([plain(text, True) for text in STRING_TEXTS]), True),
+    ("empty", sst([]), True),
+    ("runs of formatting", sst([plain("a"), "<si><r><t>b</t></r><r><t>c</t></r></si>"]), False),
+    ("phonetic text", sst(['<si><t>漢字</t><rPh sb="0" eb="1"><t>かん</t></rPh></si>']), False),
+    ("blanks between strings", sst([plain("a"), plain("b")], between="\n  "), False),
+    ("another namespace", sst([plain("a")], namespace="urn:other"), False),
+    ("a string without text", sst([plain("a"), "<si/>"]), False),
+    ("a comment", sst([plain("a"), "<!-- note -->", plain("b")]), False),
+    ("byte order mark", sst([plain("a")], head="\ufeff"), False),
+    ("not well formed", sst([plain("a"), "<si><t>b</si>"]), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "usual"), [pytest.param(*case[1:], id=case[0]) for case in STRING_TABLES]
+)
+def test_shared_strings_read_at_once_are_openpyxls(
+    data: bytes, usual: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared strings table of the usual shape is read at once, each string what openpyxl
+    makes of it; any other is left to openpyxl's reading (or refusal)."""
+    budget = workbook._TextBudget(read_raw_bytes(b"x" * 1000))
+    assert (workbook._quick_shared_strings(data, MAIN) is not None) is usual
+
+    def read(quick: bool) -> list[str] | str:
+        with monkeypatch.context() as patch:
+            if not quick:
+                patch.setattr(workbook, "_quick_shared_strings", lambda *arguments: None)
+            try:
+                return workbook._read_shared_strings(io.BytesIO(data), "xl/sst.xml", budget)
+            except Exception as error:  # openpyxl's refusal of XML that is not well formed
+                return type(error).__name__
+
+    assert read(True) == read(False)
+
+
+def read_raw_bytes(data: bytes) -> Any:
+    from planner.ingest.source import RawFile
+
+    return RawFile("book.xlsx", data)
