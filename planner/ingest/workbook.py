@@ -795,9 +795,10 @@ def _quick_shared_strings(data: bytes, namespace: str) -> list[str] | None:
     except (UnicodeDecodeError, expat.ExpatError, ValueError):
         return None
     start = _STRINGS_START.match(text)
-    if start is None or start.group(1) != namespace or not text.rstrip().endswith(_STRINGS_END):
+    text = text.rstrip()  # (blanks after the table are no part of it)
+    if start is None or start.group(1) != namespace or not text.endswith(_STRINGS_END):
         return None
-    body = text[start.end() : len(text.rstrip()) - len(_STRINGS_END)]
+    body = text[start.end() : -len(_STRINGS_END)]
     strings: list[str] = []
     for written, empty, other in _STRINGS.findall(body):
         if other or empty:
@@ -1339,9 +1340,9 @@ class _QuickCells:
     texts: np.ndarray
     untrimmed: bool  # whether any text starts or ends with a blank, or holds an odd space
     long_text: bool  # whether any text is longer than an Excel cell holds
-    # The text of number cells (without style or type: most of an export's numbers) and the
-    # number each is, as the text reading would parse it (see _with_numbers); None when more
-    # distinct ones were met than are remembered.
+    # The text of number cells of the first style (most of an export's numbers: see
+    # _PLAIN_NUMBER) and the number each is, as the text reading would parse it (see
+    # _with_numbers); None when more distinct ones were met than are remembered.
     numbers: dict[str, float] | None = None
 
 
