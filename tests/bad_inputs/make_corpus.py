@@ -647,6 +647,18 @@ def bad_files() -> dict[str, bytes]:
         + "</si></sst>"
     )
     out["shared-string-of-many-runs.xlsx"] = zip_parts(one_string)
+    # A shared strings table of the usual shape but for one tag left open: no XML.
+    broken_strings = dict(strings_parts)
+    broken_strings["xl/sharedStrings.xml"] = utf8(
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{main}">'
+        "<si><t>sku</t></si><si><t>quantity</t></si><si><t>DYN365_FINANCE</si></sst>"
+    )
+    broken_strings["[Content_Types].xml"] = broken_strings["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    out["shared-strings-not-xml.xlsx"] = zip_parts(broken_strings)
     runs = "<r><t>a</t></r>" * 10_001
     rows = "".join(
         f'<row r="{row}"><c r="A{row}" t="inlineStr"><is>{runs}</is></c></row>'
