@@ -89,10 +89,11 @@ class Table:
     header_row: int = 1
     sheet: str | None = None  # worksheet title for XLSX, None for delimited text
     decimal_comma: bool = False  # semicolon files come from locales that write 12,5
-    # Columns the CSV parser read straight into numbers (NaN where blank), which ``cells`` then
-    # lacks; ``texts`` reads every column as text again, for a reader that needs their words
-    # (a value to quote in a message). Parsing numbers in C and not holding every one as a
-    # Python string is what makes a large inventory cheap.
+    # Columns read straight into numbers (NaN where blank): by the CSV parser, and then
+    # ``cells`` lacks them, or by the workbook reader from number cells, and then ``cells``
+    # holds their text too. ``texts`` gives every column as text, for a reader that needs
+    # their words (a value to quote in a message). Parsing numbers in C and not holding every
+    # one as a Python string is what makes a large inventory cheap.
     numbers: Mapping[int, np.ndarray] = dataclass_field(default_factory=dict, compare=False)
     texts: Callable[[], pd.DataFrame] | None = dataclass_field(default=None, compare=False)
     _read_again: dict[str, pd.DataFrame] = dataclass_field(

@@ -1252,12 +1252,20 @@ _TOKENS = re.compile(
 # A row's number as a row's tag of _TOKENS writes it ("" when it has none).
 _ROW_NUMBERS = re.compile(r'<row(?: r="([0-9]+)")?')
 _INLINE_START = ' t="inlineStr"><is><t>'
+_INLINE_END = "</t></is></c>"
 # The start of a number cell's rest (see _TOKENS) of the first style (that of a cell without
 # one): without type, or of type n.
 _PLAIN_NUMBER = ("><v>", ' t="n"><v>', ' s="0"><v>', ' s="0" t="n"><v>')
 # The same of a shared string's cell, of the first style or none.
 _SHARED_STRING = (' t="s"><v>', ' s="0" t="s"><v>')
-_INLINE_END = "</t></is></c>"
+
+
+def _value_written(rest: str) -> str:
+    """The value of a cell's rest that starts with one of _PLAIN_NUMBER or _SHARED_STRING and
+    ends with its value element, as written between <v> and </v>."""
+    return rest[rest.find("><v>") + 4 : -len("</v></c>")]
+
+
 _CELL_REST = re.compile(
     r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
     r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
@@ -1500,7 +1508,7 @@ def _quick_cells(
         if plain_numbers and rest.endswith("</v></c>") and rest.startswith(_PLAIN_NUMBER):
             # A number of the first style (no style) without type or of the number type (the
             # default, as openpyxl and LibreOffice write it): the commonest cell.
-            raw = rest[rest.find("><v>") + 4 : -8]
+            raw = _value_written(rest)
             if raw and "&" not in raw and "\r" not in raw:
                 # What value() and cell_text() make of it: digits, never blanks at the edges.
                 number = _number(raw)
@@ -1522,7 +1530,7 @@ def _quick_cells(
         elif (
             rest.startswith(_SHARED_STRING)
             and rest.endswith("</v></c>")
-            and (raw := rest[rest.find("><v>") + 4 : -8]).isdigit()
+            and (raw := _value_written(rest)).isdigit()
             and raw.isascii()
             and int(raw) < len(shared)
         ):
