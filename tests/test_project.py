@@ -28,6 +28,12 @@ def test_readme_opens_with_exactly_two_commands() -> None:
     assert "pytest" in test and "'.[test]'" in test
 
 
+def test_the_readme_test_command_tries_every_example() -> None:
+    """A bare pytest runs the quick profile of the property tests (tests/budget.py); the whole
+    suite, as CI runs it, asks for every example of every budget."""
+    assert "--hypothesis-profile=full" in readme_commands()[1].split()
+
+
 def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert readme_commands()[1] in ci

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from budget import examples
 from builders import make_inputs
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -119,7 +120,7 @@ def each_setup(plan: Plan) -> list[tuple[int, Any, Any]]:
 
 
 @given(setups())
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_setups_counted_together_add_what_each_adds_alone(plan: Plan) -> None:
     found = each_setup(plan)
     event(f"setups: {min(len(found), 3)}")

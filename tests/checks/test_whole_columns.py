@@ -20,6 +20,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from builders import make_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -131,7 +132,9 @@ def tenants(draw: st.DrawFn) -> Plan:
     return build_plan(inputs, resolve_ruleset(rules, AS_OF), AS_OF, MONTHS, changes)
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def found(plan: Plan, code: str) -> list[Finding]:
@@ -375,6 +378,7 @@ def test_generated_tenants_make_the_checks_speak() -> None:
     spoken: set[str] = set()
     severities: set[str] = set()
 
+    # Its budget is what it asserts about: the same in every profile.
     @settings(max_examples=100, deadline=None, database=None, derandomize=True)
     @given(tenants())
     def collect(plan: Plan) -> None:

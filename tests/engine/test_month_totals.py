@@ -4,6 +4,7 @@ is worked out once, and the totals are those of summing every month, to the bit.
 from __future__ import annotations
 
 import numpy as np
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ def _every_month(usage: consumption.TypeUsage, start, end, months: int) -> np.nd
     return totals
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     rows=st.integers(1, 600),
@@ -43,7 +44,7 @@ def test_month_totals_are_every_months_sums(seed: int, rows: int, months: int, g
     assert np.array_equal(totals, _every_month(usage, start, end, months))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     rows=st.integers(1, 300),

@@ -6,6 +6,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from builders import consumed_by_pool, entitled_by_pool, make_forecast, make_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,7 +72,9 @@ def environment_rows(draw: st.DrawFn) -> list[dict]:
     return rows
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @SETTINGS

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +92,7 @@ def tables(draw: st.DrawFn) -> tuple[list[dict[str, Any]], bool]:
     return parts, draw(st.booleans())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(case=tables())
 def test_tables_of_coded_text_are_what_pandas_makes_of_the_values(
     case: tuple[list[dict[str, Any]], bool],

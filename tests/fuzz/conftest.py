@@ -1,6 +1,7 @@
 """How hard the fuzz tests try: a budget that fits CI by default, and a long run on demand.
 
-    python -m pytest tests/fuzz                               # default: each test's own budget
+    python -m pytest tests/fuzz                               # default: each test's own budget,
+                                                              # a share of it in the quick profile
     python -m pytest tests/fuzz --fuzz-long                   # every budget times LONG_FACTOR
     CAPPLAN_FUZZ_EXAMPLES=5000 python -m pytest tests/fuzz    # exactly this many per test
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from budget import examples as share_of
 
 LONG_FACTOR = 25
 ENVIRONMENT_VARIABLE = "CAPPLAN_FUZZ_EXAMPLES"
@@ -38,4 +40,4 @@ def examples(default: int) -> int:
     fixed = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if fixed:
         return max(1, int(fixed))
-    return default * LONG_FACTOR if _long_run else default
+    return default * LONG_FACTOR if _long_run else share_of(default)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +39,7 @@ def _one_by_one(values: list[str]) -> list[str] | int:
     return [written[:10] for written in values]
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.lists(WRITTEN, min_size=1, max_size=12))
 def test_dates_read_once_each_are_the_dates_read_row_by_row(values: list[str]) -> None:
     text = "name,measured_on\n" + "".join(f"E{n},{v}\n" for n, v in enumerate(values))
@@ -52,7 +53,7 @@ def test_dates_read_once_each_are_the_dates_read_row_by_row(values: list[str]) -
         assert _dates(table, 1).tolist() == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.lists(st.one_of(st.text(max_size=6), st.integers(), st.just("a\0b")), max_size=8))
 def test_folded_as_one_text_is_each_folded(texts: list[object]) -> None:
     assert folded(texts) == [str(text).casefold() for text in texts]
@@ -64,7 +65,7 @@ NAMES = st.lists(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(NAMES)
 def test_names_folded_short_or_long_are_each_folded(texts: list[str]) -> None:
     names = np.array(texts, dtype=object)

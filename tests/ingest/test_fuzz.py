@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,7 @@ from planner.ingest import load_inputs, read_one
 from .conftest import SAMPLES
 
 FUZZ = settings(
-    max_examples=250,
+    max_examples=examples(250),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -149,7 +150,7 @@ def test_mutated_samples(data: bytes) -> None:
     only_input_errors(data)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 5), json_values, st.integers(0, 10_000))
 def test_mutated_json_trees(sample: int, replacement: object, choice: int) -> None:
     document = json.loads(json.dumps(JSON_SAMPLES[sample % len(JSON_SAMPLES)]))
@@ -157,7 +158,7 @@ def test_mutated_json_trees(sample: int, replacement: object, choice: int) -> No
     only_input_errors(json.dumps(document).encode(), ".json")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated([WORKBOOK]))
 def test_mutated_workbooks(data: bytes) -> None:
     only_input_errors(data, ".xlsx")
@@ -181,14 +182,14 @@ WORKBOOK_PARTS = {
 }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(WORKBOOK_PARTS)), st.data())
 def test_workbooks_with_damaged_xml(part: str, data: st.DataObject) -> None:
     damaged = data.draw(mutated([WORKBOOK_PARTS[part]]))
     only_input_errors(with_part(part, damaged), ".xlsx")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(
         [

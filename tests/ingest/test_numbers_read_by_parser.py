@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 
 from planner.errors import InputError
 from planner.ingest.detect import _inventory_numbers
@@ -98,7 +99,8 @@ def _same(first: object, second: object) -> bool:
 def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
     rng = random.Random(seed)
     read_by_parser = read_whole = 0
-    for _ in range(150):
+    rounds = examples(150)
+    for _ in range(rounds):
         text = _inventory_text(rng)
         as_text = _outcome(lambda t: table_from_text("inventory.csv", t), text)
         with_numbers = _outcome(
@@ -119,7 +121,8 @@ def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
             assert _same(found, _outcome(read, as_text)), text
             read_whole += isinstance(found, pd.DataFrame) and bool(with_numbers.numbers)
     # The parser did read numbers, and whole files of them, often enough to tell.
-    assert read_by_parser > 30 and read_whole > 10
+    # Both readings are met often (150 rounds: more than 30 and 10 times).
+    assert read_by_parser > rounds // 5 and read_whole > rounds // 15
 
 
 def test_a_clean_inventory_is_read_with_its_numbers_and_no_text_of_them() -> None:
@@ -192,7 +195,8 @@ def test_number_columns_are_the_size_columns_by_any_of_their_names() -> None:
 def test_numbers_of_distinct_texts_are_those_of_the_column(rule: NumberRule) -> None:
     rng = random.Random(rule.what)
     spread = 0
-    for _ in range(400):
+    rounds = examples(400)
+    for _ in range(rounds):
         pieces = rng.choice(
             [TIERS, NUMBERS, [*NUMBERS[:12], ""], ["1", "2", "5", "", "3.0", "+4", "1e0"]]
         )
@@ -207,7 +211,7 @@ def test_numbers_of_distinct_texts_are_those_of_the_column(rule: NumberRule) -> 
         expected = parse_numbers(table, 0, "value", rule, values=column)
         assert np.array_equal(found, expected, equal_nan=True), column.tolist()
         assert np.array_equal(np.signbit(found), np.signbit(expected)), column.tolist()
-    assert spread > 50
+    assert spread > rounds // 8  # 400 rounds: more than 50
 
 
 def _tables_alike(first: object, second: object) -> bool:
@@ -229,7 +233,7 @@ def _tables_alike(first: object, second: object) -> bool:
 def test_the_file_bytes_read_as_the_text_encoded_again(seed: int) -> None:
     """A caller that has the text's UTF-8 (the file's bytes) gets the same table."""
     rng = random.Random(100 + seed)
-    for _ in range(150):
+    for _ in range(examples(150)):
         text = _inventory_text(rng)
         plain = _outcome(lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text)
         given = _outcome(

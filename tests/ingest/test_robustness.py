@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -523,7 +524,7 @@ def _refused_by_a_plain_reading(text: bytes) -> bool:
     return max(distances) > _SMALL_LIMIT
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     pieces=st.lists(st.sampled_from(_PIECES), max_size=60),
     cuts=st.lists(st.integers(min_value=0, max_value=70), max_size=8),
@@ -581,7 +582,7 @@ _MARKUP = [b"<", b"!", b"--", b"-->", b"<!--", b"<?", b"?>", b"<![CDATA[", b"]]>
 _MARKUP += [b"/", b" ", b"<x/>", b"<row r='1'>", b"<si>", b"</row>", b"row", b"<c:row "]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(pieces=st.lists(st.sampled_from(_MARKUP), max_size=20), start=st.integers(0, 3))
 def test_the_pattern_past_tags_matches_as_first_written(pieces: list[bytes], start: int) -> None:
     text = b"".join(pieces)
@@ -592,7 +593,7 @@ def test_the_pattern_past_tags_matches_as_first_written(pieces: list[bytes], sta
     assert (found.end(), found.start(1)) == (reference.end(), reference.start(1))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     pieces=st.lists(st.sampled_from(_MARKUP), max_size=20),
     start=st.integers(0, 40),

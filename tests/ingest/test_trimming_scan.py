@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from budget import examples
 
 from planner.ingest import load_inputs, table
 from planner.ingest.table import TRIMMED, _may_need_trimming, _trim_grid, trim
@@ -41,7 +42,7 @@ def test_searches_agree_with_the_pattern(
         monkeypatch.setattr(table, "_SCAN_BYTES", stretch)
     rng = random.Random(f"{delimiter}{given_bytes}{stretch}")
     alphabet = ALPHABET + NEAR_BLANKS if given_bytes else ALPHABET
-    for _ in range(3000):
+    for _ in range(examples(3000)):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         utf8 = text.encode("utf-8") if given_bytes else None
         found = _may_need_trimming(text, delimiter, utf8)
@@ -58,7 +59,7 @@ def test_grid_trimming_trims_what_trim_trims() -> None:
     """Columns are trimmed only when a cell needs it; the result is trim() of every cell."""
     rng = random.Random(7)
     pieces = ["a", "1", " ", "\u00a0", "\u200b", "\ufeff", "\t", "\n", "x y", ""]
-    for _ in range(300):
+    for _ in range(examples(300)):
         rows, columns = rng.randint(1, 4), rng.randint(1, 4)
         cells = [
             ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(columns)]

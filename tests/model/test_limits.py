@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,7 +80,7 @@ def test_keys_up_to_the_limit_and_dots_in_strings_and_numbers_are_read() -> None
     assert data["v"] == "1.2.3.4"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.sampled_from(["a", "b1", "-", "_", ".", " . ", "\t", '"x.y"', "'q'", "\n", "=", " 1"]),
@@ -95,7 +96,7 @@ def test_the_quick_look_for_a_long_key_misses_none(pieces: list[str]) -> None:
             assert limits._may_hold_a_long_key(repeated)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(
         st.sampled_from(["a", "b1", "x-y", '"x.y"', "'q'", '"a\\"b"']), min_size=1, max_size=45

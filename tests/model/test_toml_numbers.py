@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -302,7 +303,7 @@ def documents(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_exactly_the_numbers_tomllib_reads_from_unusual_text_are_refused(text: str) -> None:
     with numbers_tomllib_reads() as numbers:
@@ -325,7 +326,7 @@ BARE_RUN = re.compile(r"[A-Za-z0-9_+.:-]+")
 LOOKALIKE_WORD = re.compile(r"[+-]?[0-9][A-Za-z0-9_+.:-]*_.*|0[xob].*|[+-]?(?:inf|nan)")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.sampled_from("019_+-.:aexobinf \n'\"#=[]{},"), max_size=30))
 def test_the_first_look_finds_every_word_that_may_be_such_a_number(text: str) -> None:
     expected = any(LOOKALIKE_WORD.fullmatch(word) for word in BARE_RUN.findall(text))

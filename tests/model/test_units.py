@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,9 @@ SIZES = st.integers(0, 4_000_000).map(lambda k: k / 16)  # MB in sixteenths: exa
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.lists(st.tuples(st.sampled_from(sorted(SKUS)), SIZES, SIZES, SIZES), min_size=1, max_size=6),

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -248,7 +249,7 @@ _FLOATS = st.one_of(
 _TEXTS = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["a", "é\u202e", '"\n\\']))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     floats=st.lists(_FLOATS, min_size=1, max_size=30),
     texts=st.lists(_TEXTS, min_size=1, max_size=30),
@@ -285,7 +286,7 @@ _NUMBERS = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     rows=st.lists(
         st.tuples(_FEW, st.text(max_size=8), _NUMBERS, _FEW, st.booleans(), st.integers(-9, 9)),
@@ -384,7 +385,7 @@ def test_the_plan_and_whatif_json_use_the_engines_codes_to_the_same_text(
 _NEAR = "\x7f\x80\x9b\x9f\xa0\xe9\u0600\u061c\u200e\u200f\u2013\u2028\u202e\u2030\u2066\u2069"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.sampled_from([*_NEAR, "a", "\n", '"', "é", "\u4e2d", "\U0001f600"])))
 def test_the_utf8_escapes_are_the_texts(text: str) -> None:
     assert json_safe_utf8(text) == json_safe(text).encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(VALUES, max_size=80), st.integers(min_value=0, max_value=40))
 def test_largest_first_is_the_head_of_a_stable_sort(values: list[float], count: int) -> None:
     array = np.array(values, dtype=float)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from planner.report.xlsx import _factorized
 VALUES = st.lists(st.sampled_from(["a", "b", "é", "", None, float("nan"), "a"]), min_size=1)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(VALUES, st.data())
 def test_the_engines_codes_give_what_hashing_the_column_gives(
     values: list, data: st.DataObject

@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -194,7 +195,7 @@ def _cleaned_the_long_way(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1fAb_-.\u00a0\u2003\ufeff\u200b")))
     | st.text()
@@ -210,7 +211,7 @@ _CATALOG_TEXT = st.text(
 ) | st.text(max_size=12)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(_CATALOG_TEXT)
 def test_the_catalog_keys_take_their_short_way_only_where_the_long_way_changes_nothing(
     value: str,

@@ -10,6 +10,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pytest
+from budget import examples
 from builders import licenses, make_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,7 +53,9 @@ ENVIRONMENTS = [
         "dataverse_log_gb": 0.5,
     },
 ]
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def baseline(rules=POOLED):
