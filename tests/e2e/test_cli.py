@@ -76,6 +76,21 @@ def test_json_matches_the_schema(reference) -> None:
     assert reference["ruleset"] == "pooled-2025-12"
 
 
+def test_python_started_afresh_plans_what_a_forked_process_does(reference) -> None:
+    """The commands of these tests run in processes forked from one that loaded capplan once
+    (see forkserver.py): ``python -m planner`` started anew prints the same plan."""
+    fresh = run_capplan(
+        "forecast",
+        *(str(SAMPLES / f) for f in REFERENCE),
+        *AS_OF,
+        "--format",
+        "json",
+        check_exit=0,
+        fresh=True,
+    )
+    assert json.loads(fresh.stdout) == reference
+
+
 @pytest.mark.parametrize("license_file", LICENSE_FILES)
 def test_every_license_format_gives_the_same_entitlement(
     sample_plans, reference, license_file
