@@ -20,6 +20,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -176,6 +177,39 @@ def long_token(shape: str) -> Callable[[Path], Path]:
         return path
 
     return make
+
+
+def _with_bold_style(book: bytes) -> bytes:
+    """The workbook ``book`` with a styles part of two cell formats, the second of a bold font
+    (style 1), as Excel adds one."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(io.BytesIO(book)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/styles.xml"] = (
+        f'<styleSheet xmlns="{main}"><fonts count="2"><font><sz val="11"/></font>'
+        '<font><b/><sz val="11"/></font></fonts><fills count="1"><fill>'
+        '<patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
+        '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+        'borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" '
+        'fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" '
+        'borderId="0" xfId="0" applyFont="1"/></cellXfs></styleSheet>'
+    ).encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId3" Type="{relations}/styles" '
+        'Target="styles.xml"/></Relationships>'.encode(),
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/styles.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def _with_shared_strings(book: bytes, strings: list[str], *, hidden: bool = False) -> bytes:
@@ -399,9 +433,10 @@ def workbook_inventory(folder: Path) -> Path:
 WORKBOOK_ROWS = 0
 
 
-def saved_workbook_inventory(folder: Path) -> Path:
+def saved_workbook_inventory(folder: Path, *, style: int = 0) -> Path:
     """The same inventory of about 7 MB as Excel and LibreOffice save a workbook: its text in
-    the shared strings table, every cell and row with the attributes LibreOffice writes."""
+    the shared strings table, every cell and row with the attributes LibreOffice writes; every
+    cell of the style ``style`` (1: a bold font, as a formatted table has)."""
     import csv
 
     from openpyxl.utils import get_column_letter
@@ -426,16 +461,18 @@ def saved_workbook_inventory(folder: Path) -> Path:
                     figure = None
                 if figure is None:
                     index = strings.setdefault(value, len(strings))
-                    cells.append(f'<c r="{reference}" s="0" t="s"><v>{index}</v></c>')
+                    cells.append(f'<c r="{reference}" s="{style}" t="s"><v>{index}</v></c>')
                 else:
-                    cells.append(f'<c r="{reference}" s="0" t="n"><v>{value}</v></c>')
+                    cells.append(f'<c r="{reference}" s="{style}" t="n"><v>{value}</v></c>')
             lines.append(
                 f'<row r="{number}" customFormat="false" ht="12.8" hidden="false" '
                 f'customHeight="false" outlineLevel="0" collapsed="false">{"".join(cells)}</row>'
             )
         book = _with_shared_strings(_workbook(_sheet("".join(lines))), list(strings))
+        if style:
+            book = _with_bold_style(book)
         if len(book) >= WORKBOOK_MB * MB * 0.95:
-            path = folder / "inventory-7mb-saved.xlsx"
+            path = folder / ("inventory-7mb-styled.xlsx" if style else "inventory-7mb-saved.xlsx")
             path.write_bytes(book)
             SAVED_ROWS = rows
             return path
@@ -612,6 +649,12 @@ def cases(capplan: list[str]) -> list[Case]:
         (
             "7 MB inventory workbook as saved",
             saved_workbook_inventory,
+            forecast_with("environments"),
+            saved_workbook_bound,
+        ),
+        (
+            "7 MB inventory workbook, every cell styled",
+            partial(saved_workbook_inventory, style=1),
             forecast_with("environments"),
             saved_workbook_bound,
         ),

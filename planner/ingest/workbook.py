@@ -1251,19 +1251,18 @@ _TOKENS = re.compile(
 )
 # A row's number as a row's tag of _TOKENS writes it ("" when it has none).
 _ROW_NUMBERS = re.compile(r'<row(?: r="([0-9]+)")?')
-_INLINE_START = ' t="inlineStr"><is><t>'
+# The start of a cell's rest (see _TOKENS) up to its value or inline text: its style and type,
+# then "><v>" or "><is><t>" (or the same with spaces kept, as openpyxl writes text with blanks
+# at its edges); and the end of the rest after either.
+_PRESERVED = '<is><t xml:space="preserve">'
+_VALUE_HEAD = re.compile(
+    r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?>(<v>|<is><t>|' + _PRESERVED + ")"
+)
+_VALUE_END = "</v></c>"
 _INLINE_END = "</t></is></c>"
-# The start of a number cell's rest (see _TOKENS) of the first style (that of a cell without
-# one): without type, or of type n.
-_PLAIN_NUMBER = ("><v>", ' t="n"><v>', ' s="0"><v>', ' s="0" t="n"><v>')
-# The same of a shared string's cell, of the first style or none.
-_SHARED_STRING = (' t="s"><v>', ' s="0" t="s"><v>')
-
-
-def _value_written(rest: str) -> str:
-    """The value of a cell's rest that starts with one of _PLAIN_NUMBER or _SHARED_STRING and
-    ends with its value element, as written between <v> and </v>."""
-    return rest[rest.find("><v>") + 4 : -len("</v></c>")]
+# Distinct starts (see _VALUE_HEAD) whose short way is remembered: a sheet's cells have a few
+# dozen (each style with each type); more are looked at each time.
+_HEADS_REMEMBERED = 1_000
 
 
 _CELL_REST = re.compile(
@@ -1348,8 +1347,8 @@ class _QuickCells:
     texts: np.ndarray
     untrimmed: bool  # whether any text starts or ends with a blank, or holds an odd space
     long_text: bool  # whether any text is longer than an Excel cell holds
-    # The text of number cells of the first style (most of an export's numbers: see
-    # _PLAIN_NUMBER) and the number each is, as the text reading would parse it (see
+    # The text of number cells of styles that are no date's (most of an export's numbers: see
+    # _quick_cells's short ways) and the number each is, as the text reading would parse it (see
     # _with_numbers); None when more distinct ones were met than are remembered.
     numbers: dict[str, float] | None = None
 
@@ -1500,15 +1499,43 @@ def _quick_cells(
     remembered: dict[str, str | None] = {}
     numbers: dict[str, float] | None = {"": np.nan}
     untrimmed = long_text = False
-    plain_numbers = 0 not in styles[0]  # style 0 is not a date style
+    date_styles = styles[0]
+    short_ways: dict[str, str] = {}  # what short_way said of each head (a few dozen)
+
+    def short_way(head: str) -> str:
+        """The short way of a cell whose rest starts with ``head`` (see _VALUE_HEAD), whatever
+        its style where that does not change the value: "n" for a number (no type, or the
+        number type) of a style that is no date's, "s" for a shared string, "i" for inline
+        text, "" for the long way (anything else)."""
+        match = _VALUE_HEAD.fullmatch(head)
+        style, kind, content = match.groups() if match is not None else ("", "?", "")
+        if content != "<v>":
+            way = "i" if kind == "inlineStr" else ""
+        elif kind in (None, "n") and int(style or 0) not in date_styles:
+            way = "n"
+        else:
+            way = "s" if kind == "s" else ""
+        if len(short_ways) < _HEADS_REMEMBERED:
+            short_ways[head] = way
+        return way
 
     def text_of(rest: str) -> str | None:
         """The text of a cell from its rest (see _TOKENS), None when it holds no value."""
         nonlocal untrimmed, long_text, numbers
-        if plain_numbers and rest.endswith("</v></c>") and rest.startswith(_PLAIN_NUMBER):
-            # A number of the first style (no style) without type or of the number type (the
+        close = rest.find(">") + 1  # the end of the cell's start tag
+        if rest.startswith("<v>", close) and rest.endswith(_VALUE_END):
+            start = close + len("<v>")
+        elif rest.startswith("<is><t", close) and rest.endswith(_INLINE_END):
+            start = rest.find(">", close + len("<is><t")) + 1
+        else:
+            start = 0
+        way = short_ways.get(head := rest[:start]) if start else ""
+        if way is None:
+            way = short_way(head)
+        if way == "n":
+            # A number of a style that is no date's, without type or of the number type (the
             # default, as openpyxl and LibreOffice write it): the commonest cell.
-            raw = _value_written(rest)
+            raw = rest[start : -len(_VALUE_END)]
             if raw and "&" not in raw and "\r" not in raw:
                 # What value() and cell_text() make of it: digits, never blanks at the edges.
                 number = _number(raw)
@@ -1524,18 +1551,17 @@ def _quick_cells(
                             numbers = None
                     return text
         text: str | None
-        if rest.startswith(_INLINE_START) and rest.endswith(_INLINE_END):
-            # Text of its own without style, the commonest cell after numbers.
-            text = _xml_text(rest[len(_INLINE_START) : -len(_INLINE_END)])
+        if way == "i":
+            # Text of its own, the commonest cell after numbers where strings are not shared.
+            text = _xml_text(rest[start : -len(_INLINE_END)])
         elif (
-            rest.startswith(_SHARED_STRING)
-            and rest.endswith("</v></c>")
-            and (raw := _value_written(rest)).isdigit()
+            way == "s"
+            and (raw := rest[start : -len(_VALUE_END)]).isdigit()
             and raw.isascii()
             and int(raw) < len(shared)
         ):
-            # A shared string's cell of the first style, as Excel and LibreOffice write text:
-            # what value() and cell_text() make of it.
+            # A shared string's cell, as Excel and LibreOffice write text: what value() and
+            # cell_text() make of it.
             text = str(shared[int(raw)])
         else:
             match = _CELL_REST.fullmatch(rest)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -460,6 +461,60 @@ def test_openpyxl_values_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(workbook, "_quick_grid", watched)
     as_read = outcome(raw)
     assert calls == ["quick"] and not isinstance(as_read, str)
+    monkeypatch.setattr(workbook, "_quick_cells", streamed_only)
+    assert same(as_read, outcome(raw))
+
+
+class _CountedPattern:
+    """A compiled pattern whose full matches are counted (the cells read the long way)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.calls = 0
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        self.calls += 1
+        return self.pattern.fullmatch(text)
+
+
+def test_cells_of_every_style_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cell styled, as Excel saves a formatted table: numbers of styles that are no
+    date's (a font, a number format) and text take the short ways, dates the long one, and
+    the table is the streaming reader's."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Environments"
+    sheet.append(["name", "type", "measured_on", "dataverse_database_gb", "file_gb", "note"])
+    for number in range(1, 41):
+        sheet.append(
+            [
+                f"Env{number}",
+                "developer",
+                dt.date(2026, 1, 1) + dt.timedelta(days=number),
+                number * 0.25,
+                number,
+                f" text {number}",
+            ]
+        )
+    bold = openpyxl.styles.Font(bold=True)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            cell.font = bold
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
+        cell.number_format = "0.00"
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.number_format = "yyyy-mm-dd"
+    path = tmp_path / "styled.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        written = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert ' s="0"' not in written and written.count(' s="') >= 6 * 41  # every cell styled
+    raw = read_raw(path)
+    counted = _CountedPattern(workbook._CELL_REST)
+    monkeypatch.setattr(workbook, "_CELL_REST", counted)
+    as_read = outcome(raw)
+    assert not isinstance(as_read, str) and as_read.headers[2] == "measured_on"
+    assert counted.calls == 40  # the dates alone
     monkeypatch.setattr(workbook, "_quick_cells", streamed_only)
     assert same(as_read, outcome(raw))
 
