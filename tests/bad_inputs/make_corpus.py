@@ -982,6 +982,9 @@ def bad_files() -> dict[str, bytes]:
         ("boolean-neither", ' t="b"', "yes"),
         ("boolean-two", ' t="b"', "2"),
         ("shared-string-missing", ' t="s"', "99"),
+        # The same of a style other than the first (as Excel saves a formatted table).
+        ("styled-words", ' s="1"', "twenty"),
+        ("styled-shared-string-missing", ' s="1" t="s"', "99"),
     ):
         out[f"licenses-cell-{name}.xlsx"] = xlsx_sheet(
             sheet_xml(PLANNING_ROWS).replace(
