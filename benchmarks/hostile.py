@@ -179,67 +179,61 @@ def long_token(shape: str) -> Callable[[Path], Path]:
     return make
 
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _with_part(
+    book: bytes, kind: str, text: str, number: int, changed: dict[str, tuple[bytes, bytes]]
+) -> bytes:
+    """The workbook ``book`` with a part ``xl/{kind}.xml`` of ``text``, as Excel adds one: the
+    part, its relationship (rId``number``) and its content type; and ``changed`` parts with
+    one text replaced by another."""
+    with zipfile.ZipFile(io.BytesIO(book)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[f"xl/{kind}.xml"] = text.encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId{number}" Type="{_RELATIONS}/{kind}" '
+        f'Target="{kind}.xml"/></Relationships>'.encode(),
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/{kind}.xml" ContentType="application/'
+        f'vnd.openxmlformats-officedocument.spreadsheetml.{kind}+xml"/></Types>'.encode(),
+    )
+    for name, (old, new) in changed.items():
+        parts[name] = parts[name].replace(old, new)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 def _with_bold_style(book: bytes) -> bytes:
     """The workbook ``book`` with a styles part of two cell formats, the second of a bold font
     (style 1), as Excel adds one."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    with zipfile.ZipFile(io.BytesIO(book)) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    parts["xl/styles.xml"] = (
-        f'<styleSheet xmlns="{main}"><fonts count="2"><font><sz val="11"/></font>'
+    styles = (
+        f'<styleSheet xmlns="{_MAIN}"><fonts count="2"><font><sz val="11"/></font>'
         '<font><b/><sz val="11"/></font></fonts><fills count="1"><fill>'
         '<patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
         '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
         'borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" '
         'fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" '
         'borderId="0" xfId="0" applyFont="1"/></cellXfs></styleSheet>'
-    ).encode()
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        f'<Relationship Id="rId3" Type="{relations}/styles" '
-        'Target="styles.xml"/></Relationships>'.encode(),
     )
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/styles.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    return _with_part(book, "styles", styles, 3, {})
 
 
 def _with_shared_strings(book: bytes, strings: list[str], *, hidden: bool = False) -> bytes:
     """The workbook ``book`` with a shared strings table of ``strings``, as Excel adds one: the
     part, its relationship and its content type; its sheet hidden if ``hidden``."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    with zipfile.ZipFile(io.BytesIO(book)) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
     items = "".join(f"<si><t>{text}</t></si>" for text in strings)
-    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{main}">{items}</sst>'.encode()
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        f'<Relationship Id="rId2" Type="{relations}/sharedStrings" '
-        'Target="sharedStrings.xml"/></Relationships>'.encode(),
+    hide = {"xl/workbook.xml": (b'sheetId="1"', b'sheetId="1" state="hidden"')}
+    return _with_part(
+        book, "sharedStrings", f'<sst xmlns="{_MAIN}">{items}</sst>', 2, hide if hidden else {}
     )
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    if hidden:
-        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
-            b'sheetId="1"', b'sheetId="1" state="hidden"'
-        )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 # Cells of 32,000 letters (an Excel cell holds 32,767), each beginning with its own number: 3,000
