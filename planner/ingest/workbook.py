@@ -87,6 +87,7 @@ _FORBIDDEN = tuple(
     for encoding in ("utf-8", "utf-16-le", "utf-16-be")
 )
 _OVERLAP = max(len(marker) for marker in _FORBIDDEN)
+assert all(b"!" in marker for marker in _FORBIDDEN)  # see _stream_member
 _SAVE_AS = "the sheet saved from Excel as .xlsx (Excel Workbook)"
 
 # Elements the reader holds whole before it reads a cell (openpyxl loads the shared strings and
@@ -577,6 +578,17 @@ def _may_open_section(window: bytes, start: int, end: int) -> bool:
     )
 
 
+def _tally(counts: Counter[bytes], found: list[bytes], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) the tags ``found``. A sheet's are cells alone,
+    counted at once: a Counter hashes each of them (0.12 s for the 1.3 million of a 73 MB
+    sheet)."""
+    cells = found.count(b"c")
+    if cells < len(found):
+        counts.update({tag: sign * number for tag, number in Counter(found).items()})
+    elif cells:
+        counts[b"c"] += sign * cells
+
+
 def _stream_member(
     raw: RawFile,
     archive: zipfile.ZipFile,
@@ -606,7 +618,9 @@ def _stream_member(
                 # Every part, whatever its name: openpyxl finds parts through the package's
                 # relationships, so shared strings may well live in "xl/strings.dat".
                 window = tail + chunk
-                if any(marker in window for marker in _FORBIDDEN):
+                # Every marker holds a "!": one search at memory speed rules them all out in
+                # most parts (six searches took 0.15 s of a 73 MB sheet).
+                if b"!" in window and any(marker in window for marker in _FORBIDDEN):
                     raise InputError(
                         f"part {info.filename} declares a document type or entities, which "
                         "Excel never writes: refused",
@@ -628,8 +642,8 @@ def _stream_member(
                 distances.add(text)
                 window = seen + text
                 for pattern in _COUNTED:
-                    counts.update(pattern.findall(window))
-                    counts.subtract(pattern.findall(seen))  # counted with the chunk before
+                    _tally(counts, pattern.findall(window), 1)
+                    _tally(counts, pattern.findall(seen), -1)  # counted with the chunk before
                 records.add(window, len(seen))
                 seen = window[-_COUNTED_OVERLAP:]
             distances.end()

@@ -616,3 +616,60 @@ def test_the_first_record_start_is_the_patterns(
         )
     expected = None if reference is None or reference.start() >= end else reference.start()
     assert workbook._first_record_start(window, start, end) == expected
+
+
+_TAG_NAMES = [b"c", b"si", b"r", b"xf", b"font", b"sheet"]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(_TAG_NAMES), st.integers(0, 50)),
+    st.lists(st.sampled_from(_TAG_NAMES) | st.just(b"c"), max_size=40),
+    st.sampled_from([1, -1]),
+)
+def test_tags_are_tallied_as_a_counter_counts_them(
+    before: dict[bytes, int], found: list[bytes], sign: int
+) -> None:
+    """The archive guard adds the tags of each stretch (and takes away those counted with the
+    stretch before) as Counter.update and Counter.subtract would."""
+    from collections import Counter
+
+    tallied, counted = Counter(before), Counter(before)
+    workbook._tally(tallied, found, sign)
+    (counted.update if sign > 0 else counted.subtract)(found)
+    assert {k: v for k, v in tallied.items() if v} == {k: v for k, v in counted.items() if v}
+
+
+def test_the_guard_counts_a_workbook_as_a_counter_of_its_tags_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells, shared strings, styles and sheets of a real workbook, tallied chunk by chunk (a
+    chunk of a few bytes, so that tags fall across their ends), are those found in each part
+    whole."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for number in range(300):
+        sheet.append([f"Env{number}", "developer", number * 0.5, "x" if number % 7 else None])
+    book.create_sheet("Other").append(["a", 1])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    raw = RawFile(str(path), path.read_bytes())
+    from collections import Counter
+
+    expected: Counter[bytes] = Counter()
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            text = archive.read(info)
+            for pattern in workbook._COUNTED:
+                expected.update(pattern.findall(text))
+    for chunk in (workbook._CHUNK, 7):
+        counts: Counter[bytes] = Counter()
+        monkeypatch.setattr(workbook, "_CHUNK", chunk)
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for info in archive.infolist():
+                total = workbook._stream_member(raw, archive, info, total, counts)
+        assert {k: v for k, v in counts.items() if v and k != b"<"} == dict(expected)
+        assert expected[b"c"] > 600
