@@ -1247,6 +1247,11 @@ def _sheet_rows(
 # for too many cells or rows, which the streaming reader would count the same, and refuse
 # with the same words, after going through them all again one at a time.
 
+# The attributes a cell's rest (see _TOKENS) begins with, each captured: its style, its type.
+_STYLE_AND_TYPE = r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+# The start of an inline string's text, its spaces kept or not.
+_TEXT_START = r'<t(?: xml:space="preserve")?>'
+
 _TOKENS = re.compile(
     # 1 a cell's column letters, "" when it has no reference (it is then the cell right of
     # the one before, or the row's first), 2 the rest of the cell, never empty: optional s and
@@ -1255,7 +1260,7 @@ _TOKENS = re.compile(
     r'<c(?: r="([A-Z]{1,3})[0-9]+")?('
     r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
     # (the commonest shape, a value alone, is tried first: the same cells, found sooner)
-    r'(?:><v>[^<]*</v></c>|><is><t(?: xml:space="preserve")?>[^<]*</t></is></c>| ?/>'
+    r"(?:><v>[^<]*</v></c>|><is>" + _TEXT_START + r"[^<]*</t></is></c>| ?/>"
     r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>))'
     # 3 a row's start (its number first when it has one, else it is the row below the one
     # before; "/>" at the end when it is empty), a row's end, or a "<" that starts anything else
@@ -1266,12 +1271,9 @@ _TOKENS = re.compile(
 # A row's number as a row's tag of _TOKENS writes it ("" when it has none).
 _ROW_NUMBERS = re.compile(r'<row(?: r="([0-9]+)")?')
 # The start of a cell's rest (see _TOKENS) up to its value or inline text: its style and type,
-# then "><v>" or "><is><t>" (or the same with spaces kept, as openpyxl writes text with blanks
-# at its edges); and the end of the rest after either.
-_PRESERVED = '<is><t xml:space="preserve">'
-_VALUE_HEAD = re.compile(
-    r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?>(<v>|<is><t>|' + _PRESERVED + ")"
-)
+# then "><v>" or "><is><t>" (spaces kept or not, as openpyxl writes text with blanks at its
+# edges); and the end of the rest after either.
+_VALUE_HEAD = re.compile(_STYLE_AND_TYPE + r">(<v>|<is>" + _TEXT_START + ")")
 _VALUE_END = "</v></c>"
 _INLINE_END = "</t></is></c>"
 # Distinct starts (see _VALUE_HEAD) whose short way is remembered: a sheet's cells have a few
@@ -1280,9 +1282,11 @@ _HEADS_REMEMBERED = 1_000
 
 
 _CELL_REST = re.compile(
-    r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
-    r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
-    r'|>(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
+    _STYLE_AND_TYPE
+    + r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
+    + r"|>(<is>)"
+    + _TEXT_START
+    + r"([^<]*)</t></is></c>)"
 )
 # An element the streaming reader would take for a row or a cell, whatever its prefix.
 _ROW_OR_CELL = re.compile(rb"<(?:[^\s<>/:]+:)?(?:row|c)[\s/>]")
