@@ -1247,24 +1247,29 @@ def _sheet_rows(
 # for too many cells or rows, which the streaming reader would count the same, and refuse
 # with the same words, after going through them all again one at a time.
 
+# An optional part of the patterns below is written "(?:X|)", which matches as "(?:X)?" does
+# (X if it can, else nothing) and which Python's regular expressions try faster: a group made
+# optional goes through their general repetition. For _TOKENS, on the 73 MB sheet of a 7 MB
+# inventory, 2.1 s -> 1.7 s.
+
 # The attributes a cell's rest (see _TOKENS) begins with, each captured: its style, its type.
-_STYLE_AND_TYPE = r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+_STYLE_AND_TYPE = r'(?: s="([0-9]+)"|)(?: t="([A-Za-z]+)"|)'
 # The start of an inline string's text, its spaces kept or not.
-_TEXT_START = r'<t(?: xml:space="preserve")?>'
+_TEXT_START = r'<t(?: xml:space="preserve"|)>'
 
 _TOKENS = re.compile(
     # 1 a cell's column letters, "" when it has no reference (it is then the cell right of
     # the one before, or the row's first), 2 the rest of the cell, never empty: optional s and
     # t attributes in this order, then nothing (the element's end, "/>" or " />" as openpyxl
     # writes it), or an optional formula and an optional value, or an inline string of one run
-    r'<c(?: r="([A-Z]{1,3})[0-9]+")?('
-    r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?'
+    r'<c(?: r="([A-Z]{1,3})[0-9]+"|)('
+    r'(?: s="[0-9]+"|)(?: t="[A-Za-z]+"|)'
     # (the commonest shape, a value alone, is tried first: the same cells, found sooner)
     r"(?:><v>[^<]*</v></c>|><is>" + _TEXT_START + r"[^<]*</t></is></c>| ?/>"
-    r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>[^<]*</v>)?</c>))'
+    r'|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>)|)(?:<v/>|<v>[^<]*</v>|)</c>))'
     # 3 a row's start (its number first when it has one, else it is the row below the one
     # before; "/>" at the end when it is empty), a row's end, or a "<" that starts anything else
-    r'|(<row(?: r="[0-9]+")?(?: (?!r=)[\w:.-]+="[^"<&]*")* ?/?>|</row>|<)'
+    r'|(<row(?: r="[0-9]+"|)(?: (?!r=)[\w:.-]+="[^"<&]*")* ?/?>|</row>|<)'
     # text between elements, which the streaming reader ignores too
     r"|[^<]+"
 )
@@ -1283,7 +1288,7 @@ _HEADS_REMEMBERED = 1_000
 
 _CELL_REST = re.compile(
     _STYLE_AND_TYPE
-    + r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>))?(?:<v/>|<v>([^<]*)</v>)?</c>'
+    + r'(?: ?/>|>(?:<f(?: [\w:.-]+="[^"<&]*")*(?:/>|>[^<]*</f>)|)(?:<v/>|<v>([^<]*)</v>|)</c>'
     + r"|>(<is>)"
     + _TEXT_START
     + r"([^<]*)</t></is></c>)"
