@@ -618,26 +618,47 @@ def test_the_first_record_start_is_the_patterns(
     assert workbook._first_record_start(window, start, end) == expected
 
 
-_TAG_NAMES = [b"c", b"si", b"r", b"xf", b"font", b"sheet"]
+# Pieces of workbook XML around the counted tags: the names themselves, names that begin as
+# they do, prefixes, every end a name may have, and text cut anywhere.
+_TAG_PIECES = [
+    *(b"<" + name for name in workbook._COUNTED_NAMES),
+    *(b"x:" + name for name in (b"c", b"si", b"sheet")),
+    b"<col",
+    b"<cols",
+    b"<sst",
+    b"<sheetData",
+    b"<rPr",
+    b"<row",
+    b"<s",
+    b"<x",
+    b"<",
+    b"</",
+    *(bytes([end]) for end in b" \t\n\r\f\v/>"),
+    b"i",
+    b"a",
+    b'r="A1"',
+    b"<v>1</v></c>",
+]
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(
-    st.dictionaries(st.sampled_from(_TAG_NAMES), st.integers(0, 50)),
-    st.lists(st.sampled_from(_TAG_NAMES) | st.just(b"c"), max_size=40),
-    st.sampled_from([1, -1]),
-)
-def test_tags_are_tallied_as_a_counter_counts_them(
-    before: dict[bytes, int], found: list[bytes], sign: int
-) -> None:
-    """The archive guard adds the tags of each stretch (and takes away those counted with the
-    stretch before) as Counter.update and Counter.subtract would."""
+@given(st.lists(st.sampled_from(_TAG_PIECES), max_size=60), st.sampled_from([0, 2, 2_000]))
+def test_tags_are_counted_as_the_patterns_find_them(pieces: list[bytes], most: int) -> None:
+    """The tags the archive guard counts after every "<" by whole-array operations are those
+    the pattern finds, whether the longer names are looked at one by one or by the pattern (a
+    stretch with more of them than it looks at); with a prefix too."""
     from collections import Counter
+    from unittest import mock
 
-    tallied, counted = Counter(before), Counter(before)
-    workbook._tally(tallied, found, sign)
-    (counted.update if sign > 0 else counted.subtract)(found)
-    assert {k: v for k, v in tallied.items() if v} == {k: v for k, v in counted.items() if v}
+    text = b"".join(pieces)
+    with mock.patch.object(workbook, "_LOOKED_AT_MOST", most):
+        assert workbook._tag_counts(text) == Counter(workbook._COUNTED[0].findall(text))
+    tallied: Counter[bytes] = Counter({b"c": 5})
+    workbook._tally(tallied, text, -1)
+    expected = Counter({b"c": 5})
+    for pattern in workbook._COUNTED:
+        expected.subtract(pattern.findall(text))
+    assert {k: v for k, v in tallied.items() if v} == {k: v for k, v in expected.items() if v}
 
 
 def test_the_guard_counts_a_workbook_as_a_counter_of_its_tags_does(
