@@ -12,10 +12,11 @@ GB values stay unrounded here; they are rounded to 3 decimals only when written,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
+from itertools import compress, count
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -285,12 +286,21 @@ class FindingList:
         """The findings' values key by key, in ``FINDING_KEYS`` order."""
         return [list(map(attrgetter(key), self.findings)) for key in FINDING_KEYS]
 
-    def matching(
-        self, keep: Callable[[Finding], bool], *, first: int | None = None
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The records, for a renderer that reads the findings as the list of them."""
+        return iter(self._records)
+
+    def of_severity(
+        self, severity: str, *, excluding: Collection[str] = (), first: int | None = None
     ) -> tuple[list[dict[str, Any]], int]:
-        """The records of the findings ``keep`` keeps, of the ``first`` of them only where given,
-        and how many it keeps (the headline's errors: a few named of many)."""
-        kept = [finding for finding in self.findings if keep(finding)]
+        """The records of the findings of ``severity`` whose code is not one of ``excluding``,
+        of the ``first`` of them only where given, and how many there are (the headline's
+        errors: a few named of many). Found a column at a time: a test of each finding in
+        Python took 12 ms of 30,000."""
+        severities = map(attrgetter("severity"), self.findings)
+        kept = [self.findings[i] for i in compress(count(), map(severity.__eq__, severities))]
+        if excluding:
+            kept = [finding for finding in kept if finding.code not in excluding]
         return finding_records(kept[:first]), len(kept)
 
     def shown(self) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -409,7 +419,9 @@ def plan_data(
     made: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None,
 ) -> dict[str, Any]:
     """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
-    unrounded; with ``line_tables``, the long tables (``LONG_TABLES``) as :class:`LineTable`.
+    unrounded; with ``line_tables`` (for the writers), the long tables (``LONG_TABLES``) as
+    :class:`LineTable` and the findings as their :class:`FindingList`, whose records are made
+    only for a writer that reads them (the JSON's writes them from their columns).
     ``made``: the plan's ``plan_fields`` and ``plan_tables`` where they are made already."""
     fields, frames = (plan_fields(plan), plan_tables(plan)) if made is None else made
     # Line tables of one source hold the same lines wherever they are (see LineTable).
@@ -421,7 +433,7 @@ def plan_data(
         else records(frame, TABLES[name])
         for name, frame in frames.items()
     }
-    return plan_document(fields, tables)
+    return plan_document(fields, tables, findings_as_list=not line_tables)
 
 
 def comparison_data(
@@ -496,9 +508,11 @@ def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> di
 
 def _checked_document(early: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """A plan's document (see :func:`plan_data`) made before its checks, with the findings of
-    the checked ``plan`` and the headline made again (as :func:`plan_fields` makes them)."""
+    the checked ``plan`` (in the form ``early`` has them) and the headline made again (as
+    :func:`plan_fields` makes them)."""
     findings = FindingList(plan.findings)
-    document = {**early, "findings": findings.records()}
+    listed = not isinstance(early["findings"], FindingList)
+    document = {**early, "findings": findings.records() if listed else findings}
     document["headline"] = plan_headline({**early, "findings": findings}, Names.of(plan.ruleset))
     return document
 

@@ -44,10 +44,8 @@ def _errors(findings: Any) -> tuple[list[dict[str, Any]], int]:
     """The first ``ERRORS_NAMED`` error findings the headline names, and how many there are, of
     the records or a FindingList (see planner.report.data): a plan of tens of thousands of
     findings has a record made only for those named."""
-    if hasattr(findings, "matching"):
-        return findings.matching(
-            lambda f: f.severity == "error" and f.code not in SHORTFALL_CODES, first=ERRORS_NAMED
-        )
+    if hasattr(findings, "of_severity"):
+        return findings.of_severity("error", excluding=SHORTFALL_CODES, first=ERRORS_NAMED)
     errors = [f for f in findings if f["severity"] == "error" and f["code"] not in SHORTFALL_CODES]
     return errors[:ERRORS_NAMED], len(errors)
 

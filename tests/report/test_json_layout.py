@@ -467,9 +467,15 @@ def test_findings_written_from_their_columns_are_their_records(count: int, quote
     document = {"findings": findings, "after": 1}
     as_records = {"findings": findings.records(), "after": 1}
     assert json_report.dumps(document) == json_report.dumps(as_records)
+    assert list(findings) == findings.records()
     errors = [r for r in findings.records() if r["severity"] == "error"]
-    assert findings.matching(lambda f: f.severity == "error") == (errors, len(errors))
-    assert findings.matching(lambda f: f.severity == "error", first=2) == (errors[:2], len(errors))
+    assert findings.of_severity("error") == (errors, len(errors))
+    assert findings.of_severity("error", first=2) == (errors[:2], len(errors))
+    kept = [r for r in errors if r["code"] != "CAPACITY_OVER"]
+    assert findings.of_severity("error", excluding={"CAPACITY_OVER"}, first=1) == (
+        kept[:1],
+        len(kept),
+    )
 
 
 def test_renderers_read_the_findings_as_records() -> None:
