@@ -74,6 +74,7 @@ from planner.report.xlsx_writer import (
     Column,
     Formula,
     Link,
+    QuickWorkbook,
     SheetWriter,
     StreamedSheet,
     Styles,
@@ -1419,18 +1420,21 @@ def write_xlsx(report: ReportData, path: Path) -> None:
     scenario, right after the Summary.
     """
     with no_cycle_collection():
-        _write_workbook(report, path)
+        # Nothing reaches the file before close(): a failure on the way leaves no file behind.
+        workbook = new_workbook(path)
+        try:
+            _write_workbook(report, workbook, path)
+        finally:
+            workbook.stop_rows_made_beside()
 
 
-def _write_workbook(report: ReportData, path: Path) -> None:
+def _write_workbook(report: ReportData, workbook: QuickWorkbook, path: Path) -> None:
     data = report.brief
     compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     if "reconciliation" in data:
         after = names.index("Findings") + 1
         names = (*names[:after], RECONCILIATION_SHEET, *names[after:])
-    # Nothing reaches the file before close(): a failure on the way leaves no file behind.
-    workbook = new_workbook(path)
     styles = Styles(workbook)
     writers = {
         name: SheetWriter(

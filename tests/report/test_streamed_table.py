@@ -268,3 +268,103 @@ def test_columns_of_different_lengths_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="column 2 has 1 cells for 2 rows"):
         writer.stream_columns(COLUMNS, [["a", "b"], ["c"], [None, None], [1.0, 2.0], ["d", "e"]])
+
+
+def _streamed_workbook(path: Path, rows: list[list[Any]]) -> tuple[Any, StreamedSheet]:
+    workbook = new_workbook(path)
+    sheet = workbook.add_worksheet("Findings", worksheet_class=StreamedSheet)
+    writer = SheetWriter(sheet, Styles(workbook))
+    writer.stream_table(COLUMNS, rows)
+    writer.finish()
+    return workbook, sheet
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """The workbook's parts but the one that holds the time it was made."""
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"
+        }
+
+
+def test_rows_made_beside_are_the_rows_made_while_packing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large sheet's rows made by a child process while the other sheets are made, read
+    back from its file when the workbook is packed, give the workbook the rows made while
+    packing give, byte for byte; the child's file leaves nothing behind."""
+    import planner.report.xlsx_writer as xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "ROW_CHUNK", 7)
+    monkeypatch.setattr(xlsx_writer, "_READ_BACK", 100)  # read back in pieces that end anywhere
+    rows = _rows()
+    made = {}
+    for name, least in (("beside", 0), ("packing", len(rows) + 1)):
+        monkeypatch.setattr(xlsx_writer, "ROWS_MADE_BESIDE", least)
+        workbook, sheet = _streamed_workbook(tmp_path / f"{name}.xlsx", rows)
+        made[name] = type(sheet.streamed_rows).__name__
+        workbook.close()
+    assert made == {"beside": "RowsMadeBeside", "packing": "function"}
+    assert _parts(tmp_path / "beside.xlsx") == _parts(tmp_path / "packing.xlsx")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["beside.xlsx", "packing.xlsx"]
+
+
+def test_a_child_that_fails_to_make_the_rows_fails_the_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's failure is raised where the workbook is packed, as the writer's own."""
+    import planner.report.xlsx_writer as xlsx_writer
+
+    def rows() -> Any:
+        raise ValueError("no rows today")
+
+    monkeypatch.setattr(xlsx_writer, "ROWS_MADE_BESIDE", 0)
+    monkeypatch.setattr(xlsx_writer, "chunked_rows", lambda *given: rows)
+    workbook, _ = _streamed_workbook(tmp_path / "book.xlsx", _rows())
+    with pytest.raises(RuntimeError, match="ValueError: no rows today"):
+        workbook.close()
+
+
+def test_a_workbook_given_up_stops_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workbook given up before it is packed (a failure on the way) stops the children still
+    making its rows, and drops their files."""
+    import contextlib
+    import os
+    import signal
+    import time
+
+    import planner.report.xlsx_writer as xlsx_writer
+
+    def rows() -> Any:
+        time.sleep(600)
+        return iter(())
+
+    monkeypatch.setattr(xlsx_writer, "ROWS_MADE_BESIDE", 0)
+    monkeypatch.setattr(xlsx_writer, "chunked_rows", lambda *given: rows)
+    workbook, sheet = _streamed_workbook(tmp_path / "book.xlsx", _rows())
+    child = sheet.streamed_rows._child._pid
+    try:
+        workbook.stop_rows_made_beside()
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(child, 0)
+    finally:  # (should the test fail: no child left asleep)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_child_whose_workbook_process_is_gone_stops() -> None:
+    """Rows are made only for the process that asked for them: one killed meanwhile (which
+    could not stop the child) leaves the child to stop at its next chunk."""
+    import os
+    import tempfile
+
+    from planner.report.xlsx_writer import _write_rows
+
+    with tempfile.TemporaryFile() as sink:
+        with pytest.raises(RuntimeError, match="gone"):
+            _write_rows(lambda: iter(["<row/>"]), sink.fileno(), os.getppid() + 1)
+        sink.seek(0)
+        assert sink.read() == b""
