@@ -95,8 +95,7 @@ _SAVE_AS = "the sheet saved from Excel as .xlsx (Excel Workbook)"
 # empty styles or strings would otherwise take tens of seconds and gigabytes.
 # Two patterns, twice as fast as one with an optional prefix: a tag without a namespace prefix,
 # and the end of one with a prefix (which the first does not match).
-_COUNTED_NAMES = (b"si", b"c", b"r", b"xf", b"font", b"fill", b"border", b"dxf", b"numFmt")
-_COUNTED_NAMES += (b"cellStyle", b"sheet")
+_COUNTED_NAMES = tuple(b"si c r xf font fill border dxf numFmt cellStyle sheet".split())
 _TAGS = b"(" + b"|".join(_COUNTED_NAMES) + rb")[\s/>]"
 _COUNTED = (re.compile(b"<" + _TAGS), re.compile(b":" + _TAGS))
 _COUNTED_OVERLAP = 16  # longer than any counted tag

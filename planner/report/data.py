@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
-from itertools import compress, count
+from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -298,7 +298,7 @@ class FindingList:
         errors: a few named of many). Found a column at a time: a test of each finding in
         Python took 12 ms of 30,000."""
         severities = map(attrgetter("severity"), self.findings)
-        kept = [self.findings[i] for i in compress(count(), map(severity.__eq__, severities))]
+        kept = list(compress(self.findings, map(severity.__eq__, severities)))
         if excluding:
             kept = [finding for finding in kept if finding.code not in excluding]
         return finding_records(kept[:first]), len(kept)
