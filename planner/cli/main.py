@@ -459,9 +459,11 @@ def checked_into_json(made: Any, begin: Callable[[Any], Any]) -> Any:
 
         check: Callable[[Any], Any] = check_comparison
         data_of: Callable[..., Any] = partial(report_data, None)  # (plan=None, comparison)
+        # Begun with the baseline's text alone: the scenarios are made with the checks.
+        early = report_data(None, made, scenarios_later=True)
     else:
         check, data_of = check_plan, report_data
-    early = data_of(made)
+        early = report_data(made)
     with begin(early) as finish_json:
         checked = check(made)
         data = data_of(checked, before_checks=early)

@@ -12,7 +12,7 @@ GB values stay unrounded here; they are rounded to 3 decimals only when written,
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
@@ -141,8 +141,27 @@ LONG_TABLES = ("consumption", "licenses", "ignored_licenses")
 PLAN_KEYS = keys(contract.PlanDocument)
 
 
-def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
-    """The plan's tables as frames of the contract's columns (see ``TABLES``), unrounded."""
+def plan_tables(plan: Plan, names: Sequence[str] = tuple(TABLES)) -> dict[str, pd.DataFrame]:
+    """The plan's tables as frames of the contract's columns (see ``TABLES``), unrounded; those
+    of ``names`` only, where given."""
+    makers: dict[str, Callable[[], pd.DataFrame]] = {
+        "capacity": lambda: _capacity_frame(plan),
+        "entitlement": lambda: _entitlement_frame(plan),
+        "consumption": lambda: plan.consumption,
+        "forecast": lambda: plan.forecast.table,
+        "shortfalls": lambda: plan.shortfalls.astype({"addon_units": object}),
+        "purchases": lambda: plan.purchases.astype({"units": object}),
+        "bought": lambda: (
+            plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS))
+        ).astype({"units": object}),
+        "assumptions": lambda: plan.assumptions,
+        "licenses": lambda: plan.licenses,
+        "ignored_licenses": lambda: plan.licenses[plan.licenses["status"] == "not_relevant"],
+    }
+    return {name: makers[name]().loc[:, list(TABLES[name])] for name in names}
+
+
+def _capacity_frame(plan: Plan) -> pd.DataFrame:
     capacity = plan.capacity.copy()
     thresholds = plan.ruleset.thresholds
     capacity["status_text"] = [
@@ -156,23 +175,13 @@ def plan_tables(plan: Plan) -> dict[str, pd.DataFrame]:
             capacity["status"], capacity["effective_deficit_gb"], strict=True
         )
     ]
+    return capacity
+
+
+def _entitlement_frame(plan: Plan) -> pd.DataFrame:
     entitlement = plan.entitlement.copy()
     entitlement["sku"] = entitlement["sku"].where(entitlement["sku"] != "", None)
-    frames = {
-        "capacity": capacity,
-        "entitlement": entitlement,
-        "consumption": plan.consumption,
-        "forecast": plan.forecast.table,
-        "shortfalls": plan.shortfalls.astype({"addon_units": object}),
-        "purchases": plan.purchases.astype({"units": object}),
-        "bought": (
-            plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS))
-        ).astype({"units": object}),
-        "assumptions": plan.assumptions,
-        "licenses": plan.licenses,
-        "ignored_licenses": plan.licenses[plan.licenses["status"] == "not_relevant"],
-    }
-    return {name: frames[name].loc[:, list(keys)] for name, keys in TABLES.items()}
+    return entitlement
 
 
 # The tables the headline reads besides the fields.
@@ -417,16 +426,25 @@ def plan_data(
     *,
     line_tables: bool = False,
     made: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None,
+    long_only: bool = False,
 ) -> dict[str, Any]:
     """The plan as plain data (the plan JSON contract): tables as lists of records, numbers
     unrounded; with ``line_tables`` (for the writers), the long tables (``LONG_TABLES``) as
     :class:`LineTable` and the findings as their :class:`FindingList`, whose records are made
     only for a writer that reads them (the JSON's writes them from their columns).
-    ``made``: the plan's ``plan_fields`` and ``plan_tables`` where they are made already."""
-    fields, frames = (plan_fields(plan), plan_tables(plan)) if made is None else made
+    ``made``: the plan's ``plan_fields`` and ``plan_tables`` where they are made already.
+    ``long_only``: the long tables alone, as line tables, in their order (see
+    :func:`comparison_data`)."""
     # Line tables of one source hold the same lines wherever they are (see LineTable).
     sources = {"consumption": plan.consumption}
     codes = text_codes(plan)
+    if long_only:
+        long_frames = plan_tables(plan, [key for key in PLAN_KEYS if key in LONG_TABLES])
+        return {
+            name: LineTable(frame, TABLES[name], sources.get(name), codes.get(name, {}))
+            for name, frame in long_frames.items()
+        }
+    fields, frames = (plan_fields(plan), plan_tables(plan)) if made is None else made
     tables: dict[str, Any] = {
         name: LineTable(frame, TABLES[name], sources.get(name), codes.get(name, {}))
         if line_tables and name in LONG_TABLES
@@ -441,11 +459,49 @@ def comparison_data(
     *,
     line_tables: bool = False,
     baseline: tuple[dict[str, Any], dict[str, pd.DataFrame]] | None = None,
+    scenarios_later: bool = False,
 ) -> dict[str, Any]:
     """The whatif JSON contract: baseline plan, and per scenario its plan and deltas; with
     ``line_tables``, each plan's long tables as :class:`LineTable` (for the writers, which
     read no line of them but the JSON's). ``baseline``: the baseline's fields and tables where
-    they are made already (see :func:`plan_data`)."""
+    they are made already (see :func:`plan_data`).
+
+    ``scenarios_later`` (with ``line_tables``): the document begun before the plans are
+    checked (see planner.report.json_report.begin_json), whose text goes as far as the
+    baseline's consumption lines, and whose long tables a child process writes: the baseline
+    whole, each scenario's plans as their long tables alone, and no baseline summary (None).
+    :func:`checked_comparison_data` makes the rest with the checks: at 50,000 environments 30 ms
+    less before the child starts."""
+    if scenarios_later:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "baseline": plan_data(comparison.baseline, line_tables=True, made=baseline),
+            "baseline_summary": None,
+            "scenarios": [
+                {
+                    "plan": plan_data(plan, long_only=True),
+                    **(
+                        {}
+                        if scenario.switch is None
+                        else {
+                            "plan_before_switch": plan_data(
+                                comparison.before_switch[scenario.name], long_only=True
+                            )
+                        }
+                    ),
+                }
+                for scenario, plan in comparison.scenarios
+            ],
+        }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "baseline": plan_data(comparison.baseline, line_tables=line_tables, made=baseline),
+        **_scenario_data(comparison, line_tables=line_tables),
+    }
+
+
+def _scenario_data(comparison: Comparison, *, line_tables: bool) -> dict[str, Any]:
+    """The baseline's summary and the scenarios of :func:`comparison_data`."""
     # What-if only: forecast and report without scenarios load none of it.
     from planner.scenarios.compare import (
         delta,
@@ -483,18 +539,17 @@ def comparison_data(
             }
             entry["plan_before_switch"] = plan_data(before, line_tables=line_tables)
         scenarios.append(entry)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "baseline": plan_data(comparison.baseline, line_tables=line_tables, made=baseline),
-        "baseline_summary": baseline_summary,
-        "scenarios": scenarios,
-    }
+    return {"baseline_summary": baseline_summary, "scenarios": scenarios}
 
 
 def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
     """:func:`comparison_data` of ``comparison`` (its plans checked), from ``early``, that of
     the same plans before their checks ran (planner.scenarios.compare.engine_comparison): only
-    the findings of each plan, and the headline that counts them, depend on the checks."""
+    the findings of each plan, and the headline that counts them, depend on the checks. The
+    scenarios of an ``early`` begun with ``scenarios_later`` are made here, from the checked
+    plans (whose tables are those of the plans before their checks)."""
+    if early["baseline_summary"] is None:
+        early = {**early, **_scenario_data(comparison, line_tables=True)}
     scenarios = []
     for entry, (scenario, plan) in zip(early["scenarios"], comparison.scenarios, strict=True):
         entry = {**entry, "plan": _checked_document(entry["plan"], plan)}
@@ -654,9 +709,12 @@ def report_data(
     comparison: Comparison | None = None,
     *,
     before_checks: ReportData | None = None,
+    scenarios_later: bool = False,
 ) -> ReportData:
     """The renderers' input for ``plan``, or for a ``comparison`` and its baseline (``plan``
-    may then be left out; given, it must be the comparison's baseline).
+    may then be left out; given, it must be the comparison's baseline). ``scenarios_later``:
+    the data of a comparison begun before its checks, for the JSON alone (see
+    :func:`comparison_data`).
 
     ``before_checks``: the report data of the same plan before its checks ran (the plan
     planner.planning.engine_plan made, of which ``plan`` is planner.planning.check_plan's
@@ -695,7 +753,12 @@ def report_data(
         tables=tables,
         comparison=None
         if comparison is None
-        else comparison_data(comparison, line_tables=True, baseline=(fields, tables)),
+        else comparison_data(
+            comparison,
+            line_tables=True,
+            baseline=(fields, tables),
+            scenarios_later=scenarios_later,
+        ),
         pool_titles=pool_titles,
         draws_on=draws_on,
         sources=tuple(Source(s.id, s.title, s.url) for s in plan.ruleset.sources.values()),

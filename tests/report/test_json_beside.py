@@ -181,6 +181,34 @@ def test_a_whatif_begun_before_its_checks_is_the_text_written_after_them(
     assert begun.read_bytes() == expected.read_bytes()
 
 
+def test_a_whatif_is_begun_with_its_scenarios_long_tables_alone(tmp_path: Path) -> None:
+    """Before the checks, only what the child writes is made of the scenarios (their plans'
+    long tables, in their places); the rest is made with the checks, and the checked data is
+    the data of the checked comparison made at once."""
+    from planner.scenarios.compare import check_comparison
+
+    ruleset, scenarios = resolve_ruleset(None, "2026-12"), _scenarios(tmp_path)
+    made = engine_comparison(_samples(), scenarios, ruleset, "2026-12", 12)
+    early = report_data(None, made, scenarios_later=True)
+    assert early.comparison is not None
+    assert early.comparison["baseline_summary"] is None
+    entries = early.comparison["scenarios"]
+    assert [set(entry) for entry in entries] == [
+        {"plan"},
+        {"plan"},
+        {"plan", "plan_before_switch"},
+    ]
+    for entry in entries:
+        for plan in entry.values():
+            assert list(plan) == ["consumption", "licenses", "ignored_licenses"]
+            assert all(isinstance(table, LineTable) for table in plan.values())
+    checked = check_comparison(made)
+    data = report_data(None, checked, before_checks=early)
+    assert json_report.dumps(data.comparison) == json_report.dumps(
+        report_data(comparison=checked).comparison
+    )
+
+
 @pytest.mark.parametrize("lines", [1, 40, 10**6], ids=["every table", "some", "none"])
 def test_a_plan_begun_before_its_checks_is_the_text_written_after_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
