@@ -548,8 +548,9 @@ def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> di
     the findings of each plan, and the headline that counts them, depend on the checks. The
     scenarios of an ``early`` begun with ``scenarios_later`` are made here, from the checked
     plans (whose tables are those of the plans before their checks)."""
-    if early["baseline_summary"] is None:
-        early = {**early, **_scenario_data(comparison, line_tables=True)}
+    baseline = _checked_document(early["baseline"], comparison.baseline)
+    if early["baseline_summary"] is None:  # (made from the checked plans: nothing to redo)
+        return {**early, "baseline": baseline, **_scenario_data(comparison, line_tables=True)}
     scenarios = []
     for entry, (scenario, plan) in zip(early["scenarios"], comparison.scenarios, strict=True):
         entry = {**entry, "plan": _checked_document(entry["plan"], plan)}
@@ -557,7 +558,6 @@ def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> di
             before = comparison.before_switch[scenario.name]
             entry["plan_before_switch"] = _checked_document(entry["plan_before_switch"], before)
         scenarios.append(entry)
-    baseline = _checked_document(early["baseline"], comparison.baseline)
     return {**early, "baseline": baseline, "scenarios": scenarios}
 
 
