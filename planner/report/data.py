@@ -473,25 +473,18 @@ def comparison_data(
     :func:`checked_comparison_data` makes the rest with the checks: at 50,000 environments 30 ms
     less before the child starts."""
     if scenarios_later:
+        scenarios = []
+        for scenario, plan in comparison.scenarios:
+            entry = {"plan": plan_data(plan, long_only=True)}
+            if scenario.switch is not None:
+                before = comparison.before_switch[scenario.name]
+                entry["plan_before_switch"] = plan_data(before, long_only=True)
+            scenarios.append(entry)
         return {
             "schema_version": SCHEMA_VERSION,
             "baseline": plan_data(comparison.baseline, line_tables=True, made=baseline),
             "baseline_summary": None,
-            "scenarios": [
-                {
-                    "plan": plan_data(plan, long_only=True),
-                    **(
-                        {}
-                        if scenario.switch is None
-                        else {
-                            "plan_before_switch": plan_data(
-                                comparison.before_switch[scenario.name], long_only=True
-                            )
-                        }
-                    ),
-                }
-                for scenario, plan in comparison.scenarios
-            ],
+            "scenarios": scenarios,
         }
     return {
         "schema_version": SCHEMA_VERSION,
@@ -544,31 +537,23 @@ def _scenario_data(comparison: Comparison, *, line_tables: bool) -> dict[str, An
 
 def checked_comparison_data(early: dict[str, Any], comparison: Comparison) -> dict[str, Any]:
     """:func:`comparison_data` of ``comparison`` (its plans checked), from ``early``, that of
-    the same plans before their checks ran (planner.scenarios.compare.engine_comparison): only
-    the findings of each plan, and the headline that counts them, depend on the checks. The
-    scenarios of an ``early`` begun with ``scenarios_later`` are made here, from the checked
-    plans (whose tables are those of the plans before their checks)."""
+    the same plans made before their checks with ``scenarios_later``
+    (planner.scenarios.compare.engine_comparison): the baseline's findings and the headline
+    that counts them made again, the scenarios made from the checked plans (whose tables are
+    those of the plans before their checks)."""
+    if early["baseline_summary"] is not None:
+        raise ValueError("the data begun before the checks is made with scenarios_later")
     baseline = _checked_document(early["baseline"], comparison.baseline)
-    if early["baseline_summary"] is None:  # (made from the checked plans: nothing to redo)
-        return {**early, "baseline": baseline, **_scenario_data(comparison, line_tables=True)}
-    scenarios = []
-    for entry, (scenario, plan) in zip(early["scenarios"], comparison.scenarios, strict=True):
-        entry = {**entry, "plan": _checked_document(entry["plan"], plan)}
-        if "plan_before_switch" in entry:
-            before = comparison.before_switch[scenario.name]
-            entry["plan_before_switch"] = _checked_document(entry["plan_before_switch"], before)
-        scenarios.append(entry)
-    return {**early, "baseline": baseline, "scenarios": scenarios}
+    return {**early, "baseline": baseline, **_scenario_data(comparison, line_tables=True)}
 
 
 def _checked_document(early: dict[str, Any], plan: Plan) -> dict[str, Any]:
-    """A plan's document (see :func:`plan_data`) made before its checks, with the findings of
-    the checked ``plan`` (in the form ``early`` has them) and the headline made again (as
-    :func:`plan_fields` makes them)."""
+    """A plan's document for the writers (see :func:`plan_data`) made before its checks, with
+    the findings of the checked ``plan`` and the headline made again (as :func:`plan_fields`
+    makes them)."""
     findings = FindingList(plan.findings)
-    listed = not isinstance(early["findings"], FindingList)
-    document = {**early, "findings": findings.records() if listed else findings}
-    document["headline"] = plan_headline({**early, "findings": findings}, Names.of(plan.ruleset))
+    document = {**early, "findings": findings}
+    document["headline"] = plan_headline(document, Names.of(plan.ruleset))
     return document
 
 
