@@ -36,7 +36,7 @@ import msgspec
 from planner.cli.ending import remove_later, removes_later
 from planner.errors import InputError
 from planner.model.limits import process_alive
-from planner.report.parallel import Beside, can_fork
+from planner.model.parallel import Beside, can_fork
 
 STAGING_PREFIX = ".capplan-staging-"
 STAGING_SUFFIX = ".tmp"

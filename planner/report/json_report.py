@@ -28,6 +28,7 @@ import pandas as pd
 
 from planner.engine.consumption import TextCodes
 from planner.errors import json_safe, json_safe_utf8
+from planner.model.parallel import Beside, can_fork
 from planner.report.data import (
     FINDING_KEYS,
     SCHEMA_VERSION,
@@ -37,7 +38,6 @@ from planner.report.data import (
     ReportData,
     plan_document,
 )
-from planner.report.parallel import Beside, can_fork
 from planner.report.reconciliation import RECONCILE_CODES
 
 DIGITS = 3

@@ -36,7 +36,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from planner.errors import FORMULA_TRIGGERS
-from planner.report.parallel import Beside, can_fork
+from planner.model.parallel import Beside, can_fork
 
 GB_FORMAT = '#,##0.00 "GB"'
 # A planning estimate rather than a measurement: still a number, shown with an approximation sign.

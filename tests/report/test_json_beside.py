@@ -23,10 +23,10 @@ from planner.cli.main import checked_into_json, every_plan
 from planner.errors import InputError
 from planner.ingest import load_inputs
 from planner.model.changes import AddEnvironment, AddLicenses, Scenario
+from planner.model.parallel import Beside
 from planner.planning import build_plan, check_plan, engine_plan
 from planner.report import json_report
 from planner.report.data import LineTable, report_data
-from planner.report.parallel import Beside
 from planner.ruleset import resolve_ruleset
 from planner.scenarios.compare import compare, engine_comparison
 from planner.scenarios.read import read_scenario_file
@@ -548,7 +548,7 @@ def test_a_ctrl_c_while_the_child_starts_stops_the_child(monkeypatch: pytest.Mon
     by then, is stopped rather than left writing after this process has ended."""
     import signal
 
-    from planner.report import parallel
+    from planner.model import parallel
 
     real = signal.pthread_sigmask
     calls: list[int] = []

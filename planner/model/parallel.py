@@ -1,7 +1,8 @@
 """Work done in a forked child process beside this one, where the system can fork.
 
-A report's workbook is built beside its page, and the long tables of a large JSON document are
-encoded beside the rest of it: on a machine of two cores both halves run at once. The child
+A report's workbook is built beside its page, the long tables of a large JSON document are
+encoded beside the rest of it, and a large worksheet is read by two processes: on a machine of
+two cores both halves run at once. The child
 hands a failure to this process, which raises it as its own; Ctrl-C stops this process, which
 stops the child. One child at a time is enough on two cores; more would only compete for them.
 """
