@@ -863,3 +863,257 @@ def read_raw_bytes(data: bytes) -> Any:
     from planner.ingest.source import RawFile
 
     return RawFile("book.xlsx", data)
+
+
+def shared_rows(count: int) -> tuple[str, list[str]]:
+    """Rows as Excel saves them: text in the shared strings table, every row and cell styled."""
+    strings = ["name", "type", "dataverse_database_gb", "developer"]
+    rows = [
+        '<row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" s="0" t="s"><v>1</v></c>'
+        '<c r="C1" s="0" t="s"><v>2</v></c></row>'
+    ]
+    for number in range(2, count + 2):
+        strings.append(f"Env {number}")
+        rows.append(
+            f'<row r="{number}" spans="1:3"><c r="A{number}" s="0" t="s"><v>{len(strings) - 1}'
+            f'</v></c><c r="B{number}" s="0" t="s"><v>3</v></c><c r="C{number}" s="0" t="n">'
+            f"<v>{number / 8}</v></c></row>"
+        )
+    return "".join(rows), strings
+
+
+def unnumbered_from(rows: str, number: int) -> str:
+    """``rows`` with the numbers of rows from ``number`` on left out (each is the row below)."""
+    return re.sub(
+        r'<row r="([0-9]+)"',
+        lambda found: "<row" if int(found.group(1)) >= number else found.group(0),
+        rows,
+    )
+
+
+# (id, rows, shared strings, whether the reading by two processes is settled by one)
+BESIDE_CASES: list[tuple[str, str, list[str] | None, bool]] = [
+    ("inline text and numbers", HEADER + many_rows(600), None, False),
+    ("shared strings, as saved", *shared_rows(600), False),
+    (
+        "rows without their numbers from the middle on",
+        unnumbered_from(many_rows(600), 300),
+        None,
+        True,
+    ),
+    ("a row number again in a later segment", HEADER + many_rows(600) + data_row(300), None, False),
+    # (at each place in the first segments: one is at the start of the second process's first)
+    *(
+        (
+            f"rows going back after {count}",
+            HEADER + many_rows(count, 700) + many_rows(300, 2),
+            None,
+            False,
+        )
+        for count in range(3, 6)
+    ),
+    (
+        "an XML error in a later segment",
+        HEADER + many_rows(600) + "<row r='700'><c></row>",
+        None,
+        False,
+    ),
+    (
+        "a cell of another shape in a later segment",
+        HEADER + many_rows(600) + row(700, '<c r="A700" t="e"><v>#N/A</v></c>'),
+        None,
+        False,
+    ),
+]
+
+
+def read_by_two(monkeypatch: pytest.MonkeyPatch) -> tuple[list[bool], list[int]]:
+    """Every sheet read by two processes, in segments of a few rows, its XML checked by a
+    process of its own; whether each reading started a second process, and how many times the
+    quick reader ran (a second time: the one-process reading that settles what two could
+    not)."""
+    monkeypatch.setattr(workbook, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(workbook, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(workbook, "_SEGMENT", 600)
+    monkeypatch.setattr(workbook, "_BLOCK", 200)
+    monkeypatch.setattr(workbook, "_CHUNK", 64)
+    started: list[bool] = []
+    runs: list[int] = [0]
+    beside, quick = workbook.Beside, workbook._quick_cells
+
+    def watched_beside(job: Callable[[], None]) -> Any:
+        started.append(True)
+        return beside(job)
+
+    def watched_quick(*arguments: Any) -> Any:
+        runs[0] += 1
+        return quick(*arguments)
+
+    monkeypatch.setattr(workbook, "Beside", watched_beside)
+    monkeypatch.setattr(workbook, "_quick_cells", watched_quick)
+    return started, runs
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+@pytest.mark.parametrize(
+    ("rows", "shared", "settled_by_one"),
+    [pytest.param(*case[1:], id=case[0]) for case in BESIDE_CASES],
+)
+def test_a_sheet_read_by_two_processes_is_read_as_by_one(
+    rows: str,
+    shared: list[str] | None,
+    settled_by_one: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same table, or the same refusal, as the streaming reader's and as the quick reader's
+    in one process, whichever segments hold what."""
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(rows, shared=shared))
+    raw = read_raw(path)
+    streamed = outcome_streamed(raw, monkeypatch)
+    alone, taken_alone = outcome_taken(raw, monkeypatch)
+    started, runs = read_by_two(monkeypatch)
+    by_two, taken_by_two = outcome_taken(raw, monkeypatch)
+    assert started, "no second process"
+    # Settled by one: the quick reader once by two processes, once more by one.
+    assert runs[0] == (2 if settled_by_one else 1) or isinstance(by_two, str), runs
+    # The quick reader takes the same sheets, and leaves the same ones to the streaming reader.
+    assert taken_by_two == taken_alone
+    assert same(by_two, alone), (by_two, alone)
+    assert same(by_two, streamed), (by_two, streamed)
+
+
+def outcome_taken(raw: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Table | str, bool]:
+    """The outcome, and whether the quick reader read the sheet (rather than leave it to the
+    streaming reader)."""
+    taken = [True]
+    original = workbook._quick_cells
+
+    def watched(*arguments: Any) -> Any:
+        try:
+            return original(*arguments)
+        except workbook._NotSimple:
+            taken[0] = False
+            raise
+
+    with monkeypatch.context() as patch:
+        patch.setattr(workbook, "_quick_cells", watched)
+        return outcome(raw), taken[0]
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+def test_two_processes_give_the_cells_in_sheet_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows, strings = shared_rows(600)
+    data = package(rows, shared=strings)
+
+    def cells(size: int) -> Any:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return workbook._quick_cells(
+                lambda: archive.open("xl/worksheets/sheet1.xml"),
+                strings,
+                (set(), set(), None),
+                1000,
+                1,
+                None,
+                size,
+            )
+
+    alone = cells(0)
+    read_by_two(monkeypatch)
+    by_two = cells(len(data))
+    for field in ("rows", "columns", "texts"):
+        assert getattr(by_two, field).tolist() == getattr(alone, field).tolist(), field
+    assert (by_two.untrimmed, by_two.long_text) == (alone.untrimmed, alone.long_text)
+    # (A blank's entry is NaN, which equals no NaN: compared as text.)
+    assert repr(sorted(by_two.numbers.items())) == repr(sorted(alone.numbers.items()))
+
+
+def test_each_segment_is_read_by_one_process_the_second_reading_most() -> None:
+    segments = range(3 * workbook._SHARE)
+    first = [number for number in segments if workbook._reads(number, 0)]
+    second = [number for number in segments if workbook._reads(number, 1)]
+    assert sorted(first + second) == list(segments)
+    assert 0 in first and len(second) > len(first)
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+@pytest.mark.parametrize("seed", range(6))
+def test_positional_sheets_read_by_two_processes_read_alike(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(positional_sheet(300, seed)))
+    raw = read_raw(path)
+    streamed = outcome_streamed(raw, monkeypatch)
+    read_by_two(monkeypatch)
+    assert same(outcome(raw), streamed)
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+def test_too_many_cells_read_by_two_processes_are_refused_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells counted in part from the other process's blocks: one process reads the sheet
+    again and refuses it with the same message, without the streaming reader."""
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(HEADER + many_rows(600)))
+    raw = read_raw(path)
+    monkeypatch.setattr(workbook, "MAX_CELLS", 1600)
+    streamed = outcome_streamed(raw, monkeypatch)
+    assert "holds more than 1,600 cells" in streamed
+    started, runs = read_by_two(monkeypatch)
+    monkeypatch.setattr(workbook, "_sheet_rows", refuse_full_streaming(workbook._sheet_rows))
+    assert outcome(raw) == streamed
+    assert started and runs[0] == 2
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+@pytest.mark.parametrize("failing", ["its answer", "its start"])
+def test_a_second_process_that_fails_leaves_the_reading_to_one(
+    failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(package(HEADER + many_rows(600)))
+    raw = read_raw(path)
+    alone = outcome(raw)
+    started, runs = read_by_two(monkeypatch)
+
+    def broken(*arguments: Any, **options: Any) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    if failing == "its answer":
+        monkeypatch.setattr(workbook.pickle, "dump", broken)
+    else:
+        monkeypatch.setattr(workbook, "Beside", broken)
+    assert same(outcome(raw), alone)
+    assert runs[0] == 2
+    assert started or failing == "its start"
+
+
+@pytest.mark.skipif(not workbook.can_fork(), reason="the second process is forked")
+@pytest.mark.parametrize("before", range(2, 7))
+def test_rows_going_back_where_the_second_process_begins_are_not_simple(
+    before: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows going back at the start of a segment of the second process, which meets no row of
+    the first before them: the quick reader gives the sheet up, as one process does."""
+    data = package(HEADER + many_rows(before, 700) + many_rows(6, 2))
+
+    def read(size: int) -> None:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook._quick_cells(
+                lambda: archive.open("xl/worksheets/sheet1.xml"),
+                [],
+                (set(), set(), None),
+                1000,
+                1,
+                None,
+                size,
+            )
+
+    with pytest.raises(workbook._NotSimple):
+        read(0)
+    read_by_two(monkeypatch)
+    with pytest.raises(workbook._NotSimple):
+        read(len(data))
