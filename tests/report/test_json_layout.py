@@ -153,12 +153,14 @@ def _table(source: pd.DataFrame) -> LineTable:
     return LineTable(source.loc[:, list(keys)], keys, source)
 
 
+@pytest.mark.parametrize("into", ["text", "file"])
 def test_a_line_table_written_again_is_the_same_text_at_its_depth(
-    monkeypatch: pytest.MonkeyPatch,
+    into: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Line tables cut from one frame are encoded once; the second is that text laid out at
     its own depth, byte for byte what the records give, line feeds and pads in text
-    included."""
+    included. Into a file, the later ones are the bytes of the first, indented for their
+    depth (deeper or not as deep)."""
     source = pd.DataFrame(
         {
             "environment": [f"ENV-{n}" if n % 5 else ',\n    {"x": 1}\n' for n in range(45)],
@@ -169,12 +171,13 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
     )
     monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 10)  # several runs of records
     document = {
+        "first": {"deep": {"consumption": _table(source)}},
         "baseline": {"consumption": _table(source), "n": 1},
         "scenarios": [
             {"name": "a", "plan": {"consumption": _table(source)}},
             {"name": "b", "plan": {"deeper": {"consumption": _table(source)}}},
         ],
-        "same depth": {"consumption": _table(source)},
+        "same depth": {"deep": {"consumption": _table(source)}},
     }
     encoded: list[int] = []
     original = json_report._cells
@@ -192,16 +195,30 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
 
     monkeypatch.setattr(json_report, "_cells", counting)
     monkeypatch.setattr(json_report, "_column_codes", counting_column)
-    text = json_report.dumps(document)
+    if into == "text":
+        text = json_report.dumps(document)
+    else:
+        laid_again = json_report._write_laid
+        again: list[int] = []
+
+        def counting_laid(laid: Any, *arguments: Any) -> None:
+            again.append(laid.rows)
+            laid_again(laid, *arguments)
+
+        monkeypatch.setattr(json_report, "_write_laid", counting_laid)
+        json_report.write_document(document, tmp_path / "plan.json")
+        text = (tmp_path / "plan.json").read_text(encoding="utf-8")
+        assert again == [45]  # laid out once; the others are its bytes
     assert encoded == [45, 45, 45]  # one table's three keys, once
     records = _table(source).records()
     plain = {
+        "first": {"deep": {"consumption": records}},
         "baseline": {"consumption": records, "n": 1},
         "scenarios": [
             {"name": "a", "plan": {"consumption": records}},
             {"name": "b", "plan": {"deeper": {"consumption": records}}},
         ],
-        "same depth": {"consumption": records},
+        "same depth": {"deep": {"consumption": records}},
     }
     monkeypatch.setattr(json_report, "_cells", lambda values, digits: None)  # record by record
     monkeypatch.setattr(json_report, "_column_codes", lambda values, digits, *style: None)
@@ -493,3 +510,20 @@ def test_more_distinct_is_the_size_of_the_set_of_values(values: list[Any], count
     """Stopping as soon as there are more than ``count`` distinct values gives the answer the
     whole set gives, across the steps it counts in."""
     assert json_report._more_distinct(values, count) is (len(set(values)) > count)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False, width=64),
+            st.sampled_from([0.0, -0.0, -0.0004, 0.0005, -0.0005, 2.5, -2.5, 1e300]),
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=8),
+)
+def test_many_floats_are_written_as_each_is(values: list[float], digits: int) -> None:
+    assert json_report._float_texts(values, digits) == [
+        json_report._float_text(value, digits) for value in values
+    ]
