@@ -28,6 +28,7 @@ import msgspec
 from planner.errors import InputError, printable
 from planner.model.limits import MAX_CATALOG_BYTES, read_limited
 from planner.resources import bundled_dir
+from planner.ruleset.compiled import compiled_part
 
 CAPACITY_CLASSES = ("rule", "none", "unknown")
 MATCHED_BY = ("guid", "part_number", "display_name")
@@ -251,8 +252,18 @@ def catalog_path() -> Path:
 
 @lru_cache(maxsize=1)
 def bundled_catalog() -> Catalog:
-    """The catalog that ships with capplan."""
-    return load_catalog(catalog_path())
+    """The catalog that ships with capplan: as compiled where the compiled file matches (see
+    planner/ruleset/compiled.py), else read from its file."""
+    path = catalog_path()
+    part = compiled_part(path)
+    if part is not None:
+        try:
+            entries = msgspec.msgpack.decode(part, type=tuple[CatalogEntry, ...])
+        except msgspec.DecodeError:
+            pass
+        else:
+            return Catalog.of(entries, str(path))
+    return load_catalog(path)
 
 
 def load_catalog(path: str | Path) -> Catalog:

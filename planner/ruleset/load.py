@@ -7,6 +7,7 @@ and the entry, and says what was expected.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from planner.errors import InputError, RulesError, printable
 from planner.model.inputs import CAPACITY_TYPES, ENVIRONMENT_TYPES, POWER_PLATFORM_STATES
@@ -23,6 +26,7 @@ from planner.model.structs import Mismatch, convert
 from planner.model.toml_numbers import UnusualNumber
 from planner.model.units import parse_amount
 from planner.resources import bundled_dir
+from planner.ruleset.compiled import compiled_part
 from planner.ruleset.model import (
     COMBINE_MODES,
     CONFIDENCES,
@@ -707,6 +711,13 @@ def _bundled_heads() -> tuple[_Head, ...]:
 
 @cache
 def _bundled_ruleset(path: Path) -> RuleSet:
+    """A bundled rule set: as compiled where the compiled file matches (see
+    planner/ruleset/compiled.py), else read from its file."""
+    part = compiled_part(path)
+    if part is not None:
+        with contextlib.suppress(msgspec.DecodeError):
+            ruleset = msgspec.msgpack.decode(part, type=RuleSet)
+            return msgspec.structs.replace(ruleset, path=str(path))
     return load_ruleset_file(path)
 
 

@@ -156,6 +156,7 @@ def test_rules_folder_holds_only_rule_files_and_the_sku_catalog() -> None:
     folder = Path(bundled_dir("rules"))
     assert sorted(p.name for p in folder.iterdir()) == [
         "catalog",
+        "compiled.msgpack",
         "pooled-2025-12.toml",
         "split-2023.toml",
     ]
@@ -181,17 +182,25 @@ def test_choosing_a_bundled_rule_set_loads_only_that_one(
     from planner.ruleset import load as rules_load
 
     loaded: list[str] = []
-    original = rules_load.load_ruleset_file
+    original, decoded = rules_load.load_ruleset_file, rules_load.compiled_part
 
     def counting(path: Any) -> Any:
         loaded.append(Path(path).name)
         return original(path)
 
+    def counting_compiled(path: Path) -> Any:
+        part = decoded(path)
+        if part is not None:
+            loaded.append(path.name)
+        return part
+
+    # Parsed from its file or decoded from the compiled file (see planner/ruleset/compiled.py).
     monkeypatch.setattr(rules_load, "load_ruleset_file", counting)
+    monkeypatch.setattr(rules_load, "compiled_part", counting_compiled)
     rules_load._bundled_ruleset.cache_clear()
     try:
         chosen = resolve_ruleset(None, as_of)
-        assert len(loaded) == 1  # the other bundled file is not parsed
+        assert len(loaded) == 1  # the other bundled file is not read
         newest_effective = [
             r for r in bundled_rulesets() if parse_month(r.effective_from) <= parse_month(as_of)
         ][-1]
