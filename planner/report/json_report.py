@@ -730,11 +730,6 @@ def _writer(handle: TextIO) -> Callable[[str], Any]:
     return lambda text: handle.write(json_safe(text))
 
 
-def _utf8_writer(handle: BinaryIO) -> Callable[[str], Any]:
-    """:func:`_writer` into a file opened for bytes: the text as UTF-8, the same escapes."""
-    return lambda text: handle.write(json_safe_utf8(text))
-
-
 # Characters written to an output file between two requests that the system start writing
 # them to disk (see _WritingBack).
 WRITE_BACK_EVERY = 16 * 1024 * 1024
