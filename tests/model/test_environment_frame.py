@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.model import inputs
 from planner.model.inputs import ENVIRONMENT_COLUMNS, environment_frame
 
 
@@ -36,3 +37,11 @@ def test_vouching_does_not_skip_the_change_of_dtype() -> None:
     frame = given(["row 2", "row 3"]).assign(org_url=pd.Series([np.nan, np.nan]))
     result = environment_frame(frame, all_text=["org_url"])
     assert result["org_url"].tolist() == ["", ""]  # float gaps are still turned into text
+
+
+def test_the_empty_tables_are_what_the_builders_make_of_no_rows() -> None:
+    """Built straight from their dtypes: the frames the builders make, dtypes and index
+    included, and a copy each time (a caller may add rows to its own)."""
+    pd.testing.assert_frame_equal(inputs.empty_licenses(), inputs.license_frame([]))
+    pd.testing.assert_frame_equal(inputs.empty_environments(), inputs.environment_frame([]))
+    assert inputs.empty_environments() is not inputs.empty_environments()
