@@ -327,8 +327,17 @@ def collect_assumptions(
         )
     estimates = consumption.estimates_used
     flagged = estimates[estimates["confidence"].isin(["assumed", "unknown"])]
-    for (rule, pool), group in flagged.groupby(["rule", "pool"], sort=True):
-        confidence = group["confidence"].iloc[0]
+    # Each (rule, pool) group's rows by position, in the groups' sorted order, and the columns
+    # read as arrays: no frame made per group (a large tenant's estimates are tens of thousands
+    # of rows, in a dozen groups).
+    groups = sorted(flagged.groupby(["rule", "pool"], sort=True).indices.items())
+    confidences, gbs, notes, names = (
+        flagged[column].to_numpy(dtype=object)
+        for column in ("confidence", "gb", "note", "environment")
+    )
+    for (rule, pool), positions in groups:
+        first = positions[0]
+        confidence = confidences[first]
         rows.append(
             {
                 "pool": pool,
@@ -336,18 +345,15 @@ def collect_assumptions(
                 "value": (
                     "unknown, counted as 0 GB"
                     if confidence == "unknown"
-                    else _amount_text(float(group["gb"].iloc[0])) + " per environment"
+                    else _amount_text(float(gbs[first])) + " per environment"
                 ),
                 "reason": (
                     "no measured usage and no planning estimate in the rule set"
                     if confidence == "unknown"
-                    else (group["note"].iloc[0] or "no public source gives this number")
+                    else (notes[first] or "no public source gives this number")
                 ),
                 "rule": rule,
-                # From the array: iterating a text column goes through pandas value by value.
-                "environments": sorted(
-                    map(str, group["environment"].to_numpy(dtype=object).tolist())
-                ),
+                "environments": sorted(map(str, names[positions].tolist())),
             }
         )
     granted = sorted(
