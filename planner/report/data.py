@@ -149,16 +149,23 @@ def plan_tables(plan: Plan, names: Sequence[str] = tuple(TABLES)) -> dict[str, p
         "entitlement": lambda: _entitlement_frame(plan),
         "consumption": lambda: plan.consumption,
         "forecast": lambda: plan.forecast.table,
-        "shortfalls": lambda: plan.shortfalls.astype({"addon_units": object}),
-        "purchases": lambda: plan.purchases.astype({"units": object}),
-        "bought": lambda: (
-            plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS))
-        ).astype({"units": object}),
+        "shortfalls": lambda: _as_objects(plan.shortfalls, "addon_units"),
+        "purchases": lambda: _as_objects(plan.purchases, "units"),
+        "bought": lambda: _as_objects(
+            plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS)), "units"
+        ),
         "assumptions": lambda: plan.assumptions,
         "licenses": lambda: plan.licenses,
         "ignored_licenses": lambda: plan.licenses[plan.licenses["status"] == "not_relevant"],
     }
     return {name: makers[name]().loc[:, list(TABLES[name])] for name in names}
+
+
+def _as_objects(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with ``column`` as Python objects (whole numbers written as such, a gap as
+    None): what ``astype({column: object})`` gives, in a tenth of its time on the few rows of
+    these tables (pandas' astype took a millisecond a call)."""
+    return frame.assign(**{column: frame[column].to_numpy(dtype=object)})
 
 
 def _capacity_frame(plan: Plan) -> pd.DataFrame:
@@ -245,8 +252,8 @@ def plan_fields(
     }
     # The headline from the same (unrounded) data every format shows, so all of them agree.
     small = {
-        "shortfalls": records(plan.shortfalls.astype({"addon_units": object}), SHORTFALL_KEYS),
-        "purchases": records(plan.purchases.astype({"units": object}), PURCHASE_KEYS),
+        "shortfalls": records(_as_objects(plan.shortfalls, "addon_units"), SHORTFALL_KEYS),
+        "purchases": records(_as_objects(plan.purchases, "units"), PURCHASE_KEYS),
         "bought": records(
             plan.bought if len(plan.bought) else pd.DataFrame(columns=list(BOUGHT_KEYS)),
             BOUGHT_KEYS,
