@@ -15,6 +15,7 @@ it), then a part number in any case and spacing, then a display name.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -257,11 +258,8 @@ def bundled_catalog() -> Catalog:
     path = catalog_path()
     part = compiled_part(path)
     if part is not None:
-        try:
+        with contextlib.suppress(msgspec.DecodeError):
             entries = msgspec.msgpack.decode(part, type=tuple[CatalogEntry, ...])
-        except msgspec.DecodeError:
-            pass
-        else:
             return Catalog.of(entries, str(path))
     return load_catalog(path)
 

@@ -87,11 +87,9 @@ def _compiled(rules: Path) -> Compiled | None:
     files and the code."""
     try:
         compiled = msgspec.msgpack.decode((rules / COMPILED_FILE).read_bytes(), type=Compiled)
-        if compiled.digest == source_digest(rules):
-            return compiled
     except (OSError, msgspec.DecodeError):
-        pass
-    return None
+        return None
+    return compiled if compiled.digest == source_digest(rules) else None
 
 
 def compiled_part(path: Path) -> msgspec.Raw | None:
