@@ -897,12 +897,13 @@ BESIDE_CASES: list[tuple[str, str, list[str] | None, bool]] = [
     ("shared strings, as saved", *shared_rows(600), False),
     (
         "rows without their numbers from the middle on",
-        unnumbered_from(many_rows(600), 300),
+        unnumbered_from(HEADER + many_rows(600), 300),
         None,
         True,
     ),
     ("a row number again in a later segment", HEADER + many_rows(600) + data_row(300), None, False),
-    # (at each place in the first segments: one is at the start of the second process's first)
+    # (at a few places; test_rows_going_back_where_the_second_process_begins_are_not_simple
+    # puts it where the second process's first segment begins)
     *(
         (
             f"rows going back after {count}",
