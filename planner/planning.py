@@ -27,6 +27,7 @@ from planner.engine.lifecycle import Lifecycle, overage_lifecycle
 from planner.engine.reconcile import DEFAULT_TOLERANCE_GB, reconcile
 from planner.errors import InputError
 from planner.model.inputs import Inputs
+from planner.model.memory import release_memory
 from planner.model.months import (
     DAYS_PER_MONTH,
     LAST_MONTH,
@@ -138,7 +139,9 @@ def build_plan(
 def check_plan(plan: Plan, reuse: Plan | None = None) -> Plan:
     """The plan with its findings: every check run over it (``reuse``: see :func:`run_checks`).
     Nothing else of the plan changes: a writer may begin with the plan the engine made."""
-    return msgspec.structs.replace(plan, findings=run_checks(plan, reuse))
+    checked = msgspec.structs.replace(plan, findings=run_checks(plan, reuse))
+    release_memory()
+    return checked
 
 
 def engine_plan(
@@ -158,6 +161,8 @@ def engine_plan(
     ruleset, entitlement, consumption, forecast = run_engine(
         inputs, ruleset, as_of, months, reuse=reuse
     )
+    # The engine's working arrays, several times the plan it keeps, go back to the system.
+    release_memory()
     capacity = pd.DataFrame(
         {
             "pool": list(ruleset.pool_names),

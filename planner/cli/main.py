@@ -28,9 +28,9 @@ import click
 from planner import __version__
 from planner.cli.ending import keep_until_exit
 from planner.cli.interrupt import interrupted_while_starting
-from planner.cli.memory import no_huge_pages
 from planner.errors import LONGEST_PART, InputError, printable, printable_data
 from planner.live import DEFAULT_BAP_URL, DEFAULT_GRAPH_URL, DEFAULT_POWERPLATFORM_URL
+from planner.model.memory import no_huge_pages
 from planner.model.units import loosely_infinite, typed_float, typed_int
 
 EXIT_FAIL_ON = 1
@@ -898,8 +898,8 @@ def report(options: dict[str, Any]) -> None:
     if options["batch_dir"]:
         report_batch(options)
         return
-    from planner.cli.memory import release_memory
     from planner.cli.output import write_all
+    from planner.model.memory import release_memory
     from planner.planning import validate_horizon
     from planner.report.data import TABLES, records, report_data
     from planner.report.formatting import HEADLINE_KEYS, headline

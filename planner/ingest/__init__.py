@@ -52,6 +52,7 @@ from planner.model.inputs import (
     environment_frame,
 )
 from planner.model.limits import MAX_LICENSE_LINES
+from planner.model.memory import release_memory
 
 PathLike = str | os.PathLike[str]
 
@@ -124,11 +125,14 @@ def load_inputs(
         return msgspec.structs.replace(combined, environments=_resolve_links(combined.environments))
     environments_merged, remarks = merge_environments(environment_parts)
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
-    return msgspec.structs.replace(
+    inputs = msgspec.structs.replace(
         combined,
         environments=_resolve_links(environments_merged),
         remarks=combined.remarks + remarks,
     )
+    # What reading took besides the tables (the text, the parser's pieces) goes back now.
+    release_memory()
+    return inputs
 
 
 def read_one(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from planner.cli.memory import _glibc
+from planner.model.memory import _glibc
 
 THREADS = "import os, planner.cli; print(os.environ['OPENBLAS_NUM_THREADS'])"
 

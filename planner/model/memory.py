@@ -42,9 +42,14 @@ def no_huge_pages() -> None:
 
 
 def release_memory() -> None:
-    """Hand memory the run has freed back to the system, so a child process forked next does
-    not start with it. (What the plan leaves in reference cycles is a few thousand small
-    objects: collecting them would take longer than it saves.)"""
+    """Hand memory the run has freed back to the system: after reading, after the engine and
+    after the checks, and before a fork, so that a child does not start with it.
+
+    glibc keeps what a stage freed for reuse, scattered between what stays, so the next stage
+    grew beside it: 499,000 environments printed as a table peaked at 924 MB, and at 786 MB
+    with this between the stages, for about 10 ms; 50,000 environments, about 4 ms. (What the
+    plan leaves in reference cycles is a few thousand small objects: collecting them would
+    take longer than it saves.)"""
     libc = _glibc()
     if libc is not None:
         # glibc keeps freed blocks for reuse; malloc_trim returns whole free pages.
