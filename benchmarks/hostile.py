@@ -27,6 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import ROOT, capplan_command, compile_checkout, generate, measure
 
+sys.path.insert(0, str(ROOT))
+
+from planner.model.limits import MAX_ROWS
+
 GOOD = ROOT / "tests" / "bad_inputs" / "good"
 SECONDS = 10.0
 MB = 1024 * 1024
@@ -530,9 +534,18 @@ def license_sheet(folder: Path) -> Path:
 
 
 def short_rows(folder: Path) -> Path:
-    """An inventory of 7 MB in short valid rows: about 414,000 developer
-    environments, just under the 500,000 rows read."""
+    """An inventory of 7 MB in short valid rows: about 414,000 developer environments, more
+    than the rows read, so refused before it is parsed."""
     return _seven_mb_csv(folder / "short-rows.csv", "name,type", lambda n: f"E{n},developer")
+
+
+def rows_at_the_limit(folder: Path) -> Path:
+    """As many of the shortest valid rows as capplan reads (4.3 MB): each one an environment
+    to plan."""
+    path = folder / "rows-at-the-limit.csv"
+    rows = "".join(f"E{n},developer\n" for n in range(MAX_ROWS))
+    path.write_text("name,type\n" + rows, encoding="utf-8")
+    return path
 
 
 def linked_sandboxes(folder: Path) -> Path:
@@ -545,9 +558,10 @@ def linked_sandboxes(folder: Path) -> Path:
 
 
 def new_sandboxes(folder: Path) -> Path:
-    """The 7 MB of the shortest rows, and a scenario of the most changes a scenario may hold
-    (200), each a new sandbox: each is checked for the capacity its setup needs."""
-    inventory = short_rows(folder)
+    """The most of the shortest rows capplan reads, and a scenario of the most changes a
+    scenario may hold (200), each a new sandbox: each is checked for the capacity its setup
+    needs."""
+    inventory = rows_at_the_limit(folder)
     change = '[[changes]]\nkind = "add_environment"\nname = "NEW-{n}"\ntype = "sandbox"\n\n'
     text = 'name = "New sandboxes"\n\n' + "".join(change.format(n=n) for n in range(200))
     (folder / "new-sandboxes.toml").write_text(text, encoding="utf-8")
@@ -659,7 +673,13 @@ def cases(capplan: list[str]) -> list[Case]:
             inventory_bound,
         ),
         ("7 MB license sheet", license_sheet, forecast_with("licenses"), file_bound),
-        ("7 MB of the shortest rows", short_rows, forecast_with("environments"), rows_bound),
+        ("7 MB of the shortest rows", short_rows, forecast_with("environments"), file_bound),
+        (
+            "the shortest rows, as many as are read",
+            rows_at_the_limit,
+            forecast_with("environments"),
+            rows_bound,
+        ),
         (
             "7 MB of linked add-on sandboxes",
             linked_sandboxes,
@@ -667,7 +687,7 @@ def cases(capplan: list[str]) -> list[Case]:
             rows_bound,
         ),
         (
-            "200 new sandboxes, 7 MB inventory",
+            "200 new sandboxes, the most rows read",
             new_sandboxes,
             forecast_with("new sandboxes"),
             rows_bound,

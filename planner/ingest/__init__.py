@@ -51,7 +51,7 @@ from planner.model.inputs import (
     empty_licenses,
     environment_frame,
 )
-from planner.model.limits import MAX_LICENSE_LINES
+from planner.model.limits import MAX_LICENSE_LINES, MAX_ROWS
 from planner.model.memory import release_memory
 
 PathLike = str | os.PathLike[str]
@@ -124,6 +124,14 @@ def load_inputs(
         # A dated snapshot's rows are matched to the plan's environments by name later on.
         return msgspec.structs.replace(combined, environments=_resolve_links(combined.environments))
     environments_merged, remarks = merge_environments(environment_parts)
+    if len(environments_merged) > MAX_ROWS:
+        # Each file is within the row limit; the limit bounds the tenant that is planned too.
+        raise InputError(
+            f"the inputs list {len(environments_merged):,} environments together, more than "
+            f"the {MAX_ROWS:,} capplan plans",
+            file=", ".join(part.file for part in environment_parts),
+            expected=f"at most {MAX_ROWS:,} environments in one tenant's inputs",
+        )
     # replace() keeps whatever else combine() carries over, now and as Inputs grows.
     inputs = msgspec.structs.replace(
         combined,

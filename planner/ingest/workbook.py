@@ -81,8 +81,8 @@ MAX_RATIO = 1000
 RATIO_CHECKED_FROM = 1024 * 1024
 EXCEL_ROWS = 1_048_576  # Excel's own limits
 EXCEL_COLUMNS = 16_384
-# A used range declared larger than this is refused before reading: 500,000 rows (the most a
-# table may hold) by 100 columns.
+# A used range declared larger than this is refused before reading: 250,000 rows (the most a
+# table may hold) by 200 columns.
 MAX_DECLARED_CELLS = 50_000_000
 HEADER_SEARCH_ROWS = 20  # how far down a sheet a header row may start (title rows above it)
 

@@ -30,17 +30,16 @@ MAX_TOML_BYTES = 256 * 1024
 MAX_TOML_KEY_PARTS = 32
 # Columns of one table (CSV or sheet): no format capplan reads has more than a few dozen.
 MAX_COLUMNS = 1_000
-# Rows of one table or items of one JSON list: two and a half times the 200,000 environments
-# capplan is built to plan, so the largest real tenants are read, and a file longer than that is
-# refused before it is parsed. A tenant of N environments costs memory in proportion to N.
-# Measured peak resident memory (benchmarks/bench.py, its generated inventory, 36 months, the
-# whole process tree, a forked child's shared pages counted in both): at 50,000 and 200,000
-# environments, forecast to JSON 390 and 1,100 MB, about 5.5 KB per environment; whatif 415 and
-# 1,200 MB, about 6 KB; report 365 and 980 MB, about 5 KB.
-# The admin environment list as JSON costs more to read, about 12 KB per environment (675 MB at
-# 50,000). So 500,000 environments need from 2.5 to 7 GB: a large machine's work, but not all of
-# its memory, and minutes rather than an afternoon.
-MAX_ROWS = 500_000
+# Rows of one table or items of one JSON list: a quarter more than the 200,000 environments
+# capplan is built to plan; a file longer than that is refused before it is parsed. Each
+# environment read is planned, so a tenant's memory grows with its environments whatever the
+# size of its file (the shortest valid row, "E1,developer", is a dozen bytes): this limit is
+# what bounds it. Measured peak resident memory at 250,000 environments (benchmarks/bench.py's
+# inventory, 36 months, the whole process tree, a forked child's shared pages counted in both):
+# forecast to JSON 880 MB, whatif 1.4 GB, report 1.5 GB; 3.5 to 6 KB per environment. The
+# admin environment list as JSON costs about 12 KB per environment to read, and a file of that
+# many is far above the default input size.
+MAX_ROWS = 250_000
 # License lines of one file. Every license format capplan reads lists a line per product or per
 # subscription of one, and Microsoft's list of products (product names and service plan
 # identifiers, December 2025) names 568: twenty thousand lines is thirty-five times every product
@@ -63,11 +62,11 @@ JSON_CONTAINERS_ALLOWED = 100_000
 # list ``rules import-skus`` reads stays far below this. A device or a file of something else is
 # refused before it is read whole.
 MAX_CATALOG_BYTES = 16 * 1024 * 1024
-# Cells of one table (rows times columns, counted before parsing): 500,000 rows of 20 columns (the
+# Cells of one table (rows times columns, counted before parsing): 250,000 rows of 20 columns (the
 # inventory template has 18). Measured: parsing costs 15 to 45 bytes per cell of text and about
 # 90 bytes and 2.5 microseconds per cell of a workbook, so a table at the limit needs at most
-# about 1 GB and half a minute, whatever its shape.
-MAX_CELLS = 10_000_000
+# about 500 MB and a quarter of a minute, whatever its shape.
+MAX_CELLS = 5_000_000
 # Characters of one cell or name: what an Excel cell holds. Longer text would be cut in the
 # workbook without a word, so it is refused where it is read. Excel counts UTF-16 units: a
 # character beyond U+FFFF (an emoji, say) is two of them.

@@ -248,13 +248,33 @@ def test_a_table_at_the_row_limit_is_read(write_text) -> None:
     assert environments["name"].iloc[-1] == f"E{MAX_ROWS - 1:06d}"
 
 
+def test_the_row_limit_bounds_the_environments_of_all_files_together(
+    write_text, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files each within the limit plan no more environments than one may hold; the same
+    environments in two files are one environment each."""
+    import planner.ingest
+
+    monkeypatch.setattr(planner.ingest, "MAX_ROWS", 3)
+    first = write_text("first.csv", "name,type\nE1,developer\nE2,developer\n")
+    again = write_text("again.csv", "name,type\nE1,developer\nE2,developer\n")
+    assert len(load_inputs([first, again]).environments) == 2
+    other = write_text("other.csv", "name,type\nE3,developer\nE4,developer\n")
+    with pytest.raises(InputError) as raised:
+        load_inputs([first, other])
+    assert raised.value.message == (
+        "the inputs list 4 environments together, more than the 3 capplan plans"
+    )
+    assert raised.value.file == f"{first}, {other}"
+
+
 def test_workbook_over_the_row_limit(write_xlsx, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)
     rows = [["name", "type"], *([f"E{number}", "developer"] for number in range(6))]
     error = load_error(write_xlsx("long.xlsx", {"Environments": rows}))
     assert error.message == (
         "sheet Environments has more than 4 rows of 2 columns: capplan reads at most 3 rows "
-        "and 10,000,000 cells"
+        "and 5,000,000 cells"
     )
 
 
