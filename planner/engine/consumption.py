@@ -9,7 +9,7 @@ environment uses at least the minimum of its minimum capacity type.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from itertools import pairwise
 from typing import Any
 
@@ -33,6 +33,20 @@ LINE_COLUMNS = (
     "measured_gb",
     "actual_gb",
     "growth_gb_per_month",
+    "environment_type",
+    "power_platform",
+    "rule",
+)
+
+# The text columns of the lines drawn from a few words each (pools, kinds, states, the basis
+# without growth): pandas categoricals of their sorted words, a byte or two a line rather than
+# an object each, so they sort and compare as the text does. At 250,000 environments (about
+# 900,000 lines) a forecast to JSON peaked at 794 MB instead of 877 MB.
+LINE_CATEGORIES = (
+    "pool",
+    "capacity_type",
+    "basis_without_growth",
+    "confidence",
     "environment_type",
     "power_platform",
     "rule",
@@ -100,7 +114,7 @@ TextCodes = tuple[np.ndarray, np.ndarray]
 
 class Consumption(msgspec.Struct, frozen=True):
     environments: pd.DataFrame  # inventory rows with resolved power_platform, profile, counted
-    lines: pd.DataFrame  # month-0 lines, LINE_COLUMNS
+    lines: pd.DataFrame  # month-0 lines, LINE_COLUMNS; LINE_CATEGORIES as categoricals
     by_pool: np.ndarray  # pools x months, GB
     usage: dict[str, TypeUsage]  # capacity type -> per-environment counting inputs
     minimum_gb: float  # the per-environment minimum of the minimum capacity type
@@ -556,7 +570,13 @@ def compute_consumption(
     text_arrays: dict[int, tuple[np.ndarray, Any]] = {}
     line_text: dict[str, TextCodes] = {}
     lines = (
-        _table(line_parts, text_arrays, one_frame=True, text_codes=line_text)
+        _table(
+            line_parts,
+            text_arrays,
+            one_frame=True,
+            text_codes=line_text,
+            categorical=LINE_CATEGORIES,
+        )
         if line_parts
         else pd.DataFrame(columns=list(LINE_COLUMNS))
     )
@@ -806,6 +826,7 @@ def _table(
     *,
     one_frame: bool,
     text_codes: dict[str, TextCodes] | None = None,
+    categorical: Collection[str] = (),
 ) -> pd.DataFrame:
     """The parts as one table: their columns are arrays, coded text (:class:`_Coded`) or one
     value for the whole part. The table is what pandas makes of the parts' values, either
@@ -817,7 +838,8 @@ def _table(
     the values' identity, for the next table that takes from the same ones (an inventory
     column). Otherwise each part's values are written out, and pandas makes of them what it
     makes. ``text_codes``, where given, receives each text column made from coded text as
-    its values and codes (see ``Consumption.line_text``)."""
+    its values and codes (see ``Consumption.line_text``); ``categorical`` names the text
+    columns made pandas categoricals there instead (see ``LINE_CATEGORIES``)."""
     lengths = [_length(part) for part in parts]
     names = list(parts[0])
     coded = [name for name in names if any(isinstance(part[name], (_Coded, str)) for part in parts)]
@@ -835,7 +857,11 @@ def _table(
                 (name, (column.values, column.codes)) for name, column in joined.items()
             )
         columns = {
-            name: _text_of(joined[name].values, text_arrays).take(joined[name].codes)
+            name: (
+                _categorical(joined[name])
+                if name in categorical
+                else _text_of(joined[name].values, text_arrays).take(joined[name].codes)
+            )
             if name in coded
             else plain[name]
             for name in names
@@ -860,6 +886,20 @@ def _table(
             )
             for name in names
         }
+    )
+
+
+def _categorical(column: _Coded) -> pd.Categorical:
+    """A coded text column as pandas' categorical of its distinct values, in sorted order (as
+    a column of text sorts): each value's position among them looked up once, then taken at
+    the lines' codes in the codes' own small integers."""
+    codes, distinct = pd.factorize(column.values)
+    order = np.argsort(np.asarray(distinct, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=column.codes.dtype)
+    rank[order] = np.arange(len(order))
+    categories = pd.Index(np.asarray(distinct, dtype=object)[order], dtype=_TEXT)
+    return pd.Categorical.from_codes(
+        rank[codes].take(column.codes), dtype=pd.CategoricalDtype(categories), validate=False
     )
 
 

@@ -11,6 +11,7 @@ from builders import consumed_by_pool, entitled_by_pool, make_forecast, make_inp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner.engine.consumption import LINE_CATEGORIES
 from planner.engine.forecast import Forecast, borrow, compute_forecast
 from planner.model.inputs import ENVIRONMENT_TYPES
 from planner.planning import run_engine
@@ -150,6 +151,12 @@ def test_the_lines_text_codes_give_the_lines_text(rows, environments, rules) -> 
         ], column
     if len(lines):
         assert {"environment", "pool", "capacity_type"} <= set(consumption.line_text)
+    # The columns of a few words each are categoricals that sort as their text does.
+    for column in LINE_CATEGORIES:
+        if column in consumption.line_text:
+            assert isinstance(lines[column].dtype, pd.CategoricalDtype), column
+            ordered = lines.sort_values(column, kind="stable")[column].tolist()
+            assert ordered == sorted(lines[column].tolist()), column
 
 
 @SETTINGS
