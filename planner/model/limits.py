@@ -36,7 +36,7 @@ MAX_COLUMNS = 1_000
 # size of its file (the shortest valid row, "E1,developer", is a dozen bytes): this limit is
 # what bounds it. Measured peak resident memory at 250,000 environments (benchmarks/bench.py's
 # inventory, 36 months, the whole process tree, a forked child's shared pages counted in both):
-# forecast to JSON 880 MB, whatif 1.4 GB, report 1.5 GB; 3.5 to 6 KB per environment. The
+# forecast to JSON 0.8 GB, whatif 1.2 GB, report 1.35 GB; 3.2 to 5.4 KB per environment. The
 # admin environment list as JSON costs about 12 KB per environment to read, and a file of that
 # many is far above the default input size.
 MAX_ROWS = 250_000
