@@ -705,9 +705,11 @@ def _factorized(
     if lines is not None:
         value_codes = value_codes[lines]
     order, used = pd.factorize(value_codes)  # the values the lines take, as they first do
-    found = [value if isinstance(value, str) else np.nan for value in values[used].tolist()]
+    found = values[used]
+    if pd.api.types.infer_dtype(found, skipna=False) != "string":  # not all text: look at each
+        found = object_array([v if isinstance(v, str) else np.nan for v in found.tolist()])
     # Values may repeat among the engine's: equal ones, and every missing one, are one.
-    renumbered, distinct = pd.factorize(object_array(found), use_na_sentinel=False)
+    renumbered, distinct = pd.factorize(found, use_na_sentinel=False)
     return renumbered[order], list(distinct)
 
 
