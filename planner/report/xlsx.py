@@ -36,7 +36,7 @@ from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
 from planner.planning import COMBINE_WORDS
-from planner.report.data import TABLES, ReportData, record_columns
+from planner.report.data import FINDING_KEYS, TABLES, FindingList, ReportData, record_columns
 from planner.report.formatting import extension_sentence, headline, purchase_rows
 from planner.report.words import (
     CONFIDENCE_WORDS,
@@ -317,7 +317,7 @@ def _summary_sheet(
     """A title, the headline and the total cost first; then the pools (formulas over the
     Entitlement and Consumption sheets), what to buy with a total row, and notes. Written top
     to bottom."""
-    data = report.brief
+    data = report.outline
     names = report.names
     draws_on = report.draws_on
     warning_share = report.warning_share
@@ -545,7 +545,7 @@ def _insert_chart(writer: SheetWriter, chart: Chart, column: int, position: int)
 
 
 def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
-    data = report.brief
+    data = report.outline
     forecast = data["forecast"]
     titles = report.pool_titles
     rows = [
@@ -601,7 +601,7 @@ def _forecast_sheet(writer: SheetWriter, report: ReportData) -> None:
 
 
 def _entitlement_sheet(writer: SheetWriter, checks: list[list[Any]], report: ReportData) -> None:
-    data = report.brief
+    data = report.outline
     names = report.names
     source_titles = report.source_titles
     rows = []
@@ -940,7 +940,7 @@ def _basis_codes_sheet(writer: SheetWriter, legend: list[list[Any]]) -> None:
     writer.finish()
 
 
-def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> None:
+def _findings_sheet(writer: SheetWriter, findings: FindingList, names: Names) -> None:
     columns = (
         Column("Severity"),
         Column("Code"),
@@ -948,18 +948,18 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
         Column("Month", MONTH_FORMAT),
         Column("Message", wrap=True),
     )
-    findings = data["findings"]
-    subjects = [f["subject"] for f in findings]
+    # The findings' fields a column at a time, without a record each (tens of thousands).
+    field = dict(zip(FINDING_KEYS, findings.columns(), strict=True))
+    subjects, months = field["subject"], field["month"]
     # Each distinct subject and month in words once: a finding per environment and check.
     subject_of = {subject: subject_words(subject, names) for subject in set(subjects)}
-    months = [f["month"] for f in findings]
     month_of = {month: _month(month) for month in set(months)}
     cells = [
-        [f["severity"] for f in findings],
-        [f["code"] for f in findings],
+        field["severity"],
+        field["code"],
         list(map(subject_of.__getitem__, subjects)),
         list(map(month_of.__getitem__, months)),
-        [f["message"] for f in findings],
+        field["message"],
     ]
     # Tens of thousands of rows, made in bulk column by column.
     last = writer.stream_columns(columns, cells)
@@ -969,7 +969,7 @@ def _findings_sheet(writer: SheetWriter, data: dict[str, Any], names: Names) -> 
 
 def _timeline_sheet(writer: SheetWriter, report: ReportData) -> None:
     """The admin center's banners and the overage lifecycle's stages, by month and date."""
-    data = report.brief
+    data = report.outline
     columns = (
         Column("Month", MONTH_FORMAT),
         Column("Date", DATE_FORMAT),
@@ -1431,7 +1431,7 @@ def write_xlsx(report: ReportData, path: Path) -> None:
 
 
 def _write_workbook(report: ReportData, workbook: QuickWorkbook, path: Path) -> None:
-    data = report.brief
+    data = report.outline
     compared = report.comparison
     names = SHEETS if compared is None else (SHEETS[0], COMPARISON_SHEET, *SHEETS[1:])
     if "reconciliation" in data:
@@ -1462,7 +1462,7 @@ def _write_workbook(report: ReportData, workbook: QuickWorkbook, path: Path) -> 
         writers["Consumption"], report.tables["consumption"], report.codes.get("consumption", {})
     )
     _basis_codes_sheet(writers["Basis codes"], legend)
-    _findings_sheet(writers["Findings"], data, report.names)
+    _findings_sheet(writers["Findings"], data["findings"], report.names)
     if "reconciliation" in data:
         _reconciliation_sheet(writers[RECONCILIATION_SHEET], data["reconciliation"])
     _assumptions_sheet(writers["Assumptions"], data, report.names)
