@@ -18,6 +18,9 @@ for the time Chromium takes to open and lay it out, next to the bundled sample's
 
     python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
 
+``--tenant LICENSES INVENTORY`` measures a tenant's own two files instead of generated ones
+(any format capplan reads; the floor loads them as CSV or JSON by their extension).
+
 ``--batch 1000x50`` measures ``capplan report --batch`` over 1,000 generated tenants of 50
 environments each instead, against the floor summed over the tenants (the floor of a sample of
 ``--floor-sample`` tenants, scaled to all of them).
@@ -78,8 +81,14 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 SAMPLE_SECONDS = 0.02
 LAST_CPU = 0.0
 
+# Loading each file as pandas or the json module reads it: a table by its extension, JSON whole.
 FLOOR_SCRIPT = (
-    "import json, sys, pandas as pd; pd.read_csv(sys.argv[1]); json.load(open(sys.argv[2]))"
+    "import json, sys, pandas as pd\n"
+    "for path in sys.argv[1:]:\n"
+    "    end = path.lower().rsplit('.', 1)[-1]\n"
+    "    if end == 'json': json.load(open(path, encoding='utf-8'))\n"
+    "    elif end in ('xlsx', 'xlsm'): pd.read_excel(path)\n"
+    "    else: pd.read_csv(path)\n"
 )
 
 
@@ -281,6 +290,37 @@ def commands(folder: Path, licenses: Path, inventory: Path, months: int) -> dict
 
 def measure_size(folder: Path, environments: int, months: int, runs: int) -> dict[str, Any]:
     licenses, inventory = generate(folder, environments)
+    return measure_files(folder, licenses, inventory, environments, months, runs)
+
+
+def count_environments(inventory: Path) -> int:
+    """The environments of an inventory, as capplan reads them: those of its plan's JSON."""
+    with tempfile.TemporaryDirectory(prefix="capplan-count-") as temporary:
+        plan = Path(temporary) / "plan.json"
+        command = [
+            *capplan_command(),
+            "forecast",
+            str(SAMPLE_LICENSES),
+            str(inventory),
+            "--as-of",
+            AS_OF,
+            "--months",
+            "1",
+            "--format",
+            "json",
+            "-o",
+            str(plan),
+        ]
+        run_once(command)
+        lines = json.loads(plan.read_text(encoding="utf-8"))["consumption"]
+        return len({line["environment"] for line in lines})
+
+
+def measure_files(
+    folder: Path, licenses: Path, inventory: Path, environments: int, months: int, runs: int
+) -> dict[str, Any]:
+    """:func:`measure_size` of the given files (``environments`` of them, for the figures per
+    environment); the outputs are written in ``folder``."""
     plan = commands(folder, licenses, inventory, months)
     seconds: dict[str, list[float]] = {name: [] for name in plan}
     cpu: dict[str, list[float]] = {name: [] for name in plan}
@@ -473,6 +513,13 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path", help="Also write the raw figures here.")
     parser.add_argument("--batch", metavar="TENANTSxENVIRONMENTS", help="e.g. 1000x50")
     parser.add_argument("--floor-sample", type=int, default=20)
+    parser.add_argument(
+        "--tenant",
+        nargs=2,
+        metavar=("LICENSES", "INVENTORY"),
+        type=Path,
+        help="Measure these two files instead of generated tenants (--sizes is ignored).",
+    )
     options = parser.parse_args()
     if options.batch:
         compile_checkout()
@@ -491,7 +538,14 @@ def main() -> None:
     sample_s: float | None = None
     with tempfile.TemporaryDirectory(prefix="capplan-bench-") as temporary:
         root = Path(temporary)
-        for size in sizes:
+        if options.tenant:
+            licenses, inventory = (path.resolve() for path in options.tenant)
+            size = count_environments(inventory)
+            results.append(
+                measure_files(root, licenses, inventory, size, options.months, options.runs)
+            )
+            print(f"measured {inventory.name}: {size:,} environments", file=sys.stderr)
+        for size in [] if options.tenant else sizes:
             folder = root / str(size)
             folder.mkdir()
             results.append(measure_size(folder, size, options.months, options.runs))
