@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from itertools import repeat
 from pathlib import Path
 
 import msgspec
@@ -437,29 +438,37 @@ def _resolve_links(environments: pd.DataFrame) -> pd.DataFrame:
     by_key = dict(zip(folded(names.tolist()), range(len(names)), strict=True))
     types = environments["type"].to_numpy()
     given = environments["linked_to"].to_numpy()
-    sources = environments["source"].to_numpy()
-    locations = environments["location"].to_numpy()
-    resolved = given.copy()
-    # Only the linked rows are looked at, one after another: the first bad one is reported.
-    for position in np.flatnonzero(linked).tolist():
-        target = by_key.get(str(given[position]).casefold())
-        if target is None:
+    positions = np.flatnonzero(linked)
+    # Every linked row's target looked up at once (-1: none); the first bad row is reported.
+    keys = folded(given[positions].tolist())
+    targets = np.fromiter(map(by_key.get, keys, repeat(-1)), dtype=np.intp, count=len(keys))
+    target_types = types[np.maximum(targets, 0)]
+    standalone = np.zeros(len(targets), dtype=bool)
+    for kind in STANDALONE_DATAVERSE_TYPES:
+        standalone |= target_types == kind
+    bad = (targets < 0) | ~standalone
+    if bad.any():
+        position = int(positions[np.argmax(bad)])
+        target = int(targets[np.argmax(bad)])
+        where = {
+            "file": environments["source"].to_numpy()[position],
+            "location": f"{environments['location'].to_numpy()[position]}, column linked_to",
+        }
+        if target < 0:
             raise InputError(
                 f"linked_to '{given[position]}' names no environment in the inputs",
-                file=sources[position],
-                location=f"{locations[position]}, column linked_to",
+                **where,
                 expected="the name of a dataverse_production or dataverse_sandbox environment "
                 "given in the same run",
             )
-        if types[target] not in STANDALONE_DATAVERSE_TYPES:
-            raise InputError(
-                f"linked_to '{given[position]}' is a {types[target]} environment",
-                file=sources[position],
-                location=f"{locations[position]}, column linked_to",
-                expected="a standalone Dataverse environment: "
-                + " or ".join(STANDALONE_DATAVERSE_TYPES),
-            )
-        resolved[position] = names[target]
+        raise InputError(
+            f"linked_to '{given[position]}' is a {types[target]} environment",
+            **where,
+            expected="a standalone Dataverse environment: "
+            + " or ".join(STANDALONE_DATAVERSE_TYPES),
+        )
+    resolved = given.copy()
+    resolved[positions] = names[targets]
     return environments.assign(linked_to=resolved)
 
 

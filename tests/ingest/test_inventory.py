@@ -161,6 +161,33 @@ def test_linked_to_must_name_a_standalone_dataverse(write_text) -> None:
     assert error.location == "row 3, column linked_to"
 
 
+@pytest.mark.parametrize(
+    ("rows", "row", "said"),
+    [
+        (
+            ("B,sandbox,,linked_existing,Nowhere,,,", "C,sandbox,,linked_existing,p,,,"),
+            4,
+            "names no",
+        ),
+        (
+            ("B,sandbox,,linked_existing,p,,,", "C,sandbox,,linked_existing,Nowhere,,,"),
+            4,
+            "is a prod",
+        ),
+        (
+            ("B,sandbox,,linked_existing,ce,,,", "C,sandbox,,linked_existing,Nowhere,,,"),
+            5,
+            "names no",
+        ),
+    ],
+)
+def test_the_first_bad_link_is_reported(write_text, rows, row, said) -> None:
+    text = inventory("P,production,,,,,,", "CE,dataverse_sandbox,,,,,,", *rows)
+    error = load_error(write_text("inventory.csv", text))
+    assert said in error.message
+    assert error.location == f"row {row}, column linked_to"
+
+
 def test_linked_to_may_name_an_environment_in_another_file(write_text) -> None:
     first = write_text("fo.csv", inventory("UAT,sandbox,2,linked_existing,contoso ce,,,"))
     second = write_text("dv.csv", inventory("Contoso CE,dataverse_production,,,,5,,"))
