@@ -298,7 +298,17 @@ class FindingList:
 
     def columns(self) -> list[list[Any]]:
         """The findings' values key by key, in ``FINDING_KEYS`` order."""
-        return [list(map(attrgetter(key), self.findings)) for key in FINDING_KEYS]
+        return [self.column(key) for key in FINDING_KEYS]
+
+    def column(self, key: str) -> list[Any]:
+        """One key's values, in the findings' order."""
+        if key not in FINDING_KEYS:
+            raise KeyError(key)
+        return list(map(attrgetter(key), self.findings))
+
+    def record(self, position: int) -> dict[str, Any]:
+        """The record of the finding at ``position``, as :meth:`records` has it."""
+        return finding_records([self.findings[position]])[0]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The records, for a renderer that reads the findings as the list of them."""

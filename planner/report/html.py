@@ -414,7 +414,7 @@ def consumption_view(
     subject = lines.subject[about]
     worst = np.full(count, OTHER_SEVERITY + 1)
     np.minimum.at(worst, subject, findings.rank[about])
-    first = np.full(count, len(findings.records))
+    first = np.full(count, len(findings))
     np.minimum.at(first, subject, about)
     flagged = int(np.count_nonzero(worst <= OTHER_SEVERITY))
     # When every environment is among the largest, one list says it all.
@@ -437,7 +437,7 @@ def consumption_view(
     }
     codes: dict[str, dict[str, int]] = {}
     for position in about[wanted[subject]].tolist():
-        finding = findings.records[position]
+        finding = findings.record(position)
         worst_of = codes.setdefault(names[lines.subject[position]], {})
         worst_of[finding["code"]] = min(
             worst_of.get(finding["code"], OTHER_SEVERITY), int(findings.rank[position])
@@ -486,7 +486,7 @@ def _findings_view(findings: list[dict[str, Any]] | Findings, names: Names) -> l
                 "severity": severity,
                 "word": SEVERITY_WORDS[severity],
                 "count": int(np.count_nonzero(findings.rank == rank)),
-                "entries": [_finding_view(findings.records[i], names) for i in shown.tolist()],
+                "entries": [_finding_view(findings.record(i), names) for i in shown.tolist()],
                 "more": [{"code": code, "count": number(count)} for code, count in more.items()],
             }
         )
@@ -884,7 +884,8 @@ def report_view(report: ReportData, files: dict[str, str] | None = None) -> dict
     ``files`` are the workbook and JSON written with the page (``{"xlsx": path, "json": path}``,
     relative to the page), which hold the complete lists.
     """
-    data = report.brief
+    # The findings as the plan has them: the page makes records of those it lists alone.
+    data = report.outline
     lines = report.tables["consumption"]
     licenses = report.tables["licenses"]
     names = report.names

@@ -9,9 +9,10 @@ about the same at any tenant size. Only the rows it lists become records.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -84,11 +85,6 @@ def _objects(values: list[Any]) -> np.ndarray:
     return array
 
 
-def _column(records: list[dict[str, Any]], key: str) -> np.ndarray:
-    """One key's values of ``records``, as an array of objects."""
-    return _objects(list(map(itemgetter(key), records)))
-
-
 def _equal(values: np.ndarray, word: str) -> np.ndarray:
     """Which of ``values`` are ``word`` (a missing value is not)."""
     try:
@@ -97,32 +93,69 @@ def _equal(values: np.ndarray, word: str) -> np.ndarray:
         return pd.Series(values, dtype=object).eq(word).fillna(False).to_numpy(dtype=bool)
 
 
+class FindingSource(Protocol):
+    """Findings as a renderer is given them: how many, one key's values in their order, and the
+    record of one (planner.report.data.FindingList, or :class:`_Records` of a list)."""
+
+    def __len__(self) -> int: ...
+
+    def column(self, key: str) -> list[Any]: ...
+
+    def record(self, position: int) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class _Records:
+    """A list of finding records as a :class:`FindingSource`."""
+
+    records: Sequence[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def column(self, key: str) -> list[Any]:
+        return list(map(itemgetter(key), self.records))
+
+    def record(self, position: int) -> dict[str, Any]:
+        return self.records[position]
+
+
 @dataclass(frozen=True, eq=False)
 class Findings:
-    """The plan's findings (its records, in their order) as columns: each finding's code (as a
-    code of ``codes``) and the rank of its severity (its place in SEVERITY_ORDER, OTHER_SEVERITY
-    for any other), and its subject as text."""
+    """The plan's findings (in their order) as columns: each finding's code (as a code of
+    ``codes``) and the rank of its severity (its place in SEVERITY_ORDER, OTHER_SEVERITY for
+    any other), and its subject as text. A finding's record is made when it is listed
+    (:meth:`record`): a page lists a hundred of a large tenant's hundred thousand."""
 
-    records: list[dict[str, Any]]
+    source: FindingSource
     code: np.ndarray
     codes: np.ndarray
     rank: np.ndarray
     subjects: np.ndarray
 
     @classmethod
-    def of(cls, records: list[dict[str, Any]]) -> Findings:
-        code = Runs.of(_column(records, "code"))
-        severity = Runs.of(_column(records, "severity"))
+    def of(cls, findings: Sequence[dict[str, Any]] | FindingSource) -> Findings:
+        """From the findings' records, or their :class:`FindingSource`."""
+        source = _Records(findings) if isinstance(findings, Sequence) else findings
+        code = Runs.of(_objects(source.column("code")))
+        severity = Runs.of(_objects(source.column("severity")))
         ranks = [
             SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else OTHER_SEVERITY
             for s in severity.values
         ]
         # The last place is the rank of a missing severity (code -1).
         rank = np.array([*ranks, OTHER_SEVERITY], dtype=np.intp)[severity.per_line()]
-        subjects = _column(records, "subject")
+        subjects = _objects(source.column("subject"))
         if pd.api.types.infer_dtype(subjects, skipna=False) != "string":
             subjects = _objects([str(s) for s in subjects])
-        return cls(records, code.per_line(), code.values, rank, subjects)
+        return cls(source, code.per_line(), code.values, rank, subjects)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def record(self, position: int) -> dict[str, Any]:
+        """The record of the finding at ``position``."""
+        return self.source.record(position)
 
     @property
     def code_count(self) -> int:
