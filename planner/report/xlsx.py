@@ -33,6 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from planner.engine.consumption import TextCodes
 from planner.engine.forecast import SHARE_TOLERANCE, TOLERANCE_GB
+from planner.ingest.inventory import folded
 from planner.model.inputs import CAPACITY_TYPES
 from planner.model.months import first_day
 from planner.planning import COMBINE_WORDS
@@ -736,9 +737,10 @@ def _consumption_sheet(
         first_seen = object_array(seen)
     else:
         position, first_seen = lines["environment"].astype(str).factorize()
-    order = np.argsort(
-        np.array([name.casefold() for name in first_seen.tolist()], dtype=object), kind="stable"
-    )
+    # By name ignoring case, equal ones in their first order: Python's sort of the folded
+    # names (folded at once), twice as quick as numpy's of an array of them.
+    keys = folded(first_seen.tolist())
+    order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.intp)
     row_of = np.empty(len(first_seen), dtype=int)
     row_of[order] = np.arange(len(first_seen))
     line_row = row_of[position]  # each line's sheet row, counting from 0 below the header
@@ -913,14 +915,6 @@ class _GBCells:
             self.ends[self.unknown] = f'" t="s"><v>{index}</v></c>'
             self.strings.count += unknown - 1  # each cell counts once in the table's total
         return CodedColumn(cells, self.ends)
-
-
-def _number_texts(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """A column of numbers as a code per line and each distinct number's text, its shortest
-    round-trip form (numbers that differ in any bit, 0.0 and -0.0 say, are apart)."""
-    values = np.ascontiguousarray(column.to_numpy(dtype=float))
-    codes, distinct = pd.factorize(values.view(np.int64))
-    return codes, list(map(repr, distinct.view(np.float64).tolist()))
 
 
 def _dense_unique(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
