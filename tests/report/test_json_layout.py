@@ -153,14 +153,15 @@ def _table(source: pd.DataFrame) -> LineTable:
     return LineTable(source.loc[:, list(keys)], keys, source)
 
 
-@pytest.mark.parametrize("into", ["text", "file"])
+@pytest.mark.parametrize("into", ["text", "file", "file, too long to keep"])
 def test_a_line_table_written_again_is_the_same_text_at_its_depth(
     into: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Line tables cut from one frame are encoded once; the second is that text laid out at
     its own depth, byte for byte what the records give, line feeds and pads in text
     included. Into a file, the later ones are the bytes of the first, indented for their
-    depth (deeper or not as deep)."""
+    depth (deeper or not as deep); where the first's bytes are more than are kept, they are
+    laid out again."""
     source = pd.DataFrame(
         {
             "environment": [f"ENV-{n}" if n % 5 else ',\n    {"x": 1}\n' for n in range(45)],
@@ -206,9 +207,12 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
             laid_again(laid, *arguments)
 
         monkeypatch.setattr(json_report, "_write_laid", counting_laid)
+        if into != "file":
+            monkeypatch.setattr(json_report, "KEPT_AT_MOST", 1_000)
         json_report.write_document(document, tmp_path / "plan.json")
         text = (tmp_path / "plan.json").read_text(encoding="utf-8")
-        assert again == [45]  # laid out once; the others are its bytes
+        # Laid out once, the others its bytes; or laid out again, each time.
+        assert again == ([45] if into == "file" else [45] * 5)
     assert encoded == [45, 45, 45]  # one table's three keys, once
     records = _table(source).records()
     plain = {
