@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from planner.checks.registry import check
 from planner.checks.timeline import among, holds
@@ -139,25 +141,27 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
     origin = dict(zip(names_of, environments["source"].to_numpy()[named].tolist(), strict=True))
     tiers = dict(zip(names_of, environments["tier"].to_numpy()[named].tolist(), strict=True))
     for capacity_type, rows in unknown.groupby("capacity_type", sort=True):
-        names = sorted(rows["environment"].astype(str))
-        by_origin: dict[str, list[str]] = {}
-        # The advice depends on the name only for a sandbox added on the command line.
-        by_source: dict[str, str] = {}
-        for name in names:
-            source = str(origin.get(name, ""))
-            advice = by_source.get(source)
-            if advice is None:
-                tier = tiers.get(name)
-                advice = _where_to_give(
-                    source,
-                    f"{name}:{int(tier)}" if tier == tier and tier is not None else f"{name}:TIER",
-                    capacity_type,
-                )
-                if not source.startswith("--add-sandbox"):
-                    by_source[source] = advice
-            by_origin.setdefault(advice, []).append(name)
-        for advice, group in by_origin.items():
-            shown = ", ".join(group[:10]) + (
+        names = sorted(rows["environment"].astype(str).tolist())
+        # The advice depends on the name only for a sandbox added on the command line: found
+        # once per source otherwise, and the names grouped by advice in C.
+        sources = [str(source) for source in map(origin.get, names, repeat(""))]
+        by_source = {
+            source: _where_to_give(source, "", str(capacity_type))
+            for source in dict.fromkeys(sources)
+            if not source.startswith("--add-sandbox")
+        }
+        advice = list(map(by_source.get, sources))
+        for position in [i for i, given in enumerate(advice) if given is None]:
+            name, tier = names[position], tiers.get(names[position])
+            advice[position] = _where_to_give(
+                sources[position],
+                f"{name}:{int(tier)}" if tier == tier and tier is not None else f"{name}:TIER",
+                str(capacity_type),
+            )
+        codes, advices = pd.factorize(np.array(advice, dtype=object))
+        for code, text in enumerate(advices.tolist()):
+            group = np.flatnonzero(codes == code)
+            shown = ", ".join(names[i] for i in group[:10].tolist()) + (
                 f" and {len(group) - 10} more" if len(group) > 10 else ""
             )
             yield Finding(
@@ -165,7 +169,7 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
                 "warning",
                 str(capacity_type),
                 f"{capacity_type} usage of {shown} is not measured and has no planning estimate; "
-                f"counted as 0 GB. {advice}",
+                f"counted as 0 GB. {text}",
             )
 
 

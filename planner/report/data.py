@@ -47,7 +47,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
     if isinstance(value, (list, tuple, np.ndarray)):
-        if all(type(v) is str for v in value):  # names: nothing to convert
+        if set(map(type, value)) <= {str}:  # names: nothing to convert (looked at in C)
             return list(value)
         return [_clean(v) for v in value]
     if value is pd.NA or value is None:

@@ -700,6 +700,16 @@ def _layout(
         if not _nested(value[0]):  # the records of one list share their shape
             if _flat_columns(value, pad, end, write):
                 return
+            if len(value) <= FEW_RECORDS and all(value):
+                # A record at a time: a few records may be large (an assumption naming 100,000
+                # environments), and the text of one is all that is held at once. (An empty
+                # record shares the line of the next, as the replacement below leaves it.)
+                write("[\n")
+                for index, record in enumerate(_rounded_records(value)):
+                    write((",\n" if index else "") + pad)
+                    write(_compact(record))
+                write(end + "]")
+                return
             # One call of the C encoder for the whole list, then a line break between records:
             # '}, {"' with an unescaped quote cannot occur inside a JSON string, and flat
             # records hold no other braces, so it marks exactly the record boundaries.
@@ -716,6 +726,10 @@ def _layout(
         write(end + "]")
         return
     write(_compact(rounded(value, _digits(key))))
+
+
+# Flat records up to this many are encoded one at a time (see _layout), more in one call.
+FEW_RECORDS = 64
 
 
 def dump(data: dict[str, Any], handle: TextIO) -> None:
