@@ -97,7 +97,12 @@ def holds(column: pd.Series, *wanted: str, within: np.ndarray | None = None) -> 
 def stripped_text(column: pd.Series) -> np.ndarray:
     """A column as text without surrounding blanks; each distinct value is stripped once (a
     column like linked_to is mostly blank)."""
-    codes, distinct = pd.factorize(column.astype(str))
+    values = column.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(values)
+    if (codes < 0).any() or not set(map(type, distinct.tolist())) <= {str}:
+        # Not all text (a missing value, a number): each value as its text, as astype(str) makes
+        # it; a column of text alone is hashed as it is, without a str() of every cell.
+        codes, distinct = pd.factorize(column.astype(str))
     return pd.Series(distinct, dtype=object).str.strip().to_numpy(dtype=object)[codes]
 
 
