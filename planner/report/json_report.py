@@ -753,8 +753,8 @@ class _Kept:
     """The bytes of a line table as they were written, to be written again further on (a
     scenario's consumption lines that are its baseline's), up to ``KEPT_AT_MOST`` bytes: a
     larger table is not kept (``whole`` is then False) and is laid out again where it comes
-    back. That took 0.1 s more for a what-if's 480 MB of lines (249,000 environments of long
-    names), whose writer process had held them: 750 MB at its peak instead of 413 MB."""
+    back. For a what-if's 480 MB of lines (249,000 environments of long names) that took 0.1 s
+    more, and the process writing them peaked at 413 MB instead of 750 MB."""
 
     def __init__(self) -> None:
         self.pieces: list[bytes] = []
