@@ -18,6 +18,7 @@ for the time Chromium takes to open and lay it out, next to the bundled sample's
 
     python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
 
+``--shape linked`` generates another kind of inventory, dearer per environment (see SHAPES);
 ``--tenant LICENSES INVENTORY`` measures a tenant's own two files instead of generated ones
 (any format capplan reads; the floor loads them as CSV or JSON by their extension).
 
@@ -92,7 +93,13 @@ FLOOR_SCRIPT = (
 )
 
 
-def generate(folder: Path, environments: int, seed: int = 7) -> tuple[Path, Path]:
+def generate(
+    folder: Path, environments: int, seed: int = 7, shape: str = "plain"
+) -> tuple[Path, Path]:
+    """A tenant of ``environments`` environments (and the Default one): an inventory CSV and the
+    sample's license export. ``shape``: see SHAPES."""
+    if shape == "linked":
+        return _generate_linked(folder, environments, seed)
     rng = random.Random(seed)
     kinds, weights = zip(*TYPES, strict=True)
     lines = [",".join(HEADER)]
@@ -133,6 +140,74 @@ def generate(folder: Path, environments: int, seed: int = 7) -> tuple[Path, Path
     inventory.write_text("\n".join(lines) + "\n", encoding="utf-8")
     licenses = folder / "licenses-graph.json"
     shutil.copy(SAMPLE_LICENSES, licenses)
+    return licenses, inventory
+
+
+# Inventories the benchmark can generate: its own short one, and one that costs more per
+# environment in other ways, so that a target met on the first is not met by its shape alone.
+SHAPES = {
+    "plain": "short names, three decimals, a fifth of the usage unmeasured, no links",
+    "linked": "names of words, every usage measured to four decimals, org URLs, a third of the "
+    "finance and operations environments linked to existing Dataverse ones, quoted names, "
+    "CRLF line ends, a license CSV",
+}
+LINKED_KINDS = [
+    ("production", 3),
+    ("sandbox", 5),
+    ("addon_sandbox", 20),
+    ("cloud_hosted_dev", 10),
+    ("dataverse_production", 15),
+    ("dataverse_sandbox", 25),
+    ("developer", 15),
+    ("trial", 7),
+]
+SAMPLE_LICENSE_CSV = ROOT / "samples" / "licenses-mgsku.csv"
+
+
+def _generate_linked(folder: Path, environments: int, seed: int) -> tuple[Path, Path]:
+    rng = random.Random(seed)
+    kinds, weights = zip(*LINKED_KINDS, strict=True)
+    header = [*HEADER[:5], "org_url", *HEADER[5:]]
+    lines = [",".join(header), "Default,default,,,,,2.5,1.0,0.3,,,0.01,0.01,,,"]
+    dataverse: list[str] = []
+    for index in range(environments):
+        kind = rng.choices(kinds, weights)[0]
+        area = rng.choice(["Finance", "Supply Chain", "Sales", "Field Service", "HR", "Commerce"])
+        stage = rng.choice(["UAT", "Test", "Dev", "Prod", "Train", "Perf"])
+        name = f"Fabrikam {area} {stage} {index:06d}"
+        ops = kind in ("production", "sandbox", "addon_sandbox")
+        state = linked_to = ""
+        if ops:
+            state = rng.choice(["initial", "integrated", "linked_existing"])
+            if state == "linked_existing":
+                if dataverse:
+                    linked_to = rng.choice(dataverse)
+                else:
+                    state = "integrated"
+        if kind.startswith("dataverse"):
+            dataverse.append(name)
+        linked = state == "linked_existing"
+
+        def gb(low: float, high: float) -> str:
+            return f"{rng.uniform(low, high):.4f}"
+
+        row = [
+            f'"{name}"' if rng.random() < 0.3 else name,
+            kind,
+            str(rng.randint(2, 5)) if kind == "addon_sandbox" else "",
+            state,
+            linked_to,
+            "" if kind == "cloud_hosted_dev" else f"https://fab{index:06d}.crm4.dynamics.com",
+            *(["", "", ""] if linked else [gb(0.1, 30), gb(0, 60), gb(0, 5)]),
+            *([gb(5, 500), gb(0, 50)] if ops else ["", ""]),
+            *(["", "", ""] if linked else [gb(0, 0.5), gb(0, 0.4), gb(0, 0.05)]),
+            *([gb(0, 3), gb(0, 0.5)] if ops else ["", ""]),
+        ]
+        lines.append(",".join(row))
+    inventory = folder / "environments-large.csv"
+    inventory.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    licenses = folder / "licenses-mgsku.csv"
+    shutil.copy(SAMPLE_LICENSE_CSV, licenses)
     return licenses, inventory
 
 
@@ -288,8 +363,10 @@ def commands(folder: Path, licenses: Path, inventory: Path, months: int) -> dict
     }
 
 
-def measure_size(folder: Path, environments: int, months: int, runs: int) -> dict[str, Any]:
-    licenses, inventory = generate(folder, environments)
+def measure_size(
+    folder: Path, environments: int, months: int, runs: int, shape: str = "plain"
+) -> dict[str, Any]:
+    licenses, inventory = generate(folder, environments, shape=shape)
     return measure_files(folder, licenses, inventory, environments, months, runs)
 
 
@@ -514,6 +591,14 @@ def main() -> None:
     parser.add_argument("--batch", metavar="TENANTSxENVIRONMENTS", help="e.g. 1000x50")
     parser.add_argument("--floor-sample", type=int, default=20)
     parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="plain",
+        help="The generated inventory: "
+        + "; ".join(f"{name}: {words}" for name, words in SHAPES.items())
+        + ".",
+    )
+    parser.add_argument(
         "--tenant",
         nargs=2,
         metavar=("LICENSES", "INVENTORY"),
@@ -548,7 +633,7 @@ def main() -> None:
         for size in [] if options.tenant else sizes:
             folder = root / str(size)
             folder.mkdir()
-            results.append(measure_size(folder, size, options.months, options.runs))
+            results.append(measure_size(folder, size, options.months, options.runs, options.shape))
             print(f"measured {size:,} environments", file=sys.stderr, flush=True)
         if not options.no_browser and browser_available():
             browser = Chromium(root / "profile")
