@@ -371,26 +371,23 @@ def measure_size(
 
 
 def count_environments(inventory: Path) -> int:
-    """The environments of an inventory, as capplan reads them: those of its plan's JSON."""
-    with tempfile.TemporaryDirectory(prefix="capplan-count-") as temporary:
-        plan = Path(temporary) / "plan.json"
-        command = [
-            *capplan_command(),
-            "forecast",
-            str(SAMPLE_LICENSES),
-            str(inventory),
-            "--as-of",
-            AS_OF,
-            "--months",
-            "1",
-            "--format",
-            "json",
-            "-o",
-            str(plan),
-        ]
-        run_once(command)
-        lines = json.loads(plan.read_text(encoding="utf-8"))["consumption"]
-        return len({line["environment"] for line in lines})
+    """The environments of an inventory, as capplan reads them (a file of any format it reads)."""
+    script = (
+        "import sys\nfrom planner.errors import InputError\n"
+        "from planner.ingest import load_inputs\n"
+        "try:\n    print(len(load_inputs([sys.argv[1]]).environments))\n"
+        "except InputError as error:\n    sys.exit(str(error))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(inventory)],
+        capture_output=True,
+        text=True,
+        env=ENVIRONMENT,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"capplan cannot read {inventory}:\n{result.stderr[-2000:]}")
+    return int(result.stdout.split()[-1])
 
 
 def measure_files(
