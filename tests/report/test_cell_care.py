@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from planner.report import xlsx_writer
 from planner.report.xlsx_writer import (
     _ILLEGAL,
     _NEEDS_CARE,
@@ -55,10 +56,15 @@ def test_quick_checks_agree_with_the_patterns(seed: int) -> None:
         assert needs_care(text) == bool(_NEEDS_CARE.search(text)), repr(text)
 
 
+@pytest.mark.parametrize("stretch", [None, 1, 2, 3])
 @pytest.mark.parametrize("seed", range(20))
-def test_a_columns_census_agrees_with_each_texts_own(seed: int) -> None:
-    """A column's census (its texts joined and looked at once) finds what looking at each text
-    by itself finds."""
+def test_a_columns_census_agrees_with_each_texts_own(
+    seed: int, stretch: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column's census (its texts joined and looked at once, a stretch of bytes at a time)
+    finds what looking at each text by itself finds, a mark across two stretches included."""
+    if stretch is not None:
+        monkeypatch.setattr(xlsx_writer, "_CENSUS_BYTES", stretch)
     rng = random.Random(seed)
     for _ in range(200):
         texts = [
@@ -71,6 +77,25 @@ def test_a_columns_census_agrees_with_each_texts_own(seed: int) -> None:
         assert census.one_line_each is not breaks, texts
         assert census.escape == any(_ESCAPED.search(text) for text in texts), texts
         assert census.marks == any(mark in text for text in texts for mark in "&<>"), texts
+
+
+@pytest.mark.parametrize("stretch", [1, 2, 3, 4, 1 << 18])
+@pytest.mark.parametrize(
+    ("texts", "escape"),
+    [
+        (["_x"], True),
+        (["ab_x"], True),
+        (["abc_", "x"], False),  # the line feed between two texts stands between the two
+        (["x_", "_"], False),
+        (["_X_", "xx_x"], True),
+        (["plain"] * 5 + ["at the end _x"], True),
+    ],
+)
+def test_an_escape_mark_is_found_wherever_a_stretch_ends(
+    texts: list[str], escape: bool, stretch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_writer, "_CENSUS_BYTES", stretch)
+    assert _census(texts).escape is escape
 
 
 @pytest.mark.parametrize(
