@@ -975,6 +975,10 @@ def report(options: dict[str, Any]) -> None:
         [plan] if comparison is None else every_plan(comparison), options["fail_on"]
     )
     del plan, comparison, inputs, scenarios
+    # The findings' columns, which the page, the JSON and the workbook all read, are made once
+    # and before the workbook's child process starts: a child that made its own would copy each
+    # page of findings it touched (111 ms for 165,000 findings, 25 ms here).
+    data.outline["findings"].columns()
     release_memory()
     # The workbook is the slowest to build: it goes to a child process, the page stays here.
     order = sorted(targets.items(), key=lambda item: item[0] == "xlsx")

@@ -297,14 +297,17 @@ class FindingList:
         return finding_records(self.findings)
 
     def columns(self) -> list[list[Any]]:
-        """The findings' values key by key, in ``FINDING_KEYS`` order."""
-        return [self.column(key) for key in FINDING_KEYS]
+        """The findings' values key by key, in ``FINDING_KEYS`` order (made once; not to be
+        changed)."""
+        return [self._columns[key] for key in FINDING_KEYS]
 
     def column(self, key: str) -> list[Any]:
-        """One key's values, in the findings' order."""
-        if key not in FINDING_KEYS:
-            raise KeyError(key)
-        return list(map(attrgetter(key), self.findings))
+        """One key's values, in the findings' order (made once; not to be changed)."""
+        return self._columns[key]
+
+    @cached_property
+    def _columns(self) -> dict[str, list[Any]]:
+        return {key: list(map(attrgetter(key), self.findings)) for key in FINDING_KEYS}
 
     def record(self, position: int) -> dict[str, Any]:
         """The record of the finding at ``position``, as :meth:`records` has it."""
