@@ -600,7 +600,8 @@ def main() -> None:
         nargs=2,
         metavar=("LICENSES", "INVENTORY"),
         type=Path,
-        help="Measure these two files instead of generated tenants (--sizes is ignored).",
+        help="Measure these two files instead of generated tenants (--sizes and --shape are "
+        "ignored).",
     )
     options = parser.parse_args()
     if options.batch:
