@@ -553,13 +553,19 @@ def _line_breaks(utf8: bytes) -> int:
     cost twice the counting."""
     octets = np.frombuffer(utf8, dtype=np.uint8)
     found = np.empty(min(len(octets), _SCAN_BYTES), dtype=bool)
-    newlines = returns = 0
+    newlines = returns = pairs = 0
     for start in range(0, len(octets), _SCAN_BYTES):
         stretch = octets[start : start + _SCAN_BYTES]
         seen = found[: len(stretch)]
         newlines += int(np.count_nonzero(np.equal(stretch, ord("\n"), out=seen)))
-        returns += int(np.count_nonzero(np.equal(stretch, ord("\r"), out=seen)))
-    return newlines + returns - (utf8.count(b"\r\n") if returns else 0)
+        at = np.flatnonzero(np.equal(stretch, ord("\r"), out=seen))
+        if len(at):
+            # A carriage return and the newline after it (in the next stretch, maybe) are one
+            # line break: the byte after each return is looked at, not the whole text again.
+            returns += len(at)
+            after = at + (start + 1)
+            pairs += int(np.count_nonzero(octets[after[after < len(octets)]] == ord("\n")))
+    return newlines + returns - pairs
 
 
 def _text_line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
