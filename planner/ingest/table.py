@@ -501,6 +501,7 @@ def table_from_text(
             delimiter,
             number_columns,
             utf8,
+            line_breaks=lines,
             long_text=long_text,
         )
         if table is not None:
@@ -598,11 +599,12 @@ def _table_with_numbers(
     number_columns: NumberColumns,
     utf8: bytes | None = None,
     *,
+    line_breaks: int,
     long_text: bool,
 ) -> Table | None:
     """The table of :func:`table_from_text` with the number columns read as numbers by the CSV
     parser, or None when the text is not plain enough to be sure of the same reading (then it is
-    read all as text).
+    read all as text). ``line_breaks``: how many the body holds (see :func:`_line_breaks`).
 
     Plain enough: the header is the first line and holds no quotes (so it is the first record,
     split at the delimiters), and every cell of the number columns is blank or a number the
@@ -658,9 +660,15 @@ def _table_with_numbers(
     texts = {p: frame[p].to_numpy(dtype=object) for p in words}
     del frame
     # Only quotes let a cell hold a line break, which may be at its edge: the text columns with
-    # one, found in their cells joined, are those it may be in.
+    # one, found in their cells joined, are those it may be in. Every line break outside the
+    # cells ends a record (the header, each row, a blank line; the last maybe without one), so
+    # where the text has no more line breaks than that, no cell holds one: nothing to look for.
+    records = 1 + len(texts[words[0]])
+    inside = line_breaks - records + (0 if body.endswith(("\n", "\r")) else 1)
     spanning = (
-        [p for p in words if _holds_a_line_break("\x00".join(texts[p]))] if '"' in body else []
+        [p for p in words if _holds_a_line_break("\x00".join(texts[p]))]
+        if '"' in body and inside != 0
+        else []
     )
     if spanning or _may_need_trimming(body, delimiter, utf8, quotes_seen=True):
         grid = _trim_grid(np.column_stack([texts[p] for p in words]), spaces_replaced=True)
