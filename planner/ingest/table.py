@@ -32,6 +32,7 @@ from planner.model.limits import (
     cell_units,
     too_long_for_a_cell,
 )
+from planner.model.memory import SCAN_BYTES
 from planner.model.units import loosely_infinite, plain_float
 
 # Characters trimmed from headers and values. Exports from admin portals and copies from web
@@ -423,9 +424,8 @@ def _blank_at_an_edge(utf8: bytes, edges: Sequence[str], blanks: list[str]) -> b
     return False
 
 
-# Bytes of text compared at a time (see _blank_at_an_edge and _line_breaks): a buffer this size
-# is used again for each stretch, and stays in the processor's cache.
-_SCAN_BYTES = 256 * 1024
+# Bytes of text compared at a time (see _blank_at_an_edge and _line_breaks).
+_SCAN_BYTES = SCAN_BYTES
 # Bytes read either side of a stretch: a blank's UTF-8 (at most 3 bytes) and the byte after it.
 _BESIDE = 4
 

@@ -36,6 +36,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from planner.errors import FORMULA_TRIGGERS
+from planner.model.memory import SCAN_BYTES
 from planner.model.parallel import Beside, can_fork
 
 GB_FORMAT = '#,##0.00 "GB"'
@@ -402,8 +403,8 @@ def _census(texts: Sequence[str]) -> _Census:
     )
 
 
-# Bytes of a column's joined texts the census compares at a time, into one buffer used again.
-_CENSUS_BYTES = 256 * 1024
+# Bytes of a column's joined texts the census compares at a time.
+_CENSUS_BYTES = SCAN_BYTES
 
 
 def _text_lines(texts: Sequence[str], one_line_each: bool) -> np.ndarray:
