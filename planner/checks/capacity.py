@@ -144,7 +144,7 @@ def usage_unknown(plan: Plan) -> Iterator[Finding]:
         names = sorted(rows["environment"].astype(str).tolist())
         # The advice depends on the name only for a sandbox added on the command line: found
         # once per source otherwise, and the names grouped by advice in C.
-        sources = [str(source) for source in map(origin.get, names, repeat(""))]
+        sources = list(map(str, map(origin.get, names, repeat(""))))
         by_source = {
             source: _where_to_give(source, "", str(capacity_type))
             for source in dict.fromkeys(sources)
