@@ -280,7 +280,8 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
         return
     names = environments["name"].astype(str).to_numpy()
     targets = stripped_text(environments["linked_to"])
-    for row, month in first_active(plan, rows, skip=reported):
+    at, months = first_active(plan, rows, skip=reported)
+    for row, month in zip(at.tolist(), months.tolist(), strict=True):
         name = names[row]
         target = targets[row] or "an existing environment"
         yield Finding(
@@ -398,7 +399,7 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
 
 
 @check("INITIAL_ENVIRONMENT_REPLACED", "info")
-def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
+def initial_environment_replaced(plan: Plan) -> list[Finding]:
     """A finance and operations environment is linked to an existing Dataverse environment, so its
     initial Power Platform environment is left disconnected.
 
@@ -414,27 +415,25 @@ def initial_environment_replaced(plan: Plan) -> Iterator[Finding]:
         within=holds(environments["power_platform"], "linked_existing"),
     )
     if not rows.any():
-        return
+        return []
     # Without an estimate for the initial environment, it counts at the per-environment minimum.
     initial = plan.ruleset.consumption.estimates.get("initial", {}).get(
         "dataverse_database", plan.ruleset.consumption.minimum
     )
     _, pool = dataverse_pool(plan)
-    names = environments["name"].astype(str).to_numpy()
-    targets = stripped_text(environments["linked_to"])
-    for row, month in first_active(plan, rows):
-        name = names[row]
-        target = targets[row] or "an existing environment"
-        yield Finding(
-            "INITIAL_ENVIRONMENT_REPLACED",
-            "info",
-            name,
-            f"{name} is linked to {target}, so its initial Power Platform environment (also "
-            f"named {name}) is disconnected from it. Delete it, or reuse it for something "
-            f"else; deleting it frees the {initial.text} of {pool_title(plan, pool)} capacity "
-            "it uses.",
-            month=month_label(plan, month),
-        )
+    at, months = first_active(plan, rows)
+    names = environments["name"].astype(str).to_numpy()[at].tolist()
+    targets = stripped_text(environments["linked_to"])[at].tolist()
+    frees = f"deleting it frees the {initial.text} of {pool_title(plan, pool)} capacity it uses."
+    messages = [
+        f"{name} is linked to {target or 'an existing environment'}, so its initial Power "
+        f"Platform environment (also named {name}) is disconnected from it. Delete it, or reuse "
+        f"it for something else; {frees}"
+        for name, target in zip(names, targets, strict=True)
+    ]
+    labels = plan.forecast.months
+    when = [labels[month] for month in months.tolist()]
+    return findings_of("INITIAL_ENVIRONMENT_REPLACED", "info", names, messages, when)
 
 
 @check("CHE_NO_INITIAL_ENVIRONMENT", "warning")
@@ -461,7 +460,8 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
         return
     names = environments["name"].astype(str).to_numpy()
     sources, locations = environments["source"].to_numpy(), environments["location"].to_numpy()
-    for row, month in first_active(plan, rows):
+    at, months = first_active(plan, rows)
+    for row, month in zip(at.tolist(), months.tolist(), strict=True):
         name = names[row]
         where = f"{sources[row]} {locations[row]}".strip()
         yield Finding(
@@ -477,7 +477,7 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
 
 
 @check("SANDBOX_LINKED_TO_PRODUCTION", "warning")
-def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
+def sandbox_linked_to_production(plan: Plan) -> list[Finding]:
     """A finance and operations sandbox is linked to a production Dataverse environment.
 
     The link puts the sandbox's test data, test runs and refreshes into the production Dataverse
@@ -493,7 +493,7 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
         within=holds(environments["power_platform"], "linked_existing"),
     )
     if not linking.any():
-        return
+        return []
     # The type of each environment a sandbox names (of a name given twice, its last row's).
     linked_to = environments["linked_to"].astype(str).to_numpy()
     names = environments["name"].astype(str).to_numpy()
@@ -501,18 +501,18 @@ def sandbox_linked_to_production(plan: Plan) -> Iterator[Finding]:
     types = dict(
         zip(names[named].tolist(), environments["type"].to_numpy()[named].tolist(), strict=True)
     )
-    target_type = np.array([types.get(target) for target in linked_to[linking]], dtype=object)
+    target_type = np.array(list(map(types.get, linked_to[linking].tolist())), dtype=object)
     rows = linking.copy()
     rows[linking] = target_type == "dataverse_production"
-    for row, month in first_active(plan, rows):
-        name, target = names[row], linked_to[row]
-        yield Finding(
-            "SANDBOX_LINKED_TO_PRODUCTION",
-            "warning",
-            name,
-            f"{name} is a sandbox linked to {target}, a production Dataverse environment: its "
-            "test data, test runs and refreshes reach production records, and the link cannot "
-            f"be undone (only deleting environments ends it). Link {name} to a Dataverse sandbox "
-            "instead, such as a copy of production.",
-            month=month_label(plan, month),
-        )
+    at, months = first_active(plan, rows)
+    subjects = names[at].tolist()
+    messages = [
+        f"{name} is a sandbox linked to {target}, a production Dataverse environment: its test "
+        "data, test runs and refreshes reach production records, and the link cannot be undone "
+        f"(only deleting environments ends it). Link {name} to a Dataverse sandbox instead, such "
+        "as a copy of production."
+        for name, target in zip(subjects, linked_to[at].tolist(), strict=True)
+    ]
+    labels = plan.forecast.months
+    when = [labels[month] for month in months.tolist()]
+    return findings_of("SANDBOX_LINKED_TO_PRODUCTION", "warning", subjects, messages, when)

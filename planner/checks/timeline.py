@@ -179,15 +179,23 @@ def link_changes(plan: Plan) -> list[Change]:
 
 def first_active(
     plan: Plan, rows: np.ndarray, skip: Iterable[str] = ()
-) -> Iterator[tuple[int, int]]:
-    """Each environment of the ``rows`` mask once, by name: its row and the first evaluation month
-    it is active in. Names in ``skip`` were reported already."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each environment of the ``rows`` mask once, by name: the positions of its row and of the
+    first evaluation month it is active in (as two arrays, in month order, then row order).
+    Names in ``skip`` were reported already. Found a month's rows at a time: a finding's check
+    of each row in Python took 2 ms of 5,000 rows."""
     if not rows.any():
-        return
-    names = plan.environments["name"].astype(str).to_numpy()
-    reported = set(skip)
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
+    found = []
+    found_months = []
     for month in evaluation_months(plan):
-        for row in np.flatnonzero(rows & active(plan, month)):
-            if names[row] not in reported:
-                reported.add(names[row])
-                yield int(row), month
+        now = np.flatnonzero(rows & active(plan, month))
+        found.append(now)
+        found_months.append(np.full(len(now), month, dtype=np.int64))
+    at, months = np.concatenate(found), np.concatenate(found_months)
+    names = plan.environments["name"].astype(str).to_numpy()[at]
+    first = ~pd.Series(names, dtype=object).duplicated().to_numpy()
+    skipped = set(skip)
+    if skipped:
+        first &= ~among(names, skipped)
+    return at[first], months[first]

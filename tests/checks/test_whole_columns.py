@@ -351,6 +351,86 @@ def reference_not_counted(plan: Plan) -> list[Finding]:
     return findings
 
 
+def reference_first_active(
+    plan: Plan, matches: Any, skip: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Each environment of the rows that ``matches`` once, by name: its row and the first month
+    it is active in, month by month and row by row."""
+    rows = list(plan.environments.itertuples(index=False))
+    seen, chosen = set(skip), []
+    for month in reference_months(plan):
+        for at, row in enumerate(rows):
+            if matches(row) and is_active(plan, at, month) and str(row.name) not in seen:
+                seen.add(str(row.name))
+                chosen.append((at, month))
+    return chosen
+
+
+def reference_initial_replaced(plan: Plan) -> list[Finding]:
+    managed = {name for name, kind in plan.ruleset.environment_types.items() if kind.lcs_managed}
+    estimates = plan.ruleset.consumption.estimates.get("initial", {})
+    initial = estimates.get("dataverse_database", plan.ruleset.consumption.minimum)
+    title = pool_title(plan, dataverse_pool(plan)[1])
+    rows = list(plan.environments.itertuples(index=False))
+    findings = []
+    for at, month in reference_first_active(
+        plan, lambda row: row.type in managed and row.power_platform == "linked_existing"
+    ):
+        name, target = str(rows[at].name), str(rows[at].linked_to).strip()
+        findings.append(
+            Finding(
+                "INITIAL_ENVIRONMENT_REPLACED",
+                "info",
+                name,
+                f"{name} is linked to {target or 'an existing environment'}, so its initial "
+                f"Power Platform environment (also named {name}) is disconnected from it. "
+                "Delete it, or reuse it for something else; deleting it frees the "
+                f"{initial.text} of {title} capacity it uses.",
+                month=plan.forecast.months[month],
+            )
+        )
+    return findings
+
+
+def reference_sandbox_linked_to_production(plan: Plan) -> list[Finding]:
+    rows = list(plan.environments.itertuples(index=False))
+    type_of = {str(row.name): row.type for row in rows}  # of a name given twice, its last row's
+    findings = []
+    for at, month in reference_first_active(
+        plan,
+        lambda row: (
+            row.type in ("sandbox", "addon_sandbox", "cloud_hosted_dev")
+            and row.power_platform == "linked_existing"
+            and type_of.get(str(row.linked_to)) == "dataverse_production"
+        ),
+    ):
+        name, target = str(rows[at].name), str(rows[at].linked_to)
+        findings.append(
+            Finding(
+                "SANDBOX_LINKED_TO_PRODUCTION",
+                "warning",
+                name,
+                f"{name} is a sandbox linked to {target}, a production Dataverse environment: "
+                "its test data, test runs and refreshes reach production records, and the link "
+                "cannot be undone (only deleting environments ends it). Link "
+                f"{name} to a Dataverse sandbox instead, such as a copy of production.",
+                month=plan.forecast.months[month],
+            )
+        )
+    return findings
+
+
+def reference_cloud_hosted(plan: Plan, code: str) -> list[tuple[str, str | None]]:
+    """The subjects and months of the cloud-hosted checks' findings about inventory rows."""
+    stated = "linked_existing" if code == "CHE_EXISTING_ENVIRONMENT" else "initial"
+    column = "power_platform" if code == "CHE_EXISTING_ENVIRONMENT" else "stated_power_platform"
+    chosen = reference_first_active(
+        plan, lambda row: row.type == "cloud_hosted_dev" and getattr(row, column) == stated
+    )
+    names = plan.environments["name"].astype(str).tolist()
+    return [(names[at], plan.forecast.months[month]) for at, month in chosen]
+
+
 @SETTINGS
 @given(tenants())
 def test_evaluation_months_are_those_a_change_shows_in(plan: Plan) -> None:
@@ -370,6 +450,58 @@ def test_unusual_value_checks_find_what_a_row_by_row_reading_finds(plan: Plan) -
     for code in ("GROWTH_FROM_UNKNOWN_START", "USAGE_CONTRADICTS_STATE", "CHE_OPERATIONS_USAGE"):
         assert found(plan, code) == reference_unusual(plan, code)
     assert found(plan, "USAGE_NOT_COUNTED") == reference_not_counted(plan)
+
+
+@SETTINGS
+@given(tenants())
+def test_first_active_checks_find_what_a_row_by_row_reading_finds(plan: Plan) -> None:
+    assert found(plan, "INITIAL_ENVIRONMENT_REPLACED") == reference_initial_replaced(plan)
+    assert found(plan, "SANDBOX_LINKED_TO_PRODUCTION") == (
+        reference_sandbox_linked_to_production(plan)
+    )
+    for code in ("CHE_EXISTING_ENVIRONMENT", "CHE_NO_INITIAL_ENVIRONMENT"):
+        # The planned links of CHE_EXISTING_ENVIRONMENT are link_existing changes, which the
+        # generator does not make: its findings are the inventory's.
+        assert [(f.subject, f.month) for f in found(plan, code)] == (
+            reference_cloud_hosted(plan, code)
+        )
+
+
+def test_links_to_existing_environments_are_reported_once_from_their_first_month() -> None:
+    """Rows of one name over several months, linked to existing environments: each is reported
+    once, in the first month a row of it matches (links the generator seldom makes)."""
+    environments = [
+        {"name": "CRM", "type": "dataverse_production"},
+        {"name": "CRM test", "type": "dataverse_sandbox"},
+        {"name": "UAT", "type": "sandbox", "tier": 2.0, "power_platform": "none", "end_month": 2},
+        {"name": "UAT", "type": "sandbox", "tier": 2.0, "start_month": 2},
+        {"name": "Dev", "type": "cloud_hosted_dev", "start_month": 1},
+        {"name": "Box", "type": "addon_sandbox", "tier": 2.0, "start_month": 3},
+    ]
+    for row, target in ((3, "CRM"), (4, "CRM test"), (5, "CRM")):
+        environments[row].update(power_platform="linked_existing", linked_to=target)
+    months = month_labels(AS_OF, MONTHS)
+    # Linked again by a planned change: reported from the change, and not again from its row.
+    change = {"kind": "link_existing_dataverse", "name": "Dev", "target": "CRM"}
+    plan = build_plan(
+        make_inputs([{"sku": "DYN365_FINANCE", "quantity": 20}], environments),
+        resolve_ruleset("pooled-2025-12", AS_OF),
+        AS_OF,
+        MONTHS,
+        [change_from_table({**change, "month": months[4]}, AS_OF, MONTHS, "plan.toml", "c")],
+    )
+    linked = found(plan, "SANDBOX_LINKED_TO_PRODUCTION")
+    assert linked == reference_sandbox_linked_to_production(plan)
+    assert [(f.subject, f.month) for f in linked] == [("UAT", months[2]), ("Box", months[3])]
+    replaced = found(plan, "INITIAL_ENVIRONMENT_REPLACED")
+    assert replaced == reference_initial_replaced(plan)
+    assert [(f.subject, f.month) for f in replaced] == [("UAT", months[2]), ("Box", months[3])]
+    existing = [(f.subject, f.month) for f in found(plan, "CHE_EXISTING_ENVIRONMENT")]
+    assert existing == [("Dev", months[4])]
+    unchanged = build_plan(plan.inputs, plan.ruleset, AS_OF, MONTHS)
+    existing = [(f.subject, f.month) for f in found(unchanged, "CHE_EXISTING_ENVIRONMENT")]
+    assert existing == reference_cloud_hosted(unchanged, "CHE_EXISTING_ENVIRONMENT")
+    assert existing == [("Dev", months[1])]
 
 
 def test_generated_tenants_make_the_checks_speak() -> None:
@@ -394,6 +526,8 @@ def test_generated_tenants_make_the_checks_speak() -> None:
         "USAGE_CONTRADICTS_STATE",
         "CHE_OPERATIONS_USAGE",
         "USAGE_NOT_COUNTED",
+        "INITIAL_ENVIRONMENT_REPLACED",
+        "CHE_NO_INITIAL_ENVIRONMENT",
     } <= spoken
     assert severities == {"warning", "error"}
 
