@@ -19,14 +19,15 @@ from planner.checks.timeline import (
     active,
     among,
     dataverse_pool,
+    environment_names,
     evaluation_months,
     first_active,
     holds,
     link_changes,
+    link_targets,
     month_label,
     per_distinct,
     pool_title,
-    stripped_text,
     type_of,
 )
 from planner.engine.forecast import TOLERANCE_GB
@@ -123,7 +124,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     holders = [""] * len(rows)
     existing = np.flatnonzero(environments["power_platform"].to_numpy()[rows] == "linked_existing")
     if len(existing):
-        targets = stripped_text(environments["linked_to"].iloc[rows[existing]])
+        targets = link_targets(plan)[rows[existing]]
         all_names = environments["name"].to_numpy()
         starts = environments["start_month"].to_numpy()
         ends = environments["end_month"].to_numpy()
@@ -278,8 +279,8 @@ def che_existing_environment(plan: Plan) -> Iterator[Finding]:
     )
     if not rows.any():  # the names are read only for the rows found
         return
-    names = environments["name"].astype(str).to_numpy()
-    targets = stripped_text(environments["linked_to"])
+    names = environment_names(plan)
+    targets = link_targets(plan)
     at, months = first_active(plan, rows, skip=reported)
     for row, month in zip(at.tolist(), months.tolist(), strict=True):
         name = names[row]
@@ -345,9 +346,9 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
     )
     if not linking.any():
         return
-    names = environments["name"].astype(str).to_numpy()
+    names = environment_names(plan)
     types = environments["type"].astype(str).to_numpy()
-    targets = stripped_text(environments["linked_to"])
+    targets = link_targets(plan)
     # Only the environments some row links to are looked up by name.
     named = among(names, set(targets[linking].astype(str).tolist()))
     reported: set[tuple[str, str]] = set()
@@ -355,34 +356,49 @@ def link_not_one_to_one(plan: Plan) -> Iterator[Finding]:
         now = active(plan, month)
         when = month_label(plan, month)
         type_now = dict(zip(names[now & named], types[now & named], strict=True))
-        sharing: dict[str, list[str]] = {}
-        for row in np.flatnonzero(linking & now):
-            name, target = names[row], targets[row]
-            if not target:
+        # The linking rows of the month a column at a time: each target's type (None: not in
+        # the inventory then). Only the rows with a problem, and the targets two rows share,
+        # are looked at one by one.
+        rows = np.flatnonzero(linking & now)
+        row_names, row_targets = names[rows], targets[rows]
+        target_types = list(map(type_now.get, row_targets.tolist()))
+        blank = row_targets == ""
+        absent = ~blank & np.fromiter(
+            (kind is None for kind in target_types), dtype=bool, count=len(rows)
+        )
+        linkable = ~blank & ~absent & among(np.array(target_types, dtype=object), LINKABLE_TYPES)
+        for at in np.flatnonzero(~linkable).tolist():
+            name, target = row_names[at], row_targets[at]
+            if (name, "target") in reported:
+                continue
+            reported.add((name, "target"))
+            if blank[at]:
                 problem = (
                     f"{name} is linked to an existing Power Platform environment but linked_to is "
                     "blank: fill in the name of the Dataverse environment it is linked to."
                 )
-            elif target not in type_now:
+            elif absent[at]:
                 problem = (
                     f"{name} is linked to {target}, which is not in the inventory in {when}: add "
                     f"{target} to the inventory, correct linked_to, or keep {target} while "
                     f"{name} is linked to it."
                 )
-            elif type_now[target] not in LINKABLE_TYPES:
+            else:
                 problem = (
-                    f"{name} is linked to {target}, a {type_now[target]} environment without a "
+                    f"{name} is linked to {target}, a {target_types[at]} environment without a "
                     "Dataverse database of its own to link to: link it to a Dataverse production "
                     "or sandbox environment."
                 )
-            else:
-                sharing.setdefault(target, []).append(name)
-                continue
-            if (name, "target") not in reported:
-                reported.add((name, "target"))
-                yield Finding("LINK_NOT_ONE_TO_ONE", "error", name, problem, month=when)
+            yield Finding("LINK_NOT_ONE_TO_ONE", "error", name, problem, month=when)
+        linked_rows = np.flatnonzero(linkable)
+        shared = linked_rows[
+            pd.Series(row_targets[linked_rows], dtype=object).duplicated(keep=False).to_numpy()
+        ]
+        sharing: dict[str, list[str]] = {}
+        for at in shared.tolist():
+            sharing.setdefault(row_targets[at], []).append(row_names[at])
         for target, linked in sorted(sharing.items()):
-            if len(linked) < 2 or (target, "shared") in reported:
+            if (target, "shared") in reported:
                 continue
             reported.add((target, "shared"))
             listed = ", ".join(sorted(linked))
@@ -422,8 +438,8 @@ def initial_environment_replaced(plan: Plan) -> list[Finding]:
     )
     _, pool = dataverse_pool(plan)
     at, months = first_active(plan, rows)
-    names = environments["name"].astype(str).to_numpy()[at].tolist()
-    targets = stripped_text(environments["linked_to"])[at].tolist()
+    names = environment_names(plan)[at].tolist()
+    targets = link_targets(plan)[at].tolist()
     frees = f"deleting it frees the {initial.text} of {pool_title(plan, pool)} capacity it uses."
     messages = [
         f"{name} is linked to {target or 'an existing environment'}, so its initial Power "
@@ -458,7 +474,7 @@ def che_no_initial_environment(plan: Plan) -> Iterator[Finding]:
     charge = f"the {initial.text} of an initial environment" if initial else "nothing"
     if not rows.any():
         return
-    names = environments["name"].astype(str).to_numpy()
+    names = environment_names(plan)
     sources, locations = environments["source"].to_numpy(), environments["location"].to_numpy()
     at, months = first_active(plan, rows)
     for row, month in zip(at.tolist(), months.tolist(), strict=True):
@@ -496,7 +512,7 @@ def sandbox_linked_to_production(plan: Plan) -> list[Finding]:
         return []
     # The type of each environment a sandbox names (of a name given twice, its last row's).
     linked_to = environments["linked_to"].astype(str).to_numpy()
-    names = environments["name"].astype(str).to_numpy()
+    names = environment_names(plan)
     named = among(names, set(linked_to[linking].tolist()))
     types = dict(
         zip(names[named].tolist(), environments["type"].to_numpy()[named].tolist(), strict=True)

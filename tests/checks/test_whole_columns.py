@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import checks
-from planner.checks import REGISTRY, run_checks
+from planner.checks import REGISTRY, run_checks, timeline
 from planner.checks.inputs import not_counted_finding
 from planner.checks.integration import purchase_text, purchase_texts
 from planner.checks.purchase import sandbox_entitlement, sandboxes_paid
@@ -33,15 +33,18 @@ from planner.checks.registry import Check
 from planner.checks.timeline import (
     FEW,
     LINK_KINDS,
+    LINKABLE_TYPES,
     among,
     dataverse_pool,
+    environment_names,
     evaluation_months,
     holds,
+    link_targets,
     per_distinct,
     pool_title,
 )
 from planner.engine.forecast import TOLERANCE_GB
-from planner.model.inputs import ENVIRONMENT_TYPES
+from planner.model.inputs import ENVIRONMENT_TYPES, FINANCE_OPERATIONS_TYPES
 from planner.model.units import format_gb
 from planner.model.vocabulary import capacity_type_words
 from planner.planning import build_plan, month_labels
@@ -420,6 +423,59 @@ def reference_sandbox_linked_to_production(plan: Plan) -> list[Finding]:
     return findings
 
 
+def reference_link_not_one_to_one(plan: Plan) -> list[Finding]:
+    rows = list(plan.environments.itertuples(index=False))
+    findings, reported = [], set()
+    for month in reference_months(plan):
+        when = plan.forecast.months[month]
+        active_rows = [row for at, row in enumerate(rows) if is_active(plan, at, month)]
+        type_now = {str(row.name): row.type for row in active_rows}
+        sharing: dict[str, list[str]] = {}
+        for row in active_rows:
+            if row.type not in FINANCE_OPERATIONS_TYPES or row.power_platform != "linked_existing":
+                continue
+            name, target = str(row.name), str(row.linked_to).strip()
+            if not target:
+                problem = (
+                    f"{name} is linked to an existing Power Platform environment but linked_to "
+                    "is blank: fill in the name of the Dataverse environment it is linked to."
+                )
+            elif target not in type_now:
+                problem = (
+                    f"{name} is linked to {target}, which is not in the inventory in {when}: "
+                    f"add {target} to the inventory, correct linked_to, or keep {target} while "
+                    f"{name} is linked to it."
+                )
+            elif type_now[target] not in LINKABLE_TYPES:
+                problem = (
+                    f"{name} is linked to {target}, a {type_now[target]} environment without a "
+                    "Dataverse database of its own to link to: link it to a Dataverse "
+                    "production or sandbox environment."
+                )
+            else:
+                sharing.setdefault(target, []).append(name)
+                continue
+            if (name, "target") not in reported:
+                reported.add((name, "target"))
+                findings.append(Finding("LINK_NOT_ONE_TO_ONE", "error", name, problem, when))
+        for target in sorted(sharing):
+            if len(sharing[target]) > 1 and (target, "shared") not in reported:
+                reported.add((target, "shared"))
+                findings.append(
+                    Finding(
+                        "LINK_NOT_ONE_TO_ONE",
+                        "error",
+                        target,
+                        f"{', '.join(sorted(sharing[target]))} are all linked to {target} in "
+                        f"{when}; a Power Platform environment is linked to one finance and "
+                        "operations environment only. Keep one link and give each of the others "
+                        "its own Dataverse environment (a new one, or another existing one).",
+                        when,
+                    )
+                )
+    return findings
+
+
 def reference_cloud_hosted(plan: Plan, code: str) -> list[tuple[str, str | None]]:
     """The subjects and months of the cloud-hosted checks' findings about inventory rows."""
     stated = "linked_existing" if code == "CHE_EXISTING_ENVIRONMENT" else "initial"
@@ -459,6 +515,7 @@ def test_first_active_checks_find_what_a_row_by_row_reading_finds(plan: Plan) ->
     assert found(plan, "SANDBOX_LINKED_TO_PRODUCTION") == (
         reference_sandbox_linked_to_production(plan)
     )
+    assert found(plan, "LINK_NOT_ONE_TO_ONE") == reference_link_not_one_to_one(plan)
     for code in ("CHE_EXISTING_ENVIRONMENT", "CHE_NO_INITIAL_ENVIRONMENT"):
         # The planned links of CHE_EXISTING_ENVIRONMENT are link_existing changes, which the
         # generator does not make: its findings are the inventory's.
@@ -528,6 +585,7 @@ def test_generated_tenants_make_the_checks_speak() -> None:
         "USAGE_NOT_COUNTED",
         "INITIAL_ENVIRONMENT_REPLACED",
         "CHE_NO_INITIAL_ENVIRONMENT",
+        "LINK_NOT_ONE_TO_ONE",
     } <= spoken
     assert severities == {"warning", "error"}
 
@@ -753,3 +811,32 @@ def test_the_link_kinds_are_the_link_changes_kinds() -> None:
     from planner.model.changes import LINKS
 
     assert tuple(change.kind for change in LINKS) == LINK_KINDS
+
+
+def test_columns_the_checks_share_are_made_once_per_inventory() -> None:
+    """The names and link targets several checks read are made once for a plan's inventory,
+    read-only; a plan with another inventory frame has its own, and they go with the frame."""
+    environments = [
+        {"name": "UAT", "type": "sandbox", "power_platform": "linked_existing"},
+        {"name": "CRM", "type": "dataverse_production"},
+    ]
+    environments[0]["linked_to"] = " CRM"
+    plan = build_plan(
+        make_inputs([{"sku": "DYN365_FINANCE", "quantity": 20}], environments),
+        resolve_ruleset("pooled-2025-12", AS_OF),
+        AS_OF,
+        MONTHS,
+    )
+    names, targets = environment_names(plan), link_targets(plan)
+    assert names.tolist() == ["UAT", "CRM"] and targets.tolist() == ["CRM", ""]
+    assert environment_names(plan) is names and link_targets(plan) is targets
+    with pytest.raises(ValueError, match="read-only"):
+        names[0] = "changed"
+    frame = plan.environments.assign(name=pd.Series([7, "CRM"], dtype=object))
+    other = msgspec.structs.replace(plan, environments=frame)
+    assert environment_names(other).tolist() == ["7", "CRM"]
+    assert environment_names(plan) is names
+    made = len(timeline._MADE)
+    del other, frame
+    gc.collect()
+    assert len(timeline._MADE) == made - 1
