@@ -1126,7 +1126,8 @@ class _Beside:
         self.tables = tables
         self.shared = shared
         self._ids = {id(table) for table, _, _ in tables}
-        self.output: BinaryIO | None = None
+        # The output file until the first long table; then each part in turn.
+        self.output: BinaryIO | _HeldPart | None = None
         self._reached = 0
         self._child: Beside | None = None
         # The output file's text before the first long table, written here.
@@ -1203,6 +1204,7 @@ class _Beside:
             if self._head is not None:
                 self._head.done()
                 self._head = None
+            assert not isinstance(self.output, _HeldPart)
             ready, self._done = os.pipe()
             try:
                 self._child = Beside(partial(self._write_tables, self.output, ready, self._done))
@@ -1212,7 +1214,11 @@ class _Beside:
             self.output.close()
             self._tell_child()
         self._reached += 1
-        self.output = open(self._part(self._reached), "wb")  # noqa: SIM115
+        part = self._part(self._reached)
+        # The part after the last table is this process's to append: see _HeldPart.
+        self.output = (
+            _HeldPart(part) if self._reached == len(self.tables) else open(part, "wb")  # noqa: SIM115
+        )
         if self._begun is not None and self._reached == 1:
             self._begun[:] = ["".join(self._begun)]
             raise _HeadWritten
@@ -1260,7 +1266,8 @@ class _Beside:
         handle.flush()
         descriptor = handle.fileno()
         since = _position(descriptor, os.SEEK_END)  # past what the child wrote
-        _append(self._part(len(self.tables)), descriptor)
+        assert isinstance(self.output, _HeldPart)
+        self.output.append_to(descriptor)
         write_back(descriptor, since)
 
     def stop(self) -> None:
@@ -1275,6 +1282,48 @@ class _Beside:
             self._done = None
         for index in range(1, len(self.tables) + 1):
             self._part(index).unlink(missing_ok=True)
+
+
+class _HeldPart:
+    """The part of a document after its last long table, which this process appends to the
+    output itself once the child is done (see :class:`_Beside`): held in memory up to
+    ``HELD_AT_MOST`` bytes, and then in its part file like the others. Held, it is written
+    into the output once, rather than into a part file and copied from it: at 50,000
+    environments the findings after the consumption lines are 19 MB, and their copy took 7 ms
+    after the child was done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.file: BinaryIO | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.file is not None:
+            self.file.write(data)
+            return
+        self.pieces.append(data)
+        self.size += len(data)
+        if self.size > HELD_AT_MOST:
+            self.file = open(self.path, "wb")  # noqa: SIM115
+            self.file.writelines(self.pieces)
+            self.pieces = []
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+    def append_to(self, descriptor: int) -> None:
+        """Append the part to the open file ``descriptor``."""
+        if self.file is not None:
+            _append(self.path, descriptor)
+            return
+        with os.fdopen(os.dup(descriptor), "wb") as sink:
+            sink.writelines(self.pieces)
+
+
+# The most bytes of a document's last part held in memory (see _HeldPart).
+HELD_AT_MOST = 32 * 1024 * 1024
 
 
 def _append(source: Path, descriptor: int) -> None:

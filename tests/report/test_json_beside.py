@@ -69,11 +69,14 @@ def _document() -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("held", [0, 100, 1_000_000], ids=["spilled", "held then spilled", "held"])
 @pytest.mark.parametrize("lines", [1, 30, 45, 10_000])
 def test_a_document_written_beside_is_the_text_of_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int, held: int
 ) -> None:
+    """``held``: the bytes of its last part held in memory rather than in its part file."""
     monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
+    monkeypatch.setattr(json_report, "HELD_AT_MOST", held)
     monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)  # several runs of records
     document = _document()
     target = tmp_path / "plan.json"
