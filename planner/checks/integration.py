@@ -22,6 +22,7 @@ from planner.checks.timeline import (
     environment_names,
     evaluation_months,
     first_active,
+    gb_texts,
     holds,
     link_changes,
     link_targets,
@@ -110,7 +111,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     over = available[months] < -TOLERANCE_GB
     first_over = np.argsort(~over, kind="stable")
     rows, months, over = rows[first_over], months[first_over], over[first_over]
-    names = pd.Series([str(name) for name in environments["name"].to_numpy()[rows]], dtype=object)
+    names = pd.Series(environment_names(plan)[rows], dtype=object)
     first = ~names.duplicated().to_numpy()
     # By name, as the findings are listed.
     by_name = np.argsort(names[first].to_numpy(), kind="stable")
@@ -125,17 +126,27 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
     existing = np.flatnonzero(environments["power_platform"].to_numpy()[rows] == "linked_existing")
     if len(existing):
         targets = link_targets(plan)[rows[existing]]
-        all_names = environments["name"].to_numpy()
         starts = environments["start_month"].to_numpy()
         ends = environments["end_month"].to_numpy()
-        target_rows: dict[str, list[int]] = {}
-        for row in np.flatnonzero(among(all_names, set(targets.tolist()) - {""})).tolist():
-            target_rows.setdefault(str(all_names[row]), []).append(row)
-        for at, target in zip(existing.tolist(), targets.tolist(), strict=True):
-            month = months[at]
-            held = [r for r in target_rows.get(target, []) if starts[r] <= month < ends[r]]
-            if target and held:
-                holders[at], sources[at] = f" (existing environment {target})", held[0]
+        # Each linked row paired with every row named as its target (rows in order), all at
+        # once: the first pair whose row exists in the month holds the database.
+        all_names = environment_names(plan)
+        named = np.flatnonzero(among(all_names, set(targets.tolist()) - {""}))
+        codes = pd.factorize(np.concatenate([all_names[named], targets]))[0]
+        order = np.argsort(codes[: len(named)], kind="stable")  # by name, then row
+        by_name = codes[: len(named)][order]
+        wanted = codes[len(named) :]
+        first = np.searchsorted(by_name, wanted, side="left")
+        counts = np.searchsorted(by_name, wanted, side="right") - first
+        pair_of = np.repeat(np.arange(len(existing)), counts)
+        within = np.arange(len(pair_of)) - np.repeat(np.cumsum(counts) - counts, counts)
+        pair_rows = named[order][np.repeat(first, counts) + within]
+        month = months[existing][pair_of]
+        exists = (starts[pair_rows] <= month) & (month < ends[pair_rows])
+        held_by, first_pair = np.unique(pair_of[exists], return_index=True)
+        for at, row in zip(held_by.tolist(), pair_rows[exists][first_pair].tolist(), strict=True):
+            holders[existing[at]] = f" (existing environment {targets[at]})"
+            sources[existing[at]] = row
     # What each database counts in its month, computed for those rows only.
     need = np.zeros(len(rows))
     for month in np.unique(months).tolist():
@@ -160,7 +171,7 @@ def addon_sandbox_no_dataverse(plan: Plan) -> list[Finding]:
         else ["is linked to Dataverse"] * len(subjects)
     )
     # Each amount's text once; what covers the pool's deficit once per month.
-    amounts = per_distinct(need, format_gb)
+    amounts = gb_texts(need)
     covering = {
         month: f"The {title} pool is over by {format_gb(-float(available[month]))} in "
         f"{labels[month]}: buy {purchase_text(plan.ruleset, pool, -float(available[month]))} to "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.model.inputs import FINANCE_OPERATIONS_TYPES
+from planner.model.units import format_gb
 
 if TYPE_CHECKING:
     from planner.model.changes import Change
@@ -45,6 +46,7 @@ __all__ = [
     "environment_names",
     "evaluation_months",
     "first_active",
+    "gb_texts",
     "holds",
     "link_changes",
     "link_targets",
@@ -183,8 +185,21 @@ def per_distinct(values: np.ndarray, function: Callable[[float], T]) -> list[T]:
     values = np.ascontiguousarray(values, dtype=float)
     # By hashing the bits (numpy's unique would sort them), each value's position among them.
     which, bits = pd.factorize(values.view(np.int64))
-    distinct = [function(value) for value in bits.view(float).tolist()]
+    distinct = list(map(function, bits.view(float).tolist()))
     return list(map(distinct.__getitem__, which.tolist()))
+
+
+def gb_texts(values: np.ndarray) -> list[str]:
+    """:func:`planner.model.units.format_gb` of each of the float ``values``, each distinct
+    value written once by ``str.format`` itself (no call of Python's own per value: 6,700
+    amounts of add-on sandboxes at 50,000 environments)."""
+    texts = per_distinct(values, _GB.format)
+    for at in np.flatnonzero(np.isnan(values)).tolist():
+        texts[at] = format_gb(float("nan"))
+    return texts
+
+
+_GB = "{:,.2f} GB"  # format_gb's text of a number
 
 
 def month_label(plan: Plan, month: int) -> str:

@@ -38,6 +38,7 @@ from planner.checks.timeline import (
     dataverse_pool,
     environment_names,
     evaluation_months,
+    gb_texts,
     holds,
     link_targets,
     per_distinct,
@@ -642,6 +643,7 @@ def test_per_distinct_is_the_function_of_each_value(values: list[float]) -> None
     array = np.array(values, dtype=float)
     assert per_distinct(array, format_gb) == [format_gb(v) for v in values]
     assert per_distinct(array, lambda v: f"{v:g}") == [f"{v:g}" for v in values]
+    assert gb_texts(array) == [format_gb(v) for v in values]
 
 
 @given(
