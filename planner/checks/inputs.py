@@ -5,6 +5,7 @@ in planner.checks.reconciliation.)"""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner.checks.registry import check
-from planner.checks.timeline import holds, per_distinct, rows_of
+from planner.checks.timeline import among, holds, per_distinct
 from planner.model.vocabulary import capacity_type_words, environment_type_words
 from planner.results import Finding, findings_of
 
@@ -246,42 +247,45 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     """
     unusual = plan.consumption_detail.unusual
     picked = np.flatnonzero(holds(unusual["code"], "USAGE_NOT_COUNTED"))
-    # Each kind's environments, in the order their rows come; only the few a message names are
-    # looked at row by row (a kind can have tens of thousands).
-    codes, kinds = pd.factorize(unusual["environment_type"].to_numpy()[picked])
-    by_kind = {str(kind): np.flatnonzero(codes == at) for at, kind in enumerate(kinds.tolist())}
-    environments = unusual["environment"].to_numpy()[picked]
+    # The rows' columns, taken once; each kind's environments in the order their rows come.
+    # Only the rows of the few names a message shows are read one by one (a kind can have
+    # tens of thousands).
+    column = {
+        key: unusual[key].to_numpy()[picked]
+        for key in ("environment_type", "environment", "capacity_type", "value", "column")
+    }
+    column.update(source=unusual["source"].to_numpy()[picked])
+    column.update(location=unusual["location"].to_numpy()[picked])
+    codes, kinds = pd.factorize(column["environment_type"])
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
-    for kind in sorted(by_kind):
-        rows = by_kind[kind]
-        # The kind's names in the order they come (each row: which of them it is).
-        which, named = pd.factorize(environments[rows], use_na_sentinel=False)
-        names = named.tolist()
+    for code, kind in sorted(enumerate(map(str, kinds.tolist())), key=itemgetter(1)):
+        rows = np.flatnonzero(codes == code)
+        environments = column["environment"][rows]
+        names = list(dict.fromkeys(environments.tolist()))  # in the order they come
         # Names are text; str() only for anything else.
         casefold = str.casefold if set(map(type, names)) <= {str} else _casefolded
         keys = list(map(casefold, names))
         first = sorted(range(len(names)), key=keys.__getitem__)[:NOT_COUNTED_SHOWN]
         shown = [names[at] for at in first]
-        of_kind = unusual.iloc[picked[rows[np.isin(which, first)]]]
-        rows_by_name: dict[Any, list[Any]] = {}
-        for row in rows_of(of_kind):
-            rows_by_name.setdefault(row.environment, []).append(row)
+        rows_by_name: dict[Any, list[int]] = {}
+        for row in rows[among(environments, shown)].tolist():
+            rows_by_name.setdefault(column["environment"][row], []).append(row)
         described = []
         for environment in shown:
             given = rows_by_name[environment]
             values = ", ".join(
-                f"{capacity_type_words(str(r.capacity_type))} "
+                f"{capacity_type_words(str(column['capacity_type'][row]))} "
                 + (
-                    f"growth {r.value:g} GB per month"
-                    if str(r.column).endswith("_per_month")
-                    else f"{r.value:g} GB"
+                    f"growth {column['value'][row]:g} GB per month"
+                    if str(column["column"][row]).endswith("_per_month")
+                    else f"{column['value'][row]:g} GB"
                 )
-                for r in given
+                for row in given
             )
-            source = str(given[0].source)
+            source = str(column["source"][given[0]])
             if source not in file_names:
                 file_names[source] = PurePath(source).name
-            where = f"{file_names[source]} {given[0].location}".strip()
+            where = f"{file_names[source]} {column['location'][given[0]]}".strip()
             described.append(f"{environment} ({where}: {values})")
         more = len(names) - NOT_COUNTED_SHOWN
         listed = "; ".join(described) + (f"; and {more:,} more" if more > 0 else "")

@@ -9,8 +9,7 @@ checks look at the tenant in month 0 and again in every month where something pl
 from __future__ import annotations
 
 import weakref
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -52,7 +51,6 @@ __all__ = [
     "link_targets",
     "month_label",
     "per_distinct",
-    "rows_of",
     "stripped_text",
     "type_of",
 ]
@@ -142,13 +140,6 @@ def link_targets(plan: Plan) -> np.ndarray:
     return _per_inventory(
         plan.environments, "linked_to", lambda frame: stripped_text(frame["linked_to"])
     )
-
-
-def rows_of(frame: pd.DataFrame) -> Iterator[Any]:
-    """The rows of ``frame`` as ``itertuples(index=False)`` gives them, made from whole columns:
-    itertuples reads a text column a cell at a time."""
-    row = namedtuple("Row", [str(c) for c in frame.columns], rename=True)  # type: ignore[misc]
-    return map(row._make, zip(*(frame[c].tolist() for c in frame.columns), strict=True))
 
 
 def among(values: np.ndarray, wanted: Iterable[Any]) -> np.ndarray:
