@@ -308,15 +308,18 @@ def _column_codes(
     if given is not None:
         return _given_codes(given, style)
     dtype = values.dtype
-    if pd.api.types.is_float_dtype(dtype):
+    if pd.api.types.is_float_dtype(dtype) and style.pandas:
+        # Rounded first, as the text is the rounded value's: measured sizes of four decimals
+        # are half as many distinct once rounded to three (at 50,000 environments 111,000 of
+        # the 169,000 lines' figures, 55,000 rounded), each written once.
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge value stays as it is
+            codes, distinct = pd.factorize(np.round(values.to_numpy(dtype=float), digits) + 0.0)
+        texts = _pandas_numbers(distinct)
+    elif pd.api.types.is_float_dtype(dtype):
         codes, distinct = pd.factorize(values.to_numpy(dtype=float))
-        if style.pandas:
-            with np.errstate(over="ignore", invalid="ignore"):  # a huge value stays as it is
-                texts = _pandas_numbers(np.round(distinct, digits) + 0.0)
-        elif not np.isfinite(distinct).all():
+        if not np.isfinite(distinct).all():
             return None
-        else:
-            texts = _float_texts(distinct.tolist(), digits)
+        texts = _float_texts(distinct.tolist(), digits)
     elif pd.api.types.is_string_dtype(dtype):
         # Hashed as Python objects (twice as fast as through pandas' text arrays). An object
         # column may hold lists or objects, which have no hash, or other values than text:
