@@ -114,12 +114,10 @@ def _where(source: Any, location: Any, column: Any) -> str:
 
 
 def _numbers(values: list[float]) -> list[str]:
-    """Each value as a message gives it (``:g``), worked out once per distinct value."""
-    return per_distinct(np.array(values, dtype=float), _number)
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
+    """Each value as a message gives it (``:g``), worked out once per distinct value by
+    ``str.format`` itself (no call of Python's own per value: 15,000 distinct values of
+    USAGE_CONTRADICTS_STATE at 50,000 environments)."""
+    return per_distinct(np.array(values, dtype=float), "{:g}".format)
 
 
 # The messages below are made in one pass over the rows, a row's text in one go; what depends
