@@ -326,7 +326,27 @@ class Unfit(ValueError):
 
 
 def checked_text(value: Any, name: str, *, required: bool = True) -> str:
-    """``value`` (None when absent) as trimmed text; ``""`` when absent and not required."""
+    """``value`` (None when absent) as trimmed text; ``""`` when absent and not required.
+
+    Short text repeats across an answer's objects (units, types, states): what fits is
+    remembered, and found again without the checks; what does not is checked each time."""
+    if type(value) is str and len(value) <= _SHORT_TEXT:
+        known = _TEXT_FITS.get((value, required))
+        if known is not None:
+            return known
+        checked = _checked_text(value, name, required)
+        if len(_TEXT_FITS) < _TEXT_FITS_KEPT:
+            _TEXT_FITS[value, required] = checked
+        return checked
+    return _checked_text(value, name, required)
+
+
+_SHORT_TEXT = 64
+_TEXT_FITS: dict[tuple[str, bool], str] = {}
+_TEXT_FITS_KEPT = 10_000
+
+
+def _checked_text(value: Any, name: str, required: bool) -> str:
     if value is None:
         if required:
             raise Unfit(f"{name} is missing", f"{name} as text")
@@ -377,6 +397,8 @@ def checked_size(value: Any, name: str, maximum: float) -> float | None:
 
 def checked_number(value: Any, expected: str, maximum: float) -> float:
     """A finite number from 0 to ``maximum``: a JSON number, or digits in quotes."""
+    if type(value) is float and 0.0 <= value <= maximum:  # the common case (NaN fails it)
+        return value
     if isinstance(value, bool):
         raise Unfit(f"found {type_name(value)}, not a number", expected)
     if isinstance(value, str):

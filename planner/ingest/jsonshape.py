@@ -107,6 +107,8 @@ def text_field(file: str, obj: JsonObject, name: str, value: Any) -> str:
 
 def size_field(file: str, obj: JsonObject, name: str, value: Any, maximum: float) -> float | None:
     """An ``Any`` field read as an amount from 0 to ``maximum`` (None when absent or null)."""
+    if type(value) is float and 0.0 <= value <= maximum:  # the common case (NaN fails it)
+        return value
     try:
         return checked_size(value, name, maximum)
     except Unfit as unfit:
