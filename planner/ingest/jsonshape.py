@@ -25,6 +25,7 @@ import json
 import re
 import typing
 from functools import cache
+from itertools import chain
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
@@ -42,6 +43,7 @@ from planner.ingest.jsondoc import (
     refusal,
     type_name,
 )
+from planner.model.limits import MAX_ROWS
 from planner.model.structs import Mismatch, convert, words
 
 T = TypeVar("T")
@@ -92,6 +94,84 @@ def read_json(file: str, document: Any, type_: type[T], at: str = "") -> T:
         return convert(shaped, type_, strict=False, dec_hook=_leaf)
     except Mismatch as mismatch:
         raise _explain(file, shaped, type_, mismatch, at) from None
+
+
+def read_json_quickly(document: Any, type_: type[T], at: str = "") -> T | None:
+    """``document`` as ``type_`` where :func:`read_json` would read it so without its shaping:
+    every object the type reads holds its fields' keys as the fields' own names (as the service
+    writes them: no other case, no older name), and every value fits. None otherwise, and the
+    caller reads the document with read_json, which says what does not fit.
+
+    read_json copies every object first, its keys mapped and its path written down: for an
+    environment list of 30,000 environments (210,000 objects) that took 340 ms of the 600 the
+    reading took. Here only the top level's objects get their path (``at``: an item's of a
+    list, the document's own); a reader that finds a deeper object wrong reads the document
+    again with read_json to name where it is."""
+    if not _as_written([document], type_):
+        return None
+    try:
+        read = convert(document, type_, strict=False, dec_hook=_leaf)
+    except Mismatch:
+        return None
+    if isinstance(read, JsonObject):
+        read.at = at
+    elif isinstance(read, list):
+        for index, value in enumerate(read):
+            if isinstance(value, JsonObject):
+                value.at = item(at, index)
+    return read
+
+
+def _as_written(values: list[Any], type_: Any) -> bool:
+    """Whether each of ``values`` reads as ``type_`` with its keys as they are (see
+    read_json_quickly): each object's keys match its Struct's fields by their own names alone,
+    lists are no longer than capplan reads, and no text stands where an object or a list
+    belongs. Looked at a level at a time: all the objects of one place in the document
+    together (every environment's properties, every capacity entry), each set of keys once."""
+    cls, item_type, leaf = _plan(type_)
+    if not leaf and str in set(map(type, values)):
+        return False
+    if cls is not None:
+        objects = [value for value in values if type(value) is dict]
+        fields: dict[str, Any] = {}  # the fields to look into, by key: their declared types
+        for keys in set(map(tuple, objects)):
+            nested = _nested_as_written(cls, keys)
+            if nested is None:
+                return False
+            fields.update(nested)
+        for key, kind in fields.items():
+            if not _as_written([value[key] for value in objects if key in value], kind):
+                return False
+    if item_type is not None:
+        lists = [value for value in values if type(value) is list]
+        if max(map(len, lists), default=0) > MAX_ROWS:
+            return False
+        items = list(chain.from_iterable(lists))
+        if items and not _as_written(items, item_type):
+            return False
+    return True
+
+
+def _nested_as_written(
+    cls: type[JsonObject], keys: tuple[Any, ...]
+) -> tuple[tuple[str, Any], ...] | None:
+    """The fields to look into (key, declared type) of an object of ``cls`` with ``keys``,
+    where every field it holds is under the field's own name; None where one is not (or a key
+    is one of the names read_json gives the path and the keys as written)."""
+    found = _AS_WRITTEN.get((cls, keys), False)
+    if found is not False:
+        return found
+    matched, _ = _matched(cls, keys)
+    nested: tuple[tuple[str, Any], ...] | None = None
+    if _AT not in keys and _KEYS not in keys and all(key == name for name, key, _, _ in matched):
+        nested = tuple((key, kind) for _, key, kind, as_is in matched if not as_is)
+    if len(_AS_WRITTEN) < _MATCHED_KEPT and len(keys) <= _KEYS_KEPT:
+        _AS_WRITTEN[(cls, keys)] = nested
+    return nested
+
+
+# What _nested_as_written found, by Struct and keys.
+_AS_WRITTEN: dict[tuple[type[JsonObject], tuple[Any, ...]], tuple[tuple[str, Any], ...] | None] = {}
 
 
 fail = refusal

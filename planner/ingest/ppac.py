@@ -25,12 +25,14 @@ from typing import Annotated, Any
 import numpy as np
 from msgspec import Meta
 
+from planner.errors import InputError
 from planner.ingest.jsonshape import (
     JsonObject,
     OptionalText,
     Text,
     fail,
     read_json,
+    read_json_quickly,
     size_field,
     text_field,
 )
@@ -111,12 +113,23 @@ _ENVIRONMENTS = list[
 
 
 def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
+    # Read as written where it can be; where something is wrong, read again in full, so that
+    # the message names where (see read_json_quickly).
+    environments = read_json_quickly(items, _ENVIRONMENTS, at=items_path)
+    if environments is not None:
+        try:
+            return _read(file, environments)
+        except InputError:
+            pass
+    return _read(file, read_json(file, items, _ENVIRONMENTS, at=items_path))
+
+
+def _read(file: str, environments: list[Environment]) -> ReadResult:
     notes: list[str] = []
     rows: list[dict] = []
     taken: set[str] = set()
     included_sandbox_taken = False
     skipped_capacity_types: set[str] = set()
-    environments = read_json(file, items, _ENVIRONMENTS, at=items_path)
     for index, environment in enumerate(environments):
         path = environment.at
         properties = environment.properties
