@@ -326,27 +326,7 @@ class Unfit(ValueError):
 
 
 def checked_text(value: Any, name: str, *, required: bool = True) -> str:
-    """``value`` (None when absent) as trimmed text; ``""`` when absent and not required.
-
-    Short text repeats across an answer's objects (units, types, states): what fits is
-    remembered, and found again without the checks; what does not is checked each time."""
-    if type(value) is str and len(value) <= _SHORT_TEXT:
-        known = _TEXT_FITS.get((value, required))
-        if known is not None:
-            return known
-        checked = _checked_text(value, name, required)
-        if len(_TEXT_FITS) < _TEXT_FITS_KEPT:
-            _TEXT_FITS[value, required] = checked
-        return checked
-    return _checked_text(value, name, required)
-
-
-_SHORT_TEXT = 64
-_TEXT_FITS: dict[tuple[str, bool], str] = {}
-_TEXT_FITS_KEPT = 10_000
-
-
-def _checked_text(value: Any, name: str, required: bool) -> str:
+    """``value`` (None when absent) as trimmed text; ``""`` when absent and not required."""
     if value is None:
         if required:
             raise Unfit(f"{name} is missing", f"{name} as text")

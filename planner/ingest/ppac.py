@@ -196,9 +196,11 @@ def _read(file: str, environments: list[Environment]) -> ReadResult:
             "start_month": 0,
         }
         for capacity_type, megabytes in usage.items():
-            row[f"{capacity_type}_gb"] = mb_to_gb(megabytes) if megabytes is not None else np.nan
+            row[_GB_COLUMN[capacity_type]] = (
+                mb_to_gb(megabytes) if megabytes is not None else np.nan
+            )
         for capacity_type, megabytes in actual.items():
-            row[f"{capacity_type}_actual_gb"] = (
+            row[_ACTUAL_GB_COLUMN[capacity_type]] = (
                 mb_to_gb(megabytes) if megabytes is not None else np.nan
             )
         rows.append(row)
@@ -237,6 +239,24 @@ def _unique_name(name: str, environment_id: str, index: int, taken: set[str]) ->
     return candidate
 
 
+def _capacity_type(api_type: str) -> str | None:
+    """capplan's capacity type of the API's name for it (None: one capplan does not plan
+    for), worked out once per name as written."""
+    known = _CAPACITY_TYPE_OF.get(api_type, False)
+    if known is False:
+        known = _CAPACITY_TYPE_BY_API.get(compact(api_type))
+        if len(_CAPACITY_TYPE_OF) < _CAPACITY_TYPES_KEPT:
+            _CAPACITY_TYPE_OF[api_type] = known
+    return known
+
+
+_CAPACITY_TYPE_OF: dict[str, str | None] = {}
+_CAPACITY_TYPES_KEPT = 1_000
+# A row's columns of each capacity type's usage, rated and actual.
+_GB_COLUMN = {kind: f"{kind}_gb" for kind in _CAPACITY_TYPE_BY_API.values()}
+_ACTUAL_GB_COLUMN = {kind: f"{kind}_actual_gb" for kind in _CAPACITY_TYPE_BY_API.values()}
+
+
 def _capacity(
     file: str, properties: Properties, skipped: set[str]
 ) -> tuple[dict[str, float | None], dict[str, float | None], str]:
@@ -247,7 +267,7 @@ def _capacity(
     dates: list[str] = []
     for entry in properties.capacity or ():
         api_type = str(entry.capacity_type)
-        capacity_type = _CAPACITY_TYPE_BY_API.get(compact(api_type))
+        capacity_type = _capacity_type(api_type)
         if capacity_type is None:
             skipped.add(api_type)
             continue

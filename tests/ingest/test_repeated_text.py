@@ -5,13 +5,16 @@ or value key is the same whether worked out or remembered."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.ingest import jsondoc
+from planner.errors import InputError
+from planner.ingest import jsondoc, jsonshape
 from planner.ingest.jsondoc import Unfit, checked_size, checked_text
+from planner.ingest.jsonshape import JsonObject, text_field
 from planner.ingest.table import normalize_header
 
 TEXTS = st.one_of(
@@ -20,30 +23,41 @@ TEXTS = st.one_of(
 )
 
 
-def _fresh(value: str, required: bool) -> str | tuple[str, str]:
+class Entry(JsonObject):
+    """An object of an answer with a field read as text once it is needed."""
+
+    capacity_unit: Any = None
+
+
+def _expected(value: str) -> str:
     try:
-        return jsondoc._checked_text(value, "unit", required)
+        return checked_text(value, "capacityUnit", required=False)
     except Unfit as unfit:
-        return unfit.message, unfit.expected
+        return unfit.message
 
 
-@given(TEXTS, st.booleans())
-def test_checked_text_is_the_check_each_time(value: str, required: bool) -> None:
-    expected = _fresh(value, required)
+def _field(value: str) -> str:
+    try:
+        return text_field("list.json", Entry(at="$.value[0]"), "capacityUnit", value)
+    except InputError as error:
+        assert "$.value[0].capacityUnit" in str(error)
+        return str(error).partition(": ")[2].partition("\n")[0]
+
+
+@given(TEXTS)
+def test_a_text_field_is_the_check_each_time(value: str) -> None:
+    expected = _expected(value)
     for _ in range(2):  # worked out, then remembered (or refused again)
-        try:
-            found: str | tuple[str, str] = checked_text(value, "unit", required=required)
-        except Unfit as unfit:
-            found = unfit.message, unfit.expected
-        assert found == expected
+        assert _field(value) == expected
 
 
 def test_a_refused_text_is_not_remembered() -> None:
     for _ in range(2):
-        with pytest.raises(Unfit, match="unit is empty"):
-            checked_text("  ", "unit")
-    assert ("  ", True) not in jsondoc._TEXT_FITS
-    assert checked_text("  ", "unit", required=False) == ""
+        with pytest.raises(InputError, match="unpaired surrogate"):
+            text_field("list.json", Entry(), "capacityUnit", "M\ud800")
+    assert "M\ud800" not in jsonshape._TEXT_FIELDS
+    assert text_field("list.json", Entry(), "capacityUnit", " MB ") == "MB"
+    assert jsonshape._TEXT_FIELDS[" MB "] == "MB"
 
 
 @given(st.one_of(TEXTS, st.integers(), st.floats(allow_nan=False)))
@@ -79,3 +93,12 @@ def test_an_amount_reads_as_it_always_did(value: object, read: object) -> None:
             with pytest.raises(Unfit) as refused:
                 check(value, "x", 10.0)
             assert str(read) in refused.value.message
+
+
+@given(st.one_of(TEXTS, st.sampled_from(["Database", "FinOps-Database", "fin ops file", "Log "])))
+def test_a_capacity_type_is_the_same_remembered(api_type: str) -> None:
+    from planner.ingest import ppac
+
+    expected = ppac._CAPACITY_TYPE_BY_API.get(normalize_header(api_type))
+    assert ppac._capacity_type(api_type) == expected
+    assert ppac._capacity_type(api_type) == expected
