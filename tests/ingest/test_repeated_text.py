@@ -102,3 +102,24 @@ def test_a_capacity_type_is_the_same_remembered(api_type: str) -> None:
     expected = ppac._CAPACITY_TYPE_BY_API.get(normalize_header(api_type))
     assert ppac._capacity_type(api_type) == expected
     assert ppac._capacity_type(api_type) == expected
+
+
+ASCII_TEXTS = st.one_of(
+    st.text(alphabet=" \t\r\n\x0baZ1-", max_size=8),
+    st.sampled_from(["", "x" * 32_767, "x" * 32_768, " MB", "MB ", "\tMB"]),
+)
+
+
+@given(st.one_of(ASCII_TEXTS, TEXTS, st.none(), st.integers()), st.booleans())
+def test_plain_ascii_text_is_what_the_full_check_makes_of_it(value: Any, required: bool) -> None:
+    """checked_text takes plain ASCII text as it is; that is what the full check gives."""
+
+    def outcome(check: Any) -> Any:
+        try:
+            return check()
+        except Unfit as unfit:
+            return unfit.message, unfit.expected
+
+    assert outcome(lambda: checked_text(value, "name", required=required)) == outcome(
+        lambda: jsondoc._checked_text(value, "name", required)
+    )
