@@ -123,3 +123,26 @@ def test_plain_ascii_text_is_what_the_full_check_makes_of_it(value: Any, require
     assert outcome(lambda: checked_text(value, "name", required=required)) == outcome(
         lambda: jsondoc._checked_text(value, "name", required)
     )
+
+
+LONG_KEY = "k" * 40_000
+
+
+@pytest.mark.parametrize(
+    ("document", "refused"),
+    [
+        ('[{"a": 1, "b": 2}, {"a": 1, "a": 2, "b": 3}]', "the key 'a' appears twice"),
+        ('[{"a": 1, "b": 2}, {"a": 1, "B": 2}, {"a": 1, "b": 2, "A": 3}]', "differ only in case"),
+        (f'[{{"{LONG_KEY}": 1, "{LONG_KEY}": 2}}]', "characters long"),
+        (f'[{{"a": 1, "{LONG_KEY}": 2}}]', "characters long"),
+        (f'{{"{LONG_KEY}": 1}}', "characters long"),
+    ],
+    ids=["twice after a fine set", "case after a fine set", "long twice", "long", "long alone"],
+)
+def test_keys_are_refused_whatever_sets_were_seen_before(document: str, refused: str) -> None:
+    """Sets of keys seen fine are remembered; an object whose keys are not one of them (or that
+    gave a key twice) is looked at in full, and a long key is named before a repeated one."""
+    jsondoc.parse_json("first.json", '[{"a": 1, "b": 2}, {"a": 3, "b": 4}]')
+    for _ in range(2):
+        with pytest.raises(InputError, match=refused):
+            jsondoc.parse_json("answer.json", document)
