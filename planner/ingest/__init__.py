@@ -412,7 +412,7 @@ def _read_environments(content: Content, base: str) -> tuple[pd.DataFrame, tuple
         document = content.json
         reader = read_ppac_json if base == formats.PPAC_ENVIRONMENTS_JSON else read_lcs_json
         result = reader(document.file, document.items, document.items_path)
-        return environment_frame(result.rows), result.notes
+        return environment_frame(result.rows, all_text=result.all_text), result.notes
     table = content.table
     assert table is not None
     if not len(table):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from planner.errors import InputError
 from planner.ingest import jsonshape, ppac
 from planner.ingest.jsonshape import read_json, read_json_quickly
+from planner.model.inputs import environment_frame
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "environments-ppac.json"
 ITEMS = json.loads(SAMPLE.read_text(encoding="utf-8"))["value"]
@@ -30,7 +31,7 @@ def _full(items: list[Any]) -> Any:
         result = ppac._read("list.json", environments)
     except InputError as error:
         return str(error)
-    return result.rows, result.notes
+    return _table(result), result.notes
 
 
 def _read(items: list[Any]) -> Any:
@@ -38,7 +39,13 @@ def _read(items: list[Any]) -> Any:
         result = ppac.read_ppac_json("list.json", items, "$.value")
     except InputError as error:
         return str(error)
-    return result.rows, result.notes
+    return _table(result), result.notes
+
+
+def _table(result: ppac.ReadResult) -> dict[str, list[Any]]:
+    """The environments as the inputs hold them: every column, row by row."""
+    frame = environment_frame(result.rows, all_text=result.all_text)
+    return {column: frame[column].tolist() for column in frame.columns}
 
 
 def _same(left: Any, right: Any) -> bool:
