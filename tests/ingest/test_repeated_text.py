@@ -146,3 +146,28 @@ def test_keys_are_refused_whatever_sets_were_seen_before(document: str, refused:
     for _ in range(2):
         with pytest.raises(InputError, match=refused):
             jsondoc.parse_json("answer.json", document)
+
+
+@given(st.one_of(st.none(), TEXTS, st.sampled_from(["MB", " gb", "Kb", "parsecs", "", "GB "])))
+def test_a_unit_is_the_same_remembered(unit: Any) -> None:
+    """An entry's unit (absent: MB) gives the same factor, or the same refusal, each time."""
+    from planner.ingest import ppac
+
+    entry = ppac.CapacityEntry(
+        capacity_type=jsonshape.Text("Database"), capacity_unit=unit, at="$.value[0]"
+    )
+
+    def factor() -> Any:
+        try:
+            return ppac._unit_factor("list.json", entry)
+        except InputError as error:
+            return str(error)
+
+    try:
+        written = checked_text(unit, "capacityUnit", required=False) or "MB"
+        expected: Any = ppac._MB_PER_UNIT.get(written.casefold())
+    except Unfit:
+        expected = None
+    first, second = factor(), factor()
+    assert first == second
+    assert first == expected if expected is not None else "capacityUnit" in first
