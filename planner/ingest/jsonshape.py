@@ -26,6 +26,7 @@ import re
 import typing
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
@@ -129,21 +130,28 @@ def _as_written(values: list[Any], type_: Any) -> bool:
     belongs. Looked at a level at a time: all the objects of one place in the document
     together (every environment's properties, every capacity entry), each set of keys once."""
     cls, item_type, leaf = _plan(type_)
-    if not leaf and str in set(map(type, values)):
+    kinds = set(map(type, values))
+    if not leaf and str in kinds:
         return False
-    if cls is not None:
-        objects = [value for value in values if type(value) is dict]
+    if cls is not None and dict in kinds:
+        objects = values if kinds == {dict} else [value for value in values if type(value) is dict]
+        key_sets = set(map(tuple, objects))
         fields: dict[str, Any] = {}  # the fields to look into, by key: their declared types
-        for keys in set(map(tuple, objects)):
+        for keys in key_sets:
             nested = _nested_as_written(cls, keys)
             if nested is None:
                 return False
             fields.update(nested)
         for key, kind in fields.items():
-            if not _as_written([value[key] for value in objects if key in value], kind):
+            within = (
+                list(map(itemgetter(key), objects))  # every object holds it
+                if all(key in keys for keys in key_sets)
+                else [value[key] for value in objects if key in value]
+            )
+            if not _as_written(within, kind):
                 return False
-    if item_type is not None:
-        lists = [value for value in values if type(value) is list]
+    if item_type is not None and list in kinds:
+        lists = values if kinds == {list} else [value for value in values if type(value) is list]
         if max(map(len, lists), default=0) > MAX_ROWS:
             return False
         items = list(chain.from_iterable(lists))
