@@ -38,6 +38,7 @@ from planner.ingest.jsonshape import (
     text_field,
 )
 from planner.ingest.table import ABSURD, compact
+from planner.model.inputs import ENVIRONMENT_TEXT_COLUMNS
 from planner.model.units import MB_PER_GB, mb_to_gb
 
 _STANDALONE_TYPE_BY_SKU = {
@@ -278,17 +279,7 @@ def _capacity_type(api_type: str) -> str | None:
 _CAPACITY_TYPE_OF: dict[str, str | None] = {}
 _CAPACITY_TYPES_KEPT = 1_000
 # The columns of text the reader makes of str alone.
-_TEXT = (
-    "name",
-    "type",
-    "power_platform",
-    "linked_to",
-    "org_url",
-    "environment_id",
-    "measured_on",
-    "source",
-    "location",
-)
+_TEXT = ("name", "type", *ENVIRONMENT_TEXT_COLUMNS)
 # A row's columns of each capacity type's usage, rated and actual.
 _GB_COLUMN = {kind: f"{kind}_gb" for kind in _CAPACITY_TYPE_BY_API.values()}
 _ACTUAL_GB_COLUMN = {kind: f"{kind}_actual_gb" for kind in _CAPACITY_TYPE_BY_API.values()}

@@ -358,7 +358,8 @@ def license_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-_ENVIRONMENT_TEXT_COLUMNS: tuple[str, ...] = (
+# The environment table's text columns besides name and type (which are never blank).
+ENVIRONMENT_TEXT_COLUMNS: tuple[str, ...] = (
     "power_platform",
     "linked_to",
     "org_url",
@@ -397,7 +398,7 @@ def environment_frame(
             values = given[column]
         else:  # what selecting an absent column gives: a gap on every row
             values = pd.Series(np.nan, index=index, dtype=np.float64)
-        if column in _ENVIRONMENT_TEXT_COLUMNS:
+        if column in ENVIRONMENT_TEXT_COLUMNS:
             # Text all of str (told faster than looking for gaps) needs nothing done.
             if values.dtype != object or (
                 column not in all_text
