@@ -18,6 +18,7 @@ Mapping choices (documented in docs/input-formats.md):
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -122,10 +123,8 @@ def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
     # the message names where (see read_json_quickly).
     environments = read_json_quickly(items, _ENVIRONMENTS, at=items_path)
     if environments is not None:
-        try:
+        with contextlib.suppress(InputError):  # said again below, with every object's path
             return _read(file, environments)
-        except InputError:
-            pass
     return _read(file, read_json(file, items, _ENVIRONMENTS, at=items_path))
 
 
