@@ -248,12 +248,8 @@ def usage_not_counted(plan: Plan) -> Iterator[Finding]:
     # The rows' columns, taken once; each kind's environments in the order their rows come.
     # Only the rows of the few names a message shows are read one by one (a kind can have
     # tens of thousands).
-    column = {
-        key: unusual[key].to_numpy()[picked]
-        for key in ("environment_type", "environment", "capacity_type", "value", "column")
-    }
-    column.update(source=unusual["source"].to_numpy()[picked])
-    column.update(location=unusual["location"].to_numpy()[picked])
+    keys = ("environment_type", "environment", "capacity_type", "value", "column", "source")
+    column = {key: unusual[key].to_numpy()[picked] for key in (*keys, "location")}
     codes, kinds = pd.factorize(column["environment_type"])
     file_names: dict[str, str] = {}  # a file's name by its path, worked out once per file
     for code, kind in sorted(enumerate(map(str, kinds.tolist())), key=itemgetter(1)):

@@ -186,26 +186,11 @@ fail = refusal
 
 
 def text_field(file: str, obj: JsonObject, name: str, value: Any) -> str:
-    """An ``Any`` field read as optional text once the reader knows it needs it.
-
-    Such text repeats across an answer's objects (a unit in each of 127,500 capacity entries):
-    what fits is remembered, and found again without the checks (what does not is checked,
-    and refused, each time)."""
-    if type(value) is str:
-        known = _TEXT_FIELDS.get(value)
-        if known is not None:
-            return known
+    """An ``Any`` field read as optional text once the reader knows it needs it."""
     try:
-        checked = checked_text(value, name, required=False)
+        return checked_text(value, name, required=False)
     except Unfit as unfit:
         raise fail(file, unfit.message, obj.where(name), unfit.expected) from None
-    if type(value) is str and len(value) <= _SHORT and len(_TEXT_FIELDS) < _TEXT_FIELDS_KEPT:
-        _TEXT_FIELDS[value] = checked
-    return checked
-
-
-_TEXT_FIELDS: dict[str, str] = {}
-_TEXT_FIELDS_KEPT = 10_000
 
 
 def size_field(file: str, obj: JsonObject, name: str, value: Any, maximum: float) -> float | None:
