@@ -357,16 +357,16 @@ def reference_not_counted(plan: Plan) -> list[Finding]:
 
 def reference_first_active(
     plan: Plan, matches: Any, skip: frozenset[str] = frozenset()
-) -> list[tuple[int, int]]:
-    """Each environment of the rows that ``matches`` once, by name: its row and the first month
-    it is active in, month by month and row by row."""
+) -> list[tuple[Any, str]]:
+    """Each environment of the rows that ``matches`` once, by name: its row and the label of
+    the first month it is active in, month by month and row by row."""
     rows = list(plan.environments.itertuples(index=False))
     seen, chosen = set(skip), []
     for month in reference_months(plan):
         for at, row in enumerate(rows):
             if matches(row) and is_active(plan, at, month) and str(row.name) not in seen:
                 seen.add(str(row.name))
-                chosen.append((at, month))
+                chosen.append((row, plan.forecast.months[month]))
     return chosen
 
 
@@ -375,53 +375,52 @@ def reference_initial_replaced(plan: Plan) -> list[Finding]:
     estimates = plan.ruleset.consumption.estimates.get("initial", {})
     initial = estimates.get("dataverse_database", plan.ruleset.consumption.minimum)
     title = pool_title(plan, dataverse_pool(plan)[1])
-    rows = list(plan.environments.itertuples(index=False))
-    findings = []
-    for at, month in reference_first_active(
-        plan, lambda row: row.type in managed and row.power_platform == "linked_existing"
-    ):
-        name, target = str(rows[at].name), str(rows[at].linked_to).strip()
-        findings.append(
-            Finding(
-                "INITIAL_ENVIRONMENT_REPLACED",
-                "info",
-                name,
-                f"{name} is linked to {target or 'an existing environment'}, so its initial "
-                f"Power Platform environment (also named {name}) is disconnected from it. "
-                "Delete it, or reuse it for something else; deleting it frees the "
-                f"{initial.text} of {title} capacity it uses.",
-                month=plan.forecast.months[month],
-            )
+
+    def finding(row: Any, when: str) -> Finding:
+        name, target = str(row.name), str(row.linked_to).strip()
+        return Finding(
+            "INITIAL_ENVIRONMENT_REPLACED",
+            "info",
+            name,
+            f"{name} is linked to {target or 'an existing environment'}, so its initial "
+            f"Power Platform environment (also named {name}) is disconnected from it. "
+            "Delete it, or reuse it for something else; deleting it frees the "
+            f"{initial.text} of {title} capacity it uses.",
+            month=when,
         )
-    return findings
+
+    chosen = reference_first_active(
+        plan, lambda row: row.type in managed and row.power_platform == "linked_existing"
+    )
+    return [finding(row, when) for row, when in chosen]
 
 
 def reference_sandbox_linked_to_production(plan: Plan) -> list[Finding]:
     rows = list(plan.environments.itertuples(index=False))
     type_of = {str(row.name): row.type for row in rows}  # of a name given twice, its last row's
-    findings = []
-    for at, month in reference_first_active(
+
+    def finding(row: Any, when: str) -> Finding:
+        name, target = str(row.name), str(row.linked_to)
+        return Finding(
+            "SANDBOX_LINKED_TO_PRODUCTION",
+            "warning",
+            name,
+            f"{name} is a sandbox linked to {target}, a production Dataverse environment: "
+            "its test data, test runs and refreshes reach production records, and the link "
+            "cannot be undone (only deleting environments ends it). Link "
+            f"{name} to a Dataverse sandbox instead, such as a copy of production.",
+            month=when,
+        )
+
+    chosen = reference_first_active(
         plan,
         lambda row: (
             row.type in ("sandbox", "addon_sandbox", "cloud_hosted_dev")
             and row.power_platform == "linked_existing"
             and type_of.get(str(row.linked_to)) == "dataverse_production"
         ),
-    ):
-        name, target = str(rows[at].name), str(rows[at].linked_to)
-        findings.append(
-            Finding(
-                "SANDBOX_LINKED_TO_PRODUCTION",
-                "warning",
-                name,
-                f"{name} is a sandbox linked to {target}, a production Dataverse environment: "
-                "its test data, test runs and refreshes reach production records, and the link "
-                "cannot be undone (only deleting environments ends it). Link "
-                f"{name} to a Dataverse sandbox instead, such as a copy of production.",
-                month=plan.forecast.months[month],
-            )
-        )
-    return findings
+    )
+    return [finding(row, when) for row, when in chosen]
 
 
 def reference_link_not_one_to_one(plan: Plan) -> list[Finding]:
@@ -484,8 +483,7 @@ def reference_cloud_hosted(plan: Plan, code: str) -> list[tuple[str, str | None]
     chosen = reference_first_active(
         plan, lambda row: row.type == "cloud_hosted_dev" and getattr(row, column) == stated
     )
-    names = plan.environments["name"].astype(str).tolist()
-    return [(names[at], plan.forecast.months[month]) for at, month in chosen]
+    return [(str(row.name), when) for row, when in chosen]
 
 
 @SETTINGS
