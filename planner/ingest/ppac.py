@@ -314,11 +314,14 @@ def _capacity(
         # The date only orders measurements; a missing or odd one leaves the age unknown.
         updated = entry.updated_on
         if isinstance(updated, str):
-            day = _DAYS.get(updated)
+            # Remembered by its first ten characters, which the date is (times of day differ
+            # from entry to entry; a text of the document kept would keep its memory too).
+            head = updated[:10]
+            day = _DAYS.get(head)
             if day is None:
-                day = updated[:10] if _DATE.match(updated) else ""
+                day = head if _DATE.match(head) else ""
                 if len(_DAYS) < _KEPT:
-                    _DAYS[updated] = day
+                    _DAYS[head] = day
             if day:
                 dates.append(day)
     return usage, actual, max(dates, default="")
