@@ -19,6 +19,7 @@ Mapping choices (documented in docs/input-formats.md):
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -264,19 +265,13 @@ def _unique_name(name: str, environment_id: str, index: int, taken: set[str]) ->
     return candidate
 
 
+@functools.lru_cache(maxsize=1024)
 def _capacity_type(api_type: str) -> str | None:
     """capplan's capacity type of the API's name for it (None: one capplan does not plan
     for), worked out once per name as written."""
-    known = _CAPACITY_TYPE_OF.get(api_type, False)
-    if known is False:
-        known = _CAPACITY_TYPE_BY_API.get(compact(api_type))
-        if len(_CAPACITY_TYPE_OF) < _CAPACITY_TYPES_KEPT:
-            _CAPACITY_TYPE_OF[api_type] = known
-    return known
+    return _CAPACITY_TYPE_BY_API.get(compact(api_type))
 
 
-_CAPACITY_TYPE_OF: dict[str, str | None] = {}
-_CAPACITY_TYPES_KEPT = 1_000
 # The columns of text the reader makes of str alone.
 _TEXT = ("name", "type", *ENVIRONMENT_TEXT_COLUMNS)
 # A row's columns of each capacity type's usage, rated and actual.
@@ -314,14 +309,9 @@ def _capacity(
         # The date only orders measurements; a missing or odd one leaves the age unknown.
         updated = entry.updated_on
         if isinstance(updated, str):
-            # Remembered by its first ten characters, which the date is (times of day differ
-            # from entry to entry; a text of the document kept would keep its memory too).
-            head = updated[:10]
-            day = _DAYS.get(head)
-            if day is None:
-                day = head if _DATE.match(head) else ""
-                if len(_DAYS) < _KEPT:
-                    _DAYS[head] = day
+            # By its first ten characters, which the date is (times of day differ from entry
+            # to entry; a text of the document remembered would keep its memory too).
+            day = _day(updated[:10])
             if day:
                 dates.append(day)
     return usage, actual, max(dates, default="")
@@ -348,8 +338,13 @@ def _unit_factor(file: str, entry: CapacityEntry) -> float:
     return factor
 
 
-# Units and days of measurements as written, worked out once each (a list of 30,000
-# environments has 127,500 capacity entries, mostly of one unit and a few times).
+@functools.lru_cache(maxsize=1024)
+def _day(head: str) -> str:
+    """The day of a measurement whose updatedOn begins with ``head`` ("" where none)."""
+    return head if _DATE.match(head) else ""
+
+
+# Units as written, worked out once each (a list of 30,000 environments has 127,500 capacity
+# entries, mostly of one unit); a unit refused is checked, and refused, each time.
 _FACTORS: dict[str | None, float] = {}
-_DAYS: dict[str, str] = {}
 _KEPT = 10_000

@@ -52,21 +52,17 @@ _DELIMITERS = (",", ";", "\t")
 def normalize_header(text: str) -> str:
     """``"PrepaidUnits.Enabled"``, ``"prepaid units enabled"`` -> ``"prepaidunitsenabled"``.
 
-    Short texts repeat (headers, and the types, units and states of a JSON answer's
-    thousands of objects): each is worked out once."""
-    key = str(text)
-    found = _NORMALIZED.get(key)
-    if found is None:
-        found = _NOT_ALPHANUMERIC.sub("", key.casefold())
-        if len(key) <= _NORMALIZED_LONGEST and len(_NORMALIZED) < _NORMALIZED_KEPT:
-            _NORMALIZED[key] = found
-    return found
+    Texts repeat (headers, and the types, units and states of a JSON answer's thousands of
+    objects): the last few thousand are remembered."""
+    return _normalized(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized(text: str) -> str:
+    return _NOT_ALPHANUMERIC.sub("", text.casefold())
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]")
-_NORMALIZED: dict[str, str] = {}
-_NORMALIZED_LONGEST = 64
-_NORMALIZED_KEPT = 10_000
 
 
 def compact(text: str) -> str:
