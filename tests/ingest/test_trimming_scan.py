@@ -12,7 +12,13 @@ import pytest
 from budget import examples
 
 from planner.ingest import load_inputs, table
-from planner.ingest.table import TRIMMED, _may_need_trimming, _trim_grid, trim
+from planner.ingest.table import (
+    TRIMMED,
+    _may_need_trimming,
+    _needs_trimming,
+    _trim_grid,
+    trim,
+)
 
 
 def _by_pattern(text: str, delimiter: str) -> bool:
@@ -67,6 +73,21 @@ def test_grid_trimming_trims_what_trim_trims() -> None:
         ]
         grid = np.array(cells, dtype=object).reshape(rows, columns)
         assert _trim_grid(grid).tolist() == [[trim(cell) for cell in row] for row in cells]
+
+
+def test_a_column_needs_trimming_where_a_cell_does() -> None:
+    """A column's cells joined by NUL need trimming exactly where one of them is not what
+    trim() makes of it: a blank at an edge, or an invisible space anywhere (made a space).
+    Cells of one-byte, two-byte and four-byte text, blanks inside and at the edges."""
+    rng = random.Random(11)
+    pieces = ["a", "\u00e9", "\u4e2d", "\U0001f600", "x y", *TRIMMED, "", "\u2008", "\u00c2"]
+    for _ in range(examples(3000)):
+        cells = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(1, 5))
+        ]
+        expected = any(trim(cell) != cell for cell in cells)
+        assert _needs_trimming("\x00".join(cells), len(cells)) == expected, cells
 
 
 def test_clean_grid_is_left_alone() -> None:
