@@ -109,10 +109,12 @@ def refuse_known_binaries(raw: RawFile) -> None:
 
 
 def utf8_of(raw: RawFile) -> bytes | None:
-    """The file's bytes when they are exactly the UTF-8 of the text decode_text gives (no byte
-    order mark: decoded as UTF-8, which reads valid bytes one way only), else None."""
-    if raw.data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+    """The UTF-8 of the text decode_text gives, where the file holds it: its bytes, after the
+    byte order mark where it has one (UTF-8 reads valid bytes one way only); None for UTF-16."""
+    if raw.data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
+    if raw.data.startswith(codecs.BOM_UTF8):
+        return raw.data[len(codecs.BOM_UTF8) :]
     return raw.data
 
 

@@ -263,14 +263,16 @@ def test_bytes_that_are_not_the_text_read_are_not_used(text: str) -> None:
     assert _tables_alike(plain, given)
 
 
-def test_only_bytes_without_a_byte_order_mark_are_the_texts_utf8() -> None:
+def test_utf8_bytes_after_any_byte_order_mark_are_the_texts_utf8() -> None:
+    """A UTF-8 file's bytes are its text's UTF-8, after the byte order mark where it has one;
+    a UTF-16 file holds none."""
     from planner.ingest.source import RawFile, decode_text, utf8_of
 
     text = "name,type\nStraße,sandbox\n"
-    plain = RawFile("a.csv", text.encode("utf-8"))
-    assert utf8_of(plain) == decode_text(plain).encode("utf-8")
-    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16")):
-        assert utf8_of(RawFile("a.csv", data)) is None
+    for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8")):
+        raw = RawFile("a.csv", data)
+        assert utf8_of(raw) == decode_text(raw).encode("utf-8") == text.encode("utf-8")
+    assert utf8_of(RawFile("a.csv", text.encode("utf-16"))) is None
 
 
 @pytest.mark.parametrize("numbers", [False, True], ids=["as-text", "with-numbers"])
