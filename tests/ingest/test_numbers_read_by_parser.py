@@ -34,12 +34,18 @@ TEXTS = ["sandbox", "production", "developer", "dataverse_sandbox", "Sand Box", 
 
 
 def _row(
-    rng: random.Random, number: int, columns: int, tier: int | None, *, quoted: bool = False
+    rng: random.Random,
+    number: int,
+    columns: int,
+    tier: int | None,
+    *,
+    quoted: bool = False,
+    delimiter: str = ",",
 ) -> str:
     name = rng.choice(
         [
             *(f"E{number}", f'"E{number}\nsecond line"', f" E{number} ", f"E\u00a0{number}"),
-            *(f'"E{number}, Ltd"', f'" E{number}"', f'"E{number} "', f'"E""{number}"""'),
+            *(f'"E{number}{delimiter} Ltd"', f'" E{number}"', f'"E{number} "', f'"E""{number}"""'),
             *(f'"E{number}"', f'E"{number}', f'"E{number}"x', f' "E{number}"'),
             *(f'"\nE{number}"', f'"E{number}\r\n"', '"\n"', f'"\tE{number}"'),
         ]
@@ -57,21 +63,27 @@ def _row(
         cells = cells[:-1]  # a short row
     if quoted:  # every cell in quotes, as PowerShell's Export-Csv writes them
         cells = [cell if cell.startswith('"') else f'"{cell}"' for cell in cells]
-    return ",".join(cells)
+    return delimiter.join(cells)
 
 
-def _inventory_text(rng: random.Random) -> str:
+def _inventory_text(rng: random.Random, delimiter: str = ",") -> str:
     header = ["name", "type", "dataverse_database_gb", "operations_file_growth_gb_per_month"]
     header += rng.sample(["dataverse_file_gb", "dataverse_log_actual_gb", "org_url", "tier"], 2)
     quoted = rng.random() < 0.2
-    lines = [",".join(f'"{cell}"' if quoted or rng.random() < 0.1 else cell for cell in header)]
+    lines = [
+        delimiter.join(f'"{cell}"' if quoted or rng.random() < 0.1 else cell for cell in header)
+    ]
     tier = header.index("tier") if "tier" in header else None
     count = rng.randint(0, 12)
-    lines += [_row(rng, number, len(header), tier, quoted=quoted) for number in range(count)]
+    lines += [
+        _row(rng, number, len(header), tier, quoted=quoted, delimiter=delimiter)
+        for number in range(count)
+    ]
     if rng.random() < 0.2:
         lines.insert(1, "")  # a blank line under the header
     ending = rng.choice(["\n", "\r\n"])
-    preamble = rng.choice(["", "", "\n", "#TYPE Selected.Object\n", "sep=,\n", "\ufeff"])
+    preambles = ["", "", "\n", "#TYPE Selected.Object\n", f"sep={delimiter}\n", "\ufeff"]
+    preamble = rng.choice(preambles)
     return preamble + ending.join(lines) + (ending if rng.random() < 0.8 else "")
 
 
@@ -95,13 +107,16 @@ def _same(first: object, second: object) -> bool:
     return True
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
 @pytest.mark.parametrize("seed", range(4))
-def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
-    rng = random.Random(seed)
-    read_by_parser = read_whole = 0
+def test_numbers_read_by_the_parser_read_as_their_text(seed: int, delimiter: str) -> None:
+    """In a semicolon file (decimal commas, and grouping dots refused) the parser reads no
+    number: it splits the cells, and the readers parse their text."""
+    rng = random.Random(f"{seed}{delimiter}")
+    read_by_parser = read_whole = split_by_parser = 0
     rounds = examples(150)
     for _ in range(rounds):
-        text = _inventory_text(rng)
+        text = _inventory_text(rng, delimiter)
         as_text = _outcome(lambda t: table_from_text("inventory.csv", t), text)
         with_numbers = _outcome(
             lambda t: table_from_text("inventory.csv", t, _inventory_numbers), text
@@ -111,6 +126,8 @@ def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
             continue
         assert isinstance(as_text, Table) and isinstance(with_numbers, Table)
         read_by_parser += bool(with_numbers.numbers)
+        split_by_parser += with_numbers.texts is not None
+        assert with_numbers.decimal_comma == as_text.decimal_comma == (delimiter == ";")
         assert with_numbers.headers == as_text.headers
         assert with_numbers.row_numbers.tolist() == as_text.row_numbers.tolist(), text
         assert with_numbers.header_row == as_text.header_row
@@ -122,7 +139,10 @@ def test_numbers_read_by_the_parser_read_as_their_text(seed: int) -> None:
             read_whole += isinstance(found, pd.DataFrame) and bool(with_numbers.numbers)
     # The parser did read numbers, and whole files of them, often enough to tell.
     # Both readings are met often (150 rounds: more than 30 and 10 times).
-    assert read_by_parser > rounds // 5 and read_whole > rounds // 15
+    if delimiter == ",":
+        assert read_by_parser > rounds // 5 and read_whole > rounds // 15
+    else:
+        assert read_by_parser == 0 and split_by_parser > rounds // 5
 
 
 def test_a_clean_inventory_is_read_with_its_numbers_and_no_text_of_them() -> None:
