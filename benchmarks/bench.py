@@ -18,7 +18,7 @@ for the time Chromium takes to open and lay it out, next to the bundled sample's
 
     python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
 
-``--shape linked`` generates another kind of inventory, dearer per environment (see SHAPES);
+``--shape linked`` and ``--shape mixed`` generate other kinds of inventory (see SHAPES);
 ``--tenant LICENSES INVENTORY`` measures a tenant's own two files instead of generated ones
 (any format capplan reads; the floor loads them as CSV or JSON by their extension).
 
@@ -30,6 +30,7 @@ environments each instead, against the floor summed over the tenants (the floor 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,8 @@ def generate(
     sample's license export. ``shape``: see SHAPES."""
     if shape == "linked":
         return _generate_linked(folder, environments, seed)
+    if shape == "mixed":
+        return _generate_mixed(folder, environments, seed)
     rng = random.Random(seed)
     kinds, weights = zip(*TYPES, strict=True)
     lines = [",".join(HEADER)]
@@ -150,6 +154,10 @@ SHAPES = {
     "linked": "names of words, every usage measured to four decimals, org URLs, a third of the "
     "finance and operations environments linked to existing Dataverse ones, quoted names, "
     "CRLF line ends, a license CSV",
+    "mixed": "columns in another order with environment ids, measurement dates, actual sizes and "
+    "a column capplan does not read, names with accents and some with a comma (quoted), most "
+    "environments developer and trial ones, Power Platform states of every kind, a quarter of "
+    "the links to existing Dataverse ones, a Graph license export",
 }
 LINKED_KINDS = [
     ("production", 3),
@@ -209,6 +217,103 @@ def _generate_linked(folder: Path, environments: int, seed: int) -> tuple[Path, 
     licenses = folder / "licenses-mgsku.csv"
     shutil.copy(SAMPLE_LICENSE_CSV, licenses)
     return licenses, inventory
+
+
+MIXED_KINDS = [
+    ("production", 4),
+    ("sandbox", 8),
+    ("addon_sandbox", 6),
+    ("cloud_hosted_dev", 5),
+    ("dataverse_production", 12),
+    ("dataverse_sandbox", 15),
+    ("developer", 30),
+    ("trial", 10),
+]
+MIXED_HEADER = [
+    "environment_id",
+    "name",
+    "type",
+    "measured_on",
+    "tier",
+    "power_platform",
+    "linked_to",
+    "org_url",
+    "dataverse_database_gb",
+    "dataverse_database_actual_gb",
+    "dataverse_file_gb",
+    "dataverse_log_gb",
+    "operations_database_gb",
+    "operations_file_gb",
+    "dataverse_database_growth_gb_per_month",
+    "dataverse_file_growth_gb_per_month",
+    "operations_database_growth_gb_per_month",
+    "notes",
+]
+MIXED_WORDS = ["Contoso", "Fabrikam", "Northwind", "Tailspin", "Wide World", "Litware", "Zava"]
+MIXED_PLACES = ["Finanças", "Lieferkette", "Ventes", "Köln", "São Paulo", "Zürich", "Dev", "UAT"]
+
+
+def _generate_mixed(folder: Path, environments: int, seed: int) -> tuple[Path, Path]:
+    rng = random.Random(seed)
+    kinds, weights = zip(*MIXED_KINDS, strict=True)
+    rows = [MIXED_HEADER]
+    default = ["Default Environment", "default", "2026-11-28", "", "", "", "", "3.2", "3.1"]
+    rows.append([_guid(rng), *default, "2.0", "0.4", "", "", "0.02", "0.01", "", ""])
+    dataverse: list[str] = []
+    for index in range(environments):
+        kind = rng.choices(kinds, weights)[0]
+        name = f"{rng.choice(MIXED_WORDS)} {rng.choice(MIXED_PLACES)} {index}"
+        name += ", Inc" if rng.random() < 0.05 else ""
+        ops = kind in ("production", "sandbox", "addon_sandbox")
+        state = rng.choice(["initial", "integrated", "linked_existing", "none"]) if ops else ""
+        linked_to = ""
+        if state == "linked_existing":
+            if dataverse:
+                linked_to = rng.choice(dataverse)
+            else:
+                state = "integrated"
+        if kind.startswith("dataverse"):
+            dataverse.append(name)
+        measured = rng.random() < 0.7
+        has_dataverse = kind != "cloud_hosted_dev" and state not in ("none", "linked_existing")
+
+        def gb(low: float, high: float, when: bool, measured: bool = measured) -> str:
+            return f"{rng.uniform(low, high):.2f}" if when and measured else ""
+
+        rows.append(
+            [
+                _guid(rng),
+                name,
+                kind,
+                f"2026-11-{rng.randint(1, 30):02d}" if measured else "",
+                str(rng.randint(2, 5)) if kind == "addon_sandbox" else "",
+                state,
+                linked_to,
+                f"https://org{index}.crm{rng.choice(['', '4', '11'])}.dynamics.com"
+                if has_dataverse
+                else "",
+                gb(0.1, 20, has_dataverse),
+                gb(0.1, 20, has_dataverse and rng.random() < 0.3),
+                gb(0, 40, has_dataverse),
+                gb(0, 3, has_dataverse),
+                gb(5, 300, ops),
+                gb(0, 30, ops),
+                gb(0, 0.3, has_dataverse),
+                gb(0, 0.2, has_dataverse),
+                gb(0, 2, ops),
+                "migrated" if rng.random() < 0.1 else "",
+            ]
+        )
+    inventory = folder / "environments-large.csv"
+    with inventory.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    licenses = folder / "licenses-graph.json"
+    shutil.copy(SAMPLE_LICENSES, licenses)
+    return licenses, inventory
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128)))
 
 
 def _parents() -> dict[int, int]:

@@ -155,3 +155,24 @@ def test_a_large_inventory_loads(tmp_path: Path) -> None:
     assert set(environments["type"]) == {"addon_sandbox"}
     assert set(environments["power_platform"]) == {"integrated"}
     assert environments["tier"].tolist() == [2 + i % 4 for i in range(5000)]
+
+
+@pytest.mark.parametrize("shape", ["plain", "linked", "mixed"])
+def test_every_benchmark_shape_is_read_whole_and_planned(tmp_path: Path, shape: str) -> None:
+    """The benchmark's generated tenants are what it says they are: every row an environment
+    (and the Default one), planned without a refusal."""
+    import importlib.util
+
+    from planner.planning import plan
+
+    spec = importlib.util.spec_from_file_location(
+        "bench", SAMPLES.parent / "benchmarks" / "bench.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert set(bench.SHAPES) == {"plain", "linked", "mixed"}
+    licenses, inventory = bench.generate(tmp_path, 300, shape=shape)
+    inputs = load_inputs([licenses, inventory])
+    assert len(inputs.environments) == 301
+    assert len(plan(inputs, as_of="2026-12", months=12).consumption) > 0
