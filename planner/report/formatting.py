@@ -59,17 +59,28 @@ def delta_gb(value: float | None) -> str:
 
 
 def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
-    """A plain-text table: a header, a rule, then the rows; ``right`` aligns numbers."""
+    """A plain-text table: a header, a rule, then the rows; ``right`` aligns numbers. A cell of
+    several lines (capplan's own, as a month's events one under another: text from inputs is
+    on one line) takes that many lines of the table, the row's other cells blank below it."""
+    lines = [[cell.split("\n") if "\n" in cell else [cell] for cell in row] for row in rows]
     widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    for row in lines:
+        widths = [
+            max(w, *map(len, cell)) if len(cell) > 1 else max(w, len(cell[0]))
+            for w, cell in zip(widths, row, strict=True)
+        ]
 
     def fmt(cells: Sequence[str]) -> str:
         return "  ".join(
             c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)
         ).rstrip()
 
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+    out = [fmt(headers), "  ".join("-" * w for w in widths)]
+    for row in lines:
+        out.append(fmt([cell[0] for cell in row]))
+        for below in range(1, max(map(len, row))):
+            out.append(fmt([cell[below] if below < len(cell) else "" for cell in row]))
+    return out
 
 
 # Markdown is meant for CI summaries, which render it as HTML: text from inputs must not become

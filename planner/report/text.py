@@ -104,7 +104,7 @@ def _month_table(report: ReportData, style: Callable[..., str]) -> list[str]:
             gb(by_month[m][p]["available_gb"]) + MONTH_STATUS[by_month[m][p]["status"]]
             for p in pools
         ]
-        + ["; ".join(events.get(m, []))]
+        + ["\n".join(events.get(m, []))]  # one event a line
         for m in shown
     ]
     out = [
