@@ -14,7 +14,10 @@ from typing import Any
 WIDTH = 760
 FORECAST_WIDTH = 900  # wider and flatter: one pool's lines over the whole column
 HEIGHT = 320
-MARGIN_LEFT = 78  # room for "1,250 GB"
+MARGIN_LEFT = 78  # room for "1,250 GB"; more where a tick's label is longer (see left_margin)
+# Where the tick labels may begin: right of the rotated axis title ("GB"), centred at x = 14.
+LABELS_FROM = 24
+TICK_GAP = 8  # between a tick's label and the plot (the templates' ``plot.left - 8``)
 MARGIN_RIGHT = 36  # half a month label, so the last one is not cut
 MARGIN_TOP = 44  # room for the legend
 MARGIN_BOTTOM = 52  # month labels and the axis title
@@ -50,6 +53,27 @@ def _decimals(step: float) -> int:
 
 def tick_label(value: float, digits: int) -> str:
     return f"{value:,.{digits}f} GB"
+
+
+# Widths of the characters of a tick label in the charts' 12-unit sans-serif (report.css), a
+# little over what common faces draw: digits are of one width in them.
+_NARROW = frozenset(",. ")
+_CHARACTER_WIDTH = {"G": 9.0, "B": 8.5, "-": 4.5, "\u2212": 7.0}
+
+
+def label_width(label: str) -> float:
+    """About how wide ``label`` is drawn, in the chart's units."""
+    return sum(
+        3.6 if character in _NARROW else _CHARACTER_WIDTH.get(character, 7.0) for character in label
+    )
+
+
+def left_margin(labels: Sequence[str]) -> float:
+    """Room left of the plot for the widest tick label and the axis title: ``MARGIN_LEFT``,
+    or more for labels such as "2,000,000 GB" (a tenant short by petabytes), which would
+    otherwise run under the title and off the chart's edge."""
+    widest = max(map(label_width, labels), default=0.0)
+    return max(MARGIN_LEFT, math.ceil(LABELS_FROM + widest + TICK_GAP))
 
 
 def _coordinate(value: float) -> float:
@@ -88,12 +112,14 @@ def forecast_chart(
     ``months``). ``over``: per month, whether the pool is short after borrowing (shaded).
     """
     count = len(months)
-    plot_width = FORECAST_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    left, top = MARGIN_LEFT, MARGIN_TOP
-    bottom = top + plot_height
-
     y_min, y_max, step, digits = _forecast_axis([v for s in series for v in s["values"]])
+    tick_count = round((y_max - y_min) / step)
+    tick_values = [y_min + step * k for k in range(tick_count + 1)]
+    labels = [tick_label(value, digits) for value in tick_values]
+    left, top = left_margin(labels), MARGIN_TOP
+    plot_width = FORECAST_WIDTH - left - MARGIN_RIGHT
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    bottom = top + plot_height
 
     def x_of(index: int) -> float:
         if count == 1:
@@ -111,10 +137,8 @@ def forecast_chart(
     if labelled[-1] != count - 1 and (count - 1 - labelled[-1]) >= 0.8 * label_every:
         labelled.append(count - 1)
     x_ticks = [{"x": xs[i], "label": months[i]} for i in labelled]
-    tick_count = round((y_max - y_min) / step)
     y_ticks = [
-        {"y": y_of(y_min + step * k), "label": tick_label(y_min + step * k, digits)}
-        for k in range(tick_count + 1)
+        {"y": y_of(value), "label": label} for value, label in zip(tick_values, labels, strict=True)
     ]
     bands = []
     for start, end in _runs(over):
@@ -305,12 +329,16 @@ def comparison_chart(
     """
     count = len(months)
     names = [str(s["name"]) for s in series]
-    plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    left = MARGIN_LEFT
     values = [v for s in series for v in s["values"] if v is not None]
     looks = [plan_style(int(s.get("index", position))) for position, s in enumerate(series)]
     y_min, y_max, step, digits = value_axis(min(values, default=0.0), max(values, default=0.0))
+    # Ticks as whole multiples of the step, so none is drawn as "-0 GB" by a rounding error.
+    first_tick = round(y_min / step)
+    tick_values = [(first_tick + k) * step + 0.0 for k in range(round((y_max - y_min) / step) + 1)]
+    labels = [tick_label(value, digits) for value in tick_values]
+    left = left_margin(labels)
+    plot_width = WIDTH - left - MARGIN_RIGHT
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     entries = [*names, short_label] if y_min < 0 else names
     rows = _legend_rows(entries, left, WIDTH - MARGIN_RIGHT)
     top = MARGIN_TOP + LEGEND_ROW_HEIGHT * (len(rows) - 1)
@@ -330,9 +358,6 @@ def comparison_chart(
     labelled = list(range(0, count, label_every)) if count else []
     if labelled and labelled[-1] != count - 1 and (count - 1 - labelled[-1]) >= 0.8 * label_every:
         labelled.append(count - 1)
-    # Ticks as whole multiples of the step, so none is drawn as "-0 GB" by a rounding error.
-    first_tick = round(y_min / step)
-    tick_values = [(first_tick + k) * step + 0.0 for k in range(round((y_max - y_min) / step) + 1)]
     zero_y = y_of(0.0)
 
     # Markers sit on every few months, each line on other months than the next, so lines that
@@ -384,7 +409,10 @@ def comparison_chart(
         "height": height,
         "plot": _plot_area(left, top, plot_width, plot_height, bottom),
         "x_ticks": [{"x": xs[i], "label": months[i]} for i in labelled],
-        "y_ticks": [{"y": y_of(v), "label": tick_label(v, digits)} for v in tick_values],
+        "y_ticks": [
+            {"y": y_of(value), "label": label}
+            for value, label in zip(tick_values, labels, strict=True)
+        ],
         "zero_y": zero_y,
         "short_band": (
             {"y": zero_y, "height": _coordinate(bottom - zero_y)} if y_min < 0 else None

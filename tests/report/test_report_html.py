@@ -15,7 +15,16 @@ from report_plans import FORMULA_NAME, MARKUP_FILE, SCRIPT_NAME
 from planner.cli.output import atomic_write_text
 from planner.model.inputs import Inputs, environment_frame, license_frame
 from planner.planning import COMBINE_WORDS, build_plan, plan
-from planner.report.charts import forecast_chart, nice_step
+from planner.report.charts import (
+    LABELS_FROM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    TICK_GAP,
+    comparison_chart,
+    forecast_chart,
+    label_width,
+    nice_step,
+)
 from planner.report.data import report_data
 from planner.report.formatting import gb, money
 from planner.report.html import (
@@ -358,6 +367,30 @@ def test_chart_geometry_stays_inside_the_frame() -> None:
     assert chart["marker"]["month"] == "2026-06"
     assert chart["bands"] and chart["bands"][0]["width"] > 0
     assert chart["x_ticks"][0]["label"] == "2026-01"
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e6, 1e9])
+def test_tick_labels_fit_left_of_the_plot_at_any_size(scale: float) -> None:
+    """A tenant short by petabytes labels its ticks "2,000,000,000 GB": the plot moves right so
+    that every label lies between the axis title and the plot, in both kinds of chart; a small
+    tenant's charts keep the usual margin."""
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    values = [scale * (1 + m) for m in range(12)]
+    charts = [
+        forecast_chart(
+            months,
+            [{"key": "consumed", "name": "Consumed", "values": values}],
+            [False] * 12,
+            None,
+        ),
+        comparison_chart(months, [{"name": "Baseline", "values": [-v for v in values]}]),
+    ]
+    for chart in charts:
+        left = chart["plot"]["left"]
+        for tick in chart["y_ticks"]:
+            assert LABELS_FROM + label_width(tick["label"]) + TICK_GAP <= left, tick["label"]
+        assert (left == MARGIN_LEFT) == (scale == 1.0)
+        assert chart["plot"]["right"] == chart["width"] - MARGIN_RIGHT
 
 
 def test_single_month_chart_draws_dots() -> None:
