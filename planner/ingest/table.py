@@ -485,7 +485,7 @@ def table_from_text(
     Without it the text is encoded once here: the searches below go through the bytes at
     memory speed (a UTF-16 inventory of 50,000 environments: 64 ms of searches in its text
     against 6 ms to encode it)."""
-    if utf8 is None and not text.isascii():
+    if utf8 is None:
         with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: searched as text
             utf8 = text.encode("utf-8")
     body, skipped, delimiter = _strip_preamble(text)

@@ -58,7 +58,7 @@ def tick_label(value: float, digits: int) -> str:
 # Widths of the characters of a tick label in the charts' 12-unit sans-serif (report.css), a
 # little over what common faces draw: digits are of one width in them.
 _NARROW = frozenset(",. ")
-_CHARACTER_WIDTH = {"G": 9.0, "B": 8.5, "-": 4.5, "\u2212": 7.0}
+_CHARACTER_WIDTH = {"G": 9.0, "B": 8.5, "-": 4.5}
 
 
 def label_width(label: str) -> float:
