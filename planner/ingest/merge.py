@@ -41,6 +41,7 @@ from planner.model.inputs import (
     Remark,
     environment_frame,
     name_key,
+    name_keys,
 )
 from planner.model.units import format_gb
 
@@ -103,11 +104,12 @@ def _group(parts: Sequence[FilePart], remarks: list[Remark]) -> list[_Group]:
     by_name: dict[str, list[int]] = {}
     rank = {base: position for position, base in enumerate(_DESCRIPTION_ORDER)}
     for part in parts:
-        for row in part.environments.to_dict("records"):
+        rows = part.environments.to_dict("records")
+        keys = name_keys([row["name"] for row in rows])
+        for row, key in zip(rows, keys, strict=True):
             row["_order"] = part.order
             row["_rank"] = (rank.get(part.format_base, len(rank)), part.order)
             row["_format"] = part.format_base
-            key = name_key(row["name"])
             target = by_id.get(row["environment_id"]) if row["environment_id"] else None
             if target is not None and part.file in groups[target].files():
                 target = None
@@ -167,11 +169,14 @@ def _growth_rows(
 ) -> dict[int, list[dict[str, Any]]]:
     """Growth sheet rows by the group they add to; rows naming no environment are reported."""
     by_name: dict[str, list[int]] = {}
-    for index, group in enumerate(groups):
-        for row in group.rows:
-            by_name.setdefault(name_key(row["name"]), [])
-            if index not in by_name[name_key(row["name"])]:
-                by_name[name_key(row["name"])].append(index)
+    if not sheets:
+        return {}
+    indexes = [index for index, group in enumerate(groups) for _ in group.rows]
+    names = [row["name"] for group in groups for row in group.rows]
+    for index, key in zip(indexes, name_keys(names), strict=True):
+        within = by_name.setdefault(key, [])
+        if index not in within:
+            within.append(index)
     found: dict[int, list[dict[str, Any]]] = {}
     for sheet in sheets:
         assert sheet.growth is not None

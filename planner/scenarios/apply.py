@@ -38,6 +38,7 @@ from planner.model.inputs import (
     environment_frame,
     license_frame,
     name_key,
+    name_keys,
 )
 from planner.model.limits import MAX_EDITED_ROWS
 from planner.model.months import format_month, months_of_days, parse_month
@@ -133,10 +134,10 @@ class _NewRows:
         """Each environment name by the form it is compared in (see ``name_key``; the first
         of a form): the table's, read once per table, then those added."""
         if self._names is None or self._names[0] is not environments:
-            names: dict[str, str] = {}
             # Plain Python strings: iterating pandas' string array costs a call per element.
-            for name in map(str, environments["name"].to_numpy(dtype=object).tolist()):
-                names.setdefault(name_key(name), name)
+            given = list(map(str, environments["name"].to_numpy(dtype=object).tolist()))
+            # Built from the last name to the first: the first of each form is kept.
+            names = dict(zip(reversed(name_keys(given)), reversed(given), strict=True))
             for row in self.environments:
                 names.setdefault(name_key(row["name"]), row["name"])
             self._names = (environments, names)
