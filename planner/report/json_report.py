@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -316,10 +315,13 @@ def _column_codes(
             codes, distinct = pd.factorize(np.round(values.to_numpy(dtype=float), digits) + 0.0)
         texts = _pandas_numbers(distinct)
     elif pd.api.types.is_float_dtype(dtype):
-        codes, distinct = pd.factorize(values.to_numpy(dtype=float))
-        if not np.isfinite(distinct).all():
+        array = values.to_numpy(dtype=float)
+        if np.isinf(array).any():
             return None
-        texts = _float_texts(distinct.tolist(), digits)
+        # Rounded first, as the text is the rounded value's repr: a what-if's measured sizes of
+        # four decimals, 150,000 distinct at 50,000 environments, are a fifth as many rounded.
+        codes, distinct = pd.factorize(_rounded_array(array, digits) + 0.0)  # -0.0 written 0.0
+        texts = list(map(float.__repr__, distinct.tolist()))
     elif pd.api.types.is_string_dtype(dtype):
         # Hashed as Python objects (twice as fast as through pandas' text arrays). An object
         # column may hold lists or objects, which have no hash, or other values than text:
@@ -410,12 +412,55 @@ def _float_text(value: float, digits: int) -> str:
     return float.__repr__(round(value, digits) + 0.0)
 
 
-def _float_texts(values: list[float], digits: int) -> list[str]:
-    """:func:`_float_text` of each of many finite floats, with no call of Python's own per
-    value: a what-if's consumption lines at 50,000 environments have 47,000 distinct figures."""
-    texts = list(map(float.__repr__, map(round, values, repeat(digits))))
-    # Rounding keeps a zero's sign (round(-0.0001, 3) is -0.0), which adding 0.0 drops.
-    return ["0.0" if text == "-0.0" else text for text in texts] if "-0.0" in texts else texts
+def _rounded_array(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(value, digits)`` of each value, the same floats as Python's round gives, for a
+    whole array at once. Python rounds the value's exact decimal expansion to ``digits``
+    places (a tie to the even neighbour) and reads the result back as the nearest float; here
+    the value times 10**digits is rounded to a whole number and divided again, the division
+    correctly rounded as the reading is. The product's own rounding cannot carry it across a
+    half: where it lands exactly on one, the product's rounding error (Dekker's exact product)
+    says on which side the exact product lies, or that it is the half itself. Values whose
+    product is too large to hold a fraction, or too small for the exact product, are rounded
+    by Python. A what-if's consumption lines at 50,000 environments (600,000 figures): 266 ms
+    value by value, 20 ms so."""
+    scale = 10.0**digits
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        scaled = values * scale
+        whole = np.floor(scaled)
+        result = np.rint(scaled)
+        half = scaled - whole == 0.5
+        if half.any():
+            error = _product_error(values[half], scale)
+            lower = whole[half]
+            odd = np.fmod(lower, 2.0) != 0
+            result[half] = lower + ((error > 0) | ((error == 0) & odd))
+        result /= scale
+        magnitude = np.abs(values)
+        python = ~(np.abs(scaled) < 2.0**52) | (half & ~(magnitude > 1e-200))
+    python &= ~np.isnan(values)
+    if python.any():
+        result[python] = [round(value, digits) for value in values[python].tolist()]
+    return result
+
+
+# Veltkamp's splitter for doubles: 2**27 + 1.
+_SPLITTER = 134217729.0
+
+
+def _product_error(values: np.ndarray, factor: float) -> np.ndarray:
+    """The rounding error of each ``value * factor`` (the exact product is the float product
+    plus it), by Dekker's product of the halves of both: exact where nothing overflows or
+    falls below the normal floats."""
+    product = values * factor
+    split = _SPLITTER * values
+    high = split - (split - values)
+    low = values - high
+    split_factor = _SPLITTER * factor
+    factor_high = split_factor - (split_factor - factor)
+    factor_low = factor - factor_high
+    return (
+        (high * factor_high - product) + high * factor_low + low * factor_high
+    ) + low * factor_low
 
 
 def _flat_columns(
@@ -790,10 +835,12 @@ class _WritingBack:
     waits for the last part alone: for the 142 MB of a what-if at 50,000 environments, 4 ms
     instead of 56 ms."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, *, advise: bool = True) -> None:
         self._handle = handle
         self._pending = 0
         handle.flush()
+        # advise False: a file read again soon, whose pages are better left in the cache.
+        self._advise = advise
         self._since = _position(handle.fileno())
         # What is written, kept as it goes out (see keeping), or None.
         self._kept: _Kept | None = None
@@ -833,7 +880,8 @@ class _WritingBack:
         """Ask for the write-back of what is written and not yet asked for."""
         self._pending = 0
         self._handle.flush()
-        self._since = write_back(self._handle.fileno(), self._since)
+        if self._advise:
+            self._since = write_back(self._handle.fileno(), self._since)
 
 
 def _position(descriptor: int, whence: int = os.SEEK_CUR) -> int | None:
@@ -1169,6 +1217,10 @@ class _Beside:
     def _part(self, index: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{index}.part")
 
+    def _ahead(self, index: int) -> Path:
+        """Where the child lays out long table ``index`` while the part before it is written."""
+        return self.path.with_name(f"{self.path.name}.{index}.table")
+
     def start(self, output: BinaryIO) -> None:
         """Write into ``output`` (the output file) until the first long table."""
         self.output = output
@@ -1242,18 +1294,35 @@ class _Beside:
         os.close(done)  # only this process's end stays open there: its exit ends the pipe
         written = _Written(self.shared)
         for index, (table, depth, key) in enumerate(self.tables):
-            sink = _WritingBack(output)
-            if index:
-                if self.on_disk and not select.select([ready], [], [], 0)[0]:
-                    # The part before this table is not complete yet: what is written waits
-                    # for the disk meanwhile, rather than all of it at the end (a what-if's
-                    # first table of consumption lines, 57 MB at 50,000 environments).
+            ahead = index and not select.select([ready], [], [], 0)[0]
+            if ahead:
+                # The part before this table is not complete yet (this process is checking a
+                # what-if's plans): the table is laid out meanwhile into a file of its own and
+                # copied after the part, rather than begun once the part is done. A what-if
+                # of 50,000 environments that adds a sandbox took 40 to 70 ms less so.
+                with open(self._ahead(index), "wb") as laid:
+                    # Read again soon: its pages are left in the cache.
+                    sink = _WritingBack(laid, advise=False)
+                    _layout(table, depth, sink, key, written)
+                    sink.done()
+                if self.on_disk:
+                    # What is written waits for the disk meanwhile, rather than all of it at
+                    # the end (a what-if's first table of consumption lines, 57 MB at 50,000
+                    # environments).
                     with contextlib.suppress(OSError):
                         os.fdatasync(output.fileno())
+            # Made before the part is appended, so that its write-back is asked for with the
+            # table's (the part's bytes are in the output from here on).
+            sink = _WritingBack(output)
+            if index:
                 if os.read(ready, 1) != b".":
                     raise RuntimeError("the JSON writer's other process stopped")
                 _append(self._part(index), output.fileno())
-            _layout(table, depth, sink, key, written)
+            if ahead:
+                _append(self._ahead(index), output.fileno())
+                self._ahead(index).unlink(missing_ok=True)
+            else:
+                _layout(table, depth, sink, key, written)
             sink.done()
         if self.on_disk:
             with contextlib.suppress(OSError):  # a file that cannot be flushed: nothing to wait for
@@ -1285,6 +1354,7 @@ class _Beside:
             self._done = None
         for index in range(1, len(self.tables) + 1):
             self._part(index).unlink(missing_ok=True)
+            self._ahead(index).unlink(missing_ok=True)
 
 
 class _HeldPart:

@@ -69,15 +69,31 @@ def _document() -> dict[str, Any]:
     }
 
 
+class _Select:
+    """The child's look at whether the part before a table is complete, answered always
+    ``ready`` (the table is written straight into the output) or never (it is laid out ahead
+    into a file of its own, then copied after the part)."""
+
+    def __init__(self, ready: bool) -> None:
+        self.ready = ready
+
+    def select(self, read: list[int], *rest: Any) -> tuple[list[int], list[int], list[int]]:
+        return (read if self.ready else [], [], [])
+
+
+@pytest.mark.parametrize("ahead", [None, True, False], ids=["as it comes", "ahead", "in place"])
 @pytest.mark.parametrize("held", [0, 100, 1_000_000], ids=["spilled", "held then spilled", "held"])
 @pytest.mark.parametrize("lines", [1, 30, 45, 10_000])
 def test_a_document_written_beside_is_the_text_of_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int, held: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: int, held: int, ahead: bool | None
 ) -> None:
-    """``held``: the bytes of its last part held in memory rather than in its part file."""
+    """``held``: the bytes of its last part held in memory rather than in its part file;
+    ``ahead``: each later table laid out before the part ahead of it is complete."""
     monkeypatch.setattr(json_report, "LINES_BESIDE", lines)
     monkeypatch.setattr(json_report, "HELD_AT_MOST", held)
     monkeypatch.setattr(json_report, "ROWS_AT_ONCE", 8)  # several runs of records
+    if ahead is not None:
+        monkeypatch.setattr(json_report, "select", _Select(not ahead))
     document = _document()
     target = tmp_path / "plan.json"
     json_report.write_document(document, target, beside=True)

@@ -528,6 +528,10 @@ def test_more_distinct_is_the_size_of_the_set_of_values(values: list[Any], count
     st.integers(min_value=0, max_value=8),
 )
 def test_many_floats_are_written_as_each_is(values: list[float], digits: int) -> None:
-    assert json_report._float_texts(values, digits) == [
+    """A column of floats, rounded as a whole and each distinct rounded value written once, is
+    written as each value alone is, a zero's sign dropped."""
+    coded = json_report._column_codes(pd.Series(values, dtype=float), digits)
+    assert coded is not None
+    assert [coded.texts[code] for code in coded.codes.tolist()] == [
         json_report._float_text(value, digits) for value in values
     ]
