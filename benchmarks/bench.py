@@ -8,7 +8,8 @@ and interleaved so that both see the same machine:
 - ``capplan forecast --format json -o FILE`` over 36 months (``--months``);
 - ``capplan forecast`` as a user first types it: the table it prints (to nowhere);
 - ``capplan report --out DIR``;
-- ``capplan whatif --add-licenses ... --format json -o FILE`` (one scenario).
+- ``capplan whatif --add-licenses ... --format json -o FILE`` (one scenario), and the same with
+  ``--add-sandbox`` too (a scenario that changes the environments, planned and checked anew).
 
 Each is run ``--runs`` times; the best wall time counts, and each command's time is divided by
 the floor's best time from the same size. Peak memory is the largest resident size of the
@@ -465,7 +466,26 @@ def commands(folder: Path, licenses: Path, inventory: Path, months: int) -> dict
             "-o",
             str(folder / "whatif.json"),
         ],
+        # A scenario that changes the environments too: the scenario's plan is made and
+        # checked anew, and its consumption lines are written apart from the baseline's.
+        "whatif_sandbox": [
+            *capplan,
+            "whatif",
+            *common,
+            "--add-licenses",
+            "DYN365_FINANCE=50",
+            "--add-sandbox",
+            NEW_SANDBOX,
+            "--format",
+            "json",
+            "-o",
+            str(folder / "whatif-sandbox.json"),
+        ],
     }
+
+
+# The sandbox the second what-if adds: a name no generated tenant holds.
+NEW_SANDBOX = "Benchmark UAT (new)"
 
 
 def measure_size(
@@ -601,9 +621,10 @@ def sample_page(folder: Path) -> Path:
 def table(results: list[dict[str, Any]], sample_s: float | None) -> str:
     head = (
         "| environments | floor s | forecast / floor | printed table / floor | report / floor "
-        "| whatif / floor | report memory (process tree) | HTML size | HTML load in Chromium |"
+        "| whatif / floor | whatif adding a sandbox / floor | report memory (process tree) "
+        "| HTML size | HTML load in Chromium |"
     )
-    lines = [head, "|" + "---|" * 9]
+    lines = [head, "|" + "---|" * 10]
     for r in results:
         load = r.get("html_load_s")
         load_text = "-" if load is None else f"{load:.2f} s"
@@ -612,7 +633,7 @@ def table(results: list[dict[str, Any]], sample_s: float | None) -> str:
         lines.append(
             f"| {r['environments']:,} | {r['floor']['best_s']:.2f} | "
             f"{_ratio(r['forecast'])} | {_ratio(r['forecast_table'])} | "
-            f"{_ratio(r['report'])} | {_ratio(r['whatif'])} | "
+            f"{_ratio(r['report'])} | {_ratio(r['whatif'])} | {_ratio(r['whatif_sandbox'])} | "
             f"{_megabytes(r['report']['peak_mb'])} | "
             f"{r['html_bytes'] / 2**20:.2f} MB | {load_text} |"
         )
@@ -629,7 +650,10 @@ def table(results: list[dict[str, Any]], sample_s: float | None) -> str:
         "Peak memory (MB, process tree): "
         + "; ".join(
             f"{r['environments']:,}: "
-            + ", ".join(f"{n} {r[n]['peak_mb']:.0f}" for n in ("floor", "forecast", "whatif"))
+            + ", ".join(
+                f"{n} {r[n]['peak_mb']:.0f}"
+                for n in ("floor", "forecast", "whatif", "whatif_sandbox")
+            )
             for r in results
         )
     )
