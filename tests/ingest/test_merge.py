@@ -211,3 +211,40 @@ def _admin(environments: list[tuple[str, str]], mb: float | None = None) -> dict
         return {"name": environment_id, "properties": properties}
 
     return {"value": [entry(i, n) for i, n in environments]}
+
+
+def _parts(seed: int) -> list[Any]:
+    """The sample environment files' rows, dealt at random into two or three parts of their
+    formats (names may then repeat across parts, or not), renamed apart or not."""
+    from planner.ingest.merge import FilePart
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for order, name in enumerate(ENVIRONMENT_FILES[: rng.integers(2, 4)]):
+        frame = load_inputs([SAMPLES / name]).environments
+        frame = frame.iloc[np.flatnonzero(rng.random(len(frame)) < 0.7)].reset_index(drop=True)
+        if rng.random() < 0.7:  # kept apart: its own names, and no ids another file has
+            frame = frame.assign(
+                name=[f"{value} ({order})" for value in frame["name"]], environment_id=""
+            )
+        parts.append(FilePart(name, name.rsplit(".", 1)[-1], order, frame))
+    return parts
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_files_of_different_environments_are_put_one_after_another(seed: int) -> None:
+    """Where no environment is in two files, the files' rows one after another are what the
+    merge row by row makes of them, with nothing to remark; where one may be, that merge runs."""
+    import pandas as pd
+
+    from planner.ingest.merge import _apart, _merged
+
+    parts = _parts(seed)
+    apart = _apart(parts)
+    merged, remarks = _merged(parts, [])
+    names = [name for part in parts for name in part.environments["name"]]
+    if apart is None:
+        assert len(merged) < len(names) or remarks
+        return
+    assert not remarks
+    pd.testing.assert_frame_equal(apart, merged, check_exact=True)
