@@ -25,12 +25,15 @@ environment become one row:
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+import numpy as np
 import pandas as pd
 
 from planner.ingest import formats
@@ -82,61 +85,93 @@ class _Group:
 
 
 def merge_environments(parts: Sequence[FilePart]) -> tuple[pd.DataFrame, tuple[Remark, ...]]:
-    """One row per environment, and the remarks the merge owes the reader."""
+    """One row per environment, and the remarks the merge owes the reader.
+
+    A row whose name (in the form names are compared in) and id no other row holds, and no
+    growth sheet names, is an environment of its own: it is taken as it is, and only the
+    others are merged row by row (:func:`_merged`), which gives such a row as it is and
+    remarks nothing of it. The merged rows keep the order the merge row by row gives them:
+    each environment where its first row is. Two inventories of 25,000 different
+    environments each took 1.06 s to merge row by row, 66 ms so; an admin list of 30,000
+    and an inventory of 10,000 of them, 0.73 s and 0.50 s."""
     listed = [p for p in parts if len(p.environments)]
     sheets = [p for p in parts if p.growth is not None]
     if len(listed) <= 1 and not sheets:
         frame = listed[0].environments if listed else environment_frame([])
         return frame.reset_index(drop=True), ()
-    if not sheets:
-        apart = _apart(listed)
-        if apart is not None:
-            return apart, ()
-    return _merged(listed, sheets)
-
-
-def _apart(listed: Sequence[FilePart]) -> pd.DataFrame | None:
-    """The files' environments one after another, where no two of them are one environment
-    (no name in the form names are compared in, and no id, twice): what merging them row by
-    row gives then, with nothing to remark. None where some may be one. Two lists of 25,000
-    environments each took 1.06 s row by row, 48 ms so."""
-    names = [name for part in listed for name in part.environments["name"].tolist()]
-    keys = name_keys(names)
-    if len(set(keys)) != len(keys):
-        return None
-    ids = [i for part in listed for i in part.environments["environment_id"].tolist() if i]
-    if len(set(ids)) != len(ids):
-        return None
-    return environment_frame(pd.concat([part.environments for part in listed], ignore_index=True))
+    keys = name_keys([name for part in listed for name in part.environments["name"].tolist()])
+    ids = [value for part in listed for value in part.environments["environment_id"].tolist()]
+    named = Counter(keys)
+    for sheet in sheets:
+        assert sheet.growth is not None
+        named.update(name_keys(sheet.growth["name"].tolist()))
+    given_ids = Counter(value for value in ids if value)
+    alone = np.fromiter(
+        (
+            named[key] == 1 and (not value or given_ids[value] == 1)
+            for key, value in zip(keys, ids, strict=True)
+        ),
+        dtype=bool,
+        count=len(keys),
+    )
+    bounds = np.cumsum([0, *(len(part.environments) for part in listed)])
+    positions = [np.arange(start, stop) for start, stop in itertools.pairwise(bounds)]
+    together = [
+        (
+            msgspec.structs.replace(part, environments=part.environments.iloc[~mine]),
+            at[~mine],
+        )
+        for part, at in zip(listed, positions, strict=True)
+        if not (mine := alone[at]).all()
+    ]
+    merged, remarks, firsts = _merged(
+        [part for part, _ in together], sheets, [at for _, at in together]
+    )
+    if not alone.any():
+        return merged, remarks
+    frames = [part.environments.iloc[alone[at]] for part, at in zip(listed, positions, strict=True)]
+    frame = pd.concat([*frames, merged], ignore_index=True)
+    order = np.argsort(np.concatenate([np.flatnonzero(alone), firsts]), kind="stable")
+    return environment_frame(frame.iloc[order].reset_index(drop=True)), remarks
 
 
 def _merged(
-    listed: Sequence[FilePart], sheets: Sequence[FilePart]
-) -> tuple[pd.DataFrame, tuple[Remark, ...]]:
+    listed: Sequence[FilePart],
+    sheets: Sequence[FilePart],
+    positions: Sequence[np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, tuple[Remark, ...], list[int]]:
     """:func:`merge_environments` row by row: the rows of each environment found, then made
-    one."""
+    one; and where each environment's first row is among all the files' rows (``positions``:
+    each part's rows', their order in the part where not given)."""
     remarks: list[Remark] = []
-    groups = _group(listed, remarks)
+    if positions is None:
+        bounds = np.cumsum([0, *(len(part.environments) for part in listed)])
+        positions = [np.arange(start, stop) for start, stop in itertools.pairwise(bounds)]
+    groups = _group(listed, remarks, positions)
     growth_rows = _growth_rows(sheets, groups, remarks)
     merged = [
         _resolve(group, growth_rows.get(index, []), remarks) for index, group in enumerate(groups)
     ]
     remarks[:0] = _shared_summaries(groups)
-    return environment_frame(merged), tuple(remarks)
+    firsts = [int(group.rows[0]["_position"]) for group in groups]
+    return environment_frame(merged), tuple(remarks), firsts
 
 
-def _group(parts: Sequence[FilePart], remarks: list[Remark]) -> list[_Group]:
+def _group(
+    parts: Sequence[FilePart], remarks: list[Remark], positions: Sequence[np.ndarray]
+) -> list[_Group]:
     groups: list[_Group] = []
     by_id: dict[str, int] = {}
     by_name: dict[str, list[int]] = {}
     rank = {base: position for position, base in enumerate(_DESCRIPTION_ORDER)}
-    for part in parts:
+    for part, at in zip(parts, positions, strict=True):
         rows = part.environments.to_dict("records")
         keys = name_keys([row["name"] for row in rows])
-        for row, key in zip(rows, keys, strict=True):
+        for row, key, position in zip(rows, keys, at.tolist(), strict=True):
             row["_order"] = part.order
             row["_rank"] = (rank.get(part.format_base, len(rank)), part.order)
             row["_format"] = part.format_base
+            row["_position"] = position
             target = by_id.get(row["environment_id"]) if row["environment_id"] else None
             if target is not None and part.file in groups[target].files():
                 target = None

@@ -231,20 +231,17 @@ def _parts(seed: int) -> list[Any]:
     return parts
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_files_of_different_environments_are_put_one_after_another(seed: int) -> None:
-    """Where no environment is in two files, the files' rows one after another are what the
-    merge row by row makes of them, with nothing to remark; where one may be, that merge runs."""
+@pytest.mark.parametrize("seed", range(16))
+def test_environments_alone_in_their_files_are_taken_as_they_are(seed: int) -> None:
+    """A row that no other row (nor growth sheet) may be one environment with is taken as it
+    is, the others merged row by row: the environments, their order and the remarks are what
+    the merge of every row by row gives."""
     import pandas as pd
 
-    from planner.ingest.merge import _apart, _merged
+    from planner.ingest.merge import _merged, merge_environments
 
     parts = _parts(seed)
-    apart = _apart(parts)
-    merged, remarks = _merged(parts, [])
-    names = [name for part in parts for name in part.environments["name"]]
-    if apart is None:
-        assert len(merged) < len(names) or remarks
-        return
-    assert not remarks
-    pd.testing.assert_frame_equal(apart, merged, check_exact=True)
+    merged, remarks = merge_environments(parts)
+    expected, expected_remarks, _ = _merged(parts, [])
+    assert remarks == expected_remarks
+    pd.testing.assert_frame_equal(merged, expected, check_exact=True)
