@@ -315,14 +315,34 @@ def tenant_of(content: Content) -> str:
     ``properties.tenantId``; "" for files that do not say (tables, LCS)."""
     if content.json is None:
         return ""
+    # The items of a list share their keys: what each set of keys holds is looked up once (a
+    # list of 50,000 LCS environments, which name no tenant: 0.93 s an item at a time, 20 ms).
+    keys_of: dict[tuple[object, ...], tuple[str | None, str | None]] = {}
+
+    def keys(obj: dict[object, object]) -> tuple[str | None, str | None]:
+        """The keys of ``obj`` as written for "properties" and the tenant (see lookup)."""
+        shape = tuple(obj)
+        found = keys_of.get(shape)
+        if found is None:
+            holder, tenant = lookup(obj, "properties"), lookup(obj, "accountId", "tenantId")
+            found = (holder[0] if holder else None, tenant[0] if tenant else None)
+            if len(keys_of) < 4096:
+                keys_of[shape] = found
+        return found
+
     for value in content.json.items:
         if not isinstance(value, dict):
             continue
-        holder = lookup(value, "properties")
-        for obj in (value, holder[1] if holder and isinstance(holder[1], dict) else {}):
-            found = lookup(obj, "accountId", "tenantId")
-            if found is not None and isinstance(found[1], str) and found[1].strip():
-                return found[1].strip().strip("{}").lower()
+        holder, tenant = keys(value)
+        candidates = [value[tenant]] if tenant is not None else []
+        inner = value[holder] if holder is not None else None
+        if isinstance(inner, dict):
+            inner_tenant = keys(inner)[1]
+            if inner_tenant is not None:
+                candidates.append(inner[inner_tenant])
+        for found in candidates:
+            if isinstance(found, str) and found.strip():
+                return found.strip().strip("{}").lower()
     return ""
 
 
