@@ -184,17 +184,8 @@ def _generate_linked(folder: Path, environments: int, seed: int) -> tuple[Path, 
         area = rng.choice(["Finance", "Supply Chain", "Sales", "Field Service", "HR", "Commerce"])
         stage = rng.choice(["UAT", "Test", "Dev", "Prod", "Train", "Perf"])
         name = f"Fabrikam {area} {stage} {index:06d}"
-        ops = kind in ("production", "sandbox", "addon_sandbox")
-        state = linked_to = ""
-        if ops:
-            state = rng.choice(["initial", "integrated", "linked_existing"])
-            if state == "linked_existing":
-                if dataverse:
-                    linked_to = rng.choice(dataverse)
-                else:
-                    state = "integrated"
-        if kind.startswith("dataverse"):
-            dataverse.append(name)
+        ops = kind in FINANCE_OPERATIONS_KINDS
+        state, linked_to = _power_platform(rng, kind, name, LINKED_STATES, dataverse)
         linked = state == "linked_existing"
 
         def gb(low: float, high: float) -> str:
@@ -265,16 +256,8 @@ def _generate_mixed(folder: Path, environments: int, seed: int) -> tuple[Path, P
         kind = rng.choices(kinds, weights)[0]
         name = f"{rng.choice(MIXED_WORDS)} {rng.choice(MIXED_PLACES)} {index}"
         name += ", Inc" if rng.random() < 0.05 else ""
-        ops = kind in ("production", "sandbox", "addon_sandbox")
-        state = rng.choice(["initial", "integrated", "linked_existing", "none"]) if ops else ""
-        linked_to = ""
-        if state == "linked_existing":
-            if dataverse:
-                linked_to = rng.choice(dataverse)
-            else:
-                state = "integrated"
-        if kind.startswith("dataverse"):
-            dataverse.append(name)
+        ops = kind in FINANCE_OPERATIONS_KINDS
+        state, linked_to = _power_platform(rng, kind, name, (*LINKED_STATES, "none"), dataverse)
         measured = rng.random() < 0.7
         has_dataverse = kind != "cloud_hosted_dev" and state not in ("none", "linked_existing")
 
@@ -315,6 +298,32 @@ def _generate_mixed(folder: Path, environments: int, seed: int) -> tuple[Path, P
 
 def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128)))
+
+
+# Finance and operations environments that have a Power Platform state, and the states the
+# linked and mixed shapes draw.
+FINANCE_OPERATIONS_KINDS = ("production", "sandbox", "addon_sandbox")
+LINKED_STATES = ("initial", "integrated", "linked_existing")
+
+
+def _power_platform(
+    rng: random.Random, kind: str, name: str, states: tuple[str, ...], dataverse: list[str]
+) -> tuple[str, str]:
+    """A generated environment's Power Platform state and link: a finance and operations one
+    draws its state from ``states``, and one linked to an existing Dataverse environment is
+    linked to one generated before it (integrated while there is none). ``dataverse``: the
+    standalone Dataverse environments so far, which ``name`` joins where it is one."""
+    state = linked_to = ""
+    if kind in FINANCE_OPERATIONS_KINDS:
+        state = rng.choice(states)
+        if state == "linked_existing":
+            if dataverse:
+                linked_to = rng.choice(dataverse)
+            else:
+                state = "integrated"
+    if kind.startswith("dataverse"):
+        dataverse.append(name)
+    return state, linked_to
 
 
 def _parents() -> dict[int, int]:
