@@ -21,9 +21,11 @@ reader's own checks can name the same path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import typing
+from collections.abc import Callable
 from functools import cache
 from itertools import chain
 from operator import itemgetter
@@ -48,6 +50,7 @@ from planner.model.limits import MAX_ROWS
 from planner.model.structs import Mismatch, convert, words
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _AT = "@path"
 _KEYS = "@keys"
@@ -121,6 +124,18 @@ def read_json_quickly(document: Any, type_: type[T], at: str = "") -> T | None:
             if isinstance(value, JsonObject):
                 value.at = item(at, index)
     return read
+
+
+def read_items(file: str, items: Any, type_: type[T], at: str, reader: Callable[[str, T], R]) -> R:
+    """``reader(file, items read as type_)``, read as written where they can be (see
+    :func:`read_json_quickly`); where that reading or the reader finds something wrong, the
+    items are read again in full and given to the reader again, so that the message names
+    where it is, with every object's path."""
+    quick = read_json_quickly(items, type_, at=at)
+    if quick is not None:
+        with contextlib.suppress(InputError):  # said again below, with every object's path
+            return reader(file, quick)
+    return reader(file, read_json(file, items, type_, at=at))
 
 
 def _as_written(values: list[Any], type_: Any) -> bool:

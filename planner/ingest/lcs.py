@@ -18,21 +18,18 @@ docs/input-formats.md):
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Annotated, ClassVar
 
 import numpy as np
 from msgspec import Meta
 
-from planner.errors import InputError
 from planner.ingest.jsonshape import (
     JsonObject,
     OptionalText,
     Text,
     fail,
-    read_json,
-    read_json_quickly,
+    read_items,
 )
 from planner.ingest.ppac import ReadResult
 from planner.ingest.table import compact
@@ -62,13 +59,8 @@ _ENVIRONMENTS = list[Annotated[LcsEnvironment, Meta(description="an LCS environm
 
 
 def read_lcs_json(file: str, items: list, items_path: str) -> ReadResult:
-    # Read as written where it can be; where something is wrong, read again in full, so that
-    # the message names where (see read_json_quickly). 50,000 environments: 0.29 s -> 0.25 s.
-    environments = read_json_quickly(items, _ENVIRONMENTS, at=items_path)
-    if environments is not None:
-        with contextlib.suppress(InputError):  # said again below, with every object's path
-            return _read(file, environments)
-    return _read(file, read_json(file, items, _ENVIRONMENTS, at=items_path))
+    # Read as written where it can be (50,000 environments: 0.29 s -> 0.25 s).
+    return read_items(file, items, _ENVIRONMENTS, items_path, _read)
 
 
 def _read(file: str, environments: list[LcsEnvironment]) -> ReadResult:

@@ -18,7 +18,6 @@ Mapping choices (documented in docs/input-formats.md):
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -28,14 +27,12 @@ import numpy as np
 import pandas as pd
 from msgspec import Meta
 
-from planner.errors import InputError
 from planner.ingest.jsonshape import (
     JsonObject,
     OptionalText,
     Text,
     fail,
-    read_json,
-    read_json_quickly,
+    read_items,
     size_field,
     text_field,
 )
@@ -120,13 +117,7 @@ _ENVIRONMENTS = list[
 
 
 def read_ppac_json(file: str, items: list, items_path: str) -> ReadResult:
-    # Read as written where it can be; where something is wrong, read again in full, so that
-    # the message names where (see read_json_quickly).
-    environments = read_json_quickly(items, _ENVIRONMENTS, at=items_path)
-    if environments is not None:
-        with contextlib.suppress(InputError):  # said again below, with every object's path
-            return _read(file, environments)
-    return _read(file, read_json(file, items, _ENVIRONMENTS, at=items_path))
+    return read_items(file, items, _ENVIRONMENTS, items_path, _read)
 
 
 def _read(file: str, environments: list[Environment]) -> ReadResult:
