@@ -944,6 +944,7 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 # grouping dot or one written with a decimal point; refusing beats guessing by a factor of 1000.
 _GROUPED_BY_DOTS = r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+"
 _DECIMAL_COMMA_CELL = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_GROUPED_BY_DOTS_CELL = re.compile(_GROUPED_BY_DOTS)
 
 
 class _CellBytes(msgspec.Struct, frozen=True):
@@ -984,6 +985,15 @@ class _CellBytes(msgspec.Struct, frozen=True):
         return (first == 0x2B) | (first == 0x2D)
 
 
+def _matching(texts: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
+    """Which cells are text that ``pattern`` matches whole, a cell at a time (where a column
+    cannot be looked at as one: see _CellBytes.of)."""
+    return np.array(
+        [isinstance(text, str) and pattern.fullmatch(text) is not None for text in texts],
+        dtype=bool,
+    )
+
+
 def _digits(octets: np.ndarray) -> np.ndarray:
     return (octets - np.uint8(0x30)) < 10  # below "0" wraps round to a large byte
 
@@ -995,10 +1005,7 @@ def _decimal_commas(texts: np.ndarray) -> np.ndarray:
     cell at a time, 4 ms so."""
     bytes_ = _CellBytes.of(texts)
     if bytes_ is None:
-        return np.array(
-            [isinstance(text, str) and bool(_DECIMAL_COMMA_CELL.fullmatch(text)) for text in texts],
-            dtype=bool,
-        )
+        return _matching(texts, _DECIMAL_COMMA_CELL)
     octets = bytes_.octets
     comma = octets == 0x2C
     if not comma.any():
@@ -1022,13 +1029,7 @@ def _grouped_by_dots(texts: np.ndarray) -> np.ndarray:
     :func:`_decimal_commas`)."""
     bytes_ = _CellBytes.of(texts)
     if bytes_ is None:
-        return np.array(
-            [
-                isinstance(text, str) and bool(re.fullmatch(_GROUPED_BY_DOTS, text))
-                for text in texts
-            ],
-            dtype=bool,
-        )
+        return _matching(texts, _GROUPED_BY_DOTS_CELL)
     octets = bytes_.octets
     dot = octets == 0x2E
     if not dot.any():
