@@ -157,8 +157,8 @@ SHAPES = {
     "CRLF line ends, a license CSV",
     "mixed": "columns in another order with environment ids, measurement dates, actual sizes and "
     "a column capplan does not read, names with accents and some with a comma (quoted), most "
-    "environments developer and trial ones, Power Platform states of every kind, a quarter of "
-    "the links to existing Dataverse ones, a Graph license export",
+    "environments developer and trial ones, Power Platform states of every kind (a quarter of "
+    "the finance and operations ones linked to existing Dataverse ones), a Graph license export",
 }
 LINKED_KINDS = [
     ("production", 3),
