@@ -551,6 +551,14 @@ def bad_files() -> dict[str, bytes]:
     out["inventory-utf16-size-words.txt"] = codecs.BOM_UTF16_LE + (
         "name\ttype\tdataverse_database_gb\r\nContoso CE\tdataverse_production\tfour\r\n"
     ).encode("utf-16-le")
+    # Semicolon files (a locale with decimal commas), split by the CSV parser and their sizes
+    # read from their text: a grouped number is ambiguous, a comma with nothing before it is no
+    # number, and the row and column are named as in a comma file.
+    semicolons = "name;type;dataverse_database_gb\nContoso CE;dataverse_production;2,5\n"
+    out["inventory-semicolon-size-grouped.csv"] = utf8(semicolons + "Fabrikam;sandbox;1.000\n")
+    out["inventory-semicolon-size-comma-first.csv"] = utf8(
+        semicolons + "Fabrikam;dataverse_sandbox;,5\n"
+    )
 
     # Workbooks.
     good_workbook = xlsx({"Licenses": PLANNING_ROWS})
