@@ -944,6 +944,8 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]+,[0-9]+$")
 # grouping dot or one written with a decimal point; refusing beats guessing by a factor of 1000.
 _GROUPED_BY_DOTS = r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+"
 _DECIMAL_COMMA_CELL = re.compile(r"[+-]?[0-9]+,[0-9]+")
+# A decimal comma with digits on one side only (",5", "5,"): not read, and said so.
+_HALF_DECIMAL_COMMA = re.compile(r"([+-]?)(?:,([0-9]+)|([0-9]+),)")
 _GROUPED_BY_DOTS_CELL = re.compile(_GROUPED_BY_DOTS)
 
 
@@ -1081,6 +1083,13 @@ def number_problem(text: str, rule: NumberRule, decimal_comma: bool = False) -> 
         return (
             f"'{text}' is ambiguous in a semicolon-separated file (a thousand, or a decimal "
             "point?); write it without grouping dots"
+        )
+    if decimal_comma and (half := _HALF_DECIMAL_COMMA.fullmatch(text)):
+        sign, fraction, whole = half.groups()
+        return (
+            f"'{text}' has no digit before its decimal comma; write {sign}0,{fraction}"
+            if fraction
+            else f"'{text}' has no digit after its decimal comma; write {sign}{whole}"
         )
     candidate = text.replace(",", ".") if decimal_comma and _DECIMAL_COMMA.match(text) else text
     try:
