@@ -238,10 +238,98 @@ def test_environments_alone_in_their_files_are_taken_as_they_are(seed: int) -> N
     the merge of every row by row gives."""
     import pandas as pd
 
-    from planner.ingest.merge import _merged, merge_environments
+    from planner.ingest.merge import merge_environments
+
+    from .merge_reference import merged as reference
 
     parts = _parts(seed)
     merged, remarks = merge_environments(parts)
-    expected, expected_remarks, _ = _merged(parts, [])
+    expected, expected_remarks = reference(parts)
     assert remarks == expected_remarks
     pd.testing.assert_frame_equal(merged, expected, check_exact=True)
+
+
+def _random_parts(rng: np.random.Generator) -> list[Any]:
+    """Files that describe a few environments many ways: names that repeat (in one file too)
+    and differ in case and spacing, ids shared or not, kinds that clash, measurements that
+    disagree (or by less than 0.01 GB), dated or not, growth given twice or in sheets that
+    name environments no file has."""
+    import pandas as pd
+
+    from planner.ingest import formats
+    from planner.ingest.merge import FilePart
+    from planner.model.inputs import (
+        ACTUAL_COLUMNS,
+        GROWTH_COLUMNS,
+        USAGE_COLUMNS,
+        environment_frame,
+    )
+
+    def pick(values: list[Any]) -> Any:
+        return values[int(rng.integers(len(values)))]
+
+    names = ["Sales", "sales", "SALES ", "Sales  Prod", "sales prod", "HR", "Ｈｒ", "Ops", "UAT"]
+    kinds = ["production", "dataverse_production", "sandbox", "addon_sandbox", "developer"]
+    ids = ["", "", "", "id-1", "id-2", "id-3"]
+    numbers = [np.nan, np.nan, 1.0, 1.005, 2.5, 3.0, 0.1234561, 0.1234562]
+    bases = [
+        formats.INVENTORY,
+        formats.LCS_ENVIRONMENTS_JSON,
+        formats.PPAC_ENVIRONMENTS_JSON,
+        "other",
+    ]
+    kind_of = {name: pick(kinds) for name in names}  # mostly: a name is one kind of environment
+    parts = []
+    for order in range(int(rng.integers(1, 5))):
+        file = f"file{order}.{pick(['csv', 'json'])}"
+        rows = []
+        for index in range(int(rng.integers(0, 7))):
+            name = pick(names)
+            row: dict[str, Any] = {
+                "name": name,
+                "type": pick(kinds) if rng.random() < 0.15 else kind_of[name],
+                "tier": pick([np.nan, 2.0, 3.0, 3.5]),
+                "power_platform": pick(["", "", "integrated", "none"]),
+                "linked_to": pick(["", "", "Sales"]),
+                "org_url": pick(["", "https://a.crm.dynamics.com", "https://b.crm.dynamics.com"]),
+                "environment_id": pick(ids),
+                "measured_on": pick(["", "", "2026-10-01", "2026-11-01"]),
+                "payg": bool(rng.random() < 0.2),
+                "source": file,
+                "location": f"row {index + 2}",
+            }
+            for column in (*USAGE_COLUMNS, *ACTUAL_COLUMNS, *GROWTH_COLUMNS):
+                row[column] = pick(numbers)
+            rows.append(row)
+        if rng.random() < 0.25:
+            growth = pd.DataFrame(
+                {
+                    "name": [pick([*names, "Nowhere"]) for _ in range(3)],
+                    "location": [f"row {i + 2}" for i in range(3)],
+                    **{c: [pick(numbers) for _ in range(3)] for c in GROWTH_COLUMNS},
+                }
+            )
+            parts.append(FilePart(file, formats.GROWTH_SHEET, order, environment_frame([]), growth))
+        else:
+            parts.append(FilePart(file, pick(bases), order, environment_frame(rows)))
+    return parts
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_merge_a_column_at_a_time_is_the_merge_row_by_row(seed: int) -> None:
+    """Whatever the files say, the environments (values, order) and remarks (words, order)
+    are those of matching every row in turn and making each environment one from its rows,
+    as the rules state."""
+    import pandas as pd
+
+    from planner.ingest.merge import merge_environments
+
+    from .merge_reference import merged as reference
+
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        parts = _random_parts(rng)
+        merged, remarks = merge_environments(parts)
+        expected, expected_remarks = reference(parts)
+        assert remarks == expected_remarks
+        pd.testing.assert_frame_equal(merged, expected, check_exact=True)
