@@ -291,16 +291,7 @@ def _growth(
                 for column, value in zip(GROWTH_COLUMNS, given[rows[at]].tolist(), strict=True)
                 if not math.isnan(value)
             )
-            remarks.append(
-                Remark(
-                    UNKNOWN_GROWTH_TARGET,
-                    "warning",
-                    str(names[at]),
-                    f"{_place(row)}: the growth for '{names[at]}' ({shown}) is not used: "
-                    f"{why}. A growth sheet adds growth to environments other files list; add "
-                    "the environment to an inventory or correct the name.",
-                )
-            )
+            remarks.append(_growth_not_used(_place(row), names[at], shown, why))
         used = target >= 0
         targets.append(target[used])
         values.append(given[rows[used]])
@@ -314,6 +305,18 @@ def _growth(
             np.concatenate(locations_of),
         ),
         remarks,
+    )
+
+
+def _growth_not_used(place: str, name: object, shown: str, why: str) -> Remark:
+    """The remark that a growth sheet's row (at ``place``, its values ``shown``) is not used."""
+    return Remark(
+        UNKNOWN_GROWTH_TARGET,
+        "warning",
+        str(name),
+        f"{place}: the growth for '{name}' ({shown}) is not used: {why}. A growth sheet adds "
+        "growth to environments other files list; add the environment to an inventory or "
+        "correct the name.",
     )
 
 
@@ -450,20 +453,7 @@ def _resolved(
         for column in GROWTH_COLUMNS:
             take(column, rows[column].to_numpy(dtype=np.float64)[order], ranked, _shown_growth)
     for environment, texts in differences.items():
-        remarks.append(
-            (
-                environment,
-                len(USAGE_COLUMNS),
-                Remark(
-                    SEVERAL_FILES,
-                    "info",
-                    str(names[environment]),
-                    f"'{names[environment]}' is described differently by its files: "
-                    + "; ".join(texts)
-                    + ". The first of each is used: the inventory states what the lists infer.",
-                ),
-            )
-        )
+        remarks.append((environment, len(USAGE_COLUMNS), _described(names[environment], texts)))
     remarks.sort(key=lambda item: (item[0], item[1]))
     return frame, [remark for _, _, remark in remarks]
 
@@ -537,6 +527,18 @@ def _differences(
             yield environment, f"{column} " + " but ".join(pieces[start:stop])
 
 
+def _described(name: object, differences: list[str]) -> Remark:
+    """The remark that an environment's files describe it ``differences`` ways."""
+    return Remark(
+        SEVERAL_FILES,
+        "info",
+        str(name),
+        f"'{name}' is described differently by its files: "
+        + "; ".join(differences)
+        + ". The first of each is used: the inventory states what the lists infer.",
+    )
+
+
 def _disagreement(
     name: object, column: str, measured: list[dict[str, Any]], chosen: dict[str, Any]
 ) -> Remark:
@@ -586,21 +588,20 @@ def _shared_summaries(
     for files_of, name in zip(sets, names, strict=True):
         if len(files_of) > 1:
             shared.setdefault(files_of, []).append(str(name))
-    remarks = []
-    for files_of, named in shared.items():
-        shown = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
-        count = f"{len(named)} environment" + ("s are" if len(named) != 1 else " is")
-        remarks.append(
-            Remark(
-                SEVERAL_FILES,
-                "info",
-                " + ".join(files_of),
-                f"{count} in each of {', '.join(files_of)} ({shown}); each is planned once, with "
-                "measured usage preferred to estimates and the inventory's description to the "
-                "lists'.",
-            )
-        )
-    return remarks
+    return [_shared_remark(files_of, named) for files_of, named in shared.items()]
+
+
+def _shared_remark(files: tuple[str, ...], names: list[str]) -> Remark:
+    """The remark that ``files`` share environments (``names``: the first rows' names)."""
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    count = f"{len(names)} environment" + ("s are" if len(names) != 1 else " is")
+    return Remark(
+        SEVERAL_FILES,
+        "info",
+        " + ".join(files),
+        f"{count} in each of {', '.join(files)} ({shown}); each is planned once, with measured "
+        "usage preferred to estimates and the inventory's description to the lists'.",
+    )
 
 
 def _plain(value: object) -> object:

@@ -14,12 +14,13 @@ from planner.ingest.merge import (
     _KIND,
     DESCRIPTION_COLUMNS,
     SAME_MEASUREMENT_GB,
-    SEVERAL_FILES,
-    UNKNOWN_GROWTH_TARGET,
     FilePart,
     _clash,
+    _described,
     _disagreement,
+    _growth_not_used,
     _place,
+    _shared_remark,
 )
 from planner.model.inputs import (
     ACTUAL_COLUMNS,
@@ -117,17 +118,8 @@ def _growth_rows(
                 if not targets
                 else "it names environments of different kinds, so capplan cannot tell which"
             )
-            remarks.append(
-                Remark(
-                    UNKNOWN_GROWTH_TARGET,
-                    "warning",
-                    str(row["name"]),
-                    f"{_place(row)}: the growth for '{row['name']}' ("
-                    + ", ".join(f"{c} {row[c]:g}" for c in given)
-                    + f") is not used: {why}. A growth sheet adds growth to environments other "
-                    "files list; add the environment to an inventory or correct the name.",
-                )
-            )
+            shown = ", ".join(f"{c} {row[c]:g}" for c in given)
+            remarks.append(_growth_not_used(_place(row), row["name"], shown, why))
     return found
 
 
@@ -165,16 +157,7 @@ def _resolve(group: list[Row], growth: list[Row], remarks: list[Remark]) -> Row:
             result[column] = given[0][column]
             differences += _differences(column, given, lambda v: f"{float(v):g}")
     if differences:
-        remarks.append(
-            Remark(
-                SEVERAL_FILES,
-                "info",
-                str(primary["name"]),
-                f"'{primary['name']}' is described differently by its files: "
-                + "; ".join(differences)
-                + ". The first of each is used: the inventory states what the lists infer.",
-            )
-        )
+        remarks.append(_described(primary["name"], differences))
     return result
 
 
@@ -194,21 +177,7 @@ def _shared(groups: list[list[Row]]) -> list[Remark]:
         files = tuple(sorted({row["_file"] for row in group}))
         if len(files) > 1:
             shared.setdefault(files, []).append(str(group[0]["name"]))
-    remarks = []
-    for files, names in shared.items():
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        count = f"{len(names)} environment" + ("s are" if len(names) != 1 else " is")
-        remarks.append(
-            Remark(
-                SEVERAL_FILES,
-                "info",
-                " + ".join(files),
-                f"{count} in each of {', '.join(files)} ({shown}); each is planned once, with "
-                "measured usage preferred to estimates and the inventory's description to the "
-                "lists'.",
-            )
-        )
-    return remarks
+    return [_shared_remark(files, names) for files, names in shared.items()]
 
 
 def _blank(value: object) -> bool:
