@@ -20,8 +20,10 @@ for the time Chromium takes to open and lay it out, next to the bundled sample's
     python benchmarks/bench.py [--sizes 5000,50000] [--months 36] [--runs 3] [--json FILE]
 
 ``--shape linked`` and ``--shape mixed`` generate other kinds of inventory (see SHAPES);
-``--tenant LICENSES INVENTORY`` measures a tenant's own two files instead of generated ones
-(any format capplan reads; the floor loads them as CSV or JSON by their extension).
+``--tenant LICENSES ENVIRONMENTS...`` measures a tenant's own files instead of generated ones:
+a license export and one or more environment files, merged as capplan merges them (an admin
+list beside the inventory, a growth sheet); any format capplan reads, which the floor loads as
+CSV, JSON or workbook by their extension.
 
 ``--batch 1000x50`` measures ``capplan report --batch`` over 1,000 generated tenants of 50
 environments each instead, against the floor summed over the tenants (the floor of a sample of
@@ -43,6 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -448,11 +451,16 @@ def capplan_command() -> list[str]:
     return [installed] if installed else [sys.executable, "-m", "planner"]
 
 
-def commands(folder: Path, licenses: Path, inventory: Path, months: int) -> dict[str, list[str]]:
+def commands(
+    folder: Path, licenses: Path, inventory: Sequence[Path], months: int
+) -> dict[str, list[str]]:
+    """Each command measured, by its name: the floor and capplan's. ``inventory``: the files
+    that describe the environments."""
     capplan = capplan_command()
-    common = [str(licenses), str(inventory), "--as-of", AS_OF, "--months", str(months)]
+    files = [str(path) for path in inventory]
+    common = [str(licenses), *files, "--as-of", AS_OF, "--months", str(months)]
     return {
-        "floor": [sys.executable, "-c", FLOOR_SCRIPT, str(inventory), str(licenses)],
+        "floor": [sys.executable, "-c", FLOOR_SCRIPT, *files, str(licenses)],
         "forecast": [
             *capplan,
             "forecast",
@@ -501,31 +509,38 @@ def measure_size(
     folder: Path, environments: int, months: int, runs: int, shape: str = "plain"
 ) -> dict[str, Any]:
     licenses, inventory = generate(folder, environments, shape=shape)
-    return measure_files(folder, licenses, inventory, environments, months, runs)
+    return measure_files(folder, licenses, [inventory], environments, months, runs)
 
 
-def count_environments(inventory: Path) -> int:
-    """The environments of an inventory, as capplan reads them (a file of any format it reads)."""
+def count_environments(inventory: Sequence[Path]) -> int:
+    """The environments the files describe, as capplan reads and merges them (files of any
+    format it reads)."""
     script = (
         "import sys\nfrom planner.errors import InputError\n"
         "from planner.ingest import load_inputs\n"
-        "try:\n    print(len(load_inputs([sys.argv[1]]).environments))\n"
+        "try:\n    print(len(load_inputs(sys.argv[1:]).environments))\n"
         "except InputError as error:\n    sys.exit(str(error))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, str(inventory)],
+        [sys.executable, "-c", script, *map(str, inventory)],
         capture_output=True,
         text=True,
         env=ENVIRONMENT,
         check=False,
     )
     if result.returncode != 0:
-        raise SystemExit(f"capplan cannot read {inventory}:\n{result.stderr[-2000:]}")
+        names = ", ".join(map(str, inventory))
+        raise SystemExit(f"capplan cannot read {names}:\n{result.stderr[-2000:]}")
     return int(result.stdout.split()[-1])
 
 
 def measure_files(
-    folder: Path, licenses: Path, inventory: Path, environments: int, months: int, runs: int
+    folder: Path,
+    licenses: Path,
+    inventory: Sequence[Path],
+    environments: int,
+    months: int,
+    runs: int,
 ) -> dict[str, Any]:
     """:func:`measure_size` of the given files (``environments`` of them, for the figures per
     environment); the outputs are written in ``folder``."""
@@ -735,11 +750,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--tenant",
-        nargs=2,
-        metavar=("LICENSES", "INVENTORY"),
+        nargs="+",
+        metavar="FILE",
         type=Path,
-        help="Measure these two files instead of generated tenants (--sizes and --shape are "
-        "ignored).",
+        help="Measure a tenant's own files instead of generated tenants: its license export, "
+        "then one or more environment files (--sizes and --shape are ignored).",
     )
     options = parser.parse_args()
     if options.batch:
@@ -760,12 +775,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="capplan-bench-") as temporary:
         root = Path(temporary)
         if options.tenant:
-            licenses, inventory = (path.resolve() for path in options.tenant)
+            licenses, *inventory = (path.resolve() for path in options.tenant)
+            if not inventory:
+                parser.error("--tenant takes the license export, then the environment files")
             size = count_environments(inventory)
             results.append(
                 measure_files(root, licenses, inventory, size, options.months, options.runs)
             )
-            print(f"measured {inventory.name}: {size:,} environments", file=sys.stderr)
+            names = " + ".join(path.name for path in inventory)
+            print(f"measured {names}: {size:,} environments", file=sys.stderr)
         for size in [] if options.tenant else sizes:
             folder = root / str(size)
             folder.mkdir()

@@ -333,24 +333,22 @@ def _resolved(
 
     An environment's rows are taken in the order files describe one (``bases``: the rank of
     each row's format; ``orders``: of its file among those given), else as they come. An
-    environment of one row that no growth sheet adds to is that row: only the rows of the
-    others are looked at."""
+    environment of one row is that row, but for the growth a sheet adds to it: only the rows of
+    the others are looked at, and for growth those of environments that a sheet adds to."""
     count = len(rows)
     environments = int(environment.max()) + 1 if count else 0
     several = np.bincount(environment, minlength=environments) > 1
+    grown = np.zeros(environments, dtype=bool)
     if growth is not None:
-        several[growth.environment] = True
-    rows_of_several = np.flatnonzero(several[environment])
-    order = rows_of_several[
-        np.lexsort(
-            (
-                rows_of_several,
-                orders[rows_of_several],
-                bases[rows_of_several],
-                environment[rows_of_several],
-            )
-        )
-    ]
+        grown[growth.environment] = True
+
+    def ranked_rows(chosen: np.ndarray) -> np.ndarray:
+        """The rows of the ``chosen`` environments, by environment, each's in its order."""
+        picked = np.flatnonzero(chosen[environment])
+        keys = (picked, orders[picked], bases[picked], environment[picked])
+        return picked[np.lexsort(keys)]
+
+    order = ranked_rows(several)
     by = environment[order]
     starts = np.flatnonzero(np.r_[True, by[1:] != by[:-1]]) if len(by) else by
     primary = np.empty(environments, dtype=np.int64)  # the row each environment's is made from
@@ -359,7 +357,7 @@ def _resolved(
     primary[by[starts]] = order[starts]
     same = len(primary) == count and bool((primary == np.arange(count)).all())
     frame = rows if same else rows.iloc[primary].reset_index(drop=True)
-    if not len(order):
+    if not len(order) and not grown.any():
         return frame, []
     names = frame["name"].to_numpy(dtype=object)
     sources = rows["source"].to_numpy(dtype=object)[order]
@@ -376,8 +374,8 @@ def _resolved(
         taken = frame[column].to_numpy(copy=True)
         taken[firsts] = values[at]
         frame[column] = taken
-        for environment, text in _differences(column, values, given, ranked, taken, shown):
-            differences.setdefault(environment, []).append(text)
+        for which, text in _differences(column, values, given, ranked, taken, shown):
+            differences.setdefault(which, []).append(text)
 
     for column in DESCRIPTION_COLUMNS:
         take(column, rows[column].to_numpy()[order], ranked, _shown_plain)
@@ -411,14 +409,12 @@ def _resolved(
                 }
                 for p in these
             ]
-            environment = int(firsts[segment])
+            which = int(firsts[segment])
             remarks.append(
                 (
-                    environment,
+                    which,
                     index,
-                    _disagreement(
-                        names[environment], usage, described, described[these.index(chosen)]
-                    ),
+                    _disagreement(names[which], usage, described, described[these.index(chosen)]),
                 )
             )
         for column, source in ((usage, values), (actual, rows[actual].to_numpy()[order])):
@@ -436,24 +432,27 @@ def _resolved(
         frame["payg"] = payg
     # Growth: a growth sheet's value first, then the rows' in their order.
     if growth is not None and len(growth.environment):
-        both = np.concatenate([growth.environment, by])
+        grown_rows = ranked_rows(several | grown)
+        both = np.concatenate([growth.environment, environment[grown_rows]])
         # Each environment's sheets' rows first (they come first in ``both``), then its rows.
         sheets_first = np.lexsort((np.arange(len(both)), both))
         with_sheets = _Ranked(
             both[sheets_first],
-            np.concatenate([growth.sources, sources])[sheets_first],
-            np.concatenate([growth.locations, locations])[sheets_first],
+            np.concatenate([growth.sources, rows["source"].to_numpy()[grown_rows]])[sheets_first],
+            np.concatenate([growth.locations, rows["location"].to_numpy()[grown_rows]])[
+                sheets_first
+            ],
         )
         for index, column in enumerate(GROWTH_COLUMNS):
             values = np.concatenate(
-                [growth.values[:, index], rows[column].to_numpy(dtype=np.float64)[order]]
+                [growth.values[:, index], rows[column].to_numpy(dtype=np.float64)[grown_rows]]
             )
             take(column, values[sheets_first], with_sheets, _shown_growth)
     else:
         for column in GROWTH_COLUMNS:
             take(column, rows[column].to_numpy(dtype=np.float64)[order], ranked, _shown_growth)
-    for environment, texts in differences.items():
-        remarks.append((environment, len(USAGE_COLUMNS), _described(names[environment], texts)))
+    for which, texts in differences.items():
+        remarks.append((which, len(USAGE_COLUMNS), _described(names[which], texts)))
     remarks.sort(key=lambda item: (item[0], item[1]))
     return frame, [remark for _, _, remark in remarks]
 
