@@ -379,6 +379,16 @@ def gzip_json(folder: Path) -> Path:
     return path
 
 
+def json_of_short_texts(folder: Path, size: int = 45 * MB, text: str = "ab") -> Path:
+    """A JSON list of ``size`` bytes of one short text again and again (below the default
+    input limit): values this dense are refused before they are parsed."""
+    path = folder / f"short-texts-{len(text)}.json"
+    item = f'"{text}",'.encode()
+    count = size // len(item)
+    path.write_bytes(b'{"value": [' + item * count + f'"{text}"]}}'.encode())
+    return path
+
+
 LARGE_INVENTORY = 50_000
 
 
@@ -648,6 +658,18 @@ def cases(capplan: list[str]) -> list[Case]:
         ("10 MB CSV of 600,000 rows", long_csv, forecast_with("licenses"), file_bound),
         ("scenario of 20,000 changes", scenario_20000, forecast_with("scenario"), file_bound),
         ("gzip named .json", gzip_json, forecast_with("licenses"), file_bound),
+        (
+            "45 MB JSON of two-letter texts",
+            json_of_short_texts,
+            forecast_with("licenses"),
+            file_bound,
+        ),
+        (
+            "48 MB JSON, a value per 10 bytes",
+            partial(json_of_short_texts, size=48 * MB, text="abcdefg"),
+            forecast_with("licenses"),
+            file_bound,
+        ),
         (
             "7 MB inventory workbook",
             workbook_inventory,

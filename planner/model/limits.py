@@ -57,6 +57,14 @@ MAX_PRODUCT_ROWS = 55_000
 # is parsed: a 7 MB list of empty objects would otherwise be 2.4 million dictionaries, 270 MB.
 MIN_JSON_BYTES_PER_CONTAINER = 16
 JSON_CONTAINERS_ALLOWED = 100_000
+# Bytes of JSON text per value (a text, a number, an object or list), at the least, beyond the
+# first million: Microsoft's answers spend about 20 on each written without a space (the
+# samples, indented, 23 to 25), a key and its value together. Parsed, a value is an object of 30
+# to 60 bytes and its place in its list or object: a 45 MB list of two-letter texts (5 bytes
+# each) took 800 MB, one of 48 MB at one value per 7 bytes 650 MB; at one per 10 a document
+# stays within ten times its size, as reading any other input does.
+MIN_JSON_BYTES_PER_VALUE = 10
+JSON_VALUES_ALLOWED = 1_000_000
 # Bytes of a SKU catalog file (the bundled one, or the one ``rules import-skus --out`` rewrites):
 # the bundled catalog of 628 products is 167 KB, and a catalog of every product in the largest
 # list ``rules import-skus`` reads stays far below this. A device or a file of something else is

@@ -1023,6 +1023,9 @@ def bad_files() -> dict[str, bytes]:
     # (cases.toml grows them past the allowance of 100,000.)
     out["json-empty-objects.json"] = b"[\n" + b"{}," * 1000 + b"\n{}]\n"
     out["json-brackets-unclosed-string.json"] = b"[\n" + b"[" * 1000 + b'\n"' + b'\\"' * 1000
+    # Values of a character or two: parsed, each is an object and a place in its list, ten
+    # times the file and more (cases.toml grows it past the allowance of a million values).
+    out["json-dense-numbers.json"] = b"[\n" + b"0," * 1000 + b"\n0]\n"
     out["json-duplicate-keys.json"] = utf8(
         '{"value": [{"skuPartNumber": "DYN365_FINANCE", "skuPartNumber": "DYN365_SCM", '
         '"prepaidUnits": {"enabled": 5}}]}'

@@ -298,16 +298,44 @@ def test_workbook_over_the_cell_limit(write_xlsx, monkeypatch: pytest.MonkeyPatc
 def test_brackets_in_strings_are_not_counted_as_objects() -> None:
     """A document dense in brackets only within its strings is read; one dense in objects is
     refused before it is parsed, whatever quotes and backslashes its strings hold."""
-    from planner.ingest.jsondoc import _containers, parse_json
+    from planner.ingest.jsondoc import _outside_strings, parse_json
+
+    def containers(text: str) -> int | None:  # every one, however few
+        return _outside_strings(text, "{[", 0, len(text) + 1)
 
     names = [{"name": "{[" * 20, "note": 'say \\"{\\" twice'} for _ in range(20_000)]
     text = json.dumps(names)
-    assert _containers(text) == 20_001
+    assert containers(text) == 20_001
     assert parse_json("names.json", text) == names
     unclosed = "[" * 200_000 + '"' + '\\"' * 200_000
-    assert _containers(unclosed) == 200_000
+    assert containers(unclosed) == 200_000
     with pytest.raises(InputError, match="200,000 objects and lists in 600,001 characters"):
         parse_json("unclosed.json", unclosed)
+
+
+def test_a_document_dense_in_values_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Texts or numbers a few characters each would cost ten times the file and more once
+    parsed: beyond the first values allowed, fewer than one per 10 characters is no API answer.
+    Commas and colons within strings are not values; Microsoft's answers, written without a
+    space, pass."""
+    from planner.ingest import jsondoc
+    from planner.ingest.jsondoc import parse_json
+
+    monkeypatch.setattr(jsondoc, "JSON_VALUES_ALLOWED", 0)
+    short = json.dumps({"value": ["ab"] * 2_000}, separators=(",", ":"))
+    with pytest.raises(InputError, match=r"over 2,000 values in 10,011 characters, more than one"):
+        parse_json("short.json", short)
+    numbers = json.dumps([1.5] * 3_000, separators=(",", ":"))
+    with pytest.raises(InputError, match="over 2,999 values"):
+        parse_json("numbers.json", numbers)
+    punctuated = [{"n": "a,b:c,d:e,f:g,h:i,j,k,l"} for _ in range(600)]
+    assert parse_json("punctuated.json", json.dumps(punctuated)) == punctuated
+    for sample in SAMPLES.glob("*.json"):
+        document = json.loads(sample.read_text(encoding="utf-8"))
+        tight = json.dumps(document, separators=(",", ":"))
+        assert parse_json(sample.name, tight) == document
 
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
