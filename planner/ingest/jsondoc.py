@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -38,24 +39,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(file: str, text: str) -> Any:
-    containers = _outside_strings(text, "{[", JSON_CONTAINERS_ALLOWED, MIN_JSON_BYTES_PER_CONTAINER)
-    if containers is not None:
-        raise InputError(
-            f"the JSON holds {containers:,} objects and lists in {len(text):,} characters, "
-            f"more than one per {MIN_JSON_BYTES_PER_CONTAINER} characters: not an API answer",
-            file=file,
-            expected="a JSON document as the API returned it",
-        )
-    # Each value but the first of its object or list follows a comma, and each of an object's
-    # values a colon.
-    values = _outside_strings(text, ",:", JSON_VALUES_ALLOWED, MIN_JSON_BYTES_PER_VALUE)
-    if values is not None:
-        raise InputError(
-            f"the JSON holds over {values:,} values in {len(text):,} characters, more than one per "
-            f"{MIN_JSON_BYTES_PER_VALUE} characters: not an API answer",
-            file=file,
-            expected="a JSON document as the API returned it",
-        )
+    for count, marks, allowed, per in _densities():
+        found = _outside_strings(text, marks, allowed, per)
+        if found is not None:
+            raise InputError(
+                f"the JSON holds {count(found)} in {len(text):,} characters, more than one per "
+                f"{per} characters: not an API answer",
+                file=file,
+                expected="a JSON document as the API returned it",
+            )
     try:
         return json.loads(
             text,
@@ -109,6 +101,27 @@ def parse_json(file: str, text: str) -> Any:
         raise InputError(
             f"not valid JSON: {reason}", file=file, expected="numbers of ordinary size"
         ) from None
+
+
+def _densities() -> tuple[tuple[Callable[[int], str], str, int, int], ...]:
+    """What a document may hold at most beyond a first allowance, one per so many characters,
+    counted before it is parsed: the objects and lists it opens, and its values (each but the
+    first of its object or list follows a comma, and each of an object's values a colon); how
+    a count is told."""
+    return (
+        (
+            lambda found: f"{found:,} objects and lists",
+            "{[",
+            JSON_CONTAINERS_ALLOWED,
+            MIN_JSON_BYTES_PER_CONTAINER,
+        ),
+        (
+            lambda found: f"over {found:,} values",
+            ",:",
+            JSON_VALUES_ALLOWED,
+            MIN_JSON_BYTES_PER_VALUE,
+        ),
+    )
 
 
 # A string, or the rest of the text where one is not closed: every quote the search meets starts a
