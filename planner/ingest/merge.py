@@ -371,6 +371,8 @@ def _resolved(
         where they differ, named."""
         given = _given(values)
         firsts, at = _firsts(ranked.by, given)
+        if not len(firsts):  # none given: the rows' own blanks stand, and nothing differs
+            return
         taken = frame[column].to_numpy(copy=True)
         taken[firsts] = values[at]
         frame[column] = taken
@@ -423,7 +425,8 @@ def _resolved(
             frame[column] = taken
         dates = measured_on[at]
         latest[firsts] = np.where(dates > latest[firsts], dates, latest[firsts])
-    frame["measured_on"] = np.where(latest != "", latest, frame["measured_on"].to_numpy())
+    if len(order):
+        frame["measured_on"] = np.where(latest != "", latest, frame["measured_on"].to_numpy())
     # A billing policy one file shows (the admin API list) is not undone by a file that does
     # not say (an inventory without the column).
     if len(starts):
