@@ -168,9 +168,21 @@ def _environments(
 def _several(of: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """For each of ``size`` codes, whether the rows ``of`` that code hold more than one of
     ``values`` (codes from 0)."""
-    width = int(values.max()) + 1 if len(values) else 1
-    distinct = np.unique(of.astype(np.int64) * width + values)
-    return np.bincount(distinct // width, minlength=size) > 1
+    owners, _ = _pairs(of, values)
+    return np.bincount(owners, minlength=size) > 1
+
+
+def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of codes (from 0) that ``first`` and ``second`` hold row by row,
+    by the first, then the second: each pair's first code, and its second."""
+    width = int(second.max()) + 1 if len(second) else 1
+    distinct = np.unique(first.astype(np.int64) * width + second)
+    return distinct // width, distinct % width
+
+
+def _run_starts(codes: np.ndarray) -> np.ndarray:
+    """Where each run of equal ``codes`` (sorted, or grouped) starts."""
+    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
 
 
 def _matched(
@@ -260,12 +272,11 @@ def _growth(
     if not sheets:
         return None, []
     # The one environment each name is, where it is one; -1 where none or several.
-    count = int(environment.max()) + 1 if len(environment) else 1
-    pairs = np.unique(keys * count + environment)
-    several = np.bincount(pairs // count, minlength=len(key_index))
-    single = several[pairs // count] == 1
+    named, environments = _pairs(keys, environment)
+    several = np.bincount(named, minlength=len(key_index))
+    single = several[named] == 1
     one = np.full(len(key_index) + 1, -1, dtype=np.int64)  # the last for a name not found
-    one[(pairs // count)[single]] = (pairs % count)[single]
+    one[named[single]] = environments[single]
     targets: list[np.ndarray] = []
     values: list[np.ndarray] = []
     sources: list[np.ndarray] = []
@@ -350,7 +361,7 @@ def _resolved(
 
     order = ranked_rows(several)
     by = environment[order]
-    starts = np.flatnonzero(np.r_[True, by[1:] != by[:-1]]) if len(by) else by
+    starts = _run_starts(by)
     primary = np.empty(environments, dtype=np.int64)  # the row each environment's is made from
     alone = ~several[environment]
     primary[environment[alone]] = np.flatnonzero(alone)
@@ -391,7 +402,7 @@ def _resolved(
         if not len(firsts):
             continue
         measured = np.flatnonzero(given)
-        segments = np.r_[np.flatnonzero(np.r_[True, np.diff(by[measured]) != 0]), len(measured)]
+        segments = np.r_[_run_starts(by[measured]), len(measured)]
         spread = np.maximum.reduceat(values[measured], segments[:-1]) - np.minimum.reduceat(
             values[measured], segments[:-1]
         )
@@ -514,15 +525,14 @@ def _differences(
     owners = ranked.by[at]
     texts = [shown(value) for value in values[at].tolist()]
     codes = pd.factorize(np.array(texts, dtype=object))[0]
-    width = int(codes.max()) + 1
-    differ = np.bincount(np.unique(owners * width + codes) // width) > 1  # as shown, too
+    differ = np.bincount(_pairs(owners, codes)[0]) > 1  # as shown, too
     pieces = [
         f"{text} in {_place({'source': source, 'location': location})}"
         for text, source, location in zip(
             texts, ranked.sources[at].tolist(), ranked.locations[at].tolist(), strict=True
         )
     ]
-    starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0]).tolist()
+    starts = _run_starts(owners).tolist()
     for start, stop in zip(starts, [*starts[1:], len(at)], strict=True):
         environment = int(owners[start])
         if differ[environment]:
@@ -575,16 +585,14 @@ def _shared_summaries(
     shared_rows = np.flatnonzero(sizes[environment] > 1)
     shared_rows = shared_rows[np.argsort(environment[shared_rows], kind="stable")]
     file_codes, file_names = pd.factorize(files[shared_rows], sort=True)
-    width = len(file_names)
-    pairs = np.unique(environment[shared_rows] * width + file_codes)
-    owners, codes = pairs // width, pairs % width
-    starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0])
+    owners, codes = _pairs(environment[shared_rows], file_codes)
+    starts = _run_starts(owners)
     bits = codes.tolist()
     sets = [
         tuple(file_names[bits[lo:hi]])
         for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(bits)], strict=True)
     ]
-    firsts = shared_rows[np.r_[True, np.diff(environment[shared_rows]) != 0]]
+    firsts = shared_rows[_run_starts(environment[shared_rows])]
     names = rows["name"].to_numpy(dtype=object)[firsts].tolist()
     shared: dict[tuple[str, ...], list[str]] = {}
     for files_of, name in zip(sets, names, strict=True):
