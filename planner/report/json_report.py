@@ -193,11 +193,14 @@ _FLOAT = {float, type(None)}
 _NONE = {None}
 
 
-def _cells(values: list[Any], digits: int) -> list[str] | None:
+def _cells(values: list[Any], digits: int, kinds: set[type] | None = None) -> _Coded | None:
     """One key's values of many records, each as the encoder writes it after ``rounded``; None
     where a value is not a plain leaf (a list or an object: left to the encoder as a whole) or
-    not a finite number (which the encoder refuses)."""
-    kinds = set(map(type, values))
+    not a finite number (which the encoder refuses). Values of few distinct ones (at most one
+    per ``_ROWS_PER_COMBINATION`` records: a finding's code, severity and month) come coded by
+    their distinct values, so that :func:`_write_coded` joins them with the next columns into
+    one piece; others as a text per record. ``kinds``: the values' types, where known."""
+    kinds = set(map(type, values)) if kinds is None else kinds
     if not kinds <= _LEAF_TYPES:
         return None
     # Text and numbers repeat (types, states, rates): each distinct value is encoded once.
@@ -209,7 +212,11 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
             v: _float_text(v, digits) if type(v) is float else "null" if v is None else _string(v)
             for v in distinct
         }
-        return list(map(text.__getitem__, values))
+        if len(distinct) > max(len(values) // _ROWS_PER_COMBINATION, 1):
+            return _as_coded(list(map(text.__getitem__, values)))
+        index = {value: code for code, value in enumerate(text)}
+        codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+        return _Coded(codes, list(text.values()))
     seen: dict[tuple[type, Any], str] = {}
     cells = []
     for value in values:
@@ -222,7 +229,7 @@ def _cells(values: list[Any], digits: int) -> list[str] | None:
                 _float_text(value, digits) if type(value) is float else _compact(value)
             )
         cells.append(cell)
-    return cells
+    return _as_coded(cells)
 
 
 # Text columns of at least this many distinct values are checked for text to escape all at once,
@@ -284,16 +291,16 @@ def _record_column(values: list[Any], digits: int) -> _Coded | None:
     """One key's values of many records as a column (see :func:`_cells`): as they are where they
     are many different strings with nothing to escape (strings of few values are encoded a
     value at a time, and their pieces joined with the next columns')."""
+    kinds = set(map(type, values))
     if (
         len(values) >= BARE_FROM
-        and set(map(type, values)) == {str}
+        and kinds == {str}
         and _more_distinct(values, len(values) // _ROWS_PER_COMBINATION)
     ):
         coded = _bare_coded(np.arange(len(values)), values, _PYTHON)
         if coded is not None:
             return coded
-    cells = _cells(values, digits)
-    return None if cells is None else _as_coded(cells)
+    return _cells(values, digits, kinds)
 
 
 def _column_codes(

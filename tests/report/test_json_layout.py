@@ -184,9 +184,9 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
     original = json_report._cells
     original_column = json_report._column_codes
 
-    def counting(values: list[Any], digits: int) -> list[str] | None:
+    def counting(values: list[Any], digits: int, *kinds: Any) -> Any:
         encoded.append(len(values))
-        return original(values, digits)
+        return original(values, digits, *kinds)
 
     def counting_column(values: pd.Series, digits: int, *style: Any) -> Any:
         coded = original_column(values, digits, *style)
@@ -224,7 +224,7 @@ def test_a_line_table_written_again_is_the_same_text_at_its_depth(
         ],
         "same depth": {"deep": {"consumption": records}},
     }
-    monkeypatch.setattr(json_report, "_cells", lambda values, digits: None)  # record by record
+    monkeypatch.setattr(json_report, "_cells", lambda values, digits, *kinds: None)  # by record
     monkeypatch.setattr(json_report, "_column_codes", lambda values, digits, *style: None)
     assert text == json_report.dumps(plain)
     assert json.loads(text) == json.loads(json_report.dumps(plain))
@@ -255,7 +255,11 @@ def test_a_license_only_scenario_shares_the_baselines_consumption_lines() -> Non
 
 def _column_cells(values: pd.Series, digits: int) -> list[str] | None:
     """A column's coded text, a cell per row."""
-    coded = json_report._column_codes(values, digits)
+    return _per_row(json_report._column_codes(values, digits))
+
+
+def _per_row(coded: Any) -> list[str] | None:
+    """Coded text (json_report._Coded), a cell per row; None for None."""
     if coded is None:
         return None
     quote = '"' if coded.bare else ""
@@ -287,7 +291,33 @@ def test_a_column_is_encoded_from_its_array_as_from_its_records(
     for column, table in (("f", frame), ("t", text_frame)):
         table_keys = (column,)
         from_records = json_report._cells(LineTable(table, table_keys).column(column), digits)
-        assert _column_cells(table[column], digits) == from_records
+        assert _column_cells(table[column], digits) == _per_row(from_records)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    distinct=st.one_of(
+        st.lists(_FLOATS.filter(lambda v: v is None or math.isfinite(v)), min_size=1, max_size=4),
+        st.lists(_TEXTS, min_size=1, max_size=4),
+    ),
+    picks=st.lists(st.integers(0, 3), min_size=1, max_size=12),
+    # Repeated this many times: a distinct value per 64 records or fewer is coded by value.
+    times=st.integers(40, 90),
+    digits=st.sampled_from([3, 6]),
+)
+def test_a_column_of_records_is_the_text_of_each_value(
+    distinct: list[Any], picks: list[int], times: int, digits: int
+) -> None:
+    """A key's values of many records, coded by their distinct values where those are few (a
+    finding's code, severity and month) or a text per record otherwise, are the text each value
+    has on its own."""
+    values = [distinct[pick % len(distinct)] for pick in picks] * times
+    cells = _per_row(json_report._cells(values, digits))
+    alone = [_per_row(json_report._cells([value], digits)) for value in values]
+    assert cells == [cell[0] for cell in alone if cell is not None]
+    assert [json.loads(cell) for cell in cells] == [
+        round(value, digits) if type(value) is float else value for value in values
+    ]
 
 
 def test_a_column_of_mixed_values_is_left_to_the_records() -> None:
