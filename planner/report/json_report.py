@@ -440,7 +440,8 @@ def _rounded_array(values: np.ndarray, digits: int) -> np.ndarray:
             error = _product_error(values[half], scale)
             lower = whole[half]
             odd = np.fmod(lower, 2.0) != 0
-            result[half] = lower + ((error > 0) | ((error == 0) & odd))
+            # A tie between -1 and 0 rounds to 0 with the value's sign, as round() gives (-0.0).
+            result[half] = np.copysign(lower + ((error > 0) | ((error == 0) & odd)), values[half])
         result /= scale
         magnitude = np.abs(values)
         python = ~(np.abs(scaled) < 2.0**52) | (half & ~(magnitude > 1e-200))

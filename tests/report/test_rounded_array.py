@@ -20,7 +20,9 @@ WRITTEN = st.builds(
     st.integers(1, 5),
     st.sampled_from([1.0, -1.0]),
 )
-NEAR = st.sampled_from([2.675, 0.125, 1.0005, 0.0005, -0.0005, 0.5, 1.5, 2.5, -2.5, 1e15 + 0.5])
+NEAR = st.sampled_from(
+    [2.675, 0.125, 1.0005, 0.0005, -0.0005, 0.5, -0.5, -0.05, 1.5, 2.5, -2.5, 1e15 + 0.5]
+)
 FLOATS = st.lists(st.one_of(WRITTEN, NEAR, st.floats()), min_size=1, max_size=50)
 
 
@@ -47,3 +49,11 @@ def test_ties_go_to_the_even_neighbour_of_the_exact_value() -> None:
     values = np.array([0.125, 0.375, 2.675, -0.125, -2.675])
     assert _rounded_array(values, 2).tolist() == [0.12, 0.38, 2.67, -0.12, -2.67]
     assert _rounded_array(np.array([1.0005, 1.0015, -1.0015]), 3).tolist() == [1.0, 1.002, -1.002]
+
+
+@pytest.mark.parametrize(("value", "digits"), [(-0.5, 0), (0.5, 0), (-0.4, 0), (-0.0004, 3)])
+def test_a_value_rounded_to_zero_keeps_its_sign(value: float, digits: int) -> None:
+    (result,) = _rounded_array(np.array([value]), digits).tolist()
+    expected = round(value, digits)
+    assert result == expected == 0.0
+    assert np.signbit(result) == np.signbit(expected)
