@@ -212,7 +212,7 @@ def _cells(values: list[Any], digits: int, kinds: set[type] | None = None) -> _C
             v: _float_text(v, digits) if type(v) is float else "null" if v is None else _string(v)
             for v in distinct
         }
-        if len(distinct) > max(len(values) // _ROWS_PER_COMBINATION, 1):
+        if len(distinct) > _combinations_allowed(len(values)):
             return _as_coded(list(map(text.__getitem__, values)))
         index = {value: code for code, value in enumerate(text)}
         codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
@@ -572,10 +572,17 @@ def _add_piece(pieces: list[_Coded], piece: _Coded, rows: int) -> None:
 _ROWS_PER_COMBINATION = 64
 
 
+def _combinations_allowed(rows: int) -> int:
+    """The most distinct values (or combinations of two next columns' values) a piece of
+    ``rows`` records may hold to be coded by value and joined with the next pieces (see
+    ``_ROWS_PER_COMBINATION``)."""
+    return max(rows // _ROWS_PER_COMBINATION, 1)
+
+
 def _joined(left: _Coded, right: _Coded, rows: int) -> _Coded | None:
     """Two next columns as one, where their values occur in few combinations (see
     ``_ROWS_PER_COMBINATION``); None otherwise."""
-    limit = max(rows // _ROWS_PER_COMBINATION, 1)
+    limit = _combinations_allowed(rows)
     width = len(right.texts)
     if max(len(left.texts), width) > limit:
         return None
