@@ -1005,12 +1005,13 @@ def _number_form(
     pattern: re.Pattern[str],
     separator: int,
     fits: Callable[[_CellBytes, np.ndarray], np.ndarray],
+    bytes_: _CellBytes | None,
 ) -> np.ndarray:
     """Which cells fully match ``pattern``, a form of number written with the byte
-    ``separator``: ``fits`` tells it for the whole column at once from the column's bytes and
-    the separator's places (none where no cell holds it); a column that cannot be looked at so
-    is matched a cell at a time."""
-    bytes_ = _CellBytes.of(texts)
+    ``separator``: ``fits`` tells it for the whole column at once from the column's bytes
+    (``bytes_``, its :meth:`_CellBytes.of`) and the separator's places (none where no cell
+    holds it); a column that cannot be looked at so (``bytes_`` None) is matched a cell at a
+    time."""
     if bytes_ is None:
         return _matching(texts, pattern)
     places = np.flatnonzero(bytes_.octets == separator)
@@ -1024,7 +1025,9 @@ def _decimal_commas(texts: np.ndarray) -> np.ndarray:
     comma, ASCII digits on both sides of it and nothing else but a leading sign, worked out
     for the whole column at once. A column of 50,000 numbers took 10 ms through the pattern a
     cell at a time, 4 ms so."""
-    return _number_form(texts, _DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits)
+    return _number_form(
+        texts, _DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits, _CellBytes.of(texts)
+    )
 
 
 def _one_comma_between_digits(bytes_: _CellBytes, commas: np.ndarray) -> np.ndarray:
@@ -1045,7 +1048,18 @@ def _grouped_by_dots(texts: np.ndarray) -> np.ndarray:
     """Which cells fully match ``_GROUPED_BY_DOTS`` (1 to 3 digits, then groups of a dot and
     3 digits, after a leading sign or none), worked out for the whole column at once (see
     :func:`_decimal_commas`)."""
-    return _number_form(texts, _GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three)
+    return _number_form(texts, _GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three, _CellBytes.of(texts))
+
+
+def _comma_forms(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_decimal_commas` and :func:`_grouped_by_dots` of a semicolon file's column, from
+    one look at its bytes (the joined and encoded texts and where each cell ends, made once
+    for both rather than once each)."""
+    bytes_ = _CellBytes.of(texts)
+    return (
+        _number_form(texts, _DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits, bytes_),
+        _number_form(texts, _GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three, bytes_),
+    )
 
 
 def _groups_of_three(bytes_: _CellBytes, dots: np.ndarray) -> np.ndarray:
@@ -1071,16 +1085,22 @@ def _groups_of_three(bytes_: _CellBytes, dots: np.ndarray) -> np.ndarray:
     )
 
 
-def _to_floats(values: pd.Series, decimal_comma: bool) -> np.ndarray:
+def _to_floats(
+    values: pd.Series, decimal_comma: bool, comma: np.ndarray | None = None
+) -> np.ndarray:
     """The column's numbers, NaN where blank or not a number. pandas' number parser reads the
     column as plain Python strings, which is several times cheaper than through its string
-    array and reads the same strings the same way."""
+    array and reads the same strings the same way. ``comma``: the column's
+    :func:`_decimal_commas`, where known."""
     texts = values.to_numpy(dtype=object)
     if decimal_comma:
-        comma = _decimal_commas(texts)
+        comma = _decimal_commas(texts) if comma is None else comma
         if comma.any():
             texts = texts.copy()
-            texts[comma] = [text.replace(",", ".") for text in texts[comma].tolist()]
+            # Each such cell is a sign, digits and one comma, never NUL: joined by NUL, their
+            # commas become points in one pass (50,000 cells: 2.5 ms rather than 3.2 a cell at
+            # a time), and the pieces are the cells again.
+            texts[comma] = "\0".join(texts[comma].tolist()).replace(",", ".").split("\0")
     blank = texts == ""
     if blank.any():
         texts = texts.copy()
@@ -1142,16 +1162,18 @@ def parse_numbers(
     # Text: the column's words, to parse or to quote the first bad one of.
     if values is None:
         values = table.column(position)
-    numbers = _to_floats(values, table.decimal_comma)
-    blank = values.to_numpy(dtype=object) == ""
+    texts = values.to_numpy(dtype=object)
+    comma, grouped = _comma_forms(texts) if table.decimal_comma else (None, None)
+    numbers = _to_floats(values, table.decimal_comma, comma)
+    blank = texts == ""
     with np.errstate(invalid="ignore"):
         bad = ~blank & (~np.isfinite(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum))
         if rule.whole:
             bad |= ~blank & np.isfinite(numbers) & (numbers != np.floor(numbers))
     if rule.required:
         bad |= blank
-    if table.decimal_comma:
-        bad |= _grouped_by_dots(values.to_numpy(dtype=object))
+    if grouped is not None:
+        bad |= grouped
     if bad.any():
         _raise_first(table, position, values, field_name, rule, np.flatnonzero(bad))
     return numbers
@@ -1166,11 +1188,13 @@ def distinct_numbers(
 
     A text reads the same here as in its column: the number parser's choices depend on which
     texts a column holds, not on how often."""
-    numbers = _to_floats(texts, decimal_comma)
-    blank = texts.to_numpy(dtype=object) == ""
+    cells = texts.to_numpy(dtype=object)
+    comma, grouped = _comma_forms(cells) if decimal_comma else (None, None)
+    numbers = _to_floats(texts, decimal_comma, comma)
+    blank = cells == ""
     if rule.required and blank.any():
         return None
-    if decimal_comma and _grouped_by_dots(texts.to_numpy(dtype=object)).any():
+    if grouped is not None and grouped.any():
         return None
     with np.errstate(invalid="ignore"):
         bad = ~blank & (~np.isfinite(numbers) | (numbers < rule.minimum) | (numbers > rule.maximum))
