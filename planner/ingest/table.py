@@ -1025,9 +1025,7 @@ def _decimal_commas(texts: np.ndarray) -> np.ndarray:
     comma, ASCII digits on both sides of it and nothing else but a leading sign, worked out
     for the whole column at once. A column of 50,000 numbers took 10 ms through the pattern a
     cell at a time, 4 ms so."""
-    return _number_form(
-        texts, _DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits, _CellBytes.of(texts)
-    )
+    return _number_form(texts, *_DECIMAL_COMMA_FORM, _CellBytes.of(texts))
 
 
 def _one_comma_between_digits(bytes_: _CellBytes, commas: np.ndarray) -> np.ndarray:
@@ -1048,7 +1046,7 @@ def _grouped_by_dots(texts: np.ndarray) -> np.ndarray:
     """Which cells fully match ``_GROUPED_BY_DOTS`` (1 to 3 digits, then groups of a dot and
     3 digits, after a leading sign or none), worked out for the whole column at once (see
     :func:`_decimal_commas`)."""
-    return _number_form(texts, _GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three, _CellBytes.of(texts))
+    return _number_form(texts, *_GROUPED_BY_DOTS_FORM, _CellBytes.of(texts))
 
 
 def _comma_forms(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1057,8 +1055,8 @@ def _comma_forms(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for both rather than once each)."""
     bytes_ = _CellBytes.of(texts)
     return (
-        _number_form(texts, _DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits, bytes_),
-        _number_form(texts, _GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three, bytes_),
+        _number_form(texts, *_DECIMAL_COMMA_FORM, bytes_),
+        _number_form(texts, *_GROUPED_BY_DOTS_FORM, bytes_),
     )
 
 
@@ -1083,6 +1081,12 @@ def _groups_of_three(bytes_: _CellBytes, dots: np.ndarray) -> np.ndarray:
         & (lead >= 1)
         & (lead <= 3)
     )
+
+
+# The two forms of number looked for in a semicolon file's cells, each as _number_form takes it:
+# the pattern a cell matches whole, the separator byte, and what tells a column at once.
+_DECIMAL_COMMA_FORM = (_DECIMAL_COMMA_CELL, 0x2C, _one_comma_between_digits)
+_GROUPED_BY_DOTS_FORM = (_GROUPED_BY_DOTS_CELL, 0x2E, _groups_of_three)
 
 
 def _to_floats(
